@@ -1,0 +1,233 @@
+/**
+ * Configuration: engine settings from the environment, and the plugin list
+ * from the `sothebais` section of `deno.json`. Plugin config may reference the
+ * environment as `${VAR}` (required) or `${VAR:-default}`; secrets may only
+ * come that way. Every problem is reported, one line each, naming the field.
+ */
+import { z } from "zod";
+import { SECRET_NAME } from "./log.ts";
+import type { Plugin } from "./plugin.ts";
+
+export type Env = Record<string, string | undefined>;
+
+export const settingsSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  HOST: z.string().default("127.0.0.1"),
+  DATA_DIR: z.string().default("./data"),
+  DATABASE_URL: z.string().url().optional(),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/).optional(),
+  REDIS_URL: z.string().url().optional(),
+  STATE_PREFIX: z.string().default("sothebais:"),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+export type Settings = z.output<typeof settingsSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join("\n"));
+  }
+}
+
+/** Zod issues as `prefix.path: message` lines. */
+export function describeIssues(prefix: string, error: z.ZodError): string[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join(".");
+    return `${prefix}${path ? `.${path}` : ""}: ${issue.message}`;
+  });
+}
+
+export function readSettings(env: Env): Settings {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
+  const parsed = settingsSchema.safeParse(present);
+  if (!parsed.success) throw new ConfigError(describeIssues("env", parsed.error));
+  return parsed.data;
+}
+
+/** One entry of `sothebais.plugins`: a built-in by name, or a module path. */
+const entrySchema = z.object({
+  name: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+  module: z.string().optional(),
+  enabled: z.boolean().default(true),
+  config: z.record(z.string(), z.unknown()).default({}),
+}).refine((e) => e.name || e.module, "give the plugin's name or module");
+
+const sectionSchema = z.object({ plugins: z.array(entrySchema).default([]) });
+
+export interface PluginEntry {
+  /** What the operator wrote, for messages. */
+  label: string;
+  specifier: string;
+  config: Record<string, unknown>;
+}
+
+/** Reads the `sothebais` section of a `deno.json`. */
+export async function readPluginEntries(path: string | URL): Promise<PluginEntry[]> {
+  const raw = JSON.parse(await Deno.readTextFile(path));
+  const parsed = sectionSchema.safeParse(raw.sothebais ?? {});
+  if (!parsed.success) throw new ConfigError(describeIssues("deno.json sothebais", parsed.error));
+  const base = path instanceof URL ? path : new URL(path, `file://${Deno.cwd()}/`);
+  return parsed.data.plugins.filter((e) => e.enabled).map((e) => ({
+    label: e.name ?? e.module!,
+    specifier: e.module
+      ? new URL(e.module, base).href
+      : new URL(`plugins/${e.name}/mod.ts`, base).href,
+    config: e.config,
+  }));
+}
+
+const REF = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
+
+/**
+ * Replaces `${VAR}` references with the environment's values. A string that is
+ * exactly one reference to an unset optional variable becomes `undefined`.
+ * Fields named like secrets must be references.
+ */
+export function interpolate(
+  value: unknown,
+  env: Env,
+  path: string,
+  problems: string[],
+  secrets: Set<string>,
+): unknown {
+  if (typeof value === "string") {
+    const name = path.split(".").at(-1) ?? "";
+    const refs = [...value.matchAll(REF)];
+    if (SECRET_NAME.test(name) && refs.length === 0 && value !== "") {
+      problems.push(`${path}: a secret must come from the environment, e.g. "\${VAR}"`);
+      return undefined;
+    }
+    if (refs.length === 1 && refs[0][0] === value) {
+      const [, variable, fallback] = refs[0];
+      const found = env[variable];
+      if (found !== undefined && found !== "") {
+        if (SECRET_NAME.test(name) || SECRET_NAME.test(variable)) secrets.add(found);
+        return found;
+      }
+      if (fallback === undefined) {
+        problems.push(`${path}: environment variable ${variable} is not set`);
+        return undefined;
+      }
+      return fallback === "" ? undefined : fallback;
+    }
+    return value.replace(REF, (_, variable: string, fallback?: string) => {
+      const found = env[variable];
+      if (found !== undefined && found !== "") return found;
+      if (fallback === undefined) {
+        problems.push(`${path}: environment variable ${variable} is not set`);
+      }
+      return fallback ?? "";
+    });
+  }
+  if (Array.isArray(value)) {
+    return value.map((v, i) => interpolate(v, env, `${path}.${i}`, problems, secrets));
+  }
+  if (value && typeof value === "object") {
+    return Object.fromEntries(
+      Object.entries(value).map((
+        [k, v],
+      ) => [k, interpolate(v, env, `${path}.${k}`, problems, secrets)]),
+    );
+  }
+  return value;
+}
+
+export interface LoadedPlugin {
+  plugin: Plugin;
+  config: unknown;
+}
+
+export interface LoadResult {
+  plugins: LoadedPlugin[];
+  /** Values read for secret fields, so the log can hide them. */
+  secrets: Set<string>;
+}
+
+/** Imports each plugin, validates its config, and orders them by what they need. */
+export async function loadPlugins(entries: PluginEntry[], env: Env): Promise<LoadResult> {
+  const problems: string[] = [];
+  const secrets = new Set<string>();
+  const loaded: LoadedPlugin[] = [];
+  for (const entry of entries) {
+    let plugin: Plugin | undefined;
+    try {
+      plugin = (await import(entry.specifier)).default;
+    } catch (error) {
+      const missing = error instanceof Error &&
+        /Module not found|No such file/i.test(error.message);
+      problems.push(
+        `plugin ${entry.label}: ${
+          missing
+            ? "unknown plugin (no module at " + entry.specifier + ")"
+            : `cannot load: ${error instanceof Error ? error.message.split("\n")[0] : error}`
+        }`,
+      );
+      continue;
+    }
+    if (!plugin || typeof plugin.setup !== "function" || !plugin.name || !plugin.config) {
+      problems.push(
+        `plugin ${entry.label}: its module has no default export made with definePlugin`,
+      );
+      continue;
+    }
+    const before = problems.length;
+    const raw = interpolate(entry.config, env, `plugin ${plugin.name}: config`, problems, secrets);
+    if (problems.length > before) continue;
+    const parsed = plugin.config.safeParse(raw);
+    if (!parsed.success) {
+      problems.push(...describeIssues(`plugin ${plugin.name}: config`, parsed.error));
+      continue;
+    }
+    loaded.push({ plugin, config: parsed.data });
+  }
+  const names = new Set<string>();
+  for (const { plugin } of loaded) {
+    if (names.has(plugin.name)) problems.push(`plugin ${plugin.name}: listed twice`);
+    names.add(plugin.name);
+  }
+  const ordered = problems.length ? [] : orderByNeeds(loaded, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return { plugins: ordered, secrets };
+}
+
+/** Topological order: a plugin starts after the plugins providing what it needs. */
+export function orderByNeeds(loaded: LoadedPlugin[], problems: string[]): LoadedPlugin[] {
+  const provider = new Map<string, LoadedPlugin>();
+  for (const l of loaded) {
+    for (const s of l.plugin.provides ?? []) {
+      const other = provider.get(s);
+      if (other) {
+        problems.push(
+          `plugin ${l.plugin.name}: provides ${s}, which ${other.plugin.name} already provides`,
+        );
+      }
+      provider.set(s, l);
+    }
+  }
+  for (const l of loaded) {
+    for (const s of l.plugin.needs ?? []) {
+      if (!provider.has(s)) {
+        problems.push(
+          `plugin ${l.plugin.name}: needs service ${s}, which no listed plugin provides`,
+        );
+      }
+    }
+  }
+  if (problems.length) return [];
+  const out: LoadedPlugin[] = [];
+  const state = new Map<LoadedPlugin, "visiting" | "done">();
+  const visit = (l: LoadedPlugin, chain: string[]) => {
+    if (state.get(l) === "done") return;
+    if (state.get(l) === "visiting") {
+      problems.push(
+        `plugin ${l.plugin.name}: needs form a cycle: ${[...chain, l.plugin.name].join(" → ")}`,
+      );
+      return;
+    }
+    state.set(l, "visiting");
+    for (const s of l.plugin.needs ?? []) visit(provider.get(s)!, [...chain, l.plugin.name]);
+    state.set(l, "done");
+    out.push(l);
+  };
+  for (const l of loaded) visit(l, []);
+  return out;
+}

@@ -1,0 +1,249 @@
+/**
+ * The engine: opens storage, applies each plugin's migrations, starts the
+ * plugins in order of their needs, serves HTTP, and stops them in reverse.
+ */
+import { Hono } from "hono";
+import { type Bus, createBus } from "./bus.ts";
+import { type Clock, systemClock } from "./clock.ts";
+import type { LoadedPlugin, Settings } from "./config.ts";
+import { acquireDataLock, type DataLock } from "./data_lock.ts";
+import { type Db, openDb } from "./db.ts";
+import { createLog, type Log } from "./log.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { migrate, readMigrations } from "./migrate.ts";
+import type { HealthStatus, PluginContext, Teardown } from "./plugin.ts";
+import { openState, type StateStore } from "./state.ts";
+
+export interface EngineOptions {
+  settings: Settings;
+  plugins: LoadedPlugin[];
+  clock?: Clock;
+  log?: Log;
+  /** Serve HTTP on settings.HOST:PORT (default true). */
+  listen?: boolean;
+}
+
+export interface Engine {
+  bus: Bus;
+  clock: Clock;
+  db: Db;
+  state: StateStore;
+  metrics: Metrics;
+  http: Hono;
+  log: Log;
+  /** Where HTTP is served, when listening. */
+  url?: string;
+  /** Loaded plugin names, in start order. */
+  plugins: string[];
+  service<T = unknown>(name: string): T;
+  health(): Promise<{ ok: boolean; checks: Record<string, HealthStatus> }>;
+  stop(): Promise<void>;
+}
+
+/** Opens the database, with the data-folder lock the embedded backend needs. */
+export async function openDatabase(
+  settings: Settings,
+  log?: Log,
+): Promise<{ db: Db; lock?: DataLock }> {
+  const lock = settings.DATABASE_URL ? undefined : acquireDataLock(settings.DATA_DIR);
+  try {
+    const db = await openDb({
+      url: settings.DATABASE_URL,
+      schema: settings.DATABASE_SCHEMA,
+      dataDir: `${settings.DATA_DIR}/pglite`,
+      log,
+    });
+    return { db, lock };
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+/** Applies every plugin's migrations, in plugin order; returns `owner/id` of those applied now. */
+export async function migratePlugins(db: Db, plugins: LoadedPlugin[]): Promise<string[]> {
+  const applied: string[] = [];
+  for (const { plugin } of plugins) {
+    if (!plugin.migrations) continue;
+    const ids = await migrate(db, plugin.name, await readMigrations(plugin.migrations));
+    applied.push(...ids.map((id) => `${plugin.name}/${id}`));
+  }
+  return applied;
+}
+
+export async function startEngine(options: EngineOptions): Promise<Engine> {
+  const began = performance.now();
+  const { settings } = options;
+  const clock = options.clock ?? systemClock();
+  const log = options.log ?? createLog("engine", { level: settings.LOG_LEVEL });
+  const metrics = createMetrics();
+  const bus = createBus(clock, log.child("bus"));
+  const { db: rawDb, lock } = await openDatabase(settings, log);
+  const dbLatency = metrics.summary("sothebais_db_query_seconds", "Database query latency");
+  const db = timed(rawDb, (s) => dbLatency.observe(s));
+  const state = await openState({ url: settings.REDIS_URL, prefix: settings.STATE_PREFIX });
+  const http = new Hono();
+  const services = new Map<string, unknown>();
+  const checks = new Map<string, () => Promise<HealthStatus> | HealthStatus>();
+  const teardowns: Array<[string, Teardown]> = [];
+
+  checks.set("db", async () => {
+    const t = performance.now();
+    await db.ping();
+    return { ok: true, backend: db.kind, latencyMs: round(performance.now() - t) };
+  });
+  checks.set("state", async () => {
+    const t = performance.now();
+    await state.ping();
+    return { ok: true, backend: state.kind, latencyMs: round(performance.now() - t) };
+  });
+  metrics.gauge(
+    "sothebais_bus_events_total",
+    "Events emitted on the bus, by type",
+    () => [...bus.counts()].map(([type, n]) => [{ type }, n]),
+    "counter",
+  );
+
+  const health = async () => {
+    const results: Record<string, HealthStatus> = {};
+    await Promise.all([...checks].map(async ([name, check]) => {
+      try {
+        results[name] = await withTimeout(Promise.resolve(check()), 2000);
+      } catch (error) {
+        results[name] = {
+          ok: false,
+          detail: error instanceof Error ? error.message : String(error),
+        };
+      }
+    }));
+    return { ok: Object.values(results).every((r) => r.ok), checks: results };
+  };
+
+  http.get("/healthz", async (c) => {
+    const h = await health();
+    return c.json(h, h.ok ? 200 : 503);
+  });
+  http.get(
+    "/metrics",
+    (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
+  );
+
+  let server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  const stop = async () => {
+    for (const [name, teardown] of teardowns.reverse()) {
+      try {
+        await withTimeout(Promise.resolve(teardown()), 1500);
+      } catch (error) {
+        log.error("plugin teardown failed", { plugin: name, error });
+      }
+    }
+    teardowns.length = 0;
+    await server?.shutdown();
+    await state.close();
+    await db.close();
+    lock?.release();
+  };
+
+  try {
+    await migratePlugins(db, options.plugins);
+    for (const { plugin, config } of options.plugins) {
+      const declared = new Set(plugin.needs ?? []);
+      const ctx: PluginContext = {
+        name: plugin.name,
+        config,
+        bus,
+        clock,
+        log: log.child(plugin.name),
+        db,
+        state,
+        metrics,
+        http,
+        dataDir: `${settings.DATA_DIR}/${plugin.name}`,
+        provide(service, impl) {
+          if (!(plugin.provides ?? []).includes(service)) {
+            throw new Error(`plugin ${plugin.name} provides ${service} without declaring it`);
+          }
+          services.set(service, impl);
+        },
+        use(service) {
+          if (!declared.has(service)) {
+            throw new Error(`plugin ${plugin.name} uses ${service} without declaring it in needs`);
+          }
+          if (!services.has(service)) throw new Error(`service ${service} is not provided yet`);
+          return services.get(service) as never;
+        },
+        health(name, check) {
+          checks.set(`${plugin.name}.${name}`, check);
+        },
+      };
+      const teardown = await plugin.setup(ctx);
+      if (teardown) teardowns.push([plugin.name, teardown]);
+      for (const s of plugin.provides ?? []) {
+        if (!services.has(s)) {
+          throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
+        }
+      }
+    }
+    if (options.listen ?? true) {
+      server = Deno.serve(
+        { hostname: settings.HOST, port: settings.PORT, onListen: () => {} },
+        http.fetch,
+      );
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const names = options.plugins.map((p) => p.plugin.name);
+  const url = server ? `http://${settings.HOST}:${server.addr.port}` : undefined;
+  log.info("engine started", {
+    plugins: names,
+    db: db.kind,
+    state: state.kind,
+    url,
+    bootMs: round(performance.now() - began),
+  });
+  return {
+    bus,
+    clock,
+    db,
+    state,
+    metrics,
+    http,
+    log,
+    url,
+    plugins: names,
+    service: <T>(name: string) => services.get(name) as T,
+    health,
+    stop,
+  };
+}
+
+function timed(db: Db, observe: (seconds: number) => void): Db {
+  const time = async <T>(work: Promise<T>) => {
+    const t = performance.now();
+    try {
+      return await work;
+    } finally {
+      observe((performance.now() - t) / 1000);
+    }
+  };
+  return {
+    ...db,
+    query: (text, params) => time(db.query(text, params)),
+    exec: (script) => time(db.exec(script)),
+    transaction: (fn) => time(db.transaction(fn)),
+    ping: () => time(db.ping()),
+  };
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

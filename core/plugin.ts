@@ -1,0 +1,69 @@
+/**
+ * The plugin contract. A plugin is a module whose default export declares its
+ * name, a zod schema for its config, the services it provides and needs, its
+ * migrations, and `setup(ctx)`, which may return a teardown.
+ */
+import type { Hono } from "hono";
+import type { z } from "zod";
+import type { Bus } from "./bus.ts";
+import type { Clock } from "./clock.ts";
+import type { Db } from "./db.ts";
+import type { Log } from "./log.ts";
+import type { Metrics } from "./metrics.ts";
+import type { StateStore } from "./state.ts";
+
+/**
+ * The service catalogue. A plugin that provides a service adds its type here by
+ * declaration merging: `declare module "../../core/plugin.ts" { interface Services { funds: Funds } }`.
+ */
+// deno-lint-ignore no-empty-interface
+export interface Services {}
+
+export type ServiceOf<K extends string> = K extends keyof Services ? Services[K] : unknown;
+
+export type Teardown = () => void | Promise<void>;
+
+export interface HealthStatus {
+  ok: boolean;
+  detail?: string;
+  [field: string]: unknown;
+}
+
+export interface PluginContext<C = unknown> {
+  /** The plugin's name. */
+  name: string;
+  /** Its config, validated by its schema. */
+  config: C;
+  bus: Bus;
+  clock: Clock;
+  log: Log;
+  db: Db;
+  state: StateStore;
+  metrics: Metrics;
+  /** The engine's HTTP app; mount routes under `/<plugin name>/…` or a documented path. */
+  http: Hono;
+  /** A folder of the data directory for this plugin's files. */
+  dataDir: string;
+  /** Makes a declared service available to the plugins that need it. */
+  provide<K extends string>(service: K, impl: ServiceOf<K>): void;
+  /** A service this plugin declared in `needs`. */
+  use<K extends string>(service: K): ServiceOf<K>;
+  /** Adds a check to `/healthz`. */
+  health(name: string, check: () => Promise<HealthStatus> | HealthStatus): void;
+}
+
+// deno-lint-ignore no-explicit-any
+export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
+  name: string;
+  config: S;
+  provides?: string[];
+  needs?: string[];
+  /** Folder of `NNN_name.sql` files this plugin owns. */
+  migrations?: URL;
+  setup(ctx: PluginContext<z.output<S>>): void | Teardown | Promise<void | Teardown>;
+}
+
+/** Identity function that gives a plugin literal its types. */
+export function definePlugin<S extends z.ZodType>(plugin: Plugin<S>): Plugin<S> {
+  return plugin;
+}

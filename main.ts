@@ -1,0 +1,153 @@
+/**
+ * The SothebAIs command line: `deno run -A main.ts <command> [options]`.
+ * Every command takes `--help`.
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { ConfigError, loadPlugins, readPluginEntries, readSettings } from "./core/config.ts";
+import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
+import { createLog } from "./core/log.ts";
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: ParseArgsConfig["options"];
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const configOption = {
+  config: { type: "string", short: "c", default: "deno.json" },
+} as const;
+
+const commands: Record<string, Command> = {
+  start: {
+    summary: "load the plugins and run until stopped (Ctrl-C)",
+    usage: "start [--config deno.json]",
+    options: configOption,
+    async run(values) {
+      const env = Deno.env.toObject();
+      const settings = readSettings(env);
+      const { plugins, secrets } = await loadPlugins(
+        await readPluginEntries(values.config as string),
+        env,
+      );
+      const log = createLog("engine", { level: settings.LOG_LEVEL, secrets });
+      const engine = await startEngine({ settings, plugins, log });
+      const { promise: stopped, resolve } = Promise.withResolvers<void>();
+      let stopping = false;
+      const onSignal = () => {
+        if (stopping) Deno.exit(130); // a second Ctrl-C does not wait
+        stopping = true;
+        log.info("stopping");
+        engine.stop().then(resolve, (error) => {
+          log.error("stop failed", { error });
+          resolve();
+        });
+      };
+      Deno.addSignalListener("SIGINT", onSignal);
+      Deno.addSignalListener("SIGTERM", onSignal);
+      await stopped;
+      log.info("stopped");
+      return 0;
+    },
+  },
+  check: {
+    summary: "validate the environment, the plugin list and every plugin's config",
+    usage: "check [--config deno.json]",
+    options: configOption,
+    async run(values) {
+      const env = Deno.env.toObject();
+      readSettings(env);
+      const { plugins } = await loadPlugins(await readPluginEntries(values.config as string), env);
+      console.log(`ok: ${plugins.map((p) => p.plugin.name).join(", ") || "no plugins"}`);
+      return 0;
+    },
+  },
+  migrate: {
+    summary: "apply every listed plugin's database migrations, then exit",
+    usage: "migrate [--config deno.json]",
+    options: configOption,
+    async run(values) {
+      const env = Deno.env.toObject();
+      const settings = readSettings(env);
+      const { plugins } = await loadPlugins(await readPluginEntries(values.config as string), env);
+      const { db, lock } = await openDatabase(settings);
+      try {
+        const applied = await migratePlugins(db, plugins);
+        console.log(applied.length ? `applied: ${applied.join(", ")}` : "up to date");
+      } finally {
+        await db.close();
+        lock?.release();
+      }
+      return 0;
+    },
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+  return [
+    "SothebAIs — live NFT auctions on X, hosted by an AI.",
+    "",
+    "usage: deno run -A main.ts <command> [options]",
+    "",
+    "commands:",
+    ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run `main.ts <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+function commandHelp(name: string, command: Command): string {
+  const lines = [`usage: main.ts ${command.usage}`, "", command.summary];
+  const options = Object.entries(command.options ?? {});
+  if (options.length) {
+    lines.push("", "options:");
+    for (const [flag, o] of options) {
+      const short = o.short ? `-${o.short}, ` : "    ";
+      const dflt = o.default !== undefined ? ` (default ${o.default})` : "";
+      lines.push(`  ${short}--${flag}${o.type === "string" ? " <value>" : ""}${dflt}`);
+    }
+  }
+  lines.push("  -h, --help");
+  return `${name}: ${lines.join("\n")}`.replace(`${name}: usage`, "usage");
+}
+
+export async function main(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(help());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`unknown command: ${name}\n\n${help()}`);
+    return 2;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+    });
+  } catch (error) {
+    console.error(`${name}: ${(error as Error).message}\n\n${commandHelp(name, command)}`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    console.log(commandHelp(name, command));
+    return 0;
+  }
+  try {
+    return await command.run(parsed.values, parsed.positionals);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) console.error(problem);
+      return 1;
+    }
+    console.error(`${name} failed: ${error instanceof Error ? error.message : error}`);
+    return 1;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
