@@ -1,0 +1,23 @@
+/**
+ * The `funds` service the auction needs: which wallet a handle has linked, and
+ * how much of its escrow is credited. Provided by `funds-book` (rehearsals,
+ * demos) or `chain` (production); exactly one is listed.
+ */
+
+export interface Funds {
+  /** The wallet linked to an X handle (`@name`, any case), or null. */
+  walletOf(handle: string): Promise<string | null>;
+  /** Credited escrow deposits − refunds − settled debits, in wei. Throws FundsUnavailableError when it cannot tell now. */
+  balanceOf(handle: string): Promise<bigint>;
+}
+
+/** The provider cannot answer now (e.g. every RPC down): the bid waits rather than being rejected. */
+export class FundsUnavailableError extends Error {
+  override name = "FundsUnavailableError";
+}
+
+declare module "../../core/plugin.ts" {
+  interface Services {
+    funds: Funds;
+  }
+}
