@@ -1,0 +1,267 @@
+/**
+ * The X API v2 as the plugin uses it, over `twitter-api-v2`. The library has no
+ * base-URL setting, so a small subclass sets the v2 client's `_prefix` to
+ * `X_API_BASE_URL` + `/2/`; a plain-http base gets `http.Agent` (the library
+ * calls `https.request`). Rate limits are read from each response, never from
+ * the library's cache (which ignores a changed prefix).
+ */
+import http from "node:http";
+import {
+  ApiPartialResponseError,
+  ApiRequestError,
+  ApiResponseError,
+  TwitterApi,
+  TwitterApiv2,
+} from "twitter-api-v2";
+
+export interface XCredentials {
+  apiKey?: string;
+  apiSecret?: string;
+  accessToken?: string;
+  accessSecret?: string;
+  bearerToken?: string;
+}
+
+export interface RateLimit {
+  limit: number;
+  remaining: number;
+  /** Epoch ms. */
+  resetAt: number;
+  /** The 24-hour per-user posting window, when X reports it. */
+  day?: { limit: number; remaining: number; resetAt: number };
+}
+
+export interface XTweet {
+  id: string;
+  text: string;
+  authorId: string;
+  /** `@name` as X spells it. */
+  handle: string;
+  /** ISO, from X's `created_at`. */
+  createdAt: string;
+}
+
+export interface XPage<T> {
+  items: T[];
+  nextToken?: string;
+  rateLimit?: RateLimit;
+}
+
+export type XErrorKind = "rate-limited" | "transient" | "duplicate" | "rejected";
+
+/** A failed call, sorted by what the caller should do about it. */
+export class XApiError extends Error {
+  override name = "XApiError";
+  constructor(
+    message: string,
+    readonly kind: XErrorKind,
+    readonly status?: number,
+    /** For `rate-limited`: epoch ms when the window resets. */
+    readonly resetAt?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface XApi {
+  /** The account posting: `users/me` with user credentials, else by handle. */
+  account(handle: string): Promise<{ id: string; handle: string }>;
+  mentions(
+    userId: string,
+    page: { sinceId?: string; paginationToken?: string; maxResults?: number },
+  ): Promise<XPage<XTweet>>;
+  search(
+    query: string,
+    page: { sinceId?: string; paginationToken?: string; maxResults?: number },
+  ): Promise<XPage<XTweet>>;
+  /** The account's own recent tweets (to reconcile a post whose answer was lost). */
+  ownTweets(userId: string, since: string): Promise<XPage<{ id: string; text: string }>>;
+  post(text: string, replyTo?: string): Promise<{ id: string; rateLimit?: RateLimit }>;
+  /** Whether posting is possible (user-context credentials). */
+  canPost: boolean;
+}
+
+/** The v2 client pointed at another base URL. */
+class PrefixedV2 extends TwitterApiv2 {
+  constructor(instance: TwitterApi, prefix: string) {
+    super(instance);
+    this._prefix = prefix;
+  }
+}
+
+const TWEET_QUERY = {
+  "tweet.fields": "created_at,author_id,conversation_id,referenced_tweets",
+  expansions: "author_id",
+  "user.fields": "username",
+};
+
+type RawRateLimit = {
+  limit: number;
+  remaining: number;
+  reset: number;
+  userDay?: { limit: number; remaining: number; reset: number };
+};
+
+const toRateLimit = (r?: RawRateLimit): RateLimit | undefined =>
+  r && {
+    limit: r.limit,
+    remaining: r.remaining,
+    resetAt: r.reset * 1000,
+    ...(r.userDay
+      ? {
+        day: {
+          limit: r.userDay.limit,
+          remaining: r.userDay.remaining,
+          resetAt: r.userDay.reset * 1000,
+        },
+      }
+      : {}),
+  };
+
+function classify(error: unknown): XApiError {
+  if (error instanceof XApiError) return error;
+  if (error instanceof ApiResponseError) {
+    const detail = (error.data as { detail?: string })?.detail ?? error.message;
+    if (error.code === 429) {
+      const rl = error.rateLimit as RawRateLimit | undefined;
+      const day = rl?.userDay && rl.userDay.remaining <= 0 ? rl.userDay.reset : undefined;
+      const reset = day ?? rl?.reset;
+      return new XApiError(detail, "rate-limited", 429, reset ? reset * 1000 : undefined);
+    }
+    if (error.code >= 500) return new XApiError(detail, "transient", error.code);
+    if (error.code === 403 && /duplicate content/i.test(detail)) {
+      return new XApiError(detail, "duplicate", 403);
+    }
+    return new XApiError(detail, "rejected", error.code);
+  }
+  if (error instanceof ApiRequestError || error instanceof ApiPartialResponseError) {
+    return new XApiError(error.message, "transient");
+  }
+  return new XApiError(error instanceof Error ? error.message : String(error), "transient");
+}
+
+async function guarded<T extends { data: unknown }>(work: () => Promise<T>): Promise<T> {
+  try {
+    const res = await work();
+    // A body cut short parses to nothing or to text: a network fault, not an answer.
+    if (!res.data || typeof res.data !== "object") {
+      throw new XApiError("incomplete response", "transient");
+    }
+    return res;
+  } catch (error) {
+    throw classify(error);
+  }
+}
+
+interface RawPage {
+  data?: Array<{ id: string; text: string; author_id?: string; created_at?: string }>;
+  includes?: { users?: Array<{ id: string; username: string }> };
+  meta?: { next_token?: string; result_count?: number };
+  errors?: Array<{ detail?: string; title?: string }>;
+}
+
+function tweetsOf(page: RawPage): XTweet[] {
+  const names = new Map((page.includes?.users ?? []).map((u) => [u.id, u.username]));
+  return (page.data ?? []).map((t) => ({
+    id: t.id,
+    text: t.text,
+    authorId: t.author_id ?? "",
+    handle: `@${names.get(t.author_id ?? "") ?? t.author_id}`,
+    createdAt: t.created_at ?? "",
+  }));
+}
+
+export function createXApi(
+  baseUrl: string,
+  credentials: XCredentials,
+  { timeoutMs = 15_000 } = {},
+): XApi {
+  const user = credentials.apiKey && credentials.apiSecret && credentials.accessToken &&
+    credentials.accessSecret;
+  const settings = baseUrl.startsWith("http://") ? { httpAgent: new http.Agent() } : {};
+  const root = user
+    ? new TwitterApi({
+      appKey: credentials.apiKey!,
+      appSecret: credentials.apiSecret!,
+      accessToken: credentials.accessToken!,
+      accessSecret: credentials.accessSecret!,
+    }, settings)
+    // Read-only with an app token; a local fake accepts any bearer.
+    : new TwitterApi(credentials.bearerToken || "local-fake-x", settings);
+  const v2 = new PrefixedV2(root, `${baseUrl.replace(/\/+$/, "")}/2/`);
+  const opts = { fullResponse: true as const, timeout: timeoutMs };
+
+  const page = async (
+    endpoint: string,
+    query: Record<string, string | number>,
+    params?: Record<string, string>,
+  ): Promise<XPage<XTweet>> => {
+    const res = await guarded(() => v2.get<RawPage>(endpoint, query, { ...opts, params }));
+    return {
+      items: tweetsOf(res.data),
+      nextToken: res.data.meta?.next_token,
+      rateLimit: toRateLimit(res.rateLimit as RawRateLimit | undefined),
+    };
+  };
+
+  const timelineQuery = (
+    p: { sinceId?: string; paginationToken?: string; maxResults?: number },
+  ) => ({
+    ...TWEET_QUERY,
+    max_results: p.maxResults ?? 100,
+    ...(p.sinceId ? { since_id: p.sinceId } : {}),
+  });
+
+  return {
+    canPost: Boolean(user),
+    async account(handle) {
+      const name = handle.replace(/^@/, "");
+      const res = await guarded(() =>
+        user
+          ? v2.get<{ data?: { id: string; username: string } }>("users/me", {}, opts)
+          : v2.get<{ data?: { id: string; username: string } }>(
+            "users/by/username/:username",
+            {},
+            { ...opts, params: { username: name } },
+          )
+      );
+      const found = res.data.data;
+      if (!found) throw new XApiError(`no X account @${name}`, "rejected", 404);
+      return { id: found.id, handle: `@${found.username}` };
+    },
+    mentions: (userId, p) =>
+      page(
+        "users/:id/mentions",
+        {
+          ...timelineQuery(p),
+          ...(p.paginationToken ? { pagination_token: p.paginationToken } : {}),
+        },
+        { id: userId },
+      ),
+    search: (query, p) =>
+      page("tweets/search/recent", {
+        query,
+        ...timelineQuery(p),
+        ...(p.paginationToken ? { next_token: p.paginationToken } : {}),
+      }),
+    async ownTweets(userId, since) {
+      const res = await guarded(() =>
+        v2.get<RawPage>(
+          "users/:id/tweets",
+          { max_results: 100, start_time: since, "tweet.fields": "created_at" },
+          { ...opts, params: { id: userId } },
+        )
+      );
+      return {
+        items: (res.data.data ?? []).map((t) => ({ id: t.id, text: t.text })),
+        nextToken: res.data.meta?.next_token,
+        rateLimit: toRateLimit(res.rateLimit as RawRateLimit | undefined),
+      };
+    },
+    async post(text, replyTo) {
+      const body = replyTo ? { text, reply: { in_reply_to_tweet_id: replyTo } } : { text };
+      const res = await guarded(() => v2.post<{ data: { id: string } }>("tweets", body, opts));
+      return { id: res.data.data.id, rateLimit: toRateLimit(res.rateLimit as RawRateLimit) };
+    },
+  };
+}
