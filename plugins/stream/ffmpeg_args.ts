@@ -1,0 +1,146 @@
+/**
+ * The ffmpeg command line for one stream run: raw RGBA video on stdin, the
+ * host's audio (s16le mono 48 kHz) from a Unix socket, encoded for X's RTMP
+ * ingest and optionally teed to a local recording.
+ */
+
+export type VideoEncoder = "h264_nvenc" | "libx264";
+
+export interface FfmpegArgsOptions {
+  width: number;
+  height: number;
+  fps: number;
+  encoder: VideoEncoder;
+  /** Constant bit rate of the video, kbit/s. */
+  videoKbps: number;
+  audioKbps: number;
+  /** Seconds between keyframes (X asks for 3). */
+  keyframeSeconds: number;
+  /** Where ffmpeg reads the audio: a Unix socket path it connects to. */
+  audioSocket: string;
+  /** The full ingest URL, stream key included. Never log it. */
+  outputUrl?: string;
+  /** A local recording: an MP4 file or an HLS playlist (`.m3u8`) in its folder. */
+  recordPath?: string;
+}
+
+export const AUDIO_RATE = 48000;
+
+export function ffmpegArgs(o: FfmpegArgsOptions): string[] {
+  const gop = Math.round(o.fps * o.keyframeSeconds);
+  const rate = `${o.videoKbps}k`;
+  // Tiny probes: with two raw inputs ffmpeg would otherwise wait for seconds of each.
+  const rawInput = ["-probesize", "32", "-analyzeduration", "0", "-thread_queue_size", "512"];
+  const video = o.encoder === "h264_nvenc"
+    ? ["-c:v", "h264_nvenc", "-preset", "p4", "-tune", "ll", "-rc", "cbr", "-forced-idr", "1"]
+    : [
+      "-c:v",
+      "libx264",
+      "-preset",
+      "veryfast",
+      "-tune",
+      "zerolatency",
+      "-x264-params",
+      "nal-hrd=cbr",
+    ];
+  const output = o.outputUrl && o.recordPath
+    ? [
+      "-flags",
+      "+global_header",
+      "-f",
+      "tee",
+      `[f=flv:onfail=abort]${teeEscape(o.outputUrl)}|` +
+      `[${recordFormat(o.recordPath)}:onfail=ignore]${teeEscape(o.recordPath)}`,
+    ]
+    : o.outputUrl
+    ? ["-f", "flv", o.outputUrl]
+    : o.recordPath
+    ? [...recordFormat(o.recordPath).split(":").flatMap(optionPair), o.recordPath]
+    : (() => {
+      throw new Error("ffmpegArgs: give an output URL or a recording path");
+    })();
+  return [
+    "-hide_banner",
+    "-nostdin",
+    "-loglevel",
+    "warning",
+    "-progress",
+    "pipe:1",
+    "-stats_period",
+    "1",
+    ...rawInput,
+    "-f",
+    "rawvideo",
+    "-pix_fmt",
+    "rgba",
+    "-video_size",
+    `${o.width}x${o.height}`,
+    "-framerate",
+    String(o.fps),
+    "-i",
+    "pipe:0",
+    ...rawInput,
+    "-f",
+    "s16le",
+    "-ar",
+    String(AUDIO_RATE),
+    "-ac",
+    "1",
+    "-i",
+    `unix:${o.audioSocket}`,
+    "-map",
+    "0:v",
+    "-map",
+    "1:a",
+    ...video,
+    "-pix_fmt",
+    "yuv420p",
+    "-r",
+    String(o.fps),
+    "-b:v",
+    rate,
+    "-minrate",
+    rate,
+    "-maxrate",
+    rate,
+    "-bufsize",
+    rate,
+    "-g",
+    String(gop),
+    "-keyint_min",
+    String(gop),
+    "-sc_threshold",
+    "0",
+    "-c:a",
+    "aac",
+    "-b:a",
+    `${o.audioKbps}k`,
+    "-ar",
+    String(AUDIO_RATE),
+    "-ac",
+    "2",
+    ...output,
+  ];
+}
+
+function recordFormat(path: string): string {
+  return path.endsWith(".m3u8")
+    ? "f=hls:hls_time=6:hls_list_size=0"
+    : "f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof";
+}
+
+/** `f=mp4` → `-f mp4`, for the same options outside tee. */
+function optionPair(pair: string): string[] {
+  const [key, value] = pair.split("=");
+  return [`-${key}`, value];
+}
+
+/** Tee's slave list treats `|`, `[`, `]` and `\` as syntax. */
+function teeEscape(text: string): string {
+  return text.replace(/[\\|[\]]/g, (c) => `\\${c}`);
+}
+
+/** The ingest URL with the key replaced, for logs. */
+export function maskedUrl(url: string, key?: string): string {
+  return key ? url.split(key).join("****") : url;
+}

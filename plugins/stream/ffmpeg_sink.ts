@@ -1,0 +1,250 @@
+/**
+ * The ffmpeg sink and its supervisor. Video frames go to ffmpeg's stdin through
+ * a small queue (a full queue drops and counts, the frame loop never waits);
+ * audio goes through a Unix socket from its own pump; neither writer waits on
+ * the other. Video timing is the frame loop's slot index (skipped slots are
+ * filled by repeating the frame) and audio timing is the sample count since the
+ * run's first frame, so both follow the same monotonic clock.
+ *
+ * ffmpeg is restarted when it exits or stops making progress (the ingest
+ * dropped), after OBS's back-off, while the frame loop keeps running.
+ */
+import { type FrameSink, queuedSink } from "../../core/frame_loop.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { Log } from "../../core/log.ts";
+import type { Frame } from "../compositor/mod.ts";
+import type { AudioPump } from "./audio_pump.ts";
+import { type Backoff, backoff } from "./backoff.ts";
+import { type EncoderProgress, progressParser } from "./progress.ts";
+
+export interface FfmpegSinkOptions {
+  ffmpeg: string;
+  /** The command line for a run whose audio socket is at `audioSocket`. */
+  args(audioSocket: string): string[];
+  width: number;
+  height: number;
+  fps: number;
+  audio: AudioPump;
+  clock: Clock;
+  log: Log;
+  /** Frames waiting for ffmpeg before new ones are dropped. */
+  queueLimit?: number;
+  /** Kill a run whose output has not advanced for this long (a silent ingest drop). */
+  stallMs?: number;
+  backoff?: Backoff;
+  /** Text to hide in anything logged from ffmpeg (the stream key). */
+  secret?: string;
+}
+
+export interface FfmpegSink {
+  sink: FrameSink<Frame>;
+  /** True while ffmpeg's output advanced recently. */
+  live(): boolean;
+  /** Runs started after the first. */
+  restarts(): number;
+  progress(): EncoderProgress | null;
+  /** Stops the current run and restarts no more. */
+  stop(): Promise<void>;
+}
+
+interface Run {
+  child: Deno.ChildProcess;
+  video: WritableStreamDefaultWriter<Uint8Array>;
+  /** Slot index of the last frame written. */
+  lastIndex?: number;
+  audioConn?: Deno.UnixConn;
+  audioWriter?: WritableStreamDefaultWriter<Uint8Array>;
+  audioPending: Int16Array[];
+  audioWriting: boolean;
+  progress: EncoderProgress | null;
+  advancedAt: number;
+}
+
+export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
+  const frameBytes = o.width * o.height * 4;
+  const policy = o.backoff ?? backoff();
+  const stallMs = o.stallMs ?? 10_000;
+  const scrub = (text: string) => (o.secret ? text.split(o.secret).join("****") : text);
+  let run: Run | undefined;
+  let lastProgress: EncoderProgress | null = null;
+  let starts = 0;
+  let stopped = false;
+  let wrongSize = false;
+  let cancelWait = () => {};
+  let wake = () => {};
+
+  const writeFrame = async (frame: Frame, index: number) => {
+    const r = run;
+    if (!r) return;
+    if (frame.rgba.byteLength !== frameBytes) {
+      if (!wrongSize) {
+        o.log.error("frame has the wrong size; not sent", { bytes: frame.rgba.byteLength });
+      }
+      wrongSize = true;
+      return;
+    }
+    if (r.lastIndex === undefined) startAudio(r);
+    // Skipped slots keep their time: repeat this frame for them (at most a second's worth).
+    const copies = r.lastIndex === undefined ? 1 : Math.min(o.fps, index - r.lastIndex);
+    r.lastIndex = index;
+    try {
+      for (let c = 0; c < copies; c++) await r.video.write(frame.rgba);
+    } catch {
+      // ffmpeg went away; the supervisor sees its exit.
+    }
+  };
+
+  const startAudio = (r: Run) => {
+    const unlisten = o.audio.listen((chunk) => {
+      if (run !== r) return unlisten();
+      r.audioPending.push(chunk);
+      void flushAudio(r);
+    });
+  };
+
+  const flushAudio = async (r: Run) => {
+    if (r.audioWriting || !r.audioWriter) return;
+    r.audioWriting = true;
+    try {
+      while (r.audioPending.length && run === r) {
+        const chunks = r.audioPending.splice(0);
+        const bytes = concat(chunks);
+        await r.audioWriter.write(bytes);
+      }
+    } catch {
+      // ffmpeg went away; the supervisor sees its exit.
+    } finally {
+      r.audioWriting = false;
+    }
+  };
+
+  const runOnce = async () => {
+    const dir = await Deno.makeTempDir({ prefix: "sothebais-stream-" });
+    const socketPath = `${dir}/audio.sock`;
+    const listener = Deno.listen({ transport: "unix", path: socketPath });
+    const child = new Deno.Command(o.ffmpeg, {
+      args: o.args(socketPath),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const r: Run = {
+      child,
+      video: child.stdin.getWriter(),
+      audioPending: [],
+      audioWriting: false,
+      progress: null,
+      advancedAt: performance.now(),
+    };
+    run = r;
+    starts++;
+    const started = performance.now();
+    listener.accept().then((conn) => {
+      r.audioConn = conn;
+      r.audioWriter = conn.writable.getWriter();
+      void flushAudio(r);
+    }, () => {});
+    const parse = progressParser((p) => {
+      if (p.outTimeUs > (r.progress?.outTimeUs ?? 0)) r.advancedAt = performance.now();
+      r.progress = lastProgress = p;
+    });
+    const readProgress = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({ write: (chunk) => parse(chunk) }),
+    ).catch(() => {});
+    const tail: string[] = [];
+    const readErrors = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+      new WritableStream({
+        write(chunk) {
+          for (const line of chunk.split("\n")) {
+            if (line.trim()) tail.push(scrub(line.trim()));
+          }
+          tail.splice(0, Math.max(0, tail.length - 8));
+        },
+      }),
+    ).catch(() => {});
+    const watchdog = setInterval(() => {
+      if (performance.now() - r.advancedAt > stallMs) {
+        o.log.warn("ffmpeg output stalled; restarting it", { stalledMs: stallMs });
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }
+    }, 1000);
+    const status = await child.status;
+    clearInterval(watchdog);
+    run = undefined;
+    await Promise.allSettled([readProgress, readErrors]);
+    r.video.releaseLock();
+    try {
+      listener.close();
+    } catch { /* closed */ }
+    try {
+      r.audioConn?.close();
+    } catch { /* closed */ }
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    return { code: status.code, signal: status.signal, ms: performance.now() - started, tail };
+  };
+
+  const supervise = async () => {
+    while (!stopped) {
+      let ended;
+      try {
+        ended = await runOnce();
+      } catch (error) {
+        ended = { code: -1, signal: null, ms: 0, tail: [String(error)] };
+      }
+      if (stopped) break;
+      const waitMs = policy.next(ended.ms);
+      o.log.warn("ffmpeg exited; restarting", {
+        code: ended.code,
+        signal: ended.signal,
+        ranMs: Math.round(ended.ms),
+        retryInMs: waitMs,
+        stderr: ended.tail.join(" | "),
+      });
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        cancelWait = o.clock.after(waitMs, resolve);
+      });
+    }
+  };
+  const supervising = supervise();
+
+  const sink = queuedSink<Frame>("ffmpeg", writeFrame, o.queueLimit ?? 3);
+  return {
+    sink,
+    live: () => !!run?.progress && performance.now() - run.advancedAt < 3000,
+    restarts: () => Math.max(0, starts - 1),
+    progress: () => lastProgress,
+    async stop() {
+      stopped = true;
+      cancelWait();
+      wake();
+      const r = run;
+      if (r) {
+        // Closing both inputs lets ffmpeg flush and end the stream cleanly; kill if it lingers.
+        const timer = setTimeout(() => {
+          try {
+            r.child.kill("SIGKILL");
+          } catch { /* gone */ }
+        }, 1000);
+        r.video.close().catch(() => {});
+        r.audioWriter?.close().catch(() => {});
+        await supervising;
+        clearTimeout(timer);
+      }
+      await supervising;
+    },
+  };
+}
+
+function concat(chunks: Int16Array[]): Uint8Array {
+  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
+    at += c.byteLength;
+  }
+  return out;
+}

@@ -1,0 +1,196 @@
+/**
+ * stream: the ffmpeg sink. Takes the compositor's frames and the voice's audio,
+ * encodes them for X's RTMP ingest (optionally recording locally), restarts
+ * ffmpeg after OBS's back-off when it exits or the ingest drops, and reports
+ * stream health every second as `stream.stats` and in `/metrics`.
+ * Without ffmpeg (or without an ingest URL) the engine runs preview-only.
+ */
+import { z } from "zod";
+import { definePlugin } from "../../core/plugin.ts";
+import type { Frames } from "../compositor/mod.ts";
+import type { Audio } from "../voice/mod.ts";
+import { audioPump } from "./audio_pump.ts";
+import { ffmpegArgs, maskedUrl } from "./ffmpeg_args.ts";
+import { type FfmpegSink, ffmpegSink } from "./ffmpeg_sink.ts";
+import { ffmpegInstalled, pickEncoder } from "./pick_encoder.ts";
+import { type StreamStats, streamStats, type StreamStatus } from "./stream_stats.ts";
+
+export type { StreamStats, StreamStatus };
+
+declare module "../../core/bus.ts" {
+  interface Events {
+    "stream.stats": StreamStats;
+  }
+}
+
+const statsSchema = z.object({
+  status: z.enum(["live", "reconnecting", "preview-only"]),
+  encoder: z.string().nullable(),
+  targetFps: z.number(),
+  activeFps: z.number(),
+  renderMs: z.object({ avg: z.number(), p95: z.number(), max: z.number() }),
+  frames: z.object({ rendered: z.number(), late: z.number(), dropped: z.number() }),
+  encoderSpeed: z.number(),
+  outputKbps: z.number(),
+  restarts: z.number(),
+  congestion: z.number().min(0).max(1),
+  warnings: z.array(z.string()),
+});
+
+export const streamConfig = z.object({
+  /** The ingest, e.g. rtmp://… from X Media Studio; unset means preview-only. */
+  rtmpUrl: z.string().regex(/^rtmps?:\/\//, "must be an rtmp:// or rtmps:// URL").optional(),
+  /** Appended to rtmpUrl as its last path segment. From the environment only. */
+  streamKey: z.string().optional(),
+  videoKbps: z.number().int().min(4000).max(6000).default(4500),
+  audioKbps: z.number().int().default(128),
+  keyframeSeconds: z.number().positive().default(3),
+  encoder: z.enum(["auto", "libx264", "h264_nvenc"]).default("auto"),
+  ffmpegPath: z.string().default("ffmpeg"),
+  /** Local recording beside the stream: `name.mp4` or `name.m3u8` (HLS), under the data folder. */
+  record: z.string().regex(/\.(mp4|m3u8)$/, "must end in .mp4 or .m3u8").optional(),
+  queueLimit: z.number().int().min(1).max(30).default(3),
+  /** Output that has not advanced for this long counts as a dropped ingest. */
+  stallSeconds: z.number().positive().default(10),
+});
+
+export default definePlugin({
+  name: "stream",
+  config: streamConfig,
+  needs: ["frames", "audio"],
+  async setup({ config, bus, clock, log, metrics, state, health, dataDir, use }) {
+    const frames = use("frames") as Frames;
+    const audio = use("audio") as Audio;
+    bus.declare("stream.stats", statsSchema);
+    const pump = audioPump(audio);
+
+    let sink: FfmpegSink | undefined;
+    let encoder: string | null = null;
+    let removeSink = () => {};
+    const installed = await ffmpegInstalled(config.ffmpegPath);
+    if (!installed) {
+      log.warn(`ffmpeg not found (${config.ffmpegPath}): PREVIEW ONLY, nothing is streamed`);
+    } else if (!config.rtmpUrl && !config.record) {
+      log.warn("no RTMP_URL and no recording configured: PREVIEW ONLY, nothing is streamed");
+    } else {
+      const picked = await pickEncoder(config.ffmpegPath, config.encoder);
+      encoder = picked;
+      const url = config.rtmpUrl
+        ? (config.streamKey
+          ? `${config.rtmpUrl.replace(/\/+$/, "")}/${config.streamKey}`
+          : config.rtmpUrl)
+        : undefined;
+      if (config.record) await Deno.mkdir(dataDir, { recursive: true });
+      sink = ffmpegSink({
+        ffmpeg: config.ffmpegPath,
+        width: frames.width,
+        height: frames.height,
+        fps: frames.fps,
+        audio: pump,
+        clock,
+        log,
+        queueLimit: config.queueLimit,
+        stallMs: config.stallSeconds * 1000,
+        secret: config.streamKey,
+        args: (audioSocket) =>
+          ffmpegArgs({
+            width: frames.width,
+            height: frames.height,
+            fps: frames.fps,
+            encoder: picked,
+            videoKbps: config.videoKbps,
+            audioKbps: config.audioKbps,
+            keyframeSeconds: config.keyframeSeconds,
+            audioSocket,
+            outputUrl: url,
+            recordPath: config.record ? recordingPath(dataDir, config.record) : undefined,
+          }),
+      });
+      removeSink = frames.loop.addSink(sink.sink);
+      log.info("streaming", {
+        encoder: picked,
+        to: url ? maskedUrl(url, config.streamKey) : null,
+        record: config.record ?? null,
+        size: `${frames.width}x${frames.height}`,
+        fps: frames.fps,
+        videoKbps: config.videoKbps,
+      });
+    }
+
+    let latest: StreamStats | undefined;
+    let lastStatus: StreamStatus | undefined;
+    const measure = (): StreamStats =>
+      streamStats({
+        status: !sink ? "preview-only" : sink.live() ? "live" : "reconnecting",
+        encoder,
+        loop: frames.loop.stats(),
+        progress: sink?.progress() ?? null,
+        restarts: sink?.restarts() ?? 0,
+        queue: sink?.sink.depth() ?? { queued: 0, limit: config.queueLimit },
+      });
+    let cancel = () => {};
+    const tick = () => {
+      latest = measure();
+      if (latest.status !== lastStatus) {
+        const level = latest.status === "reconnecting" && lastStatus ? "warn" : "info";
+        log[level](`stream ${latest.status}`, { restarts: latest.restarts });
+        lastStatus = latest.status;
+      }
+      bus.emit("stream.stats", latest);
+      state.set("stream:stats", JSON.stringify(latest), { ttlMs: 10_000 }).catch(() => {});
+      cancel = clock.after(1000, tick);
+    };
+    cancel = clock.after(1000, tick);
+
+    const now = () => (latest ??= measure());
+    const gauge = (name: string, help: string, read: () => number, type?: "counter") =>
+      metrics.gauge(`sothebais_stream_${name}`, help, read, type);
+    gauge("active_fps", "Frames rendered in the last second", () => now().activeFps);
+    gauge("target_fps", "The frame rate the loop aims for", () => now().targetFps);
+    metrics.gauge("sothebais_stream_render_ms", "Render time per frame (ms)", () => {
+      const r = now().renderMs;
+      return [[{ stat: "avg" }, r.avg], [{ stat: "p95" }, r.p95], [{ stat: "max" }, r.max]];
+    });
+    metrics.gauge("sothebais_stream_frames_total", "Frames rendered, late and dropped", () => {
+      const f = now().frames;
+      return [
+        [{ kind: "rendered" }, f.rendered],
+        [{ kind: "late" }, f.late],
+        [{ kind: "dropped" }, f.dropped],
+      ];
+    }, "counter");
+    gauge("encoder_speed", "Encoding speed as a multiple of real time", () => now().encoderSpeed);
+    gauge("output_kbps", "Output bit rate (kbit/s)", () => now().outputKbps);
+    gauge("restarts_total", "ffmpeg restarts", () => now().restarts, "counter");
+    gauge("congestion", "Encoder queue depth as a fraction of its limit", () => now().congestion);
+    metrics.gauge(
+      "sothebais_stream_status",
+      "1 for the current status",
+      () =>
+        (["live", "reconnecting", "preview-only"] as const).map((s) => [
+          { status: s },
+          now().status === s ? 1 : 0,
+        ]),
+    );
+    gauge("warnings", "Health warnings now (OBS thresholds)", () => now().warnings.length);
+    health("stream", () => {
+      const s = now();
+      return { ok: true, status: s.status, restarts: s.restarts, warnings: s.warnings };
+    });
+
+    return async () => {
+      cancel();
+      removeSink();
+      await sink?.stop();
+      pump.stop();
+    };
+  },
+});
+
+/** A fresh file per ffmpeg run, so a restart never overwrites what was recorded. */
+function recordingPath(dataDir: string, name: string): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const dot = name.lastIndexOf(".");
+  const file = `${name.slice(0, dot)}-${stamp}${name.slice(dot)}`;
+  return file.startsWith("/") ? file : `${dataDir}/${file}`;
+}

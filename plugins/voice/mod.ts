@@ -1,0 +1,108 @@
+/**
+ * voice: the host's voice. Speaks every `host.said` with espeak-ng, resampled
+ * to 48 kHz, and provides the `audio` service: speech mixed over silence,
+ * pulled at real time by the stream's audio pump. While it plays it emits
+ * `host.speaking { utteranceId, level }` (0..1, about 30 a second, then 0).
+ * Without espeak-ng the host is silent (said once in the log) and the audio
+ * track stays present as silence.
+ */
+import { z } from "zod";
+import { definePlugin } from "../../core/plugin.ts";
+import { SAMPLE_RATE, speech } from "./speech.ts";
+import { voiceMixer } from "./voice_mixer.ts";
+
+/** The host's audio: 16-bit mono PCM at 48 kHz. */
+export interface Audio {
+  sampleRate: 48000;
+  channels: 1;
+  /** The next `samples` samples: speech mixed over silence. */
+  read(samples: number): Int16Array;
+}
+
+declare module "../../core/plugin.ts" {
+  interface Services {
+    audio: Audio;
+  }
+}
+
+declare module "../../core/bus.ts" {
+  interface Events {
+    "host.said": { text: string; utteranceId: string };
+    "host.speaking": { utteranceId: string; level: number };
+  }
+}
+
+export default definePlugin({
+  name: "voice",
+  config: z.object({
+    espeakPath: z.string().default("espeak-ng"),
+    /** An espeak-ng voice name (`espeak-ng --voices`). */
+    voice: z.string().default("en-us"),
+    wordsPerMinute: z.number().int().min(80).max(450).default(165),
+    pitch: z.number().int().min(0).max(99).default(45),
+    gain: z.number().min(0).max(4).default(1),
+    /** Speech waiting to be played beyond this many seconds is not queued. */
+    maxQueueSeconds: z.number().positive().default(60),
+  }),
+  provides: ["audio"],
+  async setup({ config, bus, log, provide }) {
+    bus.declare("host.said", z.object({ text: z.string(), utteranceId: z.string() }));
+    bus.declare(
+      "host.speaking",
+      z.object({ utteranceId: z.string(), level: z.number().min(0).max(1) }),
+    );
+    const mixer = voiceMixer({
+      sampleRate: SAMPLE_RATE,
+      gain: config.gain,
+      onLevel: (utteranceId, level) => bus.emit("host.speaking", { utteranceId, level }),
+    });
+    provide("audio", {
+      sampleRate: SAMPLE_RATE,
+      channels: 1,
+      read: (samples) => mixer.read(samples),
+    });
+
+    const speaks = await canSpeak(config.espeakPath);
+    if (!speaks) {
+      log.warn(`espeak-ng not found (${config.espeakPath}): the host is SILENT`);
+      return;
+    }
+    // Utterances are synthesized one at a time so they play in the order said.
+    let chain = Promise.resolve();
+    let stopped = false;
+    const off = bus.on("host.said", ({ payload }) => {
+      chain = chain.then(async () => {
+        if (stopped) return;
+        if (mixer.queued() > config.maxQueueSeconds * SAMPLE_RATE) {
+          log.warn("voice queue full; utterance not spoken", { utteranceId: payload.utteranceId });
+          return;
+        }
+        try {
+          const pcm = await speech(payload.text, {
+            espeak: config.espeakPath,
+            voice: config.voice,
+            wordsPerMinute: config.wordsPerMinute,
+            pitch: config.pitch,
+          });
+          mixer.enqueue({ utteranceId: payload.utteranceId, pcm });
+        } catch (error) {
+          log.error("speech synthesis failed", { utteranceId: payload.utteranceId, error });
+        }
+      });
+    });
+    return async () => {
+      stopped = true;
+      off();
+      await chain;
+    };
+  },
+});
+
+async function canSpeak(espeak: string): Promise<boolean> {
+  try {
+    return (await new Deno.Command(espeak, { args: ["--version"], stdout: "null", stderr: "null" })
+      .output()).success;
+  } catch {
+    return false;
+  }
+}
