@@ -1,13 +1,137 @@
 /**
- * compositor: loads scenes, owns the frame loop, renders widgets into quadrants
- * with @napi-rs/canvas and provides the `frames` service to sinks.
+ * compositor: loads the scenes, owns the frame loop, draws the registered
+ * widgets into the scene on show, switches scene with the campaign phase and
+ * the auction status, and provides:
+ * - `frames`: the frame loop and its geometry, for sinks (ffmpeg, previews);
+ * - `widgets`: where widget plugins register their draw functions;
+ * - `compositor`: scene control and single-frame renders (preview, admin).
  */
+import { z } from "zod";
+import { createFrameLoop } from "../../core/frame_loop.ts";
+import { definePlugin } from "../../core/plugin.ts";
+import { loadScenes, SCENES_DIR } from "../../scenes/load_scene.ts";
+import type { AuctionUpdated, CampaignPhase } from "../../scenes/show_events.ts";
+import { createAssets } from "./assets.ts";
+import { builtinWidgets } from "./builtin_widgets.ts";
+import { type Compositor, createCompositor } from "./compositor.ts";
+import { registerFonts } from "./fonts.ts";
 import type { Frame, Frames } from "./frames.ts";
+import type { Widgets } from "./widgets.ts";
 
 export type { Frame, Frames };
+export type { Box, DrawContext, DrawWidget, Widgets } from "./widgets.ts";
+export type { Asset, Assets } from "./assets.ts";
+export type { Compositor } from "./compositor.ts";
 
 declare module "../../core/plugin.ts" {
   interface Services {
     frames: Frames;
+    widgets: Widgets;
+    compositor: Compositor;
   }
 }
+
+const IMAGE_FILE = /\.(png|jpe?g|webp|gif)$/i;
+const phaseName = z.enum(["pre-auction", "auction", "post-auction"]);
+
+export const compositorConfig = z.object({
+  width: z.number().int().min(16).max(3840).default(1280),
+  height: z.number().int().min(16).max(2160).default(720),
+  fps: z.number().int().min(1).max(60).default(30),
+  /** Folder of scene files; default the project's `scenes/`. */
+  scenesDir: z.string().optional(),
+  /** Folder of images; default `scenes/assets/`. */
+  assetsDir: z.string().optional(),
+  /** How often changed asset files are looked for. */
+  watchAssetsMs: z.number().int().min(100).default(1000),
+  initialScene: z.string().default("pre-auction"),
+  /** Scene for each campaign phase. */
+  phaseScenes: z.record(phaseName, z.string()).default({
+    "pre-auction": "pre-auction",
+    auction: "live",
+    "post-auction": "post-auction",
+  }),
+  /** Start the frame loop at setup (off for previews and tests that render frame by frame). */
+  run: z.boolean().default(true),
+});
+
+export default definePlugin({
+  name: "compositor",
+  config: compositorConfig,
+  provides: ["frames", "widgets", "compositor"],
+  async setup({ config, bus, clock, log, http, provide, health }) {
+    registerFonts();
+    const scenes = await loadScenes(config.scenesDir ?? SCENES_DIR);
+    const assets = createAssets(config.assetsDir ?? new URL("assets/", SCENES_DIR).pathname, {
+      watchMs: config.watchAssetsMs,
+      onError: (path, error) => log.warn("asset unavailable", { path, error }),
+    });
+    const compositor = createCompositor({
+      scenes,
+      width: config.width,
+      height: config.height,
+      fps: config.fps,
+      assets,
+      now: () => clock.instant(),
+      initialScene: config.initialScene,
+      onMissingWidget: (kind) => log.warn("scene uses a widget nobody registered", { kind }),
+    });
+    for (const [kind, draw] of Object.entries(builtinWidgets(compositor.widgets))) {
+      compositor.widgets.register(kind, draw);
+    }
+    // Preload every image a scene names, so the first frames are complete.
+    await Promise.all([...scenes.values()].flatMap((scene) => [
+      scene.background.kind === "image" ? assets.load(scene.background.src) : undefined,
+      ...Object.values(scene.quadrants).flatMap((q) => q.items).concat(scene.overlay.items)
+        .flatMap((item) => Object.values(item.props))
+        .map((v) => typeof v === "string" && IMAGE_FILE.test(v) ? assets.load(v) : undefined),
+    ]));
+
+    const loop = createFrameLoop({ fps: config.fps, render: (index) => compositor.render(index) });
+    provide("frames", { width: config.width, height: config.height, fps: config.fps, loop });
+    provide("widgets", compositor.widgets);
+    provide("compositor", compositor);
+
+    const showForPhase = (phase: keyof typeof config.phaseScenes) => {
+      const name = config.phaseScenes[phase];
+      if (name && scenes.has(name)) compositor.show(name);
+    };
+    const offPhase = bus.on("campaign.phase", (e) => {
+      showForPhase((e.payload as CampaignPhase).phase);
+    });
+    const offAuction = bus.on("auction.updated", (e) => {
+      const status = (e.payload as AuctionUpdated).status;
+      if (status === "open" || status === "paused") showForPhase("auction");
+      else if (status === "closed" || status === "cancelled") showForPhase("post-auction");
+    });
+
+    http.get("/compositor/frame.png", async (c) => {
+      const png = await compositor.canvas.encode("png");
+      return c.body(new Uint8Array(png), 200, { "content-type": "image/png" });
+    });
+    http.get(
+      "/compositor/scenes",
+      (c) => c.json({ current: compositor.current(), scenes: compositor.scenes() }),
+    );
+    health("frames", () => {
+      const stats = loop.stats();
+      return {
+        ok: !config.run || stats.activeFps >= 0.95 * stats.targetFps,
+        scene: compositor.current(),
+        ...stats,
+      };
+    });
+
+    if (config.run) loop.start();
+    log.info("compositor ready", {
+      scenes: compositor.scenes(),
+      size: `${config.width}x${config.height}@${config.fps}`,
+    });
+    return () => {
+      loop.stop();
+      offPhase();
+      offAuction();
+      assets.close();
+    };
+  },
+});

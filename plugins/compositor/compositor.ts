@@ -1,0 +1,155 @@
+/**
+ * The compositor: a set of scenes, the widget registry, the scene on show and
+ * the transition into the next one. `render(index)` draws one frame and returns
+ * its straight RGBA bytes. Transitions are ticked by frame index, so they run at
+ * the loop's pace and replay identically.
+ */
+import { type Canvas, createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
+import type { Scene, Transition } from "../../scenes/scene.ts";
+import type { Assets } from "./assets.ts";
+import type { Frame } from "./frames.ts";
+import { createSceneRenderer, type SceneRenderer } from "./render_scene.ts";
+import type { DrawWidget, Widgets } from "./widgets.ts";
+
+export interface CompositorOptions {
+  scenes: Map<string, Scene>;
+  width: number;
+  height: number;
+  fps: number;
+  assets: Assets;
+  /** The show's time for a frame. */
+  now: () => Temporal.Instant;
+  initialScene: string;
+  onMissingWidget?: (kind: string) => void;
+}
+
+export interface Compositor {
+  width: number;
+  height: number;
+  fps: number;
+  widgets: Widgets;
+  /** Scene names, sorted. */
+  scenes(): string[];
+  /** The scene on show (the incoming one during a transition). */
+  current(): string;
+  /** Switches scene with the given transition (default: the scene's own). */
+  show(name: string, transition?: Transition): void;
+  /** Draws frame `index` and returns it. */
+  render(index: number): Frame;
+  /** The canvas the last frame was drawn on (for PNG snapshots). */
+  canvas: Canvas;
+}
+
+interface Running {
+  from: SceneRenderer;
+  kind: "fade" | "slide";
+  startIndex: number;
+  frames: number;
+}
+
+export function createCompositor(options: CompositorOptions): Compositor {
+  const { width, height, fps, assets } = options;
+  const registry = new Map<string, DrawWidget>();
+  const renderers = new Map<string, SceneRenderer>();
+  const missing = new Set<string>();
+  const onMissing = (kind: string) => {
+    if (missing.has(kind)) return;
+    missing.add(kind);
+    options.onMissingWidget?.(kind);
+  };
+  const renderer = (name: string) => {
+    let r = renderers.get(name);
+    if (!r) {
+      const scene = options.scenes.get(name);
+      if (!scene) throw new Error(`no scene named ${name}; have ${[...options.scenes.keys()]}`);
+      r = createSceneRenderer(scene, { width, height }, registry, assets, onMissing);
+      renderers.set(name, r);
+    }
+    return r;
+  };
+
+  const canvas = createCanvas(width, height);
+  const g = canvas.getContext("2d");
+  const incoming = createCanvas(width, height);
+  const gi = incoming.getContext("2d");
+  let currentScene = renderer(options.initialScene);
+  let pending: { from: SceneRenderer; transition: Transition } | undefined;
+  let running: Running | undefined;
+
+  const drawInto = (ctx: SKRSContext2D, r: SceneRenderer, now: Temporal.Instant, index: number) => {
+    ctx.save();
+    r.draw(ctx, now, index);
+    ctx.restore();
+  };
+
+  return {
+    width,
+    height,
+    fps,
+    canvas,
+    widgets: {
+      register(kind, draw) {
+        registry.set(kind, draw);
+        missing.delete(kind);
+        return () => {
+          if (registry.get(kind) === draw) registry.delete(kind);
+        };
+      },
+      kinds: () => [...registry.keys()].sort(),
+      assets,
+    },
+    scenes: () => [...options.scenes.keys()].sort(),
+    current: () => currentScene.scene.name,
+    show(name, transition) {
+      const next = renderer(name);
+      const t = transition ?? next.scene.transition;
+      const instant = t.kind === "cut" || t.ms === 0;
+      if (next === currentScene && !running && !pending) return;
+      if (next === currentScene && !instant) return;
+      pending = instant ? undefined : { from: currentScene, transition: t };
+      running = undefined;
+      currentScene = next;
+    },
+    render(index) {
+      const now = options.now();
+      if (pending) {
+        running = {
+          from: pending.from,
+          kind: pending.transition.kind as "fade" | "slide",
+          startIndex: index,
+          frames: Math.max(1, Math.round((pending.transition.ms / 1000) * fps)),
+        };
+        pending = undefined;
+      }
+      const progress = running ? (index - running.startIndex) / running.frames : 1;
+      if (!running || progress >= 1) {
+        running = undefined;
+        drawInto(g, currentScene, now, index);
+      } else {
+        const p = ease(Math.max(0, progress));
+        if (running.kind === "fade") {
+          drawInto(g, running.from, now, index);
+          drawInto(gi, currentScene, now, index);
+          g.globalAlpha = p;
+          g.drawImage(incoming, 0, 0);
+          g.globalAlpha = 1;
+        } else {
+          // Slide: the new scene pushes the old one out to the left.
+          const offset = Math.round(width * p);
+          drawInto(gi, running.from, now, index);
+          g.drawImage(incoming, -offset, 0);
+          drawInto(gi, currentScene, now, index);
+          g.drawImage(incoming, width - offset, 0);
+        }
+      }
+      // Every frame is opaque (backgrounds are), so Skia's premultiplied bytes are straight RGBA.
+      const data = canvas.data();
+      return { rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), index };
+    },
+  };
+}
+
+/** Smoothstep: transitions start and end gently. */
+function ease(t: number): number {
+  return t * t * (3 - 2 * t);
+}

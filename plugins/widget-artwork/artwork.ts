@@ -1,0 +1,78 @@
+/**
+ * The artwork widget: the lot's image fitted without distortion, resampled once
+ * with Skia's high-quality filter into a cached canvas (redone only when the
+ * box, the image or its file changes), with the title and artist on a scrim.
+ */
+import { type Canvas, createCanvas } from "@napi-rs/canvas";
+import type { Bus } from "../../core/bus.ts";
+import { ellipsize } from "../../scenes/draw.ts";
+import type { AuctionUpdated, ItemShape } from "../../scenes/show_events.ts";
+import { font, theme } from "../../scenes/theme.ts";
+import type { Assets, DrawWidget } from "../compositor/mod.ts";
+
+export function createArtworkWidget(bus: Bus, assets: Assets): { draw: DrawWidget; stop(): void } {
+  let item: ItemShape | null = null;
+  const off = bus.on("auction.updated", (e) => {
+    item = (e.payload as AuctionUpdated).item ?? item;
+  });
+  let cached: { key: string; canvas: Canvas; x: number; y: number } | undefined;
+
+  const draw: DrawWidget = ({ g, box, props }) => {
+    const s = box.scale;
+    const src = item?.image ?? (typeof props.src === "string" ? props.src : "");
+    const title = item?.title ?? item?.name ?? (props.title as string | undefined) ?? "";
+    const artist = item?.artist ?? (props.artist as string | undefined) ?? "";
+    const asset = src ? assets.get(src) : undefined;
+    if (!asset) {
+      g.fillStyle = "#1a1c22";
+      g.fillRect(box.x, box.y, box.width, box.height);
+      return;
+    }
+    const { image, version } = asset;
+    const k = Math.min(box.width / image.width, box.height / image.height);
+    const w = Math.round(image.width * k);
+    const h = Math.round(image.height * k);
+    const key = `${src}#${version}@${w}x${h}`;
+    if (cached?.key !== key) {
+      const canvas = createCanvas(w, h);
+      const c = canvas.getContext("2d");
+      c.imageSmoothingEnabled = true;
+      c.imageSmoothingQuality = "high";
+      c.drawImage(image, 0, 0, w, h);
+      cached = {
+        key,
+        canvas,
+        x: Math.round((box.width - w) / 2),
+        y: Math.round((box.height - h) / 2),
+      };
+    }
+    const x = box.x + cached.x;
+    const y = box.y + cached.y;
+    // A soft shadow lifts the piece off the background.
+    g.save();
+    g.shadowColor = "rgba(0,0,0,0.55)";
+    g.shadowBlur = 24 * s;
+    g.shadowOffsetY = 8 * s;
+    g.fillStyle = "#000";
+    g.fillRect(x, y, w, h);
+    g.restore();
+    g.drawImage(cached.canvas, x, y);
+    if (!title && !artist) return;
+    const scrimH = Math.min(h, 96 * s);
+    const scrim = g.createLinearGradient(0, y + h - scrimH, 0, y + h);
+    scrim.addColorStop(0, "rgba(0,0,0,0)");
+    scrim.addColorStop(1, "rgba(0,0,0,0.78)");
+    g.fillStyle = scrim;
+    g.fillRect(x, y + h - scrimH, w, scrimH);
+    const pad = 18 * s;
+    g.textBaseline = "alphabetic";
+    g.textAlign = "left";
+    g.font = font(700, 26, s);
+    g.fillStyle = theme.ink;
+    g.fillText(ellipsize(g, title, w - 2 * pad), x + pad, y + h - pad - 22 * s);
+    g.font = font(500, 16, s);
+    g.fillStyle = theme.gold;
+    g.fillText(ellipsize(g, artist, w - 2 * pad), x + pad, y + h - pad);
+  };
+  return { draw, stop: off };
+}

@@ -1,0 +1,168 @@
+/**
+ * The countdown widget: time to the start before the auction, time left while
+ * it runs; red in the last 5 minutes (pulsing in the last minute), and a gold
+ * flash with "+ extended" when an anti-snipe extension moves the end.
+ * Digits sit in fixed-width cells so the numbers never jitter.
+ */
+import type { Bus } from "../../core/bus.ts";
+import { TIME_ZONE } from "../../core/clock.ts";
+import { card } from "../../scenes/draw.ts";
+import type {
+  AuctionExtended,
+  AuctionUpdated,
+  BidAccepted,
+  CampaignPhase,
+} from "../../scenes/show_events.ts";
+import { font, theme } from "../../scenes/theme.ts";
+import type { DrawWidget } from "../compositor/mod.ts";
+
+const URGENT_MS = 5 * 60_000;
+const wallTime = new Intl.DateTimeFormat("en-US", {
+  timeZone: TIME_ZONE,
+  hour: "numeric",
+  minute: "2-digit",
+  timeZoneName: "short",
+});
+const FLASH_MS = 2500;
+
+export function formatLeft(ms: number): string {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const sec = total % 60;
+  const two = (n: number) => String(n).padStart(2, "0");
+  return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${two(m)}:${two(sec)}`;
+}
+
+export function createCountdownWidget(bus: Bus): { draw: DrawWidget; stop(): void } {
+  let status: AuctionUpdated["status"] | null = null;
+  let startsAt: Temporal.Instant | null = null;
+  let endsAt: Temporal.Instant | null = null;
+  let openedAt: Temporal.Instant | null = null;
+  let extendedAt: Temporal.Instant | null = null;
+  let extensions = 0;
+  const offs = [
+    bus.on("campaign.phase", (e) => {
+      const p = e.payload as CampaignPhase;
+      startsAt = Temporal.Instant.from(p.startsAt);
+      endsAt = Temporal.Instant.from(p.endsAt);
+      if (!status) status = p.phase === "pre-auction" ? "scheduled" : status;
+    }),
+    bus.on("auction.updated", (e) => {
+      const a = e.payload as AuctionUpdated;
+      status = a.status;
+      startsAt = Temporal.Instant.from(a.startsAt);
+      endsAt = Temporal.Instant.from(a.endsAt);
+      openedAt = startsAt;
+      extensions = a.extensions;
+    }),
+    bus.on("auction.extended", (e) => {
+      const x = e.payload as AuctionExtended;
+      endsAt = Temporal.Instant.from(x.endsAt);
+      extendedAt = Temporal.Instant.from(e.at);
+      extensions++;
+    }),
+    bus.on("bid.accepted", (e) => {
+      endsAt = Temporal.Instant.from((e.payload as BidAccepted).endsAt);
+    }),
+  ];
+
+  let whenKey = "";
+  let whenText = "";
+  const draw: DrawWidget = ({ g, box, now }) => {
+    const s = box.scale;
+    const sinceExtended = extendedAt ? now.since(extendedAt).total("milliseconds") : Infinity;
+    const flashing = sinceExtended >= 0 && sinceExtended < FLASH_MS;
+    card(g, box, s);
+    const live = status === "open" || status === "paused";
+    const before = !live && status !== "closed" && status !== "cancelled";
+    const target = before ? startsAt : endsAt;
+    const left = target ? target.since(now).total("milliseconds") : NaN;
+    const urgent = live && left <= URGENT_MS;
+    if (flashing) {
+      // Two quick pulses of gold.
+      const pulse = Math.abs(Math.sin((sinceExtended / FLASH_MS) * Math.PI * 2));
+      g.fillStyle = `rgba(216,180,106,${(0.45 * pulse).toFixed(3)})`;
+      g.beginPath();
+      g.roundRect(box.x, box.y, box.width, box.height, 14 * s);
+      g.fill();
+    }
+    const pad = 22 * s;
+    const x = box.x + pad;
+    const w = box.width - 2 * pad;
+    g.textBaseline = "top";
+    g.textAlign = "left";
+    g.font = font(600, 13, s);
+    g.letterSpacing = `${1.6 * s}px`;
+    g.fillStyle = urgent ? theme.urgent : theme.muted;
+    g.fillText(before ? "STARTS IN" : live ? "TIME LEFT" : "BIDDING CLOSED", x, box.y + pad);
+    g.letterSpacing = "0px";
+    const text = Number.isFinite(left) ? formatLeft(left) : "--:--";
+    let colour: string = theme.ink;
+    if (!live && !before) colour = theme.faint;
+    else if (urgent) {
+      const lastMinute = left <= 60_000;
+      const blink = lastMinute && Math.floor(now.epochMilliseconds / 500) % 2 === 0;
+      colour = blink ? "#ff8a7e" : theme.urgent;
+    }
+    // Fixed cells: size the digits so the longest form fills the width.
+    let px = 60 * s;
+    g.font = font(700, 60, s);
+    const cell = g.measureText("0").width;
+    const colon = g.measureText(":").width;
+    const digits = text.replace(/:/g, "").length;
+    const colons = text.length - digits;
+    const total = digits * cell + colons * colon;
+    if (total > w) px = Math.floor((px * w) / total);
+    g.font = `700 ${px}px ${theme.font}`;
+    const cw = g.measureText("0").width;
+    const kw = g.measureText(":").width;
+    g.fillStyle = colour;
+    g.textAlign = "center";
+    let cx = x;
+    const y = box.y + pad + 26 * s;
+    for (const ch of text) {
+      const width = ch === ":" ? kw : cw;
+      g.fillText(ch, cx + width / 2, y);
+      cx += width;
+    }
+    g.textAlign = "left";
+    const when = before ? startsAt : live ? endsAt : null;
+    if (when) {
+      const key = `${before}${when.epochMilliseconds}`;
+      if (key !== whenKey) {
+        whenKey = key;
+        whenText = `${before ? "Opens" : "Ends"} ${
+          wallTime.format(new Date(when.epochMilliseconds))
+        }`;
+      }
+      g.font = font(500, 15, s);
+      g.fillStyle = theme.muted;
+      g.fillText(whenText, x, y + px + 10 * s);
+    }
+    // Progress of the running auction.
+    if (live && openedAt && endsAt) {
+      const span = endsAt.since(openedAt).total("milliseconds");
+      const done = span > 0 ? Math.min(1, Math.max(0, 1 - left / span)) : 1;
+      const by = box.y + box.height - pad - 6 * s;
+      g.fillStyle = "#ffffff1a";
+      g.beginPath();
+      g.roundRect(x, by, w, 6 * s, 3 * s);
+      g.fill();
+      g.fillStyle = urgent ? theme.urgent : theme.gold;
+      g.beginPath();
+      g.roundRect(x, by, Math.max(6 * s, w * done), 6 * s, 3 * s);
+      g.fill();
+    }
+    if (flashing || (live && extensions > 0)) {
+      g.font = font(700, 14, s);
+      g.fillStyle = flashing ? theme.gold : theme.faint;
+      g.fillText(
+        flashing ? "+ EXTENDED" : `extended ×${extensions}`,
+        x,
+        box.y + box.height - pad - 30 * s,
+      );
+    }
+  };
+  return { draw, stop: () => offs.forEach((off) => off()) };
+}

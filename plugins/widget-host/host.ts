@@ -1,0 +1,107 @@
+/**
+ * The host widget: the avatar in a ring that glows with the voice, a mouth
+ * that opens with the speech level (`host.speaking`), and captions of the line
+ * being said (`host.said`), held long enough to read.
+ */
+import { type Canvas, createCanvas } from "@napi-rs/canvas";
+import type { Bus } from "../../core/bus.ts";
+import { card, wrapText } from "../../scenes/draw.ts";
+import type { HostSaid, HostSpeaking } from "../../scenes/show_events.ts";
+import { font, theme } from "../../scenes/theme.ts";
+import type { Assets, DrawWidget } from "../compositor/mod.ts";
+
+/** A level older than this is stale: the mouth closes. */
+const LEVEL_HOLD_MS = 250;
+
+export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; stop(): void } {
+  let caption: { text: string; at: Temporal.Instant; holdMs: number } | null = null;
+  let level = 0;
+  let levelAt: Temporal.Instant | null = null;
+  const offs = [
+    bus.on("host.said", (e) => {
+      const said = e.payload as HostSaid;
+      const words = said.text.split(/\s+/).length;
+      caption = {
+        text: said.text,
+        at: Temporal.Instant.from(e.at),
+        holdMs: Math.max(4000, words * 420 + 1500),
+      };
+    }),
+    bus.on("host.speaking", (e) => {
+      level = Math.max(0, Math.min(1, (e.payload as HostSpeaking).level));
+      levelAt = Temporal.Instant.from(e.at);
+    }),
+  ];
+  let round: { key: string; canvas: Canvas } | undefined;
+
+  const draw: DrawWidget = ({ g, box, props, now }) => {
+    const s = box.scale;
+    card(g, box, s);
+    const pad = 14 * s;
+    const d = Math.min(box.height - 2 * pad, box.width * 0.4);
+    const ax = box.x + pad;
+    const ay = box.y + (box.height - d) / 2;
+    const fresh = levelAt ? now.since(levelAt).total("milliseconds") : Infinity;
+    const speaking = fresh >= 0 && fresh < LEVEL_HOLD_MS ? level : 0;
+    const src = typeof props.avatar === "string" ? props.avatar : "host/avatar.png";
+    const asset = assets.get(src);
+    if (asset) {
+      const key = `${src}#${asset.version}@${Math.round(d)}`;
+      if (round?.key !== key) {
+        // Clip to a circle once; per frame it is one blit.
+        const size = Math.round(d);
+        const canvas = createCanvas(size, size);
+        const c = canvas.getContext("2d");
+        c.beginPath();
+        c.arc(size / 2, size / 2, size / 2, 0, Math.PI * 2);
+        c.clip();
+        c.imageSmoothingQuality = "high";
+        c.drawImage(asset.image, 0, 0, size, size);
+        round = { key, canvas };
+      }
+      g.drawImage(round.canvas, ax, ay);
+      const [mx, my] = Array.isArray(props.mouth) ? props.mouth as number[] : [0.5, 0.63];
+      const open = speaking * 0.085 * d;
+      g.fillStyle = "#5a2630";
+      g.beginPath();
+      g.ellipse(ax + mx * d, ay + my * d, 0.075 * d, Math.max(0.006 * d, open), 0, 0, Math.PI * 2);
+      g.fill();
+      if (open > 0.02 * d) {
+        g.fillStyle = "#f3efe8";
+        g.fillRect(ax + mx * d - 0.05 * d, ay + my * d - open, 0.1 * d, open * 0.35);
+      }
+    }
+    g.lineWidth = (2 + 4 * speaking) * s;
+    g.strokeStyle = speaking > 0.02 ? `rgba(216,180,106,${0.5 + 0.5 * speaking})` : "#ffffff2a";
+    g.beginPath();
+    g.arc(ax + d / 2, ay + d / 2, d / 2 + 2 * s, 0, Math.PI * 2);
+    g.stroke();
+
+    const tx = ax + d + 16 * s;
+    const tw = box.x + box.width - pad - tx;
+    g.textAlign = "left";
+    g.textBaseline = "top";
+    g.font = font(600, 13, s);
+    g.letterSpacing = `${1.6 * s}px`;
+    g.fillStyle = theme.gold;
+    const name = typeof props.name === "string" ? props.name : "YOUR HOST";
+    g.fillText(name.toUpperCase(), tx, box.y + pad + 2 * s);
+    g.letterSpacing = "0px";
+    const age = caption ? now.since(caption.at).total("milliseconds") : Infinity;
+    if (caption && age >= 0 && age < caption.holdMs) {
+      g.font = font(500, 17, s);
+      g.fillStyle = theme.ink;
+      const lineH = 23 * s;
+      const maxLines = Math.max(1, Math.floor((box.height - 2 * pad - 24 * s) / lineH));
+      for (const [i, line] of wrapText(g, caption.text, tw, maxLines).entries()) {
+        g.fillText(line, tx, box.y + pad + 24 * s + i * lineH);
+      }
+    } else {
+      g.font = font(500, 16, s);
+      g.fillStyle = theme.faint;
+      const idle = typeof props.idle === "string" ? props.idle : "Listening for your bids…";
+      g.fillText(idle, tx, box.y + pad + 24 * s);
+    }
+  };
+  return { draw, stop: () => offs.forEach((off) => off()) };
+}

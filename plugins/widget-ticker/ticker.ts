@@ -1,0 +1,87 @@
+/**
+ * The ticker (lower third): a label block and a line of announcements that
+ * scrolls at a steady speed. The line is set once into a strip canvas and
+ * blitted at an offset per frame; it is reset when the messages change.
+ */
+import { type Canvas, createCanvas } from "@napi-rs/canvas";
+import type { Bus } from "../../core/bus.ts";
+import { formatEth } from "../../scenes/draw.ts";
+import type { AuctionUpdated, CampaignPhase } from "../../scenes/show_events.ts";
+import { font, theme } from "../../scenes/theme.ts";
+import type { DrawWidget } from "../compositor/mod.ts";
+
+/** Pixels per second at 720p. */
+const SPEED = 90;
+
+export function createTickerWidget(bus: Bus): { draw: DrawWidget; stop(): void } {
+  const live: Record<string, string> = {};
+  const offs = [
+    bus.on("auction.updated", (e) => {
+      const a = e.payload as AuctionUpdated;
+      const title = a.item?.title ?? a.item?.name ?? "tonight's lot";
+      live.lot = a.status === "open"
+        ? `Bidding is open on “${title}” · next bid at least ${formatEth(a.minNextWei)}`
+        : a.status === "scheduled"
+        ? `Up next: “${title}” · reserve ${formatEth(a.reserveWei)}`
+        : "";
+    }),
+    bus.on("campaign.phase", (e) => {
+      const p = e.payload as CampaignPhase;
+      live.phase = p.phase === "post-auction"
+        ? "Thanks for bidding — the next auction starts tomorrow, same time"
+        : "";
+    }),
+  ];
+  let strip: { key: string; canvas: Canvas; width: number } | undefined;
+
+  const draw: DrawWidget = ({ g, box, props, now }) => {
+    const s = box.scale;
+    const messages = [
+      ...Object.values(live).filter(Boolean),
+      ...(Array.isArray(props.messages) ? props.messages.filter((m) => typeof m === "string") : []),
+    ] as string[];
+    g.fillStyle = "#0b0c10e6";
+    g.fillRect(box.x, box.y, box.width, box.height);
+    g.fillStyle = theme.goldDeep;
+    g.fillRect(box.x, box.y, box.width, Math.max(1, 2 * s));
+    const label = typeof props.label === "string" ? props.label : "HOW TO BID";
+    g.font = font(800, 15, s);
+    g.letterSpacing = `${1.4 * s}px`;
+    const lw = g.measureText(label).width + 36 * s;
+    g.fillStyle = theme.gold;
+    g.fillRect(box.x, box.y, lw, box.height);
+    g.fillStyle = "#15110a";
+    g.textBaseline = "middle";
+    g.textAlign = "left";
+    g.fillText(label, box.x + 18 * s, box.y + box.height / 2);
+    g.letterSpacing = "0px";
+    if (!messages.length) return;
+    const key = `${messages.join("\u0000")}@${box.height}`;
+    if (strip?.key !== key) {
+      const text = messages.join("     ◆     ") + "     ◆     ";
+      const probe = createCanvas(1, 1).getContext("2d");
+      probe.font = font(600, 19, s);
+      const width = Math.ceil(probe.measureText(text).width);
+      const canvas = createCanvas(Math.max(1, width), Math.round(box.height));
+      const c = canvas.getContext("2d");
+      c.font = font(600, 19, s);
+      c.fillStyle = theme.ink;
+      c.textBaseline = "middle";
+      c.fillText(text, 0, box.height / 2);
+      strip = { key, canvas, width };
+    }
+    const left = box.x + lw + 16 * s;
+    const room = box.x + box.width - left;
+    g.save();
+    g.beginPath();
+    g.rect(left, box.y, room, box.height);
+    g.clip();
+    // Time-based offset: smooth at any frame rate, identical on replay.
+    const offset = ((now.epochMilliseconds / 1000) * SPEED * s) % strip.width;
+    for (let x = left - offset; x < left + room; x += strip.width) {
+      g.drawImage(strip.canvas, Math.round(x), box.y);
+    }
+    g.restore();
+  };
+  return { draw, stop: () => offs.forEach((off) => off()) };
+}
