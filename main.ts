@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError, loadPlugins, readPluginEntries, readSettings } from "./core/config.ts";
 import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
 import { createLog } from "./core/log.ts";
+import { previewCommand } from "./plugins/compositor/preview.ts";
 
 interface Command {
   summary: string;
@@ -81,6 +82,7 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  preview: previewCommand,
 };
 
 function help(): string {

@@ -50,7 +50,7 @@ export const previewCommand = {
     width: { type: "string", default: "1280" },
     height: { type: "string", default: "720" },
     from: { type: "string" },
-  },
+  } as const,
   async run(values: Record<string, unknown>): Promise<number> {
     const out = values.out as string;
     if (values.from) {

@@ -32,8 +32,17 @@ export function createClockWidget(): { draw: DrawWidget } {
     const label = typeof props.label === "string" ? props.label : "NEW YORK";
     g.textBaseline = "middle";
     g.textAlign = "right";
-    const right = box.x + box.width;
     const mid = box.y + box.height / 2;
+    let right = box.x + box.width;
+    if (props.align === "center") {
+      g.font = font(700, 18, s);
+      const time = g.measureText(text).width;
+      g.font = font(600, 12, s);
+      g.letterSpacing = `${1.5 * s}px`;
+      const total = time + 12 * s + g.measureText(label).width;
+      g.letterSpacing = "0px";
+      right = box.x + (box.width + total) / 2;
+    }
     g.font = font(700, 18, s);
     g.fillStyle = theme.ink;
     g.fillText(text, right, mid);
