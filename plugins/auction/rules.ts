@@ -218,11 +218,14 @@ const eth = (wei: bigint) => {
 };
 export { eth as formatEth };
 
-/** Decides one bid against the market; returns the decision and the new market. */
+/**
+ * Decides one bid against the market; returns the decision and the new market.
+ * `wallet` is null when the funds provider could not answer in time.
+ */
 export function decide(
   market: Market,
   bid: Bid,
-  wallet: Wallet,
+  wallet: Wallet | null,
 ): { decision: Decision; market: Market } {
   const parsed = parseBid(bid.text);
   const { auction, problem } = pickAuction(market, parsed.tags, bid.tweetAt);
@@ -271,6 +274,9 @@ export function decide(
     return reject("closed", "the bid came after the auction ended", amount);
   }
   if (s.status === "paused") return reject("paused", "the auction is paused", amount);
+  if (!wallet) {
+    return reject("insufficient_funds", "escrow could not be checked in time: bid again", amount);
+  }
   if (!wallet.linked) {
     return reject("not_linked", "link a wallet before bidding", amount);
   }
@@ -334,7 +340,7 @@ export function decide(
 export function decideBatch(
   market: Market,
   bids: Bid[],
-  walletOf: (handle: string) => Wallet,
+  walletOf: (handle: string) => Wallet | null,
 ): { decisions: Decision[]; market: Market } {
   const decisions: Decision[] = [];
   for (const bid of [...bids].sort(byTweetOrder)) {

@@ -1,0 +1,404 @@
+/**
+ * The running auction: one serial queue of work (decisions, admin overrides,
+ * opening and closing), so the pure rules always see one consistent market.
+ * Tweets that arrive together (in the same turn of the event loop) are sorted
+ * by tweet time then id before they are decided. Each decision is written to
+ * Postgres before it is announced on the bus and mirrored to the state store.
+ */
+import type { Bus } from "../../core/bus.ts";
+import type { Cancel, Clock } from "../../core/clock.ts";
+import { nyString } from "../../core/clock.ts";
+import type { Log } from "../../core/log.ts";
+import type { StateStore } from "../../core/state.ts";
+import type { Funds } from "./funds.ts";
+import {
+  type AdminAction,
+  AdminError,
+  applyAdmin,
+  type AuctionRules,
+  type AuctionState,
+  type Bid,
+  byTweetOrder,
+  close,
+  decide,
+  type Decision,
+  type Market,
+  mayClose,
+  newAuction,
+  open,
+  type RateLimit,
+  type Wallet,
+  withAuction,
+} from "./rules.ts";
+import { type AuctionSnapshot, snapshot, toJson } from "./snapshot.ts";
+import type { AuctionStore } from "./store.ts";
+
+export interface Submitted {
+  tweetId: string;
+  authorId?: string;
+  handle: string;
+  text: string;
+  tweetAt: string;
+  receivedAt?: string;
+}
+
+export interface RuntimeOptions {
+  bus: Bus;
+  clock: Clock;
+  log: Log;
+  state: StateStore;
+  store: AuctionStore;
+  funds: () => Funds;
+  /** "tweets": close once `tweets.read-through` passes end + grace; "clock": the clock is the watermark. */
+  watermark: "tweets" | "clock";
+  rateLimit: RateLimit;
+  fundsWaitSeconds: number;
+  fundsRetrySeconds: number;
+  /** Observes each decision's latency from receipt (ms), for metrics. */
+  observe?: (ms: number) => void;
+}
+
+export interface AdminBy {
+  actor: string;
+  reason: string;
+}
+
+export interface AuctionRuntime {
+  list(): AuctionSnapshot[];
+  get(id: string): AuctionSnapshot | null;
+  /** Creates an auction unless its id exists; returns its snapshot either way. */
+  create(rules: AuctionRules): Promise<AuctionSnapshot>;
+  admin(auctionId: string | null, action: AdminAction, by: AdminBy): Promise<AuctionSnapshot>;
+  /** Marks a closed auction paid, freeing nothing but the hold on the winner's escrow. */
+  settle(auctionId: string): Promise<void>;
+  submit(bid: Submitted): void;
+  readThrough(until: Temporal.Instant): void;
+  /** Resolves when no work is queued. */
+  idle(): Promise<void>;
+  /** The state as rebuilt on start, for tests. */
+  market(): Market;
+  stop(): void;
+}
+
+interface Inbox {
+  bids: Array<{ bid: Bid; authorId?: string; receivedAt: Temporal.Instant; t0: number }>;
+  readThrough: Temporal.Instant | null;
+}
+
+const cmp = Temporal.Instant.compare;
+
+export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRuntime> {
+  const { bus, clock, log, store } = o;
+  let market = await store.loadMarket(o.rateLimit, clock.instant());
+  let watermark: Temporal.Instant | null = null;
+  let chain: Promise<unknown> = Promise.resolve();
+  let inbox: Inbox = { bids: [], readThrough: null };
+  let flushQueued = false;
+  let stopped = false;
+  const timers = new Map<string, Cancel[]>();
+
+  const serial = <T>(job: () => Promise<T>): Promise<T> => {
+    const run = chain.then(job);
+    chain = run.catch(() => {});
+    return run;
+  };
+
+  const mirror = (s: AuctionState) => {
+    o.state.set(`auction:${s.rules.id}`, toJson(snapshot(s))).catch((error) =>
+      log.warn("state mirror failed", { error })
+    );
+  };
+  const updated = (s: AuctionState, at: Temporal.Instant) => {
+    mirror(s);
+    bus.emit("auction.updated", snapshot(s), at);
+  };
+
+  const arm = (s: AuctionState) => {
+    for (const cancel of timers.get(s.rules.id) ?? []) cancel();
+    const cancels: Cancel[] = [];
+    if (s.status === "scheduled") {
+      cancels.push(clock.at(s.rules.startsAt, () => enqueueCheck(s.rules.startsAt)));
+    }
+    if (s.status === "scheduled" || s.status === "open") {
+      cancels.push(clock.at(s.endsAt, () => enqueueCheck(s.endsAt)));
+      const graceEnd = s.endsAt.add({ seconds: s.rules.ingestGraceSeconds });
+      cancels.push(clock.at(graceEnd, () => enqueueCheck(graceEnd)));
+    }
+    timers.set(s.rules.id, cancels);
+  };
+
+  const setAuction = (s: AuctionState) => {
+    const before = market.auctions[s.rules.id];
+    market = withAuction(market, s);
+    if (
+      !before || before.status !== s.status || !before.endsAt.equals(s.endsAt) ||
+      !before.rules.startsAt.equals(s.rules.startsAt)
+    ) arm(s);
+  };
+
+  /** Opens what is due and closes what may close, as of `now`. */
+  const check = async (now: Temporal.Instant) => {
+    const wm = o.watermark === "clock" ? now : watermark;
+    for (const s0 of Object.values(market.auctions)) {
+      let s = s0;
+      if (s.status === "scheduled" && cmp(now, s.rules.startsAt) >= 0) {
+        s = open(s);
+        await store.saveAuction(s);
+        setAuction(s);
+        const p = snapshot(s);
+        bus.emit("auction.opened", {
+          auctionId: p.auctionId,
+          item: p.item,
+          startsAt: p.startsAt,
+          endsAt: p.endsAt,
+        }, now);
+        updated(s, now);
+      }
+      if (mayClose(s, now, wm)) {
+        s = close(s, now);
+        await store.saveAuction(s);
+        setAuction(s);
+        announceClose(s, now);
+        updated(s, now);
+      }
+    }
+  };
+
+  const announceClose = (s: AuctionState, now: Temporal.Instant) => {
+    bus.emit("auction.closed", {
+      auctionId: s.rules.id,
+      winner: s.winner,
+      runnerUp: s.runnerUp && { handle: s.runnerUp.handle, amountWei: s.runnerUp.amountWei },
+      at: nyString(s.closedAt ?? now),
+    }, now);
+  };
+
+  const enqueueCheck = (now: Temporal.Instant) => {
+    if (!stopped) serial(() => check(now)).catch((error) => log.error("check failed", { error }));
+  };
+
+  const walletFor = async (handle: string, deadline: Temporal.Instant): Promise<Wallet | null> => {
+    for (;;) {
+      try {
+        const funds = o.funds();
+        const address = await funds.walletOf(handle);
+        if (!address) return { linked: false, balanceWei: 0n };
+        return { linked: true, balanceWei: await funds.balanceOf(handle) };
+      } catch (error) {
+        // Unavailable (or broken): the bid waits, holding the queue so tweet order is kept.
+        log.warn("funds unavailable; the bid waits", { handle, error });
+        if (stopped || cmp(clock.instant(), deadline) >= 0) return null;
+        await clock.sleep(o.fundsRetrySeconds * 1000);
+      }
+    }
+  };
+
+  const record = async (rec: Parameters<AuctionStore["recordDecision"]>[0]) => {
+    // The truth must be written before anything is announced: retry until it is.
+    for (let delay = 100;; delay = Math.min(delay * 2, 5000)) {
+      try {
+        return await store.recordDecision(rec);
+      } catch (error) {
+        if (stopped) throw error;
+        log.error("recording a decision failed; retrying", {
+          tweetId: rec.decision.tweetId,
+          error,
+        });
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  };
+
+  const decideOne = async (
+    item: Inbox["bids"][number],
+    now: Temporal.Instant,
+  ) => {
+    const deadline = item.receivedAt.add({ seconds: o.fundsWaitSeconds });
+    const wallet = await walletFor(item.bid.handle, deadline);
+    const { decision, market: next } = decide(market, item.bid, wallet);
+    const auction = decision.auctionId ? next.auctions[decision.auctionId] : null;
+    const fresh = await record({
+      decision,
+      authorId: item.authorId,
+      text: item.bid.text,
+      receivedAt: item.receivedAt,
+      decidedAt: now,
+      auction,
+    });
+    if (!fresh) {
+      bus.emit("bid.rejected", {
+        auctionId: decision.auctionId,
+        tweetId: decision.tweetId,
+        handle: decision.handle,
+        reason: "duplicate",
+        message: "this tweet was already decided",
+        at: nyString(decision.tweetAt),
+      }, now);
+      return;
+    }
+    market = { ...next, auctions: market.auctions };
+    if (auction) setAuction(auction);
+    announce(decision, auction, now);
+    o.observe?.(performance.now() - item.t0);
+  };
+
+  const announce = (d: Decision, s: AuctionState | null, now: Temporal.Instant) => {
+    if (d.kind === "rejected") {
+      bus.emit("bid.rejected", {
+        auctionId: d.auctionId,
+        tweetId: d.tweetId,
+        handle: d.handle,
+        reason: d.reason,
+        message: d.message,
+        at: nyString(d.tweetAt),
+      }, now);
+      return;
+    }
+    bus.emit("bid.accepted", {
+      auctionId: d.auctionId,
+      tweetId: d.tweetId,
+      handle: d.handle,
+      amountWei: d.amountWei,
+      at: nyString(d.tweetAt),
+      previousLeader: d.previousLeader,
+      endsAt: nyString(d.endsAt),
+    }, now);
+    if (d.extended) {
+      bus.emit("auction.extended", {
+        auctionId: d.auctionId,
+        endsAt: nyString(d.extended.to),
+        previousEndsAt: nyString(d.extended.from),
+      }, now);
+    }
+    if (s) updated(s, now);
+  };
+
+  const flush = () => {
+    flushQueued = false;
+    const batch = inbox;
+    inbox = { bids: [], readThrough: null };
+    const now = clock.instant();
+    batch.bids.sort((a, b) => byTweetOrder(a.bid, b.bid));
+    serial(async () => {
+      await check(now); // open what is due before deciding
+      for (const item of batch.bids) await decideOne(item, now);
+      if (batch.readThrough && (!watermark || cmp(batch.readThrough, watermark) > 0)) {
+        watermark = batch.readThrough;
+      }
+      await check(now);
+    }).catch((error) => log.error("deciding a batch failed", { error }));
+  };
+  const queueFlush = () => {
+    if (flushQueued || stopped) return;
+    flushQueued = true;
+    queueMicrotask(flush);
+  };
+
+  // Rebuilt from Postgres: mirror to the state store and arm the timers.
+  for (const s of Object.values(market.auctions)) {
+    mirror(s);
+    arm(s);
+  }
+  enqueueCheck(clock.instant());
+
+  const find = (auctionId: string | null): AuctionState => {
+    if (auctionId) {
+      const s = market.auctions[auctionId];
+      if (!s) throw new AdminError(`no auction ${auctionId}`);
+      return s;
+    }
+    const live = Object.values(market.auctions).filter((s) =>
+      s.status === "open" || s.status === "paused" || s.status === "scheduled"
+    );
+    if (live.length !== 1) {
+      throw new AdminError(`name the auction: ${live.length} are not closed`);
+    }
+    return live[0];
+  };
+
+  return {
+    list: () => Object.values(market.auctions).map(snapshot),
+    get: (id) => market.auctions[id] ? snapshot(market.auctions[id]) : null,
+    create: (rules) =>
+      serial(async () => {
+        const now = clock.instant();
+        if (!market.auctions[rules.id]) {
+          await store.createAuction(rules);
+          const s = newAuction(rules);
+          setAuction(s);
+          updated(s, now);
+        }
+        await check(now);
+        return snapshot(market.auctions[rules.id]);
+      }),
+    admin: (auctionId, action, by) =>
+      serial(async () => {
+        const now = clock.instant();
+        const before = find(auctionId);
+        const after = applyAdmin(before, action, now);
+        await store.saveAuction(after, {
+          auctionId: before.rules.id,
+          actor: by.actor,
+          action,
+          reason: by.reason,
+          at: now,
+          before: JSON.parse(toJson(snapshot(before))),
+          after: JSON.parse(toJson(snapshot(after))),
+        }, action.action === "void" ? action.tweetId : undefined);
+        setAuction(after);
+        log.info("admin override", { auctionId: before.rules.id, action: action.action, ...by });
+        if (action.action === "extend") {
+          bus.emit("auction.extended", {
+            auctionId: after.rules.id,
+            endsAt: nyString(after.endsAt),
+            previousEndsAt: nyString(before.endsAt),
+          }, now);
+        }
+        if (after.status === "closed" && before.status !== "closed") announceClose(after, now);
+        updated(after, now);
+        await check(now);
+        return snapshot(market.auctions[after.rules.id]);
+      }),
+    settle: (auctionId) =>
+      serial(async () => {
+        const s = market.auctions[auctionId];
+        if (!s || s.settled) return;
+        const next = { ...s, settled: true };
+        await store.saveAuction(next);
+        setAuction(next);
+      }),
+    submit(b) {
+      const receivedAt = b.receivedAt ? Temporal.Instant.from(b.receivedAt) : clock.instant();
+      inbox.bids.push({
+        bid: {
+          tweetId: b.tweetId,
+          handle: b.handle,
+          text: b.text,
+          tweetAt: Temporal.Instant.from(b.tweetAt),
+        },
+        authorId: b.authorId,
+        receivedAt,
+        t0: performance.now(),
+      });
+      queueFlush();
+    },
+    readThrough(until) {
+      if (!inbox.readThrough || cmp(until, inbox.readThrough) > 0) inbox.readThrough = until;
+      queueFlush();
+    },
+    async idle() {
+      for (;;) {
+        const c = chain;
+        await c;
+        await new Promise((r) => setTimeout(r, 0));
+        if (c === chain && !flushQueued && inbox.bids.length === 0) return;
+      }
+    },
+    market: () => market,
+    stop() {
+      stopped = true;
+      for (const cancels of timers.values()) cancels.forEach((c) => c());
+      timers.clear();
+    },
+  };
+}

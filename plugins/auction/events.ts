@@ -1,0 +1,79 @@
+/**
+ * The auction's bus events and their schemas (validated on emit, since they
+ * cross plugin boundaries). Types are merged into the bus catalogue in mod.ts.
+ */
+import { z } from "zod";
+
+const wei = z.bigint().nonnegative();
+const iso = z.string();
+const status = z.enum(["scheduled", "open", "paused", "closed", "cancelled"]);
+
+export const auctionEvents = {
+  "auction.updated": z.object({
+    auctionId: z.string(),
+    item: z.string(),
+    status,
+    startsAt: iso,
+    endsAt: iso,
+    maxEndsAt: iso,
+    reserveWei: wei,
+    priceWei: wei.nullable(),
+    leader: z.object({ handle: z.string(), tweetId: z.string(), amountWei: wei }).nullable(),
+    bidCount: z.number().int(),
+    minNextWei: wei,
+    extensions: z.number().int(),
+  }),
+  "auction.opened": z.object({
+    auctionId: z.string(),
+    item: z.string(),
+    startsAt: iso,
+    endsAt: iso,
+  }),
+  "bid.accepted": z.object({
+    auctionId: z.string(),
+    tweetId: z.string(),
+    handle: z.string(),
+    amountWei: wei,
+    at: iso,
+    previousLeader: z.object({ handle: z.string(), amountWei: wei }).nullable(),
+    endsAt: iso,
+  }),
+  "bid.rejected": z.object({
+    auctionId: z.string().nullable(),
+    tweetId: z.string(),
+    handle: z.string(),
+    reason: z.enum([
+      "malformed",
+      "not_open",
+      "closed",
+      "paused",
+      "not_linked",
+      "insufficient_funds",
+      "below_reserve",
+      "below_increment",
+      "duplicate",
+      "rate_limited",
+    ]),
+    message: z.string(),
+    at: iso,
+  }),
+  "auction.extended": z.object({ auctionId: z.string(), endsAt: iso, previousEndsAt: iso }),
+  "auction.closed": z.object({
+    auctionId: z.string(),
+    winner: z.object({ handle: z.string(), amountWei: wei, tweetId: z.string() }).nullable(),
+    runnerUp: z.object({ handle: z.string(), amountWei: wei }).nullable(),
+    at: iso,
+  }),
+  "campaign.phase": z.object({
+    campaignId: z.string(),
+    day: z.string(),
+    phase: z.enum(["pre-auction", "auction", "post-auction"]),
+    auctionId: z.string(),
+    startsAt: iso,
+    endsAt: iso,
+  }),
+};
+
+export type AuctionEvents = {
+  [K in keyof typeof auctionEvents]: z.output<typeof auctionEvents[K]>;
+};

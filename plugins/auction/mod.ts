@@ -1,0 +1,130 @@
+/**
+ * auction: the rules engine of the show. It decides every `bid.submitted`
+ * (accepted, or rejected with one of ten reasons), keeps auctions and bids in
+ * Postgres, mirrors hot state to the state store, opens and closes auctions on
+ * the clock and the tweet source's read-through watermark, runs campaigns as
+ * daily sessions, and offers the `auctions` service (snapshots, admin overrides).
+ */
+import { z } from "zod";
+import { definePlugin } from "../../core/plugin.ts";
+import { auctionSchema } from "./auction_config.ts";
+import { type AdminBy, type AuctionRuntime, startAuctionRuntime } from "./auction_runtime.ts";
+import { type AuctionEvents, auctionEvents } from "./events.ts";
+import type { AdminAction, AuctionRules } from "./rules.ts";
+import type { AuctionSnapshot } from "./snapshot.ts";
+import { auctionStore } from "./store.ts";
+
+export type { AdminAction, AdminBy, AuctionRules, AuctionSnapshot };
+export type { Funds } from "./funds.ts";
+export { FundsUnavailableError } from "./funds.ts";
+
+declare module "../../core/bus.ts" {
+  interface Events extends AuctionEvents {}
+}
+
+/** The `auctions` service: read snapshots, create auctions, admin overrides (audited). */
+export interface Auctions {
+  list(): AuctionSnapshot[];
+  get(id: string): AuctionSnapshot | null;
+  create(rules: AuctionRules): Promise<AuctionSnapshot>;
+  /** pause, resume, extend, cancel, void, close, reschedule: recorded with who, when, why, before, after. */
+  admin(auctionId: string | null, action: AdminAction, by: AdminBy): Promise<AuctionSnapshot>;
+  /** Resolves when every queued decision has been made (rehearsals, tests). */
+  idle(): Promise<void>;
+}
+
+declare module "../../core/plugin.ts" {
+  interface Services {
+    auctions: Auctions;
+  }
+}
+
+/** What the tweet source (the x plugin) sends; declared there, read here. */
+interface BidSubmitted {
+  tweetId: string;
+  authorId?: string;
+  handle: string;
+  text: string;
+  tweetAt: string;
+  receivedAt?: string;
+}
+
+export const auctionConfig = z.object({
+  /**
+   * What confirms that no more tweets before a time can arrive: "tweets" waits for the
+   * tweet source's `tweets.read-through`; "clock" (no tweet source, e.g. a demo) lets the
+   * clock stand in, closing at end + ingestGraceSeconds.
+   */
+  watermark: z.enum(["tweets", "clock"]).default("tweets"),
+  auctions: z.array(auctionSchema).default([]),
+  rateLimit: z.object({
+    bids: z.number().int().positive().default(10),
+    perSeconds: z.number().int().positive().default(60),
+  }).default({ bids: 10, perSeconds: 60 }),
+  /** How long a bid waits for the funds provider before it is rejected. */
+  fundsWaitSeconds: z.number().positive().default(120),
+  fundsRetrySeconds: z.number().positive().default(5),
+});
+
+export default definePlugin({
+  name: "auction",
+  config: auctionConfig,
+  provides: ["auctions"],
+  needs: ["funds"],
+  migrations: new URL("./migrations/", import.meta.url),
+  async setup(ctx) {
+    const { bus, config } = ctx;
+    for (const [type, schema] of Object.entries(auctionEvents)) {
+      bus.declare(type as keyof AuctionEvents, schema as never);
+    }
+    const latency = ctx.metrics.summary(
+      "sothebais_auction_decision_seconds",
+      "Time from a bid's receipt to its recorded decision",
+    );
+    const store = auctionStore(ctx.db);
+    const runtime: AuctionRuntime = await startAuctionRuntime({
+      bus,
+      clock: ctx.clock,
+      log: ctx.log,
+      state: ctx.state,
+      store,
+      funds: () => ctx.use("funds"),
+      watermark: config.watermark,
+      rateLimit: config.rateLimit,
+      fundsWaitSeconds: config.fundsWaitSeconds,
+      fundsRetrySeconds: config.fundsRetrySeconds,
+      observe: (ms) => latency.observe(ms / 1000),
+    });
+    for (const rules of config.auctions) await runtime.create(rules);
+
+    const offs = [
+      bus.on("bid.submitted", (e) => runtime.submit(e.payload as BidSubmitted)),
+      bus.on("tweets.read-through", (e) => {
+        const { until } = e.payload as { until: string };
+        runtime.readThrough(Temporal.Instant.from(until));
+      }),
+      bus.on("auction.settled", (e) => {
+        runtime.settle((e.payload as { auctionId: string }).auctionId);
+      }),
+    ];
+
+    ctx.provide("auctions", {
+      list: runtime.list,
+      get: runtime.get,
+      create: runtime.create,
+      admin: runtime.admin,
+      idle: runtime.idle,
+    });
+    ctx.health("queue", async () => {
+      const t = performance.now();
+      await runtime.idle();
+      return { ok: true, drainMs: Math.round(performance.now() - t) };
+    });
+
+    return async () => {
+      offs.forEach((off) => off());
+      await runtime.idle();
+      runtime.stop();
+    };
+  },
+});

@@ -1,0 +1,76 @@
+/**
+ * funds-book: a `funds` provider kept in Postgres by hand. An admin (or a
+ * rehearsal scenario) links wallets and enters deposits, refunds and debits;
+ * the auction asks it who is linked and how much escrow they hold. Balances
+ * are cached in memory (this plugin is the only writer) and rebuilt on start.
+ */
+import { z } from "zod";
+import { definePlugin } from "../../core/plugin.ts";
+import type { Funds } from "../auction/funds.ts";
+
+export type EntryKind = "deposit" | "refund" | "debit";
+
+/** The book's own service, for admins and rehearsals to write into. */
+export interface FundsBook extends Funds {
+  link(handle: string, address: string): Promise<void>;
+  /** deposit adds to the balance; refund and debit take from it. */
+  enter(handle: string, kind: EntryKind, amountWei: bigint, note?: string): Promise<bigint>;
+}
+
+declare module "../../core/plugin.ts" {
+  interface Services {
+    "funds-book": FundsBook;
+  }
+}
+
+const key = (handle: string) => (handle.startsWith("@") ? handle : `@${handle}`).toLowerCase();
+
+export default definePlugin({
+  name: "funds-book",
+  config: z.object({}).default({}),
+  provides: ["funds", "funds-book"],
+  migrations: new URL("./migrations/", import.meta.url),
+  async setup({ db, provide, clock }) {
+    const wallets = new Map<string, string>();
+    const balances = new Map<string, bigint>();
+    for (
+      const r of await db.query<{ handle: string; address: string }>(
+        "select handle, address from funds_book_wallets",
+      )
+    ) wallets.set(r.handle, r.address);
+    for (
+      const r of await db.query<{ handle: string; balance: string }>(
+        `select handle, sum(case kind when 'deposit' then amount_wei else -amount_wei end) as balance
+       from funds_book_entries group by handle`,
+      )
+    ) balances.set(r.handle, BigInt(r.balance));
+
+    const book: FundsBook = {
+      walletOf: (handle) => Promise.resolve(wallets.get(key(handle)) ?? null),
+      balanceOf: (handle) => Promise.resolve(balances.get(key(handle)) ?? 0n),
+      async link(handle, address) {
+        if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new Error(`not an address: ${address}`);
+        await db.query(
+          `insert into funds_book_wallets (handle, address, linked_at) values ($1, $2, $3)
+           on conflict (handle) do update set address = excluded.address, linked_at = excluded.linked_at`,
+          [key(handle), address, clock.instant()],
+        );
+        wallets.set(key(handle), address);
+      },
+      async enter(handle, kind, amountWei, note = "") {
+        if (amountWei <= 0n) throw new Error("an entry must be more than zero");
+        await db.query(
+          `insert into funds_book_entries (handle, kind, amount_wei, note, at)
+           values ($1, $2, $3, $4, $5)`,
+          [key(handle), kind, amountWei, note, clock.instant()],
+        );
+        const next = (balances.get(key(handle)) ?? 0n) +
+          (kind === "deposit" ? amountWei : -amountWei);
+        balances.set(key(handle), next);
+        return next;
+      },
+    };
+    provide("funds", book);
+    provide("funds-book", book);
+  },
+});
