@@ -1,0 +1,374 @@
+/**
+ * Escrow deposits. Each pass scans new blocks for transfers to the escrow
+ * address, reconciles the escrow balance against what the scan explains (so an
+ * inflow from a contract wallet's internal call is found too), then moves each
+ * deposit through its stages: `seen` → `pending` (N confirmations, receipt agreed
+ * by the provider quorum) → `final` (at or below the `finalized` block). The
+ * block hash is kept; a reorg that drops a credited deposit reverses it.
+ */
+import { type Address, getAddress, type Hash } from "viem";
+import type { Bus } from "../../core/bus.ts";
+import type { Clock } from "../../core/clock.ts";
+import type { Db } from "../../core/db.ts";
+import type { Log } from "../../core/log.ts";
+import type { Rpc } from "./rpc.ts";
+
+export interface DepositScannerOptions {
+  db: Db;
+  rpc: Rpc;
+  bus: Bus;
+  clock: Clock;
+  log: Log;
+  escrow: Address;
+  confirmations: number;
+  /** First block to scan when nothing was scanned yet (default: 1000 blocks back). */
+  startBlock?: bigint;
+  /** Blocks scanned per pass at most, so one pass stays short. */
+  maxBlocksPerPass?: number;
+}
+
+export interface SyncReport {
+  head: bigint;
+  finalized: bigint;
+  scannedTo: bigint;
+  /** Deposits the provider quorum could not confirm yet (outage or disagreement). */
+  waiting: number;
+}
+
+export interface DepositScanner {
+  /** One pass; concurrent callers share it. Throws when the chain cannot be read. */
+  sync(): Promise<SyncReport>;
+  /** The last successful pass, if any. */
+  last(): (SyncReport & { at: Temporal.Instant }) | null;
+  /** The last failure, cleared by a successful pass. */
+  lastError(): string | null;
+  /** Addresses with a deposit the quorum could not confirm in the last pass. */
+  waitingAddresses(): Set<string>;
+  /** Registers a deposit transaction named by a bidder, so it is tracked like a scanned one. */
+  track(txHash: Hash): Promise<TrackedDeposit | null>;
+}
+
+export interface TrackedDeposit {
+  txHash: string;
+  address: string;
+  amountWei: bigint;
+  blockNumber: bigint;
+  stage: string;
+}
+
+interface DepositRow {
+  tx_hash: string;
+  address: string;
+  amount_wei: string;
+  block_number: string;
+  block_hash: string;
+  stage: string;
+}
+
+export function createDepositScanner(options: DepositScannerOptions): DepositScanner {
+  const { db, rpc, bus, clock, log, escrow } = options;
+  const maxBlocks = BigInt(options.maxBlocksPerPass ?? 500);
+  let running: Promise<SyncReport> | null = null;
+  let lastReport: (SyncReport & { at: Temporal.Instant }) | null = null;
+  let lastError: string | null = null;
+  let waiting = new Set<string>();
+  const now = () => new Date(clock.instant().epochMilliseconds);
+
+  const handleOf = async (address: string) => {
+    const [row] = await db.query<{ handle: string }>(
+      "select handle from chain_links where lower(address) = lower($1) order by linked_at desc limit 1",
+      [address],
+    );
+    return row?.handle ?? null;
+  };
+
+  /** Finds the highest stored block still on the canonical chain; forgets those above it. */
+  async function rewindOnReorg(head: bigint): Promise<bigint | null> {
+    const stored = await db.query<{ number: string; hash: string }>(
+      "select number, hash from chain_blocks order by number desc limit 128",
+    );
+    for (const row of stored) {
+      const n = BigInt(row.number);
+      if (n <= head) {
+        const block = await rpc.client.getBlock({ blockNumber: n });
+        if (block.hash === row.hash) {
+          if (n !== BigInt(stored[0].number)) {
+            log.warn("reorg under the scan cursor", { from: stored[0].number, to: row.number });
+            await db.query("delete from chain_blocks where number > $1", [n]);
+          }
+          return n;
+        }
+      }
+    }
+    if (stored.length) {
+      log.warn("reorg deeper than the blocks kept; rescanning them", { blocks: stored.length });
+      const lowest = BigInt(stored.at(-1)!.number);
+      await db.query("delete from chain_blocks where number >= $1", [lowest]);
+      return lowest - 1n;
+    }
+    return null;
+  }
+
+  async function record(
+    tx: { hash: Hash; from: Address; value: bigint },
+    blockNumber: bigint,
+    blockHash: Hash,
+    source: "tx" | "balance",
+  ) {
+    await db.query(
+      `insert into chain_deposits (tx_hash, address, amount_wei, block_number, block_hash, source, stage, seen_at)
+       values ($1, $2, $3, $4, $5, $6, 'seen', $7)
+       on conflict (tx_hash) do update set block_number = $4, block_hash = $5,
+         stage = case when chain_deposits.stage in ('reversed', 'dropped') then 'seen'
+                      else chain_deposits.stage end`,
+      [tx.hash, getAddress(tx.from), tx.value, blockNumber, blockHash, source, now()],
+    );
+  }
+
+  async function scan(from: bigint, to: bigint) {
+    let explained = 0n;
+    const blocks: {
+      number: bigint;
+      hash: Hash;
+      txs: { hash: Hash; from: Address; to: Address | null }[];
+    }[] = [];
+    for (let n = from; n <= to; n++) {
+      const block = await rpc.client.getBlock({ blockNumber: n, includeTransactions: true });
+      const hash = block.hash!;
+      for (const tx of block.transactions) {
+        if (tx.to && getAddress(tx.to) === escrow && tx.value > 0n) {
+          await record(tx, n, hash, "tx");
+          explained += tx.value;
+        }
+        if (getAddress(tx.from) === escrow) {
+          const receipt = await rpc.client.getTransactionReceipt({ hash: tx.hash });
+          explained -= receipt.gasUsed * receipt.effectiveGasPrice;
+          if (receipt.status === "success") explained -= tx.value;
+          if (receipt.status !== "success" && tx.to && getAddress(tx.to) === escrow) {
+            explained -= tx.value; // a self-transfer that reverted moved nothing
+          }
+        }
+      }
+      blocks.push({
+        number: n,
+        hash,
+        txs: block.transactions.map((t) => ({ hash: t.hash, from: t.from, to: t.to })),
+      });
+    }
+    await reconcile(from, to, explained, blocks);
+    for (const b of blocks) {
+      await db.query(
+        "insert into chain_blocks (number, hash) values ($1, $2) on conflict (number) do update set hash = $2",
+        [b.number, b.hash],
+      );
+    }
+  }
+
+  /** Compares the escrow balance change with what the scan explained; attributes the rest. */
+  async function reconcile(
+    from: bigint,
+    to: bigint,
+    explained: bigint,
+    blocks: {
+      number: bigint;
+      hash: Hash;
+      txs: { hash: Hash; from: Address; to: Address | null }[];
+    }[],
+  ) {
+    const before = from > 0n
+      ? await rpc.client.getBalance({ address: escrow, blockNumber: from - 1n })
+      : 0n;
+    const after = await rpc.client.getBalance({ address: escrow, blockNumber: to });
+    const unexplained = after - before - explained;
+    if (unexplained === 0n) return;
+    if (to - from > 200n) {
+      log.warn("escrow balance differs from the scanned transfers", {
+        from,
+        to,
+        unexplainedWei: unexplained,
+      });
+      return;
+    }
+    // Find the blocks where it happened, and the linked wallet involved in each.
+    const linked = new Set(
+      (await db.query<{ address: string }>("select address from chain_links")).map((r) =>
+        r.address
+      ),
+    );
+    let previous = before;
+    for (const b of blocks) {
+      const balance = await rpc.client.getBalance({ address: escrow, blockNumber: b.number });
+      const delta = balance - previous;
+      previous = balance;
+      let blockExplained = 0n;
+      const deposits = await db.query<{ amount_wei: string }>(
+        "select amount_wei from chain_deposits where block_hash = $1 and source = 'tx'",
+        [b.hash],
+      );
+      for (const d of deposits) blockExplained += BigInt(d.amount_wei);
+      for (const t of b.txs) {
+        if (getAddress(t.from) !== escrow) continue;
+        const r = await rpc.client.getTransactionReceipt({ hash: t.hash });
+        const tx = await rpc.client.getTransaction({ hash: t.hash });
+        blockExplained -= r.gasUsed * r.effectiveGasPrice +
+          (r.status === "success" ? tx.value : 0n);
+      }
+      const inflow = delta - blockExplained;
+      if (inflow <= 0n) continue;
+      const involved = b.txs.filter((t) =>
+        (t.to && linked.has(getAddress(t.to))) || linked.has(getAddress(t.from))
+      );
+      const wallets = new Set(
+        involved.map((t) =>
+          t.to && linked.has(getAddress(t.to)) ? getAddress(t.to) : getAddress(t.from)
+        ),
+      );
+      if (involved.length === 1 && wallets.size === 1) {
+        const [wallet] = wallets;
+        await record(
+          { hash: involved[0].hash, from: wallet, value: inflow },
+          b.number,
+          b.hash,
+          "balance",
+        );
+        log.info("inflow attributed by balance", {
+          block: b.number,
+          address: wallet,
+          amountWei: inflow,
+        });
+      } else {
+        await db.query(
+          `insert into chain_unattributed (block_number, block_hash, amount_wei, found_at)
+           values ($1, $2, $3, $4) on conflict (block_number) do update set block_hash = $2, amount_wei = $3`,
+          [b.number, b.hash, inflow, now()],
+        );
+        log.warn("escrow inflow nobody linked explains", { block: b.number, amountWei: inflow });
+      }
+    }
+  }
+
+  async function advanceStages(head: bigint, finalized: bigint): Promise<Set<string>> {
+    const stuck = new Set<string>();
+    const open = await db.query<DepositRow>(
+      "select * from chain_deposits where stage in ('seen', 'pending') order by block_number",
+    );
+    for (const d of open) {
+      const answer = await rpc.agreedReceipt(d.tx_hash as Hash);
+      if (answer.kind === "unavailable") {
+        stuck.add(d.address);
+        continue;
+      }
+      const amountWei = BigInt(d.amount_wei);
+      if (answer.kind === "missing" || answer.receipt.status !== "success") {
+        const stage = answer.kind === "missing" ? "dropped" : "failed";
+        const credited = d.stage === "pending";
+        await db.query(
+          "update chain_deposits set stage = $2, reversed_at = $3 where tx_hash = $1",
+          [d.tx_hash, credited ? "reversed" : stage, now()],
+        );
+        if (credited) {
+          log.warn("deposit reversed", { txHash: d.tx_hash, address: d.address, amountWei });
+          bus.emit("deposit.reversed", { txHash: d.tx_hash, address: d.address, amountWei });
+        }
+        continue;
+      }
+      const receipt = answer.receipt;
+      let blockNumber = BigInt(d.block_number);
+      if (receipt.blockHash !== d.block_hash) {
+        blockNumber = receipt.blockNumber;
+        await db.query(
+          "update chain_deposits set block_number = $2, block_hash = $3 where tx_hash = $1",
+          [d.tx_hash, receipt.blockNumber, receipt.blockHash],
+        );
+      }
+      const confirmations = head - blockNumber + 1n;
+      if (confirmations < BigInt(options.confirmations)) continue;
+      const handle = await handleOf(d.address);
+      if (d.stage === "seen") {
+        await db.query(
+          "update chain_deposits set stage = 'pending', pending_at = $2 where tx_hash = $1",
+          [d.tx_hash, now()],
+        );
+        bus.emit("deposit.credited", {
+          handle,
+          address: d.address,
+          amountWei,
+          txHash: d.tx_hash,
+          stage: "pending",
+        });
+      }
+      if (blockNumber <= finalized) {
+        await db.query(
+          "update chain_deposits set stage = 'final', final_at = $2 where tx_hash = $1",
+          [d.tx_hash, now()],
+        );
+        bus.emit("deposit.credited", {
+          handle,
+          address: d.address,
+          amountWei,
+          txHash: d.tx_hash,
+          stage: "final",
+        });
+      }
+    }
+    return stuck;
+  }
+
+  async function pass(): Promise<SyncReport> {
+    const head = await rpc.client.getBlockNumber({ cacheTime: 0 });
+    const finalizedBlock = await rpc.client.getBlock({ blockTag: "finalized" }).catch(() => null);
+    const finalized = finalizedBlock?.number ?? 0n;
+    const cursor = await rewindOnReorg(head);
+    const from = cursor !== null
+      ? cursor + 1n
+      : options.startBlock ?? (head > 1000n ? head - 1000n : 0n);
+    let to = head;
+    if (to - from + 1n > maxBlocks) to = from + maxBlocks - 1n;
+    if (from <= to) await scan(from, to);
+    waiting = await advanceStages(head, finalized);
+    // Keep a window of block hashes below the finalized block for reorg checks; drop the rest.
+    if (finalized > 256n) {
+      await db.query("delete from chain_blocks where number < $1", [finalized - 256n]);
+    }
+    return { head, finalized, scannedTo: to, waiting: waiting.size };
+  }
+
+  return {
+    sync() {
+      if (running) return running;
+      running = pass().then((report) => {
+        lastReport = { ...report, at: clock.instant() };
+        lastError = null;
+        return report;
+      }, (error) => {
+        lastError = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        throw error;
+      }).finally(() => {
+        running = null;
+      });
+      return running;
+    },
+    last: () => lastReport,
+    lastError: () => lastError,
+    waitingAddresses: () => waiting,
+    async track(txHash) {
+      const tx = await rpc.client.getTransaction({ hash: txHash }).catch((error) => {
+        if ((error as Error).name === "TransactionNotFoundError") return null;
+        throw error;
+      });
+      if (!tx || !tx.blockNumber || !tx.blockHash) return null;
+      if (!tx.to || getAddress(tx.to) !== escrow || tx.value === 0n) return null;
+      await record(tx, tx.blockNumber, tx.blockHash, "tx");
+      const [row] = await db.query<DepositRow>("select * from chain_deposits where tx_hash = $1", [
+        txHash,
+      ]);
+      return {
+        txHash,
+        address: row.address,
+        amountWei: BigInt(row.amount_wei),
+        blockNumber: BigInt(row.block_number),
+        stage: row.stage,
+      };
+    },
+  };
+}

@@ -1,0 +1,387 @@
+/**
+ * chain: wallet links (SIWE), escrow deposits, NFT custody and settlement, all
+ * through viem. Provides `funds` (balances for the auction) and `chain` (link,
+ * custody, deposit-by-tx, settlement and claims for the auction and the admin).
+ * With no RPC URL it starts its own anvil with the demo ERC-721 (embedded default).
+ */
+import { type Address, createPublicClient, getAddress, type Hash, http, isAddress } from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { z } from "zod";
+import { definePlugin } from "../../core/plugin.ts";
+import type { Funds } from "../auction/funds.ts";
+import { createChainFunds } from "./chain_funds.ts";
+import { checkCustody, type CustodyCheck, type NftRef } from "./custody.ts";
+import { createDepositScanner, type SyncReport } from "./deposits.ts";
+import { type EmbeddedChain, startEmbeddedChain } from "./embedded_chain.ts";
+import { mountLinkPage } from "./link_page.ts";
+import { createRpc, redactUrl } from "./rpc.ts";
+import { createSettlement, type PayoutRow } from "./settlement.ts";
+import { completeLink, handleKey, type LinkRequest, type WalletLinkDeps } from "./wallet_link.ts";
+
+declare module "../../core/bus.ts" {
+  interface Events {
+    "wallet.linked": { handle: string; xUserId: string; address: string };
+    "wallet.link-refused": { tweetId: string; handle: string; reason: string; message: string };
+    "deposit.credited": {
+      handle: string | null;
+      address: string;
+      amountWei: bigint;
+      txHash: string;
+      stage: "pending" | "final";
+    };
+    "deposit.reversed": { txHash: string; address: string; amountWei: bigint };
+    "auction.settled": { auctionId: string; winner: string | null; txHash: string | null };
+  }
+}
+
+/** What the auction and the admin can ask of the chain beyond `funds`. */
+export interface ChainService {
+  escrow: Address;
+  chainId: number;
+  rpcUrl: string;
+  /** Can the custody account transfer this token? Call before opening an auction. */
+  checkCustody(nft: NftRef): Promise<CustodyCheck>;
+  /** Which token an auction sells (otherwise taken from `lots` or a CAIP-19 item). */
+  setLot(auctionId: string, nft: NftRef): Promise<void>;
+  /** A bid naming a deposit tx: it must be from the bidder's linked wallet to escrow with `minWei`. */
+  verifyDepositTx(handle: string, txHash: string, minWei: bigint): Promise<DepositTxCheck>;
+  /** One deposit pass now (the poll loop runs it too). */
+  sync(): Promise<SyncReport>;
+  /** Completes a link request (what the `wallet.link-requested` handler does). */
+  link(request: LinkRequest): ReturnType<typeof completeLink>;
+  /** Runs or resumes the settlement of an auction. */
+  settle(auctionId: string): Promise<string>;
+  /** Keep a bidder's balance in escrow for the next auction instead of refunding it. */
+  keepFunds(handle: string, keep: boolean): Promise<void>;
+  claims(): Promise<PayoutRow[]>;
+  retryClaim(payoutId: string): Promise<PayoutRow>;
+  /** The embedded chain, when this plugin started one. */
+  embedded: Omit<EmbeddedChain, "node" | "escrowKey"> | null;
+}
+
+export type DepositTxCheck =
+  | { ok: true; amountWei: bigint; stage: string }
+  | {
+    ok: false;
+    reason:
+      | "not-found"
+      | "not-linked"
+      | "wrong-sender"
+      | "not-to-escrow"
+      | "too-small"
+      | "reversed";
+    message: string;
+  };
+
+declare module "../../core/plugin.ts" {
+  interface Services {
+    funds: Funds;
+    chain: ChainService;
+  }
+}
+
+const nft = z.object({
+  contract: z.string().refine((a) => isAddress(a), "not an address"),
+  tokenId: z.coerce.bigint(),
+});
+
+const config = z.object({
+  /** Comma-separated; empty → embedded anvil. */
+  rpcUrls: z.string().optional(),
+  chainId: z.coerce.number().int().positive().optional(),
+  escrowAddress: z.string().refine((a) => isAddress(a), "not an address").optional(),
+  escrowPrivateKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "a 32-byte hex key").optional(),
+  escrowKeyFile: z.string().optional(),
+  confirmations: z.coerce.number().int().min(1).default(2),
+  pollMs: z.coerce.number().int().positive().default(2000),
+  headCacheMs: z.coerce.number().int().min(0).default(1000),
+  startBlock: z.coerce.bigint().optional(),
+  receiptTimeoutMs: z.coerce.number().int().positive().default(120_000),
+  linkDomain: z.string().default("localhost:8000"),
+  linkUri: z.string().url().default("http://localhost:8000/link"),
+  linkTtlMinutes: z.coerce.number().positive().default(15),
+  /** Auction item name → token, for items that are not CAIP-19 ids. */
+  lots: z.record(z.string(), nft).default({}),
+  embedded: z.object({
+    blockTimeSeconds: z.number().positive().default(2),
+    bidders: z.number().int().min(0).default(5),
+    tokens: z.number().int().min(1).default(3),
+  }).default({ blockTimeSeconds: 2, bidders: 5, tokens: 3 }),
+});
+
+/** `eip155:1/erc721:0xabc…/42` → the token. */
+function caip19(item: string): NftRef | null {
+  const m = item.match(/^eip155:\d+\/erc721:(0x[0-9a-fA-F]{40})\/(\d+)$/);
+  return m ? { contract: getAddress(m[1]), tokenId: BigInt(m[2]) } : null;
+}
+
+async function readKey(cfg: z.output<typeof config>): Promise<`0x${string}` | undefined> {
+  if (cfg.escrowPrivateKey) return cfg.escrowPrivateKey as `0x${string}`;
+  if (!cfg.escrowKeyFile) return undefined;
+  const key = (await Deno.readTextFile(cfg.escrowKeyFile)).trim();
+  if (!/^0x[0-9a-fA-F]{64}$/.test(key)) {
+    throw new Error("chain: the escrow key file does not hold a 32-byte hex key");
+  }
+  return key as `0x${string}`;
+}
+
+export default definePlugin({
+  name: "chain",
+  config,
+  provides: ["funds", "chain"],
+  migrations: new URL("./migrations/", import.meta.url),
+  async setup({ config: cfg, bus, clock, log, db, http: app, dataDir, provide, health }) {
+    let embedded: EmbeddedChain | null = null;
+    let urls = (cfg.rpcUrls ?? "").split(",").map((u) => u.trim()).filter(Boolean);
+    let chainId = cfg.chainId;
+    let key = await readKey(cfg);
+    if (urls.length === 0) {
+      embedded = await startEmbeddedChain({ dataDir, ...cfg.embedded });
+      urls = [embedded.url];
+      chainId = embedded.chainId;
+      key ??= embedded.escrowKey;
+      log.info("embedded anvil started", {
+        url: embedded.url,
+        nft: embedded.nft,
+        bidders: embedded.bidders.length,
+      });
+    }
+    if (!chainId) {
+      const probe = createPublicClient({ transport: http(urls[0]) });
+      chainId = await probe.getChainId();
+    }
+    if (!key) throw new Error("chain: set ESCROW_PRIVATE_KEY or an escrow key file");
+    const account = privateKeyToAccount(key);
+    key = undefined; // the account holds it; nothing else should
+    if (cfg.escrowAddress && getAddress(cfg.escrowAddress) !== account.address) {
+      throw new Error(
+        `chain: the escrow key belongs to ${account.address}, not to ESCROW_ADDRESS ${cfg.escrowAddress}`,
+      );
+    }
+    const escrow = account.address;
+    const rpc = createRpc(urls, chainId);
+    const remote = await rpc.client.getChainId();
+    if (remote !== chainId) {
+      throw new Error(`chain: the RPC serves chain ${remote}, CHAIN_ID is ${chainId}`);
+    }
+
+    const linkDeps: WalletLinkDeps = {
+      db,
+      rpc,
+      clock,
+      bus,
+      log,
+      chainId,
+      domain: cfg.linkDomain,
+      uri: cfg.linkUri,
+      ttlMs: cfg.linkTtlMinutes * 60_000,
+    };
+    const scanner = createDepositScanner({
+      db,
+      rpc,
+      bus,
+      clock,
+      log,
+      escrow,
+      confirmations: cfg.confirmations,
+      startBlock: cfg.startBlock ?? (embedded ? 0n : undefined),
+    });
+    const funds = createChainFunds({ db, rpc, clock, scanner, headCacheMs: cfg.headCacheMs });
+    const settlement = createSettlement({
+      db,
+      client: rpc.client,
+      account,
+      bus,
+      clock,
+      log,
+      pollMs: 100,
+      receiptTimeoutMs: cfg.receiptTimeoutMs,
+    });
+    const lots: Record<string, NftRef> = { ...cfg.lots };
+    if (embedded) {
+      for (const t of embedded.tokens) lots[`Demo #${t}`] = { contract: embedded.nft, tokenId: t };
+    }
+
+    const setLot = async (auctionId: string, lot: NftRef) => {
+      await db.query(
+        `insert into chain_auction_items (auction_id, nft_contract, token_id) values ($1, $2, $3)
+         on conflict (auction_id) do update set nft_contract = $2, token_id = $3`,
+        [auctionId, getAddress(lot.contract), lot.tokenId],
+      );
+    };
+
+    const settle = async (auctionId: string) => {
+      const state = await settlement.run(auctionId);
+      return state;
+    };
+
+    const service: ChainService = {
+      escrow,
+      chainId,
+      rpcUrl: redactUrl(urls[0]),
+      checkCustody: (lot) => checkCustody(rpc.client, escrow, lot),
+      setLot,
+      async verifyDepositTx(handle, txHash, minWei) {
+        const wallet = await funds.walletOf(handle);
+        if (!wallet) {
+          return { ok: false, reason: "not-linked", message: `${handle} has no linked wallet` };
+        }
+        if (!/^0x[0-9a-fA-F]{64}$/.test(txHash)) {
+          return { ok: false, reason: "not-found", message: "not a transaction hash" };
+        }
+        let tracked;
+        try {
+          tracked = await scanner.track(txHash as Hash);
+          await scanner.sync();
+        } catch (error) {
+          const { FundsUnavailableError } = await import("../auction/funds.ts");
+          throw new FundsUnavailableError(
+            `the chain cannot be read now: ${(error as Error).message.split("\n")[0]}`,
+          );
+        }
+        if (!tracked) {
+          return {
+            ok: false,
+            reason: "not-to-escrow",
+            message: "no mined transfer to the escrow with this hash",
+          };
+        }
+        if (getAddress(tracked.address) !== getAddress(wallet)) {
+          return {
+            ok: false,
+            reason: "wrong-sender",
+            message: `sent from ${tracked.address}, not from ${handle}'s wallet`,
+          };
+        }
+        if (tracked.amountWei < minWei) {
+          return { ok: false, reason: "too-small", message: `it sent ${tracked.amountWei} wei` };
+        }
+        const [row] = await db.query<{ stage: string }>(
+          "select stage from chain_deposits where tx_hash = $1",
+          [txHash],
+        );
+        if (row.stage === "reversed" || row.stage === "dropped" || row.stage === "failed") {
+          return { ok: false, reason: "reversed", message: `this deposit was ${row.stage}` };
+        }
+        return { ok: true, amountWei: tracked.amountWei, stage: row.stage };
+      },
+      sync: () => scanner.sync(),
+      link: (request) => completeLink(linkDeps, request),
+      settle,
+      async keepFunds(handle, keep) {
+        const wallet = await funds.walletOf(handle);
+        if (!wallet) throw new Error(`${handle} has no linked wallet`);
+        await db.query(
+          `insert into chain_keep (address, keep, at) values ($1, $2, $3)
+           on conflict (address) do update set keep = $2, at = $3`,
+          [wallet, keep, new Date(clock.instant().epochMilliseconds)],
+        );
+      },
+      claims: () => settlement.claims(),
+      retryClaim: (id) => settlement.retryClaim(id),
+      embedded: embedded
+        ? {
+          url: embedded.url,
+          chainId: embedded.chainId,
+          nft: embedded.nft,
+          tokens: embedded.tokens,
+          bidders: embedded.bidders,
+        }
+        : null,
+    };
+    provide("funds", funds);
+    provide("chain", service);
+    mountLinkPage(app, () => linkDeps);
+
+    const offs = [
+      bus.on("wallet.link-requested", async (event) => {
+        await completeLink(linkDeps, event.payload as LinkRequest);
+      }),
+      bus.on("bid.accepted", async (event) => {
+        const p = event.payload as { auctionId: string; handle: string };
+        await db.query(
+          `insert into chain_auction_bidders (auction_id, handle_key, handle) values ($1, $2, $3)
+           on conflict do nothing`,
+          [p.auctionId, handleKey(p.handle), p.handle],
+        );
+      }),
+      ...(["auction.opened", "auction.updated"] as const).map((type) =>
+        bus.on(type, async (event) => {
+          const p = event.payload as { auctionId: string; item: string };
+          const lot = lots[p.item] ?? caip19(p.item);
+          if (!lot) return;
+          await db.query(
+            `insert into chain_auction_items (auction_id, nft_contract, token_id) values ($1, $2, $3)
+             on conflict (auction_id) do nothing`,
+            [p.auctionId, getAddress(lot.contract), lot.tokenId],
+          );
+        })
+      ),
+      bus.on("auction.closed", async (event) => {
+        const p = event.payload as {
+          auctionId: string;
+          winner: { handle: string; amountWei: bigint } | null;
+        };
+        await settlement.plan(p);
+        try {
+          await settlement.run(p.auctionId);
+        } catch (error) {
+          log.error("settlement step failed; it resumes on the next pass", {
+            auctionId: p.auctionId,
+            error,
+          });
+        }
+      }),
+    ];
+
+    // The poll loop: scan deposits, resume unfinished settlements.
+    let cancel = () => {};
+    let stopped = false;
+    const tick = async () => {
+      try {
+        await scanner.sync();
+      } catch (error) {
+        log.warn("deposit pass failed; retrying", {
+          error: (error as Error).message.split("\n")[0],
+        });
+      }
+      await settlement.resumeAll().catch((error) =>
+        log.error("settlement resume failed", { error })
+      );
+      if (!stopped) cancel = clock.after(cfg.pollMs, tick);
+    };
+    cancel = clock.after(cfg.pollMs, tick);
+
+    health("rpc", () => {
+      const providers = rpc.providerHealth();
+      const last = scanner.last();
+      const error = scanner.lastError();
+      const up = providers.filter((p) => p.ok).length;
+      return {
+        ok: !error && up >= rpc.quorum,
+        detail: error ??
+          (up < rpc.quorum
+            ? `${up} of ${providers.length} providers answer; ${rpc.quorum} must agree`
+            : undefined),
+        chainId,
+        providers,
+        head: last?.head.toString(),
+        finalized: last?.finalized.toString(),
+        depositsWaiting: last?.waiting ?? 0,
+        embedded: embedded !== null,
+      };
+    });
+    health("settlement", async () => {
+      const claims = await settlement.claims();
+      return { ok: true, openClaims: claims.length };
+    });
+
+    return async () => {
+      stopped = true;
+      cancel();
+      settlement.stop();
+      for (const off of offs) off();
+      await embedded?.node.stop();
+    };
+  },
+});

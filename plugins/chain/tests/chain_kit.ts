@@ -1,0 +1,137 @@
+/**
+ * Test helpers for the chain plugin: real anvil nodes, engines configured
+ * against them, dev accounts, and the link flow driven the way users drive it.
+ */
+import {
+  type Account,
+  type Address,
+  createPublicClient,
+  createTestClient,
+  createWalletClient,
+  type Hex,
+  http,
+  publicActions,
+  type PublicClient,
+  walletActions,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import type { Clock } from "../../../core/clock.ts";
+import { anvilBinary, type AnvilNode, startAnvil } from "../anvil.ts";
+import { devAccount } from "../embedded_chain.ts";
+import { chainOf } from "../rpc.ts";
+import type { ChainService } from "../mod.ts";
+import { testEngine } from "../../../tests/engine.ts";
+import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
+
+export const CHAIN_ID = 31337;
+export const escrow = devAccount(0);
+export const bidderKeys: Hex[] = [1, 2, 3, 4, 5].map((i) => devAccount(i).privateKey);
+export const bidders = bidderKeys.map((k) => privateKeyToAccount(k));
+
+export function anvilAvailable(): Promise<boolean> {
+  return serviceAvailable("anvil", () => commandWorks(anvilBinary(), ["--version"]));
+}
+
+export function clientsFor(node: { url: string }) {
+  const chain = chainOf(CHAIN_ID, [node.url]);
+  const client = createPublicClient({
+    chain,
+    transport: http(node.url),
+    cacheTime: 0,
+  }) as PublicClient;
+  const test = createTestClient({ chain, mode: "anvil", transport: http(node.url), cacheTime: 0 })
+    .extend(publicActions).extend(walletActions);
+  const wallet = (account: Account) =>
+    createWalletClient({ account, chain, transport: http(node.url), cacheTime: 0 });
+  return { chain, client, test, wallet };
+}
+
+export async function chainEngine(options: {
+  urls: string[];
+  clock?: Clock;
+  config?: Record<string, unknown>;
+  listen?: boolean;
+}) {
+  const engine = await testEngine({
+    plugins: {
+      chain: {
+        rpcUrls: options.urls.join(","),
+        chainId: CHAIN_ID,
+        escrowPrivateKey: "${ESCROW_PRIVATE_KEY}",
+        confirmations: 2,
+        pollMs: 3_600_000, // tests drive passes by hand
+        headCacheMs: 0,
+        startBlock: 0,
+        linkDomain: "auction.test",
+        linkUri: "https://auction.test/link",
+        ...options.config,
+      },
+    },
+    clock: options.clock,
+    listen: options.listen,
+    env: { ESCROW_PRIVATE_KEY: escrow.privateKey },
+  });
+  return { engine, chain: engine.service<ChainService>("chain") };
+}
+
+/** Links `account` to `handle` through the page's HTTP steps and a `link <code>` tweet. */
+export async function linkWallet(
+  engine: Awaited<ReturnType<typeof testEngine>>,
+  account: { address: Address; signMessage: (a: { message: string }) => Promise<Hex> },
+  handle: string,
+  xUserId: string,
+) {
+  const challenge = await postJson(engine, "/link/challenge", {
+    address: account.address,
+    handle,
+    xUserId,
+    chainId: CHAIN_ID,
+  });
+  if (!challenge.ok) throw new Error(`challenge refused: ${challenge.message}`);
+  const signature = await account.signMessage({ message: challenge.message });
+  const signed = await postJson(engine, "/link/signature", {
+    message: challenge.message,
+    signature,
+  });
+  if (!signed.ok) throw new Error(`signature refused: ${signed.message}`);
+  const chain = engine.service<ChainService>("chain");
+  const done = await chain.link({
+    tweetId: `t-${crypto.randomUUID()}`,
+    authorId: xUserId,
+    handle,
+    proof: signed.code,
+  });
+  if (!done.ok) throw new Error(`link refused: ${done.reason}`);
+  return done.address;
+}
+
+// deno-lint-ignore no-explicit-any
+export async function postJson(
+  engine: { http: { fetch: (r: Request) => Response | Promise<Response> } },
+  path: string,
+  body: unknown,
+): Promise<any> {
+  const res = await engine.http.fetch(
+    new Request(`http://local${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    }),
+  );
+  return await res.json();
+}
+
+export async function withAnvil<T>(
+  args: string[],
+  fn: (node: AnvilNode) => Promise<T>,
+): Promise<T> {
+  const node = await startAnvil({ chainId: CHAIN_ID, args });
+  try {
+    return await fn(node);
+  } finally {
+    await node.stop();
+  }
+}
+
+export { startAnvil };
+export type { AnvilNode };

@@ -1,0 +1,251 @@
+import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { privateKeyToAccount } from "viem/accounts";
+import { createSiweMessage } from "viem/siwe";
+import { virtualClock } from "../../../core/clock.ts";
+import type { Funds } from "../../auction/funds.ts";
+import {
+  anvilAvailable,
+  bidders,
+  chainEngine,
+  linkWallet,
+  postJson,
+  withAnvil,
+} from "./chain_kit.ts";
+
+const ready = await anvilAvailable();
+
+Deno.test({
+  name: "wallet links: page + code tweet, full-proof tweet, refusals with reasons, audited relink",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await withAnvil([], async (node) => {
+      const clock = virtualClock(Temporal.Instant.from("2026-11-25T17:00:00Z"));
+      const { engine, chain } = await chainEngine({ urls: [node.url], clock });
+      try {
+        const linked: unknown[] = [];
+        const refused: { reason: string }[] = [];
+        engine.bus.on("wallet.linked", (e) => void linked.push(e.payload));
+        engine.bus.on(
+          "wallet.link-refused",
+          (e) => void refused.push(e.payload as { reason: string }),
+        );
+        const [alice, bob, carol] = bidders;
+        const funds = engine.service<Funds>("funds");
+
+        await t.step("page + `link <code>` tweet links the wallet", async () => {
+          const challenge = await postJson(engine, "/link/challenge", {
+            address: alice.address,
+            handle: "@Alice",
+            xUserId: "1001",
+            chainId: 31337,
+          });
+          assert(challenge.ok);
+          assertMatch(challenge.message, /auction\.test wants you to sign in/);
+          assertMatch(challenge.message, /Chain ID: 31337/);
+          assertMatch(challenge.message, /Request ID: x-user:1001/);
+          assertMatch(challenge.message, /Expiration Time: /);
+          const signature = await alice.signMessage({ message: challenge.message });
+          const signed = await postJson(engine, "/link/signature", {
+            message: challenge.message,
+            signature,
+          });
+          assert(signed.ok, signed.message);
+          assertMatch(signed.code, /^[A-Z2-9]{6}$/);
+
+          const replay = await postJson(engine, "/link/signature", {
+            message: challenge.message,
+            signature,
+          });
+          assertEquals(replay.reason, "replayed");
+
+          const wrongAccount = await chain.link({
+            tweetId: "t0",
+            authorId: "666",
+            handle: "@alice",
+            proof: signed.code,
+          });
+          assert(!wrongAccount.ok);
+          assertEquals(wrongAccount.reason, "wrong-account");
+
+          engine.bus.emit("wallet.link-requested", {
+            tweetId: "t1",
+            authorId: "1001",
+            handle: "@alice",
+            proof: signed.code.toLowerCase(),
+          });
+          for (let i = 0; i < 50 && linked.length === 0; i++) {
+            await new Promise((r) => setTimeout(r, 20));
+          }
+          assertEquals(linked, [{ handle: "@alice", xUserId: "1001", address: alice.address }]);
+          assertEquals(await funds.walletOf("@ALICE"), alice.address);
+
+          const again = await chain.link({
+            tweetId: "t2",
+            authorId: "1001",
+            handle: "@alice",
+            proof: signed.code,
+          });
+          assert(!again.ok);
+          assertEquals(again.reason, "replayed");
+        });
+
+        await t.step("a tweet with the full proof (nonce + signature) links too", async () => {
+          const challenge = await postJson(engine, "/link/challenge", {
+            address: bob.address,
+            handle: "@bob",
+            xUserId: "1002",
+          });
+          const signature = await bob.signMessage({ message: challenge.message });
+          const done = await chain.link({
+            tweetId: "t3",
+            authorId: "1002",
+            handle: "@bob",
+            proof: `${challenge.nonce} ${signature}`,
+          });
+          assert(done.ok);
+          assertEquals(await funds.walletOf("@bob"), bob.address);
+          const replay = await chain.link({
+            tweetId: "t4",
+            authorId: "1002",
+            handle: "@bob",
+            proof: `${challenge.nonce} ${signature}`,
+          });
+          assert(!replay.ok);
+          assertEquals(replay.reason, "replayed");
+        });
+
+        await t.step("wrong chain, wrong signer, bad signature, unknown nonce", async () => {
+          const onMainnet = await postJson(engine, "/link/challenge", {
+            address: carol.address,
+            handle: "@carol",
+            chainId: 1,
+          });
+          assertEquals(onMainnet.reason, "wrong-chain");
+
+          const challenge = await postJson(engine, "/link/challenge", {
+            address: carol.address,
+            handle: "@carol",
+          });
+          // A message rewritten for another chain, signed by the right key.
+          const forged = challenge.message.replace("Chain ID: 31337", "Chain ID: 1");
+          const forgedSig = await carol.signMessage({ message: forged });
+          assertEquals(
+            (await postJson(engine, "/link/signature", { message: forged, signature: forgedSig }))
+              .reason,
+            "wrong-chain",
+          );
+          // Signed by someone else.
+          const mallory = privateKeyToAccount(`0x${"11".repeat(32)}`);
+          const otherSig = await mallory.signMessage({ message: challenge.message });
+          const wrongSigner = await postJson(engine, "/link/signature", {
+            message: challenge.message,
+            signature: otherSig,
+          });
+          assertEquals(wrongSigner.reason, "wrong-account");
+          assertMatch(wrongSigner.message, new RegExp(mallory.address));
+          // A nonce the server never issued.
+          const invented = createSiweMessage({
+            domain: "auction.test",
+            address: carol.address,
+            chainId: 31337,
+            nonce: "inventednonce123",
+            uri: "https://auction.test/link",
+            version: "1",
+          });
+          const inventedSig = await carol.signMessage({ message: invented });
+          assertEquals(
+            (await postJson(engine, "/link/signature", {
+              message: invented,
+              signature: inventedSig,
+            })).reason,
+            "unknown-nonce",
+          );
+          // Still usable by its owner afterwards: refusals do not consume the nonce.
+          const good = await postJson(engine, "/link/signature", {
+            message: challenge.message,
+            signature: await carol.signMessage({ message: challenge.message }),
+          });
+          assert(good.ok);
+          // The code must be tweeted by the handle it was issued for.
+          const byOther = await chain.link({
+            tweetId: "t5",
+            authorId: "77",
+            handle: "@dave",
+            proof: good.code,
+          });
+          assertEquals(byOther.ok ? "" : byOther.reason, "wrong-account");
+          assertEquals(
+            (await chain.link({ tweetId: "t6", authorId: "77", handle: "@carol", proof: "ZZZZZZ" }))
+              .ok,
+            false,
+          );
+        });
+
+        await t.step("an expired challenge or code is refused", async () => {
+          const challenge = await postJson(engine, "/link/challenge", {
+            address: carol.address,
+            handle: "@carol",
+          });
+          const signature = await carol.signMessage({ message: challenge.message });
+          const signed = await postJson(engine, "/link/signature", {
+            message: challenge.message,
+            signature,
+          });
+          const late = await postJson(engine, "/link/challenge", {
+            address: carol.address,
+            handle: "@carol",
+          });
+          const lateSig = await carol.signMessage({ message: late.message });
+          await clock.advance(16 * 60_000);
+          assertEquals(
+            (await postJson(engine, "/link/signature", {
+              message: late.message,
+              signature: lateSig,
+            })).reason,
+            "expired",
+          );
+          const code = await chain.link({
+            tweetId: "t7",
+            authorId: "1003",
+            handle: "@carol",
+            proof: signed.code,
+          });
+          assertEquals(code.ok ? "" : code.reason, "expired");
+        });
+
+        await t.step("relinking moves the handle to the new wallet and is audited", async () => {
+          await linkWallet(engine, carol, "@alice", "1001");
+          assertEquals(await funds.walletOf("@alice"), carol.address);
+          const audit = await engine.db.query<
+            {
+              outcome: string;
+              address: string | null;
+              previous_address: string | null;
+              reason: string | null;
+            }
+          >(
+            "select outcome, address, previous_address, reason from chain_link_audit where handle = '@alice' order by id",
+          );
+          assertEquals(audit.map((a) => a.outcome), ["refused", "linked", "refused", "relinked"]);
+          assertEquals(audit.at(-1)!.previous_address, alice.address);
+          assertEquals(audit.at(-1)!.address, carol.address);
+          assert(refused.some((r) => r.reason === "wrong-account"));
+        });
+
+        await t.step("the link page and its Preact bundle are served", async () => {
+          const page = await engine.http.fetch(new Request("http://local/link?handle=@alice"));
+          assertMatch(await page.text(), /<script type="module" src="\/link\/app.js">/);
+          const js = await engine.http.fetch(new Request("http://local/link/app.js"));
+          assertEquals(js.status, 200);
+          const code = await js.text();
+          assertMatch(code, /personal_sign/);
+          assertMatch(code, /eth_requestAccounts/);
+        });
+      } finally {
+        await engine.stop();
+      }
+    });
+  },
+});
