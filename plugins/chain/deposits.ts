@@ -322,6 +322,15 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
     const from = cursor !== null
       ? cursor + 1n
       : options.startBlock ?? (head > 1000n ? head - 1000n : 0n);
+    if (from === 0n) {
+      // Genesis holds allocations, not deposits: start the ledger after it.
+      const genesis = await rpc.client.getBlock({ blockNumber: 0n });
+      await db.query(
+        "insert into chain_blocks (number, hash) values (0, $1) on conflict (number) do update set hash = $1",
+        [genesis.hash],
+      );
+      return await pass();
+    }
     let to = head;
     if (to - from + 1n > maxBlocks) to = from + maxBlocks - 1n;
     if (from <= to) await scan(from, to);

@@ -1,6 +1,7 @@
 /**
  * Compiles DemoNft.sol (OpenZeppelin 5.7, solc-js, evmVersion cancun) into
- * demo_nft.json (ABI + bytecode), which is committed so tests never recompile.
+ * demo_nft.json, and Forwarder.sol (a test stand-in for a contract wallet) into
+ * forwarder.json (ABI + bytecode); both are committed so tests never recompile.
  * Run: deno run -A plugins/chain/contracts/build.ts
  */
 import solc from "solc";
@@ -22,7 +23,11 @@ function findImport(path: string): { contents: string } | { error: string } {
 
 const input = {
   language: "Solidity",
-  sources: { "DemoNft.sol": { content: Deno.readTextFileSync(new URL("DemoNft.sol", here)) } },
+  sources: Object.fromEntries(
+    ["DemoNft.sol", "Forwarder.sol"].map((f) => [f, {
+      content: Deno.readTextFileSync(new URL(f, here)),
+    }]),
+  ),
   settings: {
     evmVersion: "cancun",
     optimizer: { enabled: true, runs: 200 },
@@ -35,15 +40,23 @@ if (errors.length) {
   for (const e of errors) console.error(e.formattedMessage);
   Deno.exit(1);
 }
-const contract = output.contracts["DemoNft.sol"].DemoNft;
-const artifact = {
-  contractName: "DemoNft",
-  compiler: `solc ${solc.version()}`,
-  evmVersion: "cancun",
-  abi: contract.abi,
-  bytecode: `0x${contract.evm.bytecode.object}`,
-};
-Deno.writeTextFileSync(new URL("demo_nft.json", here), JSON.stringify(artifact, null, 2) + "\n");
-console.log(
-  `wrote demo_nft.json (${contract.evm.bytecode.object.length / 2} bytes, ${artifact.compiler})`,
-);
+for (
+  const [file, name, out] of [["DemoNft.sol", "DemoNft", "demo_nft.json"], [
+    "Forwarder.sol",
+    "Forwarder",
+    "forwarder.json",
+  ]]
+) {
+  const contract = output.contracts[file][name];
+  const artifact = {
+    contractName: name,
+    compiler: `solc ${solc.version()}`,
+    evmVersion: "cancun",
+    abi: contract.abi,
+    bytecode: `0x${contract.evm.bytecode.object}`,
+  };
+  Deno.writeTextFileSync(new URL(out, here), JSON.stringify(artifact, null, 2) + "\n");
+  console.log(
+    `wrote ${out} (${contract.evm.bytecode.object.length / 2} bytes, ${artifact.compiler})`,
+  );
+}

@@ -105,11 +105,11 @@ export async function linkWallet(
   return done.address;
 }
 
-// deno-lint-ignore no-explicit-any
 export async function postJson(
   engine: { http: { fetch: (r: Request) => Response | Promise<Response> } },
   path: string,
   body: unknown,
+  // deno-lint-ignore no-explicit-any
 ): Promise<any> {
   const res = await engine.http.fetch(
     new Request(`http://local${path}`, {
