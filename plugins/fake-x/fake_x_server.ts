@@ -39,6 +39,8 @@ export interface Fault {
   /** Applies to request paths starting with this (e.g. `/2/tweets`); all when absent. */
   path?: string;
   method?: string;
+  /** Let this many matching requests through first. */
+  after?: number;
   /** For POST /2/tweets: record the tweet, then fail (the client cannot tell it was posted). */
   commit?: boolean;
 }
@@ -366,8 +368,9 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
     const i = faults.findIndex((f) =>
       (!f.path || c.req.path.startsWith(f.path)) && (!f.method || f.method === c.req.method)
     );
-    if (i >= 0) {
-      const f = faults[i];
+    const f = i >= 0 ? faults[i] : undefined;
+    if (f && f.after) f.after--;
+    else if (f) {
       if (--f.times <= 0) faults.splice(i, 1);
       faultsServed++;
       if (f.commit && c.req.method === "POST" && c.req.path === "/2/tweets") {

@@ -1,0 +1,266 @@
+/**
+ * Reads the host's mentions exactly once, in tweet order, across pages and
+ * restarts. One read cycle fetches every page newer than the stored `since_id`
+ * (X pages newest → oldest); only when the cycle is complete are its tweets
+ * stored and the position moved, in one transaction. Tweets then go on the bus
+ * in id order and are marked handled; a crash in between re-emits them on
+ * restart (consumers key on tweet id). A 429 or a 5xx mid-cycle keeps the
+ * pages read so far and resumes at the failed page: nothing is skipped.
+ *
+ * `poll()` never sleeps: it returns when to call it again, so the caller's
+ * clock (real or virtual) does the waiting.
+ */
+import type { Clock } from "../../core/clock.ts";
+import type { Db } from "../../core/db.ts";
+import type { Log } from "../../core/log.ts";
+import type { RateLimit, XApi, XTweet } from "./x_api.ts";
+
+export interface StoredTweet extends XTweet {
+  receivedAt: Temporal.Instant;
+}
+
+export interface MentionReaderOptions {
+  db: Db;
+  api: XApi;
+  clock: Clock;
+  log: Log;
+  accountId: string;
+  hostHandle: string;
+  /** `mentions` timeline, or recent `search` for the handle. */
+  source: "mentions" | "search";
+  /** On the very first run: read the mentions already there (true) or start from now. */
+  backfill: boolean;
+  /** How long X may take to make a new tweet visible; the watermark stays this far behind. */
+  ingestLagMs: number;
+  /** The pause between reads before any `x-rate-limit-*` header is seen. */
+  tierIntervalMs: number;
+  /** The shortest pause between reads, whatever the headers allow. */
+  minIntervalMs: number;
+  maxResults?: number;
+  /** Called for each new tweet, in id order; may be async. */
+  onTweet(tweet: StoredTweet): void | Promise<void>;
+  /** Every mention created at or before `until` has been passed to onTweet. */
+  onReadThrough(until: Temporal.Instant): void;
+}
+
+export interface PollResult {
+  /** When to poll next. */
+  nextAt: Temporal.Instant;
+  outcome: "complete" | "partial" | "rate-limited" | "error";
+  read: number;
+}
+
+export interface MentionReader {
+  poll(): Promise<PollResult>;
+  /** Emits tweets stored but not yet handled (after a crash). */
+  drain(): Promise<number>;
+  status(): {
+    sinceId?: string;
+    readThrough?: string;
+    failures: number;
+    rateLimit?: RateLimit;
+    lastError?: string;
+  };
+}
+
+const byId = (a: XTweet, b: XTweet) => {
+  const x = BigInt(a.id), y = BigInt(b.id);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+export function createMentionReader(o: MentionReaderOptions): MentionReader {
+  let position: { sinceId?: string; readThrough?: Temporal.Instant } | undefined;
+  let cycle:
+    | {
+      startedAt: Temporal.Instant;
+      token?: string;
+      tweets: XTweet[];
+      cutoff?: number;
+      /** The newest id seen, kept or not: where the next cycle starts. */
+      newest?: string;
+    }
+    | undefined;
+  let rateLimit: RateLimit | undefined;
+  let failures = 0;
+  let lastError: string | undefined;
+
+  const load = async () => {
+    if (position) return position;
+    const [row] = await o.db.query<{ since_id: string | null; read_through: Date | null }>(
+      "select since_id, read_through from x_read_position where account_id = $1",
+      [o.accountId],
+    );
+    position = {
+      sinceId: row?.since_id ?? undefined,
+      readThrough: row?.read_through
+        ? Temporal.Instant.fromEpochMilliseconds(row.read_through.getTime())
+        : undefined,
+    };
+    return position;
+  };
+
+  const query = o.source === "search" ? `@${o.hostHandle.replace(/^@/, "")} -is:retweet` : "";
+
+  const fetchPage = (sinceId: string | undefined, token: string | undefined) => {
+    const page = { sinceId, paginationToken: token, maxResults: o.maxResults ?? 100 };
+    return o.source === "search" ? o.api.search(query, page) : o.api.mentions(o.accountId, page);
+  };
+
+  /** The pause the last headers allow, else the tier's. */
+  const paceMs = (now: Temporal.Instant) => {
+    if (!rateLimit) return o.tierIntervalMs;
+    const left = rateLimit.resetAt - now.epochMilliseconds;
+    if (rateLimit.remaining <= 0) return Math.max(o.minIntervalMs, left + 1000);
+    if (left <= 0) return o.minIntervalMs;
+    return Math.max(o.minIntervalMs, Math.ceil(left / rateLimit.remaining));
+  };
+
+  const later = (ms: number) =>
+    o.clock.instant().add({ milliseconds: Math.max(0, Math.round(ms)) });
+
+  const drain = async () => {
+    const rows = await o.db.query<{
+      tweet_id: string;
+      author_id: string;
+      handle: string;
+      text: string;
+      created_at: Date;
+      received_at: Date;
+    }>(
+      `select tweet_id, author_id, handle, text, created_at, received_at
+         from x_tweets where not handled order by id_order`,
+    );
+    for (const r of rows) {
+      try {
+        await o.onTweet({
+          id: r.tweet_id,
+          authorId: r.author_id,
+          handle: r.handle,
+          text: r.text,
+          createdAt: r.created_at.toISOString(),
+          receivedAt: Temporal.Instant.fromEpochMilliseconds(r.received_at.getTime()),
+        });
+      } catch (error) {
+        o.log.error("handling a tweet failed", { tweetId: r.tweet_id, error });
+      }
+    }
+    if (rows.length) {
+      await o.db.query("update x_tweets set handled = true where tweet_id = any($1)", [
+        rows.map((r) => r.tweet_id),
+      ]);
+    }
+    return rows.length;
+  };
+
+  const commit = async (startedAt: Temporal.Instant, tweets: XTweet[], newestSeen?: string) => {
+    const pos = await load();
+    const fresh = [...new Map(tweets.map((t) => [t.id, t])).values()].sort(byId);
+    const received = o.clock.instant();
+    const newest = newestSeen ?? fresh.at(-1)?.id ?? pos.sinceId;
+    let until = startedAt.subtract({ milliseconds: o.ingestLagMs });
+    if (pos.readThrough && Temporal.Instant.compare(until, pos.readThrough) < 0) {
+      until = pos.readThrough;
+    }
+    await o.db.transaction(async (tx) => {
+      for (const t of fresh) {
+        await tx.query(
+          `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at)
+           values ($1, $2::numeric, $3, $4, $5, $6, $7) on conflict (tweet_id) do nothing`,
+          [t.id, t.id, t.authorId, t.handle, t.text, t.createdAt, received],
+        );
+      }
+      await tx.query(
+        `insert into x_read_position (account_id, since_id, read_through, updated_at)
+         values ($1, $2, $3, $4)
+         on conflict (account_id) do update set since_id = $2, read_through = $3, updated_at = $4`,
+        [o.accountId, newest ?? null, until, received],
+      );
+    });
+    position = { sinceId: newest, readThrough: until };
+    await drain();
+    o.onReadThrough(until);
+    return fresh.length;
+  };
+
+  const poll = async (): Promise<PollResult> => {
+    const pos = await load();
+    if (!cycle) {
+      const startedAt = o.clock.instant();
+      cycle = {
+        startedAt,
+        tweets: [],
+        // First run without backfill: only what is tweeted from now on.
+        cutoff: !pos.sinceId && !o.backfill ? startedAt.epochMilliseconds : undefined,
+      };
+    }
+    const c = cycle;
+    try {
+      for (;;) {
+        const page = await fetchPage(pos.sinceId, c.token);
+        failures = 0;
+        lastError = undefined;
+        if (page.rateLimit) rateLimit = page.rateLimit;
+        if (
+          page.items.length && (!c.newest || byId(page.items[0], { id: c.newest } as XTweet) > 0)
+        ) {
+          c.newest = page.items[0].id;
+        }
+        const items = c.cutoff === undefined
+          ? page.items
+          : page.items.filter((t) => Date.parse(t.createdAt) >= c.cutoff!);
+        c.tweets.push(...items);
+        const exhausted = c.cutoff !== undefined && items.length < page.items.length;
+        if (!page.nextToken || exhausted) break;
+        c.token = page.nextToken;
+        if (rateLimit && rateLimit.remaining <= 0) {
+          return {
+            nextAt: later(rateLimit.resetAt - o.clock.instant().epochMilliseconds + 1000),
+            outcome: "partial",
+            read: 0,
+          };
+        }
+      }
+    } catch (error) {
+      const e = error as { kind?: string; resetAt?: number; message?: string };
+      lastError = e.message;
+      o.log.debug("read failed", { kind: e.kind, error: e.message });
+      if (e.kind === "rate-limited") {
+        const now = o.clock.instant().epochMilliseconds;
+        const reset = e.resetAt ?? now + 60_000;
+        rateLimit = { limit: rateLimit?.limit ?? 1, remaining: 0, resetAt: reset };
+        o.log.warn("X rate limit: waiting for the reset", { resetInMs: reset - now });
+        return { nextAt: later(reset - now + 1000), outcome: "rate-limited", read: 0 };
+      }
+      failures++;
+      if (e.kind === "rejected") cycle = undefined; // e.g. a stale page token: restart from since_id
+      const backoff = Math.min(60_000, 1000 * 2 ** Math.min(6, failures - 1));
+      o.log.warn("reading mentions failed; retrying", {
+        error: e.message,
+        kind: e.kind,
+        retryInMs: backoff,
+      });
+      return {
+        nextAt: later(backoff * (0.8 + 0.4 * Math.random())),
+        outcome: "error",
+        read: 0,
+      };
+    }
+    o.log.debug("read cycle complete", { tweets: c.tweets.length, rateLimit });
+    // Kept until stored: a failed commit is retried with the same tweets, not re-read.
+    const read = await commit(c.startedAt, c.tweets, c.newest);
+    cycle = undefined;
+    return { nextAt: later(paceMs(o.clock.instant())), outcome: "complete", read };
+  };
+
+  return {
+    poll,
+    drain,
+    status: () => ({
+      sinceId: position?.sinceId,
+      readThrough: position?.readThrough?.toString(),
+      failures,
+      rateLimit,
+      lastError,
+    }),
+  };
+}

@@ -1,0 +1,380 @@
+/**
+ * x: the X (Twitter) plugin. Reads the host's mentions once each, in tweet
+ * order; turns them into commands on the bus (`bid.submitted`, …); reports how
+ * far it has read (`tweets.read-through`); and posts every reply and
+ * announcement through a persistent, budgeted, prioritised outbox.
+ * See README.md.
+ */
+import { z } from "zod";
+import { nyString } from "../../core/clock.ts";
+import { definePlugin } from "../../core/plugin.ts";
+import { mountBidderPage } from "./bidder_page.ts";
+import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
+import { startNotifications, SUMMARIES } from "./notifications.ts";
+import { createOutbox, type PostRequest } from "./outbox.ts";
+import { parseCommand } from "./parse_command.ts";
+import { TIER_LIMITS, tierReadIntervalMs } from "./tier_limits.ts";
+import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
+import { createXApi } from "./x_api.ts";
+
+export type { PostRequest, Priority } from "./outbox.ts";
+
+declare module "../../core/bus.ts" {
+  interface Events {
+    "tweet.received": {
+      tweetId: string;
+      authorId: string;
+      handle: string;
+      text: string;
+      createdAt: string;
+    };
+    "bid.submitted": {
+      tweetId: string;
+      authorId?: string;
+      handle: string;
+      text: string;
+      tweetAt: string;
+      receivedAt: string;
+    };
+    "tweets.read-through": { until: string };
+    "wallet.link-requested": { tweetId: string; authorId: string; handle: string; proof: string };
+    "host.question": { tweetId: string; handle: string; text: string };
+  }
+}
+
+/** What other plugins may ask of this one. */
+export interface XService {
+  /** Queues a post (once per key); it goes out as the budget and its priority allow. */
+  post(request: PostRequest): Promise<boolean>;
+  /** Posts used per window of the tier. */
+  usage(): Promise<Array<{ limit: number; windowMs: number; used: number }>>;
+  /** The newest tweet time read in full, if any. */
+  readThrough(): string | undefined;
+  /** Resolves when no read or post is in flight and none is due now (tests, shutdown). */
+  idle(): Promise<void>;
+}
+
+declare module "../../core/plugin.ts" {
+  interface Services {
+    x: XService;
+  }
+}
+
+const DEFAULT_FAKE_X = "http://127.0.0.1:8790";
+
+const configSchema = z.object({
+  /** X_HOST_HANDLE: the host account, with or without `@`. */
+  hostHandle: z.string().regex(/^@?\w{1,15}$/).default("SothebAIs"),
+  /** X_TIER */
+  tier: z.enum(["free", "basic", "pro", "pay-per-use"]).default("basic"),
+  apiKey: z.string().optional(),
+  apiSecret: z.string().optional(),
+  accessToken: z.string().optional(),
+  accessSecret: z.string().optional(),
+  bearerToken: z.string().optional(),
+  /** X_API_BASE_URL; unset: api.x.com with credentials, the local fake X server without. */
+  baseUrl: z.string().url().optional(),
+  /** Read the `mentions` timeline or recent `search` for the handle. */
+  source: z.enum(["mentions", "search"]).default("mentions"),
+  read: z.boolean().default(true),
+  post: z.boolean().default(true),
+  /** First run: also read mentions tweeted before the plugin ever ran. */
+  backfill: z.boolean().default(false),
+  ingestLagMs: z.number().int().min(0).default(2000),
+  /** Shortest pause between reads, whatever the headers allow. */
+  minPollMs: z.number().int().min(0).default(1000),
+  /** Overrides the tier's posting windows (e.g. a spend cap for pay-per-use). */
+  postLimits: z.array(z.object({ limit: z.number().int().positive(), windowSeconds: z.number() }))
+    .optional(),
+  /** Where `/bidders/:handle` is public, for `history` replies. */
+  publicUrl: z.string().url().default("http://127.0.0.1:8000"),
+  remindLeadMinutes: z.number().min(0).default(15),
+});
+
+export type XConfig = z.output<typeof configSchema>;
+
+const tweetReceived = z.object({
+  tweetId: z.string(),
+  authorId: z.string(),
+  handle: z.string().startsWith("@"),
+  text: z.string(),
+  createdAt: z.string(),
+});
+
+export default definePlugin({
+  name: "x",
+  config: configSchema,
+  provides: ["x"],
+  migrations: new URL("./migrations/", import.meta.url),
+  setup({ bus, clock, config, db, log, metrics, http, provide, health }) {
+    bus.declare("tweet.received", tweetReceived);
+    bus.declare(
+      "bid.submitted",
+      z.object({
+        tweetId: z.string(),
+        authorId: z.string().optional(),
+        handle: z.string().startsWith("@"),
+        text: z.string(),
+        tweetAt: z.string(),
+        receivedAt: z.string(),
+      }),
+    );
+    bus.declare("tweets.read-through", z.object({ until: z.string() }));
+    bus.declare(
+      "wallet.link-requested",
+      z.object({
+        tweetId: z.string(),
+        authorId: z.string(),
+        handle: z.string(),
+        proof: z.string().min(1),
+      }),
+    );
+    bus.declare(
+      "host.question",
+      z.object({ tweetId: z.string(), handle: z.string(), text: z.string() }),
+    );
+
+    const hostHandle = `@${config.hostHandle.replace(/^@/, "")}`;
+    const hasCredentials = Boolean(config.apiKey || config.bearerToken);
+    const baseUrl = config.baseUrl ?? (hasCredentials ? "https://api.x.com" : DEFAULT_FAKE_X);
+    // Without credentials the target is the local fake, which checks only the header's form.
+    const api = createXApi(
+      baseUrl,
+      hasCredentials ? config : {
+        apiKey: "local",
+        apiSecret: "local",
+        accessToken: "local",
+        accessSecret: "local",
+      },
+    );
+    const tier = TIER_LIMITS[config.tier];
+    const windows = config.postLimits?.map((w) => ({
+      limit: w.limit,
+      windowMs: w.windowSeconds * 1000,
+    })) ?? tier.posts;
+    log.info("X source", { baseUrl, tier: config.tier, hostHandle, source: config.source });
+
+    const tweetsRead = metrics.counter("sothebais_x_tweets_read_total", "Mentions read");
+    const postsSent = metrics.counter("sothebais_x_posts_total", "Posts sent, by kind");
+    const postDelay = metrics.summary(
+      "sothebais_x_post_delay_seconds",
+      "From queueing a post (the decision) to X accepting it",
+    );
+
+    let account: { id: string; handle: string } | undefined;
+    let accountError: string | undefined;
+    let accountFailures = 0;
+    /** Resolves the host account id once (X may be unreachable at start). */
+    const resolveAccount = async () => {
+      if (account) return true;
+      try {
+        account = await api.account(hostHandle);
+        accountError = undefined;
+        log.info("X account", account);
+        return true;
+      } catch (error) {
+        accountError = (error as Error).message;
+        accountFailures++;
+        return false;
+      }
+    };
+    const accountRetryAt = () =>
+      clock.instant().add({
+        milliseconds: Math.min(60_000, 1000 * 2 ** Math.min(6, accountFailures)),
+      });
+
+    // ---- posting --------------------------------------------------------------
+
+    const outbox = createOutbox({
+      db,
+      api,
+      clock,
+      log: log.child("outbox"),
+      accountId: () => account?.id,
+      windows,
+      summaries: SUMMARIES,
+      onSent: (s) => {
+        postsSent.inc(1, { kind: s.kind });
+        postDelay.observe(s.delayMs / 1000);
+      },
+    });
+    let postLoop: WakeLoop | undefined;
+    const enqueue = async (request: PostRequest) => {
+      const fresh = await outbox.enqueue(request);
+      if (fresh) postLoop?.kick();
+      return fresh;
+    };
+    if (config.post) {
+      postLoop = createWakeLoop(clock, log.child("outbox"), async () => {
+        if (!(await resolveAccount())) return accountRetryAt();
+        return (await outbox.dispatch()).nextAt;
+      });
+      postLoop.kick();
+    }
+
+    // ---- commands in tweets ----------------------------------------------------
+
+    const reply = (t: StoredTweet, kind: string, priority: PostRequest["priority"], text: string) =>
+      enqueue({
+        key: `${kind}:${t.id}`,
+        kind,
+        priority,
+        replyTo: t.id,
+        text: `${t.handle} ${text}`,
+      });
+
+    const onTweet = async (t: StoredTweet) => {
+      if (account && t.authorId === account.id) return;
+      tweetsRead.inc();
+      const tweetAt = nyString(Temporal.Instant.from(t.createdAt));
+      bus.emit("tweet.received", {
+        tweetId: t.id,
+        authorId: t.authorId,
+        handle: t.handle,
+        text: t.text,
+        createdAt: tweetAt,
+      });
+      const command = parseCommand(t.text, hostHandle);
+      switch (command.kind) {
+        case "bid":
+          bus.emit("bid.submitted", {
+            tweetId: t.id,
+            authorId: t.authorId,
+            handle: t.handle,
+            text: t.text,
+            tweetAt,
+            receivedAt: nyString(t.receivedAt),
+          });
+          break;
+        case "link":
+          bus.emit("wallet.link-requested", {
+            tweetId: t.id,
+            authorId: t.authorId,
+            handle: t.handle,
+            proof: command.proof,
+          });
+          break;
+        case "question":
+          bus.emit("host.question", { tweetId: t.id, handle: t.handle, text: command.text });
+          break;
+        case "history":
+          await reply(
+            t,
+            "history",
+            "ack",
+            `your bids: ${config.publicUrl.replace(/\/+$/, "")}/bidders/${t.handle.slice(1)}`,
+          );
+          break;
+        case "remind":
+        case "stop":
+          await db.query(
+            `insert into x_reminders (handle, author_id, active, updated_at) values ($1, $2, $3, $4)
+             on conflict (handle) do update set active = $3, updated_at = $4, author_id = $2`,
+            [t.handle.toLowerCase(), t.authorId, command.kind === "remind", clock.instant()],
+          );
+          await reply(
+            t,
+            command.kind,
+            "ack",
+            command.kind === "remind"
+              ? "you'll get a reminder before the next auction opens. Tweet stop to opt out."
+              : "reminders are off. Tweet remind to turn them back on.",
+          );
+          break;
+        case "help":
+          await reply(
+            t,
+            "help",
+            "ack",
+            `bid: "bid 2.5 ETH" · link a wallet: "link <code>" · "history" · "remind" / "stop".` +
+              ` Anything else goes to the host.`,
+          );
+          break;
+        case "malformed":
+          await reply(t, "malformed", "rejection", command.reason);
+          break;
+      }
+    };
+
+    // ---- reading --------------------------------------------------------------
+
+    let reader: MentionReader | undefined;
+    let readThrough: string | undefined;
+    let readLoop: WakeLoop | undefined;
+    if (config.read) {
+      readLoop = createWakeLoop(clock, log.child("reader"), async () => {
+        if (!(await resolveAccount())) return accountRetryAt();
+        reader ??= createMentionReader({
+          db,
+          api,
+          clock,
+          log: log.child("reader"),
+          accountId: account!.id,
+          hostHandle,
+          source: config.source,
+          backfill: config.backfill,
+          ingestLagMs: config.ingestLagMs,
+          tierIntervalMs: tierReadIntervalMs(tier),
+          minIntervalMs: config.minPollMs,
+          onTweet,
+          onReadThrough: (until) => {
+            readThrough = nyString(until);
+            bus.emit("tweets.read-through", { until: readThrough });
+          },
+        });
+        return (await reader.poll()).nextAt;
+      }, { errorRetryMs: 30_000 });
+      readLoop.kick();
+    }
+
+    const stopNotifications = startNotifications({
+      bus,
+      db,
+      clock,
+      log: log.child("notify"),
+      hostHandle,
+      publicUrl: config.publicUrl,
+      remindLeadMinutes: config.remindLeadMinutes,
+      enqueue,
+    });
+
+    mountBidderPage(http, db);
+
+    health("source", () => {
+      const s = reader?.status();
+      const ok = Boolean(account) && (s?.failures ?? 0) < 5;
+      return {
+        ok: config.read ? ok : true,
+        detail: accountError ?? s?.lastError,
+        account: account?.handle,
+        readThrough,
+        rateLimitRemaining: s?.rateLimit?.remaining,
+      };
+    });
+    health("outbox", async () => {
+      const usage = await outbox.usage();
+      return {
+        ok: true,
+        usage: usage.map((u) => `${u.used}/${u.limit} per ${u.windowMs / 1000}s`).join(", "),
+        blockedUntil: outbox.blockedUntil()?.toString(),
+      };
+    });
+
+    provide("x", {
+      post: enqueue,
+      usage: () => outbox.usage(),
+      readThrough: () => readThrough,
+      async idle() {
+        await readLoop?.idle();
+        await postLoop?.idle();
+        await readLoop?.idle();
+      },
+    });
+
+    return () => {
+      readLoop?.stop();
+      postLoop?.stop();
+      stopNotifications();
+    };
+  },
+});

@@ -1,0 +1,356 @@
+/**
+ * What the account says, and to whom: bus events of the auction (and the
+ * chain) become outbox posts with a priority, an idempotency key (so an event
+ * seen twice posts once) and a coalesce key. It also records each handle's
+ * bidding history for `/bidders/:handle`.
+ *
+ * Events of other plugins are validated here with their agreed shapes, so a
+ * change on their side shows up as a logged mismatch, not a wrong post.
+ */
+import { formatEther } from "viem";
+import { z } from "zod";
+import type { Bus } from "../../core/bus.ts";
+import { type Clock, TIME_ZONE } from "../../core/clock.ts";
+import type { Db } from "../../core/db.ts";
+import type { Log } from "../../core/log.ts";
+import type { PostRequest, Summarize } from "./outbox.ts";
+
+const wei = z.union([z.bigint(), z.string().regex(/^\d+$/).transform(BigInt)]);
+
+export const bidAcceptedSchema = z.object({
+  auctionId: z.string(),
+  tweetId: z.string(),
+  handle: z.string(),
+  amountWei: wei,
+  at: z.string(),
+  previousLeader: z.object({ handle: z.string(), amountWei: wei }).nullable(),
+  endsAt: z.string(),
+});
+export const bidRejectedSchema = z.object({
+  auctionId: z.string().nullable(),
+  tweetId: z.string(),
+  handle: z.string(),
+  reason: z.string(),
+  message: z.string(),
+  at: z.string(),
+});
+export const auctionClosedSchema = z.object({
+  auctionId: z.string(),
+  winner: z.object({ handle: z.string(), amountWei: wei, tweetId: z.string() }).nullable(),
+  runnerUp: z.object({ handle: z.string(), amountWei: wei }).nullable(),
+  at: z.string(),
+});
+export const auctionOpenedSchema = z.object({
+  auctionId: z.string(),
+  item: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+});
+export const auctionUpdatedSchema = z.object({
+  auctionId: z.string(),
+  item: z.string(),
+  status: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  bidCount: z.number().optional(),
+  minNextWei: wei.optional(),
+});
+const auctionSettledSchema = z.object({
+  auctionId: z.string(),
+  winner: z.unknown(),
+  txHash: z.string(),
+});
+const walletLinkedSchema = z.object({ handle: z.string(), address: z.string() });
+
+export const eth = (amount: bigint) => `${formatEther(amount)} ETH`;
+
+export const etTime = (iso: string) =>
+  Temporal.Instant.from(iso).toLocaleString("en-US", {
+    timeZone: TIME_ZONE,
+    hour: "numeric",
+    minute: "2-digit",
+  }) + " ET";
+
+const lower = (handle: string) => handle.toLowerCase();
+const at = (handle: string) => (handle.startsWith("@") ? handle : `@${handle}`);
+
+/** How waiting posts of one kind merge into one. */
+export const SUMMARIES: Record<string, Summarize> = {
+  ack: (rows) => {
+    const last = rows.at(-1)!.payload as { handle: string; amount: string; item: string };
+    return {
+      text: `New leader on ${last.item}: ${last.handle} at ${last.amount} — ${rows.length} bids ` +
+        `since our last update. Every bid is on the live stream.`,
+      replyTo: rows.at(-1)!.replyTo,
+    };
+  },
+  // The latest state is what matters to the person outbid or refused.
+  outbid: (rows) => rows.at(-1)!,
+  rejection: (rows) => rows.at(-1)!,
+};
+
+export interface NotifierOptions {
+  bus: Bus;
+  db: Db;
+  clock: Clock;
+  log: Log;
+  hostHandle: string;
+  publicUrl: string;
+  remindLeadMinutes: number;
+  enqueue(request: PostRequest): Promise<unknown>;
+}
+
+export function startNotifications(o: NotifierOptions): () => void {
+  const items = new Map<string, string>();
+  const reminders = new Map<string, () => void>();
+  const itemOf = (auctionId: string | null) =>
+    (auctionId && items.get(auctionId)) || auctionId ||
+    "the auction";
+
+  const record = (row: {
+    tweetId: string;
+    kind: string;
+    handle: string;
+    auctionId?: string | null;
+    amountWei?: bigint | null;
+    reason?: string;
+    message?: string;
+    at: string;
+  }) =>
+    o.db.query(
+      `insert into x_bid_history (tweet_id, kind, handle, auction_id, amount_wei, reason, message, at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing`,
+      [
+        row.tweetId,
+        row.kind,
+        at(row.handle),
+        row.auctionId ?? null,
+        row.amountWei ?? null,
+        row.reason ?? null,
+        row.message ?? null,
+        row.at,
+      ],
+    );
+
+  /** The tweet that made `handle` the leader of `auctionId`, to reply to when they are outbid. */
+  const leadingTweet = async (auctionId: string, handle: string) => {
+    const [r] = await o.db.query<{ tweet_id: string }>(
+      `select tweet_id from x_bid_history where kind = 'accepted' and auction_id = $1
+          and lower(handle) = $2 order by amount_wei desc limit 1`,
+      [auctionId, lower(at(handle))],
+    );
+    return r?.tweet_id;
+  };
+
+  const parse = <T>(schema: z.ZodType<T>, type: string, payload: unknown): T | undefined => {
+    const r = schema.safeParse(payload);
+    if (!r.success) {
+      o.log.warn("event does not match the agreed shape", {
+        event: type,
+        issue: r.error.issues[0]?.message,
+      });
+      return undefined;
+    }
+    return r.data;
+  };
+
+  const on = (type: string, fn: (payload: unknown, eventAt: string) => Promise<void> | void) =>
+    o.bus.on(type, async (event) => {
+      try {
+        await fn(event.payload, event.at);
+      } catch (error) {
+        o.log.error("notification failed", { event: type, error });
+      }
+    });
+
+  const scheduleReminder = (a: { auctionId: string; item: string; startsAt: string }) => {
+    reminders.get(a.auctionId)?.();
+    const fireAt = Temporal.Instant.from(a.startsAt).subtract({
+      minutes: o.remindLeadMinutes,
+    });
+    if (Temporal.Instant.compare(Temporal.Instant.from(a.startsAt), o.clock.instant()) <= 0) return;
+    reminders.set(
+      a.auctionId,
+      o.clock.at(fireAt, () => {
+        remind(a).catch((error) => o.log.error("reminders failed", { error }));
+      }),
+    );
+  };
+
+  /** One post per ~10 handles: reminders to many people cost few posts. */
+  const remind = async (a: { auctionId: string; item: string; startsAt: string }) => {
+    const rows = await o.db.query<{ handle: string }>(
+      "select handle from x_reminders where active order by handle",
+    );
+    const head = `${a.item} opens at ${etTime(a.startsAt)}. Bid by tweeting ${
+      at(o.hostHandle)
+    } bid <amount> ETH.`;
+    let chunk: string[] = [];
+    let n = 0;
+    const flush = async () => {
+      if (!chunk.length) return;
+      await o.enqueue({
+        key: `remind:${a.auctionId}:${a.startsAt}:${n++}`,
+        kind: "remind",
+        priority: "announcement",
+        text: `${chunk.join(" ")} ${head}`,
+      });
+      chunk = [];
+    };
+    for (const r of rows) {
+      if ([...`${[...chunk, r.handle].join(" ")} ${head}`].length > 280) await flush();
+      chunk.push(r.handle);
+    }
+    await flush();
+  };
+
+  const offs = [
+    on("auction.updated", (p) => {
+      const a = parse(auctionUpdatedSchema, "auction.updated", p);
+      if (!a) return;
+      items.set(a.auctionId, a.item);
+      if (a.status === "scheduled") scheduleReminder(a);
+    }),
+    on("auction.opened", async (p) => {
+      const a = parse(auctionOpenedSchema, "auction.opened", p);
+      if (!a) return;
+      items.set(a.auctionId, a.item);
+      await o.enqueue({
+        key: `opened:${a.auctionId}:${a.startsAt}`,
+        kind: "announcement",
+        priority: "announcement",
+        text: `Bidding is open: ${a.item}, until ${etTime(a.endsAt)}. Tweet ${
+          at(o.hostHandle)
+        } bid <amount> ETH — every bid shows on the live stream.`,
+      });
+    }),
+    on("bid.submitted", async (p, eventAt) => {
+      const b = p as { tweetId: string; handle: string; tweetAt: string };
+      await record({
+        tweetId: b.tweetId,
+        kind: "submitted",
+        handle: b.handle,
+        at: b.tweetAt ?? eventAt,
+      });
+    }),
+    on("bid.accepted", async (p) => {
+      const b = parse(bidAcceptedSchema, "bid.accepted", p);
+      if (!b) return;
+      const item = itemOf(b.auctionId);
+      const outbidTweet = b.previousLeader && lower(b.previousLeader.handle) !== lower(b.handle)
+        ? await leadingTweet(b.auctionId, b.previousLeader.handle)
+        : undefined;
+      await record({ ...b, kind: "accepted" });
+      await o.enqueue({
+        key: `accepted:${b.tweetId}`,
+        kind: "ack",
+        priority: "ack",
+        coalesceKey: `lead:${b.auctionId}`,
+        replyTo: b.tweetId,
+        text: `${at(b.handle)} your bid of ${eth(b.amountWei)} on ${item} is in: you lead. ` +
+          `Ends ${etTime(b.endsAt)} unless someone outbids you.`,
+        payload: { handle: at(b.handle), amount: eth(b.amountWei), item },
+      });
+      if (b.previousLeader && lower(b.previousLeader.handle) !== lower(b.handle)) {
+        const prev = b.previousLeader;
+        await o.enqueue({
+          key: `outbid:${b.tweetId}:${lower(prev.handle)}`,
+          kind: "outbid",
+          priority: "outbid",
+          coalesceKey: `outbid:${b.auctionId}:${lower(prev.handle)}`,
+          replyTo: outbidTweet,
+          text: `${at(prev.handle)} you've been outbid on ${item}: ${at(b.handle)} leads with ` +
+            `${eth(b.amountWei)} (yours: ${eth(prev.amountWei)}). Bid again to take it back.`,
+        });
+      }
+    }),
+    on("bid.rejected", async (p) => {
+      const b = parse(bidRejectedSchema, "bid.rejected", p);
+      if (!b) return;
+      await record({ ...b, kind: "rejected" });
+      // A duplicate is a tweet already decided and answered.
+      if (b.reason === "duplicate") return;
+      await o.enqueue({
+        key: `rejected:${b.tweetId}`,
+        kind: "rejection",
+        priority: "rejection",
+        coalesceKey: `rejected:${lower(b.handle)}`,
+        replyTo: b.tweetId,
+        text: `${at(b.handle)} bid not accepted: ${b.message}`,
+      });
+    }),
+    on("auction.closed", async (p) => {
+      const c = parse(auctionClosedSchema, "auction.closed", p);
+      if (!c) return;
+      const item = itemOf(c.auctionId);
+      if (c.winner) {
+        await record({
+          tweetId: c.winner.tweetId,
+          kind: "won",
+          handle: c.winner.handle,
+          auctionId: c.auctionId,
+          amountWei: c.winner.amountWei,
+          at: c.at,
+        });
+        await o.enqueue({
+          key: `won:${c.auctionId}`,
+          kind: "won",
+          priority: "winner",
+          replyTo: c.winner.tweetId,
+          text: `${at(c.winner.handle)} you won ${item} for ${eth(c.winner.amountWei)}! ` +
+            `Settlement runs from your escrow deposit; the NFT goes to your linked wallet.`,
+        });
+      }
+      if (c.runnerUp) {
+        await o.enqueue({
+          key: `runner-up:${c.auctionId}`,
+          kind: "runner-up",
+          priority: "outbid",
+          replyTo: await leadingTweet(c.auctionId, c.runnerUp.handle),
+          text: `${at(c.runnerUp.handle)} so close: you were runner-up on ${item} at ` +
+            `${eth(c.runnerUp.amountWei)}. Your deposit is refunded or kept for the next auction.`,
+        });
+      }
+      await o.enqueue({
+        key: `results:${c.auctionId}`,
+        kind: "results",
+        priority: "winner",
+        text: c.winner
+          ? `SOLD: ${item} to ${at(c.winner.handle)} for ${eth(c.winner.amountWei)}.` +
+            (c.runnerUp ? ` Runner-up: ${at(c.runnerUp.handle)}.` : "") + ` Thank you all!`
+          : `${item} closed without a winner (no valid bid met the reserve).`,
+      });
+    }),
+    on("auction.settled", async (p) => {
+      const s = parse(auctionSettledSchema, "auction.settled", p);
+      if (!s) return;
+      const winner = typeof s.winner === "string"
+        ? s.winner
+        : (s.winner as { handle?: string } | null)?.handle;
+      await o.enqueue({
+        key: `settled:${s.auctionId}`,
+        kind: "settled",
+        priority: "winner",
+        text: `${itemOf(s.auctionId)} is settled${winner ? ` — it is ${at(winner)}'s now` : ""}. ` +
+          `Transaction: ${s.txHash}`,
+      });
+    }),
+    on("wallet.linked", async (p) => {
+      const w = parse(walletLinkedSchema, "wallet.linked", p);
+      if (!w) return;
+      await o.enqueue({
+        key: `linked:${lower(w.handle)}:${w.address.toLowerCase()}`,
+        kind: "linked",
+        priority: "rejection",
+        text: `${at(w.handle)} wallet ${w.address.slice(0, 6)}…${
+          w.address.slice(-4)
+        } is linked to your account. Deposit to escrow, then bid.`,
+      });
+    }),
+  ];
+
+  return () => {
+    for (const off of offs) off();
+    for (const cancel of reminders.values()) cancel();
+  };
+}

@@ -1,0 +1,408 @@
+/**
+ * The outbox: every post the account makes, persisted in Postgres.
+ *
+ * Exactly once across crashes: a row is marked `sending` (committed) before
+ * the POST and `sent` with X's tweet id after. A row found `sending` — after a
+ * crash, a timeout or a 5xx, when the post may or may not exist — is
+ * reconciled against the account's own recent tweets before anything is sent
+ * again; texts are unique (the duplicate-text guard), so the text identifies
+ * the post. X's own duplicate-content refusal is the last net.
+ *
+ * The budget: every window of the tier (e.g. Basic 100 posts / 24 h) counts
+ * sent and in-flight rows and is never exceeded. Lower priorities keep a
+ * reserve free for higher ones and are paced to the tier's average rate;
+ * while they wait, rows with the same coalesce key merge into one post (ten
+ * acks become one "new leader" post), and rows too old to matter are dropped
+ * to the stream only.
+ */
+import type { Clock } from "../../core/clock.ts";
+import type { Db, Queryable } from "../../core/db.ts";
+import type { Log } from "../../core/log.ts";
+import type { Window } from "./tier_limits.ts";
+import type { RateLimit, XApi } from "./x_api.ts";
+
+export const PRIORITIES = [
+  "winner",
+  "outbid",
+  "rejection",
+  "ack",
+  "announcement",
+  "chatter",
+] as const;
+export type Priority = typeof PRIORITIES[number];
+
+/** Per priority: the share of each window kept free for higher ones, the pace, the age limit. */
+export interface PriorityPolicy {
+  /** May post only while more than `reserve × limit` posts remain in every window. */
+  reserve: number;
+  /** Minimum gap between two posts of this priority, in units of the tier's average spacing. */
+  pace: number;
+  /** Older than this and still unsent: dropped (the stream shows it). Infinity = never. */
+  maxAgeMs: number;
+}
+
+export const DEFAULT_POLICY: Record<Priority, PriorityPolicy> = {
+  winner: { reserve: 0, pace: 0, maxAgeMs: Infinity },
+  outbid: { reserve: 0.05, pace: 0.25, maxAgeMs: 2 * 3600_000 },
+  rejection: { reserve: 0.15, pace: 0.5, maxAgeMs: 30 * 60_000 },
+  ack: { reserve: 0.3, pace: 1, maxAgeMs: 15 * 60_000 },
+  announcement: { reserve: 0.35, pace: 1, maxAgeMs: 3600_000 },
+  chatter: { reserve: 0.5, pace: 2, maxAgeMs: 10 * 60_000 },
+};
+
+export interface PostRequest {
+  /** Idempotency key: enqueueing the same key twice posts once. */
+  key: string;
+  /** What it is (`ack`, `outbid`, `results`…); picks the coalescing summary. */
+  kind: string;
+  priority: Priority;
+  text: string;
+  replyTo?: string;
+  /** Rows with the same key may merge into one post while they wait. */
+  coalesceKey?: string;
+  /** Data for the coalescing summary. */
+  payload?: Record<string, unknown>;
+}
+
+/** Turns several waiting rows (oldest first) into the text of one post. */
+export type Summarize = (
+  rows: Array<{ text: string; replyTo?: string; payload: Record<string, unknown> }>,
+) => { text: string; replyTo?: string };
+
+export interface OutboxOptions {
+  db: Db;
+  api: XApi;
+  clock: Clock;
+  log: Log;
+  accountId: () => string | undefined;
+  windows: Window[];
+  policy?: Record<Priority, PriorityPolicy>;
+  summaries?: Record<string, Summarize>;
+  /** Called when a row is sent, with the enqueue → sent delay (ms). */
+  onSent?: (row: { key: string; kind: string; tweetId: string; delayMs: number }) => void;
+}
+
+export interface DispatchResult {
+  /** When to dispatch again (undefined: nothing waiting). */
+  nextAt?: Temporal.Instant;
+  sent: number;
+}
+
+export interface Outbox {
+  /** Stores the request (once per key); true when it is new. */
+  enqueue(request: PostRequest, tx?: Queryable): Promise<boolean>;
+  /** Sends what may be sent now; returns when to come back. */
+  dispatch(): Promise<DispatchResult>;
+  /** Posts used in each window now. */
+  usage(): Promise<Array<{ limit: number; windowMs: number; used: number }>>;
+  /** Whether X told us to wait (429 or an exhausted window), and until when. */
+  blockedUntil(): Temporal.Instant | undefined;
+}
+
+interface Row {
+  id: string;
+  key: string;
+  kind: string;
+  priority: number;
+  coalesce_key: string | null;
+  text: string;
+  reply_to: string | null;
+  status: string;
+  created_at: Date;
+  attempted_at: Date | null;
+  payload: Record<string, unknown> | string;
+}
+
+const MAX_CHARS = 280;
+
+/** Cuts text to X's limit by code points (X counts most characters as one). */
+export const clip = (text: string, max = MAX_CHARS) => {
+  const chars = [...text];
+  return chars.length <= max ? text : chars.slice(0, max - 1).join("") + "…";
+};
+
+const payloadOf = (p: Row["payload"]) => (typeof p === "string" ? JSON.parse(p) : p) ?? {};
+
+export function createOutbox(o: OutboxOptions): Outbox {
+  const policy = o.policy ?? DEFAULT_POLICY;
+  const summaries = o.summaries ?? {};
+  let blocked: Temporal.Instant | undefined;
+  let failures = 0;
+  // The tier's average spacing: the tightest window's limit spread over its length.
+  const spacingMs = Math.max(...o.windows.map((w) => w.windowMs / w.limit));
+
+  const now = () => o.clock.instant();
+  const ago = (ms: number) => now().subtract({ milliseconds: ms });
+
+  const usage = async () =>
+    await Promise.all(o.windows.map(async (w) => {
+      const [r] = await o.db.query<{ n: string }>(
+        `select count(*)::int8 as n from x_outbox
+          where (status = 'sent' and sent_at > $1) or status = 'sending'`,
+        [ago(w.windowMs)],
+      );
+      return { ...w, used: Number(r.n) };
+    }));
+
+  const lastSentByPriority = async () => {
+    const rows = await o.db.query<{ priority: number; at: Date }>(
+      `select priority, max(sent_at) as at from x_outbox
+        where status = 'sent' and sent_at > $1 group by priority`,
+      [ago(spacingMs * 4)],
+    );
+    return new Map(rows.map((r) => [r.priority, r.at.getTime()]));
+  };
+
+  const noteRateLimit = (rl?: RateLimit) => {
+    if (!rl) return;
+    if (rl.remaining <= 0) blocked = Temporal.Instant.fromEpochMilliseconds(rl.resetAt + 1000);
+    if (rl.day && rl.day.remaining <= 0) {
+      blocked = Temporal.Instant.fromEpochMilliseconds(rl.day.resetAt + 1000);
+    }
+  };
+
+  /** Settles rows left `sending`: posted (found in our timeline) → sent; else back to pending. */
+  const reconcile = async (): Promise<boolean> => {
+    const rows = await o.db.query<Row>(
+      "select * from x_outbox where status = 'sending' order by id",
+    );
+    if (!rows.length) return true;
+    const account = o.accountId();
+    if (!account) return false;
+    const earliest = Math.min(...rows.map((r) => (r.attempted_at ?? r.created_at).getTime()));
+    const since = new Date(earliest - 60_000).toISOString();
+    let ours: Array<{ id: string; text: string }>;
+    try {
+      ours = (await o.api.ownTweets(account, since)).items;
+    } catch (error) {
+      o.log.warn("cannot reconcile in-flight posts yet", { error: (error as Error).message });
+      return false;
+    }
+    for (const r of rows) {
+      const found = ours.find((t) => t.text === r.text);
+      if (found) {
+        await o.db.query(
+          `update x_outbox set status = 'sent', sent_at = coalesce(attempted_at, $2), tweet_id = $3
+            where id = $1`,
+          [r.id, now(), found.id],
+        );
+        o.log.info("in-flight post had been sent; not sending again", {
+          key: r.key,
+          tweetId: found.id,
+        });
+      } else {
+        await o.db.query("update x_outbox set status = 'pending' where id = $1", [r.id]);
+      }
+    }
+    return true;
+  };
+
+  /** Makes the text unique among recent posts (X refuses duplicate content). */
+  const uniqueText = async (id: string, text: string) => {
+    let candidate = clip(text);
+    for (let n = 2; n < 50; n++) {
+      const [dup] = await o.db.query(
+        `select 1 from x_outbox where text = $1 and id <> $2
+            and (status = 'sending' or (status = 'sent' and sent_at > $3)) limit 1`,
+        [candidate, id, ago(86_400_000)],
+      );
+      if (!dup) return candidate;
+      const suffix = ` (${n})`;
+      candidate = clip(text, MAX_CHARS - suffix.length) + suffix;
+    }
+    return candidate;
+  };
+
+  const send = async (row: Row): Promise<"sent" | "stop"> => {
+    await o.db.query(
+      `update x_outbox set status = 'sending', attempts = attempts + 1, attempted_at = $2
+        where id = $1`,
+      [row.id, now()],
+    );
+    try {
+      const res = await o.api.post(row.text, row.reply_to ?? undefined);
+      failures = 0;
+      await o.db.query(
+        "update x_outbox set status = 'sent', sent_at = $2, tweet_id = $3, error = null where id = $1",
+        [row.id, now(), res.id],
+      );
+      noteRateLimit(res.rateLimit);
+      o.onSent?.({
+        key: row.key,
+        kind: row.kind,
+        tweetId: res.id,
+        delayMs: now().epochMilliseconds - row.created_at.getTime(),
+      });
+      return "sent";
+    } catch (error) {
+      const e = error as { kind?: string; resetAt?: number; message?: string };
+      if (e.kind === "rate-limited") {
+        await o.db.query("update x_outbox set status = 'pending' where id = $1", [row.id]);
+        blocked = Temporal.Instant.fromEpochMilliseconds(
+          (e.resetAt ?? now().epochMilliseconds + 60_000) + 1000,
+        );
+        o.log.warn("X refused a post with 429; waiting for the reset", { until: String(blocked) });
+        return "stop";
+      }
+      if (e.kind === "duplicate") {
+        // Our texts are unique, so this very post already exists: an earlier attempt landed.
+        await o.db.query(
+          "update x_outbox set status = 'sending', error = $2 where id = $1",
+          [row.id, e.message],
+        );
+        if (!(await reconcile())) return "stop";
+        await o.db.query(
+          `update x_outbox set status = 'sent', sent_at = coalesce(sent_at, $2)
+            where id = $1 and status = 'pending'`,
+          [row.id, now()],
+        );
+        return "sent";
+      }
+      if (e.kind === "rejected") {
+        await o.db.query("update x_outbox set status = 'failed', error = $2 where id = $1", [
+          row.id,
+          e.message,
+        ]);
+        o.log.error("X rejected a post", { key: row.key, error: e.message });
+        return "sent";
+      }
+      // Timeout, 5xx, network: the post may exist. Stay `sending`; reconcile before retrying.
+      failures++;
+      await o.db.query("update x_outbox set error = $2 where id = $1", [row.id, e.message]);
+      const backoff = Math.min(60_000, 1000 * 2 ** Math.min(6, failures - 1));
+      blocked = now().add({ milliseconds: backoff });
+      o.log.warn("posting failed; will check and retry", { key: row.key, error: e.message });
+      return "stop";
+    }
+  };
+
+  const dispatch = async (): Promise<DispatchResult> => {
+    let sent = 0;
+    for (;;) {
+      const t = now();
+      if (blocked && Temporal.Instant.compare(blocked, t) > 0) return { nextAt: blocked, sent };
+      blocked = undefined;
+      if (!(await reconcile())) {
+        blocked = t.add({ seconds: 5 });
+        return { nextAt: blocked, sent };
+      }
+      // Too old to matter: the stream already showed it.
+      for (const [i, p] of PRIORITIES.entries()) {
+        const age = policy[p].maxAgeMs;
+        if (!Number.isFinite(age)) continue;
+        await o.db.query(
+          `update x_outbox set status = 'dropped'
+            where status = 'pending' and priority = $1 and created_at < $2`,
+          [i, ago(age)],
+        );
+      }
+      const pending = await o.db.query<Row>(
+        `select * from x_outbox where status = 'pending' and (not_before is null or not_before <= $1)
+          order by priority, id`,
+        [t],
+      );
+      if (!pending.length) {
+        const [next] = await o.db.query<{ at: Date | null }>(
+          "select min(not_before) as at from x_outbox where status = 'pending'",
+        );
+        return {
+          nextAt: next?.at ? Temporal.Instant.fromEpochMilliseconds(next.at.getTime()) : undefined,
+          sent,
+        };
+      }
+      const used = await usage();
+      const last = await lastSentByPriority();
+      let choice: Row | undefined;
+      let wakeAt: number | undefined;
+      for (const row of pending) {
+        const p = policy[PRIORITIES[row.priority]];
+        const fits = used.every((w) => w.limit - w.used > Math.floor(p.reserve * w.limit));
+        if (!fits) {
+          // Waits for the oldest post of the window to age out.
+          const free = await o.db.query<{ at: Date }>(
+            "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
+            [ago(Math.max(...o.windows.map((w) => w.windowMs)))],
+          );
+          const out = free[0]?.at?.getTime();
+          if (out !== undefined) {
+            const at = out + Math.max(...o.windows.map((w) => w.windowMs)) + 1;
+            wakeAt = Math.min(wakeAt ?? Infinity, at);
+          }
+          continue;
+        }
+        const lastAt = last.get(row.priority);
+        const readyAt = lastAt === undefined ? 0 : lastAt + p.pace * spacingMs;
+        if (readyAt > t.epochMilliseconds) {
+          wakeAt = Math.min(wakeAt ?? Infinity, readyAt);
+          continue;
+        }
+        choice = row;
+        break;
+      }
+      if (!choice) {
+        return {
+          nextAt: wakeAt === undefined ? undefined : Temporal.Instant.fromEpochMilliseconds(wakeAt),
+          sent,
+        };
+      }
+      // Coalesce: the newest row of its group carries one post for all of them.
+      if (choice.coalesce_key) {
+        const group = pending.filter((r) => r.coalesce_key === choice!.coalesce_key);
+        if (group.length > 1) {
+          const carrier = group.at(-1)!;
+          const summarize = summaries[carrier.kind];
+          const merged = summarize
+            ? summarize(group.map((r) => ({
+              text: r.text,
+              replyTo: r.reply_to ?? undefined,
+              payload: payloadOf(r.payload),
+            })))
+            : { text: carrier.text, replyTo: carrier.reply_to ?? undefined };
+          await o.db.transaction(async (tx) => {
+            await tx.query(
+              `update x_outbox set status = 'coalesced', coalesced_into = $1
+                where id = any($2) and status = 'pending'`,
+              [carrier.id, group.slice(0, -1).map((r) => r.id)],
+            );
+            await tx.query("update x_outbox set text = $2, reply_to = $3 where id = $1", [
+              carrier.id,
+              clip(merged.text),
+              merged.replyTo ?? null,
+            ]);
+          });
+          choice = { ...carrier, text: clip(merged.text), reply_to: merged.replyTo ?? null };
+        }
+      }
+      const text = await uniqueText(choice.id, choice.text);
+      if (text !== choice.text) {
+        await o.db.query("update x_outbox set text = $2 where id = $1", [choice.id, text]);
+        choice = { ...choice, text };
+      }
+      if ((await send(choice)) === "stop") return { nextAt: blocked, sent };
+      sent++;
+    }
+  };
+
+  return {
+    async enqueue(r, tx) {
+      const rows = await (tx ?? o.db).query(
+        `insert into x_outbox (key, kind, priority, coalesce_key, text, reply_to, payload, created_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (key) do nothing returning id`,
+        [
+          r.key,
+          r.kind,
+          PRIORITIES.indexOf(r.priority),
+          r.coalesceKey ?? null,
+          clip(r.text),
+          r.replyTo ?? null,
+          JSON.stringify(r.payload ?? {}),
+          now(),
+        ],
+      );
+      return rows.length > 0;
+    },
+    dispatch,
+    usage,
+    blockedUntil: () => blocked,
+  };
+}

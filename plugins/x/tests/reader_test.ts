@@ -1,0 +1,130 @@
+/**
+ * The mention reader against the fake X server: every mention once, in tweet
+ * order, across pages, forced 429s and 5xx, dropped connections and restarts.
+ */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import type { BusEvent } from "../../../core/bus.ts";
+import { virtualClock } from "../../../core/clock.ts";
+import { serveFakeX } from "../../fake-x/mod.ts";
+import { startXEngine, xStorage } from "./x_engine.ts";
+
+const START = "2026-03-08T14:00:00-04:00";
+
+function setup() {
+  const clock = virtualClock(START);
+  const served = serveFakeX({ now: () => clock.instant().epochMilliseconds, tier: "basic" });
+  const storage = xStorage();
+  const config = {
+    baseUrl: served.url,
+    tier: "basic",
+    backfill: true,
+    post: false,
+    ingestLagMs: 2000,
+  };
+  return { clock, served, storage, config };
+}
+
+const tweet = (n: number) => ({ author: `@user${n % 7}`, text: `@SothebAIs bid ${n}.5 ETH #${n}` });
+
+Deno.test("mentions are read once each, in id order, across pages, 429s, 5xx and restarts", async () => {
+  const { clock, served, storage, config } = setup();
+  const seen: string[] = [];
+  const watermarks: string[] = [];
+  const injected: string[] = [];
+  const listen = (e: BusEvent) => {
+    if (e.type === "tweet.received") seen.push((e.payload as { tweetId: string }).tweetId);
+    if (e.type === "tweets.read-through") watermarks.push((e.payload as { until: string }).until);
+  };
+  try {
+    for (let n = 0; n < 250; n++) injected.push(served.fake.inject(tweet(n)).id);
+    const mentions = `/2/users/${served.fake.host.id}/mentions`;
+    // Page 1 fails with a 503; after the backoff, page 2 gets a 429: the cycle keeps page 1.
+    served.fake.fault({ status: 503, times: 1, path: mentions });
+    served.fake.fault({ status: 429, times: 1, path: mentions, after: 1 });
+    let engine = await startXEngine(storage, { x: config }, clock);
+    engine.bus.on("*", listen);
+    await engine.x.idle();
+    deepStrictEqual(served.fake.stats().faults, 1);
+    await clock.advance(2_000);
+    await engine.x.idle();
+    deepStrictEqual(served.fake.stats().faults, 2);
+    deepStrictEqual(seen.length, 0, "nothing is emitted before the cycle is complete");
+    await clock.advance(90_000);
+    await engine.x.idle();
+    deepStrictEqual(seen.length, 0, "still waiting for the window to reset");
+    await clock.advance(15 * 60_000);
+    await engine.x.idle();
+    deepStrictEqual(seen, injected, "all 250, in id order, once");
+    ok(watermarks.length >= 1);
+
+    // A dropped connection, then new tweets, then a restart in the middle.
+    for (let n = 250; n < 300; n++) injected.push(served.fake.inject(tweet(n)).id);
+    served.fake.fault({ status: 0, times: 1, path: mentions });
+    await clock.advance(16 * 60_000);
+    await engine.x.idle();
+    await clock.advance(60_000);
+    await engine.x.idle();
+    deepStrictEqual(seen, injected);
+    await engine.stop();
+
+    for (let n = 300; n < 420; n++) injected.push(served.fake.inject(tweet(n)).id);
+    engine = await startXEngine(storage, { x: config }, clock);
+    engine.bus.on("*", listen);
+    await clock.advance(16 * 60_000);
+    await engine.x.idle();
+    await clock.advance(16 * 60_000);
+    await engine.x.idle();
+    deepStrictEqual(seen, injected, "after a restart: no repeat, no loss");
+    deepStrictEqual(new Set(seen).size, seen.length);
+    // The watermark never goes back and trails the clock by the ingest lag.
+    const times = watermarks.map((w) => Temporal.Instant.from(w).epochMilliseconds);
+    ok(times.every((t, i) => i === 0 || t >= times[i - 1]));
+    const stats = served.fake.stats();
+    ok(stats.rateLimited >= 1 && stats.faults >= 3, JSON.stringify(stats));
+    await engine.stop();
+  } finally {
+    await served.stop();
+    await storage.remove();
+  }
+});
+
+Deno.test("the read pace follows the tier and the x-rate-limit headers, never a 429 by itself", async () => {
+  const { clock, served, storage, config } = setup();
+  try {
+    const engine = await startXEngine(storage, { x: config }, clock);
+    // Basic: 10 reads / 15 min. Two hours of polling must not draw a single 429.
+    for (let i = 0; i < 120; i++) {
+      if (i % 10 === 0) served.fake.inject(tweet(i));
+      await clock.advance(60_000);
+      await engine.x.idle();
+    }
+    const stats = served.fake.stats();
+    const reads = stats.requests["GET /2/users/:id/mentions"];
+    deepStrictEqual(stats.rateLimited, 0);
+    ok(reads >= 70 && reads <= 81, `reads in 2 h: ${reads}`); // ≈ one per 90 s
+    await engine.stop();
+  } finally {
+    await served.stop();
+    await storage.remove();
+  }
+});
+
+Deno.test("without backfill, the first run starts from now", async () => {
+  const { clock, served, storage, config } = setup();
+  try {
+    served.fake.inject({ author: "@old", text: "@SothebAIs bid 1 ETH" });
+    await clock.advance(10_000);
+    const engine = await startXEngine(storage, { x: { ...config, backfill: false } }, clock);
+    const seen: string[] = [];
+    engine.bus.on("tweet.received", (e) => void seen.push(e.payload.text));
+    await engine.x.idle();
+    served.fake.inject({ author: "@new", text: "@SothebAIs bid 2 ETH" });
+    await clock.advance(100_000);
+    await engine.x.idle();
+    deepStrictEqual(seen, ["@SothebAIs bid 2 ETH"]);
+    await engine.stop();
+  } finally {
+    await served.stop();
+    await storage.remove();
+  }
+});
