@@ -55,6 +55,9 @@ export function createAssets(
         const bytes = await Deno.readFile(file);
         const image = new Image();
         image.src = bytes as unknown as Buffer;
+        // Setting src starts a decode on a worker; wait for it (a pending one
+        // crashes Deno at exit, and the frame path wants it finished anyway).
+        await image.decode();
         if (!image.width) throw new Error("not a decodable image");
         e.asset = { image, version: (e.asset?.version ?? 0) + 1 };
         e.mtime = stat.mtime?.getTime() ?? 0;
