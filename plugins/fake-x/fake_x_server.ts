@@ -54,6 +54,8 @@ export interface FakeXOptions {
   onPost?: (tweet: FakeTweet) => void | Promise<void>;
   /** Wait this long before answering POST /2/tweets. */
   postDelayMs?: number;
+  /** Refuse duplicate texts like X (default true); tests of the client's own guard turn it off. */
+  refuseDuplicates?: boolean;
 }
 
 interface Window {
@@ -527,7 +529,10 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
           403,
         );
       }
-      if (posted.some((t) => t.text === text && now() - Date.parse(t.created_at) < 86_400_000)) {
+      if (
+        options.refuseDuplicates !== false &&
+        posted.some((t) => t.text === text && now() - Date.parse(t.created_at) < 86_400_000)
+      ) {
         return c.json(
           problem(
             403,
