@@ -7,6 +7,7 @@ import { ConfigError, loadPlugins, readPluginEntries, readSettings } from "./cor
 import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
 import { createLog } from "./core/log.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
+import { rehearseCommand } from "./plugins/auction/cli.ts";
 
 interface Command {
   summary: string;
@@ -83,6 +84,7 @@ const commands: Record<string, Command> = {
     },
   },
   preview: previewCommand,
+  rehearse: rehearseCommand,
 };
 
 function help(): string {

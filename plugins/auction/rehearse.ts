@@ -1,0 +1,264 @@
+/**
+ * A rehearsal: the real engine (auction + funds-book) on a virtual clock and
+ * embedded storage, fed a scenario of tweets, deposits and admin actions, and
+ * printing one JSON line per decision. The scenario plays the tweet source:
+ * after each delivery it confirms `tweets.read-through` up to the earliest
+ * tweet not yet delivered, so ingest lag across the end is rehearsed faithfully.
+ *
+ * Within one processing time: wallet links and deposits first, then admin
+ * actions in file order, then the tweets (together, so the engine orders them).
+ */
+import { z } from "zod";
+import type { BusEvent } from "../../core/bus.ts";
+import { virtualClock } from "../../core/clock.ts";
+import { describeIssues, loadPlugins, readSettings } from "../../core/config.ts";
+import { startEngine } from "../../core/engine.ts";
+import { createLog } from "../../core/log.ts";
+import type { FundsBook } from "../funds-book/mod.ts";
+import { amountSchema, auctionSchema, instantSchema } from "./auction_config.ts";
+import type { Auctions } from "./mod.ts";
+import type { AdminAction } from "./rules.ts";
+
+const handle = z.string().regex(/^@\w{1,15}$/, "an X handle like @alice");
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "a 0x address of 40 hex digits");
+
+const adminSchema = z.discriminatedUnion("action", [
+  z.object({ action: z.literal("pause") }),
+  z.object({ action: z.literal("resume") }),
+  z.object({ action: z.literal("extend"), seconds: z.number().int().positive() }),
+  z.object({ action: z.literal("cancel") }),
+  z.object({ action: z.literal("void"), tweetId: z.string().min(1) }),
+  z.object({ action: z.literal("close") }),
+  z.object({
+    action: z.literal("reschedule"),
+    startsAt: instantSchema,
+    endsAt: instantSchema,
+    maxEndsAt: instantSchema,
+  }),
+]).and(z.object({
+  reason: z.string().min(1),
+  auctionId: z.string().optional(),
+  actor: z.string().default("rehearsal"),
+}));
+
+const eventSchema = z.union([
+  z.object({
+    at: instantSchema,
+    receivedAt: instantSchema.optional(),
+    tweet: z.object({
+      id: z.string().regex(/^\d+$/, "a numeric tweet id"),
+      author: handle,
+      text: z.string(),
+      receivedAt: instantSchema.optional(),
+    }),
+  }),
+  z.object({ at: instantSchema, deposit: z.object({ handle, amount: amountSchema }) }),
+  z.object({ at: instantSchema, link: z.object({ handle, address }) }),
+  z.object({ at: instantSchema, admin: adminSchema }),
+]);
+
+export const scenarioSchema = z.object({
+  host: z.string().default("@SothebAIs"),
+  auction: z.unknown().optional(),
+  auctions: z.array(z.unknown()).optional(),
+  rateLimit: z.object({
+    bids: z.number().int().positive(),
+    perSeconds: z.number().int().positive(),
+  })
+    .optional(),
+  wallets: z.array(z.object({ handle, address, deposit: amountSchema.optional() })).default([]),
+  events: z.array(eventSchema),
+}).superRefine((s, ctx) => {
+  if ((s.auction === undefined) === (s.auctions === undefined)) {
+    ctx.addIssue({ code: "custom", path: ["auction"], message: "give auction or auctions" });
+  }
+  const list = s.auctions ?? (s.auction === undefined ? [] : [s.auction]);
+  list.forEach((a, i) => {
+    const r = auctionSchema.safeParse(a);
+    const at = s.auctions ? ["auctions", i] : ["auction"];
+    for (const issue of r.error?.issues ?? []) {
+      ctx.addIssue({ code: "custom", path: [...at, ...issue.path], message: issue.message });
+    }
+  });
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+
+/** A decision line, as printed. */
+export type Line = Record<string, unknown>;
+
+/** Checks a scenario; returns its problems as `field: message` lines (empty when valid). */
+export function scenarioProblems(raw: unknown): string[] {
+  const r = scenarioSchema.safeParse(raw);
+  return r.success ? [] : describeIssues("scenario", r.error);
+}
+
+/** Runs a scenario and calls `write` with each decision line, in order. */
+export async function rehearse(raw: unknown, write: (line: Line) => void): Promise<void> {
+  const scenario = scenarioSchema.parse(raw);
+  const auctionInputs = scenario.auctions ?? [scenario.auction];
+  const rules = auctionInputs.map((a) => auctionSchema.parse(a));
+  const cmp = Temporal.Instant.compare;
+  const timeOf = (e: Scenario["events"][number]) =>
+    "tweet" in e ? (e.tweet.receivedAt ?? e.receivedAt ?? e.at) : e.at;
+  const events = scenario.events.map((e, i) => ({ e, i, t: timeOf(e) }))
+    .sort((a, b) => cmp(a.t, b.t) || a.i - b.i);
+  const starts = [...rules.map((r) => r.startsAt), ...events.map((x) => x.t)];
+  const start = starts.reduce((a, b) => cmp(a, b) <= 0 ? a : b);
+  const clock = virtualClock(start.subtract({ seconds: 1 }));
+
+  const dir = await Deno.makeTempDir({ prefix: "sothebais-rehearsal-" });
+  const env = { DATA_DIR: dir, LOG_LEVEL: "error" };
+  const settings = readSettings(env);
+  const { plugins } = await loadPlugins([
+    {
+      label: "funds-book",
+      specifier: new URL("../funds-book/mod.ts", import.meta.url).href,
+      config: {},
+    },
+    {
+      label: "auction",
+      specifier: new URL("./mod.ts", import.meta.url).href,
+      config: {
+        watermark: "tweets",
+        auctions: auctionInputs,
+        ...(scenario.rateLimit ? { rateLimit: scenario.rateLimit } : {}),
+      },
+    },
+  ], env);
+  const log = createLog("rehearsal", {
+    level: "error",
+    write: (line) => console.error(line),
+  });
+  const engine = await startEngine({ settings, plugins, clock, log, listen: false });
+  try {
+    const auctions = engine.service<Auctions>("auctions");
+    const book = engine.service<FundsBook>("funds-book");
+    engine.bus.on("*", (e) => {
+      const line = lineOf(e);
+      if (line) write(line);
+    });
+    for (const w of scenario.wallets) {
+      await book.link(w.handle, w.address);
+      if (w.deposit) await book.enter(w.handle, "deposit", w.deposit, "scenario wallet");
+    }
+    let readThrough: Temporal.Instant | null = null;
+    let next = 0;
+    for (;;) {
+      await auctions.idle();
+      const now = clock.instant();
+      const closes = auctions.list()
+        .filter((a) => a.status === "scheduled" || a.status === "open")
+        .map((a) => {
+          const grace = rules.find((r) => r.id === a.auctionId)?.ingestGraceSeconds ?? 0;
+          return Temporal.Instant.from(a.endsAt).add({ seconds: grace });
+        })
+        .filter((t) => cmp(t, now) > 0);
+      const candidates = [...closes, ...(next < events.length ? [events[next].t] : [])];
+      if (!candidates.length) break;
+      const t = candidates.reduce((a, b) => cmp(a, b) <= 0 ? a : b);
+      await clock.advanceTo(t);
+      await auctions.idle();
+      const due: typeof events = [];
+      while (next < events.length && cmp(events[next].t, t) <= 0) due.push(events[next++]);
+      for (const { e } of due) {
+        if ("deposit" in e) {
+          await book.enter(e.deposit.handle, "deposit", e.deposit.amount, "scenario");
+        }
+        if ("link" in e) await book.link(e.link.handle, e.link.address);
+      }
+      for (const { e } of due) {
+        if (!("admin" in e)) continue;
+        const { reason, auctionId, actor, ...action } = e.admin;
+        try {
+          await auctions.admin(auctionId ?? null, action as AdminAction, { actor, reason });
+          write({ type: "admin", auctionId: auctionId ?? null, action: action.action, at: ny(t) });
+        } catch (error) {
+          write({
+            type: "admin.refused",
+            auctionId: auctionId ?? null,
+            action: action.action,
+            error: (error as Error).message,
+            at: ny(t),
+          });
+        }
+      }
+      for (const { e } of due) {
+        if (!("tweet" in e)) continue;
+        engine.bus.emit("bid.submitted", {
+          tweetId: e.tweet.id,
+          handle: e.tweet.author,
+          text: e.tweet.text,
+          tweetAt: e.at.toString(),
+          receivedAt: t.toString(),
+        } as never);
+      }
+      // Everything tweeted before the earliest tweet still in flight has been read.
+      let until = t;
+      for (const x of events.slice(next)) {
+        if ("tweet" in x.e && cmp(x.e.at, until) <= 0) until = x.e.at.subtract({ milliseconds: 1 });
+      }
+      if (!readThrough || cmp(until, readThrough) > 0) {
+        readThrough = until;
+        engine.bus.emit("tweets.read-through", { until: until.toString() } as never);
+      }
+    }
+    await auctions.idle();
+  } finally {
+    await engine.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+const ny = (t: Temporal.Instant) =>
+  t.toZonedDateTimeISO("America/New_York").toString({
+    timeZoneName: "never",
+  });
+
+function lineOf(e: BusEvent): Line | null {
+  const p = e.payload as Record<string, unknown>;
+  const str = (v: unknown) => v === null || v === undefined ? null : String(v);
+  switch (e.type) {
+    case "bid.accepted":
+      return {
+        type: e.type,
+        auctionId: p.auctionId,
+        tweetId: p.tweetId,
+        handle: p.handle,
+        amountWei: str(p.amountWei),
+        at: p.at,
+        endsAt: p.endsAt,
+      };
+    case "bid.rejected":
+      return {
+        type: e.type,
+        auctionId: p.auctionId,
+        tweetId: p.tweetId,
+        handle: p.handle,
+        reason: p.reason,
+        message: p.message,
+        at: p.at,
+      };
+    case "auction.extended":
+      return {
+        type: e.type,
+        auctionId: p.auctionId,
+        endsAt: p.endsAt,
+        previousEndsAt: p.previousEndsAt,
+      };
+    case "auction.closed": {
+      const winner = p.winner as { handle: string; amountWei: bigint } | null;
+      const runnerUp = p.runnerUp as { handle: string } | null;
+      return {
+        type: e.type,
+        auctionId: p.auctionId,
+        winner: winner?.handle ?? null,
+        amountWei: str(winner?.amountWei),
+        runnerUp: runnerUp?.handle ?? null,
+        at: p.at,
+      };
+    }
+    default:
+      return null;
+  }
+}

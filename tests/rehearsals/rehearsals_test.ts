@@ -1,0 +1,73 @@
+/**
+ * Every scenario in this folder, rehearsed on the real engine (virtual clock,
+ * embedded storage), must print exactly its `.expected.jsonl`. The expected
+ * files were checked by hand against the rules; see README.md for what each
+ * scenario exercises.
+ */
+import { rehearse, scenarioProblems } from "../../plugins/auction/rehearse.ts";
+import { assertEquals } from "../../plugins/auction/test_assert.ts";
+
+const here = new URL("./", import.meta.url);
+const scenarios = [...Deno.readDirSync(here)]
+  .filter((e) => e.isFile && e.name.endsWith(".json"))
+  .map((e) => e.name.replace(/\.json$/, ""))
+  .sort();
+
+Deno.test("there are at least 8 rehearsal scenarios", () => {
+  if (scenarios.length < 8) throw new Error(`only ${scenarios.length} scenarios`);
+});
+
+for (const name of scenarios) {
+  Deno.test(`rehearsal ${name} matches its expected output`, async () => {
+    const raw = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, here)));
+    const expected = (await Deno.readTextFile(new URL(`${name}.expected.jsonl`, here)))
+      .split("\n").filter(Boolean);
+    const lines: string[] = [];
+    await rehearse(raw, (line) => lines.push(JSON.stringify(line)));
+    assertEquals(lines.join("\n"), expected.join("\n"));
+  });
+}
+
+Deno.test("main.ts rehearse prints the lines and exits 0", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "rehearse", "tests/rehearsals/reserve-not-met.json"],
+    cwd: new URL("../../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0);
+  const expected = await Deno.readTextFile(new URL("reserve-not-met.expected.jsonl", here));
+  assertEquals(new TextDecoder().decode(out.stdout), expected);
+});
+
+Deno.test("an invalid scenario exits non-zero naming the field", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".json" });
+  try {
+    const raw = JSON.parse(await Deno.readTextFile(new URL("ties.json", here)));
+    raw.auction.reserve = "1,5 ETH";
+    raw.events[2].tweet.author = "bob";
+    await Deno.writeTextFile(path, JSON.stringify(raw));
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "main.ts", "rehearse", path],
+      cwd: new URL("../../", import.meta.url),
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 1);
+    assertEquals(new TextDecoder().decode(out.stdout), "");
+    for (const field of ["scenario.auction.reserve", "scenario.events.2"]) {
+      if (!stderr.includes(field)) throw new Error(`stderr does not name ${field}:\n${stderr}`);
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("scenario problems name nested fields", () => {
+  assertEquals(scenarioProblems({ auctions: [{ id: "A b" }], events: [] }).slice(0, 2), [
+    "scenario.auctions.0.id: lower-case letters, digits and dashes",
+    "scenario.auctions.0.item: Invalid input: expected string, received undefined",
+  ]);
+  assertEquals(scenarioProblems({ events: [] }), ["scenario.auction: give auction or auctions"]);
+});
