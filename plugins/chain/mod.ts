@@ -8,14 +8,14 @@ import { type Address, createPublicClient, getAddress, type Hash, http, isAddres
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import type { Funds } from "../auction/funds.ts";
+import { type Funds, FundsUnavailableError } from "../auction/funds.ts";
 import { createChainFunds } from "./chain_funds.ts";
 import { checkCustody, type CustodyCheck, type NftRef } from "./custody.ts";
 import { createDepositScanner, type SyncReport } from "./deposits.ts";
 import { type EmbeddedChain, startEmbeddedChain } from "./embedded_chain.ts";
 import { mountLinkPage } from "./link_page.ts";
 import { createRpc, redactUrl } from "./rpc.ts";
-import { createSettlement, type PayoutRow } from "./settlement.ts";
+import { createSettlement, type PayoutRow, SettlementStopped } from "./settlement.ts";
 import { completeLink, handleKey, type LinkRequest, type WalletLinkDeps } from "./wallet_link.ts";
 
 declare module "../../core/bus.ts" {
@@ -234,7 +234,6 @@ export default definePlugin({
           tracked = await scanner.track(txHash as Hash);
           await scanner.sync();
         } catch (error) {
-          const { FundsUnavailableError } = await import("../auction/funds.ts");
           throw new FundsUnavailableError(
             `the chain cannot be read now: ${(error as Error).message.split("\n")[0]}`,
           );
@@ -326,6 +325,7 @@ export default definePlugin({
         try {
           await settlement.run(p.auctionId);
         } catch (error) {
+          if (error instanceof SettlementStopped) return;
           log.error("settlement step failed; it resumes on the next pass", {
             auctionId: p.auctionId,
             error,

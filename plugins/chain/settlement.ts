@@ -111,13 +111,22 @@ export function createSettlement(options: SettlementOptions): Settlement {
       ],
     );
 
-  async function waitReceipt(hash: Hash): Promise<TransactionReceipt | null> {
+  /** The receipt; `replaced` when another transaction took its nonce; null on timeout. */
+  async function waitReceipt(
+    hash: Hash,
+    nonce: number,
+  ): Promise<TransactionReceipt | "replaced" | null> {
     const deadline = Date.now() + options.receiptTimeoutMs;
     while (!stopped) {
       try {
         return await client.getTransactionReceipt({ hash });
       } catch (error) {
         if ((error as Error).name !== "TransactionReceiptNotFoundError") throw error;
+      }
+      const mined = await client.getTransactionCount({ address: escrow, blockTag: "latest" });
+      if (mined > nonce) {
+        const receipt = await client.getTransactionReceipt({ hash }).catch(() => null);
+        return receipt ?? "replaced";
       }
       if (Date.now() > deadline) return null;
       await new Promise((r) => setTimeout(r, options.pollMs));
@@ -195,7 +204,15 @@ export function createSettlement(options: SettlementOptions): Settlement {
             throw error;
           }
         }
-        receipt ??= await waitReceipt(hash);
+        const waited = receipt ?? await waitReceipt(hash, Number(row.tx_nonce));
+        if (waited === "replaced") {
+          await db.query(
+            "update chain_payouts set state = 'failed', error = $2, updated_at = $3 where id = $1",
+            [row.id, "another transaction took its nonce; retry the claim", now()],
+          );
+          return await reload(row.id);
+        }
+        receipt = waited;
       }
       if (!receipt) throw new Error(`no receipt for ${hash} yet`);
       await confirm(row, receipt);

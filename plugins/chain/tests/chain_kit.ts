@@ -21,6 +21,9 @@ import { devAccount } from "../embedded_chain.ts";
 import { chainOf } from "../rpc.ts";
 import type { ChainService } from "../mod.ts";
 import { testEngine } from "../../../tests/engine.ts";
+import { loadPlugins, readSettings } from "../../../core/config.ts";
+import { type Engine, startEngine } from "../../../core/engine.ts";
+import { createLog } from "../../../core/log.ts";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 
 export const CHAIN_ID = 31337;
@@ -76,7 +79,7 @@ export async function chainEngine(options: {
 
 /** Links `account` to `handle` through the page's HTTP steps and a `link <code>` tweet. */
 export async function linkWallet(
-  engine: Awaited<ReturnType<typeof testEngine>>,
+  engine: Engine,
   account: { address: Address; signMessage: (a: { message: string }) => Promise<Hex> },
   handle: string,
   xUserId: string,
@@ -135,3 +138,71 @@ export async function withAnvil<T>(
 
 export { startAnvil };
 export type { AnvilNode };
+
+/**
+ * An engine over storage that outlives it (same data folder and schema), to
+ * stop one mid-work and start another on what it left: a crash and a restart.
+ */
+export function restartableEngines(options: { urls: string[]; config?: Record<string, unknown> }) {
+  const dir = Deno.makeTempDirSync({ prefix: "sothebais-chain-" });
+  const schema = `t_chain_${crypto.randomUUID().slice(0, 8)}`;
+  const env = {
+    DATABASE_URL: Deno.env.get("DATABASE_URL") ?? "",
+    DATA_DIR: dir,
+    DATABASE_SCHEMA: schema,
+    STATE_PREFIX: `${schema}:`,
+    LOG_LEVEL: Deno.env.get("LOG_LEVEL") ?? "warn",
+    ESCROW_PRIVATE_KEY: escrow.privateKey,
+  };
+  const config = {
+    rpcUrls: options.urls.join(","),
+    chainId: CHAIN_ID,
+    escrowPrivateKey: "${ESCROW_PRIVATE_KEY}",
+    confirmations: 2,
+    pollMs: 3_600_000,
+    headCacheMs: 0,
+    startBlock: 0,
+    ...options.config,
+  };
+  return {
+    async start() {
+      const settings = readSettings(env);
+      const { plugins, secrets } = await loadPlugins([{
+        label: "chain",
+        specifier: new URL("../mod.ts", import.meta.url).href,
+        config,
+      }], env);
+      const engine = await startEngine({
+        settings,
+        plugins,
+        listen: false,
+        log: createLog("test", { level: settings.LOG_LEVEL, secrets }),
+      });
+      return { engine, chain: engine.service<ChainService>("chain") };
+    },
+    async cleanup() {
+      if (env.DATABASE_URL) {
+        const { default: postgres } = await import("postgres");
+        const sql = postgres(env.DATABASE_URL, { onnotice: () => {} });
+        await sql.unsafe(`drop schema if exists "${schema}" cascade`);
+        await sql.end();
+      }
+      Deno.removeSync(dir, { recursive: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns a truthy value (real time; for work done by another task). */
+export async function eventually<T>(
+  probe: () => Promise<T>,
+  what: string,
+  ms = 10_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + ms;
+  while (true) {
+    const value = await probe();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
