@@ -194,7 +194,7 @@ export function restartableEngines(options: { urls: string[]; config?: Record<st
 
 /** Polls `probe` until it returns a truthy value (real time; for work done by another task). */
 export async function eventually<T>(
-  probe: () => Promise<T>,
+  probe: () => T | Promise<T>,
   what: string,
   ms = 10_000,
 ): Promise<NonNullable<T>> {

@@ -142,7 +142,7 @@ Deno.test({
         engine.bus.on("auction.settled", (e) => void settled.push(e.payload));
         const nonceBefore = await s.client.getTransactionCount({ address: escrow.account.address });
         closeA1(engine);
-        await eventually(async () => settled.length > 0, "auction.settled");
+        await eventually(() => settled.length > 0, "auction.settled");
         const { fees, escrowNow, rows } = await assertSettled(s, engine, 0);
         const nftTx = rows.find((r) => r.kind === "nft")!.tx_hash;
         assertEquals(settled, [{ auctionId: "a1", winner: "@bob", txHash: nftTx }]);
