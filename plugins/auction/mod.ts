@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { auctionSchema } from "./auction_config.ts";
+import { campaignSchema, runCampaigns } from "./campaigns.ts";
 import { type AdminBy, type AuctionRuntime, startAuctionRuntime } from "./auction_runtime.ts";
 import { type AuctionEvents, auctionEvents } from "./events.ts";
 import type { AdminAction, AuctionRules } from "./rules.ts";
@@ -57,6 +58,7 @@ export const auctionConfig = z.object({
    */
   watermark: z.enum(["tweets", "clock"]).default("tweets"),
   auctions: z.array(auctionSchema).default([]),
+  campaigns: z.array(campaignSchema).default([]),
   rateLimit: z.object({
     bids: z.number().int().positive().default(10),
     perSeconds: z.number().int().positive().default(60),
@@ -96,6 +98,31 @@ export default definePlugin({
       observe: (ms) => latency.observe(ms / 1000),
     });
     for (const rules of config.auctions) await runtime.create(rules);
+    for (const c of config.campaigns) {
+      await ctx.db.query(
+        `insert into auction_campaigns (id, name, project, collection, start_date, end_date, definition)
+         values ($1, $2, $3, $4, $5, $6, $7)
+         on conflict (id) do update set name = excluded.name, project = excluded.project,
+           collection = excluded.collection, start_date = excluded.start_date,
+           end_date = excluded.end_date, definition = excluded.definition, updated_at = now()`,
+        [
+          c.id,
+          c.name,
+          c.project,
+          c.collection,
+          c.startDate.toString(),
+          c.endDate.toString(),
+          JSON.stringify(c, (_k, v) => typeof v === "bigint" ? v.toString() : v),
+        ],
+      );
+    }
+    const stopCampaigns = await runCampaigns({
+      bus,
+      clock: ctx.clock,
+      log: ctx.log,
+      runtime,
+      campaigns: config.campaigns,
+    });
 
     const offs = [
       bus.on("bid.submitted", (e) => runtime.submit(e.payload as BidSubmitted)),
@@ -123,6 +150,7 @@ export default definePlugin({
 
     return async () => {
       offs.forEach((off) => off());
+      stopCampaigns();
       await runtime.idle();
       runtime.stop();
     };
