@@ -215,11 +215,23 @@ export default definePlugin({
       return state;
     };
 
+    const custodyCache = new Map<string, Promise<CustodyCheck>>();
     const service: ChainService = {
       escrow,
       chainId,
       rpcUrl: redactUrl(urls[0]),
-      checkCustody: (lot) => checkCustody(rpc.client, escrow, lot),
+      async checkCustody(lot) {
+        // Cached per block: many parts ask, and nothing can change it within one block.
+        const key = `${await funds.head()}:${getAddress(lot.contract)}:${lot.tokenId}`;
+        let answer = custodyCache.get(key);
+        if (!answer) {
+          custodyCache.clear();
+          answer = checkCustody(rpc.client, escrow, lot);
+          custodyCache.set(key, answer);
+          answer.catch(() => custodyCache.delete(key));
+        }
+        return await answer;
+      },
       setLot,
       async verifyDepositTx(handle, txHash, minWei) {
         const wallet = await funds.walletOf(handle);
