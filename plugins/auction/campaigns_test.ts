@@ -104,8 +104,6 @@ for (
         await clock.advance(15 * 60_000);
         await engine.auctions.idle();
       }
-      const o = (d: string) =>
-        d.startsWith("2026-03") ? (d < "2026-03-08T03" ? "-05:00" : "-04:00") : "";
       const off = label === "March"
         ? (day: string, hm: string) =>
           (day === "2026-03-07" || (day === "2026-03-08" && hm === "00:00")) ? "-05:00" : "-04:00"
