@@ -1,0 +1,120 @@
+/**
+ * The outbox against the fake X server: a post whose answer is lost is found
+ * again, not repeated; duplicate texts are made unique; a 429 waits for the
+ * reset; priorities decide the order; a refused post fails without a loop.
+ */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { virtualClock } from "../../../core/clock.ts";
+import { serveFakeX } from "../../fake-x/mod.ts";
+import { PRIORITIES } from "../outbox.ts";
+import { startXEngine, xStorage } from "./x_engine.ts";
+
+async function setup() {
+  const clock = virtualClock("2026-03-08T14:00:00-04:00");
+  const served = serveFakeX({
+    now: () => clock.instant().epochMilliseconds,
+    tier: "pro",
+    refuseDuplicates: false,
+  });
+  const storage = xStorage();
+  const engine = await startXEngine(storage, {
+    x: { baseUrl: served.url, tier: "pro", read: false },
+  }, clock);
+  const status = async () =>
+    Object.fromEntries(
+      (await engine.db.query<{ key: string; status: string; tweet_id: string | null }>(
+        "select key, status, tweet_id from x_outbox order by id",
+      )).map((r) => [r.key, `${r.status}:${r.tweet_id ?? ""}`]),
+    );
+  return {
+    clock,
+    served,
+    engine,
+    status,
+    async stop() {
+      await engine.stop();
+      await served.stop();
+      await storage.remove();
+    },
+  };
+}
+
+Deno.test("outbox: a post stored by X whose answer was lost (503) is reconciled, not repeated", async () => {
+  const t = await setup();
+  try {
+    t.served.fake.fault({ status: 503, times: 1, path: "/2/tweets", method: "POST", commit: true });
+    await t.engine.x.post({ key: "a", kind: "results", priority: "winner", text: "Result A" });
+    await t.engine.x.idle();
+    deepStrictEqual((await t.status()).a, "sending:", "in doubt after the 503");
+    await t.clock.advance(5_000);
+    await t.engine.x.idle();
+    const posts = t.served.fake.posts();
+    deepStrictEqual(posts.map((p) => p.text), ["Result A"]);
+    deepStrictEqual((await t.status()).a, `sent:${posts[0].id}`);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("outbox: same text twice is made unique; a key queued twice posts once", async () => {
+  const t = await setup();
+  try {
+    await t.engine.x.post({ key: "a", kind: "chatter", priority: "winner", text: "Going once!" });
+    await t.engine.x.post({ key: "b", kind: "chatter", priority: "winner", text: "Going once!" });
+    deepStrictEqual(
+      await t.engine.x.post({ key: "b", kind: "chatter", priority: "winner", text: "x" }),
+      false,
+    );
+    await t.engine.x.idle();
+    deepStrictEqual(t.served.fake.posts().map((p) => p.text), ["Going once!", "Going once! (2)"]);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("outbox: a 429 waits for the reset; then priorities decide the order, stale low ones drop", async () => {
+  const t = await setup();
+  try {
+    t.served.fake.fault({ status: 429, times: 1, path: "/2/tweets", method: "POST" });
+    await t.engine.x.post({ key: "first", kind: "chatter", priority: "chatter", text: "hello" });
+    await t.engine.x.idle();
+    deepStrictEqual(t.served.fake.posts().length, 0);
+    for (const p of [...PRIORITIES].reverse()) {
+      await t.engine.x.post({ key: p, kind: p, priority: p, text: `post ${p}` });
+    }
+    await t.engine.x.idle();
+    deepStrictEqual(t.served.fake.posts().length, 0, "still waiting for the reset");
+    await t.clock.advance(15 * 60_000 + 2_000);
+    await t.engine.x.idle();
+    await t.clock.advance(60_000);
+    await t.engine.x.idle();
+    // In priority order; acks (15 min) and chatter (10 min) waited too long: stream only.
+    const texts = t.served.fake.posts().map((p) => p.text);
+    deepStrictEqual(texts, ["post winner", "post outbid", "post rejection", "post announcement"]);
+    const s = await t.status();
+    deepStrictEqual([s.ack, s.chatter, s.first], ["dropped:", "dropped:", "dropped:"]);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("outbox: a post X refuses (reply to a deleted tweet) fails once, is not retried", async () => {
+  const t = await setup();
+  try {
+    await t.engine.x.post({
+      key: "r",
+      kind: "ack",
+      priority: "winner",
+      text: "reply",
+      replyTo: "123",
+    });
+    await t.engine.x.post({ key: "next", kind: "ack", priority: "winner", text: "next" });
+    await t.engine.x.idle();
+    const s = await t.status();
+    deepStrictEqual(s.r, "failed:");
+    ok(s.next.startsWith("sent:"));
+    deepStrictEqual(t.served.fake.stats().requests["POST /2/tweets"], 2);
+  } finally {
+    await t.stop();
+  }
+});
