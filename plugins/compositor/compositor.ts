@@ -36,6 +36,8 @@ export interface Compositor {
   show(name: string, transition?: Transition): void;
   /** Draws frame `index` and returns it. */
   render(index: number): Frame;
+  /** Mean draw ms per widget kind since the last call (the recording of draw calls; Skia rasterises at the end). */
+  widgetTimes(): Record<string, number>;
   /** The canvas the last frame was drawn on (for PNG snapshots). */
   canvas: Canvas;
 }
@@ -52,6 +54,7 @@ export function createCompositor(options: CompositorOptions): Compositor {
   const registry = new Map<string, DrawWidget>();
   const renderers = new Map<string, SceneRenderer>();
   const missing = new Set<string>();
+  const timings = new Map<string, { ms: number; calls: number }>();
   const onMissing = (kind: string) => {
     if (missing.has(kind)) return;
     missing.add(kind);
@@ -62,7 +65,7 @@ export function createCompositor(options: CompositorOptions): Compositor {
     if (!r) {
       const scene = options.scenes.get(name);
       if (!scene) throw new Error(`no scene named ${name}; have ${[...options.scenes.keys()]}`);
-      r = createSceneRenderer(scene, { width, height }, registry, assets, onMissing);
+      r = createSceneRenderer(scene, { width, height }, registry, assets, onMissing, timings);
       renderers.set(name, r);
     }
     return r;
@@ -99,6 +102,13 @@ export function createCompositor(options: CompositorOptions): Compositor {
       assets,
     },
     scenes: () => [...options.scenes.keys()].sort(),
+    widgetTimes() {
+      const out = Object.fromEntries(
+        [...timings].map(([kind, t]) => [kind, Math.round((t.ms / t.calls) * 1000) / 1000]),
+      );
+      timings.clear();
+      return out;
+    },
     current: () => currentScene.scene.name,
     show(name, transition) {
       const next = renderer(name);

@@ -30,6 +30,8 @@ export function createSceneRenderer(
   widgets: Map<string, DrawWidget>,
   assets: Assets,
   onMissing: (kind: string) => void = () => {},
+  /** Accumulates draw time (ms) per widget kind. */
+  timings?: Map<string, { ms: number; calls: number }>,
 ): SceneRenderer {
   const { width, height } = size;
   const scale = height / 720;
@@ -99,9 +101,16 @@ export function createSceneRenderer(
         onMissing(item.widget);
         continue;
       }
+      const t = timings ? performance.now() : 0;
       g.save();
       draw({ g, box, props: item.props, now, frame, scene: scene.name });
       g.restore();
+      if (timings) {
+        const entry = timings.get(item.widget) ?? { ms: 0, calls: 0 };
+        entry.ms += performance.now() - t;
+        entry.calls++;
+        timings.set(item.widget, entry);
+      }
     }
     g.restore();
   };

@@ -58,7 +58,7 @@ export function createTickerWidget(bus: Bus): { draw: DrawWidget; stop(): void }
     if (!messages.length) return;
     const key = `${messages.join("\u0000")}@${box.height}`;
     if (strip?.key !== key) {
-      const text = messages.join("     ◆     ") + "     ◆     ";
+      const text = messages.join("     •     ") + "     •     ";
       const probe = createCanvas(1, 1).getContext("2d");
       probe.font = font(600, 19, s);
       const width = Math.ceil(probe.measureText(text).width);
