@@ -8,6 +8,7 @@ import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
 import { createLog } from "./core/log.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
 import { rehearseCommand } from "./plugins/auction/cli.ts";
+import { fakeXCommand } from "./plugins/fake-x/cli.ts";
 
 interface Command {
   summary: string;
@@ -85,6 +86,7 @@ const commands: Record<string, Command> = {
   },
   preview: previewCommand,
   rehearse: rehearseCommand,
+  "fake-x": fakeXCommand,
 };
 
 function help(): string {

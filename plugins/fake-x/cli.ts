@@ -9,7 +9,7 @@ export const fakeXCommand = {
     port: { type: "string", default: "8790" },
     "host-handle": { type: "string", default: "SothebAIs" },
     tier: { type: "string", default: "pro" },
-  },
+  } as const,
   async run(values: Record<string, unknown>): Promise<number> {
     const tier = String(values.tier) as Tier;
     if (!(tier in TIERS)) {
