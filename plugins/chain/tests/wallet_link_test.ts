@@ -102,7 +102,7 @@ Deno.test({
             tweetId: "t3",
             authorId: "1002",
             handle: "@bob",
-            proof: `${challenge.nonce} ${signature}`,
+            proof: `${challenge.nonce}.${signature}`,
           });
           assert(done.ok);
           assertEquals(await funds.walletOf("@bob"), bob.address);
@@ -110,7 +110,7 @@ Deno.test({
             tweetId: "t4",
             authorId: "1002",
             handle: "@bob",
-            proof: `${challenge.nonce} ${signature}`,
+            proof: `${challenge.nonce}.${signature}`,
           });
           assert(!replay.ok);
           assertEquals(replay.reason, "replayed");
