@@ -4,16 +4,18 @@
  * figures (fps, encoder speed, bit rate, congestion) as median / p95 / p99 /
  * worst, and CPU: the engine's own process, ffmpeg, and the whole machine.
  *
- *   deno run -A bench/stream_720p.ts [seconds]
+ *   deno run -A bench/stream_720p.ts [seconds] [--compositor]
  *
- * Frames come from the stream tests' synthetic compositor (pre-drawn frames),
- * so the figures are the cost of the sink and the encoder, not of rendering.
+ * By default frames come from the stream tests' synthetic compositor
+ * (pre-drawn frames), so the figures are the cost of the sink and the encoder;
+ * `--compositor` renders the real scenes as well, in the same process.
  */
 import { quantile } from "../core/metrics.ts";
 import { nginxRtmp } from "../plugins/stream/tests/nginx_rtmp.ts";
 import { streamEngine, waitFor } from "../plugins/stream/tests/stream_engine.ts";
 
-const seconds = Number(Deno.args[0] ?? 60);
+const seconds = Number(Deno.args.find((a) => /^\d+$/.test(a)) ?? 60);
+const frames = Deno.args.includes("--compositor") ? "compositor" : "synthetic";
 const TICK = 100; // USER_HZ on Linux
 
 /** utime + stime of a process, in seconds. */
@@ -54,6 +56,7 @@ const nginx = await nginxRtmp();
 const engine = await streamEngine(
   { rtmpUrl: nginx.url, streamKey: "${STREAM_KEY}", encoder: "libx264" },
   { STREAM_KEY: "bench" },
+  frames,
 );
 try {
   await waitFor(() => engine.latest()?.status === "live", 15_000, "live");
@@ -81,7 +84,9 @@ try {
     );
   };
   console.log(
-    `stream_720p: ${Math.round(wall)} s of 1280x720 @ 30 fps, ${last.encoder}, 4500k CBR`,
+    `stream_720p: ${
+      Math.round(wall)
+    } s of 1280x720 @ 30 fps, ${last.encoder}, 4500k CBR, ${frames} frames`,
   );
   console.log(`frames rendered        ${last.frames.rendered - first.frames.rendered}`);
   console.log(`frames late            ${last.frames.late - first.frames.late}`);

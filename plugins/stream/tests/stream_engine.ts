@@ -14,18 +14,25 @@ export interface StreamEngine extends Engine {
   latest(): StreamStats | undefined;
 }
 
+/**
+ * `frames` picks the frame source: the synthetic stand-in (pre-drawn frames, so
+ * the figures are the sink's) or the real compositor plugin with its scenes.
+ */
 export async function streamEngine(
   stream: Record<string, unknown>,
   env: Record<string, string> = {},
+  frames: "synthetic" | "compositor" = "synthetic",
 ): Promise<StreamEngine> {
   const dir = tempDir();
   const plugin = (name: string) => new URL(`../../${name}/mod.ts`, import.meta.url).href;
   const { plugins, secrets } = await loadPlugins([
-    {
-      label: "frames",
-      specifier: new URL("./synthetic_frames.ts", import.meta.url).href,
-      config: {},
-    },
+    frames === "synthetic"
+      ? {
+        label: "frames",
+        specifier: new URL("./synthetic_frames.ts", import.meta.url).href,
+        config: {},
+      }
+      : { label: "compositor", specifier: plugin("compositor"), config: {} },
     { label: "voice", specifier: plugin("voice"), config: {} },
     { label: "stream", specifier: plugin("stream"), config: stream },
   ], env);
