@@ -25,7 +25,7 @@ export interface BusEvent<T extends string = string> {
   payload: Payload<T>;
 }
 
-export type Handler<T extends string = string> = (event: BusEvent<T>) => void | Promise<void>;
+export type Handler<T extends string = string> = (event: BusEvent<T>) => unknown;
 
 export interface Bus {
   emit<T extends string>(type: T, payload: Payload<T>, at?: Temporal.Instant): BusEvent<T>;

@@ -14,10 +14,13 @@ export interface Clock {
   instant(): Temporal.Instant;
   /** The current time in New York. */
   now(): Temporal.ZonedDateTime;
-  /** Runs `fn` once `at` has been reached (immediately if it already has). */
-  at(at: Temporal.Instant, fn: () => void): Cancel;
+  /**
+   * Runs `fn` once `at` has been reached (immediately if it already has). A
+   * virtual clock awaits a promise `fn` returns before firing the next timer.
+   */
+  at(at: Temporal.Instant, fn: () => unknown): Cancel;
   /** Runs `fn` after `ms` milliseconds of this clock's time. */
-  after(ms: number, fn: () => void): Cancel;
+  after(ms: number, fn: () => unknown): Cancel;
   /** Resolves after `ms` milliseconds of this clock's time. */
   sleep(ms: number): Promise<void>;
 }
@@ -66,12 +69,12 @@ export interface VirtualClock extends Clock {
 interface Timer {
   due: bigint;
   seq: number;
-  fn: () => void;
+  fn: () => unknown;
 }
 
 /**
- * A clock that moves only when told. Each fired timer is followed by a
- * macrotask turn, so async work a timer starts settles before the next one.
+ * A clock that moves only when told. Each fired timer's promise (if it returns
+ * one) is awaited, then a macrotask turn passes, before the next timer fires.
  */
 export function virtualClock(start: Temporal.Instant | string): VirtualClock {
   let current = typeof start === "string" ? Temporal.Instant.from(start) : start;
@@ -108,7 +111,7 @@ export function virtualClock(start: Temporal.Instant | string): VirtualClock {
       for (let t = nextDue(limit); t; t = nextDue(limit)) {
         timers.splice(timers.indexOf(t), 1);
         if (t.due > current.epochNanoseconds) current = new Temporal.Instant(t.due);
-        t.fn();
+        await t.fn();
         await settle();
       }
       if (limit > current.epochNanoseconds) current = to;

@@ -24,7 +24,7 @@ function queryable(pg: PgliteLike): Queryable {
 }
 
 export async function openPglite(dataDir: string): Promise<Db> {
-  const pg = await PGlite.create(dataDir, { parsers });
+  const pg = await createPglite(dataDir);
   return {
     kind: "pglite",
     ...queryable(pg),
@@ -34,4 +34,41 @@ export async function openPglite(dataDir: string): Promise<Db> {
     },
     close: () => pg.close(),
   };
+}
+
+/**
+ * A new data folder normally runs initdb (seconds). The first one made on this
+ * machine is saved as a template in the user's cache, and later new folders
+ * start from it, about four times faster.
+ */
+async function createPglite(dataDir: string): Promise<PGlite> {
+  if (exists(`${dataDir}/PG_VERSION`)) return await PGlite.create(dataDir, { parsers });
+  const cache = `${
+    Deno.env.get("XDG_CACHE_HOME") ?? `${Deno.env.get("HOME") ?? "/tmp"}/.cache`
+  }/sothebais`;
+  // Named after the resolved package (it carries the version), so an upgrade makes a new one.
+  const version = import.meta.resolve("@electric-sql/pglite").match(/pglite@([\w.-]+)/)?.[1];
+  const template = `${cache}/pglite-${version ?? "unknown"}.tar`;
+  if (exists(template)) {
+    const loadDataDir = new Blob([await Deno.readFile(template)]);
+    return await PGlite.create(dataDir, { parsers, loadDataDir });
+  }
+  const pg = await PGlite.create(dataDir, { parsers });
+  try {
+    const blob = await pg.dumpDataDir("none");
+    Deno.mkdirSync(cache, { recursive: true });
+    const partial = `${template}.${Deno.pid}`;
+    await Deno.writeFile(partial, new Uint8Array(await blob.arrayBuffer()));
+    Deno.renameSync(partial, template);
+  } catch { /* only a speed-up */ }
+  return pg;
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,0 +1,122 @@
+import { z } from "zod";
+import { assertEquals, assertRejects, assertThrows } from "./testing.ts";
+import { ConfigError, interpolate, loadPlugins, orderByNeeds, readSettings } from "./config.ts";
+import { definePlugin } from "./plugin.ts";
+
+Deno.test("settings: defaults, and one line per bad variable naming it", () => {
+  const s = readSettings({});
+  assertEquals([s.PORT, s.HOST, s.DATA_DIR, s.DATABASE_URL], [
+    8000,
+    "127.0.0.1",
+    "./data",
+    undefined,
+  ]);
+  const error = assertThrows(
+    () => readSettings({ PORT: "eighty", DATABASE_URL: "not a url", LOG_LEVEL: "loud" }),
+    ConfigError,
+  ) as ConfigError;
+  assertEquals(error.problems.map((p) => p.split(":")[0]).sort(), [
+    "env.DATABASE_URL",
+    "env.LOG_LEVEL",
+    "env.PORT",
+  ]);
+});
+
+Deno.test("interpolate: ${VAR}, defaults, unset optional, and secrets only from the environment", () => {
+  const problems: string[] = [];
+  const secrets = new Set<string>();
+  const out = interpolate(
+    {
+      url: "https://${HOST_NAME}/x",
+      port: "${PORT:-8080}",
+      optional: "${NOT_SET:-}",
+      apiKey: "${X_API_KEY}",
+      streamKey: "literal-key-in-file",
+      list: ["${HOST_NAME}"],
+      missing: "${ALSO_NOT_SET}",
+    },
+    { HOST_NAME: "example.org", X_API_KEY: "k-123456789" },
+    "plugin x: config",
+    problems,
+    secrets,
+  );
+  assertEquals(out, {
+    url: "https://example.org/x",
+    port: "8080",
+    optional: undefined,
+    apiKey: "k-123456789",
+    streamKey: undefined,
+    list: ["example.org"],
+    missing: undefined,
+  });
+  assertEquals(problems, [
+    'plugin x: config.streamKey: a secret must come from the environment, e.g. "${VAR}"',
+    "plugin x: config.missing: environment variable ALSO_NOT_SET is not set",
+  ]);
+  assertEquals([...secrets], ["k-123456789"]);
+});
+
+Deno.test("loadPlugins: unknown plugin, bad field and missing secret each give one line", async () => {
+  const dir = Deno.makeTempDirSync();
+  const mod = `${dir}/good.ts`;
+  Deno.writeTextFileSync(
+    mod,
+    `import { z } from "zod";
+     import { definePlugin } from "${new URL("./plugin.ts", import.meta.url).href}";
+     export default definePlugin({ name: "good", config: z.object({ every: z.number().positive(), token: z.string() }), setup() {} });`,
+  );
+  const error = await assertRejects(
+    () =>
+      loadPlugins([
+        {
+          label: "nope",
+          specifier: new URL("../plugins/nope/mod.ts", import.meta.url).href,
+          config: {},
+        },
+        { label: "good", specifier: `file://${mod}`, config: { every: -1, token: "${TOKEN}" } },
+        { label: "good", specifier: `file://${mod}`, config: { every: "x", token: "${TOKEN}" } },
+      ], { TOKEN: "t-secret-value" }),
+    ConfigError,
+  ) as ConfigError;
+  assertEquals(error.problems.length, 3);
+  assertEquals(error.problems[0].startsWith("plugin nope: unknown plugin"), true);
+  assertEquals(error.problems[1].startsWith("plugin good: config.every:"), true);
+  assertEquals(error.problems[2].startsWith("plugin good: config.every:"), true);
+
+  const missing = await assertRejects(
+    () =>
+      loadPlugins([{
+        label: "good",
+        specifier: `file://${mod}`,
+        config: { every: 1, token: "${TOKEN}" },
+      }], {}),
+    ConfigError,
+  ) as ConfigError;
+  assertEquals(missing.problems, [
+    "plugin good: config.token: environment variable TOKEN is not set",
+  ]);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("orderByNeeds: providers first, missing provider and cycles reported", () => {
+  const p = (name: string, provides: string[], needs: string[]) => ({
+    plugin: definePlugin({ name, config: z.object({}), provides, needs, setup() {} }),
+    config: {},
+  });
+  const problems: string[] = [];
+  const ordered = orderByNeeds([
+    p("widget", [], ["frames"]),
+    p("sink", [], ["frames"]),
+    p("compositor", ["frames"], []),
+  ], problems);
+  assertEquals(ordered.map((l) => l.plugin.name), ["compositor", "widget", "sink"]);
+  assertEquals(problems, []);
+
+  orderByNeeds([p("a", [], ["nothing"])], problems);
+  assertEquals(problems, ["plugin a: needs service nothing, which no listed plugin provides"]);
+
+  const cycle: string[] = [];
+  orderByNeeds([p("a", ["x"], ["y"]), p("b", ["y"], ["x"])], cycle);
+  assertEquals(cycle.length, 1);
+  assertEquals(cycle[0].includes("cycle"), true);
+});

@@ -1,0 +1,132 @@
+/** The Db contract, run against every backend: PGlite always, Postgres when DATABASE_URL is set. */
+import { assertEquals, assertRejects } from "./testing.ts";
+import { type Db, openDb } from "./db.ts";
+import { migrate } from "./migrate.ts";
+import { serviceAvailable, tempDir, uniqueName } from "../tests/services.ts";
+
+const postgresUrl = Deno.env.get("DATABASE_URL");
+
+interface Backend {
+  name: string;
+  open(): Promise<{ db: Db; cleanup(): Promise<void> }>;
+}
+
+const backends: Backend[] = [{
+  name: "pglite",
+  async open() {
+    const dir = tempDir();
+    const db = await openDb({ dataDir: dir.path });
+    return { db, cleanup: async () => (await db.close(), dir.remove()) };
+  },
+}];
+
+if (await serviceAvailable("postgres", () => postgresUrl)) {
+  backends.push({
+    name: "postgres",
+    async open() {
+      const schema = uniqueName("dbtest");
+      const db = await openDb({ url: postgresUrl, schema, dataDir: "" });
+      return {
+        db,
+        cleanup: async () => {
+          await db.exec(`drop schema ${schema} cascade`);
+          await db.close();
+        },
+      };
+    },
+  });
+}
+
+for (const backend of backends) {
+  const test = (name: string, fn: (db: Db) => Promise<void>) =>
+    Deno.test(`db ${backend.name}: ${name}`, async () => {
+      const { db, cleanup } = await backend.open();
+      try {
+        await fn(db);
+      } finally {
+        await cleanup();
+      }
+    });
+
+  test("round-trips wei exactly, times with their instant, nulls", async (db) => {
+    await db.exec("create table t (wei numeric(78,0), at timestamptz, n int8, note text)");
+    const wei = 2n ** 255n + 12345n;
+    const at = Temporal.Instant.from("2026-03-08T14:00:00.123-04:00");
+    await db.query("insert into t values ($1, $2, $3, $4)", [wei, at, 9007199254740993n, null]);
+    const [row] = await db.query<{ wei: string; at: Date; n: string; note: null }>(
+      "select * from t",
+    );
+    assertEquals(BigInt(row.wei), wei);
+    assertEquals(row.at.getTime(), at.epochMilliseconds);
+    assertEquals(row.n, "9007199254740993");
+    assertEquals(row.note, null);
+  });
+
+  test("a failed transaction rolls back fully", async (db) => {
+    await db.exec("create table t (id int primary key)");
+    await db.query("insert into t values (1)");
+    await assertRejects(() =>
+      db.transaction(async (tx) => {
+        await tx.query("insert into t values (2)");
+        await tx.query("insert into t values (3)");
+        await tx.query("insert into t values (1)"); // duplicate key
+      })
+    );
+    const rows = await db.query<{ id: number }>("select id from t order by id");
+    assertEquals(rows.map((r) => r.id), [1]);
+  });
+
+  test("a transaction that throws in code rolls back too", async (db) => {
+    await db.exec("create table t (id int)");
+    await assertRejects(
+      () =>
+        db.transaction(async (tx) => {
+          await tx.query("insert into t values (1)");
+          throw new Error("decided against it");
+        }),
+      Error,
+      "decided against it",
+    );
+    assertEquals(await db.query("select * from t"), []);
+  });
+
+  test("concurrent transactions serialise on a locked row without losing updates", async (db) => {
+    await db.exec("create table counter (id int primary key, n int not null)");
+    await db.query("insert into counter values (1, 0)");
+    await Promise.all(Array.from({ length: 25 }, () =>
+      db.transaction(async (tx) => {
+        const [{ n }] = await tx.query<{ n: number }>(
+          "select n from counter where id = 1 for update",
+        );
+        await tx.query("update counter set n = $1 where id = 1", [n + 1]);
+      })));
+    const [{ n }] = await db.query<{ n: number }>("select n from counter");
+    assertEquals(n, 25);
+  });
+
+  test("migrations apply once each, in order, per owner", async (db) => {
+    const files = [
+      { id: "001_a.sql", sql: "create table a (x int); insert into a values (1);" },
+      { id: "002_b.sql", sql: "insert into a values (2);" },
+    ];
+    assertEquals(await migrate(db, "alpha", files), ["001_a.sql", "002_b.sql"]);
+    assertEquals(await migrate(db, "alpha", files), []);
+    const rows = await db.query<{ x: number }>("select x from a order by x");
+    assertEquals(rows.map((r) => r.x), [1, 2]);
+  });
+
+  test("a failing migration leaves nothing half applied", async (db) => {
+    const files = [{ id: "001_bad.sql", sql: "create table c (x int); select * from missing;" }];
+    await assertRejects(() => migrate(db, "beta", files));
+    assertEquals(
+      await db.query("select 1 from information_schema.tables where table_name = 'c'"),
+      [],
+    );
+    assertEquals(
+      await migrate(db, "beta", [{ id: "001_bad.sql", sql: "create table c (x int)" }]),
+      [
+        "001_bad.sql",
+      ],
+    );
+  });
+}

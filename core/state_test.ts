@@ -1,0 +1,86 @@
+/** The StateStore contract, run against memory always and Redis when REDIS_URL is set. */
+import { assert, assertEquals } from "./testing.ts";
+import { openState, type StateStore } from "./state.ts";
+import { serviceAvailable, uniqueName } from "../tests/services.ts";
+
+const redisUrl = Deno.env.get("REDIS_URL");
+const backends: Array<[string, () => Promise<StateStore>]> = [
+  ["memory", () => openState()],
+];
+if (await serviceAvailable("redis", () => redisUrl)) {
+  backends.push(["redis", () => openState({ url: redisUrl, prefix: `${uniqueName("st")}:` })]);
+}
+
+const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const [name, open] of backends) {
+  const test = (title: string, fn: (s: StateStore) => Promise<void>) =>
+    Deno.test(`state ${name}: ${title}`, async () => {
+      const state = await open();
+      try {
+        await fn(state);
+      } finally {
+        await state.close();
+      }
+    });
+
+  test("get, set, del", async (s) => {
+    assertEquals(await s.get("k"), null);
+    await s.set("k", "v1");
+    assertEquals(await s.get("k"), "v1");
+    await s.set("k", "v2");
+    assertEquals(await s.get("k"), "v2");
+    await s.del("k");
+    assertEquals(await s.get("k"), null);
+  });
+
+  test("a value expires after its TTL", async (s) => {
+    await s.set("short", "x", { ttlMs: 80 });
+    await s.set("long", "y", { ttlMs: 10_000 });
+    assertEquals(await s.get("short"), "x");
+    await wait(150);
+    assertEquals(await s.get("short"), null);
+    assertEquals(await s.get("long"), "y");
+  });
+
+  test("incr counts, concurrently, and its TTL starts with the counter", async (s) => {
+    const results = await Promise.all(Array.from({ length: 50 }, () => s.incr("c")));
+    assertEquals(new Set(results).size, 50);
+    assertEquals(await s.get("c"), "50");
+    assertEquals(await s.incr("c", 5), 55);
+    assertEquals(await s.incr("w", 1, { ttlMs: 120 }), 1);
+    await wait(60);
+    assertEquals(await s.incr("w", 1, { ttlMs: 120 }), 2); // window not restarted
+    await wait(100);
+    assertEquals(await s.incr("w", 1, { ttlMs: 120 }), 1); // window over
+  });
+
+  test("pub/sub delivers in order to every subscriber, and stops after unsubscribe", async (s) => {
+    const a: string[] = [];
+    const b: string[] = [];
+    const offA = await s.subscribe("news", (m) => a.push(m));
+    const offB = await s.subscribe("news", (m) => b.push(m));
+    for (const m of ["1", "2", "3"]) await s.publish("news", m);
+    for (let i = 0; i < 50 && (a.length < 3 || b.length < 3); i++) await wait(10);
+    assertEquals(a, ["1", "2", "3"]);
+    assertEquals(b, ["1", "2", "3"]);
+    await offA();
+    await s.publish("news", "4");
+    for (let i = 0; i < 50 && b.length < 4; i++) await wait(10);
+    assertEquals(b, ["1", "2", "3", "4"]);
+    assertEquals(a, ["1", "2", "3"]);
+    await offB();
+  });
+
+  test("channels and keys do not mix", async (s) => {
+    const got: string[] = [];
+    const off = await s.subscribe("one", (m) => got.push(m));
+    await s.publish("two", "nope");
+    await s.publish("one", "yes");
+    for (let i = 0; i < 50 && !got.length; i++) await wait(10);
+    await wait(20);
+    assertEquals(got, ["yes"]);
+    await off();
+    assert((await s.get("one")) === null);
+  });
+}
