@@ -1,0 +1,150 @@
+/**
+ * What the simulated crowd tweets, and when: independent Poisson arrivals per
+ * kind (exponential gaps from a seeded generator, so a run can be repeated).
+ */
+import type { Cancel, Clock } from "../../core/clock.ts";
+
+export interface SimTweet {
+  author: string;
+  text: string;
+}
+
+export interface ScriptOptions {
+  clock: Clock;
+  hostHandle: string;
+  bidders: number;
+  viewers: number;
+  rates: {
+    bidsPerMinute: number;
+    questionsPerMinute: number;
+    chatterPerMinute: number;
+    malformedPerMinute: number;
+    commandsPerMinute: number;
+  };
+  outbidResponse: number;
+  onlyWhileOpen: boolean;
+  openingWei: bigint;
+  seed: number;
+  send(tweet: SimTweet): void;
+  format(wei: bigint): string;
+}
+
+export interface Script {
+  start(): void;
+  stop(): void;
+  /** The auction's state as the stream shows it. */
+  auction(open: boolean, minNextWei: bigint): void;
+  /** Someone was outbid: a simulated bidder may answer. */
+  outbid(handle: string): void;
+}
+
+/** mulberry32: small, fast, seeded. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const QUESTIONS = [
+  "who made this piece?",
+  "how does the escrow work?",
+  "when does the auction end?",
+  "what chain is this on?",
+  "is there a reserve price?",
+  "what happens if I win?",
+];
+const CHATTER = ["gm 🔥", "this one is beautiful", "LFG", "watching from Lisbon 👀", "wow"];
+const MALFORMED = ["bid 2,5", "bid lots", "bid -1 ETH", "bid 1.2.3", "bid 0"];
+const COMMANDS = ["help", "history", "remind me", "link"];
+
+export function createScript(o: ScriptOptions): Script {
+  const random = seededRandom(o.seed);
+  const host = `@${o.hostHandle.replace(/^@/, "")}`;
+  const bidders = Array.from({ length: o.bidders }, (_, i) => `@sim_bidder${i + 1}`);
+  const viewers = Array.from({ length: o.viewers }, (_, i) => `@sim_viewer${i + 1}`);
+  const pick = <T>(list: T[]) => list[Math.floor(random() * list.length)];
+  const cancels = new Set<Cancel>();
+  let open = !o.onlyWhileOpen;
+  let minNext = o.openingWei;
+  let running = false;
+
+  /** A bid a little above the minimum, rounded to 0.001 ETH, in one of the grammar's forms. */
+  const bidText = () => {
+    const step = 10n ** 15n;
+    const extra = BigInt(Math.floor(random() * 100)) * step;
+    const amount = ((minNext + extra + step - 1n) / step) * step;
+    const eth = o.format(amount);
+    return pick([
+      `${host} bid ${eth} ETH`,
+      `${host} bid ${eth}`,
+      `${host} ${eth} eth 🔥`,
+      `${host} Ξ${eth}`,
+      `gm ${host} I bid ${eth} ETH`,
+    ]);
+  };
+
+  const every = (perMinute: number, fire: () => void) => {
+    if (perMinute <= 0) return;
+    const arm = () => {
+      const gapMs = Math.max(1, Math.round(-Math.log(1 - random()) * 60_000 / perMinute));
+      const cancel = o.clock.after(gapMs, () => {
+        cancels.delete(cancel);
+        if (!running) return;
+        fire();
+        arm();
+      });
+      cancels.add(cancel);
+    };
+    arm();
+  };
+
+  const audience = () => pick(viewers.length ? viewers : bidders);
+
+  return {
+    start() {
+      running = true;
+      every(o.rates.bidsPerMinute, () => {
+        if (open) o.send({ author: pick(bidders), text: bidText() });
+      });
+      every(
+        o.rates.questionsPerMinute,
+        () => o.send({ author: audience(), text: `${host} ${pick(QUESTIONS)}` }),
+      );
+      every(
+        o.rates.chatterPerMinute,
+        () => o.send({ author: audience(), text: `${pick(CHATTER)} ${host}` }),
+      );
+      every(o.rates.malformedPerMinute, () => {
+        if (open) o.send({ author: pick(bidders), text: `${host} ${pick(MALFORMED)}` });
+      });
+      every(
+        o.rates.commandsPerMinute,
+        () => o.send({ author: pick([...bidders, ...viewers]), text: `${host} ${pick(COMMANDS)}` }),
+      );
+    },
+    stop() {
+      running = false;
+      for (const cancel of cancels) cancel();
+      cancels.clear();
+    },
+    auction(isOpen, minNextWei) {
+      open = isOpen || !o.onlyWhileOpen;
+      minNext = minNextWei;
+    },
+    outbid(handle) {
+      if (!running || !bidders.includes(handle.toLowerCase()) || random() >= o.outbidResponse) {
+        return;
+      }
+      const cancel = o.clock.after(Math.round(3_000 + random() * 27_000), () => {
+        cancels.delete(cancel);
+        if (running && open) o.send({ author: handle, text: bidText() });
+      });
+      cancels.add(cancel);
+    },
+  };
+}
