@@ -79,7 +79,10 @@ export async function benchChromium(frames: number, seconds: number) {
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`file://${path}`);
-    await page.evaluate(() => document.fonts.ready);
+    await page.evaluate(() =>
+      (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts
+        .ready
+    );
     for (let i = 0; i < 10; i++) await page.screenshot({ type: "jpeg", quality: 90 });
 
     // Frame by frame: change the page, take the frame.
