@@ -1,7 +1,7 @@
 /**
  * Compiles DemoNft.sol (OpenZeppelin 5.7, solc-js, evmVersion cancun) into
- * demo_nft.json, and Forwarder.sol (a test stand-in for a contract wallet) into
- * forwarder.json (ABI + bytecode); both are committed so tests never recompile.
+ * demo_nft.json, and DemoWallet.sol (an ERC-1271 smart wallet for tests) into
+ * demo_wallet.json (ABI + bytecode); both are committed so tests never recompile.
  * Run: deno run -A plugins/chain/contracts/build.ts
  */
 import solc from "solc";
@@ -24,7 +24,7 @@ function findImport(path: string): { contents: string } | { error: string } {
 const input = {
   language: "Solidity",
   sources: Object.fromEntries(
-    ["DemoNft.sol", "Forwarder.sol"].map((f) => [f, {
+    ["DemoNft.sol", "DemoWallet.sol"].map((f) => [f, {
       content: Deno.readTextFileSync(new URL(f, here)),
     }]),
   ),
@@ -41,11 +41,10 @@ if (errors.length) {
   Deno.exit(1);
 }
 for (
-  const [file, name, out] of [["DemoNft.sol", "DemoNft", "demo_nft.json"], [
-    "Forwarder.sol",
-    "Forwarder",
-    "forwarder.json",
-  ]]
+  const [file, name, out] of [
+    ["DemoNft.sol", "DemoNft", "demo_nft.json"],
+    ["DemoWallet.sol", "DemoWallet", "demo_wallet.json"],
+  ]
 ) {
   const contract = output.contracts[file][name];
   const artifact = {

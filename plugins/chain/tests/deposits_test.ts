@@ -1,5 +1,5 @@
-import { type Hex, parseEther } from "viem";
-import forwarder from "../contracts/forwarder.json" with { type: "json" };
+import { getAddress, type Hex, parseEther } from "viem";
+import demoWallet from "../contracts/demo_wallet.json" with { type: "json" };
 import type { Funds } from "../../auction/funds.ts";
 import { assert, assertEquals } from "./assert.ts";
 import {
@@ -118,32 +118,44 @@ Deno.test({
         );
 
         await t.step(
-          "an inflow by internal call (contract wallet) is found by balance reconciliation",
+          "a smart-contract wallet links by ERC-1271 and its internal-call deposit is found by balance",
           async () => {
-            const deploy = await wallet(bob).deployContract({
-              abi: forwarder.abi,
-              bytecode: forwarder.bytecode as Hex,
+            const carol = bidders[2];
+            const deploy = await wallet(carol).deployContract({
+              abi: demoWallet.abi,
+              bytecode: demoWallet.bytecode as Hex,
+              args: [carol.address],
+              value: parseEther("1"),
             });
             const { contractAddress } = await client.waitForTransactionReceipt({
               hash: deploy,
               pollingInterval: 20,
             });
-            const before = await funds.balanceOf("@bob");
-            const call = await wallet(bob).writeContract({
-              address: contractAddress!,
-              abi: forwarder.abi,
-              functionName: "forward",
-              args: [escrow.account.address],
-              value: parseEther("0.25"),
+            const smart = getAddress(contractAddress!);
+            // The owner's key signs; the wallet contract vouches for it (isValidSignature).
+            await linkWallet(
+              engine,
+              { address: smart, signMessage: (m) => carol.signMessage(m) },
+              "@carol",
+              "1003",
+            );
+            assertEquals(await funds.walletOf("@carol"), smart);
+            const call = await wallet(carol).writeContract({
+              address: smart,
+              abi: demoWallet.abi,
+              functionName: "execute",
+              args: [escrow.account.address, parseEther("0.25"), "0x"],
             });
             await client.waitForTransactionReceipt({ hash: call, pollingInterval: 20 });
             await test.mine({ blocks: 1 });
-            assertEquals(await funds.balanceOf("@bob"), before + parseEther("0.25"));
-            const [row] = await engine.db.query<{ source: string; tx_hash: string }>(
-              "select source, tx_hash from chain_deposits where address = $1",
-              [bob.address],
+            assertEquals(await funds.balanceOf("@carol"), parseEther("0.25"));
+            const [row] = await engine.db.query<
+              { source: string; tx_hash: string; address: string }
+            >(
+              "select source, tx_hash, address from chain_deposits where address = $1",
+              [smart],
             );
-            assertEquals(row, { source: "balance", tx_hash: call });
+            assertEquals(row, { source: "balance", tx_hash: call, address: smart });
           },
         );
 
