@@ -10,7 +10,6 @@
  * dropped), after OBS's back-off, while the frame loop keeps running.
  */
 import { type FrameSink, queuedSink } from "../../core/frame_loop.ts";
-import type { Clock } from "../../core/clock.ts";
 import type { Log } from "../../core/log.ts";
 import type { Frame } from "../compositor/mod.ts";
 import type { AudioPump } from "./audio_pump.ts";
@@ -25,7 +24,6 @@ export interface FfmpegSinkOptions {
   height: number;
   fps: number;
   audio: AudioPump;
-  clock: Clock;
   log: Log;
   /** Frames waiting for ffmpeg before new ones are dropped. */
   queueLimit?: number;
@@ -122,12 +120,19 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
     const dir = await Deno.makeTempDir({ prefix: "sothebais-stream-" });
     const socketPath = `${dir}/audio.sock`;
     const listener = Deno.listen({ transport: "unix", path: socketPath });
-    const child = new Deno.Command(o.ffmpeg, {
-      args: o.args(socketPath),
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(o.ffmpeg, {
+        args: o.args(socketPath),
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (error) {
+      listener.close();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+      throw error;
+    }
     const r: Run = {
       child,
       video: child.stdin.getWriter(),
@@ -204,7 +209,9 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       });
       await new Promise<void>((resolve) => {
         wake = resolve;
-        cancelWait = o.clock.after(waitMs, resolve);
+        // Real time, not the engine's clock: ffmpeg and the ingest live in real time.
+        const timer = setTimeout(resolve, waitMs);
+        cancelWait = () => clearTimeout(timer);
       });
     }
   };

@@ -4,7 +4,6 @@
  * counted, and the stall watchdog restarts the run.
  */
 import assert from "node:assert/strict";
-import { systemClock } from "../../core/clock.ts";
 import { createFrameLoop } from "../../core/frame_loop.ts";
 import { createLog } from "../../core/log.ts";
 import type { Frame } from "../compositor/mod.ts";
@@ -29,7 +28,6 @@ Deno.test({
       height,
       fps,
       audio: pump,
-      clock: systemClock(),
       log: createLog("test", { write: (l) => logs.push(l) }),
       queueLimit: 3,
       stallMs: 1500,

@@ -58,7 +58,7 @@ export default definePlugin({
   name: "stream",
   config: streamConfig,
   needs: ["frames", "audio"],
-  async setup({ config, bus, clock, log, metrics, state, health, dataDir, use }) {
+  async setup({ config, bus, log, metrics, state, health, dataDir, use }) {
     const frames = use("frames") as Frames;
     const audio = use("audio") as Audio;
     bus.declare("stream.stats", statsSchema);
@@ -87,7 +87,6 @@ export default definePlugin({
         height: frames.height,
         fps: frames.fps,
         audio: pump,
-        clock,
         log,
         queueLimit: config.queueLimit,
         stallMs: config.stallSeconds * 1000,
@@ -128,7 +127,6 @@ export default definePlugin({
         restarts: sink?.restarts() ?? 0,
         queue: sink?.sink.depth() ?? { queued: 0, limit: config.queueLimit },
       });
-    let cancel = () => {};
     const tick = () => {
       latest = measure();
       if (latest.status !== lastStatus) {
@@ -138,9 +136,9 @@ export default definePlugin({
       }
       bus.emit("stream.stats", latest);
       state.set("stream:stats", JSON.stringify(latest), { ttlMs: 10_000 }).catch(() => {});
-      cancel = clock.after(1000, tick);
     };
-    cancel = clock.after(1000, tick);
+    // Real seconds, not the engine's clock: the stream runs in real time even in a rehearsal.
+    const timer = setInterval(tick, 1000);
 
     const now = () => (latest ??= measure());
     const gauge = (name: string, help: string, read: () => number, type?: "counter") =>
@@ -179,7 +177,7 @@ export default definePlugin({
     });
 
     return async () => {
-      cancel();
+      clearInterval(timer);
       removeSink();
       await sink?.stop();
       pump.stop();
