@@ -126,7 +126,7 @@ export function ffmpegArgs(o: FfmpegArgsOptions): string[] {
 function recordFormat(path: string): string {
   return path.endsWith(".m3u8")
     ? "f=hls:hls_time=6:hls_list_size=0"
-    : "f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof";
+    : "f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000";
 }
 
 /** `f=mp4` → `-f mp4`, for the same options outside tee. */

@@ -32,6 +32,8 @@ export interface FfmpegSinkOptions {
   backoff?: Backoff;
   /** Text to hide in anything logged from ffmpeg (the stream key). */
   secret?: string;
+  /** Bytes of the current run's local recording, when recording. */
+  recordingBytes?: () => number;
 }
 
 export interface FfmpegSink {
@@ -149,8 +151,12 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       r.audioWriter = conn.writable.getWriter();
       void flushAudio(r);
     }, () => {});
+    const measureOutput = o.recordingBytes ? growthRate(o.recordingBytes) : () => undefined;
     const parse = progressParser((p) => {
       if (p.outTimeUs > (r.progress?.outTimeUs ?? 0)) r.advancedAt = performance.now();
+      // Through tee ffmpeg reports no size; the recording's growth is the same packets.
+      const measured = measureOutput();
+      if (!p.bitrateKbps && measured !== undefined) p.bitrateKbps = measured;
       r.progress = lastProgress = p;
     });
     const readProgress = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
@@ -242,6 +248,24 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       }
       await supervising;
     },
+  };
+}
+
+/**
+ * kbit/s that `bytes()` grew by over about the last 3 s; undefined at first.
+ * Tee writes the same packets to the ingest and to the recording, and stops the
+ * run when the ingest fails, so the recording grows at the stream's rate
+ * (its fragments are cut at least every second).
+ */
+function growthRate(bytes: () => number): () => number | undefined {
+  const samples: Array<{ at: number; bytes: number }> = [];
+  return () => {
+    const now = { at: performance.now(), bytes: bytes() };
+    samples.push(now);
+    while (samples.length > 2 && now.at - samples[1].at >= 3000) samples.shift();
+    const first = samples[0];
+    if (now.at - first.at < 900) return undefined;
+    return Math.max(0, Math.round(((now.bytes - first.bytes) * 8) / (now.at - first.at) * 10) / 10);
   };
 }
 

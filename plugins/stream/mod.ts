@@ -67,6 +67,7 @@ export default definePlugin({
     let sink: FfmpegSink | undefined;
     let encoder: string | null = null;
     let removeSink = () => {};
+    let recording: string | undefined;
     const installed = await ffmpegInstalled(config.ffmpegPath);
     if (!installed) {
       log.warn(`ffmpeg not found (${config.ffmpegPath}): PREVIEW ONLY, nothing is streamed`);
@@ -91,8 +92,10 @@ export default definePlugin({
         queueLimit: config.queueLimit,
         stallMs: config.stallSeconds * 1000,
         secret: config.streamKey,
-        args: (audioSocket) =>
-          ffmpegArgs({
+        recordingBytes: () => (recording ? bytesOf(recording) : 0),
+        args: (audioSocket) => {
+          recording = config.record ? recordingPath(dataDir, config.record) : undefined;
+          return ffmpegArgs({
             width: frames.width,
             height: frames.height,
             fps: frames.fps,
@@ -102,8 +105,9 @@ export default definePlugin({
             keyframeSeconds: config.keyframeSeconds,
             audioSocket,
             outputUrl: url,
-            recordPath: config.record ? recordingPath(dataDir, config.record) : undefined,
-          }),
+            recordPath: recording,
+          });
+        },
       });
       removeSink = frames.loop.addSink(sink.sink);
       log.info("streaming", {
@@ -184,6 +188,22 @@ export default definePlugin({
     };
   },
 });
+
+/** Size of a recording: the MP4 file, or an HLS playlist with its segments. */
+function bytesOf(path: string): number {
+  try {
+    if (!path.endsWith(".m3u8")) return Deno.statSync(path).size;
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    const stem = path.slice(dir.length + 1, -".m3u8".length);
+    let total = 0;
+    for (const e of Deno.readDirSync(dir)) {
+      if (e.name.startsWith(stem)) total += Deno.statSync(`${dir}/${e.name}`).size;
+    }
+    return total;
+  } catch {
+    return 0;
+  }
+}
 
 /** A fresh file per ffmpeg run, so a restart never overwrites what was recorded. */
 function recordingPath(dataDir: string, name: string): string {

@@ -3,7 +3,7 @@
  * read back with ffprobe.
  */
 import assert from "node:assert/strict";
-import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
+import { commandWorks, serviceAvailable, tempDir } from "../../../tests/services.ts";
 import { nginxRtmp, nginxRtmpAvailable } from "./nginx_rtmp.ts";
 import { ffprobe, streamEngine, waitFor } from "./stream_engine.ts";
 
@@ -18,8 +18,13 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const nginx = await nginxRtmp();
+    const recordings = tempDir();
     const key = "sk-live-0123456789abcdef";
-    const engine = await streamEngine({ rtmpUrl: "${RTMP_URL}", streamKey: "${STREAM_KEY}" }, {
+    const engine = await streamEngine({
+      rtmpUrl: "${RTMP_URL}",
+      streamKey: "${STREAM_KEY}",
+      record: `${recordings.path}/show.mp4`,
+    }, {
       RTMP_URL: nginx.url,
       STREAM_KEY: key,
     });
@@ -95,5 +100,13 @@ Deno.test({
     const max = /max_volume: (-?[\d.]+) dB/.exec(new TextDecoder().decode(loud.stderr));
     assert(max && Number(max[1]) > -30, `speech missing from the audio: ${max?.[0]}`);
     await nginx.remove();
+
+    // The local recording, teed beside the stream.
+    const [recorded] = [...Deno.readDirSync(recordings.path)].map((e) => e.name);
+    assert.match(recorded, /^show-.*\.mp4$/);
+    const mp4 = await ffprobe(["-show_streams", "-show_format", `${recordings.path}/${recorded}`]);
+    assert.deepEqual(mp4.streams!.map((s) => s.codec_name).sort(), ["aac", "h264"]);
+    assert(Number(mp4.format!.duration) >= 10, `recorded ${mp4.format!.duration} s`);
+    recordings.remove();
   },
 });
