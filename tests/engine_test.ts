@@ -18,8 +18,9 @@ function cli(args: string[], env: Record<string, string>) {
 
 async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
   let buffer = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    buffer += decoder.decode(chunk, { stream: true });
     let i;
     while ((i = buffer.indexOf("\n")) >= 0) {
       onLine(buffer.slice(0, i));
