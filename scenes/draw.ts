@@ -2,7 +2,7 @@
  * Small drawing helpers shared by widgets: cards, text that fits, wrapped
  * captions, ETH amounts formatted exactly from wei.
  */
-import type { SKRSContext2D } from "@napi-rs/canvas";
+import { type Canvas, createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
 import { formatEther } from "viem";
 import { theme } from "./theme.ts";
 
@@ -112,4 +112,41 @@ export function toWei(value: unknown): bigint | null {
   if (typeof value === "string" && /^\d+$/.test(value)) return BigInt(value);
   if (typeof value === "number" && Number.isSafeInteger(value)) return BigInt(value);
   return null;
+}
+
+/**
+ * Per-item bitmap caches: a widget paints into a layer only when its `key`
+ * (everything its pixels depend on) changes, and otherwise blits the layer.
+ * Paint code keeps using frame coordinates; the layer is translated to its box.
+ */
+export function createLayers() {
+  const layers = new Map<string, { key: string; canvas: Canvas; g: SKRSContext2D }>();
+  return (
+    g: SKRSContext2D,
+    box: Rect,
+    key: string,
+    paint: (g: SKRSContext2D) => void,
+  ) => {
+    const id = `${box.x},${box.y},${box.width},${box.height}`;
+    let layer = layers.get(id);
+    if (!layer) {
+      const canvas = createCanvas(
+        Math.max(1, Math.ceil(box.width)),
+        Math.max(1, Math.ceil(box.height)),
+      );
+      layer = { key: "\u0000", canvas, g: canvas.getContext("2d") };
+      layers.set(id, layer);
+    }
+    if (layer.key !== key) {
+      const c = layer.g;
+      c.setTransform(1, 0, 0, 1, 0, 0);
+      c.clearRect(0, 0, layer.canvas.width, layer.canvas.height);
+      c.save();
+      c.translate(-box.x, -box.y);
+      paint(c);
+      c.restore();
+      layer.key = key;
+    }
+    g.drawImage(layer.canvas, box.x, box.y);
+  };
 }

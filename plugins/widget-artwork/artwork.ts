@@ -5,7 +5,7 @@
  */
 import { type Canvas, createCanvas } from "@napi-rs/canvas";
 import type { Bus } from "../../core/bus.ts";
-import { ellipsize } from "../../scenes/draw.ts";
+import { createLayers, ellipsize } from "../../scenes/draw.ts";
 import type { AuctionUpdated, ItemShape } from "../../scenes/show_events.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { Assets, DrawWidget } from "../compositor/mod.ts";
@@ -19,7 +19,7 @@ export function createArtworkWidget(bus: Bus, assets: Assets): { draw: DrawWidge
     | { key: string; canvas: Canvas; x: number; y: number; margin: number }
     | undefined;
 
-  const draw: DrawWidget = ({ g, box, props }) => {
+  const paint: DrawWidget = ({ g, box, props }) => {
     const s = box.scale;
     const src = item?.image ?? (typeof props.src === "string" ? props.src : "");
     const title = item?.title ?? item?.name ?? (props.title as string | undefined) ?? "";
@@ -76,6 +76,15 @@ export function createArtworkWidget(bus: Bus, assets: Assets): { draw: DrawWidge
     g.font = font(500, 16, s);
     g.fillStyle = theme.gold;
     g.fillText(ellipsize(g, artist, w - 2 * pad), x + pad, y + h - pad);
+  };
+  // The whole piece (image, shadow, scrim, captions) is one blit until the lot or its file changes.
+  const layers = createLayers();
+  const draw: DrawWidget = (ctx) => {
+    const src = item?.image ?? (typeof ctx.props.src === "string" ? ctx.props.src : "");
+    const version = src ? assets.get(src)?.version ?? 0 : 0;
+    const key = `${src}#${version}|${item?.title ?? item?.name}|${item?.artist}|` +
+      `${String(ctx.props.title)}|${String(ctx.props.artist)}`;
+    layers(ctx.g, ctx.box, key, (g) => paint({ ...ctx, g }));
   };
   return { draw, stop: off };
 }

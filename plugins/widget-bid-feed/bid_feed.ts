@@ -3,7 +3,7 @@
  * the amount, rejected in red with the reason. A new row slides in lit.
  */
 import type { Bus } from "../../core/bus.ts";
-import { card, ellipsize, formatEth } from "../../scenes/draw.ts";
+import { card, createLayers, ellipsize, formatEth } from "../../scenes/draw.ts";
 import type { AuctionUpdated, BidAccepted, BidRejected } from "../../scenes/show_events.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
@@ -25,13 +25,18 @@ const NEW_MS = 1200;
 export function createBidFeedWidget(bus: Bus): { draw: DrawWidget; stop(): void } {
   let rows: FeedRow[] = [];
   let auctionId: string | null = null;
+  let version = 0;
   const add = (row: FeedRow) => {
+    version++;
     rows = [row, ...rows.filter((r) => r.tweetId !== row.tweetId)].slice(0, KEEP);
   };
   const offs = [
     bus.on("auction.updated", (e) => {
       const id = (e.payload as AuctionUpdated).auctionId;
-      if (auctionId !== null && id !== auctionId) rows = [];
+      if (auctionId !== null && id !== auctionId) {
+        rows = [];
+        version++;
+      }
       auctionId = id;
     }),
     bus.on("bid.accepted", (e) => {
@@ -58,7 +63,8 @@ export function createBidFeedWidget(bus: Bus): { draw: DrawWidget; stop(): void 
     }),
   ];
 
-  const draw: DrawWidget = ({ g, box, now }) => {
+  const layers = createLayers();
+  const paint: DrawWidget = ({ g, box, now }) => {
     const s = box.scale;
     card(g, box, s);
     const pad = 18 * s;
@@ -115,6 +121,12 @@ export function createBidFeedWidget(bus: Bus): { draw: DrawWidget; stop(): void 
       }
       g.globalAlpha = 1;
     }
+  };
+  // Repainted only when a row arrives or the newest row's light is on.
+  const draw: DrawWidget = (ctx) => {
+    const age = rows[0] ? ctx.now.since(rows[0].shownAt).total("milliseconds") : Infinity;
+    const key = `${version}|${age >= 0 && age < NEW_MS ? "new" : "old"}`;
+    layers(ctx.g, ctx.box, key, (g) => paint({ ...ctx, g }));
   };
   return { draw, stop: () => offs.forEach((off) => off()) };
 }

@@ -3,6 +3,7 @@
  * The text is formatted once per second, not per frame.
  */
 import { TIME_ZONE } from "../../core/clock.ts";
+import { createLayers } from "../../scenes/draw.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
 
@@ -22,13 +23,17 @@ export function nyClockText(at: Temporal.Instant): string {
 export function createClockWidget(): { draw: DrawWidget } {
   let second = NaN;
   let text = "";
-  const draw: DrawWidget = ({ g, box, props, now }) => {
-    const s = box.scale;
-    const sec = Math.floor(now.epochMilliseconds / 1000);
+  const layers = createLayers();
+  const draw: DrawWidget = (ctx) => {
+    const sec = Math.floor(ctx.now.epochMilliseconds / 1000);
     if (sec !== second) {
       second = sec;
-      text = nyClockText(now);
+      text = nyClockText(ctx.now);
     }
+    layers(ctx.g, ctx.box, text, (g) => paint({ ...ctx, g }));
+  };
+  const paint: DrawWidget = ({ g, box, props }) => {
+    const s = box.scale;
     const label = typeof props.label === "string" ? props.label : "NEW YORK";
     g.textBaseline = "middle";
     g.textAlign = "right";

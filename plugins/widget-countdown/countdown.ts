@@ -6,7 +6,7 @@
  */
 import type { Bus } from "../../core/bus.ts";
 import { TIME_ZONE } from "../../core/clock.ts";
-import { card } from "../../scenes/draw.ts";
+import { card, createLayers } from "../../scenes/draw.ts";
 import type {
   AuctionExtended,
   AuctionUpdated,
@@ -69,7 +69,7 @@ export function createCountdownWidget(bus: Bus): { draw: DrawWidget; stop(): voi
 
   let whenKey = "";
   let whenText = "";
-  const draw: DrawWidget = ({ g, box, now }) => {
+  const paint: DrawWidget = ({ g, box, now }) => {
     const s = box.scale;
     const sinceExtended = extendedAt ? now.since(extendedAt).total("milliseconds") : Infinity;
     const flashing = sinceExtended >= 0 && sinceExtended < FLASH_MS;
@@ -163,6 +163,21 @@ export function createCountdownWidget(bus: Bus): { draw: DrawWidget; stop(): voi
         box.y + box.height - pad - 30 * s,
       );
     }
+  };
+  // Repainted when what it shows changes: each second, each blink, each flash step.
+  const layers = createLayers();
+  const draw: DrawWidget = (ctx) => {
+    const ms = ctx.now.epochMilliseconds;
+    const target = status === "open" || status === "paused" ? endsAt : startsAt;
+    const left = target ? Math.ceil(Number(target.epochMilliseconds - ms) / 1000) : NaN;
+    const sinceExtended = extendedAt ? ms - extendedAt.epochMilliseconds : Infinity;
+    const flash = sinceExtended >= 0 && sinceExtended < FLASH_MS
+      ? Math.floor(sinceExtended / 40)
+      : -1;
+    const blink = left <= 60 ? Math.floor(ms / 500) % 2 : 0;
+    const key = `${status}|${startsAt?.epochMilliseconds}|${endsAt?.epochMilliseconds}|${left}|` +
+      `${blink}|${flash}|${extensions}`;
+    layers(ctx.g, ctx.box, key, (g) => paint({ ...ctx, g }));
   };
   return { draw, stop: () => offs.forEach((off) => off()) };
 }

@@ -5,7 +5,7 @@
  */
 import { type Canvas, createCanvas } from "@napi-rs/canvas";
 import type { Bus } from "../../core/bus.ts";
-import { card, wrapText } from "../../scenes/draw.ts";
+import { card, createLayers, wrapText } from "../../scenes/draw.ts";
 import type { HostSaid, HostSpeaking } from "../../scenes/show_events.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { Assets, DrawWidget } from "../compositor/mod.ts";
@@ -34,16 +34,26 @@ export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; 
   ];
   let round: { key: string; canvas: Canvas } | undefined;
 
-  const draw: DrawWidget = ({ g, box, props, now }) => {
+  const geometry = (
+    box: { x: number; y: number; width: number; height: number; scale: number },
+  ) => {
+    const pad = 14 * box.scale;
+    const d = Math.min(box.height - 2 * pad, box.width * 0.4);
+    return { pad, d, ax: box.x + pad, ay: box.y + (box.height - d) / 2 };
+  };
+  const avatarOf = (props: Record<string, unknown>) =>
+    typeof props.avatar === "string" ? props.avatar : "host/avatar.png";
+  const captionShown = (now: Temporal.Instant) => {
+    const age = caption ? now.since(caption.at).total("milliseconds") : Infinity;
+    return caption && age >= 0 && age < caption.holdMs ? caption.text : null;
+  };
+
+  /** The still part: card, avatar, name, caption. */
+  const paint: DrawWidget = ({ g, box, props, now }) => {
     const s = box.scale;
     card(g, box, s);
-    const pad = 14 * s;
-    const d = Math.min(box.height - 2 * pad, box.width * 0.4);
-    const ax = box.x + pad;
-    const ay = box.y + (box.height - d) / 2;
-    const fresh = levelAt ? now.since(levelAt).total("milliseconds") : Infinity;
-    const speaking = fresh >= 0 && fresh < LEVEL_HOLD_MS ? level : 0;
-    const src = typeof props.avatar === "string" ? props.avatar : "host/avatar.png";
+    const { pad, d, ax, ay } = geometry(box);
+    const src = avatarOf(props);
     const asset = assets.get(src);
     if (asset) {
       const key = `${src}#${asset.version}@${Math.round(d)}`;
@@ -60,6 +70,46 @@ export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; 
         round = { key, canvas };
       }
       g.drawImage(round.canvas, ax, ay);
+    }
+    const tx = ax + d + 16 * s;
+    const tw = box.x + box.width - pad - tx;
+    g.textAlign = "left";
+    g.textBaseline = "top";
+    g.font = font(600, 13, s);
+    g.letterSpacing = `${1.6 * s}px`;
+    g.fillStyle = theme.gold;
+    const name = typeof props.name === "string" ? props.name : "YOUR HOST";
+    g.fillText(name.toUpperCase(), tx, box.y + pad + 2 * s);
+    g.letterSpacing = "0px";
+    const text = captionShown(now);
+    if (text) {
+      g.font = font(500, 17, s);
+      g.fillStyle = theme.ink;
+      const lineH = 23 * s;
+      const maxLines = Math.max(1, Math.floor((box.height - 2 * pad - 24 * s) / lineH));
+      for (const [i, line] of wrapText(g, text, tw, maxLines).entries()) {
+        g.fillText(line, tx, box.y + pad + 24 * s + i * lineH);
+      }
+    } else {
+      g.font = font(500, 16, s);
+      g.fillStyle = theme.faint;
+      const idle = typeof props.idle === "string" ? props.idle : "Listening for your bids…";
+      g.fillText(idle, tx, box.y + pad + 24 * s);
+    }
+  };
+
+  const layers = createLayers();
+  /** The still part from its layer, then the live part: mouth and ring follow the voice. */
+  const draw: DrawWidget = (ctx) => {
+    const { g, box, props, now } = ctx;
+    const s = box.scale;
+    const src = avatarOf(props);
+    const key = `${captionShown(now)}|${src}#${assets.get(src)?.version}|${String(props.name)}`;
+    layers(g, box, key, (c) => paint({ ...ctx, g: c }));
+    const { d, ax, ay } = geometry(box);
+    const fresh = levelAt ? now.since(levelAt).total("milliseconds") : Infinity;
+    const speaking = fresh >= 0 && fresh < LEVEL_HOLD_MS ? level : 0;
+    if (round) {
       const [mx, my] = Array.isArray(props.mouth) ? props.mouth as number[] : [0.5, 0.63];
       const open = speaking * 0.085 * d;
       g.fillStyle = "#5a2630";
@@ -76,32 +126,6 @@ export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; 
     g.beginPath();
     g.arc(ax + d / 2, ay + d / 2, d / 2 + 2 * s, 0, Math.PI * 2);
     g.stroke();
-
-    const tx = ax + d + 16 * s;
-    const tw = box.x + box.width - pad - tx;
-    g.textAlign = "left";
-    g.textBaseline = "top";
-    g.font = font(600, 13, s);
-    g.letterSpacing = `${1.6 * s}px`;
-    g.fillStyle = theme.gold;
-    const name = typeof props.name === "string" ? props.name : "YOUR HOST";
-    g.fillText(name.toUpperCase(), tx, box.y + pad + 2 * s);
-    g.letterSpacing = "0px";
-    const age = caption ? now.since(caption.at).total("milliseconds") : Infinity;
-    if (caption && age >= 0 && age < caption.holdMs) {
-      g.font = font(500, 17, s);
-      g.fillStyle = theme.ink;
-      const lineH = 23 * s;
-      const maxLines = Math.max(1, Math.floor((box.height - 2 * pad - 24 * s) / lineH));
-      for (const [i, line] of wrapText(g, caption.text, tw, maxLines).entries()) {
-        g.fillText(line, tx, box.y + pad + 24 * s + i * lineH);
-      }
-    } else {
-      g.font = font(500, 16, s);
-      g.fillStyle = theme.faint;
-      const idle = typeof props.idle === "string" ? props.idle : "Listening for your bids…";
-      g.fillText(idle, tx, box.y + pad + 24 * s);
-    }
   };
   return { draw, stop: () => offs.forEach((off) => off()) };
 }

@@ -5,7 +5,7 @@
  * lights the amount for a moment.
  */
 import type { Bus } from "../../core/bus.ts";
-import { card, ellipsize, fitText, formatEth } from "../../scenes/draw.ts";
+import { card, createLayers, ellipsize, fitText, formatEth } from "../../scenes/draw.ts";
 import type { AuctionClosed, AuctionUpdated, BidAccepted } from "../../scenes/show_events.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
@@ -16,13 +16,16 @@ export function createStatusWidget(bus: Bus): { draw: DrawWidget; stop(): void }
   let auction: AuctionUpdated | null = null;
   let closed: AuctionClosed | null = null;
   let leaderAt: Temporal.Instant | null = null;
+  let version = 0;
   const offs = [
     bus.on("auction.updated", (e) => {
+      version++;
       const next = e.payload as AuctionUpdated;
       if (next.auctionId !== auction?.auctionId) closed = null;
       auction = next;
     }),
     bus.on("bid.accepted", (e) => {
+      version++;
       const bid = e.payload as BidAccepted;
       leaderAt = Temporal.Instant.from(e.at);
       // Shown at once; the auction's own snapshot follows with the rest.
@@ -37,11 +40,13 @@ export function createStatusWidget(bus: Bus): { draw: DrawWidget; stop(): void }
       }
     }),
     bus.on("auction.closed", (e) => {
+      version++;
       closed = e.payload as AuctionClosed;
     }),
   ];
 
-  const draw: DrawWidget = ({ g, box, props, now }) => {
+  const layers = createLayers();
+  const paint: DrawWidget = ({ g, box, props, now }) => {
     const s = box.scale;
     card(g, box, s);
     const pad = 22 * s;
@@ -148,6 +153,13 @@ export function createStatusWidget(bus: Bus): { draw: DrawWidget; stop(): void }
       x,
       y + 36 * s,
     );
+  };
+  // Repainted only when an event changed the state, or while the new-leader light fades.
+  const draw: DrawWidget = (ctx) => {
+    const since = leaderAt ? ctx.now.since(leaderAt).total("milliseconds") : Infinity;
+    const fading = since >= 0 && since < HIGHLIGHT_MS ? Math.floor(since / 50) : -1;
+    const key = `${version}|${String(ctx.props.mode)}|${fading}`;
+    layers(ctx.g, ctx.box, key, (g) => paint({ ...ctx, g }));
   };
   return { draw, stop: () => offs.forEach((off) => off()) };
 }
