@@ -4,7 +4,7 @@
  * figures (fps, encoder speed, bit rate, congestion) as median / p95 / p99 /
  * worst, and CPU: the engine's own process, ffmpeg, and the whole machine.
  *
- *   deno run -A bench/stream_720p.ts [seconds] [--compositor]
+ *   deno run -A bench/stream_720p.ts [seconds] [--compositor] [--queue=N]
  *
  * By default frames come from the stream tests' synthetic compositor
  * (pre-drawn frames), so the figures are the cost of the sink and the encoder;
@@ -16,6 +16,7 @@ import { streamEngine, waitFor } from "../plugins/stream/tests/stream_engine.ts"
 
 const seconds = Number(Deno.args.find((a) => /^\d+$/.test(a)) ?? 60);
 const frames = Deno.args.includes("--compositor") ? "compositor" : "synthetic";
+const queueLimit = Number(Deno.args.find((a) => a.startsWith("--queue="))?.slice(8) ?? 6);
 const TICK = 100; // USER_HZ on Linux
 
 /** utime + stime of a process, in seconds. */
@@ -54,7 +55,7 @@ function machine(): [number, number] {
 
 const nginx = await nginxRtmp();
 const engine = await streamEngine(
-  { rtmpUrl: nginx.url, streamKey: "${STREAM_KEY}", encoder: "libx264" },
+  { rtmpUrl: nginx.url, streamKey: "${STREAM_KEY}", encoder: "libx264", queueLimit },
   { STREAM_KEY: "bench" },
   frames,
 );
@@ -86,7 +87,7 @@ try {
   console.log(
     `stream_720p: ${
       Math.round(wall)
-    } s of 1280x720 @ 30 fps, ${last.encoder}, 4500k CBR, ${frames} frames`,
+    } s of 1280x720 @ 30 fps, ${last.encoder}, 4500k CBR, ${frames} frames, queue ${queueLimit}`,
   );
   console.log(`frames rendered        ${last.frames.rendered - first.frames.rendered}`);
   console.log(`frames late            ${last.frames.late - first.frames.late}`);

@@ -49,7 +49,8 @@ export const streamConfig = z.object({
   ffmpegPath: z.string().default("ffmpeg"),
   /** Local recording beside the stream: `name.mp4` or `name.m3u8` (HLS), under the data folder. */
   record: z.string().regex(/\.(mp4|m3u8)$/, "must end in .mp4 or .m3u8").optional(),
-  queueLimit: z.number().int().min(1).max(30).default(3),
+  /** Frames waiting for ffmpeg before new ones drop: 200 ms at 30 fps rides out encoder hiccups. */
+  queueLimit: z.number().int().min(1).max(30).default(6),
   /** Output that has not advanced for this long counts as a dropped ingest. */
   stallSeconds: z.number().positive().default(10),
 });
