@@ -13,8 +13,13 @@ import { SAMPLE_MOMENT, sampleEvents } from "../../../scenes/sample_state.ts";
 import { startStudio } from "../studio.ts";
 import { fmt, summarize } from "./stats.ts";
 
-export async function benchRender(width: number, height: number, frames: number) {
-  const studio = await startStudio({ config: { width, height } });
+export async function benchRender(
+  width: number,
+  height: number,
+  frames: number,
+  config: Record<string, unknown> = {},
+) {
+  const studio = await startStudio({ config: { width, height, ...config } });
   try {
     await studio.play(sampleEvents("auction"));
     await studio.clock.advanceTo(Temporal.Instant.from(SAMPLE_MOMENT.auction));
