@@ -189,8 +189,11 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
       cycle = {
         startedAt,
         tweets: [],
-        // First run without backfill: only what is tweeted from now on.
-        cutoff: !pos.sinceId && !o.backfill ? startedAt.epochMilliseconds : undefined,
+        // First run without backfill: only what is tweeted from the first read on (a read
+        // that found nothing yet left no since_id, but its time as the watermark).
+        cutoff: !pos.sinceId && !o.backfill
+          ? (pos.readThrough ?? startedAt).epochMilliseconds
+          : undefined,
       };
     }
     const c = cycle;

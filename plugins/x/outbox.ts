@@ -78,6 +78,8 @@ export interface OutboxOptions {
   windows: Window[];
   policy?: Record<Priority, PriorityPolicy>;
   summaries?: Record<string, Summarize>;
+  /** A group of waiting rows merges once its oldest has waited this long (default 5 s). */
+  coalesceAfterMs?: number;
   /** Called when a row is sent, with the enqueue → sent delay (ms). */
   onSent?: (row: { key: string; kind: string; tweetId: string; delayMs: number }) => void;
 }
@@ -126,8 +128,11 @@ const payloadOf = (p: Row["payload"]) => (typeof p === "string" ? JSON.parse(p) 
 export function createOutbox(o: OutboxOptions): Outbox {
   const policy = o.policy ?? DEFAULT_POLICY;
   const summaries = o.summaries ?? {};
+  const coalesceAfterMs = o.coalesceAfterMs ?? 5_000;
   let blocked: Temporal.Instant | undefined;
   let failures = 0;
+  // Rows may be left `sending` (a crash before this start, or a failure since).
+  let inDoubt = true;
   // The tier's average spacing: the tightest window's limit spread over its length.
   const spacingMs = Math.max(...o.windows.map((w) => w.windowMs / w.limit));
 
@@ -268,6 +273,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
       }
       // Timeout, 5xx, network: the post may exist. Stay `sending`; reconcile before retrying.
       failures++;
+      inDoubt = true;
       await o.db.query("update x_outbox set error = $2 where id = $1", [row.id, e.message]);
       const backoff = Math.min(60_000, 1000 * 2 ** Math.min(6, failures - 1));
       blocked = now().add({ milliseconds: backoff });
@@ -278,24 +284,30 @@ export function createOutbox(o: OutboxOptions): Outbox {
 
   const dispatch = async (): Promise<DispatchResult> => {
     let sent = 0;
-    for (;;) {
-      const t = now();
-      if (blocked && Temporal.Instant.compare(blocked, t) > 0) return { nextAt: blocked, sent };
-      blocked = undefined;
+    if (blocked && Temporal.Instant.compare(blocked, now()) > 0) return { nextAt: blocked, sent };
+    blocked = undefined;
+    if (inDoubt) {
       if (!(await reconcile())) {
-        blocked = t.add({ seconds: 5 });
+        blocked = now().add({ seconds: 5 });
         return { nextAt: blocked, sent };
       }
-      // Too old to matter: the stream already showed it.
-      for (const [i, p] of PRIORITIES.entries()) {
-        const age = policy[p].maxAgeMs;
-        if (!Number.isFinite(age)) continue;
-        await o.db.query(
-          `update x_outbox set status = 'dropped'
-            where status = 'pending' and priority = $1 and created_at < $2`,
-          [i, ago(age)],
-        );
-      }
+      inDoubt = false;
+    }
+    // Too old to matter: the stream already showed it.
+    for (const [i, p] of PRIORITIES.entries()) {
+      const age = policy[p].maxAgeMs;
+      if (!Number.isFinite(age)) continue;
+      await o.db.query(
+        `update x_outbox set status = 'dropped'
+          where status = 'pending' and priority = $1 and created_at < $2`,
+        [i, ago(age)],
+      );
+    }
+    // Counted once per round, then kept up to date as posts go out.
+    const used = await usage();
+    const last = await lastSentByPriority();
+    for (;;) {
+      const t = now();
       const pending = await o.db.query<Row>(
         `select * from x_outbox where status = 'pending' and (not_before is null or not_before <= $1)
           order by priority, id`,
@@ -310,8 +322,6 @@ export function createOutbox(o: OutboxOptions): Outbox {
           sent,
         };
       }
-      const used = await usage();
-      const last = await lastSentByPriority();
       let choice: Row | undefined;
       let wakeAt: number | undefined;
       for (const row of pending) {
@@ -325,13 +335,13 @@ export function createOutbox(o: OutboxOptions): Outbox {
           );
           const out = free[0]?.at?.getTime();
           if (out !== undefined) {
-            const at = out + Math.max(...o.windows.map((w) => w.windowMs)) + 1;
+            const at = Math.ceil(out + Math.max(...o.windows.map((w) => w.windowMs)) + 1);
             wakeAt = Math.min(wakeAt ?? Infinity, at);
           }
           continue;
         }
         const lastAt = last.get(row.priority);
-        const readyAt = lastAt === undefined ? 0 : lastAt + p.pace * spacingMs;
+        const readyAt = lastAt === undefined ? 0 : Math.ceil(lastAt + p.pace * spacingMs);
         if (readyAt > t.epochMilliseconds) {
           wakeAt = Math.min(wakeAt ?? Infinity, readyAt);
           continue;
@@ -345,10 +355,12 @@ export function createOutbox(o: OutboxOptions): Outbox {
           sent,
         };
       }
-      // Coalesce: the newest row of its group carries one post for all of them.
+      // Under pressure (the group's oldest row has waited past the reply target), the
+      // newest row of the group carries one post for all of them; else each goes alone.
       if (choice.coalesce_key) {
         const group = pending.filter((r) => r.coalesce_key === choice!.coalesce_key);
-        if (group.length > 1) {
+        const waited = t.epochMilliseconds - group[0].created_at.getTime();
+        if (group.length > 1 && waited >= coalesceAfterMs) {
           const carrier = group.at(-1)!;
           const summarize = summaries[carrier.kind];
           const merged = summarize
@@ -380,6 +392,8 @@ export function createOutbox(o: OutboxOptions): Outbox {
       }
       if ((await send(choice)) === "stop") return { nextAt: blocked, sent };
       sent++;
+      for (const w of used) w.used++;
+      last.set(choice.priority, now().epochMilliseconds);
     }
   };
 

@@ -128,3 +128,22 @@ Deno.test("without backfill, the first run starts from now", async () => {
     await storage.remove();
   }
 });
+
+Deno.test("without backfill, a first read that finds nothing does not move the start", async () => {
+  const { clock, served, storage, config } = setup();
+  try {
+    const engine = await startXEngine(storage, { x: { ...config, backfill: false } }, clock);
+    const seen: string[] = [];
+    engine.bus.on("tweet.received", (e) => void seen.push(e.payload.text));
+    await engine.x.idle(); // the first read: nothing there yet
+    await clock.advance(10_000);
+    served.fake.inject({ author: "@early", text: "@SothebAIs bid 3 ETH" });
+    await clock.advance(100_000);
+    await engine.x.idle();
+    deepStrictEqual(seen, ["@SothebAIs bid 3 ETH"]);
+    await engine.stop();
+  } finally {
+    await served.stop();
+    await storage.remove();
+  }
+});
