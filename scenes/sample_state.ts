@@ -18,12 +18,11 @@ const day = "2026-11-25";
 const startsAt = `${day}T20:00:00-05:00`;
 const endsAt = `${day}T21:00:00-05:00`;
 const extendedEnd = `${day}T21:02:00-05:00`;
-const item = {
-  title: "Chromatic Dusk #7",
-  artist: "by Mira Okafor",
-  image: "nft/sample.png",
-  collection: "Dusk Studies",
-  tokenId: "7",
+const item = "Chromatic Dusk #7";
+
+/** What `widget-artwork`'s `items` config says about the sample lot. */
+export const SAMPLE_CATALOGUE = {
+  [item]: { image: "nft/sample.png", artist: "by Mira Okafor" },
 };
 const reserveWei = parseEther("1");
 
@@ -143,7 +142,7 @@ const timeline: SampleEvent[] = [
       auctionId: "auc-2026-11-25",
       tweetId: "t-x2",
       handle: "@dave",
-      reason: "below_minimum",
+      reason: "below_increment",
       message: "must be at least 1.89 ETH",
       at: "",
     },

@@ -13,9 +13,16 @@ export interface ItemShape {
   tokenId?: string;
 }
 
+/** The item's display title, whatever shape it came in. */
+export function itemTitle(item: AuctionUpdated["item"]): string | undefined {
+  if (typeof item === "string") return item;
+  return item?.title ?? item?.name;
+}
+
 export interface AuctionUpdated {
   auctionId: string;
-  item: ItemShape | null;
+  /** The auction plugin sends the item's name; richer shapes are accepted too. */
+  item: string | ItemShape | null;
   status: "scheduled" | "open" | "paused" | "closed" | "cancelled";
   startsAt: string;
   endsAt: string;

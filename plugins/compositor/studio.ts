@@ -8,7 +8,7 @@ import { type VirtualClock, virtualClock } from "../../core/clock.ts";
 import { loadPlugins, type PluginEntry, readSettings } from "../../core/config.ts";
 import { type Engine, startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
-import type { SampleEvent } from "../../scenes/sample_state.ts";
+import { SAMPLE_CATALOGUE, type SampleEvent } from "../../scenes/sample_state.ts";
 import type { Compositor } from "./compositor.ts";
 import type { Frames } from "./frames.ts";
 
@@ -33,6 +33,8 @@ export interface StudioOptions {
   /** Start time of the virtual clock. */
   start?: string;
   widgets?: string[];
+  /** Config per widget plugin; default: the sample lot's catalogue for widget-artwork. */
+  widgetConfig?: Record<string, Record<string, unknown>>;
 }
 
 export interface Studio {
@@ -52,7 +54,12 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
   const settings = readSettings(env);
   const entries: PluginEntry[] = [
     { label: "compositor", name: "compositor", config: { run: false, ...options.config } },
-    ...(options.widgets ?? widgetPlugins()).map((name) => ({ label: name, name, config: {} })),
+    ...(options.widgets ?? widgetPlugins()).map((name) => ({
+      label: name,
+      name,
+      config: (options.widgetConfig ?? { "widget-artwork": { items: SAMPLE_CATALOGUE } })[name] ??
+        {},
+    })),
   ].map(({ label, name, config }) => ({
     label,
     specifier: new URL(`${name}/mod.ts`, PLUGINS_DIR).href,

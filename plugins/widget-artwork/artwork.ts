@@ -10,10 +10,28 @@ import type { AuctionUpdated, ItemShape } from "../../scenes/show_events.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { Assets, DrawWidget } from "../compositor/mod.ts";
 
-export function createArtworkWidget(bus: Bus, assets: Assets): { draw: DrawWidget; stop(): void } {
+/** What the operator knows about each lot, by the auction's item name. */
+export type Catalogue = Record<string, ItemShape>;
+
+const IMAGE_FILE = /\.(png|jpe?g|webp|gif)$/i;
+
+/** The item as the widget draws it: the catalogue entry, else what the name says. */
+export function resolveItem(item: AuctionUpdated["item"], catalogue: Catalogue): ItemShape | null {
+  if (item === null || item === undefined) return null;
+  if (typeof item !== "string") return item;
+  const known = catalogue[item];
+  if (known) return { title: item, ...known };
+  return IMAGE_FILE.test(item) ? { image: item } : { title: item };
+}
+
+export function createArtworkWidget(
+  bus: Bus,
+  assets: Assets,
+  catalogue: Catalogue = {},
+): { draw: DrawWidget; stop(): void } {
   let item: ItemShape | null = null;
   const off = bus.on("auction.updated", (e) => {
-    item = (e.payload as AuctionUpdated).item ?? item;
+    item = resolveItem((e.payload as AuctionUpdated).item, catalogue) ?? item;
   });
   let cached:
     | { key: string; canvas: Canvas; x: number; y: number; margin: number }

@@ -8,11 +8,21 @@ import { createArtworkWidget } from "./artwork.ts";
 
 export default definePlugin({
   name: "widget-artwork",
-  config: z.object({}),
+  config: z.object({
+    /** By the auction's item name: the image (a path in the assets folder), title and artist. */
+    items: z.record(
+      z.string(),
+      z.object({
+        image: z.string().optional(),
+        title: z.string().optional(),
+        artist: z.string().optional(),
+      }),
+    ).default({}),
+  }),
   needs: ["widgets"],
-  setup({ bus, use }) {
+  setup({ bus, config, use }) {
     const widgets = use("widgets");
-    const widget = createArtworkWidget(bus, widgets.assets);
+    const widget = createArtworkWidget(bus, widgets.assets, config.items);
     const unregister = widgets.register("artwork", widget.draw);
     return () => {
       unregister();

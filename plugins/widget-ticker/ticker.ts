@@ -6,7 +6,7 @@
 import { type Canvas, createCanvas } from "@napi-rs/canvas";
 import type { Bus } from "../../core/bus.ts";
 import { formatEth } from "../../scenes/draw.ts";
-import type { AuctionUpdated, CampaignPhase } from "../../scenes/show_events.ts";
+import { type AuctionUpdated, type CampaignPhase, itemTitle } from "../../scenes/show_events.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
 
@@ -18,7 +18,7 @@ export function createTickerWidget(bus: Bus): { draw: DrawWidget; stop(): void }
   const offs = [
     bus.on("auction.updated", (e) => {
       const a = e.payload as AuctionUpdated;
-      const title = a.item?.title ?? a.item?.name ?? "tonight's lot";
+      const title = itemTitle(a.item) ?? "tonight's lot";
       live.lot = a.status === "open"
         ? `Bidding is open on “${title}” · next bid at least ${formatEth(a.minNextWei)}`
         : a.status === "scheduled"
