@@ -300,6 +300,42 @@ export default definePlugin({
         }
         : null,
     };
+    const wei = z.bigint().nonnegative();
+    bus.declare(
+      "wallet.linked",
+      z.object({ handle: z.string(), xUserId: z.string(), address: z.string() }),
+    );
+    bus.declare(
+      "wallet.link-refused",
+      z.object({
+        tweetId: z.string(),
+        handle: z.string(),
+        reason: z.string(),
+        message: z.string(),
+      }),
+    );
+    bus.declare(
+      "deposit.credited",
+      z.object({
+        handle: z.string().nullable(),
+        address: z.string(),
+        amountWei: wei,
+        txHash: z.string(),
+        stage: z.enum(["pending", "final"]),
+      }),
+    );
+    bus.declare(
+      "deposit.reversed",
+      z.object({ txHash: z.string(), address: z.string(), amountWei: wei }),
+    );
+    bus.declare(
+      "auction.settled",
+      z.object({
+        auctionId: z.string(),
+        winner: z.string().nullable(),
+        txHash: z.string().nullable(),
+      }),
+    );
     provide("funds", funds);
     provide("chain", service);
     mountLinkPage(app, () => linkDeps);
@@ -381,6 +417,27 @@ export default definePlugin({
         finalized: last?.finalized.toString(),
         depositsWaiting: last?.waiting ?? 0,
         embedded: embedded !== null,
+      };
+    });
+    // Tokens of auctions not yet settled must stay transferable by custody until they are.
+    health("custody", async () => {
+      const lots = await db.query<{ auction_id: string; nft_contract: string; token_id: string }>(
+        `select i.auction_id, i.nft_contract, i.token_id from chain_auction_items i
+         left join chain_settlements s on s.auction_id = i.auction_id
+         where s.auction_id is null and i.nft_contract is not null`,
+      );
+      const problems: string[] = [];
+      for (const lot of lots) {
+        const check = await service.checkCustody({
+          contract: lot.nft_contract,
+          tokenId: BigInt(lot.token_id),
+        });
+        if (!check.ok) problems.push(`${lot.auction_id}: ${check.reason}`);
+      }
+      return {
+        ok: problems.length === 0,
+        detail: problems.join("; ") || undefined,
+        lots: lots.length,
       };
     });
     health("settlement", async () => {

@@ -266,7 +266,18 @@ export function createSettlement(options: SettlementOptions): Settlement {
     });
   }
 
-  async function run(auctionId: string): Promise<string> {
+  // One run per auction at a time (the close handler and the poll loop may both ask).
+  const running = new Map<string, Promise<string>>();
+  function run(auctionId: string): Promise<string> {
+    let current = running.get(auctionId);
+    if (!current) {
+      current = runOnce(auctionId).finally(() => running.delete(auctionId));
+      running.set(auctionId, current);
+    }
+    return current;
+  }
+
+  async function runOnce(auctionId: string): Promise<string> {
     const [s] = await db.query<SettlementRow>(
       "select * from chain_settlements where auction_id = $1",
       [
@@ -282,6 +293,19 @@ export function createSettlement(options: SettlementOptions): Settlement {
         "select * from chain_payouts where auction_id = $1 and kind = 'nft'",
         [auctionId],
       );
+      if (!nft.raw_tx) {
+        // Never hand over the token unpaid (e.g. a deposit reversed by a reorg after the bid).
+        const balance = await creditedBalance(db, s.winner_address);
+        if (balance < BigInt(s.price_wei ?? "0")) {
+          await setState(
+            db,
+            auctionId,
+            "failed",
+            `the winner's credited balance ${balance} wei is below the price ${s.price_wei} wei`,
+          );
+          return "failed";
+        }
+      }
       const contract = getAddress(s.nft_contract!);
       const tokenId = BigInt(s.token_id!);
       let from = escrow;

@@ -162,6 +162,7 @@ export function restartableEngines(options: { urls: string[]; config?: Record<st
     pollMs: 3_600_000,
     headCacheMs: 0,
     startBlock: 0,
+    receiptTimeoutMs: 20_000,
     ...options.config,
   };
   return {

@@ -62,6 +62,15 @@ async function stage(node: AnvilNode, engine: Engine, chain: ChainService) {
   return { nft, before, spentOnGas, client, test };
 }
 
+/** The pending transaction with this hash in anvil's pool, if it is there. */
+async function inPool(test: ReturnType<typeof clientsFor>["test"], hash: string) {
+  const pool = await test.request({ method: "txpool_content" } as never) as {
+    pending: Record<string, Record<string, { hash: string }>>;
+  };
+  return Object.values(pool.pending).flatMap((byNonce) => Object.values(byNonce))
+    .find((t) => t.hash === hash);
+}
+
 const closeA1 = (engine: Engine) =>
   engine.bus.emit("auction.closed", {
     auctionId: "a1",
@@ -199,14 +208,10 @@ Deno.test({
         // Crash 2: restarted, it re-sends the same signed bytes; then dies with a refund in the mempool.
         ({ engine, chain } = await engines.start());
         let run = chain.settle("a1").catch(() => "stopped");
-        const resent = await eventually(async () => {
-          const pending = await test.request({ method: "txpool_content" } as never) as {
-            pending: Record<string, Record<string, { hash: string }>>;
-          };
-          return Object.values(pending.pending).flatMap((byNonce) => Object.values(byNonce)).find((
-            t,
-          ) => t.hash === signed.tx_hash);
-        }, "NFT transfer re-sent");
+        const resent = await eventually(
+          () => inPool(test, signed.tx_hash!),
+          "NFT transfer re-sent",
+        );
         assertEquals(resent.hash, signed.tx_hash);
         await test.mine({ blocks: 1 });
         const firstRefund = await eventually(
@@ -227,6 +232,7 @@ Deno.test({
             ),
           "second refund signed",
         );
+        await eventually(() => inPool(test, second.tx_hash!), "second refund broadcast");
         await test.request(
           { method: "anvil_dropTransaction", params: [second.tx_hash as Hash] } as never,
         );
@@ -244,7 +250,7 @@ Deno.test({
             ),
           "third refund signed",
         );
-        assert(third);
+        await eventually(() => inPool(test, third.tx_hash!), "third refund broadcast");
         await test.mine({ blocks: 1 });
         assertEquals(await run, "claims-open");
 
