@@ -48,6 +48,10 @@ export interface Fault {
 export interface FakeXOptions {
   hostHandle?: string;
   tier?: Tier;
+  /** Per-endpoint limits that replace the tier's, e.g. `{ "POST /2/tweets": { limit, windowMs } }`. */
+  limits?: Record<string, { limit: number; windowMs: number }>;
+  /** Replaces the tier's 24-hour posting cap. */
+  postsPerDay?: number;
   /** Epoch ms; a test may pass a virtual clock's. */
   now?: () => number;
   /** Called after a tweet is stored by POST /2/tweets, before the response is sent. */
@@ -93,7 +97,11 @@ export interface FakeX {
 
 export function createFakeX(options: FakeXOptions = {}): FakeX {
   const now = options.now ?? (() => Date.now());
-  const tier = TIERS[options.tier ?? "pro"];
+  const base = TIERS[options.tier ?? "pro"];
+  const tier = {
+    endpoints: { ...base.endpoints, ...options.limits },
+    postsPerDay: options.postsPerDay ?? base.postsPerDay,
+  };
   const users = new Map<string, FakeUser>();
   const byName = new Map<string, FakeUser>();
   const tweets: FakeTweet[] = []; // ascending id

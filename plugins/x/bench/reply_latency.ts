@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { quantile } from "../../../core/metrics.ts";
+import type {} from "../../auction/mod.ts";
 import type { FundsBook } from "../../funds-book/mod.ts";
 import { serveFakeX } from "../../fake-x/mod.ts";
 import { startXEngine, xStorage } from "../tests/x_engine.ts";
@@ -32,8 +33,12 @@ interface Result {
   tweetToReplyP50: number;
 }
 
-async function scenario(name: string, x: Record<string, unknown>, tier: "pro" | "basic") {
-  const served = serveFakeX({ tier });
+async function scenario(
+  name: string,
+  x: Record<string, unknown>,
+  fake: Parameters<typeof serveFakeX>[0],
+) {
+  const served = serveFakeX(fake);
   const storage = xStorage();
   const now = Temporal.Now.instant();
   const engine = await startXEngine(storage, {
@@ -122,11 +127,14 @@ results.push(
   await scenario("budget allows (10k posts / 15 min)", {
     tier: "pro",
     postLimits: [{ limit: 10_000, windowSeconds: 900 }],
-  }, "pro"),
+  }, { tier: "pro", limits: { "POST /2/tweets": { limit: 10_000, windowMs: 900_000 } } }),
 );
-results.push(await scenario("Pro tier (100 posts / 15 min)", { tier: "pro" }, "pro"));
+results.push(await scenario("Pro tier (100 posts / 15 min)", { tier: "pro" }, { tier: "pro" }));
 results.push(
-  await scenario("Basic tier (100 posts / 24 h)", { tier: "basic", minPollMs: 250 }, "pro"),
+  await scenario("Basic tier (100 posts / 24 h)", { tier: "basic" }, {
+    tier: "pro",
+    postsPerDay: 100,
+  }),
 );
 
 console.log(
