@@ -10,7 +10,8 @@ import type { AuctionRules } from "./rules.ts";
 export const instantSchema = z.string().transform((s, ctx) => {
   try {
     if (!/[zZ]|[+-]\d\d:\d\d$/.test(s)) throw new Error("no offset");
-    return Temporal.Instant.from(s);
+    // Milliseconds are the finest time kept (the database drivers return Date).
+    return Temporal.Instant.from(s).round({ smallestUnit: "millisecond", roundingMode: "floor" });
   } catch {
     ctx.addIssue({ code: "custom", message: `"${s}" is not an ISO time with an offset` });
     return z.NEVER;

@@ -234,3 +234,31 @@ Deno.test("funds are shared across two auctions and rebuilt balances are exact",
     await t.stop();
   }
 });
+
+Deno.test("decisions committed in groups are the same decisions", async () => {
+  const run = async (commitGroup: number) => {
+    const t = await setup({ commitGroup });
+    try {
+      await t.clock.advanceTo(I(T("14:30:00")));
+      for (let i = 0; i < 40; i++) {
+        const who = i % 2 ? "@alice" : "@bob";
+        t.tweet(String(5000 + i), who, `bid ${1 + (i % 7) / 10}`, T(`14:${10 + (i % 13)}:00`));
+      }
+      t.tweet("5000", "@bob", "bid 9", T("14:29:00")); // a duplicate inside the batch
+      await t.engine.auctions.idle();
+      const rows = await t.engine.db.query<{ n: string }>("select count(*) as n from auction_bids");
+      return {
+        decisions: t.decisions(),
+        rows: rows[0].n,
+        snap: t.engine.auctions.get("genesis-1"),
+      };
+    } finally {
+      await t.stop();
+    }
+  };
+  const one = await run(1);
+  const grouped = await run(16);
+  assertEquals(grouped, one);
+  assertEquals(one.rows, "40");
+  assertEquals(one.decisions.filter((d) => d.endsWith("duplicate")).length, 1);
+});

@@ -66,6 +66,13 @@ export const auctionConfig = z.object({
   /** How long a bid waits for the funds provider before it is rejected. */
   fundsWaitSeconds: z.number().positive().default(120),
   fundsRetrySeconds: z.number().positive().default(5),
+  /**
+   * Most decisions of one batch (tweets that arrived together) committed in one
+   * transaction. 1 (the default): every decision is its own transaction. More: a burst
+   * shares one commit — far higher throughput, same guarantee that nothing is announced
+   * before it is durable; a crash keeps or loses the group whole.
+   */
+  commitGroup: z.number().int().min(1).max(1000).default(1),
 });
 
 export default definePlugin({
@@ -95,6 +102,7 @@ export default definePlugin({
       rateLimit: config.rateLimit,
       fundsWaitSeconds: config.fundsWaitSeconds,
       fundsRetrySeconds: config.fundsRetrySeconds,
+      commitGroup: config.commitGroup,
       observe: (ms) => latency.observe(ms / 1000),
     });
     for (const rules of config.auctions) await runtime.create(rules);

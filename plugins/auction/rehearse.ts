@@ -103,6 +103,14 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
     "tweet" in e ? (e.tweet.receivedAt ?? e.receivedAt ?? e.at) : e.at;
   const events = scenario.events.map((e, i) => ({ e, i, t: timeOf(e) }))
     .sort((a, b) => cmp(a.t, b.t) || a.i - b.i);
+  // earliestTweetFrom[i]: the earliest tweet time among events[i..] (not yet delivered).
+  const earliestTweetFrom: Array<Temporal.Instant | null> = Array(events.length + 1).fill(null);
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i].e;
+    const later = earliestTweetFrom[i + 1];
+    const own = "tweet" in e ? e.at : null;
+    earliestTweetFrom[i] = own && (!later || cmp(own, later) < 0) ? own : later;
+  }
   const starts = [...rules.map((r) => r.startsAt), ...events.map((x) => x.t)];
   const start = starts.reduce((a, b) => cmp(a, b) <= 0 ? a : b);
   const clock = virtualClock(start.subtract({ seconds: 1 }));
@@ -194,10 +202,8 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
         } as never);
       }
       // Everything tweeted before the earliest tweet still in flight has been read.
-      let until = t;
-      for (const x of events.slice(next)) {
-        if ("tweet" in x.e && cmp(x.e.at, until) <= 0) until = x.e.at.subtract({ milliseconds: 1 });
-      }
+      const pending = earliestTweetFrom[next];
+      const until = pending && cmp(pending, t) <= 0 ? pending.subtract({ milliseconds: 1 }) : t;
       if (!readThrough || cmp(until, readThrough) > 0) {
         readThrough = until;
         engine.bus.emit("tweets.read-through", { until: until.toString() } as never);

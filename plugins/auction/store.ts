@@ -70,11 +70,16 @@ export interface AuditRecord {
 export interface AuctionStore {
   /** Inserts the auction if its id is new; returns whether it was. */
   createAuction(rules: AuctionRules): Promise<boolean>;
-  /** Records a decision; returns false (and changes nothing) when the tweet was seen before. */
-  recordDecision(record: DecisionRecord): Promise<boolean>;
+  /**
+   * Records decisions in order, in one transaction; for each, false when its tweet was
+   * recorded before (that one changes nothing).
+   */
+  recordDecisions(records: DecisionRecord[]): Promise<boolean[]>;
   /** Saves an auction's state, with an audit row when an admin changed it. */
   saveAuction(state: AuctionState, audit?: AuditRecord, voided?: string): Promise<void>;
   loadMarket(rateLimit: RateLimit, now: Temporal.Instant): Promise<Market>;
+  /** Every tweet id decided so far, with the auction it was for. */
+  tweetIds(): Promise<Array<[string, string | null]>>;
 }
 
 const instant = (d: Date) => Temporal.Instant.fromEpochMilliseconds(d.getTime());
@@ -138,32 +143,10 @@ export function auctionStore(db: Db): AuctionStore {
       return rows.length === 1;
     },
 
-    recordDecision({ decision: d, authorId, text, receivedAt, decidedAt, auction }) {
-      return db.transaction(async (tx) => {
-        const inserted = await tx.query(
-          `insert into auction_bids (tweet_id, auction_id, handle, author_id, text, tweet_at,
-             received_at, decided_at, amount_wei, status, reason, message)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-           on conflict (tweet_id) do nothing returning seq`,
-          [
-            d.tweetId,
-            d.auctionId,
-            d.handle,
-            authorId ?? null,
-            text,
-            d.tweetAt,
-            receivedAt,
-            decidedAt,
-            d.amountWei,
-            d.kind,
-            d.kind === "rejected" ? d.reason : null,
-            d.kind === "rejected" ? d.message : null,
-          ],
-        );
-        if (inserted.length === 0) return false;
-        if (auction) await updateAuction(tx, auction);
-        return true;
-      });
+    async recordDecisions(records) {
+      if (records.length === 1) return [await recordOne(db, records[0])];
+      // Statements sent together on the transaction's connection run in order.
+      return await db.transaction((tx) => Promise.all(records.map((r) => recordOne(tx, r))));
     },
 
     saveAuction(s, audit, voided) {
@@ -189,6 +172,13 @@ export function auctionStore(db: Db): AuctionStore {
           );
         }
       });
+    },
+
+    async tweetIds() {
+      const rows = await db.query<{ tweet_id: string; auction_id: string | null }>(
+        "select tweet_id, auction_id from auction_bids",
+      );
+      return rows.map((r): [string, string | null] => [r.tweet_id, r.auction_id]);
     },
 
     async loadMarket(rateLimit, now) {
@@ -225,8 +215,9 @@ export function auctionStore(db: Db): AuctionStore {
         { auction_id: string; tweet_id: string; handle: string; amount_wei: string; tweet_at: Date }
       >(
         `select auction_id, tweet_id, handle, amount_wei, tweet_at from auction_bids
-         where status = 'accepted' order by seq`,
+         where status = 'accepted' order by amount_wei, seq`,
       );
+      // Accepted bids rise strictly, so amount order is acceptance order (commits may not be).
       for (const b of accepted) {
         const bid: AcceptedBid = {
           tweetId: b.tweet_id,
@@ -251,4 +242,49 @@ export function auctionStore(db: Db): AuctionStore {
       return { auctions, rateLimit, recent };
     },
   };
+}
+
+/**
+ * One decision in one statement (one round trip, atomic on its own): the bid row and
+ * the auction row commit together or not at all; a seen tweet id changes nothing.
+ */
+async function recordOne(q: Queryable, r: DecisionRecord): Promise<boolean> {
+  const { decision: d, authorId, text, receivedAt, decidedAt, auction: s } = r;
+  const leader = s && leaderOf(s);
+  const rows = await q.query<{ n: string }>(
+    `with bid as (
+           insert into auction_bids (tweet_id, auction_id, handle, author_id, text, tweet_at,
+             received_at, decided_at, amount_wei, status, reason, message)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+           on conflict (tweet_id) do nothing returning 1
+         ), auction as (
+           update auction_auctions set status = $13, current_ends_at = $14, extensions = $15,
+             decisions = $16, price_wei = $17, leader_tweet_id = $18, updated_at = now()
+           -- An older state never overwrites a newer one (e.g. a retried write).
+           where id = $2 and $13::text is not null and decisions < $16
+             and exists (select 1 from bid)
+         )
+         select count(*) as n from bid`,
+    [
+      d.tweetId,
+      d.auctionId,
+      d.handle,
+      authorId ?? null,
+      text,
+      d.tweetAt,
+      receivedAt,
+      decidedAt,
+      d.amountWei,
+      d.kind,
+      d.kind === "rejected" ? d.reason : null,
+      d.kind === "rejected" ? d.message : null,
+      s?.status ?? null,
+      s?.endsAt ?? null,
+      s?.extensions ?? null,
+      s?.decisions ?? null,
+      leader?.amountWei ?? null,
+      leader?.tweetId ?? null,
+    ],
+  );
+  return rows[0].n === "1";
 }
