@@ -1,0 +1,67 @@
+/**
+ * Commands read from X: link, history, remind / stop and the reminder before
+ * the next auction, help and malformed commands — checked on the fake server.
+ */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { virtualClock } from "../../../core/clock.ts";
+import { serveFakeX } from "../../fake-x/mod.ts";
+import { startXEngine, xStorage } from "./x_engine.ts";
+
+Deno.test("commands: link, history, remind → a reminder before the auction, stop, malformed", async () => {
+  const clock = virtualClock("2026-03-08T12:00:00-04:00");
+  const served = serveFakeX({ now: () => clock.instant().epochMilliseconds, tier: "pro" });
+  const storage = xStorage();
+  try {
+    const engine = await startXEngine(storage, {
+      x: { baseUrl: served.url, tier: "pro", backfill: true, publicUrl: "https://show.example" },
+    }, clock);
+    const links: unknown[] = [];
+    engine.bus.on("wallet.link-requested", (e) => void links.push(e.payload));
+    const tweet = (author: string, text: string) => served.fake.inject({ author, text }).id;
+    const link = tweet("@alice", "@SothebAIs link SIWE-7F3A");
+    const history = tweet("@alice", "@SothebAIs history");
+    tweet("@bob", "@SothebAIs remind me please");
+    tweet("@carol", "@SothebAIs remind");
+    tweet("@dave", "@SothebAIs remind");
+    tweet("@dave", "@SothebAIs stop");
+    const bad = tweet("@erin", "@SothebAIs link");
+    const step = async (ms: number) => {
+      for (let t = 0; t < ms; t += 1000) {
+        await clock.advance(1000);
+        await engine.x.idle();
+      }
+    };
+    await step(30_000);
+    deepStrictEqual(links, [{
+      tweetId: link,
+      authorId: served.fake.user("@alice").id,
+      handle: "@alice",
+      proof: "SIWE-7F3A",
+    }]);
+    const posts = () => served.fake.posts();
+    const replyTo = (id: string) => posts().find((p) => p.referenced_tweets?.[0]?.id === id)?.text;
+    deepStrictEqual(replyTo(history), "@alice your bids: https://show.example/bidders/alice");
+    ok(replyTo(bad)?.startsWith("@erin to link a wallet, tweet: link <code>"));
+
+    // An auction is scheduled for 13:00; reminders go 15 minutes before, to bob and carol.
+    engine.bus.emit("auction.updated" as never, {
+      auctionId: "genesis-2",
+      item: "Genesis #2",
+      status: "scheduled",
+      startsAt: "2026-03-08T13:00:00-04:00",
+      endsAt: "2026-03-08T15:00:00-04:00",
+    } as never);
+    await clock.advanceTo(Temporal.Instant.from("2026-03-08T12:44:00-04:00"));
+    await engine.x.idle();
+    ok(!posts().some((p) => p.text.includes("opens at")), "not yet");
+    await step(70_000);
+    const reminder = posts().find((p) => p.text.includes("Genesis #2 opens at 1:00 PM ET"));
+    ok(reminder, "reminder posted");
+    ok(reminder.text.startsWith("@bob @carol "), reminder.text);
+    ok(!reminder.text.includes("@dave"), "dave said stop");
+    await engine.stop();
+  } finally {
+    await served.stop();
+    await storage.remove();
+  }
+});
