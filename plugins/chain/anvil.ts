@@ -9,8 +9,8 @@ export interface AnvilNode {
   url: string;
   port: number;
   pid: number;
-  /** Stops it (SIGKILL) and waits for the exit. */
-  stop(): Promise<void>;
+  /** Stops it and waits for the exit: SIGKILL by default; SIGTERM lets `--state` dump first. */
+  stop(signal?: "SIGKILL" | "SIGTERM"): Promise<void>;
 }
 
 export interface AnvilOptions {
@@ -101,11 +101,17 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilNode>
     url,
     port,
     pid: child.pid,
-    async stop() {
-      if (!exited) {
+    async stop(signal = "SIGKILL") {
+      const kill = (s: "SIGKILL" | "SIGTERM") => {
         try {
-          child.kill("SIGKILL");
+          if (!exited) child.kill(s);
         } catch { /* already gone */ }
+      };
+      kill(signal);
+      if (signal === "SIGTERM") {
+        const timer = setTimeout(() => kill("SIGKILL"), 3000);
+        await status;
+        clearTimeout(timer);
       }
       await status;
       await stderr.catch(() => "");

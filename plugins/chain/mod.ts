@@ -450,7 +450,7 @@ export default definePlugin({
       cancel();
       settlement.stop();
       for (const off of offs) off();
-      await embedded?.node.stop();
+      await embedded?.node.stop("SIGTERM"); // anvil writes its state on the way out
     };
   },
 });

@@ -5,7 +5,7 @@ import type { ChainService } from "../mod.ts";
 import { chainOf } from "../rpc.ts";
 import { testEngine } from "../../../tests/engine.ts";
 import { assert, assertEquals } from "./assert.ts";
-import { anvilAvailable, eventually, linkWallet } from "./chain_kit.ts";
+import { anvilAvailable, eventually, linkWallet, restartableEngines } from "./chain_kit.ts";
 
 const ready = await anvilAvailable();
 
@@ -63,5 +63,42 @@ Deno.test({
       () => "down",
     );
     assertEquals(probe, "down");
+  },
+});
+
+Deno.test({
+  name: "embedded default across a restart: same chain, same demo NFT, same credited balance",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const engines = restartableEngines({
+      urls: [],
+      config: { pollMs: 100, embedded: { blockTimeSeconds: 0.2, bidders: 2, tokens: 1 } },
+    });
+    let { engine, chain } = await engines.start();
+    try {
+      const demo = chain.embedded!;
+      const bidder = privateKeyToAccount(demo.bidders[0].privateKey);
+      await linkWallet(engine, bidder, "@demo1", "42");
+      const wallet = createWalletClient({
+        account: bidder,
+        chain: chainOf(chain.chainId, [demo.url]),
+        transport: http(demo.url),
+      });
+      await wallet.sendTransaction({ to: chain.escrow, value: parseEther("1.5") });
+      const credited: string[] = [];
+      engine.bus.on("deposit.credited", (e) => void credited.push(e.payload.stage));
+      await eventually(() => credited.includes("final"), "final credit", 15_000);
+      await engine.stop();
+
+      ({ engine, chain } = await engines.start());
+      assertEquals(chain.embedded!.nft, demo.nft);
+      assertEquals(await engine.service<Funds>("funds").balanceOf("@demo1"), parseEther("1.5"));
+      assert((await chain.checkCustody({ contract: demo.nft, tokenId: 1n })).ok);
+    } finally {
+      await engine.stop();
+      await engines.cleanup();
+    }
   },
 });
