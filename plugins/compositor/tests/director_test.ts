@@ -1,0 +1,54 @@
+/**
+ * The compositor follows the show: campaign phases and auction status pick the
+ * scene; the frame route serves the last frame as a PNG; missing widgets are
+ * skipped, not fatal.
+ */
+import assert from "node:assert/strict";
+import { sampleEvents } from "../../../scenes/sample_state.ts";
+import { startStudio } from "../studio.ts";
+
+Deno.test("scenes follow campaign.phase and auction status", async () => {
+  const studio = await startStudio();
+  try {
+    const { compositor } = studio;
+    assert.equal(compositor.current(), "pre-auction");
+    const events = sampleEvents("post-auction");
+    const phase = (name: string) =>
+      events.find((e) =>
+        e.type === "campaign.phase" && (e.payload as { phase: string }).phase === name
+      )!;
+    const status = (s: string) =>
+      events.find((e) =>
+        e.type === "auction.updated" && (e.payload as { status: string }).status === s
+      )!;
+    await studio.play([phase("auction")]);
+    assert.equal(compositor.current(), "live");
+    await studio.play([status("closed")]);
+    assert.equal(compositor.current(), "post-auction");
+    compositor.show("slate");
+    assert.equal(compositor.current(), "slate");
+    await studio.play([{ ...status("open"), at: "2026-11-25T21:05:00-05:00" }]);
+    assert.equal(compositor.current(), "live");
+  } finally {
+    await studio.stop();
+  }
+});
+
+Deno.test("GET /compositor/frame.png serves the last frame; /compositor/scenes lists them", async () => {
+  const studio = await startStudio({ widgets: [] });
+  try {
+    studio.compositor.render(0);
+    const png = await studio.engine.http.request("/compositor/frame.png");
+    assert.equal(png.status, 200);
+    assert.equal(png.headers.get("content-type"), "image/png");
+    const bytes = new Uint8Array(await png.arrayBuffer());
+    assert.deepEqual([...bytes.slice(1, 4)], [0x50, 0x4e, 0x47]); // "PNG"
+    const scenes = await (await studio.engine.http.request("/compositor/scenes")).json();
+    assert.deepEqual(scenes, {
+      current: "pre-auction",
+      scenes: ["live", "post-auction", "pre-auction", "slate"],
+    });
+  } finally {
+    await studio.stop();
+  }
+});
