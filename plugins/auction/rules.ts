@@ -235,7 +235,8 @@ export function decide(
   const limited = recent.filter((t) => cmp(t, bid.tweetAt) <= 0).length >= market.rateLimit.bids;
   const nextMarket: Market = {
     ...market,
-    recent: { ...market.recent, [key]: [...recent, bid.tweetAt] },
+    // Only the last `bids` times can matter to the limit.
+    recent: { ...market.recent, [key]: [...recent, bid.tweetAt].slice(-market.rateLimit.bids) },
   };
 
   const reject = (reason: Reason, message: string, amountWei: bigint | null = null) => {
