@@ -110,8 +110,10 @@ const config = z.object({
 });
 
 /** `eip155:1/erc721:0xabc…/42` → the token. */
-function caip19(item: string): NftRef | null {
-  const m = item.match(/^eip155:\d+\/erc721:(0x[0-9a-fA-F]{40})\/(\d+)$/);
+function caip19(item: unknown): NftRef | null {
+  const m = typeof item !== "string"
+    ? null
+    : item.match(/^eip155:\d+\/erc721:(0x[0-9a-fA-F]{40})\/(\d+)$/);
   return m ? { contract: getAddress(m[1]), tokenId: BigInt(m[2]) } : null;
 }
 
@@ -364,6 +366,26 @@ export default definePlugin({
           );
         })
       ),
+      bus.on("auction.updated", async (event) => {
+        const p = event.payload as {
+          auctionId: string;
+          status: string;
+          leader: { handle: string; amountWei: bigint } | null;
+        };
+        await db.query(
+          `insert into chain_auction_leaders (auction_id, status, leader_key, leader_wei, updated_at)
+           values ($1, $2, $3, $4, $5)
+           on conflict (auction_id) do update set status = $2, leader_key = $3, leader_wei = $4,
+             updated_at = $5`,
+          [
+            p.auctionId,
+            p.status,
+            p.leader ? handleKey(p.leader.handle) : null,
+            p.leader?.amountWei ?? null,
+            new Date(clock.instant().epochMilliseconds),
+          ],
+        );
+      }),
       bus.on("auction.closed", async (event) => {
         const p = event.payload as {
           auctionId: string;

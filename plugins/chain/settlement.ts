@@ -3,7 +3,8 @@
  *
  *   planned → nft-confirmed (safeTransferFrom to the winner, ownerOf checked)
  *           → debited (the winner's price, in the same transaction as the state)
- *           → refunding (every bidder's remaining balance planned as refunds)
+ *           → refunding (every bidder's remaining balance planned as refunds, less
+ *             what backs their lead in another auction still running)
  *           → settled | claims-open (a refund failed: a claim the admin can retry)
  *
  * Every payment is signed and stored (raw bytes, nonce, hash) before it is
@@ -375,7 +376,14 @@ export function createSettlement(options: SettlementOptions): Settlement {
         if (s.winner_address) addresses.add(getAddress(s.winner_address));
         for (const address of [...addresses].sort()) {
           if (bidders.find((b) => getAddress(b.address) === address)?.keep) continue;
-          const amount = await creditedBalance(tx, address);
+          const [held] = await tx.query<{ wei: string | null }>(
+            `select sum(a.leader_wei) as wei from chain_auction_leaders a
+             join chain_links l on l.handle_key = a.leader_key
+             where a.auction_id <> $1 and a.status in ('open', 'paused')
+               and lower(l.address) = lower($2)`,
+            [auctionId, address],
+          );
+          const amount = (await creditedBalance(tx, address)) - BigInt(held?.wei ?? "0");
           if (amount <= 0n) continue;
           await tx.query(
             `insert into chain_movements (address, kind, amount_wei, auction_id, at)

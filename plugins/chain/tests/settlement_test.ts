@@ -87,6 +87,7 @@ async function assertSettled(
   s: Awaited<ReturnType<typeof stage>>,
   engine: Engine,
   extraEscrowTxs: number,
+  aliceHeld = 0n,
 ) {
   const { client, nft, before } = s;
   const owner = await client.readContract({
@@ -104,7 +105,7 @@ async function assertSettled(
   assertEquals(
     rows.filter((r) => r.kind === "refund").map((r) => [r.address, BigInt(r.amount_wei)]),
     [
-      [alice.address, parseEther("2")],
+      [alice.address, parseEther("2") - aliceHeld],
       [bob.address, parseEther("0.3")],
       [carol.address, parseEther("1")],
     ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
@@ -112,7 +113,7 @@ async function assertSettled(
   // Bidders: refunded to the wei (the escrow pays the refund gas).
   assertEquals(
     await client.getBalance({ address: alice.address }),
-    before.get(alice.address)! + parseEther("2"),
+    before.get(alice.address)! + parseEther("2") - aliceHeld,
   );
   assertEquals(
     await client.getBalance({ address: bob.address }),
@@ -150,17 +151,26 @@ Deno.test({
         const settled: unknown[] = [];
         engine.bus.on("auction.settled", (e) => void settled.push(e.payload));
         const nonceBefore = await s.client.getTransactionCount({ address: escrow.account.address });
+        // Alice leads another auction still open with 0.5 ETH: that much stays in escrow.
+        engine.bus.emit("auction.updated", {
+          auctionId: "a2",
+          item: "Another lot",
+          status: "open",
+          leader: { handle: "@Alice", amountWei: parseEther("0.5"), tweetId: "t2" },
+        } as never);
         closeA1(engine);
         await eventually(() => settled.length > 0, "auction.settled");
-        const { fees, escrowNow, rows } = await assertSettled(s, engine, 0);
+        const held = parseEther("0.5");
+        const { fees, escrowNow, rows } = await assertSettled(s, engine, 0, held);
         const nftTx = rows.find((r) => r.kind === "nft")!.tx_hash;
         assertEquals(settled, [{ auctionId: "a1", winner: "@bob", txHash: nftTx }]);
         assertEquals(
           escrowNow,
-          s.before.get(escrow.account.address)! - parseEther("3.3") - fees,
+          s.before.get(escrow.account.address)! - parseEther("3.3") + held - fees,
         );
         const funds = engine.service<Funds>("funds");
-        for (const h of ["@alice", "@bob", "@carol"]) assertEquals(await funds.balanceOf(h), 0n, h);
+        assertEquals(await funds.balanceOf("@alice"), held);
+        for (const h of ["@bob", "@carol"]) assertEquals(await funds.balanceOf(h), 0n, h);
         // Token 1 left custody: a new auction of it would not open.
         const gone = await chain.checkCustody({ contract: s.nft, tokenId: 1n });
         assertMatch(gone.ok ? "" : gone.reason, /owned by 0x/);
