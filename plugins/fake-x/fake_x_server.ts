@@ -90,6 +90,9 @@ export interface FakeX {
   /** Tweets created through POST /2/tweets, oldest first. */
   posts(): FakeTweet[];
   fault(fault: Fault): void;
+  /** Closes every open filtered stream, as a network cut would. */
+  disconnectStreams(): void;
+
   /** Requests served, by `METHOD path-template`, and 429s sent. */
   stats(): { requests: Record<string, number>; rateLimited: number; faults: number };
   options: FakeXOptions;
@@ -101,6 +104,7 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
   const tier = {
     endpoints: { ...base.endpoints, ...options.limits },
     postsPerDay: options.postsPerDay ?? base.postsPerDay,
+    stream: base.stream,
   };
   const users = new Map<string, FakeUser>();
   const byName = new Map<string, FakeUser>();
@@ -111,6 +115,10 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
   const requests: Record<string, number> = {};
   let rateLimited = 0;
   let faultsServed = 0;
+  /** Filtered-stream rules and open connections. */
+  const rules: Array<{ id: string; value: string; tag?: string }> = [];
+  let ruleSeq = 1_700_000_000_000_000_000n;
+  const streams = new Set<{ offer(t: FakeTweet): void; close(): void }>();
   let lastId = 0n;
   let userSeq = 1000n;
 
@@ -165,6 +173,7 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
       ...(mentions.length ? { entities: { mentions } } : {}),
     };
     tweets.push(tweet);
+    for (const stream of streams) stream.offer(tweet);
     return tweet;
   };
 
@@ -341,6 +350,19 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
     t.author_id !== u.id &&
     (t.entities?.mentions ?? []).some((m) => m.username.toLowerCase() === u.username.toLowerCase());
 
+  /** The subset of the query language the plugin uses: terms ANDed, `@name` mentions, `-is:retweet`. */
+  const matcher = (query: string) => {
+    const terms = query.split(/\s+/).filter((t) => t && !t.startsWith("-is:"));
+    return (t: FakeTweet) =>
+      terms.every((term) =>
+        term.startsWith("@")
+          ? (t.entities?.mentions ?? []).some((m) =>
+            m.username.toLowerCase() === term.slice(1).toLowerCase()
+          )
+          : t.text.toLowerCase().includes(term.toLowerCase())
+      );
+  };
+
   // ---- the app -------------------------------------------------------------
 
   const app = new Hono();
@@ -368,13 +390,24 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
   const route = (
     key: string,
     handler: (c: Context, w?: Window) => Response | Promise<Response>,
-    { userOnly = false } = {},
+    { userOnly = false, appOnly = false } = {},
   ) =>
   async (c: Context) => {
     requests[key] = (requests[key] ?? 0) + 1;
     const auth = authOf(c);
     if (!auth) return c.json(problem(401, "Unauthorized", "Unauthorized"), 401);
     if (userOnly && auth !== "user") return unsupportedAuth(c);
+    if (appOnly && auth !== "app") {
+      return c.json(
+        problem(
+          403,
+          "Unsupported Authentication",
+          "Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  Supported authentication types are [OAuth 2.0 Application-Only].",
+          "https://api.twitter.com/2/problems/unsupported-authentication",
+        ),
+        403,
+      );
+    }
     const i = faults.findIndex((f) =>
       (!f.path || c.req.path.startsWith(f.path)) && (!f.method || f.method === c.req.method)
     );
@@ -482,20 +515,12 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
       if (!query) {
         return invalid(c, "query", "", "The `query` query parameter can not be empty");
       }
-      // The subset of the query language the plugin uses: terms ANDed, `@name` mentions, `-is:retweet`.
-      const terms = query.split(/\s+/).filter((t) => t && !t.startsWith("-is:"));
-      return timelinePage(
-        c,
-        (t) =>
-          terms.every((term) =>
-            term.startsWith("@")
-              ? (t.entities?.mentions ?? []).some((m) =>
-                m.username.toLowerCase() === term.slice(1).toLowerCase()
-              )
-              : t.text.toLowerCase().includes(term.toLowerCase())
-          ),
-        { min: 10, max: 100, dflt: 10, tokenParam: ["next_token", "pagination_token"] },
-      );
+      return timelinePage(c, matcher(query), {
+        min: 10,
+        max: 100,
+        dflt: 10,
+        tokenParam: ["next_token", "pagination_token"],
+      });
     }),
   );
 
@@ -575,6 +600,125 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
     }, { userOnly: true }),
   );
 
+  // ---- filtered stream (Pro and above; app-only auth) ----------------------
+
+  const notEnrolled = (c: Context) =>
+    c.json({
+      client_id: "fake",
+      detail:
+        "When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.",
+      registration_url: "https://developer.twitter.com/en/docs/projects/overview",
+      title: "Client Forbidden",
+      required_enrollment: "Appropriate Level of API Access",
+      reason: "client-not-enrolled",
+      type: "https://api.twitter.com/2/problems/client-forbidden",
+    }, 403);
+
+  app.get(
+    "/2/tweets/search/stream/rules",
+    route("GET /2/tweets/search/stream/rules", (c) => {
+      if (!tier.stream) return notEnrolled(c);
+      const sent = new Date(now()).toISOString();
+      return c.json(
+        rules.length
+          ? { data: rules, meta: { sent, result_count: rules.length } }
+          : { meta: { sent, result_count: 0 } },
+      );
+    }, { appOnly: true }),
+  );
+
+  app.post(
+    "/2/tweets/search/stream/rules",
+    route("POST /2/tweets/search/stream/rules", async (c) => {
+      if (!tier.stream) return notEnrolled(c);
+      const body = await c.req.json() as {
+        add?: Array<{ value: string; tag?: string }>;
+        delete?: { ids: string[] };
+      };
+      const sent = new Date(now()).toISOString();
+      if (body.delete) {
+        const before = rules.length;
+        for (const id of body.delete.ids) {
+          const i = rules.findIndex((r) => r.id === id);
+          if (i >= 0) rules.splice(i, 1);
+        }
+        const deleted = before - rules.length;
+        return c.json({
+          meta: { sent, summary: { deleted, not_deleted: body.delete.ids.length - deleted } },
+        });
+      }
+      const added = (body.add ?? []).filter((r) => !rules.some((x) => x.value === r.value))
+        .map((r) => ({ id: String(ruleSeq++), value: r.value, ...(r.tag ? { tag: r.tag } : {}) }));
+      rules.push(...added);
+      const n = (body.add ?? []).length;
+      return c.json({
+        ...(added.length ? { data: added } : {}),
+        meta: {
+          sent,
+          summary: { created: added.length, not_created: n - added.length, valid: n, invalid: 0 },
+        },
+      }, 201);
+    }, { appOnly: true }),
+  );
+
+  app.get(
+    "/2/tweets/search/stream",
+    route("GET /2/tweets/search/stream", (c) => {
+      if (!tier.stream) return notEnrolled(c);
+      if (streams.size >= 1) {
+        return c.json({
+          title: "ConnectionException",
+          detail: "This stream is currently at the maximum allowed connection limit.",
+          connection_issue: "TooManyConnections",
+          type: "https://api.twitter.com/2/problems/streaming-connection",
+        }, 429);
+      }
+      const q = c.req.query();
+      const tweetFields = fieldsOf(q["tweet.fields"]);
+      const userFields = fieldsOf(q["user.fields"]);
+      const expansions = fieldsOf(q.expansions);
+      const encoder = new TextEncoder();
+      let stream: { offer(t: FakeTweet): void; close(): void } | undefined;
+      let heartbeat: ReturnType<typeof setInterval> | undefined;
+      const body = new ReadableStream<Uint8Array>({
+        start(ctrl) {
+          stream = {
+            offer(t) {
+              const matching = rules.filter((r) => matcher(r.value)(t));
+              if (!matching.length) return;
+              const payload: Record<string, unknown> = {
+                data: renderTweet(t, tweetFields),
+                matching_rules: matching.map((r) => ({
+                  id: r.id,
+                  ...(r.tag ? { tag: r.tag } : {}),
+                })),
+              };
+              if (expansions.has("author_id")) {
+                payload.includes = { users: [renderUser(users.get(t.author_id)!, userFields)] };
+              }
+              ctrl.enqueue(encoder.encode(JSON.stringify(payload) + "\r\n"));
+            },
+            close() {
+              streams.delete(stream!);
+              clearInterval(heartbeat);
+              try {
+                ctrl.close();
+              } catch { /* already closed */ }
+            },
+          };
+          streams.add(stream);
+          // X sends a blank line every 20 s to keep the connection alive.
+          heartbeat = setInterval(() => ctrl.enqueue(encoder.encode("\r\n")), 20_000);
+        },
+        cancel() {
+          streams.delete(stream!);
+          clearInterval(heartbeat);
+        },
+      });
+      return new Response(body, { headers: { "content-type": "application/json" } });
+    }, { appOnly: true }),
+  );
+
   // ---- control API ---------------------------------------------------------
 
   const inject: FakeX["inject"] = ({ author, text, createdAt, inReplyTo }) =>
@@ -593,6 +737,12 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
     return c.json({ ok: true });
   });
   app.get("/_fake/stats", (c) => c.json(stats()));
+  /** Closes every open filtered stream, as a network cut would. */
+  app.post("/_fake/stream/disconnect", (c) => {
+    const n = streams.size;
+    for (const s of [...streams]) s.close();
+    return c.json({ closed: n });
+  });
   app.get("/_fake/users", (c) => c.json({ data: [...users.values()] }));
 
   const stats = () => ({ requests: { ...requests }, rateLimited, faults: faultsServed });
@@ -609,6 +759,10 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
     inject,
     posts: () => [...posted],
     fault: (f) => faults.push({ ...f }),
+    disconnectStreams: () => {
+      for (const s of [...streams]) s.close();
+    },
+
     stats,
     options,
   };

@@ -19,6 +19,9 @@ export function serveFakeX(
   return {
     fake,
     url: `http://${server.addr.hostname}:${server.addr.port}`,
-    stop: () => server.shutdown(),
+    stop: () => {
+      fake.disconnectStreams();
+      return server.shutdown();
+    },
   };
 }

@@ -9,6 +9,8 @@ export interface TierLimits {
   endpoints: Record<string, { limit: number; windowMs: number }>;
   /** POST /2/tweets per user per 24 h (`x-user-limit-24hour-*`). */
   postsPerDay: number;
+  /** Filtered stream access (Pro and above). */
+  stream: boolean;
 }
 
 const M15 = 15 * 60_000;
@@ -25,6 +27,7 @@ export const TIERS: Record<Tier, TierLimits> = {
       "POST /2/tweets": { limit: 17, windowMs: DAY },
     },
     postsPerDay: 17,
+    stream: false,
   },
   basic: {
     endpoints: {
@@ -36,6 +39,7 @@ export const TIERS: Record<Tier, TierLimits> = {
       "POST /2/tweets": { limit: 100, windowMs: DAY },
     },
     postsPerDay: 100,
+    stream: false,
   },
   pro: {
     endpoints: {
@@ -45,8 +49,12 @@ export const TIERS: Record<Tier, TierLimits> = {
       "GET /2/users/:id/tweets": { limit: 900, windowMs: M15 },
       "GET /2/tweets/search/recent": { limit: 300, windowMs: M15 },
       "POST /2/tweets": { limit: 100, windowMs: M15 },
+      "GET /2/tweets/search/stream": { limit: 50, windowMs: M15 },
+      "GET /2/tweets/search/stream/rules": { limit: 450, windowMs: M15 },
+      "POST /2/tweets/search/stream/rules": { limit: 100, windowMs: M15 },
     },
     postsPerDay: 10_000,
+    stream: true,
   },
   "pay-per-use": {
     endpoints: {
@@ -58,5 +66,6 @@ export const TIERS: Record<Tier, TierLimits> = {
       "POST /2/tweets": { limit: 100, windowMs: M15 },
     },
     postsPerDay: 10_000,
+    stream: false,
   },
 };

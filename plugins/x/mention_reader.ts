@@ -52,6 +52,8 @@ export interface PollResult {
 
 export interface MentionReader {
   poll(): Promise<PollResult>;
+  /** A tweet from the filtered stream: emitted now unless already seen. */
+  ingest(tweet: XTweet): Promise<void>;
   /** Emits tweets stored but not yet handled (after a crash). */
   drain(): Promise<number>;
   status(): {
@@ -82,6 +84,13 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     | undefined;
   let rateLimit: RateLimit | undefined;
   let failures = 0;
+  // Storing and emitting run one at a time, so the stream and the poll never emit a tweet twice.
+  let chain: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => {});
+    return next;
+  };
   let lastError: string | undefined;
 
   const load = async () => {
@@ -250,14 +259,28 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     }
     o.log.debug("read cycle complete", { tweets: c.tweets.length, rateLimit });
     // Kept until stored: a failed commit is retried with the same tweets, not re-read.
-    const read = await commit(c.startedAt, c.tweets, c.newest);
+    const read = await serial(() => commit(c.startedAt, c.tweets, c.newest));
     cycle = undefined;
     return { nextAt: later(paceMs(o.clock.instant())), outcome: "complete", read };
   };
 
+  const ingest = (t: XTweet) =>
+    serial(async () => {
+      const received = o.clock.instant();
+      const rows = await o.db.query(
+        `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at)
+         values ($1, $2::numeric, $3, $4, $5, $6, $7) on conflict (tweet_id) do nothing
+         returning tweet_id`,
+        [t.id, t.id, t.authorId, t.handle, t.text, t.createdAt, received],
+      );
+      if (!rows.length) return;
+      await drain();
+    });
+
   return {
     poll,
-    drain,
+    ingest,
+    drain: () => serial(drain),
     status: () => ({
       sinceId: position?.sinceId,
       readThrough: position?.readThrough?.toString(),

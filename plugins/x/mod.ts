@@ -10,6 +10,7 @@ import { nyString } from "../../core/clock.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { mountBidderPage } from "./bidder_page.ts";
 import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
+import { type MentionStream, startMentionStream } from "./mention_stream.ts";
 import { startNotifications, SUMMARIES } from "./notifications.ts";
 import { createOutbox, type PostRequest } from "./outbox.ts";
 import { parseCommand } from "./parse_command.ts";
@@ -74,6 +75,8 @@ const configSchema = z.object({
   bearerToken: z.string().optional(),
   /** X_API_BASE_URL; unset: api.x.com with credentials, the local fake X server without. */
   baseUrl: z.string().url().optional(),
+  /** Use the filtered stream when the tier has it (Pro): mentions within a second. */
+  stream: z.boolean().default(true),
   /** Read the `mentions` timeline or recent `search` for the handle. */
   source: z.enum(["mentions", "search"]).default("mentions"),
   read: z.boolean().default(true),
@@ -301,6 +304,35 @@ export default definePlugin({
     let reader: MentionReader | undefined;
     let readThrough: string | undefined;
     let readLoop: WakeLoop | undefined;
+    let stream: MentionStream | undefined;
+    let streamTried = 0;
+    let stopped = false;
+    // The stream needs an app-only token; the local fake accepts any.
+    const streamToken = config.bearerToken ?? (hasCredentials ? undefined : "local-fake-x");
+    const wantStream = config.stream && tier.stream && Boolean(streamToken);
+    const openStream = async () => {
+      if (!wantStream || stream || !reader) return;
+      if (Date.now() - streamTried < 60_000) return;
+      streamTried = Date.now();
+      try {
+        const s = await startMentionStream({
+          baseUrl,
+          bearerToken: streamToken!,
+          hostHandle,
+          log: log.child("stream"),
+          onTweet: (t) => {
+            reader?.ingest(t).catch((error) => log.error("stream tweet failed", { error }));
+          },
+        });
+        if (stopped) s.stop();
+        else stream = s;
+        log.info("filtered stream connected");
+      } catch (error) {
+        log.warn("filtered stream unavailable; polling only", {
+          error: (error as Error).message,
+        });
+      }
+    };
     if (config.read) {
       readLoop = createWakeLoop(clock, log.child("reader"), async () => {
         if (!(await resolveAccount())) return accountRetryAt();
@@ -322,7 +354,9 @@ export default definePlugin({
             bus.emit("tweets.read-through", { until: readThrough });
           },
         });
-        return (await reader.poll()).nextAt;
+        const next = (await reader.poll()).nextAt;
+        await openStream();
+        return next;
       }, { errorRetryMs: 30_000 });
       readLoop.kick();
     }
@@ -348,6 +382,7 @@ export default definePlugin({
         detail: accountError ?? s?.lastError,
         account: account?.handle,
         readThrough,
+        stream: wantStream ? (stream?.connected() ? "connected" : "down") : "off",
         rateLimitRemaining: s?.rateLimit?.remaining,
       };
     });
@@ -372,6 +407,8 @@ export default definePlugin({
     });
 
     return () => {
+      stopped = true;
+      stream?.stop();
       readLoop?.stop();
       postLoop?.stop();
       stopNotifications();

@@ -82,7 +82,7 @@ export interface XApi {
 }
 
 /** The v2 client pointed at another base URL. */
-class PrefixedV2 extends TwitterApiv2 {
+export class PrefixedV2 extends TwitterApiv2 {
   constructor(instance: TwitterApi, prefix: string) {
     super(instance);
     this._prefix = prefix;
@@ -153,14 +153,23 @@ async function guarded<T extends { data: unknown }>(work: () => Promise<T>): Pro
   }
 }
 
-interface RawPage {
+/** An app-only (bearer) v2 client, for the filtered stream. */
+export function createAppClient(baseUrl: string, bearerToken: string): PrefixedV2 {
+  const settings = baseUrl.startsWith("http://") ? { httpAgent: new http.Agent() } : {};
+  return new PrefixedV2(
+    new TwitterApi(bearerToken, settings),
+    `${baseUrl.replace(/\/+$/, "")}/2/`,
+  );
+}
+
+export interface RawPage {
   data?: Array<{ id: string; text: string; author_id?: string; created_at?: string }>;
   includes?: { users?: Array<{ id: string; username: string }> };
   meta?: { next_token?: string; result_count?: number };
   errors?: Array<{ detail?: string; title?: string }>;
 }
 
-function tweetsOf(page: RawPage): XTweet[] {
+export function tweetsOf(page: RawPage): XTweet[] {
   const names = new Map((page.includes?.users ?? []).map((u) => [u.id, u.username]));
   return (page.data ?? []).map((t) => ({
     id: t.id,
