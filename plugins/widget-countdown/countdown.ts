@@ -97,7 +97,7 @@ export function createCountdownWidget(bus: Bus): { draw: DrawWidget; stop(): voi
     g.fillStyle = urgent ? theme.urgent : theme.muted;
     g.fillText(before ? "STARTS IN" : live ? "TIME LEFT" : "BIDDING CLOSED", x, box.y + pad);
     g.letterSpacing = "0px";
-    const text = Number.isFinite(left) ? formatLeft(left) : "--:--";
+    const text = Number.isFinite(left) ? formatLeft(left) : "00:00";
     let colour: string = theme.ink;
     if (!live && !before) colour = theme.faint;
     else if (urgent) {
@@ -118,13 +118,19 @@ export function createCountdownWidget(bus: Bus): { draw: DrawWidget; stop(): voi
     const cw = g.measureText("0").width;
     const kw = g.measureText(":").width;
     g.fillStyle = colour;
-    g.textAlign = "center";
-    let cx = x;
     const y = box.y + pad + 26 * s;
-    for (const ch of text) {
-      const width = ch === ":" ? kw : cw;
-      g.fillText(ch, cx + width / 2, y);
-      cx += width;
+    if (Number.isFinite(left)) {
+      g.textAlign = "center";
+      let cx = x;
+      for (const ch of text) {
+        const width = ch === ":" ? kw : cw;
+        g.fillText(ch, cx + width / 2, y);
+        cx += width;
+      }
+    } else {
+      g.font = font(600, 22, s);
+      g.fillStyle = theme.faint;
+      g.fillText("Not scheduled", x, y + 12 * s);
     }
     g.textAlign = "left";
     const when = before ? startsAt : live ? endsAt : null;

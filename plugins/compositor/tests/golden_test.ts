@@ -46,6 +46,7 @@ async function matchGolden(studio: Studio, scene: string, name: string) {
 Deno.test("scenes match their goldens through the sample show (720p)", async (t) => {
   const studio = await startStudio();
   try {
+    await t.step("live, before any event", () => matchGolden(studio, "live", "live-empty-720p"));
     await advanceTo(studio, "pre-auction");
     await t.step("pre-auction", () => matchGolden(studio, "pre-auction", "pre-auction-720p"));
     await advanceTo(studio, "auction");
