@@ -7,7 +7,7 @@ import { ConfigError, loadPlugins, readPluginEntries, readSettings } from "./cor
 import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
 import { createLog } from "./core/log.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
-import { rehearseCommand } from "./plugins/auction/cli.ts";
+import { rehearseCommand, reportCommand } from "./plugins/auction/cli.ts";
 import { fakeXCommand } from "./plugins/fake-x/cli.ts";
 
 interface Command {
@@ -86,6 +86,7 @@ const commands: Record<string, Command> = {
   },
   preview: previewCommand,
   rehearse: rehearseCommand,
+  report: reportCommand,
   "fake-x": fakeXCommand,
 };
 

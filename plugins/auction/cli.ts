@@ -3,7 +3,11 @@
  * clock) and `report` (daily summary, campaign, ledger CSV, bidder history).
  */
 import type { ParseArgsConfig } from "node:util";
+import { readSettings } from "../../core/config.ts";
+import { openDatabase } from "../../core/engine.ts";
 import { rehearse, scenarioProblems } from "./rehearse.ts";
+import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
+import { toJson } from "./snapshot.ts";
 
 interface Command {
   summary: string;
@@ -37,5 +41,46 @@ export const rehearseCommand: Command = {
     }
     await rehearse(raw, (line) => console.log(JSON.stringify(line)));
     return 0;
+  },
+};
+
+export const reportCommand: Command = {
+  summary: "print a report: daily <auctionId> | campaign <id> | ledger (CSV) | bidder <@handle>",
+  usage: "report <daily|campaign|ledger|bidder> [id] [--from ISO] [--to ISO]",
+  options: { from: { type: "string" }, to: { type: "string" } },
+  async run(values, [kind, id]) {
+    const needsId = kind === "daily" || kind === "campaign" || kind === "bidder";
+    if (!["daily", "campaign", "ledger", "bidder"].includes(kind) || (needsId && !id)) {
+      console.error(`usage: main.ts ${this.usage}`);
+      return 2;
+    }
+    // The engine's database (DATABASE_URL, else PGlite under DATA_DIR: stop the engine first,
+    // or use the HTTP routes under /auction/reports while it runs).
+    const { db, lock } = await openDatabase(readSettings(Deno.env.toObject()));
+    try {
+      if (kind === "ledger") {
+        const at = (v: unknown) => (typeof v === "string" ? Temporal.Instant.from(v) : undefined);
+        Deno.stdout.writeSync(
+          new TextEncoder().encode(
+            await ledgerCsv(db, { from: at(values.from), to: at(values.to) }),
+          ),
+        );
+        return 0;
+      }
+      const report = kind === "daily"
+        ? await dailySummary(db, id)
+        : kind === "campaign"
+        ? await campaignPerformance(db, id)
+        : await bidderHistory(db, id);
+      if (!report) {
+        console.error(`report: no auction ${id}`);
+        return 1;
+      }
+      console.log(JSON.stringify(JSON.parse(toJson(report)), null, 2));
+      return 0;
+    } finally {
+      await db.close();
+      lock?.release();
+    }
   },
 };

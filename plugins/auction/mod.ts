@@ -12,7 +12,8 @@ import { campaignSchema, runCampaigns } from "./campaigns.ts";
 import { type AdminBy, type AuctionRuntime, startAuctionRuntime } from "./auction_runtime.ts";
 import { type AuctionEvents, auctionEvents } from "./events.ts";
 import type { AdminAction, AuctionRules } from "./rules.ts";
-import type { AuctionSnapshot } from "./snapshot.ts";
+import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
+import { type AuctionSnapshot, toJson } from "./snapshot.ts";
 import { auctionStore } from "./store.ts";
 
 export type { AdminAction, AdminBy, AuctionRules, AuctionSnapshot };
@@ -109,7 +110,7 @@ export default definePlugin({
     for (const c of config.campaigns) {
       await ctx.db.query(
         `insert into auction_campaigns (id, name, project, collection, start_date, end_date, definition)
-         values ($1, $2, $3, $4, $5, $6, $7)
+         values ($1, $2, $3, $4, $5, $6, $7::text::jsonb)
          on conflict (id) do update set name = excluded.name, project = excluded.project,
            collection = excluded.collection, start_date = excluded.start_date,
            end_date = excluded.end_date, definition = excluded.definition, updated_at = now()`,
@@ -150,6 +151,36 @@ export default definePlugin({
       admin: runtime.admin,
       idle: runtime.idle,
     });
+    // Read-only JSON for the admin panel (overrides go through the `auctions` service).
+    const json = (body: unknown, status = 200) =>
+      new Response(toJson(body), { status, headers: { "content-type": "application/json" } });
+    const http = ctx.http;
+    http.get("/auction/auctions", () => json(runtime.list()));
+    http.get("/auction/auctions/:id", (c) => {
+      const snap = runtime.get(c.req.param("id"));
+      return snap ? json(snap) : json({ error: "no such auction" }, 404);
+    });
+    http.get("/auction/reports/daily/:id", async (c) => {
+      const r = await dailySummary(ctx.db, c.req.param("id"));
+      return r ? json(r) : json({ error: "no such auction" }, 404);
+    });
+    http.get(
+      "/auction/reports/campaign/:id",
+      async (c) => json(await campaignPerformance(ctx.db, c.req.param("id"))),
+    );
+    http.get(
+      "/auction/reports/bidders/:handle",
+      async (c) => json(await bidderHistory(ctx.db, c.req.param("handle"))),
+    );
+    http.get("/auction/reports/ledger.csv", async (c) => {
+      const instant = (v?: string) => (v ? Temporal.Instant.from(v) : undefined);
+      const csv = await ledgerCsv(ctx.db, {
+        from: instant(c.req.query("from")),
+        to: instant(c.req.query("to")),
+      });
+      return new Response(csv, { headers: { "content-type": "text/csv; charset=utf-8" } });
+    });
+
     ctx.health("queue", async () => {
       const t = performance.now();
       await runtime.idle();

@@ -92,11 +92,12 @@ const party = (p: PartyJson | string | null): Party | null => {
 };
 
 export function auctionStore(db: Db): AuctionStore {
+  // JSON goes in as text cast to jsonb: postgres.js would store a string param as a jsonb string.
   const updateAuction = (q: Queryable, s: AuctionState) =>
     q.query(
       `update auction_auctions set status = $2, current_ends_at = $3, extensions = $4,
-         decisions = $5, price_wei = $6, leader_tweet_id = $7, closed_at = $8, winner = $9,
-         runner_up = $10, settled = $11, starts_at = $12, ends_at = $13, max_ends_at = $14,
+         decisions = $5, price_wei = $6, leader_tweet_id = $7, closed_at = $8, winner = $9::text::jsonb,
+         runner_up = $10::text::jsonb, settled = $11, starts_at = $12, ends_at = $13, max_ends_at = $14,
          updated_at = now()
        where id = $1`,
       [
@@ -158,7 +159,7 @@ export function auctionStore(db: Db): AuctionStore {
         if (audit) {
           await tx.query(
             `insert into auction_audit (auction_id, actor, action, params, reason, at, before, after)
-             values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+             values ($1, $2, $3, $4::text::jsonb, $5, $6, $7::text::jsonb, $8::text::jsonb)`,
             [
               audit.auctionId,
               audit.actor,
