@@ -80,10 +80,13 @@ declare module "../../core/plugin.ts" {
   }
 }
 
-const nft = z.object({
-  contract: z.string().refine((a) => isAddress(a), "not an address"),
-  tokenId: z.coerce.bigint(),
-});
+/** `eip155:1/erc721:0xabc…/42` → the token. */
+function caip19(item: unknown): NftRef | null {
+  const m = typeof item !== "string"
+    ? null
+    : item.match(/^eip155:\d+\/erc721:(0x[0-9a-fA-F]{40})\/(\d+)$/);
+  return m ? { contract: getAddress(m[1]), tokenId: BigInt(m[2]) } : null;
+}
 
 const config = z.object({
   /** Comma-separated; empty → embedded anvil. */
@@ -100,22 +103,18 @@ const config = z.object({
   linkDomain: z.string().default("localhost:8000"),
   linkUri: z.string().url().default("http://localhost:8000/link"),
   linkTtlMinutes: z.coerce.number().positive().default(15),
-  /** Auction item name → token, for items that are not CAIP-19 ids. */
-  lots: z.record(z.string(), nft).default({}),
+  /** Auction item name → its token as a CAIP-19 id, `eip155:<chain>/erc721:<contract>/<id>`. */
+  lots: z.record(
+    z.string(),
+    z.string().refine((s) => caip19(s) !== null, "not an eip155 erc721 id"),
+  )
+    .default({}),
   embedded: z.object({
     blockTimeSeconds: z.number().positive().default(2),
     bidders: z.number().int().min(0).default(5),
     tokens: z.number().int().min(1).default(3),
   }).default({ blockTimeSeconds: 2, bidders: 5, tokens: 3 }),
 });
-
-/** `eip155:1/erc721:0xabc…/42` → the token. */
-function caip19(item: unknown): NftRef | null {
-  const m = typeof item !== "string"
-    ? null
-    : item.match(/^eip155:\d+\/erc721:(0x[0-9a-fA-F]{40})\/(\d+)$/);
-  return m ? { contract: getAddress(m[1]), tokenId: BigInt(m[2]) } : null;
-}
 
 async function readKey(cfg: z.output<typeof config>): Promise<`0x${string}` | undefined> {
   if (cfg.escrowPrivateKey) return cfg.escrowPrivateKey as `0x${string}`;
@@ -199,7 +198,9 @@ export default definePlugin({
       pollMs: 100,
       receiptTimeoutMs: cfg.receiptTimeoutMs,
     });
-    const lots: Record<string, NftRef> = { ...cfg.lots };
+    const lots: Record<string, NftRef> = Object.fromEntries(
+      Object.entries(cfg.lots).map(([item, id]) => [item, caip19(id)!]),
+    );
     if (embedded) {
       for (const t of embedded.tokens) lots[`Demo #${t}`] = { contract: embedded.nft, tokenId: t };
     }
