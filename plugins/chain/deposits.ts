@@ -315,7 +315,7 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
   }
 
   async function pass(): Promise<SyncReport> {
-    const head = await rpc.client.getBlockNumber({ cacheTime: 0 });
+    const [head] = await Promise.all([rpc.client.getBlockNumber({ cacheTime: 0 }), rpc.probe()]);
     const finalizedBlock = await rpc.client.getBlock({ blockTag: "finalized" }).catch(() => null);
     const finalized = finalizedBlock?.number ?? 0n;
     const cursor = await rewindOnReorg(head);

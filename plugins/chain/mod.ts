@@ -131,7 +131,7 @@ export default definePlugin({
   config,
   provides: ["funds", "chain"],
   migrations: new URL("./migrations/", import.meta.url),
-  async setup({ config: cfg, bus, clock, log, db, http: app, dataDir, provide, health }) {
+  async setup({ config: cfg, bus, clock, log, db, metrics, http: app, dataDir, provide, health }) {
     let embedded: EmbeddedChain | null = null;
     let urls = (cfg.rpcUrls ?? "").split(",").map((u) => u.trim()).filter(Boolean);
     let chainId = cfg.chainId;
@@ -465,8 +465,32 @@ export default definePlugin({
     });
     health("settlement", async () => {
       const claims = await settlement.claims();
-      return { ok: true, openClaims: claims.length };
+      const failed = await db.query<{ auction_id: string; error: string | null }>(
+        "select auction_id, error from chain_settlements where state = 'failed' order by created_at",
+      );
+      return {
+        ok: failed.length === 0,
+        detail: failed.map((f) => `${f.auction_id}: ${f.error}`).join("; ") || undefined,
+        openClaims: claims.length,
+      };
     });
+    const credits = metrics.counter(
+      "sothebais_chain_deposits_total",
+      "Deposit credit changes, by stage",
+    );
+    const reversals = metrics.counter(
+      "sothebais_chain_deposit_reversals_total",
+      "Credited deposits reversed by a reorg",
+    );
+    offs.push(
+      bus.on("deposit.credited", (e) => credits.inc(1, { stage: e.payload.stage })),
+      bus.on("deposit.reversed", () => reversals.inc()),
+    );
+    metrics.gauge(
+      "sothebais_chain_head_block",
+      "Head block at the last deposit pass",
+      () => Number(scanner.last()?.head ?? 0),
+    );
 
     return async () => {
       stopped = true;

@@ -25,8 +25,10 @@ export interface Rpc {
   quorum: number;
   /** The receipt the quorum agrees on (same block hash, status, sender, recipient), or why not. */
   agreedReceipt(hash: Hash): Promise<AgreedReceipt>;
+  /** Asks every provider for its head (never throws), so health sees a dead or lagging one. */
+  probe(): Promise<void>;
   /** Last outcome per provider, for health. */
-  providerHealth(): { url: string; ok: boolean; detail?: string; at?: string }[];
+  providerHealth(): { url: string; ok: boolean; detail?: string; at?: string; head?: string }[];
 }
 
 export type AgreedReceipt =
@@ -68,6 +70,7 @@ export function createRpc(
   const note = (url: string, ok: boolean, detail?: string) =>
     last.set(url, { ok, detail, at: new Date().toISOString() });
   const quorum = urls.length >= 2 ? 2 : 1;
+  const heads = new Map<string, bigint>();
 
   return {
     chain,
@@ -113,8 +116,24 @@ export function createRpc(
           : "providers disagree",
       };
     },
+    async probe() {
+      await Promise.all(providers.map(async ({ url, client }) => {
+        try {
+          const head = await client.getBlockNumber({ cacheTime: 0 });
+          heads.set(url, head);
+          note(url, true);
+        } catch (error) {
+          note(url, false, (error as Error).message.split("\n")[0]);
+        }
+      }));
+    },
     providerHealth: () =>
-      urls.map((url) => ({ url: redactUrl(url), ok: last.get(url)?.ok ?? true, ...last.get(url) })),
+      urls.map((url) => ({
+        ...last.get(url),
+        url: redactUrl(url),
+        ok: last.get(url)?.ok ?? true,
+        head: heads.get(url)?.toString(),
+      })),
   };
 }
 
