@@ -231,6 +231,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       }
       const deadline = item.receivedAt.add({ seconds: o.fundsWaitSeconds });
       const wallet = await walletFor(bid.handle, deadline);
+      if (Temporal.Instant.compare(clock.instant(), now) > 0) now = clock.instant(); // it waited
       const { decision, market: next } = decide(market, bid, wallet);
       const auction = decision.auctionId ? next.auctions[decision.auctionId] : null;
       seen.set(bid.tweetId, decision.auctionId);
