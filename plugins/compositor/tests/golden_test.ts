@@ -52,6 +52,26 @@ Deno.test("scenes match their goldens through the sample show (720p)", async (t)
     await advanceTo(studio, "auction");
     await t.step("live", () => matchGolden(studio, "live", "live-720p"));
     await t.step("slate", () => matchGolden(studio, "slate", "slate-720p"));
+    await t.step("live, 0.4 s after an extension and a new leader", async () => {
+      const at = studio.clock.instant();
+      studio.engine.bus.emit("bid.accepted", {
+        auctionId: "auc-2026-11-25",
+        tweetId: "t-golden",
+        handle: "@late_whale",
+        amountWei: 2_500_000_000_000_000_000n,
+        at: at.toString(),
+        previousLeader: { handle: "@zeta.eth", amountWei: 2_250_000_000_000_000_000n },
+        endsAt: "2026-11-25T21:03:24-05:00",
+      } as never, at);
+      studio.engine.bus.emit("auction.extended", {
+        auctionId: "auc-2026-11-25",
+        endsAt: "2026-11-25T21:03:24-05:00",
+        previousEndsAt: "2026-11-25T21:02:00-05:00",
+      } as never, at);
+      await studio.clock.advance(400);
+      studio.engine.bus.emit("host.speaking", { utteranceId: "u2", level: 0.9 } as never);
+      await matchGolden(studio, "live", "live-extended-720p");
+    });
     await advanceTo(studio, "post-auction");
     await t.step("post-auction", () => matchGolden(studio, "post-auction", "post-auction-720p"));
   } finally {
