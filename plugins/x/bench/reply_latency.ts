@@ -104,7 +104,6 @@ async function scenario(
     at - tweetedAt.get(id)!
   ).sort((a, b) => a - b);
   const posts = served.fake.posts().length;
-  if (Deno.env.get("BENCH_DEBUG")) console.log(Object.fromEntries(engine.bus.counts()));
   await engine.stop();
   await served.stop();
   await storage.remove();

@@ -17,7 +17,6 @@ create table x_tweets (
   text text not null,
   created_at timestamptz not null,
   received_at timestamptz not null,
-  command text,
   handled boolean not null default false
 );
 create index x_tweets_unhandled on x_tweets (id_order) where not handled;

@@ -103,7 +103,6 @@ Deno.test("e2e: tweets in → auction decisions → replies posted on X", async 
       (await (await engine.http.request("/bidders/bob")).text()).includes("@bob: bidding history"),
     );
     deepStrictEqual(served.fake.stats().rateLimited, 0);
-    if (Deno.env.get("SHOW_POSTS")) console.log(served.fake.posts().map((p) => p.text).join("\n"));
     await engine.stop();
   } finally {
     await served.stop();
