@@ -52,7 +52,12 @@ export async function deployDemoNft(url: string, chainId: number, ownerKey: Hex,
     bytecode: demoNft.bytecode as Hex,
     args: [account.address],
   });
-  const receipt = await client.waitForTransactionReceipt({ hash, pollingInterval: 50 });
+  // Mine each setup transaction at once rather than waiting for interval mining.
+  const mined = async (hash: Hex) => {
+    await client.request({ method: "evm_mine", params: [] } as never).catch(() => {});
+    return await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+  };
+  const receipt = await mined(hash);
   const nft = getAddress(receipt.contractAddress!);
   for (const tokenId of tokens) {
     const tx = await wallet.writeContract({
@@ -61,7 +66,7 @@ export async function deployDemoNft(url: string, chainId: number, ownerKey: Hex,
       functionName: "mint",
       args: [account.address, tokenId],
     });
-    await client.waitForTransactionReceipt({ hash: tx, pollingInterval: 50 });
+    await mined(tx);
   }
   return nft;
 }
