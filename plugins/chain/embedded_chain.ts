@@ -80,6 +80,8 @@ export async function startEmbeddedChain(options: {
   await Deno.mkdir(options.dataDir, { recursive: true });
   const stateFile = `${options.dataDir}/anvil-state.json`;
   const demoFile = `${options.dataDir}/demo.json`;
+  const pidFile = `${options.dataDir}/anvil.pid`;
+  killLeftover(pidFile);
   const node = await startAnvil({
     chainId: EMBEDDED_CHAIN_ID,
     args: [
@@ -94,6 +96,7 @@ export async function startEmbeddedChain(options: {
       "5",
     ],
   });
+  await Deno.writeTextFile(pidFile, String(node.pid));
   const escrow = devAccount(0);
   const tokens = Array.from({ length: options.tokens }, (_, i) => BigInt(i + 1));
   const client = createPublicClient({
@@ -129,4 +132,23 @@ export async function startEmbeddedChain(options: {
     tokens,
     bidders,
   };
+}
+
+/**
+ * An engine killed with SIGKILL cannot stop its anvil; the next start on the same
+ * data folder (which the engine's lock makes exclusive) stops that leftover first.
+ */
+function killLeftover(pidFile: string) {
+  let pid: number;
+  try {
+    pid = Number(Deno.readTextFileSync(pidFile).trim());
+  } catch {
+    return;
+  }
+  try {
+    const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+    if (cmdline.includes("anvil") && cmdline.includes(pidFile.replace(/anvil\.pid$/, ""))) {
+      Deno.kill(pid, "SIGKILL");
+    }
+  } catch { /* gone already */ }
 }
