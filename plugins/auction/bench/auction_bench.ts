@@ -162,5 +162,6 @@ const arg = (name: string, dflt: number) =>
 await throughput(arg("decisions", 5000), 1);
 await throughput(arg("decisions", 5000), 50);
 await latency(100, arg("seconds", 10));
+await fullDay(0); // the fixed cost: engine boot on a fresh PGlite folder
 await fullDay(arg("day-bids", 2000));
 Deno.exit(0);
