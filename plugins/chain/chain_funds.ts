@@ -45,7 +45,12 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
     try {
       const h = await head();
       const last = scanner.last();
-      if (!last || last.head < h || scanner.lastError()) await scanner.sync();
+      if (!last || last.head < h || last.scannedTo < last.head || scanner.lastError()) {
+        const report = await scanner.sync();
+        if (report.scannedTo < report.head) {
+          throw new Error(`still scanning: block ${report.scannedTo} of ${report.head}`);
+        }
+      }
     } catch (error) {
       throw new FundsUnavailableError(
         `the chain cannot be read now: ${(error as Error).message.split("\n")[0]}`,

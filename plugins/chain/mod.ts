@@ -419,6 +419,11 @@ export default definePlugin({
       await settlement.resumeAll().catch((error) =>
         log.error("settlement resume failed", { error })
       );
+      // Challenges nobody finished are of no use a day later.
+      await db.query(
+        "delete from chain_challenges where used_at is null and expires_at < $1",
+        [new Date(clock.instant().epochMilliseconds - 86_400_000)],
+      ).catch((error) => log.warn("challenge cleanup failed", { error }));
       if (!stopped) cancel = clock.after(cfg.pollMs, tick);
     };
     cancel = clock.after(cfg.pollMs, tick);

@@ -42,6 +42,7 @@ export type Refusal =
   | "wrong-chain"
   | "wrong-domain"
   | "wrong-account"
+  | "wallet-in-use"
   | "bad-signature";
 
 export type Outcome<T> = { ok: true } & T | { ok: false; reason: Refusal; message: string };
@@ -298,12 +299,23 @@ async function decide(
   }
   const at = new Date(deps.clock.instant().epochMilliseconds);
   return await deps.db.transaction(async (tx) => {
+    const key = handleKey(request.handle);
+    // One wallet backs one X account: two handles on one balance could each bid it in full.
+    const [other] = await tx.query<{ handle: string }>(
+      "select handle from chain_links where lower(address) = lower($1) and handle_key <> $2",
+      [challenge.address, key],
+    );
+    if (other) {
+      return refuse(
+        "wallet-in-use",
+        `this wallet is linked to another X account (${other.handle})`,
+      );
+    }
     const used = await tx.query(
       "update chain_challenges set used_at = $2 where nonce = $1 and used_at is null returning nonce",
       [challenge.nonce, at],
     );
     if (used.length === 0) return refuse("replayed", "this proof was already used");
-    const key = handleKey(request.handle);
     const [previous] = await tx.query<{ address: string }>(
       "select address from chain_links where handle_key = $1",
       [key],

@@ -116,6 +116,26 @@ Deno.test({
           assertEquals(replay.reason, "replayed");
         });
 
+        await t.step(
+          "a wallet already linked to one X account is refused for another",
+          async () => {
+            const challenge = await postJson(engine, "/link/challenge", {
+              address: bob.address,
+              handle: "@bobby",
+              xUserId: "2002",
+            });
+            const signature = await bob.signMessage({ message: challenge.message });
+            const done = await chain.link({
+              tweetId: "t4b",
+              authorId: "2002",
+              handle: "@bobby",
+              proof: `${challenge.nonce}.${signature}`,
+            });
+            assertEquals(done.ok ? "" : done.reason, "wallet-in-use");
+            assertEquals(await funds.walletOf("@bobby"), null);
+          },
+        );
+
         await t.step("wrong chain, wrong signer, bad signature, unknown nonce", async () => {
           const onMainnet = await postJson(engine, "/link/challenge", {
             address: carol.address,
