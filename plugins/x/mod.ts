@@ -361,7 +361,7 @@ export default definePlugin({
       readLoop.kick();
     }
 
-    const stopNotifications = startNotifications({
+    const notifications = startNotifications({
       bus,
       db,
       clock,
@@ -401,17 +401,22 @@ export default definePlugin({
       readThrough: () => readThrough,
       async idle() {
         await readLoop?.idle();
+        await notifications.idle();
         await postLoop?.idle();
         await readLoop?.idle();
+        await notifications.idle();
+        await postLoop?.idle();
       },
     });
 
-    return () => {
+    return async () => {
       stopped = true;
       stream?.stop();
       readLoop?.stop();
       postLoop?.stop();
-      stopNotifications();
+      notifications.stop();
+      // Let a read or post under way finish, so its row is written before storage closes.
+      await Promise.all([readLoop?.idle(), postLoop?.idle(), notifications.idle()]);
     };
   },
 });

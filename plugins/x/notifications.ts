@@ -100,7 +100,13 @@ export interface NotifierOptions {
   enqueue(request: PostRequest): Promise<unknown>;
 }
 
-export function startNotifications(o: NotifierOptions): () => void {
+export interface Notifications {
+  stop(): void;
+  /** Resolves when no event is still being turned into posts. */
+  idle(): Promise<void>;
+}
+
+export function startNotifications(o: NotifierOptions): Notifications {
   const items = new Map<string, string>();
   const reminders = new Map<string, () => void>();
   const itemOf = (auctionId: string | null) =>
@@ -154,13 +160,18 @@ export function startNotifications(o: NotifierOptions): () => void {
     return r.data;
   };
 
+  const inFlight = new Set<Promise<void>>();
   const on = (type: string, fn: (payload: unknown, eventAt: string) => Promise<void> | void) =>
-    o.bus.on(type, async (event) => {
-      try {
-        await fn(event.payload, event.at);
-      } catch (error) {
-        o.log.error("notification failed", { event: type, error });
-      }
+    o.bus.on(type, (event) => {
+      const work = (async () => {
+        try {
+          await fn(event.payload, event.at);
+        } catch (error) {
+          o.log.error("notification failed", { event: type, error });
+        }
+      })();
+      inFlight.add(work);
+      work.finally(() => inFlight.delete(work));
     });
 
   const scheduleReminder = (a: { auctionId: string; item: string; startsAt: string }) => {
@@ -349,8 +360,13 @@ export function startNotifications(o: NotifierOptions): () => void {
     }),
   ];
 
-  return () => {
-    for (const off of offs) off();
-    for (const cancel of reminders.values()) cancel();
+  return {
+    stop() {
+      for (const off of offs) off();
+      for (const cancel of reminders.values()) cancel();
+    },
+    async idle() {
+      while (inFlight.size) await Promise.all([...inFlight]);
+    },
   };
 }

@@ -158,8 +158,11 @@ export function createOutbox(o: OutboxOptions): Outbox {
     return new Map(rows.map((r) => [r.priority, r.at.getTime()]));
   };
 
+  /** X's own count of the 24-hour posting window (it also sees posts made elsewhere). */
+  let serverDay: { limit: number; remaining: number; resetAt: number } | undefined;
   const noteRateLimit = (rl?: RateLimit) => {
     if (!rl) return;
+    if (rl.day) serverDay = rl.day;
     if (rl.remaining <= 0) blocked = Temporal.Instant.fromEpochMilliseconds(rl.resetAt + 1000);
     if (rl.day && rl.day.remaining <= 0) {
       blocked = Temporal.Instant.fromEpochMilliseconds(rl.day.resetAt + 1000);
@@ -218,12 +221,14 @@ export function createOutbox(o: OutboxOptions): Outbox {
     return candidate;
   };
 
-  const send = async (row: Row): Promise<"sent" | "stop"> => {
-    await o.db.query(
+  const send = async (row: Row): Promise<"sent" | "stop" | "taken"> => {
+    // The claim is atomic: should a second dispatcher share the table, one of them posts.
+    const claimed = await o.db.query(
       `update x_outbox set status = 'sending', attempts = attempts + 1, attempted_at = $2
-        where id = $1`,
+        where id = $1 and status = 'pending' returning id`,
       [row.id, now()],
     );
+    if (!claimed.length) return "taken";
     try {
       const res = await o.api.post(row.text, row.reply_to ?? undefined);
       failures = 0;
@@ -326,7 +331,9 @@ export function createOutbox(o: OutboxOptions): Outbox {
       let wakeAt: number | undefined;
       for (const row of pending) {
         const p = policy[PRIORITIES[row.priority]];
-        const fits = used.every((w) => w.limit - w.used > Math.floor(p.reserve * w.limit));
+        const day = serverDay && serverDay.resetAt > t.epochMilliseconds ? serverDay : undefined;
+        const fits = used.every((w) => w.limit - w.used > Math.floor(p.reserve * w.limit)) &&
+          (!day || day.remaining > Math.floor(p.reserve * day.limit));
         if (!fits) {
           // Waits for the oldest post of the window to age out.
           const free = await o.db.query<{ at: Date }>(
@@ -390,7 +397,9 @@ export function createOutbox(o: OutboxOptions): Outbox {
         await o.db.query("update x_outbox set text = $2 where id = $1", [choice.id, text]);
         choice = { ...choice, text };
       }
-      if ((await send(choice)) === "stop") return { nextAt: blocked, sent };
+      const outcome = await send(choice);
+      if (outcome === "stop") return { nextAt: blocked, sent };
+      if (outcome === "taken") continue;
       sent++;
       for (const w of used) w.used++;
       last.set(choice.priority, now().epochMilliseconds);
