@@ -180,12 +180,11 @@ export function startNotifications(o: NotifierOptions): Notifications {
       minutes: o.remindLeadMinutes,
     });
     if (Temporal.Instant.compare(Temporal.Instant.from(a.startsAt), o.clock.instant()) <= 0) return;
-    reminders.set(
-      a.auctionId,
-      o.clock.at(fireAt, () => {
-        remind(a).catch((error) => o.log.error("reminders failed", { error }));
-      }),
-    );
+    const cancel = o.clock.at(fireAt, () => {
+      remind(a).catch((error) => o.log.error("reminders failed", { error }));
+    });
+    // A clock may run a past-due timer at once and return no cancel.
+    if (typeof cancel === "function") reminders.set(a.auctionId, cancel);
   };
 
   /** One post per ~10 handles: reminders to many people cost few posts. */

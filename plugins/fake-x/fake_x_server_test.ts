@@ -1,0 +1,114 @@
+/** The fake X server answers in X's documented shapes, limits and errors. */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { createFakeX } from "./fake_x_server.ts";
+
+const USER = { authorization: 'OAuth oauth_consumer_key="k"' };
+const APP = { authorization: "Bearer t" };
+
+function setup(tier: "basic" | "pro" = "pro") {
+  let now = Date.parse("2026-03-08T18:00:00Z");
+  const fake = createFakeX({ now: () => now, tier });
+  const get = (path: string, headers: Record<string, string> = APP) =>
+    fake.fetch(new Request(`http://x${path}`, { headers }));
+  const post = (path: string, body: unknown, headers: Record<string, string> = USER) =>
+    fake.fetch(
+      new Request(`http://x${path}`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      }),
+    );
+  return { fake, get, post, tick: (ms: number) => (now += ms) };
+}
+
+Deno.test("mentions: fields on request, includes, meta, pagination newest first, since_id", async () => {
+  const { fake, get, tick } = setup();
+  const ids: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    ids.push(fake.inject({ author: `@u${i % 3}`, text: `@SothebAIs bid ${i}` }).id);
+    tick(1000);
+  }
+  fake.inject({ author: "@other", text: "not a mention" });
+  const base = `/2/users/${fake.host.id}/mentions`;
+  const bare = await (await get(`${base}?max_results=5`)).json();
+  deepStrictEqual(Object.keys(bare.data[0]).sort(), ["edit_history_tweet_ids", "id", "text"]);
+  deepStrictEqual(bare.includes, undefined);
+  const r1 = await get(
+    `${base}?max_results=5&expansions=author_id&tweet.fields=created_at,author_id`,
+  );
+  deepStrictEqual(r1.headers.get("x-rate-limit-limit"), "300");
+  deepStrictEqual(r1.headers.get("x-rate-limit-remaining"), "298");
+  const p1 = await r1.json();
+  deepStrictEqual(p1.data.map((t: { id: string }) => t.id), ids.slice(7).reverse());
+  deepStrictEqual(p1.meta.result_count, 5);
+  deepStrictEqual(p1.meta.newest_id, ids[11]);
+  deepStrictEqual(p1.meta.oldest_id, ids[7]);
+  deepStrictEqual(p1.includes.users.map((u: { username: string }) => u.username).sort(), [
+    "u0",
+    "u1",
+    "u2",
+  ]);
+  ok(p1.data[0].created_at.endsWith("Z") && p1.data[0].author_id);
+  const p2 = await (await get(`${base}?max_results=5&pagination_token=${p1.meta.next_token}`))
+    .json();
+  deepStrictEqual(p2.data.map((t: { id: string }) => t.id), ids.slice(2, 7).reverse());
+  const since = await (await get(`${base}?since_id=${ids[9]}`)).json();
+  deepStrictEqual(since.data.map((t: { id: string }) => t.id), [ids[11], ids[10]]);
+  deepStrictEqual(since.meta.next_token, undefined);
+  deepStrictEqual(await (await get(`${base}?since_id=${ids[11]}`)).json(), {
+    meta: { result_count: 0 },
+  });
+  const bad = await get(`${base}?max_results=3`);
+  deepStrictEqual(bad.status, 400);
+  deepStrictEqual((await bad.json()).title, "Invalid Request");
+});
+
+Deno.test("rate limits: headers count down, 429 when spent, reset after the window", async () => {
+  const { fake, get, tick } = setup("basic");
+  const base = `/2/users/${fake.host.id}/mentions`;
+  for (let i = 0; i < 10; i++) deepStrictEqual((await get(base)).status, 200);
+  const limited = await get(base);
+  deepStrictEqual(limited.status, 429);
+  deepStrictEqual(limited.headers.get("x-rate-limit-remaining"), "0");
+  deepStrictEqual((await limited.json()).title, "Too Many Requests");
+  const reset = Number(limited.headers.get("x-rate-limit-reset")) * 1000;
+  tick(reset - Date.parse("2026-03-08T18:00:00Z"));
+  deepStrictEqual((await get(base)).status, 200);
+});
+
+Deno.test("posting: user context only, 201 shape, duplicate refused, 24 h headers, replies", async () => {
+  const { fake, post } = setup();
+  const parent = fake.inject({ author: "@alice", text: "@SothebAIs bid 1" });
+  const app = await post("/2/tweets", { text: "hi" }, APP);
+  deepStrictEqual(app.status, 403);
+  deepStrictEqual((await app.json()).title, "Unsupported Authentication");
+  const ok1 = await post("/2/tweets", {
+    text: "@alice got it",
+    reply: { in_reply_to_tweet_id: parent.id },
+  });
+  deepStrictEqual(ok1.status, 201);
+  ok(ok1.headers.get("x-user-limit-24hour-remaining"));
+  const body = await ok1.json();
+  deepStrictEqual(Object.keys(body.data).sort(), ["edit_history_tweet_ids", "id", "text"]);
+  deepStrictEqual(fake.posts()[0].referenced_tweets, [{ type: "replied_to", id: parent.id }]);
+  const dup = await post("/2/tweets", { text: "@alice got it" });
+  deepStrictEqual(dup.status, 403);
+  ok((await dup.json()).detail.includes("duplicate content"));
+  deepStrictEqual(
+    (await post("/2/tweets", { text: "x", reply: { in_reply_to_tweet_id: "1" } })).status,
+    403,
+  );
+  deepStrictEqual((await fake.fetch(new Request("http://x/2/users/me"))).status, 401);
+});
+
+Deno.test("faults: forced 503 and 429 on a path, after n requests", async () => {
+  const { fake, get } = setup();
+  const base = `/2/users/${fake.host.id}/mentions`;
+  fake.fault({ status: 503, times: 1, path: base, after: 1 });
+  deepStrictEqual((await get(base)).status, 200);
+  deepStrictEqual((await get(base)).status, 503);
+  deepStrictEqual((await get(base)).status, 200);
+  fake.fault({ status: 429, times: 1, path: base });
+  const r = await get(base);
+  deepStrictEqual([r.status, r.headers.get("x-rate-limit-remaining")], [429, "0"]);
+});
