@@ -118,3 +118,63 @@ Deno.test("reports: daily summary, campaign performance, ledger CSV, bidder hist
     await storage.remove();
   }
 });
+
+Deno.test("main.ts report prints a day's summary and the ledger from the engine's database", async () => {
+  const storage = testStorage();
+  const clock = virtualClock(T("05", "14:00:00"));
+  const auction = {
+    id: "cli-1",
+    item: "CLI #1",
+    startsAt: T("05", "13:00:00"),
+    endsAt: T("05", "15:00:00"),
+    reserve: "1 ETH",
+  };
+  const engine = await auctionEngine(storage, { watermark: "clock", auctions: [auction] }, clock);
+  try {
+    await engine.book.link("@alice", ADDR);
+    await engine.book.enter("@alice", "deposit", 10n * ETH);
+    engine.bus.emit("bid.submitted", {
+      tweetId: "77",
+      handle: "@alice",
+      text: "bid 1.25",
+      tweetAt: T("05", "13:30:00"),
+    });
+    await engine.auctions.idle();
+    await engine.auctions.admin("cli-1", { action: "close" }, { actor: "ops", reason: "test" });
+  } finally {
+    await engine.stop();
+  }
+  try {
+    const run = async (...args: string[]) => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "main.ts", "report", ...args],
+        cwd: new URL("../../", import.meta.url),
+        env: storage.env,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      return { code: out.code, text: new TextDecoder().decode(out.stdout) };
+    };
+    const daily = await run("daily", "cli-1");
+    assertEquals(daily.code, 0);
+    const summary = JSON.parse(daily.text);
+    assertEquals([summary.winner.handle, summary.priceWei, summary.bids], [
+      "@alice",
+      "1250000000000000000",
+      1,
+    ]);
+    const ledger = await run("ledger");
+    assertEquals(ledger.text.split("\n")[1].split(",").slice(1, 8), [
+      "cli-1",
+      "",
+      "CLI #1",
+      "@alice",
+      "77",
+      "1250000000000000000",
+      "1.25",
+    ]);
+    assertEquals((await run("daily", "nope")).code, 1);
+  } finally {
+    await storage.remove();
+  }
+});
