@@ -37,15 +37,16 @@ export function systemClock(): Clock {
     instant: () => Temporal.Now.instant(),
     now: () => Temporal.Now.zonedDateTimeISO(TIME_ZONE),
     at(at, fn) {
-      let handle: ReturnType<typeof setTimeout> | undefined;
       let cancelled = false;
+      const wait = () =>
+        Math.min(Math.max(0, Number(at.epochMilliseconds - Date.now())), MAX_DELAY);
+      // Always later, never inside this call, as the virtual clock does.
       const arm = () => {
         if (cancelled) return;
-        const ms = Number(at.epochMilliseconds - Date.now());
-        if (ms <= 0) return fn();
-        handle = setTimeout(arm, Math.min(ms, MAX_DELAY));
+        if (at.epochMilliseconds > Date.now()) handle = setTimeout(arm, wait());
+        else fn();
       };
-      arm();
+      let handle = setTimeout(arm, wait());
       return () => {
         cancelled = true;
         clearTimeout(handle);

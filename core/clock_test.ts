@@ -65,3 +65,16 @@ Deno.test("virtual clock: sleep resolves when time is advanced past it", async (
   await slept;
   assertEquals(done, true);
 });
+
+Deno.test("system clock: a due timer fires later, never inside at(); cancel works", async () => {
+  const { systemClock } = await import("./clock.ts");
+  const clock = systemClock();
+  const fired: string[] = [];
+  clock.at(clock.instant().subtract({ seconds: 1 }), () => fired.push("past"));
+  assertEquals(fired, []);
+  const cancel = clock.after(10, () => fired.push("cancelled"));
+  cancel();
+  clock.after(20, () => fired.push("soon"));
+  await clock.sleep(60);
+  assertEquals(fired, ["past", "soon"]);
+});
