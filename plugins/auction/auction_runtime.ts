@@ -340,10 +340,14 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     });
   };
 
-  // Rebuilt from Postgres: mirror to the state store and arm the timers.
+  // Rebuilt from Postgres: mirror to the state store, arm the timers, and tell the bus where
+  // live auctions stand (a decision committed just before a crash may never have been announced).
   for (const s of Object.values(market.auctions)) {
     mirror(s);
     arm(s);
+    if (s.status !== "closed" && s.status !== "cancelled") {
+      bus.emit("auction.updated", snapshot(s), clock.instant());
+    }
   }
   enqueueCheck(clock.instant());
 
