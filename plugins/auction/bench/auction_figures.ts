@@ -1,5 +1,5 @@
 /**
- * Auction benchmarks (a script: `deno run -A plugins/auction/bench/auction_bench.ts`):
+ * Auction benchmarks (a script: `deno run -A plugins/auction/bench/auction_figures.ts`):
  * 1. decisions/s sustained, durable before announced (Postgres when DATABASE_URL is set,
  *    else PGlite): each decision its own transaction, then bursts in commit groups of 50;
  * 2. decision latency (receipt → announced) at 100 bids/s: p50 / p95 / p99;
