@@ -7,6 +7,7 @@
 import { type Address, createPublicClient, getAddress, type Hash, http, isAddress } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
+import type { BusEvent } from "../../core/bus.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { type Funds, FundsUnavailableError } from "../auction/funds.ts";
 import { createChainFunds } from "./chain_funds.ts";
@@ -343,11 +344,20 @@ export default definePlugin({
     provide("chain", service);
     mountLinkPage(app, () => linkDeps);
 
+    // The bus delivers concurrently; these handlers write what later ones read (the lot and
+    // the bidders before the close), so they run one at a time, in the order emitted.
+    let queue: Promise<unknown> = Promise.resolve();
+    const inOrder = <T extends string>(type: T, handler: (event: BusEvent<T>) => Promise<void>) =>
+      bus.on(type, (event) => {
+        queue = queue.then(() => handler(event)).catch((error) =>
+          log.error("event handler failed", { event: type, error })
+        );
+      });
     const offs = [
-      bus.on("wallet.link-requested", async (event) => {
+      inOrder("wallet.link-requested", async (event) => {
         await completeLink(linkDeps, event.payload as LinkRequest);
       }),
-      bus.on("bid.accepted", async (event) => {
+      inOrder("bid.accepted", async (event) => {
         const p = event.payload as { auctionId: string; handle: string };
         await db.query(
           `insert into chain_auction_bidders (auction_id, handle_key, handle) values ($1, $2, $3)
@@ -356,7 +366,7 @@ export default definePlugin({
         );
       }),
       ...(["auction.opened", "auction.updated"] as const).map((type) =>
-        bus.on(type, async (event) => {
+        inOrder(type, async (event) => {
           const p = event.payload as { auctionId: string; item: string };
           const lot = lots[p.item] ?? caip19(p.item);
           if (!lot) return;
@@ -367,7 +377,7 @@ export default definePlugin({
           );
         })
       ),
-      bus.on("auction.updated", async (event) => {
+      inOrder("auction.updated", async (event) => {
         const p = event.payload as {
           auctionId: string;
           status: string;
@@ -387,21 +397,20 @@ export default definePlugin({
           ],
         );
       }),
-      bus.on("auction.closed", async (event) => {
+      inOrder("auction.closed", async (event) => {
         const p = event.payload as {
           auctionId: string;
           winner: { handle: string; amountWei: bigint } | null;
         };
         await settlement.plan(p);
-        try {
-          await settlement.run(p.auctionId);
-        } catch (error) {
+        // Outside the event queue: paying takes blocks, and other events must not wait.
+        settlement.run(p.auctionId).catch((error) => {
           if (error instanceof SettlementStopped) return;
           log.error("settlement step failed; it resumes on the next pass", {
             auctionId: p.auctionId,
             error,
           });
-        }
+        });
       }),
     ];
 
