@@ -135,3 +135,69 @@ for (
     }
   });
 }
+
+Deno.test("two campaigns at once: both run their day, and a wallet's funds are shared", async () => {
+  const storage = testStorage();
+  const clock = virtualClock("2026-06-01T00:00:00-04:00");
+  const make = (id: string) => ({
+    id,
+    name: id,
+    project: "SothebAIs",
+    collection: id,
+    startDate: "2026-06-01",
+    endDate: "2026-06-01",
+    window: { start: "14:00", end: "16:00" },
+    items: [{ item: `${id} #1`, reserve: "1 ETH" }],
+  });
+  const engine = await auctionEngine(storage, {
+    watermark: "clock",
+    campaigns: [make("north"), make("south")],
+  }, clock);
+  try {
+    await engine.book.link("@alice", "0x00000000000000000000000000000000000000a1");
+    await engine.book.enter("@alice", "deposit", 4n * 10n ** 18n);
+    const phases: string[] = [];
+    engine.bus.on(
+      "campaign.phase",
+      (e) => void phases.push(`${e.payload.auctionId} ${e.payload.phase}`),
+    );
+    const results: string[] = [];
+    engine.bus.on("bid.accepted", (e) => void results.push(`${e.payload.tweetId}:accepted`));
+    engine.bus.on(
+      "bid.rejected",
+      (e) => void results.push(`${e.payload.tweetId}:${e.payload.reason}`),
+    );
+    const step = async (to: string) => {
+      while (Temporal.Instant.compare(clock.instant(), Temporal.Instant.from(to)) < 0) {
+        await clock.advance(30 * 60_000);
+        await engine.auctions.idle();
+      }
+    };
+    await step("2026-06-01T14:30:00-04:00");
+    const bid = (id: string, text: string) =>
+      engine.bus.emit("bid.submitted", {
+        tweetId: id,
+        handle: "@alice",
+        text,
+        tweetAt: "2026-06-01T14:20:00-04:00",
+      });
+    bid("1", "bid 3 #north-2026-06-01");
+    bid("2", "bid 2 #south-2026-06-01");
+    bid("3", "bid 1 #south-2026-06-01");
+    bid("4", "bid 1");
+    await engine.auctions.idle();
+    assertEquals(results, ["1:accepted", "2:insufficient_funds", "3:accepted", "4:malformed"]);
+    await step("2026-06-02T00:00:00-04:00");
+    assertEquals(phases, [
+      "north-2026-06-01 pre-auction",
+      "south-2026-06-01 pre-auction",
+      "north-2026-06-01 auction",
+      "south-2026-06-01 auction",
+      "north-2026-06-01 post-auction",
+      "south-2026-06-01 post-auction",
+    ]);
+  } finally {
+    await engine.stop();
+    await storage.remove();
+  }
+});
