@@ -12,7 +12,10 @@ export type ParsedBid =
 const MENTION = /@\w+/g;
 const HASHTAG = /#([\p{L}\p{N}_-]+)/gu;
 // A run of digits with separators, optionally signed or marked with Ξ; units checked after.
-const NUMBER_RUN = /([-−–]?)\s*(Ξ?)\s*([0-9][0-9.,]*|[.,][0-9][0-9.,]*)/g;
+const NUMBER_RUN =
+  /([-−–$€£]?)\s*(Ξ?)\s*([0-9][0-9.,]*|[.,][0-9][0-9.,]*)([\p{L}]*)(\s+[\p{L}]+)?/gu;
+// Units that are not ETH: a bid in them is not a bid in ETH, so it is refused, not guessed.
+const OTHER_UNIT = /^(k|m|b|x|usd|usdc|usdt|dai|btc|sol|gwei|wei|dollars?|bucks|eur|euros?)$/i;
 const DECIMAL = /^(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$/;
 
 /** Parses a bid tweet: `bid 2.5`, `bid 2.5 ETH`, `2.5 eth`, `Ξ2.5`, `2.5Ξ`, `bid .5`. */
@@ -23,11 +26,14 @@ export function parseBid(text: string): ParsedBid {
     sign: m[1],
     // A sentence may end right after the amount: "bid 2." / "bid 2, thanks".
     digits: m[3].replace(/[.,]$/, ""),
+    unit: (m[4] || m[5] || "").trim(),
   }));
   const fail = (message: string): ParsedBid => ({ ok: false, message, tags });
   if (runs.length === 0) return fail("no amount found: write e.g. “bid 2.5 ETH”");
   if (runs.length > 1) return fail("several amounts in one tweet: bid one amount at a time");
-  const [{ sign, digits }] = runs;
+  const [{ sign, digits, unit }] = runs;
+  if (sign && sign !== "-" && sign !== "−" && sign !== "–") return fail("bids are in ETH only");
+  if (OTHER_UNIT.test(unit)) return fail(`bids are in ETH only, not “${unit}”`);
   if (digits.includes(",")) {
     return fail(`“${digits}” is ambiguous: use a point for decimals (2.5), no separators`);
   }

@@ -26,6 +26,10 @@ Deno.test("every bid form of the rules", () => {
     ["bid 2.", 2_000_000_000_000_000_000n],
     ["bid 1.000000000000000001", 1_000_000_000_000_000_001n],
     ["BID 0.1 Eth please @user42", 100_000_000_000_000_000n],
+    ["bid 2.5 please", 2_500_000_000_000_000_000n],
+    ["bid 2.5ETH", 2_500_000_000_000_000_000n],
+    ["bid 3 ether", 3_000_000_000_000_000_000n],
+    ["Ξ 2.5 🔥", 2_500_000_000_000_000_000n],
   ];
   for (const [text, wei] of cases) assertEquals(ok(text), wei, text);
 });
@@ -46,6 +50,10 @@ Deno.test("malformed bids give a human reason", () => {
   assertMatch(bad("bid 2.5 ETH, no wait Ξ3"), /several amounts/);
   assertMatch(bad("bid lots"), /no amount/);
   assertMatch(bad("bid 1.2.3"), /not a decimal/);
+  assertMatch(bad("bid 2.5 BTC"), /ETH only/);
+  assertMatch(bad("bid 2k"), /ETH only/);
+  assertMatch(bad("bid $300"), /ETH only/);
+  assertMatch(bad("bid 300 usdc"), /ETH only/);
 });
 
 Deno.test("hashtags name the auction and are not amounts", () => {
