@@ -197,7 +197,7 @@ export function restartableEngines(options: { urls: string[]; config?: Record<st
 export async function eventually<T>(
   probe: () => T | Promise<T>,
   what: string,
-  ms = 10_000,
+  ms = 20_000,
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + ms;
   while (true) {
