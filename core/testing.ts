@@ -18,6 +18,18 @@ export function assertMatch(actual: string, pattern: RegExp, message?: string): 
 // deno-lint-ignore no-explicit-any
 type ErrorClass = new (...args: any[]) => Error;
 
+function expectError(error: unknown, errorClass?: ErrorClass, includes?: string): Error {
+  if (errorClass && !(error instanceof errorClass)) {
+    throw new assert.AssertionError({ message: `expected ${errorClass.name}, got ${error}` });
+  }
+  if (includes && !String((error as Error).message).includes(includes)) {
+    throw new assert.AssertionError({
+      message: `expected message to include "${includes}", got "${(error as Error).message}"`,
+    });
+  }
+  return error as Error;
+}
+
 export async function assertRejects(
   fn: () => Promise<unknown>,
   errorClass?: ErrorClass,
@@ -26,15 +38,7 @@ export async function assertRejects(
   try {
     await fn();
   } catch (error) {
-    if (errorClass && !(error instanceof errorClass)) {
-      throw new assert.AssertionError({ message: `expected ${errorClass.name}, got ${error}` });
-    }
-    if (includes && !String((error as Error).message).includes(includes)) {
-      throw new assert.AssertionError({
-        message: `expected message to include "${includes}", got "${(error as Error).message}"`,
-      });
-    }
-    return error as Error;
+    return expectError(error, errorClass, includes);
   }
   throw new assert.AssertionError({ message: "expected a rejection" });
 }
@@ -43,15 +47,7 @@ export function assertThrows(fn: () => unknown, errorClass?: ErrorClass, include
   try {
     fn();
   } catch (error) {
-    if (errorClass && !(error instanceof errorClass)) {
-      throw new assert.AssertionError({ message: `expected ${errorClass.name}, got ${error}` });
-    }
-    if (includes && !String((error as Error).message).includes(includes)) {
-      throw new assert.AssertionError({
-        message: `expected message to include "${includes}", got "${(error as Error).message}"`,
-      });
-    }
-    return error as Error;
+    return expectError(error, errorClass, includes);
   }
   throw new assert.AssertionError({ message: "expected a throw" });
 }
