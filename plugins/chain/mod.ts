@@ -435,7 +435,8 @@ export default definePlugin({
       ).catch((error) => log.warn("challenge cleanup failed", { error }));
       if (!stopped) cancel = clock.after(cfg.pollMs, tick);
     };
-    cancel = clock.after(cfg.pollMs, tick);
+    // The first pass at once: it resumes any settlement a crash interrupted.
+    cancel = clock.after(0, tick);
 
     health("rpc", () => {
       const providers = rpc.providerHealth();

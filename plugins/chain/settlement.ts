@@ -184,6 +184,14 @@ export function createSettlement(options: SettlementOptions): Settlement {
           [row.id, raw, hash, nonce, now()],
         );
         row = await reload(row.id);
+        log.info("payment signed", {
+          auctionId: row.auction_id,
+          kind: row.kind,
+          address: row.address,
+          amountWei: row.amount_wei,
+          txHash: row.tx_hash,
+          nonce: row.tx_nonce,
+        });
       }
       const hash = row.tx_hash as Hash;
       let receipt = await client.getTransactionReceipt({ hash }).catch(() => null);

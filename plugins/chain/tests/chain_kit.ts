@@ -166,6 +166,8 @@ export function restartableEngines(options: { urls: string[]; config?: Record<st
     ...options.config,
   };
   return {
+    env,
+    config,
     async start() {
       const settings = readSettings(env);
       const { plugins, secrets } = await loadPlugins([{
