@@ -46,9 +46,11 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
       const h = await head();
       const last = scanner.last();
       if (!last || last.head < h || last.scannedTo < last.head || scanner.lastError()) {
-        const report = await scanner.sync();
-        if (report.scannedTo < report.head) {
-          throw new Error(`still scanning: block ${report.scannedTo} of ${report.head}`);
+        let report = await scanner.sync();
+        // Joined a pass that began before block h: one more, which begins after it.
+        if (report.head < h) report = await scanner.sync();
+        if (report.scannedTo < h) {
+          throw new Error(`still scanning: block ${report.scannedTo} of ${h}`);
         }
       }
     } catch (error) {

@@ -137,382 +137,401 @@ export default definePlugin({
     let urls = (cfg.rpcUrls ?? "").split(",").map((u) => u.trim()).filter(Boolean);
     let chainId = cfg.chainId;
     let key = await readKey(cfg);
-    if (urls.length === 0) {
-      embedded = await startEmbeddedChain({ dataDir, ...cfg.embedded });
-      urls = [embedded.url];
-      chainId = embedded.chainId;
-      key ??= embedded.escrowKey;
-      log.info("embedded anvil started", {
-        url: embedded.url,
-        nft: embedded.nft,
-        bidders: embedded.bidders.length,
-      });
-    }
-    if (!chainId) {
-      const probe = createPublicClient({ transport: http(urls[0]) });
-      chainId = await probe.getChainId();
-    }
-    if (!key) throw new Error("chain: set ESCROW_PRIVATE_KEY or an escrow key file");
-    const account = privateKeyToAccount(key);
-    key = undefined; // the account holds it; nothing else should
-    if (cfg.escrowAddress && getAddress(cfg.escrowAddress) !== account.address) {
-      throw new Error(
-        `chain: the escrow key belongs to ${account.address}, not to ESCROW_ADDRESS ${cfg.escrowAddress}`,
-      );
-    }
-    const escrow = account.address;
-    const rpc = createRpc(urls, chainId);
-    const remote = await rpc.client.getChainId();
-    if (remote !== chainId) {
-      throw new Error(`chain: the RPC serves chain ${remote}, CHAIN_ID is ${chainId}`);
+    try {
+      return await start();
+    } catch (error) {
+      // Set by start() before it failed, if it got that far: do not leave anvil running.
+      await (embedded as EmbeddedChain | null)?.node.stop("SIGTERM");
+      throw error;
     }
 
-    const linkDeps: WalletLinkDeps = {
-      db,
-      rpc,
-      clock,
-      bus,
-      log,
-      chainId,
-      domain: cfg.linkDomain,
-      uri: cfg.linkUri,
-      ttlMs: cfg.linkTtlMinutes * 60_000,
-    };
-    const scanner = createDepositScanner({
-      db,
-      rpc,
-      bus,
-      clock,
-      log,
-      escrow,
-      confirmations: cfg.confirmations,
-      startBlock: cfg.startBlock ?? (embedded ? 0n : undefined),
-    });
-    const funds = createChainFunds({ db, rpc, clock, scanner, headCacheMs: cfg.headCacheMs });
-    const settlement = createSettlement({
-      db,
-      client: rpc.client,
-      account,
-      bus,
-      clock,
-      log,
-      pollMs: 100,
-      receiptTimeoutMs: cfg.receiptTimeoutMs,
-    });
-    const lots: Record<string, NftRef> = Object.fromEntries(
-      Object.entries(cfg.lots).map(([item, id]) => [item, caip19(id)!]),
-    );
-    if (embedded) {
-      for (const t of embedded.tokens) lots[`Demo #${t}`] = { contract: embedded.nft, tokenId: t };
-    }
-
-    const setLot = async (auctionId: string, lot: NftRef) => {
-      await db.query(
-        `insert into chain_auction_items (auction_id, nft_contract, token_id) values ($1, $2, $3)
-         on conflict (auction_id) do update set nft_contract = $2, token_id = $3`,
-        [auctionId, getAddress(lot.contract), lot.tokenId],
-      );
-    };
-
-    const settle = async (auctionId: string) => {
-      const state = await settlement.run(auctionId);
-      return state;
-    };
-
-    const custodyCache = new Map<string, Promise<CustodyCheck>>();
-    const service: ChainService = {
-      escrow,
-      chainId,
-      rpcUrl: redactUrl(urls[0]),
-      async checkCustody(lot) {
-        // Cached per block: many parts ask, and nothing can change it within one block.
-        const key = `${await funds.head()}:${getAddress(lot.contract)}:${lot.tokenId}`;
-        let answer = custodyCache.get(key);
-        if (!answer) {
-          custodyCache.clear();
-          answer = checkCustody(rpc.client, escrow, lot);
-          custodyCache.set(key, answer);
-          answer.catch(() => custodyCache.delete(key));
-        }
-        return await answer;
-      },
-      setLot,
-      async verifyDepositTx(handle, txHash, minWei) {
-        const wallet = await funds.walletOf(handle);
-        if (!wallet) {
-          return { ok: false, reason: "not-linked", message: `${handle} has no linked wallet` };
-        }
-        if (!/^0x[0-9a-fA-F]{64}$/.test(txHash)) {
-          return { ok: false, reason: "not-found", message: "not a transaction hash" };
-        }
-        let tracked;
-        try {
-          tracked = await scanner.track(txHash as Hash);
-          await scanner.sync();
-        } catch (error) {
-          throw new FundsUnavailableError(
-            `the chain cannot be read now: ${(error as Error).message.split("\n")[0]}`,
-          );
-        }
-        if (!tracked) {
-          return {
-            ok: false,
-            reason: "not-to-escrow",
-            message: "no mined transfer to the escrow with this hash",
-          };
-        }
-        if (getAddress(tracked.address) !== getAddress(wallet)) {
-          return {
-            ok: false,
-            reason: "wrong-sender",
-            message: `sent from ${tracked.address}, not from ${handle}'s wallet`,
-          };
-        }
-        if (tracked.amountWei < minWei) {
-          return { ok: false, reason: "too-small", message: `it sent ${tracked.amountWei} wei` };
-        }
-        const [row] = await db.query<{ stage: string }>(
-          "select stage from chain_deposits where tx_hash = $1",
-          [txHash],
-        );
-        if (row.stage === "reversed" || row.stage === "dropped" || row.stage === "failed") {
-          return { ok: false, reason: "reversed", message: `this deposit was ${row.stage}` };
-        }
-        return { ok: true, amountWei: tracked.amountWei, stage: row.stage };
-      },
-      sync: () => scanner.sync(),
-      link: (request) => completeLink(linkDeps, request),
-      settle,
-      async keepFunds(handle, keep) {
-        const wallet = await funds.walletOf(handle);
-        if (!wallet) throw new Error(`${handle} has no linked wallet`);
-        await db.query(
-          `insert into chain_keep (address, keep, at) values ($1, $2, $3)
-           on conflict (address) do update set keep = $2, at = $3`,
-          [wallet, keep, new Date(clock.instant().epochMilliseconds)],
-        );
-      },
-      claims: () => settlement.claims(),
-      retryClaim: (id) => settlement.retryClaim(id),
-      embedded: embedded
-        ? {
+    async function start() {
+      if (urls.length === 0) {
+        embedded = await startEmbeddedChain({ dataDir, ...cfg.embedded });
+        urls = [embedded.url];
+        chainId = embedded.chainId;
+        key ??= embedded.escrowKey;
+        log.info("embedded anvil started", {
           url: embedded.url,
-          chainId: embedded.chainId,
           nft: embedded.nft,
-          tokens: embedded.tokens,
-          bidders: embedded.bidders,
-        }
-        : null,
-    };
-    const wei = z.bigint().nonnegative();
-    bus.declare(
-      "wallet.linked",
-      z.object({ handle: z.string(), xUserId: z.string(), address: z.string() }),
-    );
-    bus.declare(
-      "wallet.link-refused",
-      z.object({
-        tweetId: z.string(),
-        handle: z.string(),
-        reason: z.string(),
-        message: z.string(),
-      }),
-    );
-    bus.declare(
-      "deposit.credited",
-      z.object({
-        handle: z.string().nullable(),
-        address: z.string(),
-        amountWei: wei,
-        txHash: z.string(),
-        stage: z.enum(["pending", "final"]),
-      }),
-    );
-    bus.declare(
-      "deposit.reversed",
-      z.object({ txHash: z.string(), address: z.string(), amountWei: wei }),
-    );
-    bus.declare(
-      "auction.settled",
-      z.object({
-        auctionId: z.string(),
-        winner: z.string().nullable(),
-        txHash: z.string().nullable(),
-      }),
-    );
-    provide("funds", funds);
-    provide("chain", service);
-    mountLinkPage(app, () => linkDeps);
-
-    // The bus delivers concurrently; these handlers write what later ones read (the lot and
-    // the bidders before the close), so they run one at a time, in the order emitted.
-    let queue: Promise<unknown> = Promise.resolve();
-    const inOrder = <T extends string>(type: T, handler: (event: BusEvent<T>) => Promise<void>) =>
-      bus.on(type, (event) => {
-        queue = queue.then(() => handler(event)).catch((error) =>
-          log.error("event handler failed", { event: type, error })
+          bidders: embedded.bidders.length,
+        });
+      }
+      if (!chainId) {
+        const probe = createPublicClient({ transport: http(urls[0]) });
+        chainId = await probe.getChainId();
+      }
+      if (!key) throw new Error("chain: set ESCROW_PRIVATE_KEY or an escrow key file");
+      const account = privateKeyToAccount(key);
+      key = undefined; // the account holds it; nothing else should
+      if (cfg.escrowAddress && getAddress(cfg.escrowAddress) !== account.address) {
+        throw new Error(
+          `chain: the escrow key belongs to ${account.address}, not to ESCROW_ADDRESS ${cfg.escrowAddress}`,
         );
+      }
+      const escrow = account.address;
+      const rpc = createRpc(urls, chainId);
+      // A provider down at start is an outage like any other (health, retries), not a failed
+      // start; a provider serving another chain is a configuration error.
+      const remote = await rpc.client.getChainId().catch((error) => {
+        log.warn("the RPC cannot be reached at start; retrying in the poll loop", {
+          error: (error as Error).message.split("\n")[0],
+        });
+        return chainId;
       });
-    const offs = [
-      inOrder("wallet.link-requested", async (event) => {
-        await completeLink(linkDeps, event.payload as LinkRequest);
-      }),
-      inOrder("bid.accepted", async (event) => {
-        const p = event.payload as { auctionId: string; handle: string };
+      if (remote !== chainId) {
+        throw new Error(`chain: the RPC serves chain ${remote}, CHAIN_ID is ${chainId}`);
+      }
+
+      const linkDeps: WalletLinkDeps = {
+        db,
+        rpc,
+        clock,
+        bus,
+        log,
+        chainId,
+        domain: cfg.linkDomain,
+        uri: cfg.linkUri,
+        ttlMs: cfg.linkTtlMinutes * 60_000,
+      };
+      const scanner = createDepositScanner({
+        db,
+        rpc,
+        bus,
+        clock,
+        log,
+        escrow,
+        confirmations: cfg.confirmations,
+        startBlock: cfg.startBlock ?? (embedded ? 0n : undefined),
+      });
+      const funds = createChainFunds({ db, rpc, clock, scanner, headCacheMs: cfg.headCacheMs });
+      const settlement = createSettlement({
+        db,
+        client: rpc.client,
+        account,
+        bus,
+        clock,
+        log,
+        pollMs: 100,
+        receiptTimeoutMs: cfg.receiptTimeoutMs,
+      });
+      const lots: Record<string, NftRef> = Object.fromEntries(
+        Object.entries(cfg.lots).map(([item, id]) => [item, caip19(id)!]),
+      );
+      if (embedded) {
+        for (const t of embedded.tokens) {
+          lots[`Demo #${t}`] = { contract: embedded.nft, tokenId: t };
+        }
+      }
+
+      const setLot = async (auctionId: string, lot: NftRef) => {
         await db.query(
-          `insert into chain_auction_bidders (auction_id, handle_key, handle) values ($1, $2, $3)
-           on conflict do nothing`,
-          [p.auctionId, handleKey(p.handle), p.handle],
+          `insert into chain_auction_items (auction_id, nft_contract, token_id) values ($1, $2, $3)
+         on conflict (auction_id) do update set nft_contract = $2, token_id = $3`,
+          [auctionId, getAddress(lot.contract), lot.tokenId],
         );
-      }),
-      ...(["auction.opened", "auction.updated"] as const).map((type) =>
-        inOrder(type, async (event) => {
-          const p = event.payload as { auctionId: string; item: string };
-          const lot = lots[p.item] ?? caip19(p.item);
-          if (!lot) return;
-          await db.query(
-            `insert into chain_auction_items (auction_id, nft_contract, token_id) values ($1, $2, $3)
-             on conflict (auction_id) do nothing`,
-            [p.auctionId, getAddress(lot.contract), lot.tokenId],
+      };
+
+      const settle = async (auctionId: string) => {
+        const state = await settlement.run(auctionId);
+        return state;
+      };
+
+      const custodyCache = new Map<string, Promise<CustodyCheck>>();
+      const service: ChainService = {
+        escrow,
+        chainId,
+        rpcUrl: redactUrl(urls[0]),
+        async checkCustody(lot) {
+          // Cached per block: many parts ask, and nothing can change it within one block.
+          const key = `${await funds.head()}:${getAddress(lot.contract)}:${lot.tokenId}`;
+          let answer = custodyCache.get(key);
+          if (!answer) {
+            custodyCache.clear();
+            answer = checkCustody(rpc.client, escrow, lot);
+            custodyCache.set(key, answer);
+            answer.catch(() => custodyCache.delete(key));
+          }
+          return await answer;
+        },
+        setLot,
+        async verifyDepositTx(handle, txHash, minWei) {
+          const wallet = await funds.walletOf(handle);
+          if (!wallet) {
+            return { ok: false, reason: "not-linked", message: `${handle} has no linked wallet` };
+          }
+          if (!/^0x[0-9a-fA-F]{64}$/.test(txHash)) {
+            return { ok: false, reason: "not-found", message: "not a transaction hash" };
+          }
+          let tracked;
+          try {
+            tracked = await scanner.track(txHash as Hash);
+            await scanner.sync();
+          } catch (error) {
+            throw new FundsUnavailableError(
+              `the chain cannot be read now: ${(error as Error).message.split("\n")[0]}`,
+            );
+          }
+          if (!tracked) {
+            return {
+              ok: false,
+              reason: "not-to-escrow",
+              message: "no mined transfer to the escrow with this hash",
+            };
+          }
+          if (getAddress(tracked.address) !== getAddress(wallet)) {
+            return {
+              ok: false,
+              reason: "wrong-sender",
+              message: `sent from ${tracked.address}, not from ${handle}'s wallet`,
+            };
+          }
+          if (tracked.amountWei < minWei) {
+            return { ok: false, reason: "too-small", message: `it sent ${tracked.amountWei} wei` };
+          }
+          const [row] = await db.query<{ stage: string }>(
+            "select stage from chain_deposits where tx_hash = $1",
+            [txHash],
           );
-        })
-      ),
-      inOrder("auction.updated", async (event) => {
-        const p = event.payload as {
-          auctionId: string;
-          status: string;
-          leader: { handle: string; amountWei: bigint } | null;
-        };
-        await db.query(
-          `insert into chain_auction_leaders (auction_id, status, leader_key, leader_wei, updated_at)
+          if (row.stage === "reversed" || row.stage === "dropped" || row.stage === "failed") {
+            return { ok: false, reason: "reversed", message: `this deposit was ${row.stage}` };
+          }
+          return { ok: true, amountWei: tracked.amountWei, stage: row.stage };
+        },
+        sync: () => scanner.sync(),
+        link: (request) => completeLink(linkDeps, request),
+        settle,
+        async keepFunds(handle, keep) {
+          const wallet = await funds.walletOf(handle);
+          if (!wallet) throw new Error(`${handle} has no linked wallet`);
+          await db.query(
+            `insert into chain_keep (address, keep, at) values ($1, $2, $3)
+           on conflict (address) do update set keep = $2, at = $3`,
+            [wallet, keep, new Date(clock.instant().epochMilliseconds)],
+          );
+        },
+        claims: () => settlement.claims(),
+        retryClaim: (id) => settlement.retryClaim(id),
+        embedded: embedded
+          ? {
+            url: embedded.url,
+            chainId: embedded.chainId,
+            nft: embedded.nft,
+            tokens: embedded.tokens,
+            bidders: embedded.bidders,
+          }
+          : null,
+      };
+      const wei = z.bigint().nonnegative();
+      bus.declare(
+        "wallet.linked",
+        z.object({ handle: z.string(), xUserId: z.string(), address: z.string() }),
+      );
+      bus.declare(
+        "wallet.link-refused",
+        z.object({
+          tweetId: z.string(),
+          handle: z.string(),
+          reason: z.string(),
+          message: z.string(),
+        }),
+      );
+      bus.declare(
+        "deposit.credited",
+        z.object({
+          handle: z.string().nullable(),
+          address: z.string(),
+          amountWei: wei,
+          txHash: z.string(),
+          stage: z.enum(["pending", "final"]),
+        }),
+      );
+      bus.declare(
+        "deposit.reversed",
+        z.object({ txHash: z.string(), address: z.string(), amountWei: wei }),
+      );
+      bus.declare(
+        "auction.settled",
+        z.object({
+          auctionId: z.string(),
+          winner: z.string().nullable(),
+          txHash: z.string().nullable(),
+        }),
+      );
+      provide("funds", funds);
+      provide("chain", service);
+      mountLinkPage(app, () => linkDeps);
+
+      // The bus delivers concurrently; these handlers write what later ones read (the lot and
+      // the bidders before the close), so they run one at a time, in the order emitted.
+      let queue: Promise<unknown> = Promise.resolve();
+      const inOrder = <T extends string>(type: T, handler: (event: BusEvent<T>) => Promise<void>) =>
+        bus.on(type, (event) => {
+          queue = queue.then(() => handler(event)).catch((error) =>
+            log.error("event handler failed", { event: type, error })
+          );
+        });
+      const offs = [
+        inOrder("wallet.link-requested", async (event) => {
+          await completeLink(linkDeps, event.payload as LinkRequest);
+        }),
+        inOrder("bid.accepted", async (event) => {
+          const p = event.payload as { auctionId: string; handle: string };
+          await db.query(
+            `insert into chain_auction_bidders (auction_id, handle_key, handle) values ($1, $2, $3)
+           on conflict do nothing`,
+            [p.auctionId, handleKey(p.handle), p.handle],
+          );
+        }),
+        ...(["auction.opened", "auction.updated"] as const).map((type) =>
+          inOrder(type, async (event) => {
+            const p = event.payload as { auctionId: string; item: string };
+            const lot = lots[p.item] ?? caip19(p.item);
+            if (!lot) return;
+            await db.query(
+              `insert into chain_auction_items (auction_id, nft_contract, token_id) values ($1, $2, $3)
+             on conflict (auction_id) do nothing`,
+              [p.auctionId, getAddress(lot.contract), lot.tokenId],
+            );
+          })
+        ),
+        inOrder("auction.updated", async (event) => {
+          const p = event.payload as {
+            auctionId: string;
+            status: string;
+            leader: { handle: string; amountWei: bigint } | null;
+          };
+          await db.query(
+            `insert into chain_auction_leaders (auction_id, status, leader_key, leader_wei, updated_at)
            values ($1, $2, $3, $4, $5)
            on conflict (auction_id) do update set status = $2, leader_key = $3, leader_wei = $4,
              updated_at = $5`,
-          [
-            p.auctionId,
-            p.status,
-            p.leader ? handleKey(p.leader.handle) : null,
-            p.leader?.amountWei ?? null,
-            new Date(clock.instant().epochMilliseconds),
-          ],
-        );
-      }),
-      inOrder("auction.closed", async (event) => {
-        const p = event.payload as {
-          auctionId: string;
-          winner: { handle: string; amountWei: bigint } | null;
-        };
-        await settlement.plan(p);
-        // Outside the event queue: paying takes blocks, and other events must not wait.
-        settlement.run(p.auctionId).catch((error) => {
-          if (error instanceof SettlementStopped) return;
-          log.error("settlement step failed; it resumes on the next pass", {
-            auctionId: p.auctionId,
-            error,
+            [
+              p.auctionId,
+              p.status,
+              p.leader ? handleKey(p.leader.handle) : null,
+              p.leader?.amountWei ?? null,
+              new Date(clock.instant().epochMilliseconds),
+            ],
+          );
+        }),
+        inOrder("auction.closed", async (event) => {
+          const p = event.payload as {
+            auctionId: string;
+            winner: { handle: string; amountWei: bigint } | null;
+          };
+          await settlement.plan(p);
+          // Outside the event queue: paying takes blocks, and other events must not wait.
+          settlement.run(p.auctionId).catch((error) => {
+            if (error instanceof SettlementStopped) return;
+            log.error("settlement step failed; it resumes on the next pass", {
+              auctionId: p.auctionId,
+              error,
+            });
           });
-        });
-      }),
-    ];
+        }),
+      ];
 
-    // The poll loop: scan deposits, resume unfinished settlements.
-    let cancel = () => {};
-    let stopped = false;
-    const tick = async () => {
-      try {
-        await scanner.sync();
-      } catch (error) {
-        log.warn("deposit pass failed; retrying", {
-          error: (error as Error).message.split("\n")[0],
-        });
-      }
-      await settlement.resumeAll().catch((error) =>
-        log.error("settlement resume failed", { error })
-      );
-      // Challenges nobody finished are of no use a day later.
-      await db.query(
-        "delete from chain_challenges where used_at is null and expires_at < $1",
-        [new Date(clock.instant().epochMilliseconds - 86_400_000)],
-      ).catch((error) => log.warn("challenge cleanup failed", { error }));
-      if (!stopped) cancel = clock.after(cfg.pollMs, tick);
-    };
-    // The first pass at once: it resumes any settlement a crash interrupted.
-    cancel = clock.after(0, tick);
-
-    health("rpc", () => {
-      const providers = rpc.providerHealth();
-      const last = scanner.last();
-      const error = scanner.lastError();
-      const up = providers.filter((p) => p.ok).length;
-      return {
-        ok: !error && up >= rpc.quorum,
-        detail: error ??
-          (up < rpc.quorum
-            ? `${up} of ${providers.length} providers answer; ${rpc.quorum} must agree`
-            : undefined),
-        chainId,
-        providers,
-        head: last?.head.toString(),
-        finalized: last?.finalized.toString(),
-        depositsWaiting: last?.waiting ?? 0,
-        embedded: embedded !== null,
+      // The poll loop: scan deposits, resume unfinished settlements.
+      let cancel = () => {};
+      let stopped = false;
+      const tick = async () => {
+        try {
+          await scanner.sync();
+        } catch (error) {
+          log.warn("deposit pass failed; retrying", {
+            error: (error as Error).message.split("\n")[0],
+          });
+        }
+        await settlement.resumeAll().catch((error) =>
+          log.error("settlement resume failed", { error })
+        );
+        // Challenges nobody finished are of no use a day later.
+        await db.query(
+          "delete from chain_challenges where used_at is null and expires_at < $1",
+          [new Date(clock.instant().epochMilliseconds - 86_400_000)],
+        ).catch((error) => log.warn("challenge cleanup failed", { error }));
+        if (!stopped) cancel = clock.after(cfg.pollMs, tick);
       };
-    });
-    // Tokens of auctions not yet settled must stay transferable by custody until they are.
-    health("custody", async () => {
-      const lots = await db.query<{ auction_id: string; nft_contract: string; token_id: string }>(
-        `select i.auction_id, i.nft_contract, i.token_id from chain_auction_items i
+      // The first pass at once: it resumes any settlement a crash interrupted.
+      cancel = clock.after(0, tick);
+
+      health("rpc", () => {
+        const providers = rpc.providerHealth();
+        const last = scanner.last();
+        const error = scanner.lastError();
+        const up = providers.filter((p) => p.ok).length;
+        return {
+          ok: !error && up >= rpc.quorum,
+          detail: error ??
+            (up < rpc.quorum
+              ? `${up} of ${providers.length} providers answer; ${rpc.quorum} must agree`
+              : undefined),
+          chainId,
+          providers,
+          head: last?.head.toString(),
+          finalized: last?.finalized.toString(),
+          depositsWaiting: last?.waiting ?? 0,
+          embedded: embedded !== null,
+        };
+      });
+      // Tokens of auctions not yet settled must stay transferable by custody until they are.
+      health("custody", async () => {
+        const lots = await db.query<{ auction_id: string; nft_contract: string; token_id: string }>(
+          `select i.auction_id, i.nft_contract, i.token_id from chain_auction_items i
          left join chain_settlements s on s.auction_id = i.auction_id
          where s.auction_id is null and i.nft_contract is not null`,
+        );
+        const problems: string[] = [];
+        for (const lot of lots) {
+          const check = await service.checkCustody({
+            contract: lot.nft_contract,
+            tokenId: BigInt(lot.token_id),
+          });
+          if (!check.ok) problems.push(`${lot.auction_id}: ${check.reason}`);
+        }
+        return {
+          ok: problems.length === 0,
+          detail: problems.join("; ") || undefined,
+          lots: lots.length,
+        };
+      });
+      health("settlement", async () => {
+        const claims = await settlement.claims();
+        const failed = await db.query<{ auction_id: string; error: string | null }>(
+          "select auction_id, error from chain_settlements where state = 'failed' order by created_at",
+        );
+        return {
+          ok: failed.length === 0,
+          detail: failed.map((f) => `${f.auction_id}: ${f.error}`).join("; ") || undefined,
+          openClaims: claims.length,
+        };
+      });
+      const credits = metrics.counter(
+        "sothebais_chain_deposits_total",
+        "Deposit credit changes, by stage",
       );
-      const problems: string[] = [];
-      for (const lot of lots) {
-        const check = await service.checkCustody({
-          contract: lot.nft_contract,
-          tokenId: BigInt(lot.token_id),
-        });
-        if (!check.ok) problems.push(`${lot.auction_id}: ${check.reason}`);
-      }
-      return {
-        ok: problems.length === 0,
-        detail: problems.join("; ") || undefined,
-        lots: lots.length,
-      };
-    });
-    health("settlement", async () => {
-      const claims = await settlement.claims();
-      const failed = await db.query<{ auction_id: string; error: string | null }>(
-        "select auction_id, error from chain_settlements where state = 'failed' order by created_at",
+      const reversals = metrics.counter(
+        "sothebais_chain_deposit_reversals_total",
+        "Credited deposits reversed by a reorg",
       );
-      return {
-        ok: failed.length === 0,
-        detail: failed.map((f) => `${f.auction_id}: ${f.error}`).join("; ") || undefined,
-        openClaims: claims.length,
-      };
-    });
-    const credits = metrics.counter(
-      "sothebais_chain_deposits_total",
-      "Deposit credit changes, by stage",
-    );
-    const reversals = metrics.counter(
-      "sothebais_chain_deposit_reversals_total",
-      "Credited deposits reversed by a reorg",
-    );
-    offs.push(
-      bus.on("deposit.credited", (e) => credits.inc(1, { stage: e.payload.stage })),
-      bus.on("deposit.reversed", () => reversals.inc()),
-    );
-    metrics.gauge(
-      "sothebais_chain_head_block",
-      "Head block at the last deposit pass",
-      () => Number(scanner.last()?.head ?? 0),
-    );
+      offs.push(
+        bus.on("deposit.credited", (e) => credits.inc(1, { stage: e.payload.stage })),
+        bus.on("deposit.reversed", () => reversals.inc()),
+      );
+      metrics.gauge(
+        "sothebais_chain_head_block",
+        "Head block at the last deposit pass",
+        () => Number(scanner.last()?.head ?? 0),
+      );
 
-    return async () => {
-      stopped = true;
-      cancel();
-      settlement.stop();
-      for (const off of offs) off();
-      await embedded?.node.stop("SIGTERM"); // anvil writes its state on the way out
-    };
+      return async () => {
+        stopped = true;
+        cancel();
+        settlement.stop();
+        for (const off of offs) off();
+        await embedded?.node.stop("SIGTERM"); // anvil writes its state on the way out
+      };
+    }
   },
 });

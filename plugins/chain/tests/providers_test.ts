@@ -114,3 +114,34 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "providers: RPC down at start → the engine starts, health says why, funds are unavailable",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const dead = `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
+    listener.close();
+    const { engine, chain } = await chainEngine({ urls: [dead] });
+    try {
+      await assertRejects(() => chain.sync(), Error);
+      // A linked wallet's balance cannot be told now: the bid must wait, not be rejected.
+      await engine.db.query(
+        `insert into chain_links (handle_key, handle, x_user_id, address, linked_at, nonce)
+         values ('@alice', '@alice', '1001', $1, now(), 'n')`,
+        [bidders[0].address],
+      );
+      await assertRejects(
+        () => engine.service<Funds>("funds").balanceOf("@alice"),
+        FundsUnavailableError,
+        /cannot be read/,
+      );
+      const rpc = (await engine.health()).checks["chain.rpc"];
+      assert(!rpc.ok, JSON.stringify(rpc));
+    } finally {
+      await engine.stop();
+    }
+  },
+});
