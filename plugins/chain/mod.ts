@@ -435,23 +435,31 @@ export default definePlugin({
       // The poll loop: scan deposits, resume unfinished settlements.
       let cancel = () => {};
       let stopped = false;
-      const tick = async () => {
+      let ticking: Promise<void> = Promise.resolve();
+      const pass = async () => {
         try {
           await scanner.sync();
         } catch (error) {
+          if (stopped) return;
           log.warn("deposit pass failed; retrying", {
             error: (error as Error).message.split("\n")[0],
           });
         }
+        if (stopped) return;
         await settlement.resumeAll().catch((error) =>
-          log.error("settlement resume failed", { error })
+          stopped || log.error("settlement resume failed", { error })
         );
+        if (stopped) return;
         // Challenges nobody finished are of no use a day later.
         await db.query(
           "delete from chain_challenges where used_at is null and expires_at < $1",
           [new Date(clock.instant().epochMilliseconds - 86_400_000)],
-        ).catch((error) => log.warn("challenge cleanup failed", { error }));
+        ).catch((error) => stopped || log.warn("challenge cleanup failed", { error }));
         if (!stopped) cancel = clock.after(cfg.pollMs, tick);
+      };
+      const tick = () => {
+        ticking = pass();
+        return ticking;
       };
       // The first pass at once: it resumes any settlement a crash interrupted.
       cancel = clock.after(0, tick);
@@ -529,6 +537,7 @@ export default definePlugin({
         stopped = true;
         cancel();
         settlement.stop();
+        await ticking; // the storage closes after this teardown
         for (const off of offs) off();
         await embedded?.node.stop("SIGTERM"); // anvil writes its state on the way out
       };
