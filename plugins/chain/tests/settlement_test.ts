@@ -293,3 +293,32 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name: "settlement: a bidder who asked to keep their balance is not refunded; it stays credited",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withAnvil([], async (node) => {
+      const engines = restartableEngines({ urls: [node.url] });
+      const { engine, chain } = await engines.start();
+      try {
+        await stage(node, engine, chain);
+        await chain.keepFunds("@carol", true);
+        const settled: unknown[] = [];
+        engine.bus.on("auction.settled", (e) => void settled.push(e.payload));
+        closeA1(engine);
+        await eventually(() => settled.length > 0, "auction.settled");
+        const refunded = (await payouts(engine)).filter((r) => r.kind === "refund").map((r) =>
+          r.address
+        );
+        assertEquals(refunded, [alice.address, bob.address].sort());
+        assertEquals(await engine.service<Funds>("funds").balanceOf("@carol"), parseEther("1"));
+      } finally {
+        await engine.stop();
+        await engines.cleanup();
+      }
+    });
+  },
+});
