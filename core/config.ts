@@ -189,7 +189,10 @@ export async function loadPlugins(entries: PluginEntry[], env: Env): Promise<Loa
   return { plugins: ordered, secrets };
 }
 
-/** Topological order: a plugin starts after the plugins providing what it needs. */
+/**
+ * Topological order: a plugin starts after the plugins providing what it needs.
+ * A need written `name?` is optional: ordered after its provider when one is listed.
+ */
 export function orderByNeeds(loaded: LoadedPlugin[], problems: string[]): LoadedPlugin[] {
   const provider = new Map<string, LoadedPlugin>();
   for (const l of loaded) {
@@ -205,7 +208,7 @@ export function orderByNeeds(loaded: LoadedPlugin[], problems: string[]): Loaded
   }
   for (const l of loaded) {
     for (const s of l.plugin.needs ?? []) {
-      if (!provider.has(s)) {
+      if (!provider.has(s) && !s.endsWith("?")) {
         problems.push(
           `plugin ${l.plugin.name}: needs service ${s}, which no listed plugin provides`,
         );
@@ -224,7 +227,10 @@ export function orderByNeeds(loaded: LoadedPlugin[], problems: string[]): Loaded
       return;
     }
     state.set(l, "visiting");
-    for (const s of l.plugin.needs ?? []) visit(provider.get(s)!, [...chain, l.plugin.name]);
+    for (const s of l.plugin.needs ?? []) {
+      const p = provider.get(s.replace(/\?$/, ""));
+      if (p) visit(p, [...chain, l.plugin.name]);
+    }
     state.set(l, "done");
     out.push(l);
   };

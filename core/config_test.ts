@@ -112,6 +112,14 @@ Deno.test("orderByNeeds: providers first, missing provider and cycles reported",
   assertEquals(ordered.map((l) => l.plugin.name), ["compositor", "widget", "sink"]);
   assertEquals(problems, []);
 
+  const optional = orderByNeeds(
+    [p("user", [], ["custody?"]), p("chain", ["custody"], [])],
+    problems,
+  );
+  assertEquals(optional.map((l) => l.plugin.name), ["chain", "user"]);
+  assertEquals(orderByNeeds([p("user", [], ["custody?"])], problems).length, 1);
+  assertEquals(problems, []);
+
   orderByNeeds([p("a", [], ["nothing"])], problems);
   assertEquals(problems, ["plugin a: needs service nothing, which no listed plugin provides"]);
 

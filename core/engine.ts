@@ -14,6 +14,12 @@ import { migrate, readMigrations } from "./migrate.ts";
 import type { HealthStatus, PluginContext, Teardown } from "./plugin.ts";
 import { openState, type StateStore } from "./state.ts";
 
+declare module "./bus.ts" {
+  interface Events {
+    "engine.started": { plugins: string[] };
+  }
+}
+
 export interface EngineOptions {
   settings: Settings;
   plugins: LoadedPlugin[];
@@ -147,7 +153,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   try {
     await migratePlugins(db, options.plugins);
     for (const { plugin, config } of options.plugins) {
-      const declared = new Set(plugin.needs ?? []);
+      const required = new Set(plugin.needs ?? []);
+      const optional = new Set(
+        [...required].filter((n) => n.endsWith("?")).map((n) => n.slice(0, -1)),
+      );
       const ctx: PluginContext = {
         name: plugin.name,
         config,
@@ -166,7 +175,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
           services.set(service, impl);
         },
         use(service) {
-          if (!declared.has(service)) {
+          if (optional.has(service)) return services.get(service) as never;
+          if (!required.has(service)) {
             throw new Error(`plugin ${plugin.name} uses ${service} without declaring it in needs`);
           }
           if (!services.has(service)) throw new Error(`service ${service} is not provided yet`);
@@ -197,6 +207,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   const names = options.plugins.map((p) => p.plugin.name);
   const url = server ? `http://${settings.HOST}:${server.addr.port}` : undefined;
+  // Work that needs every plugin in place (e.g. its own HTTP requests) waits for this.
+  bus.emit("engine.started", { plugins: names });
   log.info("engine started", {
     plugins: names,
     db: db.kind,

@@ -27,7 +27,8 @@ export interface LogOptions {
 }
 
 /** Field names whose values are always hidden, whatever they hold. */
-export const SECRET_NAME = /secret|token|password|passphrase|private|api_?key|stream_?key/i;
+export const SECRET_NAME =
+  /secret|password|passphrase|private_?key|api_?key|stream_?key|(access|bearer|auth|refresh|api)_?token|^token$/i;
 const REDACTED = "[redacted]";
 
 export function createLog(component: string, options: LogOptions = {}): Log {

@@ -29,7 +29,7 @@ Deno.test("log: secrets never reach the output, by value or by field name", () =
   log.error("request failed", {
     error: new Error(`401 for key ${secret}`),
     apiKey: "whatever-it-is",
-    nested: { accessToken: "tok-999999" },
+    nested: { accessToken: "tok-999999", tokenId: 7 },
     url: `https://api.example/?k=${secret}`,
   });
   const text = lines.join("\n");
@@ -37,4 +37,5 @@ Deno.test("log: secrets never reach the output, by value or by field name", () =
   assertEquals(text.includes("whatever-it-is"), false);
   assertEquals(text.includes("tok-999999"), false);
   assertMatch(text, /401 for key \[redacted\]/);
+  assertMatch(text, /"tokenId":7/); // an NFT's token id is not a secret
 });

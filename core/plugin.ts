@@ -46,7 +46,7 @@ export interface PluginContext<C = unknown> {
   dataDir: string;
   /** Makes a declared service available to the plugins that need it. */
   provide<K extends string>(service: K, impl: ServiceOf<K>): void;
-  /** A service this plugin declared in `needs`. */
+  /** A service this plugin declared in `needs`; `undefined` for an optional (`name?`) need no plugin provides. */
   use<K extends string>(service: K): ServiceOf<K>;
   /** Adds a check to `/healthz`. */
   health(name: string, check: () => Promise<HealthStatus> | HealthStatus): void;
@@ -57,6 +57,7 @@ export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
   name: string;
   config: S;
   provides?: string[];
+  /** Services used; `name?` marks one the plugin can do without. */
   needs?: string[];
   /** Folder of `NNN_name.sql` files this plugin owns. */
   migrations?: URL;
