@@ -35,7 +35,8 @@ declare module "../../core/bus.ts" {
       handle: string;
       text: string;
       tweetAt: string;
-      receivedAt: string;
+      /** When the source read it; sources that cannot tell (rehearsals, admin entry) leave it out. */
+      receivedAt?: string;
     };
     "tweets.read-through": { until: string };
     "wallet.link-requested": { tweetId: string; authorId: string; handle: string; proof: string };
