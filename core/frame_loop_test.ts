@@ -7,7 +7,7 @@ Deno.test("frame loop: a stalled sink drops frames past its queue and never slow
   const loop = createFrameLoop({ fps: 50, render: (i) => i });
   const written: number[] = [];
   const stuck = queuedSink<number>("stuck", () => new Promise(() => {}), 3);
-  const fast = queuedSink<number>("fast", async (f) => void written.push(f), 3);
+  const fast = queuedSink<number>("fast", (f) => Promise.resolve(void written.push(f)), 3);
   loop.addSink(stuck);
   loop.addSink(fast);
   loop.start();
