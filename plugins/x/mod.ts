@@ -9,6 +9,7 @@ import { z } from "zod";
 import { nyString } from "../../core/clock.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { mountBidderPage } from "./bidder_page.ts";
+import { linkTweets } from "./link_tweets.ts";
 import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
 import { type MentionStream, startMentionStream } from "./mention_stream.ts";
 import { startNotifications, SUMMARIES } from "./notifications.ts";
@@ -227,6 +228,7 @@ export default definePlugin({
         text: `${t.handle} ${text}`,
       });
 
+    const links = linkTweets(db);
     const onTweet = async (t: StoredTweet) => {
       if (account && t.authorId === account.id) return;
       tweetsRead.inc();
@@ -251,6 +253,13 @@ export default definePlugin({
           });
           break;
         case "link":
+          // Recorded before the emit: the chain's `wallet.linked` names no tweet; its reply finds this.
+          await links.record({
+            tweetId: t.id,
+            handle: t.handle,
+            authorId: t.authorId,
+            createdAt: tweetAt,
+          });
           bus.emit("wallet.link-requested", {
             tweetId: t.id,
             authorId: t.authorId,
@@ -370,6 +379,7 @@ export default definePlugin({
       hostHandle,
       publicUrl: config.publicUrl,
       remindLeadMinutes: config.remindLeadMinutes,
+      links,
       enqueue,
     });
 

@@ -13,7 +13,8 @@ import type { Bus } from "../../core/bus.ts";
 import { type Clock, TIME_ZONE } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
-import type { PostRequest, Summarize } from "./outbox.ts";
+import type { LinkTweets } from "./link_tweets.ts";
+import { clip, type PostRequest, type Summarize } from "./outbox.ts";
 
 const wei = z.union([z.bigint(), z.string().regex(/^\d+$/).transform(BigInt)]);
 
@@ -55,12 +56,25 @@ export const auctionUpdatedSchema = z.object({
   bidCount: z.number().optional(),
   minNextWei: wei.optional(),
 });
-const auctionSettledSchema = z.object({
+/** As the chain declares it: no winner, or no NFT transfer, leaves nulls. */
+export const auctionSettledSchema = z.object({
   auctionId: z.string(),
-  winner: z.unknown(),
-  txHash: z.string(),
+  winner: z.string().nullable(),
+  txHash: z.string().nullable(),
 });
-const walletLinkedSchema = z.object({ handle: z.string(), address: z.string() });
+export const walletLinkedSchema = z.object({
+  handle: z.string(),
+  xUserId: z.string(),
+  address: z.string(),
+  /** Not sent by the chain today; when it is, the reply goes to that tweet. */
+  tweetId: z.string().optional(),
+});
+export const walletLinkRefusedSchema = z.object({
+  tweetId: z.string(),
+  handle: z.string(),
+  reason: z.string(),
+  message: z.string(),
+});
 
 export const eth = (amount: bigint) => `${formatEther(amount)} ETH`;
 
@@ -97,6 +111,7 @@ export interface NotifierOptions {
   hostHandle: string;
   publicUrl: string;
   remindLeadMinutes: number;
+  links: LinkTweets;
   enqueue(request: PostRequest): Promise<unknown>;
 }
 
@@ -107,6 +122,7 @@ export interface Notifications {
 }
 
 export function startNotifications(o: NotifierOptions): Notifications {
+  const linkPage = `${o.publicUrl.replace(/\/+$/, "")}/link`;
   const items = new Map<string, string>();
   const reminders = new Map<string, () => void>();
   const itemOf = (auctionId: string | null) =>
@@ -333,25 +349,46 @@ export function startNotifications(o: NotifierOptions): Notifications {
     }),
     on("auction.settled", async (p) => {
       const s = parse(auctionSettledSchema, "auction.settled", p);
-      if (!s) return;
-      const winner = typeof s.winner === "string"
-        ? s.winner
-        : (s.winner as { handle?: string } | null)?.handle;
+      // No winner: auction.closed already said "closed without a winner"; refunds are not news.
+      if (!s?.winner) return;
       await o.enqueue({
         key: `settled:${s.auctionId}`,
         kind: "settled",
         priority: "winner",
-        text: `${itemOf(s.auctionId)} is settled${winner ? ` — it is ${at(winner)}'s now` : ""}. ` +
-          `Transaction: ${s.txHash}`,
+        text: s.txHash
+          ? `${itemOf(s.auctionId)} is settled — it is ${at(s.winner)}'s now. ` +
+            `Transaction: ${s.txHash}`
+          : `${itemOf(s.auctionId)} is settled for ${at(s.winner)}.`,
+      });
+    }),
+    // One reply per link tweet (key `link:<tweet>`): a re-read tweet that the chain now
+    // refuses as replayed does not contradict the confirmation already posted.
+    on("wallet.link-refused", async (p) => {
+      const r = parse(walletLinkRefusedSchema, "wallet.link-refused", p);
+      if (!r) return;
+      const user = await o.links.authorOf(r.tweetId);
+      const page = `${linkPage}?handle=${at(r.handle)}${user ? `&user=${user}` : ""}`;
+      const tail = ` To link: sign on ${page} then tweet link <code>.`;
+      const head = `${at(r.handle)} wallet not linked: `;
+      const room = 280 - [...head].length - [...tail].length;
+      await o.enqueue({
+        key: `link:${r.tweetId}`,
+        kind: "link-refused",
+        priority: "rejection",
+        replyTo: r.tweetId,
+        // The page address must survive clipping; the reason gives way.
+        text: head + clip(r.message.replace(/\.$/, "") + ".", Math.max(room, 20)) + tail,
       });
     }),
     on("wallet.linked", async (p) => {
       const w = parse(walletLinkedSchema, "wallet.linked", p);
       if (!w) return;
+      const tweetId = w.tweetId ?? (await o.links.latestOf(w.handle))?.tweetId;
       await o.enqueue({
-        key: `linked:${lower(w.handle)}:${w.address.toLowerCase()}`,
+        key: tweetId ? `link:${tweetId}` : `linked:${lower(w.handle)}:${w.address.toLowerCase()}`,
         kind: "linked",
-        priority: "rejection",
+        priority: "ack",
+        replyTo: tweetId,
         text: `${at(w.handle)} wallet ${w.address.slice(0, 6)}…${
           w.address.slice(-4)
         } is linked to your account. Deposit to escrow, then bid.`,
