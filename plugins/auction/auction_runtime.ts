@@ -11,6 +11,7 @@ import { nyString } from "../../core/clock.ts";
 import type { Log } from "../../core/log.ts";
 import type { StateStore } from "../../core/state.ts";
 import type { Funds } from "./funds.ts";
+import { parseBid } from "./parse_bid.ts";
 import {
   type AdminAction,
   AdminError,
@@ -22,11 +23,14 @@ import {
   close,
   decide,
   type Decision,
+  heldElsewhere,
+  leaderOf,
   type Market,
   mayClose,
   newAuction,
   open,
   type RateLimit,
+  sameHandle,
   type Wallet,
   withAuction,
 } from "./rules.ts";
@@ -42,6 +46,20 @@ export interface Submitted {
   receivedAt?: string;
 }
 
+/** What the auction asks of the chain plugin when it is there (a subset of its `chain` service). */
+export interface ChainGate {
+  /** null: the chain knows no token for this auction, so there is nothing to check. */
+  checkAuctionCustody(
+    auctionId: string,
+    item: string,
+  ): Promise<{ ok: true } | { ok: false; reason: string } | null>;
+  verifyDepositTx(
+    handle: string,
+    txHash: string,
+    minWei: bigint,
+  ): Promise<{ ok: true } | { ok: false; message: string }>;
+}
+
 export interface RuntimeOptions {
   bus: Bus;
   clock: Clock;
@@ -49,6 +67,10 @@ export interface RuntimeOptions {
   state: StateStore;
   store: AuctionStore;
   funds: () => Funds;
+  /** The chain service, when a listed plugin provides it (custody gate, deposit-by-tx). */
+  chain?: () => ChainGate | undefined;
+  /** How often an auction held back by custody is checked again. */
+  custodyRecheckSeconds?: number;
   /** "tweets": close once `tweets.read-through` passes end + grace; "clock": the clock is the watermark. */
   watermark: "tweets" | "clock";
   rateLimit: RateLimit;
@@ -74,6 +96,13 @@ export interface AuctionRuntime {
   /** Marks a closed auction paid, freeing nothing but the hold on the winner's escrow. */
   settle(auctionId: string): Promise<void>;
   submit(bid: Submitted): void;
+  /** Auctions due to open but held scheduled, with why (e.g. custody of the lot failed). */
+  blocked(): Record<string, string>;
+  /**
+   * A credited deposit was reversed (reorg): leads of the wallet's bidder that their
+   * balance no longer covers are voided by the system, largest first.
+   */
+  depositReversed(address: string): Promise<void>;
   readThrough(until: Temporal.Instant): void;
   /** Resolves when no work is queued. */
   idle(): Promise<void>;
@@ -102,6 +131,10 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
 
   let stopped = false;
   const timers = new Map<string, Cancel[]>();
+  /** Auctions held scheduled past their start: why, and when to check again. */
+  const blocked = new Map<string, { reason: string; recheckAt: Temporal.Instant }>();
+  const blockReasons = () => new Map([...blocked].map(([id, b]) => [id, b.reason]));
+  const rechecks = new Map<string, Cancel>();
 
   const serial = <T>(job: () => Promise<T>): Promise<T> => {
     const run = chain.then(job);
@@ -147,7 +180,11 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     const wm = o.watermark === "clock" ? now : watermark;
     for (const s0 of Object.values(market.auctions)) {
       let s = s0;
-      if (s.status === "scheduled" && cmp(now, s.rules.startsAt) >= 0) {
+      const due = s.status === "scheduled" && cmp(now, s.rules.startsAt) >= 0;
+      if (due && cmp(now, s.endsAt) < 0 && !(await custodyHolds(s, now))) {
+        // Held scheduled: it opens once custody is fixed, or closes unopened at its end.
+      } else if (due) {
+        blocked.delete(s.rules.id);
         s = open(s);
         await store.saveAuction(s);
         setAuction(s);
@@ -170,6 +207,42 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     }
   };
 
+  /** The custody gate: true when the lot may be sold (or there is no chain to ask). */
+  const custodyHolds = async (s: AuctionState, now: Temporal.Instant): Promise<boolean> => {
+    const chain = o.chain?.();
+    if (!chain) return true;
+    const id = s.rules.id;
+    const held = blocked.get(id);
+    if (held && cmp(now, held.recheckAt) < 0) return false;
+    let reason: string | null;
+    try {
+      const custody = await chain.checkAuctionCustody(id, s.rules.item);
+      reason = !custody || custody.ok ? null : `custody: ${custody.reason}`;
+    } catch (error) {
+      reason = `custody could not be checked: ${(error as Error).message.split("\n")[0]}`;
+    }
+    if (!reason) return true;
+    const ms = (o.custodyRecheckSeconds ?? 30) * 1000;
+    blocked.set(id, { reason, recheckAt: now.add({ milliseconds: ms }) });
+    rechecks.get(id)?.();
+    rechecks.set(id, clock.after(ms, () => enqueueCheck(clock.instant())));
+    if (held?.reason !== reason) {
+      const snap = JSON.parse(toJson(snapshot(s)));
+      await store.saveAuction(s, {
+        auctionId: id,
+        actor: "system",
+        action: { action: "blocked", reason },
+        reason,
+        at: now,
+        before: snap,
+        after: snap,
+      });
+      log.warn("auction held back", { auctionId: id, reason });
+      bus.emit("auction.blocked", { auctionId: id, reason }, now);
+    }
+    return false;
+  };
+
   const announceClose = (s: AuctionState, now: Temporal.Instant) => {
     bus.emit("auction.closed", {
       auctionId: s.rules.id,
@@ -183,13 +256,24 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     if (!stopped) serial(() => check(now)).catch((error) => log.error("check failed", { error }));
   };
 
-  const walletFor = async (handle: string, deadline: Temporal.Instant): Promise<Wallet | null> => {
+  const walletFor = async (
+    handle: string,
+    deadline: Temporal.Instant,
+    tx?: { hash: string; amountWei: bigint },
+  ): Promise<Wallet | null> => {
     for (;;) {
       try {
         const funds = o.funds();
         const address = await funds.walletOf(handle);
         if (!address) return { linked: false, balanceWei: 0n };
-        return { linked: true, balanceWei: await funds.balanceOf(handle) };
+        const wallet: Wallet = { linked: true, balanceWei: await funds.balanceOf(handle) };
+        // A named deposit is checked only when the chain is there to check it.
+        const chain = tx && o.chain?.();
+        if (chain) {
+          const check = await chain.verifyDepositTx(handle, tx.hash, tx.amountWei);
+          if (!check.ok) wallet.txRefusal = check.message;
+        }
+        return wallet;
       } catch (error) {
         // Unavailable (or broken): the bid waits, holding the queue so tweet order is kept.
         log.warn("funds unavailable; the bid waits", { handle, error });
@@ -230,9 +314,13 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         continue;
       }
       const deadline = item.receivedAt.add({ seconds: o.fundsWaitSeconds });
-      const wallet = await walletFor(bid.handle, deadline);
+      const parsed = parseBid(bid.text);
+      const tx = parsed.ok && parsed.txHash
+        ? { hash: parsed.txHash, amountWei: parsed.amountWei }
+        : undefined;
+      const wallet = await walletFor(bid.handle, deadline, tx);
       if (Temporal.Instant.compare(clock.instant(), now) > 0) now = clock.instant(); // it waited
-      const { decision, market: next } = decide(market, bid, wallet);
+      const { decision, market: next } = decide(market, bid, wallet, blockReasons());
       const auction = decision.auctionId ? next.auctions[decision.auctionId] : null;
       seen.set(bid.tweetId, decision.auctionId);
       market = { ...next, auctions: market.auctions };
@@ -366,6 +454,67 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     return live[0];
   };
 
+  /** An override, audited; runs inside the serial queue. */
+  const adminNow = async (
+    auctionId: string | null,
+    action: AdminAction,
+    by: AdminBy,
+  ): Promise<AuctionSnapshot> => {
+    const now = clock.instant();
+    const before = find(auctionId);
+    const after = applyAdmin(before, action, now);
+    await store.saveAuction(after, {
+      auctionId: before.rules.id,
+      actor: by.actor,
+      action,
+      reason: by.reason,
+      at: now,
+      before: JSON.parse(toJson(snapshot(before))),
+      after: JSON.parse(toJson(snapshot(after))),
+    }, action.action === "void" ? action.tweetId : undefined);
+    setAuction(after);
+    log.info("admin override", { auctionId: before.rules.id, action: action.action, ...by });
+    if (action.action === "extend") {
+      bus.emit("auction.extended", {
+        auctionId: after.rules.id,
+        endsAt: nyString(after.endsAt),
+        previousEndsAt: nyString(before.endsAt),
+      }, now);
+    }
+    if (after.status === "closed" && before.status !== "closed") announceClose(after, now);
+    updated(after, now);
+    await check(now);
+    return snapshot(market.auctions[after.rules.id]);
+  };
+
+  /** Voids the leads a reversed deposit no longer covers; runs inside the serial queue. */
+  const voidUncovered = async (address: string) => {
+    const funds = o.funds();
+    const leaders = new Map<string, string>();
+    for (const s of Object.values(market.auctions)) {
+      const lead = (s.status === "open" || s.status === "paused") && leaderOf(s);
+      if (lead) leaders.set(lead.handle.toLowerCase(), lead.handle);
+    }
+    for (const handle of leaders.values()) {
+      const wallet = await funds.walletOf(handle);
+      if (!wallet || wallet.toLowerCase() !== address.toLowerCase()) continue;
+      const balance = await funds.balanceOf(handle);
+      for (;;) {
+        if (heldElsewhere(market, handle, "") <= balance) break;
+        const leads = Object.values(market.auctions).flatMap((s) => {
+          const lead = (s.status === "open" || s.status === "paused") && leaderOf(s);
+          return lead && sameHandle(lead.handle, handle) ? [{ s, lead }] : [];
+        }).sort((a, b) => (b.lead.amountWei > a.lead.amountWei ? 1 : -1));
+        if (!leads.length) break; // what remains is held by wins: settlement's business
+        const { s, lead } = leads[0];
+        await adminNow(s.rules.id, { action: "void", tweetId: lead.tweetId }, {
+          actor: "system",
+          reason: "deposit reversed",
+        });
+      }
+    }
+  };
+
   return {
     list: () => Object.values(market.auctions).map(snapshot),
     get: (id) => market.auctions[id] ? snapshot(market.auctions[id]) : null,
@@ -381,34 +530,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         await check(now);
         return snapshot(market.auctions[rules.id]);
       }),
-    admin: (auctionId, action, by) =>
-      serial(async () => {
-        const now = clock.instant();
-        const before = find(auctionId);
-        const after = applyAdmin(before, action, now);
-        await store.saveAuction(after, {
-          auctionId: before.rules.id,
-          actor: by.actor,
-          action,
-          reason: by.reason,
-          at: now,
-          before: JSON.parse(toJson(snapshot(before))),
-          after: JSON.parse(toJson(snapshot(after))),
-        }, action.action === "void" ? action.tweetId : undefined);
-        setAuction(after);
-        log.info("admin override", { auctionId: before.rules.id, action: action.action, ...by });
-        if (action.action === "extend") {
-          bus.emit("auction.extended", {
-            auctionId: after.rules.id,
-            endsAt: nyString(after.endsAt),
-            previousEndsAt: nyString(before.endsAt),
-          }, now);
-        }
-        if (after.status === "closed" && before.status !== "closed") announceClose(after, now);
-        updated(after, now);
-        await check(now);
-        return snapshot(market.auctions[after.rules.id]);
-      }),
+    admin: (auctionId, action, by) => serial(() => adminNow(auctionId, action, by)),
     settle: (auctionId) =>
       serial(async () => {
         const s = market.auctions[auctionId];
@@ -417,6 +539,21 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         await store.saveAuction(next);
         setAuction(next);
       }),
+    blocked: () => Object.fromEntries(blockReasons()),
+    depositReversed(address) {
+      const deadline = clock.instant().add({ seconds: o.fundsWaitSeconds });
+      const attempt = (): Promise<void> =>
+        serial(() => voidUncovered(address)).catch(async (error) => {
+          if (stopped || cmp(clock.instant(), deadline) >= 0) {
+            log.error("re-checking leads after a reversed deposit failed", { address, error });
+            return;
+          }
+          log.warn("funds unavailable; re-checking leads later", { address, error });
+          await clock.sleep(o.fundsRetrySeconds * 1000);
+          return attempt();
+        });
+      return attempt();
+    },
     submit(b) {
       const receivedAt = b.receivedAt ? Temporal.Instant.from(b.receivedAt) : clock.instant();
       inbox.bids.push({
@@ -452,6 +589,8 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     market: () => market,
     stop() {
       stopped = true;
+      rechecks.forEach((cancel) => cancel());
+      rechecks.clear();
       for (const cancels of timers.values()) cancels.forEach((c) => c());
       timers.clear();
     },

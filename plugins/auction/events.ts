@@ -64,6 +64,8 @@ export const auctionEvents = {
     runnerUp: z.object({ handle: z.string(), amountWei: wei }).nullable(),
     at: iso,
   }),
+  /** Due to open but held scheduled (custody of the lot failed); re-checked until its end. */
+  "auction.blocked": z.object({ auctionId: z.string(), reason: z.string() }),
   "campaign.phase": z.object({
     campaignId: z.string(),
     day: z.string(),

@@ -15,6 +15,8 @@ import type { AdminAction, AuctionRules } from "./rules.ts";
 import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
 import { type AuctionSnapshot, toJson } from "./snapshot.ts";
 import { auctionStore } from "./store.ts";
+// Types only: the `chain` service and `deposit.reversed` are declared by the chain plugin.
+import type { ChainService } from "../chain/mod.ts";
 
 export type { AdminAction, AdminBy, AuctionRules, AuctionSnapshot };
 export type { Funds } from "./funds.ts";
@@ -31,6 +33,8 @@ export interface Auctions {
   create(rules: AuctionRules): Promise<AuctionSnapshot>;
   /** pause, resume, extend, cancel, void, close, reschedule: recorded with who, when, why, before, after. */
   admin(auctionId: string | null, action: AdminAction, by: AdminBy): Promise<AuctionSnapshot>;
+  /** Auctions due to open but held scheduled (custody of the lot failed), with why. */
+  blocked(): Record<string, string>;
   /** Resolves when every queued decision has been made (rehearsals, tests). */
   idle(): Promise<void>;
 }
@@ -74,13 +78,15 @@ export const auctionConfig = z.object({
    * before it is durable; a crash keeps or loses the group whole.
    */
   commitGroup: z.number().int().min(1).max(1000).default(1),
+  /** How often an auction held back by failed custody is checked again (with `chain`). */
+  custodyRecheckSeconds: z.number().positive().default(30),
 });
 
 export default definePlugin({
   name: "auction",
   config: auctionConfig,
   provides: ["auctions"],
-  needs: ["funds"],
+  needs: ["funds", "chain?"],
   migrations: new URL("./migrations/", import.meta.url),
   async setup(ctx) {
     const { bus, config } = ctx;
@@ -99,6 +105,8 @@ export default definePlugin({
       state: ctx.state,
       store,
       funds: () => ctx.use("funds"),
+      chain: () => ctx.use("chain") as ChainService | undefined,
+      custodyRecheckSeconds: config.custodyRecheckSeconds,
       watermark: config.watermark,
       rateLimit: config.rateLimit,
       fundsWaitSeconds: config.fundsWaitSeconds,
@@ -139,6 +147,9 @@ export default definePlugin({
         const { until } = e.payload as { until: string };
         runtime.readThrough(Temporal.Instant.from(until));
       }),
+      bus.on("deposit.reversed", (e) => {
+        void runtime.depositReversed(e.payload.address);
+      }),
       bus.on("auction.settled", (e) => {
         runtime.settle((e.payload as { auctionId: string }).auctionId);
       }),
@@ -149,16 +160,22 @@ export default definePlugin({
       get: runtime.get,
       create: runtime.create,
       admin: runtime.admin,
+      blocked: runtime.blocked,
       idle: runtime.idle,
     });
     // Read-only JSON for the admin panel (overrides go through the `auctions` service).
     const json = (body: unknown, status = 200) =>
       new Response(toJson(body), { status, headers: { "content-type": "application/json" } });
     const http = ctx.http;
-    http.get("/auction/auctions", () => json(runtime.list()));
+    // `blocked`: why an auction due to open is held scheduled (null when it is not).
+    const withBlocked = (snap: AuctionSnapshot) => ({
+      ...snap,
+      blocked: runtime.blocked()[snap.auctionId] ?? null,
+    });
+    http.get("/auction/auctions", () => json(runtime.list().map(withBlocked)));
     http.get("/auction/auctions/:id", (c) => {
       const snap = runtime.get(c.req.param("id"));
-      return snap ? json(snap) : json({ error: "no such auction" }, 404);
+      return snap ? json(withBlocked(snap)) : json({ error: "no such auction" }, 404);
     });
     http.get("/auction/reports/daily/:id", async (c) => {
       const r = await dailySummary(ctx.db, c.req.param("id"));

@@ -6,11 +6,13 @@
 import { parseEther } from "viem";
 
 export type ParsedBid =
-  | { ok: true; amountWei: bigint; tags: string[] }
+  | { ok: true; amountWei: bigint; tags: string[]; txHash?: string }
   | { ok: false; message: string; tags: string[] };
 
 const MENTION = /@\w+/g;
 const HASHTAG = /#([\p{L}\p{N}_-]+)/gu;
+// A deposit transaction named with the bid ("bid with transaction"); never read as an amount.
+const TX_HASH = /(?<![0-9A-Za-z])0x[0-9a-fA-F]{64}(?![0-9A-Za-z])/g;
 // A run of digits with separators, optionally signed or marked with Ξ; units checked after.
 const NUMBER_RUN =
   /([-−–$€£]?)\s*(Ξ?)\s*([0-9][0-9.,]*|[.,][0-9][0-9.,]*)([\p{L}]*)(\s+[\p{L}]+)?/gu;
@@ -18,10 +20,14 @@ const NUMBER_RUN =
 const OTHER_UNIT = /^(k|m|b|x|usd|usdc|usdt|dai|btc|sol|gwei|wei|dollars?|bucks|eur|euros?)$/i;
 const DECIMAL = /^(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)$/;
 
-/** Parses a bid tweet: `bid 2.5`, `bid 2.5 ETH`, `2.5 eth`, `Ξ2.5`, `2.5Ξ`, `bid .5`. */
+/**
+ * Parses a bid tweet: `bid 2.5`, `bid 2.5 ETH`, `2.5 eth`, `Ξ2.5`, `2.5Ξ`, `bid .5`,
+ * optionally naming its deposit: `bid 2 ETH 0x<64 hex>`.
+ */
 export function parseBid(text: string): ParsedBid {
   const tags = [...text.matchAll(HASHTAG)].map((m) => m[1].toLowerCase());
-  const body = text.replace(MENTION, " ").replace(HASHTAG, " ");
+  const hashes = [...text.matchAll(TX_HASH)].map((m) => m[0].toLowerCase());
+  const body = text.replace(MENTION, " ").replace(HASHTAG, " ").replace(TX_HASH, " ");
   const runs = [...body.matchAll(NUMBER_RUN)].map((m) => ({
     sign: m[1],
     // A sentence may end right after the amount: "bid 2." / "bid 2, thanks".
@@ -31,6 +37,7 @@ export function parseBid(text: string): ParsedBid {
   const fail = (message: string): ParsedBid => ({ ok: false, message, tags });
   if (runs.length === 0) return fail("no amount found: write e.g. “bid 2.5 ETH”");
   if (runs.length > 1) return fail("several amounts in one tweet: bid one amount at a time");
+  if (new Set(hashes).size > 1) return fail("several transactions in one tweet: name one");
   const [{ sign, digits, unit }] = runs;
   if (sign && sign !== "-" && sign !== "−" && sign !== "–") return fail("bids are in ETH only");
   if (OTHER_UNIT.test(unit)) return fail(`bids are in ETH only, not “${unit}”`);
@@ -43,7 +50,9 @@ export function parseBid(text: string): ParsedBid {
   if (decimals.length > 18) return fail("more than 18 decimals: ETH has 18 at most");
   const amountWei = parseEther(digits);
   if (amountWei === 0n) return fail("a bid must be more than zero");
-  return { ok: true, amountWei, tags };
+  return hashes.length
+    ? { ok: true, amountWei, tags, txHash: hashes[0] }
+    : { ok: true, amountWei, tags };
 }
 
 /**

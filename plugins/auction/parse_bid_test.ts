@@ -68,3 +68,24 @@ Deno.test("configured amounts: ETH decimals or wei", () => {
   assertThrows(() => parseAmount("1,5 ETH"));
   assertThrows(() => parseAmount("-1"));
 });
+
+Deno.test("a bid may name its deposit transaction; the hash is never read as an amount", () => {
+  const hash = `0x${"ab12".repeat(16)}`;
+  const r = parseBid(`@SothebAIs bid 2 ETH ${hash} #genesis-1`);
+  assertEquals(r, {
+    ok: true,
+    amountWei: 2_000_000_000_000_000_000n,
+    tags: ["genesis-1"],
+    txHash: hash,
+  });
+  const upper = parseBid(`bid 2.5 0x${"AB12".repeat(16)}`);
+  assertEquals(upper.ok && [upper.amountWei, upper.txHash], [2_500_000_000_000_000_000n, hash]);
+  assertEquals(parseBid("bid 2").ok && "txHash" in parseBid("bid 2"), false);
+  // The malformed rules still hold around a hash.
+  assertMatch(bad(`bid 2 3 ${hash}`), /several amounts/);
+  assertMatch(bad(`bid ${hash}`), /no amount/);
+  assertMatch(bad(`bid 2 ${hash} 0x${"cd34".repeat(16)}`), /several transactions/);
+  // Not a 32-byte hash (an address, a hash one digit short): not taken for a transaction.
+  assertEquals(parseBid(`bid 2 0x${"ab".repeat(20)}`).ok, false);
+  assertEquals(parseBid(`bid 2 ${hash.slice(0, -1)}`).ok, false);
+});

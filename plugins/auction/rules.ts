@@ -93,6 +93,8 @@ export interface Bid {
 export interface Wallet {
   linked: boolean;
   balanceWei: bigint;
+  /** Why the deposit transaction the bid names does not cover it (the chain's words). */
+  txRefusal?: string;
 }
 
 export type Decision =
@@ -220,12 +222,14 @@ export { eth as formatEth };
 
 /**
  * Decides one bid against the market; returns the decision and the new market.
- * `wallet` is null when the funds provider could not answer in time.
+ * `wallet` is null when the funds provider could not answer in time. `blocked`: auctions
+ * held scheduled past their start (e.g. custody of the lot failed), with the reason.
  */
 export function decide(
   market: Market,
   bid: Bid,
   wallet: Wallet | null,
+  blocked: ReadonlyMap<string, string> = new Map(),
 ): { decision: Decision; market: Market } {
   const parsed = parseBid(bid.text);
   const { auction, problem } = pickAuction(market, parsed.tags, bid.tweetAt);
@@ -275,6 +279,8 @@ export function decide(
     return reject("closed", "the bid came after the auction ended", amount);
   }
   if (s.status === "paused") return reject("paused", "the auction is paused", amount);
+  const block = s.status === "scheduled" ? blocked.get(s.rules.id) : undefined;
+  if (block) return reject("not_open", `this auction has not opened: ${block}`, amount);
   if (!wallet) {
     return reject("insufficient_funds", "escrow could not be checked in time: bid again", amount);
   }
@@ -289,6 +295,7 @@ export function decide(
   if (leader && amount < minNext) {
     return reject("below_increment", `the next bid must be at least ${eth(minNext)}`, amount);
   }
+  if (wallet.txRefusal) return reject("insufficient_funds", wallet.txRefusal, amount);
   const available = wallet.balanceWei - heldElsewhere(market, bid.handle, s.rules.id);
   if (amount > available) {
     const left = available > 0n ? available : 0n;

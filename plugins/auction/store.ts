@@ -60,7 +60,8 @@ export interface DecisionRecord {
 export interface AuditRecord {
   auctionId: string;
   actor: string;
-  action: AdminAction;
+  /** An admin's override, or the system holding an auction back (`blocked`). */
+  action: AdminAction | { action: "blocked"; reason: string };
   reason: string;
   at: Temporal.Instant;
   before: unknown;

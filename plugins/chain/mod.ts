@@ -35,6 +35,8 @@ declare module "../../core/bus.ts" {
   }
 }
 
+export type { CustodyCheck, NftRef };
+
 /** What the auction and the admin can ask of the chain beyond `funds`. */
 export interface ChainService {
   escrow: Address;
@@ -42,6 +44,8 @@ export interface ChainService {
   rpcUrl: string;
   /** Can the custody account transfer this token? Call before opening an auction. */
   checkCustody(nft: NftRef): Promise<CustodyCheck>;
+  /** Custody of an auction's lot (`setLot`, `lots[item]` or a CAIP-19 item); null: no token known. */
+  checkAuctionCustody(auctionId: string, item: string): Promise<CustodyCheck | null>;
   /** Which token an auction sells (otherwise taken from `lots` or a CAIP-19 item). */
   setLot(auctionId: string, nft: NftRef): Promise<void>;
   /** A bid naming a deposit tx: it must be from the bidder's linked wallet to escrow with `minWei`. */
@@ -253,6 +257,16 @@ export default definePlugin({
             answer.catch(() => custodyCache.delete(key));
           }
           return await answer;
+        },
+        async checkAuctionCustody(auctionId, item) {
+          const [row] = await db.query<{ nft_contract: string | null; token_id: string | null }>(
+            "select nft_contract, token_id from chain_auction_items where auction_id = $1",
+            [auctionId],
+          );
+          const lot = row?.nft_contract && row.token_id !== null
+            ? { contract: row.nft_contract, tokenId: BigInt(row.token_id) }
+            : lots[item] ?? caip19(item);
+          return lot ? await service.checkCustody(lot) : null;
         },
         setLot,
         async verifyDepositTx(handle, txHash, minWei) {
