@@ -133,7 +133,11 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
   const timers = new Map<string, Cancel[]>();
   /** Auctions held scheduled past their start: why, and when to check again. */
   const blocked = new Map<string, { reason: string; recheckAt: Temporal.Instant }>();
-  const blockReasons = () => new Map([...blocked].map(([id, b]) => [id, b.reason]));
+  const blockReasons = () =>
+    new Map(
+      [...blocked].filter(([id]) => market.auctions[id]?.status === "scheduled")
+        .map(([id, b]) => [id, b.reason]),
+    );
   const rechecks = new Map<string, Cancel>();
 
   const serial = <T>(job: () => Promise<T>): Promise<T> => {
@@ -181,7 +185,8 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     for (const s0 of Object.values(market.auctions)) {
       let s = s0;
       const due = s.status === "scheduled" && cmp(now, s.rules.startsAt) >= 0;
-      if (due && cmp(now, s.endsAt) < 0 && !(await custodyHolds(s, now))) {
+      const ended = cmp(now, s.endsAt) >= 0;
+      if (due && (ended ? blocked.has(s.rules.id) : !(await custodyHolds(s, now)))) {
         // Held scheduled: it opens once custody is fixed, or closes unopened at its end.
       } else if (due) {
         blocked.delete(s.rules.id);
@@ -199,6 +204,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       }
       if (mayClose(s, now, wm)) {
         s = close(s, now);
+        blocked.delete(s.rules.id);
         await store.saveAuction(s);
         setAuction(s);
         announceClose(s, now);

@@ -51,6 +51,8 @@ export async function auctionEngine(
   storage: Storage,
   config: Record<string, unknown>,
   clock?: Clock,
+  /** More plugins started before the auction (e.g. a test's stand-in `chain`). */
+  extra: Array<{ label: string; specifier: string; config: Record<string, unknown> }> = [],
 ): Promise<AuctionEngine> {
   const settings = readSettings(storage.env);
   const { plugins } = await loadPlugins([
@@ -59,6 +61,7 @@ export async function auctionEngine(
       specifier: new URL("../funds-book/mod.ts", import.meta.url).href,
       config: {},
     },
+    ...extra,
     { label: "auction", specifier: new URL("./mod.ts", import.meta.url).href, config },
   ], storage.env);
   const engine = await startEngine({
