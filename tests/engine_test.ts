@@ -56,7 +56,10 @@ Deno.test("start: boots on embedded storage, logs its plugins, serves /healthz a
   try {
     await started;
     const entry = JSON.parse(lines.find((l) => l.includes("engine started"))!);
-    assertEquals(entry.plugins, ["heartbeat"]);
+    const listed = JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).sothebais.plugins
+      .filter((p: { enabled?: boolean }) => p.enabled !== false)
+      .map((p: { name: string }) => p.name);
+    assertEquals([...entry.plugins].sort(), [...listed].sort());
     assertEquals([entry.db, entry.state], ["pglite", "memory"]);
 
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);

@@ -115,8 +115,12 @@ export default definePlugin({
     );
     health("frames", () => {
       const stats = loop.stats();
+      // Down only when the loop stalls; a slow second is a warning (OBS's threshold), not an outage.
       return {
-        ok: !config.run || stats.activeFps >= 0.95 * stats.targetFps,
+        ok: !config.run || stats.activeFps > 0,
+        warning: config.run && stats.activeFps < 0.95 * stats.targetFps
+          ? `${stats.activeFps} fps, below 95 % of ${stats.targetFps}`
+          : undefined,
         scene: compositor.current(),
         ...stats,
       };
