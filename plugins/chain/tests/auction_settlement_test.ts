@@ -67,6 +67,11 @@ Deno.test({
         const auctions = engine.service<Auctions>("auctions");
         const funds = engine.service<Funds>("funds");
         assert((await chain.checkCustody({ contract: nft, tokenId: 7n })).ok);
+        // The auction's custody gate: the lot by item, none for an unknown item, a missing token.
+        assert((await chain.checkAuctionCustody("genesis-7", "Genesis #7"))?.ok);
+        assertEquals(await chain.checkAuctionCustody("other", "Not a lot"), null);
+        const missing = await chain.checkAuctionCustody("x", `eip155:${CHAIN_ID}/erc721:${nft}/8`);
+        assertEquals(missing && !missing.ok && missing.reason, `token 8 does not exist on ${nft}`);
         const [alice, bob] = bidders;
         await linkWallet(engine, alice, "@alice", "1001");
         await linkWallet(engine, bob, "@bob", "1002");
