@@ -468,7 +468,11 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
   ): Promise<AuctionSnapshot> => {
     const now = clock.instant();
     const before = find(auctionId);
-    const after = applyAdmin(before, action, now);
+    let after = applyAdmin(before, action, now);
+    // Resuming an auction held back by custody leaves it to the gate, not straight open.
+    if (after.status === "open" && before.status === "paused" && blocked.has(before.rules.id)) {
+      after = { ...after, status: "scheduled" };
+    }
     await store.saveAuction(after, {
       auctionId: before.rules.id,
       actor: by.actor,

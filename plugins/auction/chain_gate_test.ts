@@ -109,6 +109,13 @@ Deno.test("custody failing holds the auction scheduled, audited and shown; it op
     assertEquals(fakeChain.custodyCalls.length, calls + 2);
     assertEquals(t.ofType("auction.blocked").length, 1);
 
+    // Paused and resumed while held back: still held, not opened behind the gate's back.
+    const by = { actor: "admin", reason: "test" };
+    await t.engine.auctions.admin("genesis-1", { action: "pause" }, by);
+    const resumed = await t.engine.auctions.admin("genesis-1", { action: "resume" }, by);
+    assertEquals(resumed.status, "scheduled");
+    assertEquals(t.ofType("auction.opened"), []);
+
     fakeChain.custody = { ok: true };
     await t.advanceTo("14:01:30");
     const snap = t.engine.auctions.get("genesis-1")!;
