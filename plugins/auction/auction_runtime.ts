@@ -37,6 +37,7 @@ import {
 import { type AuctionSnapshot, snapshot, toJson } from "./snapshot.ts";
 import type { AuctionStore, DecisionRecord } from "./store.ts";
 
+/** A `bid.submitted` as the tweet source (the x plugin) sends it; declared there, read here. */
 export interface Submitted {
   tweetId: string;
   authorId?: string;

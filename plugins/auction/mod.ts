@@ -9,7 +9,12 @@ import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { auctionSchema } from "./auction_config.ts";
 import { campaignSchema, runCampaigns } from "./campaigns.ts";
-import { type AdminBy, type AuctionRuntime, startAuctionRuntime } from "./auction_runtime.ts";
+import {
+  type AdminBy,
+  type AuctionRuntime,
+  startAuctionRuntime,
+  type Submitted,
+} from "./auction_runtime.ts";
 import { type AuctionEvents, auctionEvents } from "./events.ts";
 import type { AdminAction, AuctionRules } from "./rules.ts";
 import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
@@ -43,16 +48,6 @@ declare module "../../core/plugin.ts" {
   interface Services {
     auctions: Auctions;
   }
-}
-
-/** What the tweet source (the x plugin) sends; declared there, read here. */
-interface BidSubmitted {
-  tweetId: string;
-  authorId?: string;
-  handle: string;
-  text: string;
-  tweetAt: string;
-  receivedAt?: string;
 }
 
 export const auctionConfig = z.object({
@@ -142,7 +137,7 @@ export default definePlugin({
     });
 
     const offs = [
-      bus.on("bid.submitted", (e) => runtime.submit(e.payload as BidSubmitted)),
+      bus.on("bid.submitted", (e) => runtime.submit(e.payload as Submitted)),
       bus.on("tweets.read-through", (e) => {
         const { until } = e.payload as { until: string };
         runtime.readThrough(Temporal.Instant.from(until));
