@@ -3,6 +3,7 @@
  * cross plugin boundaries). Types are merged into the bus catalogue in mod.ts.
  */
 import { z } from "zod";
+import { REASONS } from "./rules.ts";
 
 const wei = z.bigint().nonnegative();
 const iso = z.string();
@@ -42,18 +43,7 @@ export const auctionEvents = {
     auctionId: z.string().nullable(),
     tweetId: z.string(),
     handle: z.string(),
-    reason: z.enum([
-      "malformed",
-      "not_open",
-      "closed",
-      "paused",
-      "not_linked",
-      "insufficient_funds",
-      "below_reserve",
-      "below_increment",
-      "duplicate",
-      "rate_limited",
-    ]),
+    reason: z.enum(REASONS),
     message: z.string(),
     at: iso,
   }),
