@@ -20,23 +20,48 @@ export interface TestEngineOptions {
   embedded?: boolean;
 }
 
+export interface TestStorage {
+  /** DATA_DIR, DATABASE_URL/SCHEMA, REDIS_URL, STATE_PREFIX, PORT and LOG_LEVEL for one test. */
+  env: Record<string, string>;
+  /** Drops the schema and removes the folder. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Storage for one test that outlives engine restarts: a data folder, and with
+ * DATABASE_URL / REDIS_URL set (unless `embedded`) a Postgres schema and a key prefix.
+ */
+export function testStorage(embedded = false): TestStorage {
+  const dir = tempDir();
+  const url = embedded ? "" : Deno.env.get("DATABASE_URL") ?? "";
+  const schema = uniqueName("t");
+  return {
+    env: {
+      DATABASE_URL: url,
+      REDIS_URL: embedded ? "" : Deno.env.get("REDIS_URL") ?? "",
+      DATA_DIR: dir.path,
+      DATABASE_SCHEMA: schema,
+      STATE_PREFIX: `${uniqueName("t")}:`,
+      PORT: "0",
+      LOG_LEVEL: Deno.env.get("LOG_LEVEL") ?? "error",
+    },
+    async remove() {
+      if (url) {
+        const { default: postgres } = await import("postgres");
+        const sql = postgres(url, { onnotice: () => {} });
+        await sql.unsafe(`drop schema if exists "${schema}" cascade`);
+        await sql.end();
+      }
+      dir.remove();
+    },
+  };
+}
+
 export async function testEngine(
   options: TestEngineOptions,
 ): Promise<Engine & { dataDir: string }> {
-  const dir = tempDir();
-  const base = options.embedded ? {} : {
-    DATABASE_URL: Deno.env.get("DATABASE_URL") ?? "",
-    REDIS_URL: Deno.env.get("REDIS_URL") ?? "",
-  };
-  const env = {
-    ...base,
-    DATA_DIR: dir.path,
-    DATABASE_SCHEMA: uniqueName("t"),
-    STATE_PREFIX: `${uniqueName("t")}:`,
-    PORT: "0",
-    LOG_LEVEL: Deno.env.get("LOG_LEVEL") ?? "warn",
-    ...options.env,
-  };
+  const storage = testStorage(options.embedded);
+  const env = { ...storage.env, ...options.env };
   const entries: PluginEntry[] = Object.entries(options.plugins).map(([name, config]) => ({
     label: name,
     specifier: new URL(`../plugins/${name}/mod.ts`, import.meta.url).href,
@@ -50,23 +75,16 @@ export async function testEngine(
     clock: options.clock,
     listen: options.listen ?? false,
     log: createLog("test", { level: settings.LOG_LEVEL, secrets }),
+  }).catch(async (error) => {
+    await storage.remove();
+    throw error;
   });
   return {
     ...engine,
-    dataDir: dir.path,
+    dataDir: env.DATA_DIR,
     async stop() {
       await engine.stop();
-      if (settings.DATABASE_URL) {
-        await dropSchema(settings.DATABASE_URL, env.DATABASE_SCHEMA);
-      }
-      dir.remove();
+      await storage.remove();
     },
   };
-}
-
-async function dropSchema(url: string, schema: string) {
-  const { default: postgres } = await import("postgres");
-  const sql = postgres(url, { onnotice: () => {} });
-  await sql.unsafe(`drop schema if exists "${schema}" cascade`);
-  await sql.end();
 }

@@ -7,40 +7,13 @@ import type { Clock } from "../../core/clock.ts";
 import { loadPlugins, readSettings } from "../../core/config.ts";
 import { type Engine, startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
-import { tempDir, uniqueName } from "../../tests/services.ts";
 import type { FundsBook } from "../funds-book/mod.ts";
 import type { Auctions } from "./mod.ts";
 
-export interface Storage {
-  env: Record<string, string>;
-  /** Drops the schema / removes the folder. */
-  remove(): Promise<void>;
-}
+import type { TestStorage } from "../../tests/engine.ts";
 
-export function testStorage(embedded = false): Storage {
-  const dir = tempDir();
-  const url = embedded ? "" : Deno.env.get("DATABASE_URL") ?? "";
-  const schema = uniqueName("t");
-  return {
-    env: {
-      DATABASE_URL: url,
-      REDIS_URL: embedded ? "" : Deno.env.get("REDIS_URL") ?? "",
-      DATA_DIR: dir.path,
-      DATABASE_SCHEMA: schema,
-      STATE_PREFIX: `${uniqueName("t")}:`,
-      LOG_LEVEL: Deno.env.get("LOG_LEVEL") ?? "error",
-    },
-    async remove() {
-      if (url) {
-        const { default: postgres } = await import("postgres");
-        const sql = postgres(url, { onnotice: () => {} });
-        await sql.unsafe(`drop schema if exists "${schema}" cascade`);
-        await sql.end();
-      }
-      dir.remove();
-    },
-  };
-}
+export { testStorage } from "../../tests/engine.ts";
+export type Storage = TestStorage;
 
 export interface AuctionEngine extends Engine {
   auctions: Auctions;

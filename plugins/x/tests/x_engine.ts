@@ -6,38 +6,14 @@ import type { Clock } from "../../../core/clock.ts";
 import { loadPlugins, readSettings } from "../../../core/config.ts";
 import { type Engine, startEngine } from "../../../core/engine.ts";
 import { createLog } from "../../../core/log.ts";
-import { tempDir, uniqueName } from "../../../tests/services.ts";
 import type { XService } from "../mod.ts";
 
-export interface XStorage {
-  env: Record<string, string>;
-  /** Drops the schema / removes the folder. */
-  remove(): Promise<void>;
-}
+import { type TestStorage, testStorage } from "../../../tests/engine.ts";
+
+export type XStorage = TestStorage;
 
 /** A schema (Postgres, when DATABASE_URL is set) or a data folder (PGlite) for one test. */
-export function xStorage(): XStorage {
-  const dir = tempDir("sothebais-x-");
-  const url = Deno.env.get("DATABASE_URL") ?? "";
-  const schema = uniqueName("x");
-  return {
-    env: {
-      DATA_DIR: dir.path,
-      ...(url ? { DATABASE_URL: url, DATABASE_SCHEMA: schema } : {}),
-      PORT: "0",
-      LOG_LEVEL: Deno.env.get("LOG_LEVEL") ?? "error",
-    },
-    async remove() {
-      if (url) {
-        const { default: postgres } = await import("postgres");
-        const sql = postgres(url, { onnotice: () => {} });
-        await sql.unsafe(`drop schema if exists "${schema}" cascade`);
-        await sql.end();
-      }
-      dir.remove();
-    },
-  };
-}
+export const xStorage = (): XStorage => testStorage();
 
 export async function startXEngine(
   storage: XStorage,
