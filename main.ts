@@ -21,18 +21,31 @@ const configOption = {
   config: { type: "string", short: "c", default: "deno.json" },
 } as const;
 
+/** Settings and plugins from the environment and `deno.json`; every problem of both in one error. */
+async function readConfig(path: string) {
+  const env = Deno.env.toObject();
+  const problems: string[] = [];
+  const collect = async <T>(read: () => T | Promise<T>) => {
+    try {
+      return await read();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(...error.problems);
+    }
+  };
+  const settings = await collect(() => readSettings(env));
+  const loaded = await collect(async () => loadPlugins(await readPluginEntries(path), env));
+  if (!settings || !loaded) throw new ConfigError(problems);
+  return { settings, ...loaded };
+}
+
 const commands: Record<string, Command> = {
   start: {
     summary: "load the plugins and run until stopped (Ctrl-C)",
     usage: "start [--config deno.json]",
     options: configOption,
     async run(values) {
-      const env = Deno.env.toObject();
-      const settings = readSettings(env);
-      const { plugins, secrets } = await loadPlugins(
-        await readPluginEntries(values.config as string),
-        env,
-      );
+      const { settings, plugins, secrets } = await readConfig(values.config as string);
       const log = createLog("engine", { level: settings.LOG_LEVEL, secrets });
       const engine = await startEngine({ settings, plugins, log });
       const { promise: stopped, resolve } = Promise.withResolvers<void>();
@@ -58,9 +71,7 @@ const commands: Record<string, Command> = {
     usage: "check [--config deno.json]",
     options: configOption,
     async run(values) {
-      const env = Deno.env.toObject();
-      readSettings(env);
-      const { plugins } = await loadPlugins(await readPluginEntries(values.config as string), env);
+      const { plugins } = await readConfig(values.config as string);
       console.log(`ok: ${plugins.map((p) => p.plugin.name).join(", ") || "no plugins"}`);
       return 0;
     },
@@ -70,9 +81,7 @@ const commands: Record<string, Command> = {
     usage: "migrate [--config deno.json]",
     options: configOption,
     async run(values) {
-      const env = Deno.env.toObject();
-      const settings = readSettings(env);
-      const { plugins } = await loadPlugins(await readPluginEntries(values.config as string), env);
+      const { settings, plugins } = await readConfig(values.config as string);
       const { db, lock } = await openDatabase(settings);
       try {
         const applied = await migratePlugins(db, plugins);

@@ -102,11 +102,14 @@ Deno.test("start with a broken config exits non-zero with one line per problem, 
       },
     }),
   );
-  const { code, stderr } = await cli(["start", "--config", config], { DATA_DIR: dir.path })
-    .output();
+  const { code, stderr } = await cli(["start", "--config", config], {
+    DATA_DIR: dir.path,
+    LOG_LEVEL: "loud",
+  }).output();
   const lines = new TextDecoder().decode(stderr).trim().split("\n");
   assertEquals(code, 1);
-  assertEquals(lines.length, 3, lines.join("\n"));
+  assertEquals(lines.length, 4, lines.join("\n"));
+  assertMatch(lines.shift()!, /^env\.LOG_LEVEL: /);
   assertMatch(lines[0], /^plugin .*nope.*: unknown plugin/);
   assertMatch(lines[1], /^plugin heartbeat: config\.everySeconds: /);
   assertEquals(
