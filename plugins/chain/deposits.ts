@@ -25,6 +25,16 @@ export interface DepositScannerOptions {
   startBlock?: bigint;
   /** Blocks scanned per pass at most, so one pass stays short. */
   maxBlocksPerPass?: number;
+  /** Other scans over the same blocks (token transfers): same cursor, same reorg rewind. */
+  alsoScan?: RangeScan[];
+}
+
+/** A scan that follows the deposit scanner's blocks. */
+export interface RangeScan {
+  /** Blocks `from`..`to` (their hashes as scanned); runs before the cursor moves past them. */
+  scan(from: bigint, to: bigint, hashes: Map<bigint, Hash>): Promise<void>;
+  /** A reorg: forget what was recorded in blocks above `above` (they are scanned again). */
+  rewind(above: bigint): Promise<void>;
 }
 
 export interface SyncReport {
@@ -95,6 +105,7 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
           if (n !== BigInt(stored[0].number)) {
             log.warn("reorg under the scan cursor", { from: stored[0].number, to: row.number });
             await db.query("delete from chain_blocks where number > $1", [n]);
+            for (const also of options.alsoScan ?? []) await also.rewind(n);
           }
           return n;
         }
@@ -104,6 +115,7 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
       log.warn("reorg deeper than the blocks kept; rescanning them", { blocks: stored.length });
       const lowest = BigInt(stored.at(-1)!.number);
       await db.query("delete from chain_blocks where number >= $1", [lowest]);
+      for (const also of options.alsoScan ?? []) await also.rewind(lowest - 1n);
       return lowest - 1n;
     }
     return null;
@@ -156,6 +168,8 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
       });
     }
     await reconcile(from, to, explained, blocks);
+    const hashes = new Map(blocks.map((b) => [b.number, b.hash]));
+    for (const also of options.alsoScan ?? []) await also.scan(from, to, hashes);
     for (const b of blocks) {
       await db.query(
         "insert into chain_blocks (number, hash) values ($1, $2) on conflict (number) do update set hash = $2",

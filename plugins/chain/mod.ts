@@ -14,6 +14,7 @@ import { createChainFunds } from "./chain_funds.ts";
 import { checkCustody, type CustodyCheck, type NftRef } from "./custody.ts";
 import { createDepositScanner, type SyncReport } from "./deposits.ts";
 import { type EmbeddedChain, startEmbeddedChain } from "./embedded_chain.ts";
+import { tokenTransfers } from "./token_transfers.ts";
 import { mountLinkPage } from "./link_page.ts";
 import { createRpc, redactUrl } from "./rpc.ts";
 import { createSettlement, type PayoutRow, SettlementStopped } from "./settlement.ts";
@@ -32,6 +33,14 @@ declare module "../../core/bus.ts" {
     };
     "deposit.reversed": { txHash: string; address: string; amountWei: bigint };
     "auction.settled": { auctionId: string; winner: string | null; txHash: string | null };
+    /** An ERC-721 Transfer of a lot's token, found by the block scan (addresses checksummed). */
+    "token.transferred": {
+      contract: string;
+      tokenId: bigint;
+      from: string;
+      to: string;
+      txHash: string;
+    };
   }
 }
 
@@ -198,6 +207,37 @@ export default definePlugin({
         uri: cfg.linkUri,
         ttlMs: cfg.linkTtlMinutes * 60_000,
       };
+      const lots: Record<string, NftRef> = Object.fromEntries(
+        Object.entries(cfg.lots).map(([item, id]) => [item, caip19(id)!]),
+      );
+      if (embedded) {
+        for (const t of embedded.tokens) {
+          lots[`Demo #${t}`] = { contract: embedded.nft, tokenId: t };
+        }
+      }
+      const custodyCache = new Map<string, Promise<CustodyCheck>>();
+      const transfers = tokenTransfers({
+        db,
+        rpc,
+        bus,
+        log,
+        async lots() {
+          const rows = await db.query<{ nft_contract: string; token_id: string }>(
+            "select nft_contract, token_id from chain_auction_items where nft_contract is not null",
+          );
+          return [
+            ...Object.values(lots),
+            ...rows.map((r) => ({ contract: r.nft_contract, tokenId: BigInt(r.token_id) })),
+          ];
+        },
+        moved(nft) {
+          // The custody answer is cached per block; a transfer makes it stale at once.
+          const suffix = `:${getAddress(nft.contract)}:${nft.tokenId}`;
+          for (const key of custodyCache.keys()) {
+            if (key.endsWith(suffix)) custodyCache.delete(key);
+          }
+        },
+      });
       const scanner = createDepositScanner({
         db,
         rpc,
@@ -207,6 +247,7 @@ export default definePlugin({
         escrow,
         confirmations: cfg.confirmations,
         startBlock: cfg.startBlock ?? (embedded ? 0n : undefined),
+        alsoScan: [transfers],
       });
       const funds = createChainFunds({ db, rpc, clock, scanner, headCacheMs: cfg.headCacheMs });
       const settlement = createSettlement({
@@ -219,14 +260,6 @@ export default definePlugin({
         pollMs: 100,
         receiptTimeoutMs: cfg.receiptTimeoutMs,
       });
-      const lots: Record<string, NftRef> = Object.fromEntries(
-        Object.entries(cfg.lots).map(([item, id]) => [item, caip19(id)!]),
-      );
-      if (embedded) {
-        for (const t of embedded.tokens) {
-          lots[`Demo #${t}`] = { contract: embedded.nft, tokenId: t };
-        }
-      }
 
       const setLot = async (auctionId: string, lot: NftRef) => {
         await db.query(
@@ -241,7 +274,6 @@ export default definePlugin({
         return state;
       };
 
-      const custodyCache = new Map<string, Promise<CustodyCheck>>();
       const service: ChainService = {
         escrow,
         chainId,
@@ -370,6 +402,16 @@ export default definePlugin({
           auctionId: z.string(),
           winner: z.string().nullable(),
           txHash: z.string().nullable(),
+        }),
+      );
+      bus.declare(
+        "token.transferred",
+        z.object({
+          contract: z.string(),
+          tokenId: z.bigint().nonnegative(),
+          from: z.string(),
+          to: z.string(),
+          txHash: z.string(),
         }),
       );
       provide("funds", funds);
