@@ -24,6 +24,8 @@ declare module "../../core/bus.ts" {
   interface Events {
     "wallet.linked": { handle: string; xUserId: string; address: string };
     "wallet.link-refused": { tweetId: string; handle: string; reason: string; message: string };
+    /** The answer to `funds.keep-requested` (a `keep` / `refund` tweet). */
+    "funds.kept": { tweetId: string; handle: string; keep: boolean; ok: boolean; message: string };
     "deposit.credited": {
       handle: string | null;
       address: string;
@@ -430,6 +432,33 @@ export default definePlugin({
       const offs = [
         inOrder("wallet.link-requested", async (event) => {
           await completeLink(linkDeps, event.payload as LinkRequest);
+        }),
+        inOrder("funds.keep-requested", async (event) => {
+          const { tweetId, handle, keep } = event.payload as {
+            tweetId: string;
+            handle: string;
+            keep: boolean;
+          };
+          try {
+            await service.keepFunds(handle, keep);
+            bus.emit("funds.kept", {
+              tweetId,
+              handle,
+              keep,
+              ok: true,
+              message: keep
+                ? "your unspent escrow stays for the next auction. Tweet refund to undo."
+                : "your unspent escrow will be refunded after each auction.",
+            });
+          } catch (error) {
+            bus.emit("funds.kept", {
+              tweetId,
+              handle,
+              keep,
+              ok: false,
+              message: `not done: ${(error as Error).message}.`,
+            });
+          }
         }),
         inOrder("bid.accepted", async (event) => {
           const p = event.payload as { auctionId: string; handle: string };

@@ -42,6 +42,8 @@ declare module "../../core/bus.ts" {
     "tweets.read-through": { until: string };
     "wallet.link-requested": { tweetId: string; authorId: string; handle: string; proof: string };
     "host.question": { tweetId: string; handle: string; text: string };
+    /** Keep (or stop keeping) a bidder's unspent escrow for the next auction instead of a refund. */
+    "funds.keep-requested": { tweetId: string; handle: string; keep: boolean };
   }
 }
 
@@ -270,6 +272,9 @@ export default definePlugin({
         case "question":
           bus.emit("host.question", { tweetId: t.id, handle: t.handle, text: command.text });
           break;
+        case "keep":
+          bus.emit("funds.keep-requested", { tweetId: t.id, handle: t.handle, keep: command.keep });
+          break;
         case "history":
           await reply(
             t,
@@ -299,7 +304,8 @@ export default definePlugin({
             t,
             "help",
             "ack",
-            `bid: "bid 2.5 ETH" · link a wallet: "link <code>" · "history" · "remind" / "stop".` +
+            `bid: "bid 2.5 ETH" · link a wallet: "link <code>" · "history" · "remind" / "stop"` +
+              ` · after an auction: "keep" your balance or "refund" it.` +
               ` Anything else goes to the host.`,
           );
           break;

@@ -76,6 +76,14 @@ export const walletLinkRefusedSchema = z.object({
   message: z.string(),
 });
 
+export const fundsKeptSchema = z.object({
+  tweetId: z.string(),
+  handle: z.string(),
+  keep: z.boolean(),
+  ok: z.boolean(),
+  message: z.string(),
+});
+
 export const eth = (amount: bigint) => `${formatEther(amount)} ETH`;
 
 export const etTime = (iso: string) =>
@@ -378,6 +386,17 @@ export function startNotifications(o: NotifierOptions): Notifications {
         replyTo: r.tweetId,
         // The page address must survive clipping; the reason gives way.
         text: head + clip(r.message.replace(/\.$/, "") + ".", Math.max(room, 20)) + tail,
+      });
+    }),
+    on("funds.kept", async (p) => {
+      const k = parse(fundsKeptSchema, "funds.kept", p);
+      if (!k) return;
+      await o.enqueue({
+        key: `keep:${k.tweetId}`,
+        kind: "keep",
+        priority: k.ok ? "ack" : "rejection",
+        replyTo: k.tweetId,
+        text: `${at(k.handle)} ${k.message}`,
       });
     }),
     on("wallet.linked", async (p) => {

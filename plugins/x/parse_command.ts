@@ -12,6 +12,7 @@ export type Command =
   | { kind: "remind" }
   | { kind: "stop" }
   | { kind: "help" }
+  | { kind: "keep"; keep: boolean }
   | { kind: "question"; text: string }
   | { kind: "malformed"; reason: string };
 
@@ -78,6 +79,9 @@ export function parseCommand(text: string, hostHandle: string): Command {
   }
   if (first === "remind" || first === "remindme") return { kind: "remind" };
   if (first === "stop" || first === "unsubscribe") return { kind: "stop" };
+  // Unspent escrow after an auction: keep it for the next one, or have it refunded (the default).
+  if (first === "keep") return { kind: "keep", keep: true };
+  if (first === "refund") return { kind: "keep", keep: false };
   if (first === "help" || first === "commands" || (body === "?" && words.length === 1)) {
     return { kind: "help" };
   }

@@ -55,3 +55,15 @@ Deno.test("malformed commands get a short reason; the rest goes to the host", ()
   deepStrictEqual(kind("@SothebAIs what's the history of this piece?"), "question");
   deepStrictEqual(kind("@SothebAIs can you stop the music"), "question");
 });
+
+Deno.test("commands: keep and refund answer what happens to unspent escrow", () => {
+  deepStrictEqual(parseCommand("@SothebAIs keep my balance 🙏", "SothebAIs"), {
+    kind: "keep",
+    keep: true,
+  });
+  deepStrictEqual(parseCommand("hey @SothebAIs refund please", "SothebAIs"), {
+    kind: "keep",
+    keep: false,
+  });
+  deepStrictEqual(kind("@SothebAIs can I keep bidding tomorrow?"), "question");
+});

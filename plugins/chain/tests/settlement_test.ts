@@ -305,7 +305,18 @@ Deno.test({
       const { engine, chain } = await engines.start();
       try {
         await stage(node, engine, chain);
-        await chain.keepFunds("@carol", true);
+        // Asked the way a bidder asks: a `keep` tweet, as the x plugin passes it on.
+        const kept: Array<{ ok: boolean }> = [];
+        engine.bus.on("funds.kept", (e) => void kept.push(e.payload as { ok: boolean }));
+        engine.bus.emit("funds.keep-requested", { tweetId: "77", handle: "@carol", keep: true });
+        await eventually(() => kept.length > 0, "funds.kept");
+        assertEquals(kept, [{
+          tweetId: "77",
+          handle: "@carol",
+          keep: true,
+          ok: true,
+          message: "your unspent escrow stays for the next auction. Tweet refund to undo.",
+        }] as unknown[]);
         const settled: unknown[] = [];
         engine.bus.on("auction.settled", (e) => void settled.push(e.payload));
         closeA1(engine);

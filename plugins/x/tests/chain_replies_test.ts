@@ -115,3 +115,54 @@ Deno.test("chain replies: link refused, linked, settled with and without a winne
     await storage.remove();
   }
 });
+
+Deno.test("chain replies: keep and refund tweets go to the chain, and its answer is the reply", async () => {
+  const clock = virtualClock("2026-03-08T12:00:00-04:00");
+  const served = serveFakeX({ now: () => clock.instant().epochMilliseconds, tier: "pro" });
+  const storage = xStorage();
+  try {
+    const engine = await startXEngine(storage, {
+      x: { baseUrl: served.url, tier: "pro", backfill: true },
+    }, clock);
+    const step = async (ms: number) => {
+      for (let t = 0; t < ms; t += 1000) {
+        await clock.advance(1000);
+        await engine.x.idle();
+      }
+    };
+    const requests: unknown[] = [];
+    engine.bus.on("funds.keep-requested", (e) => void requests.push(e.payload));
+    const keep = served.fake.inject({ author: "@carol", text: "@SothebAIs keep" }).id;
+    const refund = served.fake.inject({ author: "@dan", text: "@SothebAIs refund" }).id;
+    await step(10_000);
+    deepStrictEqual(requests, [
+      { tweetId: keep, handle: "@carol", keep: true },
+      { tweetId: refund, handle: "@dan", keep: false },
+    ]);
+    engine.bus.emit("funds.kept", {
+      tweetId: keep,
+      handle: "@carol",
+      keep: true,
+      ok: true,
+      message: "your unspent escrow stays for the next auction. Tweet refund to undo.",
+    });
+    engine.bus.emit("funds.kept", {
+      tweetId: refund,
+      handle: "@dan",
+      keep: false,
+      ok: false,
+      message: "not done: @dan has no linked wallet.",
+    });
+    await step(5_000);
+    const replies = (id: string) =>
+      served.fake.posts().filter((p) => p.referenced_tweets?.[0]?.id === id).map((p) => p.text);
+    deepStrictEqual(replies(keep), [
+      "@carol your unspent escrow stays for the next auction. Tweet refund to undo.",
+    ]);
+    deepStrictEqual(replies(refund), ["@dan not done: @dan has no linked wallet."]);
+    await engine.stop();
+  } finally {
+    await served.stop();
+    await storage.remove();
+  }
+});
