@@ -4,7 +4,7 @@
  */
 import { type Canvas, createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
 import { formatEther } from "viem";
-import { theme } from "./theme.ts";
+import { font, theme } from "./theme.ts";
 
 export interface Rect {
   x: number;
@@ -31,6 +31,22 @@ export function card(
 }
 
 /** Draws `text` at the largest size ≤ `px` that fits `maxWidth`; returns the size used. */
+/** A card's small spaced capitals (LATEST BIDS, TIME LEFT, …); alignment and baseline are the caller's. */
+export function cardLabel(
+  g: SKRSContext2D,
+  text: string,
+  x: number,
+  y: number,
+  scale: number,
+  colour: string = theme.muted,
+): void {
+  g.font = font(600, 13, scale);
+  g.letterSpacing = `${1.6 * scale}px`;
+  g.fillStyle = colour;
+  g.fillText(text, x, y);
+  g.letterSpacing = "0px";
+}
+
 export function fitText(
   g: SKRSContext2D,
   text: string,

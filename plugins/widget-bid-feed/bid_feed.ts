@@ -3,7 +3,7 @@
  * the amount, rejected in red with the reason. A new row slides in lit.
  */
 import type { Bus } from "../../core/bus.ts";
-import { card, createLayers, ellipsize, formatEth } from "../../scenes/draw.ts";
+import { card, cardLabel, createLayers, ellipsize, formatEth } from "../../scenes/draw.ts";
 import type { AuctionUpdated, BidAccepted, BidRejected } from "../../scenes/show_events.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
@@ -73,11 +73,7 @@ export function createBidFeedWidget(bus: Bus): { draw: DrawWidget; stop(): void 
     let y = box.y + pad;
     g.textBaseline = "top";
     g.textAlign = "left";
-    g.font = font(600, 13, s);
-    g.letterSpacing = `${1.6 * s}px`;
-    g.fillStyle = theme.muted;
-    g.fillText("LATEST BIDS", x, y);
-    g.letterSpacing = "0px";
+    cardLabel(g, "LATEST BIDS", x, y, s);
     y += 22 * s;
     if (!rows.length) {
       g.font = font(500, 16, s);

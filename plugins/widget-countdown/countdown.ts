@@ -6,7 +6,7 @@
  */
 import type { Bus } from "../../core/bus.ts";
 import { TIME_ZONE } from "../../core/clock.ts";
-import { card, createLayers } from "../../scenes/draw.ts";
+import { card, cardLabel, createLayers } from "../../scenes/draw.ts";
 import type {
   AuctionExtended,
   AuctionUpdated,
@@ -92,11 +92,8 @@ export function createCountdownWidget(bus: Bus): { draw: DrawWidget; stop(): voi
     const w = box.width - 2 * pad;
     g.textBaseline = "top";
     g.textAlign = "left";
-    g.font = font(600, 13, s);
-    g.letterSpacing = `${1.6 * s}px`;
-    g.fillStyle = urgent ? theme.urgent : theme.muted;
-    g.fillText(before ? "STARTS IN" : live ? "TIME LEFT" : "BIDDING CLOSED", x, box.y + pad);
-    g.letterSpacing = "0px";
+    const title = before ? "STARTS IN" : live ? "TIME LEFT" : "BIDDING CLOSED";
+    cardLabel(g, title, x, box.y + pad, s, urgent ? theme.urgent : theme.muted);
     const text = Number.isFinite(left) ? formatLeft(left) : "00:00";
     let colour: string = theme.ink;
     if (!live && !before) colour = theme.faint;

@@ -5,7 +5,7 @@
  */
 import { type Canvas, createCanvas } from "@napi-rs/canvas";
 import type { Bus } from "../../core/bus.ts";
-import { card, createLayers, wrapText } from "../../scenes/draw.ts";
+import { card, cardLabel, createLayers, wrapText } from "../../scenes/draw.ts";
 import type { HostSaid, HostSpeaking } from "../../scenes/show_events.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { Assets, DrawWidget } from "../compositor/mod.ts";
@@ -75,12 +75,8 @@ export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; 
     const tw = box.x + box.width - pad - tx;
     g.textAlign = "left";
     g.textBaseline = "top";
-    g.font = font(600, 13, s);
-    g.letterSpacing = `${1.6 * s}px`;
-    g.fillStyle = theme.gold;
     const name = typeof props.name === "string" ? props.name : "YOUR HOST";
-    g.fillText(name.toUpperCase(), tx, box.y + pad + 2 * s);
-    g.letterSpacing = "0px";
+    cardLabel(g, name.toUpperCase(), tx, box.y + pad + 2 * s, s, theme.gold);
     const text = captionShown(now);
     if (text) {
       g.font = font(500, 17, s);

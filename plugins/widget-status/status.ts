@@ -5,7 +5,7 @@
  * lights the amount for a moment.
  */
 import type { Bus } from "../../core/bus.ts";
-import { card, createLayers, ellipsize, fitText, formatEth } from "../../scenes/draw.ts";
+import { card, cardLabel, createLayers, ellipsize, fitText, formatEth } from "../../scenes/draw.ts";
 import type { AuctionClosed, AuctionUpdated, BidAccepted } from "../../scenes/show_events.ts";
 import { font, theme } from "../../scenes/theme.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
@@ -55,13 +55,7 @@ export function createStatusWidget(bus: Bus): { draw: DrawWidget; stop(): void }
     let y = box.y + pad;
     g.textAlign = "left";
     g.textBaseline = "top";
-    const label = (text: string, colour: string = theme.muted) => {
-      g.font = font(600, 13, s);
-      g.letterSpacing = `${1.6 * s}px`;
-      g.fillStyle = colour;
-      g.fillText(text, x, y);
-      g.letterSpacing = "0px";
-    };
+    const label = (text: string, colour?: string) => cardLabel(g, text, x, y, s, colour);
     if (!auction) {
       label("NEXT LOT");
       g.font = font(700, 28, s);
