@@ -298,9 +298,9 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
       const confirmations = head - blockNumber + 1n;
       if (confirmations < BigInt(options.confirmations)) continue;
       const handle = await handleOf(d.address);
-      if (d.stage === "seen") {
+      const credit = async (stage: "pending" | "final") => {
         await db.query(
-          "update chain_deposits set stage = 'pending', pending_at = $2 where tx_hash = $1",
+          `update chain_deposits set stage = '${stage}', ${stage}_at = $2 where tx_hash = $1`,
           [d.tx_hash, now()],
         );
         bus.emit("deposit.credited", {
@@ -308,22 +308,11 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
           address: d.address,
           amountWei,
           txHash: d.tx_hash,
-          stage: "pending",
+          stage,
         });
-      }
-      if (blockNumber <= finalized) {
-        await db.query(
-          "update chain_deposits set stage = 'final', final_at = $2 where tx_hash = $1",
-          [d.tx_hash, now()],
-        );
-        bus.emit("deposit.credited", {
-          handle,
-          address: d.address,
-          amountWei,
-          txHash: d.tx_hash,
-          stage: "final",
-        });
-      }
+      };
+      if (d.stage === "seen") await credit("pending");
+      if (blockNumber <= finalized) await credit("final");
     }
     return stuck;
   }
