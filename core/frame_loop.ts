@@ -113,12 +113,15 @@ export function createFrameLoop<F>(options: FrameLoopOptions<F>): FrameLoop<F> {
 /**
  * A sink around an async writer: frames wait in a queue of `limit` and are
  * written one at a time; when the queue is full the new frame is dropped.
+ * A frame is only lent to `push`: `keep` makes the sink's own copy of one it
+ * queues, and `release` gets that copy back once written or thrown away.
  */
 export function queuedSink<F>(
   name: string,
   write: (frame: F, index: number) => Promise<void>,
-  limit = 3,
+  options: { limit?: number; keep?: (frame: F) => F; release?: (frame: F) => void } = {},
 ): FrameSink<F> & { drained(): Promise<void> } {
+  const { limit = 3, keep = (frame: F) => frame, release = () => {} } = options;
   const queue: Array<[F, number]> = [];
   let dropped = 0;
   let draining: Promise<void> | undefined;
@@ -130,6 +133,7 @@ export function queuedSink<F>(
         await write(frame, index);
       } finally {
         queue.shift();
+        release(frame);
       }
     }
     draining = undefined;
@@ -142,11 +146,11 @@ export function queuedSink<F>(
         dropped++;
         return;
       }
-      queue.push([frame, index]);
+      queue.push([keep(frame), index]);
       // A writer that throws loses what it held; its owner restarts it and reports why.
       draining ??= drain().catch(() => {
         dropped += queue.length;
-        queue.length = 0;
+        for (const [frame] of queue.splice(0)) release(frame);
         draining = undefined;
       });
     },

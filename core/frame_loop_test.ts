@@ -6,8 +6,10 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 Deno.test("frame loop: a stalled sink drops frames past its queue and never slows rendering", async () => {
   const loop = createFrameLoop({ fps: 50, render: (i) => i });
   const written: number[] = [];
-  const stuck = queuedSink<number>("stuck", () => new Promise(() => {}), 3);
-  const fast = queuedSink<number>("fast", (f) => Promise.resolve(void written.push(f)), 3);
+  const stuck = queuedSink<number>("stuck", () => new Promise(() => {}), { limit: 3 });
+  const fast = queuedSink<number>("fast", (f) => Promise.resolve(void written.push(f)), {
+    limit: 3,
+  });
   loop.addSink(stuck);
   loop.addSink(fast);
   loop.start();
@@ -21,6 +23,39 @@ Deno.test("frame loop: a stalled sink drops frames past its queue and never slow
   assertEquals(fast.dropped(), 0);
   assertEquals(written.length, stats.rendered);
   assertEquals(stats.dropped, stuck.dropped());
+});
+
+Deno.test("queued sink: keeps its own copy of each queued frame and releases it when written or lost", async () => {
+  const kept: string[] = [];
+  const released: string[] = [];
+  let fail = false;
+  let finish = () => {};
+  const sink = queuedSink<{ id: number }>(
+    "s",
+    () =>
+      new Promise<void>((resolve, reject) => {
+        finish = () => (fail ? reject(new Error("writer gone")) : resolve());
+      }),
+    {
+      limit: 2,
+      keep: (frame) => (kept.push(`copy-${frame.id}`), { id: frame.id + 100 }),
+      release: (frame) => void released.push(`copy-${frame.id - 100}`),
+    },
+  );
+  sink.push({ id: 1 }, 1);
+  sink.push({ id: 2 }, 2);
+  sink.push({ id: 3 }, 3); // full: dropped, never copied
+  assertEquals(kept, ["copy-1", "copy-2"]);
+  assertEquals(sink.dropped(), 1);
+  finish(); // frame 1 written
+  await wait(0);
+  assertEquals(released, ["copy-1"]);
+  fail = true;
+  finish(); // the writer dies holding frame 2
+  await sink.drained();
+  await wait(0);
+  assertEquals(released, ["copy-1", "copy-2"]);
+  assertEquals(sink.depth(), { queued: 0, limit: 2 });
 });
 
 Deno.test("frame loop: a slow render skips missed slots and counts them late", async () => {

@@ -223,7 +223,21 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
   };
   const supervising = supervise();
 
-  const sink = queuedSink<Frame>("ffmpeg", writeFrame, o.queueLimit ?? 3);
+  // Frames are only lent (Frame.rgba): the queue holds copies, in buffers it reuses
+  // so that a steady stream allocates nothing.
+  const spare: Uint8Array[] = [];
+  const sink = queuedSink<Frame>("ffmpeg", writeFrame, {
+    limit: o.queueLimit ?? 3,
+    keep(frame) {
+      if (frame.rgba.byteLength !== frameBytes) return frame; // refused by writeFrame
+      const rgba = spare.pop() ?? new Uint8Array(frameBytes);
+      rgba.set(frame.rgba);
+      return { rgba, index: frame.index };
+    },
+    release(frame) {
+      if (frame.rgba.byteLength === frameBytes) spare.push(frame.rgba);
+    },
+  });
   return {
     sink,
     live: () => !!run?.progress && performance.now() - run.advancedAt < 3000,

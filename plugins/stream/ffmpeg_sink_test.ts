@@ -49,3 +49,56 @@ Deno.test({
     assert.equal(sink.live(), false);
   },
 });
+
+Deno.test({
+  name: "ffmpegSink: frames lent until the next render reach the encoder whole and in order",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const width = 320, height = 180, fps = 30, frameBytes = width * height * 4;
+    const dir = Deno.makeTempDirSync();
+    const out = `${dir}/video.raw`;
+    // Like the compositor: each frame is fresh bytes, detached when the next one is rendered.
+    let lent: Uint8Array<ArrayBuffer> | undefined;
+    const loop = createFrameLoop<Frame>({
+      fps,
+      render: (index) => {
+        lent?.buffer.transfer(0);
+        lent = new Uint8Array(frameBytes).fill(index % 256);
+        return { rgba: lent, index };
+      },
+    });
+    const pump = audioPump({ sampleRate: 48000, channels: 1, read: (n) => new Int16Array(n) });
+    const sink = ffmpegSink({
+      ffmpeg: "sh",
+      // An encoder that starts late: frames wait in the queue while the pipe is full.
+      args: () => ["-c", `sleep 0.3; exec cat > ${out}`],
+      width,
+      height,
+      fps,
+      audio: pump,
+      log: createLog("test", { write: (l) => logs.push(l) }),
+    });
+    const logs: string[] = [];
+    loop.addSink(sink.sink);
+    loop.start();
+    await new Promise((r) => setTimeout(r, 1000));
+    loop.stop();
+    await sink.stop();
+    pump.stop();
+    const bytes = Deno.readFileSync(out);
+    Deno.removeSync(dir, { recursive: true });
+    const rendered = loop.stats().rendered;
+    assert.equal(bytes.length % frameBytes, 0);
+    const values = Array.from({ length: bytes.length / frameBytes }, (_, i) => {
+      const frame = bytes.subarray(i * frameBytes, (i + 1) * frameBytes);
+      assert(frame.every((b) => b === frame[0]), `frame ${i} is torn`);
+      return frame[0];
+    });
+    assert.deepEqual(logs.filter((l) => l.includes("wrong size")), []);
+    assert(sink.sink.dropped() > 0, "the queue never filled");
+    // Skipped slots repeat the frame before them, so every slot up to the last is there.
+    assert(values.length >= rendered - 4, `${values.length} frames written of ${rendered}`);
+    assert(values.every((v, i) => i === 0 || v >= values[i - 1]), `out of order: ${values}`);
+  },
+});

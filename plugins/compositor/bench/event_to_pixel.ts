@@ -39,7 +39,7 @@ export async function benchEventToPixel(events: number) {
           millis.push(performance.now() - waiting.at);
           waiting = undefined;
         }
-        previous = rgba;
+        (previous ??= new Uint8Array(rgba.length)).set(rgba); // the frame is only lent
       },
       dropped: () => 0,
       depth: () => ({ queued: 0, limit: 1 }),

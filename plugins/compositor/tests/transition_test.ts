@@ -76,3 +76,12 @@ Deno.test("frames are opaque straight RGBA of width*height*4 bytes", () => {
   assert.equal(frame.index, 7);
   for (let i = 3; i < frame.rgba.length; i += 4) assert.equal(frame.rgba[i], 255);
 });
+
+Deno.test("a frame's bytes are lent until the next render, then detached", () => {
+  const c = setup();
+  const first = c.render(0);
+  assert.equal(first.rgba.length, 64 * 36 * 4);
+  const second = c.render(1);
+  assert.equal(first.rgba.length, 0, "the previous frame was not handed back");
+  assert.equal(second.rgba.length, 64 * 36 * 4);
+});
