@@ -30,7 +30,6 @@ export function card(
   g.stroke();
 }
 
-/** Draws `text` at the largest size ≤ `px` that fits `maxWidth`; returns the size used. */
 /** A card's small spaced capitals (LATEST BIDS, TIME LEFT, …); alignment and baseline are the caller's. */
 export function cardLabel(
   g: SKRSContext2D,
@@ -47,6 +46,7 @@ export function cardLabel(
   g.letterSpacing = "0px";
 }
 
+/** Draws `text` at the largest size ≤ `px` that fits `maxWidth`; returns the size used. */
 export function fitText(
   g: SKRSContext2D,
   text: string,
