@@ -22,6 +22,8 @@ export interface FrameStats {
   activeFps: number;
   rendered: number;
   late: number;
+  /** Slots whose render threw. */
+  failed: number;
   dropped: number;
   renderMs: { avg: number; p95: number; max: number };
 }
@@ -36,6 +38,8 @@ export interface FrameLoop<F> {
 export interface FrameLoopOptions<F> {
   fps?: number;
   render: (index: number) => F | Promise<F>;
+  /** A render threw: that slot gets no frame (counted as failed) and the loop goes on. */
+  onError?: (error: unknown, index: number) => void;
   /** Monotonic milliseconds. */
   now?: () => number;
 }
@@ -49,6 +53,7 @@ export function createFrameLoop<F>(options: FrameLoopOptions<F>): FrameLoop<F> {
   const recent: number[] = [];
   let rendered = 0;
   let late = 0;
+  let failed = 0;
   let running = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let origin = 0;
@@ -63,14 +68,19 @@ export function createFrameLoop<F>(options: FrameLoopOptions<F>): FrameLoop<F> {
       late += due - slot;
       slot = due;
     }
-    const frame = await options.render(slot);
-    const finished = now();
-    renderTimes.push(finished - started);
-    if (renderTimes.length > 300) renderTimes.shift();
-    recent.push(finished);
-    while (recent.length && recent[0] <= finished - 1000) recent.shift();
-    rendered++;
-    for (const sink of sinks) sink.push(frame, slot);
+    try {
+      const frame = await options.render(slot);
+      const finished = now();
+      renderTimes.push(finished - started);
+      if (renderTimes.length > 300) renderTimes.shift();
+      recent.push(finished);
+      while (recent.length && recent[0] <= finished - 1000) recent.shift();
+      rendered++;
+      for (const sink of sinks) sink.push(frame, slot);
+    } catch (error) {
+      failed++;
+      options.onError?.(error, slot);
+    }
     slot++;
     if (running) timer = setTimeout(tick, Math.max(0, origin + slot * interval - now()));
   };
@@ -99,6 +109,7 @@ export function createFrameLoop<F>(options: FrameLoopOptions<F>): FrameLoop<F> {
         activeFps: recent.filter((r) => r > t - 1000).length,
         rendered,
         late,
+        failed,
         dropped: [...sinks].reduce((n, s) => n + s.dropped(), 0),
         renderMs: {
           avg: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : 0,

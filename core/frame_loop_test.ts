@@ -89,3 +89,29 @@ Deno.test("frame loop: a slow render skips missed slots and counts them late", a
   assert(indexes.every((v, i) => i === 0 || v > indexes[i - 1]));
   assert(indexes.length <= elapsedSlots);
 });
+
+Deno.test("frame loop: a render that throws costs its slot, is reported and counted, and the loop goes on", async () => {
+  const errors: Array<[string, number]> = [];
+  const loop = createFrameLoop({
+    fps: 50,
+    render: (i) => {
+      if (i === 2) throw new Error("widget exploded");
+      return i;
+    },
+    onError: (error, index) => void errors.push([(error as Error).message, index]),
+  });
+  const indexes: number[] = [];
+  loop.addSink({
+    name: "s",
+    push: (_f, i) => void indexes.push(i),
+    dropped: () => 0,
+    depth: () => ({ queued: 0, limit: 0 }),
+  });
+  loop.start();
+  await wait(300);
+  loop.stop();
+  assertEquals(errors, [["widget exploded", 2]]);
+  assertEquals(loop.stats().failed, 1);
+  assert(!indexes.includes(2));
+  assert(indexes.some((i) => i > 2), `frames after the failure: ${indexes}`);
+});

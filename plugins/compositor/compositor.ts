@@ -8,7 +8,7 @@ import { type Canvas, createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
 import type { Scene, Transition } from "../../scenes/scene.ts";
 import type { Assets } from "./assets.ts";
 import type { Frame } from "./frames.ts";
-import { createSceneRenderer, type SceneRenderer } from "./render_scene.ts";
+import { createSceneRenderer, type DrawReport, type SceneRenderer } from "./render_scene.ts";
 import type { DrawWidget, Widgets } from "./widgets.ts";
 
 export interface CompositorOptions {
@@ -21,6 +21,8 @@ export interface CompositorOptions {
   now: () => Temporal.Instant;
   initialScene: string;
   onMissingWidget?: (kind: string) => void;
+  /** A widget's draw threw: told once for each widget and message. */
+  onWidgetError?: (kind: string, error: unknown) => void;
 }
 
 export interface Compositor {
@@ -38,6 +40,8 @@ export interface Compositor {
   render(index: number): Frame;
   /** Mean draw ms per widget kind since the last call (the recording of draw calls; Skia rasterises at the end). */
   widgetTimes(): Record<string, number>;
+  /** Widget kinds whose last draw threw. */
+  failingWidgets(): string[];
   /** The canvas the last frame was drawn on (for PNG snapshots). */
   canvas: Canvas;
 }
@@ -54,18 +58,36 @@ export function createCompositor(options: CompositorOptions): Compositor {
   const registry = new Map<string, DrawWidget>();
   const renderers = new Map<string, SceneRenderer>();
   const missing = new Set<string>();
+  const failing = new Set<string>();
+  const told = new Set<string>();
   const timings = new Map<string, { ms: number; calls: number }>();
-  const onMissing = (kind: string) => {
-    if (missing.has(kind)) return;
-    missing.add(kind);
-    options.onMissingWidget?.(kind);
+  const report: DrawReport = {
+    missing(kind) {
+      if (missing.has(kind)) return;
+      missing.add(kind);
+      options.onMissingWidget?.(kind);
+    },
+    failed(kind, error) {
+      failing.add(kind);
+      const key = `${kind}: ${error instanceof Error ? error.message : String(error)}`;
+      if (told.has(key) || told.size >= 100) return; // a broken widget runs 30 times a second
+      told.add(key);
+      options.onWidgetError?.(kind, error);
+    },
+    drew(kind, ms) {
+      failing.delete(kind);
+      const entry = timings.get(kind) ?? { ms: 0, calls: 0 };
+      entry.ms += ms;
+      entry.calls++;
+      timings.set(kind, entry);
+    },
   };
   const renderer = (name: string) => {
     let r = renderers.get(name);
     if (!r) {
       const scene = options.scenes.get(name);
       if (!scene) throw new Error(`no scene named ${name}; have ${[...options.scenes.keys()]}`);
-      r = createSceneRenderer(scene, { width, height }, registry, assets, onMissing, timings);
+      r = createSceneRenderer(scene, { width, height }, registry, assets, report);
       renderers.set(name, r);
     }
     return r;
@@ -110,6 +132,7 @@ export function createCompositor(options: CompositorOptions): Compositor {
       timings.clear();
       return out;
     },
+    failingWidgets: () => [...failing].sort(),
     current: () => currentScene.scene.name,
     show(name, transition) {
       const next = renderer(name);

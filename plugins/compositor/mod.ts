@@ -75,6 +75,8 @@ export default definePlugin({
       now: () => clock.instant(),
       initialScene: config.initialScene,
       onMissingWidget: (kind) => log.warn("scene uses a widget nobody registered", { kind }),
+      onWidgetError: (kind, error) =>
+        log.error("widget failed to draw; frames go on without it", { kind, error }),
     });
     for (const [kind, draw] of Object.entries(builtinWidgets(compositor.widgets))) {
       compositor.widgets.register(kind, draw);
@@ -87,7 +89,11 @@ export default definePlugin({
         .map((v) => typeof v === "string" && IMAGE_FILE.test(v) ? assets.load(v) : undefined),
     ]));
 
-    const loop = createFrameLoop({ fps: config.fps, render: (index) => compositor.render(index) });
+    const loop = createFrameLoop({
+      fps: config.fps,
+      render: (index) => compositor.render(index),
+      onError: (error) => log.error("frame failed to render; the loop goes on", { error }),
+    });
     provide("frames", { width: config.width, height: config.height, fps: config.fps, loop });
     provide("widgets", compositor.widgets);
     provide("compositor", compositor);
@@ -115,12 +121,16 @@ export default definePlugin({
     );
     health("frames", () => {
       const stats = loop.stats();
-      // Down only when the loop stalls; a slow second is a warning (OBS's threshold), not an outage.
+      const failing = compositor.failingWidgets();
+      // Down only when the loop stalls; a slow second or a broken widget is a warning, not an outage.
+      const warnings = [
+        config.run && stats.activeFps < 0.95 * stats.targetFps &&
+        `${stats.activeFps} fps, below 95 % of ${stats.targetFps}`,
+        failing.length > 0 && `widgets failing to draw: ${failing.join(", ")}`,
+      ].filter(Boolean);
       return {
         ok: !config.run || stats.activeFps > 0,
-        warning: config.run && stats.activeFps < 0.95 * stats.targetFps
-          ? `${stats.activeFps} fps, below 95 % of ${stats.targetFps}`
-          : undefined,
+        warning: warnings.length ? warnings.join("; ") : undefined,
         scene: compositor.current(),
         ...stats,
       };

@@ -24,14 +24,22 @@ export interface SceneRenderer {
   draw(g: SKRSContext2D, now: Temporal.Instant, frame: number): void;
 }
 
+/** What the renderer tells its owner about the widgets, frame by frame. */
+export interface DrawReport {
+  /** The scene names a widget nobody registered. */
+  missing(kind: string): void;
+  /** A widget's draw threw; the frame goes on without that item. */
+  failed(kind: string, error: unknown): void;
+  /** A widget drew, taking `ms` (the recording of its draw calls). */
+  drew(kind: string, ms: number): void;
+}
+
 export function createSceneRenderer(
   scene: Scene,
   size: { width: number; height: number },
   widgets: Map<string, DrawWidget>,
   assets: Assets,
-  onMissing: (kind: string) => void = () => {},
-  /** Accumulates draw time (ms) per widget kind. */
-  timings?: Map<string, { ms: number; calls: number }>,
+  report: DrawReport,
 ): SceneRenderer {
   const { width, height } = size;
   const scale = height / 720;
@@ -98,18 +106,19 @@ export function createSceneRenderer(
     for (const { item, box } of region.items) {
       const draw = widgets.get(item.widget);
       if (!draw) {
-        onMissing(item.widget);
+        report.missing(item.widget);
         continue;
       }
-      const t = timings ? performance.now() : 0;
+      const t = performance.now();
       g.save();
-      draw({ g, box, props: item.props, now, frame, scene: scene.name });
-      g.restore();
-      if (timings) {
-        const entry = timings.get(item.widget) ?? { ms: 0, calls: 0 };
-        entry.ms += performance.now() - t;
-        entry.calls++;
-        timings.set(item.widget, entry);
+      try {
+        draw({ g, box, props: item.props, now, frame, scene: scene.name });
+        report.drew(item.widget, performance.now() - t);
+      } catch (error) {
+        // One broken widget must not take the show (or the engine) down with it.
+        report.failed(item.widget, error);
+      } finally {
+        g.restore();
       }
     }
     g.restore();

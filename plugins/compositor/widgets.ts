@@ -3,6 +3,8 @@
  * its kind; the compositor calls it for every item of that kind in the scene on
  * show, once per frame. A draw function reads only the widget's own state (kept
  * from bus events) and the assets cache; it never waits and never touches the db.
+ * One that throws loses its item for that frame (logged once per message, and
+ * listed in the compositor's health); the rest of the frame is drawn.
  */
 import type { SKRSContext2D } from "@napi-rs/canvas";
 import type { Assets } from "./assets.ts";

@@ -29,7 +29,12 @@ const statsSchema = z.object({
   targetFps: z.number(),
   activeFps: z.number(),
   renderMs: z.object({ avg: z.number(), p95: z.number(), max: z.number() }),
-  frames: z.object({ rendered: z.number(), late: z.number(), dropped: z.number() }),
+  frames: z.object({
+    rendered: z.number(),
+    late: z.number(),
+    failed: z.number(),
+    dropped: z.number(),
+  }),
   encoderSpeed: z.number(),
   outputKbps: z.number(),
   restarts: z.number(),
@@ -154,14 +159,20 @@ export default definePlugin({
       const r = now().renderMs;
       return [[{ stat: "avg" }, r.avg], [{ stat: "p95" }, r.p95], [{ stat: "max" }, r.max]];
     });
-    metrics.gauge("sothebais_stream_frames_total", "Frames rendered, late and dropped", () => {
-      const f = now().frames;
-      return [
-        [{ kind: "rendered" }, f.rendered],
-        [{ kind: "late" }, f.late],
-        [{ kind: "dropped" }, f.dropped],
-      ];
-    }, "counter");
+    metrics.gauge(
+      "sothebais_stream_frames_total",
+      "Frames rendered, late, failed and dropped",
+      () => {
+        const f = now().frames;
+        return [
+          [{ kind: "rendered" }, f.rendered],
+          [{ kind: "late" }, f.late],
+          [{ kind: "failed" }, f.failed],
+          [{ kind: "dropped" }, f.dropped],
+        ];
+      },
+      "counter",
+    );
     gauge("encoder_speed", "Encoding speed as a multiple of real time", () => now().encoderSpeed);
     gauge("output_kbps", "Output bit rate (kbit/s)", () => now().outputKbps);
     gauge("restarts_total", "ffmpeg restarts", () => now().restarts, "counter");

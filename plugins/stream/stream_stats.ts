@@ -1,7 +1,7 @@
 /**
  * Stream health as OBS names it: active fps, render time, frames rendered,
- * late (missed render slots, OBS's "lagged") and dropped (frames the encoder
- * side could not take), encoder speed, output bit rate, reconnects, congestion
+ * late (missed render slots, OBS's "lagged"), failed (renders that threw) and
+ * dropped (frames the encoder side could not take), encoder speed, output bit rate, reconnects, congestion
  * and status. Warnings use OBS's thresholds.
  */
 import type { FrameStats } from "../../core/frame_loop.ts";
@@ -15,7 +15,8 @@ export interface StreamStats {
   targetFps: number;
   activeFps: number;
   renderMs: { avg: number; p95: number; max: number };
-  frames: { rendered: number; late: number; dropped: number };
+  /** Rendered; late (slots missed); failed (renders that threw); dropped (the encoder side's). */
+  frames: { rendered: number; late: number; failed: number; dropped: number };
   /** Encoding speed as a multiple of real time; 0 when not encoding. */
   encoderSpeed: number;
   outputKbps: number;
@@ -59,7 +60,12 @@ export function streamStats(i: StreamStatsInput): StreamStats {
       p95: round(i.loop.renderMs.p95),
       max: round(i.loop.renderMs.max),
     },
-    frames: { rendered: i.loop.rendered, late: i.loop.late, dropped: i.loop.dropped },
+    frames: {
+      rendered: i.loop.rendered,
+      late: i.loop.late,
+      failed: i.loop.failed,
+      dropped: i.loop.dropped,
+    },
     encoderSpeed: i.status === "live" ? i.progress?.speed ?? 0 : 0,
     outputKbps: i.status === "live" ? round(i.progress?.bitrateKbps ?? 0) : 0,
     restarts: i.restarts,

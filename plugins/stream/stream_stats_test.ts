@@ -7,6 +7,7 @@ const loop: FrameStats = {
   activeFps: 30,
   rendered: 900,
   late: 2,
+  failed: 0,
   dropped: 1,
   renderMs: { avg: 6.2, p95: 9.1, max: 14.04 },
 };
@@ -32,7 +33,7 @@ Deno.test("streamStats: healthy live stream has no warnings", () => {
     queue: { queued: 1, limit: 4 },
   });
   assert.deepEqual(s.warnings, []);
-  assert.deepEqual(s.frames, { rendered: 900, late: 2, dropped: 1 });
+  assert.deepEqual(s.frames, { rendered: 900, late: 2, failed: 0, dropped: 1 });
   assert.equal(s.congestion, 0.25);
   assert.equal(s.outputKbps, 4580.44);
   assert.equal(s.renderMs.max, 14.04);
