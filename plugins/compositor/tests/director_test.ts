@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { sampleEvents } from "../../../scenes/sample_state.ts";
 import { startStudio } from "../studio.ts";
+import { decodePng, diffRatio } from "./pixels.ts";
 
 Deno.test("scenes follow campaign.phase and auction status", async () => {
   const studio = await startStudio();
@@ -48,6 +49,30 @@ Deno.test("GET /compositor/frame.png serves the last frame; /compositor/scenes l
       current: "pre-auction",
       scenes: ["live", "post-auction", "pre-auction", "slate"],
     });
+  } finally {
+    await studio.stop();
+  }
+});
+
+Deno.test("the frame PNG is the frame asked for, even when the next frame is drawn while it encodes", async () => {
+  const studio = await startStudio({ widgets: [] });
+  try {
+    const { compositor } = studio;
+    compositor.show("slate", { kind: "cut", ms: 0 });
+    const asked = compositor.render(0).rgba.slice();
+    const response = studio.engine.http.request("/compositor/frame.png");
+    await new Promise((r) => setTimeout(r, 0)); // the route has started encoding
+    compositor.show("live", { kind: "cut", ms: 0 });
+    const next = compositor.render(1).rgba.slice();
+    const png = await decodePng(new Uint8Array(await (await response).arrayBuffer()));
+    const { width, height } = studio.frames;
+    const changed = diffRatio(asked, next, width, height, 16);
+    assert(changed > 0.01, `the two scenes should look different (${changed})`);
+    assert.equal(
+      diffRatio(png.rgba, asked, width, height, 2),
+      0,
+      "the PNG is not the frame asked for",
+    );
   } finally {
     await studio.stop();
   }
