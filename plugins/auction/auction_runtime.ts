@@ -96,6 +96,12 @@ export interface AuctionRuntime {
   admin(auctionId: string | null, action: AdminAction, by: AdminBy): Promise<AuctionSnapshot>;
   /** Marks a closed auction paid, freeing nothing but the hold on the winner's escrow. */
   settle(auctionId: string): Promise<void>;
+  /**
+   * Announces again every closed auction not yet settled. A crash can fall between a
+   * closing's commit and its listeners' own writes (settlement's plan, the winner's
+   * notice); both are idempotent, so saying it again on start loses nothing.
+   */
+  announceUnsettled(): void;
   submit(bid: Submitted): void;
   /** Auctions due to open but held scheduled, with why (e.g. custody of the lot failed). */
   blocked(): Record<string, string>;
@@ -551,6 +557,11 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         setAuction(next);
       }),
     blocked: () => Object.fromEntries(blockReasons()),
+    announceUnsettled() {
+      for (const s of Object.values(market.auctions)) {
+        if (s.status === "closed" && !s.settled) announceClose(s, clock.instant());
+      }
+    },
     depositReversed(address) {
       const deadline = clock.instant().add({ seconds: o.fundsWaitSeconds });
       const attempt = (): Promise<void> =>

@@ -227,3 +227,55 @@ Deno.test("without the chain plugin a bid's tx hash is ignored", async () => {
     await t.stop();
   }
 });
+
+Deno.test("a closed auction not yet settled is announced again when the engine restarts", async () => {
+  fakeChain.reset();
+  const storage = testStorage();
+  const clock = virtualClock(T("13:00:00"));
+  const start = () =>
+    auctionEngine(
+      storage,
+      { auctions: [auction("genesis-1", "Genesis #1")], watermark: "clock" },
+      clock,
+      [{
+        label: "chain",
+        specifier: new URL("./tests/fake_chain.ts", import.meta.url).href,
+        config: {},
+      }],
+    );
+  let engine = await start();
+  try {
+    await engine.book.link("@alice", ALICE);
+    await engine.book.enter("@alice", "deposit", 5n * ETH);
+    await clock.advanceTo(I(T("14:00:10")));
+    engine.bus.emit("bid.submitted", {
+      tweetId: "3001",
+      handle: "@alice",
+      text: "bid 2",
+      tweetAt: T("14:00:10"),
+      receivedAt: clock.instant().toString(),
+    } as never);
+    await engine.auctions.idle();
+    await clock.advanceTo(I(T("16:05:00")));
+    await engine.auctions.idle();
+    assertEquals(engine.auctions.get("genesis-1")!.status, "closed");
+    assertEquals(fakeChain.closed, ["genesis-1"]);
+
+    // As if the first run died before its listeners wrote anything: they hear it again.
+    await engine.stop();
+    fakeChain.closed = [];
+    engine = await start();
+    assertEquals(fakeChain.closed, ["genesis-1"]);
+
+    // Settled: nothing left to tell.
+    engine.bus.emit("auction.settled", { auctionId: "genesis-1", winner: ALICE, txHash: null });
+    await engine.auctions.idle();
+    await engine.stop();
+    fakeChain.closed = [];
+    engine = await start();
+    assertEquals(fakeChain.closed, []);
+  } finally {
+    await engine.stop();
+    await storage.remove();
+  }
+});

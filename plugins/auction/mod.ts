@@ -148,6 +148,8 @@ export default definePlugin({
       bus.on("auction.settled", (e) => {
         runtime.settle((e.payload as { auctionId: string }).auctionId);
       }),
+      // Once every plugin listens: a closing the last run committed but may not have told.
+      bus.on("engine.started", () => runtime.announceUnsettled()),
     ];
 
     ctx.provide("auctions", {

@@ -286,6 +286,14 @@ export function createSettlement(options: SettlementOptions): Settlement {
     return current;
   }
 
+  async function announceSettled(auctionId: string, winner: string | null) {
+    const [nft] = await db.query<{ tx_hash: string | null }>(
+      "select tx_hash from chain_payouts where auction_id = $1 and kind = 'nft'",
+      [auctionId],
+    );
+    bus.emit("auction.settled", { auctionId, winner, txHash: nft?.tx_hash ?? null });
+  }
+
   async function runOnce(auctionId: string): Promise<string> {
     const [s] = await db.query<SettlementRow>(
       "select * from chain_settlements where auction_id = $1",
@@ -295,7 +303,12 @@ export function createSettlement(options: SettlementOptions): Settlement {
     );
     if (!s) throw new Error(`no settlement planned for ${auctionId}`);
     let state = s.state;
-    if (state === "failed" || state === "settled") return state;
+    if (state === "failed") return state;
+    if (state === "settled") {
+      // Told again: a crash may have come between settling and the auction hearing it.
+      await announceSettled(auctionId, s.winner_handle);
+      return state;
+    }
 
     if (state === "planned" && s.winner_address) {
       const [nft] = await db.query<PayoutRow>(
@@ -444,15 +457,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
       const first = state === "refunding";
       await setState(db, auctionId, next);
       if (first) {
-        const [nft] = await db.query<{ tx_hash: string | null }>(
-          "select tx_hash from chain_payouts where auction_id = $1 and kind = 'nft'",
-          [auctionId],
-        );
-        bus.emit("auction.settled", {
-          auctionId,
-          winner: s.winner_handle,
-          txHash: nft?.tx_hash ?? null,
-        });
+        await announceSettled(auctionId, s.winner_handle);
         log.info("auction settled", { auctionId, state: next, claims: failed });
       }
       state = next;

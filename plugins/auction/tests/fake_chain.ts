@@ -16,9 +16,12 @@ export const fakeChain = {
   /** Answers by tx hash; a hash not listed is not found. */
   txs: new Map<string, TxCheck>(),
   verifyCalls: [] as Array<[string, string, bigint]>,
+  /** Auctions whose closing this stand-in heard (the real one plans settlement on it). */
+  closed: [] as string[],
   reset() {
     this.custody = null;
     this.custodyCalls = [];
+    this.closed = [];
     this.txs.clear();
     this.verifyCalls = [];
   },
@@ -43,5 +46,8 @@ export default definePlugin({
   provides: ["chain"],
   setup(ctx) {
     ctx.provide("chain", gate as never);
+    return ctx.bus.on("auction.closed", (e) => {
+      fakeChain.closed.push((e.payload as { auctionId: string }).auctionId);
+    });
   },
 });
