@@ -103,6 +103,15 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     await state.ping();
     return { ok: true, backend: state.kind, latencyMs: round(performance.now() - t) };
   });
+  // A long show must not grow: these make a leak visible on a dashboard, not at the OOM.
+  metrics.gauge("sothebais_process_memory_bytes", "Process memory by kind", () => {
+    const m = Deno.memoryUsage();
+    return [
+      [{ kind: "rss" }, m.rss],
+      [{ kind: "heap_used" }, m.heapUsed],
+      [{ kind: "external" }, m.external],
+    ];
+  });
   metrics.gauge(
     "sothebais_bus_events_total",
     "Events emitted on the bus, by type",

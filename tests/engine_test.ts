@@ -69,6 +69,7 @@ Deno.test("start: boots on embedded storage, logs its plugins, serves /healthz a
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assertMatch(metrics, /# TYPE sothebais_db_query_seconds summary/);
     assertMatch(metrics, /sothebais_db_query_seconds_count [1-9]/);
+    assertMatch(metrics, /sothebais_process_memory_bytes\{kind="rss"\} [1-9]\d{6,}/);
 
     const t = performance.now();
     child.kill("SIGINT");
