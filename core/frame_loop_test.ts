@@ -1,7 +1,19 @@
 import { assert, assertEquals } from "./testing.ts";
-import { createFrameLoop, queuedSink } from "./frame_loop.ts";
+import { createFrameLoop, type FrameLoop, queuedSink } from "./frame_loop.ts";
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The slot indexes the loop pushes, in order. */
+function slotsPushed(loop: FrameLoop<number>): number[] {
+  const indexes: number[] = [];
+  loop.addSink({
+    name: "s",
+    push: (_f, i) => void indexes.push(i),
+    dropped: () => 0,
+    depth: () => ({ queued: 0, limit: 0 }),
+  });
+  return indexes;
+}
 
 Deno.test("frame loop: a stalled sink drops frames past its queue and never slows rendering", async () => {
   const loop = createFrameLoop({ fps: 50, render: (i) => i });
@@ -69,13 +81,7 @@ Deno.test("frame loop: a slow render skips missed slots and counts them late", a
       return i;
     },
   });
-  const indexes: number[] = [];
-  loop.addSink({
-    name: "s",
-    push: (_f, i) => void indexes.push(i),
-    dropped: () => 0,
-    depth: () => ({ queued: 0, limit: 0 }),
-  });
+  const indexes = slotsPushed(loop);
   const started = performance.now();
   loop.start();
   await wait(600);
@@ -100,13 +106,7 @@ Deno.test("frame loop: a render that throws costs its slot, is reported and coun
     },
     onError: (error, index) => void errors.push([(error as Error).message, index]),
   });
-  const indexes: number[] = [];
-  loop.addSink({
-    name: "s",
-    push: (_f, i) => void indexes.push(i),
-    dropped: () => 0,
-    depth: () => ({ queued: 0, limit: 0 }),
-  });
+  const indexes = slotsPushed(loop);
   loop.start();
   await wait(300);
   loop.stop();

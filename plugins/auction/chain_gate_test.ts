@@ -4,9 +4,9 @@
  * reversed deposit does to the leads it no longer covers (funds-book alone).
  */
 import type { BusEvent } from "../../core/bus.ts";
-import { virtualClock } from "../../core/clock.ts";
+import { type VirtualClock, virtualClock } from "../../core/clock.ts";
 import { assert, assertEquals } from "./test_assert.ts";
-import { auctionEngine, testStorage } from "./test_engine.ts";
+import { type AuctionEngine, auctionEngine, testStorage } from "./test_engine.ts";
 import { fakeChain } from "./tests/fake_chain.ts";
 
 const ETH = 10n ** 18n;
@@ -24,17 +24,36 @@ const ALICE = "0x00000000000000000000000000000000000000a1";
 const BOB = "0x00000000000000000000000000000000000000b0";
 const HASH = (c: string) => `0x${c.repeat(64)}`;
 
+const FAKE_CHAIN = {
+  label: "chain",
+  specifier: new URL("./tests/fake_chain.ts", import.meta.url).href,
+  config: {},
+};
+
+/** A bid tweet as the x plugin hands it over, decided before this returns. */
+async function submit(
+  engine: AuctionEngine,
+  clock: VirtualClock,
+  id: string,
+  handle: string,
+  text: string,
+  at: string,
+) {
+  engine.bus.emit("bid.submitted", {
+    tweetId: id,
+    handle,
+    text,
+    tweetAt: at,
+    receivedAt: clock.instant().toString(),
+  } as never);
+  await engine.auctions.idle();
+}
+
 async function setup(opts: { chain: boolean; auctions?: unknown[]; watermark?: string }) {
   fakeChain.reset();
   const storage = testStorage();
   const clock = virtualClock(T("13:00:00"));
-  const extra = opts.chain
-    ? [{
-      label: "chain",
-      specifier: new URL("./tests/fake_chain.ts", import.meta.url).href,
-      config: {},
-    }]
-    : [];
+  const extra = opts.chain ? [FAKE_CHAIN] : [];
   const engine = await auctionEngine(
     storage,
     {
@@ -50,16 +69,8 @@ async function setup(opts: { chain: boolean; auctions?: unknown[]; watermark?: s
   await engine.book.enter("@alice", "deposit", 5n * ETH);
   await engine.book.link("@bob", BOB);
   await engine.book.enter("@bob", "deposit", 5n * ETH);
-  const tweet = async (id: string, handle: string, text: string, at: string) => {
-    engine.bus.emit("bid.submitted", {
-      tweetId: id,
-      handle,
-      text,
-      tweetAt: at,
-      receivedAt: clock.instant().toString(),
-    } as never);
-    await engine.auctions.idle();
-  };
+  const tweet = (id: string, handle: string, text: string, at: string) =>
+    submit(engine, clock, id, handle, text, at);
   const decisions = () =>
     events.filter((e) => e.type === "bid.accepted" || e.type === "bid.rejected").map((e) => {
       const p = e.payload as { tweetId: string; reason?: string; message?: string };
@@ -237,25 +248,14 @@ Deno.test("a closed auction not yet settled is announced again when the engine r
       storage,
       { auctions: [auction("genesis-1", "Genesis #1")], watermark: "clock" },
       clock,
-      [{
-        label: "chain",
-        specifier: new URL("./tests/fake_chain.ts", import.meta.url).href,
-        config: {},
-      }],
+      [FAKE_CHAIN],
     );
   let engine = await start();
   try {
     await engine.book.link("@alice", ALICE);
     await engine.book.enter("@alice", "deposit", 5n * ETH);
     await clock.advanceTo(I(T("14:00:10")));
-    engine.bus.emit("bid.submitted", {
-      tweetId: "3001",
-      handle: "@alice",
-      text: "bid 2",
-      tweetAt: T("14:00:10"),
-      receivedAt: clock.instant().toString(),
-    } as never);
-    await engine.auctions.idle();
+    await submit(engine, clock, "3001", "@alice", "bid 2", T("14:00:10"));
     await clock.advanceTo(I(T("16:05:00")));
     await engine.auctions.idle();
     assertEquals(engine.auctions.get("genesis-1")!.status, "closed");
