@@ -65,6 +65,23 @@ export interface MentionReader {
   };
 }
 
+/** How far behind the read time the watermark stays by default (X's indexing lag). */
+export const DEFAULT_INGEST_LAG_MS = 2000;
+
+/**
+ * The read-through watermark of a read cycle that started at `startedAt`: every mention
+ * created at or before it has been read. It trails the read by the ingest lag and never
+ * moves back. The rehearsal computes its watermark with this same function.
+ */
+export function readThroughAt(
+  startedAt: Temporal.Instant,
+  ingestLagMs: number,
+  previous?: Temporal.Instant,
+): Temporal.Instant {
+  const until = startedAt.subtract({ milliseconds: ingestLagMs });
+  return previous && Temporal.Instant.compare(until, previous) < 0 ? previous : until;
+}
+
 const byId = (a: XTweet, b: XTweet) => {
   const x = BigInt(a.id), y = BigInt(b.id);
   return x < y ? -1 : x > y ? 1 : 0;
@@ -166,10 +183,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     const fresh = [...new Map(tweets.map((t) => [t.id, t])).values()].sort(byId);
     const received = o.clock.instant();
     const newest = newestSeen ?? fresh.at(-1)?.id ?? pos.sinceId;
-    let until = startedAt.subtract({ milliseconds: o.ingestLagMs });
-    if (pos.readThrough && Temporal.Instant.compare(until, pos.readThrough) < 0) {
-      until = pos.readThrough;
-    }
+    const until = readThroughAt(startedAt, o.ingestLagMs, pos.readThrough);
     await o.db.transaction(async (tx) => {
       for (const t of fresh) {
         await tx.query(

@@ -10,7 +10,12 @@ import { nyString } from "../../core/clock.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { mountBidderPage } from "./bidder_page.ts";
 import { linkTweets } from "./link_tweets.ts";
-import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
+import {
+  createMentionReader,
+  DEFAULT_INGEST_LAG_MS,
+  type MentionReader,
+  type StoredTweet,
+} from "./mention_reader.ts";
 import { type MentionStream, startMentionStream } from "./mention_stream.ts";
 import { startNotifications, SUMMARIES } from "./notifications.ts";
 import { createOutbox, type PostRequest } from "./outbox.ts";
@@ -87,7 +92,7 @@ const configSchema = z.object({
   post: z.boolean().default(true),
   /** First run: also read mentions tweeted before the plugin ever ran. */
   backfill: z.boolean().default(false),
-  ingestLagMs: z.number().int().min(0).default(2000),
+  ingestLagMs: z.number().int().min(0).default(DEFAULT_INGEST_LAG_MS),
   /** Shortest pause between reads, whatever the headers allow. */
   minPollMs: z.number().int().min(0).default(1000),
   /** Overrides the tier's posting windows (e.g. a spend cap for pay-per-use). */
