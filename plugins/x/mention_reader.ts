@@ -11,7 +11,7 @@
  * clock (real or virtual) does the waiting.
  */
 import type { Clock } from "../../core/clock.ts";
-import type { Db } from "../../core/db.ts";
+import type { Db, Queryable } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import type { RateLimit, XApi, XTweet } from "./x_api.ts";
 
@@ -39,8 +39,8 @@ export interface MentionReaderOptions {
   maxResults?: number;
   /** Called for each new tweet, in id order; may be async. */
   onTweet(tweet: StoredTweet): void | Promise<void>;
-  /** Every mention created at or before `until` has been passed to onTweet. */
-  onReadThrough(until: Temporal.Instant): void;
+  /** Every mention created at or before `until` has been passed to onTweet. Awaited. */
+  onReadThrough(until: Temporal.Instant): void | Promise<void>;
 }
 
 export interface PollResult {
@@ -80,6 +80,28 @@ export function readThroughAt(
 ): Temporal.Instant {
   const until = startedAt.subtract({ milliseconds: ingestLagMs });
   return previous && Temporal.Instant.compare(until, previous) < 0 ? previous : until;
+}
+
+/** Stores a tweet once (by id); false when it was stored before. */
+async function insertTweet(q: Queryable, t: XTweet, received: Temporal.Instant) {
+  const rows = await q.query(
+    `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at,
+       quotes, edit_history)
+     values ($1, $2::numeric, $3, $4, $5, $6, $7, $8, $9) on conflict (tweet_id) do nothing
+     returning tweet_id`,
+    [
+      t.id,
+      t.id,
+      t.authorId,
+      t.handle,
+      t.text,
+      t.createdAt,
+      received,
+      t.quotes ?? null,
+      t.editHistory?.join(",") ?? null,
+    ],
+  );
+  return rows.length === 1;
 }
 
 const byId = (a: XTweet, b: XTweet) => {
@@ -152,8 +174,10 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
       text: string;
       created_at: Date;
       received_at: Date;
+      quotes: string | null;
+      edit_history: string | null;
     }>(
-      `select tweet_id, author_id, handle, text, created_at, received_at
+      `select tweet_id, author_id, handle, text, created_at, received_at, quotes, edit_history
          from x_tweets where not handled order by id_order`,
     );
     for (const r of rows) {
@@ -165,6 +189,8 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
           text: r.text,
           createdAt: r.created_at.toISOString(),
           receivedAt: Temporal.Instant.fromEpochMilliseconds(r.received_at.getTime()),
+          ...(r.quotes ? { quotes: r.quotes } : {}),
+          ...(r.edit_history ? { editHistory: r.edit_history.split(",") } : {}),
         });
       } catch (error) {
         o.log.error("handling a tweet failed", { tweetId: r.tweet_id, error });
@@ -186,11 +212,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     const until = readThroughAt(startedAt, o.ingestLagMs, pos.readThrough);
     await o.db.transaction(async (tx) => {
       for (const t of fresh) {
-        await tx.query(
-          `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at)
-           values ($1, $2::numeric, $3, $4, $5, $6, $7) on conflict (tweet_id) do nothing`,
-          [t.id, t.id, t.authorId, t.handle, t.text, t.createdAt, received],
-        );
+        await insertTweet(tx, t, received);
       }
       await tx.query(
         `insert into x_read_position (account_id, since_id, read_through, updated_at)
@@ -201,8 +223,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     });
     position = { sinceId: newest, readThrough: until };
     await drain();
-    o.onReadThrough(until);
-    return fresh.length;
+    return { read: fresh.length, until };
   };
 
   const poll = async (): Promise<PollResult> => {
@@ -273,21 +294,17 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     }
     o.log.debug("read cycle complete", { tweets: c.tweets.length, rateLimit });
     // Kept until stored: a failed commit is retried with the same tweets, not re-read.
-    const read = await serial(() => commit(c.startedAt, c.tweets, c.newest));
+    const { read, until } = await serial(() => commit(c.startedAt, c.tweets, c.newest));
     cycle = undefined;
+    // Outside the storing lock: the listener may store tweets itself (the sweep before a close).
+    await o.onReadThrough(until);
     return { nextAt: later(paceMs(o.clock.instant())), outcome: "complete", read };
   };
 
   const ingest = (t: XTweet) =>
     serial(async () => {
       const received = o.clock.instant();
-      const rows = await o.db.query(
-        `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at)
-         values ($1, $2::numeric, $3, $4, $5, $6, $7) on conflict (tweet_id) do nothing
-         returning tweet_id`,
-        [t.id, t.id, t.authorId, t.handle, t.text, t.createdAt, received],
-      );
-      if (!rows.length) return;
+      if (!(await insertTweet(o.db, t, received))) return;
       await drain();
     });
 
