@@ -3,8 +3,8 @@
  * restarts. One read cycle fetches every page newer than the stored `since_id`
  * (X pages newest → oldest); only when the cycle is complete are its tweets
  * stored and the position moved, in one transaction. Tweets then go on the bus
- * in id order and are marked handled; a crash in between re-emits them on
- * restart (consumers key on tweet id). A 429 or a 5xx mid-cycle keeps the
+ * in id order and are marked handled once the auction has decided them; a
+ * crash in between re-emits them on restart (consumers key on tweet id). A 429 or a 5xx mid-cycle keeps the
  * pages read so far and resumes at the failed page: nothing is skipped.
  *
  * `poll()` never sleeps: it returns when to call it again, so the caller's
@@ -39,6 +39,11 @@ export interface MentionReaderOptions {
   maxResults?: number;
   /** Called for each new tweet, in id order; may be async. */
   onTweet(tweet: StoredTweet): void | Promise<void>;
+  /**
+   * Resolves once what the tweets started downstream is done (the auction's decisions):
+   * tweets are marked handled only then, so a crash before a decision re-emits them.
+   */
+  settled?(): Promise<void>;
   /** Every mention created at or before `until` has been passed to onTweet. Awaited. */
   onReadThrough(until: Temporal.Instant): void | Promise<void>;
 }
@@ -196,6 +201,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
         o.log.error("handling a tweet failed", { tweetId: r.tweet_id, error });
       }
     }
+    if (rows.length) await o.settled?.();
     if (rows.length) {
       await o.db.query("update x_tweets set handled = true where tweet_id = any($1)", [
         rows.map((r) => r.tweet_id),

@@ -126,8 +126,10 @@ export default definePlugin({
   name: "x",
   config: configSchema,
   provides: ["x"],
+  // Tweets are marked handled once the auction (when listed) has decided them.
+  needs: ["auctions?"],
   migrations: new URL("./migrations/", import.meta.url),
-  setup({ bus, clock, config, db, log, metrics, http, provide, health }) {
+  setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
     bus.declare("tweet.received", tweetReceived);
     bus.declare(
       "bid.submitted",
@@ -404,6 +406,10 @@ export default definePlugin({
           tierIntervalMs: tierReadIntervalMs(tier),
           minIntervalMs: config.minPollMs,
           onTweet,
+          // The `auctions` service as far as the reader needs it (declared by the auction).
+          settled: () =>
+            (use("auctions") as { idle(): Promise<void> } | undefined)?.idle() ??
+              Promise.resolve(),
           onReadThrough: async (read) => {
             const until = sweep ? await sweep.gate(read) : read;
             if (reported && Temporal.Instant.compare(until, reported) <= 0) return;
