@@ -102,7 +102,7 @@ export interface Receipt {
   handle: string;
   tweetAt: string;
   decidedAt: string;
-  /** The amount as written in the tweet, and as read, in wei. */
+  /** The amount as written in the tweet (a maximum's only once the auction has ended). */
   amountText: string | null;
   amountWei: bigint | null;
   decision: "accepted" | "rejected" | "voided";
@@ -242,9 +242,13 @@ export function auctionStore(db: Db): AuctionStore {
         caused_by: string | null;
         action: string | null;
       }>(
-        `select seq, tweet_id, handle, tweet_at, decided_at, amount_text, amount_wei, status,
-           reason, message, proxy_for, caused_by, action
-         from auction_bids where auction_id = $1 and seq > $2 order by seq limit $3`,
+        // A maximum is the bidder's secret until the auction has ended.
+        `select b.seq, b.tweet_id, b.handle, b.tweet_at, b.decided_at, b.amount_wei, b.status,
+           b.reason, b.message, b.proxy_for, b.caused_by, b.action,
+           case when b.action = 'max' and a.status not in ('closed', 'cancelled') then null
+             else b.amount_text end as amount_text
+         from auction_bids b join auction_auctions a on a.id = b.auction_id
+         where b.auction_id = $1 and b.seq > $2 order by b.seq limit $3`,
         [auctionId, afterSeq, limit],
       );
       return rows.map((r) => ({
