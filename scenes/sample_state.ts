@@ -5,6 +5,7 @@
  * `sampleEvents(phase)` returns the events up to that phase's snapshot moment.
  */
 import { parseEther } from "viem";
+import { readable } from "../plugins/auction/proxy.ts";
 import { howToBid } from "../plugins/x/help.ts";
 import type { Phase } from "./show_events.ts";
 
@@ -49,7 +50,8 @@ function auction(status: string, priceEth: string | null, leader: string | null,
       ? { handle: leader, tweetId: `t-${bids}`, amountWei: price }
       : null,
     bidCount: bids,
-    minNextWei: price === null ? parseEther("0.5") : price + price / 20n,
+    // The auction's readable minimum: 4 significant digits, rounded up.
+    minNextWei: price === null ? parseEther("0.5") : readable(price + price / 20n),
     extensions: bids >= 4 ? 1 : 0,
     extensionWindowSeconds: 300,
     extensionSeconds: 300,
