@@ -337,3 +337,42 @@ Deno.test("maximum bids survive a restart, and the public receipts never tell a 
     await storage.remove();
   }
 });
+
+Deno.test("an unpaid win still holds its account's escrow after a restart", async () => {
+  const storage = testStorage();
+  const clock = virtualClock(T("14:10:00"));
+  const second = {
+    ...genesis,
+    id: "genesis-2",
+    item: "Genesis #2",
+    endsAt: T("18:00:00"),
+    maxEndsAt: T("19:00:00"),
+  };
+  const config = { auctions: [genesis, second] };
+  let engine = await auctionEngine(storage, config, clock);
+  const rejected: string[] = [];
+  const bid = (id: string, text: string, at: string) =>
+    engine.bus.emit("bid.submitted", {
+      tweetId: id,
+      authorId: "77",
+      handle: "@alice",
+      text,
+      tweetAt: T(at),
+    } as never);
+  try {
+    await engine.book.link("@alice", ADDR, "77");
+    await engine.book.enter("@alice", "deposit", 3n * ETH);
+    bid("1", "@SothebAIs bid 2 ETH #genesis-1", "14:05:00");
+    await engine.auctions.idle();
+    await engine.auctions.admin("genesis-1", { action: "close" }, { actor: "t", reason: "test" });
+    await engine.stop();
+    engine = await auctionEngine(storage, config, clock);
+    engine.bus.on("bid.rejected", (e) => void rejected.push(e.payload.message));
+    bid("2", "@SothebAIs bid 1.5 ETH #genesis-2", "14:20:00");
+    await engine.auctions.idle();
+    assertEquals(rejected, ["escrow available is 1 ETH"]);
+  } finally {
+    await engine.stop();
+    await storage.remove();
+  }
+});

@@ -48,6 +48,7 @@ interface PartyJson {
   handle: string;
   amountWei: string;
   tweetId: string;
+  bidderId?: string;
 }
 
 export interface DecisionRecord {
@@ -126,11 +127,22 @@ export const boundedText = (text: string, max = 1000) =>
 
 const instant = (d: Date) => Temporal.Instant.fromEpochMilliseconds(d.getTime());
 const partyJson = (p: Party | null) =>
-  p && JSON.stringify({ handle: p.handle, amountWei: String(p.amountWei), tweetId: p.tweetId });
+  p &&
+  JSON.stringify({
+    handle: p.handle,
+    amountWei: String(p.amountWei),
+    tweetId: p.tweetId,
+    ...(p.bidderId ? { bidderId: p.bidderId } : {}),
+  });
 const party = (p: PartyJson | string | null): Party | null => {
   if (!p) return null;
   const j: PartyJson = typeof p === "string" ? JSON.parse(p) : p;
-  return { handle: j.handle, amountWei: BigInt(j.amountWei), tweetId: j.tweetId };
+  return {
+    handle: j.handle,
+    amountWei: BigInt(j.amountWei),
+    tweetId: j.tweetId,
+    ...(j.bidderId ? { bidderId: j.bidderId } : {}),
+  };
 };
 
 export function auctionStore(db: Db): AuctionStore {
