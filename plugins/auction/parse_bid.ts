@@ -87,8 +87,8 @@ const TX_HASH = /(?<![0-9A-Za-z])0x[0-9a-fA-F]{64}(?![0-9A-Za-z])/g;
 const RETWEET = /^\s*RT\s+@\w{1,15}\s*:/i;
 const AMOUNT_WITH_UNIT = /\p{Nd}\s*(?:eth\b|Ξ)|Ξ\s*\p{Nd}/iu;
 
-/** Words a bid may open with (lower case, without punctuation). */
-const OPENERS = new Set([
+/** Words a bid may open with (lower case, without punctuation); other commands too. */
+export const OPENERS: ReadonlySet<string> = new Set([
   "hey",
   "hi",
   "hello",

@@ -7,7 +7,7 @@
  * (a negation, a hypothetical, a retweet or quote) gets a reply saying how to
  * bid; a question goes to the host. Other commands are read by their first word.
  */
-import { normaliseText, type NotBid, readBid } from "../auction/parse_bid.ts";
+import { normaliseText, type NotBid, OPENERS, readBid } from "../auction/parse_bid.ts";
 
 export type Command =
   | { kind: "bid" }
@@ -22,26 +22,8 @@ export type Command =
   | { kind: "keep"; keep: boolean }
   | { kind: "question"; text: string };
 
-const FILLER = new Set([
-  "hey",
-  "hi",
-  "hello",
-  "yo",
-  "gm",
-  "ok",
-  "okay",
-  "please",
-  "pls",
-  "plz",
-  "so",
-  "and",
-  "i",
-  "i'd",
-  "id",
-  "like",
-  "to",
-  "want",
-]);
+/** What may come before a command's first word: a bid's openers, and "I'd like to". */
+const FILLER = new Set([...OPENERS, "i'd", "id", "like", "to", "want"]);
 
 /** Strips a leading word's decoration: emoji, punctuation. */
 const bare = (word: string) => word.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}']+$/gu, "");

@@ -19,7 +19,8 @@ export const corpus: Entry[] = JSON.parse(
 
 const ETH = 10n ** 18n;
 const at = Temporal.Instant.from("2026-03-08T14:30:00-04:00");
-const market: Market = {
+/** A fresh open auction (reserve 1 wei) that anything well formed may bid on. */
+export const corpusMarket: Market = {
   auctions: {
     "genesis-1": open(newAuction({
       id: "genesis-1",
@@ -47,7 +48,12 @@ export function outcome(text: string): string {
   if (read.kind === "not-bid") return read.why;
   if (read.kind === "cancel-max") return "cancel max";
   if (read.kind === "malformed") return `malformed: ${read.message}`;
-  const { decision: d } = decide(market, { tweetId: "1", handle: "@alice", text, tweetAt: at }, {
+  const { decision: d } = decide(corpusMarket, {
+    tweetId: "1",
+    handle: "@alice",
+    text,
+    tweetAt: at,
+  }, {
     linked: true,
     balanceWei: 10n ** 80n,
   });
