@@ -330,15 +330,18 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     type Item = Inbox["bids"][number];
     type Made = { item: Item; decision: Decision; auction: AuctionState | null };
     const made: Array<Made | { item: Item; duplicateOf: string | null }> = [];
-    const decided = new Map(seen);
+    // Tweets decided before, or earlier in this group (`seen` takes them once recorded).
+    const fresh = new Map<string, string | null>();
+    const decidedOf = (id: string) => (fresh.has(id) ? fresh.get(id) : seen.get(id));
+    const decided = (id: string) => fresh.has(id) || seen.has(id);
     let m = market;
     for (const item of items) {
       const { bid } = item;
-      if (decided.has(bid.tweetId)) {
-        made.push({ item, duplicateOf: decided.get(bid.tweetId) ?? null });
+      if (decided(bid.tweetId)) {
+        made.push({ item, duplicateOf: decidedOf(bid.tweetId) ?? null });
         continue;
       }
-      const edits = item.editHistory?.find((id) => id !== bid.tweetId && decided.has(id));
+      const edits = item.editHistory?.find((id) => id !== bid.tweetId && decided(id));
       const deadline = item.receivedAt.add({ seconds: o.fundsWaitSeconds });
       const read = readBid(bid.text);
       const tx = read.kind === "bid" && read.txHash && !edits
@@ -348,7 +351,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       if (Temporal.Instant.compare(clock.instant(), now) > 0) now = clock.instant(); // it waited
       const r = decide(m, edits ? { ...bid, edits } : bid, wallet, blockReasons());
       const auction = r.decision.auctionId ? r.market.auctions[r.decision.auctionId] : null;
-      decided.set(bid.tweetId, r.decision.auctionId);
+      fresh.set(bid.tweetId, r.decision.auctionId);
       m = r.market;
       made.push({ item, decision: r.decision, auction });
     }
@@ -362,9 +365,9 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         decidedAt: now,
         auction,
       }));
-    let fresh: boolean[] = [];
+    let written: boolean[] = [];
     try {
-      if (toRecord.length) fresh = await recorder.record(rows(toRecord));
+      if (toRecord.length) written = await recorder.record(rows(toRecord));
     } catch (error) {
       if (!(error instanceof UnwritableError)) throw error;
       if (items.length > 1) {
@@ -379,7 +382,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       });
       m = market;
       toRecord[0] = made[0] = { item, decision, auction: null };
-      fresh = await recorder.record(rows(toRecord)).catch((again) => {
+      written = await recorder.record(rows(toRecord)).catch((again) => {
         if (!(again instanceof UnwritableError)) throw again;
         return [true]; // not even the rejection fits: it is told, never stored
       });
@@ -393,7 +396,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     for (const x of made) {
       if (!("decision" in x)) {
         duplicate(x.item.bid, x.duplicateOf, now);
-      } else if (!fresh[i++]) {
+      } else if (!written[i++]) {
         // Another writer recorded this tweet first: our state is suspect; reload it.
         log.error("tweet already recorded by another writer", { tweetId: x.item.bid.tweetId });
         resync = true;

@@ -361,84 +361,100 @@ export function decide(
   }
   if (!wallet.linked) return reject("not_linked", "link a wallet before bidding", amount);
 
+  const judged = judge(market, s, { ...bid, bidderId }, read, wallet);
+  if ("reason" in judged) return reject(judged.reason, judged.message, amount);
   const leader = leaderOf(s);
-  const leads = leader?.bidderId === bidderId;
-  const accept = (
-    action: "bid" | "max" | "cancel-max",
-    next: AuctionState,
-    entries: AcceptedBid[],
-    stillLeads: boolean,
-  ) => {
-    const own = entries.find((e) => e.rowId === bid.tweetId);
-    const extended = entries.length ? extension(s, bid.tweetAt) : null;
-    const after: AuctionState = {
-      ...next,
-      status: s.status === "scheduled" ? "open" : s.status,
-      endsAt: extended?.to ?? s.endsAt,
-      extensions: s.extensions + (extended ? 1 : 0),
-      decisions: s.decisions + 1,
-    };
-    const decision: Decision = {
-      kind: "accepted",
-      auctionId: s.rules.id,
-      tweetId: bid.tweetId,
-      handle: bid.handle,
-      bidderId,
-      action,
-      amountWei: own?.amountWei ?? null,
-      amountText,
-      maxWei: after.maxima[bidderId]?.maxWei ?? null,
-      entries,
-      leads: stillLeads,
-      tweetAt: bid.tweetAt,
-      previousLeader: leader ? { handle: leader.handle, amountWei: leader.amountWei } : null,
-      endsAt: after.endsAt,
-      extended,
-    };
-    return { decision, market: withAuction(nextMarket, after) };
+  const { action, next, entries, leads } = judged;
+  const own = entries.find((e) => e.rowId === bid.tweetId);
+  const extended = entries.length ? extension(s, bid.tweetAt) : null;
+  const after: AuctionState = {
+    ...next,
+    status: s.status === "scheduled" ? "open" : s.status,
+    endsAt: extended?.to ?? s.endsAt,
+    extensions: s.extensions + (extended ? 1 : 0),
+    decisions: s.decisions + 1,
   };
+  const decision: Decision = {
+    kind: "accepted",
+    auctionId: s.rules.id,
+    tweetId: bid.tweetId,
+    handle: bid.handle,
+    bidderId,
+    action,
+    amountWei: own?.amountWei ?? null,
+    amountText,
+    maxWei: after.maxima[bidderId]?.maxWei ?? null,
+    entries,
+    leads,
+    tweetAt: bid.tweetAt,
+    previousLeader: leader ? { handle: leader.handle, amountWei: leader.amountWei } : null,
+    endsAt: after.endsAt,
+    extended,
+  };
+  return { decision, market: withAuction(nextMarket, after) };
+}
 
+/**
+ * A readable bid (or maximum, or `cancel max`) from a linked bidder on an open auction:
+ * refused against the minimum, the maximum rules and the escrow, or placed (proxy.ts).
+ */
+function judge(
+  market: Market,
+  s: AuctionState,
+  bid: Bid & { bidderId: string },
+  read: Extract<BidRead, { kind: "bid" | "cancel-max" }>,
+  wallet: Wallet,
+):
+  | { reason: Reason; message: string }
+  | {
+    action: "bid" | "max" | "cancel-max";
+    next: AuctionState;
+    entries: AcceptedBid[];
+    leads: boolean;
+  } {
+  const leader = leaderOf(s);
+  const leads = leader?.bidderId === bid.bidderId;
   if (read.kind === "cancel-max") {
     if (!leads || !activeMaximum(s)) {
-      return reject("maximum_refused", "you have no maximum above your current bid to cancel");
+      return {
+        reason: "maximum_refused",
+        message: "you have no maximum above your current bid to cancel",
+      };
     }
-    return accept("cancel-max", cancelMaximum(s, bidderId), [], true);
+    return { action: "cancel-max", next: cancelMaximum(s, bid.bidderId), entries: [], leads };
   }
   const value = read.amountWei;
   const minNext = minNextWei(s);
   if (leads && read.max) {
     if (value <= leader.amountWei) {
-      return reject(
-        "maximum_refused",
-        `your current bid is ${eth(leader.amountWei)}: a maximum must be above it ` +
+      return {
+        reason: "maximum_refused",
+        message: `your current bid is ${eth(leader.amountWei)}: a maximum must be above it ` +
           "(tweet cancel max to stop raising)",
-        value,
-      );
+      };
     }
   } else if (value < minNext) {
     const what = read.max ? "a maximum" : "the next bid";
     return leader
-      ? reject("below_increment", `${what} must be at least ${eth(minNext)}`, value)
-      : reject("below_reserve", `the reserve is ${eth(minNext)}`, value);
+      ? { reason: "below_increment", message: `${what} must be at least ${eth(minNext)}` }
+      : { reason: "below_reserve", message: `the reserve is ${eth(minNext)}` };
   }
-  if (wallet.txRefusal) return reject("insufficient_funds", wallet.txRefusal, value);
+  if (wallet.txRefusal) return { reason: "insufficient_funds", message: wallet.txRefusal };
   // Escrow covers the maximum; a leader's maximum above a new plain bid of theirs stays held.
   const kept = leads && !read.max ? activeMaximum(s)?.maxWei ?? 0n : 0n;
   const needed = value > kept ? value : kept;
-  const available = wallet.balanceWei - heldElsewhere(market, bidderId, s.rules.id);
+  const available = wallet.balanceWei - heldElsewhere(market, bid.bidderId, s.rules.id);
   if (needed > available) {
     const left = available > 0n ? available : 0n;
-    return reject("insufficient_funds", `escrow available is ${eth(left)}`, value);
+    return { reason: "insufficient_funds", message: `escrow available is ${eth(left)}` };
   }
-  const placed = place(s, {
-    tweetId: bid.tweetId,
-    handle: bid.handle,
-    bidderId,
-    tweetAt: bid.tweetAt,
-    amountWei: value,
-    max: read.max,
-  });
-  return accept(read.max ? "max" : "bid", placed.state, placed.entries, placed.leads);
+  const placed = place(s, { ...bid, amountWei: value, max: read.max });
+  return {
+    action: read.max ? "max" : "bid",
+    next: placed.state,
+    entries: placed.entries,
+    leads: placed.leads,
+  };
 }
 
 /** Anti-sniping: a bid within the window of the end moves it to tweet time + extension, never past the cap. */
