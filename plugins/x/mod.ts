@@ -346,7 +346,7 @@ export default definePlugin({
     let reader: MentionReader | undefined;
     let readThrough: string | undefined;
     let reported: Temporal.Instant | undefined;
-    // Only a reader that can search can sweep (mentions read by search are the sweep already).
+    // The mentions timeline drops tweets now and then; reading by search needs no sweep.
     const sweep = config.sweepMinutes > 0 && config.source === "mentions"
       ? createCloseSweep({
         api,
