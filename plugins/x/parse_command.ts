@@ -50,7 +50,8 @@ export function parseCommand(text: string, hostHandle: string, quotes = false): 
     return proof ? { kind: "link", proof } : { kind: "link-help" };
   }
   const read = readBid(text);
-  if (quotes && !(read.kind === "not-bid" && read.why === "none")) {
+  // A quote's own question or chatter is for the host; anything bid-like is someone else's.
+  if (quotes && !(read.kind === "not-bid" && (read.why === "none" || read.why === "question"))) {
     return { kind: "not-bid", why: "quote" };
   }
   if (read.kind !== "not-bid") return { kind: "bid" };

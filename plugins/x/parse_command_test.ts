@@ -47,6 +47,8 @@ Deno.test("a retweet or a quote (X's referenced_tweets) is never a bid", () => {
   });
   // A quote with nothing bid-like in it is still chatter for the host.
   deepStrictEqual(parseCommand("@SothebAIs love this one", "SothebAIs", true).kind, "question");
+  deepStrictEqual(parseCommand("@SothebAIs is this 2 ETH?", "SothebAIs", true).kind, "question");
+  deepStrictEqual(parseCommand("@SothebAIs maybe 2 ETH", "SothebAIs", true).kind, "not-bid");
 });
 
 Deno.test("commands: link, history, remind, stop, help", () => {
