@@ -5,6 +5,8 @@
  * `sampleEvents(phase)` returns the events up to that phase's snapshot moment.
  */
 import { parseEther } from "viem";
+import { readable } from "../plugins/auction/proxy.ts";
+import { howToBid } from "../plugins/x/help.ts";
 import type { Phase } from "./show_events.ts";
 
 export interface SampleEvent {
@@ -48,8 +50,11 @@ function auction(status: string, priceEth: string | null, leader: string | null,
       ? { handle: leader, tweetId: `t-${bids}`, amountWei: price }
       : null,
     bidCount: bids,
-    minNextWei: price === null ? parseEther("0.5") : price + price / 20n,
+    // The auction's readable minimum: 4 significant digits, rounded up.
+    minNextWei: price === null ? parseEther("0.5") : readable(price + price / 20n),
     extensions: bids >= 4 ? 1 : 0,
+    extensionWindowSeconds: 300,
+    extensionSeconds: 300,
   };
 }
 
@@ -75,7 +80,12 @@ function bid(
   };
 }
 
+/** What the x plugin publishes for the ticker, with the sample's config. */
+const facts = { hostHandle: "@SothebAIs", linkUrl: "https://sothebais.example/link" };
+const help = { lines: howToBid(facts), ...facts };
+
 const timeline: SampleEvent[] = [
+  { at: `${day}T19:30:00-05:00`, type: "help.published", payload: help },
   { at: `${day}T19:30:00-05:00`, type: "campaign.phase", payload: phaseEvent("pre-auction") },
   {
     at: `${day}T19:30:00-05:00`,

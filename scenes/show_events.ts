@@ -33,6 +33,9 @@ export interface AuctionUpdated {
   bidCount: number;
   minNextWei: bigint;
   extensions: number;
+  /** Anti-sniping: a bid this close to the end moves it `extensionSeconds` past the bid. */
+  extensionWindowSeconds?: number;
+  extensionSeconds?: number;
 }
 
 export interface BidAccepted {
@@ -43,6 +46,10 @@ export interface BidAccepted {
   at: string;
   previousLeader: { handle: string; amountWei: bigint } | null;
   endsAt: string;
+  /** An automatic raise of a maximum bid. */
+  proxy?: boolean;
+  /** The bid log entry (a tweet id, or `<tweet>:proxy` for a raise). */
+  entryId?: string;
 }
 
 export interface BidRejected {

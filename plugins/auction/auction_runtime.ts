@@ -10,8 +10,10 @@ import type { Cancel, Clock } from "../../core/clock.ts";
 import { nyString } from "../../core/clock.ts";
 import type { Log } from "../../core/log.ts";
 import type { StateStore } from "../../core/state.ts";
+import { announceDecision } from "./announce.ts";
 import type { Funds } from "./funds.ts";
-import { parseBid } from "./parse_bid.ts";
+import { readBid } from "./parse_bid.ts";
+import { createRecorder, UnwritableError } from "./recorder.ts";
 import {
   type AdminAction,
   AdminError,
@@ -19,6 +21,7 @@ import {
   type AuctionRules,
   type AuctionState,
   type Bid,
+  bidderOf,
   byTweetOrder,
   close,
   decide,
@@ -30,7 +33,6 @@ import {
   newAuction,
   open,
   type RateLimit,
-  sameHandle,
   type Wallet,
   withAuction,
 } from "./rules.ts";
@@ -45,7 +47,12 @@ export interface Submitted {
   text: string;
   tweetAt: string;
   receivedAt?: string;
+  /** X's `edit_history_tweet_ids`: every version of the tweet, oldest first. */
+  editHistory?: string[];
 }
+
+/** Tweet ids as X gives them (and `<id>:proxy` rows); anything else is refused unread. */
+const TWEET_ID = /^[0-9A-Za-z_-]{1,40}$/;
 
 /** What the auction asks of the chain plugin when it is there (a subset of its `chain` service). */
 export interface ChainGate {
@@ -75,6 +82,8 @@ export interface RuntimeOptions {
   /** "tweets": close once `tweets.read-through` passes end + grace; "clock": the clock is the watermark. */
   watermark: "tweets" | "clock";
   rateLimit: RateLimit;
+  /** The most a bid (or maximum) may be. */
+  maxBidWei: bigint;
   fundsWaitSeconds: number;
   fundsRetrySeconds: number;
   /** Most decisions of one batch committed in one transaction (1: each its own). */
@@ -113,13 +122,21 @@ export interface AuctionRuntime {
   readThrough(until: Temporal.Instant): void;
   /** Resolves when no work is queued. */
   idle(): Promise<void>;
+  /** Set while decisions wait for a database that does not answer. */
+  waiting(): { since: Temporal.Instant; error: string } | null;
   /** The state as rebuilt on start, for tests. */
   market(): Market;
   stop(): void;
 }
 
 interface Inbox {
-  bids: Array<{ bid: Bid; authorId?: string; receivedAt: Temporal.Instant; t0: number }>;
+  bids: Array<{
+    bid: Bid;
+    authorId?: string;
+    editHistory?: string[];
+    receivedAt: Temporal.Instant;
+    t0: number;
+  }>;
   readThrough: Temporal.Instant | null;
 }
 
@@ -127,7 +144,9 @@ const cmp = Temporal.Instant.compare;
 
 export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRuntime> {
   const { bus, clock, log, store } = o;
-  let market = await store.loadMarket(o.rateLimit, clock.instant());
+  const limits = { rateLimit: o.rateLimit, maxBidWei: o.maxBidWei };
+  let market = await store.loadMarket(limits, clock.instant());
+  const recorder = createRecorder({ store, clock, log });
   let watermark: Temporal.Instant | null = null;
   let chain: Promise<unknown> = Promise.resolve();
   let inbox: Inbox = { bids: [], readThrough: null };
@@ -270,16 +289,19 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
   };
 
   const walletFor = async (
-    handle: string,
+    { handle, bidderId }: Bid,
     deadline: Temporal.Instant,
     tx?: { hash: string; amountWei: bigint },
   ): Promise<Wallet | null> => {
     for (;;) {
       try {
         const funds = o.funds();
-        const address = await funds.walletOf(handle);
+        const address = await funds.walletOf(handle, bidderId);
         if (!address) return { linked: false, balanceWei: 0n };
-        const wallet: Wallet = { linked: true, balanceWei: await funds.balanceOf(handle) };
+        const wallet: Wallet = {
+          linked: true,
+          balanceWei: await funds.balanceOf(handle, bidderId),
+        };
         // A named deposit is checked only when the chain is there to check it.
         const chain = tx && o.chain?.();
         if (chain) {
@@ -296,84 +318,119 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     }
   };
 
-  const record = async (recs: DecisionRecord[]) => {
-    // The truth must be written before anything is announced: retry until it is.
-    for (let delay = 100;; delay = Math.min(delay * 2, 5000)) {
-      try {
-        return await store.recordDecisions(recs);
-      } catch (error) {
-        if (stopped) throw error;
-        const tweetId = recs[0].decision.tweetId;
-        log.error("recording decisions failed; retrying", { tweetId, error });
-        await new Promise((r) => setTimeout(r, delay));
-      }
-    }
-  };
-
   /**
    * Decides a group of bids in tweet order, in memory, then records them; each is
    * announced only once its row is committed. With `commitGroup` 1 (the default)
    * each decision is its own transaction; larger groups let decisions that arrived
-   * together share one commit (all or none of them survive a crash, in order).
+   * together share one commit (all or none of them survive a crash, in order). A group
+   * the database refuses is decided again one by one; a single decision it refuses is
+   * rejected with the reason instead, so one bad input costs only its own decision.
    */
-  const decideGroup = async (items: Inbox["bids"], now: Temporal.Instant) => {
+  const decideGroup = async (items: Inbox["bids"], now: Temporal.Instant): Promise<void> => {
     type Item = Inbox["bids"][number];
     type Made = { item: Item; decision: Decision; auction: AuctionState | null };
     const made: Array<Made | { item: Item; duplicateOf: string | null }> = [];
+    // Tweets decided before, or earlier in this group (`seen` takes them once recorded).
+    const fresh = new Map<string, string | null>();
+    const decidedOf = (id: string) => (fresh.has(id) ? fresh.get(id) : seen.get(id));
+    const decided = (id: string) => fresh.has(id) || seen.has(id);
+    let m = market;
     for (const item of items) {
       const { bid } = item;
-      if (seen.has(bid.tweetId)) {
-        made.push({ item, duplicateOf: seen.get(bid.tweetId) ?? null });
+      if (decided(bid.tweetId)) {
+        made.push({ item, duplicateOf: decidedOf(bid.tweetId) ?? null });
         continue;
       }
+      const edits = item.editHistory?.find((id) => id !== bid.tweetId && decided(id));
       const deadline = item.receivedAt.add({ seconds: o.fundsWaitSeconds });
-      const parsed = parseBid(bid.text);
-      const tx = parsed.ok && parsed.txHash
-        ? { hash: parsed.txHash, amountWei: parsed.amountWei }
+      const read = readBid(bid.text);
+      const tx = read.kind === "bid" && read.txHash && !edits
+        ? { hash: read.txHash, amountWei: read.amountWei }
         : undefined;
-      const wallet = await walletFor(bid.handle, deadline, tx);
+      const wallet = await walletFor(bid, deadline, tx);
       if (Temporal.Instant.compare(clock.instant(), now) > 0) now = clock.instant(); // it waited
-      const { decision, market: next } = decide(market, bid, wallet, blockReasons());
-      const auction = decision.auctionId ? next.auctions[decision.auctionId] : null;
-      seen.set(bid.tweetId, decision.auctionId);
-      market = { ...next, auctions: market.auctions };
-      if (auction) setAuction(auction);
-      made.push({ item, decision, auction });
+      const r = decide(m, edits ? { ...bid, edits } : bid, wallet, blockReasons());
+      const auction = r.decision.auctionId ? r.market.auctions[r.decision.auctionId] : null;
+      fresh.set(bid.tweetId, r.decision.auctionId);
+      m = r.market;
+      made.push({ item, decision: r.decision, auction });
     }
-    const toRecord = made.filter((m): m is Made => "decision" in m);
-    const fresh = toRecord.length
-      ? await record(toRecord.map(({ item, decision, auction }) => ({
+    const toRecord = made.filter((x): x is Made => "decision" in x);
+    const rows = (list: Made[]): DecisionRecord[] =>
+      list.map(({ item, decision, auction }) => ({
         decision,
         authorId: item.authorId,
         text: item.bid.text,
         receivedAt: item.receivedAt,
         decidedAt: now,
         auction,
-      })))
-      : [];
+      }));
+    let written: boolean[] = [];
+    try {
+      if (toRecord.length) written = await recorder.record(rows(toRecord));
+    } catch (error) {
+      if (!(error instanceof UnwritableError)) throw error;
+      if (items.length > 1) {
+        for (const item of items) await decideGroup([item], now);
+        return;
+      }
+      const [{ item }] = toRecord;
+      const decision = unrecordable(item.bid, error.message);
+      log.error("a decision could not be recorded; the bid is rejected", {
+        tweetId: item.bid.tweetId,
+        error: error.message,
+      });
+      m = market;
+      toRecord[0] = made[0] = { item, decision, auction: null };
+      written = await recorder.record(rows(toRecord)).catch((again) => {
+        if (!(again instanceof UnwritableError)) throw again;
+        return [true]; // not even the rejection fits: it is told, never stored
+      });
+    }
+    market = { ...m, auctions: market.auctions };
+    for (const x of toRecord) {
+      seen.set(x.item.bid.tweetId, x.decision.auctionId);
+      if (x.auction) setAuction(x.auction);
+    }
     let i = 0;
-    for (const m of made) {
-      if (!("decision" in m)) {
-        duplicate(m.item.bid, m.duplicateOf, now);
-      } else if (!fresh[i++]) {
+    for (const x of made) {
+      if (!("decision" in x)) {
+        duplicate(x.item.bid, x.duplicateOf, now);
+      } else if (!written[i++]) {
         // Another writer recorded this tweet first: our state is suspect; reload it.
-        log.error("tweet already recorded by another writer", { tweetId: m.item.bid.tweetId });
+        log.error("tweet already recorded by another writer", { tweetId: x.item.bid.tweetId });
         resync = true;
-        duplicate(m.item.bid, m.decision.auctionId, now);
+        duplicate(x.item.bid, x.decision.auctionId, now);
       } else {
-        announce(m.decision, m.auction, now);
-        o.observe?.(performance.now() - m.item.t0);
+        announceDecision(bus, x.decision, now);
+        if (x.auction && x.decision.kind === "accepted") updated(x.auction, now);
+        o.observe?.(performance.now() - x.item.t0);
       }
     }
     if (resync) {
       resync = false;
-      market = await store.loadMarket(o.rateLimit, clock.instant());
+      market = await store.loadMarket(limits, clock.instant());
       for (const s of Object.values(market.auctions)) {
         mirror(s);
         arm(s);
       }
     }
   };
+
+  /** The rejection of a bid whose decision the database refused (it names no auction). */
+  const unrecordable = (bid: Bid, error: string): Decision => ({
+    kind: "rejected",
+    auctionId: null,
+    tweetId: bid.tweetId,
+    handle: bid.handle,
+    bidderId: bidderOf(bid),
+    amountWei: null,
+    amountText: null,
+    tweetAt: bid.tweetAt,
+    reason: "malformed",
+    message: `this bid could not be recorded (${error.slice(0, 120)}): tweet it again, e.g. ` +
+      "bid 2.5 ETH",
+  });
 
   const duplicate = (bid: Bid, auctionId: string | null, now: Temporal.Instant) => {
     bus.emit("bid.rejected", {
@@ -384,37 +441,6 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       message: "this tweet was already decided",
       at: nyString(bid.tweetAt),
     }, now);
-  };
-
-  const announce = (d: Decision, s: AuctionState | null, now: Temporal.Instant) => {
-    if (d.kind === "rejected") {
-      bus.emit("bid.rejected", {
-        auctionId: d.auctionId,
-        tweetId: d.tweetId,
-        handle: d.handle,
-        reason: d.reason,
-        message: d.message,
-        at: nyString(d.tweetAt),
-      }, now);
-      return;
-    }
-    bus.emit("bid.accepted", {
-      auctionId: d.auctionId,
-      tweetId: d.tweetId,
-      handle: d.handle,
-      amountWei: d.amountWei,
-      at: nyString(d.tweetAt),
-      previousLeader: d.previousLeader,
-      endsAt: nyString(d.endsAt),
-    }, now);
-    if (d.extended) {
-      bus.emit("auction.extended", {
-        auctionId: d.auctionId,
-        endsAt: nyString(d.extended.to),
-        previousEndsAt: nyString(d.extended.from),
-      }, now);
-    }
-    if (s) updated(s, now);
   };
 
   /** Takes everything that has arrived by the time it runs: under load, batches grow. */
@@ -510,17 +536,18 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     const leaders = new Map<string, string>();
     for (const s of Object.values(market.auctions)) {
       const lead = (s.status === "open" || s.status === "paused") && leaderOf(s);
-      if (lead) leaders.set(lead.handle.toLowerCase(), lead.handle);
+      if (lead) leaders.set(lead.bidderId, lead.handle);
     }
-    for (const handle of leaders.values()) {
-      const wallet = await funds.walletOf(handle);
+    for (const [bidderId, handle] of leaders) {
+      const userId = bidderId.startsWith("@") ? undefined : bidderId;
+      const wallet = await funds.walletOf(handle, userId);
       if (!wallet || wallet.toLowerCase() !== address.toLowerCase()) continue;
-      const balance = await funds.balanceOf(handle);
+      const balance = await funds.balanceOf(handle, userId);
       for (;;) {
-        if (heldElsewhere(market, handle, "") <= balance) break;
+        if (heldElsewhere(market, bidderId, "") <= balance) break;
         const leads = Object.values(market.auctions).flatMap((s) => {
           const lead = (s.status === "open" || s.status === "paused") && leaderOf(s);
-          return lead && sameHandle(lead.handle, handle) ? [{ s, lead }] : [];
+          return lead && lead.bidderId === bidderId ? [{ s, lead }] : [];
         }).sort((a, b) => (b.lead.amountWei > a.lead.amountWei ? 1 : -1));
         if (!leads.length) break; // what remains is held by wins: settlement's business
         const { s, lead } = leads[0];
@@ -577,11 +604,18 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       return attempt();
     },
     submit(b) {
+      if (!TWEET_ID.test(b.tweetId)) {
+        log.warn("a bid with an impossible tweet id is ignored", {
+          tweetId: b.tweetId.slice(0, 60),
+        });
+        return;
+      }
       const receivedAt = b.receivedAt ? Temporal.Instant.from(b.receivedAt) : clock.instant();
       inbox.bids.push({
         bid: {
           tweetId: b.tweetId,
           handle: b.handle,
+          ...(b.authorId ? { bidderId: b.authorId } : {}),
           text: b.text,
           // Milliseconds, as X gives them and as the database drivers return them (Date).
           tweetAt: Temporal.Instant.from(b.tweetAt).round({
@@ -590,6 +624,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
           }),
         },
         authorId: b.authorId,
+        editHistory: b.editHistory?.filter((id) => TWEET_ID.test(id)).slice(0, 10),
         receivedAt,
         t0: performance.now(),
       });
@@ -609,8 +644,10 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       }
     },
     market: () => market,
+    waiting: () => recorder.waiting(),
     stop() {
       stopped = true;
+      recorder.stop();
       rechecks.forEach((cancel) => cancel());
       rechecks.clear();
       for (const cancels of timers.values()) cancels.forEach((c) => c());

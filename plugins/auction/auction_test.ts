@@ -262,3 +262,117 @@ Deno.test("decisions committed in groups are the same decisions", async () => {
   assertEquals(one.rows, "40");
   assertEquals(one.decisions.filter((d) => d.endsWith("duplicate")).length, 1);
 });
+
+Deno.test("maximum bids survive a restart, and the public receipts never tell a running maximum", async () => {
+  const storage = testStorage();
+  const clock = virtualClock(T("14:10:00"));
+  let engine = await auctionEngine(storage, { auctions: [genesis] }, clock);
+  const accepted: string[] = [];
+  const listen = () =>
+    engine.bus.on("bid.accepted", (e) => {
+      const p = e.payload as { handle: string; amountWei: bigint; proxy: boolean };
+      accepted.push(`${p.handle} ${p.amountWei / (ETH / 100n)}${p.proxy ? " proxy" : ""}`);
+    });
+  const bid = (id: string, handle: string, text: string, at: string) =>
+    engine.bus.emit("bid.submitted", { tweetId: id, handle, text, tweetAt: T(at) } as never);
+  try {
+    listen();
+    for (const h of ["@alice", "@bob"]) {
+      await engine.book.link(h, ADDR.replace("a1", h === "@bob" ? "b2" : "a1"));
+      await engine.book.enter(h, "deposit", 10n * ETH);
+    }
+    bid("1", "@alice", "@SothebAIs bid max 5 ETH", "14:01:00");
+    bid("2", "@bob", "@SothebAIs bid 2 ETH", "14:02:00");
+    await engine.auctions.idle();
+    const receipts = async () =>
+      await (await engine.http.request("/auctions/genesis-1/bids")).json();
+    const running = await receipts();
+    assert(!JSON.stringify(running).includes("5000000000000000000"), "the maximum is not told");
+    assertEquals(
+      running.bids.map((r: Record<string, unknown>) => [
+        r.tweetId,
+        r.amountText,
+        r.decision,
+        r.proxy,
+        r.causedBy,
+        r.link,
+      ]),
+      [
+        ["1", null, "accepted", false, null, "https://x.com/i/status/1"],
+        ["2", "2", "accepted", false, null, "https://x.com/i/status/2"],
+        ["1", null, "accepted", true, "2", "https://x.com/i/status/1"],
+      ],
+    );
+
+    await engine.stop();
+    engine = await auctionEngine(storage, { auctions: [genesis] }, clock);
+    listen();
+    // Rebuilt from Postgres, alice's maximum still answers, and still ties to her earlier tweet.
+    bid("3", "@bob", "@SothebAIs bid 3 ETH", "14:03:00");
+    bid("4", "@bob", "@SothebAIs bid 5 ETH", "14:04:00");
+    await engine.auctions.idle();
+    assertEquals(accepted, [
+      "@alice 100",
+      "@bob 200",
+      "@alice 210 proxy",
+      "@bob 300",
+      "@alice 315 proxy",
+      "@bob 500",
+      "@alice 500 proxy",
+    ]);
+    const a = engine.auctions.get("genesis-1")!;
+    assertEquals([a.leader?.handle, a.priceWei, a.bidCount], ["@alice", 5n * ETH, 7]);
+    // Once the auction has ended, the maximum as written is part of the record.
+    await engine.auctions.admin("genesis-1", { action: "close" }, { actor: "t", reason: "test" });
+    const ended = await receipts();
+    assertEquals(ended.bids[0].amountText, "5");
+    assertEquals((await engine.http.request("/auctions/nope/bids")).status, 404);
+    assertEquals((await engine.http.request("/auctions/genesis-1/bids?after=-1")).status, 400);
+    const page = await (await engine.http.request("/auctions/genesis-1/bids?limit=2")).json();
+    const next = await (await engine.http.request(`/auctions/genesis-1/bids?after=${page.next}`))
+      .json();
+    assertEquals([page.bids.length, next.bids[0].seq > page.next], [2, true]);
+  } finally {
+    await engine.stop();
+    await storage.remove();
+  }
+});
+
+Deno.test("an unpaid win still holds its account's escrow after a restart", async () => {
+  const storage = testStorage();
+  const clock = virtualClock(T("14:10:00"));
+  const second = {
+    ...genesis,
+    id: "genesis-2",
+    item: "Genesis #2",
+    endsAt: T("18:00:00"),
+    maxEndsAt: T("19:00:00"),
+  };
+  const config = { auctions: [genesis, second] };
+  let engine = await auctionEngine(storage, config, clock);
+  const rejected: string[] = [];
+  const bid = (id: string, text: string, at: string) =>
+    engine.bus.emit("bid.submitted", {
+      tweetId: id,
+      authorId: "77",
+      handle: "@alice",
+      text,
+      tweetAt: T(at),
+    } as never);
+  try {
+    await engine.book.link("@alice", ADDR, "77");
+    await engine.book.enter("@alice", "deposit", 3n * ETH);
+    bid("1", "@SothebAIs bid 2 ETH #genesis-1", "14:05:00");
+    await engine.auctions.idle();
+    await engine.auctions.admin("genesis-1", { action: "close" }, { actor: "t", reason: "test" });
+    await engine.stop();
+    engine = await auctionEngine(storage, config, clock);
+    engine.bus.on("bid.rejected", (e) => void rejected.push(e.payload.message));
+    bid("2", "@SothebAIs bid 1.5 ETH #genesis-2", "14:20:00");
+    await engine.auctions.idle();
+    assertEquals(rejected, ["escrow available is 1 ETH"]);
+  } finally {
+    await engine.stop();
+    await storage.remove();
+  }
+});

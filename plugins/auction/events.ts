@@ -21,8 +21,13 @@ export const auctionEvents = {
     priceWei: wei.nullable(),
     leader: z.object({ handle: z.string(), tweetId: z.string(), amountWei: wei }).nullable(),
     bidCount: z.number().int(),
+    /** The least the next bid may be, already rounded to a readable step: what the rules require. */
     minNextWei: wei,
     extensions: z.number().int(),
+    /** The rules a viewer is told (ticker) and the tweet source sweeps by (end + grace). */
+    extensionWindowSeconds: z.number().int(),
+    extensionSeconds: z.number().int(),
+    ingestGraceSeconds: z.number().int(),
   }),
   "auction.opened": z.object({
     auctionId: z.string(),
@@ -30,14 +35,34 @@ export const auctionEvents = {
     startsAt: iso,
     endsAt: iso,
   }),
+  /** One entry of the bid log: a tweet's bid, or an automatic raise of a maximum (`proxy`). */
   "bid.accepted": z.object({
     auctionId: z.string(),
+    /** The bidder's tweet (for a raise: the tweet that placed the maximum). */
     tweetId: z.string(),
+    /** The entry: the tweet id, or `<causing tweet>:proxy` for a raise. */
+    entryId: z.string(),
     handle: z.string(),
     amountWei: wei,
     at: iso,
     previousLeader: z.object({ handle: z.string(), amountWei: wei }).nullable(),
     endsAt: iso,
+    proxy: z.boolean(),
+    /** The tweet placed a maximum (which is never told); this is the bid it placed now. */
+    max: z.boolean(),
+    /** Still leads after the decision (false: a maximum placed earlier answered at once). */
+    leads: z.boolean(),
+    /** For a raise: the tweet that caused it. */
+    causedBy: z.string().nullable(),
+  }),
+  /** A leader's maximum raised, lowered or cancelled: no new bid, their current one stands. */
+  "bid.max-set": z.object({
+    auctionId: z.string(),
+    tweetId: z.string(),
+    handle: z.string(),
+    cancelled: z.boolean(),
+    currentWei: wei,
+    at: iso,
   }),
   "bid.rejected": z.object({
     auctionId: z.string().nullable(),

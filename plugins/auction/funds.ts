@@ -2,13 +2,16 @@
  * The `funds` service the auction needs: which wallet a handle has linked, and
  * how much of its escrow is credited. Provided by `funds-book` (rehearsals,
  * demos) or `chain` (production); exactly one is listed.
+ *
+ * Funds belong to the X account, not to the handle text: with `xUserId` a link
+ * made by another account (a handle that changed owner) is no link at all.
  */
 
 export interface Funds {
-  /** The wallet linked to an X handle (`@name`, any case), or null. */
-  walletOf(handle: string): Promise<string | null>;
+  /** The wallet linked to an X handle (`@name`, any case) by the account `xUserId`, or null. */
+  walletOf(handle: string, xUserId?: string): Promise<string | null>;
   /** Credited escrow deposits − refunds − settled debits, in wei. Throws FundsUnavailableError when it cannot tell now. */
-  balanceOf(handle: string): Promise<bigint>;
+  balanceOf(handle: string, xUserId?: string): Promise<bigint>;
 }
 
 /** The provider cannot answer now (e.g. every RPC down): the bid waits rather than being rejected. */

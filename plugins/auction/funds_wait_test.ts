@@ -30,6 +30,7 @@ Deno.test("when funds cannot be checked the bid waits (keeping tweet order), the
     funds: () => funds,
     watermark: "clock",
     rateLimit: { bids: 10, perSeconds: 60 },
+    maxBidWei: 10_000n * ETH,
     fundsWaitSeconds: 60,
     fundsRetrySeconds: 5,
     commitGroup: 1,

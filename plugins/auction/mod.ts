@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import { auctionSchema } from "./auction_config.ts";
+import { amountSchema, auctionSchema } from "./auction_config.ts";
 import { campaignSchema, runCampaigns } from "./campaigns.ts";
 import {
   type AdminBy,
@@ -19,7 +19,7 @@ import { type AuctionEvents, auctionEvents } from "./events.ts";
 import type { AdminAction, AuctionRules } from "./rules.ts";
 import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
 import { type AuctionSnapshot, toJson } from "./snapshot.ts";
-import { auctionStore } from "./store.ts";
+import { auctionStore, NUMERIC_78_MAX } from "./store.ts";
 // Types only: the `chain` service and `deposit.reversed` are declared by the chain plugin.
 import type { ChainService } from "../chain/mod.ts";
 
@@ -63,6 +63,12 @@ export const auctionConfig = z.object({
     bids: z.number().int().positive().default(10),
     perSeconds: z.number().int().positive().default(60),
   }).default({ bids: 10, perSeconds: 60 }),
+  /**
+   * The most a bid (or a maximum) may be, `"<decimal> ETH"` or wei; above it a bid is
+   * `malformed`. Bounds what any tweet can put into the `numeric(78, 0)` columns.
+   */
+  maxBid: amountSchema.refine((v) => v > 0n && v <= NUMERIC_78_MAX, "between 1 wei and 10^78 − 1")
+    .default(10_000n * 10n ** 18n),
   /** How long a bid waits for the funds provider before it is rejected. */
   fundsWaitSeconds: z.number().positive().default(120),
   fundsRetrySeconds: z.number().positive().default(5),
@@ -104,6 +110,7 @@ export default definePlugin({
       custodyRecheckSeconds: config.custodyRecheckSeconds,
       watermark: config.watermark,
       rateLimit: config.rateLimit,
+      maxBidWei: config.maxBid,
       fundsWaitSeconds: config.fundsWaitSeconds,
       fundsRetrySeconds: config.fundsRetrySeconds,
       commitGroup: config.commitGroup,
@@ -195,7 +202,27 @@ export default definePlugin({
       return new Response(csv, { headers: { "content-type": "text/csv; charset=utf-8" } });
     });
 
+    // Public receipts: every decision of an auction, as anyone may check it (no maximum, no text).
+    http.get("/auctions/:id/bids", async (c) => {
+      const id = c.req.param("id");
+      if (!runtime.get(id)) return json({ error: "no such auction" }, 404);
+      const after = Number(c.req.query("after") ?? 0);
+      const limit = Number(c.req.query("limit") ?? 500);
+      if (!Number.isSafeInteger(after) || after < 0 || !Number.isInteger(limit) || limit < 1) {
+        return json({ error: "after: a row number ≥ 0; limit: 1 to 1000" }, 400);
+      }
+      const bids = await store.receipts(id, after, Math.min(limit, 1000));
+      return json({ auctionId: id, bids, next: bids.length ? bids.at(-1)!.seq : null });
+    });
+
     ctx.health("queue", async () => {
+      const waiting = runtime.waiting();
+      if (waiting) {
+        return {
+          ok: false,
+          detail: `decisions wait for the database since ${waiting.since}: ${waiting.error}`,
+        };
+      }
       const t = performance.now();
       await runtime.idle();
       return { ok: true, drainMs: Math.round(performance.now() - t) };

@@ -1,9 +1,12 @@
 /**
  * A rehearsal: the real engine (auction + funds-book) on a virtual clock and
  * embedded storage, fed a scenario of tweets, deposits and admin actions, and
- * printing one JSON line per decision. The scenario plays the tweet source:
- * after each delivery it confirms `tweets.read-through` up to the earliest
- * tweet not yet delivered, so ingest lag across the end is rehearsed faithfully.
+ * printing one JSON line per decision. The scenario plays the tweet source as
+ * the x plugin does: each tweet is read through the same grammar (`readBid`;
+ * what is not a bid never reaches the auction and prints a `tweet.not-bid`
+ * line), and the watermark at time t is t minus the ingest lag, computed by the
+ * x plugin's own `readThroughAt` — it cannot know of tweets still in flight, so
+ * a tweet delivered after end + grace + lag finds the auction closed.
  *
  * Within one processing time: wallet links and deposits first, then admin
  * actions in file order, then the tweets (together, so the engine orders them).
@@ -15,8 +18,10 @@ import { describeIssues, loadPlugins, readSettings } from "../../core/config.ts"
 import { startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
 import type { FundsBook } from "../funds-book/mod.ts";
+import { DEFAULT_INGEST_LAG_MS, readThroughAt } from "../x/mention_reader.ts";
 import { amountSchema, auctionSchema, instantSchema } from "./auction_config.ts";
 import type { Auctions } from "./mod.ts";
+import { readBid } from "./parse_bid.ts";
 import type { AdminAction } from "./rules.ts";
 
 const handle = z.string().regex(/^@\w{1,15}$/, "an X handle like @alice");
@@ -48,8 +53,12 @@ const eventSchema = z.union([
     tweet: z.object({
       id: z.string().regex(/^\d+$/, "a numeric tweet id"),
       author: handle,
+      /** The author's X user id, when a scenario tells accounts apart from handles. */
+      authorId: z.string().regex(/^\d+$/, "a numeric X user id").optional(),
       text: z.string(),
       receivedAt: instantSchema.optional(),
+      /** This tweet is an edit of that one (X's edit_history_tweet_ids: [edits, id]). */
+      edits: z.string().regex(/^\d+$/, "a numeric tweet id").optional(),
     }),
   }),
   z.object({ at: instantSchema, deposit: z.object({ handle, amount: amountSchema }) }),
@@ -66,7 +75,17 @@ export const scenarioSchema = z.object({
     perSeconds: z.number().int().positive(),
   })
     .optional(),
-  wallets: z.array(z.object({ handle, address, deposit: amountSchema.optional() })).default([]),
+  /** The most a bid may be (the auction's `maxBid`). */
+  maxBid: amountSchema.optional(),
+  /** The tweet source's ingest lag (the x plugin's `ingestLagMs`). */
+  ingestLagMs: z.number().int().min(0).default(DEFAULT_INGEST_LAG_MS),
+  wallets: z.array(z.object({
+    handle,
+    address,
+    deposit: amountSchema.optional(),
+    /** The X account the link belongs to. */
+    authorId: z.string().regex(/^\d+$/, "a numeric X user id").optional(),
+  })).default([]),
   events: z.array(eventSchema),
 }).superRefine((s, ctx) => {
   if ((s.auction === undefined) === (s.auctions === undefined)) {
@@ -103,14 +122,7 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
     "tweet" in e ? (e.tweet.receivedAt ?? e.receivedAt ?? e.at) : e.at;
   const events = scenario.events.map((e, i) => ({ e, i, t: timeOf(e) }))
     .sort((a, b) => cmp(a.t, b.t) || a.i - b.i);
-  // earliestTweetFrom[i]: the earliest tweet time among events[i..] (not yet delivered).
-  const earliestTweetFrom: Array<Temporal.Instant | null> = Array(events.length + 1).fill(null);
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i].e;
-    const later = earliestTweetFrom[i + 1];
-    const own = "tweet" in e ? e.at : null;
-    earliestTweetFrom[i] = own && (!later || cmp(own, later) < 0) ? own : later;
-  }
+  const lagMs = scenario.ingestLagMs;
   const starts = [...rules.map((r) => r.startsAt), ...events.map((x) => x.t)];
   const start = starts.reduce((a, b) => cmp(a, b) <= 0 ? a : b);
   const clock = virtualClock(start.subtract({ seconds: 1 }));
@@ -131,6 +143,7 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
         watermark: "tweets",
         auctions: auctionInputs,
         ...(scenario.rateLimit ? { rateLimit: scenario.rateLimit } : {}),
+        ...(scenario.maxBid === undefined ? {} : { maxBid: String(scenario.maxBid) }),
       },
     },
   ], env);
@@ -147,7 +160,7 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
       if (line) write(line);
     });
     for (const w of scenario.wallets) {
-      await book.link(w.handle, w.address);
+      await book.link(w.handle, w.address, w.authorId);
       if (w.deposit) await book.enter(w.handle, "deposit", w.deposit, "scenario wallet");
     }
     let readThrough: Temporal.Instant | null = null;
@@ -157,10 +170,11 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
       const now = clock.instant();
       const closes = auctions.list()
         .filter((a) => a.status === "scheduled" || a.status === "open")
-        .map((a) => {
-          const grace = rules.find((r) => r.id === a.auctionId)?.ingestGraceSeconds ?? 0;
-          return Temporal.Instant.from(a.endsAt).add({ seconds: grace });
-        })
+        // The source reads through end + grace once its lag has passed too.
+        .map((a) =>
+          Temporal.Instant.from(a.endsAt).add({ seconds: a.ingestGraceSeconds })
+            .add({ milliseconds: lagMs })
+        )
         .filter((t) => cmp(t, now) > 0);
       const candidates = [...closes, ...(next < events.length ? [events[next].t] : [])];
       if (!candidates.length) break;
@@ -193,17 +207,29 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
       }
       for (const { e } of due) {
         if (!("tweet" in e)) continue;
+        const read = readBid(e.tweet.text);
+        if (read.kind === "not-bid") {
+          write({
+            type: "tweet.not-bid",
+            tweetId: e.tweet.id,
+            handle: e.tweet.author,
+            why: read.why,
+            at: ny(e.at),
+          });
+          continue;
+        }
         engine.bus.emit("bid.submitted", {
           tweetId: e.tweet.id,
           handle: e.tweet.author,
+          ...(e.tweet.authorId ? { authorId: e.tweet.authorId } : {}),
           text: e.tweet.text,
           tweetAt: e.at.toString(),
           receivedAt: t.toString(),
+          ...(e.tweet.edits ? { editHistory: [e.tweet.edits, e.tweet.id] } : {}),
         } as never);
       }
-      // Everything tweeted before the earliest tweet still in flight has been read.
-      const pending = earliestTweetFrom[next];
-      const until = pending && cmp(pending, t) <= 0 ? pending.subtract({ milliseconds: 1 }) : t;
+      // What the x plugin would report after a read at t: t minus its ingest lag.
+      const until = readThroughAt(t, lagMs, readThrough ?? undefined);
       if (!readThrough || cmp(until, readThrough) > 0) {
         readThrough = until;
         engine.bus.emit("tweets.read-through", { until: until.toString() } as never);
@@ -234,6 +260,18 @@ function lineOf(e: BusEvent): Line | null {
         amountWei: str(p.amountWei),
         at: p.at,
         endsAt: p.endsAt,
+        // Only when they are true, so a scenario without maximum bids reads as before.
+        ...(p.max ? { max: true } : {}),
+        ...(p.proxy ? { proxy: true, causedBy: p.causedBy } : {}),
+      };
+    case "bid.max-set":
+      return {
+        type: e.type,
+        auctionId: p.auctionId,
+        tweetId: p.tweetId,
+        handle: p.handle,
+        cancelled: p.cancelled,
+        at: p.at,
       };
     case "bid.rejected":
       return {

@@ -4,9 +4,12 @@
  * always give the same decisions (rehearsals, property tests, crash recovery).
  *
  * A market is every auction the engine knows, because funds are shared:
- * a bidder's leading bids elsewhere reserve part of their escrow.
+ * a bidder's leading bids (and the maximum above them) elsewhere reserve part
+ * of their escrow. Bidders are X user ids, not handles: a handle that changes
+ * owner is another bidder.
  */
-import { parseBid } from "./parse_bid.ts";
+import { type BidRead, readBid } from "./parse_bid.ts";
+import { activeMaximum, cancelMaximum, minAfter, place } from "./proxy.ts";
 
 export const REASONS = [
   "malformed",
@@ -17,6 +20,8 @@ export const REASONS = [
   "insufficient_funds",
   "below_reserve",
   "below_increment",
+  "maximum_refused",
+  "edited",
   "duplicate",
   "rate_limited",
 ] as const;
@@ -40,10 +45,26 @@ export interface AuctionRules {
   ingestGraceSeconds: number;
 }
 
+/** An entry of the bid log: a tweet's bid, or an automatic raise of a maximum (`proxy`). */
 export interface AcceptedBid {
+  /** The row: the tweet id, or `<causing tweet id>:proxy` for an automatic raise. */
+  rowId: string;
+  /** The bidder's tweet it stands for (for a raise: the tweet that placed the maximum). */
   tweetId: string;
   handle: string;
+  /** The X user id (the lower-case handle when the source gave none). */
+  bidderId: string;
   amountWei: bigint;
+  /** The tweet's time (for a raise: the time of the bid that caused it). */
+  tweetAt: Temporal.Instant;
+  proxy: boolean;
+}
+
+/** A bidder's maximum (never announced): the tweet that set it, and its value. */
+export interface Maximum {
+  tweetId: string;
+  handle: string;
+  maxWei: bigint;
   tweetAt: Temporal.Instant;
 }
 
@@ -51,6 +72,7 @@ export interface Party {
   handle: string;
   amountWei: bigint;
   tweetId: string;
+  bidderId?: string;
 }
 
 export interface AuctionState {
@@ -59,8 +81,10 @@ export interface AuctionState {
   /** The current end, after extensions. */
   endsAt: Temporal.Instant;
   extensions: number;
-  /** Accepted, not voided bids, in order of acceptance (each higher than the last). */
+  /** The bid log: accepted, not voided entries in order (the last one leads). */
   bids: AcceptedBid[];
+  /** Each bidder's latest maximum; only the leader's can act (see proxy.ts). */
+  maxima: Record<string, Maximum>;
   /** Every decision made for this auction (accepted or rejected). */
   decisions: number;
   closedAt: Temporal.Instant | null;
@@ -78,15 +102,21 @@ export interface RateLimit {
 export interface Market {
   auctions: Record<string, AuctionState>;
   rateLimit: RateLimit;
-  /** Tweet times of each handle's recent bids (lower-case handle), for the rate limit. */
+  /** The most a bid (or a maximum) may be; above it a bid is `malformed`. */
+  maxBidWei: bigint;
+  /** Tweet times of each bidder's recent bids (by bidder id), for the rate limit. */
   recent: Record<string, Temporal.Instant[]>;
 }
 
 export interface Bid {
   tweetId: string;
   handle: string;
+  /** The author's X user id; absent only from sources that cannot tell (then the handle). */
+  bidderId?: string;
   text: string;
   tweetAt: Temporal.Instant;
+  /** An edit of this tweet, which was decided already: never a second bid. */
+  edits?: string;
 }
 
 /** What the funds provider said about the bidder. */
@@ -103,7 +133,19 @@ export type Decision =
     auctionId: string;
     tweetId: string;
     handle: string;
-    amountWei: bigint;
+    bidderId: string;
+    /** A bid, a maximum (placed, raised or lowered) or `cancel max`. */
+    action: "bid" | "max" | "cancel-max";
+    /** The tweet's own bid in the log (null: it changed only the bidder's maximum). */
+    amountWei: bigint | null;
+    /** The amount as written in the tweet. */
+    amountText: string | null;
+    /** The bidder's maximum after the tweet (secret; stored, never announced). */
+    maxWei: bigint | null;
+    /** What the decision added to the bid log, in order. */
+    entries: AcceptedBid[];
+    /** The bidder leads after it (false: a maximum placed earlier answered at once). */
+    leads: boolean;
     tweetAt: Temporal.Instant;
     previousLeader: { handle: string; amountWei: bigint } | null;
     endsAt: Temporal.Instant;
@@ -114,13 +156,19 @@ export type Decision =
     auctionId: string | null;
     tweetId: string;
     handle: string;
+    bidderId: string;
     amountWei: bigint | null;
+    amountText: string | null;
     tweetAt: Temporal.Instant;
     reason: Reason;
     message: string;
+    /** The decided tweet this one edits. */
+    edits?: string;
   };
 
-export const sameHandle = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+/** Who a bid is from: the X user id, else the lower-case handle. */
+export const bidderOf = (b: { bidderId?: string; handle: string }) =>
+  b.bidderId || b.handle.toLowerCase();
 
 /** A fresh auction, scheduled. */
 export function newAuction(rules: AuctionRules): AuctionState {
@@ -130,6 +178,7 @@ export function newAuction(rules: AuctionRules): AuctionState {
     endsAt: rules.endsAt,
     extensions: 0,
     bids: [],
+    maxima: {},
     decisions: 0,
     closedAt: null,
     winner: null,
@@ -142,29 +191,33 @@ export function leaderOf(state: AuctionState): AcceptedBid | null {
   return state.bids.at(-1) ?? null;
 }
 
-/** The least the next bid may be: the reserve, or the leader plus the increment. */
+/** The least the next bid may be: the reserve, or the leader plus the increment (readable). */
 export function minNextWei(state: AuctionState): bigint {
   const leader = leaderOf(state);
-  if (!leader) return state.rules.reserveWei;
-  const { minIncrementBps, minIncrementWei } = state.rules;
-  const byBps = ceilDiv(leader.amountWei * BigInt(minIncrementBps), 10_000n);
-  return leader.amountWei + (byBps > minIncrementWei ? byBps : minIncrementWei);
+  return leader ? minAfter(state.rules, leader.amountWei) : state.rules.reserveWei;
 }
-
-const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 
 /** Auctions whose funds a leader or unpaid winner holds. */
 const holdsFunds = (s: AuctionState) =>
   s.status === "open" || s.status === "paused" || s.status === "scheduled" ||
   (s.status === "closed" && !s.settled);
 
-/** The part of `handle`'s escrow held by their leading bids (or unpaid wins) in other auctions. */
-export function heldElsewhere(market: Market, handle: string, exceptId: string): bigint {
+/** What a bidder holds in one auction: their lead and the maximum above it, or their unpaid win. */
+export function heldIn(s: AuctionState, bidderId: string): bigint {
+  if (!holdsFunds(s)) return 0n;
+  if (s.status === "closed") {
+    return s.winner && bidderOf(s.winner) === bidderId ? s.winner.amountWei : 0n;
+  }
+  const lead = leaderOf(s);
+  if (!lead || lead.bidderId !== bidderId) return 0n;
+  return activeMaximum(s)?.maxWei ?? lead.amountWei;
+}
+
+/** The part of a bidder's escrow held by their leads (or unpaid wins) in other auctions. */
+export function heldElsewhere(market: Market, bidderId: string, exceptId: string): bigint {
   let held = 0n;
   for (const s of Object.values(market.auctions)) {
-    if (s.rules.id === exceptId || !holdsFunds(s)) continue;
-    const lead = s.status === "closed" ? s.winner : leaderOf(s);
-    if (lead && sameHandle(lead.handle, handle)) held += lead.amountWei;
+    if (s.rules.id !== exceptId) held += heldIn(s, bidderId);
   }
   return held;
 }
@@ -220,6 +273,8 @@ const eth = (wei: bigint) => {
 };
 export { eth as formatEth };
 
+const tagsOf = (read: BidRead) => ("tags" in read ? read.tags : []);
+
 /**
  * Decides one bid against the market; returns the decision and the new market.
  * `wallet` is null when the funds provider could not answer in time. `blocked`: auctions
@@ -231,17 +286,23 @@ export function decide(
   wallet: Wallet | null,
   blocked: ReadonlyMap<string, string> = new Map(),
 ): { decision: Decision; market: Market } {
-  const parsed = parseBid(bid.text);
-  const { auction, problem } = pickAuction(market, parsed.tags, bid.tweetAt);
-  const key = bid.handle.toLowerCase();
+  const read = readBid(bid.text);
+  const { auction, problem } = pickAuction(market, tagsOf(read), bid.tweetAt);
+  const bidderId = bidderOf(bid);
   const window = bid.tweetAt.subtract({ seconds: market.rateLimit.perSeconds });
-  const recent = (market.recent[key] ?? []).filter((t) => cmp(t, window) > 0);
+  const recent = (market.recent[bidderId] ?? []).filter((t) => cmp(t, window) > 0);
   const limited = recent.filter((t) => cmp(t, bid.tweetAt) <= 0).length >= market.rateLimit.bids;
   const nextMarket: Market = {
     ...market,
     // Only the last `bids` times can matter to the limit.
-    recent: { ...market.recent, [key]: [...recent, bid.tweetAt].slice(-market.rateLimit.bids) },
+    recent: {
+      ...market.recent,
+      [bidderId]: [...recent, bid.tweetAt].slice(-market.rateLimit.bids),
+    },
   };
+  const amountText = read.kind === "bid" || read.kind === "malformed"
+    ? read.amountText ?? null
+    : null;
 
   const reject = (reason: Reason, message: string, amountWei: bigint | null = null) => {
     const decision: Decision = {
@@ -249,16 +310,26 @@ export function decide(
       auctionId: auction?.rules.id ?? null,
       tweetId: bid.tweetId,
       handle: bid.handle,
+      bidderId,
       amountWei,
+      amountText,
       tweetAt: bid.tweetAt,
       reason,
       message,
+      ...(bid.edits ? { edits: bid.edits } : {}),
     };
     if (!auction) return { decision, market: nextMarket };
     const s = { ...auction, decisions: auction.decisions + 1 };
     return { decision, market: withAuction(nextMarket, s) };
   };
 
+  if (bid.edits) {
+    return reject(
+      "edited",
+      `this edits tweet ${bid.edits}, which was already decided: the original stands ` +
+        "(an edit is never a second bid)",
+    );
+  }
   if (limited) {
     return reject(
       "rate_limited",
@@ -267,8 +338,12 @@ export function decide(
   }
   if (problem) return reject("malformed", problem);
   if (!auction) return reject("not_open", "no auction is open");
-  if (!parsed.ok) return reject("malformed", parsed.message);
-  const amount = parsed.amountWei;
+  if (read.kind === "not-bid") return reject("malformed", `not a bid: ${read.hint ?? read.why}`);
+  if (read.kind === "malformed") return reject("malformed", read.message);
+  const amount = read.kind === "bid" ? read.amountWei : null;
+  if (amount !== null && amount > market.maxBidWei) {
+    return reject("malformed", `a bid may be at most ${eth(market.maxBidWei)}`);
+  }
   const s = auction;
   if (s.status === "cancelled") return reject("closed", "this auction was cancelled", amount);
   if (s.status === "closed") return reject("closed", "this auction has closed", amount);
@@ -284,75 +359,125 @@ export function decide(
   if (!wallet) {
     return reject("insufficient_funds", "escrow could not be checked in time: bid again", amount);
   }
-  if (!wallet.linked) {
-    return reject("not_linked", "link a wallet before bidding", amount);
-  }
-  const leader = leaderOf(s);
-  const minNext = minNextWei(s);
-  if (!leader && amount < minNext) {
-    return reject("below_reserve", `the reserve is ${eth(minNext)}`, amount);
-  }
-  if (leader && amount < minNext) {
-    return reject("below_increment", `the next bid must be at least ${eth(minNext)}`, amount);
-  }
-  if (wallet.txRefusal) return reject("insufficient_funds", wallet.txRefusal, amount);
-  const available = wallet.balanceWei - heldElsewhere(market, bid.handle, s.rules.id);
-  if (amount > available) {
-    const left = available > 0n ? available : 0n;
-    return reject("insufficient_funds", `escrow available is ${eth(left)}`, amount);
-  }
+  if (!wallet.linked) return reject("not_linked", "link a wallet before bidding", amount);
 
-  // Anti-sniping: a late bid moves the end, never past the cap.
-  let endsAt = s.endsAt;
-  let extended: { from: Temporal.Instant; to: Temporal.Instant } | null = null;
-  const windowStart = s.endsAt.subtract({ seconds: s.rules.extensionWindowSeconds });
-  if (cmp(bid.tweetAt, windowStart) >= 0) {
-    let to = bid.tweetAt.add({ seconds: s.rules.extensionSeconds });
-    if (cmp(to, s.rules.maxEndsAt) > 0) to = s.rules.maxEndsAt;
-    if (cmp(to, s.endsAt) > 0) {
-      extended = { from: s.endsAt, to };
-      endsAt = to;
-    }
-  }
-  const accepted: AcceptedBid = {
-    tweetId: bid.tweetId,
-    handle: bid.handle,
-    amountWei: amount,
-    tweetAt: bid.tweetAt,
-  };
-  const next: AuctionState = {
-    ...s,
+  const judged = judge(market, s, { ...bid, bidderId }, read, wallet);
+  if ("reason" in judged) return reject(judged.reason, judged.message, amount);
+  const leader = leaderOf(s);
+  const { action, next, entries, leads } = judged;
+  const own = entries.find((e) => e.rowId === bid.tweetId);
+  const extended = entries.length ? extension(s, bid.tweetAt) : null;
+  const after: AuctionState = {
+    ...next,
     status: s.status === "scheduled" ? "open" : s.status,
-    endsAt,
+    endsAt: extended?.to ?? s.endsAt,
     extensions: s.extensions + (extended ? 1 : 0),
-    bids: [...s.bids, accepted],
     decisions: s.decisions + 1,
   };
-  return {
-    decision: {
-      kind: "accepted",
-      auctionId: s.rules.id,
-      tweetId: bid.tweetId,
-      handle: bid.handle,
-      amountWei: amount,
-      tweetAt: bid.tweetAt,
-      previousLeader: leader ? { handle: leader.handle, amountWei: leader.amountWei } : null,
-      endsAt,
-      extended,
-    },
-    market: withAuction(nextMarket, next),
+  const decision: Decision = {
+    kind: "accepted",
+    auctionId: s.rules.id,
+    tweetId: bid.tweetId,
+    handle: bid.handle,
+    bidderId,
+    action,
+    amountWei: own?.amountWei ?? null,
+    amountText,
+    maxWei: after.maxima[bidderId]?.maxWei ?? null,
+    entries,
+    leads,
+    tweetAt: bid.tweetAt,
+    previousLeader: leader ? { handle: leader.handle, amountWei: leader.amountWei } : null,
+    endsAt: after.endsAt,
+    extended,
   };
+  return { decision, market: withAuction(nextMarket, after) };
+}
+
+/**
+ * A readable bid (or maximum, or `cancel max`) from a linked bidder on an open auction:
+ * refused against the minimum, the maximum rules and the escrow, or placed (proxy.ts).
+ */
+function judge(
+  market: Market,
+  s: AuctionState,
+  bid: Bid & { bidderId: string },
+  read: Extract<BidRead, { kind: "bid" | "cancel-max" }>,
+  wallet: Wallet,
+):
+  | { reason: Reason; message: string }
+  | {
+    action: "bid" | "max" | "cancel-max";
+    next: AuctionState;
+    entries: AcceptedBid[];
+    leads: boolean;
+  } {
+  const leader = leaderOf(s);
+  const leads = leader?.bidderId === bid.bidderId;
+  if (read.kind === "cancel-max") {
+    if (!leads || !activeMaximum(s)) {
+      return {
+        reason: "maximum_refused",
+        message: "you have no maximum above your current bid to cancel",
+      };
+    }
+    return { action: "cancel-max", next: cancelMaximum(s, bid.bidderId), entries: [], leads };
+  }
+  const value = read.amountWei;
+  const minNext = minNextWei(s);
+  if (leads && read.max) {
+    if (value <= leader.amountWei) {
+      return {
+        reason: "maximum_refused",
+        message: `your current bid is ${eth(leader.amountWei)}: a maximum must be above it ` +
+          "(tweet cancel max to stop raising)",
+      };
+    }
+  } else if (value < minNext) {
+    const what = read.max ? "a maximum" : "the next bid";
+    return leader
+      ? { reason: "below_increment", message: `${what} must be at least ${eth(minNext)}` }
+      : { reason: "below_reserve", message: `the reserve is ${eth(minNext)}` };
+  }
+  if (wallet.txRefusal) return { reason: "insufficient_funds", message: wallet.txRefusal };
+  // Escrow covers the maximum; a leader's maximum above a new plain bid of theirs stays held.
+  const kept = leads && !read.max ? activeMaximum(s)?.maxWei ?? 0n : 0n;
+  const needed = value > kept ? value : kept;
+  const available = wallet.balanceWei - heldElsewhere(market, bid.bidderId, s.rules.id);
+  if (needed > available) {
+    const left = available > 0n ? available : 0n;
+    return { reason: "insufficient_funds", message: `escrow available is ${eth(left)}` };
+  }
+  const placed = place(s, { ...bid, amountWei: value, max: read.max });
+  return {
+    action: read.max ? "max" : "bid",
+    next: placed.state,
+    entries: placed.entries,
+    leads: placed.leads,
+  };
+}
+
+/** Anti-sniping: a bid within the window of the end moves it to tweet time + extension, never past the cap. */
+function extension(
+  s: AuctionState,
+  at: Temporal.Instant,
+): { from: Temporal.Instant; to: Temporal.Instant } | null {
+  const windowStart = s.endsAt.subtract({ seconds: s.rules.extensionWindowSeconds });
+  if (cmp(at, windowStart) < 0) return null;
+  let to = at.add({ seconds: s.rules.extensionSeconds });
+  if (cmp(to, s.rules.maxEndsAt) > 0) to = s.rules.maxEndsAt;
+  return cmp(to, s.endsAt) > 0 ? { from: s.endsAt, to } : null;
 }
 
 /** Decides tweets that arrived together, in tweet order, whatever order they came in. */
 export function decideBatch(
   market: Market,
   bids: Bid[],
-  walletOf: (handle: string) => Wallet | null,
+  walletOf: (bid: Bid) => Wallet | null,
 ): { decisions: Decision[]; market: Market } {
   const decisions: Decision[] = [];
   for (const bid of [...bids].sort(byTweetOrder)) {
-    const r = decide(market, bid, walletOf(bid.handle));
+    const r = decide(market, bid, walletOf(bid));
     decisions.push(r.decision);
     market = r.market;
   }
@@ -380,13 +505,14 @@ export function result(s: AuctionState): { winner: Party | null; runnerUp: Party
   if (!leader || leader.amountWei < s.rules.reserveWei) return { winner: null, runnerUp: null };
   let runnerUp: AcceptedBid | null = null;
   for (const b of s.bids) {
-    if (sameHandle(b.handle, leader.handle)) continue;
+    if (b.bidderId === leader.bidderId) continue;
     if (!runnerUp || b.amountWei > runnerUp.amountWei) runnerUp = b;
   }
   const party = (b: AcceptedBid): Party => ({
     handle: b.handle,
     amountWei: b.amountWei,
     tweetId: b.tweetId,
+    bidderId: b.bidderId,
   });
   return { winner: party(leader), runnerUp: runnerUp && party(runnerUp) };
 }
@@ -404,6 +530,7 @@ export type AdminAction =
   | { action: "resume" }
   | { action: "extend"; seconds: number }
   | { action: "cancel" }
+  /** A tweet's bid, its maximum and the raises made for it; or one raise by its row id. */
   | { action: "void"; tweetId: string }
   | { action: "close" }
   | {
@@ -446,10 +573,14 @@ export function applyAdmin(
       return { ...s, status: "cancelled", closedAt: now, winner: null, runnerUp: null };
     case "void": {
       if (s.status === "cancelled") refuse("the auction is cancelled");
-      if (!s.bids.some((b) => b.tweetId === a.tweetId)) {
-        refuse(`no accepted bid ${a.tweetId} in this auction`);
-      }
-      const next = { ...s, bids: s.bids.filter((b) => b.tweetId !== a.tweetId) };
+      const hit = (b: AcceptedBid) => b.tweetId === a.tweetId || b.rowId === a.tweetId;
+      const voided = s.bids.filter(hit);
+      if (!voided.length) refuse(`no accepted bid ${a.tweetId} in this auction`);
+      // The maximum the voided bids stand for can no longer raise anything.
+      const maxima = Object.fromEntries(
+        Object.entries(s.maxima).filter(([, m]) => !voided.some((b) => b.tweetId === m.tweetId)),
+      );
+      const next = { ...s, bids: s.bids.filter((b) => !hit(b)), maxima };
       return s.status === "closed" ? { ...next, ...result(next) } : next;
     }
     case "close":

@@ -38,6 +38,7 @@ const rules = (over: Partial<AuctionRules> = {}): AuctionRules => ({
 const market = (...auctions: AuctionRules[]): Market => ({
   auctions: Object.fromEntries(auctions.map((r) => [r.id, open(newAuction(r))])),
   rateLimit: { bids: 5, perSeconds: 60 },
+  maxBidWei: 10_000n * ETH,
   recent: {},
 });
 const rich: Wallet = { linked: true, balanceWei: 100n * ETH };
@@ -69,7 +70,8 @@ Deno.test("accepts a first bid at the reserve and enforces the increment after",
   ]);
   assertEquals(decisions.map(reasonOf), ["accepted", "below_increment", "accepted"]);
   assertEquals(leaderOf(m.auctions["genesis-1"])?.handle, "@bob");
-  assertEquals(minNextWei(m.auctions["genesis-1"]), 1_1025n * ETH / 10000n);
+  // 1.05 × 1.05 = 1.1025, rounded up to a readable 4 significant digits.
+  assertEquals(minNextWei(m.auctions["genesis-1"]), 1_103n * ETH / 1000n);
 });
 
 Deno.test("the fixed minimum increment applies when the percentage is smaller", () => {
@@ -83,6 +85,100 @@ Deno.test("ceil of the percentage increment, in exact wei", () => {
   const r = run(m, [[bid("@a", "bid 0.000000000000000021", T("14:01:00"))]]);
   // 21 × 5% = 1.05 → ceil 2
   assertEquals(minNextWei(r.market.auctions["genesis-1"]), 23n);
+});
+
+Deno.test("readable minimums: at most 4 significant digits, and that exact amount is required", () => {
+  const m = market(rules({ reserveWei: ETH / 100n, minIncrementWei: 1n }));
+  // 1.315 × 1.05 = 1.38075 → 1.381 ETH, never "1.38075 ETH".
+  let r = run(m, [[bid("@a", "bid 1.315", T("14:01:00"))]]);
+  const s = r.market.auctions["genesis-1"];
+  assertEquals(minNextWei(s), 1_381n * ETH / 1000n);
+  r = run(r.market, [
+    [bid("@b", "bid 1.3808", T("14:02:00"))],
+    [bid("@b", "bid 1.381", T("14:03:00"))],
+  ]);
+  assertEquals(r.decisions.map(reasonOf), ["below_increment", "accepted"]);
+  const refused = r.decisions[0];
+  assertEquals(
+    refused.kind === "rejected" && refused.message,
+    "the next bid must be at least 1.381 ETH",
+  );
+  // Small amounts keep their 4 digits too: 0.0123456 × 1.05 → 0.01297 ETH.
+  const small = run(m, [[bid("@a", "bid 0.0123456", T("14:01:00"))]]);
+  assertEquals(minNextWei(small.market.auctions["genesis-1"]), 1_297n * ETH / 100_000n);
+});
+
+Deno.test("the ceiling: above maxBid (or beyond what numeric(78,0) holds) a bid is malformed", () => {
+  const huge = "9".repeat(61);
+  const { decisions } = run(market(rules()), [
+    [bid("@a", "bid 10000 ETH", T("14:01:00")), { linked: true, balanceWei: 10_000n * ETH }],
+    [bid("@b", "bid 10000.000000000000000001", T("14:02:00"))],
+    [bid("@c", `bid ${huge} ETH`, T("14:03:00"))],
+    [bid("@d", `bid max ${huge}`, T("14:04:00")), { linked: false, balanceWei: 0n }],
+  ]);
+  assertEquals(decisions.map(reasonOf), ["accepted", "malformed", "malformed", "malformed"]);
+  for (const d of decisions.slice(1)) {
+    assertEquals(d.kind === "rejected" && [d.message, d.amountWei], [
+      "a bid may be at most 10000 ETH",
+      null,
+    ]);
+  }
+});
+
+Deno.test("bidders are X accounts: a handle that changed owner is another bidder", () => {
+  const m = market(rules(), rules({ id: "genesis-2", item: "Genesis #2" }));
+  const alice = (text: string, at: string, bidderId: string) => ({
+    ...bid("@alice", text, at),
+    bidderId,
+  });
+  // Account 1 leads genesis-1 with 3 ETH as @alice; the handle then belongs to account 2.
+  const r = run(m, [
+    [alice("bid 3 #genesis-1", T("14:01:00"), "1")],
+    [alice("bid 3 #genesis-2", T("14:02:00"), "2"), { linked: true, balanceWei: 4n * ETH }],
+  ]);
+  assertEquals(r.decisions.map(reasonOf), ["accepted", "accepted"]);
+  // Account 2's 4 ETH is not held by account 1's lead; account 1's lead is still theirs.
+  const s1 = r.market.auctions["genesis-1"];
+  assertEquals([leaderOf(s1)?.bidderId, leaderOf(r.market.auctions["genesis-2"])?.bidderId], [
+    "1",
+    "2",
+  ]);
+  // A second bid from account 1 elsewhere finds its own 3 ETH held.
+  const again = decide(r.market, alice("bid 2 #genesis-2", T("14:03:00"), "1"), {
+    linked: true,
+    balanceWei: 4n * ETH,
+  });
+  assertEquals(reasonOf(again.decision), "below_increment");
+  const held = decide(r.market, alice("bid 3.5 #genesis-2", T("14:03:00"), "1"), {
+    linked: true,
+    balanceWei: 4n * ETH,
+  });
+  assertEquals(
+    held.decision.kind === "rejected" && held.decision.message,
+    "escrow available is 1 ETH",
+  );
+});
+
+Deno.test("an edit of a decided tweet is never a second bid", () => {
+  const r = run(market(rules()), [[bid("@a", "bid 1", T("14:01:00"))]]);
+  const edit = { ...bid("@a", "bid 5", T("14:02:00")), edits: r.decisions[0].tweetId };
+  const d = decide(r.market, edit, rich).decision;
+  assertEquals(reasonOf(d), "edited");
+  assertEquals(
+    d.kind === "rejected" && d.message,
+    `this edits tweet ${edit.edits}, which was already decided: the original stands ` +
+      "(an edit is never a second bid)",
+  );
+  assertEquals(leaderOf(decide(r.market, edit, rich).market.auctions["genesis-1"])?.amountWei, ETH);
+});
+
+Deno.test("what the grammar says is not a bid is malformed, whoever submits it", () => {
+  const { decisions } = run(market(rules()), [
+    [bid("@a", "I won't bid 5 ETH", T("14:01:00"))],
+    [bid("@a", "RT @b: bid 3 ETH", T("14:01:01"))],
+    [bid("@a", "would you take 2 ETH?", T("14:01:02"))],
+  ]);
+  assertEquals(decisions.map(reasonOf), ["malformed", "malformed", "malformed"]);
 });
 
 Deno.test("every rejection reason the rules decide", () => {
@@ -301,7 +397,7 @@ Deno.test("property: leader is the highest accepted bid; price never falls; fund
             }
           }
           assert(
-            d.amountWei + heldElsewhere <= wallets[d.handle].balanceWei,
+            d.amountWei! + heldElsewhere <= wallets[d.handle].balanceWei,
             "no accepted bid exceeds the bidder's funds",
           );
           assert(wallets[d.handle].linked, "only linked wallets win bids");
@@ -325,8 +421,8 @@ Deno.test("property: tweets that arrive together give the same decisions in any 
         const bids = toBids(raw);
         const shuffled = shuffle(bids, seed);
         const m = market(rules(), rules({ id: "genesis-2", item: "Genesis #2" }));
-        const a = decideBatch(m, bids, (h) => wallets[h]);
-        const b = decideBatch(m, shuffled, (h) => wallets[h]);
+        const a = decideBatch(m, bids, (b) => wallets[b.handle]);
+        const b = decideBatch(m, shuffled, (b) => wallets[b.handle]);
         assertEquals(b.decisions, a.decisions);
         assertEquals(b.market, a.market);
       },

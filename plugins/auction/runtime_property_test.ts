@@ -67,13 +67,15 @@ Deno.test("property: the engine decides a shuffled batch exactly as the pure rul
           const market: Market = {
             auctions: { [id]: open(newAuction(rules)) },
             rateLimit,
+            maxBidWei: 10_000n * ETH,
             recent: {},
           };
           const wallets = handles.map((_, i) => ({
             linked: i !== 3,
             balanceWei: i === 3 ? 0n : BigInt(balances[i]) * ETH,
           }));
-          const expected = decideBatch(market, bids, (h) => wallets[handles.indexOf(h)]).decisions
+          const expected = decideBatch(market, bids, (b) => wallets[handles.indexOf(b.handle)])
+            .decisions
             .map((d) => ({
               tweetId: d.tweetId,
               result: d.kind === "accepted" ? "accepted" : d.reason,

@@ -21,6 +21,9 @@ export function snapshot(s: AuctionState): AuctionSnapshot {
     bidCount: s.bids.length,
     minNextWei: minNextWei(s),
     extensions: s.extensions,
+    extensionWindowSeconds: s.rules.extensionWindowSeconds,
+    extensionSeconds: s.rules.extensionSeconds,
+    ingestGraceSeconds: s.rules.ingestGraceSeconds,
   };
 }
 

@@ -1,22 +1,25 @@
 /**
  * Postgres persistence of the auction: each decision is one transaction
- * (the bid row with its status and reason, and the auction row); the tweet id
- * is the bids' primary key, so a repeated tweet changes nothing. On start the
- * whole market is rebuilt from these rows.
+ * (the tweet's row with its status and reason, the automatic raise it caused,
+ * and the auction row); the tweet id is the bids' primary key, so a repeated
+ * tweet changes nothing. On start the whole market is rebuilt from these rows.
+ * Text is bounded and amounts checked before they are sent: nothing goes to
+ * SQL that its column cannot hold.
  */
+import { nyString } from "../../core/clock.ts";
 import type { Db, Queryable } from "../../core/db.ts";
-import type {
-  AcceptedBid,
-  AdminAction,
-  AuctionRules,
-  AuctionState,
-  Decision,
-  Market,
-  Party,
-  RateLimit,
-  Status,
+import {
+  type AdminAction,
+  type AuctionRules,
+  type AuctionState,
+  type Decision,
+  leaderOf,
+  type Market,
+  newAuction,
+  type Party,
+  type RateLimit,
+  type Status,
 } from "./rules.ts";
-import { leaderOf, newAuction } from "./rules.ts";
 
 interface AuctionRow {
   id: string;
@@ -45,6 +48,7 @@ interface PartyJson {
   handle: string;
   amountWei: string;
   tweetId: string;
+  bidderId?: string;
 }
 
 export interface DecisionRecord {
@@ -78,18 +82,67 @@ export interface AuctionStore {
   recordDecisions(records: DecisionRecord[]): Promise<boolean[]>;
   /** Saves an auction's state, with an audit row when an admin changed it. */
   saveAuction(state: AuctionState, audit?: AuditRecord, voided?: string): Promise<void>;
-  loadMarket(rateLimit: RateLimit, now: Temporal.Instant): Promise<Market>;
+  loadMarket(
+    limits: { rateLimit: RateLimit; maxBidWei: bigint },
+    now: Temporal.Instant,
+  ): Promise<Market>;
   /** Every tweet id decided so far, with the auction it was for. */
   tweetIds(): Promise<Array<[string, string | null]>>;
+  /** The public receipts of an auction's decisions, in order (after `afterSeq`). */
+  receipts(auctionId: string, afterSeq: number, limit: number): Promise<Receipt[]>;
+  /** A cheap round trip: whether the database answers at all. */
+  ping(): Promise<void>;
 }
+
+/** One decision as anyone may see it: no maximum, no tweet text. */
+export interface Receipt {
+  seq: number;
+  tweetId: string;
+  /** The tweet on X (for an automatic raise: the tweet that placed the maximum). */
+  link: string;
+  handle: string;
+  tweetAt: string;
+  decidedAt: string;
+  /** The amount as written in the tweet (a maximum's only once the auction has ended). */
+  amountText: string | null;
+  amountWei: bigint | null;
+  decision: "accepted" | "rejected" | "voided";
+  reason: string | null;
+  message: string | null;
+  /** An automatic raise of a maximum bid, and the tweet that caused it. */
+  proxy: boolean;
+  causedBy: string | null;
+  /** bid | max | cancel-max (accepted tweets). */
+  action: string | null;
+}
+
+/** The largest value a `numeric(78, 0)` column holds. */
+export const NUMERIC_78_MAX = 10n ** 78n - 1n;
+const fits = (
+  wei: bigint | null,
+) => (wei !== null && wei >= 0n && wei <= NUMERIC_78_MAX ? wei : null);
+/** Text a column can hold: no NUL (Postgres refuses it), bounded. */
+export const boundedText = (text: string, max = 1000) =>
+  [...text.replaceAll("\u0000", "\uFFFD")].slice(0, max).join("");
 
 const instant = (d: Date) => Temporal.Instant.fromEpochMilliseconds(d.getTime());
 const partyJson = (p: Party | null) =>
-  p && JSON.stringify({ handle: p.handle, amountWei: String(p.amountWei), tweetId: p.tweetId });
+  p &&
+  JSON.stringify({
+    handle: p.handle,
+    amountWei: String(p.amountWei),
+    tweetId: p.tweetId,
+    ...(p.bidderId ? { bidderId: p.bidderId } : {}),
+  });
 const party = (p: PartyJson | string | null): Party | null => {
   if (!p) return null;
   const j: PartyJson = typeof p === "string" ? JSON.parse(p) : p;
-  return { handle: j.handle, amountWei: BigInt(j.amountWei), tweetId: j.tweetId };
+  return {
+    handle: j.handle,
+    amountWei: BigInt(j.amountWei),
+    tweetId: j.tweetId,
+    ...(j.bidderId ? { bidderId: j.bidderId } : {}),
+  };
 };
 
 export function auctionStore(db: Db): AuctionStore {
@@ -183,7 +236,52 @@ export function auctionStore(db: Db): AuctionStore {
       return rows.map((r): [string, string | null] => [r.tweet_id, r.auction_id]);
     },
 
-    async loadMarket(rateLimit, now) {
+    ping: () => db.ping(),
+
+    async receipts(auctionId, afterSeq, limit) {
+      const rows = await db.query<{
+        seq: string;
+        tweet_id: string;
+        handle: string;
+        tweet_at: Date;
+        decided_at: Date;
+        amount_text: string | null;
+        amount_wei: string | null;
+        status: "accepted" | "rejected" | "voided";
+        reason: string | null;
+        message: string | null;
+        proxy_for: string | null;
+        caused_by: string | null;
+        action: string | null;
+      }>(
+        // A maximum is the bidder's secret until the auction has ended.
+        `select b.seq, b.tweet_id, b.handle, b.tweet_at, b.decided_at, b.amount_wei, b.status,
+           b.reason, b.message, b.proxy_for, b.caused_by, b.action,
+           case when b.action = 'max' and a.status not in ('closed', 'cancelled') then null
+             else b.amount_text end as amount_text
+         from auction_bids b join auction_auctions a on a.id = b.auction_id
+         where b.auction_id = $1 and b.seq > $2 order by b.seq limit $3`,
+        [auctionId, afterSeq, limit],
+      );
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        tweetId: r.proxy_for ?? r.tweet_id,
+        link: `https://x.com/i/status/${r.proxy_for ?? r.tweet_id}`,
+        handle: r.handle,
+        tweetAt: nyString(instant(r.tweet_at)),
+        decidedAt: nyString(instant(r.decided_at)),
+        amountText: r.amount_text,
+        amountWei: r.amount_wei === null ? null : BigInt(r.amount_wei),
+        decision: r.status,
+        reason: r.reason,
+        message: r.message,
+        proxy: r.proxy_for !== null,
+        causedBy: r.caused_by,
+        action: r.action,
+      }));
+    },
+
+    async loadMarket({ rateLimit, maxBidWei }, now) {
       const auctions: Record<string, AuctionState> = {};
       const rows = await db.query<AuctionRow>(`select * from auction_auctions order by starts_at`);
       for (const r of rows) {
@@ -213,21 +311,63 @@ export function auctionStore(db: Db): AuctionStore {
           settled: r.settled,
         };
       }
-      const accepted = await db.query<
-        { auction_id: string; tweet_id: string; handle: string; amount_wei: string; tweet_at: Date }
-      >(
-        `select auction_id, tweet_id, handle, amount_wei, tweet_at from auction_bids
-         where status = 'accepted' order by amount_wei, seq`,
+      const accepted = await db.query<{
+        auction_id: string;
+        tweet_id: string;
+        handle: string;
+        author_id: string | null;
+        amount_wei: string | null;
+        tweet_at: Date;
+        action: string | null;
+        max_wei: string | null;
+        proxy_for: string | null;
+      }>(
+        `select auction_id, tweet_id, handle, author_id, amount_wei, tweet_at, action, max_wei,
+           proxy_for
+         from auction_bids where status = 'accepted' and auction_id is not null
+         order by amount_wei nulls first, seq`,
       );
-      // Accepted bids rise strictly, so amount order is acceptance order (commits may not be).
+      // Bids rise (equal only on a tie inside one decision, in row order): amount order is
+      // acceptance order, whatever order commits came in. Maxima follow the tweets' order.
       for (const b of accepted) {
-        const bid: AcceptedBid = {
-          tweetId: b.tweet_id,
-          handle: b.handle,
-          amountWei: BigInt(b.amount_wei),
-          tweetAt: instant(b.tweet_at),
-        };
-        auctions[b.auction_id].bids.push(bid);
+        const s = auctions[b.auction_id];
+        const bidderId = b.author_id ?? b.handle.toLowerCase();
+        if (b.amount_wei !== null) {
+          s.bids.push({
+            rowId: b.tweet_id,
+            tweetId: b.proxy_for ?? b.tweet_id,
+            handle: b.handle,
+            bidderId,
+            amountWei: BigInt(b.amount_wei),
+            tweetAt: instant(b.tweet_at),
+            proxy: b.proxy_for !== null,
+          });
+        }
+      }
+      const maxima = await db.query<{
+        auction_id: string;
+        tweet_id: string;
+        handle: string;
+        author_id: string | null;
+        tweet_at: Date;
+        action: string;
+        max_wei: string | null;
+      }>(
+        `select auction_id, tweet_id, handle, author_id, tweet_at, action, max_wei from auction_bids
+         where status = 'accepted' and action is not null and auction_id is not null order by seq`,
+      );
+      for (const m of maxima) {
+        const s = auctions[m.auction_id];
+        const bidderId = m.author_id ?? m.handle.toLowerCase();
+        if (m.max_wei === null) delete s.maxima[bidderId];
+        else if (m.action === "max") {
+          s.maxima[bidderId] = {
+            tweetId: m.tweet_id,
+            handle: m.handle,
+            maxWei: BigInt(m.max_wei),
+            tweetAt: instant(m.tweet_at),
+          };
+        }
       }
       // The rate limit looks back one window from the latest tweet seen (or now).
       const latest = await db.query<{ at: Date | null }>(
@@ -235,58 +375,110 @@ export function auctionStore(db: Db): AuctionStore {
       );
       const last = latest[0]?.at ? instant(latest[0].at) : now;
       const since = last.subtract({ seconds: rateLimit.perSeconds });
-      const recentRows = await db.query<{ handle: string; tweet_at: Date }>(
-        `select handle, tweet_at from auction_bids where tweet_at > $1 order by seq`,
+      const recentRows = await db.query<
+        { handle: string; author_id: string | null; tweet_at: Date }
+      >(
+        `select handle, author_id, tweet_at from auction_bids
+         where tweet_at > $1 and proxy_for is null order by seq`,
         [since],
       );
       const recent: Record<string, Temporal.Instant[]> = {};
-      for (const r of recentRows) (recent[r.handle.toLowerCase()] ??= []).push(instant(r.tweet_at));
-      return { auctions, rateLimit, recent };
+      for (const r of recentRows) {
+        (recent[r.author_id ?? r.handle.toLowerCase()] ??= []).push(instant(r.tweet_at));
+      }
+      return { auctions, rateLimit, maxBidWei, recent };
     },
   };
 }
 
 /**
- * One decision in one statement (one round trip, atomic on its own): the bid row and
- * the auction row commit together or not at all; a seen tweet id changes nothing.
+ * One decision in one statement (one round trip, atomic on its own): the tweet's row,
+ * the automatic raise it caused, and the auction row commit together or not at all; a
+ * seen tweet id changes nothing. Rows go in the order of the bid log.
  */
 async function recordOne(q: Queryable, r: DecisionRecord): Promise<boolean> {
   const { decision: d, authorId, text, receivedAt, decidedAt, auction: s } = r;
   const leader = s && leaderOf(s);
-  const rows = await q.query<{ n: string }>(
+  const own = [
+    d.tweetId,
+    d.auctionId,
+    boundedText(d.handle, 64),
+    authorId ?? null,
+    boundedText(text, 2000),
+    d.tweetAt,
+    receivedAt,
+    decidedAt,
+    fits(d.amountWei),
+    d.kind,
+    d.kind === "rejected" ? d.reason : null,
+    d.kind === "rejected" ? boundedText(d.message) : null,
+    d.amountText === null ? null : boundedText(d.amountText, 100),
+    d.kind === "accepted" ? d.action : null,
+    d.kind === "accepted" ? fits(d.maxWei) : null,
+    null,
+    null,
+    d.kind === "rejected" ? d.edits ?? null : null,
+  ];
+  const rows = d.kind === "accepted"
+    ? d.entries.map((e) =>
+      e.proxy
+        ? [
+          e.rowId,
+          d.auctionId,
+          boundedText(e.handle, 64),
+          e.bidderId.startsWith("@") ? null : e.bidderId,
+          "",
+          e.tweetAt,
+          receivedAt,
+          decidedAt,
+          fits(e.amountWei),
+          "accepted",
+          null,
+          null,
+          null,
+          null,
+          null,
+          e.tweetId,
+          d.tweetId,
+          null,
+        ]
+        : own
+    )
+    : [own];
+  // A decision that only changed a maximum adds no entry: its tweet row still goes first.
+  if (!rows.includes(own)) rows.unshift(own);
+  const width = own.length;
+  const values = rows.map((_, i) =>
+    `(${Array.from({ length: width }, (_, k) => `$${i * width + k + 1}`).join(", ")})`
+  ).join(", ");
+  const a = rows.length * width;
+  const rowsSql = await q.query<{ n: string }>(
     `with bid as (
            insert into auction_bids (tweet_id, auction_id, handle, author_id, text, tweet_at,
-             received_at, decided_at, amount_wei, status, reason, message)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-           on conflict (tweet_id) do nothing returning 1
+             received_at, decided_at, amount_wei, status, reason, message, amount_text, action,
+             max_wei, proxy_for, caused_by, edit_of)
+           values ${values}
+           on conflict (tweet_id) do nothing returning tweet_id
          ), auction as (
-           update auction_auctions set status = $13, current_ends_at = $14, extensions = $15,
-             decisions = $16, price_wei = $17, leader_tweet_id = $18, updated_at = now()
+           update auction_auctions set status = $${a + 1}, current_ends_at = $${a + 2},
+             extensions = $${a + 3}, decisions = $${a + 4}, price_wei = $${a + 5},
+             leader_tweet_id = $${a + 6}, updated_at = now()
            -- An older state never overwrites a newer one (e.g. a retried write).
-           where id = $2 and $13::text is not null and decisions < $16
-             and exists (select 1 from bid)
+           where id = $${a + 8} and $${a + 1}::text is not null and decisions < $${a + 4}
+             and exists (select 1 from bid where tweet_id = $${a + 7})
          )
-         select count(*) as n from bid`,
+         select count(*) as n from bid where tweet_id = $${a + 7}`,
     [
-      d.tweetId,
-      d.auctionId,
-      d.handle,
-      authorId ?? null,
-      text,
-      d.tweetAt,
-      receivedAt,
-      decidedAt,
-      d.amountWei,
-      d.kind,
-      d.kind === "rejected" ? d.reason : null,
-      d.kind === "rejected" ? d.message : null,
+      ...rows.flat(),
       s?.status ?? null,
       s?.endsAt ?? null,
       s?.extensions ?? null,
       s?.decisions ?? null,
-      leader?.amountWei ?? null,
+      leader ? fits(leader.amountWei) : null,
       leader?.tweetId ?? null,
+      d.tweetId,
+      d.auctionId,
     ],
   );
-  return rows[0].n === "1";
+  return rowsSql[0].n === "1";
 }

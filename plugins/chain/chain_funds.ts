@@ -73,9 +73,9 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
   return {
     head,
     balanceOfAddress,
-    walletOf: (handle) => walletOf(db, handle),
-    async balanceOf(handle) {
-      const address = await walletOf(db, handle);
+    walletOf: (handle, xUserId) => walletOf(db, handle, xUserId),
+    async balanceOf(handle, xUserId) {
+      const address = await walletOf(db, handle, xUserId);
       if (!address) return 0n;
       return await balanceOfAddress(address);
     },

@@ -353,11 +353,14 @@ async function decide(
   });
 }
 
-/** The wallet linked to a handle, or null. */
-export async function walletOf(db: Db, handle: string): Promise<string | null> {
+/**
+ * The wallet linked to a handle, or null. With `xUserId`, only a link that X account made:
+ * a handle that changed owner on X never reaches the previous owner's wallet.
+ */
+export async function walletOf(db: Db, handle: string, xUserId?: string): Promise<string | null> {
   const [row] = await db.query<{ address: string }>(
-    "select address from chain_links where handle_key = $1",
-    [handleKey(handle)],
+    "select address from chain_links where handle_key = $1 and ($2::text is null or x_user_id = $2)",
+    [handleKey(handle), xUserId ?? null],
   );
   return row?.address ?? null;
 }

@@ -18,9 +18,23 @@ export interface FakeTweet {
   created_at: string;
   conversation_id: string;
   in_reply_to_user_id?: string;
-  referenced_tweets?: Array<{ type: "replied_to"; id: string }>;
+  referenced_tweets?: Array<{ type: "replied_to" | "quoted" | "retweeted"; id: string }>;
   entities?: { mentions: Array<{ start: number; end: number; username: string; id?: string }> };
   edit_history_tweet_ids: string[];
+}
+
+/** A tweet as a test injects it (the control API's `POST /_fake/tweets`). */
+export interface FakeInput {
+  author: string;
+  text: string;
+  createdAt?: string;
+  inReplyTo?: string;
+  /** A quote tweet or a retweet of that tweet (`referenced_tweets`). */
+  quotes?: { type: "quoted" | "retweeted"; id: string };
+  /** A new version of that tweet (X's edits: every version lists all ids). */
+  editOf?: string;
+  /** Left out of the mentions timeline, as X's timelines now and then drop one; search finds it. */
+  missingFromMentions?: boolean;
 }
 
 export interface FakeUser {
@@ -84,9 +98,7 @@ export interface FakeX {
   user(handle: string): FakeUser;
   host: FakeUser;
   /** Adds a tweet as if `author` had posted it now (or at `createdAt`). */
-  inject(
-    input: { author: string; text: string; createdAt?: string; inReplyTo?: string },
-  ): FakeTweet;
+  inject(input: FakeInput): FakeTweet;
   /** Tweets created through POST /2/tweets, oldest first. */
   posts(): FakeTweet[];
   fault(fault: Fault): void;
@@ -109,6 +121,7 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
   const users = new Map<string, FakeUser>();
   const byName = new Map<string, FakeUser>();
   const tweets: FakeTweet[] = []; // ascending id
+  const missingFromMentions = new Set<string>();
   const posted: FakeTweet[] = [];
   const faults: Fault[] = [];
   const windows = new Map<string, Window>();
@@ -153,25 +166,35 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
       return { start, end: start + m[2].length + 1, username: m[2], ...(u ? { id: u.id } : {}) };
     });
 
-  const store = (author: FakeUser, text: string, createdMs: number, inReplyTo?: string) => {
+  const store = (
+    author: FakeUser,
+    text: string,
+    createdMs: number,
+    inReplyTo?: string,
+    more: Pick<FakeInput, "quotes" | "editOf"> = {},
+  ) => {
     const id = nextId(now());
     const parent = inReplyTo ? tweets.find((t) => t.id === inReplyTo) : undefined;
     const mentions = mentionsOf(text);
+    const original = more.editOf ? tweets.find((t) => t.id === more.editOf) : undefined;
+    const history = original ? [...original.edit_history_tweet_ids, id] : [id];
+    const refs = [
+      ...(parent ? [{ type: "replied_to" as const, id: parent.id }] : []),
+      ...(more.quotes ? [more.quotes] : []),
+    ];
     const tweet: FakeTweet = {
       id,
       text,
       author_id: author.id,
       created_at: new Date(createdMs).toISOString(),
       conversation_id: parent?.conversation_id ?? id,
-      edit_history_tweet_ids: [id],
-      ...(parent
-        ? {
-          in_reply_to_user_id: parent.author_id,
-          referenced_tweets: [{ type: "replied_to" as const, id: parent.id }],
-        }
-        : {}),
+      edit_history_tweet_ids: history,
+      ...(parent ? { in_reply_to_user_id: parent.author_id } : {}),
+      ...(refs.length ? { referenced_tweets: refs } : {}),
       ...(mentions.length ? { entities: { mentions } } : {}),
     };
+    // Every version of an edited tweet lists them all.
+    for (const t of tweets) if (history.includes(t.id)) t.edit_history_tweet_ids = history;
     tweets.push(tweet);
     for (const stream of streams) stream.offer(tweet);
     return tweet;
@@ -347,13 +370,15 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
   };
 
   const mentionsHost = (u: FakeUser) => (t: FakeTweet) =>
-    t.author_id !== u.id &&
+    t.author_id !== u.id && !missingFromMentions.has(t.id) &&
     (t.entities?.mentions ?? []).some((m) => m.username.toLowerCase() === u.username.toLowerCase());
 
   /** The subset of the query language the plugin uses: terms ANDed, `@name` mentions, `-is:retweet`. */
   const matcher = (query: string) => {
     const terms = query.split(/\s+/).filter((t) => t && !t.startsWith("-is:"));
+    const noRetweets = query.split(/\s+/).includes("-is:retweet");
     return (t: FakeTweet) =>
+      !(noRetweets && t.referenced_tweets?.some((r) => r.type === "retweeted")) &&
       terms.every((term) =>
         term.startsWith("@")
           ? (t.entities?.mentions ?? []).some((m) =>
@@ -514,6 +539,31 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
       const query = c.req.query("query");
       if (!query) {
         return invalid(c, "query", "", "The `query` query parameter can not be empty");
+      }
+      // Recent search covers the last 7 days, up to 10 seconds before the request.
+      const start = c.req.query("start_time");
+      const end = c.req.query("end_time");
+      for (const [name, value] of [["start_time", start], ["end_time", end]] as const) {
+        if (value !== undefined && Number.isNaN(Date.parse(value))) {
+          return invalid(c, name, value, `Invalid ${name} [${value}]`);
+        }
+      }
+      const weekAgo = new Date(now() - 7 * 86_400_000).toISOString();
+      if (start !== undefined && Date.parse(start) < Date.parse(weekAgo)) {
+        return invalid(
+          c,
+          "start_time",
+          start,
+          `Invalid 'start_time':'${start}'. 'start_time' must be on or after ${weekAgo}`,
+        );
+      }
+      if (end !== undefined && Date.parse(end) > now() - 10_000) {
+        return invalid(
+          c,
+          "end_time",
+          end,
+          `Invalid 'end_time':'${end}'. 'end_time' must be a minimum of 10 seconds prior to the request time.`,
+        );
       }
       return timelinePage(c, matcher(query), {
         min: 10,
@@ -721,8 +771,15 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
 
   // ---- control API ---------------------------------------------------------
 
-  const inject: FakeX["inject"] = ({ author, text, createdAt, inReplyTo }) =>
-    store(user(author), text, createdAt ? Date.parse(createdAt) : now(), inReplyTo);
+  const inject: FakeX["inject"] = (input) => {
+    const { author, text, createdAt, inReplyTo } = input;
+    const tweet = store(user(author), text, createdAt ? Date.parse(createdAt) : now(), inReplyTo, {
+      quotes: input.quotes,
+      editOf: input.editOf,
+    });
+    if (input.missingFromMentions) missingFromMentions.add(tweet.id);
+    return tweet;
+  };
 
   app.post("/_fake/tweets", async (c) => {
     const input = await c.req.json();

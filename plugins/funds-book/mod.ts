@@ -3,6 +3,10 @@
  * rehearsal scenario) links wallets and enters deposits, refunds and debits;
  * the auction asks it who is linked and how much escrow they hold. Balances
  * are cached in memory (this plugin is the only writer) and rebuilt on start.
+ *
+ * A link belongs to one X account (user id): given when linked, or bound by the
+ * first bid that uses the handle. Another account under the same handle (a
+ * handle that changed owner) finds no link and so no escrow.
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
@@ -12,7 +16,7 @@ export type EntryKind = "deposit" | "refund" | "debit";
 
 /** The book's own service, for admins and rehearsals to write into. */
 export interface FundsBook extends Funds {
-  link(handle: string, address: string): Promise<void>;
+  link(handle: string, address: string, xUserId?: string): Promise<void>;
   /** deposit adds to the balance; refund and debit take from it. */
   enter(handle: string, kind: EntryKind, amountWei: bigint, note?: string): Promise<bigint>;
 }
@@ -31,13 +35,27 @@ export default definePlugin({
   provides: ["funds", "funds-book"],
   migrations: new URL("./migrations/", import.meta.url),
   async setup({ db, provide, clock }) {
-    const wallets = new Map<string, string>();
+    const wallets = new Map<string, { address: string; xUserId: string | null }>();
     const balances = new Map<string, bigint>();
     for (
-      const r of await db.query<{ handle: string; address: string }>(
-        "select handle, address from funds_book_wallets",
+      const r of await db.query<{ handle: string; address: string; x_user_id: string | null }>(
+        "select handle, address, x_user_id from funds_book_wallets",
       )
-    ) wallets.set(r.handle, r.address);
+    ) wallets.set(r.handle, { address: r.address, xUserId: r.x_user_id });
+
+    /** The link of `handle` if it is `xUserId`'s (binding an unbound link to it). */
+    const linkOf = async (handle: string, xUserId?: string) => {
+      const w = wallets.get(key(handle));
+      if (!w || !xUserId) return w ?? null;
+      if (w.xUserId === null) {
+        await db.query(
+          "update funds_book_wallets set x_user_id = $2 where handle = $1 and x_user_id is null",
+          [key(handle), xUserId],
+        );
+        w.xUserId = xUserId;
+      }
+      return w.xUserId === xUserId ? w : null;
+    };
     for (
       const r of await db.query<{ handle: string; balance: string }>(
         `select handle, sum(case kind when 'deposit' then amount_wei else -amount_wei end) as balance
@@ -46,16 +64,19 @@ export default definePlugin({
     ) balances.set(r.handle, BigInt(r.balance));
 
     const book: FundsBook = {
-      walletOf: (handle) => Promise.resolve(wallets.get(key(handle)) ?? null),
-      balanceOf: (handle) => Promise.resolve(balances.get(key(handle)) ?? 0n),
-      async link(handle, address) {
+      walletOf: async (handle, xUserId) => (await linkOf(handle, xUserId))?.address ?? null,
+      balanceOf: async (handle, xUserId) =>
+        (await linkOf(handle, xUserId)) ? balances.get(key(handle)) ?? 0n : 0n,
+      async link(handle, address, xUserId) {
         if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new Error(`not an address: ${address}`);
         await db.query(
-          `insert into funds_book_wallets (handle, address, linked_at) values ($1, $2, $3)
-           on conflict (handle) do update set address = excluded.address, linked_at = excluded.linked_at`,
-          [key(handle), address, clock.instant()],
+          `insert into funds_book_wallets (handle, address, linked_at, x_user_id)
+           values ($1, $2, $3, $4)
+           on conflict (handle) do update set address = excluded.address,
+             linked_at = excluded.linked_at, x_user_id = excluded.x_user_id`,
+          [key(handle), address, clock.instant(), xUserId ?? null],
         );
-        wallets.set(key(handle), address);
+        wallets.set(key(handle), { address, xUserId: xUserId ?? null });
       },
       async enter(handle, kind, amountWei, note = "") {
         if (amountWei <= 0n) throw new Error("an entry must be more than zero");

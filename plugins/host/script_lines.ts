@@ -27,8 +27,14 @@ export function scriptLines(event: BusEvent, hostHandle: string): Line | null {
         key: `open:${p.auctionId}`,
       };
     case "bid.accepted":
+      // A bid a maximum answered at once: the raise that follows is the news.
+      if (p.leads === false) return null;
       return {
-        text: p.previousLeader
+        text: p.proxy
+          ? `${p.handle}'s maximum bid answers: ${
+            eth(p.amountWei)
+          }, over ${p.previousLeader?.handle}!`
+          : p.previousLeader
           ? `${p.handle} takes the lead with ${eth(p.amountWei)}, over ${p.previousLeader.handle}!`
           : `We have a first bid: ${eth(p.amountWei)} from ${p.handle}!`,
         priority: 2,

@@ -41,12 +41,14 @@ export function createBidFeedWidget(bus: Bus): { draw: DrawWidget; stop(): void 
     }),
     bus.on("bid.accepted", (e) => {
       const b = e.payload as BidAccepted;
+      const outbids = b.previousLeader ? `outbids ${b.previousLeader.handle}` : "first bid";
       add({
-        tweetId: b.tweetId,
+        // A maximum's raises are rows of their own (one tweet, several bids).
+        tweetId: b.entryId ?? b.tweetId,
         handle: b.handle,
         accepted: true,
         amountWei: b.amountWei,
-        message: b.previousLeader ? `outbids ${b.previousLeader.handle}` : "first bid",
+        message: b.proxy ? `proxy bid · ${outbids}` : outbids,
         shownAt: Temporal.Instant.from(e.at),
       });
     }),

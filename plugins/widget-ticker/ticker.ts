@@ -2,6 +2,10 @@
  * The ticker (lower third): a label block and a line of announcements that
  * scrolls at a steady speed. The line is set once into a strip canvas and
  * blitted at an offset per frame; it is reset when the messages change.
+ *
+ * Every fact in it comes from the bus: how to bid from the x plugin's
+ * `help.published` (shown where the scene item has `props.help`), the lot,
+ * its next minimum and its anti-sniping rule from `auction.updated`.
  */
 import { type Canvas, createCanvas } from "@napi-rs/canvas";
 import type { Bus } from "../../core/bus.ts";
@@ -13,8 +17,19 @@ import type { DrawWidget } from "../compositor/mod.ts";
 /** Pixels per second at 720p. */
 const SPEED = 90;
 
-export function createTickerWidget(bus: Bus): { draw: DrawWidget; stop(): void } {
+/** 300 → "5 minutes", 90 → "90 seconds". */
+const span = (seconds: number) =>
+  seconds % 60 === 0
+    ? `${seconds / 60} minute${seconds === 60 ? "" : "s"}`
+    : `${seconds} second${seconds === 1 ? "" : "s"}`;
+
+/** The ticker's lines as the bus tells them; `messages(props)` is what a scene item shows. */
+export function createTickerLines(bus: Bus): {
+  messages(props: Record<string, unknown>): string[];
+  stop(): void;
+} {
   const live: Record<string, string> = {};
+  let help: string[] = [];
   const offs = [
     bus.on("auction.updated", (e) => {
       const a = e.payload as AuctionUpdated;
@@ -24,6 +39,14 @@ export function createTickerWidget(bus: Bus): { draw: DrawWidget; stop(): void }
         : a.status === "scheduled"
         ? `Up next: “${title}” · reserve ${formatEth(a.reserveWei)}`
         : "";
+      const { extensionWindowSeconds: window, extensionSeconds: by } = a;
+      live.rule = (a.status === "open" || a.status === "scheduled") && window && by
+        ? `A bid in the last ${span(window)} extends the auction to ${span(by)} after it`
+        : "";
+    }),
+    bus.on("help.published", (e) => {
+      const lines = (e.payload as { lines?: unknown }).lines;
+      help = Array.isArray(lines) ? lines.filter((l) => typeof l === "string") : [];
     }),
     bus.on("campaign.phase", (e) => {
       const p = e.payload as CampaignPhase;
@@ -32,14 +55,24 @@ export function createTickerWidget(bus: Bus): { draw: DrawWidget; stop(): void }
         : "";
     }),
   ];
+  return {
+    messages: (props) =>
+      [
+        ...(props.help === true ? help : []),
+        ...Object.values(live).filter(Boolean),
+        ...(Array.isArray(props.messages) ? props.messages : []),
+      ].filter((m): m is string => typeof m === "string"),
+    stop: () => offs.forEach((off) => off()),
+  };
+}
+
+export function createTickerWidget(bus: Bus): { draw: DrawWidget; stop(): void } {
+  const lines = createTickerLines(bus);
   let strip: { key: string; canvas: Canvas; width: number } | undefined;
 
   const draw: DrawWidget = ({ g, box, props, now }) => {
     const s = box.scale;
-    const messages = [
-      ...Object.values(live).filter(Boolean),
-      ...(Array.isArray(props.messages) ? props.messages.filter((m) => typeof m === "string") : []),
-    ] as string[];
+    const messages = lines.messages(props);
     g.fillStyle = "#0b0c10e6";
     g.fillRect(box.x, box.y, box.width, box.height);
     g.fillStyle = theme.goldDeep;
@@ -83,5 +116,5 @@ export function createTickerWidget(bus: Bus): { draw: DrawWidget; stop(): void }
     }
     g.restore();
   };
-  return { draw, stop: () => offs.forEach((off) => off()) };
+  return { draw, stop: lines.stop };
 }

@@ -3,15 +3,15 @@
  * restarts. One read cycle fetches every page newer than the stored `since_id`
  * (X pages newest → oldest); only when the cycle is complete are its tweets
  * stored and the position moved, in one transaction. Tweets then go on the bus
- * in id order and are marked handled; a crash in between re-emits them on
- * restart (consumers key on tweet id). A 429 or a 5xx mid-cycle keeps the
+ * in id order and are marked handled once the auction has decided them; a
+ * crash in between re-emits them on restart (consumers key on tweet id). A 429 or a 5xx mid-cycle keeps the
  * pages read so far and resumes at the failed page: nothing is skipped.
  *
  * `poll()` never sleeps: it returns when to call it again, so the caller's
  * clock (real or virtual) does the waiting.
  */
 import type { Clock } from "../../core/clock.ts";
-import type { Db } from "../../core/db.ts";
+import type { Db, Queryable } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import type { RateLimit, XApi, XTweet } from "./x_api.ts";
 
@@ -39,8 +39,13 @@ export interface MentionReaderOptions {
   maxResults?: number;
   /** Called for each new tweet, in id order; may be async. */
   onTweet(tweet: StoredTweet): void | Promise<void>;
-  /** Every mention created at or before `until` has been passed to onTweet. */
-  onReadThrough(until: Temporal.Instant): void;
+  /**
+   * Resolves once what the tweets started downstream is done (the auction's decisions):
+   * tweets are marked handled only then, so a crash before a decision re-emits them.
+   */
+  settled?(): Promise<void>;
+  /** Every mention created at or before `until` has been passed to onTweet. Awaited. */
+  onReadThrough(until: Temporal.Instant): void | Promise<void>;
 }
 
 export interface PollResult {
@@ -63,6 +68,45 @@ export interface MentionReader {
     rateLimit?: RateLimit;
     lastError?: string;
   };
+}
+
+/** How far behind the read time the watermark stays by default (X's indexing lag). */
+export const DEFAULT_INGEST_LAG_MS = 2000;
+
+/**
+ * The read-through watermark of a read cycle that started at `startedAt`: every mention
+ * created at or before it has been read. It trails the read by the ingest lag and never
+ * moves back. The rehearsal computes its watermark with this same function.
+ */
+export function readThroughAt(
+  startedAt: Temporal.Instant,
+  ingestLagMs: number,
+  previous?: Temporal.Instant,
+): Temporal.Instant {
+  const until = startedAt.subtract({ milliseconds: ingestLagMs });
+  return previous && Temporal.Instant.compare(until, previous) < 0 ? previous : until;
+}
+
+/** Stores a tweet once (by id); false when it was stored before. */
+async function insertTweet(q: Queryable, t: XTweet, received: Temporal.Instant) {
+  const rows = await q.query(
+    `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at,
+       quotes, edit_history)
+     values ($1, $2::numeric, $3, $4, $5, $6, $7, $8, $9) on conflict (tweet_id) do nothing
+     returning tweet_id`,
+    [
+      t.id,
+      t.id,
+      t.authorId,
+      t.handle,
+      t.text,
+      t.createdAt,
+      received,
+      t.quotes ?? null,
+      t.editHistory?.join(",") ?? null,
+    ],
+  );
+  return rows.length === 1;
 }
 
 const byId = (a: XTweet, b: XTweet) => {
@@ -135,8 +179,10 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
       text: string;
       created_at: Date;
       received_at: Date;
+      quotes: string | null;
+      edit_history: string | null;
     }>(
-      `select tweet_id, author_id, handle, text, created_at, received_at
+      `select tweet_id, author_id, handle, text, created_at, received_at, quotes, edit_history
          from x_tweets where not handled order by id_order`,
     );
     for (const r of rows) {
@@ -148,11 +194,14 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
           text: r.text,
           createdAt: r.created_at.toISOString(),
           receivedAt: Temporal.Instant.fromEpochMilliseconds(r.received_at.getTime()),
+          ...(r.quotes ? { quotes: r.quotes } : {}),
+          ...(r.edit_history ? { editHistory: r.edit_history.split(",") } : {}),
         });
       } catch (error) {
         o.log.error("handling a tweet failed", { tweetId: r.tweet_id, error });
       }
     }
+    if (rows.length) await o.settled?.();
     if (rows.length) {
       await o.db.query("update x_tweets set handled = true where tweet_id = any($1)", [
         rows.map((r) => r.tweet_id),
@@ -166,17 +215,10 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     const fresh = [...new Map(tweets.map((t) => [t.id, t])).values()].sort(byId);
     const received = o.clock.instant();
     const newest = newestSeen ?? fresh.at(-1)?.id ?? pos.sinceId;
-    let until = startedAt.subtract({ milliseconds: o.ingestLagMs });
-    if (pos.readThrough && Temporal.Instant.compare(until, pos.readThrough) < 0) {
-      until = pos.readThrough;
-    }
+    const until = readThroughAt(startedAt, o.ingestLagMs, pos.readThrough);
     await o.db.transaction(async (tx) => {
       for (const t of fresh) {
-        await tx.query(
-          `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at)
-           values ($1, $2::numeric, $3, $4, $5, $6, $7) on conflict (tweet_id) do nothing`,
-          [t.id, t.id, t.authorId, t.handle, t.text, t.createdAt, received],
-        );
+        await insertTweet(tx, t, received);
       }
       await tx.query(
         `insert into x_read_position (account_id, since_id, read_through, updated_at)
@@ -187,8 +229,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     });
     position = { sinceId: newest, readThrough: until };
     await drain();
-    o.onReadThrough(until);
-    return fresh.length;
+    return { read: fresh.length, until };
   };
 
   const poll = async (): Promise<PollResult> => {
@@ -259,21 +300,17 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     }
     o.log.debug("read cycle complete", { tweets: c.tweets.length, rateLimit });
     // Kept until stored: a failed commit is retried with the same tweets, not re-read.
-    const read = await serial(() => commit(c.startedAt, c.tweets, c.newest));
+    const { read, until } = await serial(() => commit(c.startedAt, c.tweets, c.newest));
     cycle = undefined;
+    // Outside the storing lock: the listener may store tweets itself (the sweep before a close).
+    await o.onReadThrough(until);
     return { nextAt: later(paceMs(o.clock.instant())), outcome: "complete", read };
   };
 
   const ingest = (t: XTweet) =>
     serial(async () => {
       const received = o.clock.instant();
-      const rows = await o.db.query(
-        `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at)
-         values ($1, $2::numeric, $3, $4, $5, $6, $7) on conflict (tweet_id) do nothing
-         returning tweet_id`,
-        [t.id, t.id, t.authorId, t.handle, t.text, t.createdAt, received],
-      );
-      if (!rows.length) return;
+      if (!(await insertTweet(o.db, t, received))) return;
       await drain();
     });
 

@@ -32,7 +32,13 @@ export async function startMentionStream(o: {
   let up = false;
   const stream: TweetStream = await v2.searchStream({
     expansions: ["author_id"],
-    "tweet.fields": ["created_at", "author_id", "conversation_id", "referenced_tweets"],
+    "tweet.fields": [
+      "created_at",
+      "author_id",
+      "conversation_id",
+      "referenced_tweets",
+      "edit_history_tweet_ids",
+    ],
     "user.fields": ["username"],
   });
   up = true;

@@ -10,19 +10,27 @@ import { nyString } from "../../core/clock.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { mountBidderPage } from "./bidder_page.ts";
 import { linkTweets } from "./link_tweets.ts";
-import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
+import {
+  createMentionReader,
+  DEFAULT_INGEST_LAG_MS,
+  type MentionReader,
+  type StoredTweet,
+} from "./mention_reader.ts";
 import { type MentionStream, startMentionStream } from "./mention_stream.ts";
-import { startNotifications, SUMMARIES } from "./notifications.ts";
+import { createCloseSweep } from "./close_sweep.ts";
+import { auctionUpdatedSchema, startNotifications, SUMMARIES } from "./notifications.ts";
 import { createOutbox, type PostRequest } from "./outbox.ts";
 import { parseCommand } from "./parse_command.ts";
 import { TIER_LIMITS, tierReadIntervalMs } from "./tier_limits.ts";
+import { type XEvents, xEvents } from "./events.ts";
+import { helpReply, howToBid, linkPageFor, notBidReply } from "./help.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
 import { createXApi } from "./x_api.ts";
 
 export type { PostRequest, Priority } from "./outbox.ts";
 
 declare module "../../core/bus.ts" {
-  interface Events {
+  interface Events extends XEvents {
     "tweet.received": {
       tweetId: string;
       authorId: string;
@@ -38,6 +46,8 @@ declare module "../../core/bus.ts" {
       tweetAt: string;
       /** When the source read it; sources that cannot tell (rehearsals, admin entry) leave it out. */
       receivedAt?: string;
+      /** X's `edit_history_tweet_ids` of an edited tweet, oldest first: an edit is never a second bid. */
+      editHistory?: string[];
     };
     "tweets.read-through": { until: string };
     "wallet.link-requested": { tweetId: string; authorId: string; handle: string; proof: string };
@@ -87,14 +97,18 @@ const configSchema = z.object({
   post: z.boolean().default(true),
   /** First run: also read mentions tweeted before the plugin ever ran. */
   backfill: z.boolean().default(false),
-  ingestLagMs: z.number().int().min(0).default(2000),
+  ingestLagMs: z.number().int().min(0).default(DEFAULT_INGEST_LAG_MS),
   /** Shortest pause between reads, whatever the headers allow. */
   minPollMs: z.number().int().min(0).default(1000),
   /** Overrides the tier's posting windows (e.g. a spend cap for pay-per-use). */
   postLimits: z.array(z.object({ limit: z.number().int().positive(), windowSeconds: z.number() }))
     .optional(),
-  /** Where `/bidders/:handle` is public, for `history` replies. */
+  /** Where `/bidders/:handle` and the bid receipts are public, for replies. */
   publicUrl: z.string().url().default("http://127.0.0.1:8000"),
+  /** The link page bidders sign on; default `<publicUrl>/link` (the chain plugin's page). */
+  linkUrl: z.string().url().optional(),
+  /** Before an auction closes: search the last minutes of it for mentions the timeline missed. */
+  sweepMinutes: z.number().min(0).max(60).default(10),
   remindLeadMinutes: z.number().min(0).default(15),
 });
 
@@ -112,8 +126,10 @@ export default definePlugin({
   name: "x",
   config: configSchema,
   provides: ["x"],
+  // Tweets are marked handled once the auction (when listed) has decided them.
+  needs: ["auctions?"],
   migrations: new URL("./migrations/", import.meta.url),
-  setup({ bus, clock, config, db, log, metrics, http, provide, health }) {
+  setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
     bus.declare("tweet.received", tweetReceived);
     bus.declare(
       "bid.submitted",
@@ -124,8 +140,12 @@ export default definePlugin({
         text: z.string(),
         tweetAt: z.string(),
         receivedAt: z.string(),
+        editHistory: z.array(z.string().regex(/^\d{1,20}$/)).max(10).optional(),
       }),
     );
+    for (const [type, schema] of Object.entries(xEvents)) {
+      bus.declare(type as keyof XEvents, schema as never);
+    }
     bus.declare("tweets.read-through", z.object({ until: z.string() }));
     bus.declare(
       "wallet.link-requested",
@@ -142,6 +162,8 @@ export default definePlugin({
     );
 
     const hostHandle = `@${config.hostHandle.replace(/^@/, "")}`;
+    const publicUrl = config.publicUrl.replace(/\/+$/, "");
+    const facts = { hostHandle, linkUrl: config.linkUrl ?? `${publicUrl}/link` };
     const hasCredentials = Boolean(config.apiKey || config.bearerToken);
     const baseUrl = config.baseUrl ?? (hasCredentials ? "https://api.x.com" : DEFAULT_FAKE_X);
     // Without credentials the target is the local fake, which checks only the header's form.
@@ -242,7 +264,7 @@ export default definePlugin({
         text: t.text,
         createdAt: tweetAt,
       });
-      const command = parseCommand(t.text, hostHandle);
+      const command = parseCommand(t.text, hostHandle, Boolean(t.quotes));
       switch (command.kind) {
         case "bid":
           bus.emit("bid.submitted", {
@@ -252,7 +274,21 @@ export default definePlugin({
             text: t.text,
             tweetAt,
             receivedAt: nyString(t.receivedAt),
+            ...(t.editHistory ? { editHistory: t.editHistory } : {}),
           });
+          break;
+        case "not-bid":
+          await reply(t, "not-bid", "rejection", notBidReply(command.why, command.hint, facts));
+          break;
+        case "link-help":
+          await reply(
+            t,
+            "malformed",
+            "rejection",
+            `to link a wallet, sign on ${
+              linkPageFor(facts.linkUrl, t.handle, t.authorId)
+            } then tweet: link <code> (the code from the page)`,
+          );
           break;
         case "link":
           // Recorded before the emit: the chain's `wallet.linked` names no tweet; its reply finds this.
@@ -280,7 +316,7 @@ export default definePlugin({
             t,
             "history",
             "ack",
-            `your bids: ${config.publicUrl.replace(/\/+$/, "")}/bidders/${t.handle.slice(1)}`,
+            `your bids: ${publicUrl}/bidders/${t.handle.slice(1)}`,
           );
           break;
         case "remind":
@@ -300,17 +336,7 @@ export default definePlugin({
           );
           break;
         case "help":
-          await reply(
-            t,
-            "help",
-            "ack",
-            `bid: "bid 2.5 ETH" · link a wallet: "link <code>" · "history" · "remind" / "stop"` +
-              ` · after an auction: "keep" your balance or "refund" it.` +
-              ` Anything else goes to the host.`,
-          );
-          break;
-        case "malformed":
-          await reply(t, "malformed", "rejection", command.reason);
+          await reply(t, "help", "ack", helpReply(facts));
           break;
       }
     };
@@ -319,6 +345,21 @@ export default definePlugin({
 
     let reader: MentionReader | undefined;
     let readThrough: string | undefined;
+    let reported: Temporal.Instant | undefined;
+    // The mentions timeline drops tweets now and then; reading by search needs no sweep.
+    const sweep = config.sweepMinutes > 0 && config.source === "mentions"
+      ? createCloseSweep({
+        api,
+        hostHandle,
+        sweepMinutes: config.sweepMinutes,
+        log: log.child("sweep"),
+        ingest: (t) => reader!.ingest(t),
+      })
+      : undefined;
+    const offTrack = bus.on("auction.updated", (e) => {
+      const a = auctionUpdatedSchema.safeParse(e.payload);
+      if (a.success) sweep?.track(a.data);
+    });
     let readLoop: WakeLoop | undefined;
     let stream: MentionStream | undefined;
     let streamTried = 0;
@@ -365,7 +406,14 @@ export default definePlugin({
           tierIntervalMs: tierReadIntervalMs(tier),
           minIntervalMs: config.minPollMs,
           onTweet,
-          onReadThrough: (until) => {
+          // The `auctions` service as far as the reader needs it (declared by the auction).
+          settled: () =>
+            (use("auctions") as { idle(): Promise<void> } | undefined)?.idle() ??
+              Promise.resolve(),
+          onReadThrough: async (read) => {
+            const until = sweep ? await sweep.gate(read) : read;
+            if (reported && Temporal.Instant.compare(until, reported) <= 0) return;
+            reported = until;
             readThrough = nyString(until);
             bus.emit("tweets.read-through", { until: readThrough });
           },
@@ -383,24 +431,31 @@ export default definePlugin({
       clock,
       log: log.child("notify"),
       hostHandle,
-      publicUrl: config.publicUrl,
+      publicUrl,
+      linkUrl: facts.linkUrl,
       remindLeadMinutes: config.remindLeadMinutes,
       links,
       enqueue,
     });
 
     mountBidderPage(http, db);
+    // The ticker's how-to-bid, once every plugin listens.
+    const offHelp = bus.on("engine.started", () => {
+      bus.emit("help.published", { lines: howToBid(facts), ...facts });
+    });
 
     health("source", () => {
       const s = reader?.status();
       const ok = Boolean(account) && (s?.failures ?? 0) < 5;
       return {
-        ok: config.read ? ok : true,
+        ok: (config.read ? ok : true) && !sweep?.pending().length,
         detail: accountError ?? s?.lastError,
         account: account?.handle,
         readThrough,
         stream: wantStream ? (stream?.connected() ? "connected" : "down") : "off",
         rateLimitRemaining: s?.rateLimit?.remaining,
+        // A close waits for its sweep while X cannot answer it (the next read tries again).
+        sweepPending: sweep?.pending(),
       };
     });
     health("outbox", async () => {
@@ -427,6 +482,8 @@ export default definePlugin({
     });
 
     return async () => {
+      offHelp();
+      offTrack();
       stopped = true;
       stream?.stop();
       readLoop?.stop();

@@ -13,6 +13,7 @@ import type { Bus } from "../../core/bus.ts";
 import { type Clock, TIME_ZONE } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
+import { fixFor, linkPageFor } from "./help.ts";
 import type { LinkTweets } from "./link_tweets.ts";
 import { clip, type PostRequest, type Summarize } from "./outbox.ts";
 
@@ -26,6 +27,18 @@ export const bidAcceptedSchema = z.object({
   at: z.string(),
   previousLeader: z.object({ handle: z.string(), amountWei: wei }).nullable(),
   endsAt: z.string(),
+  entryId: z.string().optional(),
+  proxy: z.boolean().default(false),
+  max: z.boolean().default(false),
+  leads: z.boolean().default(true),
+});
+export const maxSetSchema = z.object({
+  auctionId: z.string(),
+  tweetId: z.string(),
+  handle: z.string(),
+  cancelled: z.boolean(),
+  currentWei: wei,
+  at: z.string(),
 });
 export const bidRejectedSchema = z.object({
   auctionId: z.string().nullable(),
@@ -55,6 +68,7 @@ export const auctionUpdatedSchema = z.object({
   endsAt: z.string(),
   bidCount: z.number().optional(),
   minNextWei: wei.optional(),
+  ingestGraceSeconds: z.number().optional(),
 });
 /** As the chain declares it: no winner, or no NFT transfer, leaves nulls. */
 export const auctionSettledSchema = z.object({
@@ -118,6 +132,8 @@ export interface NotifierOptions {
   log: Log;
   hostHandle: string;
   publicUrl: string;
+  /** The link page, for refusals that need a linked wallet. */
+  linkUrl: string;
   remindLeadMinutes: number;
   links: LinkTweets;
   enqueue(request: PostRequest): Promise<unknown>;
@@ -130,7 +146,17 @@ export interface Notifications {
 }
 
 export function startNotifications(o: NotifierOptions): Notifications {
-  const linkPage = `${o.publicUrl.replace(/\/+$/, "")}/link`;
+  const facts = { hostHandle: o.hostHandle, linkUrl: o.linkUrl };
+  /** A reply with what must survive clipping (a link) kept whole; the message gives way. */
+  const fitted = (head: string, message: string, tail: string) => {
+    const room = 280 - [...head].length - [...tail].length;
+    return head + clip(message, Math.max(room, 20)) + tail;
+  };
+  /** A receipt link, added only where the post has room for it. */
+  const withReceipt = (text: string, auctionId: string | null) => {
+    const more = auctionId ? ` Receipt: ${o.publicUrl}/auctions/${auctionId}/bids` : "";
+    return [...text].length + [...more].length <= 280 ? text + more : text;
+  };
   const items = new Map<string, string>();
   const reminders = new Map<string, () => void>();
   const itemOf = (auctionId: string | null) =>
@@ -161,6 +187,15 @@ export function startNotifications(o: NotifierOptions): Notifications {
         row.at,
       ],
     );
+
+  /** The X user id of a tweet read (for the link page, which binds the wallet to it). */
+  const authorOf = async (tweetId: string) => {
+    const [r] = await o.db.query<{ author_id: string }>(
+      "select author_id from x_tweets where tweet_id = $1",
+      [tweetId],
+    );
+    return r?.author_id;
+  };
 
   /** The tweet that made `handle` the leader of `auctionId`, to reply to when they are outbid. */
   const leadingTweet = async (auctionId: string, handle: string) => {
@@ -271,32 +306,58 @@ export function startNotifications(o: NotifierOptions): Notifications {
       const b = parse(bidAcceptedSchema, "bid.accepted", p);
       if (!b) return;
       const item = itemOf(b.auctionId);
-      const outbidTweet = b.previousLeader && lower(b.previousLeader.handle) !== lower(b.handle)
-        ? await leadingTweet(b.auctionId, b.previousLeader.handle)
-        : undefined;
-      await record({ ...b, kind: "accepted" });
+      // A bid a maximum answered at once: its bidder hears it from the outbid reply next.
+      if (!b.leads) return;
+      const prev = b.previousLeader && lower(b.previousLeader.handle) !== lower(b.handle)
+        ? b.previousLeader
+        : null;
+      const outbidTweet = prev ? await leadingTweet(b.auctionId, prev.handle) : undefined;
+      if (!b.proxy) await record({ ...b, kind: "accepted" });
+      const entry = b.entryId ?? b.tweetId;
+      const ack = b.proxy
+        ? `${at(b.handle)} your maximum bid raised you to ${eth(b.amountWei)} on ${item}: you lead.`
+        : b.max
+        ? `${at(b.handle)} your maximum bid on ${item} is in: you lead at ${eth(b.amountWei)}. ` +
+          `We raise it for you, by the minimum, whenever someone bids (your maximum stays unsaid).`
+        : `${at(b.handle)} your bid of ${eth(b.amountWei)} on ${item} is in: you lead. ` +
+          `Ends ${etTime(b.endsAt)} unless someone outbids you.`;
       await o.enqueue({
-        key: `accepted:${b.tweetId}`,
+        key: `accepted:${entry}`,
         kind: "ack",
         priority: "ack",
         coalesceKey: `lead:${b.auctionId}`,
         replyTo: b.tweetId,
-        text: `${at(b.handle)} your bid of ${eth(b.amountWei)} on ${item} is in: you lead. ` +
-          `Ends ${etTime(b.endsAt)} unless someone outbids you.`,
+        text: withReceipt(ack, b.auctionId),
         payload: { handle: at(b.handle), amount: eth(b.amountWei), item },
       });
-      if (b.previousLeader && lower(b.previousLeader.handle) !== lower(b.handle)) {
-        const prev = b.previousLeader;
+      if (prev) {
+        const how = b.proxy ? "a maximum bid placed earlier answered yours: " : "";
         await o.enqueue({
-          key: `outbid:${b.tweetId}:${lower(prev.handle)}`,
+          key: `outbid:${entry}:${lower(prev.handle)}`,
           kind: "outbid",
           priority: "outbid",
           coalesceKey: `outbid:${b.auctionId}:${lower(prev.handle)}`,
           replyTo: outbidTweet,
-          text: `${at(prev.handle)} you've been outbid on ${item}: ${at(b.handle)} leads with ` +
-            `${eth(b.amountWei)} (yours: ${eth(prev.amountWei)}). Bid again to take it back.`,
+          text: `${at(prev.handle)} you've been outbid on ${item}: ${how}${at(b.handle)} leads ` +
+            `with ${eth(b.amountWei)} (yours: ${eth(prev.amountWei)}). Bid again to take it back.`,
         });
       }
+    }),
+    on("bid.max-set", async (p) => {
+      const m = parse(maxSetSchema, "bid.max-set", p);
+      if (!m) return;
+      const item = itemOf(m.auctionId);
+      await o.enqueue({
+        key: `max:${m.tweetId}`,
+        kind: "ack",
+        priority: "ack",
+        replyTo: m.tweetId,
+        text: m.cancelled
+          ? `${at(m.handle)} your maximum on ${item} is cancelled: your bid of ` +
+            `${eth(m.currentWei)} stands, and nothing is raised for you any more.`
+          : `${at(m.handle)} your new maximum on ${item} is set (it stays unsaid): you lead at ` +
+            `${eth(m.currentWei)}.`,
+      });
     }),
     on("bid.rejected", async (p) => {
       const b = parse(bidRejectedSchema, "bid.rejected", p);
@@ -304,13 +365,22 @@ export function startNotifications(o: NotifierOptions): Notifications {
       await record({ ...b, kind: "rejected" });
       // A duplicate is a tweet already decided and answered.
       if (b.reason === "duplicate") return;
+      const userId = b.reason === "not_linked" ? await authorOf(b.tweetId) : undefined;
+      const fix = fixFor(b.reason, { ...facts, handle: at(b.handle), userId });
       await o.enqueue({
         key: `rejected:${b.tweetId}`,
         kind: "rejection",
         priority: "rejection",
         coalesceKey: `rejected:${lower(b.handle)}`,
         replyTo: b.tweetId,
-        text: `${at(b.handle)} bid not accepted: ${b.message}`,
+        text: withReceipt(
+          fitted(
+            `${at(b.handle)} bid not accepted: `,
+            b.message.replace(/\.$/, "") + ".",
+            fix ? ` ${fix}` : "",
+          ),
+          b.auctionId,
+        ),
       });
     }),
     on("auction.closed", async (p) => {
@@ -375,17 +445,17 @@ export function startNotifications(o: NotifierOptions): Notifications {
       const r = parse(walletLinkRefusedSchema, "wallet.link-refused", p);
       if (!r) return;
       const user = await o.links.authorOf(r.tweetId);
-      const page = `${linkPage}?handle=${at(r.handle)}${user ? `&user=${user}` : ""}`;
-      const tail = ` To link: sign on ${page} then tweet link <code>.`;
-      const head = `${at(r.handle)} wallet not linked: `;
-      const room = 280 - [...head].length - [...tail].length;
       await o.enqueue({
         key: `link:${r.tweetId}`,
         kind: "link-refused",
         priority: "rejection",
         replyTo: r.tweetId,
         // The page address must survive clipping; the reason gives way.
-        text: head + clip(r.message.replace(/\.$/, "") + ".", Math.max(room, 20)) + tail,
+        text: fitted(
+          `${at(r.handle)} wallet not linked: `,
+          r.message.replace(/\.$/, "") + ".",
+          ` To link: sign on ${linkPageFor(o.linkUrl, at(r.handle), user)} then tweet link <code>.`,
+        ),
       });
     }),
     on("funds.kept", async (p) => {

@@ -1,79 +1,60 @@
 /**
- * The tweet grammar: what a mention of the host asks for. Case-insensitive and
- * tolerant of greetings, extra words and emoji. Bids are only recognised here;
- * their amounts are judged by the auction (which rejects `malformed` ones with
- * a reason), so a bid with a bad amount still goes to the auction.
+ * The tweet grammar: what a mention of the host asks for. Text is normalised
+ * first (what a person sees is what is read). Whether a tweet is a bid is the
+ * auction's grammar (`readBid`), read here the same way the auction reads it
+ * again: a bid, a maximum, `cancel max` and a malformed bid go to the auction
+ * (which rejects a malformed one with the reason); what only looks like a bid
+ * (a negation, a hypothetical, a retweet or quote) gets a reply saying how to
+ * bid; a question goes to the host. Other commands are read by their first word.
  */
+import { normaliseText, type NotBid, OPENERS, readBid } from "../auction/parse_bid.ts";
 
 export type Command =
   | { kind: "bid" }
+  | { kind: "not-bid"; why: NotBid; hint?: string }
   | { kind: "link"; proof: string }
+  /** `link` without its code. */
+  | { kind: "link-help" }
   | { kind: "history" }
   | { kind: "remind" }
   | { kind: "stop" }
   | { kind: "help" }
   | { kind: "keep"; keep: boolean }
-  | { kind: "question"; text: string }
-  | { kind: "malformed"; reason: string };
+  | { kind: "question"; text: string };
 
-const FILLER = new Set([
-  "hey",
-  "hi",
-  "hello",
-  "yo",
-  "gm",
-  "ok",
-  "okay",
-  "please",
-  "pls",
-  "plz",
-  "so",
-  "and",
-  "i",
-  "i'd",
-  "id",
-  "like",
-  "to",
-  "want",
-]);
-
-/** An amount with a unit anywhere (`2.5 eth`, `Ξ2.5`, `2.5Ξ`), however malformed its digits. */
-const AMOUNT_WITH_UNIT = /(?:Ξ\s*-?[\d.,]*\d|-?[\d.,]*\d\s*(?:eth\b|Ξ))/iu;
-/** The word `bid` followed by something number-like (`bid 2`, `bid .5`, `bid -1`, `bid 2,5`). */
-const BID_WORD = /\bbid\s*:?\s*(?:Ξ\s*)?-?[\d.,]*\d/iu;
+/** What may come before a command's first word: a bid's openers, and "I'd like to". */
+const FILLER = new Set([...OPENERS, "i'd", "id", "like", "to", "want"]);
 
 /** Strips a leading word's decoration: emoji, punctuation. */
 const bare = (word: string) => word.toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}']+$/gu, "");
 
-export function parseCommand(text: string, hostHandle: string): Command {
+/**
+ * `quotes`: X says the tweet retweets or quotes another (`referenced_tweets`): its
+ * words may be someone else's, so it is never a bid.
+ */
+export function parseCommand(text: string, hostHandle: string, quotes = false): Command {
   const host = hostHandle.replace(/^@/, "").toLowerCase();
   // Drop every mention of the host and the reply prefix of other mentions.
-  const body = text
+  const body = normaliseText(text).text
     .replace(/(^|\s)@(\w{1,15})/g, (m, lead, name) => (name.toLowerCase() === host ? lead : m))
     .replace(/^(\s*@\w{1,15})+/, "")
     .replace(/\s+/g, " ")
     .trim();
   const words = body.split(" ").filter(Boolean);
-  const rawWords = words;
   let i = 0;
   while (i < words.length && (FILLER.has(bare(words[i])) || bare(words[i]) === "")) i++;
   const first = bare(words[i] ?? "");
 
   if (first === "link") {
-    const proof = rawWords[i + 1]?.replace(/[.,!?]+$/, "");
-    if (!proof) {
-      return {
-        kind: "malformed",
-        reason: "to link a wallet, tweet: link <code> (the code from the link page)",
-      };
-    }
-    return { kind: "link", proof };
+    const proof = words[i + 1]?.replace(/[.,!?]+$/, "");
+    return proof ? { kind: "link", proof } : { kind: "link-help" };
   }
-  if (AMOUNT_WITH_UNIT.test(body) || BID_WORD.test(body)) return { kind: "bid" };
-  if (first === "bid" || first === "bids") {
-    if (body.trim().endsWith("?")) return { kind: "question", text: body };
-    return { kind: "malformed", reason: "to bid, tweet: bid <amount> ETH (e.g. bid 2.5 ETH)" };
+  const read = readBid(text);
+  // A quote's own question or chatter is for the host; anything bid-like is someone else's.
+  if (quotes && !(read.kind === "not-bid" && (read.why === "none" || read.why === "question"))) {
+    return { kind: "not-bid", why: "quote" };
   }
+  if (read.kind !== "not-bid") return { kind: "bid" };
   if (first === "history" || (first === "my" && bare(words[i + 1] ?? "") === "bids")) {
     return { kind: "history" };
   }
@@ -85,6 +66,8 @@ export function parseCommand(text: string, hostHandle: string): Command {
   if (first === "help" || first === "commands" || (body === "?" && words.length === 1)) {
     return { kind: "help" };
   }
+  if (read.why === "question") return { kind: "question", text: body };
+  if (read.why !== "none") return { kind: "not-bid", why: read.why, hint: read.hint };
   if (!body) return { kind: "help" };
   return { kind: "question", text: body };
 }

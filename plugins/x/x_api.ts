@@ -39,6 +39,10 @@ export interface XTweet {
   handle: string;
   /** ISO, from X's `created_at`. */
   createdAt: string;
+  /** The tweet this one retweets or quotes (`referenced_tweets`): its words are not the author's bid. */
+  quotes?: string;
+  /** Every version of an edited tweet, oldest first (`edit_history_tweet_ids`), when there are several. */
+  editHistory?: string[];
 }
 
 export interface XPage<T> {
@@ -70,9 +74,10 @@ export interface XApi {
     userId: string,
     page: { sinceId?: string; paginationToken?: string; maxResults?: number },
   ): Promise<XPage<XTweet>>;
+  /** Recent search; `startTime` (ISO) bounds it to the tweets created since. */
   search(
     query: string,
-    page: { sinceId?: string; paginationToken?: string; maxResults?: number },
+    page: { sinceId?: string; paginationToken?: string; maxResults?: number; startTime?: string },
   ): Promise<XPage<XTweet>>;
   /** The account's own recent tweets (to reconcile a post whose answer was lost). */
   ownTweets(userId: string, since: string): Promise<XPage<{ id: string; text: string }>>;
@@ -90,7 +95,7 @@ export class PrefixedV2 extends TwitterApiv2 {
 }
 
 const TWEET_QUERY = {
-  "tweet.fields": "created_at,author_id,conversation_id,referenced_tweets",
+  "tweet.fields": "created_at,author_id,conversation_id,referenced_tweets,edit_history_tweet_ids",
   expansions: "author_id",
   "user.fields": "username",
 };
@@ -163,21 +168,40 @@ export function createAppClient(baseUrl: string, bearerToken: string): PrefixedV
 }
 
 export interface RawPage {
-  data?: Array<{ id: string; text: string; author_id?: string; created_at?: string }>;
+  data?: Array<{
+    id: string;
+    text: string;
+    author_id?: string;
+    created_at?: string;
+    referenced_tweets?: Array<{ type: string; id: string }>;
+    edit_history_tweet_ids?: string[];
+  }>;
   includes?: { users?: Array<{ id: string; username: string }> };
   meta?: { next_token?: string; result_count?: number };
   errors?: Array<{ detail?: string; title?: string }>;
 }
 
+/** Tweet ids are decimal strings; anything else from the wire is dropped. */
+const ID = /^[0-9]{1,20}$/;
+
 export function tweetsOf(page: RawPage): XTweet[] {
   const names = new Map((page.includes?.users ?? []).map((u) => [u.id, u.username]));
-  return (page.data ?? []).map((t) => ({
-    id: t.id,
-    text: t.text,
-    authorId: t.author_id ?? "",
-    handle: `@${names.get(t.author_id ?? "") ?? t.author_id}`,
-    createdAt: t.created_at ?? "",
-  }));
+  return (page.data ?? []).filter((t) => ID.test(String(t.id))).map((t) => {
+    const quoted = (t.referenced_tweets ?? []).find((r) =>
+      r.type === "quoted" || r.type === "retweeted"
+    );
+    const history = (t.edit_history_tweet_ids ?? []).filter((id) => ID.test(id)).slice(0, 10);
+    return {
+      id: t.id,
+      // Postgres text cannot hold NUL; a tweet that carries one must not stop the reader.
+      text: String(t.text ?? "").replaceAll("\u0000", "\uFFFD").slice(0, 4000),
+      authorId: t.author_id ?? "",
+      handle: `@${names.get(t.author_id ?? "") ?? t.author_id}`,
+      createdAt: t.created_at ?? "",
+      ...(quoted && ID.test(quoted.id) ? { quotes: quoted.id } : {}),
+      ...(history.length > 1 ? { editHistory: history } : {}),
+    };
+  });
 }
 
 export function createXApi(
@@ -251,6 +275,7 @@ export function createXApi(
       page("tweets/search/recent", {
         query,
         ...timelineQuery(p),
+        ...(p.startTime ? { start_time: p.startTime } : {}),
         ...(p.paginationToken ? { next_token: p.paginationToken } : {}),
       }),
     async ownTweets(userId, since) {

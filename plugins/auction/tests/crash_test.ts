@@ -132,6 +132,7 @@ for (const commitGroup of [1, 25]) {
       let market: Market = {
         auctions: { [rules.id]: open(newAuction(rules)) },
         rateLimit,
+        maxBidWei: 10_000n * 10n ** 18n,
         recent: {},
       };
       for (const r of rows) {

@@ -80,6 +80,10 @@ Deno.test({
           }
           assertEquals(linked, [{ handle: "@alice", xUserId: "1001", address: alice.address }]);
           assertEquals(await funds.walletOf("@ALICE"), alice.address);
+          // The link is account 1001's: another account under the handle @alice has none.
+          assertEquals(await funds.walletOf("@alice", "1001"), alice.address);
+          assertEquals(await funds.walletOf("@alice", "2002"), null);
+          assertEquals(await funds.balanceOf("@alice", "2002"), 0n);
 
           const again = await chain.link({
             tweetId: "t2",

@@ -41,7 +41,13 @@ Deno.test("commands: link, history, remind → a reminder before the auction, st
     const posts = () => served.fake.posts();
     const replyTo = (id: string) => posts().find((p) => p.referenced_tweets?.[0]?.id === id)?.text;
     deepStrictEqual(replyTo(history), "@alice your bids: https://show.example/bidders/alice");
-    ok(replyTo(bad)?.startsWith("@erin to link a wallet, tweet: link <code>"));
+    // The refusal names the fix: the link page, from config, for this account.
+    deepStrictEqual(
+      replyTo(bad),
+      `@erin to link a wallet, sign on https://show.example/link?handle=@erin&user=${
+        served.fake.user("@erin").id
+      } then tweet: link <code> (the code from the page)`,
+    );
 
     // An auction is scheduled for 13:00; reminders go 15 minutes before, to bob and carol.
     engine.bus.emit("auction.updated" as never, {

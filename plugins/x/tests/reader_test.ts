@@ -147,3 +147,54 @@ Deno.test("without backfill, a first read that finds nothing does not move the s
     await storage.remove();
   }
 });
+
+Deno.test("a tweet is marked handled only once the auction has decided it: a crash before re-emits it", async () => {
+  const { clock, served, storage, config } = setup();
+  try {
+    // The engine gives the tables; the readers under test are built here, like the plugin does.
+    const engine = await startXEngine(storage, { x: { ...config, read: false } }, clock);
+    const { createMentionReader } = await import("../mention_reader.ts");
+    const { createXApi } = await import("../x_api.ts");
+    const api = createXApi(served.url, { bearerToken: "t" });
+    let decide = () => {};
+    const decided = new Promise<void>((r) => (decide = r));
+    const reader = (seen: string[], settled?: () => Promise<void>) =>
+      createMentionReader({
+        db: engine.db,
+        api,
+        clock,
+        log: engine.log,
+        accountId: served.fake.host.id,
+        hostHandle: "@SothebAIs",
+        source: "mentions",
+        backfill: true,
+        ingestLagMs: 2000,
+        tierIntervalMs: 90_000,
+        minIntervalMs: 1000,
+        onTweet: (t) => void seen.push(t.id),
+        settled,
+        onReadThrough: () => {},
+      });
+    const id = served.fake.inject(tweet(1)).id;
+    const first: string[] = [];
+    const polling = reader(first, () => decided).poll();
+    for (let i = 0; i < 50 && !first.length; i++) await new Promise((r) => setTimeout(r, 20));
+    deepStrictEqual(first, [id]);
+    const handled = () =>
+      engine.db.query<{ handled: boolean }>("select handled from x_tweets where tweet_id = $1", [
+        id,
+      ]);
+    deepStrictEqual(await handled(), [{ handled: false }], "not handled while undecided");
+    // "A crash": another reader on the same rows emits it again.
+    const second: string[] = [];
+    await reader(second).drain();
+    deepStrictEqual(second, [id]);
+    decide();
+    await polling;
+    deepStrictEqual(await handled(), [{ handled: true }]);
+    await engine.stop();
+  } finally {
+    await served.stop();
+    await storage.remove();
+  }
+});

@@ -1,0 +1,19 @@
+/**
+ * The x plugin's newer bus events, one zod schema each, types derived (its
+ * older events are still declared in mod.ts). Merged into the bus catalogue
+ * in mod.ts.
+ */
+import { z } from "zod";
+
+export const xEvents = {
+  /** How to bid, as the stream's ticker shows it: the grammar, with the facts from config. */
+  "help.published": z.object({
+    lines: z.array(z.string().min(1)).min(1),
+    hostHandle: z.string().startsWith("@"),
+    linkUrl: z.string().url(),
+  }),
+};
+
+export type XEvents = {
+  [K in keyof typeof xEvents]: z.output<typeof xEvents[K]>;
+};
