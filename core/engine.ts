@@ -46,12 +46,18 @@ export interface Engine {
   stop(): Promise<void>;
 }
 
-/** Opens the database, with the data-folder lock the embedded backend needs. */
+/**
+ * Opens the database with the data-folder lock: always for an engine (the folder holds more
+ * than PGlite), and for other commands when the database is PGlite in that folder.
+ */
 export async function openDatabase(
   settings: Settings,
   log?: Log,
+  options: { lock?: boolean } = {},
 ): Promise<{ db: Db; lock?: DataLock }> {
-  const lock = settings.DATABASE_URL ? undefined : acquireDataLock(settings.DATA_DIR);
+  const lock = (options.lock ?? !settings.DATABASE_URL)
+    ? acquireDataLock(settings.DATA_DIR)
+    : undefined;
   try {
     const db = await openDb({
       url: settings.DATABASE_URL,
@@ -84,7 +90,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const log = options.log ?? createLog("engine", { level: settings.LOG_LEVEL });
   const metrics = createMetrics();
   const bus = createBus(clock, log.child("bus"));
-  const { db: rawDb, lock } = await openDatabase(settings, log);
+  const { db: rawDb, lock } = await openDatabase(settings, log, { lock: true });
   const dbLatency = metrics.summary("sothebais_db_query_seconds", "Database query latency");
   const db = timed(rawDb, (s) => dbLatency.observe(s));
   const state = await openState({ url: settings.REDIS_URL, prefix: settings.STATE_PREFIX });
