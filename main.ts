@@ -3,9 +3,15 @@
  * Every command takes `--help`.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ConfigError, loadPlugins, readPluginEntries, readSettings } from "./core/config.ts";
+import {
+  ConfigError,
+  loadPlugins,
+  readConfigFile,
+  readSettings,
+  type Settings,
+} from "./core/config.ts";
 import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
-import { createLog } from "./core/log.ts";
+import { createLog, logFormat } from "./core/log.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
 import { rehearseCommand, reportCommand } from "./plugins/auction/cli.ts";
 import { fakeXCommand } from "./plugins/fake-x/cli.ts";
@@ -17,12 +23,29 @@ interface Command {
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
-const configOption = {
-  config: { type: "string", short: "c", default: "deno.json" },
-} as const;
+/** `--config FILE`; without it SOTHEBAIS_CONFIG, else `deno.json` (the demo). */
+const configOption = { config: { type: "string", short: "c" } } as const;
 
-/** Settings and plugins from the environment and `deno.json`; every problem of both in one error. */
-async function readConfig(path: string) {
+/** Where bidders reach this engine when PUBLIC_URL does not say: its own address. */
+function ownUrl(settings: Settings): string {
+  const host = settings.HOST === "0.0.0.0" || settings.HOST === "::" ? "127.0.0.1" : settings.HOST;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${settings.PORT}`;
+}
+
+/** PORT 0 (any free port) is settled before the plugins read PUBLIC_URL. */
+function settlePort(settings: Settings): Settings {
+  if (settings.PORT !== 0) return settings;
+  const listener = Deno.listen({ hostname: settings.HOST, port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return { ...settings, PORT: port };
+}
+
+/**
+ * Settings and plugins from the environment and the config file (`--config`, else
+ * SOTHEBAIS_CONFIG, else `deno.json`); every problem of both in one error.
+ */
+async function readConfig(path: unknown) {
   const env = Deno.env.toObject();
   const problems: string[] = [];
   const collect = async <T>(read: () => T | Promise<T>) => {
@@ -33,20 +56,32 @@ async function readConfig(path: string) {
       problems.push(...error.problems);
     }
   };
-  const settings = await collect(() => readSettings(env));
-  const loaded = await collect(async () => loadPlugins(await readPluginEntries(path), env));
-  if (!settings || !loaded) throw new ConfigError(problems);
-  return { settings, ...loaded };
+  const read = await collect(() => readSettings(env));
+  const settings = read && settlePort(read);
+  const file = await collect(() =>
+    readConfigFile(typeof path === "string" ? path : read?.SOTHEBAIS_CONFIG ?? "deno.json")
+  );
+  if (settings && !env.PUBLIC_URL) env.PUBLIC_URL = ownUrl(settings);
+  const loaded = file && await collect(() => loadPlugins(file.entries, env, file.profile));
+  if (!settings || !file || !loaded) throw new ConfigError(problems);
+  return { settings, profile: file.profile, env, ...loaded };
 }
 
 const commands: Record<string, Command> = {
   start: {
     summary: "load the plugins and run until stopped (Ctrl-C)",
-    usage: "start [--config deno.json]",
-    options: configOption,
+    usage:
+      "start [--config FILE] [--log json|pretty]\n\n  FILE: default $SOTHEBAIS_CONFIG, else deno.json (the demo); --log: default $LOG_FORMAT, else\n  pretty on a terminal and JSON lines otherwise",
+    options: { ...configOption, log: { type: "string" } },
     async run(values) {
-      const { settings, plugins, secrets } = await readConfig(values.config as string);
-      const log = createLog("engine", { level: settings.LOG_LEVEL, secrets });
+      if (values.log !== undefined && values.log !== "json" && values.log !== "pretty") {
+        throw new ConfigError([`--log: "${values.log}" is not json or pretty`]);
+      }
+      const { settings, profile, plugins, secrets } = await readConfig(values.config);
+      const format = (values.log as "json" | "pretty" | undefined) ??
+        logFormat(settings.LOG_FORMAT);
+      const log = createLog("engine", { level: settings.LOG_LEVEL, format, secrets });
+      log.info("starting", { profile, plugins: plugins.length });
       const engine = await startEngine({ settings, plugins, log });
       const { promise: stopped, resolve } = Promise.withResolvers<void>();
       let stopping = false;
@@ -71,7 +106,7 @@ const commands: Record<string, Command> = {
     usage: "check [--config deno.json]",
     options: configOption,
     async run(values) {
-      const { plugins } = await readConfig(values.config as string);
+      const { plugins } = await readConfig(values.config);
       console.log(`ok: ${plugins.map((p) => p.plugin.name).join(", ") || "no plugins"}`);
       return 0;
     },
@@ -81,7 +116,7 @@ const commands: Record<string, Command> = {
     usage: "migrate [--config deno.json]",
     options: configOption,
     async run(values) {
-      const { settings, plugins } = await readConfig(values.config as string);
+      const { settings, plugins } = await readConfig(values.config);
       const { db, lock } = await openDatabase(settings);
       try {
         const applied = await migratePlugins(db, plugins);

@@ -50,6 +50,19 @@ export interface PluginContext<C = unknown> {
   use<K extends string>(service: K): ServiceOf<K>;
   /** Adds a check to `/healthz`. */
   health(name: string, check: () => Promise<HealthStatus> | HealthStatus): void;
+  /**
+   * Names a place a person should look, printed when the engine has started: a path of
+   * the engine's HTTP app (`/compositor/frame.png`) or a URL of the plugin's own server.
+   */
+  page(label: string, pathOrUrl: string): void;
+}
+
+/** A plugin that stands in for an outside service (the demo's fakes), never run for real. */
+export interface StandIn {
+  /** What it stands in for, for messages: "the X API". */
+  for: string;
+  /** Environment variables that configure the real service: one set next to this stand-in is an error. */
+  replacedBy: string[];
 }
 
 // deno-lint-ignore no-explicit-any
@@ -61,6 +74,8 @@ export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
   needs?: string[];
   /** Folder of `NNN_name.sql` files this plugin owns. */
   migrations?: URL;
+  /** Set on stand-ins: refused by the production profile and next to the real service's settings. */
+  standIn?: StandIn;
   setup(ctx: PluginContext<z.output<S>>): void | Teardown | Promise<void | Teardown>;
 }
 

@@ -116,7 +116,8 @@ const config = z.object({
   headCacheMs: z.coerce.number().int().min(0).default(1000),
   startBlock: z.coerce.bigint().optional(),
   receiptTimeoutMs: z.coerce.number().int().positive().default(120_000),
-  linkDomain: z.string().default("localhost:8000"),
+  /** The SIWE domain bidders sign for; default: the host of linkUri. */
+  linkDomain: z.string().optional(),
   linkUri: z.string().url().default("http://localhost:8000/link"),
   linkTtlMinutes: z.coerce.number().positive().default(15),
   /** Auction item name → its token as a CAIP-19 id, `eip155:<chain>/erc721:<contract>/<id>`. */
@@ -147,7 +148,9 @@ export default definePlugin({
   config,
   provides: ["funds", "chain"],
   migrations: new URL("./migrations/", import.meta.url),
-  async setup({ config: cfg, bus, clock, log, db, metrics, http: app, dataDir, provide, health }) {
+  async setup(
+    { config: cfg, bus, clock, log, db, metrics, http: app, dataDir, provide, health, page },
+  ) {
     let embedded: EmbeddedChain | null = null;
     let urls = (cfg.rpcUrls ?? "").split(",").map((u) => u.trim()).filter(Boolean);
     let chainId = cfg.chainId;
@@ -205,7 +208,7 @@ export default definePlugin({
         bus,
         log,
         chainId,
-        domain: cfg.linkDomain,
+        domain: cfg.linkDomain ?? new URL(cfg.linkUri).host,
         uri: cfg.linkUri,
         ttlMs: cfg.linkTtlMinutes * 60_000,
       };
@@ -419,6 +422,7 @@ export default definePlugin({
       provide("funds", funds);
       provide("chain", service);
       mountLinkPage(app, () => linkDeps);
+      page("link page", "/link");
 
       // The bus delivers concurrently; these handlers write what later ones read (the lot and
       // the bidders before the close), so they run one at a time, in the order emitted.

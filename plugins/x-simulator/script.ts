@@ -1,6 +1,8 @@
 /**
  * What the simulated crowd tweets, and when: independent Poisson arrivals per
- * kind (exponential gaps from a seeded generator, so a run can be repeated).
+ * kind (exponential gaps from a seeded generator, so a run can be repeated),
+ * and one snipe per auction: a bid a few seconds before its end, inside the
+ * anti-sniping window, so the show demonstrates an extension.
  */
 import type { Cancel, Clock } from "../../core/clock.ts";
 
@@ -22,6 +24,8 @@ export interface ScriptOptions {
     commandsPerMinute: number;
   };
   outbidResponse: number;
+  /** Seconds before an open auction's end when one bidder snipes; 0: never. */
+  snipeSecondsBeforeEnd: number;
   onlyWhileOpen: boolean;
   openingWei: bigint;
   seed: number;
@@ -29,11 +33,20 @@ export interface ScriptOptions {
   format(wei: bigint): string;
 }
 
+export interface AuctionView {
+  auctionId: string;
+  open: boolean;
+  minNextWei: bigint;
+  /** Its end as it stands (extensions move it). */
+  endsAt: Temporal.Instant;
+  leader: string | null;
+}
+
 export interface Script {
   start(): void;
   stop(): void;
   /** The auction's state as the stream shows it. */
-  auction(open: boolean, minNextWei: bigint): void;
+  auction(state: AuctionView): void;
   /** Someone was outbid: a simulated bidder may answer. */
   outbid(handle: string): void;
 }
@@ -72,6 +85,8 @@ export function createScript(o: ScriptOptions): Script {
   let open = !o.onlyWhileOpen;
   let minNext = o.openingWei;
   let running = false;
+  const sniped = new Set<string>();
+  let snipe: Cancel | undefined;
 
   /** A bid a little above the minimum, rounded to 0.001 ETH, in one of the grammar's forms. */
   const bidText = () => {
@@ -129,12 +144,24 @@ export function createScript(o: ScriptOptions): Script {
     },
     stop() {
       running = false;
+      snipe?.();
       for (const cancel of cancels) cancel();
       cancels.clear();
     },
-    auction(isOpen, minNextWei) {
-      open = isOpen || !o.onlyWhileOpen;
-      minNext = minNextWei;
+    auction(view) {
+      open = view.open || !o.onlyWhileOpen;
+      minNext = view.minNextWei;
+      snipe?.();
+      snipe = undefined;
+      if (!view.open || !o.snipeSecondsBeforeEnd || sniped.has(view.auctionId)) return;
+      const at = view.endsAt.subtract({ seconds: o.snipeSecondsBeforeEnd });
+      const others = bidders.filter((b) => b !== view.leader?.toLowerCase());
+      snipe = o.clock.at(at, () => {
+        snipe = undefined;
+        if (!running || !open || !others.length) return;
+        sniped.add(view.auctionId);
+        o.send({ author: pick(others), text: bidText() });
+      });
     },
     outbid(handle) {
       if (!running || !bidders.includes(handle.toLowerCase()) || random() >= o.outbidResponse) {

@@ -18,6 +18,8 @@ import { parseCommand } from "./parse_command.ts";
 import { TIER_LIMITS, tierReadIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
 import { createXApi } from "./x_api.ts";
+// Types only: the `fake-x` service (the demo's stand-in for X) is declared by its plugin.
+import type {} from "../fake-x/mod.ts";
 
 export type { PostRequest, Priority } from "./outbox.ts";
 
@@ -65,8 +67,6 @@ declare module "../../core/plugin.ts" {
   }
 }
 
-const DEFAULT_FAKE_X = "http://127.0.0.1:8790";
-
 const configSchema = z.object({
   /** X_HOST_HANDLE: the host account, with or without `@`. */
   hostHandle: z.string().regex(/^@?\w{1,15}$/).default("SothebAIs"),
@@ -77,7 +77,7 @@ const configSchema = z.object({
   accessToken: z.string().optional(),
   accessSecret: z.string().optional(),
   bearerToken: z.string().optional(),
-  /** X_API_BASE_URL; unset: api.x.com with credentials, the local fake X server without. */
+  /** X_API_BASE_URL; unset: api.x.com with credentials, the listed `fake-x` plugin without. */
   baseUrl: z.string().url().optional(),
   /** Use the filtered stream when the tier has it (Pro): mentions within a second. */
   stream: z.boolean().default(true),
@@ -112,8 +112,9 @@ export default definePlugin({
   name: "x",
   config: configSchema,
   provides: ["x"],
+  needs: ["fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
-  setup({ bus, clock, config, db, log, metrics, http, provide, health }) {
+  setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
     bus.declare("tweet.received", tweetReceived);
     bus.declare(
       "bid.submitted",
@@ -143,7 +144,12 @@ export default definePlugin({
 
     const hostHandle = `@${config.hostHandle.replace(/^@/, "")}`;
     const hasCredentials = Boolean(config.apiKey || config.bearerToken);
-    const baseUrl = config.baseUrl ?? (hasCredentials ? "https://api.x.com" : DEFAULT_FAKE_X);
+    const baseUrl = config.baseUrl ?? (hasCredentials ? "https://api.x.com" : use("fake-x")?.url);
+    if (!baseUrl) {
+      throw new Error(
+        "x: no X credentials (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET) and no fake X: set them, or list the fake-x plugin for a demo",
+      );
+    }
     // Without credentials the target is the local fake, which checks only the header's form.
     const api = createXApi(
       baseUrl,
@@ -171,19 +177,21 @@ export default definePlugin({
     let account: { id: string; handle: string } | undefined;
     let accountError: string | undefined;
     let accountFailures = 0;
-    /** Resolves the host account id once (X may be unreachable at start). */
-    const resolveAccount = async () => {
-      if (account) return true;
-      try {
-        account = await api.account(hostHandle);
+    let resolving: Promise<boolean> | undefined;
+    /** Resolves the host account id once (X may be unreachable at start); callers share a try. */
+    const resolveAccount = () => {
+      if (account) return Promise.resolve(true);
+      resolving ??= api.account(hostHandle).then((found) => {
+        account = found;
         accountError = undefined;
         log.info("X account", account);
         return true;
-      } catch (error) {
+      }, (error) => {
         accountError = (error as Error).message;
         accountFailures++;
         return false;
-      }
+      }).finally(() => resolving = undefined);
+      return resolving;
     };
     const accountRetryAt = () =>
       clock.instant().add({
