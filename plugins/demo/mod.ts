@@ -30,7 +30,7 @@ export default definePlugin({
     hostHandle: z.string().default("SothebAIs"),
     /** Simulated bidders `@sim_bidder1…N`, one funded dev account each. */
     bidders: z.number().int().min(0).default(5),
-    deposit: eth.default("10"),
+    deposit: eth.default("100"),
     reserve: eth.default("0.5"),
     preMinutes: z.number().positive().default(1),
     auctionMinutes: z.number().positive().default(5),

@@ -38,6 +38,8 @@ const configSchema = z.object({
   outbidResponse: z.number().min(0).max(1).default(0.6),
   /** Seconds before each open auction's end when one bidder snipes (0: never). */
   snipeSecondsBeforeEnd: z.number().min(0).default(20),
+  /** No spontaneous bids this close to an auction's end: only the snipe and outbid answers. */
+  quietSecondsBeforeEnd: z.number().min(0).default(60),
   /** Bid only while an auction is open (from `auction.updated`). */
   onlyWhileOpen: z.boolean().default(true),
   /** Price to start from when no auction state is known, in ETH. */
@@ -82,6 +84,7 @@ export default definePlugin({
       rates: config.rates,
       outbidResponse: config.outbidResponse,
       snipeSecondsBeforeEnd: config.snipeSecondsBeforeEnd,
+      quietSecondsBeforeEnd: config.quietSecondsBeforeEnd,
       onlyWhileOpen: config.onlyWhileOpen,
       openingWei: parseEther(config.openingEth),
       seed: config.seed,

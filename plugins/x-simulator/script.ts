@@ -2,7 +2,9 @@
  * What the simulated crowd tweets, and when: independent Poisson arrivals per
  * kind (exponential gaps from a seeded generator, so a run can be repeated),
  * and one snipe per auction: a bid a few seconds before its end, inside the
- * anti-sniping window, so the show demonstrates an extension.
+ * anti-sniping window, so the show demonstrates an extension. Near the end only
+ * the snipe and answers to being outbid come, as in a real room: a steady
+ * stream of bids there would extend the auction to its cap every time.
  */
 import type { Cancel, Clock } from "../../core/clock.ts";
 
@@ -26,6 +28,8 @@ export interface ScriptOptions {
   outbidResponse: number;
   /** Seconds before an open auction's end when one bidder snipes; 0: never. */
   snipeSecondsBeforeEnd: number;
+  /** No spontaneous bids this close to the end (the snipe and outbid answers still come). */
+  quietSecondsBeforeEnd: number;
   onlyWhileOpen: boolean;
   openingWei: bigint;
   seed: number;
@@ -87,6 +91,13 @@ export function createScript(o: ScriptOptions): Script {
   let running = false;
   const sniped = new Set<string>();
   let snipe: Cancel | undefined;
+  let endsAt: Temporal.Instant | null = null;
+  const nearEnd = () =>
+    endsAt !== null &&
+    Temporal.Instant.compare(
+        o.clock.instant(),
+        endsAt.subtract({ seconds: o.quietSecondsBeforeEnd }),
+      ) >= 0;
 
   /** A bid a little above the minimum, rounded to 0.001 ETH, in one of the grammar's forms. */
   const bidText = () => {
@@ -124,7 +135,7 @@ export function createScript(o: ScriptOptions): Script {
     start() {
       running = true;
       every(o.rates.bidsPerMinute, () => {
-        if (open) o.send({ author: pick(bidders), text: bidText() });
+        if (open && !nearEnd()) o.send({ author: pick(bidders), text: bidText() });
       });
       every(
         o.rates.questionsPerMinute,
@@ -151,6 +162,7 @@ export function createScript(o: ScriptOptions): Script {
     auction(view) {
       open = view.open || !o.onlyWhileOpen;
       minNext = view.minNextWei;
+      endsAt = view.open ? view.endsAt : null;
       snipe?.();
       snipe = undefined;
       if (!view.open || !o.snipeSecondsBeforeEnd || sniped.has(view.auctionId)) return;
