@@ -1,46 +1,7 @@
 /** The engine as operators run it: the CLI, its config errors, signals, and crashes. */
 import { assert, assertEquals, assertMatch } from "../core/testing.ts";
 import { serviceAvailable, tempDir, uniqueName } from "./services.ts";
-
-const root = new URL("../", import.meta.url).pathname;
-
-/** The CLI on embedded storage (whatever this process's DATABASE_URL/REDIS_URL) unless `env` says otherwise. */
-function cli(args: string[], env: Record<string, string>) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}main.ts`, ...args],
-    env: { NO_COLOR: "1", DATABASE_URL: "", REDIS_URL: "", ...env },
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  });
-}
-
-async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
-  let buffer = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of stream) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let i;
-    while ((i = buffer.indexOf("\n")) >= 0) {
-      onLine(buffer.slice(0, i));
-      buffer = buffer.slice(i + 1);
-    }
-  }
-}
-
-function killQuietly(child: Deno.ChildProcess) {
-  try {
-    child.kill("SIGKILL");
-  } catch { /* already exited */ }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+import { cli, freePort, killQuietly, readLines, root } from "./cli.ts";
 
 Deno.test("start: boots on embedded storage, logs its plugins, serves /healthz and /metrics, stops on SIGINT within 2 s", async () => {
   const dir = tempDir();

@@ -176,7 +176,8 @@ export default definePlugin({
         const nft = { contract: embedded.nft, tokenId };
         if (!(await chain.checkCustody(nft)).ok) continue;
         const id = `demo-${number}`;
-        const now = clock.instant();
+        // Whole seconds: what the database keeps is what the screen showed.
+        const now = clock.instant().round({ smallestUnit: "second", roundingMode: "ceil" });
         const startsAt = now.add({ seconds: Math.round(config.preMinutes * 60) });
         const endsAt = startsAt.add({ seconds: Math.round(config.auctionMinutes * 60) });
         await chain.setLot(id, nft);
