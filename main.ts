@@ -3,9 +3,13 @@
  * Every command takes `--help`.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type PartFinding, runChecks } from "./core/check.ts";
 import {
   ConfigError,
+  loadEach,
+  type LoadedPlugin,
   loadPlugins,
+  orderByNeeds,
   readConfigFile,
   readSettings,
   type Settings,
@@ -67,6 +71,50 @@ async function readConfig(path: unknown) {
   return { settings, profile: file.profile, env, ...loaded };
 }
 
+/** Everything `check` says: config problems as lines, then each part's findings. */
+async function checkAll(path: unknown, timeoutMs: number) {
+  const env = Deno.env.toObject();
+  const lines: PartFinding[] = [];
+  const problem = (line: string) => {
+    const m = line.match(/^plugin ([^:]+): (.*)$/s);
+    lines.push({ part: m ? m[1] : "settings", status: "problem", text: m ? m[2] : line });
+  };
+  const attempt = async <T>(work: () => T | Promise<T>) => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      error.problems.forEach(problem);
+    }
+  };
+  const read = await attempt(() => readSettings(env));
+  const settings = read && settlePort(read);
+  const file = typeof path === "string" ? path : read?.SOTHEBAIS_CONFIG ?? "deno.json";
+  const config = await attempt(() => readConfigFile(file));
+  if (settings && !env.PUBLIC_URL) env.PUBLIC_URL = ownUrl(settings);
+  let secrets = new Set<string>();
+  let loaded: LoadedPlugin[] = [];
+  if (config) {
+    const each = await loadEach(config.entries, env, config.profile);
+    ({ secrets, loaded } = each);
+    // Needs are worth checking once every plugin loads (else the broken one is the news).
+    if (!each.problems.length) orderByNeeds(loaded, each.problems);
+    each.problems.forEach(problem);
+    lines.unshift({
+      part: "profile",
+      status: "ok",
+      text:
+        `${config.profile} (${file}): ${loaded.length} of ${config.entries.length} plugins load`,
+    });
+  }
+  if (settings) lines.push(...await runChecks(settings, loaded, timeoutMs));
+  const hidden = [...secrets].filter((s) => s.length >= 6);
+  return {
+    lines,
+    scrub: (text: string) => hidden.reduce((t, s) => t.split(s).join("[redacted]"), text),
+  };
+}
+
 const commands: Record<string, Command> = {
   start: {
     summary: "load the plugins and run until stopped (Ctrl-C)",
@@ -102,13 +150,23 @@ const commands: Record<string, Command> = {
     },
   },
   check: {
-    summary: "validate the environment, the plugin list and every plugin's config",
-    usage: "check [--config deno.json]",
-    options: configOption,
+    summary:
+      "tell part by part what is configured, what is missing and whether each service answers; non-zero with one line a problem",
+    usage: "check [--config FILE] [--timeout SECONDS]",
+    options: { ...configOption, timeout: { type: "string" } },
     async run(values) {
-      const { plugins } = await readConfig(values.config);
-      console.log(`ok: ${plugins.map((p) => p.plugin.name).join(", ") || "no plugins"}`);
-      return 0;
+      const seconds = Number(values.timeout ?? 5);
+      if (!(seconds > 0 && seconds <= 120)) {
+        throw new ConfigError([`--timeout: "${values.timeout}" is not 1 to 120 seconds`]);
+      }
+      const found = await checkAll(values.config, seconds * 1000);
+      const width = Math.max(...found.lines.map((l) => l.part.length));
+      for (const line of found.lines) {
+        console.log(
+          found.scrub(`${line.part.padEnd(width)}  ${line.status.padEnd(7)}  ${line.text}`),
+        );
+      }
+      return found.lines.some((l) => l.status === "problem") ? 1 : 0;
     },
   },
   migrate: {

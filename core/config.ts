@@ -177,6 +177,21 @@ export async function loadPlugins(
   env: Env,
   profile: Profile = "demo",
 ): Promise<LoadResult> {
+  const { loaded, problems, secrets } = await loadEach(entries, env, profile);
+  const ordered = problems.length ? [] : orderByNeeds(loaded, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return { plugins: ordered, secrets };
+}
+
+/**
+ * Each entry on its own: the plugins that loaded, and the problems of the rest (`check`
+ * reports both; `loadPlugins` refuses any problem).
+ */
+export async function loadEach(
+  entries: PluginEntry[],
+  env: Env,
+  profile: Profile = "demo",
+): Promise<{ loaded: LoadedPlugin[]; problems: string[]; secrets: Set<string> }> {
   const problems: string[] = [];
   const secrets = new Set<string>();
   const loaded: LoadedPlugin[] = [];
@@ -233,9 +248,7 @@ export async function loadPlugins(
     if (names.has(plugin.name)) problems.push(`plugin ${plugin.name}: listed twice`);
     names.add(plugin.name);
   }
-  const ordered = problems.length ? [] : orderByNeeds(loaded, problems);
-  if (problems.length) throw new ConfigError(problems);
-  return { plugins: ordered, secrets };
+  return { loaded, problems, secrets };
 }
 
 /**

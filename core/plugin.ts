@@ -57,6 +57,19 @@ export interface PluginContext<C = unknown> {
   page(label: string, pathOrUrl: string): void;
 }
 
+/** One line of `main.ts check`: `missing` is information (a default applies), `problem` fails it. */
+export interface Finding {
+  status: "ok" | "missing" | "problem";
+  text: string;
+}
+
+export interface CheckContext<C = unknown> {
+  /** The plugin's config, validated by its schema. */
+  config: C;
+  /** How long one probe may wait for an answer. */
+  timeoutMs: number;
+}
+
 /** A plugin that stands in for an outside service (the demo's fakes), never run for real. */
 export interface StandIn {
   /** What it stands in for, for messages: "the X API". */
@@ -76,6 +89,11 @@ export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
   migrations?: URL;
   /** Set on stand-ins: refused by the production profile and next to the real service's settings. */
   standIn?: StandIn;
+  /**
+   * For `main.ts check`: what of its outside services is configured and whether each
+   * answers, without starting the plugin. Never prints a secret.
+   */
+  check?(ctx: CheckContext<z.output<S>>): Finding[] | Promise<Finding[]>;
   setup(ctx: PluginContext<z.output<S>>): void | Teardown | Promise<void | Teardown>;
 }
 

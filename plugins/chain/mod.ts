@@ -12,6 +12,7 @@ import { definePlugin } from "../../core/plugin.ts";
 import { type Funds, FundsUnavailableError } from "../auction/funds.ts";
 import { createChainFunds } from "./chain_funds.ts";
 import { checkCustody, type CustodyCheck, type NftRef } from "./custody.ts";
+import { checkChain } from "./check.ts";
 import { createDepositScanner, type SyncReport } from "./deposits.ts";
 import { type EmbeddedChain, startEmbeddedChain } from "./embedded_chain.ts";
 import { tokenTransfers } from "./token_transfers.ts";
@@ -148,6 +149,7 @@ export default definePlugin({
   config,
   provides: ["funds", "chain"],
   migrations: new URL("./migrations/", import.meta.url),
+  check: ({ config, timeoutMs }) => checkChain(config, timeoutMs),
   async setup(
     { config: cfg, bus, clock, log, db, metrics, http: app, dataDir, provide, health, page },
   ) {

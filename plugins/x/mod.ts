@@ -18,6 +18,7 @@ import { parseCommand } from "./parse_command.ts";
 import { TIER_LIMITS, tierReadIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
 import { createXApi } from "./x_api.ts";
+import { checkX } from "./check.ts";
 // Types only: the `fake-x` service (the demo's stand-in for X) is declared by its plugin.
 import type {} from "../fake-x/mod.ts";
 
@@ -114,6 +115,7 @@ export default definePlugin({
   provides: ["x"],
   needs: ["fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
+  check: ({ config, timeoutMs }) => checkX(config, timeoutMs),
   setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
     bus.declare("tweet.received", tweetReceived);
     bus.declare(
