@@ -5,8 +5,8 @@
  * post-auction until the lot is settled on chain and `postMinutes` have passed.
  * It announces each phase as `campaign.phase`, like a campaign's day.
  *
- * Before each day it enrols the simulated bidders the way a person does: the
- * link page's challenge, a signature, a `link <code>` tweet through the fake X
+ * Each round it enrols the simulated bidders the way a person does: the link
+ * page's challenge, a signature, a `link <code>` tweet through the fake X
  * server, and an escrow deposit for each bidder whose balance is spent. Funds
  * that cannot be read are unknown, not zero: that bidder waits for the next
  * round rather than depositing twice. With a real chain it does nothing.
@@ -212,18 +212,12 @@ export default definePlugin({
       return settled.has(id);
     };
 
-    /**
-     * Looks at where the day stands and does what is due; safe to call at any time. The
-     * bidders are enrolled during the pre-auction, each round finishing what the last began.
-     */
-    const advance = async () => {
+    /** Looks at where the day stands and does what is due; safe to call at any time. */
+    const dayStep = async () => {
       const lot = lots().at(-1);
       const now = clock.instant();
       const at = (iso: string) => Temporal.Instant.from(iso);
-      if (lot?.status === "scheduled") {
-        phase(lot, "pre-auction", now, at(lot.startsAt));
-        return await enrolAll();
-      }
+      if (lot?.status === "scheduled") return phase(lot, "pre-auction", now, at(lot.startsAt));
       if (lot?.status === "open" || lot?.status === "paused") {
         return phase(lot, "auction", at(lot.startsAt), at(lot.endsAt));
       }
@@ -234,8 +228,13 @@ export default definePlugin({
         if (Temporal.Instant.compare(now, postEnds) < 0) return;
         if (lot.status === "closed" && !(await isSettled(lot.auctionId))) return;
       }
-      if (soldOut) return;
-      await scheduleLot(lotNumber(lot?.auctionId ?? "demo-0") + 1);
+      if (!soldOut) await scheduleLot(lotNumber(lot?.auctionId ?? "demo-0") + 1);
+    };
+
+    // Each round also enrols whoever is not ready (links, and deposits for spent balances), each
+    // round finishing what the last began: a refund after a lot makes a new deposit due.
+    const advance = async () => {
+      await dayStep();
       await enrolAll();
     };
 
