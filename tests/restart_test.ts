@@ -8,6 +8,7 @@
 import { formatEther } from "viem";
 import { assert, assertEquals } from "../core/testing.ts";
 import { anvilAvailable } from "../plugins/chain/tests/chain_kit.ts";
+import { SILENT } from "../plugins/x-simulator/script.ts";
 import { freePort, killLeftoverAnvil, killQuietly, root, type Running, startCli } from "./cli.ts";
 import { tempDir } from "./services.ts";
 
@@ -59,13 +60,7 @@ Deno.test({
     const config = demoConfig(dir.path, {
       demo: { preMinutes: 0.1, auctionMinutes: 60, checkSeconds: 1 },
       "x-simulator": {
-        rates: {
-          bidsPerMinute: 0,
-          questionsPerMinute: 0,
-          chatterPerMinute: 0,
-          malformedPerMinute: 0,
-          commandsPerMinute: 0,
-        },
+        rates: SILENT,
         outbidResponse: 0,
         snipeSecondsBeforeEnd: 0,
       },

@@ -37,6 +37,15 @@ export interface ScriptOptions {
   format(wei: bigint): string;
 }
 
+/** A crowd that says nothing of itself (tests that place the tweets themselves). */
+export const SILENT: ScriptOptions["rates"] = {
+  bidsPerMinute: 0,
+  questionsPerMinute: 0,
+  chatterPerMinute: 0,
+  malformedPerMinute: 0,
+  commandsPerMinute: 0,
+};
+
 export interface AuctionView {
   auctionId: string;
   open: boolean;

@@ -2,7 +2,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../core/clock.ts";
 import { testEngine } from "../../tests/engine.ts";
 import type { FakeXService } from "../fake-x/mod.ts";
-import { createScript, type SimTweet } from "./script.ts";
+import { createScript, SILENT, type SimTweet } from "./script.ts";
 
 Deno.test("script: Poisson rates, bids above the live minimum, only while open, seeded", async () => {
   const run = async () => {
@@ -92,13 +92,7 @@ Deno.test("script: one snipe per auction, inside the last seconds, from a bidder
     hostHandle: "SothebAIs",
     bidders: 3,
     viewers: 0,
-    rates: {
-      bidsPerMinute: 0,
-      questionsPerMinute: 0,
-      chatterPerMinute: 0,
-      malformedPerMinute: 0,
-      commandsPerMinute: 0,
-    },
+    rates: SILENT,
     outbidResponse: 0,
     snipeSecondsBeforeEnd: 20,
     quietSecondsBeforeEnd: 60,

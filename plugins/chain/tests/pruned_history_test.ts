@@ -5,8 +5,7 @@
  * Every pass must succeed, deposits must be credited, and the steady state must
  * reconcile from the scanner's own balance checkpoint, not from old state.
  */
-import { getAddress, type Hex, parseEther } from "viem";
-import demoWallet from "../contracts/demo_wallet.json" with { type: "json" };
+import { parseEther } from "viem";
 import type { Funds } from "../../auction/funds.ts";
 import { assert, assertEquals } from "./assert.ts";
 import {
@@ -16,6 +15,7 @@ import {
   chainEngine,
   clientsFor,
   escrow,
+  linkSmartWallet,
   linkWallet,
   restartableEngines,
   startAnvil,
@@ -79,39 +79,15 @@ Deno.test({
         });
 
         await t.step("an internal-call inflow within the kept window is attributed", async () => {
-          const deploy = await wallet(carol).deployContract({
-            abi: demoWallet.abi,
-            bytecode: demoWallet.bytecode as Hex,
-            args: [carol.address],
-            value: parseEther("1"),
-          });
-          const { contractAddress } = await client.waitForTransactionReceipt({
-            hash: deploy,
-            pollingInterval: 20,
-          });
-          const smart = getAddress(contractAddress!);
-          await linkWallet(
-            engine,
-            { address: smart, signMessage: (m) => carol.signMessage(m) },
-            "@carol",
-            "1003",
-          );
+          const smart = await linkSmartWallet(engine, node, carol, "@carol", "1003");
           await chain.sync();
-          const execute = (wei: bigint) =>
-            wallet(carol).writeContract({
-              address: smart,
-              abi: demoWallet.abi,
-              functionName: "execute",
-              args: [escrow.account.address, wei, "0x"],
-            });
-          const call = await execute(parseEther("0.25"));
-          await client.waitForTransactionReceipt({ hash: call, pollingInterval: 20 });
+          const execute = (wei: bigint) => smart.send(escrow.account.address, wei);
+          await execute(parseEther("0.25"));
           await test.mine({ blocks: 1 });
           assertEquals(await funds.balanceOf("@carol"), parseEther("0.25"));
 
           // Beyond the kept window its block cannot be found, but the amount is not lost.
-          const late = await execute(parseEther("0.1"));
-          await client.waitForTransactionReceipt({ hash: late, pollingInterval: 20 });
+          await execute(parseEther("0.1"));
           await test.mine({ blocks: 8 });
           await chain.sync();
           assertEquals(await unattributed(), [{ amount_wei: parseEther("0.1").toString() }]);
