@@ -186,3 +186,28 @@ Deno.test({
     });
   },
 });
+
+Deno.test("profiles at the CLI: production refuses to start without its settings; the demo refuses real X credentials", async () => {
+  const dir = tempDir();
+  const prod = await cli(["start", "--config", "sothebais.prod.json"], { DATA_DIR: dir.path })
+    .output();
+  assertEquals(prod.code, 1);
+  assertMatch(
+    new TextDecoder().decode(prod.stderr),
+    /^plugin chain: config\.rpcUrls: environment variable RPC_URLS is not set$/m,
+  );
+  const demo = await cli(["start"], { DATA_DIR: dir.path, X_API_KEY: "a-real-looking-key" })
+    .output();
+  assertEquals(demo.code, 1);
+  const said = new TextDecoder().decode(demo.stderr);
+  assertMatch(said, /^plugin fake-x: a stand-in for the X API, listed while X_API_KEY is set/m);
+  assertEquals(said.includes("a-real-looking-key"), false);
+  // By a setting instead of the flag: the same production profile.
+  const bySetting = await cli(["start"], {
+    DATA_DIR: dir.path,
+    SOTHEBAIS_CONFIG: "sothebais.prod.json",
+  }).output();
+  assertEquals(bySetting.code, 1);
+  assertMatch(new TextDecoder().decode(bySetting.stderr), /RPC_URLS is not set/);
+  dir.remove();
+});
