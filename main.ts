@@ -46,39 +46,11 @@ function settlePort(settings: Settings): Settings {
 }
 
 /**
- * Settings and plugins from the environment and the config file (`--config`, else
- * SOTHEBAIS_CONFIG, else `deno.json`); every problem of both in one error.
+ * The settings and the config file (`--config`, else SOTHEBAIS_CONFIG, else `deno.json`),
+ * PUBLIC_URL defaulted to the engine's own address; each problem goes to `problem`.
  */
-async function readConfig(path: unknown) {
+async function readInputs(path: unknown, problem: (line: string) => void) {
   const env = Deno.env.toObject();
-  const problems: string[] = [];
-  const collect = async <T>(read: () => T | Promise<T>) => {
-    try {
-      return await read();
-    } catch (error) {
-      if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
-    }
-  };
-  const read = await collect(() => readSettings(env));
-  const settings = read && settlePort(read);
-  const file = await collect(() =>
-    readConfigFile(typeof path === "string" ? path : read?.SOTHEBAIS_CONFIG ?? "deno.json")
-  );
-  if (settings && !env.PUBLIC_URL) env.PUBLIC_URL = ownUrl(settings);
-  const loaded = file && await collect(() => loadPlugins(file.entries, env, file.profile));
-  if (!settings || !file || !loaded) throw new ConfigError(problems);
-  return { settings, profile: file.profile, env, ...loaded };
-}
-
-/** Everything `check` says: config problems as lines, then each part's findings. */
-async function checkAll(path: unknown, timeoutMs: number) {
-  const env = Deno.env.toObject();
-  const lines: PartFinding[] = [];
-  const problem = (line: string) => {
-    const m = line.match(/^plugin ([^:]+): (.*)$/s);
-    lines.push({ part: m ? m[1] : "settings", status: "problem", text: m ? m[2] : line });
-  };
   const attempt = async <T>(work: () => T | Promise<T>) => {
     try {
       return await work();
@@ -92,6 +64,26 @@ async function checkAll(path: unknown, timeoutMs: number) {
   const file = typeof path === "string" ? path : read?.SOTHEBAIS_CONFIG ?? "deno.json";
   const config = await attempt(() => readConfigFile(file));
   if (settings && !env.PUBLIC_URL) env.PUBLIC_URL = ownUrl(settings);
+  return { env, settings, file, config, attempt };
+}
+
+/** Settings and plugins, ready to start; every problem of both in one error. */
+async function readConfig(path: unknown) {
+  const problems: string[] = [];
+  const { env, settings, config, attempt } = await readInputs(path, (l) => problems.push(l));
+  const loaded = config && await attempt(() => loadPlugins(config.entries, env, config.profile));
+  if (!settings || !config || !loaded) throw new ConfigError(problems);
+  return { settings, profile: config.profile, ...loaded };
+}
+
+/** Everything `check` says: config problems as lines, then each part's findings. */
+async function checkAll(path: unknown, timeoutMs: number) {
+  const lines: PartFinding[] = [];
+  const problem = (line: string) => {
+    const m = line.match(/^plugin ([^:]+): (.*)$/s);
+    lines.push({ part: m ? m[1] : "settings", status: "problem", text: m ? m[2] : line });
+  };
+  const { env, settings, file, config } = await readInputs(path, problem);
   let secrets = new Set<string>();
   let loaded: LoadedPlugin[] = [];
   if (config) {
@@ -171,7 +163,7 @@ const commands: Record<string, Command> = {
   },
   migrate: {
     summary: "apply every listed plugin's database migrations, then exit",
-    usage: "migrate [--config deno.json]",
+    usage: "migrate [--config FILE]",
     options: configOption,
     async run(values) {
       const { settings, plugins } = await readConfig(values.config);
