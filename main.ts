@@ -3,9 +3,19 @@
  * Every command takes `--help`.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { ConfigError, loadPlugins, readPluginEntries, readSettings } from "./core/config.ts";
+import { type PartFinding, runChecks } from "./core/check.ts";
+import {
+  ConfigError,
+  loadEach,
+  type LoadedPlugin,
+  loadPlugins,
+  orderByNeeds,
+  readConfigFile,
+  readSettings,
+  type Settings,
+} from "./core/config.ts";
 import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
-import { createLog } from "./core/log.ts";
+import { createLog, logFormat } from "./core/log.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
 import { rehearseCommand, reportCommand } from "./plugins/auction/cli.ts";
 import { fakeXCommand } from "./plugins/fake-x/cli.ts";
@@ -17,36 +27,101 @@ interface Command {
   run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
 }
 
-const configOption = {
-  config: { type: "string", short: "c", default: "deno.json" },
-} as const;
+/** `--config FILE`; without it SOTHEBAIS_CONFIG, else `deno.json` (the demo). */
+const configOption = { config: { type: "string", short: "c" } } as const;
 
-/** Settings and plugins from the environment and `deno.json`; every problem of both in one error. */
-async function readConfig(path: string) {
+/** Where bidders reach this engine when PUBLIC_URL does not say: its own address. */
+function ownUrl(settings: Settings): string {
+  const host = settings.HOST === "0.0.0.0" || settings.HOST === "::" ? "127.0.0.1" : settings.HOST;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${settings.PORT}`;
+}
+
+/** PORT 0 (any free port) is settled before the plugins read PUBLIC_URL. */
+function settlePort(settings: Settings): Settings {
+  if (settings.PORT !== 0) return settings;
+  const listener = Deno.listen({ hostname: settings.HOST, port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return { ...settings, PORT: port };
+}
+
+/**
+ * The settings and the config file (`--config`, else SOTHEBAIS_CONFIG, else `deno.json`),
+ * PUBLIC_URL defaulted to the engine's own address; each problem goes to `problem`.
+ */
+async function readInputs(path: unknown, problem: (line: string) => void) {
   const env = Deno.env.toObject();
-  const problems: string[] = [];
-  const collect = async <T>(read: () => T | Promise<T>) => {
+  const attempt = async <T>(work: () => T | Promise<T>) => {
     try {
-      return await read();
+      return await work();
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
-      problems.push(...error.problems);
+      error.problems.forEach(problem);
     }
   };
-  const settings = await collect(() => readSettings(env));
-  const loaded = await collect(async () => loadPlugins(await readPluginEntries(path), env));
-  if (!settings || !loaded) throw new ConfigError(problems);
-  return { settings, ...loaded };
+  const read = await attempt(() => readSettings(env));
+  const settings = read && settlePort(read);
+  const file = typeof path === "string" ? path : read?.SOTHEBAIS_CONFIG ?? "deno.json";
+  const config = await attempt(() => readConfigFile(file));
+  if (settings && !env.PUBLIC_URL) env.PUBLIC_URL = ownUrl(settings);
+  return { env, settings, file, config, attempt };
+}
+
+/** Settings and plugins, ready to start; every problem of both in one error. */
+async function readConfig(path: unknown) {
+  const problems: string[] = [];
+  const { env, settings, config, attempt } = await readInputs(path, (l) => problems.push(l));
+  const loaded = config && await attempt(() => loadPlugins(config.entries, env, config.profile));
+  if (!settings || !config || !loaded) throw new ConfigError(problems);
+  return { settings, profile: config.profile, ...loaded };
+}
+
+/** Everything `check` says: config problems as lines, then each part's findings. */
+async function checkAll(path: unknown, timeoutMs: number) {
+  const lines: PartFinding[] = [];
+  const problem = (line: string) => {
+    const m = line.match(/^plugin ([^:]+): (.*)$/s);
+    lines.push({ part: m ? m[1] : "settings", status: "problem", text: m ? m[2] : line });
+  };
+  const { env, settings, file, config } = await readInputs(path, problem);
+  let secrets = new Set<string>();
+  let loaded: LoadedPlugin[] = [];
+  if (config) {
+    const each = await loadEach(config.entries, env, config.profile);
+    ({ secrets, loaded } = each);
+    // Needs are worth checking once every plugin loads (else the broken one is the news).
+    if (!each.problems.length) orderByNeeds(loaded, each.problems);
+    each.problems.forEach(problem);
+    lines.unshift({
+      part: "profile",
+      status: "ok",
+      text:
+        `${config.profile} (${file}): ${loaded.length} of ${config.entries.length} plugins load`,
+    });
+  }
+  if (settings) lines.push(...await runChecks(settings, loaded, timeoutMs));
+  const hidden = [...secrets].filter((s) => s.length >= 6);
+  return {
+    lines,
+    scrub: (text: string) => hidden.reduce((t, s) => t.split(s).join("[redacted]"), text),
+  };
 }
 
 const commands: Record<string, Command> = {
   start: {
     summary: "load the plugins and run until stopped (Ctrl-C)",
-    usage: "start [--config deno.json]",
-    options: configOption,
+    usage:
+      "start [--config FILE] [--log json|pretty]\n\n  FILE: default $SOTHEBAIS_CONFIG, else deno.json (the demo); --log: default $LOG_FORMAT, else\n  pretty on a terminal and JSON lines otherwise",
+    options: { ...configOption, log: { type: "string" } },
     async run(values) {
-      const { settings, plugins, secrets } = await readConfig(values.config as string);
-      const log = createLog("engine", { level: settings.LOG_LEVEL, secrets });
+      if (values.log !== undefined && values.log !== "json" && values.log !== "pretty") {
+        throw new ConfigError([`--log: "${values.log}" is not json or pretty`]);
+      }
+      const { settings, profile, plugins, secrets } = await readConfig(values.config);
+      const format = (values.log as "json" | "pretty" | undefined) ??
+        logFormat(settings.LOG_FORMAT);
+      const log = createLog("engine", { level: settings.LOG_LEVEL, format, secrets });
+      log.info("starting", { profile, plugins: plugins.length });
       const engine = await startEngine({ settings, plugins, log });
       const { promise: stopped, resolve } = Promise.withResolvers<void>();
       let stopping = false;
@@ -67,21 +142,31 @@ const commands: Record<string, Command> = {
     },
   },
   check: {
-    summary: "validate the environment, the plugin list and every plugin's config",
-    usage: "check [--config deno.json]",
-    options: configOption,
+    summary:
+      "tell part by part what is configured, what is missing and whether each service answers; non-zero with one line a problem",
+    usage: "check [--config FILE] [--timeout SECONDS]",
+    options: { ...configOption, timeout: { type: "string" } },
     async run(values) {
-      const { plugins } = await readConfig(values.config as string);
-      console.log(`ok: ${plugins.map((p) => p.plugin.name).join(", ") || "no plugins"}`);
-      return 0;
+      const seconds = Number(values.timeout ?? 5);
+      if (!(seconds > 0 && seconds <= 120)) {
+        throw new ConfigError([`--timeout: "${values.timeout}" is not 1 to 120 seconds`]);
+      }
+      const found = await checkAll(values.config, seconds * 1000);
+      const width = Math.max(...found.lines.map((l) => l.part.length));
+      for (const line of found.lines) {
+        console.log(
+          found.scrub(`${line.part.padEnd(width)}  ${line.status.padEnd(7)}  ${line.text}`),
+        );
+      }
+      return found.lines.some((l) => l.status === "problem") ? 1 : 0;
     },
   },
   migrate: {
     summary: "apply every listed plugin's database migrations, then exit",
-    usage: "migrate [--config deno.json]",
+    usage: "migrate [--config FILE]",
     options: configOption,
     async run(values) {
-      const { settings, plugins } = await readConfig(values.config as string);
+      const { settings, plugins } = await readConfig(values.config);
       const { db, lock } = await openDatabase(settings);
       try {
         const applied = await migratePlugins(db, plugins);

@@ -19,6 +19,10 @@ export const settingsSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   STATE_PREFIX: z.string().default("sothebais:"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** `auto`: short readable lines on a terminal, JSON lines otherwise. */
+  LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
+  /** The config file to start with when `--config` is not given. */
+  SOTHEBAIS_CONFIG: z.string().default("deno.json"),
 });
 export type Settings = z.output<typeof settingsSchema>;
 
@@ -51,7 +55,17 @@ const entrySchema = z.object({
   config: z.record(z.string(), z.unknown()).default({}),
 }).refine((e) => e.name || e.module, "give the plugin's name or module");
 
-const sectionSchema = z.object({ plugins: z.array(entrySchema).default([]) });
+/**
+ * `demo` may list stand-ins (fake X, simulator, demo show); `production` refuses them.
+ * A file that does not say is a demo: production is always chosen explicitly.
+ */
+export const PROFILES = ["demo", "production"] as const;
+export type Profile = typeof PROFILES[number];
+
+const sectionSchema = z.object({
+  profile: z.enum(PROFILES).default("demo"),
+  plugins: z.array(entrySchema).default([]),
+});
 
 export interface PluginEntry {
   /** What the operator wrote, for messages. */
@@ -60,19 +74,30 @@ export interface PluginEntry {
   config: Record<string, unknown>;
 }
 
-/** Reads the `sothebais` section of a `deno.json`. */
-export async function readPluginEntries(path: string | URL): Promise<PluginEntry[]> {
-  const raw = JSON.parse(await Deno.readTextFile(path));
+export interface ConfigFile {
+  profile: Profile;
+  entries: PluginEntry[];
+}
+
+/** Reads the `sothebais` section of a config file (`deno.json`, `sothebais.prod.json`). */
+export async function readConfigFile(path: string | URL): Promise<ConfigFile> {
+  let raw;
+  try {
+    raw = JSON.parse(await Deno.readTextFile(path));
+  } catch (error) {
+    throw new ConfigError([`${path}: ${(error as Error).message.split("\n")[0]}`]);
+  }
   const parsed = sectionSchema.safeParse(raw.sothebais ?? {});
-  if (!parsed.success) throw new ConfigError(describeIssues("deno.json sothebais", parsed.error));
+  if (!parsed.success) throw new ConfigError(describeIssues(`${path} sothebais`, parsed.error));
   const base = path instanceof URL ? path : new URL(path, `file://${Deno.cwd()}/`);
-  return parsed.data.plugins.filter((e) => e.enabled).map((e) => ({
+  const entries = parsed.data.plugins.filter((e) => e.enabled).map((e) => ({
     label: e.name ?? e.module!,
     specifier: e.module
       ? new URL(e.module, base).href
       : new URL(`plugins/${e.name}/mod.ts`, base).href,
     config: e.config,
   }));
+  return { profile: parsed.data.profile, entries };
 }
 
 const REF = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
@@ -142,8 +167,31 @@ export interface LoadResult {
   secrets: Set<string>;
 }
 
-/** Imports each plugin, validates its config, and orders them by what they need. */
-export async function loadPlugins(entries: PluginEntry[], env: Env): Promise<LoadResult> {
+/**
+ * Imports each plugin, validates its config, and orders them by what they need. Stand-ins
+ * are refused by the production profile, and in any profile next to the settings of the
+ * real service they replace (a fake X beside real X credentials).
+ */
+export async function loadPlugins(
+  entries: PluginEntry[],
+  env: Env,
+  profile: Profile = "demo",
+): Promise<LoadResult> {
+  const { loaded, problems, secrets } = await loadEach(entries, env, profile);
+  const ordered = problems.length ? [] : orderByNeeds(loaded, problems);
+  if (problems.length) throw new ConfigError(problems);
+  return { plugins: ordered, secrets };
+}
+
+/**
+ * Each entry on its own: the plugins that loaded, and the problems of the rest (`check`
+ * reports both; `loadPlugins` refuses any problem).
+ */
+export async function loadEach(
+  entries: PluginEntry[],
+  env: Env,
+  profile: Profile = "demo",
+): Promise<{ loaded: LoadedPlugin[]; problems: string[]; secrets: Set<string> }> {
   const problems: string[] = [];
   const secrets = new Set<string>();
   const loaded: LoadedPlugin[] = [];
@@ -170,6 +218,22 @@ export async function loadPlugins(entries: PluginEntry[], env: Env): Promise<Loa
       continue;
     }
     const before = problems.length;
+    const standIn = plugin.standIn;
+    if (standIn && profile === "production") {
+      problems.push(
+        `plugin ${plugin.name}: a stand-in for ${standIn.for}; the production profile never loads one`,
+      );
+    }
+    for (const variable of standIn?.replacedBy ?? []) {
+      if (!env[variable]) continue;
+      problems.push(
+        `plugin ${plugin.name}: a stand-in for ${
+          standIn!.for
+        }, listed while ${variable} is set: remove the plugin or unset ${variable}`,
+      );
+      break;
+    }
+    if (problems.length > before) continue;
     const raw = interpolate(entry.config, env, `plugin ${plugin.name}: config`, problems, secrets);
     if (problems.length > before) continue;
     const parsed = plugin.config.safeParse(raw);
@@ -184,9 +248,7 @@ export async function loadPlugins(entries: PluginEntry[], env: Env): Promise<Loa
     if (names.has(plugin.name)) problems.push(`plugin ${plugin.name}: listed twice`);
     names.add(plugin.name);
   }
-  const ordered = problems.length ? [] : orderByNeeds(loaded, problems);
-  if (problems.length) throw new ConfigError(problems);
-  return { plugins: ordered, secrets };
+  return { loaded, problems, secrets };
 }
 
 /**

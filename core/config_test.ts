@@ -128,3 +128,53 @@ Deno.test("orderByNeeds: providers first, missing provider and cycles reported",
   assertEquals(cycle.length, 1);
   assertEquals(cycle[0].includes("cycle"), true);
 });
+
+Deno.test("profiles: production refuses stand-ins; any profile refuses one next to the real service's settings", async () => {
+  const plugin = (name: string) => ({
+    label: name,
+    specifier: new URL(`../plugins/${name}/mod.ts`, import.meta.url).href,
+    config: {},
+  });
+  const standIns = [plugin("fake-x"), plugin("x-simulator")];
+  assertEquals((await loadPlugins(standIns, {}, "demo")).plugins.length, 2);
+
+  const production = await assertRejects(
+    () => loadPlugins([plugin("heartbeat"), ...standIns], {}, "production"),
+    ConfigError,
+  ) as ConfigError;
+  assertEquals(production.problems, [
+    "plugin fake-x: a stand-in for the X API; the production profile never loads one",
+    "plugin x-simulator: a stand-in for the X audience; the production profile never loads one",
+  ]);
+
+  const beside = await assertRejects(
+    () => loadPlugins(standIns, { X_ACCESS_TOKEN: "a-real-token" }, "demo"),
+    ConfigError,
+  ) as ConfigError;
+  assertEquals(beside.problems, [
+    "plugin fake-x: a stand-in for the X API, listed while X_ACCESS_TOKEN is set: remove the plugin or unset X_ACCESS_TOKEN",
+    "plugin x-simulator: a stand-in for the X audience, listed while X_ACCESS_TOKEN is set: remove the plugin or unset X_ACCESS_TOKEN",
+  ]);
+  // An empty variable is not a setting.
+  assertEquals((await loadPlugins(standIns, { X_API_KEY: "" }, "demo")).plugins.length, 2);
+});
+
+Deno.test("config files: the profile is read from the file, demo unless it says production", async () => {
+  const { readConfigFile } = await import("./config.ts");
+  const root = new URL("../", import.meta.url);
+  const demo = await readConfigFile(new URL("deno.json", root));
+  const production = await readConfigFile(new URL("sothebais.prod.json", root));
+  assertEquals([demo.profile, production.profile], ["demo", "production"]);
+  const names = (f: typeof demo) => f.entries.map((e) => e.label);
+  for (const standIn of ["fake-x", "x-simulator", "demo"]) {
+    assertEquals([names(demo).includes(standIn), names(production).includes(standIn)], [
+      true,
+      false,
+    ]);
+  }
+  const broken = await assertRejects(
+    () => readConfigFile(new URL("README.md", root)),
+    ConfigError,
+  ) as ConfigError;
+  assertEquals(broken.problems.length, 1);
+});

@@ -16,7 +16,7 @@ import { openState, type StateStore } from "./state.ts";
 
 declare module "./bus.ts" {
   interface Events {
-    "engine.started": { plugins: string[] };
+    "engine.started": { plugins: string[]; url: string | null };
   }
 }
 
@@ -41,17 +41,25 @@ export interface Engine {
   url?: string;
   /** Loaded plugin names, in start order. */
   plugins: string[];
+  /** Where to look, by label: absolute URLs (paths of this engine resolved against `url`). */
+  pages: Record<string, string>;
   service<T = unknown>(name: string): T;
   health(): Promise<{ ok: boolean; checks: Record<string, HealthStatus> }>;
   stop(): Promise<void>;
 }
 
-/** Opens the database, with the data-folder lock the embedded backend needs. */
+/**
+ * Opens the database with the data-folder lock: always for an engine (the folder holds more
+ * than PGlite), and for other commands when the database is PGlite in that folder.
+ */
 export async function openDatabase(
   settings: Settings,
   log?: Log,
+  options: { lock?: boolean } = {},
 ): Promise<{ db: Db; lock?: DataLock }> {
-  const lock = settings.DATABASE_URL ? undefined : acquireDataLock(settings.DATA_DIR);
+  const lock = (options.lock ?? !settings.DATABASE_URL)
+    ? acquireDataLock(settings.DATA_DIR)
+    : undefined;
   try {
     const db = await openDb({
       url: settings.DATABASE_URL,
@@ -84,7 +92,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const log = options.log ?? createLog("engine", { level: settings.LOG_LEVEL });
   const metrics = createMetrics();
   const bus = createBus(clock, log.child("bus"));
-  const { db: rawDb, lock } = await openDatabase(settings, log);
+  const { db: rawDb, lock } = await openDatabase(settings, log, { lock: true });
   const dbLatency = metrics.summary("sothebais_db_query_seconds", "Database query latency");
   const db = timed(rawDb, (s) => dbLatency.observe(s));
   const state = await openState({ url: settings.REDIS_URL, prefix: settings.STATE_PREFIX });
@@ -92,6 +100,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const services = new Map<string, unknown>();
   const checks = new Map<string, () => Promise<HealthStatus> | HealthStatus>();
   const teardowns: Array<[string, Teardown]> = [];
+  const pages = new Map<string, string>();
 
   checks.set("db", async () => {
     const t = performance.now();
@@ -194,6 +203,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         health(name, check) {
           checks.set(`${plugin.name}.${name}`, check);
         },
+        page(label, pathOrUrl) {
+          pages.set(label, pathOrUrl);
+        },
       };
       const teardown = await plugin.setup(ctx);
       if (teardown) teardowns.push([plugin.name, teardown]);
@@ -216,15 +228,25 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   const names = options.plugins.map((p) => p.plugin.name);
   const url = server ? `http://${settings.HOST}:${server.addr.port}` : undefined;
-  // Work that needs every plugin in place (e.g. its own HTTP requests) waits for this.
-  bus.emit("engine.started", { plugins: names });
+  // The control panel is served from admin/ when it is there.
+  if (!pages.has("panel") && (await http.request("/admin")).status !== 404) {
+    pages.set("panel", "/admin");
+  }
+  const where = Object.fromEntries(
+    [...pages].flatMap(([label, target]) =>
+      target.startsWith("/") ? (url ? [[label, url + target]] : []) : [[label, target]]
+    ),
+  );
   log.info("engine started", {
-    plugins: names,
+    url,
     db: db.kind,
     state: state.kind,
-    url,
-    bootMs: round(performance.now() - began),
+    bootMs: Math.round(performance.now() - began),
+    plugins: names,
   });
+  for (const [label, target] of Object.entries(where)) log.info(label, { url: target });
+  // Work that needs every plugin in place (e.g. its own HTTP requests) waits for this.
+  bus.emit("engine.started", { plugins: names, url: url ?? null });
   return {
     bus,
     clock,
@@ -235,6 +257,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     log,
     url,
     plugins: names,
+    pages: where,
     service: <T>(name: string) => services.get(name) as T,
     health,
     stop,

@@ -39,3 +39,33 @@ Deno.test("log: secrets never reach the output, by value or by field name", () =
   assertMatch(text, /401 for key \[redacted\]/);
   assertMatch(text, /"tokenId":7/); // an NFT's token id is not a secret
 });
+
+Deno.test("log, pretty: time, part and message with scalar fields; objects and secrets left out", () => {
+  const lines: string[] = [];
+  const secret = "sk-live-abcdef123456";
+  const log = createLog("engine", {
+    format: "pretty",
+    colour: false,
+    write: (l) => lines.push(l),
+    secrets: [secret],
+  });
+  log.child("chain").info("embedded anvil started", {
+    url: "http://127.0.0.1:41234",
+    bidders: 5,
+    nft: { contract: "0xabc" },
+    note: "two words",
+    apiKey: "whatever-it-is",
+  });
+  log.child("x").warn("request failed", { error: new Error(`401 for ${secret}\nstack…`) });
+  log.info("x".repeat(10), { long: "y".repeat(200) });
+  assertMatch(
+    lines[0],
+    /^\d\d:\d\d:\d\d {2}chain {6}embedded anvil started {2}http:\/\/127\.0\.0\.1:41234 bidders=5 note="two words" apiKey=\[redacted\]$/,
+  );
+  assertMatch(
+    lines[1],
+    /^\d\d:\d\d:\d\d {2}x {10}warn request failed {2}error=401 for \[redacted\]$/,
+  );
+  assertEquals(lines[2].endsWith(`long=${"y".repeat(79)}…`), true);
+  assertEquals(lines.join("\n").includes("whatever-it-is"), false);
+});

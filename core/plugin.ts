@@ -50,6 +50,32 @@ export interface PluginContext<C = unknown> {
   use<K extends string>(service: K): ServiceOf<K>;
   /** Adds a check to `/healthz`. */
   health(name: string, check: () => Promise<HealthStatus> | HealthStatus): void;
+  /**
+   * Names a place a person should look, printed when the engine has started: a path of
+   * the engine's HTTP app (`/compositor/frame.png`) or a URL of the plugin's own server.
+   */
+  page(label: string, pathOrUrl: string): void;
+}
+
+/** One line of `main.ts check`: `missing` is information (a default applies), `problem` fails it. */
+export interface Finding {
+  status: "ok" | "missing" | "problem";
+  text: string;
+}
+
+export interface CheckContext<C = unknown> {
+  /** The plugin's config, validated by its schema. */
+  config: C;
+  /** How long one probe may wait for an answer. */
+  timeoutMs: number;
+}
+
+/** A plugin that stands in for an outside service (the demo's fakes), never run for real. */
+export interface StandIn {
+  /** What it stands in for, for messages: "the X API". */
+  for: string;
+  /** Environment variables that configure the real service: one set next to this stand-in is an error. */
+  replacedBy: string[];
 }
 
 // deno-lint-ignore no-explicit-any
@@ -61,6 +87,13 @@ export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
   needs?: string[];
   /** Folder of `NNN_name.sql` files this plugin owns. */
   migrations?: URL;
+  /** Set on stand-ins: refused by the production profile and next to the real service's settings. */
+  standIn?: StandIn;
+  /**
+   * For `main.ts check`: what of its outside services is configured and whether each
+   * answers, without starting the plugin. Never prints a secret.
+   */
+  check?(ctx: CheckContext<z.output<S>>): Finding[] | Promise<Finding[]>;
   setup(ctx: PluginContext<z.output<S>>): void | Teardown | Promise<void | Teardown>;
 }
 

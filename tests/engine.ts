@@ -10,7 +10,7 @@ import { createLog } from "../core/log.ts";
 import { tempDir, uniqueName } from "./services.ts";
 
 export interface TestEngineOptions {
-  /** Plugins by folder name under plugins/, with their config. */
+  /** Plugins by folder name under plugins/ (or a module path relative to tests/), with their config. */
   plugins: Record<string, Record<string, unknown>>;
   clock?: Clock;
   env?: Record<string, string>;
@@ -64,7 +64,8 @@ export async function testEngine(
   const env = { ...storage.env, ...options.env };
   const entries: PluginEntry[] = Object.entries(options.plugins).map(([name, config]) => ({
     label: name,
-    specifier: new URL(`../plugins/${name}/mod.ts`, import.meta.url).href,
+    specifier: new URL(name.includes("/") ? name : `../plugins/${name}/mod.ts`, import.meta.url)
+      .href,
     config,
   }));
   const settings = readSettings(env);

@@ -1,46 +1,7 @@
 /** The engine as operators run it: the CLI, its config errors, signals, and crashes. */
 import { assert, assertEquals, assertMatch } from "../core/testing.ts";
 import { serviceAvailable, tempDir, uniqueName } from "./services.ts";
-
-const root = new URL("../", import.meta.url).pathname;
-
-/** The CLI on embedded storage (whatever this process's DATABASE_URL/REDIS_URL) unless `env` says otherwise. */
-function cli(args: string[], env: Record<string, string>) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", `${root}main.ts`, ...args],
-    env: { NO_COLOR: "1", DATABASE_URL: "", REDIS_URL: "", ...env },
-    cwd: root,
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  });
-}
-
-async function readLines(stream: ReadableStream<Uint8Array>, onLine: (line: string) => void) {
-  let buffer = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of stream) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let i;
-    while ((i = buffer.indexOf("\n")) >= 0) {
-      onLine(buffer.slice(0, i));
-      buffer = buffer.slice(i + 1);
-    }
-  }
-}
-
-function killQuietly(child: Deno.ChildProcess) {
-  try {
-    child.kill("SIGKILL");
-  } catch { /* already exited */ }
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
+import { cli, freePort, killQuietly, readLines, root } from "./cli.ts";
 
 Deno.test("start: boots on embedded storage, logs its plugins, serves /healthz and /metrics, stops on SIGINT within 2 s", async () => {
   const dir = tempDir();
@@ -123,7 +84,10 @@ Deno.test("start with a broken config exits non-zero with one line per problem, 
 Deno.test("check validates without starting; --help works for every command", async () => {
   const ok = await cli(["check"], {}).output();
   assertEquals(ok.code, 0);
-  assertMatch(new TextDecoder().decode(ok.stdout), /^ok: heartbeat/);
+  assertMatch(
+    new TextDecoder().decode(ok.stdout),
+    /^profile +ok +demo \(deno\.json\): (\d+) of \1 plugins load\n/,
+  );
   for (const command of ["start", "check", "migrate"]) {
     const help = await cli([command, "--help"], {}).output();
     assertEquals(help.code, 0);
@@ -221,4 +185,29 @@ Deno.test({
       return rows.length;
     });
   },
+});
+
+Deno.test("profiles at the CLI: production refuses to start without its settings; the demo refuses real X credentials", async () => {
+  const dir = tempDir();
+  const prod = await cli(["start", "--config", "sothebais.prod.json"], { DATA_DIR: dir.path })
+    .output();
+  assertEquals(prod.code, 1);
+  assertMatch(
+    new TextDecoder().decode(prod.stderr),
+    /^plugin chain: config\.rpcUrls: environment variable RPC_URLS is not set$/m,
+  );
+  const demo = await cli(["start"], { DATA_DIR: dir.path, X_API_KEY: "a-real-looking-key" })
+    .output();
+  assertEquals(demo.code, 1);
+  const said = new TextDecoder().decode(demo.stderr);
+  assertMatch(said, /^plugin fake-x: a stand-in for the X API, listed while X_API_KEY is set/m);
+  assertEquals(said.includes("a-real-looking-key"), false);
+  // By a setting instead of the flag: the same production profile.
+  const bySetting = await cli(["start"], {
+    DATA_DIR: dir.path,
+    SOTHEBAIS_CONFIG: "sothebais.prod.json",
+  }).output();
+  assertEquals(bySetting.code, 1);
+  assertMatch(new TextDecoder().decode(bySetting.stderr), /RPC_URLS is not set/);
+  dir.remove();
 });

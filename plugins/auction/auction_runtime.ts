@@ -106,11 +106,14 @@ export interface AuctionRuntime {
   /** Marks a closed auction paid, freeing nothing but the hold on the winner's escrow. */
   settle(auctionId: string): Promise<void>;
   /**
-   * Announces again every closed auction not yet settled. A crash can fall between a
-   * closing's commit and its listeners' own writes (settlement's plan, the winner's
-   * notice); both are idempotent, so saying it again on start loses nothing.
+   * Tells the bus where every auction stands, once every plugin listens (engine start):
+   * each live one's state (a decision committed just before a crash may never have been
+   * announced, and the screen must be right at once), and again every closed auction not
+   * yet settled. A crash can fall between a closing's commit and its listeners' own writes
+   * (settlement's plan, the winner's notice); both are idempotent, so saying it again loses
+   * nothing.
    */
-  announceUnsettled(): void;
+  announceState(): void;
   submit(bid: Submitted): void;
   /** Auctions due to open but held scheduled, with why (e.g. custody of the lot failed). */
   blocked(): Record<string, string>;
@@ -467,14 +470,11 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     });
   };
 
-  // Rebuilt from Postgres: mirror to the state store, arm the timers, and tell the bus where
-  // live auctions stand (a decision committed just before a crash may never have been announced).
+  // Rebuilt from Postgres: mirror to the state store and arm the timers (announceState tells
+  // the bus once every plugin listens).
   for (const s of Object.values(market.auctions)) {
     mirror(s);
     arm(s);
-    if (s.status !== "closed" && s.status !== "cancelled") {
-      bus.emit("auction.updated", snapshot(s), clock.instant());
-    }
   }
   enqueueCheck(clock.instant());
 
@@ -584,9 +584,10 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         setAuction(next);
       }),
     blocked: () => Object.fromEntries(blockReasons()),
-    announceUnsettled() {
+    announceState() {
       for (const s of Object.values(market.auctions)) {
         if (s.status === "closed" && !s.settled) announceClose(s, clock.instant());
+        else if (s.status !== "closed" && s.status !== "cancelled") updated(s, clock.instant());
       }
     },
     depositReversed(address) {

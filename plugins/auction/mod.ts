@@ -155,8 +155,8 @@ export default definePlugin({
       bus.on("auction.settled", (e) => {
         runtime.settle((e.payload as { auctionId: string }).auctionId);
       }),
-      // Once every plugin listens: a closing the last run committed but may not have told.
-      bus.on("engine.started", () => runtime.announceUnsettled()),
+      // Once every plugin listens: where each auction stands, and closings not yet settled.
+      bus.on("engine.started", () => runtime.announceState()),
     ];
 
     ctx.provide("auctions", {

@@ -18,6 +18,11 @@ export interface AnvilOptions {
   chainId?: number;
   /** Extra command-line flags, e.g. `--no-mining`, `--timestamp 1700000000`. */
   args?: string[];
+  /**
+   * Its own session: a terminal's Ctrl-C (sent to the whole foreground group) then reaches
+   * only the engine, which stops anvil in order, after the plugins that use it.
+   */
+  detached?: boolean;
 }
 
 /** The anvil executable: `ANVIL_BIN`, else the platform package under node_modules. */
@@ -71,6 +76,7 @@ export async function startAnvil(options: AnvilOptions = {}): Promise<AnvilNode>
     stdin: "null",
     stdout: "null",
     stderr: "piped",
+    detached: options.detached,
   }).spawn();
   const url = `http://127.0.0.1:${port}`;
   let exited = false;

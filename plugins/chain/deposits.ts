@@ -5,6 +5,10 @@
  * deposit through its stages: `seen` → `pending` (N confirmations, receipt agreed
  * by the provider quorum) → `final` (at or below the `finalized` block). The
  * block hash is kept; a reorg that drops a credited deposit reverses it.
+ * The balance a range starts from is the scanner's own checkpoint (kept with the
+ * last block of each pass), never an old block's state: providers prune history,
+ * and a node that cannot answer for an old block costs only that range's
+ * reconciliation, never the pass.
  */
 import { type Address, getAddress, type Hash } from "viem";
 import type { Bus } from "../../core/bus.ts";
@@ -167,18 +171,47 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
         txs: block.transactions.map((t) => ({ hash: t.hash, from: t.from, to: t.to })),
       });
     }
-    await reconcile(from, to, explained, blocks);
+    const balance = await reconcile(from, to, explained, blocks);
     const hashes = new Map(blocks.map((b) => [b.number, b.hash]));
     for (const also of options.alsoScan ?? []) await also.scan(from, to, hashes);
     for (const b of blocks) {
       await db.query(
-        "insert into chain_blocks (number, hash) values ($1, $2) on conflict (number) do update set hash = $2",
-        [b.number, b.hash],
+        `insert into chain_blocks (number, hash, escrow_balance_wei) values ($1, $2, $3)
+         on conflict (number) do update set hash = $2, escrow_balance_wei = $3`,
+        [b.number, b.hash, b.number === to ? balance : null],
       );
     }
   }
 
-  /** Compares the escrow balance change with what the scan explained; attributes the rest. */
+  /**
+   * The escrow balance at block `n`, or null when the node no longer keeps that block's state
+   * (pruned history: real providers keep ~128 blocks, a restarted anvil may keep fewer). An
+   * outage is told apart by asking for the latest state, which throws when the node is down.
+   */
+  async function balanceAt(n: bigint): Promise<bigint | null> {
+    try {
+      return await rpc.client.getBalance({ address: escrow, blockNumber: n });
+    } catch (error) {
+      await rpc.client.getBalance({ address: escrow, blockTag: "latest" });
+      log.debug("no state for an old block", { block: n, error: (error as Error).message });
+      return null;
+    }
+  }
+
+  /** The balance this scanner recorded after block `n` (its own checkpoint), if any. */
+  async function recordedBalance(n: bigint): Promise<bigint | null> {
+    const [row] = await db.query<{ escrow_balance_wei: string | null }>(
+      "select escrow_balance_wei from chain_blocks where number = $1",
+      [n],
+    );
+    return row?.escrow_balance_wei != null ? BigInt(row.escrow_balance_wei) : null;
+  }
+
+  /**
+   * Compares the escrow balance change with what the scan explained; attributes the rest.
+   * The balance before comes from the scanner's own checkpoint, so no old state is needed
+   * in the steady state. Returns the balance after `to`, when known, as the next checkpoint.
+   */
   async function reconcile(
     from: bigint,
     to: bigint,
@@ -188,20 +221,25 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
       hash: Hash;
       txs: { hash: Hash; from: Address; to: Address | null }[];
     }[],
-  ) {
-    const before = from > 0n
-      ? await rpc.client.getBalance({ address: escrow, blockNumber: from - 1n })
-      : 0n;
-    const after = await rpc.client.getBalance({ address: escrow, blockNumber: to });
+  ): Promise<bigint | null> {
+    const after = await balanceAt(to);
+    const before = await recordedBalance(from - 1n) ?? await balanceAt(from - 1n);
+    if (before === null || after === null) {
+      log.warn(
+        "the RPC no longer keeps the escrow balance of these blocks: transfers to the escrow in them are credited, other inflows are not looked for",
+        { from, to },
+      );
+      return after;
+    }
     const unexplained = after - before - explained;
-    if (unexplained === 0n) return;
+    if (unexplained === 0n) return after;
     if (to - from > 200n) {
       log.warn("escrow balance differs from the scanned transfers", {
         from,
         to,
         unexplainedWei: unexplained,
       });
-      return;
+      return after;
     }
     // Find the blocks where it happened, and the linked wallet involved in each.
     const linked = new Set(
@@ -209,9 +247,19 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
         r.address
       ),
     );
-    let previous = before;
+    const balances: bigint[] = [];
     for (const b of blocks) {
-      const balance = await rpc.client.getBalance({ address: escrow, blockNumber: b.number });
+      const balance = await balanceAt(b.number);
+      if (balance === null) {
+        // History pruned while we looked: the range's inflow is known, not its blocks.
+        await unattributed(to, blocks.at(-1)!.hash, unexplained);
+        return after;
+      }
+      balances.push(balance);
+    }
+    let previous = before;
+    for (const [i, b] of blocks.entries()) {
+      const balance = balances[i];
       const delta = balance - previous;
       previous = balance;
       let blockExplained = 0n;
@@ -251,14 +299,19 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
           amountWei: inflow,
         });
       } else {
-        await db.query(
-          `insert into chain_unattributed (block_number, block_hash, amount_wei, found_at)
-           values ($1, $2, $3, $4) on conflict (block_number) do update set block_hash = $2, amount_wei = $3`,
-          [b.number, b.hash, inflow, now()],
-        );
-        log.warn("escrow inflow nobody linked explains", { block: b.number, amountWei: inflow });
+        await unattributed(b.number, b.hash, inflow);
       }
     }
+    return after;
+  }
+
+  async function unattributed(block: bigint, hash: Hash, amountWei: bigint) {
+    await db.query(
+      `insert into chain_unattributed (block_number, block_hash, amount_wei, found_at)
+       values ($1, $2, $3, $4) on conflict (block_number) do update set block_hash = $2, amount_wei = $3`,
+      [block, hash, amountWei, now()],
+    );
+    log.warn("escrow inflow nobody linked explains", { block, amountWei });
   }
 
   async function advanceStages(head: bigint, finalized: bigint): Promise<Set<string>> {

@@ -81,15 +81,18 @@ export async function startEmbeddedChain(options: {
   const stateFile = `${options.dataDir}/anvil-state.json`;
   const demoFile = `${options.dataDir}/demo.json`;
   const pidFile = `${options.dataDir}/anvil.pid`;
-  killLeftover(pidFile);
+  await stopLeftover(pidFile);
   const node = await startAnvil({
     chainId: EMBEDDED_CHAIN_ID,
+    detached: true,
     args: [
       "--block-time",
       String(options.blockTimeSeconds),
       // finalized = head − 2 × slots: a few blocks, so `final` credit comes quickly in the demo.
       "--slots-in-an-epoch",
       "2",
+      // It keeps the state of the last dumped block only; the deposit scanner never asks
+      // for an older one (its balance checkpoints), so a reload is seamless.
       "--state",
       stateFile,
       "--state-interval",
@@ -135,20 +138,29 @@ export async function startEmbeddedChain(options: {
 }
 
 /**
- * An engine killed with SIGKILL cannot stop its anvil; the next start on the same
- * data folder (which the engine's lock makes exclusive) stops that leftover first.
+ * An engine killed with SIGKILL cannot stop its anvil, which runs on in its own
+ * session. The next start on the same data folder (the engine's lock makes it
+ * exclusive) stops that leftover with SIGTERM, so it dumps its latest state
+ * first, and waits for it to exit.
  */
-function killLeftover(pidFile: string) {
+async function stopLeftover(pidFile: string) {
   let pid: number;
   try {
     pid = Number(Deno.readTextFileSync(pidFile).trim());
   } catch {
     return;
   }
-  try {
-    const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
-    if (cmdline.includes("anvil") && cmdline.includes(pidFile.replace(/anvil\.pid$/, ""))) {
-      Deno.kill(pid, "SIGKILL");
+  const ours = () => {
+    try {
+      const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+      return cmdline.includes("anvil") && cmdline.includes(pidFile.replace(/anvil\.pid$/, ""));
+    } catch {
+      return false; // gone already
     }
-  } catch { /* gone already */ }
+  };
+  if (!ours()) return;
+  Deno.kill(pid, "SIGTERM");
+  const deadline = Date.now() + 5000;
+  while (ours() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  if (ours()) Deno.kill(pid, "SIGKILL");
 }

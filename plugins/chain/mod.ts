@@ -12,6 +12,7 @@ import { definePlugin } from "../../core/plugin.ts";
 import { type Funds, FundsUnavailableError } from "../auction/funds.ts";
 import { createChainFunds } from "./chain_funds.ts";
 import { checkCustody, type CustodyCheck, type NftRef } from "./custody.ts";
+import { checkChain } from "./check.ts";
 import { createDepositScanner, type SyncReport } from "./deposits.ts";
 import { type EmbeddedChain, startEmbeddedChain } from "./embedded_chain.ts";
 import { tokenTransfers } from "./token_transfers.ts";
@@ -116,7 +117,8 @@ const config = z.object({
   headCacheMs: z.coerce.number().int().min(0).default(1000),
   startBlock: z.coerce.bigint().optional(),
   receiptTimeoutMs: z.coerce.number().int().positive().default(120_000),
-  linkDomain: z.string().default("localhost:8000"),
+  /** The SIWE domain bidders sign for; default: the host of linkUri. */
+  linkDomain: z.string().optional(),
   linkUri: z.string().url().default("http://localhost:8000/link"),
   linkTtlMinutes: z.coerce.number().positive().default(15),
   /** Auction item name → its token as a CAIP-19 id, `eip155:<chain>/erc721:<contract>/<id>`. */
@@ -147,7 +149,10 @@ export default definePlugin({
   config,
   provides: ["funds", "chain"],
   migrations: new URL("./migrations/", import.meta.url),
-  async setup({ config: cfg, bus, clock, log, db, metrics, http: app, dataDir, provide, health }) {
+  check: ({ config, timeoutMs }) => checkChain(config, timeoutMs),
+  async setup(
+    { config: cfg, bus, clock, log, db, metrics, http: app, dataDir, provide, health, page },
+  ) {
     let embedded: EmbeddedChain | null = null;
     let urls = (cfg.rpcUrls ?? "").split(",").map((u) => u.trim()).filter(Boolean);
     let chainId = cfg.chainId;
@@ -205,7 +210,7 @@ export default definePlugin({
         bus,
         log,
         chainId,
-        domain: cfg.linkDomain,
+        domain: cfg.linkDomain ?? new URL(cfg.linkUri).host,
         uri: cfg.linkUri,
         ttlMs: cfg.linkTtlMinutes * 60_000,
       };
@@ -419,6 +424,7 @@ export default definePlugin({
       provide("funds", funds);
       provide("chain", service);
       mountLinkPage(app, () => linkDeps);
+      page("link page", "/link");
 
       // The bus delivers concurrently; these handlers write what later ones read (the lot and
       // the bidders before the close), so they run one at a time, in the order emitted.

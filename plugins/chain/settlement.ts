@@ -184,7 +184,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
           [row.id, raw, hash, nonce, now()],
         );
         row = await reload(row.id);
-        log.info("payment signed", {
+        log.debug("payment signed", {
           auctionId: row.auction_id,
           kind: row.kind,
           address: row.address,

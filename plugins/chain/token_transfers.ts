@@ -49,6 +49,7 @@ export function tokenTransfers(options: TokenTransfersOptions): RangeScan {
           throw new Error(`reorg during the scan (block ${l.blockNumber}); retrying`);
         }
       }
+      let recorded = 0;
       for (const l of found) {
         const nft = { contract: getAddress(l.address), tokenId: l.args.tokenId };
         const from = getAddress(l.args.from) as Address;
@@ -70,7 +71,8 @@ export function tokenTransfers(options: TokenTransfersOptions): RangeScan {
           ],
         );
         if (inserted.length === 0) continue; // scanned before (a resumed pass)
-        log.info("lot token transferred", {
+        recorded++;
+        log.debug("lot token transferred", {
           contract: nft.contract,
           tokenId: nft.tokenId,
           from,
@@ -85,6 +87,10 @@ export function tokenTransfers(options: TokenTransfersOptions): RangeScan {
           to,
           txHash: l.transactionHash as Hash,
         });
+      }
+      // One line a pass: minting a collection into custody is twenty transfers at once.
+      if (recorded) {
+        log.info("lot token transfers recorded", { count: recorded, blocks: `${from}–${to}` });
       }
     },
     async rewind(above) {

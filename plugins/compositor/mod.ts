@@ -59,7 +59,7 @@ export default definePlugin({
   name: "compositor",
   config: compositorConfig,
   provides: ["frames", "widgets", "compositor"],
-  async setup({ config, bus, clock, log, http, provide, health }) {
+  async setup({ config, bus, clock, log, http, provide, health, page }) {
     registerFonts();
     const scenes = await loadScenes(config.scenesDir ?? SCENES_DIR);
     const assets = createAssets(config.assetsDir ?? new URL("assets/", SCENES_DIR).pathname, {
@@ -115,6 +115,7 @@ export default definePlugin({
       const png = await compositor.canvas.encode("png");
       return c.body(new Uint8Array(png), 200, { "content-type": "image/png" });
     });
+    page("preview frame", "/compositor/frame.png");
     http.get(
       "/compositor/scenes",
       (c) => c.json({ current: compositor.current(), scenes: compositor.scenes() }),

@@ -4,9 +4,10 @@ import { type Tier, TIERS } from "./tiers.ts";
 
 export const fakeXCommand = {
   summary: "run a local fake X API v2 server (tests and the demo point X_API_BASE_URL at it)",
-  usage: "fake-x [--port 8790] [--host-handle SothebAIs] [--tier pro]",
+  usage:
+    "fake-x [--port 0] [--host-handle SothebAIs] [--tier pro]  (port 0: any free one, printed)",
   options: {
-    port: { type: "string", default: "8790" },
+    port: { type: "string", default: "0" },
     "host-handle": { type: "string", default: "SothebAIs" },
     tier: { type: "string", default: "pro" },
   } as const,

@@ -3,7 +3,7 @@ import { createFakeX, type FakeX, type FakeXOptions } from "./fake_x_server.ts";
 
 export interface ServedFakeX {
   fake: FakeX;
-  /** e.g. `http://127.0.0.1:8790` — what `X_API_BASE_URL` takes. */
+  /** e.g. `http://127.0.0.1:41234` — what `X_API_BASE_URL` takes. */
   url: string;
   stop(): Promise<void>;
 }

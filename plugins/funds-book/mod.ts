@@ -34,6 +34,7 @@ export default definePlugin({
   config: z.object({}).default({}),
   provides: ["funds", "funds-book"],
   migrations: new URL("./migrations/", import.meta.url),
+  standIn: { for: "escrow on chain", replacedBy: ["RPC_URLS"] },
   async setup({ db, provide, clock }) {
     const wallets = new Map<string, { address: string; xUserId: string | null }>();
     const balances = new Map<string, bigint>();

@@ -8,6 +8,7 @@
  * consistent across streams and restarts.
  */
 import OpenAI from "openai";
+import { checkModel } from "./check.ts";
 import { z } from "zod";
 import { nyString } from "../../core/clock.ts";
 import { definePlugin } from "../../core/plugin.ts";
@@ -43,6 +44,7 @@ export default definePlugin({
   }),
   needs: ["auctions"],
   migrations: new URL("./migrations/", import.meta.url),
+  check: ({ config, timeoutMs }) => checkModel(config.llm, timeoutMs),
   setup({ bus, clock, config, db, log, use }) {
     const auctions = use("auctions");
     const llm = config.llm.baseUrl

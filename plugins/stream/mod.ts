@@ -10,6 +10,7 @@ import { definePlugin } from "../../core/plugin.ts";
 import type { Frames } from "../compositor/mod.ts";
 import type { Audio } from "../voice/mod.ts";
 import { audioPump } from "./audio_pump.ts";
+import { checkStream } from "./check.ts";
 import { ffmpegArgs, maskedUrl } from "./ffmpeg_args.ts";
 import { type FfmpegSink, ffmpegSink } from "./ffmpeg_sink.ts";
 import { ffmpegInstalled, pickEncoder } from "./pick_encoder.ts";
@@ -64,6 +65,7 @@ export default definePlugin({
   name: "stream",
   config: streamConfig,
   needs: ["frames", "audio"],
+  check: ({ config, timeoutMs }) => checkStream(config, timeoutMs),
   async setup({ config, bus, log, metrics, state, health, dataDir, use }) {
     const frames = use("frames") as Frames;
     const audio = use("audio") as Audio;

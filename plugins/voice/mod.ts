@@ -45,6 +45,11 @@ export default definePlugin({
     maxQueueSeconds: z.number().positive().default(60),
   }),
   provides: ["audio"],
+  check: async ({ config }) => [
+    await canSpeak(config.espeakPath)
+      ? { status: "ok", text: `${config.espeakPath} speaks` }
+      : { status: "problem", text: `${config.espeakPath} not found: the host would be silent` },
+  ],
   async setup({ config, bus, log, provide }) {
     bus.declare("host.said", z.object({ text: z.string(), utteranceId: z.string() }));
     bus.declare(

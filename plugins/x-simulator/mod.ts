@@ -2,23 +2,22 @@
  * x-simulator: scripted viewers and bidders tweeting at the host through the
  * fake X server's control API, at configurable rates (Poisson arrivals on the
  * engine clock): bids that follow the live price, quick outbids from those
- * just outbid, questions, chatter, commands and malformed bids. It can also
- * serve the fake X server itself, so the demo is one process. See README.md.
+ * just outbid, a snipe before each end, questions, chatter, commands and
+ * malformed bids. It tweets into the listed `fake-x` plugin's server (or the
+ * one at `baseUrl`). See README.md.
  */
 import { formatEther, parseEther } from "viem";
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import { type ServedFakeX, serveFakeX } from "../fake-x/mod.ts";
+import { X_CREDENTIALS } from "../fake-x/mod.ts";
+import type { AuctionEvents } from "../auction/events.ts";
 import { createScript, type SimTweet } from "./script.ts";
 
 const perMinute = z.number().min(0);
 
 const configSchema = z.object({
-  /** The fake X server (its control API takes the tweets). */
-  baseUrl: z.string().url().default("http://127.0.0.1:8790"),
-  /** Also serve the fake X server on baseUrl's port, in this process. */
-  serve: z.boolean().default(false),
-  serveTier: z.enum(["free", "basic", "pro", "pay-per-use"]).default("pro"),
+  /** A fake X server's base URL (its control API takes the tweets); default: the `fake-x` plugin's. */
+  baseUrl: z.string().url().optional(),
   hostHandle: z.string().default("SothebAIs"),
   bidders: z.number().int().min(1).default(6),
   viewers: z.number().int().min(0).default(20),
@@ -37,6 +36,10 @@ const configSchema = z.object({
   }),
   /** Chance that a simulated bidder who was outbid bids again within half a minute. */
   outbidResponse: z.number().min(0).max(1).default(0.6),
+  /** Seconds before each open auction's end when one bidder snipes (0: never). */
+  snipeSecondsBeforeEnd: z.number().min(0).default(20),
+  /** No spontaneous bids this close to an auction's end: only the snipe and outbid answers. */
+  quietSecondsBeforeEnd: z.number().min(0).default(60),
   /** Bid only while an auction is open (from `auction.updated`). */
   onlyWhileOpen: z.boolean().default(true),
   /** Price to start from when no auction state is known, in ETH. */
@@ -47,18 +50,20 @@ const configSchema = z.object({
 export default definePlugin({
   name: "x-simulator",
   config: configSchema,
-  setup({ bus, clock, config, log, health }) {
-    let served: ServedFakeX | undefined;
-    if (config.serve) {
-      const port = Number(new URL(config.baseUrl).port || 80);
-      served = serveFakeX({ port, hostHandle: config.hostHandle, tier: config.serveTier });
-      log.info("serving the fake X API", { url: served.url });
+  needs: ["fake-x?"],
+  standIn: { for: "the X audience", replacedBy: X_CREDENTIALS },
+  setup({ bus, clock, config, log, health, use }) {
+    const baseUrl = (config.baseUrl ?? use("fake-x")?.url)?.replace(/\/+$/, "");
+    if (!baseUrl) {
+      throw new Error(
+        "x-simulator: no fake X to tweet into: list the fake-x plugin or set baseUrl",
+      );
     }
     let sent = 0;
     let failed = 0;
     const send = async (tweets: SimTweet[]) => {
       try {
-        const res = await fetch(`${config.baseUrl.replace(/\/+$/, "")}/_fake/tweets`, {
+        const res = await fetch(`${baseUrl}/_fake/tweets`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify(tweets),
@@ -78,6 +83,8 @@ export default definePlugin({
       viewers: config.viewers,
       rates: config.rates,
       outbidResponse: config.outbidResponse,
+      snipeSecondsBeforeEnd: config.snipeSecondsBeforeEnd,
+      quietSecondsBeforeEnd: config.quietSecondsBeforeEnd,
       onlyWhileOpen: config.onlyWhileOpen,
       openingWei: parseEther(config.openingEth),
       seed: config.seed,
@@ -86,8 +93,14 @@ export default definePlugin({
     });
     const offs = [
       bus.on("auction.updated", (e) => {
-        const p = e.payload as { status: string; minNextWei: bigint };
-        script.auction(p.status === "open", p.minNextWei);
+        const p = e.payload as AuctionEvents["auction.updated"];
+        script.auction({
+          auctionId: p.auctionId,
+          open: p.status === "open",
+          minNextWei: p.minNextWei,
+          endsAt: Temporal.Instant.from(p.endsAt),
+          leader: p.leader?.handle ?? null,
+        });
       }),
       bus.on("bid.accepted", (e) => {
         const p = e.payload as { previousLeader: { handle: string } | null };
@@ -96,10 +109,9 @@ export default definePlugin({
     ];
     script.start();
     health("tweets", () => ({ ok: failed === 0 || sent > 0, sent, failed }));
-    return async () => {
+    return () => {
       script.stop();
       offs.forEach((off) => off());
-      await served?.stop();
     };
   },
 });

@@ -1,6 +1,10 @@
 /**
  * What the simulated crowd tweets, and when: independent Poisson arrivals per
- * kind (exponential gaps from a seeded generator, so a run can be repeated).
+ * kind (exponential gaps from a seeded generator, so a run can be repeated),
+ * and one snipe per auction: a bid a few seconds before its end, inside the
+ * anti-sniping window, so the show demonstrates an extension. Near the end only
+ * the snipe and answers to being outbid come, as in a real room: a steady
+ * stream of bids there would extend the auction to its cap every time.
  */
 import type { Cancel, Clock } from "../../core/clock.ts";
 
@@ -22,6 +26,10 @@ export interface ScriptOptions {
     commandsPerMinute: number;
   };
   outbidResponse: number;
+  /** Seconds before an open auction's end when one bidder snipes; 0: never. */
+  snipeSecondsBeforeEnd: number;
+  /** No spontaneous bids this close to the end (the snipe and outbid answers still come). */
+  quietSecondsBeforeEnd: number;
   onlyWhileOpen: boolean;
   openingWei: bigint;
   seed: number;
@@ -29,11 +37,29 @@ export interface ScriptOptions {
   format(wei: bigint): string;
 }
 
+/** A crowd that says nothing of itself (tests that place the tweets themselves). */
+export const SILENT: ScriptOptions["rates"] = {
+  bidsPerMinute: 0,
+  questionsPerMinute: 0,
+  chatterPerMinute: 0,
+  malformedPerMinute: 0,
+  commandsPerMinute: 0,
+};
+
+export interface AuctionView {
+  auctionId: string;
+  open: boolean;
+  minNextWei: bigint;
+  /** Its end as it stands (extensions move it). */
+  endsAt: Temporal.Instant;
+  leader: string | null;
+}
+
 export interface Script {
   start(): void;
   stop(): void;
   /** The auction's state as the stream shows it. */
-  auction(open: boolean, minNextWei: bigint): void;
+  auction(state: AuctionView): void;
   /** Someone was outbid: a simulated bidder may answer. */
   outbid(handle: string): void;
 }
@@ -72,6 +98,15 @@ export function createScript(o: ScriptOptions): Script {
   let open = !o.onlyWhileOpen;
   let minNext = o.openingWei;
   let running = false;
+  const sniped = new Set<string>();
+  let snipe: Cancel | undefined;
+  let endsAt: Temporal.Instant | null = null;
+  const nearEnd = () =>
+    endsAt !== null &&
+    Temporal.Instant.compare(
+        o.clock.instant(),
+        endsAt.subtract({ seconds: o.quietSecondsBeforeEnd }),
+      ) >= 0;
 
   /** A bid a little above the minimum, rounded to 0.001 ETH, in one of the grammar's forms. */
   const bidText = () => {
@@ -109,7 +144,7 @@ export function createScript(o: ScriptOptions): Script {
     start() {
       running = true;
       every(o.rates.bidsPerMinute, () => {
-        if (open) o.send({ author: pick(bidders), text: bidText() });
+        if (open && !nearEnd()) o.send({ author: pick(bidders), text: bidText() });
       });
       every(
         o.rates.questionsPerMinute,
@@ -129,12 +164,25 @@ export function createScript(o: ScriptOptions): Script {
     },
     stop() {
       running = false;
+      snipe?.();
       for (const cancel of cancels) cancel();
       cancels.clear();
     },
-    auction(isOpen, minNextWei) {
-      open = isOpen || !o.onlyWhileOpen;
-      minNext = minNextWei;
+    auction(view) {
+      open = view.open || !o.onlyWhileOpen;
+      minNext = view.minNextWei;
+      endsAt = view.open ? view.endsAt : null;
+      snipe?.();
+      snipe = undefined;
+      if (!view.open || !o.snipeSecondsBeforeEnd || sniped.has(view.auctionId)) return;
+      const at = view.endsAt.subtract({ seconds: o.snipeSecondsBeforeEnd });
+      const others = bidders.filter((b) => b !== view.leader?.toLowerCase());
+      snipe = o.clock.at(at, () => {
+        snipe = undefined;
+        if (!running || !open || !others.length) return;
+        sniped.add(view.auctionId);
+        o.send({ author: pick(others), text: bidText() });
+      });
     },
     outbid(handle) {
       if (!running || !bidders.includes(handle.toLowerCase()) || random() >= o.outbidResponse) {

@@ -1,14 +1,8 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../core/clock.ts";
 import { testEngine } from "../../tests/engine.ts";
-import { createScript, type SimTweet } from "./script.ts";
-
-const freePort = () => {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-};
+import type { FakeXService } from "../fake-x/mod.ts";
+import { createScript, SILENT, type SimTweet } from "./script.ts";
 
 Deno.test("script: Poisson rates, bids above the live minimum, only while open, seeded", async () => {
   const run = async () => {
@@ -27,6 +21,8 @@ Deno.test("script: Poisson rates, bids above the live minimum, only while open, 
         commandsPerMinute: 0,
       },
       outbidResponse: 1,
+      snipeSecondsBeforeEnd: 0,
+      quietSecondsBeforeEnd: 60,
       onlyWhileOpen: true,
       openingWei: 10n ** 18n,
       seed: 7,
@@ -36,7 +32,13 @@ Deno.test("script: Poisson rates, bids above the live minimum, only while open, 
     script.start();
     await clock.advance(10 * 60_000);
     const closedBids = tweets.filter((t) => /bid|eth|Ξ/i.test(t.text)).length;
-    script.auction(true, 2n * 10n ** 18n);
+    script.auction({
+      auctionId: "a",
+      open: true,
+      minNextWei: 2n * 10n ** 18n,
+      endsAt: clock.instant().add({ hours: 2 }),
+      leader: null,
+    });
     await clock.advance(60 * 60_000);
     script.outbid("@sim_bidder3");
     await clock.advance(30_000);
@@ -56,28 +58,65 @@ Deno.test("script: Poisson rates, bids above the live minimum, only while open, 
   deepStrictEqual((await run()).tweets, tweets, "the same seed gives the same crowd");
 });
 
-Deno.test("plugin: serves the fake X server and tweets into it", async () => {
-  const port = freePort();
+Deno.test("plugin: tweets into the fake-x plugin's server, on a port of its own", async () => {
   const engine = await testEngine({
     plugins: {
+      "fake-x": {},
       "x-simulator": {
-        serve: true,
-        baseUrl: `http://127.0.0.1:${port}`,
         onlyWhileOpen: false,
         rates: { bidsPerMinute: 600, questionsPerMinute: 300 },
       },
     },
   });
   try {
+    const { url } = engine.service<FakeXService>("fake-x");
+    ok(/^http:\/\/127\.0\.0\.1:\d+$/.test(url) && !url.endsWith(":8790"), url);
     const deadline = Date.now() + 10_000;
     let tweets: Array<{ text: string }> = [];
     while (Date.now() < deadline && tweets.length < 5) {
       await new Promise((r) => setTimeout(r, 200));
-      tweets = (await (await fetch(`http://127.0.0.1:${port}/_fake/tweets`)).json()).data;
+      tweets = (await (await fetch(`${url}/_fake/tweets`)).json()).data;
     }
     ok(tweets.length >= 5, `tweets: ${tweets.length}`);
     ok(tweets.every((t) => t.text.includes("@SothebAIs")));
   } finally {
     await engine.stop();
   }
+});
+
+Deno.test("script: one snipe per auction, inside the last seconds, from a bidder not leading", async () => {
+  const clock = virtualClock("2026-03-08T14:00:00-04:00");
+  const tweets: Array<SimTweet & { at: Temporal.Instant }> = [];
+  const script = createScript({
+    clock,
+    hostHandle: "SothebAIs",
+    bidders: 3,
+    viewers: 0,
+    rates: SILENT,
+    outbidResponse: 0,
+    snipeSecondsBeforeEnd: 20,
+    quietSecondsBeforeEnd: 60,
+    onlyWhileOpen: true,
+    openingWei: 10n ** 18n,
+    seed: 3,
+    send: (t) => tweets.push({ ...t, at: clock.instant() }),
+    format: (wei) => (Number(wei / 10n ** 15n) / 1000).toString(),
+  });
+  script.start();
+  const endsAt = clock.instant().add({ minutes: 5 });
+  const view = { auctionId: "a", open: true, minNextWei: 2n * 10n ** 18n, endsAt, leader: null };
+  script.auction({ ...view, leader: "@sim_bidder2" });
+  await clock.advance(4 * 60_000);
+  // A bid moves the end: the snipe follows it.
+  const extended = endsAt.add({ minutes: 1 });
+  script.auction({ ...view, endsAt: extended, leader: "@sim_bidder2" });
+  await clock.advance(2 * 60_000);
+  deepStrictEqual(tweets.length, 1);
+  deepStrictEqual(tweets[0].at.toString(), extended.subtract({ seconds: 20 }).toString());
+  ok(tweets[0].author !== "@sim_bidder2" && /2(\.\d+)?/.test(tweets[0].text), tweets[0].text);
+  // Extended by the snipe: no second one for the same auction.
+  script.auction({ ...view, endsAt: extended.add({ minutes: 1 }), leader: tweets[0].author });
+  await clock.advance(3 * 60_000);
+  deepStrictEqual(tweets.length, 1);
+  script.stop();
 });

@@ -26,6 +26,9 @@ import { type XEvents, xEvents } from "./events.ts";
 import { helpReply, howToBid, linkPageFor, notBidReply } from "./help.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
 import { createXApi } from "./x_api.ts";
+import { checkX } from "./check.ts";
+// Types only: the `fake-x` service (the demo's stand-in for X) is declared by its plugin.
+import type {} from "../fake-x/mod.ts";
 
 export type { PostRequest, Priority } from "./outbox.ts";
 
@@ -75,8 +78,6 @@ declare module "../../core/plugin.ts" {
   }
 }
 
-const DEFAULT_FAKE_X = "http://127.0.0.1:8790";
-
 const configSchema = z.object({
   /** X_HOST_HANDLE: the host account, with or without `@`. */
   hostHandle: z.string().regex(/^@?\w{1,15}$/).default("SothebAIs"),
@@ -87,7 +88,7 @@ const configSchema = z.object({
   accessToken: z.string().optional(),
   accessSecret: z.string().optional(),
   bearerToken: z.string().optional(),
-  /** X_API_BASE_URL; unset: api.x.com with credentials, the local fake X server without. */
+  /** X_API_BASE_URL; unset: api.x.com with credentials, the listed `fake-x` plugin without. */
   baseUrl: z.string().url().optional(),
   /** Use the filtered stream when the tier has it (Pro): mentions within a second. */
   stream: z.boolean().default(true),
@@ -127,8 +128,9 @@ export default definePlugin({
   config: configSchema,
   provides: ["x"],
   // Tweets are marked handled once the auction (when listed) has decided them.
-  needs: ["auctions?"],
+  needs: ["auctions?", "fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
+  check: ({ config, timeoutMs }) => checkX(config, timeoutMs),
   setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
     bus.declare("tweet.received", tweetReceived);
     bus.declare(
@@ -165,7 +167,12 @@ export default definePlugin({
     const publicUrl = config.publicUrl.replace(/\/+$/, "");
     const facts = { hostHandle, linkUrl: config.linkUrl ?? `${publicUrl}/link` };
     const hasCredentials = Boolean(config.apiKey || config.bearerToken);
-    const baseUrl = config.baseUrl ?? (hasCredentials ? "https://api.x.com" : DEFAULT_FAKE_X);
+    const baseUrl = config.baseUrl ?? (hasCredentials ? "https://api.x.com" : use("fake-x")?.url);
+    if (!baseUrl) {
+      throw new Error(
+        "x: no X credentials (X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET) and no fake X: set them, or list the fake-x plugin for a demo",
+      );
+    }
     // Without credentials the target is the local fake, which checks only the header's form.
     const api = createXApi(
       baseUrl,
@@ -193,19 +200,21 @@ export default definePlugin({
     let account: { id: string; handle: string } | undefined;
     let accountError: string | undefined;
     let accountFailures = 0;
-    /** Resolves the host account id once (X may be unreachable at start). */
-    const resolveAccount = async () => {
-      if (account) return true;
-      try {
-        account = await api.account(hostHandle);
+    let resolving: Promise<boolean> | undefined;
+    /** Resolves the host account id once (X may be unreachable at start); callers share a try. */
+    const resolveAccount = () => {
+      if (account) return Promise.resolve(true);
+      resolving ??= api.account(hostHandle).then((found) => {
+        account = found;
         accountError = undefined;
         log.info("X account", account);
         return true;
-      } catch (error) {
+      }, (error) => {
         accountError = (error as Error).message;
         accountFailures++;
         return false;
-      }
+      }).finally(() => resolving = undefined);
+      return resolving;
     };
     const accountRetryAt = () =>
       clock.instant().add({

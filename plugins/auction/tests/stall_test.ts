@@ -164,7 +164,7 @@ const PG_BIN = await (async () => {
 async function ownPostgres() {
   const dir = tempDir("sothebais-pg-");
   const data = `${dir.path}/data`;
-  const port = await freePort();
+  const port = freePort();
   const run = async (...args: string[]) => {
     const out = await new Deno.Command("runuser", {
       args: ["-u", "postgres", "--", ...args],
@@ -199,7 +199,7 @@ async function ownPostgres() {
   };
 }
 
-async function freePort() {
+function freePort() {
   const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const { port } = l.addr as Deno.NetAddr;
   l.close();

@@ -8,6 +8,7 @@ import {
   createPublicClient,
   createTestClient,
   createWalletClient,
+  getAddress,
   type Hex,
   http,
   publicActions,
@@ -19,6 +20,7 @@ import type { Clock } from "../../../core/clock.ts";
 import { anvilBinary, type AnvilNode, startAnvil } from "../anvil.ts";
 import { devAccount } from "../embedded_chain.ts";
 import { chainOf } from "../rpc.ts";
+import demoWallet from "../contracts/demo_wallet.json" with { type: "json" };
 import type { ChainService } from "../mod.ts";
 import { testEngine } from "../../../tests/engine.ts";
 import { loadPlugins, readSettings } from "../../../core/config.ts";
@@ -106,6 +108,47 @@ export async function linkWallet(
   });
   if (!done.ok) throw new Error(`link refused: ${done.reason}`);
   return done.address;
+}
+
+/**
+ * A smart-contract wallet (the demo ERC-1271 wallet, funded with 1 ETH) owned by `owner`,
+ * linked to `handle` (the owner's key signs; the contract vouches for it), and a way to
+ * make it send ETH by an internal call.
+ */
+export async function linkSmartWallet(
+  engine: Engine,
+  node: { url: string },
+  owner: Account & { signMessage: NonNullable<Account["signMessage"]> },
+  handle: string,
+  xUserId: string,
+) {
+  const { client, wallet } = clientsFor(node);
+  const deploy = await wallet(owner).deployContract({
+    abi: demoWallet.abi,
+    bytecode: demoWallet.bytecode as Hex,
+    args: [owner.address],
+    value: 10n ** 18n,
+  });
+  const { contractAddress } = await client.waitForTransactionReceipt({
+    hash: deploy,
+    pollingInterval: 20,
+  });
+  const address = getAddress(contractAddress!);
+  await linkWallet(engine, { address, signMessage: (m) => owner.signMessage(m) }, handle, xUserId);
+  return {
+    address,
+    /** Sends `wei` to `to` from the wallet contract, mined. */
+    async send(to: Address, wei: bigint) {
+      const hash = await wallet(owner).writeContract({
+        address,
+        abi: demoWallet.abi,
+        functionName: "execute",
+        args: [to, wei, "0x"],
+      });
+      await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
+      return hash;
+    },
+  };
 }
 
 export async function postJson(

@@ -1,5 +1,4 @@
-import { getAddress, type Hex, parseEther } from "viem";
-import demoWallet from "../contracts/demo_wallet.json" with { type: "json" };
+import { type Hex, parseEther } from "viem";
 import type { Funds } from "../../auction/funds.ts";
 import { assert, assertEquals } from "./assert.ts";
 import {
@@ -8,6 +7,7 @@ import {
   chainEngine,
   clientsFor,
   escrow,
+  linkSmartWallet,
   linkWallet,
   withAnvil,
 } from "./chain_kit.ts";
@@ -121,32 +121,15 @@ Deno.test({
           "a smart-contract wallet links by ERC-1271 and its internal-call deposit is found by balance",
           async () => {
             const carol = bidders[2];
-            const deploy = await wallet(carol).deployContract({
-              abi: demoWallet.abi,
-              bytecode: demoWallet.bytecode as Hex,
-              args: [carol.address],
-              value: parseEther("1"),
-            });
-            const { contractAddress } = await client.waitForTransactionReceipt({
-              hash: deploy,
-              pollingInterval: 20,
-            });
-            const smart = getAddress(contractAddress!);
-            // The owner's key signs; the wallet contract vouches for it (isValidSignature).
-            await linkWallet(
+            const { address: smart, send: sendFrom } = await linkSmartWallet(
               engine,
-              { address: smart, signMessage: (m) => carol.signMessage(m) },
+              node,
+              carol,
               "@carol",
               "1003",
             );
             assertEquals(await funds.walletOf("@carol"), smart);
-            const call = await wallet(carol).writeContract({
-              address: smart,
-              abi: demoWallet.abi,
-              functionName: "execute",
-              args: [escrow.account.address, parseEther("0.25"), "0x"],
-            });
-            await client.waitForTransactionReceipt({ hash: call, pollingInterval: 20 });
+            const call = await sendFrom(escrow.account.address, parseEther("0.25"));
             await test.mine({ blocks: 1 });
             assertEquals(await funds.balanceOf("@carol"), parseEther("0.25"));
             const [row] = await engine.db.query<

@@ -1,7 +1,7 @@
 /**
  * The engine of the settlement kill test, as a child process: storage and the
  * chain plugin's config from the environment, the system clock, JSON logs on
- * stdout (the parent watches for "payment signed"), and an optional auction
+ * stdout at debug level (the parent watches for "payment signed"), and an optional auction
  * close read from stdin. A restarted child resumes unfinished settlements itself.
  */
 import { loadPlugins, readSettings } from "../../../core/config.ts";
@@ -20,7 +20,7 @@ const engine = await startEngine({
   settings,
   plugins,
   listen: false,
-  log: createLog("child", { level: "info", secrets }),
+  log: createLog("child", { level: "debug", secrets }), // the parent watches a debug line
 });
 engine.bus.on("auction.settled", (e) => console.log(JSON.stringify({ settled: e.payload })));
 console.log(JSON.stringify({ ready: true }));

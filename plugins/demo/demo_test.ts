@@ -1,0 +1,94 @@
+/**
+ * The demo's enrolment: funds that cannot be read are unknown, not zero — no
+ * deposit is sent until the balance is known; a known zero sends one; a deposit
+ * still confirming is not sent again, even by a restarted engine.
+ */
+import { createPublicClient, http } from "viem";
+import { virtualClock } from "../../core/clock.ts";
+import { loadPlugins, readSettings } from "../../core/config.ts";
+import { startEngine } from "../../core/engine.ts";
+import { createLog } from "../../core/log.ts";
+import { assert, assertEquals } from "../../core/testing.ts";
+import { devAccount } from "../chain/embedded_chain.ts";
+import { anvilAvailable, withAnvil } from "../chain/tests/chain_kit.ts";
+import { testStorage } from "../../tests/engine.ts";
+import { standIn } from "./tests/stand_in_chain.ts";
+
+const ready = await anvilAvailable();
+
+Deno.test({
+  name: "demo: unreadable funds send no deposit; a zero balance sends one, once, across a restart",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withAnvil([], async (node) => {
+      const storage = testStorage();
+      const clock = virtualClock("2026-11-25T18:59:00-05:00");
+      const start = async () => {
+        const { plugins } = await loadPlugins([
+          {
+            label: "stand-in-chain",
+            specifier: new URL("./tests/stand_in_chain.ts", import.meta.url).href,
+            config: { url: node.url },
+          },
+          {
+            label: "auction",
+            specifier: new URL("../auction/mod.ts", import.meta.url).href,
+            config: { watermark: "clock" },
+          },
+          {
+            label: "demo",
+            specifier: new URL("./mod.ts", import.meta.url).href,
+            config: { bidders: 1, checkSeconds: 1 },
+          },
+        ], storage.env);
+        return await startEngine({
+          settings: readSettings(storage.env),
+          plugins,
+          clock,
+          listen: false,
+          log: createLog("test", { level: "error" }),
+        });
+      };
+      const client = createPublicClient({ transport: http(node.url), cacheTime: 0 });
+      const bidder = devAccount(1); // @sim_bidder1
+      const sent = () => client.getTransactionCount({ address: bidder.account.address });
+      /** Rounds of the demo's day: a virtual second each, with real time for its work. */
+      const rounds = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          await clock.advance(1000);
+          await new Promise((r) => setTimeout(r, 30));
+        }
+      };
+      let engine = await start();
+      try {
+        standIn.balance = "unavailable";
+        await rounds(5);
+        assert(standIn.balanceCalls >= 3, `asked ${standIn.balanceCalls} times`);
+        assertEquals(await sent(), 0, "no deposit while the balance is unknown");
+
+        standIn.balance = 0n;
+        await rounds(3);
+        assertEquals(await sent(), 1, "a known zero: one deposit");
+        await rounds(3);
+        assertEquals(await sent(), 1, "not again while it is mined");
+
+        // A new engine on the same folder: the deposit is still confirming ("seen").
+        await engine.stop();
+        engine = await start();
+        await clock.advance(120_000); // past the run's own memory of what it sent
+        await rounds(3);
+        assertEquals(await sent(), 1, "not again after a restart while it confirms");
+
+        // Credited, then spent (refunded after a lot): a new deposit is due.
+        standIn.deposit = { ok: true, amountWei: 1n, stage: "final" };
+        await rounds(3);
+        assertEquals(await sent(), 2);
+      } finally {
+        await engine.stop();
+        await storage.remove();
+      }
+    });
+  },
+});

@@ -1,0 +1,102 @@
+/**
+ * The CLI as operators run it, for tests: `main.ts` in a child process on its
+ * own data folder and port, its output read line by line.
+ */
+const root = new URL("../", import.meta.url).pathname;
+export { root };
+
+/** The CLI on embedded storage (whatever this process's DATABASE_URL/REDIS_URL) unless `env` says otherwise. */
+export function cli(args: string[], env: Record<string, string>) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", `${root}main.ts`, ...args],
+    env: { NO_COLOR: "1", DATABASE_URL: "", REDIS_URL: "", ...env },
+    cwd: root,
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  });
+}
+
+export async function readLines(
+  stream: ReadableStream<Uint8Array>,
+  onLine: (line: string) => void,
+) {
+  let buffer = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of stream) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let i;
+    while ((i = buffer.indexOf("\n")) >= 0) {
+      onLine(buffer.slice(0, i));
+      buffer = buffer.slice(i + 1);
+    }
+  }
+}
+
+export function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal = "SIGKILL") {
+  try {
+    child.kill(signal);
+  } catch { /* already exited */ }
+}
+
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** A running `main.ts start`: its JSON log lines, and a promise per line matched. */
+export interface Running {
+  child: Deno.ChildProcess;
+  lines: string[];
+  /** Resolves with the first log entry (parsed) whose message is `msg`. */
+  entry(msg: string): Promise<Record<string, unknown>>;
+  /** Everything the process wrote to stderr, once it has exited. */
+  stderr: Promise<string>;
+  /** Resolves when stdout is closed. */
+  done: Promise<void>;
+}
+
+export function startCli(args: string[], env: Record<string, string>): Running {
+  const child = cli(["start", ...args], env).spawn();
+  const lines: string[] = [];
+  const waiting: Array<[string, (e: Record<string, unknown>) => void]> = [];
+  const parsed = (line: string) => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      return null;
+    }
+  };
+  const done = readLines(child.stdout, (line) => {
+    lines.push(line);
+    const e = parsed(line);
+    for (const [msg, resolve] of waiting) if (e?.msg === msg) resolve(e);
+  });
+  return {
+    child,
+    lines,
+    entry(msg) {
+      const found = lines.map(parsed).find((e) => e?.msg === msg);
+      if (found) return Promise.resolve(found);
+      const { promise, resolve } = Promise.withResolvers<Record<string, unknown>>();
+      waiting.push([msg, resolve]);
+      return Promise.race([
+        promise,
+        child.status.then(async (s) => {
+          throw new Error(`exited (${s.code}) before "${msg}": ${await this.stderr}`);
+        }),
+      ]);
+    },
+    stderr: new Response(child.stderr).text(),
+    done,
+  };
+}
+
+/** A test that failed after a SIGKILL may leave its embedded anvil running: stop it by its pid. */
+export function killLeftoverAnvil(dataDir: string) {
+  try {
+    Deno.kill(Number(Deno.readTextFileSync(`${dataDir}/chain/anvil.pid`)), "SIGKILL");
+  } catch { /* stopped with its engine */ }
+}
