@@ -31,8 +31,11 @@ export const sentences = {
   "auction.opened": (p: Payload<"auction.opened">) =>
     `${p.auctionId} open: ${p.item}, until ${clockText(p.endsAt)}`,
   "bid.accepted": (p: Payload<"bid.accepted">) =>
-    `${p.auctionId}: ${p.handle} leads at ${ethText(p.amountWei)}` +
-    (!p.previousLeader
+    `${p.auctionId}: ${p.proxy ? "proxy bid: " : ""}${p.handle} ` +
+    (!p.leads
+      ? `bid ${ethText(p.amountWei)}, outbid at once by a maximum`
+      : `leads at ${ethText(p.amountWei)}`) +
+    (!p.leads || !p.previousLeader
       ? ""
       : p.previousLeader.handle.toLowerCase() === p.handle.toLowerCase()
       ? " (raising their own bid)"
