@@ -6,6 +6,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ConfigError, loadPlugins, readPluginEntries, readSettings } from "./core/config.ts";
 import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
 import { createLog } from "./core/log.ts";
+import { systemClock } from "./core/clock.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
 import { rehearseCommand, reportCommand } from "./plugins/auction/cli.ts";
 import { fakeXCommand } from "./plugins/fake-x/cli.ts";
@@ -99,6 +100,35 @@ const commands: Record<string, Command> = {
   "fake-x": fakeXCommand,
 };
 
+/** A command a listed plugin adds (`commands` in its definition), with the database migrated. */
+async function pluginCommand(name: string, args: string[]): Promise<Command | undefined> {
+  const { values } = parseArgs({
+    args,
+    options: configOption,
+    strict: false,
+    allowPositionals: true,
+  });
+  const { settings, plugins } = await readConfig(String(values.config ?? "deno.json"));
+  const owner = plugins.find((p) => p.plugin.commands?.[name]);
+  const command = owner?.plugin.commands?.[name];
+  if (!owner || !command) return undefined;
+  return {
+    ...command,
+    options: { ...configOption, ...command.options },
+    async run(values, positionals) {
+      const { db, lock } = await openDatabase(settings);
+      try {
+        await migratePlugins(db, plugins);
+        const ctx = { config: owner.config, db, clock: systemClock(), print: console.log };
+        return await command.run(ctx, values, positionals);
+      } finally {
+        await db.close();
+        lock?.release();
+      }
+    },
+  };
+}
+
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   return [
@@ -109,6 +139,7 @@ function help(): string {
     "commands:",
     ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
     "",
+    "Plugins add commands too (e.g. `admin`, from the admin panel).",
     "Run `main.ts <command> --help` for a command's options.",
   ].join("\n");
 }
@@ -134,7 +165,16 @@ export async function main(args: string[]): Promise<number> {
     console.log(help());
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  let command: Command | undefined = commands[name];
+  if (!command) {
+    try {
+      command = await pluginCommand(name, rest);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const problem of error.problems) console.error(problem);
+      return 1;
+    }
+  }
   if (!command) {
     console.error(`unknown command: ${name}\n\n${help()}`);
     return 2;

@@ -19,6 +19,12 @@ export const settingsSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   STATE_PREFIX: z.string().default("sothebais:"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  /** PEM files: both set → HTTPS (and WSS) instead of HTTP. */
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+}).refine((s) => !s.TLS_CERT_FILE === !s.TLS_KEY_FILE, {
+  message: "set both TLS_CERT_FILE and TLS_KEY_FILE, or neither",
+  path: ["TLS_CERT_FILE"],
 });
 export type Settings = z.output<typeof settingsSchema>;
 
