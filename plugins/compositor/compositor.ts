@@ -44,6 +44,19 @@ export interface Compositor {
   failingWidgets(): string[];
   /** The canvas the last frame was drawn on (for PNG snapshots). */
   canvas: Canvas;
+  /**
+   * The last frame scaled to `width` (aspect kept) and encoded. The scaling is a copy made
+   * now (~0.2 ms at 480 wide); the encoding runs on Skia's worker thread, so the frames
+   * drawn meanwhile are not in it and do not wait for it.
+   */
+  snapshot(options: SnapshotOptions): Promise<Uint8Array>;
+}
+
+export interface SnapshotOptions {
+  width: number;
+  type: "jpeg" | "webp";
+  /** 0–100. */
+  quality: number;
 }
 
 interface Running {
@@ -133,6 +146,16 @@ export function createCompositor(options: CompositorOptions): Compositor {
       return out;
     },
     failingWidgets: () => [...failing].sort(),
+    async snapshot({ width: w, type, quality }) {
+      const h = Math.max(1, Math.round((height * w) / width));
+      const small = createCanvas(w, h);
+      small.getContext("2d").drawImage(canvas, 0, 0, w, h);
+      // encode's overloads want a literal type; both branches are the same call.
+      const bytes = type === "webp"
+        ? await small.encode("webp", quality)
+        : await small.encode("jpeg", quality);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    },
     current: () => currentScene.scene.name,
     show(name, transition) {
       const next = renderer(name);
