@@ -78,9 +78,10 @@ export function mountPanel(http: Hono, p: PanelHttp) {
     if (!sameOrigin(c, c.req.header("origin"))) return fail(c, 403, "another origin");
     const session = await sessionOf(c);
     if (!session) return fail(c, 401, "sign in first");
+    const from = ip(c); // the request cannot be read once upgraded
     try {
       const { socket, response } = Deno.upgradeWebSocket(c.req.raw);
-      p.hub.accept(socket, session, ip(c));
+      p.hub.accept(socket, session, from);
       return response;
     } catch (error) {
       return fail(c, 400, `no WebSocket: ${messageOf(error)}`); // e.g. the page went away meanwhile

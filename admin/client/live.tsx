@@ -261,7 +261,7 @@ function Program() {
   const stale = !last || now - last.at > 2000;
   return (
     <div class={`program ${stale ? "stale" : ""}`}>
-      <img id="program" alt="program preview" />
+      <img id="program" ref={img} alt="program preview" />
       {stale
         ? <div class="overlay">{last ? "no new frame for 2 s" : "waiting for frames…"}</div>
         : null}

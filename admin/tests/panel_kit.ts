@@ -199,3 +199,37 @@ export async function waitFor(check: () => unknown | Promise<unknown>, ms: numbe
   }
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
+
+/** Signs a browser page in through the form (the enrolment used this step's code: the next one). */
+export async function browserSignIn(
+  page: import("playwright-core").Page,
+  url: string,
+  name: string,
+  secret: string,
+  path = "/admin/live",
+) {
+  await page.goto(`${url}${path}`);
+  await page.fill("#name", name);
+  await page.fill("#password", PASSWORD);
+  await page.fill("#code", totpCode(secret, 1));
+  await page.click("#sign-in");
+  await page.waitForSelector("#who");
+}
+
+/** Every widget plugin with a config that draws (the artwork without a catalogue shows its placeholder). */
+export function showPlugins(extra: Record<string, Record<string, unknown>> = {}) {
+  const widgets = [...Deno.readDirSync(new URL("../../plugins/", import.meta.url))]
+    .filter((e) => e.isDirectory && e.name.startsWith("widget-")).map((e) => e.name).sort();
+  return {
+    compositor: {},
+    ...Object.fromEntries(widgets.map((w) => [w, {}])),
+    voice: {},
+    stream: {},
+    ...extra,
+  };
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+}
