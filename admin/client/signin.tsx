@@ -95,6 +95,10 @@ export function Setup() {
   const [codes, setCodes] = useState<string[] | null>(null);
   useEffect(() => {
     post<SetupInfo>("/admin/api/setup/start", { token }).then(setInfo, (e) => setError(e.message));
+    // Another link pasted into this tab changes only the fragment: start over with it.
+    const reload = () => location.reload();
+    addEventListener("hashchange", reload);
+    return () => removeEventListener("hashchange", reload);
   }, [token]);
   const finish = async (e: Event) => {
     e.preventDefault();

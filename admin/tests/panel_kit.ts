@@ -10,7 +10,7 @@ import { Secret, TOTP } from "otpauth";
 import { loadPlugins, type PluginEntry, readSettings } from "../../core/config.ts";
 import { type Engine, startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
-import { systemClock } from "../../core/clock.ts";
+import { type Clock, systemClock } from "../../core/clock.ts";
 import { testStorage } from "../../tests/engine.ts";
 import { commandWorks, serviceAvailable } from "../../tests/services.ts";
 import { adminCommand } from "../cli.ts";
@@ -43,6 +43,8 @@ export interface PanelOptions {
   plugins?: Record<string, Record<string, unknown>>;
   admin?: Record<string, unknown>;
   env?: Record<string, string>;
+  /** The engine's clock (default the system's); setup links and sessions follow it. */
+  clock?: Clock;
 }
 
 export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
@@ -69,6 +71,7 @@ export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
       settings,
       plugins,
       listen: true,
+      clock: o.clock,
       log: createLog("test", { level: settings.LOG_LEVEL, secrets }),
     });
   } catch (error) {
@@ -80,7 +83,7 @@ export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
   const addAccount = async (name: string, role: string) => {
     const lines: string[] = [];
     const code = await adminCommand.run(
-      { config, db: engine.db, clock: systemClock(), print: (l) => lines.push(l) },
+      { config, db: engine.db, clock: o.clock ?? systemClock(), print: (l) => lines.push(l) },
       { role },
       ["add", name],
     );

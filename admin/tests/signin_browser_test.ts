@@ -5,7 +5,15 @@
  * code are refused with a message; the viewer's page hides operator controls.
  */
 import assert from "node:assert/strict";
-import { chromiumReady, launchChromium, panelEngine, PASSWORD, totpCode } from "./panel_kit.ts";
+import { virtualClock } from "../../core/clock.ts";
+import {
+  ARTIFACTS,
+  chromiumReady,
+  launchChromium,
+  panelEngine,
+  PASSWORD,
+  totpCode,
+} from "./panel_kit.ts";
 
 const ready = await chromiumReady();
 
@@ -32,6 +40,8 @@ Deno.test({
       assert.equal(await page.textContent("#setup-name"), "olivia");
       assert.ok(await page.isVisible("#qr"), "the QR code is shown");
       const secret = (await page.textContent("#totp-secret"))!;
+      Deno.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: `${ARTIFACTS}setup.png`, fullPage: true });
       await page.fill("#new-password", PASSWORD);
       await page.fill("#new-password-again", PASSWORD);
       await page.fill("#setup-code", "000000");
@@ -49,12 +59,62 @@ Deno.test({
       await page.fill("#code", totpCode(secret, 1) === "123456" ? "654321" : "123456");
       await page.click("#sign-in");
       assert.match((await page.textContent("#login-error"))!, /Wrong code/);
+      await page.screenshot({ path: `${ARTIFACTS}login.png` });
       await page.fill("#code", totpCode(secret, 1));
       await page.click("#sign-in");
       await page.waitForSelector("#who");
       assert.equal((await page.textContent("#who"))!.trim(), "olivia · operator");
       await page.waitForSelector("#go-live");
       assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+      await engine.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "browser: an expired setup link and a reused recovery code are refused with a message",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const clock = virtualClock(Temporal.Now.instant());
+    const engine = await panelEngine({ clock });
+    const browser = await launchChromium();
+    try {
+      const late = await engine.addAccount("lena", "viewer");
+      await clock.advance(31 * 60_000);
+      const page = await browser.newPage();
+      await page.goto(`${engine.url}/admin/setup#${late}`);
+      assert.match(
+        (await page.textContent("#setup-error"))!,
+        /setup link has expired \(links last 30 minutes\).*main\.ts admin reset lena/,
+      );
+      assert.equal(await page.locator("#setup").count(), 0, "no form for an expired link");
+      await page.goto(`${engine.url}/admin/setup#not-a-token`);
+      assert.match((await page.textContent("#setup-error"))!, /not valid/);
+
+      const { recoveryCodes } = await engine.enrolled("remy", "viewer");
+      const signIn = async (code: string) => {
+        await page.goto(`${engine.url}/admin/login`);
+        await page.fill("#name", "remy");
+        await page.fill("#password", PASSWORD);
+        await page.fill("#code", code);
+        await page.click("#sign-in");
+      };
+      await signIn(recoveryCodes[0].toUpperCase().replace(/-/g, " "));
+      await page.waitForSelector("#who");
+      await page.click("#sign-out");
+      await page.waitForSelector("#login");
+      assert.equal(await page.textContent("#notice"), "Signed out.");
+      await signIn(recoveryCodes[0]);
+      assert.match(
+        (await page.textContent("#login-error"))!,
+        /That recovery code was used already: each works once\./,
+      );
+      await signIn("zzzz-zzzz-zzzz");
+      assert.match((await page.textContent("#login-error"))!, /Wrong code/);
     } finally {
       await browser.close();
       await engine.stop();
