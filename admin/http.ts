@@ -91,17 +91,17 @@ export function mountPanel(http: Hono, p: PanelHttp) {
   for (const path of ["/admin", "/admin/*"]) {
     http.use(
       path,
+      async (c, next) => {
+        await next(); // after secureHeaders has set its headers
+        if (c.req.path.startsWith("/admin/api/")) c.header("cache-control", "no-store");
+        if (!secure(c)) c.res.headers.delete("strict-transport-security");
+      },
       secureHeaders({
         contentSecurityPolicy: CSP,
         xFrameOptions: "DENY",
         referrerPolicy: "no-referrer",
         strictTransportSecurity: "max-age=31536000",
       }),
-      async (c, next) => {
-        await next();
-        if (c.req.path.startsWith("/admin/api/")) c.header("cache-control", "no-store");
-        if (!secure(c)) c.res.headers.delete("strict-transport-security");
-      },
       csrf({ origin: (origin, c) => sameOrigin(c, origin) }),
       async (c, next) => {
         if (c.req.method === "GET" || c.req.method === "HEAD") return await next();
