@@ -4,14 +4,18 @@
  * password + code. A wrong code, an expired setup link and a reused recovery
  * code are refused with a message; the viewer's page hides operator controls.
  */
+/// <reference lib="dom" />
 import assert from "node:assert/strict";
 import { virtualClock } from "../../core/clock.ts";
+import type { Compositor } from "../../plugins/compositor/mod.ts";
 import {
   ARTIFACTS,
+  browserSignIn,
   chromiumReady,
   launchChromium,
   panelEngine,
   PASSWORD,
+  showPlugins,
   totpCode,
 } from "./panel_kit.ts";
 
@@ -115,6 +119,65 @@ Deno.test({
       );
       await signIn("zzzz-zzzz-zzzz");
       assert.match((await page.textContent("#login-error"))!, /Wrong code/);
+    } finally {
+      await browser.close();
+      await engine.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "browser: a viewer sees no operator controls, and the operator requests its page forges are refused",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const engine = await panelEngine({
+      plugins: { "funds-book": {}, auction: { watermark: "clock" }, ...showPlugins() },
+    });
+    const browser = await launchChromium();
+    try {
+      const { secret } = await engine.enrolled("vic", "viewer");
+      const page = await browser.newPage();
+      await browserSignIn(page, engine.url, "vic", secret, "/admin/live");
+      await page.waitForSelector("#read-only");
+      assert.equal(await page.locator("#show-slate, #go-live, #run-transition").count(), 0);
+      await page.click("#nav-auction");
+      await page.waitForSelector("#bids");
+      assert.equal(await page.locator("#overrides").count(), 0);
+      // What a script in the viewer's page could try: its own token, HTTP and WebSocket.
+      const forged = await page.evaluate(async () => {
+        const me = await (await fetch("/admin/api/me")).json();
+        const http = await fetch("/admin/api/requests/ShowSlate", {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-csrf-token": me.csrf },
+          body: JSON.stringify({ requestData: { reason: "forged by a viewer" } }),
+        });
+        const ws = new WebSocket(`ws://${location.host}/admin/ws`);
+        const answer = await new Promise<unknown>((resolve) => {
+          ws.onmessage = (e) => {
+            const m = JSON.parse(e.data);
+            if (m.op === 0) ws.send(JSON.stringify({ op: 1, d: { rpcVersion: 1, csrf: me.csrf } }));
+            if (m.op === 2) {
+              ws.send(JSON.stringify({
+                op: 6,
+                d: { requestType: "ShowSlate", requestId: "x", requestData: { reason: "forged" } },
+              }));
+            }
+            if (m.op === 7) resolve(m.d.requestStatus);
+          };
+        });
+        ws.close();
+        return { http: http.status, message: (await http.json()).message, ws: answer };
+      });
+      assert.deepEqual(forged, {
+        http: 403,
+        message: "ShowSlate needs the operator role",
+        ws: { result: false, code: 403, comment: "ShowSlate needs the operator role" },
+      });
+      const compositor = engine.service<Compositor>("compositor");
+      assert.notEqual(compositor.current(), "slate");
     } finally {
       await browser.close();
       await engine.stop();
