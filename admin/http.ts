@@ -258,6 +258,7 @@ export function mountPanel(http: Hono, p: PanelHttp) {
       await p.audit.write({
         actor: done.account.name,
         action: "account.setup",
+        subject: done.account.name,
         outcome: "ok",
         after: { role: done.account.role, status: "active", totp: "enrolled" },
         ip: ip(c),

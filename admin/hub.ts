@@ -123,7 +123,11 @@ export function createHub(o: HubOptions) {
   function every(ms: number, tick: () => void) {
     let timer: ReturnType<typeof setInterval> | undefined;
     return {
-      start: () => void (timer ??= setInterval(tick, ms)),
+      start() {
+        if (timer) return;
+        timer = setInterval(tick, ms);
+        tick(); // a new watcher sees a value now, not in `ms`
+      },
       stop: () => {
         clearInterval(timer);
         timer = undefined;
