@@ -10,7 +10,14 @@
 import assert from "node:assert/strict";
 import { anvilAvailable } from "../../plugins/chain/tests/chain_kit.ts";
 import { testStorage } from "../../tests/engine.ts";
-import { ARTIFACTS, chromiumReady, launchChromium, PASSWORD, totpCode, waitFor } from "./panel_kit.ts";
+import {
+  ARTIFACTS,
+  chromiumReady,
+  launchChromium,
+  PASSWORD,
+  totpCode,
+  waitFor,
+} from "./panel_kit.ts";
 
 const ready = (await chromiumReady()) && (await anvilAvailable());
 const ROOT = new URL("../../", import.meta.url);
@@ -26,11 +33,16 @@ function freePort(): number {
 function demoConfig(dir: string, fakeX: string, publicUrl: string): string {
   const project = JSON.parse(Deno.readTextFileSync(new URL("deno.json", ROOT)));
   const plugins = project.sothebais.plugins.map(
-    (p: { name?: string; module?: string; enabled?: boolean; config?: Record<string, unknown> }) => {
+    (
+      p: { name?: string; module?: string; enabled?: boolean; config?: Record<string, unknown> },
+    ) => {
       const module = new URL(p.module ?? `plugins/${p.name}/mod.ts`, ROOT).href;
       const config = { ...p.config };
       if (p.name === "x-simulator") {
-        Object.assign(config, { baseUrl: fakeX, rates: { bidsPerMinute: 40, questionsPerMinute: 0 } });
+        Object.assign(config, {
+          baseUrl: fakeX,
+          rates: { bidsPerMinute: 40, questionsPerMinute: 0 },
+        });
       }
       if (p.name === "x") Object.assign(config, { baseUrl: fakeX, tier: "pro" });
       if (p.name === "demo") Object.assign(config, { fakeXUrl: fakeX, leadMinutes: 0 });
@@ -55,7 +67,8 @@ function cli(args: string[], env: Record<string, string>) {
 }
 
 Deno.test({
-  name: "operator: admin add → setup link → TOTP → sign in → demo live → pause/resume, slate and back → audit log",
+  name:
+    "operator: admin add → setup link → TOTP → sign in → demo live → pause/resume, slate and back → audit log",
   ignore: !ready,
   sanitizeResources: false,
   sanitizeOps: false,
@@ -69,7 +82,10 @@ Deno.test({
     const browser = await launchChromium();
     try {
       // 1. The operator's account, from the command line (before the engine holds the data folder).
-      const added = await cli(["admin", "add", "opal", "--role", "operator", "--config", config], env)
+      const added = await cli(
+        ["admin", "add", "opal", "--role", "operator", "--config", config],
+        env,
+      )
         .output();
       const printed = new TextDecoder().decode(added.stdout);
       assert.equal(added.code, 0, new TextDecoder().decode(added.stderr));
@@ -85,15 +101,19 @@ Deno.test({
       engine = cli(["start", "--config", config], env).spawn();
       const stderr = new Response(engine.stderr).text();
       void new Response(engine.stdout).text();
-      await waitFor(async () => {
-        try {
-          const res = await fetch(`${url}/healthz`);
-          await res.body?.cancel();
-          return true;
-        } catch {
-          return false;
-        }
-      }, 60_000, `the engine on ${url}`).catch(async (e) => {
+      await waitFor(
+        async () => {
+          try {
+            const res = await fetch(`${url}/healthz`);
+            await res.body?.cancel();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        60_000,
+        `the engine on ${url}`,
+      ).catch(async (e) => {
         engine?.kill("SIGKILL");
         console.log(await stderr);
         throw e;
@@ -135,10 +155,12 @@ Deno.test({
       );
 
       // 5. Pause and resume with a reason.
-      for (const [button, reason, status] of [
-        ["#ov-pause", "checking a bidder's deposit", "paused"],
-        ["#ov-resume", "deposit confirmed", "open"],
-      ]) {
+      for (
+        const [button, reason, status] of [
+          ["#ov-pause", "checking a bidder's deposit", "paused"],
+          ["#ov-resume", "deposit confirmed", "open"],
+        ]
+      ) {
         await page.click(button);
         await page.waitForSelector(".changes");
         await page.fill("#confirm-reason", reason);
@@ -174,7 +196,8 @@ Deno.test({
       const rows = await page.locator("#audit-rows tr").evaluateAll((trs) =>
         trs.map((tr) => (tr as unknown as { innerText: string }).innerText.replace(/\s+/g, " "))
       );
-      const find = (pattern: RegExp) => assert.ok(rows.some((r) => pattern.test(r)), `${pattern}\n${rows.join("\n")}`);
+      const find = (pattern: RegExp) =>
+        assert.ok(rows.some((r) => pattern.test(r)), `${pattern}\n${rows.join("\n")}`);
       find(/opal session\.sign-in .*ok/);
       find(/opal auction\.pause demo-\d+ checking a bidder's deposit status: open → paused/);
       find(/opal auction\.resume demo-\d+ deposit confirmed status: paused → open/);
