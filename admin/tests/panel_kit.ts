@@ -11,7 +11,7 @@ import { loadPlugins, type PluginEntry, readSettings } from "../../core/config.t
 import { type Engine, startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
-import { testStorage } from "../../tests/engine.ts";
+import { type TestStorage, testStorage } from "../../tests/engine.ts";
 import { commandWorks, serviceAvailable } from "../../tests/services.ts";
 import { adminCommand } from "../cli.ts";
 import { adminConfig } from "../config.ts";
@@ -45,10 +45,12 @@ export interface PanelOptions {
   env?: Record<string, string>;
   /** The engine's clock (default the system's); setup links and sessions follow it. */
   clock?: Clock;
+  /** Storage that outlives this engine (a restart); default: its own, removed at stop. */
+  storage?: TestStorage;
 }
 
 export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
-  const storage = testStorage();
+  const storage = o.storage ?? testStorage();
   const env = { ...storage.env, ...o.env };
   const pluginEntries = o.plugins ?? { "funds-book": {}, auction: { watermark: "clock" } };
   const entries: PluginEntry[] = [
@@ -75,7 +77,7 @@ export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
       log: createLog("test", { level: settings.LOG_LEVEL, secrets }),
     });
   } catch (error) {
-    await storage.remove();
+    if (!o.storage) await storage.remove();
     throw error;
   }
   const url = engine.url!;
@@ -127,7 +129,7 @@ export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
     },
     async stop() {
       await engine.stop();
-      await storage.remove();
+      if (!o.storage) await storage.remove();
     },
   };
 }
