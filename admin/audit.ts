@@ -72,15 +72,18 @@ export function auditLog(db: Db, now: () => Temporal.Instant) {
         where.push(sql);
       };
       if (f.actor) add("actor = ?", f.actor);
-      if (f.action) add("(action = ? or action like ?)", f.action, `${f.action}.%`);
+      if (f.action) {
+        add("(action = ? or action like ?)", f.action, `${f.action.replace(/[\\%_]/g, "\\$&")}.%`);
+      }
       if (f.from) add("at >= ?", f.from);
       if (f.to) add("at <= ?", f.to);
       params.push(f.limit);
       const rows = await db.query<
         Omit<AuditRow, "at"> & { at: Date }
       >(
-        `select * from audit_log ${where.length ? `where ${where.join(" and ")}` : ""}
-         order by at desc, id desc limit $${params.length}`,
+        `select id, at, actor, action, subject, reason, params, before, after, outcome, ip
+         from audit_log ${where.length ? `where ${where.join(" and ")}` : ""}
+         order by at desc, seq desc limit $${params.length}`,
         params,
       );
       const parse = (v: unknown) => typeof v === "string" ? JSON.parse(v) : v;

@@ -54,11 +54,12 @@ create table admin_audit (
 );
 create index admin_audit_at on admin_audit (at);
 
+-- seq orders rows written in the same instant (each source's own id).
 create view audit_log as
-  select 'admin:' || id as id, at, actor, action, subject, reason, params, before, after,
-    outcome, ip
+  select 'admin:' || id as id, id as seq, at, actor, action, subject, reason, params, before,
+    after, outcome, ip
   from admin_audit
   union all
-  select 'auction:' || id, at, actor, 'auction.' || action, auction_id, reason, params, before,
-    after, 'ok', null
+  select 'auction:' || id, id, at, actor, 'auction.' || action, auction_id, reason, params,
+    before, after, 'ok', null
   from auction_audit;
