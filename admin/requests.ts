@@ -350,7 +350,12 @@ export const REQUESTS: Record<string, RequestDef> = {
       const compositor = need(deps.compositor, "the compositor");
       return audited(deps, caller, { action: "show.leave-slate", reason: d.reason }, () => {
         if (compositor.current() !== "slate") {
-          throw new RequestError(409, "the slate is not on air");
+          deps.slate.set(null);
+          deps.notify("ShowChanged", showState(deps));
+          throw new RequestError(
+            409,
+            `the slate is not on air any more (the scene is ${compositor.current()}): nothing to leave`,
+          );
         }
         const back = deps.slate.get()?.backTo ?? "live";
         compositor.show(compositor.scenes().includes(back) ? back : "live");

@@ -154,24 +154,18 @@ Deno.test({
         "accepted bids (once the demo's deposits are credited)",
       );
 
-      // 5. Pause and resume with a reason.
-      for (
-        const [button, reason, status] of [
-          ["#ov-pause", "checking a bidder's deposit", "paused"],
-          ["#ov-resume", "deposit confirmed", "open"],
-        ]
-      ) {
+      // 5. Pause with a reason, the slate and back, resume. (While the auction runs, the next
+      // accepted bid switches the compositor back to the live scene: holding the slate against
+      // the show is the compositor's to add. Paused, no bid is accepted.)
+      const override = async (button: string, reason: string, status: string) => {
+        await page.click("#nav-auction");
         await page.click(button);
         await page.waitForSelector(".changes");
         await page.fill("#confirm-reason", reason);
         await page.click("#confirm-go");
         await page.waitForSelector(`#glance-status.status-${status}`);
-      }
-      if (Deno.env.get("UPDATE_SCREENSHOTS") === "1") {
-        await page.screenshot({ path: new URL("admin/screenshots/auction.png", ROOT).pathname });
-      }
-
-      // 6. The slate and back.
+      };
+      await override("#ov-pause", "checking a bidder's deposit", "paused");
       await page.click("#nav-live");
       await page.click("#show-slate");
       await page.fill("#confirm-reason", "sponsor segment overran");
@@ -180,12 +174,22 @@ Deno.test({
       await page.click("#leave-slate");
       await page.fill("#confirm-reason", "back on schedule");
       await page.click("#confirm-go");
+      await page.waitForSelector(".modal", { state: "detached" });
       await waitFor(async () => (await page.textContent("#scene")) !== "slate", 5000, "back");
+      await override("#ov-resume", "deposit confirmed", "open");
       if (Deno.env.get("UPDATE_SCREENSHOTS") === "1") {
+        await waitFor(
+          async () => (await page.locator("#bid-rows td.status-accepted").count()) >= 4,
+          60_000,
+          "more bids for the picture",
+        );
+        await page.screenshot({ path: new URL("admin/screenshots/auction.png", ROOT).pathname });
+        await page.click("#nav-live");
         await page.waitForSelector("#chart-fps canvas");
         await new Promise((r) => setTimeout(r, 4000)); // a few seconds of charts
         await page.screenshot({ path: new URL("admin/screenshots/live.png", ROOT).pathname });
       }
+      await page.click("#nav-live");
       Deno.mkdirSync(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: `${ARTIFACTS}operator-live.png` });
 
