@@ -9,6 +9,7 @@ import { z } from "zod";
 import { nyString } from "../core/clock.ts";
 import type { AdminAction, Auctions } from "../plugins/auction/mod.ts";
 import { AdminError } from "../plugins/auction/mod.ts";
+import { REASONS } from "../plugins/auction/rules.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
 import type { Compositor } from "../plugins/compositor/mod.ts";
 import type { StreamControl, StreamStats } from "../plugins/stream/mod.ts";
@@ -150,6 +151,8 @@ export const REQUESTS: Record<string, RequestDef> = {
         })),
         show: showState(deps),
         chain: !!deps.chain,
+        /** What a bid's decision can be, for the bid filter. */
+        decisions: ["accepted", "voided", ...REASONS],
       });
     },
   }),

@@ -16,17 +16,15 @@ import {
   browserSignIn,
   ETH,
   launchChromium,
+  openAuction,
   panelEngine,
   showPlugins,
 } from "../tests/panel_kit.ts";
 
 const seconds = Number(Deno.args[0] ?? 15);
 const phases = Number(Deno.args[1] ?? 4);
-const iso = (t: Temporal.Instant) =>
-  t.toZonedDateTimeISO("America/New_York").toString({ timeZoneName: "never" });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-const now = Temporal.Now.instant();
 const { voice: _voice, stream: _stream, ...show } = showPlugins();
 const engine = await panelEngine({
   plugins: {
@@ -34,14 +32,7 @@ const engine = await panelEngine({
     auction: {
       watermark: "clock",
       rateLimit: { bids: 1000, perSeconds: 60 },
-      auctions: [{
-        id: "bench",
-        item: "Genesis #3",
-        startsAt: iso(now.subtract({ minutes: 1 })),
-        endsAt: iso(now.add({ hours: 2 })),
-        maxEndsAt: iso(now.add({ hours: 3 })),
-        reserve: "1 ETH",
-      }],
+      auctions: [openAuction("bench", "Genesis #3", 2)],
     },
     ...show,
   },

@@ -67,21 +67,6 @@ interface Claim {
 
 type Custody = { ok: true; owner: string; via: string } | { ok: false; reason: string } | null;
 
-const REASONS = [
-  "accepted",
-  "voided",
-  "malformed",
-  "not_open",
-  "closed",
-  "paused",
-  "not_linked",
-  "insufficient_funds",
-  "below_reserve",
-  "below_increment",
-  "duplicate",
-  "rate_limited",
-];
-
 /** The auction on the block: open or paused first, then the next scheduled, else the latest. */
 function current(auctions: Snapshot[]): Snapshot | null {
   const rank = (a: Snapshot) =>
@@ -106,6 +91,7 @@ export function AuctionPage() {
   const [claims, setClaims] = useState<Claim[]>([]);
   const [confirm, setConfirm] = useState<ConfirmSpec | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [decisions, setDecisions] = useState<string[]>([]);
   const now = useNow(500);
 
   const auction = auctions.find((a) => a.auctionId === selected) ?? current(auctions);
@@ -119,8 +105,11 @@ export function AuctionPage() {
       limit: 100,
     }, true).then((r) => setBids(r.bids), (e) => setError(e.message));
   useLoad(() => {
-    conn.request<{ auctions: Snapshot[] }>("GetOverview", {}, true).then((r) =>
-      setAuctions(r.auctions)
+    conn.request<{ auctions: Snapshot[]; decisions: string[] }>("GetOverview", {}, true).then(
+      (r) => {
+        setAuctions(r.auctions);
+        setDecisions(r.decisions);
+      },
     );
     conn.request<{ claims: Claim[] }>("ListClaims", {}, true).then((r) => setClaims(r.claims));
   });
@@ -339,7 +328,7 @@ export function AuctionPage() {
             onChange={(e) => setReason((e.target as HTMLSelectElement).value)}
           >
             <option value="">every decision</option>
-            {REASONS.map((r) => <option key={r} value={r}>{r}</option>)}
+            {decisions.map((r) => <option key={r} value={r}>{r}</option>)}
           </select>
         </div>
         <table class="bids">

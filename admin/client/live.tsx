@@ -7,6 +7,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { PreviewHeader } from "../protocol.ts";
+import type { StreamStats as Stats } from "../../plugins/stream/stream_stats.ts";
 import { type Level, Spark } from "./chart.tsx";
 import {
   Card,
@@ -20,19 +21,7 @@ import {
   useSubscriptions,
 } from "./ui.tsx";
 
-interface StreamStats {
-  at: number;
-  scene: string | null;
-  status: string;
-  targetFps: number;
-  activeFps: number;
-  renderMs: { avg: number; p95: number; max: number };
-  frames: { rendered: number; late: number; failed: number; dropped: number };
-  outputKbps: number;
-  restarts: number;
-  congestion: number;
-  warnings: string[];
-}
+type StreamStats = Stats & { at: number; scene: string | null };
 
 interface Show {
   scene: string | null;

@@ -13,6 +13,7 @@ import { testStorage } from "../../tests/engine.ts";
 import {
   ARTIFACTS,
   chromiumReady,
+  freePort,
   launchChromium,
   PASSWORD,
   totpCode,
@@ -21,13 +22,6 @@ import {
 
 const ready = (await chromiumReady()) && (await anvilAvailable());
 const ROOT = new URL("../../", import.meta.url);
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
 
 /** The project's plugin list with every module by absolute path, the fake X and the panel on free ports. */
 function demoConfig(dir: string, fakeX: string, publicUrl: string): string {

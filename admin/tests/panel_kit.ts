@@ -236,6 +236,30 @@ export function showPlugins(extra: Record<string, Record<string, unknown>> = {})
   };
 }
 
+/** New York ISO text of an instant, as the auction's config takes it. */
+export const iso = (t: Temporal.Instant) =>
+  t.toZonedDateTimeISO("America/New_York").toString({ timeZoneName: "never" });
+
+/** An auction config, open from a minute ago for `hours`. */
+export function openAuction(id = "lot-1", item = "Genesis #1", hours = 1) {
+  const now = Temporal.Now.instant();
+  return {
+    id,
+    item,
+    startsAt: iso(now.subtract({ minutes: 1 })),
+    endsAt: iso(now.add({ hours })),
+    maxEndsAt: iso(now.add({ hours: hours + 1 })),
+    reserve: "1 ETH",
+  };
+}
+
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;

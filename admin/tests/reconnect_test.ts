@@ -10,23 +10,15 @@ import { testStorage } from "../../tests/engine.ts";
 import {
   browserSignIn,
   chromiumReady,
+  freePort,
   launchChromium,
+  openAuction,
   panelEngine,
   showPlugins,
   waitFor,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
-const iso = (t: Temporal.Instant) =>
-  t.toZonedDateTimeISO("America/New_York").toString({ timeZoneName: "never" });
-
-function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
-
 Deno.test({
   name: "reconnect: a banner while the engine is down, then back by itself with fresh data",
   ignore: !ready,
@@ -34,7 +26,6 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const storage = testStorage();
-    const now = Temporal.Now.instant();
     const start = () =>
       panelEngine({
         storage,
@@ -43,14 +34,7 @@ Deno.test({
           "funds-book": {},
           auction: {
             watermark: "clock",
-            auctions: [{
-              id: "lot-1",
-              item: "Genesis #2",
-              startsAt: iso(now.subtract({ minutes: 1 })),
-              endsAt: iso(now.add({ hours: 1 })),
-              maxEndsAt: iso(now.add({ hours: 2 })),
-              reserve: "1 ETH",
-            }],
+            auctions: [openAuction("lot-1", "Genesis #2")],
           },
           ...showPlugins(),
         },

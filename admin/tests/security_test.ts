@@ -8,21 +8,8 @@
 import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import { Close } from "../protocol.ts";
-import { panelEngine, panelSocket, PASSWORD, totpCode, waitFor } from "./panel_kit.ts";
+import { openAuction, panelEngine, panelSocket, PASSWORD, totpCode, waitFor } from "./panel_kit.ts";
 
-const iso = (t: Temporal.Instant) =>
-  t.toZonedDateTimeISO("America/New_York").toString({ timeZoneName: "never" });
-const openAuction = () => {
-  const now = Temporal.Now.instant();
-  return {
-    id: "lot-1",
-    item: "Genesis #1",
-    startsAt: iso(now.subtract({ minutes: 1 })),
-    endsAt: iso(now.add({ hours: 1 })),
-    maxEndsAt: iso(now.add({ hours: 2 })),
-    reserve: "1 ETH",
-  };
-};
 const auctionPlugins = () => ({
   "funds-book": {},
   auction: { watermark: "clock", auctions: [openAuction()] },

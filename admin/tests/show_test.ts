@@ -20,14 +20,13 @@ import {
   ETH,
   launchChromium,
   median,
+  openAuction,
   panelEngine,
   showPlugins,
   waitFor,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
-const iso = (t: Temporal.Instant) =>
-  t.toZonedDateTimeISO("America/New_York").toString({ timeZoneName: "never" });
 
 Deno.test({
   name:
@@ -37,19 +36,11 @@ Deno.test({
   sanitizeOps: false,
   async fn(t) {
     const x = serveFakeX({ tier: "pro" });
-    const now = Temporal.Now.instant();
     const engine = await panelEngine({
       plugins: {
         "funds-book": {},
         auction: {
-          auctions: [{
-            id: "lot-1",
-            item: "Genesis #7",
-            startsAt: iso(now.subtract({ minutes: 1 })),
-            endsAt: iso(now.add({ minutes: 40 })),
-            maxEndsAt: iso(now.add({ minutes: 60 })),
-            reserve: "1 ETH",
-          }],
+          auctions: [openAuction("lot-1", "Genesis #7")],
         },
         x: { baseUrl: x.url, tier: "pro", minPollMs: 200, ingestLagMs: 0 },
         ...showPlugins(),

@@ -96,6 +96,7 @@ Deno.test({
         /setup link has expired \(links last 30 minutes\).*main\.ts admin reset lena/,
       );
       assert.equal(await page.locator("#setup").count(), 0, "no form for an expired link");
+      await page.goto("about:blank"); // not a fragment change on the same page
       await page.goto(`${engine.url}/admin/setup#not-a-token`);
       assert.match((await page.textContent("#setup-error"))!, /not valid/);
 
