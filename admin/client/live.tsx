@@ -36,7 +36,7 @@ const HISTORY = 300;
 const percentLevel = (p: number): Level => p > 5 ? "error" : p > 1 ? "warning" : "";
 
 export function LivePage() {
-  const { conn, me } = useApp();
+  const { conn } = useApp();
   useSubscriptions(["show", "stats", "audio", "preview"]);
   const [show, setShow] = useState<Show | null>(null);
   const [stats, setStats] = useState<StreamStats[]>([]);
@@ -56,14 +56,6 @@ export function LivePage() {
     );
   });
 
-  const operator = may(me, "operator");
-  const run = (type: string, data: Record<string, unknown> = {}) => (reason: string) =>
-    conn.request(type, { ...data, reason: reason || undefined }).then((r) => setShow(r as never));
-  const onSlate = show?.scene === "slate";
-  const [scene, setScene] = useState("live");
-  const [kind, setKind] = useState<"cut" | "fade" | "slide">("fade");
-  const [ms, setMs] = useState(600);
-
   return (
     <div class="page live">
       <div class="grid-2">
@@ -78,145 +70,165 @@ export function LivePage() {
               : ""}
           </p>
         </Card>
-        <Card title="Controls" id="controls">
-          <p>
-            Stream{" "}
-            <b id="stream-status" class={`status-${show?.stream?.status}`}>
-              {show?.stream?.status ?? "no stream plugin"}
-            </b>
-            {show?.stream?.unavailable
-              ? <span class="muted">({show.stream.unavailable})</span>
-              : null}
-          </p>
-          {operator
-            ? (
-              <div class="buttons">
-                <button
-                  type="button"
-                  id="go-live"
-                  disabled={!show?.stream || !!show.stream.unavailable ||
-                    show.stream.status === "live" || show.stream.status === "reconnecting"}
-                  onClick={() =>
-                    setConfirm({
-                      title: "Go live?",
-                      note: "ffmpeg starts and the program goes out to the ingest.",
-                      reason: "optional",
-                      confirm: "Go live",
-                      run: run("GoLive"),
-                    })}
-                >
-                  Go live
-                </button>
-                <button
-                  type="button"
-                  id="stop-stream"
-                  class="danger"
-                  disabled={!show?.stream || show.stream.status === "off" ||
-                    show.stream.status === "preview-only"}
-                  onClick={() =>
-                    setConfirm({
-                      title: "Stop the stream?",
-                      note: "Viewers on X see the stream end.",
-                      reason: "optional",
-                      confirm: "Stop the stream",
-                      run: run("StopStream"),
-                    })}
-                >
-                  Stop stream
-                </button>
-                {onSlate
-                  ? (
-                    <button
-                      type="button"
-                      id="leave-slate"
-                      onClick={() =>
-                        setConfirm({
-                          title: "Back from the slate?",
-                          changes: [["scene", "slate", show?.slate?.backTo ?? "live"]],
-                          reason: "required",
-                          confirm: "Back to the show",
-                          run: run("LeaveSlate"),
-                        })}
-                    >
-                      Back from slate
-                    </button>
-                  )
-                  : (
-                    <button
-                      type="button"
-                      id="show-slate"
-                      class="danger"
-                      onClick={() =>
-                        setConfirm({
-                          title: "Switch to the slate?",
-                          changes: [["scene", show?.scene ?? "—", "slate"]],
-                          note: "Viewers see the technical-difficulties slate until you come back.",
-                          reason: "required",
-                          confirm: "Show the slate",
-                          run: run("ShowSlate"),
-                        })}
-                    >
-                      Slate
-                    </button>
-                  )}
-              </div>
-            )
-            : <p class="muted" id="read-only">Your role ({me.role}) can watch, not run the show.
-            </p>}
-          {operator
-            ? (
-              <div class="transition">
-                <select
-                  id="transition-scene"
-                  value={scene}
-                  onChange={(e) => setScene((e.target as HTMLSelectElement).value)}
-                >
-                  {(show?.scenes ?? []).map((s) => <option key={s} value={s}>{s}</option>)}
-                </select>
-                <select
-                  id="transition-kind"
-                  value={kind}
-                  onChange={(e) => setKind((e.target as HTMLSelectElement).value as never)}
-                >
-                  <option value="cut">cut</option>
-                  <option value="fade">fade</option>
-                  <option value="slide">slide</option>
-                </select>
-                <input
-                  id="transition-ms"
-                  type="number"
-                  min={0}
-                  max={5000}
-                  step={100}
-                  value={ms}
-                  onInput={(e) => setMs(Number((e.target as HTMLInputElement).value))}
-                />
-                <span class="muted">ms</span>
-                <button
-                  type="button"
-                  id="run-transition"
-                  onClick={() =>
-                    setConfirm({
-                      title: `Transition to ${scene}?`,
-                      changes: [["scene", show?.scene ?? "—", `${scene} (${kind}, ${ms} ms)`]],
-                      reason: "optional",
-                      confirm: "Transition",
-                      run: run("RunTransition", { scene, kind, ms }),
-                    })}
-                >
-                  Transition
-                </button>
-              </div>
-            )
-            : null}
-          <AudioMeter />
-        </Card>
+        <Controls show={show} onShow={setShow} confirm={setConfirm} />
       </div>
       <Card title="Stream health" id="health">
         <Health stats={stats} />
       </Card>
       {confirm ? <ConfirmDialog spec={confirm} onClose={() => setConfirm(null)} /> : null}
     </div>
+  );
+}
+
+/** Go live / stop, the slate and back, a transition: each confirmed, the slate with a reason. */
+function Controls(props: {
+  show: Show | null;
+  onShow(show: Show): void;
+  confirm(spec: ConfirmSpec): void;
+}) {
+  const { conn, me } = useApp();
+  const { show } = props;
+  const setConfirm = props.confirm;
+  const operator = may(me, "operator");
+  const run = (type: string, data: Record<string, unknown> = {}) => (reason: string) =>
+    conn.request(type, { ...data, reason: reason || undefined }).then((r) =>
+      props.onShow(r as never)
+    );
+  const onSlate = show?.scene === "slate";
+  const [scene, setScene] = useState("live");
+  const [kind, setKind] = useState<"cut" | "fade" | "slide">("fade");
+  const [ms, setMs] = useState(600);
+  return (
+    <Card title="Controls" id="controls">
+      <p>
+        Stream{" "}
+        <b id="stream-status" class={`status-${show?.stream?.status}`}>
+          {show?.stream?.status ?? "no stream plugin"}
+        </b>
+        {show?.stream?.unavailable ? <span class="muted">({show.stream.unavailable})</span> : null}
+      </p>
+      {operator
+        ? (
+          <div class="buttons">
+            <button
+              type="button"
+              id="go-live"
+              disabled={!show?.stream || !!show.stream.unavailable ||
+                show.stream.status === "live" || show.stream.status === "reconnecting"}
+              onClick={() =>
+                setConfirm({
+                  title: "Go live?",
+                  note: "ffmpeg starts and the program goes out to the ingest.",
+                  reason: "optional",
+                  confirm: "Go live",
+                  run: run("GoLive"),
+                })}
+            >
+              Go live
+            </button>
+            <button
+              type="button"
+              id="stop-stream"
+              class="danger"
+              disabled={!show?.stream || show.stream.status === "off" ||
+                show.stream.status === "preview-only"}
+              onClick={() =>
+                setConfirm({
+                  title: "Stop the stream?",
+                  note: "Viewers on X see the stream end.",
+                  reason: "optional",
+                  confirm: "Stop the stream",
+                  run: run("StopStream"),
+                })}
+            >
+              Stop stream
+            </button>
+            {onSlate
+              ? (
+                <button
+                  type="button"
+                  id="leave-slate"
+                  onClick={() =>
+                    setConfirm({
+                      title: "Back from the slate?",
+                      changes: [["scene", "slate", show?.slate?.backTo ?? "live"]],
+                      reason: "required",
+                      confirm: "Back to the show",
+                      run: run("LeaveSlate"),
+                    })}
+                >
+                  Back from slate
+                </button>
+              )
+              : (
+                <button
+                  type="button"
+                  id="show-slate"
+                  class="danger"
+                  onClick={() =>
+                    setConfirm({
+                      title: "Switch to the slate?",
+                      changes: [["scene", show?.scene ?? "—", "slate"]],
+                      note: "Viewers see the technical-difficulties slate until you come back.",
+                      reason: "required",
+                      confirm: "Show the slate",
+                      run: run("ShowSlate"),
+                    })}
+                >
+                  Slate
+                </button>
+              )}
+          </div>
+        )
+        : <p class="muted" id="read-only">Your role ({me.role}) can watch, not run the show.</p>}
+      {operator
+        ? (
+          <div class="transition">
+            <select
+              id="transition-scene"
+              value={scene}
+              onChange={(e) => setScene((e.target as HTMLSelectElement).value)}
+            >
+              {(show?.scenes ?? []).map((s) => <option key={s} value={s}>{s}</option>)}
+            </select>
+            <select
+              id="transition-kind"
+              value={kind}
+              onChange={(e) => setKind((e.target as HTMLSelectElement).value as never)}
+            >
+              <option value="cut">cut</option>
+              <option value="fade">fade</option>
+              <option value="slide">slide</option>
+            </select>
+            <input
+              id="transition-ms"
+              type="number"
+              min={0}
+              max={5000}
+              step={100}
+              value={ms}
+              onInput={(e) => setMs(Number((e.target as HTMLInputElement).value))}
+            />
+            <span class="muted">ms</span>
+            <button
+              type="button"
+              id="run-transition"
+              onClick={() =>
+                setConfirm({
+                  title: `Transition to ${scene}?`,
+                  changes: [["scene", show?.scene ?? "—", `${scene} (${kind}, ${ms} ms)`]],
+                  reason: "optional",
+                  confirm: "Transition",
+                  run: run("RunTransition", { scene, kind, ms }),
+                })}
+            >
+              Transition
+            </button>
+          </div>
+        )
+        : null}
+      <AudioMeter />
+    </Card>
   );
 }
 

@@ -13,6 +13,7 @@ import {
   browserSignIn,
   chromiumReady,
   launchChromium,
+  openAuction,
   panelEngine,
   PASSWORD,
   showPlugins,
@@ -135,7 +136,11 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const engine = await panelEngine({
-      plugins: { "funds-book": {}, auction: { watermark: "clock" }, ...showPlugins() },
+      plugins: {
+        "funds-book": {},
+        auction: { watermark: "clock", auctions: [openAuction()] },
+        ...showPlugins(),
+      },
     });
     const browser = await launchChromium();
     try {
@@ -145,7 +150,7 @@ Deno.test({
       await page.waitForSelector("#read-only");
       assert.equal(await page.locator("#show-slate, #go-live, #run-transition").count(), 0);
       await page.click("#nav-auction");
-      await page.waitForSelector("#bids");
+      await page.waitForSelector("#glance-status.status-open");
       assert.equal(await page.locator("#overrides").count(), 0);
       // What a script in the viewer's page could try: its own token, HTTP and WebSocket.
       const forged = await page.evaluate(async () => {
