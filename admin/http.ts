@@ -137,6 +137,50 @@ export function mountPanel(http: Hono, p: PanelHttp) {
     return body && typeof body === "object" && !Array.isArray(body) ? body : {};
   };
 
+  /** The signed-in session with a matching CSRF token, or the response refusing it. */
+  const authorised = async (c: Context): Promise<Session | Response> => {
+    const session = await sessionOf(c);
+    if (!session) return fail(c, 401, "Signed out (or idle too long): sign in again.");
+    const token = c.req.header("x-csrf-token") ?? "";
+    if (!equalText(token, session.csrf)) return fail(c, 403, "missing or wrong CSRF token");
+    return session;
+  };
+
+  const h: Helpers = { fail, json, sessionOf, cookieOf, authorised };
+  mountSignIn(http, p, h);
+
+  http.post("/admin/api/requests/:type", async (c) => {
+    const session = await authorised(c);
+    if (session instanceof Response) return session;
+    await p.sessions.touch(session);
+    const body = await json(c);
+    const outcome = await dispatch(
+      c.req.param("type"),
+      body.requestData,
+      { session, ip: ip(c) },
+      p.deps,
+    ).catch((error) => ({ ok: false as const, code: 500, message: messageOf(error) }));
+    return new Response(
+      toJson(outcome.ok ? { ok: true, responseData: outcome.data } : outcome),
+      {
+        status: outcome.ok ? 200 : outcome.code,
+        headers: { "content-type": "application/json" },
+      },
+    );
+  });
+}
+
+interface Helpers {
+  fail(c: Context, status: 400 | 401 | 403 | 404 | 409 | 429 | 500, message: string): Response;
+  json(c: Context): Promise<Record<string, unknown>>;
+  sessionOf(c: Context): Promise<Session | null>;
+  cookieOf(c: Context): { name: string; path: string; secure: boolean };
+  authorised(c: Context): Promise<Session | Response>;
+}
+
+/** Sign-in (throttled, audited, a new session id), sign-out, who am I, and account setup. */
+function mountSignIn(http: Hono, p: PanelHttp, h: Helpers) {
+  const { fail, json, sessionOf, cookieOf, authorised } = h;
   http.post("/admin/api/login", async (c) => {
     const body = await json(c);
     const name = text(body.name, 64).trim().toLowerCase();
@@ -197,15 +241,6 @@ export function mountPanel(http: Hono, p: PanelHttp) {
       recoveryLeft,
     });
   });
-
-  /** The signed-in session with a matching CSRF token, or the response refusing it. */
-  const authorised = async (c: Context): Promise<Session | Response> => {
-    const session = await sessionOf(c);
-    if (!session) return fail(c, 401, "Signed out (or idle too long): sign in again.");
-    const token = c.req.header("x-csrf-token") ?? "";
-    if (!equalText(token, session.csrf)) return fail(c, 403, "missing or wrong CSRF token");
-    return session;
-  };
 
   http.post("/admin/api/logout", async (c) => {
     const session = await authorised(c);
@@ -268,25 +303,5 @@ export function mountPanel(http: Hono, p: PanelHttp) {
       if (error instanceof AccountError) return fail(c, 400, error.message);
       throw error;
     }
-  });
-
-  http.post("/admin/api/requests/:type", async (c) => {
-    const session = await authorised(c);
-    if (session instanceof Response) return session;
-    await p.sessions.touch(session);
-    const body = await json(c);
-    const outcome = await dispatch(
-      c.req.param("type"),
-      body.requestData,
-      { session, ip: ip(c) },
-      p.deps,
-    ).catch((error) => ({ ok: false as const, code: 500, message: messageOf(error) }));
-    return new Response(
-      toJson(outcome.ok ? { ok: true, responseData: outcome.data } : outcome),
-      {
-        status: outcome.ok ? 200 : outcome.code,
-        headers: { "content-type": "application/json" },
-      },
-    );
   });
 }
