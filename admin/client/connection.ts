@@ -76,6 +76,10 @@ export function connect(csrf: string): Connection {
         });
       } else if (message.op === Op.Identified) {
         retryMs = 1000;
+        // A page may have subscribed while Identify was on its way.
+        if ([...d.subscriptions].sort().join() !== subscriptions().sort().join()) {
+          send({ op: Op.Reidentify, d: { subscriptions: subscriptions() } });
+        }
         setStatus({ kind: "identified", since: Date.now() });
       } else if (message.op === Op.Event) {
         for (const fn of listeners.get(d.eventType) ?? []) fn(d.eventData);
