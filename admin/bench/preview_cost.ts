@@ -6,7 +6,11 @@
  * configured rate), in alternating phases. Prints render median / p99, late
  * frames and the preview rate received, per condition, and the p99 ratio.
  *
- *   deno run -A admin/bench/preview_cost.ts [seconds per phase=15] [phases=4]
+ * With `socket` as the third argument the panel is a WebSocket client in its
+ * own process that only counts frames (`watch_client.ts`): the engine's own
+ * cost, without a browser sharing the machine.
+ *
+ *   deno run -A admin/bench/preview_cost.ts [seconds per phase=15] [phases=4] [browser|socket]
  */
 import type { Compositor } from "../../plugins/compositor/mod.ts";
 import type { Frames } from "../../plugins/compositor/mod.ts";
@@ -23,6 +27,7 @@ import {
 
 const seconds = Number(Deno.args[0] ?? 15);
 const phases = Number(Deno.args[1] ?? 4);
+const watcher = Deno.args[2] === "socket" ? "socket" : "browser";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const { voice: _voice, stream: _stream, ...show } = showPlugins();
@@ -70,16 +75,21 @@ try {
   const late = { off: 0, on: 0 };
   const received = { off: 0, on: 0 };
 
-  const { secret } = await engine.enrolled("bench", "viewer");
+  const { secret, recoveryCodes } = await engine.enrolled("bench", "viewer");
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const signIn = await context.newPage();
   await browserSignIn(signIn, engine.url, "bench", secret, "/admin/auction");
   await signIn.close();
   await sleep(3000); // warm-up
 
+  const session = watcher === "socket"
+    ? await engine.signIn("bench", secret, recoveryCodes[0])
+    : null;
   for (let p = 0; p < phases; p++) {
     const watching = p % 2 === 1;
-    const page = watching ? await context.newPage() : null;
+    const client = watching && session ? watchClient(engine.url, session) : null;
+    if (client) await client.ready;
+    const page = watching && !session ? await context.newPage() : null;
     if (page) {
       await page.goto(`${engine.url}/admin/live`);
       await page.waitForSelector("#program[data-index]", { state: "attached" });
@@ -108,6 +118,10 @@ try {
       await page.close();
       await sleep(500);
     }
+    if (client) {
+      received.on += await client.stop();
+      await sleep(500);
+    }
   }
   clearInterval(bidding);
   const off = summarize(times.off);
@@ -120,7 +134,9 @@ try {
       `late ${late.off}`,
   );
   console.log(
-    `one panel:     ${on.n} frames, render median ${fmt(on.median)} ms, p99 ${fmt(on.p99)} ms, ` +
+    `one panel (${watcher}): ${on.n} frames, render median ${fmt(on.median)} ms, p99 ${
+      fmt(on.p99)
+    } ms, ` +
       `late ${late.on}, preview ${
         (received.on / (seconds * (phases / 2))).toFixed(1)
       } fps received`,
@@ -133,4 +149,39 @@ try {
 } finally {
   await browser.close();
   await engine.stop();
+}
+
+/** The frame-counting client in its own process; `stop` returns the frames it received. */
+function watchClient(url: string, s: { cookie: string; csrf: string }) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      new URL("./watch_client.ts", import.meta.url).pathname,
+      url,
+      s.cookie,
+      s.csrf,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const until = async (pattern: RegExp) => {
+    while (!pattern.test(text)) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`watch client ended: ${text}`);
+      text += value;
+    }
+    return text.match(pattern)!;
+  };
+  return {
+    ready: until(/watching/),
+    async stop() {
+      child.kill("SIGTERM");
+      const n = Number((await until(/frames (\d+)/))[1]);
+      await child.status;
+      return n;
+    },
+  };
 }

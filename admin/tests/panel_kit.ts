@@ -33,8 +33,8 @@ export interface PanelEngine extends Engine {
   addAccount(name: string, role: string): Promise<string>;
   /** Account added and enrolled over HTTP; returns its TOTP secret and recovery codes. */
   enrolled(name: string, role: string): Promise<{ secret: string; recoveryCodes: string[] }>;
-  /** Signs in over HTTP; returns the cookie header and the CSRF token. */
-  signIn(name: string, secret: string): Promise<{ cookie: string; csrf: string }>;
+  /** Signs in over HTTP (with the next TOTP code, or `code`); returns the cookie and the CSRF token. */
+  signIn(name: string, secret: string, code?: string): Promise<{ cookie: string; csrf: string }>;
   adminConfig: Record<string, unknown>;
 }
 
@@ -116,12 +116,12 @@ export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
       if (!done.ok) throw new Error(`setup of ${name}: ${done.message}`);
       return { secret: start.secret, recoveryCodes: done.recoveryCodes };
     },
-    async signIn(name, secret) {
+    async signIn(name, secret, code) {
       // The enrolment used this step's code: the next one (accepted one step early) signs in.
       const { res, json } = await post("/admin/api/login", {
         name,
         password: PASSWORD,
-        code: totpCode(secret, 1),
+        code: code ?? totpCode(secret, 1),
       });
       if (!json.ok) throw new Error(`sign-in of ${name}: ${json.message}`);
       const cookie = res.headers.getSetCookie()[0].split(";")[0];
