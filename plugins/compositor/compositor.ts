@@ -114,6 +114,8 @@ export function createCompositor(options: CompositorOptions): Compositor {
   let pending: { from: SceneRenderer; transition: Transition } | undefined;
   let running: Running | undefined;
   let lent: ArrayBuffer | undefined;
+  let kept: Canvas | undefined;
+  let snapshotting = false;
 
   const drawInto = (ctx: SKRSContext2D, r: SceneRenderer, now: Temporal.Instant, index: number) => {
     ctx.save();
@@ -148,13 +150,22 @@ export function createCompositor(options: CompositorOptions): Compositor {
     failingWidgets: () => [...failing].sort(),
     async snapshot({ width: w, type, quality }) {
       const h = Math.max(1, Math.round((height * w) / width));
-      const small = createCanvas(w, h);
-      small.getContext("2d").drawImage(canvas, 0, 0, w, h);
-      // encode's overloads want a literal type; both branches are the same call.
-      const bytes = type === "webp"
-        ? await small.encode("webp", quality)
-        : await small.encode("jpeg", quality);
-      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      // One canvas kept for the usual caller (one snapshot at a time): a new native
+      // surface per snapshot is memory the process faults in again and again.
+      const reuse = !snapshotting && kept?.width === w && kept.height === h;
+      const small = reuse ? kept! : createCanvas(w, h);
+      if (!snapshotting) kept = small;
+      snapshotting = true;
+      try {
+        small.getContext("2d").drawImage(canvas, 0, 0, w, h);
+        // encode's overloads want a literal type; both branches are the same call.
+        const bytes = type === "webp"
+          ? await small.encode("webp", quality)
+          : await small.encode("jpeg", quality);
+        return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      } finally {
+        if (small === kept) snapshotting = false;
+      }
     },
     current: () => currentScene.scene.name,
     show(name, transition) {
