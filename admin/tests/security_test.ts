@@ -151,6 +151,25 @@ Deno.test({
       await anonymous.body?.cancel();
       const wrongToken = panelSocket(engine.url, operator.cookie, viewer.csrf);
       assert.equal((await wrongToken.closed).code, Close.AuthenticationFailed);
+      // Before Identify, or not JSON, or too big: the socket is closed, nothing runs.
+      for (
+        const sent of [
+          '{"op":6,"d":{"requestType":"AuctionOverride"}}',
+          "not json",
+          "x".repeat(70_000),
+        ]
+      ) {
+        const raw = new WebSocket(`${engine.url.replace(/^http/, "ws")}/admin/ws`, {
+          headers: { cookie: operator.cookie, origin: engine.url },
+        } as never);
+        raw.onopen = () => raw.send(sent);
+        const code = await new Promise<number>((resolve) => (raw.onclose = (e) => resolve(e.code)));
+        assert.equal(
+          code,
+          sent.length > 65_536 ? Close.MessageTooBig : Close.NotIdentified,
+          sent.slice(0, 20),
+        );
+      }
       const denied = await engine.db.query<{ actor: string; action: string }>(
         "select actor, action from admin_audit where outcome = 'denied' order by id",
       );
