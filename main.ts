@@ -16,6 +16,7 @@ import {
 } from "./core/config.ts";
 import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
 import { createLog, logFormat } from "./core/log.ts";
+import { systemClock } from "./core/clock.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
 import { rehearseCommand, reportCommand } from "./plugins/auction/cli.ts";
 import { fakeXCommand } from "./plugins/fake-x/cli.ts";
@@ -33,7 +34,8 @@ const configOption = { config: { type: "string", short: "c" } } as const;
 /** Where bidders reach this engine when PUBLIC_URL does not say: its own address. */
 function ownUrl(settings: Settings): string {
   const host = settings.HOST === "0.0.0.0" || settings.HOST === "::" ? "127.0.0.1" : settings.HOST;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${settings.PORT}`;
+  const scheme = settings.TLS_CERT_FILE ? "https" : "http";
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${settings.PORT}`;
 }
 
 /** PORT 0 (any free port) is settled before the plugins read PUBLIC_URL. */
@@ -184,6 +186,35 @@ const commands: Record<string, Command> = {
   "fake-x": fakeXCommand,
 };
 
+/** A command a listed plugin adds (`commands` in its definition), with the database migrated. */
+async function pluginCommand(name: string, args: string[]): Promise<Command | undefined> {
+  const { values } = parseArgs({
+    args,
+    options: configOption,
+    strict: false,
+    allowPositionals: true,
+  });
+  const { settings, plugins } = await readConfig(values.config);
+  const owner = plugins.find((p) => p.plugin.commands?.[name]);
+  const command = owner?.plugin.commands?.[name];
+  if (!owner || !command) return undefined;
+  return {
+    ...command,
+    options: { ...configOption, ...command.options },
+    async run(values, positionals) {
+      const { db, lock } = await openDatabase(settings);
+      try {
+        await migratePlugins(db, plugins);
+        const ctx = { config: owner.config, db, clock: systemClock(), print: console.log };
+        return await command.run(ctx, values, positionals);
+      } finally {
+        await db.close();
+        lock?.release();
+      }
+    },
+  };
+}
+
 function help(): string {
   const width = Math.max(...Object.keys(commands).map((n) => n.length));
   return [
@@ -194,6 +225,7 @@ function help(): string {
     "commands:",
     ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
     "",
+    "Plugins add commands too (e.g. `admin`, from the admin panel).",
     "Run `main.ts <command> --help` for a command's options.",
   ].join("\n");
 }
@@ -219,7 +251,16 @@ export async function main(args: string[]): Promise<number> {
     console.log(help());
     return name ? 0 : 2;
   }
-  const command = commands[name];
+  let command: Command | undefined = commands[name];
+  if (!command) {
+    try {
+      command = await pluginCommand(name, rest);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      for (const problem of error.problems) console.error(problem);
+      return 1;
+    }
+  }
   if (!command) {
     console.error(`unknown command: ${name}\n\n${help()}`);
     return 2;

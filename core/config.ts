@@ -23,6 +23,12 @@ export const settingsSchema = z.object({
   LOG_FORMAT: z.enum(["auto", "json", "pretty"]).default("auto"),
   /** The config file to start with when `--config` is not given. */
   SOTHEBAIS_CONFIG: z.string().default("deno.json"),
+  /** PEM files: both set → HTTPS (and WSS) instead of HTTP. */
+  TLS_CERT_FILE: z.string().optional(),
+  TLS_KEY_FILE: z.string().optional(),
+}).refine((s) => !s.TLS_CERT_FILE === !s.TLS_KEY_FILE, {
+  message: "set both TLS_CERT_FILE and TLS_KEY_FILE, or neither",
+  path: ["TLS_CERT_FILE"],
 });
 export type Settings = z.output<typeof settingsSchema>;
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { assertEquals, assertRejects, assertThrows } from "./testing.ts";
+import { assertEquals, assertMatch, assertRejects, assertThrows } from "./testing.ts";
 import { ConfigError, interpolate, loadPlugins, orderByNeeds, readSettings } from "./config.ts";
 import { definePlugin } from "./plugin.ts";
 
@@ -177,4 +177,13 @@ Deno.test("config files: the profile is read from the file, demo unless it says 
     ConfigError,
   ) as ConfigError;
   assertEquals(broken.problems.length, 1);
+});
+
+Deno.test("settings: TLS needs both the certificate and the key", () => {
+  const error = assertThrows(() => readSettings({ TLS_CERT_FILE: "cert.pem" }), ConfigError);
+  assertMatch(error.message, /env\.TLS_CERT_FILE: set both TLS_CERT_FILE and TLS_KEY_FILE/);
+  assertEquals(
+    readSettings({ TLS_CERT_FILE: "c.pem", TLS_KEY_FILE: "k.pem" }).TLS_KEY_FILE,
+    "k.pem",
+  );
 });

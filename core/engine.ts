@@ -216,8 +216,14 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       }
     }
     if (options.listen ?? true) {
+      const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
+        ? {
+          cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
+          key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
+        }
+        : {};
       server = Deno.serve(
-        { hostname: settings.HOST, port: settings.PORT, onListen: () => {} },
+        { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
         http.fetch,
       );
     }
@@ -227,7 +233,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   }
 
   const names = options.plugins.map((p) => p.plugin.name);
-  const url = server ? `http://${settings.HOST}:${server.addr.port}` : undefined;
+  const scheme = settings.TLS_CERT_FILE ? "https" : "http";
+  const url = server ? `${scheme}://${settings.HOST}:${server.addr.port}` : undefined;
   // The control panel is served from admin/ when it is there.
   if (!pages.has("panel") && (await http.request("/admin")).status !== 404) {
     pages.set("panel", "/admin");

@@ -1,8 +1,10 @@
 /**
  * The plugin contract. A plugin is a module whose default export declares its
  * name, a zod schema for its config, the services it provides and needs, its
- * migrations, and `setup(ctx)`, which may return a teardown.
+ * migrations, `setup(ctx)`, which may return a teardown, and the commands it
+ * adds to `main.ts` (run with the database migrated, without starting the engine).
  */
+import type { ParseArgsConfig } from "node:util";
 import type { Hono } from "hono";
 import type { z } from "zod";
 import type { Bus } from "./bus.ts";
@@ -78,6 +80,27 @@ export interface StandIn {
   replacedBy: string[];
 }
 
+/** What a plugin's command gets: its config and the database, every plugin's migrations applied. */
+export interface CommandContext<C = unknown> {
+  config: C;
+  db: Db;
+  clock: Clock;
+  /** Writes a line for the person at the terminal. */
+  print(line: string): void;
+}
+
+/** A `main.ts <name> …` command a plugin adds; exit code as the result. */
+export interface PluginCommand<C = unknown> {
+  summary: string;
+  usage: string;
+  options?: ParseArgsConfig["options"];
+  run(
+    ctx: CommandContext<C>,
+    values: Record<string, unknown>,
+    positionals: string[],
+  ): Promise<number>;
+}
+
 // deno-lint-ignore no-explicit-any
 export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
   name: string;
@@ -95,6 +118,8 @@ export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
    */
   check?(ctx: CheckContext<z.output<S>>): Finding[] | Promise<Finding[]>;
   setup(ctx: PluginContext<z.output<S>>): void | Teardown | Promise<void | Teardown>;
+  /** Commands for `main.ts`, by name. */
+  commands?: Record<string, PluginCommand<z.output<S>>>;
 }
 
 /** Identity function that gives a plugin literal its types. */

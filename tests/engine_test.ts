@@ -19,7 +19,8 @@ Deno.test("start: boots on embedded storage, logs its plugins, serves /healthz a
     const entry = JSON.parse(lines.find((l) => l.includes("engine started"))!);
     const listed = JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).sothebais.plugins
       .filter((p: { enabled?: boolean }) => p.enabled !== false)
-      .map((p: { name: string }) => p.name);
+      // A module entry's plugin is named by its folder (`./admin/mod.ts` → admin).
+      .map((p: { name?: string; module?: string }) => p.name ?? p.module!.split("/").at(-2));
     assertEquals([...entry.plugins].sort(), [...listed].sort());
     assertEquals([entry.db, entry.state], ["pglite", "memory"]);
 

@@ -103,6 +103,11 @@ export interface AuctionRuntime {
   /** Creates an auction unless its id exists; returns its snapshot either way. */
   create(rules: AuctionRules): Promise<AuctionSnapshot>;
   admin(auctionId: string | null, action: AdminAction, by: AdminBy): Promise<AuctionSnapshot>;
+  /** What `admin` would change, without changing it (AdminError when it would be refused). */
+  previewAdmin(
+    auctionId: string | null,
+    action: AdminAction,
+  ): Promise<{ before: AuctionSnapshot; after: AuctionSnapshot }>;
   /** Marks a closed auction paid, freeing nothing but the hold on the winner's escrow. */
   settle(auctionId: string): Promise<void>;
   /**
@@ -493,6 +498,17 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     return live[0];
   };
 
+  /** What an override would make of the auction now (throws AdminError when it does not fit). */
+  const planAdmin = (auctionId: string | null, action: AdminAction, now: Temporal.Instant) => {
+    const before = find(auctionId);
+    let after = applyAdmin(before, action, now);
+    // Resuming an auction held back by custody leaves it to the gate, not straight open.
+    if (after.status === "open" && before.status === "paused" && blocked.has(before.rules.id)) {
+      after = { ...after, status: "scheduled" };
+    }
+    return { before, after };
+  };
+
   /** An override, audited; runs inside the serial queue. */
   const adminNow = async (
     auctionId: string | null,
@@ -500,12 +516,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     by: AdminBy,
   ): Promise<AuctionSnapshot> => {
     const now = clock.instant();
-    const before = find(auctionId);
-    let after = applyAdmin(before, action, now);
-    // Resuming an auction held back by custody leaves it to the gate, not straight open.
-    if (after.status === "open" && before.status === "paused" && blocked.has(before.rules.id)) {
-      after = { ...after, status: "scheduled" };
-    }
+    const { before, after } = planAdmin(auctionId, action, now);
     await store.saveAuction(after, {
       auctionId: before.rules.id,
       actor: by.actor,
@@ -575,6 +586,11 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         return snapshot(market.auctions[rules.id]);
       }),
     admin: (auctionId, action, by) => serial(() => adminNow(auctionId, action, by)),
+    previewAdmin: (auctionId, action) =>
+      serial(() => {
+        const { before, after } = planAdmin(auctionId, action, clock.instant());
+        return Promise.resolve({ before: snapshot(before), after: snapshot(after) });
+      }),
     settle: (auctionId) =>
       serial(async () => {
         const s = market.auctions[auctionId];

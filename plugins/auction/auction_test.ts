@@ -182,6 +182,45 @@ Deno.test("admin overrides are audited with who, when, why, before and after", a
   }
 });
 
+Deno.test("previewAdmin shows an override's before and after and changes nothing; bids lists newest first with filters", async () => {
+  const t = await setup();
+  try {
+    await t.clock.advanceTo(I(T("14:10:00")));
+    t.tweet("1", "@alice", "bid 1", T("14:05:00"));
+    t.tweet("2", "@bob", "bid 0.5", T("14:06:00"));
+    t.tweet("3", "@Bob", "bid 2", T("14:07:00"));
+    await t.engine.auctions.idle();
+    const { before, after } = await t.engine.auctions.previewAdmin("genesis-1", {
+      action: "extend",
+      seconds: 600,
+    });
+    assertEquals([before.endsAt, after.endsAt], [T("16:00:00"), T("16:10:00")]);
+    assertEquals(t.engine.auctions.get("genesis-1")?.endsAt, T("16:00:00"));
+    const audit = await t.engine.db.query("select 1 from auction_audit");
+    assertEquals(audit.length, 0);
+    await assertRejects(
+      () => t.engine.auctions.previewAdmin("genesis-1", { action: "resume" }),
+      /not paused/,
+    );
+    const all = await t.engine.auctions.bids({ limit: 10 });
+    assertEquals(all.map((b) => [b.tweetId, b.status, b.reason]), [
+      ["3", "accepted", null],
+      ["2", "rejected", "below_increment"],
+      ["1", "accepted", null],
+    ]);
+    const bob = await t.engine.auctions.bids({ handle: "BOB", limit: 10 });
+    assertEquals(bob.map((b) => b.tweetId), ["3", "2"]);
+    const rejected = await t.engine.auctions.bids({ reason: "below_increment", limit: 10 });
+    assertEquals(rejected.map((b) => [b.tweetId, b.amountWei]), [["2", ETH / 2n]]);
+    const page = await t.engine.auctions.bids({ beforeSeq: all[0].seq, limit: 1 });
+    assertEquals(page.map((b) => b.tweetId), ["2"]);
+    // Hostile filter text is a parameter, never SQL.
+    assertEquals(await t.engine.auctions.bids({ handle: "x' or '1'='1", limit: 10 }), []);
+  } finally {
+    await t.stop();
+  }
+});
+
 Deno.test("a restart rebuilds leader, price, end and rate limits from Postgres", async () => {
   const storage = testStorage();
   const clock = virtualClock(T("14:30:00"));

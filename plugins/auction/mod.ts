@@ -17,15 +17,24 @@ import {
 } from "./auction_runtime.ts";
 import { type AuctionEvents, auctionEvents } from "./events.ts";
 import type { AdminAction, AuctionRules } from "./rules.ts";
-import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
+import {
+  bidderHistory,
+  type BidFilter,
+  type BidRow,
+  campaignPerformance,
+  dailySummary,
+  ledgerCsv,
+  listBids,
+} from "./reports.ts";
 import { type AuctionSnapshot, toJson } from "./snapshot.ts";
 import { auctionStore, NUMERIC_78_MAX } from "./store.ts";
 // Types only: the `chain` service and `deposit.reversed` are declared by the chain plugin.
 import type { ChainService } from "../chain/mod.ts";
 
-export type { AdminAction, AdminBy, AuctionRules, AuctionSnapshot };
+export type { AdminAction, AdminBy, AuctionRules, AuctionSnapshot, BidFilter, BidRow };
 export type { Funds } from "./funds.ts";
 export { FundsUnavailableError } from "./funds.ts";
+export { AdminError } from "./rules.ts";
 
 declare module "../../core/bus.ts" {
   interface Events extends AuctionEvents {}
@@ -38,6 +47,13 @@ export interface Auctions {
   create(rules: AuctionRules): Promise<AuctionSnapshot>;
   /** pause, resume, extend, cancel, void, close, reschedule: recorded with who, when, why, before, after. */
   admin(auctionId: string | null, action: AdminAction, by: AdminBy): Promise<AuctionSnapshot>;
+  /** What `admin` would change (before and after), changing nothing; AdminError when refused. */
+  previewAdmin(
+    auctionId: string | null,
+    action: AdminAction,
+  ): Promise<{ before: AuctionSnapshot; after: AuctionSnapshot }>;
+  /** Decided bids, newest first. */
+  bids(filter: BidFilter): Promise<BidRow[]>;
   /** Auctions due to open but held scheduled (custody of the lot failed), with why. */
   blocked(): Record<string, string>;
   /** Resolves when every queued decision has been made (rehearsals, tests). */
@@ -164,6 +180,8 @@ export default definePlugin({
       get: runtime.get,
       create: runtime.create,
       admin: runtime.admin,
+      previewAdmin: runtime.previewAdmin,
+      bids: (filter) => listBids(ctx.db, filter),
       blocked: runtime.blocked,
       idle: runtime.idle,
     });

@@ -312,3 +312,76 @@ export async function bidderHistory(q: Queryable, handle: string): Promise<Bidde
     won: won.map((a) => ({ auctionId: a.id, item: a.item, amountWei: party(a.winner)!.amountWei })),
   };
 }
+
+/** One decided bid, as the admin panel lists it. */
+export interface BidRow {
+  seq: string;
+  auctionId: string | null;
+  tweetId: string;
+  handle: string;
+  text: string;
+  tweetAt: string;
+  decidedAt: string;
+  amountWei: bigint | null;
+  status: string;
+  reason: string | null;
+  message: string | null;
+}
+
+export interface BidFilter {
+  auctionId?: string;
+  /** Exact handle, with or without `@`, any case. */
+  handle?: string;
+  /** A rejection reason, or `accepted` / `voided` for those statuses. */
+  reason?: string;
+  /** Only bids decided before this one (`seq`), for the next page. */
+  beforeSeq?: string;
+  limit: number;
+}
+
+/** Decided bids, newest first. */
+export async function listBids(q: Queryable, f: BidFilter): Promise<BidRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: string, value: unknown) => {
+    params.push(value);
+    where.push(clause.replace("?", `$${params.length}`));
+  };
+  if (f.auctionId) add("auction_id = ?", f.auctionId);
+  if (f.handle) add("lower(handle) = ?", `@${f.handle.replace(/^@/, "")}`.toLowerCase());
+  if (f.reason === "accepted" || f.reason === "voided") add("status = ?", f.reason);
+  else if (f.reason) add("reason = ?", f.reason);
+  if (f.beforeSeq) add("seq < ?", f.beforeSeq);
+  params.push(f.limit);
+  const rows = await q.query<{
+    seq: string;
+    auction_id: string | null;
+    tweet_id: string;
+    handle: string;
+    text: string;
+    tweet_at: Date;
+    decided_at: Date;
+    amount_wei: string | null;
+    status: string;
+    reason: string | null;
+    message: string | null;
+  }>(
+    `select seq, auction_id, tweet_id, handle, text, tweet_at, decided_at, amount_wei, status,
+       reason, message from auction_bids ${where.length ? `where ${where.join(" and ")}` : ""}
+     order by seq desc limit $${params.length}`,
+    params,
+  );
+  return rows.map((r) => ({
+    seq: r.seq,
+    auctionId: r.auction_id,
+    tweetId: r.tweet_id,
+    handle: r.handle,
+    text: r.text,
+    tweetAt: iso(r.tweet_at)!,
+    decidedAt: iso(r.decided_at)!,
+    amountWei: wei(r.amount_wei),
+    status: r.status,
+    reason: r.reason,
+    message: r.message,
+  }));
+}

@@ -44,6 +44,19 @@ export interface Compositor {
   failingWidgets(): string[];
   /** The canvas the last frame was drawn on (for PNG snapshots). */
   canvas: Canvas;
+  /**
+   * The last frame scaled to `width` (aspect kept) and encoded. The scaling is a copy made
+   * now (~0.2 ms at 480 wide); the encoding runs on Skia's worker thread, so the frames
+   * drawn meanwhile are not in it and do not wait for it.
+   */
+  snapshot(options: SnapshotOptions): Promise<Uint8Array>;
+}
+
+export interface SnapshotOptions {
+  width: number;
+  type: "jpeg" | "webp";
+  /** 0–100. */
+  quality: number;
 }
 
 interface Running {
@@ -101,6 +114,8 @@ export function createCompositor(options: CompositorOptions): Compositor {
   let pending: { from: SceneRenderer; transition: Transition } | undefined;
   let running: Running | undefined;
   let lent: ArrayBuffer | undefined;
+  let kept: Canvas | undefined;
+  let snapshotting = false;
 
   const drawInto = (ctx: SKRSContext2D, r: SceneRenderer, now: Temporal.Instant, index: number) => {
     ctx.save();
@@ -133,6 +148,25 @@ export function createCompositor(options: CompositorOptions): Compositor {
       return out;
     },
     failingWidgets: () => [...failing].sort(),
+    async snapshot({ width: w, type, quality }) {
+      const h = Math.max(1, Math.round((height * w) / width));
+      // One canvas kept for the usual caller (one snapshot at a time): a new native
+      // surface per snapshot is memory the process faults in again and again.
+      const reuse = !snapshotting && kept?.width === w && kept.height === h;
+      const small = reuse ? kept! : createCanvas(w, h);
+      if (!snapshotting) kept = small;
+      snapshotting = true;
+      try {
+        small.getContext("2d").drawImage(canvas, 0, 0, w, h);
+        // encode's overloads want a literal type; both branches are the same call.
+        const bytes = type === "webp"
+          ? await small.encode("webp", quality)
+          : await small.encode("jpeg", quality);
+        return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      } finally {
+        if (small === kept) snapshotting = false;
+      }
+    },
     current: () => currentScene.scene.name,
     show(name, transition) {
       const next = renderer(name);

@@ -21,7 +21,7 @@ import type { Widgets } from "./widgets.ts";
 export type { Frame, Frames };
 export type { Box, DrawContext, DrawWidget, Widgets } from "./widgets.ts";
 export type { Asset, Assets } from "./assets.ts";
-export type { Compositor } from "./compositor.ts";
+export type { Compositor, SnapshotOptions } from "./compositor.ts";
 
 declare module "../../core/plugin.ts" {
   interface Services {

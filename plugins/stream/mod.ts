@@ -18,14 +18,31 @@ import { type StreamStats, streamStats, type StreamStatus } from "./stream_stats
 
 export type { StreamStats, StreamStatus };
 
+/** The `stream` service: go live and stop (the admin panel's controls), and the health now. */
+export interface StreamControl {
+  /** Why it cannot go live (no ffmpeg, no ingest or recording configured), or null. */
+  unavailable: string | null;
+  stats(): StreamStats;
+  /** Starts ffmpeg (a no-op when already running); throws when `unavailable`. */
+  goLive(): Promise<void>;
+  /** Ends the stream cleanly; the frame loop goes on. */
+  stop(): Promise<void>;
+}
+
 declare module "../../core/bus.ts" {
   interface Events {
     "stream.stats": StreamStats;
   }
 }
 
+declare module "../../core/plugin.ts" {
+  interface Services {
+    stream: StreamControl;
+  }
+}
+
 const statsSchema = z.object({
-  status: z.enum(["live", "reconnecting", "preview-only"]),
+  status: z.enum(["live", "reconnecting", "preview-only", "off"]),
   encoder: z.string().nullable(),
   targetFps: z.number(),
   activeFps: z.number(),
@@ -59,14 +76,17 @@ export const streamConfig = z.object({
   queueLimit: z.number().int().min(1).max(30).default(6),
   /** Output that has not advanced for this long counts as a dropped ingest. */
   stallSeconds: z.number().positive().default(10),
+  /** Go live at start; false waits for an operator's go live (the `stream` service). */
+  autoStart: z.boolean().default(true),
 });
 
 export default definePlugin({
   name: "stream",
   config: streamConfig,
   needs: ["frames", "audio"],
+  provides: ["stream"],
   check: ({ config, timeoutMs }) => checkStream(config, timeoutMs),
-  async setup({ config, bus, log, metrics, state, health, dataDir, use }) {
+  async setup({ config, bus, log, metrics, state, health, dataDir, use, provide }) {
     const frames = use("frames") as Frames;
     const audio = use("audio") as Audio;
     bus.declare("stream.stats", statsSchema);
@@ -77,18 +97,25 @@ export default definePlugin({
     let removeSink = () => {};
     let recording: string | undefined;
     const installed = await ffmpegInstalled(config.ffmpegPath);
-    if (!installed) {
-      log.warn(`ffmpeg not found (${config.ffmpegPath}): PREVIEW ONLY, nothing is streamed`);
-    } else if (!config.rtmpUrl && !config.record) {
-      log.warn("no RTMP_URL and no recording configured: PREVIEW ONLY, nothing is streamed");
-    } else {
+    const unavailable = !installed
+      ? `ffmpeg not found (${config.ffmpegPath})`
+      : !config.rtmpUrl && !config.record
+      ? "no RTMP_URL and no recording configured"
+      : null;
+    if (unavailable) log.warn(`${unavailable}: PREVIEW ONLY, nothing is streamed`);
+    const url = config.rtmpUrl
+      ? (config.streamKey
+        ? `${config.rtmpUrl.replace(/\/+$/, "")}/${config.streamKey}`
+        : config.rtmpUrl)
+      : undefined;
+
+    let starting: Promise<void> | undefined;
+    const goLive = () => starting ??= start().finally(() => (starting = undefined));
+    const start = async () => {
+      if (unavailable) throw new Error(`cannot go live: ${unavailable}`);
+      if (sink) return;
       const picked = await pickEncoder(config.ffmpegPath, config.encoder);
       encoder = picked;
-      const url = config.rtmpUrl
-        ? (config.streamKey
-          ? `${config.rtmpUrl.replace(/\/+$/, "")}/${config.streamKey}`
-          : config.rtmpUrl)
-        : undefined;
       if (config.record) await Deno.mkdir(dataDir, { recursive: true });
       sink = ffmpegSink({
         ffmpeg: config.ffmpegPath,
@@ -126,13 +153,29 @@ export default definePlugin({
         fps: frames.fps,
         videoKbps: config.videoKbps,
       });
-    }
+    };
+    const stop = async () => {
+      const running = sink;
+      if (!running) return;
+      sink = undefined;
+      removeSink();
+      removeSink = () => {};
+      await running.stop();
+      log.info("stream stopped");
+    };
+    if (!unavailable && config.autoStart) await goLive();
 
     let latest: StreamStats | undefined;
     let lastStatus: StreamStatus | undefined;
     const measure = (): StreamStats =>
       streamStats({
-        status: !sink ? "preview-only" : sink.live() ? "live" : "reconnecting",
+        status: unavailable
+          ? "preview-only"
+          : !sink
+          ? "off"
+          : sink.live()
+          ? "live"
+          : "reconnecting",
         encoder,
         loop: frames.loop.stats(),
         progress: sink?.progress() ?? null,
@@ -183,7 +226,7 @@ export default definePlugin({
       "sothebais_stream_status",
       "1 for the current status",
       () =>
-        (["live", "reconnecting", "preview-only"] as const).map((s) => [
+        (["live", "reconnecting", "preview-only", "off"] as const).map((s) => [
           { status: s },
           now().status === s ? 1 : 0,
         ]),
@@ -194,10 +237,16 @@ export default definePlugin({
       return { ok: true, status: s.status, restarts: s.restarts, warnings: s.warnings };
     });
 
+    provide("stream", {
+      unavailable,
+      stats: () => (latest = measure()),
+      goLive,
+      stop,
+    });
+
     return async () => {
       clearInterval(timer);
-      removeSink();
-      await sink?.stop();
+      await stop();
       pump.stop();
     };
   },

@@ -7,7 +7,8 @@
 import type { FrameStats } from "../../core/frame_loop.ts";
 import type { EncoderProgress } from "./progress.ts";
 
-export type StreamStatus = "live" | "reconnecting" | "preview-only";
+/** `preview-only`: nothing can be streamed (no ffmpeg or ingest); `off`: stopped by an operator. */
+export type StreamStatus = "live" | "reconnecting" | "preview-only" | "off";
 
 export interface StreamStats {
   status: StreamStatus;

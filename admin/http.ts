@@ -1,0 +1,307 @@
+/**
+ * The panel's HTTP side under /admin: the page and its bundle, sign-in and
+ * setup, the request endpoint and the WebSocket. Every response carries the
+ * security headers (a CSP with no inline script, frame-ancestors 'none',
+ * nosniff, no referrer); every state change needs the same origin (Hono's
+ * `csrf` plus an Origin / Sec-Fetch-Site check for JSON) and, once signed in,
+ * the session's CSRF token.
+ */
+import type { Context, Hono } from "hono";
+import { getCookie, setCookie } from "hono/cookie";
+import { bodyLimit } from "hono/body-limit";
+import { csrf } from "hono/csrf";
+import { secureHeaders } from "hono/secure-headers";
+import { ACCOUNT_NAME, AccountError, type Accounts } from "./accounts.ts";
+import type { AuditLog } from "./audit.ts";
+import type { Bundle } from "./bundle.ts";
+import type { Hub } from "./hub.ts";
+import { toJson } from "./hub.ts";
+import { dispatch, messageOf, type RequestDeps } from "./requests.ts";
+import { equalText, MAX_PASSWORD } from "./secrets.ts";
+import { type Session, sessionCookie, type Sessions } from "./sessions.ts";
+import { lockMessage, type LoginThrottle } from "./throttle.ts";
+
+export interface PanelHttp {
+  publicUrl: string;
+  sessionMaxSeconds: number;
+  sessionIdleSeconds: number;
+  accounts: Accounts;
+  sessions: Sessions;
+  throttle: LoginThrottle;
+  audit: AuditLog;
+  hub: Hub;
+  bundle(): Promise<Bundle>;
+  deps: RequestDeps;
+}
+
+const PAGES = ["", "/", "/login", "/setup", "/live", "/auction", "/system"];
+const INDEX = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>Control room · SothebAIs</title><link rel="stylesheet" href="/admin/app.css"></head>
+<body><div id="app"></div><script type="module" src="/admin/app.js"></script></body></html>`;
+
+const CSP = {
+  defaultSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  styleSrc: ["'self'"],
+  imgSrc: ["'self'", "data:", "blob:"],
+  connectSrc: ["'self'"],
+  fontSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+const ip = (c: Context) =>
+  (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? null;
+
+/** Bounded strings from a JSON body; anything else is "". */
+const text = (v: unknown, max: number) => typeof v === "string" ? v.slice(0, max) : "";
+
+export function mountPanel(http: Hono, p: PanelHttp) {
+  const publicOrigin = new URL(p.publicUrl).origin;
+  const secure = (c: Context) =>
+    publicOrigin.startsWith("https:") || new URL(c.req.url).protocol === "https:";
+  const cookieOf = (c: Context) => sessionCookie(secure(c));
+  const sameOrigin = (c: Context, origin: string | undefined) =>
+    !!origin && (origin === new URL(c.req.url).origin || origin === publicOrigin);
+  const sessionOf = (c: Context) => p.sessions.find(getCookie(c, cookieOf(c).name));
+  const fail = (c: Context, status: 400 | 401 | 403 | 404 | 409 | 429 | 500, message: string) =>
+    c.json({ ok: false, message }, status);
+
+  // Before the middleware below: an upgrade's response cannot take more headers.
+  http.get("/admin/ws", async (c) => {
+    if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+      return fail(c, 400, "a WebSocket upgrade is expected here");
+    }
+    if (!sameOrigin(c, c.req.header("origin"))) return fail(c, 403, "another origin");
+    const session = await sessionOf(c);
+    if (!session) return fail(c, 401, "sign in first");
+    const from = ip(c); // the request cannot be read once upgraded
+    try {
+      const { socket, response } = Deno.upgradeWebSocket(c.req.raw);
+      p.hub.accept(socket, session, from);
+      return response;
+    } catch (error) {
+      return fail(c, 400, `no WebSocket: ${messageOf(error)}`); // e.g. the page went away meanwhile
+    }
+  });
+
+  for (const path of ["/admin", "/admin/*"]) {
+    http.use(
+      path,
+      async (c, next) => {
+        await next(); // after secureHeaders has set its headers
+        if (c.req.path.startsWith("/admin/api/")) c.header("cache-control", "no-store");
+        if (!secure(c)) c.res.headers.delete("strict-transport-security");
+      },
+      secureHeaders({
+        contentSecurityPolicy: CSP,
+        xFrameOptions: "DENY",
+        referrerPolicy: "no-referrer",
+        strictTransportSecurity: "max-age=31536000",
+      }),
+      csrf({ origin: (origin, c) => sameOrigin(c, origin) }),
+      async (c, next) => {
+        if (c.req.method === "GET" || c.req.method === "HEAD") return await next();
+        const site = c.req.header("sec-fetch-site");
+        if (site && site !== "same-origin") return fail(c, 403, "a cross-site request is refused");
+        if (!sameOrigin(c, c.req.header("origin"))) {
+          return fail(c, 403, "a request from another origin is refused");
+        }
+        if (!c.req.header("content-type")?.startsWith("application/json")) {
+          return fail(c, 400, "send JSON (content-type: application/json)");
+        }
+        await next();
+      },
+      bodyLimit({ maxSize: 16 * 1024, onError: (c) => fail(c, 400, "the request is too big") }),
+    );
+  }
+
+  for (const page of PAGES) http.get(`/admin${page}`, (c) => c.html(INDEX));
+  const asset = (type: string, pick: (b: Bundle) => string) => async (c: Context) => {
+    const bundle = await p.bundle();
+    if (c.req.header("if-none-match") === bundle.tag) return c.body(null, 304);
+    return c.body(pick(bundle), 200, {
+      "content-type": `${type}; charset=utf-8`,
+      "cache-control": "no-cache",
+      etag: bundle.tag,
+    });
+  };
+  http.get("/admin/app.js", asset("text/javascript", (b) => b.js));
+  http.get("/admin/app.css", asset("text/css", (b) => b.css));
+
+  const json = async (c: Context): Promise<Record<string, unknown>> => {
+    const body = await c.req.json().catch(() => null);
+    return body && typeof body === "object" && !Array.isArray(body) ? body : {};
+  };
+
+  /** The signed-in session with a matching CSRF token, or the response refusing it. */
+  const authorised = async (c: Context): Promise<Session | Response> => {
+    const session = await sessionOf(c);
+    if (!session) return fail(c, 401, "Signed out (or idle too long): sign in again.");
+    const token = c.req.header("x-csrf-token") ?? "";
+    if (!equalText(token, session.csrf)) return fail(c, 403, "missing or wrong CSRF token");
+    return session;
+  };
+
+  const h: Helpers = { fail, json, sessionOf, cookieOf, authorised };
+  mountSignIn(http, p, h);
+
+  http.post("/admin/api/requests/:type", async (c) => {
+    const session = await authorised(c);
+    if (session instanceof Response) return session;
+    await p.sessions.touch(session);
+    const body = await json(c);
+    const outcome = await dispatch(
+      c.req.param("type"),
+      body.requestData,
+      { session, ip: ip(c) },
+      p.deps,
+    ).catch((error) => ({ ok: false as const, code: 500, message: messageOf(error) }));
+    return new Response(
+      toJson(outcome.ok ? { ok: true, responseData: outcome.data } : outcome),
+      {
+        status: outcome.ok ? 200 : outcome.code,
+        headers: { "content-type": "application/json" },
+      },
+    );
+  });
+}
+
+interface Helpers {
+  fail(c: Context, status: 400 | 401 | 403 | 404 | 409 | 429 | 500, message: string): Response;
+  json(c: Context): Promise<Record<string, unknown>>;
+  sessionOf(c: Context): Promise<Session | null>;
+  cookieOf(c: Context): { name: string; path: string; secure: boolean };
+  authorised(c: Context): Promise<Session | Response>;
+}
+
+/** Sign-in (throttled, audited, a new session id), sign-out, who am I, and account setup. */
+function mountSignIn(http: Hono, p: PanelHttp, h: Helpers) {
+  const { fail, json, sessionOf, cookieOf, authorised } = h;
+  http.post("/admin/api/login", async (c) => {
+    const body = await json(c);
+    const name = text(body.name, 64).trim().toLowerCase();
+    const password = text(body.password, MAX_PASSWORD + 1);
+    const code = text(body.code, 40);
+    const actor = ACCOUNT_NAME.test(name) ? name : "(not a name)";
+    const from = ip(c);
+    const lock = await p.throttle.lockedFor(name, from);
+    if (lock) {
+      await p.audit.write({
+        actor,
+        action: "session.sign-in",
+        outcome: "denied",
+        reason: lockMessage(lock),
+        ip: from,
+      });
+      c.header("retry-after", String(lock.seconds));
+      return fail(c, 429, lockMessage(lock));
+    }
+    const result = await p.accounts.verifyLogin(name, password, code);
+    if (!result.ok) {
+      const locked = await p.throttle.failed(name, from);
+      await p.audit.write({
+        actor,
+        action: "session.sign-in",
+        outcome: "failed",
+        reason: result.message,
+        ip: from,
+      });
+      return fail(c, 401, locked ? `${result.message} ${lockMessage(locked)}` : result.message);
+    }
+    await p.throttle.succeeded(name);
+    // A new id at every sign-in; a session the browser still had ends.
+    const old = await sessionOf(c);
+    if (old) await p.sessions.end(old);
+    const { id, csrf: token } = await p.sessions.create(result.account, from);
+    const cookie = cookieOf(c);
+    setCookie(c, cookie.name, id, {
+      path: cookie.path,
+      secure: cookie.secure,
+      httpOnly: true,
+      sameSite: "Strict",
+      maxAge: p.sessionMaxSeconds,
+    });
+    const recoveryLeft = await p.accounts.recoveryLeft(result.account.id);
+    await p.audit.write({
+      actor: result.account.name,
+      action: "session.sign-in",
+      outcome: "ok",
+      params: { with: result.used, recoveryLeft },
+      ip: from,
+    });
+    return c.json({
+      ok: true,
+      name: result.account.name,
+      role: result.account.role,
+      csrf: token,
+      recoveryLeft,
+    });
+  });
+
+  http.post("/admin/api/logout", async (c) => {
+    const session = await authorised(c);
+    if (session instanceof Response) return session;
+    await p.sessions.end(session);
+    p.hub.endSession(session.idHash);
+    const cookie = cookieOf(c);
+    setCookie(c, cookie.name, "", { path: cookie.path, secure: cookie.secure, maxAge: 0 });
+    await p.audit.write({
+      actor: session.name,
+      action: "session.sign-out",
+      outcome: "ok",
+      ip: ip(c),
+    });
+    return c.json({ ok: true });
+  });
+
+  http.get("/admin/api/me", async (c) => {
+    const session = await sessionOf(c);
+    if (!session) return fail(c, 401, "not signed in");
+    await p.sessions.touch(session); // loading the page is the user's doing
+    return c.json({
+      ok: true,
+      name: session.name,
+      role: session.role,
+      csrf: session.csrf,
+      idleSeconds: p.sessionIdleSeconds,
+      expiresAt: session.expiresAt.toISOString(),
+    });
+  });
+
+  http.post("/admin/api/setup/start", async (c) => {
+    try {
+      const setup = await p.accounts.startSetup(text((await json(c)).token, 200));
+      return c.json({ ok: true, ...setup });
+    } catch (error) {
+      if (error instanceof AccountError) return fail(c, 400, error.message);
+      throw error;
+    }
+  });
+
+  http.post("/admin/api/setup/finish", async (c) => {
+    const body = await json(c);
+    try {
+      const done = await p.accounts.finishSetup(
+        text(body.token, 200),
+        text(body.password, MAX_PASSWORD + 1),
+        text(body.code, 40),
+      );
+      await p.audit.write({
+        actor: done.account.name,
+        action: "account.setup",
+        subject: done.account.name,
+        outcome: "ok",
+        after: { role: done.account.role, status: "active", totp: "enrolled" },
+        ip: ip(c),
+      });
+      return c.json({ ok: true, name: done.account.name, recoveryCodes: done.recoveryCodes });
+    } catch (error) {
+      if (error instanceof AccountError) return fail(c, 400, error.message);
+      throw error;
+    }
+  });
+}

@@ -1,0 +1,456 @@
+/**
+ * Every request the panel can make, one table: the least role it needs, the
+ * zod schema of its data (an allow-list: unknown fields are refused), and what
+ * it does. The WebSocket and `POST /admin/api/requests/:type` both dispatch
+ * here, so each is authorised by role on the server the same way, and every
+ * state change is audited (a refused one too).
+ */
+import { z } from "zod";
+import { nyString } from "../core/clock.ts";
+import type { AdminAction, Auctions } from "../plugins/auction/mod.ts";
+import { AdminError } from "../plugins/auction/mod.ts";
+import { REASONS } from "../plugins/auction/rules.ts";
+import type { ChainService } from "../plugins/chain/mod.ts";
+import type { Compositor } from "../plugins/compositor/mod.ts";
+import type { StreamControl, StreamStats } from "../plugins/stream/mod.ts";
+import type { Accounts, Role } from "./accounts.ts";
+import type { AuditEntry, AuditLog } from "./audit.ts";
+import type { Session } from "./sessions.ts";
+import type { SystemSample } from "./system.ts";
+
+const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
+export const may = (role: Role, needs: Role) => RANK[role] >= RANK[needs];
+
+export interface Caller {
+  session: Session;
+  ip: string | null;
+}
+
+/** A request that failed for a reason the person should read. */
+export class RequestError extends Error {
+  constructor(readonly code: 400 | 403 | 404 | 409 | 500, message: string) {
+    super(message);
+  }
+}
+
+/** The slate on air through the panel: what to go back to, and who put it there. */
+export interface SlateState {
+  backTo: string;
+  since: string;
+  by: string;
+  reason: string;
+}
+
+export interface RequestDeps {
+  auctions: Auctions;
+  chain?: ChainService;
+  compositor?: Compositor;
+  stream?: StreamControl;
+  audit: AuditLog;
+  accounts: Accounts;
+  now(): Temporal.Instant;
+  health(): Promise<unknown>;
+  systemHistory(): SystemSample[];
+  statsHistory(): StreamStats[];
+  slate: { get(): SlateState | null; set(s: SlateState | null): void };
+  /** Tells every panel (e.g. the audit log grew, the scene changed). */
+  notify(eventType: string, eventData: unknown): void;
+}
+
+const reason = z.string().trim().min(3, "give a reason (3 characters or more)").max(500);
+const optionalReason = z.string().trim().max(500).optional();
+const auctionId = z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/, "not an auction id");
+const instant = z.string().max(40).transform((s, ctx) => {
+  try {
+    return Temporal.Instant.from(s);
+  } catch {
+    ctx.addIssue({
+      code: "custom",
+      message: "a time with its offset, e.g. 2026-03-08T14:00:00-04:00",
+    });
+    return z.NEVER;
+  }
+});
+const change = z.discriminatedUnion("action", [
+  z.strictObject({ action: z.literal("pause") }),
+  z.strictObject({ action: z.literal("resume") }),
+  z.strictObject({ action: z.literal("cancel") }),
+  z.strictObject({ action: z.literal("close") }),
+  z.strictObject({ action: z.literal("extend"), seconds: z.number().int().min(1).max(86_400) }),
+  z.strictObject({
+    action: z.literal("void"),
+    tweetId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "not a tweet id"),
+  }),
+  z.strictObject({
+    action: z.literal("reschedule"),
+    startsAt: instant,
+    endsAt: instant,
+    maxEndsAt: instant,
+  }),
+]);
+const filterText = z.string().trim().max(100).optional();
+
+interface RequestDef<S extends z.ZodType = z.ZodType> {
+  role: Role;
+  data: S;
+  run(data: z.output<S>, caller: Caller, deps: RequestDeps): Promise<unknown>;
+}
+
+const define = <S extends z.ZodType>(def: RequestDef<S>) => def as unknown as RequestDef;
+
+/** Runs `work` and audits it: ok with its before and after, or failed with the error. */
+async function audited<T>(
+  deps: RequestDeps,
+  caller: Caller,
+  entry: Omit<AuditEntry, "actor" | "outcome" | "ip" | "before" | "after">,
+  work: () => Promise<{ before: unknown; after: unknown; result: T }>,
+): Promise<T> {
+  const base = { ...entry, actor: caller.session.name, ip: caller.ip };
+  try {
+    const { before, after, result } = await work();
+    await deps.audit.write({ ...base, before, after, outcome: "ok" });
+    deps.notify("AuditAppended", { action: entry.action });
+    return result;
+  } catch (error) {
+    await deps.audit.write({ ...base, outcome: "failed", after: { error: messageOf(error) } });
+    deps.notify("AuditAppended", { action: entry.action });
+    throw error;
+  }
+}
+
+const need = <T>(service: T | undefined, what: string): T => {
+  if (!service) throw new RequestError(404, `${what} is not running in this engine`);
+  return service;
+};
+
+function showState(deps: RequestDeps) {
+  return {
+    scene: deps.compositor?.current() ?? null,
+    scenes: deps.compositor?.scenes() ?? [],
+    slate: deps.slate.get(),
+    stream: deps.stream
+      ? { unavailable: deps.stream.unavailable, status: deps.stream.stats().status }
+      : null,
+  };
+}
+
+export const REQUESTS: Record<string, RequestDef> = {
+  /** The user is at the keyboard: the idle timer starts again. */
+  Heartbeat: define({ role: "viewer", data: z.strictObject({}), run: () => Promise.resolve({}) }),
+
+  GetOverview: define({
+    role: "viewer",
+    data: z.strictObject({}),
+    run: (_d, _c, deps) => {
+      const blocked = deps.auctions.blocked();
+      return Promise.resolve({
+        serverTime: deps.now().epochMilliseconds,
+        auctions: deps.auctions.list().map((a) => ({
+          ...a,
+          blocked: blocked[a.auctionId] ?? null,
+        })),
+        show: showState(deps),
+        chain: !!deps.chain,
+        /** What a bid's decision can be, for the bid filter. */
+        decisions: ["accepted", "voided", ...REASONS],
+      });
+    },
+  }),
+
+  ListBids: define({
+    role: "viewer",
+    data: z.strictObject({
+      auctionId: auctionId.optional(),
+      handle: z.string().trim().regex(/^@?[A-Za-z0-9_]{0,15}$/, "an X handle").optional(),
+      reason: z.string().regex(/^[a-z_]{1,30}$/, "a reason code").optional(),
+      beforeSeq: z.string().regex(/^\d{1,19}$/).optional(),
+      limit: z.number().int().min(1).max(200).default(50),
+    }),
+    run: async (d, _c, deps) => ({
+      bids: await deps.auctions.bids({ ...d, handle: d.handle || undefined }),
+    }),
+  }),
+
+  GetCustody: define({
+    role: "viewer",
+    data: z.strictObject({ auctionId }),
+    run: async (d, _c, deps) => {
+      const auction = deps.auctions.get(d.auctionId);
+      if (!auction) throw new RequestError(404, `no auction ${d.auctionId}`);
+      const blocked = deps.auctions.blocked()[d.auctionId] ?? null;
+      if (!deps.chain) return { custody: null, blocked };
+      try {
+        return {
+          custody: await deps.chain.checkAuctionCustody(d.auctionId, auction.item),
+          blocked,
+        };
+      } catch (error) {
+        return { custody: { ok: false, reason: `cannot be read: ${messageOf(error)}` }, blocked };
+      }
+    },
+  }),
+
+  ListClaims: define({
+    role: "viewer",
+    data: z.strictObject({}),
+    run: async (_d, _c, deps) => ({ claims: deps.chain ? await deps.chain.claims() : [] }),
+  }),
+
+  GetHealth: define({
+    role: "viewer",
+    data: z.strictObject({}),
+    run: async (_d, _c, deps) => ({
+      health: await deps.health(),
+      system: deps.systemHistory(),
+    }),
+  }),
+
+  GetShow: define({
+    role: "viewer",
+    data: z.strictObject({}),
+    run: (_d, _c, deps) => Promise.resolve({ show: showState(deps), stats: deps.statsHistory() }),
+  }),
+
+  ListAudit: define({
+    role: "viewer",
+    data: z.strictObject({
+      actor: filterText,
+      action: z.string().trim().regex(/^[a-z0-9_.-]{0,60}$/, "an action, e.g. auction.pause")
+        .optional(),
+      from: instant.optional(),
+      to: instant.optional(),
+      limit: z.number().int().min(1).max(500).default(100),
+    }),
+    run: async (d, _c, deps) => ({
+      entries: await deps.audit.query({
+        ...d,
+        actor: d.actor || undefined,
+        action: d.action || undefined,
+      }),
+    }),
+  }),
+
+  PreviewOverride: define({
+    role: "operator",
+    data: z.strictObject({ auctionId, change }),
+    run: async (d, _c, deps) => {
+      try {
+        return await deps.auctions.previewAdmin(d.auctionId, d.change as AdminAction);
+      } catch (error) {
+        if (error instanceof AdminError) throw new RequestError(409, error.message);
+        throw error;
+      }
+    },
+  }),
+
+  AuctionOverride: define({
+    role: "operator",
+    data: z.strictObject({ auctionId, change, reason }),
+    run: async (d, caller, deps) => {
+      try {
+        // The auction writes this override's audit row itself, with before and after.
+        const auction = await deps.auctions.admin(d.auctionId, d.change as AdminAction, {
+          actor: caller.session.name,
+          reason: d.reason,
+        });
+        deps.notify("AuditAppended", { action: `auction.${d.change.action}` });
+        return { auction };
+      } catch (error) {
+        await deps.audit.write({
+          actor: caller.session.name,
+          action: `auction.${d.change.action}`,
+          subject: d.auctionId,
+          reason: d.reason,
+          params: d.change,
+          after: { error: messageOf(error) },
+          outcome: "failed",
+          ip: caller.ip,
+        });
+        deps.notify("AuditAppended", { action: `auction.${d.change.action}` });
+        if (error instanceof AdminError) throw new RequestError(409, error.message);
+        throw error;
+      }
+    },
+  }),
+
+  RetryClaim: define({
+    role: "operator",
+    data: z.strictObject({ payoutId: z.string().regex(/^\d{1,19}$/), reason: optionalReason }),
+    run: (d, caller, deps) => {
+      const chain = need(deps.chain, "the chain plugin");
+      return audited(deps, caller, {
+        action: "claim.retry",
+        subject: d.payoutId,
+        reason: d.reason,
+      }, async () => {
+        const before = (await chain.claims()).find((c) => c.id === d.payoutId) ?? null;
+        const after = await chain.retryClaim(d.payoutId);
+        return { before, after, result: { claim: after } };
+      });
+    },
+  }),
+
+  GoLive: define({
+    role: "operator",
+    data: z.strictObject({ reason: optionalReason }),
+    run: (d, caller, deps) => {
+      const stream = need(deps.stream, "the stream plugin");
+      return audited(deps, caller, { action: "stream.go-live", reason: d.reason }, async () => {
+        const before = { status: stream.stats().status };
+        if (stream.unavailable) {
+          throw new RequestError(409, `cannot go live: ${stream.unavailable}`);
+        }
+        await stream.goLive();
+        deps.notify("ShowChanged", showState(deps));
+        return { before, after: { status: stream.stats().status }, result: showState(deps) };
+      });
+    },
+  }),
+
+  StopStream: define({
+    role: "operator",
+    data: z.strictObject({ reason: optionalReason }),
+    run: (d, caller, deps) => {
+      const stream = need(deps.stream, "the stream plugin");
+      return audited(deps, caller, { action: "stream.stop", reason: d.reason }, async () => {
+        const before = { status: stream.stats().status };
+        await stream.stop();
+        deps.notify("ShowChanged", showState(deps));
+        return { before, after: { status: stream.stats().status }, result: showState(deps) };
+      });
+    },
+  }),
+
+  ShowSlate: define({
+    role: "operator",
+    data: z.strictObject({ reason }),
+    run: (d, caller, deps) => {
+      const compositor = need(deps.compositor, "the compositor");
+      return audited(deps, caller, { action: "show.slate", reason: d.reason }, () => {
+        const scene = compositor.current();
+        if (scene === "slate") throw new RequestError(409, "the slate is already on air");
+        compositor.show("slate");
+        deps.slate.set({
+          backTo: scene,
+          since: nyString(deps.now()),
+          by: caller.session.name,
+          reason: d.reason,
+        });
+        deps.notify("ShowChanged", showState(deps));
+        return Promise.resolve({
+          before: { scene },
+          after: { scene: compositor.current() },
+          result: showState(deps),
+        });
+      });
+    },
+  }),
+
+  LeaveSlate: define({
+    role: "operator",
+    data: z.strictObject({ reason }),
+    run: (d, caller, deps) => {
+      const compositor = need(deps.compositor, "the compositor");
+      return audited(deps, caller, { action: "show.leave-slate", reason: d.reason }, () => {
+        if (compositor.current() !== "slate") {
+          deps.slate.set(null);
+          deps.notify("ShowChanged", showState(deps));
+          throw new RequestError(
+            409,
+            `the slate is not on air any more (the scene is ${compositor.current()}): nothing to leave`,
+          );
+        }
+        const back = deps.slate.get()?.backTo ?? "live";
+        compositor.show(compositor.scenes().includes(back) ? back : "live");
+        deps.slate.set(null);
+        deps.notify("ShowChanged", showState(deps));
+        return Promise.resolve({
+          before: { scene: "slate" },
+          after: { scene: compositor.current() },
+          result: showState(deps),
+        });
+      });
+    },
+  }),
+
+  RunTransition: define({
+    role: "operator",
+    data: z.strictObject({
+      scene: z.string().regex(/^[a-z0-9-]{1,40}$/),
+      kind: z.enum(["cut", "fade", "slide"]),
+      ms: z.number().int().min(0).max(5000),
+      reason: optionalReason,
+    }),
+    run: (d, caller, deps) => {
+      const compositor = need(deps.compositor, "the compositor");
+      if (!compositor.scenes().includes(d.scene)) {
+        throw new RequestError(404, `no scene ${d.scene}; have ${compositor.scenes().join(", ")}`);
+      }
+      return audited(deps, caller, {
+        action: "show.transition",
+        subject: d.scene,
+        reason: d.reason,
+        params: { kind: d.kind, ms: d.ms },
+      }, () => {
+        const before = { scene: compositor.current() };
+        compositor.show(d.scene, { kind: d.kind, ms: d.ms });
+        if (d.scene !== "slate") deps.slate.set(null);
+        deps.notify("ShowChanged", showState(deps));
+        return Promise.resolve({
+          before,
+          after: { scene: compositor.current() },
+          result: showState(deps),
+        });
+      });
+    },
+  }),
+
+  ListAccounts: define({
+    role: "admin",
+    data: z.strictObject({}),
+    run: async (_d, _c, deps) => ({ accounts: await deps.accounts.list() }),
+  }),
+};
+
+export type Outcome =
+  | { ok: true; data: unknown }
+  | { ok: false; code: number; message: string };
+
+/** Checks the role and the data, then runs the request. Never throws. */
+export async function dispatch(
+  type: string,
+  data: unknown,
+  caller: Caller,
+  deps: RequestDeps,
+): Promise<Outcome> {
+  const def = Object.hasOwn(REQUESTS, type) ? REQUESTS[type] : undefined;
+  if (!def) return { ok: false, code: 400, message: `unknown request type ${type.slice(0, 60)}` };
+  if (!may(caller.session.role, def.role)) {
+    await deps.audit.write({
+      actor: caller.session.name,
+      action: `denied.${type}`,
+      reason: `needs the ${def.role} role; ${caller.session.name} is ${caller.session.role}`,
+      outcome: "denied",
+      ip: caller.ip,
+    });
+    return { ok: false, code: 403, message: `${type} needs the ${def.role} role` };
+  }
+  const parsed = def.data.safeParse(data ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = issue.path.map(String).join(".");
+    return { ok: false, code: 400, message: `${path ? `${path}: ` : ""}${issue.message}` };
+  }
+  try {
+    return { ok: true, data: await def.run(parsed.data, caller, deps) };
+  } catch (error) {
+    if (error instanceof RequestError) {
+      return { ok: false, code: error.code, message: error.message };
+    }
+    return { ok: false, code: 500, message: messageOf(error) };
+  }
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

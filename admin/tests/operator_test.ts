@@ -1,0 +1,220 @@
+/**
+ * Done when, tried as a new operator would: `main.ts admin add` prints a setup
+ * link; the link opens, TOTP is enrolled from the page, the operator signs in
+ * and watches the demo show (`main.ts start`: embedded chain, simulated
+ * bidders, the fake X server) live in the panel, pauses and resumes the
+ * auction with a reason, switches to the slate and back, and finds each
+ * action in the audit log. Writes the README's screenshots with
+ * UPDATE_SCREENSHOTS=1.
+ */
+import assert from "node:assert/strict";
+import { anvilAvailable } from "../../plugins/chain/tests/chain_kit.ts";
+import { testStorage } from "../../tests/engine.ts";
+import {
+  ARTIFACTS,
+  chromiumReady,
+  freePort,
+  launchChromium,
+  PASSWORD,
+  totpCode,
+  waitFor,
+} from "./panel_kit.ts";
+
+const ready = (await chromiumReady()) && (await anvilAvailable());
+const ROOT = new URL("../../", import.meta.url);
+
+/** The project's plugin list with every module by absolute path, the fake X and the panel on free ports. */
+function demoConfig(dir: string, fakeX: string, publicUrl: string): string {
+  const project = JSON.parse(Deno.readTextFileSync(new URL("deno.json", ROOT)));
+  const plugins = project.sothebais.plugins.map(
+    (
+      p: { name?: string; module?: string; enabled?: boolean; config?: Record<string, unknown> },
+    ) => {
+      const module = new URL(p.module ?? `plugins/${p.name}/mod.ts`, ROOT).href;
+      const config = { ...p.config };
+      if (p.name === "x-simulator") {
+        Object.assign(config, {
+          baseUrl: fakeX,
+          rates: { bidsPerMinute: 40, questionsPerMinute: 0 },
+        });
+      }
+      if (p.name === "x") Object.assign(config, { baseUrl: fakeX, tier: "pro" });
+      if (p.name === "demo") Object.assign(config, { fakeXUrl: fakeX, leadMinutes: 0 });
+      if (p.module?.includes("admin")) Object.assign(config, { publicUrl });
+      return { module, enabled: p.enabled ?? true, config };
+    },
+  );
+  const path = `${dir}/show.json`;
+  Deno.writeTextFileSync(path, JSON.stringify({ sothebais: { plugins } }));
+  return path;
+}
+
+function cli(args: string[], env: Record<string, string>) {
+  return new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("main.ts", ROOT).pathname, ...args],
+    env: { NO_COLOR: "1", ...env },
+    cwd: ROOT.pathname,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  });
+}
+
+Deno.test({
+  name:
+    "operator: admin add → setup link → TOTP → sign in → demo live → pause/resume, slate and back → audit log",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const storage = testStorage();
+    const port = freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const config = demoConfig(storage.env.DATA_DIR, `http://127.0.0.1:${freePort()}`, url);
+    const env = { ...storage.env, PORT: String(port), LOG_LEVEL: "warn" };
+    let engine: Deno.ChildProcess | undefined;
+    const browser = await launchChromium();
+    try {
+      // 1. The operator's account, from the command line (before the engine holds the data folder).
+      const added = await cli(
+        ["admin", "add", "opal", "--role", "operator", "--config", config],
+        env,
+      )
+        .output();
+      const printed = new TextDecoder().decode(added.stdout);
+      assert.equal(added.code, 0, new TextDecoder().decode(added.stderr));
+      assert.match(printed, /account opal \(operator\) created/);
+      const link = printed.match(/(http:\/\/\S+\/admin\/setup#\S+)/)![1];
+      assert.ok(link.startsWith(`${url}/admin/setup#`), link);
+      const listed = new TextDecoder().decode(
+        (await cli(["admin", "list", "--config", config], env).output()).stdout,
+      );
+      assert.match(listed, /opal\s+operator\s+pending \(setup link waiting\)/);
+
+      // 2. The demo show.
+      engine = cli(["start", "--config", config], env).spawn();
+      const stderr = new Response(engine.stderr).text();
+      void new Response(engine.stdout).text();
+      await waitFor(
+        async () => {
+          try {
+            const res = await fetch(`${url}/healthz`);
+            await res.body?.cancel();
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        60_000,
+        `the engine on ${url}`,
+      ).catch(async (e) => {
+        engine?.kill("SIGKILL");
+        console.log(await stderr);
+        throw e;
+      });
+
+      // 3. The link, enrolment, sign-in.
+      const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
+      const page = await context.newPage();
+      await page.goto(link);
+      const secret = (await page.textContent("#totp-secret"))!;
+      await page.fill("#new-password", PASSWORD);
+      await page.fill("#new-password-again", PASSWORD);
+      await page.fill("#setup-code", totpCode(secret));
+      await page.click("#finish-setup");
+      await page.waitForSelector("#recovery-codes li");
+      await page.click("#to-login");
+      await page.fill("#name", "opal");
+      await page.fill("#password", PASSWORD);
+      await page.fill("#code", totpCode(secret, 1));
+      await page.click("#sign-in");
+      await page.waitForSelector("#who");
+
+      // 4. The show, live: preview frames keep coming, the demo's bids arrive.
+      const index = async () => Number(await page.getAttribute("#program", "data-index") ?? 0);
+      await waitFor(async () => (await index()) > 0, 20_000, "a preview frame");
+      const first = await index();
+      await waitFor(async () => (await index()) > first + 10, 10_000, "more preview frames");
+      await page.click("#nav-auction");
+      await waitFor(
+        async () => (await page.textContent("#glance-status").catch(() => null)) === "open",
+        90_000,
+        "the demo's lot open",
+      );
+      await waitFor(async () => (await page.locator("#bid-rows tr").count()) > 0, 60_000, "a bid");
+      await waitFor(
+        async () => (await page.locator("#bid-rows td.status-accepted").count()) >= 2,
+        90_000,
+        "accepted bids (once the demo's deposits are credited)",
+      );
+
+      // 5. Pause with a reason, the slate and back, resume. (While the auction runs, the next
+      // accepted bid switches the compositor back to the live scene: holding the slate against
+      // the show is the compositor's to add. Paused, no bid is accepted.)
+      const override = async (button: string, reason: string, status: string) => {
+        await page.click("#nav-auction");
+        await page.click(button);
+        await page.waitForSelector(".changes");
+        await page.fill("#confirm-reason", reason);
+        await page.click("#confirm-go");
+        await page.waitForSelector(`#glance-status.status-${status}`);
+      };
+      await override("#ov-pause", "checking a bidder's deposit", "paused");
+      await page.click("#nav-live");
+      await page.click("#show-slate");
+      await page.fill("#confirm-reason", "sponsor segment overran");
+      await page.click("#confirm-go");
+      await waitFor(async () => (await page.textContent("#scene")) === "slate", 5000, "the slate");
+      await page.click("#leave-slate");
+      await page.fill("#confirm-reason", "back on schedule");
+      await page.click("#confirm-go");
+      await page.waitForSelector(".modal", { state: "detached" });
+      await waitFor(async () => (await page.textContent("#scene")) !== "slate", 5000, "back");
+      await override("#ov-resume", "deposit confirmed", "open");
+      if (Deno.env.get("UPDATE_SCREENSHOTS") === "1") {
+        await waitFor(
+          async () => (await page.locator("#bid-rows td.status-accepted").count()) >= 4,
+          60_000,
+          "more bids for the picture",
+        );
+        await page.screenshot({ path: new URL("admin/screenshots/auction.png", ROOT).pathname });
+        await page.click("#nav-live");
+        await page.waitForSelector("#chart-fps canvas");
+        await new Promise((r) => setTimeout(r, 4000)); // a few seconds of charts
+        await page.screenshot({ path: new URL("admin/screenshots/live.png", ROOT).pathname });
+      }
+      await page.click("#nav-live");
+      Deno.mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: `${ARTIFACTS}operator-live.png` });
+
+      // 7. Every action in the audit log.
+      await page.click("#nav-system");
+      await page.fill("#audit-actor", "opal");
+      await page.waitForSelector('#audit-rows tr[data-action="show.leave-slate"]');
+      const rows = await page.locator("#audit-rows tr").evaluateAll((trs) =>
+        trs.map((tr) => (tr as unknown as { innerText: string }).innerText.replace(/\s+/g, " "))
+      );
+      const find = (pattern: RegExp) =>
+        assert.ok(rows.some((r) => pattern.test(r)), `${pattern}\n${rows.join("\n")}`);
+      find(/opal session\.sign-in .*ok/);
+      find(/opal auction\.pause demo-\d+ checking a bidder's deposit status: open → paused/);
+      find(/opal auction\.resume demo-\d+ deposit confirmed status: paused → open/);
+      find(/opal show\.slate sponsor segment overran scene: \S+ → slate/);
+      find(/opal show\.leave-slate back on schedule scene: slate → \S+/);
+      await page.fill("#audit-actor", "");
+      await page.fill("#audit-action", "account");
+      await page.waitForSelector('#audit-rows tr[data-action="account.add"]');
+      await page.screenshot({ path: `${ARTIFACTS}operator-system.png`, fullPage: true });
+      await context.close();
+    } finally {
+      await browser.close();
+      if (engine) {
+        try {
+          engine.kill("SIGINT");
+        } catch { /* gone */ }
+        await engine.status;
+      }
+      await storage.remove();
+    }
+  },
+});

@@ -1,0 +1,266 @@
+/**
+ * Test kit for the panel: a real engine (the admin plugin with the auction and
+ * funds book, optionally the compositor and more) serving HTTP on a free port,
+ * accounts made through the `admin` command's own code, enrolment and sign-in
+ * over HTTP with TOTP codes computed from the secret, a WebSocket client that
+ * speaks the panel's protocol, and headless Chromium.
+ */
+import { chromium } from "playwright-core";
+import { Secret, TOTP } from "otpauth";
+import { loadPlugins, type PluginEntry, readSettings } from "../../core/config.ts";
+import { type Engine, startEngine } from "../../core/engine.ts";
+import { createLog } from "../../core/log.ts";
+import { type Clock, systemClock } from "../../core/clock.ts";
+import { type TestStorage, testStorage } from "../../tests/engine.ts";
+import { commandWorks, serviceAvailable } from "../../tests/services.ts";
+import { adminCommand } from "../cli.ts";
+import { adminConfig } from "../config.ts";
+import { Op } from "../protocol.ts";
+
+export const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
+export const chromiumReady = () =>
+  serviceAvailable("chromium", () => commandWorks(CHROMIUM, ["--version"]));
+
+/** Where screenshots go: a gitignored folder of the project. */
+export const ARTIFACTS = new URL("../../data/test-artifacts/admin/", import.meta.url).pathname;
+
+export const ETH = 10n ** 18n;
+export const PASSWORD = "correct horse battery staple";
+
+export interface PanelEngine extends Engine {
+  url: string;
+  /** `main.ts admin add`'s code, in process: returns the setup token. */
+  addAccount(name: string, role: string): Promise<string>;
+  /** Account added and enrolled over HTTP; returns its TOTP secret and recovery codes. */
+  enrolled(name: string, role: string): Promise<{ secret: string; recoveryCodes: string[] }>;
+  /** Signs in over HTTP (with the next TOTP code, or `code`); returns the cookie and the CSRF token. */
+  signIn(name: string, secret: string, code?: string): Promise<{ cookie: string; csrf: string }>;
+  adminConfig: Record<string, unknown>;
+}
+
+export interface PanelOptions {
+  /** More plugins before the admin plugin (by folder name under plugins/), with configs. */
+  plugins?: Record<string, Record<string, unknown>>;
+  admin?: Record<string, unknown>;
+  env?: Record<string, string>;
+  /** The engine's clock (default the system's); setup links and sessions follow it. */
+  clock?: Clock;
+  /** Storage that outlives this engine (a restart); default: its own, removed at stop. */
+  storage?: TestStorage;
+}
+
+export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
+  const storage = o.storage ?? testStorage();
+  const env = { ...storage.env, ...o.env };
+  const pluginEntries = o.plugins ?? { "funds-book": {}, auction: { watermark: "clock" } };
+  const entries: PluginEntry[] = [
+    ...Object.entries(pluginEntries).map(([name, config]) => ({
+      label: name,
+      specifier: new URL(`../../plugins/${name}/mod.ts`, import.meta.url).href,
+      config,
+    })),
+    {
+      label: "admin",
+      specifier: new URL("../mod.ts", import.meta.url).href,
+      config: o.admin ?? {},
+    },
+  ];
+  const settings = readSettings(env);
+  const { plugins, secrets } = await loadPlugins(entries, env);
+  let engine: Engine;
+  try {
+    engine = await startEngine({
+      settings,
+      plugins,
+      listen: true,
+      clock: o.clock,
+      log: createLog("test", { level: settings.LOG_LEVEL, secrets }),
+    });
+  } catch (error) {
+    if (!o.storage) await storage.remove();
+    throw error;
+  }
+  const url = engine.url!;
+  const config = adminConfig.parse({ publicUrl: url, ...o.admin });
+  const addAccount = async (name: string, role: string) => {
+    const lines: string[] = [];
+    const code = await adminCommand.run(
+      { config, db: engine.db, clock: o.clock ?? systemClock(), print: (l) => lines.push(l) },
+      { role },
+      ["add", name],
+    );
+    if (code !== 0) throw new Error(`admin add ${name} failed`);
+    return lines.find((l) => l.includes("/admin/setup#"))!.split("#")[1];
+  };
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", origin: url, ...headers },
+      body: JSON.stringify(body),
+    });
+    return { res, json: await res.json() };
+  };
+  return {
+    ...engine,
+    url,
+    adminConfig: config,
+    addAccount,
+    async enrolled(name, role) {
+      const token = await addAccount(name, role);
+      const { json: start } = await post("/admin/api/setup/start", { token });
+      const { json: done } = await post("/admin/api/setup/finish", {
+        token,
+        password: PASSWORD,
+        code: totpCode(start.secret),
+      });
+      if (!done.ok) throw new Error(`setup of ${name}: ${done.message}`);
+      return { secret: start.secret, recoveryCodes: done.recoveryCodes };
+    },
+    async signIn(name, secret, code) {
+      // The enrolment used this step's code: the next one (accepted one step early) signs in.
+      const { res, json } = await post("/admin/api/login", {
+        name,
+        password: PASSWORD,
+        code: code ?? totpCode(secret, 1),
+      });
+      if (!json.ok) throw new Error(`sign-in of ${name}: ${json.message}`);
+      const cookie = res.headers.getSetCookie()[0].split(";")[0];
+      return { cookie, csrf: json.csrf };
+    },
+    async stop() {
+      await engine.stop();
+      if (!o.storage) await storage.remove();
+    },
+  };
+}
+
+/** The TOTP code for now (+ `steps` periods of 30 s). */
+export function totpCode(secret: string, steps = 0): string {
+  return new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" })
+    .generate({ timestamp: Date.now() + steps * 30_000 });
+}
+
+/** A panel WebSocket client in the test: Hello, Identify, requests by id, events, close code. */
+export function panelSocket(
+  url: string,
+  cookie: string,
+  csrf: string,
+  subscriptions: string[] = [],
+  origin = url,
+) {
+  const ws = new WebSocket(`${url.replace(/^http/, "ws")}/admin/ws`, {
+    headers: { cookie, origin },
+  } as never);
+  ws.binaryType = "arraybuffer";
+  const events: Array<{ eventType: string; eventData: unknown; at: number }> = [];
+  const frames: Array<{ bytes: number; at: number }> = [];
+  const waiting = new Map<string, (d: unknown) => void>();
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+    ws.onclose = (e) => resolve({ code: e.code, reason: e.reason });
+  });
+  const identified = Promise.withResolvers<unknown>();
+  let id = 0;
+  ws.onmessage = (e) => {
+    if (e.data instanceof ArrayBuffer) {
+      return void frames.push({ bytes: e.data.byteLength, at: Date.now() });
+    }
+    const m = JSON.parse(e.data);
+    if (m.op === Op.Hello) {
+      ws.send(JSON.stringify({ op: Op.Identify, d: { rpcVersion: 1, csrf, subscriptions } }));
+    } else if (m.op === Op.Identified) identified.resolve(m.d);
+    else if (m.op === Op.Event) events.push({ ...m.d, at: Date.now() });
+    else if (m.op === Op.RequestResponse) waiting.get(m.d.requestId)?.(m.d);
+  };
+  ws.onerror = () => {};
+  const whenIdentified = Promise.race([identified.promise, closed.then((c) => Promise.reject(c))]);
+  whenIdentified.catch(() => {}); // a test that expects a refusal awaits `closed` instead
+  return {
+    ws,
+    events,
+    frames,
+    closed,
+    identified: whenIdentified,
+    request(requestType: string, requestData: unknown = {}) {
+      const requestId = String(++id);
+      const { promise, resolve } = Promise.withResolvers<
+        { requestStatus: { result: boolean; code: number; comment?: string }; responseData: never }
+      >();
+      waiting.set(requestId, resolve as never);
+      ws.send(JSON.stringify({ op: Op.Request, d: { requestType, requestId, requestData } }));
+      return promise;
+    },
+    close: () => ws.close(),
+  };
+}
+
+export async function launchChromium() {
+  return await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+}
+
+/** Polls until `check` is true, or throws after `ms`. */
+export async function waitFor(check: () => unknown | Promise<unknown>, ms: number, what: string) {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+}
+
+/** Signs a browser page in through the form (the enrolment used this step's code: the next one). */
+export async function browserSignIn(
+  page: import("playwright-core").Page,
+  url: string,
+  name: string,
+  secret: string,
+  path = "/admin/live",
+) {
+  await page.goto(`${url}${path}`);
+  await page.fill("#name", name);
+  await page.fill("#password", PASSWORD);
+  await page.fill("#code", totpCode(secret, 1));
+  await page.click("#sign-in");
+  await page.waitForSelector("#who");
+}
+
+/** Every widget plugin with a config that draws (the artwork without a catalogue shows its placeholder). */
+export function showPlugins(extra: Record<string, Record<string, unknown>> = {}) {
+  const widgets = [...Deno.readDirSync(new URL("../../plugins/", import.meta.url))]
+    .filter((e) => e.isDirectory && e.name.startsWith("widget-")).map((e) => e.name).sort();
+  return {
+    compositor: {},
+    ...Object.fromEntries(widgets.map((w) => [w, {}])),
+    voice: {},
+    stream: {},
+    ...extra,
+  };
+}
+
+/** New York ISO text of an instant, as the auction's config takes it. */
+export const iso = (t: Temporal.Instant) =>
+  t.toZonedDateTimeISO("America/New_York").toString({ timeZoneName: "never" });
+
+/** An auction config, open from a minute ago for `hours`. */
+export function openAuction(id = "lot-1", item = "Genesis #1", hours = 1) {
+  const now = Temporal.Now.instant();
+  return {
+    id,
+    item,
+    startsAt: iso(now.subtract({ minutes: 1 })),
+    endsAt: iso(now.add({ hours })),
+    maxEndsAt: iso(now.add({ hours: hours + 1 })),
+    reserve: "1 ETH",
+  };
+}
+
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+export function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+}
