@@ -20,9 +20,12 @@ const ready = await anvilAvailable();
  */
 export function demoConfig(dir: string, overrides: Record<string, Record<string, unknown>>) {
   const demo = JSON.parse(Deno.readTextFileSync(`${root}deno.json`)).sothebais;
-  const plugins = demo.plugins.map((p: { name: string; config: Record<string, unknown> }) => ({
-    module: `${root}plugins/${p.name}/mod.ts`,
-    config: { ...p.config, ...overrides[p.name] },
+  type Entry = { name?: string; module?: string; config: Record<string, unknown> };
+  const plugins = demo.plugins.map((p: Entry) => ({
+    module: p.name
+      ? `${root}plugins/${p.name}/mod.ts`
+      : new URL(p.module!, `file://${root}`).pathname,
+    config: { ...p.config, ...overrides[p.name ?? ""] },
   }));
   const path = `${dir}/sothebais.test.json`;
   Deno.writeTextFileSync(path, JSON.stringify({ sothebais: { profile: "demo", plugins } }));

@@ -23,8 +23,8 @@ import {
 const ready = (await chromiumReady()) && (await anvilAvailable());
 const ROOT = new URL("../../", import.meta.url);
 
-/** The project's plugin list with every module by absolute path, the fake X and the panel on free ports. */
-function demoConfig(dir: string, fakeX: string, publicUrl: string): string {
+/** The project's plugin list with every module by absolute path; a busier crowd, a shorter pre-auction. */
+function demoConfig(dir: string, publicUrl: string): string {
   const project = JSON.parse(Deno.readTextFileSync(new URL("deno.json", ROOT)));
   const plugins = project.sothebais.plugins.map(
     (
@@ -33,13 +33,9 @@ function demoConfig(dir: string, fakeX: string, publicUrl: string): string {
       const module = new URL(p.module ?? `plugins/${p.name}/mod.ts`, ROOT).href;
       const config = { ...p.config };
       if (p.name === "x-simulator") {
-        Object.assign(config, {
-          baseUrl: fakeX,
-          rates: { bidsPerMinute: 40, questionsPerMinute: 0 },
-        });
+        Object.assign(config, { rates: { bidsPerMinute: 40, questionsPerMinute: 0 } });
       }
-      if (p.name === "x") Object.assign(config, { baseUrl: fakeX, tier: "pro" });
-      if (p.name === "demo") Object.assign(config, { fakeXUrl: fakeX, leadMinutes: 0 });
+      if (p.name === "demo") Object.assign(config, { preMinutes: 0.5 });
       if (p.module?.includes("admin")) Object.assign(config, { publicUrl });
       return { module, enabled: p.enabled ?? true, config };
     },
@@ -70,7 +66,7 @@ Deno.test({
     const storage = testStorage();
     const port = freePort();
     const url = `http://127.0.0.1:${port}`;
-    const config = demoConfig(storage.env.DATA_DIR, `http://127.0.0.1:${freePort()}`, url);
+    const config = demoConfig(storage.env.DATA_DIR, url);
     const env = { ...storage.env, PORT: String(port), LOG_LEVEL: "warn" };
     let engine: Deno.ChildProcess | undefined;
     const browser = await launchChromium();

@@ -133,7 +133,6 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
   let ruleSeq = 1_700_000_000_000_000_000n;
   const streams = new Set<{ offer(t: FakeTweet): void; close(): void }>();
   let lastId = 0n;
-  let userSeq = 1000n;
 
   const nextId = (ms: number) => {
     let id = (BigInt(Math.floor(ms)) - TWITTER_EPOCH) << 22n;
@@ -147,7 +146,7 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
     const found = byName.get(username.toLowerCase());
     if (found) return found;
     const u: FakeUser = {
-      id: String(++userSeq),
+      id: stableUserId(username),
       name: username,
       username,
       created_at: new Date(now()).toISOString(),
@@ -823,4 +822,17 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
     stats,
     options,
   };
+}
+
+/**
+ * A user's id from their handle, the same in every run of the server (as X's ids are
+ * stable), so an engine restarted beside a restarted fake X still knows its bidders.
+ * FNV-1a over the lower-case handle, 53 bits, above X's small ids.
+ */
+function stableUserId(username: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const byte of new TextEncoder().encode(username.toLowerCase())) {
+    hash = ((hash ^ BigInt(byte)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return String(1_000_000n + (hash >> 11n));
 }
