@@ -78,7 +78,12 @@ Deno.test({
           for (let i = 0; i < 50 && linked.length === 0; i++) {
             await new Promise((r) => setTimeout(r, 20));
           }
-          assertEquals(linked, [{ handle: "@alice", xUserId: "1001", address: alice.address }]);
+          assertEquals(linked, [{
+            handle: "@alice",
+            xUserId: "1001",
+            address: alice.address,
+            tweetId: "t1",
+          }]);
           assertEquals(await funds.walletOf("@ALICE"), alice.address);
           // The link is account 1001's: another account under the handle @alice has none.
           assertEquals(await funds.walletOf("@alice", "1001"), alice.address);
