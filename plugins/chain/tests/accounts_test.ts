@@ -233,7 +233,7 @@ Deno.test({
     await withAnvil([], async (node) => {
       const nft = await deployDemoNft(node.url, CHAIN_ID, escrow.privateKey, [1n]);
       const engines = restartableEngines({ urls: [node.url] });
-      const { engine, chain } = await engines.start();
+      const { engine } = await engines.start();
       try {
         await linkWallet(engine, a1, "@alice", A);
         await deposit(node, a1, ETH("1"));
@@ -241,7 +241,9 @@ Deno.test({
         await deposit(node, a2, ETH("0.5"));
         await linkWallet(engine, b1, "@alice", B);
         await deposit(node, b1, ETH("0.2"));
-        await chain.sync();
+        const funds = engine.service<Funds>("funds");
+        assertEquals(await funds.balanceOf("@alice_old", A), ETH("1.5")); // scanned to the head
+        assertEquals(await funds.balanceOf("@alice", B), ETH("0.2"));
         const item = `eip155:${CHAIN_ID}/erc721:${nft}/1`;
         engine.bus.emit("auction.opened", { auctionId: "a1", item, startsAt: "", endsAt: "" });
         const accepted = (auctionId: string, tweetId: string, handle: string, bidderId: string) =>
@@ -290,7 +292,6 @@ Deno.test({
             ["refund", b1.address, ETH("0.2")], // B's own deposit, untouched by A's hold
           ].sort(byKindAndAddress),
         );
-        const funds = engine.service<Funds>("funds");
         assertEquals(await funds.balanceOf("@alice_old", A), ETH("0.2"));
         assertEquals(await funds.balanceOf("@alice", B), 0n);
       } finally {
