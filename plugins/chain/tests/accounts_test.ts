@@ -39,6 +39,7 @@ async function deposit(node: AnvilNode, from: (typeof bidders)[number], wei: big
   const hash = await wallet(from).sendTransaction({ to: escrow.account.address, value: wei });
   await client.waitForTransactionReceipt({ hash, pollingInterval: 20 });
   await test.mine({ blocks: 2 });
+  return hash;
 }
 
 function tweets(engine: Engine, clock: VirtualClock) {
@@ -52,9 +53,15 @@ function tweets(engine: Engine, clock: VirtualClock) {
   );
   const kept: Array<{ tweetId: string; ok: boolean }> = [];
   engine.bus.on("funds.kept", (e) => void kept.push(e.payload));
+  const credited: unknown[] = [];
+  engine.bus.on("deposit.credited", (e) => {
+    const { stage, xUserId, handle, address, amountWei } = e.payload;
+    if (stage === "pending") credited.push([xUserId, handle, address, amountWei]);
+  });
   return {
     decisions,
     kept,
+    credited,
     bid(tweetId: string, authorId: string, handle: string, text: string) {
       engine.bus.emit("bid.submitted", {
         tweetId,
@@ -98,7 +105,7 @@ Deno.test({
           },
         },
       });
-      let { engine } = await engines.start(clock);
+      let { engine, chain } = await engines.start(clock);
       try {
         let funds = engine.service<Funds>("funds");
         let x = tweets(engine, clock);
@@ -106,7 +113,7 @@ Deno.test({
 
         // Account A as @alice: links its first wallet, deposits 1 ETH, bids, asks to keep.
         await linkWallet(engine, a1, "@alice", A);
-        await deposit(node, a1, ETH("1"));
+        const firstDeposit = await deposit(node, a1, ETH("1"));
         await clock.advanceTo(Temporal.Instant.from(T("19:10")));
         x.bid("101", A, "@alice", "bid 0.5 ETH");
         await idle();
@@ -138,7 +145,7 @@ Deno.test({
 
         // A restart changes nothing: links, escrow and the standing bid are the accounts'.
         await engine.stop();
-        ({ engine } = await engines.start(clock));
+        ({ engine, chain } = await engines.start(clock));
         funds = engine.service<Funds>("funds");
         x = tweets(engine, clock);
         assertEquals(await funds.balanceOf("@alice", A), ETH("1"));
@@ -155,6 +162,11 @@ Deno.test({
         await deposit(node, a2, ETH("0.5"));
         assertEquals(await funds.balanceOf("@alice_old", A), ETH("1.5"));
         assertEquals(await funds.walletOf("@alice_old"), a2.address);
+        // A bid naming a deposit: A's from its first wallet is still A's; never B's.
+        const named = await chain.verifyDepositTx("@alice_old", firstDeposit, ETH("1"), A);
+        assertEquals(named.ok, true);
+        const notB = await chain.verifyDepositTx("@alice", firstDeposit, 1n, B);
+        assertEquals(notB.ok ? "" : notB.reason, "wrong-sender");
         // B tops up and bids; A answers with its two wallets' escrow; B outbids.
         await deposit(node, b1, ETH("1.7"));
         x.bid("105", B, "@alice", "bid 1.2 ETH");
@@ -169,6 +181,11 @@ Deno.test({
           "107 accepted",
         ]);
         await eventually(() => x.kept.length === 1, "funds.kept");
+        // Each deposit is credited to the account whose wallet sent it.
+        assertEquals(x.credited, [
+          [A, "@alice_old", a2.address, ETH("0.5")],
+          [B, "@alice", b1.address, ETH("1.7")],
+        ]);
 
         const before = new Map<Address, bigint>();
         for (const w of [a1, b1, a2]) {
