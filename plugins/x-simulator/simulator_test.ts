@@ -21,6 +21,8 @@ Deno.test("script: Poisson rates, bids above the live minimum, only while open, 
         commandsPerMinute: 0,
       },
       outbidResponse: 1,
+      maxBidShare: 0,
+      cancelMaxShare: 0,
       snipeSecondsBeforeEnd: 0,
       quietSecondsBeforeEnd: 60,
       onlyWhileOpen: true,
@@ -94,6 +96,8 @@ Deno.test("script: one snipe per auction, inside the last seconds, from a bidder
     viewers: 0,
     rates: SILENT,
     outbidResponse: 0,
+    maxBidShare: 0,
+    cancelMaxShare: 0,
     snipeSecondsBeforeEnd: 20,
     quietSecondsBeforeEnd: 60,
     onlyWhileOpen: true,
@@ -119,4 +123,53 @@ Deno.test("script: one snipe per auction, inside the last seconds, from a bidder
   await clock.advance(3 * 60_000);
   deepStrictEqual(tweets.length, 1);
   script.stop();
+});
+
+Deno.test("script: some bids are maximum bids above the minimum, and some maxima are cancelled", async () => {
+  const clock = virtualClock("2026-03-08T14:00:00-04:00");
+  const tweets: Array<SimTweet & { at: number }> = [];
+  const script = createScript({
+    clock,
+    hostHandle: "SothebAIs",
+    bidders: 4,
+    viewers: 0,
+    rates: { ...SILENT, bidsPerMinute: 6 },
+    outbidResponse: 0,
+    maxBidShare: 0.25,
+    cancelMaxShare: 0.5,
+    snipeSecondsBeforeEnd: 0,
+    quietSecondsBeforeEnd: 60,
+    onlyWhileOpen: true,
+    openingWei: 10n ** 18n,
+    seed: 5,
+    send: (t) => tweets.push({ ...t, at: clock.instant().epochMilliseconds }),
+    format: (wei) => (Number(wei / 10n ** 15n) / 1000).toString(),
+  });
+  script.start();
+  script.auction({
+    auctionId: "a",
+    open: true,
+    minNextWei: 2n * 10n ** 18n,
+    endsAt: clock.instant().add({ hours: 2 }),
+    leader: null,
+  });
+  await clock.advance(60 * 60_000);
+  script.stop();
+  const maxima = tweets.filter((t) => /^@SothebAIs bid max \d/.test(t.text));
+  const cancels = tweets.filter((t) => t.text === "@SothebAIs cancel max");
+  const plain = tweets.length - maxima.length - cancels.length;
+  const share = maxima.length / (maxima.length + plain);
+  ok(share > 0.15 && share < 0.35, `maximum bids: ${maxima.length} of ${maxima.length + plain}`);
+  for (const m of maxima) {
+    const amount = Number(m.text.match(/max (\d+(?:\.\d+)?)/)![1]);
+    ok(amount >= 2.2 && amount <= 3, m.text); // 10–50% above the 2 ETH minimum
+  }
+  ok(cancels.length > 0 && cancels.length < maxima.length, `cancelled: ${cancels.length}`);
+  // Each cancel follows a maximum of the same bidder by 10–60 s.
+  for (const c of cancels) {
+    ok(
+      maxima.some((m) => m.author === c.author && c.at - m.at >= 10_000 && c.at - m.at <= 60_000),
+      `${c.author} at ${c.at}`,
+    );
+  }
 });
