@@ -318,3 +318,60 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "accounts: a reorg that reverses a deposit from an account's older wallet voids the lead it backed",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withAnvil([], async (node) => {
+      const { test } = clientsFor(node);
+      const clock = virtualClock(Temporal.Instant.from(T("19:00")));
+      const engines = restartableEngines({
+        urls: [node.url],
+        plugins: {
+          auction: {
+            watermark: "clock",
+            auctions: [{
+              id: "lot",
+              item: "A lot",
+              startsAt: T("19:05"),
+              endsAt: T("19:35"),
+              reserve: "0.1 ETH",
+            }],
+          },
+        },
+      });
+      const { engine, chain } = await engines.start(clock);
+      try {
+        const x = tweets(engine, clock);
+        const auctions = engine.service<Auctions>("auctions");
+        await linkWallet(engine, a1, "@alice", A);
+        const beforeDeposit = await test.snapshot();
+        await deposit(node, a1, ETH("1"));
+        await linkWallet(engine, a2, "@alice_old", A); // the deposit's wallet is no longer current
+        await clock.advanceTo(Temporal.Instant.from(T("19:10")));
+        x.bid("201", A, "@alice_old", "bid 0.8 ETH");
+        await auctions.idle();
+        assertEquals(auctions.get("lot")!.leader?.tweetId, "201");
+
+        const reversed: unknown[] = [];
+        engine.bus.on("deposit.reversed", (e) => void reversed.push(e.payload.xUserId));
+        await test.revert({ id: beforeDeposit });
+        await test.mine({ blocks: 4 }); // the other branch is longer
+        await chain.sync();
+        assertEquals(reversed, [A]);
+        await eventually(async () => {
+          await auctions.idle();
+          return auctions.get("lot")!.leader === null;
+        }, "the uncovered lead voided");
+        assertEquals(await engine.service<Funds>("funds").balanceOf("@alice_old", A), 0n);
+      } finally {
+        await engine.stop();
+        await engines.cleanup();
+      }
+    });
+  },
+});
