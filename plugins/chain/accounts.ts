@@ -33,15 +33,20 @@ export interface Link {
   address: string;
 }
 
+/** No user id: absent, or the auction's stand-in for one (the lower-case `@handle`). */
+const noAccountId = (id: string | null | undefined) => !id || id.startsWith("@");
+
 /**
  * The link of the account a bidder is: `xUserId`'s when the source gave one (whatever the
- * handle), else the link made last under the handle (sources that cannot tell).
+ * handle), else the link made last under the handle (sources that cannot tell). An id that
+ * is neither is nobody's.
  */
 export async function linkOf(
   q: Q,
   handle: string,
   xUserId?: string | null,
 ): Promise<Link | null> {
+  if (!noAccountId(xUserId) && !isAccountId(xUserId)) return null;
   const [row] = isAccountId(xUserId)
     ? await q.query<{ x_user_id: string; handle: string; address: string }>(
       "select x_user_id, handle, address from chain_links where x_user_id = $1",

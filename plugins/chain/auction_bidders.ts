@@ -47,7 +47,7 @@ export async function bidderAccount(
     );
     if (row) return row.x_user_id;
   }
-  return (await linkOf(q, bid.handle))?.xUserId ?? null;
+  return (await linkOf(q, bid.handle, bid.bidderId))?.xUserId ?? null;
 }
 
 export interface AuctionUpdate {

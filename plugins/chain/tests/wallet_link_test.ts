@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { virtualClock } from "../../../core/clock.ts";
@@ -262,6 +262,37 @@ Deno.test({
           assertEquals(audit.at(-1)!.address, carol.address);
           assert(refused.some((r) => r.reason === "wrong-account"));
         });
+
+        await t.step(
+          "an X user id that is not one is nobody's: no link, balance or keep",
+          async () => {
+            const dave = bidders[3];
+            const challenge = await postJson(engine, "/link/challenge", {
+              address: dave.address,
+              handle: "@dave",
+            });
+            const signature = await dave.signMessage({ message: challenge.message });
+            for (const authorId of ["", "@dave", "1001 or 1=1", "1".repeat(21), "١٠٠١", "-1"]) {
+              const done = await chain.link({
+                tweetId: "t9",
+                authorId,
+                handle: "@dave",
+                proof: `${challenge.nonce}.${signature}`,
+              });
+              assertEquals(done.ok ? "" : done.reason, "malformed", authorId);
+            }
+            for (const id of ["1001 or 1=1", "1001x", " 1001", "-1", "x".repeat(10_000)]) {
+              assertEquals(await funds.walletOf("@alice", id), null, id.slice(0, 20));
+              assertEquals(await funds.balanceOf("@alice", id), 0n, id.slice(0, 20));
+            }
+            await assertRejects(
+              () => chain.keepFunds("@alice", true, "1001; drop table chain_links"),
+              Error,
+              /no linked wallet/,
+            );
+            assertEquals(await funds.walletOf("@alice", "1001"), carol.address); // untouched
+          },
+        );
 
         await t.step("the link page and its Preact bundle are served", async () => {
           const page = await engine.http.fetch(new Request("http://local/link?handle=@alice"));
