@@ -42,6 +42,19 @@ async function deposit(node: AnvilNode, from: (typeof bidders)[number], wei: big
   return hash;
 }
 
+/** Engines with the real auction: one lot open 19:05–19:35, closed by the (virtual) clock. */
+const withAuction = (node: AnvilNode, id: string, item: string, config = {}) =>
+  restartableEngines({
+    urls: [node.url],
+    config,
+    plugins: {
+      auction: {
+        watermark: "clock",
+        auctions: [{ id, item, startsAt: T("19:05"), endsAt: T("19:35"), reserve: "0.1 ETH" }],
+      },
+    },
+  });
+
 function tweets(engine: Engine, clock: VirtualClock) {
   const decisions: string[] = [];
   engine.bus.on("bid.accepted", (e) => {
@@ -89,21 +102,8 @@ Deno.test({
       const { client } = clientsFor(node);
       const nft = await deployDemoNft(node.url, CHAIN_ID, escrow.privateKey, [7n]);
       const clock = virtualClock(Temporal.Instant.from(T("19:00")));
-      const engines = restartableEngines({
-        urls: [node.url],
-        config: { lots: { "Genesis #7": `eip155:${CHAIN_ID}/erc721:${nft}/7` } },
-        plugins: {
-          auction: {
-            watermark: "clock",
-            auctions: [{
-              id: "genesis-7",
-              item: "Genesis #7",
-              startsAt: T("19:05"),
-              endsAt: T("19:35"),
-              reserve: "0.1 ETH",
-            }],
-          },
-        },
+      const engines = withAuction(node, "genesis-7", "Genesis #7", {
+        lots: { "Genesis #7": `eip155:${CHAIN_ID}/erc721:${nft}/7` },
       });
       let { engine, chain } = await engines.start(clock);
       try {
@@ -329,21 +329,7 @@ Deno.test({
     await withAnvil([], async (node) => {
       const { test } = clientsFor(node);
       const clock = virtualClock(Temporal.Instant.from(T("19:00")));
-      const engines = restartableEngines({
-        urls: [node.url],
-        plugins: {
-          auction: {
-            watermark: "clock",
-            auctions: [{
-              id: "lot",
-              item: "A lot",
-              startsAt: T("19:05"),
-              endsAt: T("19:35"),
-              reserve: "0.1 ETH",
-            }],
-          },
-        },
-      });
+      const engines = withAuction(node, "lot", "A lot");
       const { engine, chain } = await engines.start(clock);
       try {
         const x = tweets(engine, clock);
