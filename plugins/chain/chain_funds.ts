@@ -43,7 +43,8 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
     return value;
   };
 
-  const fresh = async (addresses: string[]) => {
+  /** Scanned up to the current head. */
+  const synced = async () => {
     try {
       const h = await head();
       const last = scanner.last();
@@ -60,6 +61,8 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
         `the chain cannot be read now: ${(error as Error).message.split("\n")[0]}`,
       );
     }
+  };
+  const noneWaiting = (addresses: string[]) => {
     const waiting = scanner.waitingAddresses();
     if (addresses.some((a) => waiting.has(a))) {
       throw new FundsUnavailableError(
@@ -69,7 +72,8 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
   };
 
   const balanceOfAddress = async (address: string) => {
-    await fresh([address]);
+    await synced();
+    noneWaiting([address]);
     return await creditedBalance(db, address);
   };
 
@@ -80,9 +84,10 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
     async balanceOf(handle, xUserId) {
       const link = await linkOf(db, handle, xUserId);
       if (!link) return 0n;
+      await synced();
       const wallets = await walletsOf(db, link.xUserId);
-      await fresh(wallets.map((w) => w.address));
-      return total(await walletsOf(db, link.xUserId)); // read again: the pass may credit more
+      noneWaiting(wallets.map((w) => w.address));
+      return total(wallets);
     },
   };
 }
