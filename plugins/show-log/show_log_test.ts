@@ -35,11 +35,16 @@ Deno.test("show-log: one readable line a decision, phase and close", () => {
   bus.emit("bid.accepted", {
     auctionId: "demo-1",
     tweetId: "9",
+    entryId: "9",
     handle: "@alice",
     amountWei: parseEther("1.25"),
     at,
     previousLeader: { handle: "@bob", amountWei: parseEther("1") },
     endsAt: "2026-11-25T19:10:00-05:00",
+    proxy: false,
+    max: false,
+    leads: true,
+    causedBy: null,
   });
   bus.emit("bid.rejected", {
     auctionId: "demo-1",

@@ -200,7 +200,7 @@ Deno.test("help: the reply and the ticker's lines say the grammar, with the link
   try {
     const published: unknown[] = [];
     s.engine.bus.on("help.published", (e) => void published.push(e.payload));
-    s.engine.bus.emit("engine.started", { plugins: [] });
+    s.engine.bus.emit("engine.started", { plugins: [], url: null });
     const facts = { hostHandle: "@SothebAIs", linkUrl: "https://link.example/sign" };
     deepStrictEqual(published, [{ lines: howToBid(facts), ...facts }]);
     const help = s.tweet("@carol", "@SothebAIs help");
