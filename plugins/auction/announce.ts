@@ -27,6 +27,7 @@ export function announceDecision(bus: Bus, d: Decision, now: Temporal.Instant): 
       tweetId: e.tweetId,
       entryId: e.rowId,
       handle: e.handle,
+      bidderId: e.bidderId,
       amountWei: e.amountWei,
       at: nyString(e.tweetAt),
       previousLeader: previous,

@@ -65,6 +65,7 @@ export interface ChainGate {
     handle: string,
     txHash: string,
     minWei: bigint,
+    xUserId?: string,
   ): Promise<{ ok: true } | { ok: false; message: string }>;
 }
 
@@ -123,10 +124,11 @@ export interface AuctionRuntime {
   /** Auctions due to open but held scheduled, with why (e.g. custody of the lot failed). */
   blocked(): Record<string, string>;
   /**
-   * A credited deposit was reversed (reorg): leads of the wallet's bidder that their
-   * balance no longer covers are voided by the system, largest first.
+   * A credited deposit was reversed (reorg): leads of the wallet's bidder (the account that
+   * owns the wallet, when the funds provider names it) that their balance no longer covers
+   * are voided by the system, largest first.
    */
-  depositReversed(address: string): Promise<void>;
+  depositReversed(address: string, xUserId?: string | null): Promise<void>;
   readThrough(until: Temporal.Instant): void;
   /** Resolves when no work is queued. */
   idle(): Promise<void>;
@@ -313,7 +315,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         // A named deposit is checked only when the chain is there to check it.
         const chain = tx && o.chain?.();
         if (chain) {
-          const check = await chain.verifyDepositTx(handle, tx.hash, tx.amountWei);
+          const check = await chain.verifyDepositTx(handle, tx.hash, tx.amountWei, bidderId);
           if (!check.ok) wallet.txRefusal = check.message;
         }
         return wallet;
@@ -542,7 +544,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
   };
 
   /** Voids the leads a reversed deposit no longer covers; runs inside the serial queue. */
-  const voidUncovered = async (address: string) => {
+  const voidUncovered = async (address: string, xUserId?: string | null) => {
     const funds = o.funds();
     const leaders = new Map<string, string>();
     for (const s of Object.values(market.auctions)) {
@@ -552,7 +554,8 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     for (const [bidderId, handle] of leaders) {
       const userId = bidderId.startsWith("@") ? undefined : bidderId;
       const wallet = await funds.walletOf(handle, userId);
-      if (!wallet || wallet.toLowerCase() !== address.toLowerCase()) continue;
+      const owns = bidderId === xUserId || wallet?.toLowerCase() === address.toLowerCase();
+      if (!wallet || !owns) continue;
       const balance = await funds.balanceOf(handle, userId);
       for (;;) {
         if (heldElsewhere(market, bidderId, "") <= balance) break;
@@ -606,10 +609,10 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         else if (s.status !== "closed" && s.status !== "cancelled") updated(s, clock.instant());
       }
     },
-    depositReversed(address) {
+    depositReversed(address, xUserId) {
       const deadline = clock.instant().add({ seconds: o.fundsWaitSeconds });
       const attempt = (): Promise<void> =>
-        serial(() => voidUncovered(address)).catch(async (error) => {
+        serial(() => voidUncovered(address, xUserId)).catch(async (error) => {
           if (stopped || cmp(clock.instant(), deadline) >= 0) {
             log.error("re-checking leads after a reversed deposit failed", { address, error });
             return;

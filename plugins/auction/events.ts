@@ -43,6 +43,8 @@ export const auctionEvents = {
     /** The entry: the tweet id, or `<causing tweet>:proxy` for a raise. */
     entryId: z.string(),
     handle: z.string(),
+    /** The bidder's X user id (the lower-case handle when the tweet's source gave none). */
+    bidderId: z.string().optional(),
     amountWei: wei,
     at: iso,
     previousLeader: z.object({ handle: z.string(), amountWei: wei }).nullable(),
@@ -75,7 +77,13 @@ export const auctionEvents = {
   "auction.extended": z.object({ auctionId: z.string(), endsAt: iso, previousEndsAt: iso }),
   "auction.closed": z.object({
     auctionId: z.string(),
-    winner: z.object({ handle: z.string(), amountWei: wei, tweetId: z.string() }).nullable(),
+    /** `bidderId`: the winner's X user id (the lower-case handle when the source gave none). */
+    winner: z.object({
+      handle: z.string(),
+      amountWei: wei,
+      tweetId: z.string(),
+      bidderId: z.string().optional(),
+    }).nullable(),
     runnerUp: z.object({ handle: z.string(), amountWei: wei }).nullable(),
     at: iso,
   }),

@@ -166,7 +166,7 @@ export default definePlugin({
         runtime.readThrough(Temporal.Instant.from(until));
       }),
       bus.on("deposit.reversed", (e) => {
-        void runtime.depositReversed(e.payload.address);
+        void runtime.depositReversed(e.payload.address, e.payload.xUserId);
       }),
       bus.on("auction.settled", (e) => {
         runtime.settle((e.payload as { auctionId: string }).auctionId);

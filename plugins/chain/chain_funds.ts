@@ -1,6 +1,7 @@
 /**
- * The `funds` service on chain: a handle's wallet, and its balance in exact wei
- * = credited deposits (pending + final) − debits − refunds. Before answering it
+ * The `funds` service on chain: an X account's current wallet, and its balance
+ * in exact wei = credited deposits (pending + final) − debits − refunds over
+ * every wallet the account has linked (accounts.ts). Before answering it
  * makes sure the deposits are scanned up to the current head (the head number
  * is cached briefly; a balance is never served from before a new block). When
  * the chain cannot be read, or a deposit of this wallet waits for the provider
@@ -11,6 +12,7 @@ import type { Clock } from "../../core/clock.ts";
 import { type Funds, FundsUnavailableError } from "../auction/funds.ts";
 import type { DepositScanner } from "./deposits.ts";
 import type { Rpc } from "./rpc.ts";
+import { linkOf, total, walletsOf } from "./accounts.ts";
 import { walletOf } from "./wallet_link.ts";
 
 export interface ChainFundsOptions {
@@ -41,7 +43,8 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
     return value;
   };
 
-  const fresh = async (address: string) => {
+  /** Scanned up to the current head. */
+  const synced = async () => {
     try {
       const h = await head();
       const last = scanner.last();
@@ -58,7 +61,10 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
         `the chain cannot be read now: ${(error as Error).message.split("\n")[0]}`,
       );
     }
-    if (scanner.waitingAddresses().has(address)) {
+  };
+  const noneWaiting = (addresses: string[]) => {
+    const waiting = scanner.waitingAddresses();
+    if (addresses.some((a) => waiting.has(a))) {
       throw new FundsUnavailableError(
         "a deposit of this wallet waits for the RPC providers to agree",
       );
@@ -66,7 +72,8 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
   };
 
   const balanceOfAddress = async (address: string) => {
-    await fresh(address);
+    await synced();
+    noneWaiting([address]);
     return await creditedBalance(db, address);
   };
 
@@ -75,9 +82,12 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
     balanceOfAddress,
     walletOf: (handle, xUserId) => walletOf(db, handle, xUserId),
     async balanceOf(handle, xUserId) {
-      const address = await walletOf(db, handle, xUserId);
-      if (!address) return 0n;
-      return await balanceOfAddress(address);
+      const link = await linkOf(db, handle, xUserId);
+      if (!link) return 0n;
+      await synced();
+      const wallets = await walletsOf(db, link.xUserId);
+      noneWaiting(wallets.map((w) => w.address));
+      return total(wallets);
     },
   };
 }

@@ -15,6 +15,7 @@ import type { Bus } from "../../core/bus.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
+import { ownerOf } from "./accounts.ts";
 import type { Rpc } from "./rpc.ts";
 
 export interface DepositScannerOptions {
@@ -87,14 +88,6 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
   let lastError: string | null = null;
   let waiting = new Set<string>();
   const now = () => new Date(clock.instant().epochMilliseconds);
-
-  const handleOf = async (address: string) => {
-    const [row] = await db.query<{ handle: string }>(
-      "select handle from chain_links where lower(address) = lower($1) order by linked_at desc limit 1",
-      [address],
-    );
-    return row?.handle ?? null;
-  };
 
   /** Finds the highest stored block still on the canonical chain; forgets those above it. */
   async function rewindOnReorg(head: bigint): Promise<bigint | null> {
@@ -243,8 +236,8 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
     }
     // Find the blocks where it happened, and the linked wallet involved in each.
     const linked = new Set(
-      (await db.query<{ address: string }>("select address from chain_links")).map((r) =>
-        r.address
+      (await db.query<{ address: string }>("select address from chain_wallets")).map((r) =>
+        getAddress(r.address)
       ),
     );
     const balances: bigint[] = [];
@@ -335,7 +328,12 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
         );
         if (credited) {
           log.warn("deposit reversed", { txHash: d.tx_hash, address: d.address, amountWei });
-          bus.emit("deposit.reversed", { txHash: d.tx_hash, address: d.address, amountWei });
+          bus.emit("deposit.reversed", {
+            txHash: d.tx_hash,
+            address: d.address,
+            xUserId: (await ownerOf(db, d.address))?.xUserId ?? null,
+            amountWei,
+          });
         }
         continue;
       }
@@ -350,14 +348,16 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
       }
       const confirmations = head - blockNumber + 1n;
       if (confirmations < BigInt(options.confirmations)) continue;
-      const handle = await handleOf(d.address);
+      // Credited to the account whose wallet sent it (none yet: whoever links the wallet).
+      const owner = await ownerOf(db, d.address);
       const credit = async (stage: "pending" | "final") => {
         await db.query(
           `update chain_deposits set stage = '${stage}', ${stage}_at = $2 where tx_hash = $1`,
           [d.tx_hash, now()],
         );
         bus.emit("deposit.credited", {
-          handle,
+          handle: owner?.handle ?? null,
+          xUserId: owner?.xUserId ?? null,
           address: d.address,
           amountWei,
           txHash: d.tx_hash,

@@ -18,23 +18,39 @@ import { type EmbeddedChain, startEmbeddedChain } from "./embedded_chain.ts";
 import { tokenTransfers } from "./token_transfers.ts";
 import { mountLinkPage } from "./link_page.ts";
 import { createRpc, redactUrl } from "./rpc.ts";
-import { createSettlement, type PayoutRow, SettlementStopped } from "./settlement.ts";
-import { completeLink, handleKey, type LinkRequest, type WalletLinkDeps } from "./wallet_link.ts";
+import {
+  type ClosedAuction,
+  createSettlement,
+  type PayoutRow,
+  SettlementStopped,
+} from "./settlement.ts";
+import { linkOf, walletsOf } from "./accounts.ts";
+import { recordBid, recordLeader } from "./auction_bidders.ts";
+import { completeLink, type LinkRequest, type WalletLinkDeps } from "./wallet_link.ts";
 
 declare module "../../core/bus.ts" {
   interface Events {
-    "wallet.linked": { handle: string; xUserId: string; address: string };
+    /** `tweetId`: the `link` tweet it answers (the reply goes to that account's tweet). */
+    "wallet.linked": { handle: string; xUserId: string; address: string; tweetId?: string };
     "wallet.link-refused": { tweetId: string; handle: string; reason: string; message: string };
     /** The answer to `funds.keep-requested` (a `keep` / `refund` tweet). */
     "funds.kept": { tweetId: string; handle: string; keep: boolean; ok: boolean; message: string };
+    /** Credited to the account whose wallet sent it (null: no account linked that wallet yet). */
     "deposit.credited": {
       handle: string | null;
+      xUserId?: string | null;
       address: string;
       amountWei: bigint;
       txHash: string;
       stage: "pending" | "final";
     };
-    "deposit.reversed": { txHash: string; address: string; amountWei: bigint };
+    /** `xUserId`: the account that owns the wallet (null: none linked it). */
+    "deposit.reversed": {
+      txHash: string;
+      address: string;
+      xUserId?: string | null;
+      amountWei: bigint;
+    };
     "auction.settled": { auctionId: string; winner: string | null; txHash: string | null };
     /** An ERC-721 Transfer of a lot's token, found by the block scan (addresses checksummed). */
     "token.transferred": {
@@ -60,16 +76,24 @@ export interface ChainService {
   checkAuctionCustody(auctionId: string, item: string): Promise<CustodyCheck | null>;
   /** Which token an auction sells (otherwise taken from `lots` or a CAIP-19 item). */
   setLot(auctionId: string, nft: NftRef): Promise<void>;
-  /** A bid naming a deposit tx: it must be from the bidder's linked wallet to escrow with `minWei`. */
-  verifyDepositTx(handle: string, txHash: string, minWei: bigint): Promise<DepositTxCheck>;
+  /**
+   * A bid naming a deposit tx: it must be from a wallet the bidder's X account linked (`xUserId`;
+   * without it, the account that linked the handle last) to escrow with `minWei`.
+   */
+  verifyDepositTx(
+    handle: string,
+    txHash: string,
+    minWei: bigint,
+    xUserId?: string,
+  ): Promise<DepositTxCheck>;
   /** One deposit pass now (the poll loop runs it too). */
   sync(): Promise<SyncReport>;
   /** Completes a link request (what the `wallet.link-requested` handler does). */
   link(request: LinkRequest): ReturnType<typeof completeLink>;
   /** Runs or resumes the settlement of an auction. */
   settle(auctionId: string): Promise<string>;
-  /** Keep a bidder's balance in escrow for the next auction instead of refunding it. */
-  keepFunds(handle: string, keep: boolean): Promise<void>;
+  /** Keep an X account's balance in escrow for the next auction instead of refunding it. */
+  keepFunds(handle: string, keep: boolean, xUserId?: string): Promise<void>;
   claims(): Promise<PayoutRow[]>;
   retryClaim(payoutId: string): Promise<PayoutRow>;
   /** The embedded chain, when this plugin started one. */
@@ -308,11 +332,12 @@ export default definePlugin({
           return lot ? await service.checkCustody(lot) : null;
         },
         setLot,
-        async verifyDepositTx(handle, txHash, minWei) {
-          const wallet = await funds.walletOf(handle);
-          if (!wallet) {
+        async verifyDepositTx(handle, txHash, minWei, xUserId) {
+          const link = await linkOf(db, handle, xUserId);
+          if (!link) {
             return { ok: false, reason: "not-linked", message: `${handle} has no linked wallet` };
           }
+          const wallets = (await walletsOf(db, link.xUserId)).map((w) => w.address);
           if (!/^0x[0-9a-fA-F]{64}$/.test(txHash)) {
             return { ok: false, reason: "not-found", message: "not a transaction hash" };
           }
@@ -332,11 +357,11 @@ export default definePlugin({
               message: "no mined transfer to the escrow with this hash",
             };
           }
-          if (getAddress(tracked.address) !== getAddress(wallet)) {
+          if (!wallets.includes(getAddress(tracked.address))) {
             return {
               ok: false,
               reason: "wrong-sender",
-              message: `sent from ${tracked.address}, not from ${handle}'s wallet`,
+              message: `sent from ${tracked.address}, not from a wallet ${handle} linked`,
             };
           }
           if (tracked.amountWei < minWei) {
@@ -354,13 +379,13 @@ export default definePlugin({
         sync: () => scanner.sync(),
         link: (request) => completeLink(linkDeps, request),
         settle,
-        async keepFunds(handle, keep) {
-          const wallet = await funds.walletOf(handle);
-          if (!wallet) throw new Error(`${handle} has no linked wallet`);
+        async keepFunds(handle, keep, xUserId) {
+          const link = await linkOf(db, handle, xUserId);
+          if (!link) throw new Error(`${handle} has no linked wallet`);
           await db.query(
-            `insert into chain_keep (address, keep, at) values ($1, $2, $3)
-           on conflict (address) do update set keep = $2, at = $3`,
-            [wallet, keep, new Date(clock.instant().epochMilliseconds)],
+            `insert into chain_account_keep (x_user_id, keep, at) values ($1, $2, $3)
+           on conflict (x_user_id) do update set keep = $2, at = $3`,
+            [link.xUserId, keep, new Date(clock.instant().epochMilliseconds)],
           );
         },
         claims: () => settlement.claims(),
@@ -378,7 +403,12 @@ export default definePlugin({
       const wei = z.bigint().nonnegative();
       bus.declare(
         "wallet.linked",
-        z.object({ handle: z.string(), xUserId: z.string(), address: z.string() }),
+        z.object({
+          handle: z.string(),
+          xUserId: z.string(),
+          address: z.string(),
+          tweetId: z.string().optional(),
+        }),
       );
       bus.declare(
         "wallet.link-refused",
@@ -393,6 +423,7 @@ export default definePlugin({
         "deposit.credited",
         z.object({
           handle: z.string().nullable(),
+          xUserId: z.string().nullable().optional(),
           address: z.string(),
           amountWei: wei,
           txHash: z.string(),
@@ -401,7 +432,12 @@ export default definePlugin({
       );
       bus.declare(
         "deposit.reversed",
-        z.object({ txHash: z.string(), address: z.string(), amountWei: wei }),
+        z.object({
+          txHash: z.string(),
+          address: z.string(),
+          xUserId: z.string().nullable().optional(),
+          amountWei: wei,
+        }),
       );
       bus.declare(
         "auction.settled",
@@ -440,13 +476,14 @@ export default definePlugin({
           await completeLink(linkDeps, event.payload as LinkRequest);
         }),
         inOrder("funds.keep-requested", async (event) => {
-          const { tweetId, handle, keep } = event.payload as {
+          const { tweetId, handle, keep, authorId } = event.payload as {
             tweetId: string;
             handle: string;
             keep: boolean;
+            authorId?: string;
           };
           try {
-            await service.keepFunds(handle, keep);
+            await service.keepFunds(handle, keep, authorId);
             bus.emit("funds.kept", {
               tweetId,
               handle,
@@ -467,12 +504,7 @@ export default definePlugin({
           }
         }),
         inOrder("bid.accepted", async (event) => {
-          const p = event.payload as { auctionId: string; handle: string };
-          await db.query(
-            `insert into chain_auction_bidders (auction_id, handle_key, handle) values ($1, $2, $3)
-           on conflict do nothing`,
-            [p.auctionId, handleKey(p.handle), p.handle],
-          );
+          await recordBid(db, event.payload as Parameters<typeof recordBid>[1]);
         }),
         ...(["auction.opened", "auction.updated"] as const).map((type) =>
           inOrder(type, async (event) => {
@@ -487,30 +519,14 @@ export default definePlugin({
           })
         ),
         inOrder("auction.updated", async (event) => {
-          const p = event.payload as {
-            auctionId: string;
-            status: string;
-            leader: { handle: string; amountWei: bigint } | null;
-          };
-          await db.query(
-            `insert into chain_auction_leaders (auction_id, status, leader_key, leader_wei, updated_at)
-           values ($1, $2, $3, $4, $5)
-           on conflict (auction_id) do update set status = $2, leader_key = $3, leader_wei = $4,
-             updated_at = $5`,
-            [
-              p.auctionId,
-              p.status,
-              p.leader ? handleKey(p.leader.handle) : null,
-              p.leader?.amountWei ?? null,
-              new Date(clock.instant().epochMilliseconds),
-            ],
+          await recordLeader(
+            db,
+            event.payload as Parameters<typeof recordLeader>[1],
+            new Date(clock.instant().epochMilliseconds),
           );
         }),
         inOrder("auction.closed", async (event) => {
-          const p = event.payload as {
-            auctionId: string;
-            winner: { handle: string; amountWei: bigint } | null;
-          };
+          const p = event.payload as ClosedAuction;
           await settlement.plan(p);
           // Outside the event queue: paying takes blocks, and other events must not wait.
           settlement.run(p.auctionId).catch((error) => {
@@ -630,6 +646,7 @@ export default definePlugin({
         settlement.stop();
         await ticking; // the storage closes after this teardown
         for (const off of offs) off();
+        await queue; // what the handlers were told is written (the bidders settlement refunds)
         await embedded?.node.stop("SIGTERM"); // anvil writes its state on the way out
       };
     }

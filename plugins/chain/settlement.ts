@@ -1,11 +1,16 @@
 /**
  * Settlement: one resumable state machine per closed auction.
  *
- *   planned → nft-confirmed (safeTransferFrom to the winner, ownerOf checked)
+ *   planned → nft-confirmed (safeTransferFrom to the winning account's current
+ *             wallet, ownerOf checked)
  *           → debited (the winner's price, in the same transaction as the state)
- *           → refunding (every bidder's remaining balance planned as refunds, less
- *             what backs their lead in another auction still running)
+ *           → refunding (every bidding account's remaining balance planned as
+ *             refunds, less what backs its lead in another auction still running,
+ *             each wallet's to that wallet)
  *           → settled | claims-open (a refund failed: a claim the admin can retry)
+ *
+ * Bidders are X accounts, not handles (accounts.ts): a handle that moved to
+ * another account names neither the previous owner's wallet nor its escrow.
  *
  * Every payment is signed and stored (raw bytes, nonce, hash) before it is
  * broadcast. A resumed step re-sends those same bytes or finds their receipt;
@@ -26,9 +31,9 @@ import type { Bus } from "../../core/bus.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Db, Queryable } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
-import { creditedBalance } from "./chain_funds.ts";
+import { bidderAccount } from "./auction_bidders.ts";
 import { erc721Abi } from "./custody.ts";
-import { walletOf } from "./wallet_link.ts";
+import { debitWinner, planRefunds, winnerBalance } from "./settlement_ledger.ts";
 
 export interface SettlementOptions {
   db: Db;
@@ -45,13 +50,15 @@ export interface SettlementOptions {
 
 export interface ClosedAuction {
   auctionId: string;
-  winner: { handle: string; amountWei: bigint } | null;
+  /** `bidderId`: the winner's X user id (the lower-case handle when the source gave none). */
+  winner: { handle: string; amountWei: bigint; tweetId?: string; bidderId?: string } | null;
 }
 
 interface SettlementRow {
   auction_id: string;
   state: string;
   winner_handle: string | null;
+  winner_id: string | null;
   winner_address: string | null;
   price_wei: string | null;
   nft_contract: string | null;
@@ -239,7 +246,16 @@ export function createSettlement(options: SettlementOptions): Settlement {
         "select nft_contract, token_id from chain_auction_items where auction_id = $1",
         [closed.auctionId],
       );
-      const winnerAddress = closed.winner ? await walletOf(tx as Db, closed.winner.handle) : null;
+      const winnerId = closed.winner
+        ? await bidderAccount(tx, closed.auctionId, closed.winner)
+        : null;
+      const [link] = winnerId
+        ? await tx.query<{ address: string }>(
+          "select address from chain_links where x_user_id = $1",
+          [winnerId],
+        )
+        : [];
+      const winnerAddress = link?.address ?? null;
       let state = "planned";
       let error: string | null = null;
       if (closed.winner && !winnerAddress) {
@@ -250,13 +266,14 @@ export function createSettlement(options: SettlementOptions): Settlement {
         error = "the auction's NFT (item.contract, item.tokenId) is unknown";
       }
       await tx.query(
-        `insert into chain_settlements (auction_id, state, winner_handle, winner_address, price_wei,
-           nft_contract, token_id, error, created_at, updated_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+        `insert into chain_settlements (auction_id, state, winner_handle, winner_id, winner_address,
+           price_wei, nft_contract, token_id, error, created_at, updated_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
         [
           closed.auctionId,
           state,
           closed.winner?.handle ?? null,
+          winnerId,
           winnerAddress,
           closed.winner?.amountWei ?? null,
           item?.nft_contract ?? null,
@@ -317,7 +334,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
       );
       if (!nft.raw_tx) {
         // Never hand over the token unpaid (e.g. a deposit reversed by a reorg after the bid).
-        const balance = await creditedBalance(db, s.winner_address);
+        const balance = await winnerBalance(db, s);
         if (balance < BigInt(s.price_wei ?? "0")) {
           await setState(
             db,
@@ -371,13 +388,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
 
     if (state === "nft-confirmed") {
       await db.transaction(async (tx) => {
-        if (s.winner_address && s.price_wei) {
-          await tx.query(
-            `insert into chain_movements (address, kind, amount_wei, auction_id, at)
-             values ($1, 'debit', $2, $3, $4) on conflict do nothing`,
-            [s.winner_address, s.price_wei, auctionId, now()],
-          );
-        }
+        await debitWinner(tx, s, now());
         await setState(tx, auctionId, "debited");
       });
       state = "debited";
@@ -385,38 +396,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
 
     if (state === "debited") {
       await db.transaction(async (tx) => {
-        const bidders = await tx.query<{ address: string; keep: boolean }>(
-          `select distinct l.address, coalesce(k.keep, false) as keep
-           from chain_auction_bidders b
-           join chain_links l on l.handle_key = b.handle_key
-           left join chain_keep k on lower(k.address) = lower(l.address)
-           where b.auction_id = $1`,
-          [auctionId],
-        );
-        const addresses = new Set(bidders.filter((b) => !b.keep).map((b) => getAddress(b.address)));
-        if (s.winner_address) addresses.add(getAddress(s.winner_address));
-        for (const address of [...addresses].sort()) {
-          if (bidders.find((b) => getAddress(b.address) === address)?.keep) continue;
-          const [held] = await tx.query<{ wei: string | null }>(
-            `select sum(a.leader_wei) as wei from chain_auction_leaders a
-             join chain_links l on l.handle_key = a.leader_key
-             where a.auction_id <> $1 and a.status in ('open', 'paused')
-               and lower(l.address) = lower($2)`,
-            [auctionId, address],
-          );
-          const amount = (await creditedBalance(tx, address)) - BigInt(held?.wei ?? "0");
-          if (amount <= 0n) continue;
-          await tx.query(
-            `insert into chain_movements (address, kind, amount_wei, auction_id, at)
-             values ($1, 'refund', $2, $3, $4)`,
-            [address, amount, auctionId, now()],
-          );
-          await tx.query(
-            `insert into chain_payouts (auction_id, kind, address, amount_wei, state, updated_at)
-             values ($1, 'refund', $2, $3, 'planned', $4)`,
-            [auctionId, address, amount, now()],
-          );
-        }
+        await planRefunds(tx, s, now());
         await setState(tx, auctionId, "refunding");
       });
       state = "refunding";

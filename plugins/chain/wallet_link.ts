@@ -9,6 +9,9 @@
  *  - or the tweet carries the full proof, `link <nonce> <signature>`.
  * Signatures are checked with the public client's `verifySiweMessage`, passing
  * domain and nonce, so ERC-1271 / ERC-6492 smart wallets pass too.
+ * A link is the X account's (user id), whatever its handle: a relink replaces
+ * that account's current wallet only, and a wallet once linked stays with its
+ * account (accounts.ts), so its deposits have one owner.
  */
 import { getAddress, type Hex, isAddress, recoverMessageAddress } from "viem";
 import { createSiweMessage, generateSiweNonce, parseSiweMessage } from "viem/siwe";
@@ -16,7 +19,10 @@ import type { Bus } from "../../core/bus.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
+import { handleKey, isAccountId, linkOf } from "./accounts.ts";
 import type { Rpc } from "./rpc.ts";
+
+export { handleKey };
 
 export interface WalletLinkDeps {
   db: Db;
@@ -61,12 +67,6 @@ interface ChallengeRow {
   signature: string | null;
   verified_at: Date | null;
   used_at: Date | null;
-}
-
-/** `@Name` → `@name`; the key handles are compared by. */
-export function handleKey(handle: string): string {
-  const h = handle.trim().toLowerCase();
-  return h.startsWith("@") ? h : `@${h}`;
 }
 
 const CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"; // no 0/O, 1/I
@@ -251,9 +251,11 @@ export async function completeLink(
     handle: request.handle,
     xUserId: request.authorId,
     address: result.address,
+    tweetId: request.tweetId,
   });
   deps.log.info("wallet linked", {
     handle: request.handle,
+    xUserId: request.authorId,
     address: result.address,
     relinked: result.previousAddress !== null,
   });
@@ -264,6 +266,7 @@ async function decide(
   deps: WalletLinkDeps,
   request: LinkRequest,
 ): Promise<Outcome<{ address: string; previousAddress: string | null }>> {
+  if (!isAccountId(request.authorId)) return refuse("malformed", "not an X user id");
   const text = request.proof.trim();
   const full = text.match(/^([A-Za-z0-9]{8,})[\s.:]+(0x[0-9a-fA-F]{130,})$/);
   const code = text.match(/^[A-Za-z0-9]{6}$/);
@@ -298,17 +301,20 @@ async function decide(
     return refuse("wrong-account", `this proof is for ${challenge.handle}`);
   }
   const at = new Date(deps.clock.instant().epochMilliseconds);
+  const account = request.authorId;
+  const key = handleKey(request.handle);
   return await deps.db.transaction(async (tx) => {
-    const key = handleKey(request.handle);
-    // One wallet backs one X account: two handles on one balance could each bid it in full.
-    const [other] = await tx.query<{ handle: string }>(
-      "select handle from chain_links where lower(address) = lower($1) and handle_key <> $2",
-      [challenge.address, key],
+    // A wallet stays with the account that linked it: two accounts on one balance could each
+    // bid it in full, and its deposits must have one owner.
+    const [owner] = await tx.query<{ x_user_id: string; handle: string | null }>(
+      `select w.x_user_id, l.handle from chain_wallets w left join chain_links l using (x_user_id)
+       where lower(w.address) = lower($1)`,
+      [challenge.address],
     );
-    if (other) {
+    if (owner && owner.x_user_id !== account) {
       return refuse(
         "wallet-in-use",
-        `this wallet is linked to another X account (${other.handle})`,
+        `this wallet is linked to another X account${owner.handle ? ` (${owner.handle})` : ""}`,
       );
     }
     const used = await tx.query(
@@ -316,33 +322,26 @@ async function decide(
       [challenge.nonce, at],
     );
     if (used.length === 0) return refuse("replayed", "this proof was already used");
-    const [previous] = await tx.query<{ address: string }>(
-      "select address from chain_links where handle_key = $1",
-      [key],
-    );
+    const previousAddress = (await linkOf(tx, key, account))?.address ?? null;
     await tx.query(
       `insert into chain_links (handle_key, handle, x_user_id, address, linked_at, tweet_id, nonce)
        values ($1, $2, $3, $4, $5, $6, $7)
-       on conflict (handle_key) do update set handle = $2, x_user_id = $3, address = $4,
+       on conflict (x_user_id) do update set handle_key = $1, handle = $2, address = $4,
          linked_at = $5, tweet_id = $6, nonce = $7`,
-      [
-        key,
-        request.handle,
-        request.authorId,
-        challenge.address,
-        at,
-        request.tweetId,
-        challenge.nonce,
-      ],
+      [key, request.handle, account, challenge.address, at, request.tweetId, challenge.nonce],
     );
-    const previousAddress = previous?.address ?? null;
+    await tx.query(
+      `insert into chain_wallets (address, x_user_id, linked_at) values ($1, $2, $3)
+       on conflict (address) do update set linked_at = $3`,
+      [challenge.address, account, at],
+    );
     await tx.query(
       `insert into chain_link_audit (at, handle, x_user_id, address, previous_address, outcome, tweet_id)
        values ($1, $2, $3, $4, $5, $6, $7)`,
       [
         at,
         key,
-        request.authorId,
+        account,
         challenge.address,
         previousAddress,
         previousAddress && previousAddress !== challenge.address ? "relinked" : "linked",
@@ -354,13 +353,13 @@ async function decide(
 }
 
 /**
- * The wallet linked to a handle, or null. With `xUserId`, only a link that X account made:
- * a handle that changed owner on X never reaches the previous owner's wallet.
+ * The current wallet of the account a bidder is, or null. With `xUserId`, only that X
+ * account's link: a handle that changed owner on X never reaches the previous owner's wallet.
  */
-export async function walletOf(db: Db, handle: string, xUserId?: string): Promise<string | null> {
-  const [row] = await db.query<{ address: string }>(
-    "select address from chain_links where handle_key = $1 and ($2::text is null or x_user_id = $2)",
-    [handleKey(handle), xUserId ?? null],
-  );
-  return row?.address ?? null;
+export async function walletOf(
+  db: Pick<Db, "query">,
+  handle: string,
+  xUserId?: string,
+): Promise<string | null> {
+  return (await linkOf(db, handle, xUserId))?.address ?? null;
 }

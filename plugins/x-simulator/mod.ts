@@ -1,9 +1,9 @@
 /**
  * x-simulator: scripted viewers and bidders tweeting at the host through the
  * fake X server's control API, at configurable rates (Poisson arrivals on the
- * engine clock): bids that follow the live price, quick outbids from those
- * just outbid, a snipe before each end, questions, chatter, commands and
- * malformed bids. It tweets into the listed `fake-x` plugin's server (or the
+ * engine clock): bids that follow the live price (some of them maximum bids,
+ * now and then cancelled), quick outbids from those just outbid, a snipe before
+ * each end, questions, chatter, commands and malformed bids. It tweets into the listed `fake-x` plugin's server (or the
  * one at `baseUrl`). See README.md.
  */
 import { formatEther, parseEther } from "viem";
@@ -36,6 +36,10 @@ const configSchema = z.object({
   }),
   /** Chance that a simulated bidder who was outbid bids again within half a minute. */
   outbidResponse: z.number().min(0).max(1).default(0.6),
+  /** Share of bids that are maximum bids (`bid max <amount> ETH`), so the show has proxy bids. */
+  maxBidShare: z.number().min(0).max(1).default(0.2),
+  /** Chance that a bidder who placed a maximum cancels it (`cancel max`) 10–60 s later. */
+  cancelMaxShare: z.number().min(0).max(1).default(0.15),
   /** Seconds before each open auction's end when one bidder snipes (0: never). */
   snipeSecondsBeforeEnd: z.number().min(0).default(20),
   /** No spontaneous bids this close to an auction's end: only the snipe and outbid answers. */
@@ -83,6 +87,8 @@ export default definePlugin({
       viewers: config.viewers,
       rates: config.rates,
       outbidResponse: config.outbidResponse,
+      maxBidShare: config.maxBidShare,
+      cancelMaxShare: config.cancelMaxShare,
       snipeSecondsBeforeEnd: config.snipeSecondsBeforeEnd,
       quietSecondsBeforeEnd: config.quietSecondsBeforeEnd,
       onlyWhileOpen: config.onlyWhileOpen,

@@ -4,7 +4,9 @@
  * and one snipe per auction: a bid a few seconds before its end, inside the
  * anti-sniping window, so the show demonstrates an extension. Near the end only
  * the snipe and answers to being outbid come, as in a real room: a steady
- * stream of bids there would extend the auction to its cap every time.
+ * stream of bids there would extend the auction to its cap every time. Some
+ * bids are maximum bids (`bid max …`), which the auction raises by itself, so
+ * the show has proxy bids; now and then their bidder cancels one (`cancel max`).
  */
 import type { Cancel, Clock } from "../../core/clock.ts";
 
@@ -26,6 +28,10 @@ export interface ScriptOptions {
     commandsPerMinute: number;
   };
   outbidResponse: number;
+  /** Share of bids (not snipes) that are maximum bids: 10–50% above the minimum. */
+  maxBidShare: number;
+  /** Chance that a bidder who placed a maximum tweets `cancel max` 10–60 s later. */
+  cancelMaxShare: number;
   /** Seconds before an open auction's end when one bidder snipes; 0: never. */
   snipeSecondsBeforeEnd: number;
   /** No spontaneous bids this close to the end (the snipe and outbid answers still come). */
@@ -108,12 +114,12 @@ export function createScript(o: ScriptOptions): Script {
         endsAt.subtract({ seconds: o.quietSecondsBeforeEnd }),
       ) >= 0;
 
-  /** A bid a little above the minimum, rounded to 0.001 ETH, in one of the grammar's forms. */
+  const STEP = 10n ** 15n; // amounts are rounded up to 0.001 ETH
+  const roundUp = (wei: bigint) => ((wei + STEP - 1n) / STEP) * STEP;
+
+  /** A bid a little above the minimum, in one of the grammar's forms. */
   const bidText = () => {
-    const step = 10n ** 15n;
-    const extra = BigInt(Math.floor(random() * 100)) * step;
-    const amount = ((minNext + extra + step - 1n) / step) * step;
-    const eth = o.format(amount);
+    const eth = o.format(roundUp(minNext + BigInt(Math.floor(random() * 100)) * STEP));
     return pick([
       `${host} bid ${eth} ETH`,
       `${host} bid ${eth}`,
@@ -121,6 +127,29 @@ export function createScript(o: ScriptOptions): Script {
       `${host} Ξ${eth}`,
       `gm ${host} I bid ${eth} ETH`,
     ]);
+  };
+
+  /** A maximum bid, 10–50% above the minimum (the auction bids for the author up to it). */
+  const maxBidText = () => {
+    const eth = o.format(
+      roundUp(minNext + (minNext * BigInt(10 + Math.floor(random() * 41))) / 100n),
+    );
+    return pick([`${host} bid max ${eth} ETH`, `${host} bid max ${eth}`]);
+  };
+
+  /** `author` bids: now and then a maximum, which they may cancel a little later. */
+  const bid = (author: string) => {
+    if (o.maxBidShare <= 0 || random() >= o.maxBidShare) {
+      o.send({ author, text: bidText() });
+      return;
+    }
+    o.send({ author, text: maxBidText() });
+    if (random() >= o.cancelMaxShare) return;
+    const cancel = o.clock.after(Math.round(10_000 + random() * 50_000), () => {
+      cancels.delete(cancel);
+      if (running && open) o.send({ author, text: `${host} cancel max` });
+    });
+    cancels.add(cancel);
   };
 
   const every = (perMinute: number, fire: () => void) => {
@@ -144,7 +173,7 @@ export function createScript(o: ScriptOptions): Script {
     start() {
       running = true;
       every(o.rates.bidsPerMinute, () => {
-        if (open && !nearEnd()) o.send({ author: pick(bidders), text: bidText() });
+        if (open && !nearEnd()) bid(pick(bidders));
       });
       every(
         o.rates.questionsPerMinute,
@@ -190,7 +219,7 @@ export function createScript(o: ScriptOptions): Script {
       }
       const cancel = o.clock.after(Math.round(3_000 + random() * 27_000), () => {
         cancels.delete(cancel);
-        if (running && open) o.send({ author: handle, text: bidText() });
+        if (running && open) bid(handle);
       });
       cancels.add(cancel);
     },

@@ -56,7 +56,7 @@ declare module "../../core/bus.ts" {
     "wallet.link-requested": { tweetId: string; authorId: string; handle: string; proof: string };
     "host.question": { tweetId: string; handle: string; text: string };
     /** Keep (or stop keeping) a bidder's unspent escrow for the next auction instead of a refund. */
-    "funds.keep-requested": { tweetId: string; handle: string; keep: boolean };
+    "funds.keep-requested": { tweetId: string; authorId?: string; handle: string; keep: boolean };
   }
 }
 
@@ -318,7 +318,12 @@ export default definePlugin({
           bus.emit("host.question", { tweetId: t.id, handle: t.handle, text: command.text });
           break;
         case "keep":
-          bus.emit("funds.keep-requested", { tweetId: t.id, handle: t.handle, keep: command.keep });
+          bus.emit("funds.keep-requested", {
+            tweetId: t.id,
+            authorId: t.authorId,
+            handle: t.handle,
+            keep: command.keep,
+          });
           break;
         case "history":
           await reply(

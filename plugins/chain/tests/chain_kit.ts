@@ -185,8 +185,13 @@ export type { AnvilNode };
 /**
  * An engine over storage that outlives it (same data folder and schema), to
  * stop one mid-work and start another on what it left: a crash and a restart.
+ * `plugins`: others to run after chain (by folder name, with their config).
  */
-export function restartableEngines(options: { urls: string[]; config?: Record<string, unknown> }) {
+export function restartableEngines(options: {
+  urls: string[];
+  config?: Record<string, unknown>;
+  plugins?: Record<string, Record<string, unknown>>;
+}) {
   const dir = Deno.makeTempDirSync({ prefix: "sothebais-chain-" });
   const schema = `t_chain_${crypto.randomUUID().slice(0, 8)}`;
   const env = {
@@ -211,16 +216,20 @@ export function restartableEngines(options: { urls: string[]; config?: Record<st
   return {
     env,
     config,
-    async start() {
+    async start(clock?: Clock) {
       const settings = readSettings(env);
-      const { plugins, secrets } = await loadPlugins([{
-        label: "chain",
-        specifier: new URL("../mod.ts", import.meta.url).href,
-        config,
-      }], env);
+      const { plugins, secrets } = await loadPlugins([
+        { label: "chain", specifier: new URL("../mod.ts", import.meta.url).href, config },
+        ...Object.entries(options.plugins ?? {}).map(([name, config]) => ({
+          label: name,
+          specifier: new URL(`../../${name}/mod.ts`, import.meta.url).href,
+          config,
+        })),
+      ], env);
       const engine = await startEngine({
         settings,
         plugins,
+        clock,
         listen: false,
         log: createLog("test", { level: settings.LOG_LEVEL, secrets }),
       });

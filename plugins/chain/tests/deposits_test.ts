@@ -1,4 +1,5 @@
 import { type Hex, parseEther } from "viem";
+import type { Events } from "../../../core/bus.ts";
 import type { Funds } from "../../auction/funds.ts";
 import { assert, assertEquals } from "./assert.ts";
 import {
@@ -34,9 +35,10 @@ Deno.test({
           stage: string;
           amountWei: bigint;
           handle: string | null;
+          xUserId?: string | null;
           txHash: string;
         }[] = [];
-        const reversed: { txHash: string; address: string; amountWei: bigint }[] = [];
+        const reversed: Events["deposit.reversed"][] = [];
         engine.bus.on("deposit.credited", (e) => void credited.push(e.payload));
         engine.bus.on("deposit.reversed", (e) => void reversed.push(e.payload));
         const send = (value: bigint, from = alice) =>
@@ -51,9 +53,10 @@ Deno.test({
           assertEquals(credited.length, 0);
           await test.mine({ blocks: 1 });
           assertEquals(await funds.balanceOf("@alice"), parseEther("1")); // balanceOf syncs on a new block
-          assertEquals(credited.map((c) => [c.stage, c.handle, c.amountWei]), [[
+          assertEquals(credited.map((c) => [c.stage, c.handle, c.xUserId, c.amountWei]), [[
             "pending",
             "@alice",
+            "1001",
             parseEther("1"),
           ]]);
           await test.mine({ blocks: 2 });
@@ -83,6 +86,7 @@ Deno.test({
             assertEquals(reversed, [{
               txHash: hash,
               address: alice.address,
+              xUserId: "1001",
               amountWei: parseEther("0.5"),
             }]);
             assertEquals(await funds.balanceOf("@alice"), parseEther("1"));

@@ -133,6 +133,10 @@ Deno.test({
          values ('@alice', '@alice', '1001', $1, now(), 'n')`,
         [bidders[0].address],
       );
+      await engine.db.query(
+        "insert into chain_wallets (address, x_user_id, linked_at) values ($1, '1001', now())",
+        [bidders[0].address],
+      );
       await assertRejects(
         () => engine.service<Funds>("funds").balanceOf("@alice"),
         FundsUnavailableError,

@@ -97,8 +97,13 @@ Deno.test({
           auctionId: "a1",
           item: `eip155:${CHAIN_ID}/erc721:${nft}/1`,
         } as never);
-        for (const handle of ["@alice", "@bob", "@carol"]) {
-          engine.bus.emit("bid.accepted", { auctionId: "a1", handle } as never);
+        for (const [i, handle] of ["@alice", "@bob", "@carol"].entries()) {
+          engine.bus.emit("bid.accepted", {
+            auctionId: "a1",
+            tweetId: `t${i}`,
+            handle,
+            bidderId: String(1001 + i),
+          } as never);
         }
         await new Promise((r) => setTimeout(r, 200)); // let the handlers record them
         await engine.stop();

@@ -53,10 +53,18 @@ async function stage(node: AnvilNode, engine: Engine, chain: ChainService) {
   }
   const item = `eip155:${CHAIN_ID}/erc721:${nft}/1`;
   engine.bus.emit("auction.opened", { auctionId: "a1", item, startsAt: "", endsAt: "" } as never);
-  for (const [handle, amount] of [["@alice", "1"], ["@carol", "1"], ["@bob", "1.2"]] as const) {
+  // As the auction tells them; the handle-only bids of sources without user ids are kept too.
+  const bids = [["@alice", "1001", "1"], ["@carol", undefined, "1"], ["@bob", "1002", "1.2"]];
+  for (const [i, [handle, bidderId, amount]] of bids.entries()) {
     engine.bus.emit(
       "bid.accepted",
-      { auctionId: "a1", handle, amountWei: parseEther(amount) } as never,
+      {
+        auctionId: "a1",
+        tweetId: `t${i}`,
+        handle,
+        bidderId,
+        amountWei: parseEther(amount!),
+      } as never,
     );
   }
   return { nft, before, spentOnGas, client, test };

@@ -152,7 +152,7 @@ Deno.test({
           engine.bus.on("auction.settled", (e) => void settled.push(e.payload));
           engine.bus.emit(
             "bid.accepted",
-            { auctionId: "a1", handle: "@bob", amountWei: parseEther("1") } as never,
+            { auctionId: "a1", tweetId: "t1", handle: "@bob", amountWei: parseEther("1") } as never,
           );
           engine.bus.emit("auction.closed", {
             auctionId: "a1",

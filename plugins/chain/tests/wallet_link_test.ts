@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { virtualClock } from "../../../core/clock.ts";
@@ -78,7 +78,12 @@ Deno.test({
           for (let i = 0; i < 50 && linked.length === 0; i++) {
             await new Promise((r) => setTimeout(r, 20));
           }
-          assertEquals(linked, [{ handle: "@alice", xUserId: "1001", address: alice.address }]);
+          assertEquals(linked, [{
+            handle: "@alice",
+            xUserId: "1001",
+            address: alice.address,
+            tweetId: "t1",
+          }]);
           assertEquals(await funds.walletOf("@ALICE"), alice.address);
           // The link is account 1001's: another account under the handle @alice has none.
           assertEquals(await funds.walletOf("@alice", "1001"), alice.address);
@@ -257,6 +262,37 @@ Deno.test({
           assertEquals(audit.at(-1)!.address, carol.address);
           assert(refused.some((r) => r.reason === "wrong-account"));
         });
+
+        await t.step(
+          "an X user id that is not one is nobody's: no link, balance or keep",
+          async () => {
+            const dave = bidders[3];
+            const challenge = await postJson(engine, "/link/challenge", {
+              address: dave.address,
+              handle: "@dave",
+            });
+            const signature = await dave.signMessage({ message: challenge.message });
+            for (const authorId of ["", "@dave", "1001 or 1=1", "1".repeat(21), "١٠٠١", "-1"]) {
+              const done = await chain.link({
+                tweetId: "t9",
+                authorId,
+                handle: "@dave",
+                proof: `${challenge.nonce}.${signature}`,
+              });
+              assertEquals(done.ok ? "" : done.reason, "malformed", authorId);
+            }
+            for (const id of ["1001 or 1=1", "1001x", " 1001", "-1", "x".repeat(10_000)]) {
+              assertEquals(await funds.walletOf("@alice", id), null, id.slice(0, 20));
+              assertEquals(await funds.balanceOf("@alice", id), 0n, id.slice(0, 20));
+            }
+            await assertRejects(
+              () => chain.keepFunds("@alice", true, "1001; drop table chain_links"),
+              Error,
+              /no linked wallet/,
+            );
+            assertEquals(await funds.walletOf("@alice", "1001"), carol.address); // untouched
+          },
+        );
 
         await t.step("the link page and its Preact bundle are served", async () => {
           const page = await engine.http.fetch(new Request("http://local/link?handle=@alice"));

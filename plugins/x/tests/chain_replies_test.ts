@@ -135,9 +135,11 @@ Deno.test("chain replies: keep and refund tweets go to the chain, and its answer
     const keep = served.fake.inject({ author: "@carol", text: "@SothebAIs keep" }).id;
     const refund = served.fake.inject({ author: "@dan", text: "@SothebAIs refund" }).id;
     await step(10_000);
+    // With its author's user id: the chain keeps funds per X account, not per handle.
+    const { fake } = served;
     deepStrictEqual(requests, [
-      { tweetId: keep, handle: "@carol", keep: true },
-      { tweetId: refund, handle: "@dan", keep: false },
+      { tweetId: keep, authorId: fake.user("@carol").id, handle: "@carol", keep: true },
+      { tweetId: refund, authorId: fake.user("@dan").id, handle: "@dan", keep: false },
     ]);
     engine.bus.emit("funds.kept", {
       tweetId: keep,
