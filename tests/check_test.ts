@@ -96,8 +96,10 @@ Deno.test({
   async fn() {
     const dir = tempDir();
     const x = serveFakeX({ tier: "basic", hostHandle: "SothebAIs" });
-    const a = await startAnvil({ chainId: 31337 });
-    const b = await startAnvil({ chainId: 31337 });
+    // Two providers of one chain: the same genesis, whichever second each node starts in.
+    const genesis = ["--timestamp", String(Math.floor(Date.now() / 1000))];
+    const a = await startAnvil({ chainId: 31337, args: genesis });
+    const b = await startAnvil({ chainId: 31337, args: genesis });
     const model = fakeModel();
     const rtmp = await nginxRtmp();
     try {
