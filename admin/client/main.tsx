@@ -81,8 +81,9 @@ function Frame(props: { me: Me; conn: Connection; onSignedOut(why: string): void
     };
   }, [props.conn]);
   const signOut = async () => {
-    await post("/admin/api/logout", {}, props.me.csrf).catch(() => {});
+    // Closed first: the server's own "signed out" close must not be told as a second reason.
     props.conn.close();
+    await post("/admin/api/logout", {}, props.me.csrf).catch(() => {});
     props.onSignedOut("Signed out.");
   };
   return (
