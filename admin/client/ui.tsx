@@ -26,7 +26,12 @@ export const may = (me: Me, needs: Role) => RANK[me.role] >= RANK[needs];
 export function useStatus(): Status {
   const { conn } = useApp();
   const [status, setStatus] = useState(conn.status());
-  useEffect(() => conn.onStatus(setStatus), [conn]);
+  useEffect(() => {
+    const off = conn.onStatus(setStatus);
+    // The socket may have identified between the first render and this effect.
+    setStatus(conn.status());
+    return off;
+  }, [conn]);
   return status;
 }
 
