@@ -5,7 +5,8 @@
  *             wallet, ownerOf checked)
  *           → debited (the winner's price, in the same transaction as the state)
  *           → refunding (every bidding account's remaining balance planned as
- *             refunds, less what backs its lead in another auction still running,
+ *             refunds, less what backs its lead in another auction still running
+ *             or its win in another closed one not yet debited,
  *             each wallet's to that wallet)
  *           → settled | claims-open (a refund failed: a claim the admin can retry)
  *

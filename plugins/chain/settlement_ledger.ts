@@ -1,7 +1,9 @@
 /**
  * Settlement's ledger, by X account (accounts.ts): the winner's price debited
  * from its wallets, and every bidding account's remaining escrow planned as
- * refunds, less what backs its lead in another auction still running. A price
+ * refunds, less what backs its lead in another auction still running or its
+ * win in another closed auction not yet debited (two lots closing together must
+ * not refund one's price before its own settlement takes it). A price
  * or a hold is taken from an account's oldest wallets first, so what comes back
  * goes to the wallet it uses now; each wallet gets back only what is left of its
  * own deposits, to its own address.
@@ -39,6 +41,12 @@ export async function debitWinner(q: Q, s: SettlementParties, at: Date): Promise
   }
 }
 
+/**
+ * Settlement states in which a won auction's price is still in the winner's
+ * balance: another settlement must not refund it (`failed` waits for the admin).
+ */
+const UNDEBITED = "('planned', 'nft-sent', 'nft-confirmed', 'failed')";
+
 /** Plans the refund of every bidding account (and the winner) that did not ask to keep it. */
 export async function planRefunds(q: Q, s: SettlementParties, at: Date): Promise<void> {
   const accounts = await q.query<{ x_user_id: string }>(
@@ -53,8 +61,12 @@ export async function planRefunds(q: Q, s: SettlementParties, at: Date): Promise
   const refunds: Array<[string, bigint]> = [];
   for (const { x_user_id } of accounts) {
     const [held] = await q.query<{ wei: string | null }>(
-      `select sum(leader_wei) as wei from chain_auction_leaders
-       where auction_id <> $1 and status in ('open', 'paused') and leader_id = $2`,
+      `select sum(l.leader_wei) as wei from chain_auction_leaders l
+       left join chain_settlements s using (auction_id)
+       where l.auction_id <> $1 and l.leader_id = $2 and (
+         l.status in ('open', 'paused')
+         or (l.status = 'closed' and (s.auction_id is null
+           or (s.winner_handle is not null and s.state in ${UNDEBITED}))))`,
       [s.auction_id, x_user_id],
     );
     const wallets = await walletsOf(q, x_user_id);

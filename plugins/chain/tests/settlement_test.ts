@@ -342,3 +342,74 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "settlement: a win in another closed auction not yet debited stays in escrow; once debited, or with no winner, it does not",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // [a2's settlement row (none: not started), alice's expected hold]
+    const cases: Array<[string, string | null, bigint]> = [
+      ["not started", null, parseEther("0.5")],
+      [
+        "planned",
+        "insert into chain_settlements values ('a2', 'planned', '@alice')",
+        parseEther("0.5"),
+      ],
+      [
+        "failed before debit",
+        "insert into chain_settlements values ('a2', 'failed', '@alice')",
+        parseEther("0.5"),
+      ],
+      ["debited", "insert into chain_settlements values ('a2', 'debited', '@alice')", 0n],
+      ["reserve not met", "insert into chain_settlements values ('a2', 'refunding', null)", 0n],
+    ];
+    for (const [label, row, held] of cases) {
+      await withAnvil([], async (node) => {
+        const engines = restartableEngines({ urls: [node.url] });
+        const { engine, chain } = await engines.start();
+        try {
+          await stage(node, engine, chain);
+          // Alice won a2 with 0.5 ETH; a2 closed at the same time as a1.
+          engine.bus.emit("auction.updated", {
+            auctionId: "a2",
+            item: "Another lot",
+            status: "closed",
+            leader: { handle: "@alice", amountWei: parseEther("0.5"), tweetId: "t2" },
+          } as never);
+          if (row) {
+            await eventually(
+              async () =>
+                (await engine.db.query(
+                  "select 1 from chain_auction_leaders where auction_id = 'a2'",
+                ))
+                  .length > 0,
+              "a2's leader recorded",
+            );
+            await engine.db.query(
+              row.replace(
+                "values (",
+                "(auction_id, state, winner_handle, created_at, updated_at) values (",
+              )
+                .replace(/\)$/, ", now(), now())"),
+            );
+          }
+          const settled: unknown[] = [];
+          engine.bus.on("auction.settled", (e) => void settled.push(e.payload));
+          closeA1(engine);
+          await eventually(() => settled.length > 0, "auction.settled");
+          const alice = (await payouts(engine)).find((r) =>
+            r.kind === "refund" && getAddress(r.address) === bidders[0].address
+          );
+          assertEquals(BigInt(alice?.amount_wei ?? "0"), parseEther("2") - held, label);
+          assertEquals(await engine.service<Funds>("funds").balanceOf("@alice"), held, label);
+        } finally {
+          await engine.stop();
+          await engines.cleanup();
+        }
+      });
+    }
+  },
+});
