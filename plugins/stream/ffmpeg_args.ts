@@ -11,6 +11,8 @@ export interface FfmpegArgsOptions {
   height: number;
   fps: number;
   encoder: VideoEncoder;
+  /** x264's speed preset (ignored by NVENC); default veryfast. */
+  preset?: string;
   /** Constant bit rate of the video, kbit/s. */
   videoKbps: number;
   audioKbps: number;
@@ -37,7 +39,7 @@ export function ffmpegArgs(o: FfmpegArgsOptions): string[] {
       "-c:v",
       "libx264",
       "-preset",
-      "veryfast",
+      o.preset ?? "veryfast",
       "-tune",
       "zerolatency",
       "-x264-params",

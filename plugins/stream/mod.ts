@@ -11,6 +11,7 @@ import type { Frames } from "../compositor/mod.ts";
 import type { Audio } from "../voice/mod.ts";
 import { audioPump } from "./audio_pump.ts";
 import { checkStream } from "./check.ts";
+import { MAX_VIDEO_KBPS, videoKbpsFor, X264_PRESETS, x264PresetFor } from "./encoding.ts";
 import { ffmpegArgs, maskedUrl } from "./ffmpeg_args.ts";
 import { type FfmpegSink, ffmpegSink } from "./ffmpeg_sink.ts";
 import { ffmpegInstalled, pickEncoder } from "./pick_encoder.ts";
@@ -65,8 +66,11 @@ export const streamConfig = z.object({
   rtmpUrl: z.string().regex(/^rtmps?:\/\//, "must be an rtmp:// or rtmps:// URL").optional(),
   /** Appended to rtmpUrl as its last path segment. From the environment only. */
   streamKey: z.string().optional(),
-  videoKbps: z.number().int().min(4000).max(6000).default(4500),
-  audioKbps: z.number().int().default(128),
+  /** CBR video; default by the picture's pixel rate (4500 at 720p30, 6000 at 1080p30, 9000 at 1080p60). */
+  videoKbps: z.number().int().min(2500).max(MAX_VIDEO_KBPS).optional(),
+  /** x264's preset; default by pixel rate so two cores keep up (see encoding.ts). */
+  x264Preset: z.enum(X264_PRESETS).optional(),
+  audioKbps: z.number().int().min(64).max(320).default(128),
   keyframeSeconds: z.number().positive().default(3),
   encoder: z.enum(["auto", "libx264", "h264_nvenc"]).default("auto"),
   ffmpegPath: z.string().default("ffmpeg"),
@@ -96,6 +100,8 @@ export default definePlugin({
     let encoder: string | null = null;
     let removeSink = () => {};
     let recording: string | undefined;
+    const videoKbps = config.videoKbps ?? videoKbpsFor(frames.width, frames.height, frames.fps);
+    const preset = config.x264Preset ?? x264PresetFor(frames.width, frames.height, frames.fps);
     const installed = await ffmpegInstalled(config.ffmpegPath);
     const unavailable = !installed
       ? `ffmpeg not found (${config.ffmpegPath})`
@@ -135,7 +141,8 @@ export default definePlugin({
             height: frames.height,
             fps: frames.fps,
             encoder: picked,
-            videoKbps: config.videoKbps,
+            preset,
+            videoKbps,
             audioKbps: config.audioKbps,
             keyframeSeconds: config.keyframeSeconds,
             audioSocket,
@@ -151,7 +158,8 @@ export default definePlugin({
         record: config.record ?? null,
         size: `${frames.width}x${frames.height}`,
         fps: frames.fps,
-        videoKbps: config.videoKbps,
+        videoKbps,
+        preset: picked === "libx264" ? preset : null,
       });
     };
     const stop = async () => {
