@@ -139,9 +139,13 @@ export default definePlugin({
       }
       evaluate();
     };
-    let cancel = clock.after(0, function tick() {
-      void poll();
-      cancel = clock.after(config.checkSeconds * 1000, tick);
+    // /healthz is read once every plugin has mounted its routes (a request builds the router).
+    let cancel = () => {};
+    const offStarted = bus.on("engine.started", () => {
+      cancel = clock.after(0, function tick() {
+        void poll();
+        cancel = clock.after(config.checkSeconds * 1000, tick);
+      });
     });
 
     const widgets = use("widgets") as Widgets | undefined;
@@ -171,6 +175,7 @@ export default definePlugin({
     });
     return () => {
       cancel();
+      offStarted();
       offAuction();
       unregister();
     };

@@ -15,6 +15,7 @@ import type { Frame } from "../compositor/mod.ts";
 import type { AudioPump } from "./audio_pump.ts";
 import { type Backoff, backoff } from "./backoff.ts";
 import { type EncoderProgress, progressParser } from "./progress.ts";
+import type { TestSignal } from "./test_signal.ts";
 
 export interface FfmpegSinkOptions {
   ffmpeg: string;
@@ -34,6 +35,10 @@ export interface FfmpegSinkOptions {
   secret?: string;
   /** Bytes of the current run's local recording, when recording. */
   recordingBytes?: () => number;
+  /** The A/V sync test signal, drawn into the frames and mixed into the audio sent. */
+  signal?: TestSignal;
+  /** Sample rate of the audio pump (for the signal's beep). */
+  audioRate?: number;
 }
 
 export interface FfmpegSink {
@@ -95,8 +100,9 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
   };
 
   const startAudio = (r: Run) => {
-    const unlisten = o.audio.listen((chunk) => {
+    const unlisten = o.audio.listen((chunk, startMs) => {
       if (run !== r) return unlisten();
+      o.signal?.mix(chunk, startMs, o.audioRate ?? 48000);
       r.audioPending.push(chunk);
       void flushAudio(r);
     });
@@ -232,6 +238,7 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       if (frame.rgba.byteLength !== frameBytes) return frame; // refused by writeFrame
       const rgba = spare.pop() ?? new Uint8Array(frameBytes);
       rgba.set(frame.rgba);
+      if (o.signal?.frame(frame.index, performance.now())) o.signal.flash(rgba, o.width, o.height);
       return { rgba, index: frame.index };
     },
     release(frame) {

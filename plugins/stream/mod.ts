@@ -12,7 +12,8 @@ import type { Audio } from "../voice/mod.ts";
 import { audioPump } from "./audio_pump.ts";
 import { checkStream } from "./check.ts";
 import { MAX_VIDEO_KBPS, videoKbpsFor, X264_PRESETS, x264PresetFor } from "./encoding.ts";
-import { ffmpegArgs, maskedUrl } from "./ffmpeg_args.ts";
+import { AUDIO_RATE, ffmpegArgs, maskedUrl } from "./ffmpeg_args.ts";
+import { testSignal } from "./test_signal.ts";
 import { type FfmpegSink, ffmpegSink } from "./ffmpeg_sink.ts";
 import { ffmpegInstalled, pickEncoder } from "./pick_encoder.ts";
 import { type StreamStats, streamStats, type StreamStatus } from "./stream_stats.ts";
@@ -80,6 +81,12 @@ export const streamConfig = z.object({
   queueLimit: z.number().int().min(1).max(30).default(6),
   /** Output that has not advanced for this long counts as a dropped ingest. */
   stallSeconds: z.number().positive().default(10),
+  /**
+   * The A/V sync test signal (a corner flash and a beep at the same instant, every
+   * `everySeconds`), for measurements: `bench/av_offset.ts` reads it back. Off unless set.
+   */
+  testSignal: z.strictObject({ everySeconds: z.number().int().min(2).max(3600).default(60) })
+    .optional(),
   /** Go live at start; false waits for an operator's go live (the `stream` service). */
   autoStart: z.boolean().default(true),
 });
@@ -134,6 +141,10 @@ export default definePlugin({
         stallMs: config.stallSeconds * 1000,
         secret: config.streamKey,
         recordingBytes: () => (recording ? bytesOf(recording) : 0),
+        signal: config.testSignal
+          ? testSignal(config.testSignal.everySeconds, frames.fps)
+          : undefined,
+        audioRate: AUDIO_RATE,
         args: (audioSocket) => {
           recording = config.record ? recordingPath(dataDir, config.record) : undefined;
           return ffmpegArgs({
