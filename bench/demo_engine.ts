@@ -161,28 +161,34 @@ export function childPids(parent: number, name: string): number[] {
   return pids;
 }
 
-/** Copies `seconds` of the live program from nginx-rtmp into `path` (FLV, no re-encode). */
-export async function capture(playUrl: string, seconds: number, path: string): Promise<void> {
-  const out = await new Deno.Command("ffmpeg", {
-    args: [
-      "-hide_banner",
-      "-loglevel",
-      "error",
-      "-rw_timeout",
-      "15000000",
-      "-i",
-      playUrl,
-      "-t",
-      String(seconds),
-      "-c",
-      "copy",
-      "-y",
-      path,
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    signal: AbortSignal.timeout((seconds + 60) * 1000),
-  }).output();
-  if (!out.success) throw new Error(`capture: ${new TextDecoder().decode(out.stderr)}`);
+/**
+ * Copies up to `seconds` of the live program from nginx-rtmp into `path` (FLV, no re-encode).
+ * Never throws: what ffmpeg said when it ended early (e.g. the publisher reconnected).
+ */
+export async function capture(playUrl: string, seconds: number, path: string): Promise<string> {
+  try {
+    const out = await new Deno.Command("ffmpeg", {
+      args: [
+        "-hide_banner",
+        "-loglevel",
+        "warning",
+        "-i",
+        playUrl,
+        "-t",
+        String(seconds),
+        "-c",
+        "copy",
+        "-y",
+        path,
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout((seconds + 60) * 1000),
+    }).output();
+    const said = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-3).join(" | ");
+    return out.success ? said : `exit ${out.code}${out.signal ? ` ${out.signal}` : ""}: ${said}`;
+  } catch (error) {
+    return String(error);
+  }
 }

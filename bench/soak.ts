@@ -91,6 +91,7 @@ try {
     if (sample.encoderSpeed) speeds.push(sample.encoderSpeed);
     if (Number.isNaN(rssWarm) && elapsedS >= 120) rssWarm = sample.rssMb;
     await Deno.writeTextFile(samplesPath, JSON.stringify(sample) + "\n", { append: true });
+    console.log(JSON.stringify(sample));
   }
   const wall = (performance.now() - began) / 1000;
   const last = await engine.metrics();
@@ -101,12 +102,15 @@ try {
     // After a restart the ffmpeg is another process: its share is then from its own start.
     ffmpeg: ffmpegNow === ffmpeg0 ? (cpuSeconds(ffmpegNow) - cpu0.ffmpeg) / wall : NaN,
   };
-  const settled = await Promise.allSettled(captures);
+  const said = await Promise.all(captures);
   const offsets = async (path: string, i: number) => {
-    if (settled[i].status === "rejected") return { error: String(settled[i].reason) };
-    const r = await readAvOffsets(path);
-    const ms = r.signals.map((s) => s.offsetMs).sort((a, b) => a - b);
-    return { ...r, medianMs: ms.length ? quantile(ms, 0.5) : NaN };
+    try {
+      const r = await readAvOffsets(path);
+      const ms = r.signals.map((s) => s.offsetMs).sort((a, b) => a - b);
+      return { ...r, medianMs: ms.length ? quantile(ms, 0.5) : NaN, capture: said[i] };
+    } catch (error) {
+      return { error: String(error), capture: said[i] };
+    }
   };
   const summary = {
     profile,

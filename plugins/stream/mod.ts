@@ -78,7 +78,8 @@ export const streamConfig = z.object({
   /** Local recording beside the stream: `name.mp4` or `name.m3u8` (HLS), under the data folder. */
   record: z.string().regex(/\.(mp4|m3u8)$/, "must end in .mp4 or .m3u8").optional(),
   /** Frames waiting for ffmpeg before new ones drop: 200 ms at 30 fps rides out encoder hiccups. */
-  queueLimit: z.number().int().min(1).max(30).default(6),
+  /** Default: half a second of frames (15 at 30 fps, 30 at 60), riding out a busy machine. */
+  queueLimit: z.number().int().min(1).max(60).optional(),
   /** Output that has not advanced for this long counts as a dropped ingest. */
   stallSeconds: z.number().positive().default(10),
   /**
@@ -107,6 +108,7 @@ export default definePlugin({
     let encoder: string | null = null;
     let removeSink = () => {};
     let recording: string | undefined;
+    const queueLimit = config.queueLimit ?? Math.max(6, Math.round(frames.fps / 2));
     const videoKbps = config.videoKbps ?? videoKbpsFor(frames.width, frames.height, frames.fps);
     const preset = config.x264Preset ?? x264PresetFor(frames.width, frames.height, frames.fps);
     const installed = await ffmpegInstalled(config.ffmpegPath);
@@ -137,7 +139,7 @@ export default definePlugin({
         fps: frames.fps,
         audio: pump,
         log,
-        queueLimit: config.queueLimit,
+        queueLimit,
         stallMs: config.stallSeconds * 1000,
         secret: config.streamKey,
         recordingBytes: () => (recording ? bytesOf(recording) : 0),
@@ -199,7 +201,7 @@ export default definePlugin({
         loop: frames.loop.stats(),
         progress: sink?.progress() ?? null,
         restarts: sink?.restarts() ?? 0,
-        queue: sink?.sink.depth() ?? { queued: 0, limit: config.queueLimit },
+        queue: sink?.sink.depth() ?? { queued: 0, limit: queueLimit },
       });
     const tick = () => {
       latest = measure();
