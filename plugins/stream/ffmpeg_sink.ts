@@ -89,14 +89,19 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       return;
     }
     if (r.lastIndex === undefined) startAudio(r);
-    // Skipped slots keep their time: repeat this frame for them (at most a second's worth).
-    const copies = r.lastIndex === undefined ? 1 : Math.min(o.fps, index - r.lastIndex);
+    // Skipped slots (late, or dropped from the queue) keep their time: the frame before is
+    // repeated for them (at most a second's worth), so this one is shown at its own slot.
+    // (Repeating this one instead showed it up to a second early: the flash before the beep.)
+    const gap = r.lastIndex === undefined ? 0 : Math.min(o.fps, index - r.lastIndex) - 1;
+    const before = r.lastIndex === undefined ? frame.rgba : (held ?? frame.rgba);
     r.lastIndex = index;
     try {
-      for (let c = 0; c < copies; c++) await r.video.write(frame.rgba);
+      for (let c = 0; c < gap; c++) await r.video.write(before);
+      await r.video.write(frame.rgba);
     } catch {
       // ffmpeg went away; the supervisor sees its exit.
     }
+    hold(frame.rgba);
   };
 
   const startAudio = (r: Run) => {
@@ -232,6 +237,11 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
   // Frames are only lent (Frame.rgba): the queue holds copies, in buffers it reuses
   // so that a steady stream allocates nothing.
   const spare: Uint8Array[] = [];
+  let held: Uint8Array | undefined;
+  function hold(rgba: Uint8Array) {
+    if (held && held !== rgba) spare.push(held);
+    held = rgba;
+  }
   const sink = queuedSink<Frame>("ffmpeg", writeFrame, {
     limit: o.queueLimit ?? 3,
     keep(frame) {
@@ -242,7 +252,8 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       return { rgba, index: frame.index };
     },
     release(frame) {
-      if (frame.rgba.byteLength === frameBytes) spare.push(frame.rgba);
+      // The last frame written stays out of the spares: it fills the next gap.
+      if (frame.rgba.byteLength === frameBytes && frame.rgba !== held) spare.push(frame.rgba);
     },
   });
   return {
