@@ -24,7 +24,7 @@ export type { AdminConfig } from "./config.ts";
 export default definePlugin({
   name: "admin",
   config: adminConfig,
-  needs: ["auctions", "chain?", "compositor?", "frames?", "stream?"],
+  needs: ["auctions", "chain?", "compositor?", "frames?", "stream?", "slate?"],
   migrations: new URL("./migrations/", import.meta.url),
   commands: { admin: adminCommand },
   setup(ctx) {
@@ -50,6 +50,7 @@ export default definePlugin({
       chain: ctx.use("chain"),
       compositor,
       stream: ctx.use("stream"),
+      slateControl: ctx.use("slate"),
       audit,
       accounts: store,
       now,

@@ -12,6 +12,7 @@ import { AdminError } from "../plugins/auction/mod.ts";
 import { REASONS } from "../plugins/auction/rules.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
 import type { Compositor } from "../plugins/compositor/mod.ts";
+import type { Slate } from "../plugins/slate/mod.ts";
 import type { StreamControl, StreamStats } from "../plugins/stream/mod.ts";
 import type { Accounts, Role } from "./accounts.ts";
 import type { AuditEntry, AuditLog } from "./audit.ts";
@@ -52,6 +53,8 @@ export interface RequestDeps {
   health(): Promise<unknown>;
   systemHistory(): SystemSample[];
   statsHistory(): StreamStats[];
+  /** The slate plugin's hold (the panel's slate control). */
+  slateControl?: Slate;
   slate: { get(): SlateState | null; set(s: SlateState | null): void };
   /** Tells every panel (e.g. the audit log grew, the scene changed). */
   notify(eventType: string, eventData: unknown): void;
@@ -326,12 +329,14 @@ export const REQUESTS: Record<string, RequestDef> = {
     data: z.strictObject({ reason }),
     run: (d, caller, deps) => {
       const compositor = need(deps.compositor, "the compositor");
+      const slate = need(deps.slateControl, "the slate plugin");
       return audited(deps, caller, { action: "show.slate", reason: d.reason }, () => {
         const scene = compositor.current();
-        if (scene === "slate") throw new RequestError(409, "the slate is already on air");
-        compositor.show("slate");
+        const held = slate.state().held;
+        if (held) throw new RequestError(409, `the slate is already held by ${held.by}`);
+        slate.hold(caller.session.name, d.reason);
         deps.slate.set({
-          backTo: scene,
+          backTo: scene === "slate" ? "live" : scene,
           since: nyString(deps.now()),
           by: caller.session.name,
           reason: d.reason,
@@ -351,22 +356,26 @@ export const REQUESTS: Record<string, RequestDef> = {
     data: z.strictObject({ reason }),
     run: (d, caller, deps) => {
       const compositor = need(deps.compositor, "the compositor");
+      const slate = need(deps.slateControl, "the slate plugin");
       return audited(deps, caller, { action: "show.leave-slate", reason: d.reason }, () => {
-        if (compositor.current() !== "slate") {
+        if (!slate.state().held) {
           deps.slate.set(null);
           deps.notify("ShowChanged", showState(deps));
           throw new RequestError(
             409,
-            `the slate is not on air any more (the scene is ${compositor.current()}): nothing to leave`,
+            `the slate is not held (the scene is ${compositor.current()}): nothing to leave`,
           );
         }
-        const back = deps.slate.get()?.backTo ?? "live";
-        compositor.show(compositor.scenes().includes(back) ? back : "live");
+        const before = { scene: compositor.current() };
+        const after = slate.release();
         deps.slate.set(null);
         deps.notify("ShowChanged", showState(deps));
         return Promise.resolve({
-          before: { scene: "slate" },
-          after: { scene: compositor.current() },
+          before,
+          // Still on air while the show's data is stale: the reasons say why.
+          after: after.on
+            ? { scene: compositor.current(), reasons: after.reasons }
+            : { scene: compositor.current() },
           result: showState(deps),
         });
       });
@@ -393,6 +402,8 @@ export const REQUESTS: Record<string, RequestDef> = {
         params: { kind: d.kind, ms: d.ms },
       }, () => {
         const before = { scene: compositor.current() };
+        // Leaving the slate by a transition ends the panel's hold too.
+        if (d.scene !== "slate" && deps.slateControl?.state().held) deps.slateControl.release();
         compositor.show(d.scene, { kind: d.kind, ms: d.ms });
         if (d.scene !== "slate") deps.slate.set(null);
         deps.notify("ShowChanged", showState(deps));

@@ -144,9 +144,8 @@ Deno.test({
         "accepted bids (once the demo's deposits are credited)",
       );
 
-      // 5. Pause with a reason, the slate and back, resume. (While the auction runs, the next
-      // accepted bid switches the compositor back to the live scene: holding the slate against
-      // the show is the compositor's to add. Paused, no bid is accepted.)
+      // 5. Pause with a reason, the slate and back, resume. (The panel's slate is a hold of the
+      // slate plugin: a bid accepted meanwhile would not take it off air.)
       const override = async (button: string, reason: string, status: string) => {
         await page.click("#nav-auction");
         await page.click(button);

@@ -232,6 +232,7 @@ export function showPlugins(extra: Record<string, Record<string, unknown>> = {})
     ...Object.fromEntries(widgets.map((w) => [w, {}])),
     voice: {},
     stream: {},
+    slate: {},
     ...extra,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * compositor: loads the scenes, owns the frame loop, draws the registered
  * widgets into the scene on show, switches scene with the campaign phase and
- * the auction status, and provides:
+ * the auction status, shows the slate scene while `slate.changed` says so (a
+ * phase change meanwhile is kept for after the slate), and provides:
  * - `frames`: the frame loop and its geometry, for sinks (ffmpeg, previews);
  * - `widgets`: where widget plugins register their draw functions;
  * - `compositor`: scene control and single-frame renders (preview, admin).
@@ -11,14 +12,17 @@ import { createFrameLoop } from "../../core/frame_loop.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { loadScenes, SCENES_DIR } from "../../scenes/load_scene.ts";
 import type { AuctionUpdated, CampaignPhase } from "../../scenes/show_events.ts";
+import type { SlateChanged } from "../slate/events.ts";
 import { createAssets } from "./assets.ts";
 import { builtinWidgets } from "./builtin_widgets.ts";
 import { type Compositor, createCompositor } from "./compositor.ts";
 import { registerFonts } from "./fonts.ts";
 import type { Frame, Frames } from "./frames.ts";
+import { PROFILE_NAMES, resolveGeometry } from "./profiles.ts";
 import type { Widgets } from "./widgets.ts";
 
 export type { Frame, Frames };
+export { PROFILE_NAMES, VIDEO_PROFILES, type VideoProfile } from "./profiles.ts";
 export type { Box, DrawContext, DrawWidget, Widgets } from "./widgets.ts";
 export type { Asset, Assets } from "./assets.ts";
 export type { Compositor, SnapshotOptions } from "./compositor.ts";
@@ -35,9 +39,12 @@ const IMAGE_FILE = /\.(png|jpe?g|webp|gif)$/i;
 const phaseName = z.enum(["pre-auction", "auction", "post-auction"]);
 
 export const compositorConfig = z.object({
-  width: z.number().int().min(16).max(3840).default(1280),
-  height: z.number().int().min(16).max(2160).default(720),
-  fps: z.number().int().min(1).max(60).default(30),
+  /** The video profile (`VIDEO_PROFILE` in the shipped configs): canvas size and frame rate. */
+  profile: z.enum(PROFILE_NAMES).default("720p30"),
+  /** Explicit geometry, over the profile's (tests, odd outputs). */
+  width: z.number().int().min(16).max(3840).optional(),
+  height: z.number().int().min(16).max(2160).optional(),
+  fps: z.number().int().min(1).max(60).optional(),
   /** Folder of scene files; default the project's `scenes/`. */
   scenesDir: z.string().optional(),
   /** Folder of images; default `scenes/assets/`. */
@@ -45,6 +52,8 @@ export const compositorConfig = z.object({
   /** How often changed asset files are looked for. */
   watchAssetsMs: z.number().int().min(100).default(1000),
   initialScene: z.string().default("pre-auction"),
+  /** Shown while the slate plugin says the slate is on air. */
+  slateScene: z.string().default("slate"),
   /** Scene for each campaign phase. */
   phaseScenes: z.record(phaseName, z.string()).default({
     "pre-auction": "pre-auction",
@@ -60,6 +69,7 @@ export default definePlugin({
   config: compositorConfig,
   provides: ["frames", "widgets", "compositor"],
   async setup({ config, bus, clock, log, http, provide, health, page }) {
+    const { width, height, fps } = resolveGeometry(config.profile, config);
     registerFonts();
     const scenes = await loadScenes(config.scenesDir ?? SCENES_DIR);
     const assets = createAssets(config.assetsDir ?? new URL("assets/", SCENES_DIR).pathname, {
@@ -68,9 +78,9 @@ export default definePlugin({
     });
     const compositor = createCompositor({
       scenes,
-      width: config.width,
-      height: config.height,
-      fps: config.fps,
+      width,
+      height,
+      fps,
       assets,
       now: () => clock.instant(),
       initialScene: config.initialScene,
@@ -90,18 +100,34 @@ export default definePlugin({
     ]));
 
     const loop = createFrameLoop({
-      fps: config.fps,
+      fps,
       render: (index) => compositor.render(index),
       onError: (error) => log.error("frame failed to render; the loop goes on", { error }),
     });
-    provide("frames", { width: config.width, height: config.height, fps: config.fps, loop });
+    provide("frames", { width, height, fps, loop });
     provide("widgets", compositor.widgets);
     provide("compositor", compositor);
 
+    // While the slate is on air, the scene the show would be on is kept for when it leaves.
+    let slateOn = false;
+    let backTo: string = compositor.current();
     const showForPhase = (phase: keyof typeof config.phaseScenes) => {
       const name = config.phaseScenes[phase];
-      if (name && scenes.has(name)) compositor.show(name);
+      if (!name || !scenes.has(name)) return;
+      if (slateOn) backTo = name;
+      else compositor.show(name);
     };
+    const offSlate = bus.on("slate.changed", (e) => {
+      const on = (e.payload as SlateChanged).on;
+      if (on === slateOn || !scenes.has(config.slateScene)) return;
+      slateOn = on;
+      if (on) {
+        if (compositor.current() !== config.slateScene) backTo = compositor.current();
+        compositor.show(config.slateScene);
+      } else {
+        compositor.show(scenes.has(backTo) ? backTo : config.initialScene);
+      }
+    });
     const offPhase = bus.on("campaign.phase", (e) => {
       showForPhase((e.payload as CampaignPhase).phase);
     });
@@ -140,12 +166,14 @@ export default definePlugin({
     if (config.run) loop.start();
     log.info("compositor ready", {
       scenes: compositor.scenes(),
-      size: `${config.width}x${config.height}@${config.fps}`,
+      profile: config.profile,
+      size: `${width}x${height}@${fps}`,
     });
     return () => {
       loop.stop();
       offPhase();
       offAuction();
+      offSlate();
       assets.close();
     };
   },

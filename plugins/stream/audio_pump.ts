@@ -11,8 +11,11 @@ export interface AudioSource {
 }
 
 export interface AudioPump {
-  /** Calls `take` with each chunk from now on; returns the unsubscribe. */
-  listen(take: (chunk: Int16Array) => void): () => void;
+  /**
+   * Calls `take` with each chunk from now on, and the wall time (`performance.now()`) of its
+   * first sample; returns the unsubscribe.
+   */
+  listen(take: (chunk: Int16Array, startMs: number) => void): () => void;
   stop(): void;
 }
 
@@ -20,15 +23,16 @@ export function audioPump(source: AudioSource, tickMs = 20): AudioPump {
   const now = () => performance.now();
   const origin = now();
   let taken = 0;
-  const listeners = new Set<(chunk: Int16Array) => void>();
+  const listeners = new Set<(chunk: Int16Array, startMs: number) => void>();
   const tick = () => {
     const due = Math.floor(((now() - origin) * source.sampleRate) / 1000) - taken;
     if (due <= 0) return;
     // A stalled event loop must not turn into a huge read: past 1 s the gap is skipped.
     const samples = Math.min(due, source.sampleRate);
+    const startMs = origin + ((taken + due - samples) * 1000) / source.sampleRate;
     taken += due;
     const chunk = source.read(samples);
-    for (const take of listeners) take(chunk);
+    for (const take of listeners) take(chunk, startMs);
   };
   const timer = setInterval(tick, tickMs);
   return {

@@ -11,6 +11,8 @@ export interface FfmpegArgsOptions {
   height: number;
   fps: number;
   encoder: VideoEncoder;
+  /** x264's speed preset (ignored by NVENC); default veryfast. */
+  preset?: string;
   /** Constant bit rate of the video, kbit/s. */
   videoKbps: number;
   audioKbps: number;
@@ -30,14 +32,19 @@ export function ffmpegArgs(o: FfmpegArgsOptions): string[] {
   const gop = Math.round(o.fps * o.keyframeSeconds);
   const rate = `${o.videoKbps}k`;
   // Tiny probes: with two raw inputs ffmpeg would otherwise wait for seconds of each.
-  const rawInput = ["-probesize", "32", "-analyzeduration", "0", "-thread_queue_size", "512"];
+  const probe = ["-probesize", "32", "-analyzeduration", "0"];
+  // ffmpeg's own input queue: a few frames of video (each is 8 MB at 1080p; 512 of them grew
+  // ffmpeg past 1.5 GB when the encoder fell behind, hiding the backlog from our counted queue),
+  // plenty of small audio packets.
+  const videoInput = [...probe, "-thread_queue_size", "8"];
+  const audioInput = [...probe, "-thread_queue_size", "512"];
   const video = o.encoder === "h264_nvenc"
     ? ["-c:v", "h264_nvenc", "-preset", "p4", "-tune", "ll", "-rc", "cbr", "-forced-idr", "1"]
     : [
       "-c:v",
       "libx264",
       "-preset",
-      "veryfast",
+      o.preset ?? "veryfast",
       "-tune",
       "zerolatency",
       "-x264-params",
@@ -68,7 +75,7 @@ export function ffmpegArgs(o: FfmpegArgsOptions): string[] {
     "pipe:1",
     "-stats_period",
     "1",
-    ...rawInput,
+    ...videoInput,
     "-f",
     "rawvideo",
     "-pix_fmt",
@@ -79,7 +86,7 @@ export function ffmpegArgs(o: FfmpegArgsOptions): string[] {
     String(o.fps),
     "-i",
     "pipe:0",
-    ...rawInput,
+    ...audioInput,
     "-f",
     "s16le",
     "-ar",

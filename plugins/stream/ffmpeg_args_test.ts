@@ -65,3 +65,11 @@ Deno.test("ffmpegArgs: a recording tees the stream; the ingest failing still fai
 Deno.test("maskedUrl hides the key", () => {
   assert.equal(maskedUrl("rtmp://x/app/SECRETKEY", "SECRETKEY"), "rtmp://x/app/****");
 });
+
+Deno.test("ffmpegArgs: the x264 preset given is the one used; NVENC keeps its own", () => {
+  assert.deepEqual(after(ffmpegArgs({ ...base, preset: "superfast" }), "-preset"), ["superfast"]);
+  assert.deepEqual(
+    after(ffmpegArgs({ ...base, encoder: "h264_nvenc", preset: "superfast" }), "-preset"),
+    ["p4"],
+  );
+});

@@ -15,6 +15,7 @@ import type { Frame } from "../compositor/mod.ts";
 import type { AudioPump } from "./audio_pump.ts";
 import { type Backoff, backoff } from "./backoff.ts";
 import { type EncoderProgress, progressParser } from "./progress.ts";
+import type { TestSignal } from "./test_signal.ts";
 
 export interface FfmpegSinkOptions {
   ffmpeg: string;
@@ -34,6 +35,10 @@ export interface FfmpegSinkOptions {
   secret?: string;
   /** Bytes of the current run's local recording, when recording. */
   recordingBytes?: () => number;
+  /** The A/V sync test signal, drawn into the frames and mixed into the audio sent. */
+  signal?: TestSignal;
+  /** Sample rate of the audio pump (for the signal's beep). */
+  audioRate?: number;
 }
 
 export interface FfmpegSink {
@@ -84,19 +89,25 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       return;
     }
     if (r.lastIndex === undefined) startAudio(r);
-    // Skipped slots keep their time: repeat this frame for them (at most a second's worth).
-    const copies = r.lastIndex === undefined ? 1 : Math.min(o.fps, index - r.lastIndex);
+    // Skipped slots (late, or dropped from the queue) keep their time: the frame before is
+    // repeated for them (at most a second's worth), so this one is shown at its own slot.
+    // (Repeating this one instead showed it up to a second early: the flash before the beep.)
+    const gap = r.lastIndex === undefined ? 0 : Math.min(o.fps, index - r.lastIndex) - 1;
+    const before = r.lastIndex === undefined ? frame.rgba : (held ?? frame.rgba);
     r.lastIndex = index;
     try {
-      for (let c = 0; c < copies; c++) await r.video.write(frame.rgba);
+      for (let c = 0; c < gap; c++) await r.video.write(before);
+      await r.video.write(frame.rgba);
     } catch {
       // ffmpeg went away; the supervisor sees its exit.
     }
+    hold(frame.rgba);
   };
 
   const startAudio = (r: Run) => {
-    const unlisten = o.audio.listen((chunk) => {
+    const unlisten = o.audio.listen((chunk, startMs) => {
       if (run !== r) return unlisten();
+      o.signal?.mix(chunk, startMs, o.audioRate ?? 48000);
       r.audioPending.push(chunk);
       void flushAudio(r);
     });
@@ -226,16 +237,23 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
   // Frames are only lent (Frame.rgba): the queue holds copies, in buffers it reuses
   // so that a steady stream allocates nothing.
   const spare: Uint8Array[] = [];
+  let held: Uint8Array | undefined;
+  function hold(rgba: Uint8Array) {
+    if (held && held !== rgba) spare.push(held);
+    held = rgba;
+  }
   const sink = queuedSink<Frame>("ffmpeg", writeFrame, {
     limit: o.queueLimit ?? 3,
     keep(frame) {
       if (frame.rgba.byteLength !== frameBytes) return frame; // refused by writeFrame
       const rgba = spare.pop() ?? new Uint8Array(frameBytes);
       rgba.set(frame.rgba);
+      if (o.signal?.frame(frame.index, performance.now())) o.signal.flash(rgba, o.width, o.height);
       return { rgba, index: frame.index };
     },
     release(frame) {
-      if (frame.rgba.byteLength === frameBytes) spare.push(frame.rgba);
+      // The last frame written stays out of the spares: it fills the next gap.
+      if (frame.rgba.byteLength === frameBytes && frame.rgba !== held) spare.push(frame.rgba);
     },
   });
   return {

@@ -11,7 +11,9 @@ import type { Frames } from "../compositor/mod.ts";
 import type { Audio } from "../voice/mod.ts";
 import { audioPump } from "./audio_pump.ts";
 import { checkStream } from "./check.ts";
-import { ffmpegArgs, maskedUrl } from "./ffmpeg_args.ts";
+import { MAX_VIDEO_KBPS, videoKbpsFor, X264_PRESETS, x264PresetFor } from "./encoding.ts";
+import { AUDIO_RATE, ffmpegArgs, maskedUrl } from "./ffmpeg_args.ts";
+import { testSignal } from "./test_signal.ts";
 import { type FfmpegSink, ffmpegSink } from "./ffmpeg_sink.ts";
 import { ffmpegInstalled, pickEncoder } from "./pick_encoder.ts";
 import { type StreamStats, streamStats, type StreamStatus } from "./stream_stats.ts";
@@ -65,17 +67,27 @@ export const streamConfig = z.object({
   rtmpUrl: z.string().regex(/^rtmps?:\/\//, "must be an rtmp:// or rtmps:// URL").optional(),
   /** Appended to rtmpUrl as its last path segment. From the environment only. */
   streamKey: z.string().optional(),
-  videoKbps: z.number().int().min(4000).max(6000).default(4500),
-  audioKbps: z.number().int().default(128),
+  /** CBR video; default by the picture's pixel rate (4500 at 720p30, 6000 at 1080p30, 9000 at 1080p60). */
+  videoKbps: z.number().int().min(2500).max(MAX_VIDEO_KBPS).optional(),
+  /** x264's preset; default by pixel rate so two cores keep up (see encoding.ts). */
+  x264Preset: z.enum(X264_PRESETS).optional(),
+  audioKbps: z.number().int().min(64).max(320).default(128),
   keyframeSeconds: z.number().positive().default(3),
   encoder: z.enum(["auto", "libx264", "h264_nvenc"]).default("auto"),
   ffmpegPath: z.string().default("ffmpeg"),
   /** Local recording beside the stream: `name.mp4` or `name.m3u8` (HLS), under the data folder. */
   record: z.string().regex(/\.(mp4|m3u8)$/, "must end in .mp4 or .m3u8").optional(),
   /** Frames waiting for ffmpeg before new ones drop: 200 ms at 30 fps rides out encoder hiccups. */
-  queueLimit: z.number().int().min(1).max(30).default(6),
+  /** Default: half a second of frames (15 at 30 fps, 30 at 60), riding out a busy machine. */
+  queueLimit: z.number().int().min(1).max(60).optional(),
   /** Output that has not advanced for this long counts as a dropped ingest. */
   stallSeconds: z.number().positive().default(10),
+  /**
+   * The A/V sync test signal (a corner flash and a beep at the same instant, every
+   * `everySeconds`), for measurements: `bench/av_offset.ts` reads it back. Off unless set.
+   */
+  testSignal: z.strictObject({ everySeconds: z.number().int().min(2).max(3600).default(60) })
+    .optional(),
   /** Go live at start; false waits for an operator's go live (the `stream` service). */
   autoStart: z.boolean().default(true),
 });
@@ -96,6 +108,9 @@ export default definePlugin({
     let encoder: string | null = null;
     let removeSink = () => {};
     let recording: string | undefined;
+    const queueLimit = config.queueLimit ?? Math.max(6, Math.round(frames.fps / 2));
+    const videoKbps = config.videoKbps ?? videoKbpsFor(frames.width, frames.height, frames.fps);
+    const preset = config.x264Preset ?? x264PresetFor(frames.width, frames.height, frames.fps);
     const installed = await ffmpegInstalled(config.ffmpegPath);
     const unavailable = !installed
       ? `ffmpeg not found (${config.ffmpegPath})`
@@ -124,10 +139,14 @@ export default definePlugin({
         fps: frames.fps,
         audio: pump,
         log,
-        queueLimit: config.queueLimit,
+        queueLimit,
         stallMs: config.stallSeconds * 1000,
         secret: config.streamKey,
         recordingBytes: () => (recording ? bytesOf(recording) : 0),
+        signal: config.testSignal
+          ? testSignal(config.testSignal.everySeconds, frames.fps)
+          : undefined,
+        audioRate: AUDIO_RATE,
         args: (audioSocket) => {
           recording = config.record ? recordingPath(dataDir, config.record) : undefined;
           return ffmpegArgs({
@@ -135,7 +154,8 @@ export default definePlugin({
             height: frames.height,
             fps: frames.fps,
             encoder: picked,
-            videoKbps: config.videoKbps,
+            preset,
+            videoKbps,
             audioKbps: config.audioKbps,
             keyframeSeconds: config.keyframeSeconds,
             audioSocket,
@@ -151,7 +171,8 @@ export default definePlugin({
         record: config.record ?? null,
         size: `${frames.width}x${frames.height}`,
         fps: frames.fps,
-        videoKbps: config.videoKbps,
+        videoKbps,
+        preset: picked === "libx264" ? preset : null,
       });
     };
     const stop = async () => {
@@ -180,7 +201,7 @@ export default definePlugin({
         loop: frames.loop.stats(),
         progress: sink?.progress() ?? null,
         restarts: sink?.restarts() ?? 0,
-        queue: sink?.sink.depth() ?? { queued: 0, limit: config.queueLimit },
+        queue: sink?.sink.depth() ?? { queued: 0, limit: queueLimit },
       });
     const tick = () => {
       latest = measure();

@@ -25,7 +25,8 @@ export async function nginxRtmpAvailable(): Promise<boolean> {
   return out.success;
 }
 
-export async function nginxRtmp(): Promise<NginxRtmp> {
+/** `record: false` keeps nothing (long benchmarks: an hour of 1080p is gigabytes). */
+export async function nginxRtmp(options: { record?: boolean } = {}): Promise<NginxRtmp> {
   const prefix = await Deno.makeTempDir({ prefix: "sothebais-nginx-" });
   const recordDir = `${prefix}/record`;
   await Deno.mkdir(recordDir);
@@ -43,10 +44,11 @@ rtmp {
     listen 127.0.0.1:${port};
     application live {
       live on;
-      record all;
-      record_path ${recordDir};
-      record_unique on;
-    }
+${
+      options.record === false
+        ? "      record off;\n"
+        : `      record all;\n      record_path ${recordDir};\n      record_unique on;\n`
+    }    }
   }
 }
 `,

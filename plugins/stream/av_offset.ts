@@ -1,0 +1,153 @@
+/**
+ * Reads the A/V sync test signal (test_signal.ts) back from a recording with
+ * ffmpeg: the frames where the top-left corner turns white, the instants the
+ * 1 kHz beep starts, both on the file's own timestamps (`-copyts`), paired
+ * within half a second. The offset is audio − video: positive when the sound
+ * comes after the picture. Bounded: only the corner is decoded for the video,
+ * the audio is read as mono 48 kHz, and at most `maxSeconds` of either.
+ */
+import { BEEP_HZ } from "./test_signal.ts";
+
+export interface AvSignal {
+  videoS: number;
+  audioS: number;
+  offsetMs: number;
+}
+
+export interface AvOffsets {
+  signals: AvSignal[];
+  /** Flashes and beeps found, paired or not. */
+  flashes: number;
+  beeps: number;
+}
+
+const RATE = 48_000;
+/** Goertzel window: 10 ms, ten 1 kHz cycles (narrow enough that speech rarely reaches LOUD). */
+const WINDOW = 480;
+/** Half the beep's amplitude (16000): a window half over the beep. */
+const LOUD = 8000;
+/** Onset resolution: 0.5 ms. */
+const STEP = 24;
+
+export async function readAvOffsets(path: string, maxSeconds = 7200): Promise<AvOffsets> {
+  const [flashes, beeps] = await Promise.all([
+    flashTimes(path, maxSeconds),
+    beepTimes(path, maxSeconds),
+  ]);
+  const signals: AvSignal[] = [];
+  for (const videoS of flashes) {
+    const audioS = beeps.find((a) => Math.abs(a - videoS) < 0.5);
+    if (audioS !== undefined) {
+      signals.push({ videoS, audioS, offsetMs: Math.round((audioS - videoS) * 10_000) / 10 });
+    }
+  }
+  return { signals, flashes: flashes.length, beeps: beeps.length };
+}
+
+async function ffmpeg(
+  args: string[],
+  timeoutMs: number,
+): Promise<{ out: Uint8Array; err: string }> {
+  const r = await new Deno.Command("ffmpeg", {
+    args: ["-hide_banner", "-nostdin", ...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    signal: AbortSignal.timeout(timeoutMs),
+  }).output();
+  const err = new TextDecoder().decode(r.stderr);
+  if (!r.success) throw new Error(`ffmpeg: ${err.slice(-500)}`);
+  return { out: r.stdout, err };
+}
+
+/** Times (s) of the first white frame of each flash in the top-left corner. */
+async function flashTimes(path: string, maxSeconds: number): Promise<number[]> {
+  const { err } = await ffmpeg([
+    "-copyts",
+    "-t",
+    String(maxSeconds),
+    "-i",
+    path,
+    "-map",
+    "0:v:0",
+    // 16 px at 720p: inside the 32 px square at any size from 360 lines up.
+    "-vf",
+    "crop=iw/80:ih/45:2:2,showinfo",
+    "-f",
+    "null",
+    "-",
+  ], maxSeconds * 1000 + 60_000);
+  const times: number[] = [];
+  let bright = false;
+  for (const m of err.matchAll(/pts_time:\s*([-\d.]+).*?mean:\[(\d+)/g)) {
+    const white = Number(m[2]) > 200;
+    if (white && !bright) times.push(Number(m[1]));
+    bright = white;
+  }
+  return times;
+}
+
+/** Times (s) each beep starts, after a second without one. */
+async function beepTimes(path: string, maxSeconds: number): Promise<number[]> {
+  const probe = await new Deno.Command("ffprobe", {
+    args: [
+      "-v",
+      "error",
+      "-select_streams",
+      "a:0",
+      "-read_intervals",
+      "%+#1",
+      "-show_entries",
+      "frame=pts_time",
+      "-of",
+      "csv=p=0",
+      path,
+    ],
+    stdout: "piped",
+    stderr: "null",
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  const start = Number(new TextDecoder().decode(probe.stdout).trim().split("\n")[0]);
+  if (!Number.isFinite(start)) throw new Error(`no audio in ${path}`);
+  const { out } = await ffmpeg([
+    "-t",
+    String(maxSeconds),
+    "-i",
+    path,
+    "-map",
+    "0:a:0",
+    "-ac",
+    "1",
+    "-ar",
+    String(RATE),
+    "-f",
+    "s16le",
+    "-",
+  ], maxSeconds * 1000 + 60_000);
+  const samples = new Int16Array(out.buffer, out.byteOffset, Math.floor(out.byteLength / 2));
+  const times: number[] = [];
+  let lastLoud = -Infinity;
+  for (let w = 0; w + WINDOW <= samples.length; w += WINDOW) {
+    if (goertzel(samples, w, WINDOW) < LOUD) continue;
+    // A beep starts after a quiet second: find where the window first covers half of it.
+    if (w - lastLoud >= RATE) {
+      let p = Math.max(0, w - WINDOW);
+      while (p < w && goertzel(samples, p, WINDOW) < LOUD) p += STEP;
+      times.push(start + (p + WINDOW / 2) / RATE);
+    }
+    lastLoud = w;
+  }
+  return times;
+}
+
+/** Amplitude of the BEEP_HZ component of `n` samples from `at`. */
+function goertzel(s: Int16Array, at: number, n: number): number {
+  const coeff = 2 * Math.cos((2 * Math.PI * BEEP_HZ) / RATE);
+  let q1 = 0, q2 = 0;
+  for (let i = 0; i < n; i++) {
+    const q0 = coeff * q1 - q2 + s[at + i];
+    q2 = q1;
+    q1 = q0;
+  }
+  return (2 * Math.sqrt(Math.max(0, q1 * q1 + q2 * q2 - coeff * q1 * q2))) / n;
+}
