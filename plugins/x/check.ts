@@ -6,7 +6,7 @@
  */
 import type { Finding } from "../../core/plugin.ts";
 import type { XConfig } from "./mod.ts";
-import { TIER_LIMITS } from "./tier_limits.ts";
+import { resolveLimits } from "./tier_limits.ts";
 import { createXApi } from "./x_api.ts";
 
 export async function checkX(config: XConfig, timeoutMs: number): Promise<Finding[]> {
@@ -36,7 +36,7 @@ export async function checkX(config: XConfig, timeoutMs: number): Promise<Findin
         text: `${baseUrl}: the credentials are ${account.handle}'s, X_HOST_HANDLE is ${wanted}`,
       },
   );
-  const tier = TIER_LIMITS[config.tier];
+  const tier = resolveLimits(config.tier, config.limits);
   const perWindow = (limit: number, ms: number) =>
     `${limit} per ${
       ms >= 3600_000 ? `${Math.round(ms / 3600_000)} h` : `${Math.round(ms / 60_000)} min`

@@ -21,7 +21,7 @@ import { createCloseSweep } from "./close_sweep.ts";
 import { auctionUpdatedSchema, startNotifications, SUMMARIES } from "./notifications.ts";
 import { createOutbox, type PostRequest } from "./outbox.ts";
 import { parseCommand } from "./parse_command.ts";
-import { TIER_LIMITS, tierReadIntervalMs } from "./tier_limits.ts";
+import { limitsOverrideSchema, resolveLimits, tierReadIntervalMs } from "./tier_limits.ts";
 import { type XEvents, xEvents } from "./events.ts";
 import { helpReply, howToBid, linkPageFor, notBidReply } from "./help.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
@@ -101,9 +101,12 @@ const configSchema = z.object({
   ingestLagMs: z.number().int().min(0).default(DEFAULT_INGEST_LAG_MS),
   /** Shortest pause between reads, whatever the headers allow. */
   minPollMs: z.number().int().min(0).default(1000),
-  /** Overrides the tier's posting windows (e.g. a spend cap for pay-per-use). */
-  postLimits: z.array(z.object({ limit: z.number().int().positive(), windowSeconds: z.number() }))
-    .optional(),
+  /** Any of the tier's published numbers replaced (`tier_limits.ts`), e.g. a contract's. */
+  limits: limitsOverrideSchema.default({}),
+  /** Overrides the tier's posting windows (e.g. a spend cap for pay-per-use); wins over `limits.posts`. */
+  postLimits: z.array(
+    z.object({ limit: z.number().int().positive(), windowSeconds: z.number().positive() }),
+  ).optional(),
   /** Where `/bidders/:handle` and the bid receipts are public, for replies. */
   publicUrl: z.string().url().default("http://127.0.0.1:8000"),
   /** The link page bidders sign on; default `<publicUrl>/link` (the chain plugin's page). */
@@ -114,6 +117,8 @@ const configSchema = z.object({
 });
 
 export type XConfig = z.output<typeof configSchema>;
+/** The config schema, for tests of its validation. */
+export const xConfigSchema = configSchema;
 
 const tweetReceived = z.object({
   tweetId: z.string(),
@@ -183,7 +188,7 @@ export default definePlugin({
         accessSecret: "local",
       },
     );
-    const tier = TIER_LIMITS[config.tier];
+    const tier = resolveLimits(config.tier, config.limits);
     const windows = config.postLimits?.map((w) => ({
       limit: w.limit,
       windowMs: w.windowSeconds * 1000,
