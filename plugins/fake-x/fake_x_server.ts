@@ -161,6 +161,8 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
   let readToday = new Set<string>();
   let postsRead = 0;
   let capped = 0;
+  /** Posts counted per UTC day, for `GET /2/usage/tweets`. */
+  const dailyReads = new Map<string, number>();
   const countRead = (ids: string[]) => {
     const iso = new Date(now()).toISOString();
     if (iso.slice(0, 7) !== readMonth) [readMonth, postsRead] = [iso.slice(0, 7), 0];
@@ -169,6 +171,7 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
       if (readToday.has(id)) continue;
       readToday.add(id);
       postsRead++;
+      dailyReads.set(readDay, (dailyReads.get(readDay) ?? 0) + 1);
     }
   };
   const overCap = () => {
@@ -839,6 +842,34 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
         },
       });
       return new Response(body, { headers: { "content-type": "application/json" } });
+    }, { appOnly: true }),
+  );
+
+  // ---- usage (app-only): the project's posts read against the monthly cap ----
+
+  app.get(
+    "/2/usage/tweets",
+    route("GET /2/usage/tweets", (c) => {
+      const days = c.req.query("days") === undefined ? 7 : Number(c.req.query("days"));
+      if (!Number.isInteger(days) || days < 1 || days > 90) {
+        return invalid(c, "days", String(c.req.query("days")), "days must be between 1 and 90");
+      }
+      countRead([]);
+      const today = Date.parse(`${readDay}T00:00:00Z`);
+      const usage = [];
+      for (let i = days - 1; i >= 0; i--) {
+        const day = new Date(today - i * 86_400_000).toISOString().slice(0, 10);
+        usage.push({ date: `${day}T00:00:00.000Z`, usage: String(dailyReads.get(day) ?? 0) });
+      }
+      return c.json({
+        data: {
+          cap_reset_day: 1,
+          project_id: "1",
+          project_cap: String(tier.monthlyReads),
+          project_usage: String(postsRead),
+          daily_project_usage: { project_id: "1", usage },
+        },
+      });
     }, { appOnly: true }),
   );
 
