@@ -1,8 +1,13 @@
 /**
  * A fake X API v2 server: the subset the `x` plugin uses, with X's documented
  * response shapes (fields only when asked for, `includes`, `meta`, problem-JSON
- * errors), `x-rate-limit-*` headers and 429s. Tweets live in memory. A control
- * API under `/_fake/` injects tweets, reads what was posted and forces faults.
+ * errors), `x-rate-limit-*` headers and 429s per endpoint window, and the
+ * monthly cap on posts read (a post returned twice in a UTC day counts once,
+ * as X dedupes; over the cap every read endpoint answers 429 UsageCapExceeded).
+ * Tweets live in memory. A control API under `/_fake/` injects tweets, reads
+ * what was posted and forces faults: 429s (with or without a reset header),
+ * 5xx bursts, bodies cut off mid-page, duplicate refusals (187), X's
+ * "automated" refusal (226), and dropped filtered-stream connections.
  *
  * It is a test double for a service that cannot be reached from here: it
  * follows X's documentation, not the plugin's convenience.
@@ -46,8 +51,13 @@ export interface FakeUser {
 
 /** A forced failure for the next matching requests. */
 export interface Fault {
-  /** 429, 500, 503, … or 0 for a dropped connection. */
+  /**
+   * 429, 500, 503, … or 0 for a dropped connection; 187: 403 duplicate content (X's old
+   * error 187); 226: 403 "this request looks like it might be automated" (X's error 226).
+   */
   status: number;
+  /** For 429: leave out the `x-rate-limit-*` headers (X does now and then). */
+  noReset?: boolean;
   /** How many requests it applies to. */
   times: number;
   /** Applies to request paths starting with this (e.g. `/2/tweets`); all when absent. */
@@ -66,6 +76,8 @@ export interface FakeXOptions {
   limits?: Record<string, { limit: number; windowMs: number }>;
   /** Replaces the tier's 24-hour posting cap. */
   postsPerDay?: number;
+  /** Replaces the tier's monthly cap on posts read. */
+  monthlyReads?: number;
   /** Epoch ms; a test may pass a virtual clock's. */
   now?: () => number;
   /** Called after a tweet is stored by POST /2/tweets, before the response is sent. */
@@ -84,6 +96,14 @@ interface Window {
 }
 
 const TWITTER_EPOCH = 1288834974657n;
+
+/** The endpoints whose posts count against the monthly cap. */
+const READS = new Set([
+  "GET /2/users/:id/mentions",
+  "GET /2/users/:id/tweets",
+  "GET /2/tweets/search/recent",
+  "GET /2/tweets/search/stream",
+]);
 
 const problem = (status: number, title: string, detail: string, type = "about:blank") => ({
   title,
@@ -105,8 +125,14 @@ export interface FakeX {
   /** Closes every open filtered stream, as a network cut would. */
   disconnectStreams(): void;
 
-  /** Requests served, by `METHOD path-template`, and 429s sent. */
-  stats(): { requests: Record<string, number>; rateLimited: number; faults: number };
+  /** Requests served, by `METHOD path-template`, 429s sent, posts read this month (X's count). */
+  stats(): {
+    requests: Record<string, number>;
+    rateLimited: number;
+    faults: number;
+    postsRead: number;
+    capped: number;
+  };
   options: FakeXOptions;
 }
 
@@ -117,6 +143,7 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
     endpoints: { ...base.endpoints, ...options.limits },
     postsPerDay: options.postsPerDay ?? base.postsPerDay,
     stream: base.stream,
+    monthlyReads: options.monthlyReads ?? base.monthlyReads,
   };
   const users = new Map<string, FakeUser>();
   const byName = new Map<string, FakeUser>();
@@ -128,6 +155,29 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
   const requests: Record<string, number> = {};
   let rateLimited = 0;
   let faultsServed = 0;
+  // The monthly cap on posts read: X counts each post once per UTC day, per calendar month.
+  let readMonth = "";
+  let readDay = "";
+  let readToday = new Set<string>();
+  let postsRead = 0;
+  let capped = 0;
+  /** Posts counted per UTC day, for `GET /2/usage/tweets`. */
+  const dailyReads = new Map<string, number>();
+  const countRead = (ids: string[]) => {
+    const iso = new Date(now()).toISOString();
+    if (iso.slice(0, 7) !== readMonth) [readMonth, postsRead] = [iso.slice(0, 7), 0];
+    if (iso.slice(0, 10) !== readDay) [readDay, readToday] = [iso.slice(0, 10), new Set()];
+    for (const id of ids) {
+      if (readToday.has(id)) continue;
+      readToday.add(id);
+      postsRead++;
+      dailyReads.set(readDay, (dailyReads.get(readDay) ?? 0) + 1);
+    }
+  };
+  const overCap = () => {
+    countRead([]);
+    return postsRead >= tier.monthlyReads;
+  };
   /** Filtered-stream rules and open connections. */
   const rules: Array<{ id: string; value: string; tag?: string }> = [];
   let ruleSeq = 1_700_000_000_000_000_000n;
@@ -349,6 +399,7 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
       return matching(t);
     }).reverse();
     const page = all.slice(0, maxResults);
+    countRead(page.map((t) => t.id));
     const tweetFields = fieldsOf(q["tweet.fields"]);
     const userFields = fieldsOf(q["user.fields"]);
     const expansions = fieldsOf(q.expansions);
@@ -410,6 +461,12 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
       403,
     );
 
+  const duplicateContent = (c: Context) =>
+    c.json({
+      ...problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content."),
+      errors: [{ code: 187, message: "Status is a duplicate." }],
+    }, 403);
+
   /** Wraps an API route: counts, checks auth, applies forced faults and the rate limit. */
   const route = (
     key: string,
@@ -436,6 +493,17 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
       (!f.path || c.req.path.startsWith(f.path)) && (!f.method || f.method === c.req.method)
     );
     const f = i >= 0 ? faults[i] : undefined;
+    if (READS.has(key) && overCap()) {
+      capped++;
+      return c.json({
+        title: "UsageCapExceeded",
+        detail: "Usage cap exceeded: Monthly product cap",
+        type: "https://api.twitter.com/2/problems/usage-capped",
+        period: "Monthly",
+        scope: "Product",
+        status: 429,
+      }, 429);
+    }
     if (f && f.after) f.after--;
     else if (f) {
       if (--f.times <= 0) faults.splice(i, 1);
@@ -457,8 +525,23 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
         w.remaining = 0;
         windows.set(key, w);
         rateLimited++;
-        setLimitHeaders(c, w);
+        if (!f.noReset) setLimitHeaders(c, w);
         return c.json(problem(429, "Too Many Requests", "Too Many Requests"), 429);
+      }
+      if (f.status === 187) return duplicateContent(c);
+      if (f.status === 226) {
+        return c.json({
+          ...problem(
+            403,
+            "Forbidden",
+            "This request looks like it might be automated. To protect our users from spam and other malicious activity, we can't complete this action right now. Please try again later.",
+          ),
+          errors: [{
+            code: 226,
+            message:
+              "This request looks like it might be automated. To protect our users from spam and other malicious activity, we can't complete this action right now. Please try again later.",
+          }],
+        }, 403);
       }
       const title = f.status === 503 ? "Service Unavailable" : "Internal Server Error";
       return c.json(problem(f.status, title, title), f.status as 500);
@@ -615,14 +698,7 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
         options.refuseDuplicates !== false &&
         posted.some((t) => t.text === text && now() - Date.parse(t.created_at) < 86_400_000)
       ) {
-        return c.json(
-          problem(
-            403,
-            "Forbidden",
-            "You are not allowed to create a Tweet with duplicate content.",
-          ),
-          403,
-        );
+        return duplicateContent(c);
       }
       const replyTo = body.reply?.in_reply_to_tweet_id;
       if (replyTo && !tweets.some((t) => t.id === replyTo)) {
@@ -735,6 +811,7 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
             offer(t) {
               const matching = rules.filter((r) => matcher(r.value)(t));
               if (!matching.length) return;
+              countRead([t.id]);
               const payload: Record<string, unknown> = {
                 data: renderTweet(t, tweetFields),
                 matching_rules: matching.map((r) => ({
@@ -765,6 +842,34 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
         },
       });
       return new Response(body, { headers: { "content-type": "application/json" } });
+    }, { appOnly: true }),
+  );
+
+  // ---- usage (app-only): the project's posts read against the monthly cap ----
+
+  app.get(
+    "/2/usage/tweets",
+    route("GET /2/usage/tweets", (c) => {
+      const days = c.req.query("days") === undefined ? 7 : Number(c.req.query("days"));
+      if (!Number.isInteger(days) || days < 1 || days > 90) {
+        return invalid(c, "days", String(c.req.query("days")), "days must be between 1 and 90");
+      }
+      countRead([]);
+      const today = Date.parse(`${readDay}T00:00:00Z`);
+      const usage = [];
+      for (let i = days - 1; i >= 0; i--) {
+        const day = new Date(today - i * 86_400_000).toISOString().slice(0, 10);
+        usage.push({ date: `${day}T00:00:00.000Z`, usage: String(dailyReads.get(day) ?? 0) });
+      }
+      return c.json({
+        data: {
+          cap_reset_day: 1,
+          project_id: "1",
+          project_cap: String(tier.monthlyReads),
+          project_usage: String(postsRead),
+          daily_project_usage: { project_id: "1", usage },
+        },
+      });
     }, { appOnly: true }),
   );
 
@@ -801,7 +906,10 @@ export function createFakeX(options: FakeXOptions = {}): FakeX {
   });
   app.get("/_fake/users", (c) => c.json({ data: [...users.values()] }));
 
-  const stats = () => ({ requests: { ...requests }, rateLimited, faults: faultsServed });
+  const stats = () => {
+    countRead([]);
+    return { requests: { ...requests }, rateLimited, faults: faultsServed, postsRead, capped };
+  };
 
   app.onError((error, c) => {
     return c.json(problem(500, "Internal Server Error", String(error.message)), 500);

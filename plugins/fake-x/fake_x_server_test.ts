@@ -112,3 +112,64 @@ Deno.test("faults: forced 503 and 429 on a path, after n requests", async () => 
   const r = await get(base);
   deepStrictEqual([r.status, r.headers.get("x-rate-limit-remaining")], [429, "0"]);
 });
+
+Deno.test("monthly cap: posts read counted once a day, 429 UsageCapExceeded over it, new month resets", async () => {
+  let now = Date.parse("2026-03-30T18:00:00Z");
+  const fake = createFakeX({ now: () => now, tier: "basic", monthlyReads: 12 });
+  const get = (path: string) => fake.fetch(new Request(`http://x${path}`, { headers: USER }));
+  for (let i = 0; i < 8; i++) fake.inject({ author: `@u${i}`, text: `@SothebAIs bid ${i}` });
+  const mentions = `/2/users/${fake.host.id}/mentions?max_results=100`;
+  const search = `/2/tweets/search/recent?query=%40SothebAIs&max_results=100`;
+  deepStrictEqual((await get(mentions)).status, 200);
+  deepStrictEqual(fake.stats().postsRead, 8);
+  // The same posts from another endpoint the same day: X counts them once.
+  now += 20_000;
+  deepStrictEqual((await get(search)).status, 200);
+  deepStrictEqual(fake.stats().postsRead, 8);
+  // The next day they count again.
+  now += 86_400_000;
+  deepStrictEqual((await get(mentions)).status, 200);
+  deepStrictEqual(fake.stats().postsRead, 16);
+  const capped = await get(mentions);
+  deepStrictEqual(capped.status, 429);
+  const body = await capped.json();
+  deepStrictEqual([body.title, body.type], [
+    "UsageCapExceeded",
+    "https://api.twitter.com/2/problems/usage-capped",
+  ]);
+  deepStrictEqual((await get(search)).status, 429);
+  deepStrictEqual(fake.stats().capped, 2);
+  now = Date.parse("2026-04-01T00:00:01Z");
+  deepStrictEqual((await get(mentions)).status, 200);
+  deepStrictEqual(fake.stats().postsRead, 8);
+});
+
+Deno.test("faults: 429 without a reset header, 187 duplicate, 226 automated, a page cut off", async () => {
+  const { fake, get, post } = setup();
+  const base = `/2/users/${fake.host.id}/mentions`;
+  fake.fault({ status: 429, times: 1, path: base, noReset: true });
+  const r = await get(base);
+  deepStrictEqual([r.status, r.headers.get("x-rate-limit-reset")], [429, null]);
+  fake.fault({ status: 187, times: 1, path: "/2/tweets", method: "POST" });
+  const dup = await post("/2/tweets", { text: "never posted before" });
+  deepStrictEqual(dup.status, 403);
+  const dupBody = await dup.json();
+  deepStrictEqual(dupBody.errors[0].code, 187);
+  ok(dupBody.detail.includes("duplicate content"));
+  fake.fault({ status: 226, times: 2, path: "/2/" });
+  const auto = await post("/2/tweets", { text: "hello" });
+  deepStrictEqual(auto.status, 403);
+  deepStrictEqual((await auto.json()).errors[0].code, 226);
+  deepStrictEqual((await get(base)).status, 403);
+  deepStrictEqual((await post("/2/tweets", { text: "hello" })).status, 201);
+  fake.fault({ status: 0, times: 1, path: base });
+  const cut = await get(base);
+  let parsed = true;
+  try {
+    await cut.json();
+  } catch {
+    parsed = false;
+  }
+  ok(!parsed, "a cut-off body does not parse");
+  deepStrictEqual(fake.stats().faults, 5);
+});

@@ -1,6 +1,7 @@
 /**
  * X's published per-user limits by access tier, as the fake server enforces
- * them (15-minute windows unless noted). Pay-per-use has per-endpoint limits
+ * them (15-minute windows unless noted), and the monthly cap on posts read
+ * (docs.x.com post-cap page, read 2026-12-01). Pay-per-use has per-endpoint limits
  * like Pro; its spend cap is the operator's, not X's.
  */
 export type Tier = "free" | "basic" | "pro" | "pay-per-use";
@@ -11,6 +12,8 @@ export interface TierLimits {
   postsPerDay: number;
   /** Filtered stream access (Pro and above). */
   stream: boolean;
+  /** Posts read a calendar month (UTC) over every read endpoint; a post read twice a day counts once. */
+  monthlyReads: number;
 }
 
 const M15 = 15 * 60_000;
@@ -28,6 +31,7 @@ export const TIERS: Record<Tier, TierLimits> = {
     },
     postsPerDay: 17,
     stream: false,
+    monthlyReads: 100,
   },
   basic: {
     endpoints: {
@@ -40,6 +44,7 @@ export const TIERS: Record<Tier, TierLimits> = {
     },
     postsPerDay: 100,
     stream: false,
+    monthlyReads: 10_000,
   },
   pro: {
     endpoints: {
@@ -55,6 +60,7 @@ export const TIERS: Record<Tier, TierLimits> = {
     },
     postsPerDay: 10_000,
     stream: true,
+    monthlyReads: 1_000_000,
   },
   "pay-per-use": {
     endpoints: {
@@ -67,5 +73,6 @@ export const TIERS: Record<Tier, TierLimits> = {
     },
     postsPerDay: 10_000,
     stream: false,
+    monthlyReads: 3_000_000,
   },
 };

@@ -3,20 +3,86 @@
  * as which account, and the tier's limits as X reports them in the response
  * headers of one mentions read (5 posts, the smallest page) — compared with
  * X_TIER, since a tier set too high earns 429s and one set too low reads slowly.
+ * And how long the month's posts-read cap lasts: from X's own count
+ * (`GET /2/usage/tweets`, app-only bearer) at the observed daily rate, else
+ * from the campaign's plan (`expectedMentionsPerDay`) — "Basic: 10,000 posts
+ * read a month; at 420 mentions a day the cap runs out on day 24".
  */
 import type { Finding } from "../../core/plugin.ts";
 import type { XConfig } from "./mod.ts";
-import { TIER_LIMITS } from "./tier_limits.ts";
-import { createXApi } from "./x_api.ts";
+import { resolveLimits } from "./tier_limits.ts";
+import { createAppClient, createXApi } from "./x_api.ts";
+import { describeProjection, projectMonth } from "./read_usage.ts";
+import { DEGRADE_ORDER } from "./read_planner.ts";
+
+/** The month's cap as a finding: a cap that runs out before the month ends is a problem. */
+export async function checkMonthlyCap(
+  config: XConfig,
+  timeoutMs: number,
+  now = Date.now(),
+): Promise<Finding> {
+  const cap = resolveLimits(config.tier, config.limits).monthlyReads;
+  const baseUrl = (config.baseUrl ?? "https://api.x.com").replace(/\/+$/, "");
+  let used = 0;
+  let perDay = config.expectedMentionsPerDay;
+  let source = "the plan (expectedMentionsPerDay)";
+  if (config.bearerToken) {
+    const v2 = createAppClient(baseUrl, config.bearerToken);
+    try {
+      const res = await v2.get<{
+        data?: {
+          project_usage?: string;
+          daily_project_usage?: { usage?: Array<{ date: string; usage: string }> };
+        };
+      }>("usage/tweets", { days: 8 }, { timeout: timeoutMs });
+      used = Number(res.data?.project_usage ?? 0) || 0;
+      // The complete days before today give the observed rate.
+      const today = new Date(now).toISOString().slice(0, 10);
+      const days = (res.data?.daily_project_usage?.usage ?? [])
+        .filter((d) => d.date.slice(0, 10) < today).map((d) => Number(d.usage) || 0);
+      const active = days.filter((n) => n > 0);
+      if (active.length) {
+        perDay = active.reduce((a, b) => a + b, 0) / active.length;
+        source = `X's count (usage/tweets, ${active.length} day${active.length > 1 ? "s" : ""})`;
+      }
+    } catch (error) {
+      return {
+        status: "problem",
+        text: `${baseUrl}: usage/tweets: ${(error as Error).message}`,
+      };
+    }
+  }
+  if (perDay === undefined) {
+    return {
+      status: "missing",
+      text: `${cap.toLocaleString("en-US")} posts read a month (tier ${config.tier}); ` +
+        "set expectedMentionsPerDay (or X_BEARER_TOKEN, for X's own count) to project the month",
+    };
+  }
+  const p = projectMonth({ cap, used, perDay, now });
+  const text = `${describeProjection(config.tier, p)} (from ${source}; ${
+    Math.round(used).toLocaleString("en-US")
+  } used)`;
+  if (p.runsOutOnDay === undefined) return { status: "ok", text };
+  return {
+    status: "problem",
+    text: `${text}; reads degrade in this order: ${DEGRADE_ORDER.join("; ")}`,
+  };
+}
 
 export async function checkX(config: XConfig, timeoutMs: number): Promise<Finding[]> {
   const user = config.apiKey && config.apiSecret && config.accessToken && config.accessSecret;
   if (!user) {
-    return [{
-      status: "missing",
-      text:
-        "X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET not set: reads and posts go to the fake X (demo)",
-    }];
+    return [
+      {
+        status: "missing",
+        text:
+          "X_API_KEY, X_API_SECRET, X_ACCESS_TOKEN, X_ACCESS_SECRET not set: reads and posts go to the fake X (demo)",
+      },
+      ...(config.expectedMentionsPerDay !== undefined
+        ? [await checkMonthlyCap({ ...config, bearerToken: undefined }, timeoutMs)]
+        : []),
+    ];
   }
   const baseUrl = (config.baseUrl ?? "https://api.x.com").replace(/\/+$/, "");
   const api = createXApi(baseUrl, config, { timeoutMs });
@@ -36,7 +102,7 @@ export async function checkX(config: XConfig, timeoutMs: number): Promise<Findin
         text: `${baseUrl}: the credentials are ${account.handle}'s, X_HOST_HANDLE is ${wanted}`,
       },
   );
-  const tier = TIER_LIMITS[config.tier];
+  const tier = resolveLimits(config.tier, config.limits);
   const perWindow = (limit: number, ms: number) =>
     `${limit} per ${
       ms >= 3600_000 ? `${Math.round(ms / 3600_000)} h` : `${Math.round(ms / 60_000)} min`
@@ -68,5 +134,6 @@ export async function checkX(config: XConfig, timeoutMs: number): Promise<Findin
     status: "ok",
     text: `posting (tier ${config.tier}): ${posts}; X reports the 24-hour count on each post`,
   });
+  findings.push(await checkMonthlyCap(config, timeoutMs));
   return findings;
 }

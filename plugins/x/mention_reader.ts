@@ -8,7 +8,13 @@
  * pages read so far and resumes at the failed page: nothing is skipped.
  *
  * `poll()` never sleeps: it returns when to call it again, so the caller's
- * clock (real or virtual) does the waiting.
+ * clock (real or virtual) does the waiting. Several readers (one per source:
+ * the mentions timeline, recent search) run side by side, each with its own
+ * `since_id` (`positionKey`), sharing one storing lock (`serial`), so a tweet
+ * two sources return is stored and emitted once. A 429 waits exactly until
+ * `x-rate-limit-reset` (without it: the endpoint's window); X's error 226
+ * ("automated") pauses for long (15 min, doubling to 2 h) and a spent monthly
+ * cap until the next month, both reported by `status()`.
  */
 import type { Clock } from "../../core/clock.ts";
 import type { Db, Queryable } from "../../core/db.ts";
@@ -25,6 +31,16 @@ export interface MentionReaderOptions {
   clock: Clock;
   log: Log;
   accountId: string;
+  /** Where this source's position is kept (default: the account id, the mentions timeline's). */
+  positionKey?: string;
+  /** The storing lock, shared by every reader of the account. */
+  serial?: Serial;
+  /** The endpoint's window: how long a 429 without a reset header waits. */
+  windowMs?: number;
+  /** The pause before the next read given the last headers (the planner); default: even pace. */
+  pace?(rateLimit: RateLimit | undefined): number;
+  /** Each page's tweets as X returned them (counted against the monthly cap). */
+  onPage?(items: XTweet[]): void | Promise<void>;
   hostHandle: string;
   /** `mentions` timeline, or recent `search` for the handle. */
   source: "mentions" | "search";
@@ -48,10 +64,26 @@ export interface MentionReaderOptions {
   onReadThrough(until: Temporal.Instant): void | Promise<void>;
 }
 
+export type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
+
+/** One storing lock: what runs through it runs one at a time, in order. */
+export function createSerial(): Serial {
+  let chain: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = chain.then(fn, fn);
+    chain = next.catch(() => {});
+    return next;
+  };
+}
+
+/** How long X's error 226 pauses reading: 15 min, doubling, at most 2 h. */
+export const automatedPauseMs = (times: number) =>
+  Math.min(2 * 3600_000, 15 * 60_000 * 2 ** Math.max(0, times - 1));
+
 export interface PollResult {
   /** When to poll next. */
   nextAt: Temporal.Instant;
-  outcome: "complete" | "partial" | "rate-limited" | "error";
+  outcome: "complete" | "partial" | "rate-limited" | "error" | "paused";
   read: number;
 }
 
@@ -67,6 +99,9 @@ export interface MentionReader {
     failures: number;
     rateLimit?: RateLimit;
     lastError?: string;
+    /** Reading paused by X (226 automated, the monthly cap) until then. */
+    pausedUntil?: string;
+    pauseReason?: "automated" | "capped";
   };
 }
 
@@ -128,20 +163,18 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     | undefined;
   let rateLimit: RateLimit | undefined;
   let failures = 0;
-  // Storing and emitting run one at a time, so the stream and the poll never emit a tweet twice.
-  let chain: Promise<unknown> = Promise.resolve();
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn, fn);
-    chain = next.catch(() => {});
-    return next;
-  };
+  // Storing and emitting run one at a time, so the stream and the polls never emit a tweet twice.
+  const serial = o.serial ?? createSerial();
+  const positionKey = o.positionKey ?? o.accountId;
   let lastError: string | undefined;
+  let paused: { until: Temporal.Instant; reason: "automated" | "capped" } | undefined;
+  let automatedTimes = 0;
 
   const load = async () => {
     if (position) return position;
     const [row] = await o.db.query<{ since_id: string | null; read_through: Date | null }>(
       "select since_id, read_through from x_read_position where account_id = $1",
-      [o.accountId],
+      [positionKey],
     );
     position = {
       sinceId: row?.since_id ?? undefined,
@@ -161,6 +194,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
 
   /** The pause the last headers allow, else the tier's. */
   const paceMs = (now: Temporal.Instant) => {
+    if (o.pace) return Math.max(o.minIntervalMs, o.pace(rateLimit));
     if (!rateLimit) return o.tierIntervalMs;
     const left = rateLimit.resetAt - now.epochMilliseconds;
     if (rateLimit.remaining <= 0) return Math.max(o.minIntervalMs, left + 1000);
@@ -224,7 +258,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
         `insert into x_read_position (account_id, since_id, read_through, updated_at)
          values ($1, $2, $3, $4)
          on conflict (account_id) do update set since_id = $2, read_through = $3, updated_at = $4`,
-        [o.accountId, newest ?? null, until, received],
+        [positionKey, newest ?? null, until, received],
       );
     });
     position = { sinceId: newest, readThrough: until };
@@ -234,6 +268,10 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
 
   const poll = async (): Promise<PollResult> => {
     const pos = await load();
+    if (paused && Temporal.Instant.compare(paused.until, o.clock.instant()) > 0) {
+      return { nextAt: paused.until, outcome: "paused", read: 0 };
+    }
+    paused = undefined;
     if (!cycle) {
       const startedAt = o.clock.instant();
       cycle = {
@@ -251,8 +289,10 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
       for (;;) {
         const page = await fetchPage(pos.sinceId, c.token);
         failures = 0;
+        automatedTimes = 0;
         lastError = undefined;
         if (page.rateLimit) rateLimit = page.rateLimit;
+        await o.onPage?.(page.items);
         if (
           page.items.length && (!c.newest || byId(page.items[0], { id: c.newest } as XTweet) > 0)
         ) {
@@ -267,7 +307,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
         c.token = page.nextToken;
         if (rateLimit && rateLimit.remaining <= 0) {
           return {
-            nextAt: later(rateLimit.resetAt - o.clock.instant().epochMilliseconds + 1000),
+            nextAt: later(rateLimit.resetAt - o.clock.instant().epochMilliseconds),
             outcome: "partial",
             read: 0,
           };
@@ -279,10 +319,28 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
       o.log.debug("read failed", { kind: e.kind, error: e.message });
       if (e.kind === "rate-limited") {
         const now = o.clock.instant().epochMilliseconds;
-        const reset = e.resetAt ?? now + 60_000;
+        // Exactly until the reset; without the header, one whole window of the endpoint.
+        const reset = e.resetAt ?? now + (o.windowMs ?? o.tierIntervalMs);
         rateLimit = { limit: rateLimit?.limit ?? 1, remaining: 0, resetAt: reset };
-        o.log.warn("X rate limit: waiting for the reset", { resetInMs: reset - now });
-        return { nextAt: later(reset - now + 1000), outcome: "rate-limited", read: 0 };
+        o.log.warn("X rate limit: waiting for the reset", {
+          resetInMs: reset - now,
+          header: e.resetAt !== undefined,
+        });
+        return { nextAt: later(reset - now), outcome: "rate-limited", read: 0 };
+      }
+      if (e.kind === "automated" || e.kind === "capped") {
+        const now = o.clock.instant();
+        const until = e.kind === "automated"
+          ? now.add({ milliseconds: automatedPauseMs(++automatedTimes) })
+          : nextMonthUtc(now);
+        paused = { until, reason: e.kind };
+        o.log.error(
+          e.kind === "automated"
+            ? "X refused reading as automated activity (226): pausing reads"
+            : "X's monthly cap on posts read is spent: reads pause until the month ends",
+          { until: until.toString(), error: e.message },
+        );
+        return { nextAt: until, outcome: "paused", read: 0 };
       }
       failures++;
       if (e.kind === "rejected") cycle = undefined; // e.g. a stale page token: restart from since_id
@@ -324,6 +382,14 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
       failures,
       rateLimit,
       lastError,
+      pausedUntil: paused?.until.toString(),
+      pauseReason: paused?.reason,
     }),
   };
+}
+
+/** The first instant of the next calendar month, UTC (when X's monthly count starts again). */
+export function nextMonthUtc(now: Temporal.Instant): Temporal.Instant {
+  const d = new Date(now.epochMilliseconds);
+  return Temporal.Instant.fromEpochMilliseconds(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1));
 }

@@ -12,20 +12,31 @@ import { mountBidderPage } from "./bidder_page.ts";
 import { linkTweets } from "./link_tweets.ts";
 import {
   createMentionReader,
+  createSerial,
   DEFAULT_INGEST_LAG_MS,
   type MentionReader,
   type StoredTweet,
 } from "./mention_reader.ts";
+import {
+  type AuctionTimes,
+  DEGRADE_ORDER,
+  degradeLevel,
+  nextPhaseChange,
+  nextReadDelay,
+  phaseAt,
+  type PolledSource,
+} from "./read_planner.ts";
+import { createReadUsage, describeProjection, type Projection } from "./read_usage.ts";
 import { type MentionStream, startMentionStream } from "./mention_stream.ts";
 import { createCloseSweep } from "./close_sweep.ts";
 import { auctionUpdatedSchema, startNotifications, SUMMARIES } from "./notifications.ts";
 import { createOutbox, type PostRequest } from "./outbox.ts";
 import { parseCommand } from "./parse_command.ts";
-import { TIER_LIMITS, tierReadIntervalMs } from "./tier_limits.ts";
+import { limitsOverrideSchema, resolveLimits, windowIntervalMs } from "./tier_limits.ts";
 import { type XEvents, xEvents } from "./events.ts";
 import { helpReply, howToBid, linkPageFor, notBidReply } from "./help.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
-import { createXApi } from "./x_api.ts";
+import { createXApi, type RateLimit } from "./x_api.ts";
 import { checkX } from "./check.ts";
 // Types only: the `fake-x` service (the demo's stand-in for X) is declared by its plugin.
 import type {} from "../fake-x/mod.ts";
@@ -94,6 +105,10 @@ const configSchema = z.object({
   stream: z.boolean().default(true),
   /** Read the `mentions` timeline or recent `search` for the handle. */
   source: z.enum(["mentions", "search"]).default("mentions"),
+  /** With `source: mentions`, also read recent search for the handle (the planner's second source). */
+  search: z.boolean().default(true),
+  /** The campaign's expected mentions a day: the month's projection until a day is observed. */
+  expectedMentionsPerDay: z.number().int().min(0).max(100_000_000).optional(),
   read: z.boolean().default(true),
   post: z.boolean().default(true),
   /** First run: also read mentions tweeted before the plugin ever ran. */
@@ -101,9 +116,12 @@ const configSchema = z.object({
   ingestLagMs: z.number().int().min(0).default(DEFAULT_INGEST_LAG_MS),
   /** Shortest pause between reads, whatever the headers allow. */
   minPollMs: z.number().int().min(0).default(1000),
-  /** Overrides the tier's posting windows (e.g. a spend cap for pay-per-use). */
-  postLimits: z.array(z.object({ limit: z.number().int().positive(), windowSeconds: z.number() }))
-    .optional(),
+  /** Any of the tier's published numbers replaced (`tier_limits.ts`), e.g. a contract's. */
+  limits: limitsOverrideSchema.default({}),
+  /** Overrides the tier's posting windows (e.g. a spend cap for pay-per-use); wins over `limits.posts`. */
+  postLimits: z.array(
+    z.object({ limit: z.number().int().positive(), windowSeconds: z.number().positive() }),
+  ).optional(),
   /** Where `/bidders/:handle` and the bid receipts are public, for replies. */
   publicUrl: z.string().url().default("http://127.0.0.1:8000"),
   /** The link page bidders sign on; default `<publicUrl>/link` (the chain plugin's page). */
@@ -114,6 +132,20 @@ const configSchema = z.object({
 });
 
 export type XConfig = z.output<typeof configSchema>;
+/** The config schema, for tests of its validation. */
+export const xConfigSchema = configSchema;
+
+/** How often an inactive source asks the planner again (besides every phase change). */
+const PHASE_RECHECK_MS = 30_000;
+
+/** What the read planner needs of `auction.updated` (the auction declares the event). */
+const auctionTimesSchema = z.object({
+  auctionId: z.string(),
+  status: z.string(),
+  endsAt: z.string().refine((v) => Number.isFinite(Date.parse(v))),
+  extensionWindowSeconds: z.number().int().min(0).max(86_400).optional(),
+  ingestGraceSeconds: z.number().min(0).max(86_400).optional(),
+});
 
 const tweetReceived = z.object({
   tweetId: z.string(),
@@ -183,7 +215,7 @@ export default definePlugin({
         accessSecret: "local",
       },
     );
-    const tier = TIER_LIMITS[config.tier];
+    const tier = resolveLimits(config.tier, config.limits);
     const windows = config.postLimits?.map((w) => ({
       limit: w.limit,
       windowMs: w.windowSeconds * 1000,
@@ -357,9 +389,39 @@ export default definePlugin({
 
     // ---- reading --------------------------------------------------------------
 
-    let reader: MentionReader | undefined;
+    // One reader per read endpoint, each with its own since_id, under one storing lock: a
+    // tweet two sources (or the stream) return is stored and emitted once.
+    const serial = createSerial();
+    const usage = createReadUsage({ db, clock, cap: tier.monthlyReads });
+    const polled: PolledSource[] = config.source === "search"
+      ? ["search"]
+      : config.search
+      ? ["mentions", "search"]
+      : ["mentions"];
+    const primary = polled[0];
+    const readers = new Map<PolledSource, MentionReader>();
+    const anyReader = () => readers.get(primary) ?? [...readers.values()][0];
+    const auctionTimes = new Map<string, AuctionTimes>();
+    let degrade = 0;
+    let projection: Projection | undefined;
     let readThrough: string | undefined;
     let reported: Temporal.Instant | undefined;
+    const windowOf = (s: PolledSource) => s === "mentions" ? tier.mentions : tier.search;
+    /** The planner's pause before `s` is read again; undefined: not in this phase. */
+    const plan = (s: PolledSource, rateLimit?: RateLimit) => {
+      const now = clock.instant().epochMilliseconds;
+      const { phase, until } = phaseAt(now, auctionTimes.values());
+      return nextReadDelay({
+        source: s,
+        extra: s !== primary,
+        now,
+        phase,
+        hotUntil: until,
+        window: { ...windowOf(s), remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt },
+        minMs: config.minPollMs,
+        degrade,
+      });
+    };
     // The mentions timeline drops tweets now and then; reading by search needs no sweep.
     const sweep = config.sweepMinutes > 0 && config.source === "mentions"
       ? createCloseSweep({
@@ -367,22 +429,39 @@ export default definePlugin({
         hostHandle,
         sweepMinutes: config.sweepMinutes,
         log: log.child("sweep"),
-        ingest: (t) => reader!.ingest(t),
+        ingest: async (t) => {
+          await usage.count([t.id]);
+          await anyReader()!.ingest(t);
+        },
       })
       : undefined;
+    const loops = new Map<PolledSource, WakeLoop>();
     const offTrack = bus.on("auction.updated", (e) => {
       const a = auctionUpdatedSchema.safeParse(e.payload);
       if (a.success) sweep?.track(a.data);
+      const t = auctionTimesSchema.safeParse(e.payload);
+      if (!t.success) return;
+      const before = phaseAt(clock.instant().epochMilliseconds, auctionTimes.values()).phase;
+      auctionTimes.set(t.data.auctionId, {
+        status: t.data.status,
+        endsAt: Date.parse(t.data.endsAt),
+        extensionWindowSeconds: t.data.extensionWindowSeconds ?? 0,
+        ingestGraceSeconds: t.data.ingestGraceSeconds ?? 0,
+      });
+      if (t.data.status === "closed" || t.data.status === "cancelled") {
+        auctionTimes.delete(t.data.auctionId);
+      }
+      const after = phaseAt(clock.instant().epochMilliseconds, auctionTimes.values()).phase;
+      if (after !== before) { for (const loop of loops.values()) loop.kick(); }
     });
-    let readLoop: WakeLoop | undefined;
     let stream: MentionStream | undefined;
     let streamTried = 0;
     let stopped = false;
     // The stream needs an app-only token; the local fake accepts any.
     const streamToken = config.bearerToken ?? (hasCredentials ? undefined : "local-fake-x");
-    const wantStream = config.stream && tier.stream && Boolean(streamToken);
+    const wantStream = config.stream && Boolean(tier.stream) && Boolean(streamToken);
     const openStream = async () => {
-      if (!wantStream || stream || !reader) return;
+      if (!wantStream || stream || !anyReader()) return;
       if (Date.now() - streamTried < 60_000) return;
       streamTried = Date.now();
       try {
@@ -392,8 +471,12 @@ export default definePlugin({
           hostHandle,
           log: log.child("stream"),
           onTweet: (t) => {
-            reader?.ingest(t).catch((error) => log.error("stream tweet failed", { error }));
+            usage.count([t.id]).then(() => anyReader()?.ingest(t)).catch((error) =>
+              log.error("stream tweet failed", { error })
+            );
           },
+          // Backfill from the timeline: what the stream missed while down, the next read finds.
+          onGap: () => loops.get(primary)?.kick(),
         });
         if (stopped) s.stop();
         else stream = s;
@@ -404,39 +487,78 @@ export default definePlugin({
         });
       }
     };
-    if (config.read) {
-      readLoop = createWakeLoop(clock, log.child("reader"), async () => {
-        if (!(await resolveAccount())) return accountRetryAt();
-        reader ??= createMentionReader({
-          db,
-          api,
-          clock,
-          log: log.child("reader"),
-          accountId: account!.id,
-          hostHandle,
-          source: config.source,
-          backfill: config.backfill,
-          ingestLagMs: config.ingestLagMs,
-          tierIntervalMs: tierReadIntervalMs(tier),
-          minIntervalMs: config.minPollMs,
-          onTweet,
-          // The `auctions` service as far as the reader needs it (declared by the auction).
-          settled: () =>
-            (use("auctions") as { idle(): Promise<void> } | undefined)?.idle() ??
-              Promise.resolve(),
-          onReadThrough: async (read) => {
-            const until = sweep ? await sweep.gate(read) : read;
-            if (reported && Temporal.Instant.compare(until, reported) <= 0) return;
-            reported = until;
-            readThrough = nyString(until);
-            bus.emit("tweets.read-through", { until: readThrough });
-          },
-        });
-        const next = (await reader.poll()).nextAt;
+    const readerFor = (s: PolledSource) => {
+      let reader = readers.get(s);
+      if (reader) return reader;
+      reader = createMentionReader({
+        db,
+        api,
+        clock,
+        log: log.child(s === primary ? "reader" : `reader.${s}`),
+        accountId: account!.id,
+        positionKey: s === primary ? account!.id : `${account!.id}:${s}`,
+        serial,
+        windowMs: windowOf(s).windowMs,
+        pace: (rateLimit) => plan(s, rateLimit) ?? PHASE_RECHECK_MS,
+        onPage: (items) => usage.count(items.map((t) => t.id)),
+        hostHandle,
+        source: s,
+        backfill: s === primary && config.backfill,
+        ingestLagMs: config.ingestLagMs,
+        tierIntervalMs: windowIntervalMs(windowOf(s)),
+        minIntervalMs: config.minPollMs,
+        onTweet,
+        // The `auctions` service as far as the reader needs it (declared by the auction).
+        settled: () =>
+          (use("auctions") as { idle(): Promise<void> } | undefined)?.idle() ??
+            Promise.resolve(),
+        onReadThrough: async (read) => {
+          const until = sweep ? await sweep.gate(read) : read;
+          if (reported && Temporal.Instant.compare(until, reported) <= 0) return;
+          reported = until;
+          readThrough = nyString(until);
+          bus.emit("tweets.read-through", { until: readThrough });
+        },
+      });
+      readers.set(s, reader);
+      return reader;
+    };
+    /** The earlier of `next` and the next phase change (a read may be due sooner then). */
+    const orPhaseChange = (next: Temporal.Instant) => {
+      const now = clock.instant().epochMilliseconds;
+      const change = nextPhaseChange(now, auctionTimes.values());
+      return change !== undefined && change < next.epochMilliseconds
+        ? Temporal.Instant.fromEpochMilliseconds(change)
+        : next;
+    };
+    const readStep = (s: PolledSource) => async () => {
+      if (!(await resolveAccount())) return accountRetryAt();
+      const reader = readerFor(s);
+      const now = clock.instant();
+      const rateLimit = reader.status().rateLimit;
+      // A window spent: wait for its reset (never a 429 by ourselves).
+      if (rateLimit && rateLimit.remaining <= 0 && rateLimit.resetAt > now.epochMilliseconds) {
+        return Temporal.Instant.fromEpochMilliseconds(rateLimit.resetAt);
+      }
+      if (plan(s, rateLimit) === undefined) {
+        return orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
+      }
+      const result = await reader.poll();
+      if (s === primary) {
+        projection = await usage.project(config.expectedMentionsPerDay);
+        degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
         await openStream();
-        return next;
-      }, { errorRetryMs: 30_000 });
-      readLoop.kick();
+      }
+      return result.outcome === "complete" ? orPhaseChange(result.nextAt) : result.nextAt;
+    };
+    if (config.read) {
+      for (const s of polled) {
+        const loop = createWakeLoop(clock, log.child(`reader.${s}`), readStep(s), {
+          errorRetryMs: 30_000,
+        });
+        loops.set(s, loop);
+        loop.kick();
+      }
     }
 
     const notifications = startNotifications({
@@ -459,19 +581,41 @@ export default definePlugin({
     });
 
     health("source", () => {
-      const s = reader?.status();
-      const ok = Boolean(account) && (s?.failures ?? 0) < 5;
+      const statuses = [...readers].map(([name, r]) => ({ name, ...r.status() }));
+      const s = readers.get(primary)?.status();
+      const paused = statuses.find((r) => r.pausedUntil);
+      const ok = Boolean(account) && statuses.every((r) => r.failures < 5) && !paused;
+      const pausedWhy = paused &&
+        (paused.pauseReason === "automated"
+          ? `X refused reads as automated activity (error 226): ${paused.name} reads paused until ${paused.pausedUntil}`
+          : `X's monthly cap on posts read is spent: ${paused.name} reads paused until ${paused.pausedUntil}`);
       return {
         ok: (config.read ? ok : true) && !sweep?.pending().length,
-        detail: accountError ?? s?.lastError,
+        detail: accountError ?? pausedWhy ?? s?.lastError,
         account: account?.handle,
         readThrough,
         stream: wantStream ? (stream?.connected() ? "connected" : "down") : "off",
         rateLimitRemaining: s?.rateLimit?.remaining,
+        phase: phaseAt(clock.instant().epochMilliseconds, auctionTimes.values()).phase,
+        sources: Object.fromEntries(statuses.map((r) => [r.name, {
+          sinceId: r.sinceId,
+          remaining: r.rateLimit?.remaining,
+          failures: r.failures,
+          ...(r.pausedUntil ? { pausedUntil: r.pausedUntil, pauseReason: r.pauseReason } : {}),
+        }])),
         // A close waits for its sweep while X cannot answer it (the next read tries again).
         sweepPending: sweep?.pending(),
       };
     });
+    health("reads", () => ({
+      // The month's cap is a warning, not an outage: ok while it lasts the month.
+      ok: projection?.runsOutOnDay === undefined,
+      detail: projection ? describeProjection(config.tier, projection) : undefined,
+      used: projection?.used,
+      cap: tier.monthlyReads,
+      degrade,
+      degradeOrder: DEGRADE_ORDER,
+    }));
     health("outbox", async () => {
       const usage = await outbox.usage();
       return {
@@ -486,12 +630,11 @@ export default definePlugin({
       usage: () => outbox.usage(),
       readThrough: () => readThrough,
       async idle() {
-        await readLoop?.idle();
-        await notifications.idle();
-        await postLoop?.idle();
-        await readLoop?.idle();
-        await notifications.idle();
-        await postLoop?.idle();
+        for (let i = 0; i < 2; i++) {
+          for (const loop of loops.values()) await loop.idle();
+          await notifications.idle();
+          await postLoop?.idle();
+        }
       },
     });
 
@@ -500,11 +643,15 @@ export default definePlugin({
       offTrack();
       stopped = true;
       stream?.stop();
-      readLoop?.stop();
+      for (const loop of loops.values()) loop.stop();
       postLoop?.stop();
       notifications.stop();
       // Let a read or post under way finish, so its row is written before storage closes.
-      await Promise.all([readLoop?.idle(), postLoop?.idle(), notifications.idle()]);
+      await Promise.all([
+        ...[...loops.values()].map((l) => l.idle()),
+        postLoop?.idle(),
+        notifications.idle(),
+      ]);
     };
   },
 });

@@ -1,50 +1,132 @@
 /**
- * What the plugin may spend per X access tier (per user, OAuth 1.0a): reads of
- * the mentions timeline and posts. From X's published rate-limit tables; the
- * `x-rate-limit-*` headers of each response refine the read pace at run time.
+ * What X lets the account spend per access tier, in one place with the date it
+ * was read: per-endpoint request windows (per user, OAuth 1.0a; the filtered
+ * stream per app), the posting windows, and the monthly cap on posts read.
+ * Every number can be overridden in the x plugin's config (`limits`, validated
+ * by `limitsOverrideSchema`, errors name the field); `resolveLimits` applies
+ * the overrides. At run time the `x-rate-limit-*` headers of each response
+ * refine the read pace; these numbers are what the plugin plans with before.
  */
+import { z } from "zod";
+
 export type Tier = "free" | "basic" | "pro" | "pay-per-use";
+
+/** Where and when the numbers below were read. */
+export const LIMITS_SOURCE = {
+  readOn: "2026-12-01",
+  rateLimits: "https://docs.x.com/x-api/fundamentals/rate-limits",
+  postCap: "https://docs.x.com/x-api/fundamentals/post-cap",
+  streamReconnect:
+    "https://docs.x.com/x-api/posts/filtered-stream/integrate/handling-disconnections",
+} as const;
 
 export interface Window {
   limit: number;
   windowMs: number;
 }
 
+/** The read endpoints the planner may use. */
+export type ReadSource = "mentions" | "search" | "stream";
+
 export interface TierLimits {
-  /** GET /2/users/:id/mentions (and recent search, when used instead). */
-  reads: Window;
+  /** GET /2/users/:id/mentions, per user. */
+  mentions: Window;
+  /** GET /2/tweets/search/recent, per user. */
+  search: Window;
+  /** GET /2/users/:id/tweets (the outbox reconciles in-flight posts with it). */
+  ownTweets: Window;
+  /** GET /2/tweets/search/stream connection attempts, per app; undefined: no stream on this tier. */
+  stream?: Window;
   /** POST /2/tweets: every window must hold. */
   posts: Window[];
-  /** Whether the filtered stream is available (Pro and above). */
-  stream: boolean;
+  /** Posts read a month over every read endpoint (X dedupes a post returned twice in a day). */
+  monthlyReads: number;
+  /** @deprecated the mentions window (kept for callers that knew one read endpoint). */
+  reads: Window;
 }
 
 const M15 = 15 * 60_000;
 const DAY = 86_400_000;
 
+const tier = (t: Omit<TierLimits, "reads">): TierLimits => ({ ...t, reads: t.mentions });
+
 export const TIER_LIMITS: Record<Tier, TierLimits> = {
-  free: {
-    reads: { limit: 1, windowMs: M15 },
+  free: tier({
+    mentions: { limit: 1, windowMs: M15 },
+    search: { limit: 1, windowMs: M15 },
+    ownTweets: { limit: 1, windowMs: M15 },
     posts: [{ limit: 17, windowMs: DAY }],
-    stream: false,
-  },
-  basic: {
-    reads: { limit: 10, windowMs: M15 },
+    monthlyReads: 100,
+  }),
+  basic: tier({
+    mentions: { limit: 10, windowMs: M15 },
+    search: { limit: 60, windowMs: M15 },
+    ownTweets: { limit: 5, windowMs: M15 },
     posts: [{ limit: 100, windowMs: DAY }],
-    stream: false,
-  },
-  pro: {
-    reads: { limit: 300, windowMs: M15 },
+    monthlyReads: 10_000,
+  }),
+  pro: tier({
+    mentions: { limit: 300, windowMs: M15 },
+    search: { limit: 300, windowMs: M15 },
+    ownTweets: { limit: 900, windowMs: M15 },
+    stream: { limit: 50, windowMs: M15 },
     posts: [{ limit: 100, windowMs: M15 }, { limit: 10_000, windowMs: DAY }],
-    stream: true,
-  },
-  // Per-endpoint limits like Pro; each post is paid, so the operator's daily cap applies too.
-  "pay-per-use": {
-    reads: { limit: 300, windowMs: M15 },
+    monthlyReads: 1_000_000,
+  }),
+  // Per-endpoint limits like Pro; each post read is paid, up to X's billing-cycle ceiling.
+  "pay-per-use": tier({
+    mentions: { limit: 300, windowMs: M15 },
+    search: { limit: 300, windowMs: M15 },
+    ownTweets: { limit: 900, windowMs: M15 },
     posts: [{ limit: 100, windowMs: M15 }],
-    stream: false,
-  },
+    monthlyReads: 3_000_000,
+  }),
 };
 
-/** The pause between reads that spends the tier's allowance evenly. */
-export const tierReadIntervalMs = (t: TierLimits) => t.reads.windowMs / t.reads.limit;
+const windowOverride = z.object({
+  limit: z.number().int().positive().max(1_000_000),
+  windowSeconds: z.number().int().positive().max(31 * 86_400),
+}).strict();
+
+/** The `limits` block of the x plugin's config: any number of the tier replaced. */
+export const limitsOverrideSchema = z.object({
+  mentions: windowOverride.optional(),
+  search: windowOverride.optional(),
+  ownTweets: windowOverride.optional(),
+  /** `false`: the account has no filtered stream whatever the tier. */
+  stream: z.union([windowOverride, z.literal(false)]).optional(),
+  posts: z.array(windowOverride).min(1).max(4).optional(),
+  monthlyReads: z.number().int().positive().max(1e9).optional(),
+}).strict();
+
+export type LimitsOverride = z.output<typeof limitsOverrideSchema>;
+
+const toWindow = (w: { limit: number; windowSeconds: number }): Window => ({
+  limit: w.limit,
+  windowMs: w.windowSeconds * 1000,
+});
+
+/** The tier's published limits with the operator's overrides applied. */
+export function resolveLimits(name: Tier, override: LimitsOverride = {}): TierLimits {
+  const base = TIER_LIMITS[name];
+  const mentions = override.mentions ? toWindow(override.mentions) : base.mentions;
+  return {
+    mentions,
+    reads: mentions,
+    search: override.search ? toWindow(override.search) : base.search,
+    ownTweets: override.ownTweets ? toWindow(override.ownTweets) : base.ownTweets,
+    stream: override.stream === false
+      ? undefined
+      : override.stream
+      ? toWindow(override.stream)
+      : base.stream,
+    posts: override.posts ? override.posts.map(toWindow) : base.posts,
+    monthlyReads: override.monthlyReads ?? base.monthlyReads,
+  };
+}
+
+/** The pause between reads that spends a window evenly. */
+export const windowIntervalMs = (w: Window) => w.windowMs / w.limit;
+
+/** The pause between mentions reads that spends the tier's allowance evenly. */
+export const tierReadIntervalMs = (t: TierLimits) => windowIntervalMs(t.mentions);

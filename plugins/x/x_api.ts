@@ -51,7 +51,17 @@ export interface XPage<T> {
   rateLimit?: RateLimit;
 }
 
-export type XErrorKind = "rate-limited" | "transient" | "duplicate" | "rejected";
+/**
+ * `capped`: the month's posts-read cap is spent (429 UsageCapExceeded); `automated`: X's
+ * error 226 ("this request looks like it might be automated"), which wants a long pause.
+ */
+export type XErrorKind =
+  | "rate-limited"
+  | "transient"
+  | "duplicate"
+  | "rejected"
+  | "capped"
+  | "automated";
 
 /** A failed call, sorted by what the caller should do about it. */
 export class XApiError extends Error {
@@ -126,7 +136,17 @@ const toRateLimit = (r?: RawRateLimit): RateLimit | undefined =>
 function classify(error: unknown): XApiError {
   if (error instanceof XApiError) return error;
   if (error instanceof ApiResponseError) {
-    const detail = (error.data as { detail?: string })?.detail ?? error.message;
+    const data = error.data as
+      | { detail?: string; type?: string; errors?: Array<{ code?: number }> }
+      | undefined;
+    const detail = data?.detail ?? error.message;
+    const codes = Array.isArray(data?.errors) ? data.errors.map((e) => e?.code) : [];
+    if (error.code === 429 && /usage-capped/.test(String(data?.type ?? ""))) {
+      return new XApiError(detail, "capped", 429);
+    }
+    if (codes.includes(226) || /might be automated/i.test(detail)) {
+      return new XApiError(detail, "automated", error.code);
+    }
     if (error.code === 429) {
       const rl = error.rateLimit as RawRateLimit | undefined;
       const day = rl?.userDay && rl.userDay.remaining <= 0 ? rl.userDay.reset : undefined;
@@ -134,7 +154,7 @@ function classify(error: unknown): XApiError {
       return new XApiError(detail, "rate-limited", 429, reset ? reset * 1000 : undefined);
     }
     if (error.code >= 500) return new XApiError(detail, "transient", error.code);
-    if (error.code === 403 && /duplicate content/i.test(detail)) {
+    if (error.code === 403 && (codes.includes(187) || /duplicate content/i.test(detail))) {
       return new XApiError(detail, "duplicate", 403);
     }
     return new XApiError(detail, "rejected", error.code);

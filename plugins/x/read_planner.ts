@@ -1,0 +1,130 @@
+/**
+ * The read planner: when each read endpoint is read next. Pure (no I/O, no
+ * clock of its own), so the rules are tested directly and the reader only asks.
+ *
+ * Phases, from the auctions the plugin follows (`auction.updated`):
+ * - `hot`: an open auction's last `extensionWindowSeconds` until it closes (end +
+ *   grace, then the sweep before the hammer): every source spends what is
+ *   left of its window by the end of the phase (never more than X's headers say
+ *   remain, keeping `SWEEP_RESERVE` searches for the sweep).
+ * - `open`: an auction is open: the mentions timeline at its even pace, recent
+ *   search at half pace (what it does not spend is there for the hot phase).
+ * - `idle`: before and after auctions: the mentions timeline at half pace,
+ *   no search.
+ * Degradation when the month's reads would run out (`degrade`, 0–3), in this
+ * order: 1 — idle reads every 15 minutes; 2 — search only in the hot phase;
+ * 3 — open-phase timeline reads at half pace. The hot phase and the sweep are
+ * never slowed: bids in the last minutes stay fast until the cap is spent.
+ */
+import type { Window } from "./tier_limits.ts";
+
+export type Phase = "hot" | "open" | "idle";
+export type PolledSource = "mentions" | "search";
+
+/** How far ahead the hot phase of an auction past its end + grace, not yet closed, plans. */
+export const HOT_TAIL_MS = 30_000;
+/** Searches kept back from the hot phase for the sweep before the close. */
+export const SWEEP_RESERVE = 2;
+/** The pause between idle reads at degradation level 1 and above. */
+export const DEGRADED_IDLE_MS = 15 * 60_000;
+
+export interface AuctionTimes {
+  status: string;
+  /** Epoch ms. */
+  endsAt: number;
+  extensionWindowSeconds: number;
+  ingestGraceSeconds: number;
+}
+
+/** The phase at `now` and, for `hot`, when it ends (epoch ms). */
+export function phaseAt(
+  now: number,
+  auctions: Iterable<AuctionTimes>,
+): { phase: Phase; until?: number } {
+  let phase: Phase = "idle";
+  let until: number | undefined;
+  for (const a of auctions) {
+    if (a.status !== "open" && a.status !== "paused") continue;
+    const hotFrom = a.endsAt - a.extensionWindowSeconds * 1000;
+    // Still open past end + grace: the close waits for the read-through (and the sweep).
+    const hotUntil = Math.max(a.endsAt + a.ingestGraceSeconds * 1000, now + HOT_TAIL_MS);
+    if (now >= hotFrom) {
+      phase = "hot";
+      until = Math.min(until ?? Infinity, hotUntil);
+    } else if (phase !== "hot") phase = "open";
+  }
+  return { phase, until };
+}
+
+export interface SourceWindow extends Window {
+  /** From the last response's headers: requests left and when the window resets (epoch ms). */
+  remaining?: number;
+  resetAt?: number;
+}
+
+/**
+ * Milliseconds until `source` should be read again, or undefined: not now in this phase
+ * (ask again when the phase changes). Never sooner than `minMs`; never more reads than
+ * the window holds (the headers' `remaining` when known).
+ */
+export function nextReadDelay(o: {
+  source: PolledSource;
+  /** A second source beside the primary (default: search is the extra one). */
+  extra?: boolean;
+  now: number;
+  phase: Phase;
+  /** When the hot phase ends (epoch ms). */
+  hotUntil?: number;
+  window: SourceWindow;
+  minMs: number;
+  degrade: number;
+}): number | undefined {
+  const { window: w, now } = o;
+  const known = w.remaining !== undefined && w.resetAt !== undefined && w.resetAt > now;
+  const left = known ? w.resetAt! - now : w.windowMs;
+  const remaining = known ? w.remaining! : w.limit;
+  const keep = o.source === "search" ? SWEEP_RESERVE : 0;
+  const usable = remaining - (o.phase === "hot" ? keep : 0);
+  if (usable <= 0) return Math.max(o.minMs, left);
+  const even = left / usable;
+  const at = (ms: number) => Math.max(o.minMs, Math.ceil(ms));
+  if (o.phase === "hot") {
+    // Spend the window's rest by the end of the phase (or by the reset, if sooner).
+    const horizon = Math.min(left, Math.max(0, (o.hotUntil ?? now + left) - now));
+    return at(Math.min(even, horizon / usable));
+  }
+  if (o.extra ?? o.source === "search") {
+    if (o.phase === "idle" || o.degrade >= 2) return undefined;
+    return at(even * 2);
+  }
+  if (o.phase === "open") return at(even * (o.degrade >= 3 ? 2 : 1));
+  // Idle: half the tier's even pace, whatever is left in this window.
+  const slow = Math.max(even, w.windowMs / w.limit) * 2;
+  return o.degrade >= 1 ? at(Math.max(DEGRADED_IDLE_MS, slow)) : at(slow);
+}
+
+/** The next instant (epoch ms) after `now` when the phase may change, if any. */
+export function nextPhaseChange(now: number, auctions: Iterable<AuctionTimes>): number | undefined {
+  let next: number | undefined;
+  for (const a of auctions) {
+    if (a.status !== "open" && a.status !== "paused") continue;
+    const t = a.endsAt - a.extensionWindowSeconds * 1000;
+    if (t > now && (next === undefined || t < next)) next = t;
+  }
+  return next;
+}
+
+/** What degrades first when the month's reads would run out, as `degradeLevel` applies it. */
+export const DEGRADE_ORDER = [
+  "1: reads outside auctions every 15 min",
+  "2: recent search only in an auction's last minutes",
+  "3: timeline reads during an auction at half pace",
+  "never: the last minutes of an auction and the sweep before the close",
+] as const;
+
+/** Degradation level for a projected run-out day (1-based) in a month of `days` days. */
+export function degradeLevel(runsOutOnDay: number | undefined, days: number): number {
+  if (runsOutOnDay === undefined || runsOutOnDay > days) return 0;
+  const short = days - runsOutOnDay + 1;
+  return short <= 3 ? 1 : short <= 7 ? 2 : 3;
+}

@@ -1,0 +1,114 @@
+/**
+ * The read planner's rules: phases from the auctions, the hot phase spending a
+ * window's rest by its end (never more than remains, searches kept for the
+ * sweep), fewer reads before and after auctions, and the degradation order.
+ */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import {
+  degradeLevel,
+  nextPhaseChange,
+  nextReadDelay,
+  phaseAt,
+  SWEEP_RESERVE,
+} from "./read_planner.ts";
+import { TIER_LIMITS } from "./tier_limits.ts";
+
+const END = Date.parse("2026-03-08T18:30:00Z");
+const auction = {
+  status: "open",
+  endsAt: END,
+  extensionWindowSeconds: 300,
+  ingestGraceSeconds: 30,
+};
+const basic = TIER_LIMITS.basic;
+
+Deno.test("phases: open until the extension window, hot to end + grace, idle otherwise", () => {
+  deepStrictEqual(phaseAt(END - 600_000, [auction]).phase, "open");
+  deepStrictEqual(phaseAt(END - 300_000, [auction]), { phase: "hot", until: END + 30_000 });
+  // Past end + grace and not closed yet: still hot (the close waits for the read-through).
+  deepStrictEqual(phaseAt(END + 60_000, [auction]), { phase: "hot", until: END + 90_000 });
+  deepStrictEqual(phaseAt(END + 60_000, [{ ...auction, status: "closed" }]).phase, "idle");
+  deepStrictEqual(phaseAt(END - 60_000, [{ ...auction, status: "scheduled" }]).phase, "idle");
+  deepStrictEqual(phaseAt(END, []).phase, "idle");
+  deepStrictEqual(nextPhaseChange(END - 600_000, [auction]), END - 300_000);
+  deepStrictEqual(nextPhaseChange(END - 1000, [auction]), undefined);
+});
+
+Deno.test("hot: a Basic search window's rest is spent by the phase's end, two kept for the sweep", () => {
+  const now = END - 300_000;
+  const window = { ...basic.search, remaining: 42, resetAt: now + 600_000 };
+  const d = nextReadDelay({
+    source: "search",
+    now,
+    phase: "hot",
+    hotUntil: END + 30_000,
+    window,
+    minMs: 1000,
+    degrade: 0,
+  })!;
+  deepStrictEqual(d, Math.ceil(330_000 / (42 - SWEEP_RESERVE)));
+  ok(d < 15_000, `hot search every ${d} ms`);
+  // Only the sweep's reserve left: wait for the reset.
+  const spent = nextReadDelay({
+    source: "search",
+    now,
+    phase: "hot",
+    hotUntil: END + 30_000,
+    window: { ...window, remaining: SWEEP_RESERVE },
+    minMs: 1000,
+    degrade: 0,
+  });
+  deepStrictEqual(spent, 600_000);
+});
+
+Deno.test("fewer reads outside the last minutes; never more reads than the window holds", () => {
+  const at = (phase: "hot" | "open" | "idle", source: "mentions" | "search", degrade = 0) =>
+    nextReadDelay({
+      source,
+      now: 0,
+      phase,
+      hotUntil: 300_000,
+      window: basic[source],
+      minMs: 1000,
+      degrade,
+    });
+  deepStrictEqual(at("open", "mentions"), 90_000);
+  deepStrictEqual(at("idle", "mentions"), 180_000);
+  deepStrictEqual(at("open", "search"), 30_000);
+  deepStrictEqual(at("idle", "search"), undefined);
+  ok(at("hot", "mentions")! < 90_000 && at("hot", "mentions")! >= 300_000 / 10);
+  // Whatever the phase, a window's reads spaced this way fit in it.
+  for (const phase of ["hot", "open", "idle"] as const) {
+    for (const source of ["mentions", "search"] as const) {
+      const d = at(phase, source);
+      if (d !== undefined) ok(d * basic[source].limit >= Math.min(300_000, basic[source].windowMs));
+    }
+  }
+});
+
+Deno.test("degradation order: idle reads first, then search outside the hot phase, then open reads", () => {
+  const at = (phase: "hot" | "open" | "idle", source: "mentions" | "search", degrade: number) =>
+    nextReadDelay({
+      source,
+      now: 0,
+      phase,
+      hotUntil: 300_000,
+      window: basic[source],
+      minMs: 1000,
+      degrade,
+    });
+  deepStrictEqual(degradeLevel(undefined, 31), 0);
+  deepStrictEqual(degradeLevel(31, 31), 1);
+  deepStrictEqual(degradeLevel(26, 31), 2);
+  deepStrictEqual(degradeLevel(10, 31), 3);
+  deepStrictEqual(at("idle", "mentions", 1), 15 * 60_000);
+  deepStrictEqual(at("open", "search", 1), 30_000);
+  deepStrictEqual(at("open", "search", 2), undefined);
+  deepStrictEqual(at("open", "mentions", 2), 90_000);
+  deepStrictEqual(at("open", "mentions", 3), 180_000);
+  // The hot phase is never slowed.
+  for (const level of [0, 1, 2, 3]) {
+    deepStrictEqual(at("hot", "search", level), at("hot", "search", 0));
+    deepStrictEqual(at("hot", "mentions", level), at("hot", "mentions", 0));
+  }
+});
