@@ -115,21 +115,23 @@ function checkForm(text: string, ctx: GuardContext): string | null {
   return null;
 }
 
-/** A run of five words or 24 characters of the viewer's own text is an echo. */
+/** A run of four words (12+ characters) or 18 letters of the viewer's own text is an echo. */
 const checkEcho: Step = (rest, _f, ctx) => {
   if (!ctx.viewerText) return rest;
   const norm = (s: string) =>
     s.normalize("NFKC").toLowerCase().replace(/[^\p{L}\p{N}@]+/gu, " ").trim();
   const said = ` ${norm(rest)} `;
   const words = norm(ctx.viewerText).split(" ").filter(Boolean);
-  for (let i = 0; i + 5 <= words.length; i++) {
-    const run = words.slice(i, i + 5).join(" ");
-    if (said.includes(` ${run} `)) return { reason: `repeats the viewer's words "${run}"` };
+  for (let i = 0; i + 4 <= words.length; i++) {
+    const run = words.slice(i, i + 4).join(" ");
+    if (run.length >= 12 && said.includes(` ${run} `)) {
+      return { reason: `repeats the viewer's words "${run}"` };
+    }
   }
   const v = norm(ctx.viewerText).replace(/ /g, "");
   const s = norm(rest).replace(/ /g, "");
-  for (let i = 0; i + 24 <= v.length; i += 4) {
-    if (s.includes(v.slice(i, i + 24))) return { reason: "repeats the viewer's words" };
+  for (let i = 0; i + 18 <= v.length; i += 2) {
+    if (s.includes(v.slice(i, i + 18))) return { reason: "repeats the viewer's words" };
   }
   return rest;
 };

@@ -27,8 +27,8 @@ export async function hostShow(o: { llmUrl?: string; host?: Record<string, unkno
       "../plugins/host/tests/recording_x.ts": {},
       host: {
         handle: "@SothebAIs",
-        llm: o.llmUrl ? { baseUrl: o.llmUrl } : {},
         ...o.host,
+        llm: { ...(o.host?.llm as object), ...(o.llmUrl ? { baseUrl: o.llmUrl } : {}) },
       },
     },
   });
