@@ -10,6 +10,8 @@ import { z } from "zod";
 import { describeIssues } from "../../core/config.ts";
 
 const line = z.string().trim().min(3).max(240);
+/** A character's own words hold no facts: numbers come from the fact sheet only. */
+const factless = line.regex(/^[^0-9]*$/, "no digits: facts come from the auction, not the character");
 const asset = z.string().regex(
   /^(?!\/)(?!.*\.\.)[\w./-]+\.(png|jpg|jpeg|webp)$/,
   "a path inside the scene assets folder, e.g. host/avatar.png",
@@ -24,13 +26,13 @@ export const characterSchema = z.object({
     avoid: z.array(z.string().trim().min(1).max(40)).max(40).default([]),
   }),
   /** Said now and then after a reaction; no facts in them. */
-  catchphrases: z.array(line).min(3).max(40),
+  catchphrases: z.array(factless).min(3).max(40),
   examples: z.object({
     stream: z.array(line).min(1).max(20),
     tweets: z.array(line).min(1).max(20),
   }),
   /** What it talks about when idle: sentences about the artwork, the artist, the collection, the campaign. */
-  idleTopics: z.array(line).min(6).max(80),
+  idleTopics: z.array(factless).min(6).max(80),
   voice: z.object({
     /** An espeak-ng voice name (`espeak-ng --voices`). */
     name: z.string().regex(

@@ -83,7 +83,8 @@ export function createScriptedBrain(character: Character, rng = seeded(1)): Scri
       .replaceAll("{artist}", f.campaign?.project ?? "the artist")
       .replaceAll("{collection}", f.campaign?.collection ?? "this")
       .replaceAll("{campaign}", f.campaign?.name ?? "this show")
-      .replaceAll("{host}", f.hostHandle);
+      .replaceAll("{host}", f.hostHandle)
+      .replace(/^[a-z]/, (c) => c.toUpperCase());
   const shuffled = <T>(xs: T[]) => {
     const out = [...xs];
     for (let i = out.length - 1; i > 0; i--) {
