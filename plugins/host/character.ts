@@ -11,7 +11,10 @@ import { describeIssues } from "../../core/config.ts";
 
 const line = z.string().trim().min(3).max(240);
 /** A character's own words hold no facts: numbers come from the fact sheet only. */
-const factless = line.regex(/^[^0-9]*$/, "no digits: facts come from the auction, not the character");
+const factless = line.regex(
+  /^[^0-9]*$/,
+  "no digits: facts come from the auction, not the character",
+);
 const asset = z.string().regex(
   /^(?!\/)(?!.*\.\.)[\w./-]+\.(png|jpg|jpeg|webp)$/,
   "a path inside the scene assets folder, e.g. host/avatar.png",
