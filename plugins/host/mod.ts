@@ -1,152 +1,206 @@
 /**
- * host: the AI character's words. It turns auction events into short spoken
- * lines, answers viewers' questions (with any OpenAI-compatible model when
- * `llm.baseUrl` is set, else from the auction's facts), and emits each line as
- * `host.said` for the voice, the captions and the admin panel. One line at a
- * time: newer news replaces older news of the same kind while it waits.
- * Everything said and asked is kept in `host_memory`, so the host stays
- * consistent across streams and restarts.
+ * host: the AI character. It turns auction events into spoken lines, answers
+ * viewers, and tweets before, during and after each auction. Invariants: every
+ * line — from the scripted brain or any OpenAI-compatible model — is checked
+ * against the fact sheet by the guard before it is said, captioned or posted;
+ * a refused line is kept with its reason (`host_lines`, the `host` service);
+ * each line carries the auction version it was grounded on; viewers' words
+ * reach a model only as quoted data in the user turn; the host reads the
+ * auction and never changes it. See README.md.
  */
-import OpenAI from "openai";
-import { checkModel } from "./check.ts";
 import { z } from "zod";
-import { nyString } from "../../core/clock.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import type {} from "../auction/mod.ts";
 import type {} from "../x/mod.ts";
-import { factualAnswer, type Line, scriptLines } from "./script_lines.ts";
+import { type Character, loadCharacter } from "./character.ts";
+import { checkModel } from "./check.ts";
+import { type LineRow, listLines } from "./memory.ts";
+import { createModelBrain, type ModelHealth } from "./model_brain.ts";
+import { startPosts } from "./posts.ts";
+import { createScriptedBrain, seeded, type TaskKind } from "./scripted.ts";
+import { startHostShow } from "./show.ts";
 
-declare module "../../core/bus.ts" {
-  interface Events {
-    "host.said": { text: string; utteranceId: string };
+/** What other plugins (the panel, the host widget) may ask of the host. */
+export interface HostService {
+  character(): Character;
+  /** Lines newest first; `outcome`: said, refused, dropped or posted. */
+  lines(q?: { outcome?: string; limit?: number }): Promise<LineRow[]>;
+  model(): ModelHealth;
+  /** The auction version the host's facts are at. */
+  version(): number;
+  /** Resolves when no line is being composed or written. */
+  idle(): Promise<void>;
+}
+
+declare module "../../core/plugin.ts" {
+  interface Services {
+    host: HostService;
   }
 }
 
-const DEFAULT_PERSONA = "You are SothebAIs, a warm, quick-witted auctioneer hosting a live NFT " +
-  "auction on X. You speak in one or two short sentences, never invent prices or times, and " +
-  "always answer from the facts you are given.";
+declare module "../../core/bus.ts" {
+  interface Events {
+    "host.said": {
+      text: string;
+      utteranceId: string;
+      version?: number;
+      kind?: string;
+      source?: "scripted" | "model";
+      mood?: "talking" | "excited";
+      voice?: { name: string; speed: number; pitch: number };
+    };
+    "host.interrupted": { utteranceId: string; reason: string };
+    "host.refused": { text: string; reason: string; version: number; source: string; kind: string };
+    "host.posted": {
+      text: string;
+      key: string;
+      version: number;
+      queued: boolean;
+      priority: string;
+    };
+  }
+}
+
+const KINDS: TaskKind[] = [
+  "greet",
+  "opened",
+  "leader",
+  "extended",
+  "call5",
+  "call1",
+  "closed",
+  "tomorrow",
+  "idle",
+  "answer",
+  "tweet.teaser",
+  "tweet.opened",
+  "tweet.leader",
+  "tweet.last",
+  "tweet.result",
+];
 
 export default definePlugin({
   name: "host",
   config: z.object({
-    handle: z.string().default("@SothebAIs"),
-    persona: z.string().default(DEFAULT_PERSONA),
+    handle: z.string().regex(/^@\w{1,15}$/, "an X handle like @SothebAIs").default("@SothebAIs"),
+    /** A shipped character (`marlowe`, `pip`) or the path of a character JSON file. */
+    character: z.string().min(1).default("marlowe"),
     llm: z.object({
-      baseUrl: z.string().url().optional(),
+      baseUrl: z.string().url().optional().or(z.literal("").transform(() => undefined)),
       apiKey: z.string().optional(),
-      model: z.string().default("gpt-4o-mini"),
-      timeoutSeconds: z.number().positive().default(8),
-    }).default({ model: "gpt-4o-mini", timeoutSeconds: 8 }),
+      model: z.string().min(1).default("gpt-4o-mini"),
+      timeoutSeconds: z.number().positive().max(30).default(3),
+      maxCallsPerMinute: z.number().int().positive().default(30),
+      maxTokensPerDay: z.number().int().positive().default(200_000),
+      /** The tasks the model writes; the rest are scripted. */
+      kinds: z.array(z.enum(KINDS as [TaskKind, ...TaskKind[]])).default(KINDS),
+    }).prefault({}),
     /** Silence between two lines. */
-    gapSeconds: z.number().nonnegative().default(1.5),
-    /** Speaking rate used to estimate how long a line takes. */
-    wordsPerMinute: z.number().positive().default(165),
+    gapSeconds: z.number().nonnegative().max(30).default(1.5),
+    /** Talk about the artwork after this much silence (pre-auction and live). */
+    idleSeconds: z.number().positive().default(40),
+    /** No line is said twice within this window. */
+    repeatWindowMinutes: z.number().positive().default(30),
+    seed: z.number().int().default(1),
+    posts: z.object({
+      enabled: z.boolean().default(true),
+      answersPerHour: z.number().int().min(0).default(6),
+      perHandleMinutes: z.number().min(0).default(30),
+      leaderEveryMinutes: z.number().positive().default(15),
+    }).prefault({}),
   }),
-  needs: ["auctions"],
+  needs: ["auctions", "x?"],
+  provides: ["host"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkModel(config.llm, timeoutMs),
-  setup({ bus, clock, config, db, log, use }) {
-    const auctions = use("auctions");
-    const llm = config.llm.baseUrl
-      ? new OpenAI({
-        baseURL: config.llm.baseUrl,
-        apiKey: config.llm.apiKey ?? "none",
-        timeout: config.llm.timeoutSeconds * 1000,
-        maxRetries: 1,
-      })
-      : undefined;
-    const waiting = new Map<string, Line>();
-    let busyUntil = clock.instant();
-    let timer: (() => void) | undefined;
-    let utterances = 0;
-
-    const remember = (kind: "said" | "question", text: string, handle?: string) =>
-      db.query("insert into host_memory (at, kind, handle, text) values ($1, $2, $3, $4)", [
-        clock.instant(),
-        kind,
-        handle ?? null,
-        text,
-      ]).catch((error) => log.warn("could not remember", { error }));
-
-    const speakNext = () => {
-      timer = undefined;
-      const line = [...waiting.values()].sort((a, b) => b.priority - a.priority)[0];
-      if (!line) return;
-      waiting.delete(line.key);
-      const seconds = line.text.split(/\s+/).length / config.wordsPerMinute * 60;
-      busyUntil = clock.instant().add({
-        milliseconds: Math.round((seconds + config.gapSeconds) * 1000),
-      });
-      bus.emit("host.said", { text: line.text, utteranceId: `u${++utterances}` });
-      remember("said", line.text);
-      schedule();
-    };
-
-    const schedule = () => {
-      if (timer || waiting.size === 0) return;
-      timer = clock.at(busyUntil, speakNext);
-    };
-
-    const say = (line: Line) => {
-      waiting.set(line.key, line);
-      schedule();
-    };
-
-    const answer = async (handle: string, question: string): Promise<string> => {
-      const facts = factualAnswer(auctions.list(), clock.instant());
-      if (!llm) return `${handle}, ${facts[0].toLowerCase()}${facts.slice(1)}`;
-      const memory = await db.query<{ kind: string; handle: string | null; text: string }>(
-        "select kind, handle, text from host_memory order by at desc, id desc limit 12",
-      );
-      const context = [
-        `It is ${nyString(clock.instant())} in New York.`,
-        `Auctions: ${
-          JSON.stringify(auctions.list(), (_k, v) => typeof v === "bigint" ? `${v} wei` : v)
-        }`,
-        `In short: ${facts}`,
-        `What you said and heard lately, newest first:`,
-        ...memory.map((m) => `- ${m.kind === "said" ? "you" : m.handle}: ${m.text}`),
-      ].join("\n");
-      try {
-        const completion = await llm.chat.completions.create({
-          model: config.llm.model,
-          max_tokens: 120,
-          messages: [
-            { role: "system", content: `${config.persona}\n\n${context}` },
-            { role: "user", content: `${handle} asks: ${question}` },
-          ],
-        });
-        const text = completion.choices[0]?.message?.content?.trim();
-        if (text) return text.slice(0, 280);
-      } catch (error) {
-        log.warn("language model unavailable; answering from the facts", { error });
-      }
-      return `${handle}, ${facts[0].toLowerCase()}${facts.slice(1)}`;
-    };
-
-    const offs = [
-      bus.on("*", (event) => {
-        const line = scriptLines(event, config.handle);
-        if (line) say(line);
+  async setup({ bus, clock, config, db, log, use, provide, health, metrics }) {
+    const character = await loadCharacter(config.character);
+    bus.declare(
+      "host.said",
+      z.object({
+        text: z.string().min(1).max(300),
+        utteranceId: z.string(),
+        version: z.number().int().optional(),
       }),
-      bus.on("host.question", async ({ payload }) => {
-        remember("question", payload.text, payload.handle);
-        say({
-          text: await answer(payload.handle, payload.text),
-          priority: 2,
-          key: `q:${payload.tweetId}`,
-        });
-      }),
-    ];
+    );
+    bus.declare("host.interrupted", z.object({ utteranceId: z.string(), reason: z.string() }));
+    const latency = metrics.summary("host_model_latency_ms", "Language model answer time (ms)");
+    const reaction = metrics.summary("host_reaction_ms", "bid.accepted to a queued host line (ms)");
+    const lines = metrics.counter("host_lines_total", "Host lines by outcome and source");
+    const modelCalls = metrics.counter("host_model_calls_total", "Language model calls by result");
+    const model = createModelBrain(config.llm, character, (ms, ok) => {
+      latency.observe(ms);
+      modelCalls.inc(1, { result: ok ? "ok" : "error" });
+    });
+    const show = await startHostShow({
+      bus,
+      clock,
+      db,
+      log,
+      auctions: use("auctions"),
+      character,
+      scripted: createScriptedBrain(character, seeded(config.seed)),
+      model,
+      hostHandle: config.handle,
+      gapSeconds: config.gapSeconds,
+      idleSeconds: config.idleSeconds,
+      repeatWindowMinutes: config.repeatWindowMinutes,
+      modelKinds: new Set(config.llm.kinds),
+      onReaction: (ms) => reaction.observe(ms),
+      onLine: (outcome, source) => lines.inc(1, { outcome, source }),
+    });
+    const posts = startPosts({ bus, clock, db, log, x: use("x"), show, config: config.posts });
+    const modelHealth = (): ModelHealth =>
+      model?.health() ??
+        {
+          configured: false,
+          ok: true,
+          calls: 0,
+          failures: 0,
+          lastLatencyMs: null,
+          lastError: null,
+          tokensToday: 0,
+        };
+    metrics.gauge(
+      "host_model_up",
+      "1 when the last model call answered (or no model is set)",
+      () => modelHealth().ok ? 1 : 0,
+    );
+    health("host", () => {
+      const m = modelHealth();
+      return {
+        // The host keeps talking (scripted) when the model fails: degraded, not down.
+        ok: true,
+        detail: !m.configured
+          ? `scripted brain (${character.name})`
+          : m.ok
+          ? `model ${config.llm.model} answering (${m.lastLatencyMs ?? "–"} ms)`
+          : `model ${config.llm.model} failing (${m.lastError}); the scripted brain speaks`,
+        model: m,
+        character: character.name,
+        version: show.version(),
+      };
+    });
+    provide("host", {
+      character: () => character,
+      lines: (q) => listLines(db, q),
+      model: modelHealth,
+      version: () => show.version(),
+      idle: () => show.idle(),
+    });
     log.info(
-      llm ? "host answers with a language model" : "host answers from the facts (no llm.baseUrl)",
+      model
+        ? "host speaks with a language model, every line checked"
+        : "host speaks from the scripted brain",
       {
-        model: llm ? config.llm.model : undefined,
+        character: character.name,
+        model: model ? config.llm.model : undefined,
       },
     );
-    return () => {
-      offs.forEach((off) => off());
-      timer?.();
+    return async () => {
+      posts.stop();
+      show.stop();
+      await show.idle();
     };
   },
 });

@@ -10,6 +10,15 @@ import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { SAMPLE_RATE, speech } from "./speech.ts";
 import { voiceMixer } from "./voice_mixer.ts";
+// Types only: `host.said` and `host.interrupted` are the host plugin's events.
+import type {} from "../host/mod.ts";
+
+/** A line's own voice (the character's), bounded like the config's. */
+const lineVoice = z.object({
+  name: z.string().regex(/^[a-z]{2,3}(-[a-z0-9]{1,8})*(\+[a-z0-9]{1,12})?$/i),
+  speed: z.number().int().min(80).max(450),
+  pitch: z.number().int().min(0).max(99),
+});
 
 /** The host's audio: 16-bit mono PCM at 48 kHz. */
 export interface Audio {
@@ -27,7 +36,6 @@ declare module "../../core/plugin.ts" {
 
 declare module "../../core/bus.ts" {
   interface Events {
-    "host.said": { text: string; utteranceId: string };
     "host.speaking": { utteranceId: string; level: number };
   }
 }
@@ -51,7 +59,6 @@ export default definePlugin({
       : { status: "problem", text: `${config.espeakPath} not found: the host would be silent` },
   ],
   async setup({ config, bus, log, provide }) {
-    bus.declare("host.said", z.object({ text: z.string(), utteranceId: z.string() }));
     bus.declare(
       "host.speaking",
       z.object({ utteranceId: z.string(), level: z.number().min(0).max(1) }),
@@ -75,7 +82,15 @@ export default definePlugin({
     // Utterances are synthesized one at a time so they play in the order said.
     let chain = Promise.resolve();
     let stopped = false;
+    // A line cut before its speech is ready is never played.
+    const cutIds: string[] = [];
+    const cut = bus.on("host.interrupted", ({ payload }) => {
+      cutIds.push(payload.utteranceId);
+      if (cutIds.length > 64) cutIds.shift();
+      mixer.cut(payload.utteranceId);
+    });
     const off = bus.on("host.said", ({ payload }) => {
+      const own = lineVoice.safeParse(payload.voice);
       chain = chain.then(async () => {
         if (stopped) return;
         if (mixer.queued() > config.maxQueueSeconds * SAMPLE_RATE) {
@@ -85,11 +100,13 @@ export default definePlugin({
         try {
           const pcm = await speech(payload.text, {
             espeak: config.espeakPath,
-            voice: config.voice,
-            wordsPerMinute: config.wordsPerMinute,
-            pitch: config.pitch,
+            voice: own.success ? own.data.name : config.voice,
+            wordsPerMinute: own.success ? own.data.speed : config.wordsPerMinute,
+            pitch: own.success ? own.data.pitch : config.pitch,
           });
-          mixer.enqueue({ utteranceId: payload.utteranceId, pcm });
+          if (!cutIds.includes(payload.utteranceId)) {
+            mixer.enqueue({ utteranceId: payload.utteranceId, pcm });
+          }
         } catch (error) {
           log.error("speech synthesis failed", { utteranceId: payload.utteranceId, error });
         }
@@ -98,6 +115,7 @@ export default definePlugin({
     return async () => {
       stopped = true;
       off();
+      cut();
       await chain;
     };
   },

@@ -15,7 +15,15 @@ export interface VoiceMixer {
   read(samples: number): Int16Array;
   /** Samples still to play. */
   queued(): number;
+  /**
+   * Stops an utterance: not yet started, it is removed; playing, it ends at its
+   * next word boundary (the first 15 ms of near-silence ahead), so no word is cut in half.
+   */
+  cut(utteranceId: string): void;
 }
+
+/** Below this peak for 15 ms: a gap between words. */
+const QUIET = 600;
 
 export interface MixerOptions {
   sampleRate: number;
@@ -37,6 +45,26 @@ export function voiceMixer(o: MixerOptions): VoiceMixer {
       queue.push(u);
     },
     queued: () => queue.reduce((n, u) => n + u.pcm.length, 0) - playhead,
+    cut(utteranceId) {
+      const i = queue.findIndex((u) => u.utteranceId === utteranceId);
+      if (i < 0) return;
+      if (i > 0) {
+        queue.splice(i, 1);
+        return;
+      }
+      const u = queue[0];
+      const run = Math.round(o.sampleRate * 0.015);
+      let quiet = 0;
+      let end = u.pcm.length;
+      for (let k = playhead; k < u.pcm.length; k++) {
+        quiet = Math.abs(u.pcm[k]) < QUIET ? quiet + 1 : 0;
+        if (quiet >= run) {
+          end = k + 1;
+          break;
+        }
+      }
+      queue[0] = { utteranceId, pcm: u.pcm.subarray(0, end) };
+    },
     read(samples) {
       const out = new Int16Array(samples);
       let at = 0;

@@ -1,7 +1,10 @@
 /**
  * The host widget: the avatar in a ring that glows with the voice, a mouth
  * that opens with the speech level (`host.speaking`), and captions of the line
- * being said (`host.said`), held long enough to read.
+ * being said (`host.said`), held long enough to read. A caption is removed the
+ * moment the host withdraws its line (`host.interrupted`: a fact in it changed),
+ * so the screen never keeps a stale leader. With a character, the avatar is its
+ * idle, talking (while the voice is heard) or excited image.
  */
 import { type Canvas, createCanvas } from "@napi-rs/canvas";
 import type { Bus } from "../../core/bus.ts";
@@ -13,8 +16,23 @@ import type { Assets, DrawWidget } from "../compositor/mod.ts";
 /** A level older than this is stale: the mouth closes. */
 const LEVEL_HOLD_MS = 250;
 
-export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; stop(): void } {
-  let caption: { text: string; at: Temporal.Instant; holdMs: number } | null = null;
+export interface HostLook {
+  name: string;
+  avatar: { idle: string; talking: string; excited: string };
+}
+
+export function createHostWidget(
+  bus: Bus,
+  assets: Assets,
+  look?: HostLook,
+): { draw: DrawWidget; stop(): void } {
+  let caption: {
+    text: string;
+    at: Temporal.Instant;
+    holdMs: number;
+    utteranceId: string;
+    excited: boolean;
+  } | null = null;
   let level = 0;
   let levelAt: Temporal.Instant | null = null;
   const offs = [
@@ -25,7 +43,14 @@ export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; 
         text: said.text,
         at: Temporal.Instant.from(e.at),
         holdMs: Math.max(4000, words * 420 + 1500),
+        utteranceId: said.utteranceId,
+        excited: (e.payload as { mood?: string }).mood === "excited",
       };
+    }),
+    bus.on("host.interrupted", (e) => {
+      if (caption?.utteranceId === (e.payload as { utteranceId?: string }).utteranceId) {
+        caption = null;
+      }
     }),
     bus.on("host.speaking", (e) => {
       level = Math.max(0, Math.min(1, (e.payload as HostSpeaking).level));
@@ -41,8 +66,18 @@ export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; 
     const d = Math.min(box.height - 2 * pad, box.width * 0.4);
     return { pad, d, ax: box.x + pad, ay: box.y + (box.height - d) / 2 };
   };
-  const avatarOf = (props: Record<string, unknown>) =>
-    typeof props.avatar === "string" ? props.avatar : "host/avatar.png";
+  const speakingNow = (now: Temporal.Instant) => {
+    const fresh = levelAt ? now.since(levelAt).total("milliseconds") : Infinity;
+    return fresh >= 0 && fresh < LEVEL_HOLD_MS && level > 0.02;
+  };
+  const avatarOf = (props: Record<string, unknown>, now?: Temporal.Instant) => {
+    if (look) {
+      const shown = now && captionShown(now);
+      if (shown && caption?.excited) return look.avatar.excited;
+      return now && speakingNow(now) ? look.avatar.talking : look.avatar.idle;
+    }
+    return typeof props.avatar === "string" ? props.avatar : "host/avatar.png";
+  };
   const captionShown = (now: Temporal.Instant) => {
     const age = caption ? now.since(caption.at).total("milliseconds") : Infinity;
     return caption && age >= 0 && age < caption.holdMs ? caption.text : null;
@@ -53,7 +88,7 @@ export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; 
     const s = box.scale;
     card(g, box, s);
     const { pad, d, ax, ay } = geometry(box);
-    const src = avatarOf(props);
+    const src = avatarOf(props, now);
     const asset = assets.get(src);
     if (asset) {
       const key = `${src}#${asset.version}@${Math.round(d)}`;
@@ -75,7 +110,7 @@ export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; 
     const tw = box.x + box.width - pad - tx;
     g.textAlign = "left";
     g.textBaseline = "top";
-    const name = typeof props.name === "string" ? props.name : "YOUR HOST";
+    const name = look?.name ?? (typeof props.name === "string" ? props.name : "YOUR HOST");
     cardLabel(g, name.toUpperCase(), tx, box.y + pad + 2 * s, s, theme.gold);
     const text = captionShown(now);
     if (text) {
@@ -99,7 +134,7 @@ export function createHostWidget(bus: Bus, assets: Assets): { draw: DrawWidget; 
   const draw: DrawWidget = (ctx) => {
     const { g, box, props, now } = ctx;
     const s = box.scale;
-    const src = avatarOf(props);
+    const src = avatarOf(props, now);
     const key = `${captionShown(now)}|${src}#${assets.get(src)?.version}|${String(props.name)}`;
     layers(g, box, key, (c) => paint({ ...ctx, g: c }));
     const { d, ax, ay } = geometry(box);

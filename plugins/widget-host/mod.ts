@@ -5,14 +5,21 @@
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { createHostWidget } from "./host.ts";
+// Types only: the `host` service (the character's name and avatars) is the host plugin's.
+import type {} from "../host/mod.ts";
 
 export default definePlugin({
   name: "widget-host",
   config: z.object({}),
-  needs: ["widgets"],
+  needs: ["widgets", "host?"],
   setup({ bus, use }) {
     const widgets = use("widgets");
-    const widget = createHostWidget(bus, widgets.assets);
+    const character = use("host")?.character();
+    const widget = createHostWidget(
+      bus,
+      widgets.assets,
+      character && { name: character.name, avatar: character.avatar },
+    );
     const unregister = widgets.register("host", widget.draw);
     return () => {
       unregister();

@@ -51,7 +51,8 @@ export function createTickerLines(bus: Bus): {
     bus.on("campaign.phase", (e) => {
       const p = e.payload as CampaignPhase;
       live.phase = p.phase === "post-auction"
-        ? "Thanks for bidding — the next auction starts tomorrow, same time"
+        // The next lot and its time, when there is one, are the `lot` line (from its snapshot).
+        ? "Thanks for bidding"
         : "";
     }),
   ];

@@ -1,0 +1,168 @@
+/**
+ * The host on X: a teaser before, the opening, leader updates and the last
+ * minutes during, the result after, and answers to a few viewer questions.
+ * Invariants: every post is a checked line (the guard, as for the stream);
+ * posts go only through the x service's outbox (`post`), as "announcement" or
+ * "chatter" — below bid replies — with idempotent keys; answers are chosen
+ * (a real question, at most `answersPerHour`, one per handle per
+ * `perHandleMinutes`) and never quote the viewer; leader updates at most one
+ * per `leaderEveryMinutes`. Without the x service, posts are only printed
+ * (`host.posted` with `queued: false`), as in rehearsals.
+ */
+import type { Bus, BusEvent } from "../../core/bus.ts";
+import type { Cancel, Clock } from "../../core/clock.ts";
+import type { Db } from "../../core/db.ts";
+import type { Log } from "../../core/log.ts";
+import type { XService } from "../x/mod.ts";
+import { recordLine } from "./memory.ts";
+import type { Task } from "./scripted.ts";
+import type { HostShow } from "./show.ts";
+
+export interface PostsConfig {
+  enabled: boolean;
+  answersPerHour: number;
+  perHandleMinutes: number;
+  leaderEveryMinutes: number;
+}
+
+export function startPosts(d: {
+  bus: Bus;
+  clock: Clock;
+  db: Db;
+  log: Log;
+  x: XService | undefined;
+  show: HostShow;
+  config: PostsConfig;
+}): { stop(): void } {
+  const { bus, clock, show, config } = d;
+  if (!config.enabled) return { stop() {} };
+  const answered: Temporal.Instant[] = [];
+  const byHandle = new Map<string, Temporal.Instant>();
+  let lastLeader: Temporal.Instant | null = null;
+  let leaderPosts = 0;
+  let lastCall: Cancel | undefined;
+
+  const post = async (
+    task: Task,
+    key: string,
+    priority: "announcement" | "chatter",
+    replyTo?: string,
+  ) => {
+    if (show.onceSaid(`post:${key}`)) return;
+    const c = await show.compose(task);
+    if (!c) return;
+    show.markOnce(`post:${key}`);
+    let queued = false;
+    if (d.x) {
+      try {
+        queued = await d.x.post({
+          key: `host:${key}`,
+          kind: `host.${task.kind}`,
+          priority,
+          text: c.text,
+          ...(replyTo ? { replyTo } : {}),
+        });
+      } catch (error) {
+        d.log.warn("could not queue a host post", { error, key });
+        return;
+      }
+    }
+    d.log.info("host posted", { text: c.text, version: c.version, queued });
+    bus.emit("host.posted", {
+      text: c.text,
+      key: `host:${key}`,
+      version: c.version,
+      queued,
+      priority,
+    });
+    await recordLine(d.db, {
+      at: clock.instant(),
+      campaignId: c.facts.campaign?.id ?? null,
+      auctionId: c.facts.lot?.auctionId ?? null,
+      kind: task.kind,
+      outcome: "posted",
+      source: c.source,
+      text: c.text,
+      version: c.version,
+      handle: task.asker ?? null,
+      onceKey: `post:${key}`,
+    }).catch((error) => d.log.warn("could not record a post", { error }));
+  };
+
+  const mayAnswer = (handle: string, text: string) => {
+    const now = clock.instant();
+    const hourAgo = now.subtract({ hours: 1 });
+    while (answered.length && Temporal.Instant.compare(answered[0], hourAgo) < 0) answered.shift();
+    if (answered.length >= config.answersPerHour) return false;
+    if (!text.includes("?") || text.length > 280) return false;
+    const last = byHandle.get(handle.toLowerCase());
+    if (
+      last && Temporal.Instant.compare(last, now.subtract({ minutes: config.perHandleMinutes })) > 0
+    ) return false;
+    answered.push(now);
+    byHandle.set(handle.toLowerCase(), now);
+    return true;
+  };
+
+  const armLastCall = (auctionId: string, endsAt: string) => {
+    lastCall?.();
+    const at = Temporal.Instant.from(endsAt).subtract({ minutes: 5 });
+    if (Temporal.Instant.compare(at, clock.instant()) <= 0) return;
+    lastCall = clock.at(
+      at,
+      () => post({ kind: "tweet.last" }, `last:${auctionId}`, "announcement"),
+    );
+  };
+
+  const on = (e: BusEvent) => {
+    // deno-lint-ignore no-explicit-any
+    const p = e.payload as any;
+    switch (e.type) {
+      case "campaign.phase":
+        if (p.phase === "pre-auction") {
+          return post({ kind: "tweet.teaser" }, `teaser:${p.auctionId}`, "announcement");
+        }
+        return;
+      case "auction.opened":
+        armLastCall(p.auctionId, p.endsAt);
+        return post({ kind: "tweet.opened" }, `opened:${p.auctionId}`, "announcement");
+      case "auction.extended":
+        return armLastCall(p.auctionId, p.endsAt);
+      case "bid.accepted": {
+        if (p.leads === false) return;
+        const now = clock.instant();
+        if (
+          lastLeader &&
+          Temporal.Instant.compare(now, lastLeader.add({ minutes: config.leaderEveryMinutes })) < 0
+        ) return;
+        lastLeader = now;
+        return post({ kind: "tweet.leader" }, `leader:${p.auctionId}:${++leaderPosts}`, "chatter");
+      }
+      case "auction.closed":
+        lastCall?.();
+        return post({ kind: "tweet.result" }, `result:${p.auctionId}`, "announcement");
+      case "host.question": {
+        const handle = String(p.handle ?? "");
+        const text = String(p.text ?? "");
+        if (!/^@\w{1,15}$/.test(handle) || !/^\d{1,20}$/.test(String(p.tweetId))) return;
+        if (!mayAnswer(handle, text)) return;
+        return post(
+          { kind: "answer", asker: handle, question: text },
+          `answer:${p.tweetId}`,
+          "chatter",
+          String(p.tweetId),
+        );
+      }
+    }
+  };
+  const off = bus.on(
+    "*",
+    (e) => void Promise.resolve(on(e)).catch((error) => d.log.warn("host post failed", { error })),
+  );
+  return {
+    stop() {
+      off();
+      lastCall?.();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The `lot-facts` widget: a line of a scene whose facts come from the auction
+ * (`auction.updated`), never from the scene's text. A scene item gives a
+ * template (`props.template`) with placeholders — {item}, {duration},
+ * {reserve}, {starts}, {ends}, {extensionWindow}, {extensionBy}, {next},
+ * {nextStarts} — and `props.fallback` for when a fact is unknown (then nothing
+ * false is drawn: a template with an unknown fact shows the fallback, or nothing).
+ */
+import type { Bus } from "../../core/bus.ts";
+import { TIME_ZONE } from "../../core/clock.ts";
+import { fitText, formatEth } from "../../scenes/draw.ts";
+import { type AuctionUpdated, itemTitle } from "../../scenes/show_events.ts";
+import { theme } from "../../scenes/theme.ts";
+import type { DrawWidget } from "../compositor/mod.ts";
+
+/** 3600 → "1 hour", 600 → "10 minutes", 90 → "90 seconds", 5400 → "1 hour 30 minutes". */
+export function spanText(seconds: number): string {
+  const p = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  if (seconds >= 3600) {
+    const h = Math.floor(seconds / 3600);
+    const m = Math.round((seconds % 3600) / 60);
+    return m ? `${p(h, "hour")} ${p(m, "minute")}` : p(h, "hour");
+  }
+  return seconds % 60 === 0 ? p(seconds / 60, "minute") : p(seconds, "second");
+}
+
+const clockText = (iso: string) => {
+  const z = Temporal.Instant.from(iso).toZonedDateTimeISO(TIME_ZONE);
+  const h = z.hour % 12 === 0 ? 12 : z.hour % 12;
+  return `${h}:${String(z.minute).padStart(2, "0")} ${z.hour < 12 ? "am" : "pm"}`;
+};
+
+/** The auction the scene is about (open, else the next scheduled, else the last seen) and the one after. */
+export function createLotFacts(bus: Bus): {
+  text(props: Record<string, unknown>): string;
+  stop(): void;
+} {
+  const auctions = new Map<string, AuctionUpdated>();
+  const off = bus.on("auction.updated", (e) => {
+    const a = e.payload as AuctionUpdated;
+    auctions.set(a.auctionId, a);
+  });
+  const facts = (): Record<string, string | undefined> => {
+    const list = [...auctions.values()];
+    const byStart = (a: AuctionUpdated, b: AuctionUpdated) =>
+      Temporal.Instant.compare(
+        Temporal.Instant.from(a.startsAt),
+        Temporal.Instant.from(b.startsAt),
+      );
+    const scheduled = list.filter((a) => a.status === "scheduled").sort(byStart);
+    const lot = list.find((a) => a.status === "open" || a.status === "paused") ?? scheduled[0] ??
+      list.sort(byStart).at(-1);
+    const next = scheduled.find((a) => a !== lot);
+    if (!lot) return {};
+    const seconds = Temporal.Instant.from(lot.endsAt).since(Temporal.Instant.from(lot.startsAt))
+      .total("seconds");
+    return {
+      item: itemTitle(lot.item),
+      duration: spanText(Math.round(seconds)),
+      reserve: formatEth(lot.reserveWei),
+      starts: clockText(lot.startsAt),
+      ends: clockText(lot.endsAt),
+      extensionWindow: lot.extensionWindowSeconds
+        ? spanText(lot.extensionWindowSeconds)
+        : undefined,
+      extensionBy: lot.extensionSeconds ? spanText(lot.extensionSeconds) : undefined,
+      next: next ? itemTitle(next.item) : undefined,
+      nextStarts: next ? clockText(next.startsAt) : undefined,
+    };
+  };
+  return {
+    text(props) {
+      const template = typeof props.template === "string" ? props.template : "";
+      const fallback = typeof props.fallback === "string" ? props.fallback : "";
+      const f = facts();
+      let missing = false;
+      const out = template.replace(/\{(\w+)\}/g, (_m, key: string) => {
+        const v = f[key];
+        if (v === undefined) missing = true;
+        return v ?? "";
+      });
+      return missing ? fallback : out;
+    },
+    stop: off,
+  };
+}
+
+export function createLotFactsWidget(bus: Bus): { draw: DrawWidget; stop(): void } {
+  const lot = createLotFacts(bus);
+  const draw: DrawWidget = ({ g, box, props }) => {
+    const text = lot.text(props);
+    if (!text) return;
+    const num = (v: unknown, d: number) => (typeof v === "number" ? v : d);
+    g.fillStyle = typeof props.color === "string" ? props.color : theme.ink;
+    g.textAlign = "left";
+    g.textBaseline = "middle";
+    fitText(
+      g,
+      text,
+      box.x,
+      box.y + box.height / 2,
+      box.width,
+      num(props.weight, 600),
+      num(props.size, 24) * box.scale,
+    );
+  };
+  return { draw, stop: lot.stop };
+}
