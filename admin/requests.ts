@@ -89,6 +89,7 @@ const change = z.discriminatedUnion("action", [
   }),
 ]);
 const filterText = z.string().trim().max(100).optional();
+const handle = z.string().trim().regex(/^@?[A-Za-z0-9_]{1,15}$/, "an X handle");
 
 interface RequestDef<S extends z.ZodType = z.ZodType> {
   role: Role;
@@ -228,6 +229,35 @@ export const REQUESTS: Record<string, RequestDef> = {
         action: d.action || undefined,
       }),
     }),
+  }),
+
+  // The auction's financial reports: signed-in roles only (the engine serves them nowhere else).
+  GetDailyReport: define({
+    role: "viewer",
+    data: z.strictObject({ auctionId }),
+    run: async (d, _c, deps) => {
+      const report = await deps.auctions.reports.daily(d.auctionId);
+      if (!report) throw new RequestError(404, `no auction ${d.auctionId}`);
+      return { report };
+    },
+  }),
+
+  GetCampaignReport: define({
+    role: "viewer",
+    data: z.strictObject({ campaignId: auctionId }),
+    run: async (d, _c, deps) => ({ report: await deps.auctions.reports.campaign(d.campaignId) }),
+  }),
+
+  GetBidderReport: define({
+    role: "viewer",
+    data: z.strictObject({ handle }),
+    run: async (d, _c, deps) => ({ report: await deps.auctions.reports.bidder(d.handle) }),
+  }),
+
+  GetLedger: define({
+    role: "viewer",
+    data: z.strictObject({ from: instant.optional(), to: instant.optional() }),
+    run: async (d, _c, deps) => ({ csv: await deps.auctions.reports.ledgerCsv(d) }),
   }),
 
   PreviewOverride: define({

@@ -18,10 +18,13 @@ import {
 import { type AuctionEvents, auctionEvents } from "./events.ts";
 import type { AdminAction, AuctionRules } from "./rules.ts";
 import {
+  type BidderHistory as BidderReport,
   bidderHistory,
   type BidFilter,
   type BidRow,
+  type CampaignPerformance,
   campaignPerformance,
+  type DailySummary,
   dailySummary,
   ledgerCsv,
   listBids,
@@ -32,6 +35,7 @@ import { auctionStore, NUMERIC_78_MAX } from "./store.ts";
 import type { ChainService } from "../chain/mod.ts";
 
 export type { AdminAction, AdminBy, AuctionRules, AuctionSnapshot, BidFilter, BidRow };
+export type { BidderReport, CampaignPerformance, DailySummary };
 export type { Funds } from "./funds.ts";
 export { FundsUnavailableError } from "./funds.ts";
 export { AdminError } from "./rules.ts";
@@ -58,6 +62,16 @@ export interface Auctions {
   blocked(): Record<string, string>;
   /** Resolves when every queued decision has been made (rehearsals, tests). */
   idle(): Promise<void>;
+  /**
+   * The financial reports (private: the admin panel serves them behind its sign-in; the
+   * engine serves them to nobody else). Null: no such auction.
+   */
+  reports: {
+    daily(auctionId: string): Promise<DailySummary | null>;
+    campaign(campaignId: string): Promise<CampaignPerformance>;
+    bidder(handle: string): Promise<BidderReport>;
+    ledgerCsv(range: { from?: Temporal.Instant; to?: Temporal.Instant }): Promise<string>;
+  };
 }
 
 declare module "../../core/plugin.ts" {
@@ -184,8 +198,14 @@ export default definePlugin({
       bids: (filter) => listBids(ctx.db, filter),
       blocked: runtime.blocked,
       idle: runtime.idle,
+      reports: {
+        daily: (id) => dailySummary(ctx.db, id),
+        campaign: (id) => campaignPerformance(ctx.db, id),
+        bidder: (handle) => bidderHistory(ctx.db, handle),
+        ledgerCsv: (range) => ledgerCsv(ctx.db, range),
+      },
     });
-    // Read-only JSON for the admin panel (overrides go through the `auctions` service).
+    // Read-only public JSON: what the stream shows (the reports are the panel's, behind sign-in).
     const json = (body: unknown, status = 200) =>
       new Response(toJson(body), { status, headers: { "content-type": "application/json" } });
     const http = ctx.http;
@@ -199,27 +219,6 @@ export default definePlugin({
       const snap = runtime.get(c.req.param("id"));
       return snap ? json(withBlocked(snap)) : json({ error: "no such auction" }, 404);
     });
-    http.get("/auction/reports/daily/:id", async (c) => {
-      const r = await dailySummary(ctx.db, c.req.param("id"));
-      return r ? json(r) : json({ error: "no such auction" }, 404);
-    });
-    http.get(
-      "/auction/reports/campaign/:id",
-      async (c) => json(await campaignPerformance(ctx.db, c.req.param("id"))),
-    );
-    http.get(
-      "/auction/reports/bidders/:handle",
-      async (c) => json(await bidderHistory(ctx.db, c.req.param("handle"))),
-    );
-    http.get("/auction/reports/ledger.csv", async (c) => {
-      const instant = (v?: string) => (v ? Temporal.Instant.from(v) : undefined);
-      const csv = await ledgerCsv(ctx.db, {
-        from: instant(c.req.query("from")),
-        to: instant(c.req.query("to")),
-      });
-      return new Response(csv, { headers: { "content-type": "text/csv; charset=utf-8" } });
-    });
-
     // Public receipts: every decision of an auction, as anyone may check it (no maximum, no text).
     http.get("/auctions/:id/bids", async (c) => {
       const id = c.req.param("id");
