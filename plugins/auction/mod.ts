@@ -31,6 +31,7 @@ import {
 } from "./reports.ts";
 import { type AuctionSnapshot, toJson } from "./snapshot.ts";
 import { auctionStore, NUMERIC_78_MAX } from "./store.ts";
+import { mountPublicPages } from "./public_pages.ts";
 // Types only: the `chain` service and `deposit.reversed` are declared by the chain plugin.
 import type { ChainService } from "../chain/mod.ts";
 
@@ -111,6 +112,15 @@ export const auctionConfig = z.object({
   commitGroup: z.number().int().min(1).max(1000).default(1),
   /** How often an auction held back by failed custody is checked again (with `chain`). */
   custodyRecheckSeconds: z.number().positive().default(30),
+  /** The public pages (`/`, `/auctions/:id`): what they tell a bidder to tweet, and where to link. */
+  public: z.object({
+    /** The host's X handle (X_HOST_HANDLE), as the bid tweets name it. */
+    hostHandle: z.string().regex(/^@?\w{1,15}$/, "an X handle").default("SothebAIs"),
+    /** The link page; default `/link` on this engine. */
+    linkUrl: z.string().url().optional(),
+    /** Most live listeners (`/auction/live`) at once; more are told to come back. */
+    maxListeners: z.number().int().min(1).max(100_000).default(2000),
+  }).default({ hostHandle: "SothebAIs", maxListeners: 2000 }),
 });
 
 export default definePlugin({
@@ -232,6 +242,18 @@ export default definePlugin({
       return json({ auctionId: id, bids, next: bids.length ? bids.at(-1)!.seq : null });
     });
 
+    let clientJs: Promise<string> | null = null;
+    const stopPublic = mountPublicPages(http, {
+      bus,
+      db: ctx.db,
+      list: runtime.list,
+      get: runtime.get,
+      receipts: (id, after, limit) => store.receipts(id, after, limit),
+      hostHandle: `@${config.public.hostHandle.replace(/^@/, "")}`,
+      linkUrl: config.public.linkUrl ?? "/link",
+      maxListeners: config.public.maxListeners,
+    }, () => (clientJs ??= Deno.readTextFile(new URL("./public_client.js", import.meta.url))));
+
     ctx.health("queue", async () => {
       const waiting = runtime.waiting();
       if (waiting) {
@@ -247,6 +269,7 @@ export default definePlugin({
 
     return async () => {
       offs.forEach((off) => off());
+      stopPublic();
       stopCampaigns();
       await runtime.idle();
       runtime.stop();
