@@ -38,6 +38,8 @@ export interface ShellOptions {
   body: string;
   /** Same-origin module scripts to load. */
   scripts?: string[];
+  /** Same-origin stylesheets; default `/public.css` (the auction's). */
+  styles?: string[];
   /** Which nav entry is this page. */
   here?: "now" | "link" | "bids";
 }
@@ -50,7 +52,7 @@ export function publicPage(o: ShellOptions): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${escapeHtml(o.title)} · SothebAIs</title>
-<link rel="stylesheet" href="/public.css">
+${(o.styles ?? ["/public.css"]).map((s) => `<link rel="stylesheet" href="${s}">`).join("\n")}
 ${(o.scripts ?? []).map((s) => `<script type="module" src="${s}"></script>`).join("\n")}
 </head><body>
 <header class="top"><a class="brand" href="/">SothebAIs</a>
