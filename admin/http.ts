@@ -34,7 +34,17 @@ export interface PanelHttp {
   deps: RequestDeps;
 }
 
-const PAGES = ["", "/", "/login", "/setup", "/live", "/auction", "/reports", "/system"];
+const PAGES = [
+  "",
+  "/",
+  "/login",
+  "/setup",
+  "/live",
+  "/auction",
+  "/campaigns",
+  "/reports",
+  "/system",
+];
 const INDEX = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Control room · SothebAIs</title><link rel="stylesheet" href="/admin/app.css"></head>

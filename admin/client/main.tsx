@@ -1,13 +1,14 @@
 /** @jsxImportSource preact */
 /**
  * The control room's shell: who is signed in, the pages (Live, Auction,
- * Reports, System), the banner while the engine's WebSocket is down, and sign-out. A
+ * Campaigns, Reports, System), the banner while the engine's WebSocket is down, and sign-out. A
  * session that ends (logout elsewhere, idle timeout, account disabled) brings
  * the sign-in page back with the reason.
  */
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { AuctionPage } from "./auction.tsx";
+import { CampaignsPage } from "./campaigns.tsx";
 import { connect, type Connection } from "./connection.ts";
 import { me as whoAmI, post } from "./http_api.ts";
 import { LivePage } from "./live.tsx";
@@ -19,6 +20,7 @@ import { AppContext, formatTime, type Me, useStatus } from "./ui.tsx";
 const PAGES = {
   live: LivePage,
   auction: AuctionPage,
+  campaigns: CampaignsPage,
   reports: ReportsPage,
   system: SystemPage,
 } as const;

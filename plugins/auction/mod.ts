@@ -8,7 +8,13 @@
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { amountSchema, auctionSchema } from "./auction_config.ts";
-import { campaignSchema, runCampaigns } from "./campaigns.ts";
+import { campaignSchema } from "./campaigns.ts";
+import {
+  campaignBook,
+  type CampaignInput,
+  type Checked,
+  type SavedCampaign,
+} from "./campaign_book.ts";
 import {
   type AdminBy,
   type AuctionRuntime,
@@ -40,6 +46,8 @@ export type { BidderReport, CampaignPerformance, DailySummary };
 export type { Funds } from "./funds.ts";
 export { FundsUnavailableError } from "./funds.ts";
 export { AdminError } from "./rules.ts";
+export { CampaignError } from "./campaign_book.ts";
+export type { CampaignInput, SavedCampaign };
 
 declare module "../../core/bus.ts" {
   interface Events extends AuctionEvents {}
@@ -67,6 +75,12 @@ export interface Auctions {
    * The financial reports (private: the admin panel serves them behind its sign-in; the
    * engine serves them to nobody else). Null: no such auction.
    */
+  /** Campaigns: the config's and those saved since; `save` runs one at once (CampaignError). */
+  campaigns: {
+    list(): Promise<CampaignInput[]>;
+    check(raw: unknown): Checked;
+    save(raw: unknown): Promise<SavedCampaign>;
+  };
   reports: {
     daily(auctionId: string): Promise<DailySummary | null>;
     campaign(campaignId: string): Promise<CampaignPerformance>;
@@ -157,31 +171,16 @@ export default definePlugin({
       observe: (ms) => latency.observe(ms / 1000),
     });
     for (const rules of config.auctions) await runtime.create(rules);
-    for (const c of config.campaigns) {
-      await ctx.db.query(
-        `insert into auction_campaigns (id, name, project, collection, start_date, end_date, definition)
-         values ($1, $2, $3, $4, $5, $6, $7::text::jsonb)
-         on conflict (id) do update set name = excluded.name, project = excluded.project,
-           collection = excluded.collection, start_date = excluded.start_date,
-           end_date = excluded.end_date, definition = excluded.definition, updated_at = now()`,
-        [
-          c.id,
-          c.name,
-          c.project,
-          c.collection,
-          c.startDate.toString(),
-          c.endDate.toString(),
-          JSON.stringify(c, (_k, v) => typeof v === "bigint" ? v.toString() : v),
-        ],
-      );
-    }
-    const stopCampaigns = await runCampaigns({
+    // The config's campaigns and those saved since (the panel), each run on the clock.
+    const campaigns = campaignBook({
+      db: ctx.db,
       bus,
       clock: ctx.clock,
       log: ctx.log,
       runtime,
-      campaigns: config.campaigns,
+      fromConfig: config.campaigns,
     });
+    await campaigns.start();
 
     const offs = [
       bus.on("bid.submitted", (e) => runtime.submit(e.payload as Submitted)),
@@ -208,6 +207,7 @@ export default definePlugin({
       bids: (filter) => listBids(ctx.db, filter),
       blocked: runtime.blocked,
       idle: runtime.idle,
+      campaigns: { list: campaigns.list, check: campaigns.check, save: campaigns.save },
       reports: {
         daily: (id) => dailySummary(ctx.db, id),
         campaign: (id) => campaignPerformance(ctx.db, id),
@@ -270,7 +270,7 @@ export default definePlugin({
     return async () => {
       offs.forEach((off) => off());
       stopPublic();
-      stopCampaigns();
+      campaigns.stop();
       await runtime.idle();
       runtime.stop();
     };
