@@ -34,7 +34,17 @@ export interface PanelHttp {
   deps: RequestDeps;
 }
 
-const PAGES = ["", "/", "/login", "/setup", "/live", "/auction", "/system"];
+const PAGES = [
+  "",
+  "/",
+  "/login",
+  "/setup",
+  "/live",
+  "/auction",
+  "/campaigns",
+  "/reports",
+  "/system",
+];
 const INDEX = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>Control room · SothebAIs</title><link rel="stylesheet" href="/admin/app.css"></head>
@@ -148,6 +158,31 @@ export function mountPanel(http: Hono, p: PanelHttp) {
 
   const h: Helpers = { fail, json, sessionOf, cookieOf, authorised };
   mountSignIn(http, p, h);
+
+  // The ledger as a file (CSV export): a GET the browser downloads, signed in; exporting is audited.
+  http.get("/admin/api/reports/ledger.csv", async (c) => {
+    const session = await sessionOf(c);
+    if (!session) return fail(c, 401, "Signed out (or idle too long): sign in again.");
+    const outcome = await dispatch(
+      "GetLedger",
+      { from: c.req.query("from") || undefined, to: c.req.query("to") || undefined },
+      { session, ip: ip(c) },
+      p.deps,
+    );
+    if (!outcome.ok) return fail(c, outcome.code === 400 ? 400 : 500, outcome.message);
+    await p.audit.write({
+      actor: session.name,
+      action: "report.export",
+      subject: "ledger.csv",
+      params: { from: c.req.query("from") ?? null, to: c.req.query("to") ?? null },
+      outcome: "ok",
+      ip: ip(c),
+    });
+    return c.body((outcome.data as { csv: string }).csv, 200, {
+      "content-type": "text/csv; charset=utf-8",
+      "content-disposition": 'attachment; filename="ledger.csv"',
+    });
+  });
 
   http.post("/admin/api/requests/:type", async (c) => {
     const session = await authorised(c);

@@ -8,7 +8,8 @@
 import { z } from "zod";
 import { nyString } from "../core/clock.ts";
 import type { AdminAction, Auctions } from "../plugins/auction/mod.ts";
-import { AdminError } from "../plugins/auction/mod.ts";
+import { AdminError, CampaignError } from "../plugins/auction/mod.ts";
+import { campaignCalendar, dayScenario, runRehearsal } from "./campaign_requests.ts";
 import { REASONS } from "../plugins/auction/rules.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
 import type { Compositor } from "../plugins/compositor/mod.ts";
@@ -92,6 +93,7 @@ const change = z.discriminatedUnion("action", [
   }),
 ]);
 const filterText = z.string().trim().max(100).optional();
+const handle = z.string().trim().regex(/^@?[A-Za-z0-9_]{1,15}$/, "an X handle");
 
 interface RequestDef<S extends z.ZodType = z.ZodType> {
   role: Role;
@@ -231,6 +233,35 @@ export const REQUESTS: Record<string, RequestDef> = {
         action: d.action || undefined,
       }),
     }),
+  }),
+
+  // The auction's financial reports: signed-in roles only (the engine serves them nowhere else).
+  GetDailyReport: define({
+    role: "viewer",
+    data: z.strictObject({ auctionId }),
+    run: async (d, _c, deps) => {
+      const report = await deps.auctions.reports.daily(d.auctionId);
+      if (!report) throw new RequestError(404, `no auction ${d.auctionId}`);
+      return { report };
+    },
+  }),
+
+  GetCampaignReport: define({
+    role: "viewer",
+    data: z.strictObject({ campaignId: auctionId }),
+    run: async (d, _c, deps) => ({ report: await deps.auctions.reports.campaign(d.campaignId) }),
+  }),
+
+  GetBidderReport: define({
+    role: "viewer",
+    data: z.strictObject({ handle }),
+    run: async (d, _c, deps) => ({ report: await deps.auctions.reports.bidder(d.handle) }),
+  }),
+
+  GetLedger: define({
+    role: "viewer",
+    data: z.strictObject({ from: instant.optional(), to: instant.optional() }),
+    run: async (d, _c, deps) => ({ csv: await deps.auctions.reports.ledgerCsv(d) }),
   }),
 
   PreviewOverride: define({
@@ -413,6 +444,86 @@ export const REQUESTS: Record<string, RequestDef> = {
           result: showState(deps),
         });
       });
+    },
+  }),
+
+  ListCampaigns: define({
+    role: "viewer",
+    data: z.strictObject({}),
+    run: async (_d, _c, deps) => ({ campaigns: await deps.auctions.campaigns.list() }),
+  }),
+
+  /** The engine's own check of a definition, and its calendar when it checks out. */
+  CheckCampaign: define({
+    role: "viewer",
+    data: z.strictObject({ campaign: z.record(z.string(), z.unknown()) }),
+    run: (d, _c, deps) => {
+      const checked = deps.auctions.campaigns.check(d.campaign);
+      return Promise.resolve(
+        checked.ok
+          ? { ok: true, problems: [], calendar: campaignCalendar(checked.campaign) }
+          : { ok: false, problems: checked.problems, calendar: [] },
+      );
+    },
+  }),
+
+  SaveCampaign: define({
+    role: "admin",
+    data: z.strictObject({ campaign: z.record(z.string(), z.unknown()), reason }),
+    run: (d, caller, deps) => {
+      const checked = deps.auctions.campaigns.check(d.campaign);
+      if (!checked.ok) throw new RequestError(400, checked.problems.join("\n"));
+      return audited(deps, caller, {
+        action: "campaign.save",
+        subject: checked.campaign.id,
+        reason: d.reason,
+      }, async () => {
+        const before = (await deps.auctions.campaigns.list()).find((c) =>
+          c.id === checked.campaign.id
+        ) ?? null;
+        try {
+          const saved = await deps.auctions.campaigns.save(d.campaign);
+          return { before, after: saved.campaign, result: saved };
+        } catch (error) {
+          if (error instanceof CampaignError) throw new RequestError(400, error.message);
+          throw error;
+        }
+      });
+    },
+  }),
+
+  /** `rehearse` on one day of a (possibly unsaved) campaign: its decisions, one JSON line each. */
+  RehearseDay: define({
+    role: "operator",
+    data: z.strictObject({
+      campaign: z.record(z.string(), z.unknown()),
+      day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a day, YYYY-MM-DD"),
+      host: z.string().regex(/^@\w{1,15}$/, "an X handle").default("@SothebAIs"),
+      wallets: z.array(z.unknown()).max(200).optional(),
+      events: z.array(z.unknown()).max(2000).optional(),
+    }),
+    run: async (d, caller, deps) => {
+      const checked = deps.auctions.campaigns.check(d.campaign);
+      if (!checked.ok) throw new RequestError(400, checked.problems.join("\n"));
+      const scenario = dayScenario(checked.campaign, d.day, d, d.host);
+      if (!scenario) {
+        throw new RequestError(
+          400,
+          `day: ${d.day} is not a day of campaign ${checked.campaign.id}`,
+        );
+      }
+      const outcome = await runRehearsal(scenario);
+      await deps.audit.write({
+        actor: caller.session.name,
+        action: "campaign.rehearse",
+        subject: `${checked.campaign.id} ${d.day}`,
+        params: { events: scenario.events.length },
+        after: outcome.ok ? { lines: outcome.lines.length } : { problems: outcome.problems },
+        outcome: outcome.ok ? "ok" : "failed",
+        ip: caller.ip,
+      });
+      if (!outcome.ok) throw new RequestError(409, outcome.problems.join("\n"));
+      return { scenario, lines: outcome.lines };
     },
   }),
 

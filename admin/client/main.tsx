@@ -1,21 +1,29 @@
 /** @jsxImportSource preact */
 /**
- * The control room's shell: who is signed in, the three pages (Live, Auction,
- * System), the banner while the engine's WebSocket is down, and sign-out. A
+ * The control room's shell: who is signed in, the pages (Live, Auction,
+ * Campaigns, Reports, System), the banner while the engine's WebSocket is down, and sign-out. A
  * session that ends (logout elsewhere, idle timeout, account disabled) brings
  * the sign-in page back with the reason.
  */
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { AuctionPage } from "./auction.tsx";
+import { CampaignsPage } from "./campaigns.tsx";
 import { connect, type Connection } from "./connection.ts";
 import { me as whoAmI, post } from "./http_api.ts";
 import { LivePage } from "./live.tsx";
+import { ReportsPage } from "./reports.tsx";
 import { Login, Setup } from "./signin.tsx";
 import { SystemPage } from "./system.tsx";
 import { AppContext, formatTime, type Me, useStatus } from "./ui.tsx";
 
-const PAGES = { live: LivePage, auction: AuctionPage, system: SystemPage } as const;
+const PAGES = {
+  live: LivePage,
+  auction: AuctionPage,
+  campaigns: CampaignsPage,
+  reports: ReportsPage,
+  system: SystemPage,
+} as const;
 type PageName = keyof typeof PAGES;
 
 const pageOf = (path: string): PageName => {

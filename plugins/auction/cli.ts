@@ -55,7 +55,7 @@ export const reportCommand: Command = {
       return 2;
     }
     // The engine's database (DATABASE_URL, else PGlite under DATA_DIR: stop the engine first,
-    // or use the HTTP routes under /auction/reports while it runs).
+    // or read the Reports page of the admin panel, behind its sign-in, while it runs).
     const { db, lock } = await openDatabase(readSettings(Deno.env.toObject()));
     try {
       if (kind === "ledger") {

@@ -8,7 +8,13 @@
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { amountSchema, auctionSchema } from "./auction_config.ts";
-import { campaignSchema, runCampaigns } from "./campaigns.ts";
+import { campaignSchema } from "./campaigns.ts";
+import {
+  campaignBook,
+  type CampaignInput,
+  type Checked,
+  type SavedCampaign,
+} from "./campaign_book.ts";
 import {
   type AdminBy,
   type AuctionRuntime,
@@ -18,23 +24,30 @@ import {
 import { type AuctionEvents, auctionEvents } from "./events.ts";
 import type { AdminAction, AuctionRules } from "./rules.ts";
 import {
+  type BidderHistory as BidderReport,
   bidderHistory,
   type BidFilter,
   type BidRow,
+  type CampaignPerformance,
   campaignPerformance,
+  type DailySummary,
   dailySummary,
   ledgerCsv,
   listBids,
 } from "./reports.ts";
 import { type AuctionSnapshot, toJson } from "./snapshot.ts";
 import { auctionStore, NUMERIC_78_MAX } from "./store.ts";
+import { mountPublicPages } from "./public_pages.ts";
 // Types only: the `chain` service and `deposit.reversed` are declared by the chain plugin.
 import type { ChainService } from "../chain/mod.ts";
 
 export type { AdminAction, AdminBy, AuctionRules, AuctionSnapshot, BidFilter, BidRow };
+export type { BidderReport, CampaignPerformance, DailySummary };
 export type { Funds } from "./funds.ts";
 export { FundsUnavailableError } from "./funds.ts";
 export { AdminError } from "./rules.ts";
+export { CampaignError } from "./campaign_book.ts";
+export type { CampaignInput, SavedCampaign };
 
 declare module "../../core/bus.ts" {
   interface Events extends AuctionEvents {}
@@ -58,6 +71,22 @@ export interface Auctions {
   blocked(): Record<string, string>;
   /** Resolves when every queued decision has been made (rehearsals, tests). */
   idle(): Promise<void>;
+  /**
+   * The financial reports (private: the admin panel serves them behind its sign-in; the
+   * engine serves them to nobody else). Null: no such auction.
+   */
+  /** Campaigns: the config's and those saved since; `save` runs one at once (CampaignError). */
+  campaigns: {
+    list(): Promise<CampaignInput[]>;
+    check(raw: unknown): Checked;
+    save(raw: unknown): Promise<SavedCampaign>;
+  };
+  reports: {
+    daily(auctionId: string): Promise<DailySummary | null>;
+    campaign(campaignId: string): Promise<CampaignPerformance>;
+    bidder(handle: string): Promise<BidderReport>;
+    ledgerCsv(range: { from?: Temporal.Instant; to?: Temporal.Instant }): Promise<string>;
+  };
 }
 
 declare module "../../core/plugin.ts" {
@@ -97,6 +126,15 @@ export const auctionConfig = z.object({
   commitGroup: z.number().int().min(1).max(1000).default(1),
   /** How often an auction held back by failed custody is checked again (with `chain`). */
   custodyRecheckSeconds: z.number().positive().default(30),
+  /** The public pages (`/`, `/auctions/:id`): what they tell a bidder to tweet, and where to link. */
+  public: z.object({
+    /** The host's X handle (X_HOST_HANDLE), as the bid tweets name it. */
+    hostHandle: z.string().regex(/^@?\w{1,15}$/, "an X handle").default("SothebAIs"),
+    /** The link page; default `/link` on this engine. */
+    linkUrl: z.string().url().optional(),
+    /** Most live listeners (`/auction/live`) at once; more are told to come back. */
+    maxListeners: z.number().int().min(1).max(100_000).default(2000),
+  }).default({ hostHandle: "SothebAIs", maxListeners: 2000 }),
 });
 
 export default definePlugin({
@@ -133,31 +171,16 @@ export default definePlugin({
       observe: (ms) => latency.observe(ms / 1000),
     });
     for (const rules of config.auctions) await runtime.create(rules);
-    for (const c of config.campaigns) {
-      await ctx.db.query(
-        `insert into auction_campaigns (id, name, project, collection, start_date, end_date, definition)
-         values ($1, $2, $3, $4, $5, $6, $7::text::jsonb)
-         on conflict (id) do update set name = excluded.name, project = excluded.project,
-           collection = excluded.collection, start_date = excluded.start_date,
-           end_date = excluded.end_date, definition = excluded.definition, updated_at = now()`,
-        [
-          c.id,
-          c.name,
-          c.project,
-          c.collection,
-          c.startDate.toString(),
-          c.endDate.toString(),
-          JSON.stringify(c, (_k, v) => typeof v === "bigint" ? v.toString() : v),
-        ],
-      );
-    }
-    const stopCampaigns = await runCampaigns({
+    // The config's campaigns and those saved since (the panel), each run on the clock.
+    const campaigns = campaignBook({
+      db: ctx.db,
       bus,
       clock: ctx.clock,
       log: ctx.log,
       runtime,
-      campaigns: config.campaigns,
+      fromConfig: config.campaigns,
     });
+    await campaigns.start();
 
     const offs = [
       bus.on("bid.submitted", (e) => runtime.submit(e.payload as Submitted)),
@@ -184,8 +207,15 @@ export default definePlugin({
       bids: (filter) => listBids(ctx.db, filter),
       blocked: runtime.blocked,
       idle: runtime.idle,
+      campaigns: { list: campaigns.list, check: campaigns.check, save: campaigns.save },
+      reports: {
+        daily: (id) => dailySummary(ctx.db, id),
+        campaign: (id) => campaignPerformance(ctx.db, id),
+        bidder: (handle) => bidderHistory(ctx.db, handle),
+        ledgerCsv: (range) => ledgerCsv(ctx.db, range),
+      },
     });
-    // Read-only JSON for the admin panel (overrides go through the `auctions` service).
+    // Read-only public JSON: what the stream shows (the reports are the panel's, behind sign-in).
     const json = (body: unknown, status = 200) =>
       new Response(toJson(body), { status, headers: { "content-type": "application/json" } });
     const http = ctx.http;
@@ -199,27 +229,6 @@ export default definePlugin({
       const snap = runtime.get(c.req.param("id"));
       return snap ? json(withBlocked(snap)) : json({ error: "no such auction" }, 404);
     });
-    http.get("/auction/reports/daily/:id", async (c) => {
-      const r = await dailySummary(ctx.db, c.req.param("id"));
-      return r ? json(r) : json({ error: "no such auction" }, 404);
-    });
-    http.get(
-      "/auction/reports/campaign/:id",
-      async (c) => json(await campaignPerformance(ctx.db, c.req.param("id"))),
-    );
-    http.get(
-      "/auction/reports/bidders/:handle",
-      async (c) => json(await bidderHistory(ctx.db, c.req.param("handle"))),
-    );
-    http.get("/auction/reports/ledger.csv", async (c) => {
-      const instant = (v?: string) => (v ? Temporal.Instant.from(v) : undefined);
-      const csv = await ledgerCsv(ctx.db, {
-        from: instant(c.req.query("from")),
-        to: instant(c.req.query("to")),
-      });
-      return new Response(csv, { headers: { "content-type": "text/csv; charset=utf-8" } });
-    });
-
     // Public receipts: every decision of an auction, as anyone may check it (no maximum, no text).
     http.get("/auctions/:id/bids", async (c) => {
       const id = c.req.param("id");
@@ -232,6 +241,18 @@ export default definePlugin({
       const bids = await store.receipts(id, after, Math.min(limit, 1000));
       return json({ auctionId: id, bids, next: bids.length ? bids.at(-1)!.seq : null });
     });
+
+    let clientJs: Promise<string> | null = null;
+    const stopPublic = mountPublicPages(http, {
+      bus,
+      db: ctx.db,
+      list: runtime.list,
+      get: runtime.get,
+      receipts: (id, after, limit) => store.receipts(id, after, limit),
+      hostHandle: `@${config.public.hostHandle.replace(/^@/, "")}`,
+      linkUrl: config.public.linkUrl ?? "/link",
+      maxListeners: config.public.maxListeners,
+    }, () => (clientJs ??= Deno.readTextFile(new URL("./public_client.js", import.meta.url))));
 
     ctx.health("queue", async () => {
       const waiting = runtime.waiting();
@@ -248,7 +269,8 @@ export default definePlugin({
 
     return async () => {
       offs.forEach((off) => off());
-      stopCampaigns();
+      stopPublic();
+      campaigns.stop();
       await runtime.idle();
       runtime.stop();
     };

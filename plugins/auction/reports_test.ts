@@ -1,5 +1,5 @@
 import { virtualClock } from "../../core/clock.ts";
-import { assertEquals } from "./test_assert.ts";
+import { assert, assertEquals } from "./test_assert.ts";
 import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
 import { auctionEngine, testStorage } from "./test_engine.ts";
 
@@ -7,7 +7,7 @@ const ETH = 10n ** 18n;
 const ADDR = "0x00000000000000000000000000000000000000a1";
 const T = (day: string, hms: string) => `2026-06-${day}T${hms}-04:00`;
 
-Deno.test("reports: daily summary, campaign performance, ledger CSV, bidder history, routes", async () => {
+Deno.test("reports: daily summary, campaign performance, ledger CSV, bidder history; no public route", async () => {
   const storage = testStorage();
   const clock = virtualClock(T("01", "00:00:00"));
   const campaign = {
@@ -96,18 +96,24 @@ Deno.test("reports: daily summary, campaign performance, ledger CSV, bidder hist
       amountWei: 15n * ETH / 10n,
     }]);
 
-    const res = await engine.http.request("/auction/reports/daily/summer-2026-06-01");
-    const body = await res.json();
-    assertEquals([res.status, body.priceWei, body.winner.handle], [
-      200,
-      "1500000000000000000",
-      "@Bob",
-    ]);
-    const missing = await engine.http.request("/auction/reports/daily/nope");
-    assertEquals(missing.status, 404);
-    await missing.body?.cancel();
-    const ledger = await engine.http.request("/auction/reports/ledger.csv");
-    assertEquals(await ledger.text(), csv);
+    // The service hands the same reports to the panel; the engine serves them to nobody.
+    const auctions = engine.auctions;
+    const daily = await auctions.reports.daily("summer-2026-06-01");
+    assertEquals([daily?.priceWei, daily?.winner?.handle], [15n * ETH / 10n, "@Bob"]);
+    assertEquals(await auctions.reports.daily("nope"), null);
+    assertEquals(await auctions.reports.ledgerCsv({}), csv);
+    for (
+      const path of [
+        "/auction/reports/daily/summer-2026-06-01",
+        "/auction/reports/campaign/summer",
+        "/auction/reports/bidders/bob",
+        "/auction/reports/ledger.csv",
+      ]
+    ) {
+      const res = await engine.http.request(path);
+      assertEquals([path, res.status], [path, 404]);
+      assert(!(await res.text()).includes("1500000000000000000"), path);
+    }
     const list = await (await engine.http.request("/auction/auctions")).json();
     assertEquals(list.map((a: { auctionId: string }) => a.auctionId), [
       "summer-2026-06-01",

@@ -1,14 +1,52 @@
 /**
- * The link page's HTTP side, under /link: the page, its Preact bundle (built
- * once with esbuild, kept in memory), and the two JSON steps of the SIWE flow.
+ * The link page's HTTP side, under /link: the page (in the public pages' look),
+ * its Preact bundle (built once with esbuild, kept in memory), its stylesheet,
+ * the two JSON steps of the SIWE flow, the escrow address as a QR code
+ * (EIP-681 `ethereum:` URI, from `qr`), and the status of one signed challenge:
+ * whether its `link <code>` tweet came, and the deposits from its wallet with
+ * their stage and confirmations. The status is read with the challenge's nonce,
+ * which only the page that asked for it holds: nobody learns which X account a
+ * wallet belongs to from this page (deposits to the escrow are public on chain).
  */
 import type { Hono } from "hono";
+import encodeQR from "qr";
+import { PUBLIC_CSS, publicHeaders, publicPage } from "../auction/public_shell.ts";
 import { issueChallenge, submitSignature, type WalletLinkDeps } from "./wallet_link.ts";
 
-const PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>Link your wallet · SothebAIs</title></head>
-<body><div id="app"></div><script type="module" src="/link/app.js"></script></body></html>`;
+export interface LinkPageInfo {
+  escrow: string;
+  chainId: number;
+  confirmations: number;
+  /** The host's X handle with @, as the tweets name it. */
+  hostHandle: string;
+}
+
+const page = (info: LinkPageInfo) =>
+  publicPage({
+    title: "Link your wallet",
+    here: "link",
+    styles: ["/link/app.css"],
+    scripts: ["/link/app.js"],
+    body: `<div id="app" data-host="${info.hostHandle}" data-chain="${info.chainId}"
+data-confirmations="${info.confirmations}"><p>This page needs JavaScript and a wallet.</p></div>`,
+  });
+
+const LINK_CSS = `
+.step{margin:0 0 1rem}
+.step h2{margin:0 0 .5rem;color:var(--fg);text-transform:none;letter-spacing:0;font-size:1.05rem}
+.step.done h2::after{content:" ✓";color:var(--ok)}
+.step.todo{opacity:.55}
+.plain{background:#000;border-radius:10px;padding:.8rem;margin:.6rem 0}
+.qr{width:12rem;height:12rem;background:#fff;border-radius:10px;padding:.3rem}
+.addr{font-family:ui-monospace,Menlo,monospace;word-break:break-all}
+.row{display:flex;flex-wrap:wrap;gap:.6rem;align-items:center}
+.deposits{list-style:none;padding:0;margin:.5rem 0}
+.deposits li{padding:.4rem 0;border-bottom:1px solid var(--line)}
+.stage{font-weight:600}.stage.final{color:var(--ok)}.stage.pending{color:var(--gold)}
+.stage.reversed,.stage.dropped,.stage.failed{color:var(--no)}
+details summary{cursor:pointer;color:var(--dim)}
+pre{white-space:pre-wrap;font-size:.8rem}
+`;
 
 let bundle: Promise<string> | null = null;
 
@@ -42,13 +80,103 @@ function buildBundle(): Promise<string> {
   return bundle;
 }
 
-export function mountLinkPage(http: Hono, deps: () => WalletLinkDeps) {
-  http.get("/link", (c) => c.html(PAGE));
+/** What the page shows after signing: linked yet, and the wallet's deposits to escrow. */
+async function linkStatus(
+  deps: WalletLinkDeps,
+  info: LinkPageInfo,
+  nonce: string,
+  head: () => Promise<bigint | null>,
+) {
+  const [c] = await deps.db.query<{
+    address: string;
+    handle: string;
+    verified_at: Date | null;
+    used_at: Date | null;
+  }>(
+    "select address, handle, verified_at, used_at from chain_challenges where nonce = $1",
+    [nonce],
+  );
+  if (!c || !c.verified_at) return null;
+  const rows = await deps.db.query<{
+    tx_hash: string;
+    amount_wei: string;
+    block_number: string;
+    stage: string;
+  }>(
+    `select tx_hash, amount_wei, block_number, stage from chain_deposits
+      where lower(address) = lower($1) order by block_number desc, tx_hash limit 20`,
+    [c.address],
+  );
+  const top = await head();
+  return {
+    ok: true,
+    address: c.address,
+    handle: c.handle,
+    linked: c.used_at !== null,
+    escrow: info.escrow,
+    chainId: info.chainId,
+    confirmationsNeeded: info.confirmations,
+    head: top === null ? null : top.toString(),
+    deposits: rows.map((r) => ({
+      txHash: r.tx_hash,
+      amountWei: r.amount_wei,
+      stage: r.stage,
+      confirmations: top === null ? null : Math.max(0, Number(top - BigInt(r.block_number) + 1n)),
+    })),
+  };
+}
+
+export function mountLinkPage(
+  http: Hono,
+  deps: () => WalletLinkDeps,
+  info: () => LinkPageInfo,
+) {
+  // The head block, read at most once a second whatever the number of pages polling.
+  let headAt = 0;
+  let headRead: Promise<bigint | null> = Promise.resolve(null);
+  const head = () => {
+    if (Date.now() - headAt > 1000) {
+      headAt = Date.now();
+      headRead = deps().rpc.client.getBlockNumber({ cacheTime: 0 }).catch(() => null);
+    }
+    return headRead;
+  };
+  let qr: { for: string; svg: string } | null = null;
+
+  http.get("/link", (c) => {
+    publicHeaders(c);
+    return c.html(page(info()));
+  });
+  http.get("/link/app.css", (c) =>
+    c.body(PUBLIC_CSS + LINK_CSS, 200, {
+      "content-type": "text/css; charset=utf-8",
+      "cache-control": "public, max-age=300",
+    }));
   http.get(
     "/link/app.js",
     async (c) =>
       c.body(await buildBundle(), 200, { "content-type": "text/javascript; charset=utf-8" }),
   );
+  http.get("/link/escrow.svg", (c) => {
+    const { escrow, chainId } = info();
+    const uri = `ethereum:${escrow}@${chainId}`;
+    if (qr?.for !== uri) qr = { for: uri, svg: encodeQR(uri, "svg", { ecc: "medium", border: 2 }) };
+    return c.body(qr.svg, 200, {
+      "content-type": "image/svg+xml",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+      "cache-control": "public, max-age=300",
+    });
+  });
+  http.get("/link/status", async (c) => {
+    const nonce = c.req.query("nonce") ?? "";
+    c.header("cache-control", "no-store");
+    if (!/^[A-Za-z0-9]{8,128}$/.test(nonce)) {
+      return c.json({ ok: false, message: "nonce: the challenge's nonce" }, 400);
+    }
+    const status = await linkStatus(deps(), info(), nonce, head);
+    if (!status) return c.json({ ok: false, message: "no signed challenge with this nonce" }, 404);
+    return c.json(status);
+  });
   http.post("/link/challenge", async (c) => {
     const body = await c.req.json().catch(() => ({}));
     const result = await issueChallenge(deps(), {

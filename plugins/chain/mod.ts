@@ -145,6 +145,8 @@ const config = z.object({
   linkDomain: z.string().optional(),
   linkUri: z.string().url().default("http://localhost:8000/link"),
   linkTtlMinutes: z.coerce.number().positive().default(15),
+  /** The host's X handle (X_HOST_HANDLE): the link page's tweets are addressed to it. */
+  hostHandle: z.string().regex(/^@?\w{1,15}$/, "an X handle").default("SothebAIs"),
   /** Auction item name → its token as a CAIP-19 id, `eip155:<chain>/erc721:<contract>/<id>`. */
   lots: z.record(
     z.string(),
@@ -459,7 +461,12 @@ export default definePlugin({
       );
       provide("funds", funds);
       provide("chain", service);
-      mountLinkPage(app, () => linkDeps);
+      mountLinkPage(app, () => linkDeps, () => ({
+        escrow: service.escrow,
+        chainId: service.chainId,
+        confirmations: cfg.confirmations,
+        hostHandle: `@${cfg.hostHandle.replace(/^@/, "")}`,
+      }));
       page("link page", "/link");
 
       // The bus delivers concurrently; these handlers write what later ones read (the lot and

@@ -1,11 +1,19 @@
 /**
  * `/bidders/:handle`: a handle's bidding history, public, linked from
- * `history` replies. HTML by default, JSON with `?format=json`.
+ * `history` replies and from the auction's public pages, in their look (the
+ * auction's public shell). HTML by default, JSON with `?format=json`. Only what
+ * the bidder made public on X and the decisions on it: every text is escaped.
  */
 import type { Hono } from "hono";
-import { formatEther } from "viem";
 import type { Db } from "../../core/db.ts";
 import { nyString } from "../../core/clock.ts";
+import {
+  escapeHtml as e,
+  ethText,
+  nyText,
+  publicHeaders,
+  publicPage,
+} from "../auction/public_shell.ts";
 
 export interface HistoryEntry {
   tweetId: string;
@@ -42,7 +50,19 @@ export async function bidderHistory(db: Db, handle: string): Promise<HistoryEntr
   }));
 }
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+function row(h: HistoryEntry): string {
+  const auction = h.auctionId
+    ? `<a href="/auctions/${encodeURIComponent(h.auctionId)}">${e(h.auctionId)}</a>`
+    : "";
+  return `<tr class="${e(h.kind)}" data-tweet="${e(h.tweetId)}">
+<td data-label="time">${e(nyText(h.at))}</td><td data-label="auction">${auction}</td>
+<td data-label="decision">${e(h.kind)}</td>
+<td data-label="amount">${h.amountWei ? e(ethText(h.amountWei)) : ""}</td>
+<td data-label="reason">${e(h.message ?? h.reason ?? "")}</td>
+<td data-label="tweet"><a href="https://x.com/i/status/${e(h.tweetId)}" rel="noreferrer">${
+    e(h.tweetId)
+  }</a></td></tr>`;
+}
 
 export function mountBidderPage(http: Hono, db: Db) {
   http.get("/bidders/:handle", async (c) => {
@@ -50,26 +70,22 @@ export function mountBidderPage(http: Hono, db: Db) {
     if (!/^\w{1,15}$/.test(handle)) return c.text("not an X handle", 400);
     const history = await bidderHistory(db, handle);
     if (c.req.query("format") === "json") return c.json({ handle: `@${handle}`, history });
-    const rows = history.map((h) =>
-      `<tr><td>${escape(h.at)}</td><td>${escape(h.auctionId ?? "")}</td><td>${
-        escape(h.kind)
-      }</td><td>${h.amountWei ? escape(formatEther(BigInt(h.amountWei))) + " ETH" : ""}</td><td>${
-        escape(h.message ?? h.reason ?? "")
-      }</td><td><a href="https://x.com/i/web/status/${escape(h.tweetId)}">${
-        escape(h.tweetId)
-      }</a></td></tr>`
-    ).join("\n");
-    return c.html(`<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>@${escape(handle)} — bids</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem}table{border-collapse:collapse}
-td,th{padding:.3rem .7rem;border-bottom:1px solid #ddd;text-align:left}</style></head>
-<body><h1>@${escape(handle)}: bidding history</h1>
-${
-      history.length
-        ? `<table><thead><tr><th>time (New York)</th><th>auction</th><th>decision</th><th>amount</th><th>reason</th><th>tweet</th></tr></thead><tbody>
-${rows}</tbody></table>`
-        : "<p>No bids yet.</p>"
-    }
-</body></html>`);
+    publicHeaders(c);
+    const auctions = new Set(history.map((h) => h.auctionId).filter(Boolean)).size;
+    return c.html(publicPage({
+      title: `@${handle}: bids`,
+      here: "bids",
+      body: `<h1>@${e(handle)}: bidding history</h1>
+<p class="dim">${history.length} decisions in ${auctions} auctions ·
+<a href="https://x.com/${e(handle)}" rel="noreferrer">on X</a></p>
+<section class="card">${
+        history.length
+          ? `<table class="log"><thead><tr><th>time (New York)</th><th>auction</th><th>decision</th>
+<th>amount</th><th>reason</th><th>tweet</th></tr></thead><tbody>${
+            history.map(row).join("\n")
+          }</tbody></table>`
+          : '<p class="dim">No bids yet.</p>'
+      }</section>`,
+    }));
   });
 }

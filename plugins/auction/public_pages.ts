@@ -1,0 +1,296 @@
+/**
+ * The public pages of the auction, server-rendered with one small script:
+ * `/` (the lot on the block: image, price, leader, time left, how to link and
+ * bid, the last decisions, the next lots) and `/auctions/:id` (the full bid
+ * log, a receipt anyone can check against X), kept live by `/auction/live`
+ * (Server-Sent Events). They show only what bidders made public on X and what
+ * the stream shows: no running maximum (the receipts hold it back), no reserve
+ * secret (the reserve is announced), no report. Listeners are bounded and a
+ * listener that does not read is dropped (its browser reconnects), so a slow
+ * phone never grows the engine's memory.
+ */
+import type { Hono } from "hono";
+import type { Bus } from "../../core/bus.ts";
+import type { Db } from "../../core/db.ts";
+import { type AuctionSnapshot, toJson } from "./snapshot.ts";
+import type { Receipt } from "./store.ts";
+import {
+  escapeHtml as e,
+  ethText,
+  nyText,
+  PUBLIC_CSS,
+  publicHeaders,
+  publicPage,
+} from "./public_shell.ts";
+
+export interface PublicDeps {
+  bus: Bus;
+  db: Db;
+  list(): AuctionSnapshot[];
+  get(id: string): AuctionSnapshot | null;
+  receipts(auctionId: string, afterSeq: number, limit: number): Promise<Receipt[]>;
+  /** The host's X handle (with @) and the link page's address. */
+  hostHandle: string;
+  linkUrl: string;
+  maxListeners: number;
+}
+
+const AUCTION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
+const LAST_BIDS = 10;
+const PAGE_ROWS = 500;
+
+/** The auction a visitor came for: open (or paused), else the next to open, else the last closed. */
+export function currentAuction(list: AuctionSnapshot[]): AuctionSnapshot | null {
+  const t = (s: string) => Temporal.Instant.from(s).epochMilliseconds;
+  const live = list.filter((a) => a.status === "open" || a.status === "paused");
+  if (live.length) return live.sort((a, b) => t(a.endsAt) - t(b.endsAt))[0];
+  const next = list.filter((a) => a.status === "scheduled").sort((a, b) =>
+    t(a.startsAt) - t(b.startsAt)
+  );
+  if (next.length) return next[0];
+  return list.filter((a) => a.status === "closed").sort((a, b) => t(b.endsAt) - t(a.endsAt))[0] ??
+    null;
+}
+
+const statusText: Record<string, string> = {
+  scheduled: "opens soon",
+  open: "open",
+  paused: "paused",
+  closed: "closed",
+  cancelled: "cancelled",
+};
+
+function decisionItem(r: Receipt): string {
+  const amount = r.amountWei !== null ? ethText(r.amountWei) : r.amountText ?? "";
+  const why = r.decision === "accepted"
+    ? r.proxy ? "accepted: a maximum bid answered" : "accepted"
+    : `${r.decision}${r.reason ? `: ${r.reason.replaceAll("_", " ")}` : ""}`;
+  return `<li class="${e(r.decision)}" data-tweet="${e(r.tweetId)}">
+<span class="who"><a href="/bidders/${e(r.handle.replace(/^@/, ""))}">${e(r.handle)}</a></span>
+<span class="amt">${e(amount)}</span>
+<span class="why">${e(why)} · <a href="${e(r.link)}" rel="noreferrer">tweet</a> · ${
+    e(nyText(r.tweetAt))
+  }</span></li>`;
+}
+
+function logRow(r: Receipt): string {
+  const amount = r.amountWei !== null ? ethText(r.amountWei) : r.amountText ?? "";
+  return `<tr class="${e(r.decision)}" data-tweet="${e(r.tweetId)}">
+<td data-label="tweet"><a href="${e(r.link)}" rel="noreferrer">${e(r.tweetId)}</a>${
+    r.proxy ? " (maximum bid)" : ""
+  }</td>
+<td data-label="time">${e(nyText(r.tweetAt))}</td>
+<td data-label="handle"><a href="/bidders/${e(r.handle.replace(/^@/, ""))}">${e(r.handle)}</a></td>
+<td data-label="amount">${e(amount)}</td>
+<td data-label="decision">${e(r.decision)}</td>
+<td data-label="reason">${e(r.message ?? r.reason ?? "")}</td></tr>`;
+}
+
+function lotFigures(a: AuctionSnapshot): string {
+  const leader = a.leader
+    ? `<a href="/bidders/${e(a.leader.handle.replace(/^@/, ""))}">${e(a.leader.handle)}</a>`
+    : "no bid yet";
+  return `<div class="figures">
+<div class="figure"><b id="price">${e(a.priceWei === null ? "—" : ethText(a.priceWei))}</b>
+<span>current bid</span></div>
+<div class="figure"><b id="leader">${leader}</b><span>leading</span></div>
+<div class="figure"><b id="left" data-starts="${e(a.startsAt)}" data-ends="${e(a.endsAt)}"
+data-status="${e(a.status)}">${e(nyText(a.endsAt))}</b><span id="left-label">ends</span></div>
+<div class="figure"><b id="min-next">${
+    e(ethText(a.minNextWei))
+  }</b><span>next bid at least</span></div>
+<div class="figure"><b id="bid-count">${a.bidCount}</b><span>bids</span></div>
+<div class="figure"><b>${e(ethText(a.reserveWei))}</b><span>reserve</span></div>
+</div>`;
+}
+
+function howTo(d: PublicDeps, a: AuctionSnapshot | null): string {
+  const bid = a ? ethText(a.minNextWei).replace(" ETH", "") : "1";
+  return `<ol class="steps">
+<li>Link your wallet once on <a href="${e(d.linkUrl)}">the link page</a>: sign a message, then
+tweet the code it gives you.</li>
+<li>Deposit ETH into the escrow from that wallet (the link page shows the address).</li>
+<li>Tweet <code id="bid-tweet">${e(d.hostHandle)} bid ${e(bid)} ETH</code>${
+    a ? ` (add <code>#${e(a.auctionId)}</code> if several lots are open)` : ""
+  }, or <code>${e(d.hostHandle)} bid max 5 ETH</code> to be raised for you up to 5 ETH.</li>
+</ol>`;
+}
+
+async function lastReceipts(d: PublicDeps, auctionId: string): Promise<Receipt[]> {
+  const [row] = await d.db.query<{ seq: string }>(
+    `select seq from auction_bids where auction_id = $1 order by seq desc offset $2 limit 1`,
+    [auctionId, LAST_BIDS],
+  );
+  return (await d.receipts(auctionId, row ? Number(row.seq) : 0, LAST_BIDS)).reverse();
+}
+
+async function homePage(d: PublicDeps): Promise<string> {
+  const list = d.list();
+  const a = currentAuction(list);
+  const next = list.filter((x) => x.status === "scheduled" && x.auctionId !== a?.auctionId)
+    .sort((x, y) =>
+      Temporal.Instant.compare(Temporal.Instant.from(x.startsAt), Temporal.Instant.from(y.startsAt))
+    )
+    .slice(0, 5);
+  const bids = a ? await lastReceipts(d, a.auctionId) : [];
+  const lot = a
+    ? `<section class="card lot" id="lot" data-auction="${e(a.auctionId)}">
+<img id="art" alt="${e(a.item)}" src="/artwork/${encodeURIComponent(a.item)}">
+<div><span class="status ${e(a.status)}" id="status">${e(statusText[a.status] ?? a.status)}</span>
+<span class="dim"><span class="live-dot" id="live-dot"></span><span id="live">connecting…</span></span>
+<h1 id="item">${e(a.item)}</h1>
+${lotFigures(a)}
+<p class="dim">Lot <a href="/auctions/${e(a.auctionId)}">${e(a.auctionId)}</a>: every bid and
+its decision.</p></div></section>`
+    : `<section class="card"><h1>No auction yet</h1><p>The next one is announced on X.</p></section>`;
+  return publicPage({
+    title: a ? a.item : "Live auctions",
+    here: "now",
+    scripts: ["/public.js"],
+    body: `${lot}
+<h2>How to bid</h2><section class="card">${howTo(d, a)}</section>
+<h2>Last bids</h2><section class="card"><ol class="bids" id="last-bids">${
+      bids.map(decisionItem).join("\n")
+    }</ol>${bids.length ? "" : '<p class="dim" id="no-bids">No bid yet.</p>'}</section>
+<h2>Next</h2><section class="card">${
+      next.length
+        ? `<ul class="next">${
+          next.map((x) =>
+            `<li><b>${e(x.item)}</b> <span class="dim">opens ${e(nyText(x.startsAt))}</span></li>`
+          ).join("")
+        }</ul>`
+        : '<p class="dim">Nothing else scheduled yet.</p>'
+    }</section>`,
+  });
+}
+
+async function logPage(d: PublicDeps, a: AuctionSnapshot, after: number): Promise<string> {
+  const rows = await d.receipts(a.auctionId, after, PAGE_ROWS);
+  const more = rows.length === PAGE_ROWS
+    ? `<p><a href="/auctions/${e(a.auctionId)}?after=${rows.at(-1)!.seq}">Later bids</a></p>`
+    : "";
+  return publicPage({
+    title: `${a.item}: bid log`,
+    here: "bids",
+    scripts: ["/public.js"],
+    body: `<section class="card lot" id="lot" data-auction="${e(a.auctionId)}" data-log="1"><div>
+<span class="status ${e(a.status)}" id="status">${e(statusText[a.status] ?? a.status)}</span>
+<span class="dim"><span class="live-dot" id="live-dot"></span><span id="live">connecting…</span></span>
+<h1 id="item">${e(a.item)}</h1>${lotFigures(a)}</div></section>
+<h2>Every bid (<a href="/auctions/${e(a.auctionId)}/bids">JSON</a>)</h2>
+<section class="card"><table class="log"><thead><tr><th>tweet</th><th>time (New York)</th>
+<th>handle</th><th>amount</th><th>decision</th><th>reason</th></tr></thead>
+<tbody id="log">${rows.map(logRow).join("\n")}</tbody></table>${
+      rows.length ? "" : '<p class="dim" id="no-bids">No bid yet.</p>'
+    }${more}</section>`,
+  });
+}
+
+/** A decision as the live pages show it (the same fields as a receipt row). */
+function liveDecision(type: "accepted" | "rejected", p: Record<string, unknown>) {
+  const tweetId = String(p.tweetId);
+  return {
+    auctionId: p.auctionId ?? null,
+    tweetId,
+    link: `https://x.com/i/status/${tweetId}`,
+    handle: p.handle,
+    amountWei: type === "accepted" ? p.amountWei : null,
+    decision: type,
+    reason: type === "rejected" ? p.reason : null,
+    message: type === "rejected" ? p.message : null,
+    proxy: type === "accepted" ? p.proxy : false,
+    at: p.at,
+  };
+}
+
+export function mountPublicPages(http: Hono, d: PublicDeps, clientJs: () => Promise<string>) {
+  const listeners = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
+  http.get("/public.css", (c) => {
+    publicHeaders(c);
+    return c.body(PUBLIC_CSS, 200, {
+      "content-type": "text/css; charset=utf-8",
+      "cache-control": "public, max-age=300",
+    });
+  });
+  http.get("/public.js", async (c) => {
+    publicHeaders(c);
+    return c.body(await clientJs(), 200, {
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": "public, max-age=300",
+    });
+  });
+  http.get("/", async (c) => {
+    publicHeaders(c);
+    return c.html(await homePage(d));
+  });
+  http.get("/auctions/:id", async (c) => {
+    publicHeaders(c);
+    const id = c.req.param("id");
+    const a = AUCTION_ID.test(id) ? d.get(id) : null;
+    if (!a) {
+      return c.html(
+        publicPage({ title: "No such auction", body: "<h1>No such auction</h1>" }),
+        404,
+      );
+    }
+    const after = Number(c.req.query("after") ?? 0);
+    if (!Number.isSafeInteger(after) || after < 0) return c.text("after: a row number ≥ 0", 400);
+    return c.html(await logPage(d, a, after));
+  });
+
+  const enc = new TextEncoder();
+  http.get("/auction/live", (c) => {
+    if (listeners.size >= d.maxListeners) {
+      return c.text("too many listeners: try again in a minute", 503, { "retry-after": "60" });
+    }
+    let offs: Array<() => void> = [];
+    let ping: ReturnType<typeof setInterval> | undefined;
+    let me: ReadableStreamDefaultController<Uint8Array>;
+    const end = () => {
+      offs.forEach((off) => off());
+      offs = [];
+      clearInterval(ping);
+      listeners.delete(me);
+    };
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        me = controller;
+        listeners.set(controller, end);
+        const send = (chunk: string) => {
+          // A listener that stopped reading is dropped, never buffered for.
+          if ((controller.desiredSize ?? 0) < -64) {
+            end();
+            return controller.close();
+          }
+          controller.enqueue(enc.encode(chunk));
+        };
+        const event = (name: string, data: unknown) =>
+          send(`event: ${name}\ndata: ${toJson(data)}\n\n`);
+        event("hello", { serverTime: Date.now() });
+        offs = [
+          d.bus.on("auction.updated", (ev) => event("auction", ev.payload)),
+          d.bus.on("bid.accepted", (ev) => event("decision", liveDecision("accepted", ev.payload))),
+          d.bus.on("bid.rejected", (ev) => event("decision", liveDecision("rejected", ev.payload))),
+        ];
+        ping = setInterval(() => send(": ping\n\n"), 15_000);
+      },
+      cancel: end,
+    }, { highWaterMark: 16 });
+    return new Response(body, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-store",
+        "x-accel-buffering": "no",
+      },
+    });
+  });
+
+  return () => {
+    for (const [c, end] of [...listeners]) {
+      end();
+      try {
+        c.close();
+      } catch { /* already closed */ }
+    }
+  };
+}

@@ -1,0 +1,204 @@
+/// <reference lib="dom" />
+/**
+ * The public pages in headless Chromium: `/` and `/auctions/:id` at 390×844
+ * (a phone) with no horizontal scroll, updated within 1 s of each decision
+ * (tweets through the fake X server, decided by the engine; page clock =
+ * engine clock, one machine), a rejection shown with its reason, the bid log
+ * matching the public receipts, `/bidders/:handle` in the same look, hostile
+ * ids and item names shown as text, no cookie and no third-party request.
+ * Screenshots (phone and desktop) go to data/test-artifacts/public/.
+ */
+import assert from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { serveFakeX } from "../../fake-x/mod.ts";
+import { ethText } from "../public_shell.ts";
+import type { FundsBook } from "../../funds-book/mod.ts";
+import {
+  chromiumReady,
+  ETH,
+  iso,
+  launchChromium,
+  median,
+  openAuction,
+  panelEngine,
+  waitFor,
+} from "../../../admin/tests/panel_kit.ts";
+
+const ready = await chromiumReady();
+const ARTIFACTS = new URL("../../../data/test-artifacts/public/", import.meta.url).pathname;
+const HOSTILE_ITEM = `<img src=x id=pwned onerror="alert(1)">`;
+
+const noHorizontalScroll = (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+
+Deno.test({
+  name:
+    "public pages: a phone sees the lot, live within 1 s of each decision, no horizontal scroll",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const x = serveFakeX({ tier: "pro" });
+    const later = Temporal.Now.instant().add({ hours: 3 });
+    const engine = await panelEngine({
+      plugins: {
+        "funds-book": {},
+        auction: {
+          auctions: [openAuction("lot-1", "Genesis #7"), {
+            id: "lot-2",
+            item: HOSTILE_ITEM,
+            startsAt: iso(later),
+            endsAt: iso(later.add({ hours: 1 })),
+            reserve: "2 ETH",
+          }],
+          public: { hostHandle: "SothebAIs" },
+        },
+        x: { baseUrl: x.url, tier: "pro", minPollMs: 200, ingestLagMs: 0 },
+      },
+    });
+    const browser = await launchChromium();
+    Deno.mkdirSync(ARTIFACTS, { recursive: true });
+    try {
+      const book = engine.service<FundsBook>("funds-book");
+      for (const [i, h] of ["@alice", "@bob"].entries()) {
+        await book.link(h, `0x00000000000000000000000000000000000000a${i}`);
+        await book.enter(h, "deposit", 50n * ETH);
+      }
+      const decided = new Map<string, number>();
+      for (const type of ["bid.accepted", "bid.rejected"] as const) {
+        engine.bus.on(
+          type,
+          (e) => void decided.set((e.payload as { tweetId: string }).tweetId, Date.now()),
+        );
+      }
+      const phone = await browser.newContext({
+        viewport: { width: 390, height: 844 },
+        deviceScaleFactor: 2,
+        isMobile: true,
+        hasTouch: true,
+      });
+      const home = await phone.newPage();
+      const foreign: string[] = [];
+      home.on("request", (r) => {
+        if (!r.url().startsWith(engine.url)) foreign.push(r.url());
+      });
+      const res = await home.goto(`${engine.url}/`);
+      assert.equal(res?.status(), 200);
+      assert.match(res!.headers()["content-security-policy"], /script-src 'self'/);
+      assert.equal(res!.headers()["set-cookie"], undefined);
+      await home.waitForFunction(() => document.getElementById("live")?.textContent === "live");
+      assert.equal(await home.textContent("#item"), "Genesis #7");
+      assert.equal(await home.textContent("#price"), "—");
+      assert.match((await home.textContent("#bid-tweet"))!, /^@SothebAIs bid 1 ETH$/);
+      assert.match((await home.textContent("#left"))!, /^\d+ h \d+ min$|^\d+:\d\d$/);
+      // The hostile item name of the next lot is text, not markup.
+      assert.equal(await home.locator("#pwned").count(), 0);
+      assert.ok((await home.textContent(".next"))!.includes(HOSTILE_ITEM));
+      assert.ok(await noHorizontalScroll(home), "no horizontal scroll at 390 px");
+      const log = await phone.newPage();
+      await log.goto(`${engine.url}/auctions/lot-1`);
+      await log.waitForFunction(() => document.getElementById("live")?.textContent === "live");
+      for (const p of [home, log]) {
+        await p.evaluate(() => {
+          const w = globalThis as unknown as { seen: Record<string, number> };
+          w.seen = {};
+          new MutationObserver(() => {
+            for (const el of document.querySelectorAll("[data-tweet]")) {
+              w.seen[(el as HTMLElement).dataset.tweet!] ??= Date.now();
+            }
+          }).observe(document.body, { childList: true, subtree: true });
+        });
+      }
+
+      const tweets = [
+        ["@alice", "@SothebAIs bid 1 ETH"],
+        ["@bob", "@SothebAIs bid 1.5 ETH"],
+        ["@alice", "@SothebAIs bid 1.51 ETH"], // below the increment
+        ["@alice", "@SothebAIs bid 2 ETH"],
+        ["@bob", "@SothebAIs bid max 4 ETH"],
+      ];
+      const delays: number[] = [];
+      for (const [author, text] of tweets) {
+        const tweet = x.fake.inject({ author, text });
+        await waitFor(() => decided.has(tweet.id), 15_000, `the decision of "${text}"`);
+        for (const p of [home, log]) {
+          await p.waitForFunction(
+            (id) => (globalThis as unknown as { seen: Record<string, number> }).seen[id],
+            tweet.id,
+            { timeout: 5000 },
+          );
+          const seen = await p.evaluate(
+            (id) => (globalThis as unknown as { seen: Record<string, number> }).seen[id],
+            tweet.id,
+          );
+          delays.push(seen - decided.get(tweet.id)!);
+        }
+      }
+      console.log(
+        `decision → on the public pages: median ${median(delays)} ms, max ${
+          Math.max(...delays)
+        } ms (${delays.length} updates; target < 1000 ms)`,
+      );
+      assert.ok(Math.max(...delays) < 1000, `every update within 1 s: ${delays.join(", ")}`);
+
+      // What the pages show is what the receipts and the snapshot say (read from the engine).
+      const receipts = await (await fetch(`${engine.url}/auctions/lot-1/bids`)).json();
+      const lead = receipts.bids.filter((b: { decision: string }) => b.decision === "accepted")
+        .at(-1);
+      await home.waitForFunction(
+        (h) => document.getElementById("leader")?.textContent === h,
+        lead.handle,
+      );
+      const snap = await (await fetch(`${engine.url}/auction/auctions/lot-1`)).json();
+      assert.equal(await home.textContent("#price"), ethText(BigInt(snap.priceWei)));
+      assert.equal(await log.textContent("#price"), ethText(BigInt(snap.priceWei)));
+      const rejected = home.locator("#last-bids li.rejected");
+      assert.equal(await rejected.count(), 1);
+      assert.match((await rejected.textContent())!, /below increment/);
+      assert.equal(await log.locator("#log tr").count(), receipts.bids.length);
+      assert.deepEqual(
+        await log.$$eval("#log tr", (rows) => rows.map((r) => (r as HTMLElement).dataset.tweet)),
+        receipts.bids.map((b: { tweetId: string }) => b.tweetId),
+      );
+      // The running maximum is not on the page (bob's 4 ETH) while the lot is open.
+      assert.ok(!(await log.textContent("#log"))!.includes("4 ETH"));
+      assert.ok(await noHorizontalScroll(home));
+      assert.ok(await noHorizontalScroll(log));
+      // A reload shows the same (server-rendered) log.
+      await log.reload();
+      assert.equal(await log.locator("#log tr").count(), receipts.bids.length);
+
+      const bidder = await phone.newPage();
+      await bidder.goto(`${engine.url}/bidders/alice`);
+      await bidder.waitForSelector("link[href='/public.css']", { state: "attached" });
+      assert.ok(await noHorizontalScroll(bidder));
+
+      await home.screenshot({ path: `${ARTIFACTS}home-phone.png`, fullPage: true });
+      await log.screenshot({ path: `${ARTIFACTS}auction-log-phone.png`, fullPage: true });
+      await bidder.screenshot({ path: `${ARTIFACTS}bidder-phone.png`, fullPage: true });
+      const desktop = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+      for (
+        const [path, name] of [["/", "home"], ["/auctions/lot-1", "auction-log"], [
+          "/bidders/alice",
+          "bidder",
+        ]]
+      ) {
+        const p = await desktop.newPage();
+        await p.goto(`${engine.url}${path}`);
+        await p.screenshot({ path: `${ARTIFACTS}${name}-desktop.png`, fullPage: true });
+      }
+
+      // Hostile paths.
+      for (const path of ["/auctions/nope", "/auctions/%3Cscript%3E", "/auctions/lot-1?after=-1"]) {
+        const r = await fetch(`${engine.url}${path}`);
+        assert.ok([400, 404].includes(r.status), path);
+        assert.ok(!(await r.text()).includes("<script>"), path);
+      }
+      assert.deepEqual(foreign, [], "no request leaves the engine's origin");
+    } finally {
+      await browser.close();
+      await engine.stop();
+      await x.stop();
+    }
+  },
+});
