@@ -124,7 +124,13 @@ const commands: Record<string, Command> = {
         logFormat(settings.LOG_FORMAT);
       const log = createLog("engine", { level: settings.LOG_LEVEL, format, secrets });
       log.info("starting", { profile, plugins: plugins.length });
-      const engine = await startEngine({ settings, plugins, log });
+      const engine = await startEngine({
+        settings,
+        plugins,
+        log,
+        // Crash-only: a restart rejoins as a standby and rebuilds from Postgres.
+        onLeaseLost: () => Deno.exit(75),
+      });
       const { promise: stopped, resolve } = Promise.withResolvers<void>();
       let stopping = false;
       const onSignal = () => {

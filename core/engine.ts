@@ -1,6 +1,11 @@
 /**
  * The engine: opens storage, applies each plugin's migrations, starts the
  * plugins in order of their needs, serves HTTP, and stops them in reverse.
+ *
+ * Engines sharing one Postgres elect one holder of the lease (core/lease.ts); an
+ * engine that does not hold it is a standby: it serves `/healthz` (saying who
+ * leads) and `/metrics`, and starts no plugin — no migration, no decision, no
+ * post — until it takes the lease over, then starts like a restart, from Postgres.
  */
 import { Hono } from "hono";
 import { type Bus, createBus } from "./bus.ts";
@@ -10,6 +15,7 @@ import { acquireDataLock, type DataLock } from "./data_lock.ts";
 import { type Db, openDb } from "./db.ts";
 import { createLog, type Log } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
+import { type Lease, postgresLease, soleLease } from "./lease.ts";
 import { migrate, readMigrations } from "./migrate.ts";
 import type { HealthStatus, PluginContext, Teardown } from "./plugin.ts";
 import { openState, type StateStore } from "./state.ts";
@@ -27,6 +33,13 @@ export interface EngineOptions {
   log?: Log;
   /** Serve HTTP on settings.HOST:PORT (default true). */
   listen?: boolean;
+  /**
+   * A held lease was lost (another engine leads now). Default: stop this engine. The CLI
+   * exits at once instead: nothing this engine holds in memory is to be trusted any more.
+   */
+  onLeaseLost?: (why: string) => void;
+  /** Called once while this engine waits as a standby (its HTTP is served already). */
+  onStandby?: (holder: string | null) => void;
 }
 
 export interface Engine {
@@ -37,6 +50,7 @@ export interface Engine {
   metrics: Metrics;
   http: Hono;
   log: Log;
+  lease: Lease;
   /** Where HTTP is served, when listening. */
   url?: string;
   /** Loaded plugin names, in start order. */
@@ -96,6 +110,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const dbLatency = metrics.summary("sothebais_db_query_seconds", "Database query latency");
   const db = timed(rawDb, (s) => dbLatency.observe(s));
   const state = await openState({ url: settings.REDIS_URL, prefix: settings.STATE_PREFIX });
+  const lease = settings.DATABASE_URL
+    ? postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA })
+    : soleLease();
   const http = new Hono();
   const services = new Map<string, unknown>();
   const checks = new Map<string, () => Promise<HealthStatus> | HealthStatus>();
@@ -106,6 +123,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const t = performance.now();
     await db.ping();
     return { ok: true, backend: db.kind, latencyMs: round(performance.now() - t) };
+  });
+  let ready = false;
+  checks.set("lease", async () => {
+    const s = await lease.status();
+    return { ok: true, role: s.leader ? (ready ? "leader" : "starting") : "standby", ...s };
   });
   checks.set("state", async () => {
     const t = performance.now();
@@ -143,17 +165,29 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     return { ok: Object.values(results).every((r) => r.ok), checks: results };
   };
 
-  http.get("/healthz", async (c) => {
-    const h = await health();
-    return c.json(h, h.ok ? 200 : 503);
+  // Until the plugins have started (a standby's whole life), only health and metrics answer.
+  const waiting = new Hono();
+  for (const app of [http, waiting]) {
+    app.get("/healthz", async (c) => {
+      const h = await health();
+      return c.json(h, h.ok ? 200 : 503);
+    });
+    app.get(
+      "/metrics",
+      (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
+    );
+  }
+  waiting.all("*", async (c) => {
+    const s = await lease.status().catch(() => null);
+    const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
+    return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
   });
-  http.get(
-    "/metrics",
-    (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
-  );
 
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
+  let stopped = false;
   const stop = async () => {
+    if (stopped) return;
+    stopped = true;
     for (const [name, teardown] of teardowns.reverse()) {
       try {
         await withTimeout(Promise.resolve(teardown()), 1500);
@@ -163,12 +197,32 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     }
     teardowns.length = 0;
     await server?.shutdown();
+    await lease.close();
     await state.close();
     await db.close();
     lock?.release();
   };
 
+  lease.onLost((why) => {
+    log.error("lost the lease: another engine may lead now", { why });
+    (options.onLeaseLost ?? (() => void stop()))(why);
+  });
   try {
+    if (options.listen ?? true) {
+      const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
+        ? {
+          cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
+          key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
+        }
+        : {};
+      server = Deno.serve(
+        { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
+        (request, info) => (ready ? http : waiting).fetch(request, info),
+      );
+    }
+    const addr = server &&
+      `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
+    await waitForLease(lease, log, addr, options.onStandby);
     await migratePlugins(db, options.plugins);
     for (const { plugin, config } of options.plugins) {
       const required = new Set(plugin.needs ?? []);
@@ -185,6 +239,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         state,
         metrics,
         http,
+        lease,
         dataDir: `${settings.DATA_DIR}/${plugin.name}`,
         provide(service, impl) {
           if (!(plugin.provides ?? []).includes(service)) {
@@ -215,18 +270,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         }
       }
     }
-    if (options.listen ?? true) {
-      const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
-        ? {
-          cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
-          key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
-        }
-        : {};
-      server = Deno.serve(
-        { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
-        http.fetch,
-      );
-    }
   } catch (error) {
     await stop();
     throw error;
@@ -251,6 +294,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     bootMs: Math.round(performance.now() - began),
     plugins: names,
   });
+  ready = true;
   for (const [label, target] of Object.entries(where)) log.info(label, { url: target });
   // Work that needs every plugin in place (e.g. its own HTTP requests) waits for this.
   bus.emit("engine.started", { plugins: names, url: url ?? null });
@@ -262,6 +306,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     metrics,
     http,
     log,
+    lease,
     url,
     plugins: names,
     pages: where,
@@ -269,6 +314,29 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     health,
     stop,
   };
+}
+
+/** Returns at once when this engine leads; else says it waits, and waits. */
+async function waitForLease(
+  lease: Lease,
+  log: Log,
+  url: string | undefined,
+  onStandby?: (holder: string | null) => void,
+): Promise<void> {
+  const first = await Promise.race([
+    lease.acquired.then(() => true),
+    new Promise<false>((r) => setTimeout(() => r(false), 1000)),
+  ]);
+  if (first) return;
+  const { holder } = await lease.status();
+  log.info("standby: another engine leads; waiting for the lease", {
+    engine: lease.engine,
+    leader: holder,
+    url,
+  });
+  onStandby?.(holder);
+  await lease.acquired;
+  log.info("took over the lease", { engine: lease.engine, previous: holder });
 }
 
 function timed(db: Db, observe: (seconds: number) => void): Db {

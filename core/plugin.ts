@@ -10,6 +10,7 @@ import type { z } from "zod";
 import type { Bus } from "./bus.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db.ts";
+import type { Lease } from "./lease.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
 import type { StateStore } from "./state.ts";
@@ -42,6 +43,12 @@ export interface PluginContext<C = unknown> {
   db: Db;
   state: StateStore;
   metrics: Metrics;
+  /**
+   * Which engine of those sharing the database does the work only one may do. Plugins start
+   * only on its holder; `fence(tx)` inside a write's transaction refuses a write by an engine
+   * that lost it without knowing yet (decisions, payments).
+   */
+  lease: Lease;
   /** The engine's HTTP app; mount routes under `/<plugin name>/…` or a documented path. */
   http: Hono;
   /** A folder of the data directory for this plugin's files. */

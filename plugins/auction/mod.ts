@@ -152,7 +152,8 @@ export default definePlugin({
       "sothebais_auction_decision_seconds",
       "Time from a bid's receipt to its recorded decision",
     );
-    const store = auctionStore(ctx.db);
+    // Shared Postgres: every decision and auction write checks this engine still leads.
+    const store = auctionStore(ctx.db, ctx.lease.kind === "sole" ? undefined : ctx.lease.fence);
     const runtime: AuctionRuntime = await startAuctionRuntime({
       bus,
       clock: ctx.clock,

@@ -8,6 +8,7 @@
  * wait for it, without end, and `status()` says so (health shows it).
  */
 import type { Clock } from "../../core/clock.ts";
+import { LeaseLostError } from "../../core/lease.ts";
 import type { Log } from "../../core/log.ts";
 import type { AuctionStore, DecisionRecord } from "./store.ts";
 
@@ -60,7 +61,8 @@ export function createRecorder(
           down = null;
           return fresh;
         } catch (error) {
-          if (stopped) throw error;
+          // Another engine leads: this one must neither retry nor reject anything.
+          if (stopped || error instanceof LeaseLostError) throw error;
           const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
           const tweetId = records[0].decision.tweetId;
           if (await answers()) {

@@ -145,7 +145,11 @@ const party = (p: PartyJson | string | null): Party | null => {
   };
 };
 
-export function auctionStore(db: Db): AuctionStore {
+/**
+ * `fence`: with engines sharing the database, checks inside each decision's and auction
+ * write's transaction that this engine still holds the lease (core/lease.ts).
+ */
+export function auctionStore(db: Db, fence?: (tx: Queryable) => Promise<void>): AuctionStore {
   // JSON goes in as text cast to jsonb: postgres.js would store a string param as a jsonb string.
   const updateAuction = (q: Queryable, s: AuctionState) =>
     q.query(
@@ -199,13 +203,17 @@ export function auctionStore(db: Db): AuctionStore {
     },
 
     async recordDecisions(records) {
-      if (records.length === 1) return [await recordOne(db, records[0])];
-      // Statements sent together on the transaction's connection run in order.
-      return await db.transaction((tx) => Promise.all(records.map((r) => recordOne(tx, r))));
+      if (records.length === 1 && !fence) return [await recordOne(db, records[0])];
+      return await db.transaction(async (tx) => {
+        await fence?.(tx);
+        // Statements sent together on the transaction's connection run in order.
+        return await Promise.all(records.map((r) => recordOne(tx, r)));
+      });
     },
 
     saveAuction(s, audit, voided) {
       return db.transaction(async (tx) => {
+        await fence?.(tx);
         await updateAuction(tx, s);
         if (voided) {
           await tx.query(`update auction_bids set status = 'voided' where tweet_id = $1`, [voided]);
