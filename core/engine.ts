@@ -127,7 +127,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   let ready = false;
   checks.set("lease", async () => {
     const s = await lease.status();
-    return { ok: true, role: s.leader ? (ready ? "leader" : "starting") : "standby", ...s };
+    // Starting is not healthy: until the plugins have started, nothing but health answers.
+    const role = s.leader ? (ready ? "leader" : "starting") : "standby";
+    return { ok: role !== "starting", role, ...s };
   });
   checks.set("state", async () => {
     const t = performance.now();
