@@ -94,9 +94,10 @@ Deno.test({
       await waitFor(
         async () => {
           try {
+            // Answering is not enough: until the plugins have started only health answers.
             const res = await fetch(`${url}/healthz`);
-            await res.body?.cancel();
-            return true;
+            const body = await res.json();
+            return body.checks?.lease?.role === "leader";
           } catch {
             return false;
           }
