@@ -1,12 +1,13 @@
 /** @jsxImportSource preact */
 /**
  * The control room's shell: who is signed in, the pages (Live, Auction,
- * Campaigns, Reports, System), the banner while the engine's WebSocket is down, and sign-out. A
+ * Campaigns, Assets, Reports, System), the banner while the engine's WebSocket is down, and sign-out. A
  * session that ends (logout elsewhere, idle timeout, account disabled) brings
  * the sign-in page back with the reason.
  */
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import { AssetsPage } from "./assets.tsx";
 import { AuctionPage } from "./auction.tsx";
 import { CampaignsPage } from "./campaigns.tsx";
 import { connect, type Connection } from "./connection.ts";
@@ -21,6 +22,7 @@ const PAGES = {
   live: LivePage,
   auction: AuctionPage,
   campaigns: CampaignsPage,
+  assets: AssetsPage,
   reports: ReportsPage,
   system: SystemPage,
 } as const;
