@@ -44,6 +44,7 @@ const PAGES = [
   "/live",
   "/auction",
   "/campaigns",
+  "/scenes",
   "/assets",
   "/reports",
   "/system",
