@@ -25,6 +25,9 @@ export const adminConfig = z.object({
     type: z.enum(["jpeg", "webp"]).default("jpeg"),
     quality: z.number().int().min(10).max(95).default(70),
   }).default({ fps: 8, width: 480, type: "jpeg", quality: 70 }),
+  /** The compositor's scene files and assets (the scene editor); default the project's `scenes/`. */
+  scenesDir: z.string().optional(),
+  assetsDir: z.string().optional(),
   /** How often open sockets' sessions are checked (idle timeout, logout, a disabled account). */
   sweepSeconds: z.number().min(0.2).default(5),
 });

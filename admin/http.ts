@@ -12,6 +12,8 @@ import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
 import { ACCOUNT_NAME, AccountError, type Accounts } from "./accounts.ts";
+import { AssetError, listAssets, MAX_ASSET_BYTES, readAsset, storeAsset } from "./assets.ts";
+import { may } from "./requests.ts";
 import type { AuditLog } from "./audit.ts";
 import type { Bundle } from "./bundle.ts";
 import type { Hub } from "./hub.ts";
@@ -42,6 +44,8 @@ const PAGES = [
   "/live",
   "/auction",
   "/campaigns",
+  "/scenes",
+  "/assets",
   "/reports",
   "/system",
 ];
@@ -68,6 +72,18 @@ const ip = (c: Context) =>
 
 /** Bounded strings from a JSON body; anything else is "". */
 const text = (v: unknown, max: number) => typeof v === "string" ? v.slice(0, max) : "";
+
+const jsonLimit = bodyLimit({
+  maxSize: 16 * 1024,
+  onError: (c) => c.json({ ok: false, message: "the request is too big" }, 400),
+});
+const uploadLimit = bodyLimit({
+  maxSize: MAX_ASSET_BYTES,
+  onError: (c) =>
+    c.json({ ok: false, message: `the file is too big: at most ${MAX_ASSET_BYTES} bytes` }, 413),
+});
+/** The one request whose body is not JSON: an asset's bytes. */
+const isUpload = (c: Context) => c.req.method === "POST" && c.req.path === "/admin/api/assets";
 
 export function mountPanel(http: Hono, p: PanelHttp) {
   const publicOrigin = new URL(p.publicUrl).origin;
@@ -120,12 +136,16 @@ export function mountPanel(http: Hono, p: PanelHttp) {
         if (!sameOrigin(c, c.req.header("origin"))) {
           return fail(c, 403, "a request from another origin is refused");
         }
-        if (!c.req.header("content-type")?.startsWith("application/json")) {
+        if (isUpload(c)) {
+          if (!/^(application\/octet-stream|image\/)/.test(c.req.header("content-type") ?? "")) {
+            return fail(c, 400, "send the file's bytes (content-type: application/octet-stream)");
+          }
+        } else if (!c.req.header("content-type")?.startsWith("application/json")) {
           return fail(c, 400, "send JSON (content-type: application/json)");
         }
         await next();
       },
-      bodyLimit({ maxSize: 16 * 1024, onError: (c) => fail(c, 400, "the request is too big") }),
+      (c, next) => (isUpload(c) ? uploadLimit : jsonLimit)(c, next),
     );
   }
 
@@ -182,6 +202,68 @@ export function mountPanel(http: Hono, p: PanelHttp) {
       "content-type": "text/csv; charset=utf-8",
       "content-disposition": 'attachment; filename="ledger.csv"',
     });
+  });
+
+  // Assets: upload (admins; the bytes checked and re-encoded), list and preview (signed in).
+  const assetsDir = () => p.deps.compositor?.widgets.assets.dir;
+  http.post("/admin/api/assets", async (c) => {
+    const session = await authorised(c);
+    if (session instanceof Response) return session;
+    const dir = assetsDir();
+    if (!dir) return fail(c, 404, "the compositor is not running in this engine");
+    const name = c.req.query("name") ?? "";
+    if (!may(session.role, "admin")) {
+      await p.audit.write({
+        actor: session.name,
+        action: "denied.asset.upload",
+        subject: name.slice(0, 100),
+        reason: `needs the admin role; ${session.name} is ${session.role}`,
+        outcome: "denied",
+        ip: ip(c),
+      });
+      return fail(c, 403, "uploading an asset needs the admin role");
+    }
+    await p.sessions.touch(session);
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    try {
+      const stored = await storeAsset(dir, name, bytes);
+      await p.deps.compositor!.widgets.assets.load(stored.path);
+      await p.audit.write({
+        actor: session.name,
+        action: "asset.upload",
+        subject: stored.path,
+        after: stored,
+        outcome: "ok",
+        ip: ip(c),
+      });
+      p.deps.notify("AuditAppended", { action: "asset.upload" });
+      return c.json({ ok: true, asset: stored });
+    } catch (error) {
+      if (!(error instanceof AssetError)) throw error;
+      await p.audit.write({
+        actor: session.name,
+        action: "asset.upload",
+        subject: name.slice(0, 100),
+        after: { error: error.message, bytes: bytes.length },
+        outcome: "failed",
+        ip: ip(c),
+      });
+      return fail(c, 400, error.message);
+    }
+  });
+  http.get("/admin/api/assets", async (c) => {
+    const session = await sessionOf(c);
+    if (!session) return fail(c, 401, "Signed out (or idle too long): sign in again.");
+    const dir = assetsDir();
+    return c.json({ ok: true, assets: dir ? await listAssets(dir) : [] });
+  });
+  http.get("/admin/api/assets/uploads/:file", async (c) => {
+    const session = await sessionOf(c);
+    if (!session) return fail(c, 401, "Signed out (or idle too long): sign in again.");
+    const dir = assetsDir();
+    const asset = dir ? await readAsset(dir, c.req.param("file")) : null;
+    if (!asset) return fail(c, 404, "no such asset");
+    return c.body(asset.bytes, 200, { "content-type": asset.type });
   });
 
   http.post("/admin/api/requests/:type", async (c) => {

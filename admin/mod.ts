@@ -14,6 +14,7 @@ import { bundler } from "./bundle.ts";
 import { adminCommand } from "./cli.ts";
 import { adminConfig } from "./config.ts";
 import { createHub } from "./hub.ts";
+import { defaultFolder } from "./scenes.ts";
 import { mountPanel } from "./http.ts";
 import type { RequestDeps, SlateState } from "./requests.ts";
 import { sessions as createSessions } from "./sessions.ts";
@@ -58,6 +59,7 @@ export default definePlugin({
       systemHistory: () => hub.systemHistory(),
       statsHistory: () => hub.statsHistory(),
       slate: { get: () => slate, set: (s) => (slate = s) },
+      scenes: defaultFolder(config.scenesDir, config.assetsDir),
       notify: (eventType, eventData) => {
         hub.event(eventType === "AuditAppended" ? "audit" : "show", eventType, eventData);
       },

@@ -10,6 +10,16 @@ import { nyString } from "../core/clock.ts";
 import type { AdminAction, Auctions } from "../plugins/auction/mod.ts";
 import { AdminError, CampaignError } from "../plugins/auction/mod.ts";
 import { campaignCalendar, dayScenario, runRehearsal } from "./campaign_requests.ts";
+import {
+  previewScene,
+  readScene,
+  saveScene,
+  SceneEditError,
+  type SceneFolder,
+  sceneNames,
+  sceneProblems,
+  undoScene,
+} from "./scenes.ts";
 import { REASONS } from "../plugins/auction/rules.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
 import type { Compositor } from "../plugins/compositor/mod.ts";
@@ -57,6 +67,8 @@ export interface RequestDeps {
   /** The slate plugin's hold (the panel's slate control). */
   slateControl?: Slate;
   slate: { get(): SlateState | null; set(s: SlateState | null): void };
+  /** The scene files the compositor reads, and its assets. */
+  scenes: SceneFolder;
   /** Tells every panel (e.g. the audit log grew, the scene changed). */
   notify(eventType: string, eventData: unknown): void;
 }
@@ -94,6 +106,25 @@ const change = z.discriminatedUnion("action", [
 ]);
 const filterText = z.string().trim().max(100).optional();
 const handle = z.string().trim().regex(/^@?[A-Za-z0-9_]{1,15}$/, "an X handle");
+const sceneName = z.string().regex(/^[a-z0-9-]{1,40}$/, "a scene name");
+
+function encodeBase64(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) {
+    text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  }
+  return btoa(text);
+}
+
+/** A scene edit refused for a reason the person should read is a 400. */
+async function sceneCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof SceneEditError) throw new RequestError(400, error.message);
+    throw error;
+  }
+}
 
 interface RequestDef<S extends z.ZodType = z.ZodType> {
   role: Role;
@@ -525,6 +556,69 @@ export const REQUESTS: Record<string, RequestDef> = {
       if (!outcome.ok) throw new RequestError(409, outcome.problems.join("\n"));
       return { scenario, lines: outcome.lines };
     },
+  }),
+
+  ListScenes: define({
+    role: "viewer",
+    data: z.strictObject({}),
+    run: async (_d, _c, deps) => ({ scenes: await sceneNames(deps.scenes) }),
+  }),
+
+  GetScene: define({
+    role: "viewer",
+    data: z.strictObject({ name: sceneName }),
+    run: (d, _c, deps) => sceneCall(() => readScene(deps.scenes, d.name)),
+  }),
+
+  /** The edited scene drawn by the real compositor (sample state at a phase), as a PNG data URL. */
+  PreviewScene: define({
+    role: "operator",
+    data: z.strictObject({
+      name: sceneName,
+      scene: z.record(z.string(), z.unknown()),
+      phase: z.enum(["pre-auction", "auction", "post-auction"]).default("auction"),
+    }),
+    run: (d, _c, deps) =>
+      sceneCall(async () => {
+        const problems = sceneProblems(d.scene);
+        if (problems.length) return { problems, png: null };
+        const png = await previewScene(deps.scenes, d.name, d.scene, d.phase);
+        return { problems: [], png: `data:image/png;base64,${encodeBase64(png)}` };
+      }),
+  }),
+
+  SaveScene: define({
+    role: "admin",
+    data: z.strictObject({ name: sceneName, scene: z.record(z.string(), z.unknown()), reason }),
+    run: (d, caller, deps) =>
+      sceneCall(() =>
+        audited(
+          deps,
+          caller,
+          { action: "scene.save", subject: d.name, reason: d.reason },
+          async () => {
+            const { before, after } = await saveScene(deps.scenes, d.name, d.scene);
+            return { before, after, result: { saved: d.name } };
+          },
+        )
+      ),
+  }),
+
+  UndoScene: define({
+    role: "admin",
+    data: z.strictObject({ name: sceneName, reason }),
+    run: (d, caller, deps) =>
+      sceneCall(() =>
+        audited(
+          deps,
+          caller,
+          { action: "scene.undo", subject: d.name, reason: d.reason },
+          async () => {
+            const { before, after } = await undoScene(deps.scenes, d.name);
+            return { before, after, result: { scene: after } };
+          },
+        )
+      ),
   }),
 
   ListAccounts: define({

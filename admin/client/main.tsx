@@ -1,18 +1,20 @@
 /** @jsxImportSource preact */
 /**
  * The control room's shell: who is signed in, the pages (Live, Auction,
- * Campaigns, Reports, System), the banner while the engine's WebSocket is down, and sign-out. A
+ * Campaigns, Scenes, Assets, Reports, System), the banner while the engine's WebSocket is down, and sign-out. A
  * session that ends (logout elsewhere, idle timeout, account disabled) brings
  * the sign-in page back with the reason.
  */
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import { AssetsPage } from "./assets.tsx";
 import { AuctionPage } from "./auction.tsx";
 import { CampaignsPage } from "./campaigns.tsx";
 import { connect, type Connection } from "./connection.ts";
 import { me as whoAmI, post } from "./http_api.ts";
 import { LivePage } from "./live.tsx";
 import { ReportsPage } from "./reports.tsx";
+import { ScenesPage } from "./scenes.tsx";
 import { Login, Setup } from "./signin.tsx";
 import { SystemPage } from "./system.tsx";
 import { AppContext, formatTime, type Me, useStatus } from "./ui.tsx";
@@ -21,6 +23,8 @@ const PAGES = {
   live: LivePage,
   auction: AuctionPage,
   campaigns: CampaignsPage,
+  scenes: ScenesPage,
+  assets: AssetsPage,
   reports: ReportsPage,
   system: SystemPage,
 } as const;

@@ -1,10 +1,21 @@
 /**
  * widget-artwork: draws the lot's NFT image (from `auction.updated`'s item, or
- * the scene item's `src`/`title`/`artist` props) as the `artwork` widget.
+ * the scene item's `src`/`title`/`artist` props) as the `artwork` widget, and
+ * serves the lot's image to the public pages at `/artwork/<item>`: only an
+ * image the catalogue (or the item itself) names, inside the assets folder.
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import { createArtworkWidget } from "./artwork.ts";
+import { createArtworkWidget, resolveItem } from "./artwork.ts";
+import { publicHeaders } from "../auction/public_shell.ts";
+
+const IMAGE = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_./-]{1,200}\.(png|jpe?g|webp)$/;
+const TYPES: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  webp: "image/webp",
+};
 
 export default definePlugin({
   name: "widget-artwork",
@@ -20,8 +31,22 @@ export default definePlugin({
     ).default({}),
   }),
   needs: ["widgets"],
-  setup({ bus, config, use }) {
+  setup({ bus, config, use, http }) {
     const widgets = use("widgets");
+    http.get("/artwork/:item", async (c) => {
+      const image = resolveItem(c.req.param("item").slice(0, 200), config.items)?.image;
+      if (!image || !IMAGE.test(image)) return c.text("no image for this lot", 404);
+      try {
+        const bytes = await Deno.readFile(`${widgets.assets.dir.replace(/\/$/, "")}/${image}`);
+        publicHeaders(c);
+        return c.body(bytes, 200, {
+          "content-type": TYPES[image.split(".").at(-1)!.toLowerCase()],
+          "cache-control": "public, max-age=300",
+        });
+      } catch {
+        return c.text("no image for this lot", 404);
+      }
+    });
     const widget = createArtworkWidget(bus, widgets.assets, config.items);
     const unregister = widgets.register("artwork", widget.draw);
     return () => {

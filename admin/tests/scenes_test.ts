@@ -1,0 +1,158 @@
+/// <reference lib="dom" />
+/**
+ * The scene editor in headless Chromium, on a copy of the project's scenes: a
+ * scene previewed by the real compositor (a PNG drawn in its own process), an
+ * edit (the background) previewed differently, a bad edit refused with the
+ * field named, the save written as the scene file (audited with before and
+ * after), the last save undone; an unknown scene name (a path) refused; a
+ * viewer cannot save.
+ */
+import assert from "node:assert/strict";
+import {
+  ARTIFACTS,
+  browserSignIn,
+  chromiumReady,
+  launchChromium,
+  panelEngine,
+} from "./panel_kit.ts";
+
+const ready = await chromiumReady();
+const SCENES = new URL("../../scenes/", import.meta.url).pathname;
+
+Deno.test({
+  name: "scenes: previewed by the real compositor, a bad field named, saved, audited, undone",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "sothebais-scenes-" });
+    for (const e of Deno.readDirSync(SCENES)) {
+      if (e.isFile && e.name.endsWith(".json")) {
+        Deno.copyFileSync(`${SCENES}${e.name}`, `${dir}/${e.name}`);
+      }
+    }
+    const original = Deno.readTextFileSync(`${dir}/live.json`);
+    const engine = await panelEngine({
+      plugins: { "funds-book": {}, auction: { watermark: "clock" } },
+      admin: { scenesDir: dir, assetsDir: `${SCENES}assets` },
+    });
+    const browser = await launchChromium();
+    Deno.mkdirSync(ARTIFACTS, { recursive: true });
+    try {
+      const ada = await engine.enrolled("ada", "admin");
+      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+      await browserSignIn(page, engine.url, "ada", ada.secret, "/admin/scenes");
+      await page.waitForFunction(() =>
+        (document.getElementById("scene-json") as HTMLTextAreaElement | null)?.value.includes(
+          '"live"',
+        )
+      );
+      const previewSrc = async () => {
+        await page.click("#scene-preview-button");
+        await page.waitForFunction(
+          () => !(document.getElementById("scene-preview-button") as HTMLButtonElement).disabled,
+          undefined,
+          { timeout: 90_000 },
+        );
+        await page.waitForFunction(() =>
+          (document.getElementById("scene-preview") as HTMLImageElement | null)?.naturalWidth ===
+            640
+        );
+        return (await page.getAttribute("#scene-preview", "src"))!;
+      };
+      const first = await previewSrc();
+      assert.match(first, /^data:image\/png;base64,/);
+
+      // An edit shows in the next preview; the file is not touched until saved.
+      const scene = JSON.parse(original);
+      scene.background = { kind: "color", color: "#3a7d44" };
+      await page.fill("#scene-json", JSON.stringify(scene, null, 2));
+      const second = await previewSrc();
+      assert.notEqual(second, first);
+      const green = await page.evaluate(() => {
+        const img = document.getElementById("scene-preview") as HTMLImageElement;
+        const c = document.createElement("canvas");
+        c.width = img.naturalWidth;
+        c.height = img.naturalHeight;
+        const g = c.getContext("2d")!;
+        g.drawImage(img, 0, 0);
+        return [...g.getImageData(2, 2, 1, 1).data.slice(0, 3)];
+      });
+      assert.deepEqual(green, [0x3a, 0x7d, 0x44], "the corner is the new background");
+      assert.equal(Deno.readTextFileSync(`${dir}/live.json`), original);
+
+      // A bad field is named.
+      await page.fill("#scene-json", JSON.stringify({ ...scene, background: { kind: "nope" } }));
+      await page.click("#scene-preview-button");
+      await page.waitForSelector("#scene-problems");
+      assert.match((await page.textContent("#scene-problems"))!, /^scene: background/);
+
+      // Save, audited; then undo.
+      await page.fill("#scene-json", JSON.stringify(scene, null, 2));
+      await page.fill("#scene-reason", "greener for the spring show");
+      await page.click("#scene-save");
+      await page.waitForSelector("#scene-notice");
+      assert.equal(await page.textContent("#scene-notice"), "Saved live.json.");
+      assert.deepEqual(
+        JSON.parse(Deno.readTextFileSync(`${dir}/live.json`)).background,
+        scene.background,
+      );
+      await page.screenshot({ path: `${ARTIFACTS}scenes.png`, fullPage: true });
+      await page.fill("#scene-reason", "back to the old look");
+      await page.click("#scene-undo");
+      await page.waitForFunction(() =>
+        document.getElementById("scene-notice")?.textContent === "Undid the last save of live.json."
+      );
+      assert.equal(Deno.readTextFileSync(`${dir}/live.json`), original);
+
+      const vic = await engine.enrolled("vic", "viewer");
+      const ana = await engine.enrolled("ana", "admin");
+      const v = await engine.signIn("vic", vic.secret);
+      const a = await engine.signIn("ana", ana.secret);
+      const call = async (type: string, data: unknown, who: { cookie: string; csrf: string }) => {
+        const res = await fetch(`${engine.url}/admin/api/requests/${type}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            origin: engine.url,
+            cookie: who.cookie,
+            "x-csrf-token": who.csrf,
+          },
+          body: JSON.stringify({ requestData: data }),
+        });
+        return { status: res.status, json: await res.json() };
+      };
+      assert.equal(
+        (await call("SaveScene", { name: "live", scene, reason: "forged" }, v)).status,
+        403,
+      );
+      for (const name of ["../../etc/passwd", "nope"]) {
+        const r = await call("SaveScene", { name, scene, reason: "a path" }, a);
+        assert.equal(r.status, 400, name);
+        assert.match(r.json.message, /^name: /, name);
+      }
+      const audit = await call("ListAudit", { action: "scene" }, v);
+      const rows = audit.json.responseData.entries as Array<
+        {
+          action: string;
+          subject: string;
+          outcome: string;
+          before: { background: unknown };
+          after: { background: unknown };
+        }
+      >;
+      assert.deepEqual(rows.map((r) => `${r.action} ${r.subject} ${r.outcome}`).sort(), [
+        "scene.save live ok",
+        "scene.save nope failed", // a refused save is in the log too
+        "scene.undo live ok",
+      ]);
+      const save = rows.find((r) => r.action === "scene.save" && r.outcome === "ok")!;
+      assert.deepEqual(save.after.background, scene.background);
+      assert.deepEqual(save.before.background, JSON.parse(original).background);
+    } finally {
+      await browser.close();
+      await engine.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
