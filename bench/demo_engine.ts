@@ -68,7 +68,7 @@ export async function demoEngine(o: DemoEngineOptions): Promise<DemoEngine> {
   let resolveUrl: (url: string) => void = () => {};
   const started = new Promise<string>((r) => (resolveUrl = r));
   const keep = (stream: ReadableStream<Uint8Array>) =>
-    stream.pipeThrough(new TextDecoderStream()).pipeTo(
+    stream.pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>).pipeTo(
       new WritableStream({
         write(chunk) {
           for (const line of chunk.split("\n")) {
