@@ -184,9 +184,10 @@ const checkClaims: Step = (rest, f) => {
   const lower = rest.toLowerCase();
   const closed = lot?.status === "closed";
   if (
-    /\b(won|wins|winner|winners|sold|hammer (falls|comes down)|takes (it|the lot) home)\b/i.test(
-      rest,
-    )
+    /\b(won|wins|winner|winners|sold|hammer (falls|comes down)|takes (it|the lot) home|goes to @\w+)\b/i
+      .test(
+        rest,
+      )
   ) {
     const aboutPast = f.past.length > 0 &&
       /\b(yesterday|last time|previous|earlier|day before)\b/i.test(rest);
