@@ -74,6 +74,7 @@ export function checkLine(raw: string, f: FactSheet, ctx: GuardContext = {}): Ve
     checkItems,
     checkHandles,
     checkClaims,
+    strikeHandles,
     checkAmounts,
     checkTimes,
     checkDurations,
@@ -176,6 +177,9 @@ const checkHandles: Step = (rest, f, ctx) => {
   }
   return rest;
 };
+
+/** Checked handles are struck out, so digits in them (@sim_bidder4) count as explained. */
+const strikeHandles: Step = (rest) => rest.replace(/@\w{1,15}/g, " HANDLE ");
 
 /** Winner, leader, phase and "no bids" claims must match the state. */
 const checkClaims: Step = (rest, f) => {

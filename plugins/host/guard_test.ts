@@ -46,6 +46,7 @@ function sheet(over: Partial<AuctionSnapshot> = {}): FactSheet {
     },
     recentBids: [
       { handle: "@bob", amountWei: 6n * ETH / 10n, at: now },
+      { handle: "@sim_bidder4", amountWei: 65n * ETH / 100n, at: now },
       { handle: "@alice", amountWei: 7n * ETH / 10n, at: now },
     ],
     past: [{
@@ -72,6 +73,7 @@ Deno.test("guard: true lines pass", () => {
       "Yesterday Genesis #0 went to @carol for 2 ETH.",
       'Tweet "@SothebAIs bid" with your amount in ETH. The reserve is 0.5 ETH.',
       "Tomorrow on the block: Genesis #3.",
+      "@alice leads at 0.7 ETH, over @sim_bidder4.",
     ]
   ) {
     const v = checkLine(line, f);

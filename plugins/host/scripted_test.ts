@@ -17,7 +17,7 @@ for (const name of ["marlowe", "pip"]) {
     const brain = createScriptedBrain(await loadCharacter(name), seeded(7));
     const start = Temporal.Instant.from("2026-03-09T18:00:00Z");
     const end = start.add({ hours: 2 });
-    const bidders = ["@alice", "@bob", "@carol", "@dan", "@erin"];
+    const bidders = ["@alice", "@bob", "@sim_bidder4", "@dan", "@erin2026"];
     const rng = seeded(3);
     const bids: RecentBid[] = [];
     const said: Array<{ text: string; at: number }> = [];
