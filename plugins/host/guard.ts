@@ -182,7 +182,7 @@ const checkHandles: Step = (rest, f, ctx) => {
 const strikeHandles: Step = (rest) => rest.replace(/@\w{1,15}/g, " HANDLE ");
 
 /** Winner, leader, phase and "no bids" claims must match the state. */
-const checkClaims: Step = (rest, f) => {
+const checkClaims: Step = (rest, f, ctx) => {
   const lot = f.lot;
   const handles = [...rest.matchAll(/@(\w{1,15})/g)].map((m) => `@${m[1].toLowerCase()}`);
   const lower = rest.toLowerCase();
@@ -206,7 +206,10 @@ const checkClaims: Step = (rest, f) => {
       }
     }
     if (!aboutPast && !(closed && lot.winner)) return { reason: "names a winner before the close" };
-    const wrong = handles.find((h) => !allowed.has(h));
+    // The viewer answered may be addressed at the start ("@bob, …"), never named in the result.
+    const addressed = ctx.asker && rest.toLowerCase().startsWith(`${ctx.asker.toLowerCase()},`);
+    const named = addressed ? handles.slice(1) : handles;
+    const wrong = named.find((h) => !allowed.has(h));
     if (wrong) return { reason: `names ${wrong} in a result, who did not win` };
   }
   if (

@@ -118,6 +118,11 @@ Deno.test("guard: a winner only after the close, and only the winner", () => {
   assertEquals(checkLine("Sold! @alice wins Genesis #1 with 0.7 ETH.", closed).ok, true);
   const wrong = checkLine("Sold! @bob wins Genesis #1 with 0.7 ETH.", closed);
   assert(!wrong.ok && /@bob/.test(wrong.reason));
+  // The viewer who asked may be addressed, not made the winner.
+  const ask = { asker: "@eve", viewerText: "who won?" };
+  assert(checkLine("@eve, Genesis #1 sold to @alice for 0.7 ETH.", closed, ask).ok);
+  assert(!checkLine("@eve, @eve won Genesis #1 for 0.7 ETH.", closed, ask).ok);
+  assert(!checkLine("Sold to @eve for 0.7 ETH!", closed, ask).ok);
 });
 
 Deno.test("guard: a line that repeats a viewer's words fails; the asker may be named", () => {
