@@ -19,9 +19,9 @@ interface Command {
 export const rehearseCommand: Command = {
   summary:
     "run a day's scenario on a virtual clock and embedded storage; one JSON line per decision",
-  usage: "rehearse <scenario.json>",
-  options: {},
-  async run(_values, positionals) {
+  usage: "rehearse <scenario.json> [--host] [--character marlowe|pip|FILE]",
+  options: { host: { type: "boolean" }, character: { type: "string" } },
+  async run(values, positionals) {
     const [path] = positionals;
     if (!path) {
       console.error("rehearse: give the scenario file: main.ts rehearse scenario.json");
@@ -39,7 +39,14 @@ export const rehearseCommand: Command = {
       for (const p of problems) console.error(p);
       return 1;
     }
-    await rehearse(raw, (line) => console.log(JSON.stringify(line)));
+    // --host: the host speaks too (the scripted brain, or the model at LLM_BASE_URL).
+    const host = values.host || values.character
+      ? {
+        llmUrl: Deno.env.get("LLM_BASE_URL") || undefined,
+        character: typeof values.character === "string" ? values.character : undefined,
+      }
+      : undefined;
+    await rehearse(raw, (line) => console.log(JSON.stringify(line)), { host });
     return 0;
   },
 };

@@ -112,8 +112,20 @@ export function scenarioProblems(raw: unknown): string[] {
   return r.success ? [] : describeIssues("scenario", r.error);
 }
 
+export interface RehearseOptions {
+  /**
+   * Run the host too (the scripted brain, or the model at `llmUrl`, e.g. LLM_BASE_URL) and
+   * print its lines among the decisions: `host.said {text, at, version}`, `host.posted {text, at}`.
+   */
+  host?: { llmUrl?: string; character?: string; llm?: Record<string, unknown> };
+}
+
 /** Runs a scenario and calls `write` with each decision line, in order. */
-export async function rehearse(raw: unknown, write: (line: Line) => void): Promise<void> {
+export async function rehearse(
+  raw: unknown,
+  write: (line: Line) => void,
+  options: RehearseOptions = {},
+): Promise<void> {
   const scenario = scenarioSchema.parse(raw);
   const auctionInputs = scenario.auctions ?? [scenario.auction];
   const rules = auctionInputs.map((a) => auctionSchema.parse(a));
@@ -146,6 +158,20 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
         ...(scenario.maxBid === undefined ? {} : { maxBid: String(scenario.maxBid) }),
       },
     },
+    ...(options.host
+      ? [{
+        label: "host",
+        specifier: new URL("../host/mod.ts", import.meta.url).href,
+        config: {
+          handle: scenario.host,
+          ...(options.host.character ? { character: options.host.character } : {}),
+          llm: {
+            ...options.host.llm,
+            ...(options.host.llmUrl ? { baseUrl: options.host.llmUrl } : {}),
+          },
+        },
+      }]
+      : []),
   ], env);
   const log = createLog("rehearsal", {
     level: "error",
@@ -155,6 +181,14 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
   try {
     const auctions = engine.service<Auctions>("auctions");
     const book = engine.service<FundsBook>("funds-book");
+    // The host's lines wait for its composing (a model answers in real time).
+    const host = options.host ? engine.service<{ idle(): Promise<void> }>("host") : null;
+    const settle = async () => {
+      for (let i = 0; i < 3; i++) {
+        await auctions.idle();
+        await host?.idle();
+      }
+    };
     engine.bus.on("*", (e) => {
       const line = lineOf(e);
       if (line) write(line);
@@ -166,7 +200,7 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
     let readThrough: Temporal.Instant | null = null;
     let next = 0;
     for (;;) {
-      await auctions.idle();
+      await settle();
       const now = clock.instant();
       const closes = auctions.list()
         .filter((a) => a.status === "scheduled" || a.status === "open")
@@ -180,7 +214,7 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
       if (!candidates.length) break;
       const t = candidates.reduce((a, b) => cmp(a, b) <= 0 ? a : b);
       await clock.advanceTo(t);
-      await auctions.idle();
+      await settle();
       const due: typeof events = [];
       while (next < events.length && cmp(events[next].t, t) <= 0) due.push(events[next++]);
       for (const { e } of due) {
@@ -235,7 +269,12 @@ export async function rehearse(raw: unknown, write: (line: Line) => void): Promi
         engine.bus.emit("tweets.read-through", { until: until.toString() } as never);
       }
     }
-    await auctions.idle();
+    await settle();
+    if (host) {
+      // Let the host finish the day: the result and the thanks are said after the close.
+      await clock.advanceTo(clock.instant().add({ minutes: 2 }));
+      await settle();
+    }
   } finally {
     await engine.stop();
     await Deno.remove(dir, { recursive: true });
@@ -251,6 +290,10 @@ function lineOf(e: BusEvent): Line | null {
   const p = e.payload as Record<string, unknown>;
   const str = (v: unknown) => v === null || v === undefined ? null : String(v);
   switch (e.type) {
+    case "host.said":
+      return { type: e.type, text: p.text, at: e.at, version: p.version };
+    case "host.posted":
+      return { type: e.type, text: p.text, at: e.at, version: p.version, queued: p.queued };
     case "bid.accepted":
       return {
         type: e.type,

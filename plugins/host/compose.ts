@@ -57,7 +57,11 @@ export async function compose(
         });
         break; // a failed call is not retried: the scripted brain speaks within the timeout
       }
-      const v = checkLine(answer.text, f, ctx);
+      const checked = checkLine(answer.text, f, ctx);
+      // A model line said lately is refused like a false one: the window holds for both brains.
+      const v = checked.ok && d.recent().has(checked.text)
+        ? { ok: false as const, reason: "repeats a line said within the repeat window" }
+        : checked;
       if (v.ok) return { text: v.text, source: "model", version: f.version, facts: f };
       d.refused({ text: answer.text, reason: v.reason, version: f.version, source: "model", task });
       reason = v.reason;

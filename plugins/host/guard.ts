@@ -74,6 +74,7 @@ export function checkLine(raw: string, f: FactSheet, ctx: GuardContext = {}): Ve
     checkItems,
     checkHandles,
     checkClaims,
+    strikeHandles,
     checkAmounts,
     checkTimes,
     checkDurations,
@@ -177,16 +178,20 @@ const checkHandles: Step = (rest, f, ctx) => {
   return rest;
 };
 
+/** Checked handles are struck out, so digits in them (@sim_bidder4) count as explained. */
+const strikeHandles: Step = (rest) => rest.replace(/@\w{1,15}/g, " HANDLE ");
+
 /** Winner, leader, phase and "no bids" claims must match the state. */
-const checkClaims: Step = (rest, f) => {
+const checkClaims: Step = (rest, f, ctx) => {
   const lot = f.lot;
   const handles = [...rest.matchAll(/@(\w{1,15})/g)].map((m) => `@${m[1].toLowerCase()}`);
   const lower = rest.toLowerCase();
   const closed = lot?.status === "closed";
   if (
-    /\b(won|wins|winner|winners|sold|hammer (falls|comes down)|takes (it|the lot) home)\b/i.test(
-      rest,
-    )
+    /\b(won|wins|winner|winners|sold|hammer (falls|comes down)|takes (it|the lot) home|goes to @\w+)\b/i
+      .test(
+        rest,
+      )
   ) {
     const aboutPast = f.past.length > 0 &&
       /\b(yesterday|last time|previous|earlier|day before)\b/i.test(rest);
@@ -201,7 +206,10 @@ const checkClaims: Step = (rest, f) => {
       }
     }
     if (!aboutPast && !(closed && lot.winner)) return { reason: "names a winner before the close" };
-    const wrong = handles.find((h) => !allowed.has(h));
+    // The viewer answered may be addressed at the start ("@bob, …"), never named in the result.
+    const addressed = ctx.asker && rest.toLowerCase().startsWith(`${ctx.asker.toLowerCase()},`);
+    const named = addressed ? handles.slice(1) : handles;
+    const wrong = named.find((h) => !allowed.has(h));
     if (wrong) return { reason: `names ${wrong} in a result, who did not win` };
   }
   if (

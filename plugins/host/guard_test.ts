@@ -46,6 +46,7 @@ function sheet(over: Partial<AuctionSnapshot> = {}): FactSheet {
     },
     recentBids: [
       { handle: "@bob", amountWei: 6n * ETH / 10n, at: now },
+      { handle: "@sim_bidder4", amountWei: 65n * ETH / 100n, at: now },
       { handle: "@alice", amountWei: 7n * ETH / 10n, at: now },
     ],
     past: [{
@@ -72,6 +73,7 @@ Deno.test("guard: true lines pass", () => {
       "Yesterday Genesis #0 went to @carol for 2 ETH.",
       'Tweet "@SothebAIs bid" with your amount in ETH. The reserve is 0.5 ETH.',
       "Tomorrow on the block: Genesis #3.",
+      "@alice leads at 0.7 ETH, over @sim_bidder4.",
     ]
   ) {
     const v = checkLine(line, f);
@@ -116,6 +118,11 @@ Deno.test("guard: a winner only after the close, and only the winner", () => {
   assertEquals(checkLine("Sold! @alice wins Genesis #1 with 0.7 ETH.", closed).ok, true);
   const wrong = checkLine("Sold! @bob wins Genesis #1 with 0.7 ETH.", closed);
   assert(!wrong.ok && /@bob/.test(wrong.reason));
+  // The viewer who asked may be addressed, not made the winner.
+  const ask = { asker: "@eve", viewerText: "who won?" };
+  assert(checkLine("@eve, Genesis #1 sold to @alice for 0.7 ETH.", closed, ask).ok);
+  assert(!checkLine("@eve, @eve won Genesis #1 for 0.7 ETH.", closed, ask).ok);
+  assert(!checkLine("Sold to @eve for 0.7 ETH!", closed, ask).ok);
 });
 
 Deno.test("guard: a line that repeats a viewer's words fails; the asker may be named", () => {

@@ -41,7 +41,7 @@ Deno.test("host: one line at a time; a line whose leader changed is cut and repl
     await s.bid("@bob", "@SothebAIs bid 2");
     await s.bid("@alice", "@SothebAIs bid 3");
     await s.advance(120_000);
-    const leaders = s.said.filter((l) => /@alice|@bob/.test(l.text));
+    const leaders = s.said.filter((l) => (l as { kind?: string }).kind === "leader");
     assert(leaders.at(-1)!.text.includes("3 ETH") && leaders.at(-1)!.text.includes("@alice"));
     for (const l of leaders.slice(0, -1)) {
       assert(s.interrupted.includes(l.utteranceId), `${l.text} stayed after the leader changed`);
@@ -142,5 +142,27 @@ Deno.test("host: a model slower than the timeout: the scripted brain answers wit
   } finally {
     await s.engine.stop();
     await model.close();
+  }
+});
+
+Deno.test("host: answers written before the opening are rewritten when said after it", async () => {
+  const s = await hostShow({ host: { llm: {}, posts: { enabled: false } } });
+  const at: Array<{ text: string; ms: number }> = [];
+  s.engine.bus.on(
+    "host.said",
+    (e) => void at.push({ text: e.payload.text, ms: s.clock.instant().epochMilliseconds }),
+  );
+  try {
+    await s.advance(50_000); // 13:59:50, before the 14:00 opening
+    for (const h of ["@dan", "@erin", "@frank", "@gina", "@hal"]) {
+      await s.ask(h, "when does it start?");
+    }
+    await s.advance(90_000, 500);
+    const open = Temporal.Instant.from("2026-03-09T14:00:00-04:00").epochMilliseconds;
+    const after = at.filter((l) => l.ms >= open);
+    assert(after.some((l) => /^@(dan|erin|frank|gina|hal), /.test(l.text)), JSON.stringify(at));
+    for (const l of after) assert(!/opens at/.test(l.text), `stale after the opening: ${l.text}`);
+  } finally {
+    await s.engine.stop();
   }
 });

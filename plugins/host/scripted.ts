@@ -114,7 +114,10 @@ export function createScriptedBrain(character: Character, rng = seeded(1)): Scri
       if (!candidates.length) return null;
       if (task.kind === "idle") {
         // An idle line: a topic, now and then with the state of the room before it.
-        const topics = character.idleTopics.map((t) => fill(t, f));
+        // Without a campaign, topics about the collection have nothing true to say.
+        const topics = character.idleTopics
+          .filter((t) => f.campaign || !t.includes("{collection}"))
+          .map((t) => fill(t, f));
         const state = candidates;
         const mixed = [
           ...topics,
@@ -183,7 +186,7 @@ function templates(task: Task, f: FactSheet, c: Character): string[] {
         `${leader} leads at ${price}. ${prev} has been outbid.`,
         `${price} from ${leader}, and ${prev} is no longer in front.`,
         `The bid to beat is now ${price}, held by ${leader}.`,
-        `${leader} goes to ${price}! Over to you, ${prev}.`,
+        `${leader} raises to ${price}! Over to you, ${prev}.`,
         `${prev} is outbid: ${leader} leads at ${price}.`,
         `Up it goes: ${leader} at ${price}, ahead of ${prev}.`,
       ];

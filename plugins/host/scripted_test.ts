@@ -17,7 +17,7 @@ for (const name of ["marlowe", "pip"]) {
     const brain = createScriptedBrain(await loadCharacter(name), seeded(7));
     const start = Temporal.Instant.from("2026-03-09T18:00:00Z");
     const end = start.add({ hours: 2 });
-    const bidders = ["@alice", "@bob", "@carol", "@dan", "@erin"];
+    const bidders = ["@alice", "@bob", "@sim_bidder4", "@dan", "@erin2026"];
     const rng = seeded(3);
     const bids: RecentBid[] = [];
     const said: Array<{ text: string; at: number }> = [];
@@ -75,3 +75,46 @@ for (const name of ["marlowe", "pip"]) {
     assertEquals(said.length, 360);
   });
 }
+
+Deno.test("scripted: yesterday's result comes from the records it is given, and passes the guard", async () => {
+  const brain = createScriptedBrain(await loadCharacter("marlowe"));
+  const now = Temporal.Instant.from("2026-03-10T18:30:00Z");
+  const lot: AuctionSnapshot = {
+    auctionId: "day-2",
+    item: "Genesis #2",
+    status: "open",
+    startsAt: "2026-03-10T14:00:00-04:00",
+    endsAt: "2026-03-10T15:00:00-04:00",
+    maxEndsAt: "2026-03-10T15:10:00-04:00",
+    reserveWei: ETH,
+    priceWei: null,
+    leader: null,
+    bidCount: 0,
+    minNextWei: ETH,
+    extensions: 0,
+    extensionWindowSeconds: 60,
+    extensionSeconds: 60,
+    ingestGraceSeconds: 5,
+  };
+  const facts = buildFacts({
+    version: 1,
+    now,
+    hostHandle: "@SothebAIs",
+    auctions: [lot],
+    campaign: null,
+    recentBids: [],
+    past: [{
+      auctionId: "day-1",
+      item: "Genesis #1",
+      date: "2026-03-09",
+      winner: "@carol",
+      amountWei: 3n * ETH,
+      runnerUp: null,
+    }],
+    results: new Map(),
+  });
+  const task: Task = { kind: "answer", asker: "@dan", question: "who won yesterday?" };
+  const text = brain.line(task, facts, new Set())!;
+  assertEquals(text, "@dan, yesterday Genesis #1 went to @carol for 3 ETH.");
+  assert(checkLine(text, facts, { asker: "@dan", viewerText: task.question }).ok);
+});

@@ -37,6 +37,8 @@ export interface HostLine extends QueuedLine {
   /** The leader and price the line was written for, when it names them. */
   leaderAt: { handle: string; amountWei: bigint } | null;
   onceKey: string | null;
+  /** The lot's status when written: a line about a scheduled lot is stale once it opens. */
+  statusAt: string | null;
   mood: "talking" | "excited";
   handle: string | null;
 }
@@ -72,6 +74,8 @@ const PRIORITY: Record<string, number> = {
   tomorrow: 2,
   idle: 0,
 };
+/** Lines that state (or may state) the leader and price: they are tied to the leader they were written for. */
+const LEADER_KINDS = new Set(["leader", "call5", "call1", "idle", "answer"]);
 const EXCITED = new Set(["leader", "call1", "closed", "extended"]);
 const DECISIONS = new Set([
   "bid.accepted",
@@ -190,6 +194,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
   await refreshRecords();
 
   const stale = (line: HostLine, f: FactSheet): string | null => {
+    if ((f.lot?.status ?? null) !== line.statusAt) return "the auction's status changed";
     if (line.leaderAt) {
       const l = f.lot?.leader;
       if (!l || l.handle !== line.leaderAt.handle || l.amountWei !== line.leaderAt.amountWei) {
@@ -210,11 +215,9 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     task,
     source: c.source,
     auctionId: c.facts.lot?.auctionId ?? null,
-    leaderAt:
-      ["leader", "call5", "call1", "idle", "answer"].includes(task.kind) && c.facts.lot?.leader
-        ? { ...c.facts.lot.leader }
-        : null,
+    leaderAt: LEADER_KINDS.has(task.kind) && c.facts.lot?.leader ? { ...c.facts.lot.leader } : null,
     onceKey,
+    statusAt: c.facts.lot?.status ?? null,
     mood: EXCITED.has(task.kind) ? "excited" : "talking",
     handle: task.asker ?? null,
   });
@@ -249,7 +252,8 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
         text: text!,
         version: f.version,
         source: "scripted",
-        leaderAt: f.lot?.leader && line.leaderAt ? { ...f.lot.leader } : null,
+        leaderAt: LEADER_KINDS.has(line.kind) && f.lot?.leader ? { ...f.lot.leader } : null,
+        statusAt: f.lot?.status ?? null,
       };
     },
     say(line) {
