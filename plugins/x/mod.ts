@@ -267,6 +267,10 @@ export default definePlugin({
         postsSent.inc(1, { kind: s.kind });
         postDelay.observe(s.delayMs / 1000);
       },
+      onFailed: (f) =>
+        bus.emit("x.post-failed", { key: f.key, kind: f.kind, reason: f.reason.slice(0, 500) }),
+      // The own timeline is read at its window's even pace (Basic: 5 per 15 min).
+      reconcileRetryMs: Math.max(5_000, windowIntervalMs(tier.ownTweets)),
     });
     let postLoop: WakeLoop | undefined;
     const enqueue = async (request: PostRequest) => {
@@ -618,10 +622,27 @@ export default definePlugin({
     }));
     health("outbox", async () => {
       const usage = await outbox.usage();
+      // In flight past two minutes: its fate unknown until the own timeline can be read.
+      const stuck = await outbox.stuck(2 * 60_000);
+      const failed = await outbox.failures(3600_000);
+      const automated = outbox.automatedUntil();
+      const problems = [
+        automated &&
+        `X refused posting as automated activity (error 226): paused until ${automated}`,
+        stuck.count &&
+        `${stuck.count} post(s) in flight since ${stuck.since}, unconfirmed${
+          stuck.error ? ` (own timeline: ${stuck.error})` : ""
+        }`,
+        failed.count &&
+        `${failed.count} post(s) refused for good in the last hour (last: ${failed.last?.key}: ${failed.last?.error})`,
+      ].filter(Boolean);
       return {
-        ok: true,
+        ok: problems.length === 0,
+        detail: problems.join("; ") || undefined,
         usage: usage.map((u) => `${u.used}/${u.limit} per ${u.windowMs / 1000}s`).join(", "),
         blockedUntil: outbox.blockedUntil()?.toString(),
+        inFlight: stuck.count,
+        failedLastHour: failed.count,
       };
     });
 
