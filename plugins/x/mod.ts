@@ -407,6 +407,7 @@ export default definePlugin({
     const anyReader = () => readers.get(primary) ?? [...readers.values()][0];
     const auctionTimes = new Map<string, AuctionTimes>();
     let degrade = 0;
+    let readThisMonth = 0;
     let projection: Projection | undefined;
     let readThrough: string | undefined;
     let reported: Temporal.Instant | undefined;
@@ -504,7 +505,12 @@ export default definePlugin({
         serial,
         windowMs: windowOf(s).windowMs,
         pace: (rateLimit) => plan(s, rateLimit) ?? PHASE_RECHECK_MS,
-        onPage: (items) => usage.count(items.map((t) => t.id)),
+        onPage: async (items) => {
+          await usage.count(items.map((t) => t.id));
+          readThisMonth = await usage.used();
+        },
+        // Near the month's cap, smaller pages: X counts every post a page returns.
+        maxResults: () => tier.monthlyReads - readThisMonth,
         hostHandle,
         source: s,
         backfill: s === primary && config.backfill,
@@ -550,6 +556,7 @@ export default definePlugin({
       const result = await reader.poll();
       if (s === primary) {
         projection = await usage.project(config.expectedMentionsPerDay);
+        readThisMonth = projection.used;
         degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
         await openStream();
       }

@@ -159,7 +159,12 @@ async function campaign(tier: Tier, days = 30, perDay = 300) {
   let capped = false;
   const read = async (source: "mentions" | "search") => {
     for (let token: string | undefined, pages = 0; pages < 20; pages++) {
-      const params = new URLSearchParams({ max_results: "100" });
+      // As the plugin does: near the cap, pages no bigger than what is left of it.
+      const left = limits.monthlyReads - [...seenByDay.values()].reduce((n, x) => n + x.size, 0);
+      const floor = source === "search" ? 10 : 5;
+      const params = new URLSearchParams({
+        max_results: String(Math.max(floor, Math.min(100, left))),
+      });
       if (since[source]) params.set("since_id", since[source]!);
       if (token) params.set(source === "search" ? "next_token" : "pagination_token", token);
       if (source === "search") params.set("query", "@SothebAIs -is:retweet");

@@ -109,7 +109,7 @@ Deno.test("what only looks like a bid is answered with how to bid, and never dec
     deepStrictEqual(s.auctions.get("genesis-1")?.leader?.handle, "@bob");
     for (const id of [ids.hedged, ids.offer, ids.rt, ids.quote, ids.retweet]) {
       const [reply] = s.repliesTo(id);
-      // Equal texts get a " (2)" so X does not refuse them as duplicates.
+      // Equal texts get a new wording so X does not refuse them as duplicates.
       ok(reply?.includes("To bid, tweet: @SothebAIs bid 2.5 ETH (your amount, in ETH)"), reply);
     }
     ok(s.repliesTo(ids.quote)[0].startsWith("@alice a retweet or a quote is never a bid."));
