@@ -145,6 +145,7 @@ const auctionTimesSchema = z.object({
   endsAt: z.string().refine((v) => Number.isFinite(Date.parse(v))),
   extensionWindowSeconds: z.number().int().min(0).max(86_400).optional(),
   ingestGraceSeconds: z.number().min(0).max(86_400).optional(),
+  maxEndsAt: z.string().refine((v) => Number.isFinite(Date.parse(v))).optional(),
 });
 
 const tweetReceived = z.object({
@@ -452,6 +453,7 @@ export default definePlugin({
         endsAt: Date.parse(t.data.endsAt),
         extensionWindowSeconds: t.data.extensionWindowSeconds ?? 0,
         ingestGraceSeconds: t.data.ingestGraceSeconds ?? 0,
+        ...(t.data.maxEndsAt ? { maxEndsAt: Date.parse(t.data.maxEndsAt) } : {}),
       });
       if (t.data.status === "closed" || t.data.status === "cancelled") {
         auctionTimes.delete(t.data.auctionId);

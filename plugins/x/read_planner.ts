@@ -36,6 +36,8 @@ export interface AuctionTimes {
   endsAt: number;
   extensionWindowSeconds: number;
   ingestGraceSeconds: number;
+  /** The latest the auction may run to with extensions (epoch ms); default: no extension. */
+  maxEndsAt?: number;
 }
 
 /** The phase at `now` and, for `hot`, when it ends (epoch ms). */
@@ -53,7 +55,10 @@ export function phaseAt(
     if (a.status !== "open" && a.status !== "paused") continue;
     const hotFrom = a.endsAt - a.extensionWindowSeconds * 1000;
     // Still open past end + grace: the close waits for the read-through (and the sweep).
-    const hotUntil = Math.max(a.endsAt + a.ingestGraceSeconds * 1000, now + HOT_TAIL_MS);
+    // Bids in the last minutes extend the auction up to maxEndsAt: spend the window as if it
+    // may run that long, or the reads run out mid-extension.
+    const latest = Math.max(a.endsAt, a.maxEndsAt ?? a.endsAt);
+    const hotUntil = Math.max(latest + a.ingestGraceSeconds * 1000, now + HOT_TAIL_MS);
     if (now >= hotFrom) {
       phase = "hot";
       until = Math.min(until ?? Infinity, hotUntil);

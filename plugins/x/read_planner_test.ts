@@ -25,6 +25,11 @@ const basic = TIER_LIMITS.basic;
 Deno.test("phases: open until the extension window, hot to end + grace, idle otherwise", () => {
   deepStrictEqual(phaseAt(END - 600_000, [auction]).phase, "open");
   deepStrictEqual(phaseAt(END - 300_000, [auction]), { phase: "hot", until: END + 30_000 });
+  // An auction that may be extended to 15 minutes later: the hot phase plans to then.
+  deepStrictEqual(phaseAt(END - 300_000, [{ ...auction, maxEndsAt: END + 900_000 }]), {
+    phase: "hot",
+    until: END + 930_000,
+  });
   // Past end + grace and not closed yet: still hot (the close waits for the read-through).
   deepStrictEqual(phaseAt(END + 60_000, [auction]), { phase: "hot", until: END + 90_000 });
   deepStrictEqual(phaseAt(END + 60_000, [{ ...auction, status: "closed" }]).phase, "idle");

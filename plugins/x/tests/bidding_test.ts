@@ -246,8 +246,8 @@ Deno.test("a sweep X cannot answer holds the close, and health says so", async (
     await s.clock.advanceTo(I(T("14:00:10")));
     s.tweet("@alice", "@SothebAIs bid 1 ETH");
     await s.settle(5_000);
-    // In the hot phase the sweep is retried at every read (each second on Pro).
-    s.served.fake.fault({ status: 503, times: 30, path: "/2/tweets/search/recent" });
+    // The sweep is retried at every read (every 3 s on Pro in the hot phase).
+    s.served.fake.fault({ status: 503, times: 12, path: "/2/tweets/search/recent" });
     await s.clock.advanceTo(I(T("14:30:20")));
     await s.settle(20_000);
     deepStrictEqual(s.auctions.get("genesis-1")?.status, "open");
