@@ -182,7 +182,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
   const spacingMs = Math.max(...o.windows.map((w) => w.windowMs / w.limit));
 
   const now = () => o.clock.instant();
-  const ago = (ms: number) => now().subtract({ milliseconds: ms });
+  const ago = (ms: number) => now().subtract({ milliseconds: Math.round(ms) });
 
   const usage = async () =>
     await Promise.all(o.windows.map(async (w) => {

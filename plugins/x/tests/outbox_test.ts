@@ -226,3 +226,21 @@ Deno.test("outbox: a post stuck in flight (own timeline unreadable) shows, and s
     await t.stop();
   }
 });
+
+Deno.test("outbox: on Free (17 posts / 24 h, a spacing that is no whole millisecond) posts go out", async () => {
+  const clock = virtualClock("2026-03-08T14:00:00-04:00");
+  const served = serveFakeX({ now: () => clock.instant().epochMilliseconds, tier: "free" });
+  const storage = xStorage();
+  const engine = await startXEngine(storage, {
+    x: { baseUrl: served.url, tier: "free", read: false },
+  }, clock);
+  try {
+    await engine.x.post({ key: "w", kind: "results", priority: "winner", text: "Sold!" });
+    await engine.x.idle();
+    deepStrictEqual(served.fake.posts().map((p) => p.text), ["Sold!"]);
+  } finally {
+    await engine.stop();
+    await served.stop();
+    await storage.remove();
+  }
+});
