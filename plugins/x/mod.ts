@@ -621,8 +621,9 @@ export default definePlugin({
       };
     });
     health("reads", () => ({
-      // The month's cap is a warning, not an outage: ok while it lasts the month.
-      ok: projection?.runsOutOnDay === undefined,
+      // A cap that will run out is a warning (a restart cannot help); a spent one is an outage.
+      ok: !projection || projection.used < projection.cap,
+      warning: projection?.runsOutOnDay !== undefined,
       detail: projection ? describeProjection(config.tier, projection) : undefined,
       used: projection?.used,
       cap: tier.monthlyReads,
