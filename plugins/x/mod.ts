@@ -135,6 +135,9 @@ export type XConfig = z.output<typeof configSchema>;
 /** The config schema, for tests of its validation. */
 export const xConfigSchema = configSchema;
 
+/** How far recent search's read-through trails the read (X's default end_time, now − 30 s). */
+const SEARCH_LAG_MS = 30_000;
+
 /** How often an inactive source asks the planner again (besides every phase change). */
 const PHASE_RECHECK_MS = 30_000;
 
@@ -516,7 +519,11 @@ export default definePlugin({
         hostHandle,
         source: s,
         backfill: s === primary && config.backfill,
-        ingestLagMs: config.ingestLagMs,
+        // Recent search may leave out the newest ~30 s (X's default end_time, as we read its
+        // docs): a search read vouches for nothing newer, so no close is decided on it early.
+        ingestLagMs: s === "search"
+          ? Math.max(config.ingestLagMs, SEARCH_LAG_MS)
+          : config.ingestLagMs,
         tierIntervalMs: windowIntervalMs(windowOf(s)),
         minIntervalMs: config.minPollMs,
         onTweet,
