@@ -438,6 +438,7 @@ export default definePlugin({
         hostHandle,
         sweepMinutes: config.sweepMinutes,
         log: log.child("sweep"),
+        now: () => clock.instant().epochMilliseconds,
         ingest: async (t) => {
           await usage.count([t.id]);
           await anyReader()!.ingest(t);

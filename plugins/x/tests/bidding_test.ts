@@ -263,3 +263,24 @@ Deno.test("a sweep X cannot answer holds the close, and health says so", async (
     await s.stop();
   }
 });
+
+Deno.test("a sweep refused with 429 waits for the search window's reset, asking nothing before", async () => {
+  const s = await show({ search: false }, { extensionWindowSeconds: 0 });
+  try {
+    await s.clock.advanceTo(I(T("14:00:10")));
+    s.tweet("@alice", "@SothebAIs bid 1 ETH");
+    await s.settle(5_000);
+    s.served.fake.fault({ status: 429, times: 1, path: "/2/tweets/search/recent" });
+    await s.clock.advanceTo(I(T("14:30:20")));
+    await s.settle(5 * 60_000);
+    const searches = () => s.served.fake.stats().requests["GET /2/tweets/search/recent"] ?? 0;
+    deepStrictEqual(searches(), 1, "one refused sweep, then nothing until the reset");
+    deepStrictEqual(s.auctions.get("genesis-1")?.status, "open");
+    deepStrictEqual((await s.engine.health()).checks["x.source"].ok, false);
+    await s.settle(11 * 60_000);
+    deepStrictEqual(s.auctions.get("genesis-1")?.status, "closed");
+    deepStrictEqual(searches(), 2);
+  } finally {
+    await s.stop();
+  }
+});
