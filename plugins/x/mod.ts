@@ -651,12 +651,15 @@ export default definePlugin({
         `${stuck.count} post(s) in flight since ${stuck.since}, unconfirmed${
           stuck.error ? ` (own timeline: ${stuck.error})` : ""
         }`,
-        failed.count &&
-        `${failed.count} post(s) refused for good in the last hour (last: ${failed.last?.key}: ${failed.last?.error})`,
       ].filter(Boolean);
+      // A post refused for good is shown (a warning), not an outage: posting goes on.
+      const refused = failed.count
+        ? `${failed.count} post(s) refused for good in the last hour (last: ${failed.last?.key}: ${failed.last?.error})`
+        : undefined;
       return {
         ok: problems.length === 0,
-        detail: problems.join("; ") || undefined,
+        warning: Boolean(refused),
+        detail: [...problems, refused].filter(Boolean).join("; ") || undefined,
         usage: usage.map((u) => `${u.used}/${u.limit} per ${u.windowMs / 1000}s`).join(", "),
         blockedUntil: outbox.blockedUntil()?.toString(),
         inFlight: stuck.count,
