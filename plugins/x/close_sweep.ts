@@ -6,7 +6,8 @@
  * mentions the timeline missed (stored and decided like any other); only then
  * is that read-through reported, and the auction may close. A sweep that fails
  * (X down, rate limited) holds the read-through just short of end + grace and
- * is tried again at the next read; `pending()` says so for health.
+ * is tried again at the next read (after a 429, not before its reset: no
+ * request is spent on a window known to be empty); `pending()` says so.
  *
  * Costs: one search (a page per 100 mentions) per auction end; each tweet the
  * search returns counts again against X's monthly read cap.
@@ -32,13 +33,22 @@ export function createCloseSweep(o: {
   hostHandle: string;
   sweepMinutes: number;
   log: Log;
+  /** Epoch ms now (the engine's clock). */
+  now?: () => number;
   /** Stores and decides a tweet unless it was read before. */
   ingest(tweet: XTweet): Promise<void>;
 }): CloseSweep {
   const query = `@${o.hostHandle.replace(/^@/, "")} -is:retweet`;
   const auctions = new Map<
     string,
-    { endsAt: Temporal.Instant; closeAt: Temporal.Instant; swept: boolean; error?: string }
+    {
+      endsAt: Temporal.Instant;
+      closeAt: Temporal.Instant;
+      swept: boolean;
+      error?: string;
+      /** After a 429: not before this (epoch ms). */
+      retryAt?: number;
+    }
   >();
 
   const sweep = async (endsAt: Temporal.Instant) => {
@@ -77,6 +87,11 @@ export function createCloseSweep(o: {
       let allowed = until;
       for (const [auctionId, a] of auctions) {
         if (a.swept || cmp(until, a.closeAt) < 0) continue;
+        const held = a.closeAt.subtract({ milliseconds: 1 });
+        if (a.retryAt !== undefined && (o.now?.() ?? Date.now()) < a.retryAt) {
+          if (cmp(held, allowed) < 0) allowed = held;
+          continue;
+        }
         try {
           const found = await sweep(a.endsAt);
           a.swept = true;
@@ -84,11 +99,12 @@ export function createCloseSweep(o: {
           o.log.info("swept the auction's last minutes before it closes", { auctionId, found });
         } catch (error) {
           a.error = (error as Error).message;
+          const e = error as { kind?: string; resetAt?: number };
+          a.retryAt = e.kind === "rate-limited" ? e.resetAt : undefined;
           o.log.warn("the sweep before the close failed; the close waits", {
             auctionId,
             error: a.error,
           });
-          const held = a.closeAt.subtract({ milliseconds: 1 });
           if (cmp(held, allowed) < 0) allowed = held;
         }
       }

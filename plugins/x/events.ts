@@ -12,6 +12,12 @@ export const xEvents = {
     hostHandle: z.string().startsWith("@"),
     linkUrl: z.string().url(),
   }),
+  /** X refused a post for good (or every wording of it was a duplicate): it will not go out. */
+  "x.post-failed": z.object({
+    key: z.string(),
+    kind: z.string(),
+    reason: z.string().max(500),
+  }),
 };
 
 export type XEvents = {

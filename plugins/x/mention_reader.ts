@@ -52,7 +52,8 @@ export interface MentionReaderOptions {
   tierIntervalMs: number;
   /** The shortest pause between reads, whatever the headers allow. */
   minIntervalMs: number;
-  maxResults?: number;
+  /** Posts per page (X: 5–100 on the timeline, 10–100 on search); a function is asked each page. */
+  maxResults?: number | (() => number);
   /** Called for each new tweet, in id order; may be async. */
   onTweet(tweet: StoredTweet): void | Promise<void>;
   /**
@@ -188,7 +189,10 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
   const query = o.source === "search" ? `@${o.hostHandle.replace(/^@/, "")} -is:retweet` : "";
 
   const fetchPage = (sinceId: string | undefined, token: string | undefined) => {
-    const page = { sinceId, paginationToken: token, maxResults: o.maxResults ?? 100 };
+    const wanted = typeof o.maxResults === "function" ? o.maxResults() : o.maxResults ?? 100;
+    const floor = o.source === "search" ? 10 : 5;
+    const maxResults = Math.max(floor, Math.min(100, Math.floor(wanted)));
+    const page = { sinceId, paginationToken: token, maxResults };
     return o.source === "search" ? o.api.search(query, page) : o.api.mentions(o.accountId, page);
   };
 

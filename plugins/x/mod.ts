@@ -135,6 +135,9 @@ export type XConfig = z.output<typeof configSchema>;
 /** The config schema, for tests of its validation. */
 export const xConfigSchema = configSchema;
 
+/** How far recent search's read-through trails the read (X's default end_time, now − 30 s). */
+const SEARCH_LAG_MS = 30_000;
+
 /** How often an inactive source asks the planner again (besides every phase change). */
 const PHASE_RECHECK_MS = 30_000;
 
@@ -145,6 +148,7 @@ const auctionTimesSchema = z.object({
   endsAt: z.string().refine((v) => Number.isFinite(Date.parse(v))),
   extensionWindowSeconds: z.number().int().min(0).max(86_400).optional(),
   ingestGraceSeconds: z.number().min(0).max(86_400).optional(),
+  maxEndsAt: z.string().refine((v) => Number.isFinite(Date.parse(v))).optional(),
 });
 
 const tweetReceived = z.object({
@@ -267,6 +271,10 @@ export default definePlugin({
         postsSent.inc(1, { kind: s.kind });
         postDelay.observe(s.delayMs / 1000);
       },
+      onFailed: (f) =>
+        bus.emit("x.post-failed", { key: f.key, kind: f.kind, reason: f.reason.slice(0, 500) }),
+      // The own timeline is read at its window's even pace (Basic: 5 per 15 min).
+      reconcileRetryMs: Math.max(5_000, windowIntervalMs(tier.ownTweets)),
     });
     let postLoop: WakeLoop | undefined;
     const enqueue = async (request: PostRequest) => {
@@ -403,6 +411,7 @@ export default definePlugin({
     const anyReader = () => readers.get(primary) ?? [...readers.values()][0];
     const auctionTimes = new Map<string, AuctionTimes>();
     let degrade = 0;
+    let readThisMonth = 0;
     let projection: Projection | undefined;
     let readThrough: string | undefined;
     let reported: Temporal.Instant | undefined;
@@ -429,6 +438,7 @@ export default definePlugin({
         hostHandle,
         sweepMinutes: config.sweepMinutes,
         log: log.child("sweep"),
+        now: () => clock.instant().epochMilliseconds,
         ingest: async (t) => {
           await usage.count([t.id]);
           await anyReader()!.ingest(t);
@@ -447,6 +457,7 @@ export default definePlugin({
         endsAt: Date.parse(t.data.endsAt),
         extensionWindowSeconds: t.data.extensionWindowSeconds ?? 0,
         ingestGraceSeconds: t.data.ingestGraceSeconds ?? 0,
+        ...(t.data.maxEndsAt ? { maxEndsAt: Date.parse(t.data.maxEndsAt) } : {}),
       });
       if (t.data.status === "closed" || t.data.status === "cancelled") {
         auctionTimes.delete(t.data.auctionId);
@@ -500,11 +511,20 @@ export default definePlugin({
         serial,
         windowMs: windowOf(s).windowMs,
         pace: (rateLimit) => plan(s, rateLimit) ?? PHASE_RECHECK_MS,
-        onPage: (items) => usage.count(items.map((t) => t.id)),
+        onPage: async (items) => {
+          await usage.count(items.map((t) => t.id));
+          readThisMonth = await usage.used();
+        },
+        // Near the month's cap, smaller pages: X counts every post a page returns.
+        maxResults: () => tier.monthlyReads - readThisMonth,
         hostHandle,
         source: s,
         backfill: s === primary && config.backfill,
-        ingestLagMs: config.ingestLagMs,
+        // Recent search may leave out the newest ~30 s (X's default end_time, as we read its
+        // docs): a search read vouches for nothing newer, so no close is decided on it early.
+        ingestLagMs: s === "search"
+          ? Math.max(config.ingestLagMs, SEARCH_LAG_MS)
+          : config.ingestLagMs,
         tierIntervalMs: windowIntervalMs(windowOf(s)),
         minIntervalMs: config.minPollMs,
         onTweet,
@@ -546,6 +566,7 @@ export default definePlugin({
       const result = await reader.poll();
       if (s === primary) {
         projection = await usage.project(config.expectedMentionsPerDay);
+        readThisMonth = projection.used;
         degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
         await openStream();
       }
@@ -608,8 +629,9 @@ export default definePlugin({
       };
     });
     health("reads", () => ({
-      // The month's cap is a warning, not an outage: ok while it lasts the month.
-      ok: projection?.runsOutOnDay === undefined,
+      // A cap that will run out is a warning (a restart cannot help); a spent one is an outage.
+      ok: !projection || projection.used < projection.cap,
+      warning: projection?.runsOutOnDay !== undefined,
       detail: projection ? describeProjection(config.tier, projection) : undefined,
       used: projection?.used,
       cap: tier.monthlyReads,
@@ -618,10 +640,30 @@ export default definePlugin({
     }));
     health("outbox", async () => {
       const usage = await outbox.usage();
+      // In flight past two minutes: its fate unknown until the own timeline can be read.
+      const stuck = await outbox.stuck(2 * 60_000);
+      const failed = await outbox.failures(3600_000);
+      const automated = outbox.automatedUntil();
+      const problems = [
+        automated &&
+        `X refused posting as automated activity (error 226): paused until ${automated}`,
+        stuck.count &&
+        `${stuck.count} post(s) in flight since ${stuck.since}, unconfirmed${
+          stuck.error ? ` (own timeline: ${stuck.error})` : ""
+        }`,
+      ].filter(Boolean);
+      // A post refused for good is shown (a warning), not an outage: posting goes on.
+      const refused = failed.count
+        ? `${failed.count} post(s) refused for good in the last hour (last: ${failed.last?.key}: ${failed.last?.error})`
+        : undefined;
       return {
-        ok: true,
+        ok: problems.length === 0,
+        warning: Boolean(refused),
+        detail: [...problems, refused].filter(Boolean).join("; ") || undefined,
         usage: usage.map((u) => `${u.used}/${u.limit} per ${u.windowMs / 1000}s`).join(", "),
         blockedUntil: outbox.blockedUntil()?.toString(),
+        inFlight: stuck.count,
+        failedLastHour: failed.count,
       };
     });
 

@@ -5,8 +5,14 @@
  * the POST and `sent` with X's tweet id after. A row found `sending` — after a
  * crash, a timeout or a 5xx, when the post may or may not exist — is
  * reconciled against the account's own recent tweets before anything is sent
- * again; texts are unique (the duplicate-text guard), so the text identifies
- * the post. X's own duplicate-content refusal is the last net.
+ * again; texts are unique (the duplicate-text guard words a repeated text anew,
+ * `rephrase`, never with a visible counter), so the text identifies the post.
+ * X's duplicate refusal (187 / 403) on a first attempt words the post anew,
+ * up to `WORDINGS` times, then fails it; on a retry it means an earlier attempt
+ * landed. A post refused for good is `failed` with `failed_at` and reported
+ * (`onFailed`, /healthz). A row in flight holds budget only while its attempt
+ * is inside the window, and one stuck (its timeline cannot be read) shows in
+ * `stuck()`. X's error 226 pauses posting for long (`automatedUntil`).
  *
  * The budget: every window of the tier (e.g. Basic 100 posts / 24 h) counts
  * sent and in-flight rows and is never exceeded. Lower priorities keep a
@@ -20,6 +26,26 @@ import type { Db, Queryable } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import type { Window } from "./tier_limits.ts";
 import type { RateLimit, XApi } from "./x_api.ts";
+import { automatedPauseMs } from "./mention_reader.ts";
+
+/** Natural closers that make a repeated text a different post (no visible counter). */
+export const WORDINGS = [
+  "Thanks!",
+  "Noted.",
+  "Cheers!",
+  "Stay tuned.",
+  "See you on the stream.",
+  "Thank you!",
+  "All the best.",
+  "Onwards!",
+] as const;
+
+/** The text in its `variant`-th wording (0: as written), within X's 280 characters. */
+export function rephrase(text: string, variant: number): string {
+  if (variant <= 0) return clip(text);
+  const tail = ` ${WORDINGS[(variant - 1) % WORDINGS.length]}`;
+  return clip(text, MAX_CHARS - tail.length) + tail;
+}
 
 export const PRIORITIES = [
   "winner",
@@ -82,6 +108,10 @@ export interface OutboxOptions {
   coalesceAfterMs?: number;
   /** Called when a row is sent, with the enqueue → sent delay (ms). */
   onSent?: (row: { key: string; kind: string; tweetId: string; delayMs: number }) => void;
+  /** Called when X refuses a post for good (or every wording of it is a duplicate). */
+  onFailed?: (row: { key: string; kind: string; reason: string }) => void;
+  /** How long to wait before reconciling again after the own timeline could not be read. */
+  reconcileRetryMs?: number;
 }
 
 export interface DispatchResult {
@@ -99,6 +129,12 @@ export interface Outbox {
   usage(): Promise<Array<{ limit: number; windowMs: number; used: number }>>;
   /** Whether X told us to wait (429 or an exhausted window), and until when. */
   blockedUntil(): Temporal.Instant | undefined;
+  /** Until when X's error 226 pauses posting, if it does. */
+  automatedUntil(): Temporal.Instant | undefined;
+  /** Rows in flight longer than `olderThanMs` (their fate unknown), and the last reconcile error. */
+  stuck(olderThanMs: number): Promise<{ count: number; since?: string; error?: string }>;
+  /** Posts refused for good since `sinceMs` ago: how many, the latest reason. */
+  failures(sinceMs: number): Promise<{ count: number; last?: { key: string; error: string } }>;
 }
 
 interface Row {
@@ -112,6 +148,9 @@ interface Row {
   status: string;
   created_at: Date;
   attempted_at: Date | null;
+  attempts: number;
+  base_text: string | null;
+  variant: number;
   payload: Record<string, unknown> | string;
 }
 
@@ -131,19 +170,26 @@ export function createOutbox(o: OutboxOptions): Outbox {
   const coalesceAfterMs = o.coalesceAfterMs ?? 5_000;
   let blocked: Temporal.Instant | undefined;
   let failures = 0;
+  let automated: Temporal.Instant | undefined;
+  let automatedTimes = 0;
+  let reconcileError: string | undefined;
+  const reconcileRetryMs = o.reconcileRetryMs ?? 5_000;
+  // A 429 without a reset header waits by the posting window (at most X's 15 minutes).
+  const noHeaderWaitMs = Math.min(15 * 60_000, ...o.windows.map((w) => w.windowMs));
   // Rows may be left `sending` (a crash before this start, or a failure since).
   let inDoubt = true;
   // The tier's average spacing: the tightest window's limit spread over its length.
   const spacingMs = Math.max(...o.windows.map((w) => w.windowMs / w.limit));
 
   const now = () => o.clock.instant();
-  const ago = (ms: number) => now().subtract({ milliseconds: ms });
+  const ago = (ms: number) => now().subtract({ milliseconds: Math.round(ms) });
 
   const usage = async () =>
     await Promise.all(o.windows.map(async (w) => {
       const [r] = await o.db.query<{ n: string }>(
         `select count(*)::int8 as n from x_outbox
-          where (status = 'sent' and sent_at > $1) or status = 'sending'`,
+          where (status = 'sent' and sent_at > $1)
+             or (status = 'sending' and coalesce(attempted_at, created_at) > $1)`,
         [ago(w.windowMs)],
       );
       return { ...w, used: Number(r.n) };
@@ -182,8 +228,10 @@ export function createOutbox(o: OutboxOptions): Outbox {
     let ours: Array<{ id: string; text: string }>;
     try {
       ours = (await o.api.ownTweets(account, since)).items;
+      reconcileError = undefined;
     } catch (error) {
-      o.log.warn("cannot reconcile in-flight posts yet", { error: (error as Error).message });
+      reconcileError = (error as Error).message;
+      o.log.warn("cannot reconcile in-flight posts yet", { error: reconcileError });
       return false;
     }
     for (const r of rows) {
@@ -205,20 +253,31 @@ export function createOutbox(o: OutboxOptions): Outbox {
     return true;
   };
 
-  /** Makes the text unique among recent posts (X refuses duplicate content). */
-  const uniqueText = async (id: string, text: string) => {
-    let candidate = clip(text);
-    for (let n = 2; n < 50; n++) {
+  /**
+   * The first wording from `variant` on that no recent post of ours has (X refuses
+   * duplicate content), or undefined when every wording is taken.
+   */
+  const uniqueText = async (id: string, text: string, variant: number) => {
+    for (let n = variant; n <= WORDINGS.length; n++) {
+      const candidate = rephrase(text, n);
       const [dup] = await o.db.query(
         `select 1 from x_outbox where text = $1 and id <> $2
             and (status = 'sending' or (status = 'sent' and sent_at > $3)) limit 1`,
         [candidate, id, ago(86_400_000)],
       );
-      if (!dup) return candidate;
-      const suffix = ` (${n})`;
-      candidate = clip(text, MAX_CHARS - suffix.length) + suffix;
+      if (!dup) return { text: candidate, variant: n };
     }
-    return candidate;
+    return undefined;
+  };
+
+  /** Refused for good: failed, with the reason, reported. */
+  const fail = async (row: Row, reason: string) => {
+    await o.db.query(
+      "update x_outbox set status = 'failed', error = $2, failed_at = $3 where id = $1",
+      [row.id, reason, now()],
+    );
+    o.log.error("X refused a post for good", { key: row.key, error: reason });
+    o.onFailed?.({ key: row.key, kind: row.kind, reason });
   };
 
   const send = async (row: Row): Promise<"sent" | "stop" | "taken"> => {
@@ -232,6 +291,8 @@ export function createOutbox(o: OutboxOptions): Outbox {
     try {
       const res = await o.api.post(row.text, row.reply_to ?? undefined);
       failures = 0;
+      automatedTimes = 0;
+      automated = undefined;
       await o.db.query(
         "update x_outbox set status = 'sent', sent_at = $2, tweet_id = $3, error = null where id = $1",
         [row.id, now(), res.id],
@@ -249,31 +310,49 @@ export function createOutbox(o: OutboxOptions): Outbox {
       if (e.kind === "rate-limited") {
         await o.db.query("update x_outbox set status = 'pending' where id = $1", [row.id]);
         blocked = Temporal.Instant.fromEpochMilliseconds(
-          (e.resetAt ?? now().epochMilliseconds + 60_000) + 1000,
+          e.resetAt ?? now().epochMilliseconds + noHeaderWaitMs,
         );
         o.log.warn("X refused a post with 429; waiting for the reset", { until: String(blocked) });
         return "stop";
       }
-      if (e.kind === "duplicate") {
-        // Our texts are unique, so this very post already exists: an earlier attempt landed.
+      if (e.kind === "duplicate" && row.attempts > 0) {
+        // A retry refused as a duplicate: an earlier attempt of this very post landed.
         await o.db.query(
-          "update x_outbox set status = 'sending', error = $2 where id = $1",
-          [row.id, e.message],
-        );
-        if (!(await reconcile())) return "stop";
-        await o.db.query(
-          `update x_outbox set status = 'sent', sent_at = coalesce(sent_at, $2)
-            where id = $1 and status = 'pending'`,
-          [row.id, now()],
+          `update x_outbox set status = 'sent', sent_at = coalesce(attempted_at, $2), error = $3
+            where id = $1`,
+          [row.id, now(), `duplicate on retry: the earlier attempt landed (${e.message})`],
         );
         return "sent";
       }
+      if (e.kind === "duplicate") {
+        // The text is on X already (not by this outbox's rows): a new wording, or none left.
+        const next = await uniqueText(row.id, row.base_text ?? row.text, row.variant + 1);
+        if (!next) {
+          await fail(row, `duplicate content in every wording (${e.message})`);
+          return "sent";
+        }
+        await o.db.query(
+          `update x_outbox set status = 'pending', text = $2, variant = $3,
+             base_text = coalesce(base_text, $4), attempts = 0, error = $5 where id = $1`,
+          [row.id, next.text, next.variant, row.base_text ?? row.text, e.message],
+        );
+        o.log.warn("X refused a post as a duplicate: worded anew", { key: row.key });
+        return "taken";
+      }
+      if (e.kind === "automated") {
+        await o.db.query(
+          "update x_outbox set status = 'pending', error = $2 where id = $1",
+          [row.id, e.message],
+        );
+        automated = now().add({ milliseconds: automatedPauseMs(++automatedTimes) });
+        blocked = automated;
+        o.log.error("X refused posting as automated activity (226): posting paused", {
+          until: automated.toString(),
+        });
+        return "stop";
+      }
       if (e.kind === "rejected") {
-        await o.db.query("update x_outbox set status = 'failed', error = $2 where id = $1", [
-          row.id,
-          e.message,
-        ]);
-        o.log.error("X rejected a post", { key: row.key, error: e.message });
+        await fail(row, e.message ?? "rejected");
         return "sent";
       }
       // Timeout, 5xx, network: the post may exist. Stay `sending`; reconcile before retrying.
@@ -293,7 +372,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
     blocked = undefined;
     if (inDoubt) {
       if (!(await reconcile())) {
-        blocked = now().add({ seconds: 5 });
+        blocked = now().add({ milliseconds: reconcileRetryMs });
         return { nextAt: blocked, sent };
       }
       inDoubt = false;
@@ -392,10 +471,22 @@ export function createOutbox(o: OutboxOptions): Outbox {
           choice = { ...carrier, text: clip(merged.text), reply_to: merged.replyTo ?? null };
         }
       }
-      const text = await uniqueText(choice.id, choice.text);
-      if (text !== choice.text) {
-        await o.db.query("update x_outbox set text = $2 where id = $1", [choice.id, text]);
-        choice = { ...choice, text };
+      const worded = await uniqueText(choice.id, choice.base_text ?? choice.text, choice.variant);
+      if (!worded) {
+        await fail(choice, "the same text was posted in every wording in the last 24 h");
+        continue;
+      }
+      if (worded.text !== choice.text) {
+        await o.db.query(
+          "update x_outbox set text = $2, variant = $3, base_text = coalesce(base_text, $4) where id = $1",
+          [choice.id, worded.text, worded.variant, choice.base_text ?? choice.text],
+        );
+        choice = {
+          ...choice,
+          text: worded.text,
+          variant: worded.variant,
+          base_text: choice.base_text ?? choice.text,
+        };
       }
       const outcome = await send(choice);
       if (outcome === "stop") return { nextAt: blocked, sent };
@@ -427,5 +518,30 @@ export function createOutbox(o: OutboxOptions): Outbox {
     dispatch,
     usage,
     blockedUntil: () => blocked,
+    automatedUntil: () =>
+      automated && Temporal.Instant.compare(automated, now()) > 0 ? automated : undefined,
+    async stuck(olderThanMs) {
+      const [r] = await o.db.query<{ n: string; since: Date | null }>(
+        `select count(*)::int8 as n, min(coalesce(attempted_at, created_at)) as since
+           from x_outbox where status = 'sending' and coalesce(attempted_at, created_at) < $1`,
+        [ago(olderThanMs)],
+      );
+      return {
+        count: Number(r.n),
+        since: r.since ? r.since.toISOString() : undefined,
+        error: reconcileError,
+      };
+    },
+    async failures(sinceMs) {
+      const rows = await o.db.query<{ key: string; error: string | null }>(
+        `select key, error from x_outbox where status = 'failed' and failed_at > $1
+          order by failed_at desc`,
+        [ago(sinceMs)],
+      );
+      return {
+        count: rows.length,
+        last: rows[0] ? { key: rows[0].key, error: rows[0].error ?? "" } : undefined,
+      };
+    },
   };
 }

@@ -9,8 +9,10 @@
  *   remain, keeping `SWEEP_RESERVE` searches for the sweep).
  * - `open`: an auction is open: the mentions timeline at its even pace, recent
  *   search at half pace (what it does not spend is there for the hot phase).
- * - `idle`: before and after auctions: the mentions timeline at half pace,
- *   no search.
+ * - `pre`: an auction is scheduled (bidders link wallets and deposit): the
+ *   mentions timeline at its even pace, no search.
+ * - `idle`: nothing open or scheduled (after the last lot): the mentions
+ *   timeline at half pace, no search.
  * Degradation when the month's reads would run out (`degrade`, 0–3), in this
  * order: 1 — idle reads every 15 minutes; 2 — search only in the hot phase;
  * 3 — open-phase timeline reads at half pace. The hot phase and the sweep are
@@ -18,7 +20,7 @@
  */
 import type { Window } from "./tier_limits.ts";
 
-export type Phase = "hot" | "open" | "idle";
+export type Phase = "hot" | "open" | "pre" | "idle";
 export type PolledSource = "mentions" | "search";
 
 /** How far ahead the hot phase of an auction past its end + grace, not yet closed, plans. */
@@ -34,6 +36,8 @@ export interface AuctionTimes {
   endsAt: number;
   extensionWindowSeconds: number;
   ingestGraceSeconds: number;
+  /** The latest the auction may run to with extensions (epoch ms); default: no extension. */
+  maxEndsAt?: number;
 }
 
 /** The phase at `now` and, for `hot`, when it ends (epoch ms). */
@@ -44,10 +48,17 @@ export function phaseAt(
   let phase: Phase = "idle";
   let until: number | undefined;
   for (const a of auctions) {
+    if (a.status === "scheduled") {
+      if (phase === "idle") phase = "pre";
+      continue;
+    }
     if (a.status !== "open" && a.status !== "paused") continue;
     const hotFrom = a.endsAt - a.extensionWindowSeconds * 1000;
     // Still open past end + grace: the close waits for the read-through (and the sweep).
-    const hotUntil = Math.max(a.endsAt + a.ingestGraceSeconds * 1000, now + HOT_TAIL_MS);
+    // Bids in the last minutes extend the auction up to maxEndsAt: spend the window as if it
+    // may run that long, or the reads run out mid-extension.
+    const latest = Math.max(a.endsAt, a.maxEndsAt ?? a.endsAt);
+    const hotUntil = Math.max(latest + a.ingestGraceSeconds * 1000, now + HOT_TAIL_MS);
     if (now >= hotFrom) {
       phase = "hot";
       until = Math.min(until ?? Infinity, hotUntil);
@@ -94,10 +105,11 @@ export function nextReadDelay(o: {
     return at(Math.min(even, horizon / usable));
   }
   if (o.extra ?? o.source === "search") {
-    if (o.phase === "idle" || o.degrade >= 2) return undefined;
+    if (o.phase === "idle" || o.phase === "pre" || o.degrade >= 2) return undefined;
     return at(even * 2);
   }
   if (o.phase === "open") return at(even * (o.degrade >= 3 ? 2 : 1));
+  if (o.phase === "pre" && o.degrade === 0) return at(even);
   // Idle: half the tier's even pace, whatever is left in this window.
   const slow = Math.max(even, w.windowMs / w.limit) * 2;
   return o.degrade >= 1 ? at(Math.max(DEGRADED_IDLE_MS, slow)) : at(slow);

@@ -25,10 +25,15 @@ const basic = TIER_LIMITS.basic;
 Deno.test("phases: open until the extension window, hot to end + grace, idle otherwise", () => {
   deepStrictEqual(phaseAt(END - 600_000, [auction]).phase, "open");
   deepStrictEqual(phaseAt(END - 300_000, [auction]), { phase: "hot", until: END + 30_000 });
+  // An auction that may be extended to 15 minutes later: the hot phase plans to then.
+  deepStrictEqual(phaseAt(END - 300_000, [{ ...auction, maxEndsAt: END + 900_000 }]), {
+    phase: "hot",
+    until: END + 930_000,
+  });
   // Past end + grace and not closed yet: still hot (the close waits for the read-through).
   deepStrictEqual(phaseAt(END + 60_000, [auction]), { phase: "hot", until: END + 90_000 });
   deepStrictEqual(phaseAt(END + 60_000, [{ ...auction, status: "closed" }]).phase, "idle");
-  deepStrictEqual(phaseAt(END - 60_000, [{ ...auction, status: "scheduled" }]).phase, "idle");
+  deepStrictEqual(phaseAt(END - 60_000, [{ ...auction, status: "scheduled" }]).phase, "pre");
   deepStrictEqual(phaseAt(END, []).phase, "idle");
   deepStrictEqual(nextPhaseChange(END - 600_000, [auction]), END - 300_000);
   deepStrictEqual(nextPhaseChange(END - 1000, [auction]), undefined);
@@ -62,7 +67,7 @@ Deno.test("hot: a Basic search window's rest is spent by the phase's end, two ke
 });
 
 Deno.test("fewer reads outside the last minutes; never more reads than the window holds", () => {
-  const at = (phase: "hot" | "open" | "idle", source: "mentions" | "search", degrade = 0) =>
+  const at = (phase: "hot" | "open" | "pre" | "idle", source: "mentions" | "search", degrade = 0) =>
     nextReadDelay({
       source,
       now: 0,
@@ -76,6 +81,8 @@ Deno.test("fewer reads outside the last minutes; never more reads than the windo
   deepStrictEqual(at("idle", "mentions"), 180_000);
   deepStrictEqual(at("open", "search"), 30_000);
   deepStrictEqual(at("idle", "search"), undefined);
+  deepStrictEqual(at("pre", "mentions"), 90_000);
+  deepStrictEqual(at("pre", "search"), undefined);
   ok(at("hot", "mentions")! < 90_000 && at("hot", "mentions")! >= 300_000 / 10);
   // Whatever the phase, a window's reads spaced this way fit in it.
   for (const phase of ["hot", "open", "idle"] as const) {
@@ -87,7 +94,11 @@ Deno.test("fewer reads outside the last minutes; never more reads than the windo
 });
 
 Deno.test("degradation order: idle reads first, then search outside the hot phase, then open reads", () => {
-  const at = (phase: "hot" | "open" | "idle", source: "mentions" | "search", degrade: number) =>
+  const at = (
+    phase: "hot" | "open" | "pre" | "idle",
+    source: "mentions" | "search",
+    degrade: number,
+  ) =>
     nextReadDelay({
       source,
       now: 0,
@@ -102,6 +113,7 @@ Deno.test("degradation order: idle reads first, then search outside the hot phas
   deepStrictEqual(degradeLevel(26, 31), 2);
   deepStrictEqual(degradeLevel(10, 31), 3);
   deepStrictEqual(at("idle", "mentions", 1), 15 * 60_000);
+  deepStrictEqual(at("pre", "mentions", 1), 15 * 60_000);
   deepStrictEqual(at("open", "search", 1), 30_000);
   deepStrictEqual(at("open", "search", 2), undefined);
   deepStrictEqual(at("open", "mentions", 2), 90_000);

@@ -35,7 +35,8 @@ export function projectMonth(o: {
   const monthEnd = Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1);
   const daysInMonth = Math.round((monthEnd - monthStart) / DAY);
   const elapsed = (o.now - monthStart) / DAY;
-  const projected = Math.round(o.used + o.perDay * (daysInMonth - elapsed));
+  // X stops answering at the cap: what is read cannot go past it.
+  const projected = Math.min(o.cap, Math.round(o.used + o.perDay * (daysInMonth - elapsed)));
   let runsOutOnDay: number | undefined;
   if (o.used >= o.cap) runsOutOnDay = Math.floor(elapsed) + 1;
   else if (o.perDay > 0) {

@@ -109,7 +109,7 @@ Deno.test("what only looks like a bid is answered with how to bid, and never dec
     deepStrictEqual(s.auctions.get("genesis-1")?.leader?.handle, "@bob");
     for (const id of [ids.hedged, ids.offer, ids.rt, ids.quote, ids.retweet]) {
       const [reply] = s.repliesTo(id);
-      // Equal texts get a " (2)" so X does not refuse them as duplicates.
+      // Equal texts get a new wording so X does not refuse them as duplicates.
       ok(reply?.includes("To bid, tweet: @SothebAIs bid 2.5 ETH (your amount, in ETH)"), reply);
     }
     ok(s.repliesTo(ids.quote)[0].startsWith("@alice a retweet or a quote is never a bid."));
@@ -246,8 +246,8 @@ Deno.test("a sweep X cannot answer holds the close, and health says so", async (
     await s.clock.advanceTo(I(T("14:00:10")));
     s.tweet("@alice", "@SothebAIs bid 1 ETH");
     await s.settle(5_000);
-    // In the hot phase the sweep is retried at every read (each second on Pro).
-    s.served.fake.fault({ status: 503, times: 30, path: "/2/tweets/search/recent" });
+    // The sweep is retried at every read (every 3 s on Pro in the hot phase).
+    s.served.fake.fault({ status: 503, times: 12, path: "/2/tweets/search/recent" });
     await s.clock.advanceTo(I(T("14:30:20")));
     await s.settle(20_000);
     deepStrictEqual(s.auctions.get("genesis-1")?.status, "open");
@@ -259,6 +259,27 @@ Deno.test("a sweep X cannot answer holds the close, and health says so", async (
     );
     await s.settle(60_000);
     deepStrictEqual(s.auctions.get("genesis-1")?.status, "closed");
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("a sweep refused with 429 waits for the search window's reset, asking nothing before", async () => {
+  const s = await show({ search: false }, { extensionWindowSeconds: 0 });
+  try {
+    await s.clock.advanceTo(I(T("14:00:10")));
+    s.tweet("@alice", "@SothebAIs bid 1 ETH");
+    await s.settle(5_000);
+    s.served.fake.fault({ status: 429, times: 1, path: "/2/tweets/search/recent" });
+    await s.clock.advanceTo(I(T("14:30:20")));
+    await s.settle(5 * 60_000);
+    const searches = () => s.served.fake.stats().requests["GET /2/tweets/search/recent"] ?? 0;
+    deepStrictEqual(searches(), 1, "one refused sweep, then nothing until the reset");
+    deepStrictEqual(s.auctions.get("genesis-1")?.status, "open");
+    deepStrictEqual((await s.engine.health()).checks["x.source"].ok, false);
+    await s.settle(11 * 60_000);
+    deepStrictEqual(s.auctions.get("genesis-1")?.status, "closed");
+    deepStrictEqual(searches(), 2);
   } finally {
     await s.stop();
   }

@@ -1,20 +1,23 @@
 /**
  * The outbox against the fake X server: a post whose answer is lost is found
- * again, not repeated; duplicate texts are made unique; a 429 waits for the
- * reset; priorities decide the order; a refused post fails without a loop.
+ * again, not repeated; duplicate texts are worded anew; a 429 waits for the
+ * reset (without the header, the posting window); priorities decide the order;
+ * a refused post fails without a loop and shows; X's duplicate refusal words a
+ * post anew or fails it, never the same text forever; 226 pauses posting; a
+ * post stuck in flight stops holding budget and shows on /healthz.
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
 import { serveFakeX } from "../../fake-x/mod.ts";
-import { PRIORITIES } from "../outbox.ts";
+import { PRIORITIES, rephrase, WORDINGS } from "../outbox.ts";
 import { startXEngine, xStorage } from "./x_engine.ts";
 
-async function setup() {
+async function setup(refuseDuplicates = false) {
   const clock = virtualClock("2026-03-08T14:00:00-04:00");
   const served = serveFakeX({
     now: () => clock.instant().epochMilliseconds,
     tier: "pro",
-    refuseDuplicates: false,
+    refuseDuplicates,
   });
   const storage = xStorage();
   const engine = await startXEngine(storage, {
@@ -66,7 +69,11 @@ Deno.test("outbox: same text twice is made unique; a key queued twice posts once
       false,
     );
     await t.engine.x.idle();
-    deepStrictEqual(t.served.fake.posts().map((p) => p.text), ["Going once!", "Going once! (2)"]);
+    // A second wording, not a visible counter.
+    deepStrictEqual(t.served.fake.posts().map((p) => p.text), [
+      "Going once!",
+      `Going once! ${WORDINGS[0]}`,
+    ]);
   } finally {
     await t.stop();
   }
@@ -116,5 +123,124 @@ Deno.test("outbox: a post X refuses (reply to a deleted tweet) fails once, is no
     deepStrictEqual(t.served.fake.stats().requests["POST /2/tweets"], 2);
   } finally {
     await t.stop();
+  }
+});
+
+Deno.test("outbox: X's duplicate refusal words the post anew; out of wordings it fails, visibly", async () => {
+  const t = await setup(true);
+  try {
+    const failed: unknown[] = [];
+    t.engine.bus.on("x.post-failed", (e) => void failed.push(e.payload));
+    // The same text already on the account (posted elsewhere): X refuses it (187).
+    t.served.fake.fault({ status: 187, times: 1, path: "/2/tweets", method: "POST" });
+    await t.engine.x.post({ key: "a", kind: "results", priority: "winner", text: "Sold!" });
+    await t.engine.x.idle();
+    deepStrictEqual(t.served.fake.posts().map((p) => p.text), [rephrase("Sold!", 1)]);
+    // Every wording refused: the post fails once, is reported, and is not tried again.
+    t.served.fake.fault({
+      status: 187,
+      times: WORDINGS.length + 1,
+      path: "/2/tweets",
+      method: "POST",
+    });
+    await t.engine.x.post({ key: "b", kind: "results", priority: "winner", text: "Next lot!" });
+    await t.engine.x.idle();
+    await t.clock.advance(60_000);
+    await t.engine.x.idle();
+    const s = await t.status();
+    deepStrictEqual(s.b, "failed:");
+    // "Sold!" twice (refused, then worded anew); "Next lot!" in each of its wordings once.
+    deepStrictEqual(t.served.fake.stats().requests["POST /2/tweets"], 2 + WORDINGS.length + 1);
+    deepStrictEqual(failed.length, 1);
+    const health = (await t.engine.health()).checks["x.outbox"];
+    deepStrictEqual([health.ok, health.warning], [true, true], "shown, not an outage");
+    ok(String(health.detail).includes("refused for good"), health.detail);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("outbox: error 226 pauses posting for long and says so; a 429 without a reset waits the window", async () => {
+  const t = await setup();
+  try {
+    t.served.fake.fault({ status: 226, times: 1, path: "/2/tweets", method: "POST" });
+    await t.engine.x.post({ key: "a", kind: "results", priority: "winner", text: "Sold!" });
+    await t.engine.x.idle();
+    const health = (await t.engine.health()).checks["x.outbox"];
+    deepStrictEqual(health.ok, false);
+    ok(String(health.detail).includes("226"), health.detail);
+    await t.clock.advance(14 * 60_000);
+    await t.engine.x.idle();
+    deepStrictEqual(t.served.fake.posts().length, 0, "paused");
+    await t.clock.advance(61_000);
+    await t.engine.x.idle();
+    deepStrictEqual(t.served.fake.posts().map((p) => p.text), ["Sold!"]);
+    deepStrictEqual((await t.engine.health()).checks["x.outbox"].ok, true);
+
+    t.served.fake.fault({
+      status: 429,
+      times: 1,
+      path: "/2/tweets",
+      method: "POST",
+      noReset: true,
+    });
+    await t.engine.x.post({ key: "b", kind: "results", priority: "winner", text: "Next!" });
+    await t.engine.x.idle();
+    await t.clock.advance(15 * 60_000 - 1000);
+    await t.engine.x.idle();
+    deepStrictEqual(t.served.fake.posts().length, 1, "Pro's posting window is 15 minutes");
+    await t.clock.advance(2000);
+    await t.engine.x.idle();
+    deepStrictEqual(t.served.fake.posts().length, 2);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("outbox: a post stuck in flight (own timeline unreadable) shows, and stops holding budget", async () => {
+  const t = await setup();
+  try {
+    t.served.fake.fault({ status: 503, times: 1, path: "/2/tweets", method: "POST" });
+    t.served.fake.fault({
+      status: 503,
+      times: 10_000,
+      path: `/2/users/${t.served.fake.host.id}/tweets`,
+      method: "GET",
+    });
+    await t.engine.x.post({ key: "a", kind: "results", priority: "winner", text: "Sold!" });
+    await t.engine.x.idle();
+    deepStrictEqual((await t.status()).a, "sending:");
+    const [w] = await t.engine.x.usage();
+    deepStrictEqual(w.used, 1, "in doubt: counted while its attempt is in the window");
+    await t.clock.advance(3 * 60_000);
+    await t.engine.x.idle();
+    let health = (await t.engine.health()).checks["x.outbox"];
+    deepStrictEqual(health.ok, false);
+    ok(String(health.detail).includes("in flight"), health.detail);
+    await t.clock.advance(15 * 60_000);
+    await t.engine.x.idle();
+    deepStrictEqual((await t.engine.x.usage())[0].used, 0, "past the window it holds none");
+    health = (await t.engine.health()).checks["x.outbox"];
+    deepStrictEqual(health.ok, false, "still unconfirmed: still not ok");
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("outbox: on Free (17 posts / 24 h, a spacing that is no whole millisecond) posts go out", async () => {
+  const clock = virtualClock("2026-03-08T14:00:00-04:00");
+  const served = serveFakeX({ now: () => clock.instant().epochMilliseconds, tier: "free" });
+  const storage = xStorage();
+  const engine = await startXEngine(storage, {
+    x: { baseUrl: served.url, tier: "free", read: false },
+  }, clock);
+  try {
+    await engine.x.post({ key: "w", kind: "results", priority: "winner", text: "Sold!" });
+    await engine.x.idle();
+    deepStrictEqual(served.fake.posts().map((p) => p.text), ["Sold!"]);
+  } finally {
+    await engine.stop();
+    await served.stop();
+    await storage.remove();
   }
 });

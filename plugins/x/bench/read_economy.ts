@@ -1,0 +1,318 @@
+/**
+ * Benchmark: the X read economy per tier, against the fake X server enforcing
+ * each tier's windows and monthly cap, on a virtual clock.
+ *
+ * 1. Tweet → decision latency (the tweet's time to the auction's
+ *    `bid.accepted` / `bid.rejected`), p50 / p95, in an auction's last 5
+ *    minutes and outside them: the whole plugin (fake X → x → auction), a
+ *    20-minute auction, a bid every 30 s, then every 5 s in the last 5 minutes;
+ *    posts per 100 bids and the share of outbid bidders and of the winner who
+ *    got their notice (the outbox under the tier's posting budget).
+ * 2. Reads over a 30-day campaign, 300 mentions a day (a 30-minute auction a
+ *    day draws 80 % of them): the planner's schedule (`read_planner.ts`)
+ *    against the fake's own count of posts read (deduplicated per day as X
+ *    does), per day and per month, against the cap; and the projection the
+ *    plugin makes on day 7 (`read_usage.ts`) against the simulated month.
+ *    (Part 2 drives the fake directly with the planner's timing, not the whole
+ *    plugin: 30 days of a 1-second virtual clock would take hours here.)
+ *
+ *   deno run -A plugins/x/bench/read_economy.ts [--tiers basic,pro] [--part 1|2|all]
+ *
+ * Storage as in production: DATABASE_URL set → Postgres, else PGlite.
+ */
+import { parseArgs } from "node:util";
+import { formatEther } from "viem";
+import { virtualClock } from "../../../core/clock.ts";
+import type { Auctions } from "../../auction/mod.ts";
+import type { FundsBook } from "../../funds-book/mod.ts";
+import { createFakeX, serveFakeX } from "../../fake-x/mod.ts";
+import { nextReadDelay, phaseAt } from "../read_planner.ts";
+import { projectMonth } from "../read_usage.ts";
+import { type Tier, TIER_LIMITS } from "../tier_limits.ts";
+import { startXEngine, xStorage } from "../tests/x_engine.ts";
+
+const { values } = parseArgs({
+  options: {
+    tiers: { type: "string", default: "free,basic,pro,pay-per-use" },
+    part: { type: "string", default: "all" },
+  },
+});
+const TIERS = values.tiers!.split(",") as Tier[];
+const ETH = 10n ** 18n;
+
+const q = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(s.length * p) - 1)];
+};
+const sec = (ms: number) => Number.isNaN(ms) ? "–" : `${(ms / 1000).toFixed(1)} s`;
+
+async function latency(tier: Tier) {
+  const start = "2026-03-09T18:59:00-04:00";
+  const clock = virtualClock(start);
+  const served = serveFakeX({ now: () => clock.instant().epochMilliseconds, tier });
+  const storage = xStorage();
+  const opens = Temporal.Instant.from(start).add({ minutes: 1 });
+  const engine = await startXEngine(storage, {
+    "funds-book": {},
+    auction: {
+      auctions: [{
+        id: "bench-1",
+        item: "Bench #1",
+        startsAt: opens.toString(),
+        endsAt: opens.add({ minutes: 20 }).toString(),
+        maxEndsAt: opens.add({ minutes: 35 }).toString(),
+        reserve: "1 ETH",
+        ingestGraceSeconds: 15,
+        extensionWindowSeconds: 300,
+      }],
+    },
+    x: { baseUrl: served.url, tier, publicUrl: "https://bench.example" },
+  }, clock);
+  const book = engine.service<FundsBook>("funds-book");
+  const auctions = engine.service<Auctions>("auctions");
+  const bidders = Array.from({ length: 12 }, (_, i) => `@bench${i}`);
+  for (const [i, b] of bidders.entries()) {
+    await book.link(b, `0x${(i + 1).toString(16).padStart(40, "0")}`, served.fake.user(b).id);
+    await book.enter(b, "deposit", 100_000n * ETH);
+  }
+  const tweets = new Map<string, { at: number; last5: boolean; handle: string }>();
+  const decided: Array<{ ms: number; last5: boolean }> = [];
+  const onDecision = (tweetId: string) => {
+    const t = tweets.get(tweetId);
+    if (!t) return;
+    tweets.delete(tweetId);
+    decided.push({ ms: clock.instant().epochMilliseconds - t.at, last5: t.last5 });
+  };
+  engine.bus.on("bid.accepted", (e) => onDecision(e.payload.tweetId));
+  engine.bus.on("bid.rejected", (e) => onDecision(e.payload.tweetId));
+  let bids = 0;
+  let n = 0;
+  for (let s = 0; s < 60 * 60; s++) {
+    const a = auctions.get("bench-1")!;
+    if (a.status === "closed") break;
+    const now = clock.instant().epochMilliseconds;
+    const left = Date.parse(a.endsAt) - now;
+    const every = left <= 300_000 ? 5 : 30;
+    if (a.status === "open" && left > 0 && s % every === 0) {
+      const handle = bidders[n++ % bidders.length];
+      const amount = formatEther(BigInt(a.minNextWei));
+      const id = served.fake.inject({ author: handle, text: `@SothebAIs bid ${amount} ETH` }).id;
+      tweets.set(id, { at: now, last5: left <= 300_000, handle });
+      bids++;
+    }
+    await clock.advance(1000);
+    await engine.x.idle();
+    await auctions.idle();
+  }
+  // Let the outbox work through what the budget allows for another hour.
+  for (let m = 0; m < 60; m++) {
+    await clock.advance(60_000);
+    await engine.x.idle();
+  }
+  const posts = served.fake.posts();
+  // A notice is told when its row went out, or was merged into a row that went out.
+  const told = async (kind: string) => {
+    const rows = await engine.db.query<{ status: string; carrier: string | null }>(
+      `select r.status, c.status as carrier from x_outbox r
+         left join x_outbox c on c.id = r.coalesced_into where r.kind = $1`,
+      [kind],
+    );
+    const sent = rows.filter((r) => r.status === "sent" || r.carrier === "sent").length;
+    return { sent, of: rows.length };
+  };
+  const outbid = await told("outbid");
+  const won = await told("won");
+  const stats = served.fake.stats();
+  const last5 = decided.filter((d) => d.last5).map((d) => d.ms);
+  const before = decided.filter((d) => !d.last5).map((d) => d.ms);
+  await engine.stop();
+  await served.stop();
+  await storage.remove();
+  return {
+    tier,
+    bids,
+    decided: decided.length,
+    last5: { p50: q(last5, 0.5), p95: q(last5, 0.95), n: last5.length },
+    before: { p50: q(before, 0.5), p95: q(before, 0.95), n: before.length },
+    posts: posts.length,
+    per100: Math.round(100 * posts.length / Math.max(1, bids)),
+    won,
+    outbid,
+    rateLimited: stats.rateLimited,
+  };
+}
+
+/** One day: mentions (80 % in the auction 19:00–19:30 ET, 20 % spread), read on the planner's schedule. */
+async function campaign(tier: Tier, days = 30, perDay = 300) {
+  const limits = TIER_LIMITS[tier];
+  let now = Date.parse("2026-05-01T04:00:00Z"); // midnight in New York; May has 31 days
+  const fake = createFakeX({ now: () => now, tier });
+  const auth = { authorization: 'OAuth oauth_consumer_key="bench"' };
+  const since: Record<string, string | undefined> = {};
+  const windows: Record<string, { remaining?: number; resetAt?: number }> = {};
+  const nextAt: Record<string, number> = { mentions: now, search: now };
+  const seenByDay = new Map<string, Set<string>>();
+  const daily: number[] = [];
+  let projectionOnDay7: number | undefined;
+  let pending: number[] = [];
+  let capped = false;
+  const read = async (source: "mentions" | "search") => {
+    for (let token: string | undefined, pages = 0; pages < 20; pages++) {
+      // As the plugin does: near the cap, pages no bigger than what is left of it.
+      const left = limits.monthlyReads - [...seenByDay.values()].reduce((n, x) => n + x.size, 0);
+      const floor = source === "search" ? 10 : 5;
+      const params = new URLSearchParams({
+        max_results: String(Math.max(floor, Math.min(100, left))),
+      });
+      if (since[source]) params.set("since_id", since[source]!);
+      if (token) params.set(source === "search" ? "next_token" : "pagination_token", token);
+      if (source === "search") params.set("query", "@SothebAIs -is:retweet");
+      const path = source === "search"
+        ? `/2/tweets/search/recent?${params}`
+        : `/2/users/${fake.host.id}/mentions?${params}`;
+      const res = await fake.fetch(new Request(`http://x${path}`, { headers: auth }));
+      const body = await res.json();
+      windows[source] = {
+        remaining: Number(res.headers.get("x-rate-limit-remaining")),
+        resetAt: Number(res.headers.get("x-rate-limit-reset")) * 1000,
+      };
+      if (res.status !== 200) {
+        // The month's cap spent: the plugin pauses reads until the month ends.
+        if (String(body.type).includes("usage-capped")) capped = true;
+        return;
+      }
+      const day = new Date(now).toISOString().slice(0, 10);
+      const set = seenByDay.get(day) ?? new Set();
+      seenByDay.set(day, set);
+      for (const t of body.data ?? []) set.add(t.id);
+      if (!token && body.meta?.newest_id) since[`${source}:next`] = body.meta.newest_id;
+      token = body.meta?.next_token;
+      if (!token) break;
+    }
+    if (since[`${source}:next`]) since[source] = since[`${source}:next`];
+  };
+  for (let d = 0; d < days; d++) {
+    const dayStart = now;
+    const opens = dayStart + 19 * 3600_000, ends = opens + 30 * 60_000;
+    const auction = {
+      status: "open",
+      endsAt: ends,
+      extensionWindowSeconds: 300,
+      ingestGraceSeconds: 15,
+    };
+    pending = [
+      ...Array.from(
+        { length: Math.round(perDay * 0.8) },
+        (_, i) => opens + (i + 0.5) * (30 * 60_000) / (perDay * 0.8),
+      ),
+      ...Array.from(
+        { length: Math.round(perDay * 0.2) },
+        (_, i) => dayStart + (i + 0.5) * 86_400_000 / (perDay * 0.2),
+      ),
+    ].sort((a, b) => a - b);
+    const dayEnd = dayStart + 86_400_000;
+    const before = fake.stats().postsRead;
+    while (now < dayEnd) {
+      const at = Math.min(nextAt.mentions, nextAt.search, pending[0] ?? Infinity, dayEnd);
+      now = at;
+      while (pending.length && pending[0] <= now) {
+        pending.shift();
+        fake.inject({
+          author: `@fan${Math.floor(Math.random() * 200)}`,
+          text: "@SothebAIs bid 1 ETH",
+        });
+      }
+      if (now >= dayEnd) break;
+      const status = now < opens ? "scheduled" : now <= ends + 15_000 ? "open" : "closed";
+      const { phase, until } = phaseAt(now, [{ ...auction, status }]);
+      for (const source of ["mentions", "search"] as const) {
+        if (nextAt[source] > now) continue;
+        const delay = nextReadDelay({
+          source,
+          now,
+          phase,
+          hotUntil: until,
+          window: { ...limits[source], ...windows[source] },
+          minMs: 1000,
+          degrade: 0,
+        });
+        if (delay === undefined) {
+          nextAt[source] = now + 30_000;
+          continue;
+        }
+        await read(source);
+        if (capped) {
+          nextAt.mentions = nextAt.search = Infinity;
+          break;
+        }
+        nextAt[source] = now + nextReadDelay({
+          source,
+          now,
+          phase,
+          hotUntil: until,
+          window: { ...limits[source], ...windows[source] },
+          minMs: 1000,
+          degrade: 0,
+        })!;
+      }
+    }
+    now = dayEnd;
+    daily.push(fake.stats().postsRead - before);
+    if (d === 6) {
+      // The plugin's projection: what it counted (per day, deduplicated) at the observed rate.
+      const used = [...seenByDay.values()].reduce((s, x) => s + x.size, 0);
+      projectionOnDay7 =
+        projectMonth({ cap: limits.monthlyReads, used, perDay: used / 7, now }).projected;
+    }
+  }
+  const month = daily.reduce((a, b) => a + b, 0);
+  return {
+    tier,
+    cap: limits.monthlyReads,
+    perDayMedian: q(daily, 0.5),
+    month,
+    capped: fake.stats().capped,
+    rateLimited: fake.stats().rateLimited,
+    projectionOnDay7,
+    requests: fake.stats().requests,
+  };
+}
+
+if (values.part === "all" || values.part === "1") {
+  console.log(
+    "\n1. tweet → decision, posts per 100 bids, notices (20-min auction, virtual clock)\n",
+  );
+  console.log(
+    "| tier | last 5 min p50 / p95 | before p50 / p95 | bids | posts / 100 bids | winner told | outbid told | 429s |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const tier of TIERS) {
+    const r = await latency(tier);
+    console.log(
+      `| ${tier} | ${sec(r.last5.p50)} / ${sec(r.last5.p95)} (n=${r.last5.n}) | ${
+        sec(r.before.p50)
+      } / ${
+        sec(r.before.p95)
+      } (n=${r.before.n}) | ${r.bids} (${r.decided} decided) | ${r.per100} | ${r.won.sent} / ${r.won.of} | ${r.outbid.sent} / ${r.outbid.of} | ${r.rateLimited} |`,
+    );
+  }
+}
+if (values.part === "all" || values.part === "2") {
+  console.log("\n2. 30 days × 300 mentions: posts read (X's count) against the cap\n");
+  console.log(
+    "| tier | cap | per day (median) | month | projection on day 7 | projection error | capped 429s | window 429s |",
+  );
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const tier of TIERS) {
+    const r = await campaign(tier);
+    const err = r.projectionOnDay7 === undefined ? NaN : (r.projectionOnDay7 - r.month) / r.month;
+    console.log(
+      `| ${tier} | ${r.cap.toLocaleString("en-US")} | ${r.perDayMedian} | ${
+        r.month.toLocaleString("en-US")
+      } | ${r.projectionOnDay7?.toLocaleString("en-US")} | ${
+        (100 * err).toFixed(1)
+      } % | ${r.capped} | ${r.rateLimited} |`,
+    );
+  }
+}
