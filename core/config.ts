@@ -26,6 +26,10 @@ export const settingsSchema = z.object({
   /** PEM files: both set → HTTPS (and WSS) instead of HTTP. */
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
+  /** The largest HTTP request body any route reads (bytes). */
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(
+    1024 * 1024,
+  ),
 }).refine((s) => !s.TLS_CERT_FILE === !s.TLS_KEY_FILE, {
   message: "set both TLS_CERT_FILE and TLS_KEY_FILE, or neither",
   path: ["TLS_CERT_FILE"],

@@ -8,6 +8,7 @@
  * post — until it takes the lease over, then starts like a restart, from Postgres.
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { type Bus, createBus } from "./bus.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedPlugin, Settings } from "./config.ts";
@@ -114,6 +115,18 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ? postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA })
     : soleLease();
   const http = new Hono();
+  // Every route: a body larger than this is refused before it is read whole (413).
+  http.use(
+    "*",
+    bodyLimit({
+      maxSize: settings.HTTP_BODY_LIMIT_BYTES,
+      onError: (c) =>
+        c.json(
+          { error: `the body is too large: at most ${settings.HTTP_BODY_LIMIT_BYTES} bytes` },
+          413,
+        ),
+    }),
+  );
   const services = new Map<string, unknown>();
   const checks = new Map<string, () => Promise<HealthStatus> | HealthStatus>();
   const teardowns: Array<[string, Teardown]> = [];

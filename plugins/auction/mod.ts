@@ -214,11 +214,18 @@ export default definePlugin({
       async (c) => json(await bidderHistory(ctx.db, c.req.param("handle"))),
     );
     http.get("/auction/reports/ledger.csv", async (c) => {
-      const instant = (v?: string) => (v ? Temporal.Instant.from(v) : undefined);
-      const csv = await ledgerCsv(ctx.db, {
-        from: instant(c.req.query("from")),
-        to: instant(c.req.query("to")),
-      });
+      const bounds: Record<string, Temporal.Instant | undefined> = {};
+      for (const field of ["from", "to"]) {
+        const v = c.req.query(field);
+        try {
+          bounds[field] = v ? Temporal.Instant.from(v) : undefined;
+        } catch {
+          return json({
+            error: `${field}: an instant with its offset, e.g. 2026-03-08T14:00:00-04:00`,
+          }, 400);
+        }
+      }
+      const csv = await ledgerCsv(ctx.db, { from: bounds.from, to: bounds.to });
       return new Response(csv, { headers: { "content-type": "text/csv; charset=utf-8" } });
     });
 

@@ -1,8 +1,11 @@
 /**
  * The link page's HTTP side, under /link: the page, its Preact bundle (built
  * once with esbuild, kept in memory), and the two JSON steps of the SIWE flow.
+ * A body that is not a JSON object is a 400 naming what is wanted; challenges
+ * are limited per client address (`linkRateLimit`), as each one is stored.
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import { rateLimiter } from "./rate_limit.ts";
 import { issueChallenge, submitSignature, type WalletLinkDeps } from "./wallet_link.ts";
 
 const PAGE = `<!doctype html>
@@ -42,7 +45,24 @@ function buildBundle(): Promise<string> {
   return bundle;
 }
 
-export function mountLinkPage(http: Hono, deps: () => WalletLinkDeps) {
+/** The JSON object of a request, or null (not JSON, or `null`, an array, a number…). */
+async function objectBody(c: Context): Promise<Record<string, unknown> | null> {
+  const body = await c.req.json().catch(() => null);
+  return body && typeof body === "object" && !Array.isArray(body) ? body : null;
+}
+
+/** The connecting address (Deno.serve's; behind a proxy, the proxy's). */
+function clientAddress(c: Context): string {
+  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return env?.remoteAddr?.hostname ?? "unknown";
+}
+
+export function mountLinkPage(
+  http: Hono,
+  deps: () => WalletLinkDeps,
+  limit: { challenges: number; perSeconds: number } = { challenges: 20, perSeconds: 60 },
+) {
+  const challenges = rateLimiter({ limit: limit.challenges, windowMs: limit.perSeconds * 1000 });
   http.get("/link", (c) => c.html(PAGE));
   http.get(
     "/link/app.js",
@@ -50,7 +70,19 @@ export function mountLinkPage(http: Hono, deps: () => WalletLinkDeps) {
       c.body(await buildBundle(), 200, { "content-type": "text/javascript; charset=utf-8" }),
   );
   http.post("/link/challenge", async (c) => {
-    const body = await c.req.json().catch(() => ({}));
+    const wait = challenges.hit(clientAddress(c));
+    if (wait) {
+      return c.json({ ok: false, error: `too many link requests: try again in ${wait} s` }, 429, {
+        "retry-after": String(wait),
+      });
+    }
+    const body = await objectBody(c);
+    if (!body) {
+      return c.json(
+        { ok: false, error: "the body must be a JSON object: { address, handle }" },
+        400,
+      );
+    }
     const result = await issueChallenge(deps(), {
       address: String(body.address ?? ""),
       handle: String(body.handle ?? ""),
@@ -60,7 +92,13 @@ export function mountLinkPage(http: Hono, deps: () => WalletLinkDeps) {
     return c.json(result, result.ok ? 200 : 400);
   });
   http.post("/link/signature", async (c) => {
-    const body = await c.req.json().catch(() => ({}));
+    const body = await objectBody(c);
+    if (!body) {
+      return c.json(
+        { ok: false, error: "the body must be a JSON object: { message, signature }" },
+        400,
+      );
+    }
     const result = await submitSignature(deps(), {
       message: String(body.message ?? ""),
       signature: String(body.signature ?? ""),

@@ -145,6 +145,11 @@ const config = z.object({
   linkDomain: z.string().optional(),
   linkUri: z.string().url().default("http://localhost:8000/link"),
   linkTtlMinutes: z.coerce.number().positive().default(15),
+  /** Link challenges one client address may ask for in a window (each is stored). */
+  linkRateLimit: z.object({
+    challenges: z.number().int().positive().default(20),
+    perSeconds: z.number().int().positive().default(60),
+  }).default({ challenges: 20, perSeconds: 60 }),
   /** Auction item name → its token as a CAIP-19 id, `eip155:<chain>/erc721:<contract>/<id>`. */
   lots: z.record(
     z.string(),
@@ -459,7 +464,7 @@ export default definePlugin({
       );
       provide("funds", funds);
       provide("chain", service);
-      mountLinkPage(app, () => linkDeps);
+      mountLinkPage(app, () => linkDeps, cfg.linkRateLimit);
       page("link page", "/link");
 
       // The bus delivers concurrently; these handlers write what later ones read (the lot and

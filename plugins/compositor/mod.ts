@@ -111,9 +111,23 @@ export default definePlugin({
       else if (status === "closed" || status === "cancelled") showForPhase("post-auction");
     });
 
+    // One encode a frame, shared by everyone asking in that frame's slot: 300 viewers cost
+    // one PNG, not 300 (each encode takes the loop's thread from the next frame).
+    const framePeriodMs = 1000 / config.fps;
+    let shared: { slot: number; png: Promise<Uint8Array<ArrayBuffer>> } | null = null;
     http.get("/compositor/frame.png", async (c) => {
-      const png = await compositor.canvas.encode("png");
-      return c.body(new Uint8Array(png), 200, { "content-type": "image/png" });
+      const slot = Math.floor(performance.now() / framePeriodMs);
+      if (!shared || shared.slot !== slot) {
+        const png = compositor.canvas.encode("png").then((b) =>
+          new Uint8Array(b) as Uint8Array<ArrayBuffer>
+        );
+        shared = { slot, png };
+        png.catch(() => shared?.png === png && (shared = null));
+      }
+      return c.body(await shared.png, 200, {
+        "content-type": "image/png",
+        "cache-control": "no-store",
+      });
     });
     page("preview frame", "/compositor/frame.png");
     http.get(
