@@ -59,7 +59,7 @@ export default definePlugin({
   name: "compositor",
   config: compositorConfig,
   provides: ["frames", "widgets", "compositor"],
-  async setup({ config, bus, clock, log, http, provide, health, page }) {
+  async setup({ config, bus, clock, log, http, provide, health, page, metrics }) {
     registerFonts();
     const scenes = await loadScenes(config.scenesDir ?? SCENES_DIR);
     const assets = createAssets(config.assetsDir ?? new URL("assets/", SCENES_DIR).pathname, {
@@ -114,6 +114,10 @@ export default definePlugin({
     // One encode a frame, shared by everyone asking in that frame's slot: 300 viewers cost
     // one PNG, not 300 (each encode takes the loop's thread from the next frame).
     const framePeriodMs = 1000 / config.fps;
+    const encodes = metrics.counter(
+      "sothebais_compositor_preview_encodes_total",
+      "PNG encodes of the preview frame",
+    );
     let shared: { slot: number; png: Promise<Uint8Array<ArrayBuffer>> } | null = null;
     http.get("/compositor/frame.png", async (c) => {
       const slot = Math.floor(performance.now() / framePeriodMs);
@@ -122,6 +126,7 @@ export default definePlugin({
           new Uint8Array(b) as Uint8Array<ArrayBuffer>
         );
         shared = { slot, png };
+        encodes.inc();
         png.catch(() => shared?.png === png && (shared = null));
       }
       return c.body(await shared.png, 200, {
