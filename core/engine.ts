@@ -220,22 +220,24 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     log.error("lost the lease: another engine may lead now", { why });
     (options.onLeaseLost ?? (() => void stop()))(why);
   });
+  // Listening starts once there is something true to say: as a standby, or with every plugin
+  // started (a caller waiting for the port must not find a half-started engine).
+  const listen = () => {
+    if (server || !(options.listen ?? true)) return undefined;
+    const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
+      ? {
+        cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
+        key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
+      }
+      : {};
+    server = Deno.serve(
+      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
+      (request, info) => (ready ? http : waiting).fetch(request, info),
+    );
+    return `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
+  };
   try {
-    if (options.listen ?? true) {
-      const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
-        ? {
-          cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
-          key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
-        }
-        : {};
-      server = Deno.serve(
-        { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
-        (request, info) => (ready ? http : waiting).fetch(request, info),
-      );
-    }
-    const addr = server &&
-      `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
-    await waitForLease(lease, log, addr, options.onStandby);
+    await waitForLease(lease, log, listen, options.onStandby);
     await migratePlugins(db, options.plugins);
     for (const { plugin, config } of options.plugins) {
       const required = new Set(plugin.needs ?? []);
@@ -283,6 +285,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         }
       }
     }
+    listen();
   } catch (error) {
     await stop();
     throw error;
@@ -333,7 +336,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 async function waitForLease(
   lease: Lease,
   log: Log,
-  url: string | undefined,
+  listen: () => string | undefined,
   onStandby?: (holder: string | null) => void,
 ): Promise<void> {
   const first = await Promise.race([
@@ -342,6 +345,7 @@ async function waitForLease(
   ]);
   if (first) return;
   const { holder } = await lease.status();
+  const url = listen();
   log.info("standby: another engine leads; waiting for the lease", {
     engine: lease.engine,
     leader: holder,
