@@ -15,6 +15,7 @@ import {
   type Settings,
 } from "./core/config.ts";
 import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
+import { verifyChains } from "./core/hash_chain.ts";
 import { createLog, logFormat } from "./core/log.ts";
 import { systemClock } from "./core/clock.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
@@ -184,6 +185,36 @@ const commands: Record<string, Command> = {
         lock?.release();
       }
       return 0;
+    },
+  },
+  audit: {
+    summary:
+      "verify: recompute every hash chain (audit logs, bid log); names the first broken entry",
+    usage: "audit verify [--config FILE]",
+    options: configOption,
+    async run(values, positionals) {
+      if (positionals[0] !== "verify") {
+        throw new ConfigError(["audit: the command is `audit verify`"]);
+      }
+      const { settings, plugins } = await readConfig(values.config);
+      const { db, lock } = await openDatabase(settings);
+      try {
+        await migratePlugins(db, plugins);
+        let broken = 0;
+        for (const r of await verifyChains(db)) {
+          const before = r.unchained ? ` (${r.unchained} older rows not chained)` : "";
+          if (r.broken) {
+            broken++;
+            console.log(`${r.table}: BROKEN at entry ${r.broken.chainSeq}: ${r.broken.why}`);
+          } else {console.log(
+              `${r.table}: ok, ${r.entries} entries${before}, head ${r.head ?? "-"}`,
+            );}
+        }
+        return broken ? 1 : 0;
+      } finally {
+        await db.close();
+        lock?.release();
+      }
     },
   },
   preview: previewCommand,

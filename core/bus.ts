@@ -2,6 +2,8 @@
  * The event bus: small typed records (`type`, `at`, payload) fanned out to
  * subscribers synchronously, so a state change reaches every widget before the
  * next frame. A handler that throws or rejects is logged and the rest go on.
+ * `deliver` is the same emit, and says when every handler's work has finished
+ * (a transactional outbox marks a row told only then).
  */
 import type { z } from "zod";
 import type { Clock } from "./clock.ts";
@@ -29,6 +31,8 @@ export type Handler<T extends string = string> = (event: BusEvent<T>) => unknown
 
 export interface Bus {
   emit<T extends string>(type: T, payload: Payload<T>, at?: Temporal.Instant): BusEvent<T>;
+  /** Emits, and resolves once every handler of it has returned or settled (failures are logged). */
+  deliver<T extends string>(type: T, payload: Payload<T>, at?: Temporal.Instant): Promise<void>;
   /** Subscribes to one type, or `*` for all; returns the unsubscribe. */
   on<T extends string>(type: T, handler: Handler<T>): () => void;
   /** Declares the schema of an event type; emits of that type are then validated. */
@@ -47,33 +51,42 @@ export function createBus(clock: Clock, log: Log): Bus {
   const report = (event: BusEvent, error: unknown) =>
     log.error("event handler failed", { event: event.type, error });
 
-  const call = (handler: Handler, event: BusEvent) => {
+  const call = (handler: Handler, event: BusEvent): Promise<void> | undefined => {
     try {
       const result = handler(event);
-      if (result instanceof Promise) result.catch((error) => report(event, error));
+      if (result instanceof Promise) return result.then(() => {}, (error) => report(event, error));
     } catch (error) {
       report(event, error);
     }
   };
 
+  const fanOut = (type: string, payload: unknown, at?: Temporal.Instant) => {
+    const schema = schemas.get(type);
+    if (schema) {
+      const parsed = schema.safeParse(payload);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new InvalidEventError(
+          `event ${type}: ${issue.path.join(".") || "payload"}: ${issue.message}`,
+        );
+      }
+    }
+    const event = { type, at: nyString(at ?? clock.instant()), payload } as BusEvent;
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+    const pending: Promise<void>[] = [];
+    for (const handler of [...(handlers.get(type) ?? []), ...(handlers.get("*") ?? [])]) {
+      const work = call(handler as Handler, event);
+      if (work) pending.push(work);
+    }
+    return { event, pending };
+  };
+
   return {
     emit(type, payload, at) {
-      const schema = schemas.get(type);
-      if (schema) {
-        const parsed = schema.safeParse(payload);
-        if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          throw new InvalidEventError(
-            `event ${type}: ${issue.path.join(".") || "payload"}: ${issue.message}`,
-          );
-        }
-      }
-      const event = { type, at: nyString(at ?? clock.instant()), payload };
-      counts.set(type, (counts.get(type) ?? 0) + 1);
-      for (const handler of [...(handlers.get(type) ?? []), ...(handlers.get("*") ?? [])]) {
-        call(handler as Handler, event);
-      }
-      return event;
+      return fanOut(type, payload, at).event as BusEvent<typeof type>;
+    },
+    async deliver(type, payload, at) {
+      await Promise.all(fanOut(type, payload, at).pending);
     },
     on(type, handler) {
       let set = handlers.get(type);

@@ -26,6 +26,10 @@ export const settingsSchema = z.object({
   /** PEM files: both set → HTTPS (and WSS) instead of HTTP. */
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
+  /** The largest HTTP request body any route reads (bytes). */
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(
+    1024 * 1024,
+  ),
 }).refine((s) => !s.TLS_CERT_FILE === !s.TLS_KEY_FILE, {
   message: "set both TLS_CERT_FILE and TLS_KEY_FILE, or neither",
   path: ["TLS_CERT_FILE"],
@@ -59,7 +63,7 @@ const entrySchema = z.object({
   module: z.string().optional(),
   enabled: z.boolean().default(true),
   config: z.record(z.string(), z.unknown()).default({}),
-}).refine((e) => e.name || e.module, "give the plugin's name or module");
+}).strict().refine((e) => e.name || e.module, "give the plugin's name or module");
 
 /**
  * `demo` may list stand-ins (fake X, simulator, demo show); `production` refuses them.
@@ -71,7 +75,7 @@ export type Profile = typeof PROFILES[number];
 const sectionSchema = z.object({
   profile: z.enum(PROFILES).default("demo"),
   plugins: z.array(entrySchema).default([]),
-});
+}).strict();
 
 export interface PluginEntry {
   /** What the operator wrote, for messages. */
@@ -88,10 +92,12 @@ export interface ConfigFile {
 /** Reads the `sothebais` section of a config file (`deno.json`, `sothebais.prod.json`). */
 export async function readConfigFile(path: string | URL): Promise<ConfigFile> {
   let raw;
+  let text = "";
   try {
-    raw = JSON.parse(await Deno.readTextFile(path));
+    text = await Deno.readTextFile(path);
+    raw = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError([`${path}: ${(error as Error).message.split("\n")[0]}`]);
+    throw new ConfigError([`${path}: ${jsonProblem(text, error as Error)}`]);
   }
   const parsed = sectionSchema.safeParse(raw.sothebais ?? {});
   if (!parsed.success) throw new ConfigError(describeIssues(`${path} sothebais`, parsed.error));
@@ -104,6 +110,67 @@ export async function readConfigFile(path: string | URL): Promise<ConfigFile> {
     config: e.config,
   }));
   return { profile: parsed.data.profile, entries };
+}
+
+/** A JSON parse error with the line and column it is on (V8 gives a position or a snippet). */
+export function jsonProblem(text: string, error: Error): string {
+  if (!(error instanceof SyntaxError)) return error.message.split("\n")[0];
+  const message = error.message;
+  let position = text.length;
+  let what = message.split("\n")[0].replace(/\s*in JSON at position \d+.*$/, "");
+  const at = message.match(/at position (\d+)/);
+  // `Unexpected token '}', ..."1,\n  "b": }\n" is not valid JSON`: up to 10 characters each side.
+  const token = message.match(
+    /^Unexpected token '(.)', (\.\.\.)?"([\s\S]*?)"(\.\.\.)? is not valid JSON/,
+  );
+  if (at) position = Number(at[1]);
+  else if (token) {
+    const start = text.indexOf(token[3]);
+    if (start >= 0) position = start + (token[2] ? 10 : token[3].indexOf(token[1]));
+    what = `unexpected '${token[1]}'`;
+  }
+  const before = text.slice(0, position).split("\n");
+  return `invalid JSON at line ${before.length}, column ${before.at(-1)!.length + 1}: ${what}`;
+}
+
+/**
+ * Keys of `value` that `schema` does not know, as `path.key` (zod's objects drop them
+ * silently: a typo such as `everySecond` would leave the default in force unseen).
+ */
+export function unknownKeys(schema: z.ZodType, value: unknown, path: string): string[] {
+  // deno-lint-ignore no-explicit-any
+  const def = (schema as any)?._zod?.def;
+  if (!def || value === undefined || value === null) return [];
+  switch (def.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "readonly":
+    case "catch":
+      return unknownKeys(def.innerType, value, path);
+    case "pipe":
+      return unknownKeys(def.in, value, path);
+    case "array":
+      return Array.isArray(value)
+        ? value.flatMap((v, i) => unknownKeys(def.element, v, `${path}.${i}`))
+        : [];
+    case "union": {
+      // Known to some branch is known.
+      const each = (def.options as z.ZodType[]).map((o) => unknownKeys(o, value, path));
+      return each.reduce((a, b) => a.filter((k) => b.includes(k)));
+    }
+    case "object": {
+      if (typeof value !== "object" || Array.isArray(value)) return [];
+      const shape = def.shape as Record<string, z.ZodType>;
+      const open = def.catchall && def.catchall._zod?.def?.type !== "never";
+      return Object.entries(value as Record<string, unknown>).flatMap(([k, v]) =>
+        k in shape ? unknownKeys(shape[k], v, `${path}.${k}`) : open ? [] : [`${path}.${k}`]
+      );
+    }
+    default:
+      return [];
+  }
 }
 
 const REF = /\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g;
@@ -241,6 +308,9 @@ export async function loadEach(
     }
     if (problems.length > before) continue;
     const raw = interpolate(entry.config, env, `plugin ${plugin.name}: config`, problems, secrets);
+    if (problems.length > before) continue;
+    const unknown = unknownKeys(plugin.config, raw, `plugin ${plugin.name}: config`);
+    problems.push(...unknown.map((k) => `${k}: unknown key (a typo?); remove it or fix it`));
     if (problems.length > before) continue;
     const parsed = plugin.config.safeParse(raw);
     if (!parsed.success) {

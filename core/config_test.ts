@@ -1,6 +1,13 @@
 import { z } from "zod";
 import { assertEquals, assertMatch, assertRejects, assertThrows } from "./testing.ts";
-import { ConfigError, interpolate, loadPlugins, orderByNeeds, readSettings } from "./config.ts";
+import {
+  ConfigError,
+  interpolate,
+  loadPlugins,
+  orderByNeeds,
+  readConfigFile,
+  readSettings,
+} from "./config.ts";
 import { definePlugin } from "./plugin.ts";
 
 Deno.test("settings: defaults, and one line per bad variable naming it", () => {
@@ -186,4 +193,59 @@ Deno.test("settings: TLS needs both the certificate and the key", () => {
     readSettings({ TLS_CERT_FILE: "c.pem", TLS_KEY_FILE: "k.pem" }).TLS_KEY_FILE,
     "k.pem",
   );
+});
+
+Deno.test("unknown keys are errors naming them: a plugin's (nested too) and an entry's", async () => {
+  const plugin = (name: string) => new URL(`../plugins/${name}/mod.ts`, import.meta.url).href;
+  const error = await assertRejects(
+    () =>
+      loadPlugins([
+        { label: "heartbeat", specifier: plugin("heartbeat"), config: { everySecond: 5 } },
+        {
+          label: "auction",
+          specifier: plugin("auction"),
+          config: { rateLimt: { bids: 1 }, rateLimit: { bids: 2, per: 60 } },
+        },
+      ], {}),
+    ConfigError,
+  ) as ConfigError;
+  assertEquals(error.problems.map((p) => p.split(": unknown key")[0]), [
+    "plugin heartbeat: config.everySecond",
+    "plugin auction: config.rateLimt",
+    "plugin auction: config.rateLimit.per",
+  ]);
+  // Known keys pass, every default in force.
+  await loadPlugins([{ label: "heartbeat", specifier: plugin("heartbeat"), config: {} }], {});
+
+  const dir = Deno.makeTempDirSync();
+  const file = `${dir}/sothebais.json`;
+  Deno.writeTextFileSync(
+    file,
+    JSON.stringify({ sothebais: { plugins: [{ name: "heartbeat", confg: {} }] } }),
+  );
+  const entry = await assertRejects(() => readConfigFile(file), ConfigError) as ConfigError;
+  assertMatch(entry.problems[0], /sothebais\.plugins\.0: .*confg/);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("invalid JSON in a config file names the file and the line", async () => {
+  const dir = Deno.makeTempDirSync();
+  const file = `${dir}/broken.json`;
+  for (
+    const [text, line] of [
+      ['{\n  "sothebais": {\n    "plugins": [,]\n  }\n}\n', 3],
+      ['{\n  "sothebais": {}\n', 3],
+      ['{\n  "a": 1,\n  "b": }\n', 3],
+    ] as const
+  ) {
+    Deno.writeTextFileSync(file, text);
+    const error = await assertRejects(() => readConfigFile(file), ConfigError) as ConfigError;
+    assertEquals(error.problems.length, 1);
+    assertMatch(
+      error.problems[0],
+      new RegExp(`^${file}: invalid JSON at line ${line}, column \\d+: `),
+    );
+    assertEquals(error.problems[0].includes("\n"), false);
+  }
+  Deno.removeSync(dir, { recursive: true });
 });

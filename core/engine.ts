@@ -8,6 +8,7 @@
  * post — until it takes the lease over, then starts like a restart, from Postgres.
  */
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { type Bus, createBus } from "./bus.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedPlugin, Settings } from "./config.ts";
@@ -114,6 +115,18 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ? postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA })
     : soleLease();
   const http = new Hono();
+  // Every route: a body larger than this is refused before it is read whole (413).
+  http.use(
+    "*",
+    bodyLimit({
+      maxSize: settings.HTTP_BODY_LIMIT_BYTES,
+      onError: (c) =>
+        c.json(
+          { error: `the body is too large: at most ${settings.HTTP_BODY_LIMIT_BYTES} bytes` },
+          413,
+        ),
+    }),
+  );
   const services = new Map<string, unknown>();
   const checks = new Map<string, () => Promise<HealthStatus> | HealthStatus>();
   const teardowns: Array<[string, Teardown]> = [];
@@ -209,22 +222,24 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     log.error("lost the lease: another engine may lead now", { why });
     (options.onLeaseLost ?? (() => void stop()))(why);
   });
+  // Listening starts once there is something true to say: as a standby, or with every plugin
+  // started (a caller waiting for the port must not find a half-started engine).
+  const listen = () => {
+    if (server || !(options.listen ?? true)) return undefined;
+    const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
+      ? {
+        cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
+        key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
+      }
+      : {};
+    server = Deno.serve(
+      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
+      (request, info) => (ready ? http : waiting).fetch(request, info),
+    );
+    return `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
+  };
   try {
-    if (options.listen ?? true) {
-      const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
-        ? {
-          cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
-          key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
-        }
-        : {};
-      server = Deno.serve(
-        { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
-        (request, info) => (ready ? http : waiting).fetch(request, info),
-      );
-    }
-    const addr = server &&
-      `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
-    await waitForLease(lease, log, addr, options.onStandby);
+    await waitForLease(lease, log, listen, options.onStandby);
     await migratePlugins(db, options.plugins);
     for (const { plugin, config } of options.plugins) {
       const required = new Set(plugin.needs ?? []);
@@ -272,6 +287,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         }
       }
     }
+    listen();
   } catch (error) {
     await stop();
     throw error;
@@ -322,7 +338,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 async function waitForLease(
   lease: Lease,
   log: Log,
-  url: string | undefined,
+  listen: () => string | undefined,
   onStandby?: (holder: string | null) => void,
 ): Promise<void> {
   const first = await Promise.race([
@@ -331,6 +347,7 @@ async function waitForLease(
   ]);
   if (first) return;
   const { holder } = await lease.status();
+  const url = listen();
   log.info("standby: another engine leads; waiting for the lease", {
     engine: lease.engine,
     leader: holder,

@@ -3,6 +3,7 @@
  * applied once, in name order, in its own transaction, and recorded by owner.
  */
 import type { Db } from "./db.ts";
+import { installChainFunctions } from "./hash_chain.ts";
 
 export interface Migration {
   id: string;
@@ -25,6 +26,11 @@ export async function migrate(db: Db, owner: string, migrations: Migration[]): P
   await db.exec(`create table if not exists schema_migrations (
     owner text not null, id text not null, applied_at timestamptz not null default now(),
     primary key (owner, id))`);
+  // The hash-chain functions plugins' migrations may use (core/hash_chain.ts).
+  await db.transaction(async (tx) => {
+    await tx.query("select pg_advisory_xact_lock(hashtext('sothebais.migrate'))");
+    await installChainFunctions(tx);
+  });
   const applied: string[] = [];
   for (const m of migrations) {
     const done = await db.transaction(async (tx) => {

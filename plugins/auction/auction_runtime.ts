@@ -10,7 +10,7 @@ import type { Cancel, Clock } from "../../core/clock.ts";
 import { nyString } from "../../core/clock.ts";
 import type { Log } from "../../core/log.ts";
 import type { StateStore } from "../../core/state.ts";
-import { announceDecision } from "./announce.ts";
+import { announceDecision, deliverAll } from "./announce.ts";
 import type { Funds } from "./funds.ts";
 import { readBid } from "./parse_bid.ts";
 import { createRecorder, UnwritableError } from "./recorder.ts";
@@ -120,6 +120,11 @@ export interface AuctionRuntime {
    * nothing.
    */
   announceState(): void;
+  /**
+   * At engine start: tells again, in order, the decisions recorded but not told to every
+   * listener before a crash (the announcement outbox), then `announceState`.
+   */
+  resume(): Promise<void>;
   submit(bid: Submitted): void;
   /** Auctions due to open but held scheduled, with why (e.g. custody of the lot failed). */
   blocked(): Record<string, string>;
@@ -180,6 +185,16 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     const run = chain.then(job);
     chain = run.catch(() => {});
     return run;
+  };
+
+  /** Outbox rows go once every listener has taken their events (not holding the queue). */
+  const marking = new Set<Promise<void>>();
+  const markTold = (telling: Promise<void>[], tweetIds: string[]) => {
+    const work = Promise.all(telling).then(() => store.told(tweetIds)).catch((error) =>
+      log.warn("marking decisions told failed; they are told again at start", { error })
+    );
+    marking.add(work);
+    work.finally(() => marking.delete(work));
   };
 
   const mirror = (s: AuctionState) => {
@@ -403,6 +418,8 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       if (x.auction) setAuction(x.auction);
     }
     let i = 0;
+    const telling: Promise<void>[] = [];
+    const toldIds: string[] = [];
     for (const x of made) {
       if (!("decision" in x)) {
         duplicate(x.item.bid, x.duplicateOf, now);
@@ -412,11 +429,13 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         resync = true;
         duplicate(x.item.bid, x.decision.auctionId, now);
       } else {
-        announceDecision(bus, x.decision, now);
+        telling.push(announceDecision(bus, x.decision, now));
+        toldIds.push(x.decision.tweetId);
         if (x.auction && x.decision.kind === "accepted") updated(x.auction, now);
         o.observe?.(performance.now() - x.item.t0);
       }
     }
+    if (toldIds.length) markTold(telling, toldIds);
     if (resync) {
       resync = false;
       market = await store.loadMarket(limits, clock.instant());
@@ -573,7 +592,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     }
   };
 
-  return {
+  const runtime: AuctionRuntime = {
     list: () => Object.values(market.auctions).map(snapshot),
     get: (id) => market.auctions[id] ? snapshot(market.auctions[id]) : null,
     create: (rules) =>
@@ -603,6 +622,21 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
         setAuction(next);
       }),
     blocked: () => Object.fromEntries(blockReasons()),
+    resume() {
+      // The state at once (the screen must be right), then what was left untold, then the
+      // state again, so a retold older event is never the last word.
+      runtime.announceState();
+      return serial(async () => {
+        const untold = await store.untold();
+        for (const u of untold) {
+          const at = Temporal.Instant.fromEpochMilliseconds(u.decidedAt.getTime());
+          markTold([deliverAll(bus, u.events, at)], [u.tweetId]);
+        }
+        if (!untold.length) return;
+        log.info("decisions told again after a restart", { n: untold.length });
+        runtime.announceState();
+      }).catch((error) => log.error("telling untold decisions failed", { error }));
+    },
     announceState() {
       for (const s of Object.values(market.auctions)) {
         if (s.status === "closed" && !s.settled) announceClose(s, clock.instant());
@@ -658,6 +692,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       for (;;) {
         const c = chain;
         await c;
+        await Promise.all([...marking]);
         // A microtask turn lets a just-queued batch start (timers would cost ≥ 4 ms each).
         await new Promise<void>((r) => queueMicrotask(r));
         if (c === chain && !jobQueued && inbox.bids.length === 0) return;
@@ -674,4 +709,5 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       timers.clear();
     },
   };
+  return runtime;
 }

@@ -196,7 +196,8 @@ export default definePlugin({
         runtime.settle((e.payload as { auctionId: string }).auctionId);
       }),
       // Once every plugin listens: where each auction stands, and closings not yet settled.
-      bus.on("engine.started", () => runtime.announceState()),
+      // Decisions committed and not told before a crash are told again first (idempotent).
+      bus.on("engine.started", () => runtime.resume()),
     ];
 
     ctx.provide("auctions", {

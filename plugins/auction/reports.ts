@@ -68,6 +68,11 @@ export interface DailySummary {
   uniqueBidders: number;
   extensions: number;
   timeline: TimelineEntry[];
+  /**
+   * The hash chains' heads (core/hash_chain.ts) as of this auction's newest bid and
+   * override: publishing them pins the record up to there (`main.ts audit verify`).
+   */
+  chain: { bidLogHead: string | null; bidLogSeq: string | null; auditHead: string | null };
 }
 
 /** One auction's day: result, counts, and the timeline of every bid and override. */
@@ -90,6 +95,16 @@ export async function dailySummary(q: Queryable, auctionId: string): Promise<Dai
   );
   const audit = await q.query<{ action: string; actor: string; reason: string; at: Date }>(
     "select action, actor, reason, at from auction_audit where auction_id = $1 order by id",
+    [auctionId],
+  );
+  const [bidHead] = await q.query<{ chain_hash: string; chain_seq: string }>(
+    `select chain_hash, chain_seq from auction_bids where auction_id = $1 and chain_seq is not null
+     order by chain_seq desc limit 1`,
+    [auctionId],
+  );
+  const [auditHead] = await q.query<{ chain_hash: string }>(
+    `select chain_hash from auction_audit where auction_id = $1 and chain_seq is not null
+     order by chain_seq desc limit 1`,
     [auctionId],
   );
   const rejected: Record<string, number> = {};
@@ -132,6 +147,11 @@ export async function dailySummary(q: Queryable, auctionId: string): Promise<Dai
     uniqueBidders: new Set(bids.map((b) => b.handle.toLowerCase())).size,
     extensions: a.extensions,
     timeline,
+    chain: {
+      bidLogHead: bidHead?.chain_hash ?? null,
+      bidLogSeq: bidHead?.chain_seq ?? null,
+      auditHead: auditHead?.chain_hash ?? null,
+    },
   };
 }
 

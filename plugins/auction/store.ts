@@ -6,6 +6,12 @@
  * Text is bounded and amounts checked before they are sent: nothing goes to
  * SQL that its column cannot hold.
  */
+import {
+  type Announcement,
+  decisionEvents,
+  decodeAnnouncements,
+  encodeAnnouncements,
+} from "./announce.ts";
 import { nyString } from "../../core/clock.ts";
 import type { Db, Queryable } from "../../core/db.ts";
 import {
@@ -92,6 +98,10 @@ export interface AuctionStore {
   receipts(auctionId: string, afterSeq: number, limit: number): Promise<Receipt[]>;
   /** A cheap round trip: whether the database answers at all. */
   ping(): Promise<void>;
+  /** Decisions recorded and not yet told to every listener (a crash came between), in order. */
+  untold(): Promise<Array<{ tweetId: string; events: Announcement[]; decidedAt: Date }>>;
+  /** These decisions have been told: their outbox rows go. */
+  told(tweetIds: string[]): Promise<void>;
 }
 
 /** One decision as anyone may see it: no maximum, no tweet text. */
@@ -235,6 +245,26 @@ export function auctionStore(db: Db, fence?: (tx: Queryable) => Promise<void>): 
           );
         }
       });
+    },
+
+    async untold() {
+      const rows = await db.query<{ tweet_id: string; events: unknown; created_at: Date }>(
+        "select tweet_id, events, created_at from auction_announcements order by seq",
+      );
+      return rows.map((r) => ({
+        tweetId: r.tweet_id,
+        events: decodeAnnouncements(r.events),
+        decidedAt: r.created_at,
+      }));
+    },
+
+    async told(tweetIds) {
+      if (!tweetIds.length) return;
+      await db.query(
+        `delete from auction_announcements
+         where tweet_id in (select jsonb_array_elements_text($1::text::jsonb))`,
+        [JSON.stringify(tweetIds)],
+      );
     },
 
     async tweetIds() {
@@ -474,6 +504,10 @@ async function recordOne(q: Queryable, r: DecisionRecord): Promise<boolean> {
            -- An older state never overwrites a newer one (e.g. a retried write).
            where id = $${a + 8} and $${a + 1}::text is not null and decisions < $${a + 4}
              and exists (select 1 from bid where tweet_id = $${a + 7})
+         ), told as (
+           insert into auction_announcements (tweet_id, events)
+           select $${a + 7}, $${a + 9}::text::jsonb
+           where exists (select 1 from bid where tweet_id = $${a + 7})
          )
          select count(*) as n from bid where tweet_id = $${a + 7}`,
     [
@@ -486,6 +520,7 @@ async function recordOne(q: Queryable, r: DecisionRecord): Promise<boolean> {
       leader?.tweetId ?? null,
       d.tweetId,
       d.auctionId,
+      encodeAnnouncements(decisionEvents(d)),
     ],
   );
   return rowsSql[0].n === "1";

@@ -7,8 +7,11 @@
  * their stage and confirmations. The status is read with the challenge's nonce,
  * which only the page that asked for it holds: nobody learns which X account a
  * wallet belongs to from this page (deposits to the escrow are public on chain).
+ * A body that is not a JSON object is a 400 naming what is wanted; challenges
+ * are limited per client address (`linkRateLimit`), as each one is stored.
  */
-import type { Hono } from "hono";
+import type { Context, Hono } from "hono";
+import { rateLimiter } from "./rate_limit.ts";
 import encodeQR from "qr";
 import { PUBLIC_CSS, publicHeaders, publicPage } from "../auction/public_shell.ts";
 import { issueChallenge, submitSignature, type WalletLinkDeps } from "./wallet_link.ts";
@@ -126,11 +129,25 @@ async function linkStatus(
   };
 }
 
+/** The JSON object of a request, or null (not JSON, or `null`, an array, a number…). */
+async function objectBody(c: Context): Promise<Record<string, unknown> | null> {
+  const body = await c.req.json().catch(() => null);
+  return body && typeof body === "object" && !Array.isArray(body) ? body : null;
+}
+
+/** The connecting address (Deno.serve's; behind a proxy, the proxy's). */
+function clientAddress(c: Context): string {
+  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
+  return env?.remoteAddr?.hostname ?? "unknown";
+}
+
 export function mountLinkPage(
   http: Hono,
   deps: () => WalletLinkDeps,
   info: () => LinkPageInfo,
+  limit: { challenges: number; perSeconds: number } = { challenges: 20, perSeconds: 60 },
 ) {
+  const challenges = rateLimiter({ limit: limit.challenges, windowMs: limit.perSeconds * 1000 });
   // The head block, read at most once a second whatever the number of pages polling.
   let headAt = 0;
   let headRead: Promise<bigint | null> = Promise.resolve(null);
@@ -178,7 +195,19 @@ export function mountLinkPage(
     return c.json(status);
   });
   http.post("/link/challenge", async (c) => {
-    const body = await c.req.json().catch(() => ({}));
+    const wait = challenges.hit(clientAddress(c));
+    if (wait) {
+      return c.json({ ok: false, error: `too many link requests: try again in ${wait} s` }, 429, {
+        "retry-after": String(wait),
+      });
+    }
+    const body = await objectBody(c);
+    if (!body) {
+      return c.json(
+        { ok: false, error: "the body must be a JSON object: { address, handle }" },
+        400,
+      );
+    }
     const result = await issueChallenge(deps(), {
       address: String(body.address ?? ""),
       handle: String(body.handle ?? ""),
@@ -188,7 +217,13 @@ export function mountLinkPage(
     return c.json(result, result.ok ? 200 : 400);
   });
   http.post("/link/signature", async (c) => {
-    const body = await c.req.json().catch(() => ({}));
+    const body = await objectBody(c);
+    if (!body) {
+      return c.json(
+        { ok: false, error: "the body must be a JSON object: { message, signature }" },
+        400,
+      );
+    }
     const result = await submitSignature(deps(), {
       message: String(body.message ?? ""),
       signature: String(body.signature ?? ""),

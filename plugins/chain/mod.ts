@@ -147,6 +147,11 @@ const config = z.object({
   linkTtlMinutes: z.coerce.number().positive().default(15),
   /** The host's X handle (X_HOST_HANDLE): the link page's tweets are addressed to it. */
   hostHandle: z.string().regex(/^@?\w{1,15}$/, "an X handle").default("SothebAIs"),
+  /** Link challenges one client address may ask for in a window (each is stored). */
+  linkRateLimit: z.object({
+    challenges: z.number().int().positive().default(20),
+    perSeconds: z.number().int().positive().default(60),
+  }).default({ challenges: 20, perSeconds: 60 }),
   /** Auction item name → its token as a CAIP-19 id, `eip155:<chain>/erc721:<contract>/<id>`. */
   lots: z.record(
     z.string(),
@@ -466,7 +471,7 @@ export default definePlugin({
         chainId: service.chainId,
         confirmations: cfg.confirmations,
         hostHandle: `@${cfg.hostHandle.replace(/^@/, "")}`,
-      }));
+      }), cfg.linkRateLimit);
       page("link page", "/link");
 
       // The bus delivers concurrently; these handlers write what later ones read (the lot and

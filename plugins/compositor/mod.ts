@@ -68,7 +68,7 @@ export default definePlugin({
   name: "compositor",
   config: compositorConfig,
   provides: ["frames", "widgets", "compositor"],
-  async setup({ config, bus, clock, log, http, provide, health, page }) {
+  async setup({ config, bus, clock, log, http, provide, health, page, metrics }) {
     const { width, height, fps } = resolveGeometry(config.profile, config);
     registerFonts();
     const scenes = await loadScenes(config.scenesDir ?? SCENES_DIR);
@@ -137,9 +137,28 @@ export default definePlugin({
       else if (status === "closed" || status === "cancelled") showForPhase("post-auction");
     });
 
+    // One encode a frame, shared by everyone asking in that frame's slot: 300 viewers cost
+    // one PNG, not 300 (each encode takes the loop's thread from the next frame).
+    const framePeriodMs = 1000 / fps;
+    const encodes = metrics.counter(
+      "sothebais_compositor_preview_encodes_total",
+      "PNG encodes of the preview frame",
+    );
+    let shared: { slot: number; png: Promise<Uint8Array<ArrayBuffer>> } | null = null;
     http.get("/compositor/frame.png", async (c) => {
-      const png = await compositor.canvas.encode("png");
-      return c.body(new Uint8Array(png), 200, { "content-type": "image/png" });
+      const slot = Math.floor(performance.now() / framePeriodMs);
+      if (!shared || shared.slot !== slot) {
+        const png = compositor.canvas.encode("png").then((b) =>
+          new Uint8Array(b) as Uint8Array<ArrayBuffer>
+        );
+        shared = { slot, png };
+        encodes.inc();
+        png.catch(() => shared?.png === png && (shared = null));
+      }
+      return c.body(await shared.png, 200, {
+        "content-type": "image/png",
+        "cache-control": "no-store",
+      });
     });
     page("preview frame", "/compositor/frame.png");
     http.get(

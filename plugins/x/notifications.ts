@@ -231,6 +231,8 @@ export function startNotifications(o: NotifierOptions): Notifications {
       })();
       inFlight.add(work);
       work.finally(() => inFlight.delete(work));
+      // The auction marks a decision told once this resolves (its announcement outbox).
+      return work;
     });
 
   const scheduleReminder = (a: { auctionId: string; item: string; startsAt: string }) => {
