@@ -67,7 +67,7 @@ export async function demoEngine(o: DemoEngineOptions): Promise<DemoEngine> {
   const logs: string[] = [];
   let resolveUrl: (url: string) => void = () => {};
   const started = new Promise<string>((r) => (resolveUrl = r));
-  const keep = (stream: ReadableStream<Uint8Array>) =>
+  const keep = (stream: ReadableStream<Uint8Array<ArrayBuffer>>) =>
     stream.pipeThrough(new TextDecoderStream()).pipeTo(
       new WritableStream({
         write(chunk) {
