@@ -154,8 +154,9 @@ export default definePlugin({
         secret: config.streamKey,
         recordingBytes: recordingOn ? () => recorded.written() : undefined,
         signal: config.testSignal
-          ? testSignal(config.testSignal.everySeconds, frames.fps)
+          ? testSignal(config.testSignal.everySeconds, frames.fps, frames.loop.slotTime)
           : undefined,
+        slotTime: frames.loop.slotTime,
         audioRate: AUDIO_RATE,
         args: (audioSocket) => {
           return ffmpegArgs({
