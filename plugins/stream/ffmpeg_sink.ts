@@ -310,16 +310,22 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       wake();
       const r = run;
       if (r) {
-        // Closing both inputs lets ffmpeg flush and end the stream cleanly; kill if it lingers.
-        const timer = setTimeout(() => {
+        // Closing both inputs and SIGINT: ffmpeg stops reading, writes its trailers and ends the
+        // stream cleanly without encoding what it had not read yet (a stop must be quick);
+        // SIGKILL if it lingers (the recording's segments are fragmented: a kill loses a second).
+        const signal = (name: Deno.Signal) => {
           try {
-            r.child.kill("SIGKILL");
+            r.child.kill(name);
           } catch { /* gone */ }
-        }, 1000);
+        };
+        const timers = [
+          setTimeout(() => signal("SIGINT"), 0),
+          setTimeout(() => signal("SIGKILL"), 800),
+        ];
         r.video.close().catch(() => {});
         r.audioWriter?.close().catch(() => {});
         await supervising;
-        clearTimeout(timer);
+        timers.forEach(clearTimeout);
       }
       await supervising;
     },
