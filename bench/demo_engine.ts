@@ -67,8 +67,8 @@ export async function demoEngine(o: DemoEngineOptions): Promise<DemoEngine> {
   const logs: string[] = [];
   let resolveUrl: (url: string) => void = () => {};
   const started = new Promise<string>((r) => (resolveUrl = r));
-  const keep = (stream: ReadableStream<Uint8Array>) =>
-    stream.pipeThrough(new TextDecoderStream() as TransformStream<Uint8Array, string>).pipeTo(
+  const keep = (stream: ReadableStream<Uint8Array<ArrayBuffer>>) =>
+    stream.pipeThrough(new TextDecoderStream()).pipeTo(
       new WritableStream({
         write(chunk) {
           for (const line of chunk.split("\n")) {

@@ -33,6 +33,8 @@ export interface FrameLoop<F> {
   stop(): void;
   addSink(sink: FrameSink<F>): () => void;
   stats(): FrameStats;
+  /** When slot `index` of this run of the loop is due, on `now`'s clock (for A/V alignment). */
+  slotTime(index: number): number;
 }
 
 export interface FrameLoopOptions<F> {
@@ -97,6 +99,7 @@ export function createFrameLoop<F>(options: FrameLoopOptions<F>): FrameLoop<F> {
       running = false;
       clearTimeout(timer);
     },
+    slotTime: (index) => origin + index * interval,
     addSink(sink) {
       sinks.add(sink);
       return () => sinks.delete(sink);

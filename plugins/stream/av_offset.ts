@@ -2,7 +2,7 @@
  * Reads the A/V sync test signal (test_signal.ts) back from a recording with
  * ffmpeg: the frames where the top-left corner turns white, the instants the
  * 1 kHz beep starts, both on the file's own timestamps (`-copyts`), paired
- * within half a second. The offset is audio − video: positive when the sound
+ * within half a second (or `pairWithinS`). The offset is audio − video: positive when the sound
  * comes after the picture. Bounded: only the corner is decoded for the video,
  * the audio is read as mono 48 kHz, and at most `maxSeconds` of either.
  */
@@ -29,14 +29,20 @@ const LOUD = 8000;
 /** Onset resolution: 0.5 ms. */
 const STEP = 24;
 
-export async function readAvOffsets(path: string, maxSeconds = 7200): Promise<AvOffsets> {
+/** `pairWithinS`: how far a beep may be from its flash (at most half the signal's period). */
+export async function readAvOffsets(
+  path: string,
+  maxSeconds = 7200,
+  pairWithinS = 0.5,
+): Promise<AvOffsets> {
   const [flashes, beeps] = await Promise.all([
     flashTimes(path, maxSeconds),
     beepTimes(path, maxSeconds),
   ]);
   const signals: AvSignal[] = [];
   for (const videoS of flashes) {
-    const audioS = beeps.find((a) => Math.abs(a - videoS) < 0.5);
+    const near = beeps.filter((a) => Math.abs(a - videoS) < pairWithinS);
+    const audioS = near.sort((a, b) => Math.abs(a - videoS) - Math.abs(b - videoS))[0];
     if (audioS !== undefined) {
       signals.push({ videoS, audioS, offsetMs: Math.round((audioS - videoS) * 10_000) / 10 });
     }

@@ -1,8 +1,11 @@
 /**
  * The ffmpeg command line for one stream run: raw RGBA video on stdin, the
  * host's audio (s16le mono 48 kHz) from a Unix socket, encoded for X's RTMP
- * ingest and optionally teed to a local recording.
+ * ingest and optionally teed to the local recording (MP4 segments; a failing
+ * recording never stops the stream, a failing ingest always ends the run).
  */
+
+import { segmentOptions, segmentPattern } from "./recording.ts";
 
 export type VideoEncoder = "h264_nvenc" | "libx264";
 
@@ -22,8 +25,8 @@ export interface FfmpegArgsOptions {
   audioSocket: string;
   /** The full ingest URL, stream key included. Never log it. */
   outputUrl?: string;
-  /** A local recording: an MP4 file or an HLS playlist (`.m3u8`) in its folder. */
-  recordPath?: string;
+  /** The local recording: MP4 segments of `segmentSeconds` in `dir` (recording.ts). */
+  recording?: { dir: string; segmentSeconds: number };
 }
 
 export const AUDIO_RATE = 48000;
@@ -50,21 +53,25 @@ export function ffmpegArgs(o: FfmpegArgsOptions): string[] {
       "-x264-params",
       "nal-hrd=cbr",
     ];
-  const output = o.outputUrl && o.recordPath
+  const segment = o.recording ? segmentOptions(o.recording.segmentSeconds) : [];
+  const pattern = o.recording ? segmentPattern(o.recording.dir) : "";
+  const output = o.outputUrl && o.recording
     ? [
       "-flags",
       "+global_header",
       "-f",
       "tee",
       `[f=flv:onfail=abort]${teeEscape(o.outputUrl)}|` +
-      `[${recordFormat(o.recordPath)}:onfail=ignore]${teeEscape(o.recordPath)}`,
+      `[${
+        segment.map(([k, v]) => `${k}=${v.replace(/[=:\\]/g, (c) => `\\${c}`)}`).join(":")
+      }:onfail=ignore]${teeEscape(pattern)}`,
     ]
     : o.outputUrl
     ? ["-f", "flv", o.outputUrl]
-    : o.recordPath
-    ? [...recordFormat(o.recordPath).split(":").flatMap(optionPair), o.recordPath]
+    : o.recording
+    ? [...segment.flatMap(([k, v]) => [`-${k}`, v]), pattern]
     : (() => {
-      throw new Error("ffmpegArgs: give an output URL or a recording path");
+      throw new Error("ffmpegArgs: give an output URL or a recording");
     })();
   return [
     "-hide_banner",
@@ -128,18 +135,6 @@ export function ffmpegArgs(o: FfmpegArgsOptions): string[] {
     "2",
     ...output,
   ];
-}
-
-function recordFormat(path: string): string {
-  return path.endsWith(".m3u8")
-    ? "f=hls:hls_time=6:hls_list_size=0"
-    : "f=mp4:movflags=+frag_keyframe+empty_moov+default_base_moof:frag_duration=1000000";
-}
-
-/** `f=mp4` → `-f mp4`, for the same options outside tee. */
-function optionPair(pair: string): string[] {
-  const [key, value] = pair.split("=");
-  return [`-${key}`, value];
 }
 
 /** Tee's slave list treats `|`, `[`, `]` and `\` as syntax. */

@@ -44,22 +44,27 @@ Deno.test("ffmpegArgs: nvenc in CBR; 60 fps keeps 3 s between keyframes", () => 
   assert.deepEqual(after(args, "-g"), ["180"]);
 });
 
-Deno.test("ffmpegArgs: a recording tees the stream; the ingest failing still fails the run", () => {
-  const args = ffmpegArgs({ ...base, recordPath: "/data/stream/show-1.mp4" });
+Deno.test("ffmpegArgs: the recording tees MP4 segments; the ingest failing still fails the run", () => {
+  const recording = { dir: "/data/stream/recordings", segmentSeconds: 300 };
+  const args = ffmpegArgs({ ...base, recording });
   const tee = args.at(-1)!;
   assert.deepEqual(args.slice(-3, -1), ["-f", "tee"]);
   assert.match(tee, /^\[f=flv:onfail=abort\]rtmp:\/\/ingest\.example\/app\/KEY\|/);
-  assert.match(tee, /\[f=mp4:[^\]]*onfail=ignore\]\/data\/stream\/show-1\.mp4$/);
-  const hls = ffmpegArgs({ ...base, outputUrl: undefined, recordPath: "/r/show.m3u8" });
-  assert.deepEqual(hls.slice(-7), [
-    "-f",
-    "hls",
-    "-hls_time",
-    "6",
-    "-hls_list_size",
-    "0",
-    "/r/show.m3u8",
+  assert.ok(
+    tee.endsWith(
+      "|[f=segment:segment_time=300:segment_format=mp4:reset_timestamps=1:strftime=1:" +
+        "segment_format_options=movflags\\=+frag_keyframe+empty_moov+default_base_moof:" +
+        "onfail=ignore]/data/stream/recordings/program-%Y%m%d-%H%M%S.mp4",
+    ),
+    tee,
+  );
+  const alone = ffmpegArgs({ ...base, outputUrl: undefined, recording });
+  assert.deepEqual(alone.slice(-3), [
+    "-segment_format_options",
+    "movflags=+frag_keyframe+empty_moov+default_base_moof",
+    "/data/stream/recordings/program-%Y%m%d-%H%M%S.mp4",
   ]);
+  assert.deepEqual(after(alone, "-segment_time"), ["300"]);
 });
 
 Deno.test("maskedUrl hides the key", () => {

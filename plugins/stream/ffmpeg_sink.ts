@@ -39,6 +39,8 @@ export interface FfmpegSinkOptions {
   signal?: TestSignal;
   /** Sample rate of the audio pump (for the signal's beep). */
   audioRate?: number;
+  /** The frame loop's clock of its slots (`performance.now()` scale); else estimated from arrivals. */
+  slotTime?: (index: number) => number;
 }
 
 export interface FfmpegSink {
@@ -61,6 +63,8 @@ interface Run {
   audioWriter?: WritableStreamDefaultWriter<Uint8Array>;
   audioPending: Int16Array[];
   audioWriting: boolean;
+  /** Wall time of the run's first frame's slot: where its audio must begin; null once begun. */
+  audioFromMs?: number | null;
   progress: EncoderProgress | null;
   advancedAt: number;
 }
@@ -88,7 +92,11 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       wrongSize = true;
       return;
     }
-    if (r.lastIndex === undefined) startAudio(r);
+    if (r.lastIndex === undefined) {
+      // The audio starts at this frame's slot, not at when it reached us (a queue later).
+      r.audioFromMs = o.slotTime ? o.slotTime(index) : slotOrigin + (index * 1000) / o.fps;
+      startAudio(r);
+    }
     // Skipped slots (late, or dropped from the queue) keep their time: the frame before is
     // repeated for them (at most a second's worth), so this one is shown at its own slot.
     // (Repeating this one instead showed it up to a second early: the flash before the beep.)
@@ -96,8 +104,16 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
     const before = r.lastIndex === undefined ? frame.rgba : (held ?? frame.rgba);
     r.lastIndex = index;
     try {
-      for (let c = 0; c < gap; c++) await r.video.write(before);
-      await r.video.write(frame.rgba);
+      for (let c = gap; c >= 0; c--) {
+        const bytes = c > 0 ? before : frame.rgba;
+        // The test signal is drawn per slot, so a flash survives its own frames being dropped.
+        if (o.signal?.flashes(index - c)) {
+          scratch ??= new Uint8Array(frameBytes);
+          scratch.set(bytes);
+          o.signal.flash(scratch, o.width, o.height);
+          await r.video.write(scratch);
+        } else await r.video.write(bytes);
+      }
     } catch {
       // ffmpeg went away; the supervisor sees its exit.
     }
@@ -108,7 +124,9 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
     const unlisten = o.audio.listen((chunk, startMs) => {
       if (run !== r) return unlisten();
       o.signal?.mix(chunk, startMs, o.audioRate ?? 48000);
-      r.audioPending.push(chunk);
+      const aligned = alignStart(r, chunk, startMs);
+      if (!aligned) return;
+      r.audioPending.push(aligned);
       void flushAudio(r);
     });
   };
@@ -238,6 +256,29 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
   // so that a steady stream allocates nothing.
   const spare: Uint8Array[] = [];
   let held: Uint8Array | undefined;
+  /** The frame loop's origin on the wall clock, estimated: a frame never arrives before its slot. */
+  let slotOrigin = Infinity;
+  /**
+   * The run's first audio chunk cut or padded so its first sample is at the first frame's
+   * slot: sample 0 and frame 0 are then the same instant, whatever the queue's delay.
+   */
+  const alignStart = (r: Run, chunk: Int16Array, startMs: number): Int16Array | null => {
+    if (r.audioFromMs === null || r.audioFromMs === undefined) return chunk;
+    if (!Number.isFinite(r.audioFromMs)) {
+      r.audioFromMs = null;
+      return chunk;
+    }
+    const rate = o.audioRate ?? 48000;
+    const lead = Math.round(((startMs - r.audioFromMs) * rate) / 1000);
+    if (lead < 0 && -lead >= chunk.length) return null; // all before the first frame
+    r.audioFromMs = null;
+    if (lead < 0) return chunk.subarray(-lead);
+    if (lead === 0) return chunk;
+    const padded = new Int16Array(Math.min(lead, rate) + chunk.length);
+    padded.set(chunk, padded.length - chunk.length);
+    return padded;
+  };
+  let scratch: Uint8Array | undefined;
   function hold(rgba: Uint8Array) {
     if (held && held !== rgba) spare.push(held);
     held = rgba;
@@ -248,7 +289,9 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       if (frame.rgba.byteLength !== frameBytes) return frame; // refused by writeFrame
       const rgba = spare.pop() ?? new Uint8Array(frameBytes);
       rgba.set(frame.rgba);
-      if (o.signal?.frame(frame.index, performance.now())) o.signal.flash(rgba, o.width, o.height);
+      // A frame never arrives before its slot: the signal's clock is estimated from arrivals.
+      slotOrigin = Math.min(slotOrigin, performance.now() - (frame.index * 1000) / o.fps);
+      o.signal?.frame(frame.index, performance.now());
       return { rgba, index: frame.index };
     },
     release(frame) {
@@ -267,16 +310,22 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       wake();
       const r = run;
       if (r) {
-        // Closing both inputs lets ffmpeg flush and end the stream cleanly; kill if it lingers.
-        const timer = setTimeout(() => {
+        // Closing both inputs and SIGINT: ffmpeg stops reading, writes its trailers and ends the
+        // stream cleanly without encoding what it had not read yet (a stop must be quick);
+        // SIGKILL if it lingers (the recording's segments are fragmented: a kill loses a second).
+        const signal = (name: Deno.Signal) => {
           try {
-            r.child.kill("SIGKILL");
+            r.child.kill(name);
           } catch { /* gone */ }
-        }, 1000);
+        };
+        const timers = [
+          setTimeout(() => signal("SIGINT"), 0),
+          setTimeout(() => signal("SIGKILL"), 800),
+        ];
         r.video.close().catch(() => {});
         r.audioWriter?.close().catch(() => {});
         await supervising;
-        clearTimeout(timer);
+        timers.forEach(clearTimeout);
       }
       await supervising;
     },

@@ -142,6 +142,52 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name: "ffmpegSink: the test signal is drawn on its slot, even when that slot's frame was dropped",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const width = 16, height = 8, fps = 30, frameBytes = width * height * 4;
+    const dir = Deno.makeTempDirSync();
+    const out = `${dir}/video.raw`;
+    const pump = audioPump({ sampleRate: 48000, channels: 1, read: (n) => new Int16Array(n) });
+    const sink = ffmpegSink({
+      ffmpeg: "sh",
+      args: () => ["-c", `exec cat > ${out}`],
+      width,
+      height,
+      fps,
+      audio: pump,
+      log: createLog("test", { write: () => {} }),
+      // Slot 4 flashes; its frame never comes (dropped), the repeat of frame 2 carries it.
+      signal: {
+        frame: () => false,
+        flashes: (i) => i === 4,
+        flash: (rgba) => rgba.fill(255),
+        mix: () => {},
+      },
+    });
+    const queued = sink.sink as typeof sink.sink & { drained(): Promise<void> };
+    // The run exists once the shell has opened its output.
+    for (let i = 0; i < 100 && !exists(out); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    for (const index of [0, 1, 2, 6]) {
+      queued.push({ rgba: new Uint8Array(frameBytes).fill(index), index }, index);
+      await queued.drained();
+    }
+    await sink.stop();
+    pump.stop();
+    const bytes = Deno.readFileSync(out);
+    Deno.removeSync(dir, { recursive: true });
+    const values = Array.from(
+      { length: bytes.length / frameBytes },
+      (_, i) => bytes[i * frameBytes],
+    );
+    assert.deepEqual(values, [0, 1, 2, 2, 255, 2, 6]);
+  },
+});
+
 function exists(path: string): boolean {
   try {
     Deno.statSync(path);

@@ -13,6 +13,7 @@ import { audioPump } from "./audio_pump.ts";
 import { checkStream } from "./check.ts";
 import { MAX_VIDEO_KBPS, videoKbpsFor, X264_PRESETS, x264PresetFor } from "./encoding.ts";
 import { AUDIO_RATE, ffmpegArgs, maskedUrl } from "./ffmpeg_args.ts";
+import { segments } from "./recording.ts";
 import { testSignal } from "./test_signal.ts";
 import { type FfmpegSink, ffmpegSink } from "./ffmpeg_sink.ts";
 import { ffmpegInstalled, pickEncoder } from "./pick_encoder.ts";
@@ -75,8 +76,15 @@ export const streamConfig = z.object({
   keyframeSeconds: z.number().positive().default(3),
   encoder: z.enum(["auto", "libx264", "h264_nvenc"]).default("auto"),
   ffmpegPath: z.string().default("ffmpeg"),
-  /** Local recording beside the stream: `name.mp4` or `name.m3u8` (HLS), under the data folder. */
-  record: z.string().regex(/\.(mp4|m3u8)$/, "must end in .mp4 or .m3u8").optional(),
+  /**
+   * The program recorded locally beside the stream: MP4 segments under the data folder
+   * (`<DATA_DIR>/stream/recordings/`), the oldest deleted past `maxMegabytes`.
+   */
+  recording: z.strictObject({
+    enabled: z.boolean().default(false),
+    segmentSeconds: z.number().int().min(2).max(3600).default(300),
+    maxMegabytes: z.number().int().min(10).max(10_000_000).default(4096),
+  }).optional(),
   /** Frames waiting for ffmpeg before new ones drop: 200 ms at 30 fps rides out encoder hiccups. */
   /** Default: half a second of frames (15 at 30 fps, 30 at 60), riding out a busy machine. */
   queueLimit: z.number().int().min(1).max(60).optional(),
@@ -107,14 +115,16 @@ export default definePlugin({
     let sink: FfmpegSink | undefined;
     let encoder: string | null = null;
     let removeSink = () => {};
-    let recording: string | undefined;
+    const recordingOn = config.recording?.enabled === true;
+    const recordingDir = `${dataDir}/recordings`;
+    const recorded = segments(recordingDir, config.recording?.maxMegabytes ?? 0);
     const queueLimit = config.queueLimit ?? Math.max(6, Math.round(frames.fps / 2));
     const videoKbps = config.videoKbps ?? videoKbpsFor(frames.width, frames.height, frames.fps);
     const preset = config.x264Preset ?? x264PresetFor(frames.width, frames.height, frames.fps);
     const installed = await ffmpegInstalled(config.ffmpegPath);
     const unavailable = !installed
       ? `ffmpeg not found (${config.ffmpegPath})`
-      : !config.rtmpUrl && !config.record
+      : !config.rtmpUrl && !recordingOn
       ? "no RTMP_URL and no recording configured"
       : null;
     if (unavailable) log.warn(`${unavailable}: PREVIEW ONLY, nothing is streamed`);
@@ -131,7 +141,7 @@ export default definePlugin({
       if (sink) return;
       const picked = await pickEncoder(config.ffmpegPath, config.encoder);
       encoder = picked;
-      if (config.record) await Deno.mkdir(dataDir, { recursive: true });
+      if (recordingOn) await Deno.mkdir(recordingDir, { recursive: true });
       sink = ffmpegSink({
         ffmpeg: config.ffmpegPath,
         width: frames.width,
@@ -142,13 +152,13 @@ export default definePlugin({
         queueLimit,
         stallMs: config.stallSeconds * 1000,
         secret: config.streamKey,
-        recordingBytes: () => (recording ? bytesOf(recording) : 0),
+        recordingBytes: recordingOn ? () => recorded.written() : undefined,
         signal: config.testSignal
-          ? testSignal(config.testSignal.everySeconds, frames.fps)
+          ? testSignal(config.testSignal.everySeconds, frames.fps, frames.loop.slotTime)
           : undefined,
+        slotTime: frames.loop.slotTime,
         audioRate: AUDIO_RATE,
         args: (audioSocket) => {
-          recording = config.record ? recordingPath(dataDir, config.record) : undefined;
           return ffmpegArgs({
             width: frames.width,
             height: frames.height,
@@ -160,7 +170,9 @@ export default definePlugin({
             keyframeSeconds: config.keyframeSeconds,
             audioSocket,
             outputUrl: url,
-            recordPath: recording,
+            recording: recordingOn
+              ? { dir: recordingDir, segmentSeconds: config.recording!.segmentSeconds }
+              : undefined,
           });
         },
       });
@@ -168,7 +180,7 @@ export default definePlugin({
       log.info("streaming", {
         encoder: picked,
         to: url ? maskedUrl(url, config.streamKey) : null,
-        record: config.record ?? null,
+        recording: recordingOn ? recordingDir : null,
         size: `${frames.width}x${frames.height}`,
         fps: frames.fps,
         videoKbps,
@@ -204,6 +216,11 @@ export default definePlugin({
         queue: sink?.sink.depth() ?? { queued: 0, limit: queueLimit },
       });
     const tick = () => {
+      if (recordingOn && sink) {
+        for (const name of recorded.prune()) {
+          log.info("recording segment deleted (size cap)", { name });
+        }
+      }
       latest = measure();
       if (latest.status !== lastStatus) {
         const level = latest.status === "reconnecting" && lastStatus ? "warn" : "info";
@@ -272,27 +289,3 @@ export default definePlugin({
     };
   },
 });
-
-/** Size of a recording: the MP4 file, or an HLS playlist with its segments. */
-function bytesOf(path: string): number {
-  try {
-    if (!path.endsWith(".m3u8")) return Deno.statSync(path).size;
-    const dir = path.slice(0, path.lastIndexOf("/"));
-    const stem = path.slice(dir.length + 1, -".m3u8".length);
-    let total = 0;
-    for (const e of Deno.readDirSync(dir)) {
-      if (e.name.startsWith(stem)) total += Deno.statSync(`${dir}/${e.name}`).size;
-    }
-    return total;
-  } catch {
-    return 0;
-  }
-}
-
-/** A fresh file per ffmpeg run, so a restart never overwrites what was recorded. */
-function recordingPath(dataDir: string, name: string): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const dot = name.lastIndexOf(".");
-  const file = `${name.slice(0, dot)}-${stamp}${name.slice(dot)}`;
-  return file.startsWith("/") ? file : `${dataDir}/${file}`;
-}

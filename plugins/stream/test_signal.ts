@@ -14,16 +14,23 @@ export const BEEP_HZ = 1000;
 export interface TestSignal {
   /** Notes a frame's arrival; true when this frame carries the flash. */
   frame(index: number, arrivedMs: number): boolean;
+  /** True when slot `index` carries the flash (after at least one `frame`). */
+  flashes(index: number): boolean;
   /** Draws the flash into straight RGBA of `width`×`height`. */
   flash(rgba: Uint8Array, width: number, height: number): void;
   /** Mixes the beep into `chunk`, whose first sample is at `startMs` on the wall clock. */
   mix(chunk: Int16Array, startMs: number, rate: number): void;
 }
 
-export function testSignal(everySeconds: number, fps: number): TestSignal {
+/** `slotTime`: the frame loop's own clock of its slots; without it, estimated from arrivals. */
+export function testSignal(
+  everySeconds: number,
+  fps: number,
+  slotTime?: (index: number) => number,
+): TestSignal {
   const period = everySeconds * 1000;
   const frameMs = 1000 / fps;
-  let origin = Infinity;
+  let origin = slotTime ? slotTime(0) : Infinity;
   /** Start of the signal around wall time `t`: the first slot at or after its mark. */
   const startNear = (t: number): number | null => {
     const mark = Math.floor(t / period) * period;
@@ -33,7 +40,11 @@ export function testSignal(everySeconds: number, fps: number): TestSignal {
   };
   return {
     frame(index, arrivedMs) {
-      origin = Math.min(origin, arrivedMs - index * frameMs);
+      origin = slotTime ? slotTime(0) : Math.min(origin, arrivedMs - index * frameMs);
+      return this.flashes(index);
+    },
+    flashes(index) {
+      if (!Number.isFinite(origin)) return false;
       const slot = origin + index * frameMs;
       const start = startNear(slot);
       return start !== null && slot >= start && slot < start + SIGNAL_MS;

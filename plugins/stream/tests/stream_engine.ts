@@ -9,6 +9,8 @@ import { tempDir } from "../../../tests/services.ts";
 import type { StreamStats } from "../mod.ts";
 
 export interface StreamEngine extends Engine {
+  /** The engine's DATA_DIR (removed by stop). */
+  dataDir: string;
   logs: string[];
   stats: StreamStats[];
   latest(): StreamStats | undefined;
@@ -47,6 +49,7 @@ export async function streamEngine(
   engine.bus.on("stream.stats", (e) => void stats.push(e.payload));
   return {
     ...engine,
+    dataDir: dir.path,
     logs,
     stats,
     latest: () => stats.at(-1),
