@@ -26,9 +26,13 @@ export const settingsSchema = z.object({
   /** PEM files: both set → HTTPS (and WSS) instead of HTTP. */
   TLS_CERT_FILE: z.string().optional(),
   TLS_KEY_FILE: z.string().optional(),
-  /** The largest HTTP request body any route reads (bytes). */
+  /**
+   * The largest HTTP request body any route reads (bytes): the ceiling for all, so it is at
+   * least the largest a route takes (the panel's artwork upload, 8 MiB); routes set tighter
+   * limits of their own.
+   */
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(
-    1024 * 1024,
+    10 * 1024 * 1024,
   ),
 }).refine((s) => !s.TLS_CERT_FILE === !s.TLS_KEY_FILE, {
   message: "set both TLS_CERT_FILE and TLS_KEY_FILE, or neither",

@@ -70,14 +70,21 @@ Deno.test({
       const id = `today-${today}`;
       await waitFor(() => auctions.get(id)?.status === "open", 10_000, "the auction to open");
 
-      const tweets = [
-        x.fake.inject({ author: "@alice", text: "@SothebAIs bid 1 ETH" }),
-        x.fake.inject({ author: "@bob", text: "@SothebAIs bid 1.01 ETH" }), // below the increment
-        x.fake.inject({ author: "@bob", text: "@SothebAIs bid 2 ETH" }),
-      ];
       const log = async () =>
         (await (await fetch(`${engine.url}/auctions/${id}/bids`)).json()).bids;
-      await waitFor(async () => (await log()).length === tweets.length, 20_000, "three decisions");
+      // One at a time: a tweet is decided against the state when it arrives (the stream and
+      // the timeline may bring tweets sent together in another order).
+      const tweets = [];
+      for (
+        const [author, text] of [
+          ["@alice", "@SothebAIs bid 1 ETH"],
+          ["@bob", "@SothebAIs bid 1.01 ETH"], // below the increment
+          ["@bob", "@SothebAIs bid 2 ETH"],
+        ]
+      ) {
+        tweets.push(x.fake.inject({ author, text }));
+        await waitFor(async () => (await log()).length === tweets.length, 20_000, text);
+      }
       const bids = await log();
       assert.deepEqual(
         bids.map((b: { tweetId: string; decision: string; reason: string | null }) => [

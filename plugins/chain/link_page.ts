@@ -11,6 +11,7 @@
  * are limited per client address (`linkRateLimit`), as each one is stored.
  */
 import type { Context, Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { rateLimiter } from "./rate_limit.ts";
 import encodeQR from "qr";
 import { PUBLIC_CSS, publicHeaders, publicPage } from "../auction/public_shell.ts";
@@ -141,6 +142,8 @@ function clientAddress(c: Context): string {
   return env?.remoteAddr?.hostname ?? "unknown";
 }
 
+const LINK_BODY_BYTES = 16 * 1024;
+
 export function mountLinkPage(
   http: Hono,
   deps: () => WalletLinkDeps,
@@ -148,6 +151,18 @@ export function mountLinkPage(
   limit: { challenges: number; perSeconds: number } = { challenges: 20, perSeconds: 60 },
 ) {
   const challenges = rateLimiter({ limit: limit.challenges, windowMs: limit.perSeconds * 1000 });
+  // A link step is a few hundred bytes of JSON: far below the engine's ceiling.
+  http.use(
+    "/link/*",
+    bodyLimit({
+      maxSize: LINK_BODY_BYTES,
+      onError: (c) =>
+        c.json(
+          { ok: false, error: `the body is too large: at most ${LINK_BODY_BYTES} bytes` },
+          413,
+        ),
+    }),
+  );
   // The head block, read at most once a second whatever the number of pages polling.
   let headAt = 0;
   let headRead: Promise<bigint | null> = Promise.resolve(null);
