@@ -40,6 +40,7 @@ async function servers(running: Running) {
     anvil: (await running.entry("embedded anvil started")).url as string,
     fakeX: (await running.entry("serving the fake X API")).url as string,
     preview: (await running.entry("preview frame")).url as string,
+    recording: (await running.entry("recording")).url as string,
   };
 }
 
@@ -70,6 +71,16 @@ Deno.test({
       }
       assertEquals(a.preview, `${a.engine}/compositor/frame.png`);
       await Promise.all([healthy(a.engine), healthy(b.engine)]);
+      // Each records the show in its own data folder, and says where.
+      for (const [i, s] of [a, b].entries()) {
+        const folder = `${Deno.realPathSync(dirs[i].path)}/stream/recordings/`;
+        assertEquals(decodeURIComponent(new URL(s.recording).pathname), folder);
+        const deadline = Date.now() + 30_000;
+        while (![...Deno.readDirSync(folder)].some((f) => f.isFile && f.name.endsWith(".mp4"))) {
+          if (Date.now() > deadline) throw new Error(`nothing recorded in ${folder}`);
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
       // Each engine's link page and its own fake X answer.
       for (const s of [a, b]) {
         assertEquals(

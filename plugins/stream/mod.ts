@@ -106,7 +106,7 @@ export default definePlugin({
   needs: ["frames", "audio"],
   provides: ["stream"],
   check: ({ config, timeoutMs }) => checkStream(config, timeoutMs),
-  async setup({ config, bus, log, metrics, state, health, dataDir, use, provide }) {
+  async setup({ config, bus, log, metrics, state, health, dataDir, use, provide, page }) {
     const frames = use("frames") as Frames;
     const audio = use("audio") as Audio;
     bus.declare("stream.stats", statsSchema);
@@ -118,6 +118,8 @@ export default definePlugin({
     const recordingOn = config.recording?.enabled === true;
     const recordingDir = `${dataDir}/recordings`;
     const recorded = segments(recordingDir, config.recording?.maxMegabytes ?? 0);
+    // The terminal says where the show is recorded (a file URL: any player opens the segments).
+    if (recordingOn) page("recording", new URL(`file://${recordingDir}/`).href);
     const queueLimit = config.queueLimit ?? Math.max(6, Math.round(frames.fps / 2));
     const videoKbps = config.videoKbps ?? videoKbpsFor(frames.width, frames.height, frames.fps);
     const preset = config.x264Preset ?? x264PresetFor(frames.width, frames.height, frames.fps);
