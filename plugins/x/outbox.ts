@@ -63,7 +63,7 @@ export interface PriorityPolicy {
   reserve: number;
   /** Minimum gap between two posts of this priority, in units of the tier's average spacing. */
   pace: number;
-  /** Older than this and still unsent: dropped (the stream shows it). Infinity = never. */
+  /** This old (or older) and still unsent: dropped (the stream shows it). Infinity = never. */
   maxAgeMs: number;
 }
 
@@ -377,13 +377,13 @@ export function createOutbox(o: OutboxOptions): Outbox {
       }
       inDoubt = false;
     }
-    // Too old to matter: the stream already showed it.
+    // Too old to matter (its full age reached): the stream already showed it.
     for (const [i, p] of PRIORITIES.entries()) {
       const age = policy[p].maxAgeMs;
       if (!Number.isFinite(age)) continue;
       await o.db.query(
         `update x_outbox set status = 'dropped'
-          where status = 'pending' and priority = $1 and created_at < $2`,
+          where status = 'pending' and priority = $1 and created_at <= $2`,
         [i, ago(age)],
       );
     }
