@@ -11,6 +11,12 @@
 
 export const RPC_VERSION = 1;
 
+/** A value as it crosses the socket (`toJson` in hub.ts): bigints as decimal strings. */
+export type Wire<T> = T extends bigint ? string
+  : T extends ReadonlyArray<infer U> ? Wire<U>[]
+  : T extends object ? { [K in keyof T]: Wire<T[K]> }
+  : T;
+
 export const Op = {
   Hello: 0,
   Identify: 1,

@@ -8,21 +8,10 @@
  * reason) is audited and creates the days' auctions.
  */
 import { useState } from "preact/hooks";
+import type { CalendarDay as Day } from "../campaign_requests.ts";
 import { Card, formatEth, may, useApp, useLoad } from "./ui.tsx";
 
 type Input = Record<string, unknown>;
-interface Day {
-  day: string;
-  weekday: string;
-  auctionId: string;
-  item: string;
-  reserve: string;
-  startsAt: string;
-  endsAt: string;
-  hours: number;
-  offset: string;
-  dst: "starts" | "ends" | null;
-}
 interface Line {
   type: string;
   tweetId?: string;

@@ -8,74 +8,18 @@
  */
 import uPlot from "uplot";
 import { useEffect, useRef, useState } from "preact/hooks";
+import type {
+  BidderHistory,
+  CampaignPerformance,
+  DailySummary,
+} from "../../plugins/auction/reports.ts";
+import type { Wire } from "../protocol.ts";
 import { Card, formatEth, formatTime, useApp, useLoad } from "./ui.tsx";
 
-interface Party {
-  handle: string;
-  amountWei: string;
-  tweetId: string;
-}
-interface TimelineEntry {
-  at: string;
-  kind: "bid" | "admin";
-  tweetId?: string;
-  handle?: string;
-  amountWei?: string | null;
-  status?: string;
-  reason?: string | null;
-  action?: string;
-  actor?: string;
-  why?: string;
-}
-interface Daily {
-  auctionId: string;
-  item: string;
-  campaignId: string | null;
-  status: string;
-  startsAt: string;
-  endsAt: string;
-  closedAt: string | null;
-  reserveWei: string;
-  winner: Party | null;
-  runnerUp: Party | null;
-  priceWei: string | null;
-  bids: number;
-  accepted: number;
-  rejected: Record<string, number>;
-  uniqueBidders: number;
-  extensions: number;
-  timeline: TimelineEntry[];
-}
-interface Campaign {
-  campaignId: string;
-  name: string | null;
-  days: Array<{
-    auctionId: string;
-    item: string;
-    day: string;
-    status: string;
-    winner: string | null;
-    priceWei: string | null;
-    reserveWei: string;
-    bids: number;
-    uniqueBidders: number;
-  }>;
-  totals: Record<string, string | number>;
-}
-interface Bidder {
-  handle: string;
-  bids: Array<
-    {
-      auctionId: string;
-      tweetId: string;
-      at: string;
-      amountWei: string | null;
-      status: string;
-      reason: string | null;
-    }
-  >;
-  won: Array<{ auctionId: string; item: string; amountWei: string }>;
-}
+// The auction's reports as the socket carries them (one owner: plugins/auction/reports.ts).
+type Daily = Wire<DailySummary>;
+type Campaign = Wire<CampaignPerformance>;
+type Bidder = Wire<BidderHistory>;
 
 /** ETH as a number, for a chart's axis only (tables show wei exactly). */
 const ethNumber = (wei: string) => Number(BigInt(wei) / 10n ** 12n) / 1e6;
