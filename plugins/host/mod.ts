@@ -17,7 +17,8 @@ import { checkModel } from "./check.ts";
 import { type LineRow, listLines } from "./memory.ts";
 import { createModelBrain, type ModelHealth } from "./model_brain.ts";
 import { startPosts } from "./posts.ts";
-import { createScriptedBrain, seeded, type TaskKind } from "./scripted.ts";
+import { seededRandom } from "../../core/random.ts";
+import { createScriptedBrain, type TaskKind } from "./scripted.ts";
 import { startHostShow } from "./show.ts";
 
 /** What other plugins (the panel, the host widget) may ask of the host. */
@@ -139,7 +140,7 @@ export default definePlugin({
       log,
       auctions: use("auctions"),
       character,
-      scripted: createScriptedBrain(character, seeded(config.seed)),
+      scripted: createScriptedBrain(character, seededRandom(config.seed)),
       model,
       hostHandle: config.handle,
       gapSeconds: config.gapSeconds,

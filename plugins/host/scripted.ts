@@ -6,6 +6,7 @@
  * rehearsal reads the same twice. It is also the fallback for the model.
  */
 import { formatEther } from "viem";
+import { seededRandom } from "../../core/random.ts";
 import type { Character } from "./character.ts";
 import { type FactSheet, nyClock } from "./facts.ts";
 
@@ -59,24 +60,12 @@ const at = (t: Temporal.Instant) => {
   return `${c.h12} ${c.suffix}`;
 };
 
-/** A seeded generator (mulberry32), so rehearsals are reproducible. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface ScriptedBrain {
   /** A line for the task from the sheet, avoiding `recent`; null when the sheet cannot support one. */
   line(task: Task, facts: FactSheet, recent: Set<string>): string | null;
 }
 
-export function createScriptedBrain(character: Character, rng = seeded(1)): ScriptedBrain {
+export function createScriptedBrain(character: Character, rng = seededRandom(1)): ScriptedBrain {
   const fill = (template: string, f: FactSheet) =>
     template
       .replaceAll("{item}", f.lot?.item ?? "tonight's lot")

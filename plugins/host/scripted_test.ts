@@ -8,17 +8,18 @@ import type { AuctionSnapshot } from "../auction/mod.ts";
 import { loadCharacter } from "./character.ts";
 import { buildFacts, type RecentBid } from "./facts.ts";
 import { checkLine } from "./guard.ts";
-import { createScriptedBrain, seeded, type Task } from "./scripted.ts";
+import { seededRandom } from "../../core/random.ts";
+import { createScriptedBrain, type Task } from "./scripted.ts";
 
 const ETH = 10n ** 18n;
 
 for (const name of ["marlowe", "pip"]) {
   Deno.test(`scripted (${name}): a two-hour auction repeats no line within 30 minutes`, async () => {
-    const brain = createScriptedBrain(await loadCharacter(name), seeded(7));
+    const brain = createScriptedBrain(await loadCharacter(name), seededRandom(7));
     const start = Temporal.Instant.from("2026-03-09T18:00:00Z");
     const end = start.add({ hours: 2 });
     const bidders = ["@alice", "@bob", "@sim_bidder4", "@dan", "@erin2026"];
-    const rng = seeded(3);
+    const rng = seededRandom(3);
     const bids: RecentBid[] = [];
     const said: Array<{ text: string; at: number }> = [];
     let price = ETH;

@@ -9,6 +9,7 @@
  * the show has proxy bids; now and then their bidder cancels one (`cancel max`).
  */
 import type { Cancel, Clock } from "../../core/clock.ts";
+import { seededRandom } from "../../core/random.ts";
 
 export interface SimTweet {
   author: string;
@@ -68,18 +69,6 @@ export interface Script {
   auction(state: AuctionView): void;
   /** Someone was outbid: a simulated bidder may answer. */
   outbid(handle: string): void;
-}
-
-/** mulberry32: small, fast, seeded. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const QUESTIONS = [
