@@ -100,3 +100,52 @@ export function killLeftoverAnvil(dataDir: string) {
     Deno.kill(Number(Deno.readTextFileSync(`${dataDir}/chain/anvil.pid`)), "SIGKILL");
   } catch { /* stopped with its engine */ }
 }
+
+/**
+ * Writes `dir/sothebais.json` for `main.ts start`: the funds book, one auction open
+ * from a minute ago for 30 minutes, and the x plugin reading `fakeXUrl` without the
+ * stream (every mention from the timeline, backfilled). Returns the file's path.
+ */
+export function bidShowConfig(
+  dir: string,
+  o: { fakeXUrl: string; auctionId: string; item: string; minPollMs: number },
+): string {
+  const now = Temporal.Now.instant();
+  const config = {
+    sothebais: {
+      plugins: [
+        { module: `${root}plugins/funds-book/mod.ts` },
+        {
+          module: `${root}plugins/auction/mod.ts`,
+          config: {
+            watermark: "clock",
+            rateLimit: { bids: 1000, perSeconds: 60 },
+            auctions: [{
+              id: o.auctionId,
+              item: o.item,
+              startsAt: now.subtract({ minutes: 1 }).toString(),
+              endsAt: now.add({ minutes: 30 }).toString(),
+              maxEndsAt: now.add({ minutes: 60 }).toString(),
+              reserve: "1 ETH",
+              minIncrementBps: 10,
+            }],
+          },
+        },
+        {
+          module: `${root}plugins/x/mod.ts`,
+          config: {
+            baseUrl: o.fakeXUrl,
+            tier: "pro",
+            stream: false,
+            minPollMs: o.minPollMs,
+            ingestLagMs: 0,
+            backfill: true,
+          },
+        },
+      ],
+    },
+  };
+  const file = `${dir}/sothebais.json`;
+  Deno.writeTextFileSync(file, JSON.stringify(config));
+  return file;
+}

@@ -11,7 +11,7 @@
 import { assert, assertEquals } from "../core/testing.ts";
 import postgres from "postgres";
 import { serveFakeX } from "../plugins/fake-x/serve_fake_x.ts";
-import { freePort, killQuietly, root, type Running, startCli } from "./cli.ts";
+import { bidShowConfig, freePort, killQuietly, type Running, startCli } from "./cli.ts";
 import { serviceAvailable, tempDir, uniqueName } from "./services.ts";
 
 const url = Deno.env.get("DATABASE_URL");
@@ -37,43 +37,12 @@ Deno.test({
     const sql = postgres(url!, { onnotice: () => {}, connection: { search_path: schema } });
     const fakeX = serveFakeX({ tier: "pro", hostHandle: "SothebAIs" });
     const dir = tempDir();
-    const now = Temporal.Now.instant();
-    const config = {
-      sothebais: {
-        plugins: [
-          { module: `${root}plugins/funds-book/mod.ts` },
-          {
-            module: `${root}plugins/auction/mod.ts`,
-            config: {
-              watermark: "clock",
-              rateLimit: { bids: 1000, perSeconds: 60 },
-              auctions: [{
-                id: "fo-1",
-                item: "Fail-over #1",
-                startsAt: now.subtract({ minutes: 1 }).toString(),
-                endsAt: now.add({ minutes: 30 }).toString(),
-                maxEndsAt: now.add({ minutes: 60 }).toString(),
-                reserve: "1 ETH",
-                minIncrementBps: 10,
-              }],
-            },
-          },
-          {
-            module: `${root}plugins/x/mod.ts`,
-            config: {
-              baseUrl: fakeX.url,
-              tier: "pro",
-              stream: false,
-              minPollMs: 200,
-              ingestLagMs: 0,
-              backfill: true,
-            },
-          },
-        ],
-      },
-    };
-    const configFile = `${dir.path}/sothebais.json`;
-    Deno.writeTextFileSync(configFile, JSON.stringify(config));
+    const configFile = bidShowConfig(dir.path, {
+      fakeXUrl: fakeX.url,
+      auctionId: "fo-1",
+      item: "Fail-over #1",
+      minPollMs: 200,
+    });
     const env = (name: string, port: number) => ({
       DATABASE_URL: url!,
       DATABASE_SCHEMA: schema,

@@ -10,7 +10,7 @@
 import { assert, assertEquals } from "../core/testing.ts";
 import postgres from "postgres";
 import { serveFakeX } from "../plugins/fake-x/serve_fake_x.ts";
-import { freePort, killQuietly, root, type Running, startCli } from "./cli.ts";
+import { bidShowConfig, freePort, killQuietly, type Running, startCli } from "./cli.ts";
 import { serviceAvailable, tempDir, uniqueName } from "./services.ts";
 
 const url = Deno.env.get("DATABASE_URL");
@@ -27,45 +27,12 @@ Deno.test({
     const sql = postgres(url!, { onnotice: () => {}, connection: { search_path: schema } });
     const fakeX = serveFakeX({ tier: "pro", hostHandle: "SothebAIs" });
     const dir = tempDir();
-    const now = Temporal.Now.instant();
-    const configFile = `${dir.path}/sothebais.json`;
-    Deno.writeTextFileSync(
-      configFile,
-      JSON.stringify({
-        sothebais: {
-          plugins: [
-            { module: `${root}plugins/funds-book/mod.ts` },
-            {
-              module: `${root}plugins/auction/mod.ts`,
-              config: {
-                watermark: "clock",
-                rateLimit: { bids: 1000, perSeconds: 60 },
-                auctions: [{
-                  id: "told-1",
-                  item: "Told #1",
-                  startsAt: now.subtract({ minutes: 1 }).toString(),
-                  endsAt: now.add({ minutes: 30 }).toString(),
-                  maxEndsAt: now.add({ minutes: 60 }).toString(),
-                  reserve: "1 ETH",
-                  minIncrementBps: 10,
-                }],
-              },
-            },
-            {
-              module: `${root}plugins/x/mod.ts`,
-              config: {
-                baseUrl: fakeX.url,
-                tier: "pro",
-                stream: false,
-                minPollMs: 100,
-                ingestLagMs: 0,
-                backfill: true,
-              },
-            },
-          ],
-        },
-      }),
-    );
+    const configFile = bidShowConfig(dir.path, {
+      fakeXUrl: fakeX.url,
+      auctionId: "told-1",
+      item: "Told #1",
+      minPollMs: 100,
+    });
     const port = freePort();
     const start = (): Running =>
       startCli(["--config", configFile, "--log", "json"], {
@@ -122,7 +89,15 @@ Deno.test({
           $$ begin perform pg_sleep(0.02); return new; end $$;
         create trigger slow_outbox before insert on x_outbox
           for each row execute function slow_outbox();`);
+      // Kill while decisions are committed and not yet told (what the test is about).
+      const telling = () =>
+        until(
+          "a decision committed, not yet told",
+          async () => (await count("auction_announcements")) > 0,
+          10_000,
+        );
       for (let life = 0; life < LIVES; life++) {
+        if (life) await telling();
         killQuietly(run.child);
         await run.child.status;
         untoldAtKills += life ? await count("auction_announcements") : 0;
@@ -144,6 +119,7 @@ Deno.test({
           await new Promise((r) => setTimeout(r, 50)); // ≈ 100 bids/s
         }
       }
+      await telling();
       killQuietly(run.child);
       await run.child.status;
       untoldAtKills += await count("auction_announcements");
