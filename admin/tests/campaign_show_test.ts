@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import { serveFakeX } from "../../plugins/fake-x/mod.ts";
 import type { FundsBook } from "../../plugins/funds-book/mod.ts";
-import { ETH, panelEngine, waitFor } from "./panel_kit.ts";
+import { ETH, httpRequest, panelEngine, sessionHeaders, waitFor } from "./panel_kit.ts";
 
 Deno.test({
   name: "campaign show: saved in the panel, opened at once, bid on through the fake X, reported",
@@ -35,19 +35,8 @@ Deno.test({
       const vic = await engine.enrolled("vic", "viewer");
       const admin = await engine.signIn("ada", ada.secret);
       const viewer = await engine.signIn("vic", vic.secret);
-      const call = async (type: string, data: unknown, who: { cookie: string; csrf: string }) => {
-        const res = await fetch(`${engine.url}/admin/api/requests/${type}`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            origin: engine.url,
-            cookie: who.cookie,
-            "x-csrf-token": who.csrf,
-          },
-          body: JSON.stringify({ requestData: data }),
-        });
-        return { status: res.status, json: await res.json() };
-      };
+      const call = (type: string, data: unknown, who: { cookie: string; csrf: string }) =>
+        httpRequest(engine.url, type, data, sessionHeaders(who));
       // Today in New York, open all day (00:00–23:59), so the auction is open now.
       const today = Temporal.Now.zonedDateTimeISO("America/New_York").toPlainDate().toString();
       const campaign = {

@@ -13,8 +13,10 @@ import {
   ARTIFACTS,
   browserSignIn,
   chromiumReady,
+  httpRequest,
   launchChromium,
   panelEngine,
+  sessionHeaders,
   waitFor,
 } from "./panel_kit.ts";
 
@@ -126,20 +128,10 @@ Deno.test({
       const vic = await engine.enrolled("vic", "viewer");
       const v = await engine.signIn("vic", vic.secret);
       const call = (type: string, data: unknown, who: { cookie: string; csrf: string }) =>
-        fetch(`${engine.url}/admin/api/requests/${type}`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            origin: engine.url,
-            cookie: who.cookie,
-            "x-csrf-token": who.csrf,
-          },
-          body: JSON.stringify({ requestData: data }),
-        });
+        httpRequest(engine.url, type, data, sessionHeaders(who));
       const refused = await call("SaveCampaign", { campaign: saved[0], reason: "forged" }, v);
       assert.equal(refused.status, 403);
-      await refused.body?.cancel();
-      const audit = await (await call("ListAudit", { action: "campaign" }, v)).json();
+      const audit = (await call("ListAudit", { action: "campaign" }, v)).json;
       const actions = audit.responseData.entries.map((e: { action: string }) => e.action);
       assert.deepEqual(actions.sort(), ["campaign.rehearse", "campaign.save"]);
       const save = audit.responseData.entries.find((e: { action: string }) =>

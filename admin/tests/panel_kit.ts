@@ -193,6 +193,30 @@ export function panelSocket(
   };
 }
 
+/** A signed-in session's headers for a panel request: its cookie and its CSRF token. */
+export const sessionHeaders = (s: { cookie: string; csrf: string }) => ({
+  cookie: s.cookie,
+  "x-csrf-token": s.csrf,
+});
+
+/**
+ * A panel request over HTTP (`POST /admin/api/requests/:type`) from the panel's own
+ * origin, with the headers given (a session's, or a forgery's); the JSON answer or null.
+ */
+export async function httpRequest(
+  url: string,
+  type: string,
+  requestData: unknown,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(`${url}/admin/api/requests/${type}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", origin: url, ...headers },
+    body: JSON.stringify({ requestData }),
+  });
+  return { status: res.status, json: await res.json().catch(() => null) };
+}
+
 export async function launchChromium() {
   return await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
 }

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import type { FundsBook } from "../../plugins/funds-book/mod.ts";
-import { ETH, openAuction, panelEngine } from "./panel_kit.ts";
+import { ETH, httpRequest, openAuction, panelEngine, sessionHeaders } from "./panel_kit.ts";
 
 const ADDR = "0x00000000000000000000000000000000000000a1";
 
@@ -64,22 +64,17 @@ Deno.test({
         assert.ok(!(await res.text()).includes("lot-1"));
       }
       const post = (type: string, data: unknown, headers: Record<string, string> = {}) =>
-        fetch(`${engine.url}/admin/api/requests/${type}`, {
-          method: "POST",
-          headers: { "content-type": "application/json", origin: engine.url, ...headers },
-          body: JSON.stringify({ requestData: data }),
-        });
+        httpRequest(engine.url, type, data, headers);
       for (const type of ["GetDailyReport", "GetLedger", "GetBidderReport"]) {
         const res = await post(type, type === "GetDailyReport" ? { auctionId: "lot-1" } : {});
         assert.equal(res.status, 401, type);
-        await res.body?.cancel();
       }
 
       // A signed-in viewer: the same figures the auction computes.
       const vic = await engine.enrolled("vic", "viewer");
       const s = await engine.signIn("vic", vic.secret);
-      const as = { cookie: s.cookie, "x-csrf-token": s.csrf };
-      const daily = await (await post("GetDailyReport", { auctionId: "lot-1" }, as)).json();
+      const as = sessionHeaders(s);
+      const daily = (await post("GetDailyReport", { auctionId: "lot-1" }, as)).json;
       const expected = (await auctions.reports.daily("lot-1"))!;
       assert.equal(daily.responseData.report.winner.handle, "@bob");
       assert.equal(daily.responseData.report.priceWei, String(expected.priceWei));
@@ -93,7 +88,7 @@ Deno.test({
       const bad = await fetch(`${csvPath}?from=yesterday`, { headers: { cookie: s.cookie } });
       assert.equal(bad.status, 400);
       assert.match((await bad.json()).message, /^from: /);
-      const bidder = await (await post("GetBidderReport", { handle: "bob" }, as)).json();
+      const bidder = (await post("GetBidderReport", { handle: "bob" }, as)).json;
       assert.deepEqual(
         bidder.responseData.report.won.map((w: { auctionId: string }) => w.auctionId),
         [
@@ -102,8 +97,8 @@ Deno.test({
       );
       const hostile = await post("GetBidderReport", { handle: "../../etc" }, as);
       assert.equal(hostile.status, 400);
-      assert.match((await hostile.json()).message, /^handle: an X handle/);
-      const audit = await (await post("ListAudit", { action: "report" }, as)).json();
+      assert.match(hostile.json.message, /^handle: an X handle/);
+      const audit = (await post("ListAudit", { action: "report" }, as)).json;
       assert.equal(audit.responseData.entries[0].action, "report.export");
       assert.equal(audit.responseData.entries[0].actor, "vic");
 

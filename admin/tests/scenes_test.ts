@@ -12,8 +12,10 @@ import {
   ARTIFACTS,
   browserSignIn,
   chromiumReady,
+  httpRequest,
   launchChromium,
   panelEngine,
+  sessionHeaders,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
@@ -109,19 +111,8 @@ Deno.test({
       const ana = await engine.enrolled("ana", "admin");
       const v = await engine.signIn("vic", vic.secret);
       const a = await engine.signIn("ana", ana.secret);
-      const call = async (type: string, data: unknown, who: { cookie: string; csrf: string }) => {
-        const res = await fetch(`${engine.url}/admin/api/requests/${type}`, {
-          method: "POST",
-          headers: {
-            "content-type": "application/json",
-            origin: engine.url,
-            cookie: who.cookie,
-            "x-csrf-token": who.csrf,
-          },
-          body: JSON.stringify({ requestData: data }),
-        });
-        return { status: res.status, json: await res.json() };
-      };
+      const call = (type: string, data: unknown, who: { cookie: string; csrf: string }) =>
+        httpRequest(engine.url, type, data, sessionHeaders(who));
       assert.equal(
         (await call("SaveScene", { name: "live", scene, reason: "forged" }, v)).status,
         403,

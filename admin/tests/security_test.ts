@@ -8,27 +8,22 @@
 import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import { Close } from "../protocol.ts";
-import { openAuction, panelEngine, panelSocket, PASSWORD, totpCode, waitFor } from "./panel_kit.ts";
+import {
+  httpRequest,
+  openAuction,
+  panelEngine,
+  panelSocket,
+  PASSWORD,
+  sessionHeaders,
+  totpCode,
+  waitFor,
+} from "./panel_kit.ts";
 
 const auctionPlugins = () => ({
   "funds-book": {},
   auction: { watermark: "clock", auctions: [openAuction()] },
 });
 const pause = { auctionId: "lot-1", change: { action: "pause" }, reason: "forged" };
-
-async function call(
-  url: string,
-  type: string,
-  requestData: unknown,
-  headers: Record<string, string>,
-) {
-  const res = await fetch(`${url}/admin/api/requests/${type}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", origin: url, ...headers },
-    body: JSON.stringify({ requestData }),
-  });
-  return { status: res.status, json: await res.json().catch(() => null) };
-}
 
 Deno.test({
   name: "security: forged requests are refused at the HTTP and WebSocket level",
@@ -42,16 +37,13 @@ Deno.test({
       const olga = await engine.enrolled("olga", "operator");
       const viewer = await engine.signIn("vic", vic.secret);
       const operator = await engine.signIn("olga", olga.secret);
-      const as = (s: { cookie: string; csrf: string }) => ({
-        cookie: s.cookie,
-        "x-csrf-token": s.csrf,
-      });
+      const as = sessionHeaders;
 
       // A viewer's own cookie and token: authenticated, not authorised.
-      let r = await call(engine.url, "AuctionOverride", pause, as(viewer));
+      let r = await httpRequest(engine.url, "AuctionOverride", pause, as(viewer));
       assert.equal(r.status, 403);
       assert.match(r.json.message, /AuctionOverride needs the operator role/);
-      r = await call(engine.url, "GetOverview", {}, as(viewer));
+      r = await httpRequest(engine.url, "GetOverview", {}, as(viewer));
       assert.equal(r.status, 200);
       assert.equal(r.json.responseData.auctions[0].status, "open");
       // An operator's cookie, but forged around it.
@@ -79,7 +71,7 @@ Deno.test({
         ["no cookie", { "x-csrf-token": operator.csrf }, 401, /sign in again/],
       ];
       for (const [what, headers, status, message] of forged) {
-        r = await call(engine.url, "AuctionOverride", pause, headers);
+        r = await httpRequest(engine.url, "AuctionOverride", pause, headers);
         assert.equal(r.status, status, what);
         assert.match(r.json?.message ?? "", message, what);
       }
@@ -109,15 +101,15 @@ Deno.test({
         ],
       ];
       for (const [data, message] of hostile) {
-        r = await call(engine.url, "AuctionOverride", data, as(operator));
+        r = await httpRequest(engine.url, "AuctionOverride", data, as(operator));
         assert.equal(r.status, 400, JSON.stringify(data));
         assert.match(r.json.message, message);
       }
-      r = await call(engine.url, "__proto__", {}, as(operator));
+      r = await httpRequest(engine.url, "__proto__", {}, as(operator));
       assert.equal(r.status, 400);
 
       // The same request, properly made, works.
-      r = await call(
+      r = await httpRequest(
         engine.url,
         "AuctionOverride",
         { ...pause, reason: "a real one" },
@@ -190,7 +182,7 @@ Deno.test({
       assert.match(out.headers.get("set-cookie")!, /Max-Age=0/);
       await out.body?.cancel();
       assert.equal((await os.closed).code, Close.SessionEnded);
-      r = await call(
+      r = await httpRequest(
         engine.url,
         "AuctionOverride",
         { ...pause, change: { action: "resume" } },
@@ -294,7 +286,7 @@ Deno.test({
       assert.equal(code, Close.SessionEnded);
       const after = Date.now() - opened;
       assert.ok(after >= 1500 && after < 4000, `closed after ${after} ms idle`);
-      let r = await call(engine.url, "GetOverview", {}, {
+      let r = await httpRequest(engine.url, "GetOverview", {}, {
         cookie: idle.cookie,
         "x-csrf-token": idle.csrf,
       });
@@ -313,7 +305,7 @@ Deno.test({
       const statuses: number[] = [];
       await waitFor(
         async () => {
-          r = await call(engine.url, "Heartbeat", {}, { cookie, "x-csrf-token": csrf });
+          r = await httpRequest(engine.url, "Heartbeat", {}, { cookie, "x-csrf-token": csrf });
           statuses.push(r.status);
           await new Promise((res) => setTimeout(res, 500));
           return r.status === 401;
