@@ -15,7 +15,7 @@ import type {} from "../x/mod.ts";
 import { type Character, loadCharacter } from "./character.ts";
 import { checkModel } from "./check.ts";
 import { type LineRow, listLines } from "./memory.ts";
-import { createModelBrain, type ModelHealth } from "./model_brain.ts";
+import { createModelBrain, freshModelHealth, type ModelHealth } from "./model_brain.ts";
 import { startPosts } from "./posts.ts";
 import { seededRandom } from "../../core/random.ts";
 import { createScriptedBrain, type TaskKind } from "./scripted.ts";
@@ -151,17 +151,7 @@ export default definePlugin({
       onLine: (outcome, source) => lines.inc(1, { outcome, source }),
     });
     const posts = startPosts({ bus, clock, db, log, x: use("x"), show, config: config.posts });
-    const modelHealth = (): ModelHealth =>
-      model?.health() ??
-        {
-          configured: false,
-          ok: true,
-          calls: 0,
-          failures: 0,
-          lastLatencyMs: null,
-          lastError: null,
-          tokensToday: 0,
-        };
+    const modelHealth = (): ModelHealth => model?.health() ?? freshModelHealth(false);
     metrics.gauge(
       "host_model_up",
       "1 when the last model call answered (or no model is set)",

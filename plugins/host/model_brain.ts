@@ -85,6 +85,19 @@ export function userTurn(task: Task, retryReason?: string): string {
   return parts.join("\n");
 }
 
+/** A model's health before its first call (`configured: false`: none is set). */
+export function freshModelHealth(configured: boolean): ModelHealth {
+  return {
+    configured,
+    ok: true,
+    calls: 0,
+    failures: 0,
+    lastLatencyMs: null,
+    lastError: null,
+    tokensToday: 0,
+  };
+}
+
 export function createModelBrain(
   config: ModelConfig,
   character: Character,
@@ -96,15 +109,7 @@ export function createModelBrain(
     apiKey: config.apiKey || "none",
     maxRetries: 0,
   });
-  const h: ModelHealth = {
-    configured: true,
-    ok: true,
-    calls: 0,
-    failures: 0,
-    lastLatencyMs: null,
-    lastError: null,
-    tokensToday: 0,
-  };
+  const h = freshModelHealth(true);
   let day = "";
   const recentCalls: number[] = [];
 
