@@ -10,6 +10,8 @@
  */
 import type { Finding } from "../../core/plugin.ts";
 import type { XConfig } from "./config.ts";
+import { checkPlan } from "./post_plan.ts";
+import { postWindows } from "./posting.ts";
 import { resolveLimits } from "./tier_limits.ts";
 import { createAppClient, createXApi } from "./x_api.ts";
 import { describeProjection, projectMonth } from "./read_usage.ts";
@@ -134,6 +136,7 @@ export async function checkX(config: XConfig, timeoutMs: number): Promise<Findin
     status: "ok",
     text: `posting (tier ${config.tier}): ${posts}; X reports the 24-hour count on each post`,
   });
+  findings.push(checkPlan(config.tier, postWindows(config, tier), config.lotsPerDay));
   findings.push(await checkMonthlyCap(config, timeoutMs));
   return findings;
 }

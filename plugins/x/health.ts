@@ -7,9 +7,11 @@
 import type { HostAccount } from "./account.ts";
 import type { XConfig } from "./config.ts";
 import type { Outbox } from "./outbox.ts";
+import { dailyWindow, describePlan, type PostPlan } from "./post_plan.ts";
 import { DEGRADE_ORDER } from "./read_planner.ts";
 import { describeProjection } from "./read_usage.ts";
 import type { Reading } from "./reading.ts";
+import type { Window } from "./tier_limits.ts";
 
 export function sourceHealth(config: XConfig, account: HostAccount, reading: Reading) {
   return () => {
@@ -57,8 +59,9 @@ export function readsHealth(config: XConfig, cap: number, reading: Reading) {
   };
 }
 
-export function outboxHealth(outbox: Outbox) {
+export function outboxHealth(outbox: Outbox, plan: PostPlan, windows: Window[]) {
   return async () => {
+    const planned = describePlan(plan.now(), dailyWindow(windows));
     const usage = await outbox.usage();
     // In flight past two minutes: its fate unknown until the own timeline can be read.
     const stuck = await outbox.stuck(2 * 60_000);
@@ -78,8 +81,11 @@ export function outboxHealth(outbox: Outbox) {
       : undefined;
     return {
       ok: problems.length === 0,
-      warning: Boolean(refused),
-      detail: [...problems, refused].filter(Boolean).join("; ") || undefined,
+      // A plan over the daily cap is told ahead: announcements and acks will give way.
+      warning: Boolean(refused) || planned.over,
+      detail: [...problems, refused, planned.over && planned.text].filter(Boolean).join("; ") ||
+        undefined,
+      plan: planned.text,
       usage: usage.map((u) => `${u.used}/${u.limit} per ${u.windowMs / 1000}s`).join(", "),
       blockedUntil: outbox.blockedUntil()?.toString(),
       inFlight: stuck.count,

@@ -25,10 +25,8 @@ import { degradeLevel, nextReadDelay, type Phase, type PolledSource } from "./re
 import { createReadUsage, type Projection } from "./read_usage.ts";
 import { type TierLimits, windowIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
-import type { RateLimit, XApi, XTweet } from "./x_api.ts";
+import { type RateLimit, SEARCH_FRESHEST_MS, type XApi, type XTweet } from "./x_api.ts";
 
-/** How far recent search's read-through trails the read (X's default end_time, now − 30 s). */
-export const SEARCH_LAG_MS = 30_000;
 /** How often an inactive source asks the planner again (besides every phase change). */
 const PHASE_RECHECK_MS = 30_000;
 /** The shortest time between two tries to open the filtered stream. */
@@ -134,10 +132,10 @@ export function startReading(o: ReadingOptions): Reading {
       hostHandle: o.hostHandle,
       source: s,
       backfill: s === primary && config.backfill,
-      // Recent search may leave out the newest ~30 s (X's default end_time, as we read its
-      // docs): a search read vouches for nothing newer, so no close is decided on it early.
+      // A search read asks for nothing newer than `now − 11 s` (X's freshest end_time): it
+      // vouches for nothing newer, so no close is decided on it early.
       ingestLagMs: s === "search"
-        ? Math.max(config.ingestLagMs, SEARCH_LAG_MS)
+        ? Math.max(config.ingestLagMs, SEARCH_FRESHEST_MS)
         : config.ingestLagMs,
       tierIntervalMs: windowIntervalMs(windowOf(s)),
       minIntervalMs: config.minPollMs,

@@ -85,7 +85,14 @@ export function timelinePage(
   s: FakeXState,
   c: Context,
   matching: (t: FakeTweet) => boolean,
-  { min, max, dflt, tokenParam }: { min: number; max: number; dflt: number; tokenParam: string[] },
+  { min, max, dflt, tokenParam, defaultEndMs }: {
+    min: number;
+    max: number;
+    dflt: number;
+    tokenParam: string[];
+    /** Without `end_time`: nothing created at or after this (recent search's 30 s). */
+    defaultEndMs?: number;
+  },
 ) {
   const q = c.req.query();
   const maxResults = q.max_results === undefined ? dflt : Number(q.max_results);
@@ -123,7 +130,7 @@ export function timelinePage(
   }
   const since = q.since_id ? BigInt(q.since_id) : undefined;
   const startMs = q.start_time ? Date.parse(q.start_time) : undefined;
-  const endMs = q.end_time ? Date.parse(q.end_time) : undefined;
+  const endMs = q.end_time ? Date.parse(q.end_time) : defaultEndMs;
   const all = s.tweets.filter((t) => {
     const id = BigInt(t.id);
     if (since !== undefined && id <= since) return false;
