@@ -8,7 +8,7 @@
 import { assert } from "../../../core/testing.ts";
 import { parseEther } from "viem";
 import { rehearse } from "../../auction/rehearse.ts";
-import { startFakeLlm } from "../fake_llm.ts";
+import { startFakeLlm } from "../../../stand-ins/fake-llm/fake_llm.ts";
 
 type Line = Record<string, unknown>;
 const here = new URL("../../../tests/rehearsals/", import.meta.url);
