@@ -28,6 +28,8 @@ export type Teardown = () => void | Promise<void>;
 
 export interface HealthStatus {
   ok: boolean;
+  /** Working on a fallback: `/healthz` says "degraded" (still 200). */
+  degraded?: boolean;
   detail?: string;
   [field: string]: unknown;
 }

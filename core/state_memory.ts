@@ -46,6 +46,7 @@ export function memoryState(now: () => number = Date.now): StateStore {
       });
     },
     ping: () => Promise.resolve(),
+    condition: () => ({ degraded: false }),
     close() {
       values.clear();
       channels.clear();
