@@ -11,6 +11,7 @@
  */
 import { createClient } from "redis";
 import type { SetOptions, StateCondition, StateStore } from "./state.ts";
+import { expiringMap } from "./state_memory.ts";
 import { withTimeout } from "./timeout.ts";
 
 /** A command slower than this counts as Redis not answering: the shadow answers instead. */
@@ -19,12 +20,6 @@ const COMMAND_TIMEOUT_MS = 1000;
 const FIRST_CONNECT_MS = 2000;
 /** Expired shadow entries are dropped this often (rate-limit counters would pile up). */
 const SWEEP_MS = 60_000;
-
-interface Shadowed {
-  value: string;
-  /** Epoch ms; Infinity without a TTL. */
-  expires: number;
-}
 
 export async function openRedisState(
   url: string,
@@ -40,7 +35,7 @@ export async function openRedisState(
       reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000),
     },
   });
-  const shadow = new Map<string, Shadowed>();
+  const { values: shadow, live, expiry } = expiringMap(now);
   const localHandlers = new Map<string, Set<(message: string) => void>>();
   let down: { since: string; error: string } | null = null;
   let rewriting: Promise<void> | undefined;
@@ -48,15 +43,6 @@ export async function openRedisState(
   let subscriber: ReturnType<typeof client.duplicate> | undefined;
   const k = (key: string) => prefix + key;
 
-  const live = (key: string) => {
-    const entry = shadow.get(key);
-    if (entry && entry.expires <= now()) {
-      shadow.delete(key);
-      return undefined;
-    }
-    return entry;
-  };
-  const expiry = (ttlMs?: number) => ttlMs === undefined ? Infinity : now() + ttlMs;
   const markDown = (error: unknown) => {
     if (closed) return;
     down ??= { since: new Date(now()).toISOString(), error: message(error) };
