@@ -43,6 +43,10 @@ export async function healthOf(port: number): Promise<
 export interface BidShow {
   sql: postgres.Sql;
   auctionId: string;
+  schema: string;
+  configFile: string;
+  /** The environment an engine or a command of this show runs with. */
+  env(name: string, port?: number): Record<string, string>;
   /** Tweet ids sent, in order. */
   sent: string[];
   /** Starts an engine with this show's config; `env` adds to (or overrides) the show's. */
@@ -57,7 +61,14 @@ export interface BidShow {
 }
 
 export async function bidShow(
-  o: { url: string; name: string; handles: string[]; env?: Record<string, string> },
+  o: {
+    url: string;
+    name: string;
+    handles: string[];
+    env?: Record<string, string>;
+    /** More plugins (folders under plugins/). */
+    more?: string[];
+  },
 ): Promise<BidShow> {
   const schema = uniqueName(o.name);
   const auctionId = `${o.name}-1`;
@@ -69,6 +80,7 @@ export async function bidShow(
     auctionId,
     item: `${o.name} #1`,
     minPollMs: 200,
+    more: o.more,
   });
   const env = (name: string, port: number) => ({
     DATABASE_URL: o.url,
@@ -108,6 +120,9 @@ export async function bidShow(
   return {
     sql,
     auctionId,
+    schema,
+    configFile,
+    env: (name, port = 0) => env(name, port),
     sent,
     start(name, extra = {}) {
       const port = Number(extra.PORT ?? freePort());
