@@ -100,7 +100,11 @@ export function checkTranscript(lines: Line[], scenario: TranscriptScenario): st
   return problems;
 }
 
-function applyAdmin(l: Line, lots: Map<string, Lot>, admins: TranscriptScenario["events"] & {}) {
+function applyAdmin(
+  l: Line,
+  lots: Map<string, Lot>,
+  admins: NonNullable<TranscriptScenario["events"]>,
+) {
   const lot = l.auctionId
     ? lots.get(String(l.auctionId))
     : [...lots.values()].find((x) => x.status === "open" || x.status === "paused");
