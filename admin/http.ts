@@ -46,6 +46,7 @@ const PAGES = [
   "/campaigns",
   "/scenes",
   "/assets",
+  "/host",
   "/reports",
   "/system",
 ];
@@ -59,6 +60,8 @@ const CSP = {
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
   imgSrc: ["'self'", "data:", "blob:"],
+  // The Host page's test line comes back as a WAV data URL.
+  mediaSrc: ["'self'", "data:"],
   connectSrc: ["'self'"],
   fontSrc: ["'self'"],
   objectSrc: ["'none'"],

@@ -25,7 +25,16 @@ export type { AdminConfig } from "./config.ts";
 export default definePlugin({
   name: "admin",
   config: adminConfig,
-  needs: ["auctions", "chain?", "compositor?", "frames?", "stream?", "slate?"],
+  needs: [
+    "auctions",
+    "chain?",
+    "compositor?",
+    "frames?",
+    "stream?",
+    "slate?",
+    "hostStudio?",
+    "speech?",
+  ],
   migrations: new URL("./migrations/", import.meta.url),
   commands: { admin: adminCommand },
   setup(ctx) {
@@ -52,6 +61,8 @@ export default definePlugin({
       compositor,
       stream: ctx.use("stream"),
       slateControl: ctx.use("slate"),
+      host: ctx.use("hostStudio"),
+      speech: ctx.use("speech"),
       audit,
       accounts: store,
       now,

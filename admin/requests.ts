@@ -23,6 +23,9 @@ import {
 import { REASONS } from "../plugins/auction/rules.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
 import type { Compositor } from "../plugins/compositor/mod.ts";
+import { CharacterError, characterSchema } from "../plugins/host/character.ts";
+import type { HostStudio } from "../plugins/host/studio.ts";
+import type { Speech } from "../plugins/voice/mod.ts";
 import type { Slate } from "../plugins/slate/mod.ts";
 import type { StreamControl, StreamStats } from "../plugins/stream/mod.ts";
 import type { Accounts, Role } from "./accounts.ts";
@@ -67,6 +70,10 @@ export interface RequestDeps {
   /** The slate plugin's hold (the panel's slate control). */
   slateControl?: Slate;
   slate: { get(): SlateState | null; set(s: SlateState | null): void };
+  /** The host's character file and transcript (the Host page). */
+  host?: HostStudio;
+  /** The host's voice, off air (a test line). */
+  speech?: Speech;
   /** The scene files the compositor reads, and its assets. */
   scenes: SceneFolder;
   /** Tells every panel (e.g. the audit log grew, the scene changed). */
@@ -125,6 +132,21 @@ async function sceneCall<T>(work: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** A character refused by the host's schema is a 400 naming each field. */
+async function characterCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CharacterError) throw new RequestError(400, error.message);
+    throw error;
+  }
+}
+
+/** Plain text to speak: no control characters (espeak-ng gets it after `--`, never as options). */
+const testLine = z.string().trim().min(1, "say something").max(300)
+  .regex(/^[^\p{Cc}\p{Cf}]*$/u, "plain text, no control characters");
+let speaking = false;
 
 interface RequestDef<S extends z.ZodType = z.ZodType> {
   role: Role;
@@ -619,6 +641,91 @@ export const REQUESTS: Record<string, RequestDef> = {
           },
         )
       ),
+  }),
+
+  GetHost: define({
+    role: "viewer",
+    data: z.strictObject({}),
+    run: async (_d, _c, deps) => {
+      const host = need(deps.host, "the host plugin");
+      return {
+        ...(await host.readCharacter()),
+        speaking: host.character().name,
+        voice: !!deps.speech,
+      };
+    },
+  }),
+
+  CheckCharacter: define({
+    role: "viewer",
+    data: z.strictObject({ character: z.record(z.string(), z.unknown()) }),
+    run: (d, _c, deps) =>
+      Promise.resolve({ problems: need(deps.host, "the host plugin").checkCharacter(d.character) }),
+  }),
+
+  SaveCharacter: define({
+    role: "admin",
+    data: z.strictObject({ character: z.record(z.string(), z.unknown()), reason }),
+    run: (d, caller, deps) => {
+      const host = need(deps.host, "the host plugin");
+      return characterCall(() =>
+        audited(deps, caller, {
+          action: "host.character.save",
+          subject: host.character().name,
+          reason: d.reason,
+        }, async () => {
+          const { before, after } = await host.saveCharacter(d.character);
+          return { before, after, result: { saved: after.name } };
+        })
+      );
+    },
+  }),
+
+  UndoCharacter: define({
+    role: "admin",
+    data: z.strictObject({ reason }),
+    run: (d, caller, deps) => {
+      const host = need(deps.host, "the host plugin");
+      return characterCall(() =>
+        audited(deps, caller, {
+          action: "host.character.undo",
+          subject: host.character().name,
+          reason: d.reason,
+        }, async () => {
+          const { before, after } = await host.undoCharacter();
+          return { before, after, result: { character: after } };
+        })
+      );
+    },
+  }),
+
+  /** A line in a voice (the edited one, saved or not), spoken by espeak-ng off air: a WAV data URL. */
+  SpeakTestLine: define({
+    role: "operator",
+    data: z.strictObject({ text: testLine, voice: characterSchema.shape.voice }),
+    run: async (d, _c, deps) => {
+      const speech = need(deps.speech, "the voice plugin");
+      if (speaking) throw new RequestError(409, "a test line is being spoken: try again");
+      speaking = true;
+      try {
+        const wav = await speech.wav(d.text, d.voice);
+        if (!wav) throw new RequestError(409, "espeak-ng is not installed: the host is silent");
+        return { wav: `data:audio/wav;base64,${encodeBase64(wav)}`, bytes: wav.length };
+      } finally {
+        speaking = false;
+      }
+    },
+  }),
+
+  GetTranscript: define({
+    role: "viewer",
+    data: z.strictObject({
+      outcome: z.enum(["said", "refused", "dropped", "posted"]).optional(),
+      limit: z.number().int().min(1).max(200).default(50),
+    }),
+    run: async (d, _c, deps) => ({
+      lines: await need(deps.host, "the host plugin").transcript(d),
+    }),
   }),
 
   ListAccounts: define({
