@@ -22,7 +22,7 @@ import {
 } from "./scenes.ts";
 import { REASONS } from "../plugins/auction/rules.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
-import type { Compositor } from "../plugins/compositor/mod.ts";
+import type { Compositor, SceneFiles } from "../plugins/compositor/mod.ts";
 import { CharacterError, characterSchema } from "../plugins/host/character.ts";
 import type { HostStudio } from "../plugins/host/studio.ts";
 import type { Speech } from "../plugins/voice/mod.ts";
@@ -74,6 +74,8 @@ export interface RequestDeps {
   host?: HostStudio;
   /** The host's voice, off air (a test line). */
   speech?: Speech;
+  /** The compositor's reload of its scene files (a saved scene on show without a restart). */
+  sceneFiles?: SceneFiles;
   /** The scene files the compositor reads, and its assets. */
   scenes: SceneFolder;
   /** Tells every panel (e.g. the audit log grew, the scene changed). */
@@ -121,6 +123,14 @@ function encodeBase64(bytes: Uint8Array): string {
     text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   }
   return btoa(text);
+}
+
+/** After a save: whether the running show took the file, or kept its old scene and why. */
+async function onShow(deps: RequestDeps, name: string): Promise<string> {
+  if (!deps.sceneFiles) return "the compositor is not running here: the file is read at its start";
+  await deps.sceneFiles.check();
+  const why = deps.sceneFiles.problems()[`${name}.json`];
+  return why ? `the show keeps its old ${name}: ${why}` : `the show draws it from the next frame`;
 }
 
 /** A scene edit refused for a reason the person should read is a 400. */
@@ -620,7 +630,7 @@ export const REQUESTS: Record<string, RequestDef> = {
           { action: "scene.save", subject: d.name, reason: d.reason },
           async () => {
             const { before, after } = await saveScene(deps.scenes, d.name, d.scene);
-            return { before, after, result: { saved: d.name } };
+            return { before, after, result: { saved: d.name, show: await onShow(deps, d.name) } };
           },
         )
       ),
@@ -637,7 +647,7 @@ export const REQUESTS: Record<string, RequestDef> = {
           { action: "scene.undo", subject: d.name, reason: d.reason },
           async () => {
             const { before, after } = await undoScene(deps.scenes, d.name);
-            return { before, after, result: { scene: after } };
+            return { before, after, result: { scene: after, show: await onShow(deps, d.name) } };
           },
         )
       ),

@@ -71,16 +71,16 @@ export function ScenesPage() {
     act(async () => {
       const scene = parsed();
       if (!scene) return;
-      await conn.request("SaveScene", { name, scene, reason });
-      setNotice(`Saved ${name}.json.`);
+      const r = await conn.request<{ show: string }>("SaveScene", { name, scene, reason });
+      setNotice(`Saved ${name}.json: ${r.show}.`);
       setReason("");
       setCanUndo(true);
     });
   const undo = () =>
     act(async () => {
-      const r = await conn.request<{ scene: unknown }>("UndoScene", { name, reason });
+      const r = await conn.request<{ scene: unknown; show: string }>("UndoScene", { name, reason });
       setText(JSON.stringify(r.scene, null, 2));
-      setNotice(`Undid the last save of ${name}.json.`);
+      setNotice(`Undid the last save of ${name}.json: ${r.show}.`);
       setReason("");
       setCanUndo(false);
     });

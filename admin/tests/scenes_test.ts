@@ -4,7 +4,8 @@
  * scene previewed by the real compositor (a PNG drawn in its own process), an
  * edit (the background) previewed differently, a bad edit refused with the
  * field named, the save written as the scene file (audited with before and
- * after), the last save undone; an unknown scene name (a path) refused; a
+ * after) and drawn by the running show's next frame without a restart, the
+ * last save undone (and drawn); an unknown scene name (a path) refused; a
  * viewer cannot save.
  */
 import assert from "node:assert/strict";
@@ -17,6 +18,7 @@ import {
   panelEngine,
   sessionHeaders,
 } from "./panel_kit.ts";
+import { decodePng } from "../../plugins/compositor/tests/pixels.ts";
 
 const ready = await chromiumReady();
 const SCENES = new URL("../../scenes/", import.meta.url).pathname;
@@ -35,7 +37,12 @@ Deno.test({
     }
     const original = Deno.readTextFileSync(`${dir}/live.json`);
     const engine = await panelEngine({
-      plugins: { "funds-book": {}, auction: { watermark: "clock" } },
+      plugins: {
+        "funds-book": {},
+        auction: { watermark: "clock" },
+        // The running show, on the same folder: a save is on show without a restart.
+        compositor: { scenesDir: dir, initialScene: "live", width: 320, height: 180, fps: 5 },
+      },
       admin: { scenesDir: dir, assetsDir: `${SCENES}assets` },
     });
     const browser = await launchChromium();
@@ -94,7 +101,19 @@ Deno.test({
       await page.fill("#scene-reason", "greener for the spring show");
       await page.click("#scene-save");
       await page.waitForSelector("#scene-notice");
-      assert.equal(await page.textContent("#scene-notice"), "Saved live.json.");
+      assert.equal(
+        await page.textContent("#scene-notice"),
+        "Saved live.json: the show draws it from the next frame.",
+      );
+      // The next frame of the running show (5 fps: within 200 ms, one more for the PNG's slot).
+      const frameCorner = async () => {
+        const png = new Uint8Array(
+          await (await fetch(`${engine.url}/compositor/frame.png`)).arrayBuffer(),
+        );
+        return [...(await decodePng(png)).rgba.slice(0, 3)];
+      };
+      await new Promise((r) => setTimeout(r, 450));
+      assert.deepEqual(await frameCorner(), [0x3a, 0x7d, 0x44], "the show draws the saved scene");
       assert.deepEqual(
         JSON.parse(Deno.readTextFileSync(`${dir}/live.json`)).background,
         scene.background,
@@ -103,9 +122,12 @@ Deno.test({
       await page.fill("#scene-reason", "back to the old look");
       await page.click("#scene-undo");
       await page.waitForFunction(() =>
-        document.getElementById("scene-notice")?.textContent === "Undid the last save of live.json."
+        document.getElementById("scene-notice")?.textContent ===
+          "Undid the last save of live.json: the show draws it from the next frame."
       );
       assert.equal(Deno.readTextFileSync(`${dir}/live.json`), original);
+      await new Promise((r) => setTimeout(r, 450));
+      assert.notDeepEqual(await frameCorner(), [0x3a, 0x7d, 0x44], "and the undone one");
 
       const vic = await engine.enrolled("vic", "viewer");
       const ana = await engine.enrolled("ana", "admin");
