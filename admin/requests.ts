@@ -10,7 +10,9 @@ import { nyString } from "../core/clock.ts";
 import type { AdminAction, Auctions } from "../plugins/auction/mod.ts";
 import { AdminError, CampaignError } from "../plugins/auction/mod.ts";
 import { campaignCalendar, dayScenario, runRehearsal } from "./campaign_requests.ts";
+import { AssetError, deleteAsset } from "./assets.ts";
 import {
+  assetUses,
   previewScene,
   readScene,
   saveScene,
@@ -736,6 +738,44 @@ export const REQUESTS: Record<string, RequestDef> = {
     run: async (d, _c, deps) => ({
       lines: await need(deps.host, "the host plugin").transcript(d),
     }),
+  }),
+
+  /** Removes an uploaded asset; refused while a scene names it (the answer says which). */
+  DeleteAsset: define({
+    role: "admin",
+    data: z.strictObject({
+      path: z.string().max(120).regex(
+        /^uploads\/[A-Za-z0-9][A-Za-z0-9_-]{0,79}\.(png|jpg|webp)$/,
+        "an uploaded asset, e.g. uploads/genesis-1.png",
+      ),
+      reason,
+    }),
+    run: (d, caller, deps) => {
+      const dir = need(deps.compositor, "the compositor").widgets.assets.dir;
+      return audited(
+        deps,
+        caller,
+        { action: "asset.delete", subject: d.path, reason: d.reason },
+        async () => {
+          const users = (await assetUses(deps.scenes)).get(d.path) ?? [];
+          if (users.length) {
+            throw new RequestError(
+              409,
+              `${d.path} is used by scene${users.length > 1 ? "s" : ""} ${
+                users.join(", ")
+              }: take it out of ${users.length > 1 ? "them" : "it"} first`,
+            );
+          }
+          try {
+            const gone = await deleteAsset(dir, d.path);
+            return { before: gone, after: null, result: { deleted: d.path } };
+          } catch (error) {
+            if (error instanceof AssetError) throw new RequestError(404, error.message);
+            throw error;
+          }
+        },
+      );
+    },
   }),
 
   ListAccounts: define({
