@@ -595,7 +595,18 @@ export const REQUESTS: Record<string, RequestDef> = {
   ListScenes: define({
     role: "viewer",
     data: z.strictObject({}),
-    run: async (_d, _c, deps) => ({ scenes: await sceneNames(deps.scenes) }),
+    run: async (_d, _c, deps) => ({
+      scenes: await sceneNames(deps.scenes),
+      /** The widget kinds the running compositor draws (the form's choices). */
+      widgets: deps.compositor?.widgets.kinds() ?? [],
+    }),
+  }),
+
+  /** The engine's check of an edited scene: each problem `scene: <field>: <message>`. */
+  CheckScene: define({
+    role: "viewer",
+    data: z.strictObject({ scene: z.record(z.string(), z.unknown()) }),
+    run: (d) => Promise.resolve({ problems: sceneProblems(d.scene) }),
   }),
 
   GetScene: define({

@@ -51,11 +51,12 @@ Deno.test({
       const ada = await engine.enrolled("ada", "admin");
       const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
       await browserSignIn(page, engine.url, "ada", ada.secret, "/admin/scenes");
-      await page.waitForFunction(() =>
-        (document.getElementById("scene-json") as HTMLTextAreaElement | null)?.value.includes(
-          '"live"',
-        )
+      // The form first: the quadrants with their widgets, from the file.
+      await page.waitForSelector(
+        '[data-quadrant="topLeft"] [data-item="quadrants.topLeft.items.0"]',
       );
+      assert.equal(await page.inputValue("#f-quadrants-topLeft-items-0-widget"), "artwork");
+      assert.equal(await page.inputValue("#f-background-kind"), "gradient");
       const previewSrc = async () => {
         await page.click("#scene-preview-button");
         await page.waitForFunction(
@@ -73,9 +74,28 @@ Deno.test({
       assert.match(first, /^data:image\/png;base64,/);
 
       // An edit shows in the next preview; the file is not touched until saved.
+      // Edited in the form: a bad colour named and marked, then the background and a z-order.
       const scene = JSON.parse(original);
       scene.background = { kind: "color", color: "#3a7d44" };
-      await page.fill("#scene-json", JSON.stringify(scene, null, 2));
+      scene.quadrants.topLeft.items[0].z = 5;
+      await page.selectOption("#f-background-kind", "color");
+      await page.fill("#f-background-color", "red");
+      await page.waitForSelector("#scene-problems");
+      assert.match(
+        (await page.textContent("#scene-problems"))!,
+        /^scene: background\.color: a colour/,
+      );
+      assert.equal(await page.getAttribute("#f-background-color", "aria-invalid"), "true");
+      await page.fill("#f-background-color", "#3a7d44");
+      await page.fill("#f-quadrants-topLeft-items-0-z", "5");
+      await page.waitForFunction(() => !document.getElementById("scene-problems"));
+      await page.screenshot({ path: `${ARTIFACTS}scenes-form.png`, fullPage: true });
+      await page.click("#scene-tab-json");
+      assert.deepEqual(
+        JSON.parse(await page.inputValue("#scene-json")),
+        scene,
+        "the form wrote the JSON",
+      );
       const second = await previewSrc();
       assert.notEqual(second, first);
       const green = await page.evaluate(() => {
