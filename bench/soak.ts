@@ -72,15 +72,27 @@ try {
     ),
   ];
   let rssWarm = NaN;
-  const speeds: number[] = [];
+  const speeds: number[] = [], loads: number[] = [];
+  let cpuBefore = { at: performance.now(), ...cpu0 };
   while (performance.now() - began < minutes * 60_000) {
     await sleep(30_000);
     const m = await engine.metrics();
     const elapsedS = Math.round((performance.now() - began) / 1000);
+    const [ffmpegPid] = childPids(engine.pid, "ffmpeg");
+    const cpuNow = {
+      at: performance.now(),
+      engine: cpuSeconds(engine.pid),
+      ffmpeg: cpuSeconds(ffmpegPid ?? 0),
+    };
+    const share = (k: "engine" | "ffmpeg") =>
+      Math.round(((cpuNow[k] - cpuBefore[k]) / ((cpuNow.at - cpuBefore.at) / 1000)) * 100);
     const sample = {
       elapsedS,
       rssMb: Math.round(rssMb(engine.pid) * 10) / 10,
-      ffmpegRssMb: Math.round(rssMb(childPids(engine.pid, "ffmpeg")[0] ?? 0) * 10) / 10,
+      ffmpegRssMb: Math.round(rssMb(ffmpegPid ?? 0) * 10) / 10,
+      // % of a core over the last 30 s (the ffmpeg's a restart's own from its start).
+      cpuEnginePct: share("engine"),
+      cpuFfmpegPct: share("ffmpeg"),
       late: frames(m, "late") - frames(first, "late"),
       dropped: frames(m, "dropped") - frames(first, "dropped"),
       restarts: m.get("sothebais_stream_restarts_total"),
@@ -88,7 +100,9 @@ try {
       activeFps: m.get("sothebais_stream_active_fps"),
       load: Deno.loadavg()[0],
     };
+    cpuBefore = cpuNow;
     if (sample.encoderSpeed) speeds.push(sample.encoderSpeed);
+    loads.push(sample.load);
     if (Number.isNaN(rssWarm) && elapsedS >= 120) rssWarm = sample.rssMb;
     await Deno.writeTextFile(samplesPath, JSON.stringify(sample) + "\n", { append: true });
     console.log(JSON.stringify(sample));
@@ -105,7 +119,8 @@ try {
   const said = await Promise.all(captures);
   const offsets = async (path: string, i: number) => {
     try {
-      const r = await readAvOffsets(path);
+      // Paired within 29 s (the signal is every 60 s): a large offset is measured, not missed.
+      const r = await readAvOffsets(path, 7200, 29);
       const ms = r.signals.map((s) => s.offsetMs).sort((a, b) => a - b);
       return { ...r, medianMs: ms.length ? quantile(ms, 0.5) : NaN, capture: said[i] };
     } catch (error) {
@@ -132,6 +147,7 @@ try {
     cpuPctOfCore: { engine: Math.round(cpu.engine * 100), ffmpeg: Math.round(cpu.ffmpeg * 100) },
     avStart: await offsets(startCapture, 0),
     avEnd: await offsets(endCapture, 1),
+    loadAvg1mMedian: loads.length ? quantile([...loads].sort((a, b) => a - b), 0.5) : NaN,
     loadAvgEnd: Deno.loadavg(),
   };
   await Deno.writeTextFile(out, JSON.stringify(summary, null, 2) + "\n");
