@@ -5,7 +5,9 @@
  * (after a 2-minute warm-up) and at the end (target growth < 5 %), the A/V
  * offset from captures of the program at the start and at the end (target
  * |offset| ≤ 40 ms), and ffmpeg restarts (target 0). A sample every 30 s
- * goes to `<out>.samples.jsonl` as it runs. Not part of CI.
+ * goes to `<out>.samples.jsonl` as it runs. A preview reader (the frame PNG
+ * once a second) stands in for a panel watching, as in stream_profiles.ts.
+ * Not part of CI.
  *
  *   deno run -A bench/soak.ts [--minutes 60] [--profile 1080p30] [--out data/soak.json]
  */
@@ -71,6 +73,15 @@ try {
       capture(play, CAPTURE_S, endCapture)
     ),
   ];
+  let previews = 0, watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      await sleep(1000);
+      const png = await fetch(`${engine.url}/compositor/frame.png`).catch(() => null);
+      if (png?.ok) previews++;
+      await png?.body?.cancel();
+    }
+  })();
   let rssWarm = NaN;
   const speeds: number[] = [], loads: number[] = [];
   let cpuBefore = { at: performance.now(), ...cpu0 };
@@ -98,6 +109,7 @@ try {
       restarts: m.get("sothebais_stream_restarts_total"),
       encoderSpeed: m.get("sothebais_stream_encoder_speed"),
       activeFps: m.get("sothebais_stream_active_fps"),
+      previews,
       load: Deno.loadavg()[0],
     };
     cpuBefore = cpuNow;
@@ -108,6 +120,8 @@ try {
     console.log(JSON.stringify(sample));
   }
   const wall = (performance.now() - began) / 1000;
+  watching = false;
+  await watcher;
   const last = await engine.metrics();
   const [ffmpegNow] = childPids(engine.pid, "ffmpeg");
   const rssEnd = rssMb(engine.pid);
