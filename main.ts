@@ -242,7 +242,13 @@ async function pluginCommand(name: string, args: string[]): Promise<Command | un
       const { db, lock } = await openDatabase(settings);
       try {
         await migratePlugins(db, plugins);
-        const ctx = { config: owner.config, db, clock: systemClock(), print: console.log };
+        const ctx = {
+          config: owner.config,
+          db,
+          clock: systemClock(),
+          dataDir: `${settings.DATA_DIR}/${owner.plugin.name}`,
+          print: console.log,
+        };
         return await command.run(ctx, values, positionals);
       } finally {
         await db.close();
