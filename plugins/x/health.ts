@@ -11,7 +11,7 @@ import { dailyWindow, describePlan, type PostPlan } from "./post_plan.ts";
 import { DEGRADE_ORDER } from "./read_planner.ts";
 import { describeProjection } from "./read_usage.ts";
 import type { Reading } from "./reading.ts";
-import type { Window } from "./tier_limits.ts";
+import { showUnfit, type TierLimits, type Window } from "./tier_limits.ts";
 
 export function sourceHealth(config: XConfig, account: HostAccount, reading: Reading) {
   return () => {
@@ -43,14 +43,18 @@ export function sourceHealth(config: XConfig, account: HostAccount, reading: Rea
   };
 }
 
-export function readsHealth(config: XConfig, cap: number, reading: Reading) {
+export function readsHealth(config: XConfig, tier: TierLimits, reading: Reading) {
+  const cap = tier.monthlyReads;
+  // A tier that cannot run a show (Free) says so from the start, whatever the projection.
+  const unfit = showUnfit(config.tier, tier);
   return () => {
     const projection = reading.projection();
+    const projected = projection ? describeProjection(config.tier, projection) : undefined;
     return {
       // A cap that will run out is a warning (a restart cannot help); a spent one is an outage.
       ok: !projection || projection.used < projection.cap,
-      warning: projection?.runsOutOnDay !== undefined,
-      detail: projection ? describeProjection(config.tier, projection) : undefined,
+      warning: projection?.runsOutOnDay !== undefined || Boolean(unfit),
+      detail: [unfit, projected].filter(Boolean).join("; ") || undefined,
       used: projection?.used,
       cap,
       degrade: reading.degrade(),

@@ -17,6 +17,7 @@
  * cap until the next month, both reported by `status()`.
  */
 import type { Clock } from "../../core/clock.ts";
+import { type SerialQueue, serialQueue } from "../../core/serial_queue.ts";
 import type { Db, Queryable } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import { type RateLimit, searchEndTime, type XApi, type XTweet } from "./x_api.ts";
@@ -33,8 +34,8 @@ export interface MentionReaderOptions {
   accountId: string;
   /** Where this source's position is kept (default: the account id, the mentions timeline's). */
   positionKey?: string;
-  /** The storing lock, shared by every reader of the account. */
-  serial?: Serial;
+  /** The storing lock, shared by every reader of the account (and the stream). */
+  serial?: SerialQueue;
   /** The endpoint's window: how long a 429 without a reset header waits. */
   windowMs?: number;
   /** The pause before the next read given the last headers (the planner); default: even pace. */
@@ -63,18 +64,6 @@ export interface MentionReaderOptions {
   settled?(): Promise<void>;
   /** Every mention created at or before `until` has been passed to onTweet. Awaited. */
   onReadThrough(until: Temporal.Instant): void | Promise<void>;
-}
-
-export type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
-
-/** One storing lock: what runs through it runs one at a time, in order. */
-export function createSerial(): Serial {
-  let chain: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn, fn);
-    chain = next.catch(() => {});
-    return next;
-  };
 }
 
 /** How long X's error 226 pauses reading: 15 min, doubling, at most 2 h. */
@@ -174,7 +163,7 @@ const later = (o: MentionReaderOptions, ms: number) =>
 export function createMentionReader(o: MentionReaderOptions): MentionReader {
   const st: ReaderState = { failures: 0, automatedTimes: 0 };
   // Storing and emitting run one at a time, so the stream and the polls never emit a tweet twice.
-  const serial = o.serial ?? createSerial();
+  const serial = o.serial ?? serialQueue();
   const positionKey = o.positionKey ?? o.accountId;
 
   const load = async () => {
@@ -252,7 +241,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     }
     o.log.debug("read cycle complete", { tweets: c.tweets.length, rateLimit: st.rateLimit });
     // Kept until stored: a failed commit is retried with the same tweets, not re-read.
-    const { read, until } = await serial(() => commit(c.startedAt, c.tweets, c.newest));
+    const { read, until } = await serial.run(() => commit(c.startedAt, c.tweets, c.newest));
     st.cycle = undefined;
     // Outside the storing lock: the listener may store tweets itself (the sweep before a close).
     await o.onReadThrough(until);
@@ -260,7 +249,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
   };
 
   const ingest = (t: XTweet) =>
-    serial(async () => {
+    serial.run(async () => {
       const received = o.clock.instant();
       if (!(await insertTweet(o.db, t, received))) return;
       await drainUnhandled(o);
@@ -269,7 +258,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
   return {
     poll,
     ingest,
-    drain: () => serial(() => drainUnhandled(o)),
+    drain: () => serial.run(() => drainUnhandled(o)),
     status: () => ({
       sinceId: st.position?.sinceId,
       readThrough: st.position?.readThrough?.toString(),

@@ -123,7 +123,7 @@ export default definePlugin({
       bus.emit("help.published", { lines: howToBid(facts), hostHandle, linkUrl: facts.linkUrl });
     });
     health("source", sourceHealth(config, account, reading));
-    health("reads", readsHealth(config, tier.monthlyReads, reading));
+    health("reads", readsHealth(config, tier, reading));
     health("outbox", outboxHealth(posting.outbox, plan, postWindows(config, tier)));
 
     provide("x", {

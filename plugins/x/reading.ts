@@ -8,17 +8,13 @@
 import type { Bus } from "../../core/bus.ts";
 import { type Clock, nyString } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
+import { serialQueue } from "../../core/serial_queue.ts";
 import type { Log } from "../../core/log.ts";
 import type { HostAccount } from "./account.ts";
 import { followAuctions } from "./auction_phases.ts";
 import { createCloseSweep } from "./close_sweep.ts";
 import type { XConfig } from "./config.ts";
-import {
-  createMentionReader,
-  createSerial,
-  type MentionReader,
-  type StoredTweet,
-} from "./mention_reader.ts";
+import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
 import { type MentionStream, startMentionStream } from "./mention_stream.ts";
 import { auctionUpdatedSchema } from "./notifications.ts";
 import { degradeLevel, nextReadDelay, type Phase, type PolledSource } from "./read_planner.ts";
@@ -74,7 +70,7 @@ export function startReading(o: ReadingOptions): Reading {
     : ["mentions"];
   const primary = polled[0];
   const readers = new Map<PolledSource, MentionReader>();
-  const serial = createSerial();
+  const serial = serialQueue();
   const loops = new Map<PolledSource, WakeLoop>();
   const anyReader = () => readers.get(primary) ?? [...readers.values()][0];
   const phases = followAuctions(o.bus, clock, () => {
