@@ -101,6 +101,19 @@ export function killLeftoverAnvil(dataDir: string) {
   } catch { /* stopped with its engine */ }
 }
 
+/** Writes a config file listing plugins by folder under plugins/ with their configs; returns its path. */
+export function writeShowConfig(
+  file: string,
+  plugins: Array<[name: string, config?: Record<string, unknown>]>,
+): string {
+  const entries = plugins.map(([name, config]) => ({
+    module: `${root}plugins/${name}/mod.ts`,
+    ...(config ? { config } : {}),
+  }));
+  Deno.writeTextFileSync(file, JSON.stringify({ sothebais: { plugins: entries } }));
+  return file;
+}
+
 /**
  * Writes `dir/sothebais.json` for `main.ts start`: the funds book, one auction open
  * from a minute ago for 30 minutes, and the x plugin reading `fakeXUrl` without the
