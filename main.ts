@@ -20,7 +20,7 @@ import { createLog, logFormat } from "./core/log.ts";
 import { systemClock } from "./core/clock.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
 import { rehearseCommand, reportCommand } from "./plugins/auction/cli.ts";
-import { fakeXCommand } from "./plugins/fake-x/cli.ts";
+import { fakeXCommand } from "./stand-ins/fake-x/cli.ts";
 
 interface Command {
   summary: string;

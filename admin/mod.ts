@@ -26,7 +26,17 @@ export type { AdminConfig } from "./config.ts";
 export default definePlugin({
   name: "admin",
   config: adminConfig,
-  needs: ["auctions", "chain?", "compositor?", "frames?", "stream?", "slate?"],
+  needs: [
+    "auctions",
+    "chain?",
+    "compositor?",
+    "frames?",
+    "stream?",
+    "slate?",
+    "hostStudio?",
+    "speech?",
+    "sceneFiles?",
+  ],
   migrations: new URL("./migrations/", import.meta.url),
   commands: { admin: adminCommand },
   async setup(ctx) {
@@ -64,6 +74,9 @@ export default definePlugin({
       compositor,
       stream: ctx.use("stream"),
       slateControl: ctx.use("slate"),
+      host: ctx.use("hostStudio"),
+      speech: ctx.use("speech"),
+      sceneFiles: ctx.use("sceneFiles"),
       audit,
       accounts: store,
       now,

@@ -8,7 +8,7 @@
  */
 import postgres from "postgres";
 import { assert, assertEquals } from "../core/testing.ts";
-import { serveFakeX } from "../plugins/fake-x/serve_fake_x.ts";
+import { serveFakeX } from "../stand-ins/fake-x/serve_fake_x.ts";
 import { bidShowConfig, cli, freePort, killQuietly, type Running, startCli } from "./cli.ts";
 import { tempDir, uniqueName } from "./services.ts";
 

@@ -8,7 +8,7 @@
  * (not restarted, still the leader) resumes by itself: every tweet decided once,
  * the accepted amounts rising, no post twice. Prints the pause and the catch-up.
  */
-import { assert, assertEquals } from "../core/testing.ts";
+import { assertEquals } from "../core/testing.ts";
 import { bidShow, healthOf, until } from "./bid_show.ts";
 import { ownPostgres, PG_BIN } from "./own_services.ts";
 import { requireServices } from "./services.ts";
