@@ -53,6 +53,10 @@ export interface BidShow {
   start(name: string, env?: Record<string, string>): Running & { port: number };
   /** Tweets the next bid (0.1 ETH above the last), from the next handle in turn. */
   tweet(): string;
+  /** Tweets `text` as `author` (any text: hostile input too); its id joins `sent`. */
+  inject(author: string, text: string): string;
+  /** The fake X's posts: the tweet each replies to, and its text. */
+  posts(): Array<{ inReplyTo: string | null; text: string }>;
   /** "accepted", or the status and reason, once the tweet is decided. */
   decided(tweetId: string, ms?: number): Promise<string>;
   /** The invariants; returns what was counted. */
@@ -68,6 +72,7 @@ export async function bidShow(
     env?: Record<string, string>;
     /** More plugins (folders under plugins/). */
     more?: string[];
+    rateLimit?: { bids: number; perSeconds: number };
   },
 ): Promise<BidShow> {
   const schema = uniqueName(o.name);
@@ -81,6 +86,7 @@ export async function bidShow(
     item: `${o.name} #1`,
     minPollMs: 200,
     more: o.more,
+    rateLimit: o.rateLimit,
   });
   const env = (name: string, port: number) => ({
     DATABASE_URL: o.url,
@@ -104,6 +110,11 @@ export async function bidShow(
   let price = 1.0;
   let turn = 0;
 
+  const posts = () =>
+    fakeX.fake.posts().map((p) => ({
+      inReplyTo: p.referenced_tweets?.find((r) => r.type === "replied_to")?.id ?? null,
+      text: p.text,
+    }));
   const decided = (id: string, ms = 30_000) =>
     until(`a decision on ${id}`, async () => {
       try {
@@ -142,6 +153,12 @@ export async function bidShow(
       sent.push(t.id);
       return t.id;
     },
+    inject(author, text) {
+      const t = fakeX.fake.inject({ author, text });
+      sent.push(t.id);
+      return t.id;
+    },
+    posts,
     decided,
     async verify() {
       await Promise.all(sent.map((id) => decided(id)));
@@ -157,11 +174,9 @@ export async function bidShow(
       }
       const [auction] = await sql`select decisions from auction_auctions where id = ${auctionId}`;
       assertEquals(Number(auction.decisions), rows.length, "each decision counted once");
-      const posts = fakeX.fake.posts().map((p) =>
-        `${p.referenced_tweets?.find((r) => r.type === "replied_to")?.id ?? "-"} ${p.text}`
-      );
-      assertEquals(posts.length, new Set(posts).size, "a post sent twice");
-      return { decisions: rows.length, accepted: accepted.length, posts: posts.length };
+      const sentPosts = posts().map((p) => `${p.inReplyTo ?? "-"} ${p.text}`);
+      assertEquals(sentPosts.length, new Set(sentPosts).size, "a post sent twice");
+      return { decisions: rows.length, accepted: accepted.length, posts: sentPosts.length };
     },
     async close() {
       for (const r of running) killQuietly(r.child);

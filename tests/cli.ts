@@ -128,6 +128,8 @@ export function bidShowConfig(
     minPollMs: number;
     /** More plugins' folders under plugins/ (e.g. backup), listed last. */
     more?: string[];
+    /** Bids a bidder may make in a window (default 1000 a minute: no limit in practice). */
+    rateLimit?: { bids: number; perSeconds: number };
   },
 ): string {
   const now = Temporal.Now.instant();
@@ -139,7 +141,7 @@ export function bidShowConfig(
           module: `${root}plugins/auction/mod.ts`,
           config: {
             watermark: "clock",
-            rateLimit: { bids: 1000, perSeconds: 60 },
+            rateLimit: o.rateLimit ?? { bids: 1000, perSeconds: 60 },
             auctions: [{
               id: o.auctionId,
               item: o.item,
