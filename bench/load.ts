@@ -8,7 +8,7 @@
  * rising, no post twice). Sizes from the environment: BIDDERS (100), BIDS_PER_SECOND (10),
  * SECONDS (60), VIEWERS (200), LIVE_VIEWERS (50). The stream is not part of it (bench/soak.ts).
  */
-import { bidShow, healthOf, until } from "../tests/bid_show.ts";
+import { bidShow } from "../tests/bid_show.ts";
 
 const env = (name: string, fallback: number) => Number(Deno.env.get(name) ?? fallback);
 const BIDDERS = env("BIDDERS", 100);
@@ -30,11 +30,8 @@ const spread = (xs: number[]) =>
 
 const handles = Array.from({ length: BIDDERS }, (_, i) => `@load_${i}`);
 const show = await bidShow({ url, name: "load", handles });
-const engine = show.start("a", { LOG_LEVEL: "warn" });
 try {
-  await until("the engine to lead", async () => {
-    return (await healthOf(engine.port))?.checks.lease?.role === "leader";
-  }, 120_000);
+  const engine = await show.startLeader("a", { LOG_LEVEL: "warn" }, 120_000);
   const base = `http://127.0.0.1:${engine.port}`;
   let running = true;
 

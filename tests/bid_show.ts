@@ -51,6 +51,12 @@ export interface BidShow {
   sent: string[];
   /** Starts an engine with this show's config; `env` adds to (or overrides) the show's. */
   start(name: string, env?: Record<string, string>): Running & { port: number };
+  /** Starts one and waits (up to `ms`) until its /healthz says it leads. */
+  startLeader(
+    name: string,
+    env?: Record<string, string>,
+    ms?: number,
+  ): Promise<Running & { port: number }>;
   /** Tweets the next bid (0.1 ETH above the last), from the next handle in turn. */
   tweet(): string;
   /** Tweets `text` as `author` (any text: hostile input too); its id joins `sent`. */
@@ -110,6 +116,15 @@ export async function bidShow(
   let price = 1.0;
   let turn = 0;
 
+  const start = (name: string, extra: Record<string, string> = {}) => {
+    const port = Number(extra.PORT ?? freePort());
+    const run = startCli(["--config", configFile, "--log", "json"], {
+      ...env(name, port),
+      ...extra,
+    });
+    running.push(run);
+    return Object.assign(run, { port });
+  };
   const posts = () =>
     fakeX.fake.posts().map((p) => ({
       inReplyTo: p.referenced_tweets?.find((r) => r.type === "replied_to")?.id ?? null,
@@ -135,14 +150,13 @@ export async function bidShow(
     configFile,
     env: (name, port = 0) => env(name, port),
     sent,
-    start(name, extra = {}) {
-      const port = Number(extra.PORT ?? freePort());
-      const run = startCli(["--config", configFile, "--log", "json"], {
-        ...env(name, port),
-        ...extra,
-      });
-      running.push(run);
-      return Object.assign(run, { port });
+    start,
+    async startLeader(name, extra, ms = 60_000) {
+      const run = start(name, extra);
+      await until(`${name} to lead`, async () => {
+        return (await healthOf(run.port))?.checks.lease?.role === "leader";
+      }, ms);
+      return run;
     },
     tweet() {
       price = Math.round((price + 0.1) * 10) / 10;

@@ -10,7 +10,7 @@
  * counts and how long the burst took to decide.
  */
 import { assert, assertEquals } from "../core/testing.ts";
-import { bidShow, healthOf, until } from "./bid_show.ts";
+import { bidShow } from "./bid_show.ts";
 import { serviceAvailable } from "./services.ts";
 
 const url = Deno.env.get("DATABASE_URL");
@@ -46,10 +46,7 @@ Deno.test({
       rateLimit: { bids: LIMIT, perSeconds: 60 },
     });
     try {
-      const engine = show.start("a");
-      await until("the engine to lead", async () => {
-        return (await healthOf(engine.port))?.checks.lease?.role === "leader";
-      }, 60_000);
+      await show.startLeader("a");
       const spam: string[] = [];
       const honest: string[] = [];
       const t = performance.now();
