@@ -151,5 +151,5 @@ export function showUnfit(name: Tier, t: TierLimits): string | undefined {
   ].filter(Boolean);
   if (!problems.length) return undefined;
   return `the ${name} tier cannot run a live auction: ${problems.join(" and ")}; ` +
-    "use Basic or above (the plugin still reads, at that pace, until the cap)";
+    "it needs more reads (Basic or above); the plugin still reads, at that pace, until the cap";
 }
