@@ -59,6 +59,8 @@ const AUCTION_EVENTS = [
   "auction.closed",
   "auction.blocked",
   "auction.settled",
+  // The x plugin's posts refused for good, shown on the Auction page.
+  "x.post-failed",
 ];
 const MAX_MESSAGE = 64 * 1024;
 /** A panel further behind than this misses frames instead of queueing them. */

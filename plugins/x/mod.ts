@@ -20,7 +20,8 @@ import { outboxHealth, readsHealth, sourceHealth } from "./health.ts";
 import { linkTweets } from "./link_tweets.ts";
 import { startNotifications } from "./notifications.ts";
 import type { PostRequest } from "./outbox.ts";
-import { startPosting } from "./posting.ts";
+import { postWindows, startPosting } from "./posting.ts";
+import { planPosts } from "./post_plan.ts";
 import { startReading } from "./reading.ts";
 import { createReminders } from "./reminders.ts";
 import { resolveLimits } from "./tier_limits.ts";
@@ -89,7 +90,8 @@ export default definePlugin({
     const account = hostAccount({ api, handle: hostHandle, clock, log });
     const links = linkTweets(db);
     const reminders = createReminders(db, clock);
-    const shared = { bus, db, api, clock, config, tier, account, links, reminders };
+    const plan = planPosts(bus, clock);
+    const shared = { bus, db, api, clock, config, tier, account, links, reminders, plan };
     const posting = startPosting({ ...shared, log: log.child("outbox"), metrics });
     const onTweet = tweetCommands({ ...shared, facts, metrics, enqueue: posting.enqueue });
     // The `auctions` service as far as the reader needs it (declared by the auction).
@@ -121,8 +123,8 @@ export default definePlugin({
       bus.emit("help.published", { lines: howToBid(facts), hostHandle, linkUrl: facts.linkUrl });
     });
     health("source", sourceHealth(config, account, reading));
-    health("reads", readsHealth(config, tier.monthlyReads, reading));
-    health("outbox", outboxHealth(posting.outbox));
+    health("reads", readsHealth(config, tier, reading));
+    health("outbox", outboxHealth(posting.outbox, plan, postWindows(config, tier)));
 
     provide("x", {
       post: posting.enqueue,
@@ -138,8 +140,7 @@ export default definePlugin({
     });
 
     return async () => {
-      offHelp();
-      notifications.stop();
+      for (const off of [offHelp, plan.stop, notifications.stop]) off();
       // Let a read or post under way finish, so its row is written before storage closes.
       await Promise.all([reading.stop(), posting.stop(), notifications.idle()]);
     };
