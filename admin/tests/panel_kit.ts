@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Test kit for the panel: a real engine (the admin plugin with the auction and
  * funds book, optionally the compositor and more) serving HTTP on a free port,
