@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { createCanvas } from "@napi-rs/canvas";
 import type { Auctions } from "../../plugins/auction/mod.ts";
-import { serveFakeX } from "../../plugins/fake-x/mod.ts";
+import { serveFakeX } from "../../stand-ins/fake-x/mod.ts";
 import type { FundsBook } from "../../plugins/funds-book/mod.ts";
 import { decodePng } from "../../plugins/compositor/tests/pixels.ts";
 import { commandWorks, serviceAvailable } from "../../tests/services.ts";

@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
+import { serialQueue } from "../../core/serial_queue.ts";
 import { SAMPLE_RATE, speech, writeWav } from "./speech.ts";
 import { voiceMixer } from "./voice_mixer.ts";
 // Types only: `host.said` and `host.interrupted` are the host plugin's events.
@@ -103,7 +104,7 @@ export default definePlugin({
       return;
     }
     // Utterances are synthesized one at a time so they play in the order said.
-    let chain = Promise.resolve();
+    const utterances = serialQueue();
     let stopped = false;
     // A line cut before its speech is ready is never played.
     const cutIds: string[] = [];
@@ -114,7 +115,7 @@ export default definePlugin({
     });
     const off = bus.on("host.said", ({ payload }) => {
       const own = lineVoice.safeParse(payload.voice);
-      chain = chain.then(async () => {
+      utterances.run(async () => {
         if (stopped) return;
         if (mixer.queued() > config.maxQueueSeconds * SAMPLE_RATE) {
           log.warn("voice queue full; utterance not spoken", { utteranceId: payload.utteranceId });
@@ -139,7 +140,7 @@ export default definePlugin({
       stopped = true;
       off();
       cut();
-      await chain;
+      await utterances.drained();
     };
   },
 });
