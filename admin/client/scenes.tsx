@@ -71,6 +71,7 @@ export function ScenesPage() {
     act("preview", async () => {
       const scene = parsed();
       if (!scene) return;
+      setPng(null);
       const r = await conn.request<{ problems: string[]; png: string | null }>(
         "PreviewScene",
         { name, scene, phase },
