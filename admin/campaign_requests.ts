@@ -117,7 +117,9 @@ export async function runRehearsal(
     const file = `${dir}/scenario.json`;
     await Deno.writeTextFile(file, JSON.stringify(scenario));
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "rehearse", file],
+      // The auction's decisions only: with the host, a long day's idle talk (a line every
+      // 40 s of the day) outlasts the time a panel request may take.
+      args: ["run", "-A", MAIN, "rehearse", file, "--no-host"],
       // Its own embedded storage: nothing of the engine's environment reaches it.
       env: {
         ...Object.fromEntries(
