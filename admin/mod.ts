@@ -25,6 +25,19 @@ export type { AdminConfig } from "./config.ts";
 export default definePlugin({
   name: "admin",
   config: adminConfig,
+  // The panel's live feed (hub.ts): the auction's story, the stream's stats, the host's voice.
+  listens: [
+    "auction.updated",
+    "auction.opened",
+    "bid.accepted",
+    "bid.rejected",
+    "auction.extended",
+    "auction.closed",
+    "auction.blocked",
+    "auction.settled",
+    "stream.stats",
+    "host.speaking",
+  ],
   needs: ["auctions", "chain?", "compositor?", "frames?", "stream?", "slate?"],
   migrations: new URL("./migrations/", import.meta.url),
   commands: { admin: adminCommand },

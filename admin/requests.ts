@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { nyString } from "../core/clock.ts";
 import type { AdminAction, Auctions } from "../plugins/auction/mod.ts";
-import { AdminError, CampaignError } from "../plugins/auction/mod.ts";
+import { AdminError, CampaignError, REASONS } from "../plugins/auction/mod.ts";
 import { campaignCalendar, dayScenario, runRehearsal } from "./campaign_requests.ts";
 import {
   previewScene,
@@ -20,7 +20,6 @@ import {
   sceneProblems,
   undoScene,
 } from "./scenes.ts";
-import { REASONS } from "../plugins/auction/rules.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
 import type { Compositor } from "../plugins/compositor/mod.ts";
 import type { Slate } from "../plugins/slate/mod.ts";

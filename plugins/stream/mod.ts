@@ -18,6 +18,7 @@ import { testSignal } from "./test_signal.ts";
 import { type FfmpegSink, ffmpegSink } from "./ffmpeg_sink.ts";
 import { ffmpegInstalled, pickEncoder } from "./pick_encoder.ts";
 import { type StreamStats, streamStats, type StreamStatus } from "./stream_stats.ts";
+import { streamEvents } from "./events.ts";
 
 export type { StreamStats, StreamStatus };
 
@@ -32,36 +33,11 @@ export interface StreamControl {
   stop(): Promise<void>;
 }
 
-declare module "../../core/bus.ts" {
-  interface Events {
-    "stream.stats": StreamStats;
-  }
-}
-
 declare module "../../core/plugin.ts" {
   interface Services {
     stream: StreamControl;
   }
 }
-
-const statsSchema = z.object({
-  status: z.enum(["live", "reconnecting", "preview-only", "off"]),
-  encoder: z.string().nullable(),
-  targetFps: z.number(),
-  activeFps: z.number(),
-  renderMs: z.object({ avg: z.number(), p95: z.number(), max: z.number() }),
-  frames: z.object({
-    rendered: z.number(),
-    late: z.number(),
-    failed: z.number(),
-    dropped: z.number(),
-  }),
-  encoderSpeed: z.number(),
-  outputKbps: z.number(),
-  restarts: z.number(),
-  congestion: z.number().min(0).max(1),
-  warnings: z.array(z.string()),
-});
 
 export const streamConfig = z.object({
   /** The ingest, e.g. rtmp://… from X Media Studio; unset means preview-only. */
@@ -103,13 +79,14 @@ export const streamConfig = z.object({
 export default definePlugin({
   name: "stream",
   config: streamConfig,
+  events: streamEvents,
+  emits: ["stream.stats"],
   needs: ["frames", "audio"],
   provides: ["stream"],
   check: ({ config, timeoutMs }) => checkStream(config, timeoutMs),
   async setup({ config, bus, log, metrics, state, health, dataDir, use, provide, page }) {
     const frames = use("frames") as Frames;
     const audio = use("audio") as Audio;
-    bus.declare("stream.stats", statsSchema);
     const pump = audioPump(audio);
 
     let sink: FfmpegSink | undefined;

@@ -1,11 +1,23 @@
 /**
- * The x plugin's newer bus events, one zod schema each, types derived (its
- * older events are still declared in mod.ts). Merged into the bus catalogue
- * in mod.ts.
+ * The x plugin's bus events, one zod schema each (validated on emit), types
+ * derived and merged into the bus here; mod.ts exports them. What it sends to
+ * others it depends on (`bid.submitted` to the auction, `wallet.link-requested`
+ * to the chain) is owned by that plugin, and imported from its face.
  */
 import { z } from "zod";
+import type { EventsOf } from "../../core/bus.ts";
 
 export const xEvents = {
+  /** Every mention read, once, in tweet order (before it is read as a command). */
+  "tweet.received": z.object({
+    tweetId: z.string(),
+    authorId: z.string(),
+    handle: z.string().startsWith("@"),
+    text: z.string(),
+    createdAt: z.string(),
+  }),
+  /** A viewer's question to the host (`@host ? …`), answered on air and, budget allowing, on X. */
+  "host.question": z.object({ tweetId: z.string(), handle: z.string(), text: z.string() }),
   /** How to bid, as the stream's ticker shows it: the grammar, with the facts from config. */
   "help.published": z.object({
     lines: z.array(z.string().min(1)).min(1),
@@ -20,6 +32,9 @@ export const xEvents = {
   }),
 };
 
-export type XEvents = {
-  [K in keyof typeof xEvents]: z.output<typeof xEvents[K]>;
-};
+export type XEvents = EventsOf<typeof xEvents>;
+export type HelpPublished = XEvents["help.published"];
+
+declare module "../../core/bus.ts" {
+  interface Events extends XEvents {}
+}

@@ -33,7 +33,10 @@ import { auctionUpdatedSchema, startNotifications, SUMMARIES } from "./notificat
 import { createOutbox, type PostRequest } from "./outbox.ts";
 import { parseCommand } from "./parse_command.ts";
 import { limitsOverrideSchema, resolveLimits, windowIntervalMs } from "./tier_limits.ts";
-import { type XEvents, xEvents } from "./events.ts";
+import { xEvents } from "./events.ts";
+// Types only: the events it sends are owned by the plugins that need them.
+import type {} from "../auction/mod.ts";
+import type {} from "../chain/mod.ts";
 import { helpReply, howToBid, linkPageFor, notBidReply } from "./help.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
 import { createXApi, type RateLimit } from "./x_api.ts";
@@ -42,34 +45,7 @@ import { checkX } from "./check.ts";
 import type {} from "../fake-x/mod.ts";
 
 export type { PostRequest, Priority } from "./outbox.ts";
-
-declare module "../../core/bus.ts" {
-  interface Events extends XEvents {
-    "tweet.received": {
-      tweetId: string;
-      authorId: string;
-      handle: string;
-      text: string;
-      createdAt: string;
-    };
-    "bid.submitted": {
-      tweetId: string;
-      authorId?: string;
-      handle: string;
-      text: string;
-      tweetAt: string;
-      /** When the source read it; sources that cannot tell (rehearsals, admin entry) leave it out. */
-      receivedAt?: string;
-      /** X's `edit_history_tweet_ids` of an edited tweet, oldest first: an edit is never a second bid. */
-      editHistory?: string[];
-    };
-    "tweets.read-through": { until: string };
-    "wallet.link-requested": { tweetId: string; authorId: string; handle: string; proof: string };
-    "host.question": { tweetId: string; handle: string; text: string };
-    /** Keep (or stop keeping) a bidder's unspent escrow for the next auction instead of a refund. */
-    "funds.keep-requested": { tweetId: string; authorId?: string; handle: string; keep: boolean };
-  }
-}
+export type { HelpPublished, XEvents } from "./events.ts";
 
 /** What other plugins may ask of this one. */
 export interface XService {
@@ -151,54 +127,40 @@ const auctionTimesSchema = z.object({
   maxEndsAt: z.string().refine((v) => Number.isFinite(Date.parse(v))).optional(),
 });
 
-const tweetReceived = z.object({
-  tweetId: z.string(),
-  authorId: z.string(),
-  handle: z.string().startsWith("@"),
-  text: z.string(),
-  createdAt: z.string(),
-});
-
 export default definePlugin({
   name: "x",
   config: configSchema,
+  events: xEvents,
+  emits: [
+    "tweet.received",
+    "bid.submitted",
+    "tweets.read-through",
+    "wallet.link-requested",
+    "host.question",
+    "funds.keep-requested",
+    "help.published",
+    "x.post-failed",
+  ],
+  listens: [
+    "engine.started",
+    "auction.updated",
+    "auction.opened",
+    "bid.submitted",
+    "bid.accepted",
+    "bid.max-set",
+    "bid.rejected",
+    "auction.closed",
+    "auction.settled",
+    "wallet.linked",
+    "wallet.link-refused",
+    "funds.kept",
+  ],
   provides: ["x"],
   // Tweets are marked handled once the auction (when listed) has decided them.
   needs: ["auctions?", "fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkX(config, timeoutMs),
   setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
-    bus.declare("tweet.received", tweetReceived);
-    bus.declare(
-      "bid.submitted",
-      z.object({
-        tweetId: z.string(),
-        authorId: z.string().optional(),
-        handle: z.string().startsWith("@"),
-        text: z.string(),
-        tweetAt: z.string(),
-        receivedAt: z.string(),
-        editHistory: z.array(z.string().regex(/^\d{1,20}$/)).max(10).optional(),
-      }),
-    );
-    for (const [type, schema] of Object.entries(xEvents)) {
-      bus.declare(type as keyof XEvents, schema as never);
-    }
-    bus.declare("tweets.read-through", z.object({ until: z.string() }));
-    bus.declare(
-      "wallet.link-requested",
-      z.object({
-        tweetId: z.string(),
-        authorId: z.string(),
-        handle: z.string(),
-        proof: z.string().min(1),
-      }),
-    );
-    bus.declare(
-      "host.question",
-      z.object({ tweetId: z.string(), handle: z.string(), text: z.string() }),
-    );
-
     const hostHandle = `@${config.hostHandle.replace(/^@/, "")}`;
     const publicUrl = config.publicUrl.replace(/\/+$/, "");
     const facts = { hostHandle, linkUrl: config.linkUrl ?? `${publicUrl}/link` };
