@@ -5,7 +5,7 @@
  * scenario exercises.
  */
 import { rehearse, scenarioProblems } from "../../plugins/auction/rehearse.ts";
-import { assertEquals } from "../../plugins/auction/test_assert.ts";
+import { assertEquals } from "../../core/testing.ts";
 
 const here = new URL("./", import.meta.url);
 const scenarios = [...Deno.readDirSync(here)]
