@@ -253,7 +253,12 @@ async function pluginCommand(name: string, args: string[]): Promise<Command | un
     ...command,
     options: { ...configOption, ...command.options },
     async run(values, positionals) {
-      const ctx = { config: owner.config, clock: systemClock(), print: console.log };
+      const ctx = {
+        config: owner.config,
+        clock: systemClock(),
+        dataDir: `${settings.DATA_DIR}/${owner.plugin.name}`,
+        print: console.log,
+      };
       if (command.alone) return await command.run(ctx, values, positionals);
       const { db, lock } = await openDatabase(settings);
       try {

@@ -12,8 +12,8 @@ import { toJson } from "./snapshot.ts";
 export const rehearseCommand: PluginCommand = {
   summary:
     "run a day's scenario on a virtual clock and embedded storage; one JSON line per decision",
-  usage: "rehearse <scenario.json> [--host] [--character marlowe|pip|FILE]",
-  options: { host: { type: "boolean" }, character: { type: "string" } },
+  usage: "rehearse <scenario.json> [--no-host] [--character marlowe|pip|FILE]",
+  options: { "no-host": { type: "boolean" }, character: { type: "string" } },
   alone: true,
   async run(_ctx, values, positionals) {
     const [path] = positionals;
@@ -33,13 +33,16 @@ export const rehearseCommand: PluginCommand = {
       for (const p of problems) console.error(p);
       return 1;
     }
-    // --host: the host speaks too (the scripted brain, or the model at LLM_BASE_URL).
-    const host = values.host || values.character
-      ? {
-        llmUrl: Deno.env.get("LLM_BASE_URL") || undefined,
-        character: typeof values.character === "string" ? values.character : undefined,
-      }
-      : undefined;
+    // The host speaks too (the scripted brain, or the model at LLM_BASE_URL); --no-host leaves
+    // only the auction's decisions, e.g. to compare them with a run of an older version.
+    if (values["no-host"] && values.character) {
+      console.error("rehearse: --character names the host's character; --no-host has none");
+      return 2;
+    }
+    const host = values["no-host"] ? false as const : {
+      llmUrl: Deno.env.get("LLM_BASE_URL") || undefined,
+      character: typeof values.character === "string" ? values.character : undefined,
+    };
     await rehearse(raw, (line) => console.log(JSON.stringify(line)), { host });
     return 0;
   },

@@ -115,12 +115,17 @@ export function createAssets(
   };
 }
 
-/** Loads every image the scenes name (background, items' image props), so the first frames are complete. */
-export async function preloadImages(scenes: Iterable<Scene>, assets: Assets): Promise<void> {
-  await Promise.all([...scenes].flatMap((scene) => [
+/** Loads every image a scene names (background, items' image props), so its frames are complete. */
+export function preloadScene(scene: Scene, assets: Assets): Promise<unknown> {
+  return Promise.all([
     scene.background.kind === "image" ? assets.load(scene.background.src) : undefined,
     ...Object.values(scene.quadrants).flatMap((q) => q.items).concat(scene.overlay.items)
       .flatMap((item) => Object.values(item.props))
       .map((v) => typeof v === "string" && IMAGE_FILE.test(v) ? assets.load(v) : undefined),
-  ]));
+  ]);
+}
+
+/** Every scene's images, before the first frame. */
+export async function preloadImages(scenes: Iterable<Scene>, assets: Assets): Promise<void> {
+  await Promise.all([...scenes].map((scene) => preloadScene(scene, assets)));
 }

@@ -1,6 +1,7 @@
 /**
  * What the compositor serves: `/compositor/frame.png` (the frame on air),
- * `/compositor/scenes`, and its `frames` health check. One encode a frame, shared by everyone asking in that
+ * `/compositor/scenes`, and its `frames` health check (the loop, failing widgets,
+ * scene files kept out). One encode a frame, shared by everyone asking in that
  * frame's slot: 300 viewers cost one PNG, not 300 (each encode takes the loop's
  * thread from the next frame).
  */
@@ -9,6 +10,7 @@ import type { FrameStats } from "../../core/frame_loop.ts";
 import type { HealthStatus } from "../../core/plugin.ts";
 import type { Metrics } from "../../core/metrics.ts";
 import type { Compositor } from "./compositor.ts";
+import type { SceneFiles } from "./scene_files.ts";
 
 export function mountFrameRoutes(
   http: Hono,
@@ -48,12 +50,14 @@ export function frameHealth(
   stats: FrameStats,
   compositor: Compositor,
   running: boolean,
+  sceneFiles: Pick<SceneFiles, "problems">,
 ): HealthStatus {
   const failing = compositor.failingWidgets();
   const warnings = [
     running && stats.activeFps < 0.95 * stats.targetFps &&
     `${stats.activeFps} fps, below 95 % of ${stats.targetFps}`,
     failing.length > 0 && `widgets failing to draw: ${failing.join(", ")}`,
+    ...Object.values(sceneFiles.problems()).map((p) => `scene file kept out: ${p}`),
   ].filter(Boolean);
   return {
     ok: !running || stats.activeFps > 0,

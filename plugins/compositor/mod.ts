@@ -22,12 +22,15 @@ import { registerFonts } from "./fonts.ts";
 import type { Frame, Frames } from "./frames.ts";
 import { PROFILE_NAMES, resolveGeometry } from "./profiles.ts";
 import type { Widgets } from "./widgets.ts";
+import type { SceneFiles } from "./scene_files.ts";
+import { reloadScenes } from "./scene_reload.ts";
 
 export type { CompositorEvents, Frame, Frames, SlateChanged };
 export { PROFILE_NAMES, VIDEO_PROFILES, type VideoProfile } from "./profiles.ts";
 export type { Box, DrawContext, DrawWidget, Widgets } from "./widgets.ts";
 export type { Asset, Assets } from "./assets.ts";
 export type { Compositor, SnapshotOptions } from "./compositor.ts";
+export type { SceneCheck, SceneFiles } from "./scene_files.ts";
 export { startStudio } from "./studio.ts";
 // The widget drawing kit: widget plugins draw with these (and the DrawWidget types above).
 export * from "./draw.ts";
@@ -38,6 +41,7 @@ declare module "../../core/plugin.ts" {
     frames: Frames;
     widgets: Widgets;
     compositor: Compositor;
+    sceneFiles: SceneFiles;
   }
 }
 
@@ -54,6 +58,8 @@ export const compositorConfig = z.object({
   scenesDir: z.string().optional(),
   /** Folder of images; default `scenes/assets/`. */
   assetsDir: z.string().optional(),
+  /** How often changed scene files are looked for (a good file is on show at once, a bad one kept out). */
+  watchScenesMs: z.number().int().min(100).default(1000),
   /** How often changed asset files are looked for. */
   watchAssetsMs: z.number().int().min(100).default(1000),
   initialScene: z.string().default("pre-auction"),
@@ -75,7 +81,7 @@ export default definePlugin({
   events: compositorEvents,
   listens: ["slate.changed", "campaign.phase", "auction.updated"],
   commands: { preview: previewCommand },
-  provides: ["frames", "widgets", "compositor"],
+  provides: ["frames", "widgets", "compositor", "sceneFiles"],
   async setup({ config, bus, clock, log, http, provide, health, page, metrics }) {
     const { width, height, fps } = resolveGeometry(config.profile, config);
     registerFonts();
@@ -100,6 +106,9 @@ export default definePlugin({
       compositor.widgets.register(kind, draw);
     }
     await preloadImages(scenes.values(), assets);
+    const dir = config.scenesDir ?? SCENES_DIR.pathname;
+    const everyMs = config.watchScenesMs;
+    const sceneFiles = await reloadScenes({ dir, scenes, everyMs, assets, compositor, log });
 
     const loop = createFrameLoop({
       fps,
@@ -109,6 +118,7 @@ export default definePlugin({
     provide("frames", { width, height, fps, loop });
     provide("widgets", compositor.widgets);
     provide("compositor", compositor);
+    provide("sceneFiles", { check: sceneFiles.check, problems: sceneFiles.problems });
 
     const unfollow = followShow({
       bus,
@@ -120,7 +130,7 @@ export default definePlugin({
     });
     mountFrameRoutes(http, compositor, fps, metrics);
     page("preview frame", "/compositor/frame.png");
-    health("frames", () => frameHealth(loop.stats(), compositor, config.run));
+    health("frames", () => frameHealth(loop.stats(), compositor, config.run, sceneFiles));
 
     if (config.run) loop.start();
     log.info("compositor ready", {
@@ -132,6 +142,7 @@ export default definePlugin({
       loop.stop();
       unfollow();
       assets.close();
+      sceneFiles.stop();
     };
   },
 });

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import type {} from "../auction/mod.ts";
 import type {} from "../x/mod.ts";
-import { type Character, loadCharacter } from "./character.ts";
+import { type Character, characterUrl, loadCharacter } from "./character.ts";
 import { hostEvents } from "./events.ts";
 import { checkModel } from "./check.ts";
 import { type LineRow, listLines } from "./memory.ts";
@@ -21,6 +21,7 @@ import { startPosts } from "./posts.ts";
 import { seededRandom } from "../../core/random.ts";
 import { createScriptedBrain, type TaskKind } from "./scripted.ts";
 import { startHostShow } from "./show.ts";
+import { type HostStudio, startHostStudio } from "./studio.ts";
 
 /** What other plugins (the panel, the host widget) may ask of the host. */
 export interface HostService {
@@ -37,10 +38,13 @@ export interface HostService {
 declare module "../../core/plugin.ts" {
   interface Services {
     host: HostService;
+    hostStudio: HostStudio;
   }
 }
 
 export type { HostEvents, HostInterrupted, HostSaid } from "./events.ts";
+export { CharacterError, characterSchema } from "./character.ts";
+export type { HostStudio } from "./studio.ts";
 
 const KINDS: TaskKind[] = [
   "greet",
@@ -64,8 +68,9 @@ export default definePlugin({
   name: "host",
   events: hostEvents,
   emits: ["host.said", "host.interrupted", "host.refused", "host.posted"],
-  // Every event: the show reacts to the auction's, the chain's and the viewers' (show.ts, posts.ts).
-  listens: ["*"],
+  // Every event: the show reacts to the auction's, the chain's and the viewers' (show.ts, posts.ts);
+  // its own lines, to record what each was grounded on (studio.ts).
+  listens: ["*", "host.said", "host.refused", "host.posted"],
   config: z.object({
     handle: z.string().regex(/^@\w{1,15}$/, "an X handle like @SothebAIs").default("@SothebAIs"),
     /** A shipped character (`marlowe`, `pip`) or the path of a character JSON file. */
@@ -95,7 +100,7 @@ export default definePlugin({
     }).prefault({}),
   }),
   needs: ["auctions", "x?"],
-  provides: ["host"],
+  provides: ["host", "hostStudio"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkModel(config.llm, timeoutMs),
   async setup({ bus, clock, config, db, log, use, provide, health, metrics }) {
@@ -125,6 +130,18 @@ export default definePlugin({
       onReaction: (ms) => reaction.observe(ms),
       onLine: (outcome, source) => lines.inc(1, { outcome, source }),
     });
+    // The panel's Host page: the character file (saved in place, live at once), the transcript.
+    const studio = startHostStudio({
+      bus,
+      clock,
+      db,
+      log,
+      file: characterUrl(config.character),
+      live: character,
+      facts: () => show.facts(),
+      version: () => show.version(),
+    });
+    provide("hostStudio", studio);
     const posts = startPosts({ bus, clock, db, log, x: use("x"), show, config: config.posts });
     const modelHealth = (): ModelHealth => model?.health() ?? freshModelHealth(false);
     metrics.gauge(
@@ -165,6 +182,7 @@ export default definePlugin({
     );
     return async () => {
       posts.stop();
+      studio.stop();
       show.stop();
       await show.idle();
     };

@@ -32,6 +32,34 @@ export const xEvents = {
   }),
 };
 
+/** What it sends: its own events, and the requests the auction and the chain own. */
+export const xEmits = [
+  "tweet.received",
+  "bid.submitted",
+  "tweets.read-through",
+  "wallet.link-requested",
+  "host.question",
+  "funds.keep-requested",
+  "help.published",
+  "x.post-failed",
+];
+
+/** What it hears: the show's story, told on X (notifications.ts), and its own start. */
+export const xListens = [
+  "engine.started",
+  "auction.updated",
+  "auction.opened",
+  "bid.submitted",
+  "bid.accepted",
+  "bid.max-set",
+  "bid.rejected",
+  "auction.closed",
+  "auction.settled",
+  "wallet.linked",
+  "wallet.link-refused",
+  "funds.kept",
+];
+
 export type XEvents = EventsOf<typeof xEvents>;
 export type HelpPublished = XEvents["help.published"];
 
