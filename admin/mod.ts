@@ -13,7 +13,7 @@ import { auditLog } from "./audit.ts";
 import { bundler } from "./bundle.ts";
 import { adminCommand } from "./cli.ts";
 import { adminConfig } from "./config.ts";
-import { createHub } from "./hub.ts";
+import { createHub, HUB_EVENTS } from "./hub.ts";
 import { defaultFolder } from "./scenes.ts";
 import { mountPanel } from "./http.ts";
 import type { RequestDeps, SlateState } from "./requests.ts";
@@ -26,18 +26,7 @@ export default definePlugin({
   name: "admin",
   config: adminConfig,
   // The panel's live feed (hub.ts): the auction's story, the stream's stats, the host's voice.
-  listens: [
-    "auction.updated",
-    "auction.opened",
-    "bid.accepted",
-    "bid.rejected",
-    "auction.extended",
-    "auction.closed",
-    "auction.blocked",
-    "auction.settled",
-    "stream.stats",
-    "host.speaking",
-  ],
+  listens: HUB_EVENTS,
   needs: [
     "auctions",
     "chain?",
