@@ -8,9 +8,7 @@
  * waits for it), one rehearsal at a time, bounded in time and output.
  */
 import { nyString } from "../core/clock.ts";
-import type { Campaign } from "../plugins/auction/campaigns.ts";
-import { campaignSessions } from "../plugins/auction/campaigns.ts";
-import { formatEth } from "../plugins/auction/rules.ts";
+import { type Campaign, campaignSessions, formatEth } from "../plugins/auction/mod.ts";
 
 export interface CalendarDay {
   day: string;

@@ -9,7 +9,8 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { type Bus, createBus } from "./bus.ts";
+import { z } from "zod";
+import { type Bus, createBus, type EventsOf, scopeBus } from "./bus.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedPlugin, Settings } from "./config.ts";
 import { acquireDataLock, type DataLock } from "./data_lock.ts";
@@ -22,10 +23,14 @@ import type { HealthStatus, PluginContext, Teardown } from "./plugin.ts";
 import { openState, type StateStore } from "./state.ts";
 import { withTimeout } from "./timeout.ts";
 
+/** The events the engine itself owns (the catalogue names their owner `core`). */
+export const coreEvents = {
+  /** Every plugin has started: work that needs them all in place (e.g. HTTP to itself) may begin. */
+  "engine.started": z.object({ plugins: z.array(z.string()), url: z.string().nullable() }),
+};
+
 declare module "./bus.ts" {
-  interface Events {
-    "engine.started": { plugins: string[]; url: string | null };
-  }
+  interface Events extends EventsOf<typeof coreEvents> {}
 }
 
 export interface EngineOptions {
@@ -269,6 +274,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   try {
     await waitForLease(lease, log, listen, options.onStandby);
     await migratePlugins(db, options.plugins);
+    // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
+    const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
+    for (const [type, schema] of owned.flatMap(Object.entries)) bus.declare(type, schema);
     for (const { plugin, config } of options.plugins) {
       const required = new Set(plugin.needs ?? []);
       const optional = new Set(
@@ -277,7 +285,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       const ctx: PluginContext = {
         name: plugin.name,
         config,
-        bus,
+        bus: scopeBus(bus, plugin.name, plugin),
         clock,
         log: log.child(plugin.name),
         db,

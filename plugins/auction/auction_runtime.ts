@@ -6,6 +6,7 @@
  * Postgres before it is announced on the bus and mirrored to the state store.
  */
 import type { Bus } from "../../core/bus.ts";
+import type { BidSubmitted } from "./events.ts";
 import type { Cancel, Clock } from "../../core/clock.ts";
 import { nyString } from "../../core/clock.ts";
 import type { Log } from "../../core/log.ts";
@@ -40,17 +41,8 @@ import {
 import { type AuctionSnapshot, snapshot, toJson } from "./snapshot.ts";
 import type { AuctionStore, DecisionRecord } from "./store.ts";
 
-/** A `bid.submitted` as the tweet source (the x plugin) sends it; declared there, read here. */
-export interface Submitted {
-  tweetId: string;
-  authorId?: string;
-  handle: string;
-  text: string;
-  tweetAt: string;
-  receivedAt?: string;
-  /** X's `edit_history_tweet_ids`: every version of the tweet, oldest first. */
-  editHistory?: string[];
-}
+/** A `bid.submitted` as a tweet source sends it (its schema: events.ts). */
+export type Submitted = BidSubmitted;
 
 /** Tweet ids as X gives them (and `<id>:proxy` rows); anything else is refused unread. */
 const TWEET_ID = /^[0-9A-Za-z_-]{1,40}$/;

@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { amountSchema, auctionSchema } from "./auction_config.ts";
+import { rehearseCommand, reportCommand } from "./cli.ts";
 import { campaignSchema } from "./campaigns.ts";
 import {
   campaignBook,
@@ -18,10 +19,10 @@ import {
 import {
   type AdminBy,
   type AuctionRuntime,
+  type ChainGate,
   startAuctionRuntime,
-  type Submitted,
 } from "./auction_runtime.ts";
-import { type AuctionEvents, auctionEvents } from "./events.ts";
+import { auctionEvents } from "./events.ts";
 import type { AdminAction, AuctionRules } from "./rules.ts";
 import {
   type BidderHistory as BidderReport,
@@ -38,20 +39,44 @@ import {
 import { type AuctionSnapshot, toJson } from "./snapshot.ts";
 import { auctionStore, NUMERIC_78_MAX } from "./store.ts";
 import { mountPublicPages } from "./public_pages.ts";
-// Types only: the `chain` service and `deposit.reversed` are declared by the chain plugin.
-import type { ChainService } from "../chain/mod.ts";
 
 export type { AdminAction, AdminBy, AuctionRules, AuctionSnapshot, BidFilter, BidRow };
 export type { BidderReport, CampaignPerformance, DailySummary };
-export type { Funds } from "./funds.ts";
+export type { EntryKind, Funds, FundsBook } from "./funds.ts";
+export type { ChainGate };
+export type {
+  AuctionClosed,
+  AuctionEvents,
+  AuctionExtended,
+  AuctionOpened,
+  AuctionSettled,
+  AuctionUpdated,
+  BidAccepted,
+  BidRejected,
+  BidSubmitted,
+  CampaignPhase,
+  DepositReversed,
+  Phase,
+} from "./events.ts";
 export { FundsUnavailableError } from "./funds.ts";
 export { AdminError } from "./rules.ts";
 export { CampaignError } from "./campaign_book.ts";
+// What other plugins build on: the bid grammar, the public pages' shell, the watermark's meaning.
+export { HOW_TO_BID, normaliseText, type NotBid, OPENERS, readBid } from "./parse_bid.ts";
+export {
+  escapeHtml,
+  ethText,
+  nyText,
+  PUBLIC_CSP,
+  PUBLIC_CSS,
+  publicHeaders,
+  publicPage,
+} from "./public_shell.ts";
+export { DEFAULT_INGEST_LAG_MS, readThroughAt } from "./read_through.ts";
+export { formatEth, REASONS } from "./rules.ts";
+export { readable } from "./proxy.ts";
+export { type Campaign, campaignSessions } from "./campaigns.ts";
 export type { CampaignInput, SavedCampaign };
-
-declare module "../../core/bus.ts" {
-  interface Events extends AuctionEvents {}
-}
 
 /** The `auctions` service: read snapshots, create auctions, admin overrides (audited). */
 export interface Auctions {
@@ -140,14 +165,37 @@ export const auctionConfig = z.object({
 export default definePlugin({
   name: "auction",
   config: auctionConfig,
+  events: auctionEvents,
+  emits: [
+    "auction.updated",
+    "auction.opened",
+    "auction.blocked",
+    "auction.closed",
+    "auction.extended",
+    "bid.accepted",
+    "bid.max-set",
+    "bid.rejected",
+    "campaign.phase",
+  ],
+  listens: [
+    "bid.submitted",
+    "tweets.read-through",
+    "deposit.reversed",
+    "auction.settled",
+    "auction.updated",
+    "auction.closed",
+    "bid.accepted",
+    "bid.rejected",
+    "engine.started",
+  ],
+  // The chain (or the funds book) provides these to the auction's terms.
+  defines: ["funds", "funds-book"],
   provides: ["auctions"],
   needs: ["funds", "chain?"],
+  commands: { rehearse: rehearseCommand, report: reportCommand },
   migrations: new URL("./migrations/", import.meta.url),
   async setup(ctx) {
     const { bus, config } = ctx;
-    for (const [type, schema] of Object.entries(auctionEvents)) {
-      bus.declare(type as keyof AuctionEvents, schema as never);
-    }
     const latency = ctx.metrics.summary(
       "sothebais_auction_decision_seconds",
       "Time from a bid's receipt to its recorded decision",
@@ -161,7 +209,7 @@ export default definePlugin({
       state: ctx.state,
       store,
       funds: () => ctx.use("funds"),
-      chain: () => ctx.use("chain") as ChainService | undefined,
+      chain: () => ctx.use("chain") as ChainGate | undefined,
       custodyRecheckSeconds: config.custodyRecheckSeconds,
       watermark: config.watermark,
       rateLimit: config.rateLimit,
@@ -184,16 +232,15 @@ export default definePlugin({
     await campaigns.start();
 
     const offs = [
-      bus.on("bid.submitted", (e) => runtime.submit(e.payload as Submitted)),
+      bus.on("bid.submitted", (e) => runtime.submit(e.payload)),
       bus.on("tweets.read-through", (e) => {
-        const { until } = e.payload as { until: string };
-        runtime.readThrough(Temporal.Instant.from(until));
+        runtime.readThrough(Temporal.Instant.from(e.payload.until));
       }),
       bus.on("deposit.reversed", (e) => {
         void runtime.depositReversed(e.payload.address, e.payload.xUserId);
       }),
       bus.on("auction.settled", (e) => {
-        runtime.settle((e.payload as { auctionId: string }).auctionId);
+        runtime.settle(e.payload.auctionId);
       }),
       // Once every plugin listens: where each auction stands, and closings not yet settled.
       // Decisions committed and not told before a crash are told again first (idempotent).

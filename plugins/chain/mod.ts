@@ -10,7 +10,8 @@ import { z } from "zod";
 import type { BusEvent } from "../../core/bus.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { serialQueue } from "../../core/serial_queue.ts";
-import { type Funds, FundsUnavailableError } from "../auction/funds.ts";
+import { type ChainGate, type Funds, FundsUnavailableError } from "../auction/mod.ts";
+import { chainEvents } from "./events.ts";
 import { createChainFunds } from "./chain_funds.ts";
 import { checkCustody, type CustodyCheck, type NftRef } from "./custody.ts";
 import { checkChain } from "./check.ts";
@@ -19,55 +20,21 @@ import { type EmbeddedChain, startEmbeddedChain } from "./embedded_chain.ts";
 import { tokenTransfers } from "./token_transfers.ts";
 import { mountLinkPage } from "./link_page.ts";
 import { createRpc, redactUrl } from "./rpc.ts";
-import {
-  type ClosedAuction,
-  createSettlement,
-  type PayoutRow,
-  SettlementStopped,
-} from "./settlement.ts";
+import { createSettlement, type PayoutRow, SettlementStopped } from "./settlement.ts";
 import { linkOf, walletsOf } from "./accounts.ts";
 import { recordBid, recordLeader } from "./auction_bidders.ts";
 import { completeLink, type LinkRequest, type WalletLinkDeps } from "./wallet_link.ts";
 
-declare module "../../core/bus.ts" {
-  interface Events {
-    /** `tweetId`: the `link` tweet it answers (the reply goes to that account's tweet). */
-    "wallet.linked": { handle: string; xUserId: string; address: string; tweetId?: string };
-    "wallet.link-refused": { tweetId: string; handle: string; reason: string; message: string };
-    /** The answer to `funds.keep-requested` (a `keep` / `refund` tweet). */
-    "funds.kept": { tweetId: string; handle: string; keep: boolean; ok: boolean; message: string };
-    /** Credited to the account whose wallet sent it (null: no account linked that wallet yet). */
-    "deposit.credited": {
-      handle: string | null;
-      xUserId?: string | null;
-      address: string;
-      amountWei: bigint;
-      txHash: string;
-      stage: "pending" | "final";
-    };
-    /** `xUserId`: the account that owns the wallet (null: none linked it). */
-    "deposit.reversed": {
-      txHash: string;
-      address: string;
-      xUserId?: string | null;
-      amountWei: bigint;
-    };
-    "auction.settled": { auctionId: string; winner: string | null; txHash: string | null };
-    /** An ERC-721 Transfer of a lot's token, found by the block scan (addresses checksummed). */
-    "token.transferred": {
-      contract: string;
-      tokenId: bigint;
-      from: string;
-      to: string;
-      txHash: string;
-    };
-  }
-}
-
 export type { CustodyCheck, NftRef };
+export type {
+  ChainEvents,
+  DepositCredited,
+  FundsKeepRequested,
+  WalletLinkRequested,
+} from "./events.ts";
 
 /** What the auction and the admin can ask of the chain beyond `funds`. */
-export interface ChainService {
+export interface ChainService extends ChainGate {
   escrow: Address;
   chainId: number;
   rpcUrl: string;
@@ -179,6 +146,26 @@ async function readKey(cfg: z.output<typeof config>): Promise<`0x${string}` | un
 export default definePlugin({
   name: "chain",
   config,
+  events: chainEvents,
+  emits: [
+    "wallet.linked",
+    "wallet.link-refused",
+    "funds.kept",
+    "deposit.credited",
+    "deposit.reversed",
+    "auction.settled",
+    "token.transferred",
+  ],
+  listens: [
+    "wallet.link-requested",
+    "funds.keep-requested",
+    "bid.accepted",
+    "auction.opened",
+    "auction.updated",
+    "auction.closed",
+    "deposit.credited",
+    "deposit.reversed",
+  ],
   provides: ["funds", "chain"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkChain(config, timeoutMs),
@@ -408,63 +395,6 @@ export default definePlugin({
           }
           : null,
       };
-      const wei = z.bigint().nonnegative();
-      bus.declare(
-        "wallet.linked",
-        z.object({
-          handle: z.string(),
-          xUserId: z.string(),
-          address: z.string(),
-          tweetId: z.string().optional(),
-        }),
-      );
-      bus.declare(
-        "wallet.link-refused",
-        z.object({
-          tweetId: z.string(),
-          handle: z.string(),
-          reason: z.string(),
-          message: z.string(),
-        }),
-      );
-      bus.declare(
-        "deposit.credited",
-        z.object({
-          handle: z.string().nullable(),
-          xUserId: z.string().nullable().optional(),
-          address: z.string(),
-          amountWei: wei,
-          txHash: z.string(),
-          stage: z.enum(["pending", "final"]),
-        }),
-      );
-      bus.declare(
-        "deposit.reversed",
-        z.object({
-          txHash: z.string(),
-          address: z.string(),
-          xUserId: z.string().nullable().optional(),
-          amountWei: wei,
-        }),
-      );
-      bus.declare(
-        "auction.settled",
-        z.object({
-          auctionId: z.string(),
-          winner: z.string().nullable(),
-          txHash: z.string().nullable(),
-        }),
-      );
-      bus.declare(
-        "token.transferred",
-        z.object({
-          contract: z.string(),
-          tokenId: z.bigint().nonnegative(),
-          from: z.string(),
-          to: z.string(),
-          txHash: z.string(),
-        }),
-      );
       provide("funds", funds);
       provide("chain", service);
       mountLinkPage(app, () => linkDeps, () => ({
@@ -475,8 +405,9 @@ export default definePlugin({
       }), cfg.linkRateLimit);
       page("link page", "/link");
 
-      // The bus delivers concurrently; these handlers write what later ones read (the lot and
-      // the bidders before the close), so they run one at a time, in the order emitted.
+      // The bus calls handlers synchronously but does not wait for their async work; these
+      // write what later ones read (the lot and the bidders before the close), so they run
+      // one at a time, in the order emitted.
       const handlers = serialQueue();
       const inOrder = <T extends string>(type: T, handler: (event: BusEvent<T>) => Promise<void>) =>
         bus.on(type, (event) => {
@@ -486,15 +417,10 @@ export default definePlugin({
         });
       const offs = [
         inOrder("wallet.link-requested", async (event) => {
-          await completeLink(linkDeps, event.payload as LinkRequest);
+          await completeLink(linkDeps, event.payload);
         }),
         inOrder("funds.keep-requested", async (event) => {
-          const { tweetId, handle, keep, authorId } = event.payload as {
-            tweetId: string;
-            handle: string;
-            keep: boolean;
-            authorId?: string;
-          };
+          const { tweetId, handle, keep, authorId } = event.payload;
           try {
             await service.keepFunds(handle, keep, authorId);
             bus.emit("funds.kept", {
@@ -517,11 +443,11 @@ export default definePlugin({
           }
         }),
         inOrder("bid.accepted", async (event) => {
-          await recordBid(db, event.payload as Parameters<typeof recordBid>[1]);
+          await recordBid(db, event.payload);
         }),
         ...(["auction.opened", "auction.updated"] as const).map((type) =>
           inOrder(type, async (event) => {
-            const p = event.payload as { auctionId: string; item: string };
+            const p = event.payload;
             const lot = lots[p.item] ?? caip19(p.item);
             if (!lot) return;
             await db.query(
@@ -534,12 +460,12 @@ export default definePlugin({
         inOrder("auction.updated", async (event) => {
           await recordLeader(
             db,
-            event.payload as Parameters<typeof recordLeader>[1],
+            event.payload,
             new Date(clock.instant().epochMilliseconds),
           );
         }),
         inOrder("auction.closed", async (event) => {
-          const p = event.payload as ClosedAuction;
+          const p = event.payload;
           await settlement.plan(p);
           // Outside the event queue: paying takes blocks, and other events must not wait.
           settlement.run(p.auctionId).catch((error) => {

@@ -13,6 +13,7 @@ import { definePlugin } from "../../core/plugin.ts";
 import type {} from "../auction/mod.ts";
 import type {} from "../x/mod.ts";
 import { type Character, characterUrl, loadCharacter } from "./character.ts";
+import { hostEvents } from "./events.ts";
 import { checkModel } from "./check.ts";
 import { type LineRow, listLines } from "./memory.ts";
 import { createModelBrain, freshModelHealth, type ModelHealth } from "./model_brain.ts";
@@ -41,28 +42,9 @@ declare module "../../core/plugin.ts" {
   }
 }
 
-declare module "../../core/bus.ts" {
-  interface Events {
-    "host.said": {
-      text: string;
-      utteranceId: string;
-      version?: number;
-      kind?: string;
-      source?: "scripted" | "model";
-      mood?: "talking" | "excited";
-      voice?: { name: string; speed: number; pitch: number };
-    };
-    "host.interrupted": { utteranceId: string; reason: string };
-    "host.refused": { text: string; reason: string; version: number; source: string; kind: string };
-    "host.posted": {
-      text: string;
-      key: string;
-      version: number;
-      queued: boolean;
-      priority: string;
-    };
-  }
-}
+export type { HostEvents, HostInterrupted, HostSaid } from "./events.ts";
+export { CharacterError, characterSchema } from "./character.ts";
+export type { HostStudio } from "./studio.ts";
 
 const KINDS: TaskKind[] = [
   "greet",
@@ -84,6 +66,11 @@ const KINDS: TaskKind[] = [
 
 export default definePlugin({
   name: "host",
+  events: hostEvents,
+  emits: ["host.said", "host.interrupted", "host.refused", "host.posted"],
+  // Every event: the show reacts to the auction's, the chain's and the viewers' (show.ts, posts.ts);
+  // its own lines, to record what each was grounded on (studio.ts).
+  listens: ["*", "host.said", "host.refused", "host.posted"],
   config: z.object({
     handle: z.string().regex(/^@\w{1,15}$/, "an X handle like @SothebAIs").default("@SothebAIs"),
     /** A shipped character (`marlowe`, `pip`) or the path of a character JSON file. */
@@ -118,15 +105,6 @@ export default definePlugin({
   check: ({ config, timeoutMs }) => checkModel(config.llm, timeoutMs),
   async setup({ bus, clock, config, db, log, use, provide, health, metrics }) {
     const character = await loadCharacter(config.character);
-    bus.declare(
-      "host.said",
-      z.object({
-        text: z.string().min(1).max(300),
-        utteranceId: z.string(),
-        version: z.number().int().optional(),
-      }),
-    );
-    bus.declare("host.interrupted", z.object({ utteranceId: z.string(), reason: z.string() }));
     const latency = metrics.summary("host_model_latency_ms", "Language model answer time (ms)");
     const reaction = metrics.summary("host_reaction_ms", "bid.accepted to a queued host line (ms)");
     const lines = metrics.counter("host_lines_total", "Host lines by outcome and source");

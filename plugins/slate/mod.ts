@@ -9,9 +9,8 @@
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import { type AuctionUpdated, itemTitle } from "../../scenes/show_events.ts";
-import type { Widgets } from "../compositor/mod.ts";
-import { type SlateChanged, slateEvents } from "./events.ts";
+import type {} from "../auction/mod.ts";
+import type { SlateChanged, Widgets } from "../compositor/mod.ts";
 import { slateReasonWidget } from "./reason_widget.ts";
 import { type AuctionSeen, clean, staleReasons } from "./stale.ts";
 
@@ -24,12 +23,6 @@ export interface Slate {
   hold(by: string, reason: string): SlateChanged;
   /** Ends the operator's hold; the slate stays while an automatic reason stands. */
   release(): SlateChanged;
-}
-
-declare module "../../core/bus.ts" {
-  interface Events {
-    "slate.changed": SlateChanged;
-  }
 }
 
 declare module "../../core/plugin.ts" {
@@ -57,10 +50,11 @@ export const slateConfig = z.object({
 export default definePlugin({
   name: "slate",
   config: slateConfig,
+  emits: ["slate.changed"],
+  listens: ["auction.updated", "engine.started"],
   needs: ["widgets?"],
   provides: ["slate"],
   setup({ config, bus, clock, log, http, state, metrics, health, provide, use }) {
-    for (const [type, schema] of Object.entries(slateEvents)) bus.declare(type, schema as never);
     const auctions = new Map<string, AuctionSeen>();
     const checks = new Map<string, { ok: boolean | undefined; detail?: string }>();
     let held: SlateChanged["held"] = null;
@@ -105,10 +99,10 @@ export default definePlugin({
     };
 
     const offAuction = bus.on("auction.updated", (e) => {
-      const a = e.payload as AuctionUpdated;
+      const a = e.payload;
       auctions.set(a.auctionId, {
         status: a.status,
-        item: itemTitle(a.item) ?? a.auctionId,
+        item: a.item,
         updatedMs: nowMs(),
       });
       if (auctions.size > 100) auctions.delete(auctions.keys().next().value!);

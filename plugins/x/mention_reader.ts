@@ -21,6 +21,10 @@ import { type SerialQueue, serialQueue } from "../../core/serial_queue.ts";
 import type { Db, Queryable } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import { type RateLimit, searchEndTime, type XApi, type XTweet } from "./x_api.ts";
+// The watermark's meaning is the auction's (it owns `tweets.read-through`).
+import { DEFAULT_INGEST_LAG_MS, readThroughAt } from "../auction/mod.ts";
+
+export { DEFAULT_INGEST_LAG_MS, readThroughAt };
 
 export interface StoredTweet extends XTweet {
   receivedAt: Temporal.Instant;
@@ -93,23 +97,6 @@ export interface MentionReader {
     pausedUntil?: string;
     pauseReason?: "automated" | "capped";
   };
-}
-
-/** How far behind the read time the watermark stays by default (X's indexing lag). */
-export const DEFAULT_INGEST_LAG_MS = 2000;
-
-/**
- * The read-through watermark of a read cycle that started at `startedAt`: every mention
- * created at or before it has been read. It trails the read by the ingest lag and never
- * moves back. The rehearsal computes its watermark with this same function.
- */
-export function readThroughAt(
-  startedAt: Temporal.Instant,
-  ingestLagMs: number,
-  previous?: Temporal.Instant,
-): Temporal.Instant {
-  const until = startedAt.subtract({ milliseconds: ingestLagMs });
-  return previous && Temporal.Instant.compare(until, previous) < 0 ? previous : until;
 }
 
 /** Stores a tweet once (by id); false when it was stored before. */

@@ -14,7 +14,10 @@ import { checkX } from "./check.ts";
 import { connectX } from "./connect.ts";
 import { tweetCommands } from "./commands.ts";
 import { factsOf, xConfigSchema } from "./config.ts";
-import { bidSubmittedSchema, type XEvents, xEvents } from "./events.ts";
+import { xEmits, xEvents, xListens } from "./events.ts";
+// Types only: the events it sends are owned by the plugins that need them.
+import type {} from "../auction/mod.ts";
+import type {} from "../chain/mod.ts";
 import { howToBid } from "./help.ts";
 import { outboxHealth, readsHealth, sourceHealth } from "./health.ts";
 import { linkTweets } from "./link_tweets.ts";
@@ -29,25 +32,8 @@ import { resolveLimits } from "./tier_limits.ts";
 import type {} from "../../stand-ins/fake-x/mod.ts";
 
 export type { PostRequest, Priority } from "./outbox.ts";
+export type { HelpPublished, XEvents } from "./events.ts";
 export { type XConfig, xConfigSchema } from "./config.ts";
-
-declare module "../../core/bus.ts" {
-  interface Events extends XEvents {
-    "bid.submitted": {
-      tweetId: string;
-      authorId?: string;
-      handle: string;
-      text: string;
-      tweetAt: string;
-      /** When the source read it; sources that cannot tell (rehearsals, admin entry) leave it out. */
-      receivedAt?: string;
-      /** X's `edit_history_tweet_ids` of an edited tweet, oldest first: an edit is never a second bid. */
-      editHistory?: string[];
-    };
-    /** Keep (or stop keeping) a bidder's unspent escrow for the next auction instead of a refund. */
-    "funds.keep-requested": { tweetId: string; authorId?: string; handle: string; keep: boolean };
-  }
-}
 
 /** What other plugins may ask of this one. */
 export interface XService {
@@ -70,17 +56,15 @@ declare module "../../core/plugin.ts" {
 export default definePlugin({
   name: "x",
   config: xConfigSchema,
+  events: xEvents,
+  emits: xEmits,
+  listens: xListens,
   provides: ["x"],
   // Tweets are marked handled once the auction (when listed) has decided them.
   needs: ["auctions?", "fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkX(config, timeoutMs),
   setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
-    bus.declare("bid.submitted", bidSubmittedSchema);
-    for (const [type, schema] of Object.entries(xEvents)) {
-      bus.declare(type as keyof XEvents, schema as never);
-    }
-
     const facts = factsOf(config);
     const { hostHandle } = facts;
     const { api, baseUrl, streamToken } = connectX(config, use("fake-x")?.url);
