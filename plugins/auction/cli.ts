@@ -19,8 +19,8 @@ interface Command {
 export const rehearseCommand: Command = {
   summary:
     "run a day's scenario on a virtual clock and embedded storage; one JSON line per decision",
-  usage: "rehearse <scenario.json> [--host] [--character marlowe|pip|FILE]",
-  options: { host: { type: "boolean" }, character: { type: "string" } },
+  usage: "rehearse <scenario.json> [--no-host] [--character marlowe|pip|FILE]",
+  options: { "no-host": { type: "boolean" }, character: { type: "string" } },
   async run(values, positionals) {
     const [path] = positionals;
     if (!path) {
@@ -39,13 +39,16 @@ export const rehearseCommand: Command = {
       for (const p of problems) console.error(p);
       return 1;
     }
-    // --host: the host speaks too (the scripted brain, or the model at LLM_BASE_URL).
-    const host = values.host || values.character
-      ? {
-        llmUrl: Deno.env.get("LLM_BASE_URL") || undefined,
-        character: typeof values.character === "string" ? values.character : undefined,
-      }
-      : undefined;
+    // The host speaks too (the scripted brain, or the model at LLM_BASE_URL); --no-host leaves
+    // only the auction's decisions, e.g. to compare them with a run of an older version.
+    if (values["no-host"] && values.character) {
+      console.error("rehearse: --character names the host's character; --no-host has none");
+      return 2;
+    }
+    const host = values["no-host"] ? false as const : {
+      llmUrl: Deno.env.get("LLM_BASE_URL") || undefined,
+      character: typeof values.character === "string" ? values.character : undefined,
+    };
     await rehearse(raw, (line) => console.log(JSON.stringify(line)), { host });
     return 0;
   },

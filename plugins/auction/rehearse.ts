@@ -114,10 +114,11 @@ export function scenarioProblems(raw: unknown): string[] {
 
 export interface RehearseOptions {
   /**
-   * Run the host too (the scripted brain, or the model at `llmUrl`, e.g. LLM_BASE_URL) and
-   * print its lines among the decisions: `host.said {text, at, version}`, `host.posted {text, at}`.
+   * The host runs by default (the scripted brain, or the model at `llmUrl`, e.g. LLM_BASE_URL)
+   * and its lines are printed among the decisions: `host.said {text, at, version}`,
+   * `host.posted {text, at}`. `false`: the auction's decisions only.
    */
-  host?: { llmUrl?: string; character?: string; llm?: Record<string, unknown> };
+  host?: { llmUrl?: string; character?: string; llm?: Record<string, unknown> } | false;
 }
 
 /** Runs a scenario and calls `write` with each decision line, in order. */
@@ -127,6 +128,7 @@ export async function rehearse(
   options: RehearseOptions = {},
 ): Promise<void> {
   const scenario = scenarioSchema.parse(raw);
+  const hostOptions = options.host === false ? null : options.host ?? {};
   const auctionInputs = scenario.auctions ?? [scenario.auction];
   const rules = auctionInputs.map((a) => auctionSchema.parse(a));
   const cmp = Temporal.Instant.compare;
@@ -158,16 +160,16 @@ export async function rehearse(
         ...(scenario.maxBid === undefined ? {} : { maxBid: String(scenario.maxBid) }),
       },
     },
-    ...(options.host
+    ...(hostOptions
       ? [{
         label: "host",
         specifier: new URL("../host/mod.ts", import.meta.url).href,
         config: {
           handle: scenario.host,
-          ...(options.host.character ? { character: options.host.character } : {}),
+          ...(hostOptions.character ? { character: hostOptions.character } : {}),
           llm: {
-            ...options.host.llm,
-            ...(options.host.llmUrl ? { baseUrl: options.host.llmUrl } : {}),
+            ...hostOptions.llm,
+            ...(hostOptions.llmUrl ? { baseUrl: hostOptions.llmUrl } : {}),
           },
         },
       }]
@@ -182,7 +184,7 @@ export async function rehearse(
     const auctions = engine.service<Auctions>("auctions");
     const book = engine.service<FundsBook>("funds-book");
     // The host's lines wait for its composing (a model answers in real time).
-    const host = options.host ? engine.service<{ idle(): Promise<void> }>("host") : null;
+    const host = hostOptions ? engine.service<{ idle(): Promise<void> }>("host") : null;
     const settle = async () => {
       for (let i = 0; i < 3; i++) {
         await auctions.idle();

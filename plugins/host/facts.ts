@@ -82,6 +82,8 @@ export interface FactInputs {
   past: PastResult[];
   /** Closing results seen on the bus (winner and runner-up by auction). */
   results: Map<string, { winner: LotFacts["winner"]; runnerUp: LotFacts["runnerUp"] }>;
+  /** The lot a line is about (a bid on the second of two open lots), else the current one. */
+  focus?: string | null;
 }
 
 const instant = (s: string) => Temporal.Instant.from(s);
@@ -99,7 +101,8 @@ export function currentLot(auctions: AuctionSnapshot[]): AuctionSnapshot | null 
 }
 
 export function buildFacts(i: FactInputs): FactSheet {
-  const snap = currentLot(i.auctions);
+  const snap = (i.focus ? i.auctions.find((a) => a.auctionId === i.focus) : undefined) ??
+    currentLot(i.auctions);
   const lot = snap ? lotFacts(snap, i) : null;
   const past = lot ? i.past.filter((p) => p.auctionId !== lot.auctionId) : i.past;
   return Object.freeze({

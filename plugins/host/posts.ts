@@ -40,7 +40,8 @@ export function startPosts(d: {
   const byHandle = new Map<string, Temporal.Instant>();
   let lastLeader: Temporal.Instant | null = null;
   let leaderPosts = 0;
-  let lastCall: Cancel | undefined;
+  /** The last-5-minutes post of each open lot. */
+  const lastCalls = new Map<string, Cancel>();
 
   const post = async (
     task: Task,
@@ -105,12 +106,15 @@ export function startPosts(d: {
   };
 
   const armLastCall = (auctionId: string, endsAt: string) => {
-    lastCall?.();
+    lastCalls.get(auctionId)?.();
     const at = Temporal.Instant.from(endsAt).subtract({ minutes: 5 });
     if (Temporal.Instant.compare(at, clock.instant()) <= 0) return;
-    lastCall = clock.at(
-      at,
-      () => post({ kind: "tweet.last" }, `last:${auctionId}`, "announcement"),
+    lastCalls.set(
+      auctionId,
+      clock.at(
+        at,
+        () => post({ kind: "tweet.last", auctionId }, `last:${auctionId}`, "announcement"),
+      ),
     );
   };
 
@@ -120,12 +124,20 @@ export function startPosts(d: {
     switch (e.type) {
       case "campaign.phase":
         if (p.phase === "pre-auction") {
-          return post({ kind: "tweet.teaser" }, `teaser:${p.auctionId}`, "announcement");
+          return post(
+            { kind: "tweet.teaser", auctionId: p.auctionId },
+            `teaser:${p.auctionId}`,
+            "announcement",
+          );
         }
         return;
       case "auction.opened":
         armLastCall(p.auctionId, p.endsAt);
-        return post({ kind: "tweet.opened" }, `opened:${p.auctionId}`, "announcement");
+        return post(
+          { kind: "tweet.opened", auctionId: p.auctionId },
+          `opened:${p.auctionId}`,
+          "announcement",
+        );
       case "auction.extended":
         return armLastCall(p.auctionId, p.endsAt);
       case "bid.accepted": {
@@ -136,11 +148,19 @@ export function startPosts(d: {
           Temporal.Instant.compare(now, lastLeader.add({ minutes: config.leaderEveryMinutes })) < 0
         ) return;
         lastLeader = now;
-        return post({ kind: "tweet.leader" }, `leader:${p.auctionId}:${++leaderPosts}`, "chatter");
+        return post(
+          { kind: "tweet.leader", auctionId: p.auctionId },
+          `leader:${p.auctionId}:${++leaderPosts}`,
+          "chatter",
+        );
       }
       case "auction.closed":
-        lastCall?.();
-        return post({ kind: "tweet.result" }, `result:${p.auctionId}`, "announcement");
+        lastCalls.get(p.auctionId)?.();
+        return post(
+          { kind: "tweet.result", auctionId: p.auctionId },
+          `result:${p.auctionId}`,
+          "announcement",
+        );
       case "host.question": {
         const handle = String(p.handle ?? "");
         const text = String(p.text ?? "");
@@ -162,7 +182,7 @@ export function startPosts(d: {
   return {
     stop() {
       off();
-      lastCall?.();
+      for (const cancel of lastCalls.values()) cancel();
     },
   };
 }

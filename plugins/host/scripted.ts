@@ -29,6 +29,8 @@ export type TaskKind =
 
 export interface Task {
   kind: TaskKind;
+  /** The lot the line is about; without it, the lot on the block now. */
+  auctionId?: string;
   /** For a leader line: the leader it was outbidding, a proxy raise. */
   previous?: string | null;
   proxy?: boolean;
@@ -159,6 +161,14 @@ function templates(task: Task, f: FactSheet, c: Character): string[] {
           `${leader}'s maximum bid answers at once: ${price}, over ${prev}.`,
           `A standing maximum kicks in: ${leader} leads at ${price}, over ${prev}.`,
           `${prev} is outbid by ${leader}'s maximum, now at ${price}.`,
+        ];
+      }
+      if (task.previous && task.previous === leader) {
+        // The leader raised their own bid (or their maximum): not a first bid.
+        return [
+          `${leader} raises their own bid to ${price}.`,
+          `${leader} is still in front, now at ${price}.`,
+          `${leader} tops their own bid: ${price}.`,
         ];
       }
       if (!prev) {

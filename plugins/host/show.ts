@@ -90,7 +90,7 @@ const DECISIONS = new Set([
 ]);
 
 export interface HostShow {
-  facts(): FactSheet;
+  facts(auctionId?: string | null): FactSheet;
   version(): number;
   /** Resolves when no line is being composed or written (tests, shutdown). */
   idle(): Promise<void>;
@@ -121,10 +121,11 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     p.finally(() => pending.delete(p)).catch(() => {});
     return p;
   };
-  const facts = (): FactSheet => {
+  const facts = (focus?: string | null): FactSheet => {
     const list = d.auctions.list();
-    const lot = currentLot(list);
+    const lot = (focus ? list.find((a) => a.auctionId === focus) : undefined) ?? currentLot(list);
     return buildFacts({
+      focus: lot?.auctionId,
       version,
       now: clock.instant(),
       hostHandle: d.hostHandle,
@@ -141,7 +142,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     return new Set(said.map((s) => s.text));
   };
   const refused = (r: Refusal) => {
-    const f = facts();
+    const f = facts(r.task.auctionId);
     log.warn("host refused a line", {
       text: r.text,
       reason: r.reason,
@@ -193,7 +194,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
   };
   await refreshRecords();
 
-  const stale = (line: HostLine, f: FactSheet): string | null => {
+  const stale = (line: HostLine, f = facts(line.task.auctionId)): string | null => {
     if ((f.lot?.status ?? null) !== line.statusAt) return "the auction's status changed";
     if (line.leaderAt) {
       const l = f.lot?.leader;
@@ -229,7 +230,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     interruptAt: 3,
     ready(line) {
       if (line.onceKey && once.has(line.onceKey)) return null;
-      const f = facts();
+      const f = facts(line.task.auctionId);
       const why = stale(line, f);
       if (!why) return line;
       // Rewritten for the facts of now, with the scripted brain (no wait), or dropped.
@@ -280,11 +281,10 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
           pitch: d.character.voice.pitch,
         },
       });
-      const f = facts();
       track(
         recordLine(db, {
           at: clock.instant(),
-          campaignId: f.campaign?.id ?? null,
+          campaignId: campaign?.id ?? null,
           auctionId: line.auctionId,
           kind: line.kind,
           outcome: "said",
@@ -324,7 +324,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     track((async () => {
       if (onceKey && once.has(onceKey)) return;
       const c = await compose(task, {
-        facts,
+        facts: () => facts(task.auctionId),
         scripted: d.scripted,
         model: d.model,
         recent,
@@ -339,9 +339,8 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
   /** The caption on screen and the line being said are cut the moment a fact in them changes. */
   const checkOnScreen = () => {
     const cur = queue.current();
-    const f = facts();
-    if (cur && stale(cur, f)) return queue.cut("a fact in it changed");
-    if (lastSaid && !lastSaid.cut && stale(lastSaid.line, f)) {
+    if (cur && stale(cur)) return queue.cut("a fact in it changed");
+    if (lastSaid && !lastSaid.cut && stale(lastSaid.line)) {
       lastSaid.cut = true;
       bus.emit("host.interrupted", {
         utteranceId: lastSaid.line.id,
@@ -355,25 +354,27 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     idleTimer = clock.after(d.idleSeconds * 1000, () => {
       const lot = facts().lot;
       if (!lot || (lot.status !== "open" && lot.status !== "scheduled")) return;
+      // Past the end, in the grace before the close, no bid can count: no talk of the next bid.
+      if (lot.status === "open" && lot.secondsLeft <= 0) return;
       if (queue.current() || queue.waiting().length) return;
       return speak({ kind: "idle" }, "idle");
     });
   };
 
+  /** The last-5-minutes and last-minute calls of every open lot (two may run at once). */
   const armCalls = () => {
     while (timers.length) timers.pop()!();
-    const lot = facts().lot;
-    if (!lot || lot.status !== "open") return;
-    for (const [kind, seconds] of [["call5", 300], ["call1", 60]] as const) {
-      const at = lot.endsAt.subtract({ seconds });
-      if (Temporal.Instant.compare(at, clock.instant()) <= 0) continue;
-      timers.push(
-        clock.at(
-          at,
-          () =>
-            speak({ kind }, `${kind}:${lot.auctionId}`, `${kind}:${lot.auctionId}:${lot.endsAt}`),
-        ),
-      );
+    for (const a of d.auctions.list()) {
+      if (a.status !== "open") continue;
+      const { auctionId, endsAt } = a;
+      for (const [kind, seconds] of [["call5", 300], ["call1", 60]] as const) {
+        const at = Temporal.Instant.from(endsAt).subtract({ seconds });
+        if (Temporal.Instant.compare(at, clock.instant()) <= 0) continue;
+        const once = `${kind}:${auctionId}:${Temporal.Instant.from(endsAt)}`;
+        timers.push(
+          clock.at(at, () => speak({ kind, auctionId }, `${kind}:${auctionId}`, once)),
+        );
+      }
     }
   };
 
@@ -389,7 +390,12 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
         checkOnScreen();
         if (p.leads === false) return;
         return speak(
-          { kind: "leader", previous: p.previousLeader?.handle ?? null, proxy: p.proxy },
+          {
+            kind: "leader",
+            auctionId: p.auctionId,
+            previous: p.previousLeader?.handle ?? null,
+            proxy: p.proxy,
+          },
           `leader:${p.auctionId}`,
           null,
           performance.now(),
@@ -397,12 +403,16 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
       }
       case "auction.opened":
         armCalls();
-        return speak({ kind: "opened" }, `opened:${p.auctionId}`, `opened:${p.auctionId}`);
+        return speak(
+          { kind: "opened", auctionId: p.auctionId },
+          `opened:${p.auctionId}`,
+          `opened:${p.auctionId}`,
+        );
       case "auction.extended":
         armCalls();
         checkOnScreen();
         return speak(
-          { kind: "extended" },
+          { kind: "extended", auctionId: p.auctionId },
           `extended:${p.auctionId}`,
           `extended:${p.auctionId}:${p.endsAt}`,
         );
@@ -411,19 +421,27 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
           winner: p.winner && { handle: p.winner.handle, amountWei: p.winner.amountWei },
           runnerUp: p.runnerUp && { handle: p.runnerUp.handle, amountWei: p.runnerUp.amountWei },
         });
-        while (timers.length) timers.pop()!();
+        armCalls(); // the other lots' calls stay armed
         checkOnScreen();
-        speak({ kind: "closed" }, `closed:${p.auctionId}`, `closed:${p.auctionId}`);
+        speak(
+          { kind: "closed", auctionId: p.auctionId },
+          `closed:${p.auctionId}`,
+          `closed:${p.auctionId}`,
+        );
         return track(refreshRecords(p.auctionId));
       case "campaign.phase":
         track(
           refreshRecords(p.auctionId).then(() => {
             if (p.phase === "pre-auction") {
-              return speak({ kind: "greet" }, `greet:${p.auctionId}`, `greet:${p.auctionId}`);
+              return speak(
+                { kind: "greet", auctionId: p.auctionId },
+                `greet:${p.auctionId}`,
+                `greet:${p.auctionId}`,
+              );
             }
             if (p.phase === "post-auction") {
               return speak(
-                { kind: "tomorrow" },
+                { kind: "tomorrow", auctionId: p.auctionId },
                 `tomorrow:${p.auctionId}`,
                 `tomorrow:${p.auctionId}`,
               );
@@ -457,7 +475,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     },
     compose: (task, useModel = true) =>
       compose(task, {
-        facts,
+        facts: () => facts(task.auctionId),
         scripted: d.scripted,
         model: d.model,
         recent: () => new Set(),

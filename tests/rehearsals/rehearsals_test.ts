@@ -1,11 +1,14 @@
 /**
  * Every scenario in this folder, rehearsed on the real engine (virtual clock,
- * embedded storage), must print exactly its `.expected.jsonl`. The expected
- * files were checked by hand against the rules; see README.md for what each
- * scenario exercises.
+ * embedded storage), must print exactly its `.expected.jsonl`, the host's
+ * lines among the decisions. The decisions were checked by hand against the
+ * rules; every fact in every host line is checked against the decisions
+ * printed before it by an independent reader of the transcript. See README.md
+ * for what each scenario exercises.
  */
 import { rehearse, scenarioProblems } from "../../plugins/auction/rehearse.ts";
 import { assertEquals } from "../../plugins/auction/test_assert.ts";
+import { checkTranscript } from "../../plugins/host/tests/transcript.ts";
 
 const here = new URL("./", import.meta.url);
 const scenarios = [...Deno.readDirSync(here)]
@@ -27,6 +30,31 @@ for (const name of scenarios) {
     assertEquals(lines.join("\n"), expected.join("\n"));
   });
 }
+
+for (const name of scenarios) {
+  Deno.test(`rehearsal ${name}: every fact the host says or posts is in the log before it`, async () => {
+    const raw = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, here)));
+    const lines = (await Deno.readTextFile(new URL(`${name}.expected.jsonl`, here)))
+      .split("\n").filter(Boolean).map((l) => JSON.parse(l));
+    const host = lines.filter((l) => l.type === "host.said" || l.type === "host.posted");
+    if (host.length < 5) throw new Error(`${name}: only ${host.length} host lines`);
+    const problems = checkTranscript(lines, raw);
+    if (problems.length) throw new Error(problems.join("\n"));
+  });
+}
+
+Deno.test("main.ts rehearse --no-host prints the decisions only", async () => {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "main.ts", "rehearse", "tests/rehearsals/ties.json", "--no-host"],
+    cwd: new URL("../../", import.meta.url),
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assertEquals(out.code, 0);
+  const decisions = (await Deno.readTextFile(new URL("ties.expected.jsonl", here)))
+    .split("\n").filter((l) => l && !l.startsWith('{"type":"host.'));
+  assertEquals(new TextDecoder().decode(out.stdout).trimEnd().split("\n"), decisions);
+});
 
 // hostile-tweets holds the 61-digit bid between two valid ones: the rehearsal must still end.
 for (const name of ["reserve-not-met", "hostile-tweets"]) {

@@ -2,87 +2,55 @@
  * Rehearsed days with the host: every fact of every `host.said` and
  * `host.posted` line is checked against the auction log printed before it
  * (bidders, amounts, the leader, times, time left, the result), with the
- * scripted brain and with a lying model. The checker here is independent of
- * the guard: it reads only the printed transcript.
+ * scripted brain and with a lying model. The checker (`transcript.ts`) is
+ * independent of the guard: it reads only the printed transcript.
  */
-import { assert } from "../../../core/testing.ts";
-import { parseEther } from "viem";
+import { assert, assertEquals } from "../../../core/testing.ts";
 import { rehearse } from "../../auction/rehearse.ts";
-import { startFakeLlm } from "../fake_llm.ts";
+import { startFakeLlm } from "../../../stand-ins/fake-llm/fake_llm.ts";
+import { checkTranscript } from "./transcript.ts";
 
 type Line = Record<string, unknown>;
 const here = new URL("../../../tests/rehearsals/", import.meta.url);
 
-/** Replays the log; returns a problem for the first host line whose facts the log does not back. */
-function checkTranscript(
-  lines: Line[],
-  scenario: { host?: string; auction: Record<string, string> },
-) {
-  const host = (scenario.host ?? "@SothebAIs").toLowerCase();
-  const reserve = parseEther(scenario.auction.reserve.replace(/\s*ETH$/i, ""));
-  const startsAt = Temporal.Instant.from(scenario.auction.startsAt);
-  let endsAt = Temporal.Instant.from(scenario.auction.endsAt);
-  const amounts = new Set<bigint>([reserve]);
-  const bidders = new Set<string>();
-  let leader: { handle: string; wei: bigint } | null = null;
-  let closed: { winner: string | null; runnerUp: string | null } | null = null;
-  const problems: string[] = [];
-  const clock = (t: Temporal.Instant) => {
-    const z = t.toZonedDateTimeISO("America/New_York");
-    return `${z.hour % 12 || 12}:${String(z.minute).padStart(2, "0")} ${z.hour < 12 ? "am" : "pm"}`;
+Deno.test("the transcript checker finds each planted false fact", async () => {
+  const raw = JSON.parse(await Deno.readTextFile(new URL("void-leader.json", here)));
+  const log: Line[] = (await Deno.readTextFile(new URL("void-leader.expected.jsonl", here)))
+    .split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const at = (iso: string) => `2026-06-15T${iso}-04:00`;
+  const plant = (text: string, time: string) => {
+    const lines = [...log, { type: "host.said", text, at: at(time), version: 0 }]
+      .sort((a, b) => Temporal.Instant.compare(String(a.at), String(b.at)));
+    return checkTranscript(lines, raw);
   };
-  for (const l of lines) {
-    if (l.type === "bid.accepted") {
-      const wei = BigInt(l.amountWei as string);
-      amounts.add(wei);
-      bidders.add(String(l.handle).toLowerCase());
-      leader = { handle: String(l.handle).toLowerCase(), wei };
-      endsAt = Temporal.Instant.from(l.endsAt as string);
-    }
-    if (l.type === "auction.extended") endsAt = Temporal.Instant.from(l.endsAt as string);
-    if (l.type === "auction.closed") {
-      closed = { winner: l.winner as string | null, runnerUp: l.runnerUp as string | null };
-    }
-    if (l.type !== "host.said" && l.type !== "host.posted") continue;
-    const text = String(l.text);
-    const at = Temporal.Instant.from(String(l.at));
-    const bad = (why: string) => problems.push(`${why}: ${text} (at ${l.at})`);
-    const handles = [...text.matchAll(/@\w+/g)].map((m) => m[0].toLowerCase());
-    for (const h of handles) if (h !== host && !bidders.has(h)) bad(`${h} never bid`);
-    for (const m of text.matchAll(/(at least )?(\d[\d,]*(?:\.\d+)?) ETH/g)) {
-      const wei = parseEther(m[2].replace(/,/g, ""));
-      if (m[1] ? !(leader ? wei > leader.wei : wei >= reserve) : !amounts.has(wei)) {
-        bad(`${m[0]} is not in the log`);
-      }
-    }
-    if (/\b(wins|won|sold|hammer falls|goes to)\b/i.test(text)) {
-      if (!closed) bad("a result before the close");
-      else {
-        const ok = [closed.winner, closed.runnerUp, host].map((h) => h?.toLowerCase());
-        for (const h of handles) if (!ok.includes(h)) bad(`${h} in a result`);
-      }
-    }
-    if (!closed && leader && /\b(leads?|bid to beat|ahead)\b/.test(text) && handles.length) {
-      if (!handles.includes(leader.handle)) bad(`the leader is ${leader.handle}`);
-    }
-    for (const m of text.matchAll(/\b(\d{1,2}:\d{2} [ap]m)\b/g)) {
-      if (![clock(startsAt), clock(endsAt)].includes(m[1])) bad(`${m[1]} is neither start nor end`);
-    }
-    const spans = /(?:(\d+) hours? and |(\d+) hours? )?(\d+) (minute|second)s? left/g;
-    for (const m of text.matchAll(spans)) {
-      const said = Number(m[1] ?? m[2] ?? 0) * 3600 + Number(m[3]) * (m[4] === "minute" ? 60 : 1);
-      const left = endsAt.since(at).total("seconds");
-      if (Math.abs(said - left) > 60) bad(`${m[0]} but ${Math.round(left)} s were left`);
-    }
+  assertEquals(plant("@alice leads at 1 ETH.", "14:15:00"), []);
+  assertEquals(plant("@bob leads at 2 ETH.", "14:42:00"), []);
+  for (
+    const [text, time, why] of [
+      ["@mallory leads at 1 ETH.", "14:15:00", "@mallory never bid"],
+      ["@alice leads at 2 ETH.", "14:15:00", "not a live leader"],
+      // Carol's 3 ETH was voided at 14:40: @bob leads again at 2 ETH.
+      ["@carol leads at 3 ETH.", "14:42:00", "not a live leader"],
+      ["@bob leads at 2 ETH.", "14:47:00", "not a live leader"],
+      ["The bid to beat is 7 ETH.", "14:25:00", "not in the log"],
+      ["Sold! @bob wins with 2 ETH.", "14:25:00", "a result before the close"],
+      ["Bidding ends at 9:15 pm.", "14:25:00", "no lot's start or end"],
+      ["45 minutes left on Genesis #6.", "14:25:00", "s were left"],
+      ["No bids yet on Genesis #6.", "14:25:00", "there are bids"],
+      ["@bob opens the bidding at 2 ETH.", "14:25:00", "not the first bid"],
+      ["Next bid at least 2.205 ETH.", "16:00:30", "no lot takes bids"],
+    ]
+  ) {
+    const problems = plant(text, time);
+    assert(problems.some((p) => p.includes(why)), `${text}: ${problems.join("; ") || "passed"}`);
   }
-  return problems;
-}
+});
 
 for (const name of ["snipe-cap", "proxy-bids", "reserve-not-met"]) {
   Deno.test(`rehearsal ${name} with the host (scripted): every fact matches the log`, async () => {
     const raw = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, here)));
     const lines: Line[] = [];
-    await rehearse(raw, (l) => lines.push(l), { host: {} });
+    await rehearse(raw, (l) => lines.push(l)); // the host runs by default
     const said = lines.filter((l) => l.type === "host.said");
     assert(said.length >= 5, `${said.length} lines`);
     assert(said.every((l) => typeof l.version === "number" && typeof l.at === "string"));
