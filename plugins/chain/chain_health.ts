@@ -33,12 +33,17 @@ export function watchChain(
     const last = scanner.last();
     const error = scanner.lastError();
     const up = providers.filter((p) => p.ok).length;
+    // Which providers are down or disagree with the quorum, even while the quorum holds.
+    const bad = providers.filter((p) => !p.ok).map((p) => `${p.url}: ${p.detail ?? "down"}`);
     return {
       ok: !error && up >= rpc.quorum,
-      detail: error ??
-        (up < rpc.quorum
-          ? `${up} of ${providers.length} providers answer; ${rpc.quorum} must agree`
-          : undefined),
+      detail: [
+        error ??
+          (up < rpc.quorum
+            ? `${up} of ${providers.length} providers answer; ${rpc.quorum} must agree`
+            : undefined),
+        ...bad,
+      ].filter(Boolean).join("; ") || undefined,
       chainId: deps.chainId,
       providers,
       head: last?.head.toString(),

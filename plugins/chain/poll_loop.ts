@@ -2,11 +2,11 @@
  * The chain's poll loop: every `pollMs` of the clock, one deposit pass, then
  * unfinished settlements resumed, then stale link challenges forgotten; the
  * next pass is timed from the end of this one. The first pass runs at once (it
- * resumes what a crash interrupted). The clock's timer waits for the deposit
- * pass only: settlement waits for receipts on the same clock, and a virtual
- * clock that waited for it could never move. A failing step is logged and the
- * loop goes on; once stopped, nothing new starts and failures are not reported
- * (the storage may be closing).
+ * resumes what a crash interrupted). The clock's timer waits for the whole
+ * pass, so under a virtual clock a settlement lands before time moves on
+ * (settlement waits for receipts in real time). A failing step is logged and
+ * the loop goes on; once stopped, nothing new starts and failures are not
+ * reported (the storage may be closing).
  */
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
@@ -30,7 +30,6 @@ export function startPollLoop(deps: PollLoopDeps): () => Promise<void> {
   let cancel = () => {};
   let stopped = false;
   let ticking: Promise<void> = Promise.resolve();
-  let settling: Promise<void> = Promise.resolve();
   const afterDeposits = async () => {
     await settlement.resumeAll().catch((error) =>
       stopped || log.error("settlement resume failed", { error })
@@ -50,7 +49,7 @@ export function startPollLoop(deps: PollLoopDeps): () => Promise<void> {
         error: (error as Error).message.split("\n")[0],
       });
     }
-    if (!stopped) settling = afterDeposits();
+    if (!stopped) await afterDeposits();
   };
   const tick = () => {
     ticking = pass();
@@ -61,6 +60,5 @@ export function startPollLoop(deps: PollLoopDeps): () => Promise<void> {
     stopped = true;
     cancel();
     await ticking;
-    await settling;
   };
 }

@@ -4,7 +4,7 @@
  * nonce, state). A payment is signed once and stored before it is broadcast; a
  * resumed payment re-sends those bytes or finds their receipt, so nothing is
  * paid twice. Payments run one at a time (one serial queue): the escrow's nonces
- * are taken in order. Receipts are polled on the injected clock.
+ * are taken in order. Receipts are polled in real time (see `pause`).
  */
 import {
   type Account,
@@ -70,13 +70,15 @@ export function createPayments(options: PaymentsOptions): Payments {
   const escrow = account.address;
   const queue = serialQueue();
   let stopped = false;
-  // A wait for a receipt ends at once on stop (a virtual clock may never move again).
+  // Receipts are waited for in real time, not on the engine's clock: the chain mines in real
+  // time, and under a virtual clock the poll loop holds the clock while a payment is waited for
+  // (so a whole settlement lands before virtual time moves on). A wait ends at once on stop.
   let wake = () => {};
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
-      const cancel = clock.after(ms, resolve);
+      const timer = setTimeout(resolve, ms);
       wake = () => {
-        cancel();
+        clearTimeout(timer);
         resolve();
       };
     });
@@ -98,7 +100,7 @@ export function createPayments(options: PaymentsOptions): Payments {
     hash: Hash,
     nonce: number,
   ): Promise<TransactionReceipt | "replaced" | null> {
-    const deadline = clock.instant().add({ milliseconds: options.receiptTimeoutMs });
+    const deadline = Date.now() + options.receiptTimeoutMs;
     while (!stopped) {
       try {
         return await client.getTransactionReceipt({ hash });
@@ -110,7 +112,7 @@ export function createPayments(options: PaymentsOptions): Payments {
         const receipt = await client.getTransactionReceipt({ hash }).catch(() => null);
         return receipt ?? "replaced";
       }
-      if (Temporal.Instant.compare(clock.instant(), deadline) > 0) return null;
+      if (Date.now() > deadline) return null;
       await pause(options.pollMs);
     }
     throw new SettlementStopped("settlement stopped");
