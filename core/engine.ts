@@ -191,9 +191,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     "counter",
   );
 
-  const health = async () => {
+  /** Runs the named checks (all when none are named), each bounded by a timeout. */
+  const runChecks = async (names?: string[]) => {
     const results: Record<string, HealthStatus> = {};
-    await Promise.all([...checks].map(async ([name, check]) => {
+    const chosen = [...checks].filter(([name]) => !names || names.includes(name));
+    await Promise.all(chosen.map(async ([name, check]) => {
       try {
         results[name] = await withTimeout(Promise.resolve(check()), 2000, "timed out");
       } catch (error) {
@@ -203,6 +205,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         };
       }
     }));
+    return results;
+  };
+  const health = async () => {
+    const results = await runChecks();
     const ok = Object.values(results).every((r) => r.ok);
     // "degraded": everything works, something runs on a fallback (shown, not an outage).
     const status: "ok" | "degraded" | "down" = !ok
@@ -311,6 +317,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         health(name, check) {
           checks.set(`${plugin.name}.${name}`, check);
         },
+        healthOf: (names) => runChecks(names),
         page(label, pathOrUrl) {
           pages.set(label, pathOrUrl);
         },

@@ -63,6 +63,8 @@ export interface PluginContext<C = unknown> {
   use<K extends string>(service: K): ServiceOf<K>;
   /** Adds a check to `/healthz`. */
   health(name: string, check: () => Promise<HealthStatus> | HealthStatus): void;
+  /** Runs the named `/healthz` checks (`plugin.check`) in process; unknown names are left out. */
+  healthOf(names: string[]): Promise<Record<string, HealthStatus>>;
   /**
    * Names a place a person should look, printed when the engine has started: a path of
    * the engine's HTTP app (`/compositor/frame.png`) or a URL of the plugin's own server.
