@@ -25,7 +25,15 @@ import {
   type RecentBid,
 } from "./facts.ts";
 import { checkLine } from "./guard.ts";
-import { campaignFacts, onceKeys, pastResults, recordLine, recordQuestion } from "./memory.ts";
+import {
+  answerBody,
+  campaignFacts,
+  onceKeys,
+  pastResults,
+  recordLine,
+  recordQuestion,
+  saidSince,
+} from "./memory.ts";
 import type { ModelBrain } from "./model_brain.ts";
 import type { ScriptedBrain, Task, TaskKind } from "./scripted.ts";
 import { createSpeechQueue, type QueuedLine } from "./speech_queue.ts";
@@ -108,7 +116,9 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
   let past: PastResult[] = [];
   const bids = new Map<string, RecentBid[]>();
   const results = new Map<string, { winner: LotFacts["winner"]; runnerUp: LotFacts["runnerUp"] }>();
-  const said: Array<{ text: string; at: Temporal.Instant }> = [];
+  // What was said within the repeat window, from the records: a restart does not reset it.
+  const said = await saidSince(db, clock.instant().subtract({ minutes: d.repeatWindowMinutes }))
+    .catch(() => [] as Array<{ text: string; at: Temporal.Instant }>);
   const once = await onceKeys(db).catch(() => new Set<string>());
   const pending = new Set<Promise<unknown>>();
   let lastSaid: { line: HostLine; at: Temporal.Instant; cut: boolean } | null = null;
@@ -331,8 +341,18 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
         refused,
       }, d.modelKinds.has(task.kind));
       if (!c) return;
+      const line = toLine(task, c, key, onceKey);
+      // The same answer (to the same question, from anyone) said within the window: the room
+      // heard it already; it is not said again until the facts in it change.
+      if (task.kind === "answer") {
+        const body = answerBody(c.text);
+        const heard = [...recent(), ...queue.waiting().map((l) => l.text), queue.current()?.text];
+        if (heard.some((t) => t !== undefined && answerBody(t) === body)) {
+          return drop(line, "the same answer was said within the repeat window");
+        }
+      }
       idleTimer?.();
-      queue.push(toLine(task, c, key, onceKey));
+      queue.push(line);
       if (started !== undefined) d.onReaction?.(performance.now() - started);
     })());
 
