@@ -150,7 +150,16 @@ export default definePlugin({
       onReaction: (ms) => reaction.observe(ms),
       onLine: (outcome, source) => lines.inc(1, { outcome, source }),
     });
-    const posts = startPosts({ bus, clock, db, log, x: use("x"), show, config: config.posts });
+    const posts = startPosts({
+      bus,
+      auctions: use("auctions"),
+      clock,
+      db,
+      log,
+      x: use("x"),
+      show,
+      config: config.posts,
+    });
     const modelHealth = (): ModelHealth => model?.health() ?? freshModelHealth(false);
     metrics.gauge(
       "host_model_up",
