@@ -20,7 +20,7 @@ import { createLog, logFormat } from "./core/log.ts";
 import { systemClock } from "./core/clock.ts";
 import { previewCommand } from "./plugins/compositor/preview.ts";
 import { rehearseCommand, reportCommand } from "./plugins/auction/cli.ts";
-import { fakeXCommand } from "./plugins/fake-x/cli.ts";
+import { fakeXCommand } from "./stand-ins/fake-x/cli.ts";
 
 interface Command {
   summary: string;
@@ -242,7 +242,13 @@ async function pluginCommand(name: string, args: string[]): Promise<Command | un
       const { db, lock } = await openDatabase(settings);
       try {
         await migratePlugins(db, plugins);
-        const ctx = { config: owner.config, db, clock: systemClock(), print: console.log };
+        const ctx = {
+          config: owner.config,
+          db,
+          clock: systemClock(),
+          dataDir: `${settings.DATA_DIR}/${owner.plugin.name}`,
+          print: console.log,
+        };
         return await command.run(ctx, values, positionals);
       } finally {
         await db.close();

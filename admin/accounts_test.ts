@@ -163,7 +163,13 @@ Deno.test("admin command: add prints the link, list, disable, reset; refusals ex
   console.error = (line: string) => errors.push(line);
   try {
     const config = adminConfig.parse({ publicUrl: "https://show.example/" });
-    const ctx = { config, db: t.db, clock: t.clock, print: (l: string) => lines.push(l) };
+    const ctx = {
+      config,
+      db: t.db,
+      clock: t.clock,
+      dataDir: "/nonexistent",
+      print: (l: string) => lines.push(l),
+    };
     assert.equal(await adminCommand.run(ctx, { role: "operator" }, ["add", "olga"]), 0);
     assert.match(
       lines.join("\n"),

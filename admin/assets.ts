@@ -111,9 +111,12 @@ export async function listAssets(dir: string): Promise<Array<{ path: string; byt
   return out.sort((a, b) => a.path.localeCompare(b.path));
 }
 
+/** A stored upload's file name: what `storeAsset` writes, and nothing else. */
+const UPLOAD_FILE = /^([A-Za-z0-9][A-Za-z0-9_-]{0,79})\.(png|jpg|webp)$/;
+
 /** The bytes of a stored upload by its file name (allow-listed), or null. */
 export async function readAsset(dir: string, file: string) {
-  const m = /^([A-Za-z0-9][A-Za-z0-9_-]{0,79})\.(png|jpg|webp)$/.exec(file);
+  const m = UPLOAD_FILE.exec(file);
   if (!m) return null;
   try {
     const bytes = await Deno.readFile(`${dir.replace(/\/$/, "")}/uploads/${file}`);
@@ -121,4 +124,20 @@ export async function readAsset(dir: string, file: string) {
   } catch {
     return null;
   }
+}
+
+/** Removes a stored upload, `uploads/<file>` (allow-listed); AssetError when it is not there. */
+export async function deleteAsset(
+  dir: string,
+  path: string,
+): Promise<{ path: string; bytes: number }> {
+  const file = path.replace(/^uploads\//, "");
+  if (!path.startsWith("uploads/") || !UPLOAD_FILE.test(file)) {
+    throw new AssetError("path: an uploaded asset, e.g. uploads/genesis-1.png");
+  }
+  const full = `${dir.replace(/\/$/, "")}/uploads/${file}`;
+  const st = await Deno.stat(full).catch(() => null);
+  if (!st?.isFile) throw new AssetError(`path: no asset ${path}`);
+  await Deno.remove(full);
+  return { path, bytes: st.size };
 }

@@ -14,6 +14,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { ACCOUNT_NAME, AccountError, type Accounts } from "./accounts.ts";
 import { AssetError, listAssets, MAX_ASSET_BYTES, readAsset, storeAsset } from "./assets.ts";
 import { may } from "./requests.ts";
+import { assetUses } from "./scenes.ts";
 import type { AuditLog } from "./audit.ts";
 import type { Bundle } from "./bundle.ts";
 import type { Hub } from "./hub.ts";
@@ -46,6 +47,7 @@ const PAGES = [
   "/campaigns",
   "/scenes",
   "/assets",
+  "/host",
   "/reports",
   "/system",
 ];
@@ -59,6 +61,8 @@ const CSP = {
   scriptSrc: ["'self'"],
   styleSrc: ["'self'"],
   imgSrc: ["'self'", "data:", "blob:"],
+  // The Host page's test line comes back as a WAV data URL.
+  mediaSrc: ["'self'", "data:"],
   connectSrc: ["'self'"],
   fontSrc: ["'self'"],
   objectSrc: ["'none'"],
@@ -255,7 +259,12 @@ export function mountPanel(http: Hono, p: PanelHttp) {
     const session = await sessionOf(c);
     if (!session) return fail(c, 401, "Signed out (or idle too long): sign in again.");
     const dir = assetsDir();
-    return c.json({ ok: true, assets: dir ? await listAssets(dir) : [] });
+    const uses = await assetUses(p.deps.scenes);
+    const assets = dir ? await listAssets(dir) : [];
+    return c.json({
+      ok: true,
+      assets: assets.map((a) => ({ ...a, usedBy: uses.get(a.path) ?? [] })),
+    });
   });
   http.get("/admin/api/assets/uploads/:file", async (c) => {
     const session = await sessionOf(c);

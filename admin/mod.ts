@@ -25,7 +25,17 @@ export type { AdminConfig } from "./config.ts";
 export default definePlugin({
   name: "admin",
   config: adminConfig,
-  needs: ["auctions", "chain?", "compositor?", "frames?", "stream?", "slate?"],
+  needs: [
+    "auctions",
+    "chain?",
+    "compositor?",
+    "frames?",
+    "stream?",
+    "slate?",
+    "hostStudio?",
+    "speech?",
+    "sceneFiles?",
+  ],
   migrations: new URL("./migrations/", import.meta.url),
   commands: { admin: adminCommand },
   setup(ctx) {
@@ -52,6 +62,9 @@ export default definePlugin({
       compositor,
       stream: ctx.use("stream"),
       slateControl: ctx.use("slate"),
+      host: ctx.use("hostStudio"),
+      speech: ctx.use("speech"),
+      sceneFiles: ctx.use("sceneFiles"),
       audit,
       accounts: store,
       now,

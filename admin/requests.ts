@@ -10,7 +10,9 @@ import { nyString } from "../core/clock.ts";
 import type { AdminAction, Auctions } from "../plugins/auction/mod.ts";
 import { AdminError, CampaignError } from "../plugins/auction/mod.ts";
 import { campaignCalendar, dayScenario, runRehearsal } from "./campaign_requests.ts";
+import { AssetError, deleteAsset } from "./assets.ts";
 import {
+  assetUses,
   previewScene,
   readScene,
   saveScene,
@@ -22,7 +24,10 @@ import {
 } from "./scenes.ts";
 import { REASONS } from "../plugins/auction/rules.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
-import type { Compositor } from "../plugins/compositor/mod.ts";
+import type { Compositor, SceneFiles } from "../plugins/compositor/mod.ts";
+import { CharacterError, characterSchema } from "../plugins/host/character.ts";
+import type { HostStudio } from "../plugins/host/studio.ts";
+import type { Speech } from "../plugins/voice/mod.ts";
 import type { Slate } from "../plugins/slate/mod.ts";
 import type { StreamControl, StreamStats } from "../plugins/stream/mod.ts";
 import type { Accounts, Role } from "./accounts.ts";
@@ -67,6 +72,12 @@ export interface RequestDeps {
   /** The slate plugin's hold (the panel's slate control). */
   slateControl?: Slate;
   slate: { get(): SlateState | null; set(s: SlateState | null): void };
+  /** The host's character file and transcript (the Host page). */
+  host?: HostStudio;
+  /** The host's voice, off air (a test line). */
+  speech?: Speech;
+  /** The compositor's reload of its scene files (a saved scene on show without a restart). */
+  sceneFiles?: SceneFiles;
   /** The scene files the compositor reads, and its assets. */
   scenes: SceneFolder;
   /** Tells every panel (e.g. the audit log grew, the scene changed). */
@@ -116,6 +127,14 @@ function encodeBase64(bytes: Uint8Array): string {
   return btoa(text);
 }
 
+/** After a save: whether the running show took the file, or kept its old scene and why. */
+async function onShow(deps: RequestDeps, name: string): Promise<string> {
+  if (!deps.sceneFiles) return "the compositor is not running here: the file is read at its start";
+  await deps.sceneFiles.check();
+  const why = deps.sceneFiles.problems()[`${name}.json`];
+  return why ? `the show keeps its old ${name}: ${why}` : `the show draws it from the next frame`;
+}
+
 /** A scene edit refused for a reason the person should read is a 400. */
 async function sceneCall<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -125,6 +144,21 @@ async function sceneCall<T>(work: () => Promise<T>): Promise<T> {
     throw error;
   }
 }
+
+/** A character refused by the host's schema is a 400 naming each field. */
+async function characterCall<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof CharacterError) throw new RequestError(400, error.message);
+    throw error;
+  }
+}
+
+/** Plain text to speak: no control characters (espeak-ng gets it after `--`, never as options). */
+const testLine = z.string().trim().min(1, "say something").max(300)
+  .regex(/^[^\p{Cc}\p{Cf}]*$/u, "plain text, no control characters");
+let speaking = false;
 
 interface RequestDef<S extends z.ZodType = z.ZodType> {
   role: Role;
@@ -561,7 +595,18 @@ export const REQUESTS: Record<string, RequestDef> = {
   ListScenes: define({
     role: "viewer",
     data: z.strictObject({}),
-    run: async (_d, _c, deps) => ({ scenes: await sceneNames(deps.scenes) }),
+    run: async (_d, _c, deps) => ({
+      scenes: await sceneNames(deps.scenes),
+      /** The widget kinds the running compositor draws (the form's choices). */
+      widgets: deps.compositor?.widgets.kinds() ?? [],
+    }),
+  }),
+
+  /** The engine's check of an edited scene: each problem `scene: <field>: <message>`. */
+  CheckScene: define({
+    role: "viewer",
+    data: z.strictObject({ scene: z.record(z.string(), z.unknown()) }),
+    run: (d) => Promise.resolve({ problems: sceneProblems(d.scene) }),
   }),
 
   GetScene: define({
@@ -598,7 +643,7 @@ export const REQUESTS: Record<string, RequestDef> = {
           { action: "scene.save", subject: d.name, reason: d.reason },
           async () => {
             const { before, after } = await saveScene(deps.scenes, d.name, d.scene);
-            return { before, after, result: { saved: d.name } };
+            return { before, after, result: { saved: d.name, show: await onShow(deps, d.name) } };
           },
         )
       ),
@@ -615,10 +660,133 @@ export const REQUESTS: Record<string, RequestDef> = {
           { action: "scene.undo", subject: d.name, reason: d.reason },
           async () => {
             const { before, after } = await undoScene(deps.scenes, d.name);
-            return { before, after, result: { scene: after } };
+            return { before, after, result: { scene: after, show: await onShow(deps, d.name) } };
           },
         )
       ),
+  }),
+
+  GetHost: define({
+    role: "viewer",
+    data: z.strictObject({}),
+    run: async (_d, _c, deps) => {
+      const host = need(deps.host, "the host plugin");
+      return {
+        ...(await host.readCharacter()),
+        speaking: host.character().name,
+        voice: !!deps.speech,
+      };
+    },
+  }),
+
+  CheckCharacter: define({
+    role: "viewer",
+    data: z.strictObject({ character: z.record(z.string(), z.unknown()) }),
+    run: (d, _c, deps) =>
+      Promise.resolve({ problems: need(deps.host, "the host plugin").checkCharacter(d.character) }),
+  }),
+
+  SaveCharacter: define({
+    role: "admin",
+    data: z.strictObject({ character: z.record(z.string(), z.unknown()), reason }),
+    run: (d, caller, deps) => {
+      const host = need(deps.host, "the host plugin");
+      return characterCall(() =>
+        audited(deps, caller, {
+          action: "host.character.save",
+          subject: host.character().name,
+          reason: d.reason,
+        }, async () => {
+          const { before, after } = await host.saveCharacter(d.character);
+          return { before, after, result: { saved: after.name } };
+        })
+      );
+    },
+  }),
+
+  UndoCharacter: define({
+    role: "admin",
+    data: z.strictObject({ reason }),
+    run: (d, caller, deps) => {
+      const host = need(deps.host, "the host plugin");
+      return characterCall(() =>
+        audited(deps, caller, {
+          action: "host.character.undo",
+          subject: host.character().name,
+          reason: d.reason,
+        }, async () => {
+          const { before, after } = await host.undoCharacter();
+          return { before, after, result: { character: after } };
+        })
+      );
+    },
+  }),
+
+  /** A line in a voice (the edited one, saved or not), spoken by espeak-ng off air: a WAV data URL. */
+  SpeakTestLine: define({
+    role: "operator",
+    data: z.strictObject({ text: testLine, voice: characterSchema.shape.voice }),
+    run: async (d, _c, deps) => {
+      const speech = need(deps.speech, "the voice plugin");
+      if (speaking) throw new RequestError(409, "a test line is being spoken: try again");
+      speaking = true;
+      try {
+        const wav = await speech.wav(d.text, d.voice);
+        if (!wav) throw new RequestError(409, "espeak-ng is not installed: the host is silent");
+        return { wav: `data:audio/wav;base64,${encodeBase64(wav)}`, bytes: wav.length };
+      } finally {
+        speaking = false;
+      }
+    },
+  }),
+
+  GetTranscript: define({
+    role: "viewer",
+    data: z.strictObject({
+      outcome: z.enum(["said", "refused", "dropped", "posted"]).optional(),
+      limit: z.number().int().min(1).max(200).default(50),
+    }),
+    run: async (d, _c, deps) => ({
+      lines: await need(deps.host, "the host plugin").transcript(d),
+    }),
+  }),
+
+  /** Removes an uploaded asset; refused while a scene names it (the answer says which). */
+  DeleteAsset: define({
+    role: "admin",
+    data: z.strictObject({
+      path: z.string().max(120).regex(
+        /^uploads\/[A-Za-z0-9][A-Za-z0-9_-]{0,79}\.(png|jpg|webp)$/,
+        "an uploaded asset, e.g. uploads/genesis-1.png",
+      ),
+      reason,
+    }),
+    run: (d, caller, deps) => {
+      const dir = need(deps.compositor, "the compositor").widgets.assets.dir;
+      return audited(
+        deps,
+        caller,
+        { action: "asset.delete", subject: d.path, reason: d.reason },
+        async () => {
+          const users = (await assetUses(deps.scenes)).get(d.path) ?? [];
+          if (users.length) {
+            throw new RequestError(
+              409,
+              `${d.path} is used by scene${users.length > 1 ? "s" : ""} ${
+                users.join(", ")
+              }: take it out of ${users.length > 1 ? "them" : "it"} first`,
+            );
+          }
+          try {
+            const gone = await deleteAsset(dir, d.path);
+            return { before: gone, after: null, result: { deleted: d.path } };
+          } catch (error) {
+            if (error instanceof AssetError) throw new RequestError(404, error.message);
+            throw error;
+          }
+        },
+      );
+    },
   }),
 
   ListAccounts: define({

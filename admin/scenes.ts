@@ -4,7 +4,9 @@
  * compositor in a process of its own (one preview at a time, bounded in time),
  * and saved as the scene file the engine reads, the previous file kept beside
  * it so the last save can be undone. Only the scenes that exist can be edited
- * (names from the folder), so no path is ever taken from a request.
+ * (names from the folder), so no path is ever taken from a request. Which
+ * scenes use an asset is read from the files, so a delete is refused while any
+ * scene names it.
  */
 import { parseScene, SceneError } from "../scenes/load_scene.ts";
 
@@ -122,4 +124,24 @@ export async function undoScene(f: SceneFolder, name: string) {
   const before = JSON.parse(await Deno.readTextFile(file));
   await Deno.rename(previous, file);
   return { before, after: JSON.parse(restored) };
+}
+
+/** Scene name → the asset paths it names (any string of the file: a background, a widget's prop). */
+export async function assetUses(f: SceneFolder): Promise<Map<string, string[]>> {
+  const uses = new Map<string, string[]>();
+  const walk = (v: unknown, scene: string) => {
+    if (typeof v === "string") {
+      const list = uses.get(v) ?? [];
+      if (!list.includes(scene)) uses.set(v, [...list, scene]);
+    } else if (v && typeof v === "object") {
+      for (const x of Object.values(v)) walk(x, scene);
+    }
+  };
+  for (const name of await sceneNames(f)) {
+    const text = await Deno.readTextFile(`${f.dir}/${name}.json`).catch(() => "null");
+    try {
+      walk(JSON.parse(text), name);
+    } catch { /* a file that is not JSON names nothing (the compositor says why it is kept out) */ }
+  }
+  return uses;
 }

@@ -5,6 +5,7 @@
  * data folder and a free port; its JSON log kept; /metrics read as numbers;
  * CPU and memory of it and of its ffmpeg read from /proc. Not part of CI.
  */
+import { pluginModule } from "../core/config.ts";
 const ROOT = new URL("../", import.meta.url);
 const TICK = 100; // USER_HZ on Linux
 
@@ -41,7 +42,7 @@ export async function demoEngine(o: DemoEngineOptions): Promise<DemoEngine> {
         if (o.testSignalSeconds) config.testSignal = { everySeconds: o.testSignalSeconds };
       }
       return {
-        module: new URL(p.module ?? `plugins/${p.name}/mod.ts`, ROOT).href,
+        module: p.module ? new URL(p.module, ROOT).href : pluginModule(p.name!, ROOT),
         enabled: p.enabled ?? true,
         config,
       };

@@ -5,7 +5,9 @@
  * (after a 2-minute warm-up) and at the end (target growth < 5 %), the A/V
  * offset from captures of the program at the start and at the end (target
  * |offset| ≤ 40 ms), and ffmpeg restarts (target 0). A sample every 30 s
- * goes to `<out>.samples.jsonl` as it runs. Not part of CI.
+ * goes to `<out>.samples.jsonl` as it runs. A preview reader (the frame PNG
+ * once a second) stands in for a panel watching, as in stream_profiles.ts.
+ * Not part of CI.
  *
  *   deno run -A bench/soak.ts [--minutes 60] [--profile 1080p30] [--out data/soak.json]
  */
@@ -71,29 +73,55 @@ try {
       capture(play, CAPTURE_S, endCapture)
     ),
   ];
+  let previews = 0, watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      await sleep(1000);
+      const png = await fetch(`${engine.url}/compositor/frame.png`).catch(() => null);
+      if (png?.ok) previews++;
+      await png?.body?.cancel();
+    }
+  })();
   let rssWarm = NaN;
-  const speeds: number[] = [];
+  const speeds: number[] = [], loads: number[] = [];
+  let cpuBefore = { at: performance.now(), ...cpu0 };
   while (performance.now() - began < minutes * 60_000) {
     await sleep(30_000);
     const m = await engine.metrics();
     const elapsedS = Math.round((performance.now() - began) / 1000);
+    const [ffmpegPid] = childPids(engine.pid, "ffmpeg");
+    const cpuNow = {
+      at: performance.now(),
+      engine: cpuSeconds(engine.pid),
+      ffmpeg: cpuSeconds(ffmpegPid ?? 0),
+    };
+    const share = (k: "engine" | "ffmpeg") =>
+      Math.round(((cpuNow[k] - cpuBefore[k]) / ((cpuNow.at - cpuBefore.at) / 1000)) * 100);
     const sample = {
       elapsedS,
       rssMb: Math.round(rssMb(engine.pid) * 10) / 10,
-      ffmpegRssMb: Math.round(rssMb(childPids(engine.pid, "ffmpeg")[0] ?? 0) * 10) / 10,
+      ffmpegRssMb: Math.round(rssMb(ffmpegPid ?? 0) * 10) / 10,
+      // % of a core over the last 30 s (the ffmpeg's a restart's own from its start).
+      cpuEnginePct: share("engine"),
+      cpuFfmpegPct: share("ffmpeg"),
       late: frames(m, "late") - frames(first, "late"),
       dropped: frames(m, "dropped") - frames(first, "dropped"),
       restarts: m.get("sothebais_stream_restarts_total"),
       encoderSpeed: m.get("sothebais_stream_encoder_speed"),
       activeFps: m.get("sothebais_stream_active_fps"),
+      previews,
       load: Deno.loadavg()[0],
     };
+    cpuBefore = cpuNow;
     if (sample.encoderSpeed) speeds.push(sample.encoderSpeed);
+    loads.push(sample.load);
     if (Number.isNaN(rssWarm) && elapsedS >= 120) rssWarm = sample.rssMb;
     await Deno.writeTextFile(samplesPath, JSON.stringify(sample) + "\n", { append: true });
     console.log(JSON.stringify(sample));
   }
   const wall = (performance.now() - began) / 1000;
+  watching = false;
+  await watcher;
   const last = await engine.metrics();
   const [ffmpegNow] = childPids(engine.pid, "ffmpeg");
   const rssEnd = rssMb(engine.pid);
@@ -105,7 +133,8 @@ try {
   const said = await Promise.all(captures);
   const offsets = async (path: string, i: number) => {
     try {
-      const r = await readAvOffsets(path);
+      // Paired within 29 s (the signal is every 60 s): a large offset is measured, not missed.
+      const r = await readAvOffsets(path, 7200, 29);
       const ms = r.signals.map((s) => s.offsetMs).sort((a, b) => a - b);
       return { ...r, medianMs: ms.length ? quantile(ms, 0.5) : NaN, capture: said[i] };
     } catch (error) {
@@ -132,6 +161,7 @@ try {
     cpuPctOfCore: { engine: Math.round(cpu.engine * 100), ffmpeg: Math.round(cpu.ffmpeg * 100) },
     avStart: await offsets(startCapture, 0),
     avEnd: await offsets(endCapture, 1),
+    loadAvg1mMedian: loads.length ? quantile([...loads].sort((a, b) => a - b), 0.5) : NaN,
     loadAvgEnd: Deno.loadavg(),
   };
   await Deno.writeTextFile(out, JSON.stringify(summary, null, 2) + "\n");

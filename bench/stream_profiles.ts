@@ -3,7 +3,8 @@
  * one video profile, with a preview reader (GET /compositor/frame.png once a
  * second, standing in for a panel watching). Prints frames rendered, late and
  * dropped, encoder speed and output kbit/s (median / p5 of per-second
- * samples), and CPU of the engine, its ffmpeg and the whole machine. Not CI.
+ * samples), render time a frame, and CPU of the engine, its ffmpeg and the
+ * whole machine. Not CI.
  *
  *   deno run -A bench/stream_profiles.ts --profile 1080p30 [--seconds 600]
  */
@@ -50,6 +51,7 @@ try {
   const [busy0, total0] = machine();
   const t0 = performance.now();
   const speed: number[] = [], kbps: number[] = [], fps: number[] = [];
+  const renderAvg: number[] = [], renderP95: number[] = [];
   let previews = 0;
   while (performance.now() - t0 < seconds * 1000) {
     await sleep(1000);
@@ -60,6 +62,8 @@ try {
     speed.push(m.get("sothebais_stream_encoder_speed") ?? NaN);
     kbps.push(m.get("sothebais_stream_output_kbps") ?? NaN);
     fps.push(m.get("sothebais_stream_active_fps") ?? NaN);
+    renderAvg.push(m.get('sothebais_stream_render_ms{stat="avg"}') ?? NaN);
+    renderP95.push(m.get('sothebais_stream_render_ms{stat="p95"}') ?? NaN);
   }
   const wall = (performance.now() - t0) / 1000;
   const last = await engine.metrics();
@@ -83,6 +87,9 @@ try {
   console.log(`active fps        ${stat(fps)}`);
   console.log(`encoder speed     ${stat(speed)}`);
   console.log(`output kbit/s     ${stat(kbps)}`);
+  // Where the engine's time goes: rendering a frame (the rest is copies and pipe writes).
+  console.log(`render ms, avg    ${stat(renderAvg)}`);
+  console.log(`render ms, p95    ${stat(renderP95)}`);
   console.log(`previews read     ${previews}`);
   console.log(
     `CPU engine        ${

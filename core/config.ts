@@ -93,6 +93,22 @@ export interface ConfigFile {
   entries: PluginEntry[];
 }
 
+/**
+ * Where a plugin listed by name lives under `root` (the project folder): `plugins/<name>/`, or
+ * `stand-ins/<name>/` for the local stand-ins (fake X, the simulator, the demo). Neither found:
+ * the `plugins/` path, so the loader's error names where it looked first.
+ */
+export function pluginModule(name: string, root: URL | string): string {
+  const production = new URL(`plugins/${name}/mod.ts`, root);
+  for (const folder of ["plugins", "stand-ins"]) {
+    const url = new URL(`${folder}/${name}/mod.ts`, root);
+    try {
+      if (Deno.statSync(url).isFile) return url.href;
+    } catch { /* not in this folder */ }
+  }
+  return production.href;
+}
+
 /** Reads the `sothebais` section of a config file (`deno.json`, `sothebais.prod.json`). */
 export async function readConfigFile(path: string | URL): Promise<ConfigFile> {
   let raw;
@@ -108,9 +124,7 @@ export async function readConfigFile(path: string | URL): Promise<ConfigFile> {
   const base = path instanceof URL ? path : new URL(path, `file://${Deno.cwd()}/`);
   const entries = parsed.data.plugins.filter((e) => e.enabled).map((e) => ({
     label: e.name ?? e.module!,
-    specifier: e.module
-      ? new URL(e.module, base).href
-      : new URL(`plugins/${e.name}/mod.ts`, base).href,
+    specifier: e.module ? new URL(e.module, base).href : pluginModule(e.name!, base),
     config: e.config,
   }));
   return { profile: parsed.data.profile, entries };

@@ -5,6 +5,7 @@ import {
   interpolate,
   loadPlugins,
   orderByNeeds,
+  pluginModule,
   readConfigFile,
   readSettings,
 } from "./config.ts";
@@ -139,7 +140,7 @@ Deno.test("orderByNeeds: providers first, missing provider and cycles reported",
 Deno.test("profiles: production refuses stand-ins; any profile refuses one next to the real service's settings", async () => {
   const plugin = (name: string) => ({
     label: name,
-    specifier: new URL(`../plugins/${name}/mod.ts`, import.meta.url).href,
+    specifier: pluginModule(name, new URL("../", import.meta.url)),
     config: {},
   });
   const standIns = [plugin("fake-x"), plugin("x-simulator")];
@@ -178,7 +179,14 @@ Deno.test("config files: the profile is read from the file, demo unless it says 
       true,
       false,
     ]);
+    // Listed by name, found in the stand-ins' folder, apart from the production plugins.
+    const entry = demo.entries.find((e) => e.label === standIn)!;
+    assertEquals(entry.specifier, new URL(`stand-ins/${standIn}/mod.ts`, root).href);
   }
+  assertEquals(
+    demo.entries.find((e) => e.label === "x")!.specifier,
+    new URL("plugins/x/mod.ts", root).href,
+  );
   const broken = await assertRejects(
     () => readConfigFile(new URL("README.md", root)),
     ConfigError,
@@ -196,7 +204,7 @@ Deno.test("settings: TLS needs both the certificate and the key", () => {
 });
 
 Deno.test("unknown keys are errors naming them: a plugin's (nested too) and an entry's", async () => {
-  const plugin = (name: string) => new URL(`../plugins/${name}/mod.ts`, import.meta.url).href;
+  const plugin = (name: string) => pluginModule(name, new URL("../", import.meta.url));
   const error = await assertRejects(
     () =>
       loadPlugins([

@@ -20,6 +20,7 @@ import { type Lease, postgresLease, soleLease } from "./lease.ts";
 import { migrate, readMigrations } from "./migrate.ts";
 import type { HealthStatus, PluginContext, Teardown } from "./plugin.ts";
 import { openState, type StateStore } from "./state.ts";
+import { withTimeout } from "./timeout.ts";
 
 declare module "./bus.ts" {
   interface Events {
@@ -59,7 +60,9 @@ export interface Engine {
   /** Where to look, by label: absolute URLs (paths of this engine resolved against `url`). */
   pages: Record<string, string>;
   service<T = unknown>(name: string): T;
-  health(): Promise<{ ok: boolean; checks: Record<string, HealthStatus> }>;
+  health(): Promise<
+    { ok: boolean; status: "ok" | "degraded" | "down"; checks: Record<string, HealthStatus> }
+  >;
   stop(): Promise<void>;
 }
 
@@ -146,7 +149,19 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   });
   checks.set("state", async () => {
     const t = performance.now();
-    await state.ping();
+    const away = await state.ping().then(() => null, (error: Error) => error.message);
+    const c = state.condition();
+    // Hot state only: without Redis the show goes on from this process's own values.
+    if (away || c.degraded) {
+      return {
+        ok: true,
+        degraded: true,
+        backend: state.kind,
+        detail: `${away ?? (c.degraded ? c.error : "")}; hot state is kept here${
+          c.degraded ? ` since ${c.since}` : ""
+        } and written back when it answers`,
+      };
+    }
     return { ok: true, backend: state.kind, latencyMs: round(performance.now() - t) };
   });
   // A long show must not grow: these make a leak visible on a dashboard, not at the OOM.
@@ -169,7 +184,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const results: Record<string, HealthStatus> = {};
     await Promise.all([...checks].map(async ([name, check]) => {
       try {
-        results[name] = await withTimeout(Promise.resolve(check()), 2000);
+        results[name] = await withTimeout(Promise.resolve(check()), 2000, "timed out");
       } catch (error) {
         results[name] = {
           ok: false,
@@ -177,7 +192,14 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         };
       }
     }));
-    return { ok: Object.values(results).every((r) => r.ok), checks: results };
+    const ok = Object.values(results).every((r) => r.ok);
+    // "degraded": everything works, something runs on a fallback (shown, not an outage).
+    const status: "ok" | "degraded" | "down" = !ok
+      ? "down"
+      : Object.values(results).some((r) => r.degraded)
+      ? "degraded"
+      : "ok";
+    return { ok, status, checks: results };
   };
 
   // Until the plugins have started (a standby's whole life), only health and metrics answer.
@@ -205,7 +227,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     stopped = true;
     for (const [name, teardown] of teardowns.reverse()) {
       try {
-        await withTimeout(Promise.resolve(teardown()), 1500);
+        await withTimeout(Promise.resolve(teardown()), 1500, "timed out");
       } catch (error) {
         log.error("plugin teardown failed", { plugin: name, error });
       }
@@ -377,11 +399,3 @@ function timed(db: Db, observe: (seconds: number) => void): Db {
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}

@@ -18,6 +18,7 @@
  */
 import postgres from "postgres";
 import type { Queryable } from "./db.ts";
+import { withTimeout } from "./timeout.ts";
 
 export interface LeaseStatus {
   /** "postgres": elected with an advisory lock; "sole": embedded storage, one engine only. */
@@ -255,11 +256,3 @@ export function postgresLease(o: PostgresLeaseOptions): Lease {
 }
 
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}

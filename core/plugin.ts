@@ -28,6 +28,8 @@ export type Teardown = () => void | Promise<void>;
 
 export interface HealthStatus {
   ok: boolean;
+  /** Working on a fallback: `/healthz` says "degraded" (still 200). */
+  degraded?: boolean;
   detail?: string;
   [field: string]: unknown;
 }
@@ -92,6 +94,8 @@ export interface CommandContext<C = unknown> {
   config: C;
   db: Db;
   clock: Clock;
+  /** The plugin's folder of the data directory, as its `setup` gets it (not created). */
+  dataDir: string;
   /** Writes a line for the person at the terminal. */
   print(line: string): void;
 }

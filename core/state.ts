@@ -1,13 +1,20 @@
 /**
  * The state store: hot, shared, rebuildable state (current price, counters,
  * pub/sub to other processes). `REDIS_URL` set → Redis; unset → memory.
- * Losing it loses nothing: owners rebuild it from the database.
+ * Losing it loses nothing: owners rebuild it from the database. Redis going away
+ * degrades the store (this process's own values answer, see state_redis.ts), it
+ * never fails a caller.
  */
 
 export interface SetOptions {
   /** Time to live in milliseconds. */
   ttlMs?: number;
 }
+
+/** Degraded: the backing server does not answer; this process's own values stand in. */
+export type StateCondition =
+  | { degraded: false }
+  | { degraded: true; since: string; error: string };
 
 export interface StateStore {
   readonly kind: "memory" | "redis";
@@ -20,6 +27,8 @@ export interface StateStore {
   /** Resolves once subscribed; the result unsubscribes. */
   subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
   ping(): Promise<void>;
+  /** Whether the store works from this process's shadow for now (Redis away). */
+  condition(): StateCondition;
   close(): Promise<void>;
 }
 

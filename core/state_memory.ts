@@ -1,19 +1,32 @@
 /** The in-process `StateStore`: a map with expiry times and local pub/sub. */
 import type { StateStore } from "./state.ts";
 
-export function memoryState(now: () => number = Date.now): StateStore {
-  const values = new Map<string, { value: string; expires: number }>();
-  const channels = new Map<string, Set<(message: string) => void>>();
+/** A value and its expiry (epoch ms; Infinity without a TTL). */
+export interface Expiring {
+  value: string;
+  expires: number;
+}
 
-  const live = (key: string) => {
-    const entry = values.get(key);
-    if (entry && entry.expires <= now()) {
-      values.delete(key);
-      return undefined;
-    }
-    return entry;
+/** Reads of a map of expiring values: an expired entry is dropped when it is read. */
+export function expiringMap(now: () => number) {
+  const values = new Map<string, Expiring>();
+  return {
+    values,
+    live(key: string) {
+      const entry = values.get(key);
+      if (entry && entry.expires <= now()) {
+        values.delete(key);
+        return undefined;
+      }
+      return entry;
+    },
+    expiry: (ttlMs?: number) => ttlMs === undefined ? Infinity : now() + ttlMs,
   };
-  const expiry = (ttlMs?: number) => ttlMs === undefined ? Infinity : now() + ttlMs;
+}
+
+export function memoryState(now: () => number = Date.now): StateStore {
+  const { values, live, expiry } = expiringMap(now);
+  const channels = new Map<string, Set<(message: string) => void>>();
 
   return {
     kind: "memory",
@@ -46,6 +59,7 @@ export function memoryState(now: () => number = Date.now): StateStore {
       });
     },
     ping: () => Promise.resolve(),
+    condition: () => ({ degraded: false }),
     close() {
       values.clear();
       channels.clear();

@@ -1,7 +1,9 @@
 /** The StateStore contract, run against memory always and Redis when REDIS_URL is set. */
-import { assert, assertEquals } from "./testing.ts";
+import { createClient } from "redis";
+import { assert, assertEquals, assertRejects } from "./testing.ts";
 import { openState, type StateStore } from "./state.ts";
-import { serviceAvailable, uniqueName } from "../tests/services.ts";
+import { requireServices, serviceAvailable, uniqueName } from "../tests/services.ts";
+import { ownRedis, REDIS_SERVER } from "../tests/own_services.ts";
 
 const redisUrl = Deno.env.get("REDIS_URL");
 const backends: Array<[string, () => Promise<StateStore>]> = [
@@ -84,3 +86,60 @@ for (const [name, open] of backends) {
     assert((await s.get("one")) === null);
   });
 }
+
+// ---- Redis going away: a server of the test's own, killed and started again, empty ----------
+
+Deno.test({
+  name: "state redis away: degraded, nothing fails or waits; written back when it returns empty",
+  ignore: !REDIS_SERVER && !requireServices,
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const redis = await ownRedis();
+    const prefix = `${uniqueName("away")}:`;
+    const s = await openState({ url: redis.url, prefix });
+    const raw = createClient({ url: redis.url });
+    raw.on("error", () => {});
+    try {
+      await s.set("auction:a", "price 1");
+      await s.set("gone", "soon", { ttlMs: 300 });
+      assertEquals(s.condition(), { degraded: false });
+      const heard: string[] = [];
+      const off = await s.subscribe("news", (m) => heard.push(m));
+      await redis.stop();
+      // Every call answers at once from this process's own values; none throws.
+      const t = performance.now();
+      await s.set("auction:a", "price 2");
+      assertEquals(await s.get("auction:a"), "price 2");
+      assertEquals(await s.incr("bids", 3, { ttlMs: 60_000 }), 3);
+      await s.publish("news", "while away");
+      const calls = performance.now() - t;
+      assert(calls < 500, `calls while Redis is away took ${calls.toFixed(0)} ms`);
+      assertEquals(s.condition().degraded, true);
+      await wait(20);
+      assertEquals(heard, ["while away"], "this process's subscribers still hear it");
+      await assertRejects(() => s.ping(), Error, "Redis does not answer");
+      await wait(400); // "gone" expires meanwhile: it is not written back
+
+      const back = performance.now();
+      await redis.start();
+      for (let i = 0; i < 100 && s.condition().degraded; i++) await wait(50);
+      const rebuiltMs = performance.now() - back;
+      assertEquals(s.condition(), { degraded: false });
+      await raw.connect();
+      assertEquals(await raw.get(`${prefix}auction:a`), "price 2", "written back");
+      assertEquals(await raw.get(`${prefix}bids`), "3");
+      const ttl = await raw.pTTL(`${prefix}bids`);
+      assert(ttl > 50_000 && ttl <= 60_000, `the counter keeps its window: ${ttl} ms`);
+      assertEquals(await raw.get(`${prefix}gone`), null, "an expired key is not written back");
+      assertEquals(await s.incr("bids"), 4);
+      await s.ping();
+      await off();
+      console.log(`Redis back: hot state written back in ${rebuiltMs.toFixed(0)} ms`);
+    } finally {
+      await raw.close().catch(() => {});
+      await s.close();
+      await redis.remove();
+    }
+  },
+});

@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals, assertMatch } from "../core/testing.ts";
 import { anvilAvailable, escrow, startAnvil } from "../plugins/chain/tests/chain_kit.ts";
-import { serveFakeX } from "../plugins/fake-x/mod.ts";
+import { serveFakeX } from "../stand-ins/fake-x/mod.ts";
 import { nginxRtmp, nginxRtmpAvailable } from "../plugins/stream/tests/nginx_rtmp.ts";
 import { cli, freePort, root } from "./cli.ts";
 import { serviceAvailable, tempDir } from "./services.ts";

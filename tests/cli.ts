@@ -108,7 +108,14 @@ export function killLeftoverAnvil(dataDir: string) {
  */
 export function bidShowConfig(
   dir: string,
-  o: { fakeXUrl: string; auctionId: string; item: string; minPollMs: number },
+  o: {
+    fakeXUrl: string;
+    auctionId: string;
+    item: string;
+    minPollMs: number;
+    /** More plugins' folders under plugins/ (e.g. backup), listed last. */
+    more?: string[];
+  },
 ): string {
   const now = Temporal.Now.instant();
   const config = {
@@ -142,6 +149,7 @@ export function bidShowConfig(
             backfill: true,
           },
         },
+        ...(o.more ?? []).map((name) => ({ module: `${root}plugins/${name}/mod.ts` })),
       ],
     },
   };

@@ -15,7 +15,7 @@ import type { Funds } from "../plugins/auction/funds.ts";
 import { erc721Abi } from "../plugins/chain/custody.ts";
 import { anvilAvailable } from "../plugins/chain/tests/chain_kit.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
-import type { FakeXService } from "../plugins/fake-x/mod.ts";
+import type { FakeXService } from "../stand-ins/fake-x/mod.ts";
 import type { XService } from "../plugins/x/mod.ts";
 import { testEngine } from "./engine.ts";
 

@@ -4,7 +4,7 @@
  * else PGlite and memory), each test in its own data folder, schema and key prefix.
  */
 import type { Clock } from "../core/clock.ts";
-import { loadPlugins, type PluginEntry, readSettings } from "../core/config.ts";
+import { loadPlugins, type PluginEntry, pluginModule, readSettings } from "../core/config.ts";
 import { type Engine, startEngine } from "../core/engine.ts";
 import { createLog } from "../core/log.ts";
 import { tempDir, uniqueName } from "./services.ts";
@@ -64,8 +64,9 @@ export async function testEngine(
   const env = { ...storage.env, ...options.env };
   const entries: PluginEntry[] = Object.entries(options.plugins).map(([name, config]) => ({
     label: name,
-    specifier: new URL(name.includes("/") ? name : `../plugins/${name}/mod.ts`, import.meta.url)
-      .href,
+    specifier: name.includes("/")
+      ? new URL(name, import.meta.url).href
+      : pluginModule(name, new URL("../", import.meta.url)),
     config,
   }));
   const settings = readSettings(env);

@@ -10,9 +10,10 @@
  */
 import { assert, assertEquals } from "../core/testing.ts";
 import postgres from "postgres";
-import { serveFakeX } from "../plugins/fake-x/serve_fake_x.ts";
+import { serveFakeX } from "../stand-ins/fake-x/serve_fake_x.ts";
 import { bidShowConfig, freePort, killQuietly, type Running, startCli } from "./cli.ts";
 import { serviceAvailable, tempDir, uniqueName } from "./services.ts";
+import { until } from "./bid_show.ts";
 
 const url = Deno.env.get("DATABASE_URL");
 const KILLS = Number(Deno.env.get("FAILOVER_KILLS") ?? 6);
@@ -65,15 +66,6 @@ Deno.test({
       } catch {
         return undefined;
       }
-    };
-    const until = async <T>(what: string, f: () => Promise<T | undefined>, ms = 30_000) => {
-      const end = Date.now() + ms;
-      while (Date.now() < end) {
-        const v = await f();
-        if (v !== undefined && v !== false) return v as T;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`timed out waiting for ${what}`);
     };
     const leaderOf = () =>
       until("a leader", async () => {

@@ -8,7 +8,8 @@
 import { formatEther } from "viem";
 import { assert, assertEquals } from "../core/testing.ts";
 import { anvilAvailable } from "../plugins/chain/tests/chain_kit.ts";
-import { SILENT } from "../plugins/x-simulator/script.ts";
+import { pluginModule } from "../core/config.ts";
+import { SILENT } from "../stand-ins/x-simulator/script.ts";
 import { freePort, killLeftoverAnvil, killQuietly, root, type Running, startCli } from "./cli.ts";
 import { tempDir } from "./services.ts";
 
@@ -23,7 +24,7 @@ export function demoConfig(dir: string, overrides: Record<string, Record<string,
   type Entry = { name?: string; module?: string; config: Record<string, unknown> };
   const plugins = demo.plugins.map((p: Entry) => ({
     module: p.name
-      ? `${root}plugins/${p.name}/mod.ts`
+      ? new URL(pluginModule(p.name, `file://${root}`)).pathname
       : new URL(p.module!, `file://${root}`).pathname,
     config: { ...p.config, ...overrides[p.name ?? ""] },
   }));

@@ -9,7 +9,7 @@
  */
 import { assert, assertEquals } from "../core/testing.ts";
 import postgres from "postgres";
-import { serveFakeX } from "../plugins/fake-x/serve_fake_x.ts";
+import { serveFakeX } from "../stand-ins/fake-x/serve_fake_x.ts";
 import { bidShowConfig, freePort, killQuietly, type Running, startCli } from "./cli.ts";
 import { serviceAvailable, tempDir, uniqueName } from "./services.ts";
 

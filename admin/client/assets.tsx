@@ -2,7 +2,9 @@
 /**
  * Assets: upload an image (admins) for the scenes — the server reads its type
  * from the bytes, refuses SVG and oversized files, and re-encodes it — and the
- * uploads with their thumbnails and the path a scene names them by.
+ * uploads with their thumbnails, the path a scene names them by and the
+ * scenes that do; delete (admins, with a reason, audited) is refused while a
+ * scene uses the asset, and the page says which.
  */
 import { useEffect, useState } from "preact/hooks";
 import { Card, may, useApp } from "./ui.tsx";
@@ -10,10 +12,12 @@ import { Card, may, useApp } from "./ui.tsx";
 interface Stored {
   path: string;
   bytes: number;
+  usedBy: string[];
 }
 
 export function AssetsPage() {
-  const { me } = useApp();
+  const { me, conn } = useApp();
+  const [reason, setReason] = useState("");
   const [assets, setAssets] = useState<Stored[]>([]);
   const [file, setFile] = useState<File | null>(null);
   const [name, setName] = useState("");
@@ -38,6 +42,16 @@ export function AssetsPage() {
         }
         : { ok: false, text: json.message },
     );
+    await load();
+  };
+  const remove = async (path: string) => {
+    try {
+      await conn.request("DeleteAsset", { path, reason });
+      setNotice({ ok: true, text: `Deleted ${path}.` });
+      setReason("");
+    } catch (e) {
+      setNotice({ ok: false, text: (e as Error).message });
+    }
     await load();
   };
   return (
@@ -72,6 +86,18 @@ export function AssetsPage() {
         )
         : null}
       <Card title="Uploaded" id="asset-list">
+        {may(me, "admin")
+          ? (
+            <p class="row">
+              <input
+                id="asset-reason"
+                placeholder="why delete (for the audit log)"
+                value={reason}
+                onInput={(e) => setReason((e.target as HTMLInputElement).value)}
+              />
+            </p>
+          )
+          : null}
         {assets.length
           ? (
             <ul class="thumbs">
@@ -79,6 +105,21 @@ export function AssetsPage() {
                 <li key={a.path} data-path={a.path}>
                   <img src={`/admin/api/assets/${a.path}`} alt={a.path} />
                   <code>{a.path}</code> <span class="muted">{Math.round(a.bytes / 1024)} KB</span>
+                  <div class="used-by">
+                    {a.usedBy.length ? `used by ${a.usedBy.join(", ")}` : "not used by a scene"}
+                  </div>
+                  {may(me, "admin")
+                    ? (
+                      <button
+                        type="button"
+                        class="asset-delete"
+                        disabled={reason.trim().length < 3}
+                        onClick={() => remove(a.path)}
+                      >
+                        Delete
+                      </button>
+                    )
+                    : null}
                 </li>
               ))}
             </ul>

@@ -9,7 +9,7 @@
  */
 import { useState } from "preact/hooks";
 import type { CalendarDay as Day } from "../campaign_requests.ts";
-import { Card, formatEth, may, useApp, useLoad } from "./ui.tsx";
+import { Card, Field, formatEth, may, useApp, useLoad, withField } from "./ui.tsx";
 
 type Input = Record<string, unknown>;
 interface Line {
@@ -41,31 +41,6 @@ const RULES: Array<[string, string]> = [
   ["maxExtensionMinutes", "most extension (min)"],
 ];
 
-function Field(
-  props: {
-    field: string;
-    label: string;
-    value: unknown;
-    bad: Set<string>;
-    onInput(v: string): void;
-    type?: "text" | "date" | "time";
-  },
-) {
-  return (
-    <label class="field">
-      {props.label}
-      <input
-        id={`f-${props.field.replaceAll(".", "-")}`}
-        data-field={props.field}
-        {...({ type: props.type ?? "text" } as Record<string, string>)}
-        value={props.value === undefined ? "" : String(props.value)}
-        aria-invalid={props.bad.has(props.field) ? "true" : undefined}
-        onInput={(e) => props.onInput((e.target as HTMLInputElement).value)}
-      />
-    </label>
-  );
-}
-
 export function CampaignsPage() {
   const { conn, me } = useApp();
   const [list, setList] = useState<Input[]>([]);
@@ -92,16 +67,7 @@ export function CampaignsPage() {
     setNotice(null);
     void check(next);
   };
-  const set = (path: string, value: unknown) => {
-    const next = structuredClone(c) as Input;
-    const keys = path.split(".");
-    let at = next as Record<string, unknown>;
-    for (const k of keys.slice(0, -1)) at = at[k] as Record<string, unknown>;
-    const last = keys.at(-1)!;
-    if (value === "" || value === undefined) delete at[last];
-    else at[last] = value;
-    edit(next);
-  };
+  const set = (path: string, value: unknown) => edit(withField(c, path, value));
   const num = (v: string) => (v.trim() === "" ? undefined : Number(v));
   // "campaign.items.0.reserve: …" marks the field items.0.reserve.
   const bad = new Set(problems.map((p) => p.replace(/^campaign\./, "").split(":")[0]));

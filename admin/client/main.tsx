@@ -1,7 +1,7 @@
 /** @jsxImportSource preact */
 /**
  * The control room's shell: who is signed in, the pages (Live, Auction,
- * Campaigns, Scenes, Assets, Reports, System), the banner while the engine's WebSocket is down, and sign-out. A
+ * Campaigns, Scenes, Assets, Host, Reports, System), the banner while the engine's WebSocket is down, and sign-out. A
  * session that ends (logout elsewhere, idle timeout, account disabled) brings
  * the sign-in page back with the reason.
  */
@@ -10,6 +10,7 @@ import { useEffect, useState } from "preact/hooks";
 import { AssetsPage } from "./assets.tsx";
 import { AuctionPage } from "./auction.tsx";
 import { CampaignsPage } from "./campaigns.tsx";
+import { HostPage } from "./host.tsx";
 import { connect, type Connection } from "./connection.ts";
 import { me as whoAmI, post } from "./http_api.ts";
 import { LivePage } from "./live.tsx";
@@ -25,6 +26,7 @@ const PAGES = {
   campaigns: CampaignsPage,
   scenes: ScenesPage,
   assets: AssetsPage,
+  host: HostPage,
   reports: ReportsPage,
   system: SystemPage,
 } as const;

@@ -342,7 +342,7 @@ function LedgerCard() {
                   <td>{formatTime(r[col("closed_at")])}</td>
                   <td>{r[col("auction_id")]}</td>
                   <td>{r[col("item")]}</td>
-                  <td>{r[col("winner")]}</td>
+                  <td>@{r[col("winner")]}</td>
                   <td>{formatEth(r[col("amount_wei")])}</td>
                   <td>{r[col("settled")]}</td>
                 </tr>

@@ -1,12 +1,14 @@
 /** @jsxImportSource preact */
 /**
- * Scenes: edit a scene file (its JSON: background, quadrants with their
- * widgets, padding and z-order, overlay), checked by the engine's scene schema
+ * Scenes: edit a scene file — as a form (the widget in each quadrant, z-order,
+ * padding, background, overlay, transition) or as its JSON, the same object —
+ * checked by the engine's scene schema
  * with the field named, previewed as the real compositor draws it (the sample
  * show at a phase), saved as the file the engine reads (admins, with a reason,
  * audited), and the last save undone.
  */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
+import { SceneForm } from "./scene_form.tsx";
 import { Card, may, useApp, useLoad } from "./ui.tsx";
 
 export function ScenesPage() {
@@ -21,6 +23,14 @@ export function ScenesPage() {
   const [notice, setNotice] = useState<string | null>(null);
   const [canUndo, setCanUndo] = useState(false);
   const [busy, setBusy] = useState(false);
+  const [kinds, setKinds] = useState<string[]>([]);
+  const [assets, setAssets] = useState<string[]>([]);
+  const [tab, setTab] = useState<"form" | "json">("form");
+  useEffect(() => {
+    fetch("/admin/api/assets").then((r) => r.json()).then((j) =>
+      j.ok && setAssets(j.assets.map((a: { path: string }) => a.path))
+    ).catch(() => {});
+  }, []);
   const open = (n: string) =>
     conn.request<{ scene: unknown; canUndo: boolean }>("GetScene", { name: n }).then((r) => {
       setName(n);
@@ -30,8 +40,9 @@ export function ScenesPage() {
       setProblems([]);
     });
   useLoad(() => {
-    conn.request<{ scenes: string[] }>("ListScenes", {}, true).then((r) => {
+    conn.request<{ scenes: string[]; widgets: string[] }>("ListScenes", {}, true).then((r) => {
       setNames(r.scenes);
+      setKinds(r.widgets);
       if (!name && r.scenes.length) void open(r.scenes.includes("live") ? "live" : r.scenes[0]);
     });
   });
@@ -44,6 +55,18 @@ export function ScenesPage() {
       setProblems([`scene: not JSON: ${(e as Error).message}`]);
     }
     return null;
+  };
+  let formScene: Record<string, unknown> | null = null;
+  try {
+    const v = JSON.parse(text);
+    if (v && typeof v === "object" && !Array.isArray(v)) formScene = v;
+  } catch { /* the form waits for the JSON to parse */ }
+  const fromForm = (next: Record<string, unknown>) => {
+    setText(JSON.stringify(next, null, 2));
+    conn.request<{ problems: string[] }>("CheckScene", { scene: next }).then(
+      (r) => setProblems(r.problems),
+      (e) => setProblems([e.message]),
+    );
   };
   const act = async (work: () => Promise<void>) => {
     setBusy(true);
@@ -71,16 +94,16 @@ export function ScenesPage() {
     act(async () => {
       const scene = parsed();
       if (!scene) return;
-      await conn.request("SaveScene", { name, scene, reason });
-      setNotice(`Saved ${name}.json.`);
+      const r = await conn.request<{ show: string }>("SaveScene", { name, scene, reason });
+      setNotice(`Saved ${name}.json: ${r.show}.`);
       setReason("");
       setCanUndo(true);
     });
   const undo = () =>
     act(async () => {
-      const r = await conn.request<{ scene: unknown }>("UndoScene", { name, reason });
+      const r = await conn.request<{ scene: unknown; show: string }>("UndoScene", { name, reason });
       setText(JSON.stringify(r.scene, null, 2));
-      setNotice(`Undid the last save of ${name}.json.`);
+      setNotice(`Undid the last save of ${name}.json: ${r.show}.`);
       setReason("");
       setCanUndo(false);
     });
@@ -110,12 +133,44 @@ export function ScenesPage() {
       </div>
       <div class="grid-2">
         <Card title={`${name}.json`} id="scene-editor">
-          <textarea
-            id="scene-json"
-            spellcheck={false}
-            value={text}
-            onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
-          />
+          <p class="row tabs">
+            <button
+              type="button"
+              id="scene-tab-form"
+              class={tab === "form" ? "active" : ""}
+              onClick={() => setTab("form")}
+            >
+              Form
+            </button>
+            <button
+              type="button"
+              id="scene-tab-json"
+              class={tab === "json" ? "active" : ""}
+              onClick={() => setTab("json")}
+            >
+              JSON
+            </button>
+          </p>
+          {tab === "form"
+            ? formScene
+              ? (
+                <SceneForm
+                  scene={formScene}
+                  kinds={kinds}
+                  assets={assets}
+                  problems={problems}
+                  onChange={fromForm}
+                />
+              )
+              : <p class="error">The JSON does not parse: fix it in the JSON tab.</p>
+            : (
+              <textarea
+                id="scene-json"
+                spellcheck={false}
+                value={text}
+                onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+              />
+            )}
           {problems.length
             ? <ul class="error" id="scene-problems">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
             : null}

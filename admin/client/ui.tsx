@@ -221,3 +221,52 @@ export function snapshotChanges(
     .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
     .map((k) => [k, show(k, before[k]), show(k, after[k])]);
 }
+
+/** A labelled input for the field at `field` (a dotted path), marked when a problem names it. */
+export function Field(
+  props: {
+    field: string;
+    label: string;
+    value: unknown;
+    bad: Set<string>;
+    onInput(v: string): void;
+    type?: "text" | "date" | "time" | "number";
+    /** A textarea (one entry a line). */
+    lines?: boolean;
+  },
+) {
+  const common = {
+    id: `f-${props.field.replaceAll(".", "-")}`,
+    "data-field": props.field,
+    value: props.value === undefined ? "" : String(props.value),
+    "aria-invalid": props.bad.has(props.field) ? "true" as const : undefined,
+    onInput: (e: Event) => props.onInput((e.target as HTMLInputElement).value),
+  };
+  return (
+    <label class="field">
+      {props.label}
+      {props.lines
+        ? <textarea rows={4} {...common} />
+        : <input {...({ type: props.type ?? "text" } as Record<string, string>)} {...common} />}
+    </label>
+  );
+}
+
+/** A copy of `obj` with the dotted `path` set to `value` (removed when empty). */
+export function withField<T extends Record<string, unknown>>(
+  obj: T,
+  path: string,
+  value: unknown,
+): T {
+  const next = structuredClone(obj);
+  const keys = path.split(".");
+  let at = next as Record<string, unknown>;
+  for (const k of keys.slice(0, -1)) {
+    if (!at[k] || typeof at[k] !== "object") at[k] = {};
+    at = at[k] as Record<string, unknown>;
+  }
+  const last = keys.at(-1)!;
+  if (value === "" || value === undefined) delete at[last];
+  else at[last] = value;
+  return next;
+}

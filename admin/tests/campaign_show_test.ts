@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
-import { serveFakeX } from "../../plugins/fake-x/mod.ts";
+import { serveFakeX } from "../../stand-ins/fake-x/mod.ts";
 import type { FundsBook } from "../../plugins/funds-book/mod.ts";
 import { ETH, httpRequest, panelEngine, sessionHeaders, waitFor } from "./panel_kit.ts";
 

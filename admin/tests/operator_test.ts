@@ -7,6 +7,7 @@
  * action in the audit log. Writes the README's screenshots with
  * UPDATE_SCREENSHOTS=1.
  */
+import { pluginModule } from "../../core/config.ts";
 import assert from "node:assert/strict";
 import { anvilAvailable } from "../../plugins/chain/tests/chain_kit.ts";
 import { testStorage } from "../../tests/engine.ts";
@@ -30,7 +31,7 @@ function demoConfig(dir: string, publicUrl: string): string {
     (
       p: { name?: string; module?: string; enabled?: boolean; config?: Record<string, unknown> },
     ) => {
-      const module = new URL(p.module ?? `plugins/${p.name}/mod.ts`, ROOT).href;
+      const module = p.module ? new URL(p.module, ROOT).href : pluginModule(p.name!, ROOT);
       const config = { ...p.config };
       if (p.name === "x-simulator") {
         Object.assign(config, { rates: { bidsPerMinute: 40, questionsPerMinute: 0 } });

@@ -85,7 +85,13 @@ export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
   const addAccount = async (name: string, role: string) => {
     const lines: string[] = [];
     const code = await adminCommand.run(
-      { config, db: engine.db, clock: o.clock ?? systemClock(), print: (l) => lines.push(l) },
+      {
+        config,
+        db: engine.db,
+        clock: o.clock ?? systemClock(),
+        dataDir: `${settings.DATA_DIR}/admin`,
+        print: (l) => lines.push(l),
+      },
       { role },
       ["add", name],
     );

@@ -84,7 +84,7 @@ Deno.test({
       assert.match(csvRes.headers.get("content-disposition") ?? "", /attachment/);
       const csv = await csvRes.text();
       assert.equal(csv, await auctions.reports.ledgerCsv({}));
-      assert.match(csv, /lot-1,,Genesis #1,@bob,12,/);
+      assert.match(csv, /lot-1,,Genesis #1,bob,12,/);
       const bad = await fetch(`${csvPath}?from=yesterday`, { headers: { cookie: s.cookie } });
       assert.equal(bad.status, 400);
       assert.match((await bad.json()).message, /^from: /);

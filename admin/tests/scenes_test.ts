@@ -4,7 +4,8 @@
  * scene previewed by the real compositor (a PNG drawn in its own process), an
  * edit (the background) previewed differently, a bad edit refused with the
  * field named, the save written as the scene file (audited with before and
- * after), the last save undone; an unknown scene name (a path) refused; a
+ * after) and drawn by the running show's next frame without a restart, the
+ * last save undone (and drawn); an unknown scene name (a path) refused; a
  * viewer cannot save.
  */
 import assert from "node:assert/strict";
@@ -17,6 +18,7 @@ import {
   panelEngine,
   sessionHeaders,
 } from "./panel_kit.ts";
+import { decodePng } from "../../plugins/compositor/tests/pixels.ts";
 
 const ready = await chromiumReady();
 const SCENES = new URL("../../scenes/", import.meta.url).pathname;
@@ -35,7 +37,12 @@ Deno.test({
     }
     const original = Deno.readTextFileSync(`${dir}/live.json`);
     const engine = await panelEngine({
-      plugins: { "funds-book": {}, auction: { watermark: "clock" } },
+      plugins: {
+        "funds-book": {},
+        auction: { watermark: "clock" },
+        // The running show, on the same folder: a save is on show without a restart.
+        compositor: { scenesDir: dir, initialScene: "live", width: 320, height: 180, fps: 5 },
+      },
       admin: { scenesDir: dir, assetsDir: `${SCENES}assets` },
     });
     const browser = await launchChromium();
@@ -44,11 +51,12 @@ Deno.test({
       const ada = await engine.enrolled("ada", "admin");
       const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
       await browserSignIn(page, engine.url, "ada", ada.secret, "/admin/scenes");
-      await page.waitForFunction(() =>
-        (document.getElementById("scene-json") as HTMLTextAreaElement | null)?.value.includes(
-          '"live"',
-        )
+      // The form first: the quadrants with their widgets, from the file.
+      await page.waitForSelector(
+        '[data-quadrant="topLeft"] [data-item="quadrants.topLeft.items.0"]',
       );
+      assert.equal(await page.inputValue("#f-quadrants-topLeft-items-0-widget"), "artwork");
+      assert.equal(await page.inputValue("#f-background-kind"), "gradient");
       const previewSrc = async () => {
         await page.click("#scene-preview-button");
         await page.waitForFunction(
@@ -66,9 +74,28 @@ Deno.test({
       assert.match(first, /^data:image\/png;base64,/);
 
       // An edit shows in the next preview; the file is not touched until saved.
+      // Edited in the form: a bad colour named and marked, then the background and a z-order.
       const scene = JSON.parse(original);
       scene.background = { kind: "color", color: "#3a7d44" };
-      await page.fill("#scene-json", JSON.stringify(scene, null, 2));
+      scene.quadrants.topLeft.items[0].z = 5;
+      await page.selectOption("#f-background-kind", "color");
+      await page.fill("#f-background-color", "red");
+      await page.waitForSelector("#scene-problems");
+      assert.match(
+        (await page.textContent("#scene-problems"))!,
+        /^scene: background\.color: a colour/,
+      );
+      assert.equal(await page.getAttribute("#f-background-color", "aria-invalid"), "true");
+      await page.fill("#f-background-color", "#3a7d44");
+      await page.fill("#f-quadrants-topLeft-items-0-z", "5");
+      await page.waitForFunction(() => !document.getElementById("scene-problems"));
+      await page.screenshot({ path: `${ARTIFACTS}scenes-form.png`, fullPage: true });
+      await page.click("#scene-tab-json");
+      assert.deepEqual(
+        JSON.parse(await page.inputValue("#scene-json")),
+        scene,
+        "the form wrote the JSON",
+      );
       const second = await previewSrc();
       assert.notEqual(second, first);
       const green = await page.evaluate(() => {
@@ -94,7 +121,19 @@ Deno.test({
       await page.fill("#scene-reason", "greener for the spring show");
       await page.click("#scene-save");
       await page.waitForSelector("#scene-notice");
-      assert.equal(await page.textContent("#scene-notice"), "Saved live.json.");
+      assert.equal(
+        await page.textContent("#scene-notice"),
+        "Saved live.json: the show draws it from the next frame.",
+      );
+      // The next frame of the running show (5 fps: within 200 ms, one more for the PNG's slot).
+      const frameCorner = async () => {
+        const png = new Uint8Array(
+          await (await fetch(`${engine.url}/compositor/frame.png`)).arrayBuffer(),
+        );
+        return [...(await decodePng(png)).rgba.slice(0, 3)];
+      };
+      await new Promise((r) => setTimeout(r, 450));
+      assert.deepEqual(await frameCorner(), [0x3a, 0x7d, 0x44], "the show draws the saved scene");
       assert.deepEqual(
         JSON.parse(Deno.readTextFileSync(`${dir}/live.json`)).background,
         scene.background,
@@ -103,9 +142,12 @@ Deno.test({
       await page.fill("#scene-reason", "back to the old look");
       await page.click("#scene-undo");
       await page.waitForFunction(() =>
-        document.getElementById("scene-notice")?.textContent === "Undid the last save of live.json."
+        document.getElementById("scene-notice")?.textContent ===
+          "Undid the last save of live.json: the show draws it from the next frame."
       );
       assert.equal(Deno.readTextFileSync(`${dir}/live.json`), original);
+      await new Promise((r) => setTimeout(r, 450));
+      assert.notDeepEqual(await frameCorner(), [0x3a, 0x7d, 0x44], "and the undone one");
 
       const vic = await engine.enrolled("vic", "viewer");
       const ana = await engine.enrolled("ana", "admin");

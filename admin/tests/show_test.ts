@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import type { FrameSink } from "../../core/frame_loop.ts";
 import type {} from "../../plugins/auction/mod.ts";
 import type { Frame, Frames } from "../../plugins/compositor/mod.ts";
-import { serveFakeX } from "../../plugins/fake-x/mod.ts";
+import { serveFakeX } from "../../stand-ins/fake-x/mod.ts";
 import type { FundsBook } from "../../plugins/funds-book/mod.ts";
 import {
   ARTIFACTS,

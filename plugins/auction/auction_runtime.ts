@@ -9,6 +9,7 @@ import type { Bus } from "../../core/bus.ts";
 import type { Cancel, Clock } from "../../core/clock.ts";
 import { nyString } from "../../core/clock.ts";
 import type { Log } from "../../core/log.ts";
+import { serialQueue } from "../../core/serial_queue.ts";
 import type { StateStore } from "../../core/state.ts";
 import { announceDecision, deliverAll } from "./announce.ts";
 import type { Funds } from "./funds.ts";
@@ -163,7 +164,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
   let market = await store.loadMarket(limits, clock.instant());
   const recorder = createRecorder({ store, clock, log });
   let watermark: Temporal.Instant | null = null;
-  let chain: Promise<unknown> = Promise.resolve();
+  const work = serialQueue();
   let inbox: Inbox = { bids: [], readThrough: null };
   let jobQueued = false;
   let resync = false;
@@ -181,11 +182,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     );
   const rechecks = new Map<string, Cancel>();
 
-  const serial = <T>(job: () => Promise<T>): Promise<T> => {
-    const run = chain.then(job);
-    chain = run.catch(() => {});
-    return run;
-  };
+  const serial = <T>(job: () => Promise<T>): Promise<T> => work.run(job);
 
   /** Outbox rows go once every listener has taken their events (not holding the queue). */
   const marking = new Set<Promise<void>>();
@@ -690,12 +687,11 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
     },
     async idle() {
       for (;;) {
-        const c = chain;
-        await c;
+        await work.drained();
         await Promise.all([...marking]);
         // A microtask turn lets a just-queued batch start (timers would cost ≥ 4 ms each).
         await new Promise<void>((r) => queueMicrotask(r));
-        if (c === chain && !jobQueued && inbox.bids.length === 0) return;
+        if (!work.pending() && !marking.size && !jobQueued && inbox.bids.length === 0) return;
       }
     },
     market: () => market,

@@ -234,10 +234,19 @@ export async function campaignPerformance(
   };
 }
 
-const csvCell = (v: unknown) => {
-  const s = v === null || v === undefined ? "" : String(v);
-  return /[",\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+/**
+ * One CSV cell. Text a spreadsheet would read as a formula (a leading `=`, `+`, `-`, `@`, tab or
+ * carriage return: an item named `=HYPERLINK(…)` in the config) gets a leading `'`, so opening
+ * the ledger never runs it.
+ */
+export const csvCell = (v: unknown) => {
+  const raw = v === null || v === undefined ? "" : String(v);
+  const s = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 };
+
+/** A handle in the ledger, without its `@` (which a spreadsheet reads as a formula). */
+const bareHandle = (handle: string | undefined) => handle?.replace(/^@/, "");
 
 /** The ledger of sales (one row per closed auction with a winner), oldest first, as CSV. */
 export async function ledgerCsv(
@@ -273,12 +282,12 @@ export async function ledgerCsv(
       a.id,
       a.campaign_id,
       a.item,
-      w.handle,
+      bareHandle(w.handle),
       w.tweetId,
       w.amountWei,
       formatEth(w.amountWei).replace(" ETH", ""),
       a.reserve_wei,
-      r?.handle,
+      bareHandle(r?.handle),
       r?.amountWei,
       a.settled,
     ].map(csvCell).join(",");

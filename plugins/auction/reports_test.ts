@@ -1,6 +1,6 @@
 import { virtualClock } from "../../core/clock.ts";
 import { assert, assertEquals } from "./test_assert.ts";
-import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
+import { bidderHistory, campaignPerformance, csvCell, dailySummary, ledgerCsv } from "./reports.ts";
 import { auctionEngine, testStorage } from "./test_engine.ts";
 
 const ETH = 10n ** 18n;
@@ -83,8 +83,8 @@ Deno.test("reports: daily summary, campaign performance, ledger CSV, bidder hist
     assertEquals(csv.split("\n"), [
       "closed_at,auction_id,campaign_id,item,winner,winning_tweet_id,amount_wei,amount_eth," +
       "reserve_wei,runner_up,runner_up_wei,settled",
-      `${T("01", "16:02:00")},summer-2026-06-01,summer,Sun #1,@Bob,2,1500000000000000000,1.5,` +
-      "1000000000000000000,@alice,1000000000000000000,false",
+      `${T("01", "16:02:00")},summer-2026-06-01,summer,Sun #1,Bob,2,1500000000000000000,1.5,` +
+      "1000000000000000000,alice,1000000000000000000,false",
       "",
     ]);
 
@@ -174,7 +174,7 @@ Deno.test("main.ts report prints a day's summary and the ledger from the engine'
       "cli-1",
       "",
       "CLI #1",
-      "@alice",
+      "alice",
       "77",
       "1250000000000000000",
       "1.25",
@@ -183,4 +183,19 @@ Deno.test("main.ts report prints a day's summary and the ledger from the engine'
   } finally {
     await storage.remove();
   }
+});
+
+Deno.test("ledger CSV: a cell a spreadsheet would run as a formula is neutralised", () => {
+  assertEquals(
+    ['=HYPERLINK("http://evil","x")', "+1", "-2", "@SUM(A1)", "\tx", "\rx"].map(csvCell),
+    [`"'=HYPERLINK(""http://evil"",""x"")"`, "'+1", "'-2", "'@SUM(A1)", "'\tx", `"'\rx"`],
+  );
+  assertEquals(["Sun #1", 'a "b"', "a,b", "1500000000000000000", null, false].map(csvCell), [
+    "Sun #1",
+    '"a ""b"""',
+    '"a,b"',
+    "1500000000000000000",
+    "",
+    "false",
+  ]);
 });

@@ -9,6 +9,7 @@ import { privateKeyToAccount } from "viem/accounts";
 import { z } from "zod";
 import type { BusEvent } from "../../core/bus.ts";
 import { definePlugin } from "../../core/plugin.ts";
+import { serialQueue } from "../../core/serial_queue.ts";
 import { type Funds, FundsUnavailableError } from "../auction/funds.ts";
 import { createChainFunds } from "./chain_funds.ts";
 import { checkCustody, type CustodyCheck, type NftRef } from "./custody.ts";
@@ -476,10 +477,10 @@ export default definePlugin({
 
       // The bus delivers concurrently; these handlers write what later ones read (the lot and
       // the bidders before the close), so they run one at a time, in the order emitted.
-      let queue: Promise<unknown> = Promise.resolve();
+      const handlers = serialQueue();
       const inOrder = <T extends string>(type: T, handler: (event: BusEvent<T>) => Promise<void>) =>
         bus.on(type, (event) => {
-          queue = queue.then(() => handler(event)).catch((error) =>
+          handlers.run(() => handler(event)).catch((error) =>
             log.error("event handler failed", { event: type, error })
           );
         });
@@ -658,7 +659,7 @@ export default definePlugin({
         settlement.stop();
         await ticking; // the storage closes after this teardown
         for (const off of offs) off();
-        await queue; // what the handlers were told is written (the bidders settlement refunds)
+        await handlers.drained(); // what the handlers were told is written (the bidders settlement refunds)
         await embedded?.node.stop("SIGTERM"); // anvil writes its state on the way out
       };
     }

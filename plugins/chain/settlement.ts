@@ -32,6 +32,7 @@ import type { Bus } from "../../core/bus.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Db, Queryable } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
+import { serialQueue } from "../../core/serial_queue.ts";
 import { bidderAccount } from "./auction_bidders.ts";
 import { erc721Abi } from "./custody.ts";
 import { debitWinner, planRefunds, winnerBalance } from "./settlement_ledger.ts";
@@ -101,12 +102,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
   const escrow = account.address;
   let stopped = false;
   // One payment at a time: the escrow's nonces are taken in order.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serial = <T>(work: () => Promise<T>): Promise<T> => {
-    const next = queue.then(work, work);
-    queue = next.catch(() => {});
-    return next;
-  };
+  const payments = serialQueue();
   const now = () => new Date(clock.instant().epochMilliseconds);
 
   const setState = (q: Queryable, auctionId: string, state: string, error: string | null = null) =>
@@ -125,7 +121,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
     hash: Hash,
     nonce: number,
   ): Promise<TransactionReceipt | "replaced" | null> {
-    const deadline = Date.now() + options.receiptTimeoutMs;
+    const deadline = clock.instant().add({ milliseconds: options.receiptTimeoutMs });
     while (!stopped) {
       try {
         return await client.getTransactionReceipt({ hash });
@@ -137,8 +133,8 @@ export function createSettlement(options: SettlementOptions): Settlement {
         const receipt = await client.getTransactionReceipt({ hash }).catch(() => null);
         return receipt ?? "replaced";
       }
-      if (Date.now() > deadline) return null;
-      await new Promise((r) => setTimeout(r, options.pollMs));
+      if (Temporal.Instant.compare(clock.instant(), deadline) > 0) return null;
+      await clock.sleep(options.pollMs);
     }
     throw new SettlementStopped("settlement stopped");
   }
@@ -169,7 +165,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
     row: PayoutRow,
     data: { to: Address; value: bigint; data?: Hex },
   ): Promise<PayoutRow> {
-    return serial(async () => {
+    return payments.run(async () => {
       row = await reload(row.id);
       if (row.state === "confirmed" || row.state === "failed") return row;
       if (!row.raw_tx) {

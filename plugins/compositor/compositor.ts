@@ -34,6 +34,8 @@ export interface Compositor {
   scenes(): string[];
   /** The scene on show (the incoming one during a transition). */
   current(): string;
+  /** Draws `scene` from the next frame on, in place of the one of its name (or as a new one). */
+  replaceScene(scene: Scene): void;
   /** Switches scene with the given transition (default: the scene's own). */
   show(name: string, transition?: Transition): void;
   /** Draws frame `index` and returns it. */
@@ -168,6 +170,11 @@ export function createCompositor(options: CompositorOptions): Compositor {
       }
     },
     current: () => currentScene.scene.name,
+    replaceScene(scene) {
+      options.scenes.set(scene.name, scene);
+      renderers.delete(scene.name);
+      if (currentScene.scene.name === scene.name) currentScene = renderer(scene.name);
+    },
     show(name, transition) {
       const next = renderer(name);
       const t = transition ?? next.scene.transition;

@@ -20,18 +20,22 @@ import { registerFonts } from "./fonts.ts";
 import type { Frame, Frames } from "./frames.ts";
 import { PROFILE_NAMES, resolveGeometry } from "./profiles.ts";
 import type { Widgets } from "./widgets.ts";
+import { type SceneFiles, watchSceneFiles } from "./scene_files.ts";
+import type { Scene } from "../../scenes/scene.ts";
 
 export type { Frame, Frames };
 export { PROFILE_NAMES, VIDEO_PROFILES, type VideoProfile } from "./profiles.ts";
 export type { Box, DrawContext, DrawWidget, Widgets } from "./widgets.ts";
 export type { Asset, Assets } from "./assets.ts";
 export type { Compositor, SnapshotOptions } from "./compositor.ts";
+export type { SceneCheck, SceneFiles } from "./scene_files.ts";
 
 declare module "../../core/plugin.ts" {
   interface Services {
     frames: Frames;
     widgets: Widgets;
     compositor: Compositor;
+    sceneFiles: SceneFiles;
   }
 }
 
@@ -49,6 +53,8 @@ export const compositorConfig = z.object({
   scenesDir: z.string().optional(),
   /** Folder of images; default `scenes/assets/`. */
   assetsDir: z.string().optional(),
+  /** How often changed scene files are looked for (a good file is on show at once, a bad one kept out). */
+  watchScenesMs: z.number().int().min(100).default(1000),
   /** How often changed asset files are looked for. */
   watchAssetsMs: z.number().int().min(100).default(1000),
   initialScene: z.string().default("pre-auction"),
@@ -67,7 +73,7 @@ export const compositorConfig = z.object({
 export default definePlugin({
   name: "compositor",
   config: compositorConfig,
-  provides: ["frames", "widgets", "compositor"],
+  provides: ["frames", "widgets", "compositor", "sceneFiles"],
   async setup({ config, bus, clock, log, http, provide, health, page, metrics }) {
     const { width, height, fps } = resolveGeometry(config.profile, config);
     registerFonts();
@@ -91,13 +97,28 @@ export default definePlugin({
     for (const [kind, draw] of Object.entries(builtinWidgets(compositor.widgets))) {
       compositor.widgets.register(kind, draw);
     }
-    // Preload every image a scene names, so the first frames are complete.
-    await Promise.all([...scenes.values()].flatMap((scene) => [
-      scene.background.kind === "image" ? assets.load(scene.background.src) : undefined,
-      ...Object.values(scene.quadrants).flatMap((q) => q.items).concat(scene.overlay.items)
-        .flatMap((item) => Object.values(item.props))
-        .map((v) => typeof v === "string" && IMAGE_FILE.test(v) ? assets.load(v) : undefined),
-    ]));
+    // Every image a scene names is loaded before the scene is drawn, so its frames are complete.
+    const preload = (scene: Scene) =>
+      Promise.all([
+        scene.background.kind === "image" ? assets.load(scene.background.src) : undefined,
+        ...Object.values(scene.quadrants).flatMap((q) => q.items).concat(scene.overlay.items)
+          .flatMap((item) => Object.values(item.props))
+          .map((v) => typeof v === "string" && IMAGE_FILE.test(v) ? assets.load(v) : undefined),
+      ]);
+    await Promise.all([...scenes.values()].map(preload));
+    const sceneFiles = await watchSceneFiles({
+      dir: config.scenesDir ?? SCENES_DIR.pathname,
+      scenes,
+      everyMs: config.watchScenesMs,
+      replace: async (scene) => {
+        await preload(scene);
+        compositor.replaceScene(scene);
+      },
+      onCheck: (c) =>
+        c.outcome === "reloaded"
+          ? log.info("scene file reloaded: on show from the next frame", { file: c.file })
+          : log.warn("scene file not taken: the old scene stays", { ...c }),
+    });
 
     const loop = createFrameLoop({
       fps,
@@ -107,6 +128,7 @@ export default definePlugin({
     provide("frames", { width, height, fps, loop });
     provide("widgets", compositor.widgets);
     provide("compositor", compositor);
+    provide("sceneFiles", { check: sceneFiles.check, problems: sceneFiles.problems });
 
     // While the slate is on air, the scene the show would be on is kept for when it leaves.
     let slateOn = false;
@@ -173,6 +195,7 @@ export default definePlugin({
         config.run && stats.activeFps < 0.95 * stats.targetFps &&
         `${stats.activeFps} fps, below 95 % of ${stats.targetFps}`,
         failing.length > 0 && `widgets failing to draw: ${failing.join(", ")}`,
+        ...Object.values(sceneFiles.problems()).map((p) => `scene file kept out: ${p}`),
       ].filter(Boolean);
       return {
         ok: !config.run || stats.activeFps > 0,
@@ -194,6 +217,7 @@ export default definePlugin({
       offAuction();
       offSlate();
       assets.close();
+      sceneFiles.stop();
     };
   },
 });

@@ -67,10 +67,15 @@ export function parseCharacter(raw: unknown): Character {
 /** The shipped characters by name, or a file path (JSON). */
 export const SHIPPED = ["marlowe", "pip"] as const;
 
-export async function loadCharacter(nameOrPath: string): Promise<Character> {
-  const url = (SHIPPED as readonly string[]).includes(nameOrPath)
+/** The file a character name or path stands for: the one the engine reads. */
+export function characterUrl(nameOrPath: string): URL {
+  return (SHIPPED as readonly string[]).includes(nameOrPath)
     ? new URL(`./characters/${nameOrPath}.json`, import.meta.url)
     : new URL(nameOrPath, `file://${Deno.cwd()}/`);
+}
+
+export async function loadCharacter(nameOrPath: string): Promise<Character> {
+  const url = characterUrl(nameOrPath);
   let raw: unknown;
   try {
     raw = JSON.parse(await Deno.readTextFile(url));

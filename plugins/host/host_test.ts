@@ -7,7 +7,7 @@
  * data in the user turn.
  */
 import { assert } from "../../core/testing.ts";
-import { startFakeLlm } from "./fake_llm.ts";
+import { startFakeLlm } from "../../stand-ins/fake-llm/fake_llm.ts";
 import { hostShow } from "./tests/show.ts";
 
 const KNOWN = new Set(["@alice", "@bob", "@carol", "@sothebais", "@dan"]);

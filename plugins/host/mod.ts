@@ -12,7 +12,7 @@ import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import type {} from "../auction/mod.ts";
 import type {} from "../x/mod.ts";
-import { type Character, loadCharacter } from "./character.ts";
+import { type Character, characterUrl, loadCharacter } from "./character.ts";
 import { checkModel } from "./check.ts";
 import { type LineRow, listLines } from "./memory.ts";
 import { createModelBrain, freshModelHealth, type ModelHealth } from "./model_brain.ts";
@@ -20,6 +20,7 @@ import { startPosts } from "./posts.ts";
 import { seededRandom } from "../../core/random.ts";
 import { createScriptedBrain, type TaskKind } from "./scripted.ts";
 import { startHostShow } from "./show.ts";
+import { type HostStudio, startHostStudio } from "./studio.ts";
 
 /** What other plugins (the panel, the host widget) may ask of the host. */
 export interface HostService {
@@ -36,6 +37,7 @@ export interface HostService {
 declare module "../../core/plugin.ts" {
   interface Services {
     host: HostService;
+    hostStudio: HostStudio;
   }
 }
 
@@ -111,7 +113,7 @@ export default definePlugin({
     }).prefault({}),
   }),
   needs: ["auctions", "x?"],
-  provides: ["host"],
+  provides: ["host", "hostStudio"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkModel(config.llm, timeoutMs),
   async setup({ bus, clock, config, db, log, use, provide, health, metrics }) {
@@ -150,6 +152,18 @@ export default definePlugin({
       onReaction: (ms) => reaction.observe(ms),
       onLine: (outcome, source) => lines.inc(1, { outcome, source }),
     });
+    // The panel's Host page: the character file (saved in place, live at once), the transcript.
+    const studio = startHostStudio({
+      bus,
+      clock,
+      db,
+      log,
+      file: characterUrl(config.character),
+      live: character,
+      facts: () => show.facts(),
+      version: () => show.version(),
+    });
+    provide("hostStudio", studio);
     const posts = startPosts({
       bus,
       auctions: use("auctions"),
@@ -199,6 +213,7 @@ export default definePlugin({
     );
     return async () => {
       posts.stop();
+      studio.stop();
       show.stop();
       await show.idle();
     };

@@ -4,7 +4,9 @@
  * audio goes through a Unix socket from its own pump; neither writer waits on
  * the other. Video timing is the frame loop's slot index (skipped slots are
  * filled by repeating the frame) and audio timing is the sample count since the
- * run's first frame, so both follow the same monotonic clock.
+ * run's first frame, so both follow the same monotonic clock. The audio sent is
+ * paced by the video (paced_audio.ts): slots the video skips, when the encoder
+ * is slower than real time, skip their audio too, so the two never drift.
  *
  * ffmpeg is restarted when it exits or stops making progress (the ingest
  * dropped), after OBS's back-off, while the frame loop keeps running.
@@ -13,6 +15,8 @@ import { type FrameSink, queuedSink } from "../../core/frame_loop.ts";
 import type { Log } from "../../core/log.ts";
 import type { Frame } from "../compositor/mod.ts";
 import type { AudioPump } from "./audio_pump.ts";
+import { type PacedAudio, pacedAudio } from "./paced_audio.ts";
+import { widenStdinPipe } from "./pipe_size.ts";
 import { type Backoff, backoff } from "./backoff.ts";
 import { type EncoderProgress, progressParser } from "./progress.ts";
 import type { TestSignal } from "./test_signal.ts";
@@ -61,10 +65,9 @@ interface Run {
   lastIndex?: number;
   audioConn?: Deno.UnixConn;
   audioWriter?: WritableStreamDefaultWriter<Uint8Array>;
-  audioPending: Int16Array[];
+  /** The run's audio, from its first frame's slot, as far as the video has shown. */
+  audio?: PacedAudio;
   audioWriting: boolean;
-  /** Wall time of the run's first frame's slot: where its audio must begin; null once begun. */
-  audioFromMs?: number | null;
   progress: EncoderProgress | null;
   advancedAt: number;
 }
@@ -79,6 +82,7 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
   let starts = 0;
   let stopped = false;
   let wrongSize = false;
+  let narrowPipeSaid = false;
   let cancelWait = () => {};
   let wake = () => {};
 
@@ -92,17 +96,17 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       wrongSize = true;
       return;
     }
-    if (r.lastIndex === undefined) {
-      // The audio starts at this frame's slot, not at when it reached us (a queue later).
-      r.audioFromMs = o.slotTime ? o.slotTime(index) : slotOrigin + (index * 1000) / o.fps;
-      startAudio(r);
-    }
+    if (r.lastIndex === undefined) startAudio(r, index);
     // Skipped slots (late, or dropped from the queue) keep their time: the frame before is
     // repeated for them (at most a second's worth), so this one is shown at its own slot.
     // (Repeating this one instead showed it up to a second early: the flash before the beep.)
     const gap = r.lastIndex === undefined ? 0 : Math.min(o.fps, index - r.lastIndex) - 1;
     const before = r.lastIndex === undefined ? frame.rgba : (held ?? frame.rgba);
     r.lastIndex = index;
+    // Released before the frames are written: ffmpeg never waits for audio behind its video.
+    // Slots beyond the repeats are skipped on both tracks (an encoder slower than real time).
+    r.audio?.show(index - gap, index + 1);
+    void flushAudio(r);
     try {
       for (let c = gap; c >= 0; c--) {
         const bytes = c > 0 ? before : frame.rgba;
@@ -120,13 +124,17 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
     hold(frame.rgba);
   };
 
-  const startAudio = (r: Run) => {
+  const slotAt = (index: number) =>
+    o.slotTime ? o.slotTime(index) : slotOrigin + (index * 1000) / o.fps;
+  /** The run's audio starts at its first frame's slot, not at when that frame reached us. */
+  const startAudio = (r: Run, firstSlot: number) => {
+    const rate = o.audioRate ?? 48000;
+    const paced = pacedAudio({ rate, fps: o.fps, firstSlot, slotTime: slotAt });
+    r.audio = paced;
     const unlisten = o.audio.listen((chunk, startMs) => {
       if (run !== r) return unlisten();
-      o.signal?.mix(chunk, startMs, o.audioRate ?? 48000);
-      const aligned = alignStart(r, chunk, startMs);
-      if (!aligned) return;
-      r.audioPending.push(aligned);
+      o.signal?.mix(chunk, startMs, rate);
+      paced.add(chunk, startMs);
       void flushAudio(r);
     });
   };
@@ -135,10 +143,8 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
     if (r.audioWriting || !r.audioWriter) return;
     r.audioWriting = true;
     try {
-      while (r.audioPending.length && run === r) {
-        const chunks = r.audioPending.splice(0);
-        const bytes = concat(chunks);
-        await r.audioWriter.write(bytes);
+      for (let due = r.audio?.take(); due && run === r; due = r.audio?.take()) {
+        await r.audioWriter.write(new Uint8Array(due.buffer, due.byteOffset, due.byteLength));
       }
     } catch {
       // ffmpeg went away; the supervisor sees its exit.
@@ -164,10 +170,14 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       await Deno.remove(dir, { recursive: true }).catch(() => {});
       throw error;
     }
+    // Frames hand over in 1 MiB, not 64 KiB, steps: 8 wake-ups a 1080p frame instead of 128.
+    if (widenStdinPipe(child.pid) === null && !narrowPipeSaid) {
+      narrowPipeSaid = true;
+      o.log.warn("the pipe to ffmpeg could not be widened; frames pass in 64 KiB steps");
+    }
     const r: Run = {
       child,
       video: child.stdin.getWriter(),
-      audioPending: [],
       audioWriting: false,
       progress: null,
       advancedAt: performance.now(),
@@ -258,26 +268,6 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
   let held: Uint8Array | undefined;
   /** The frame loop's origin on the wall clock, estimated: a frame never arrives before its slot. */
   let slotOrigin = Infinity;
-  /**
-   * The run's first audio chunk cut or padded so its first sample is at the first frame's
-   * slot: sample 0 and frame 0 are then the same instant, whatever the queue's delay.
-   */
-  const alignStart = (r: Run, chunk: Int16Array, startMs: number): Int16Array | null => {
-    if (r.audioFromMs === null || r.audioFromMs === undefined) return chunk;
-    if (!Number.isFinite(r.audioFromMs)) {
-      r.audioFromMs = null;
-      return chunk;
-    }
-    const rate = o.audioRate ?? 48000;
-    const lead = Math.round(((startMs - r.audioFromMs) * rate) / 1000);
-    if (lead < 0 && -lead >= chunk.length) return null; // all before the first frame
-    r.audioFromMs = null;
-    if (lead < 0) return chunk.subarray(-lead);
-    if (lead === 0) return chunk;
-    const padded = new Int16Array(Math.min(lead, rate) + chunk.length);
-    padded.set(chunk, padded.length - chunk.length);
-    return padded;
-  };
   let scratch: Uint8Array | undefined;
   function hold(rgba: Uint8Array) {
     if (held && held !== rgba) spare.push(held);
@@ -348,15 +338,4 @@ function growthRate(bytes: () => number): () => number | undefined {
     if (now.at - first.at < 900) return undefined;
     return Math.max(0, Math.round(((now.bytes - first.bytes) * 8) / (now.at - first.at) * 10) / 10);
   };
-}
-
-function concat(chunks: Int16Array[]): Uint8Array {
-  const total = chunks.reduce((n, c) => n + c.byteLength, 0);
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), at);
-    at += c.byteLength;
-  }
-  return out;
 }

@@ -4,11 +4,14 @@
  * pulled at real time by the stream's audio pump. While it plays it emits
  * `host.speaking { utteranceId, level }` (0..1, about 30 a second, then 0).
  * Without espeak-ng the host is silent (said once in the log) and the audio
- * track stays present as silence.
+ * track stays present as silence. It also provides `speech`: a line spoken in
+ * a voice as a WAV file, off air (the studio's "hear a test line"); never mixed
+ * into the program audio.
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import { SAMPLE_RATE, speech } from "./speech.ts";
+import { serialQueue } from "../../core/serial_queue.ts";
+import { SAMPLE_RATE, speech, writeWav } from "./speech.ts";
 import { voiceMixer } from "./voice_mixer.ts";
 // Types only: `host.said` and `host.interrupted` are the host plugin's events.
 import type {} from "../host/mod.ts";
@@ -28,9 +31,17 @@ export interface Audio {
   read(samples: number): Int16Array;
 }
 
+/** Off-air synthesis: the voice the show would speak `text` in, as a 48 kHz WAV file. */
+export interface Speech {
+  /** Null when espeak-ng is not there (the host would be silent). */
+  wav(text: string, voice: VoiceSpec): Promise<Uint8Array<ArrayBuffer> | null>;
+}
+export type VoiceSpec = z.output<typeof lineVoice>;
+
 declare module "../../core/plugin.ts" {
   interface Services {
     audio: Audio;
+    speech: Speech;
   }
 }
 
@@ -52,7 +63,7 @@ export default definePlugin({
     /** Speech waiting to be played beyond this many seconds is not queued. */
     maxQueueSeconds: z.number().positive().default(60),
   }),
-  provides: ["audio"],
+  provides: ["audio", "speech"],
   check: async ({ config }) => [
     await canSpeak(config.espeakPath)
       ? { status: "ok", text: `${config.espeakPath} speaks` }
@@ -75,12 +86,25 @@ export default definePlugin({
     });
 
     const speaks = await canSpeak(config.espeakPath);
+    provide("speech", {
+      async wav(text, voice) {
+        if (!speaks) return null;
+        const v = lineVoice.parse(voice);
+        const pcm = await speech(text, {
+          espeak: config.espeakPath,
+          voice: v.name,
+          wordsPerMinute: v.speed,
+          pitch: v.pitch,
+        });
+        return writeWav(pcm, SAMPLE_RATE);
+      },
+    });
     if (!speaks) {
       log.warn(`espeak-ng not found (${config.espeakPath}): the host is SILENT`);
       return;
     }
     // Utterances are synthesized one at a time so they play in the order said.
-    let chain = Promise.resolve();
+    const utterances = serialQueue();
     let stopped = false;
     // A line cut before its speech is ready is never played.
     const cutIds: string[] = [];
@@ -91,7 +115,7 @@ export default definePlugin({
     });
     const off = bus.on("host.said", ({ payload }) => {
       const own = lineVoice.safeParse(payload.voice);
-      chain = chain.then(async () => {
+      utterances.run(async () => {
         if (stopped) return;
         if (mixer.queued() > config.maxQueueSeconds * SAMPLE_RATE) {
           log.warn("voice queue full; utterance not spoken", { utteranceId: payload.utteranceId });
@@ -116,7 +140,7 @@ export default definePlugin({
       stopped = true;
       off();
       cut();
-      await chain;
+      await utterances.drained();
     };
   },
 });

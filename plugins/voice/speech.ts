@@ -1,5 +1,7 @@
 /**
- * Speech synthesis with espeak-ng: text in, 16-bit mono PCM at 48 kHz out.
+ * Speech synthesis with espeak-ng: text in, 16-bit mono PCM at 48 kHz out
+ * (and that PCM as a WAV file, for a person to hear the same voice off air).
+ * The text is always passed after `--`, so no text is ever read as an option.
  */
 import { resample } from "./resample.ts";
 
@@ -66,4 +68,27 @@ export function readWav(bytes: Uint8Array): { rate: number; pcm: Int16Array } {
     at += 8 + size + (size & 1);
   }
   throw new Error("WAV has no data");
+}
+
+/** 16-bit mono PCM as a WAV file. */
+export function writeWav(pcm: Int16Array, rate: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(44 + pcm.length * 2);
+  const view = new DataView(bytes.buffer);
+  const tag = (at: number, t: string) =>
+    [...t].forEach((ch, i) => (bytes[at + i] = ch.charCodeAt(0)));
+  tag(0, "RIFF");
+  view.setUint32(4, 36 + pcm.length * 2, true);
+  tag(8, "WAVE");
+  tag(12, "fmt ");
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true); // PCM
+  view.setUint16(22, 1, true); // mono
+  view.setUint32(24, rate, true);
+  view.setUint32(28, rate * 2, true);
+  view.setUint16(32, 2, true);
+  view.setUint16(34, 16, true);
+  tag(36, "data");
+  view.setUint32(40, pcm.length * 2, true);
+  for (let i = 0; i < pcm.length; i++) view.setInt16(44 + i * 2, pcm[i], true);
+  return bytes;
 }

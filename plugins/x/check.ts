@@ -9,7 +9,7 @@
  * read a month; at 420 mentions a day the cap runs out on day 24".
  */
 import type { Finding } from "../../core/plugin.ts";
-import type { XConfig } from "./mod.ts";
+import type { XConfig } from "./config.ts";
 import { resolveLimits } from "./tier_limits.ts";
 import { createAppClient, createXApi } from "./x_api.ts";
 import { describeProjection, projectMonth } from "./read_usage.ts";

@@ -4,7 +4,7 @@
  * campaign's plan, says on which day the cap runs out — a problem line.
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { serveFakeX } from "../fake-x/mod.ts";
+import { serveFakeX } from "../../stand-ins/fake-x/mod.ts";
 import { checkMonthlyCap } from "./check.ts";
 import { xConfigSchema } from "./mod.ts";
 

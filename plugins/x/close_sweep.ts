@@ -34,7 +34,7 @@ export function createCloseSweep(o: {
   sweepMinutes: number;
   log: Log;
   /** Epoch ms now (the engine's clock). */
-  now?: () => number;
+  now: () => number;
   /** Stores and decides a tweet unless it was read before. */
   ingest(tweet: XTweet): Promise<void>;
 }): CloseSweep {
@@ -88,7 +88,7 @@ export function createCloseSweep(o: {
       for (const [auctionId, a] of auctions) {
         if (a.swept || cmp(until, a.closeAt) < 0) continue;
         const held = a.closeAt.subtract({ milliseconds: 1 });
-        if (a.retryAt !== undefined && (o.now?.() ?? Date.now()) < a.retryAt) {
+        if (a.retryAt !== undefined && o.now() < a.retryAt) {
           if (cmp(held, allowed) < 0) allowed = held;
           continue;
         }

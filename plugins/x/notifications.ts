@@ -15,6 +15,7 @@ import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import { fixFor, linkPageFor } from "./help.ts";
 import type { LinkTweets } from "./link_tweets.ts";
+import type { Reminders } from "./reminders.ts";
 import { clip, type PostRequest, type Summarize } from "./outbox.ts";
 
 const wei = z.union([z.bigint(), z.string().regex(/^\d+$/).transform(BigInt)]);
@@ -135,7 +136,11 @@ export interface NotifierOptions {
   /** The link page, for refusals that need a linked wallet. */
   linkUrl: string;
   remindLeadMinutes: number;
+  /** A lot's item name from the auction (the `auctions` service), when this plugin has not seen it. */
+  itemName?(auctionId: string): string | undefined;
   links: LinkTweets;
+  /** Who asked to be reminded (`x_reminders` is that file's). */
+  reminders: Reminders;
   enqueue(request: PostRequest): Promise<unknown>;
 }
 
@@ -159,9 +164,10 @@ export function startNotifications(o: NotifierOptions): Notifications {
   };
   const items = new Map<string, string>();
   const reminders = new Map<string, () => void>();
+  // After a restart the auction may retell a close before any `auction.updated`: the item is
+  // asked of the auction then, and a lot is never named by its id.
   const itemOf = (auctionId: string | null) =>
-    (auctionId && items.get(auctionId)) || auctionId ||
-    "the auction";
+    (auctionId && (items.get(auctionId) ?? o.itemName?.(auctionId))) || "the auction";
 
   const record = (row: {
     tweetId: string;
@@ -250,9 +256,7 @@ export function startNotifications(o: NotifierOptions): Notifications {
 
   /** One post per ~10 handles: reminders to many people cost few posts. */
   const remind = async (a: { auctionId: string; item: string; startsAt: string }) => {
-    const rows = await o.db.query<{ handle: string }>(
-      "select handle from x_reminders where active order by handle",
-    );
+    const handles = await o.reminders.active();
     const head = `${a.item} opens at ${etTime(a.startsAt)}. Bid by tweeting ${
       at(o.hostHandle)
     } bid <amount> ETH.`;
@@ -268,9 +272,9 @@ export function startNotifications(o: NotifierOptions): Notifications {
       });
       chunk = [];
     };
-    for (const r of rows) {
-      if ([...`${[...chunk, r.handle].join(" ")} ${head}`].length > 280) await flush();
-      chunk.push(r.handle);
+    for (const handle of handles) {
+      if ([...`${[...chunk, handle].join(" ")} ${head}`].length > 280) await flush();
+      chunk.push(handle);
     }
     await flush();
   };

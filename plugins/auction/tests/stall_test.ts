@@ -8,7 +8,8 @@
  * and nothing is lost when it is back.
  */
 import { virtualClock } from "../../../core/clock.ts";
-import { commandWorks, requireServices, tempDir } from "../../../tests/services.ts";
+import { requireServices } from "../../../tests/services.ts";
+import { ownPostgres, PG_BIN } from "../../../tests/own_services.ts";
 import { assert, assertEquals } from "../test_assert.ts";
 import { type AuctionEngine, auctionEngine, type Storage, testStorage } from "../test_engine.ts";
 
@@ -151,60 +152,6 @@ Deno.test("a bid whose rejection cannot be written either is told, and costs not
 });
 
 // ---- a database that does not answer --------------------------------------------------
-
-const PG_BIN = await (async () => {
-  for (const v of ["17", "16", "15", "14"]) {
-    const bin = `/usr/lib/postgresql/${v}/bin`;
-    if (await commandWorks(`${bin}/pg_ctl`, ["--version"])) return bin;
-  }
-  return null;
-})();
-
-/** A Postgres of this test's own (its own folder and port), run as the `postgres` user. */
-async function ownPostgres() {
-  const dir = tempDir("sothebais-pg-");
-  const data = `${dir.path}/data`;
-  const port = freePort();
-  const run = async (...args: string[]) => {
-    const out = await new Deno.Command("runuser", {
-      args: ["-u", "postgres", "--", ...args],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  };
-  await new Deno.Command("chown", { args: ["postgres", dir.path] }).output();
-  await run(`${PG_BIN}/initdb`, "-D", data, "-A", "trust", "-U", "postgres", "--no-sync");
-  const pgCtl = (action: "start" | "stop") =>
-    run(
-      `${PG_BIN}/pg_ctl`,
-      "-D",
-      data,
-      "-w",
-      "-l",
-      `${dir.path}/log`,
-      ...(action === "start"
-        ? ["-o", `-p ${port} -k ${dir.path} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]
-        : ["-m", "immediate", "stop"]),
-    );
-  await pgCtl("start");
-  return {
-    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    start: () => pgCtl("start"),
-    stop: () => pgCtl("stop"),
-    async remove() {
-      await pgCtl("stop").catch(() => {});
-      dir.remove();
-    },
-  };
-}
-
-function freePort() {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = l.addr as Deno.NetAddr;
-  l.close();
-  return port;
-}
 
 Deno.test({
   name: "a database that does not answer holds the queue, health says so, nothing is lost",

@@ -16,7 +16,7 @@
  */
 import { parseArgs } from "node:util";
 import { testEngine } from "../../../tests/engine.ts";
-import { startFakeLlm } from "../fake_llm.ts";
+import { startFakeLlm } from "../../../stand-ins/fake-llm/fake_llm.ts";
 import { hostShow } from "../tests/show.ts";
 import type {} from "../../voice/mod.ts";
 

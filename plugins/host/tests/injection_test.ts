@@ -6,7 +6,7 @@
  * the attack.
  */
 import { assert, assertEquals } from "../../../core/testing.ts";
-import { startFakeLlm } from "../fake_llm.ts";
+import { startFakeLlm } from "../../../stand-ins/fake-llm/fake_llm.ts";
 import { hostShow } from "./show.ts";
 
 const corpus: string[] = JSON.parse(

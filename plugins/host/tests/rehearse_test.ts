@@ -7,7 +7,7 @@
  */
 import { assert, assertEquals } from "../../../core/testing.ts";
 import { rehearse } from "../../auction/rehearse.ts";
-import { startFakeLlm } from "../fake_llm.ts";
+import { startFakeLlm } from "../../../stand-ins/fake-llm/fake_llm.ts";
 import { checkTranscript } from "./transcript.ts";
 
 type Line = Record<string, unknown>;

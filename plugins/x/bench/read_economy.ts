@@ -25,7 +25,7 @@ import { formatEther } from "viem";
 import { virtualClock } from "../../../core/clock.ts";
 import type { Auctions } from "../../auction/mod.ts";
 import type { FundsBook } from "../../funds-book/mod.ts";
-import { createFakeX, serveFakeX } from "../../fake-x/mod.ts";
+import { createFakeX, serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { nextReadDelay, phaseAt } from "../read_planner.ts";
 import { projectMonth } from "../read_usage.ts";
 import { type Tier, TIER_LIMITS } from "../tier_limits.ts";

@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { quantile } from "../../../core/metrics.ts";
 import type {} from "../../auction/mod.ts";
 import type { FundsBook } from "../../funds-book/mod.ts";
-import { serveFakeX } from "../../fake-x/mod.ts";
+import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { startXEngine, xStorage } from "../tests/x_engine.ts";
 
 const { values } = parseArgs({

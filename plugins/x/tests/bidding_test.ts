@@ -10,7 +10,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
 import type { Auctions } from "../../auction/mod.ts";
 import type { FundsBook } from "../../funds-book/mod.ts";
-import { serveFakeX } from "../../fake-x/mod.ts";
+import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { helpReply, howToBid } from "../help.ts";
 import { startXEngine, xStorage } from "./x_engine.ts";
 

@@ -8,7 +8,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
 // The chain's event types come with its mod.ts: the emits below are checked against them.
 import type {} from "../../chain/mod.ts";
-import { serveFakeX } from "../../fake-x/mod.ts";
+import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { startXEngine, xStorage } from "./x_engine.ts";
 
 Deno.test("chain replies: link refused, linked, settled with and without a winner", async () => {

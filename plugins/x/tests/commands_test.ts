@@ -4,7 +4,7 @@
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
-import { serveFakeX } from "../../fake-x/mod.ts";
+import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { startXEngine, xStorage } from "./x_engine.ts";
 
 Deno.test("commands: link, history, remind → a reminder before the auction, stop, malformed", async () => {

@@ -4,7 +4,7 @@
  * arrived, and at random times in between.
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
-import { serveFakeX } from "../../fake-x/mod.ts";
+import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { xStorage } from "./x_engine.ts";
 
 const POSTS = 40;

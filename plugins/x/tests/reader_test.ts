@@ -5,7 +5,7 @@
 import { deepStrictEqual, ok } from "node:assert/strict";
 import type { BusEvent } from "../../../core/bus.ts";
 import { virtualClock } from "../../../core/clock.ts";
-import { serveFakeX } from "../../fake-x/mod.ts";
+import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { startXEngine, xStorage } from "./x_engine.ts";
 
 const START = "2026-03-08T14:00:00-04:00";

@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
-import { serveFakeX } from "../../fake-x/mod.ts";
+import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { startXEngine, xStorage } from "./x_engine.ts";
 
 const waitFor = async (cond: () => boolean, ms = 5000) => {

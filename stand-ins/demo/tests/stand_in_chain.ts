@@ -5,9 +5,9 @@
  */
 import { z } from "zod";
 import { definePlugin } from "../../../core/plugin.ts";
-import { FundsUnavailableError } from "../../auction/funds.ts";
-import type { ChainService, DepositTxCheck } from "../../chain/mod.ts";
-import { devAccount } from "../../chain/embedded_chain.ts";
+import { FundsUnavailableError } from "../../../plugins/auction/funds.ts";
+import type { ChainService, DepositTxCheck } from "../../../plugins/chain/mod.ts";
+import { devAccount } from "../../../plugins/chain/embedded_chain.ts";
 
 export const standIn = {
   /** A balance, or "unavailable" (FundsUnavailableError). */

@@ -9,8 +9,8 @@ import { loadPlugins, readSettings } from "../../core/config.ts";
 import { startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
 import { assert, assertEquals } from "../../core/testing.ts";
-import { devAccount } from "../chain/embedded_chain.ts";
-import { anvilAvailable, withAnvil } from "../chain/tests/chain_kit.ts";
+import { devAccount } from "../../plugins/chain/embedded_chain.ts";
+import { anvilAvailable, withAnvil } from "../../plugins/chain/tests/chain_kit.ts";
 import { testStorage } from "../../tests/engine.ts";
 import { standIn } from "./tests/stand_in_chain.ts";
 
@@ -34,7 +34,7 @@ Deno.test({
           },
           {
             label: "auction",
-            specifier: new URL("../auction/mod.ts", import.meta.url).href,
+            specifier: new URL("../../plugins/auction/mod.ts", import.meta.url).href,
             config: { watermark: "clock" },
           },
           {

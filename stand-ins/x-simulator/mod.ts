@@ -10,7 +10,7 @@ import { formatEther, parseEther } from "viem";
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { X_CREDENTIALS } from "../fake-x/mod.ts";
-import type { AuctionEvents } from "../auction/events.ts";
+import type { AuctionEvents } from "../../plugins/auction/events.ts";
 import { createScript, type SimTweet } from "./script.ts";
 
 const perMinute = z.number().min(0);

@@ -1,0 +1,89 @@
+/**
+ * What `/healthz` says of the plugin: `x.source` (the account, each reader, the stream, the
+ * sweep before a close), `x.reads` (the month's cap and its projection, the degradation level) and
+ * `x.outbox` (the posting windows, posts in flight, refusals). Read-only views of state kept
+ * elsewhere; an outage is `ok: false`, something the operator should see is `warning: true`.
+ */
+import type { HostAccount } from "./account.ts";
+import type { XConfig } from "./config.ts";
+import type { Outbox } from "./outbox.ts";
+import { DEGRADE_ORDER } from "./read_planner.ts";
+import { describeProjection } from "./read_usage.ts";
+import type { Reading } from "./reading.ts";
+
+export function sourceHealth(config: XConfig, account: HostAccount, reading: Reading) {
+  return () => {
+    const statuses = reading.sources();
+    const s = reading.primaryStatus();
+    const paused = statuses.find((r) => r.pausedUntil);
+    const ok = Boolean(account.get()) && statuses.every((r) => r.failures < 5) && !paused;
+    const pausedWhy = paused &&
+      (paused.pauseReason === "automated"
+        ? `X refused reads as automated activity (error 226): ${paused.name} reads paused until ${paused.pausedUntil}`
+        : `X's monthly cap on posts read is spent: ${paused.name} reads paused until ${paused.pausedUntil}`);
+    return {
+      ok: (config.read ? ok : true) && !reading.sweepPending()?.length,
+      detail: account.error() ?? pausedWhy ?? s?.lastError,
+      account: account.get()?.handle,
+      readThrough: reading.readThrough(),
+      stream: reading.stream(),
+      rateLimitRemaining: s?.rateLimit?.remaining,
+      phase: reading.phase(),
+      sources: Object.fromEntries(statuses.map((r) => [r.name, {
+        sinceId: r.sinceId,
+        remaining: r.rateLimit?.remaining,
+        failures: r.failures,
+        ...(r.pausedUntil ? { pausedUntil: r.pausedUntil, pauseReason: r.pauseReason } : {}),
+      }])),
+      // A close waits for its sweep while X cannot answer it (the next read tries again).
+      sweepPending: reading.sweepPending(),
+    };
+  };
+}
+
+export function readsHealth(config: XConfig, cap: number, reading: Reading) {
+  return () => {
+    const projection = reading.projection();
+    return {
+      // A cap that will run out is a warning (a restart cannot help); a spent one is an outage.
+      ok: !projection || projection.used < projection.cap,
+      warning: projection?.runsOutOnDay !== undefined,
+      detail: projection ? describeProjection(config.tier, projection) : undefined,
+      used: projection?.used,
+      cap,
+      degrade: reading.degrade(),
+      degradeOrder: DEGRADE_ORDER,
+    };
+  };
+}
+
+export function outboxHealth(outbox: Outbox) {
+  return async () => {
+    const usage = await outbox.usage();
+    // In flight past two minutes: its fate unknown until the own timeline can be read.
+    const stuck = await outbox.stuck(2 * 60_000);
+    const failed = await outbox.failures(3600_000);
+    const automated = outbox.automatedUntil();
+    const problems = [
+      automated &&
+      `X refused posting as automated activity (error 226): paused until ${automated}`,
+      stuck.count &&
+      `${stuck.count} post(s) in flight since ${stuck.since}, unconfirmed${
+        stuck.error ? ` (own timeline: ${stuck.error})` : ""
+      }`,
+    ].filter(Boolean);
+    // A post refused for good is shown (a warning), not an outage: posting goes on.
+    const refused = failed.count
+      ? `${failed.count} post(s) refused for good in the last hour (last: ${failed.last?.key}: ${failed.last?.error})`
+      : undefined;
+    return {
+      ok: problems.length === 0,
+      warning: Boolean(refused),
+      detail: [...problems, refused].filter(Boolean).join("; ") || undefined,
+      usage: usage.map((u) => `${u.used}/${u.limit} per ${u.windowMs / 1000}s`).join(", "),
+      blockedUntil: outbox.blockedUntil()?.toString(),
+      inFlight: stuck.count,
+      failedLastHour: failed.count,
+    };
+  };
+}

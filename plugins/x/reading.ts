@@ -1,0 +1,279 @@
+/**
+ * The reading half of the plugin: one reader per polled endpoint (the mentions timeline, recent
+ * search), each with its own `since_id` and wake loop, under one storing lock shared with the
+ * filtered stream, so a tweet two sources return is stored and emitted once. The planner decides
+ * each source's next read from the auctions' phase and the month's projection (`degrade`); the
+ * sweep gates the read-through before a close. Every wait is on the engine's clock.
+ */
+import type { Bus } from "../../core/bus.ts";
+import { type Clock, nyString } from "../../core/clock.ts";
+import type { Db } from "../../core/db.ts";
+import type { Log } from "../../core/log.ts";
+import type { HostAccount } from "./account.ts";
+import { followAuctions } from "./auction_phases.ts";
+import { createCloseSweep } from "./close_sweep.ts";
+import type { XConfig } from "./config.ts";
+import {
+  createMentionReader,
+  createSerial,
+  type MentionReader,
+  type StoredTweet,
+} from "./mention_reader.ts";
+import { type MentionStream, startMentionStream } from "./mention_stream.ts";
+import { auctionUpdatedSchema } from "./notifications.ts";
+import { degradeLevel, nextReadDelay, type Phase, type PolledSource } from "./read_planner.ts";
+import { createReadUsage, type Projection } from "./read_usage.ts";
+import { type TierLimits, windowIntervalMs } from "./tier_limits.ts";
+import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
+import type { RateLimit, XApi, XTweet } from "./x_api.ts";
+
+/** How far recent search's read-through trails the read (X's default end_time, now − 30 s). */
+export const SEARCH_LAG_MS = 30_000;
+/** How often an inactive source asks the planner again (besides every phase change). */
+const PHASE_RECHECK_MS = 30_000;
+/** The shortest time between two tries to open the filtered stream. */
+const STREAM_RETRY_MS = 60_000;
+
+export interface ReadingOptions {
+  bus: Bus;
+  db: Db;
+  api: XApi;
+  clock: Clock;
+  log: Log;
+  config: XConfig;
+  tier: TierLimits;
+  hostHandle: string;
+  account: HostAccount;
+  baseUrl: string;
+  /** The app-only token for the filtered stream, if any. */
+  streamToken?: string;
+  onTweet(t: StoredTweet): Promise<void>;
+  /** Resolves once the auction has decided what was emitted (the `auctions` service). */
+  settled(): Promise<void>;
+}
+
+export interface Reading {
+  readThrough(): string | undefined;
+  phase(): Phase;
+  projection(): Projection | undefined;
+  degrade(): number;
+  /** Each polled source's reader status, by name. */
+  sources(): Array<{ name: PolledSource } & ReturnType<MentionReader["status"]>>;
+  primaryStatus(): ReturnType<MentionReader["status"]> | undefined;
+  stream(): "connected" | "down" | "off";
+  sweepPending(): Array<{ auctionId: string; error?: string }> | undefined;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startReading(o: ReadingOptions): Reading {
+  const { config, tier, clock } = o;
+  const usage = createReadUsage({ db: o.db, clock, cap: tier.monthlyReads });
+  const polled: PolledSource[] = config.source === "search"
+    ? ["search"]
+    : config.search
+    ? ["mentions", "search"]
+    : ["mentions"];
+  const primary = polled[0];
+  const readers = new Map<PolledSource, MentionReader>();
+  const serial = createSerial();
+  const loops = new Map<PolledSource, WakeLoop>();
+  const anyReader = () => readers.get(primary) ?? [...readers.values()][0];
+  const phases = followAuctions(o.bus, clock, () => {
+    for (const loop of loops.values()) loop.kick();
+  });
+  const state = {
+    degrade: 0,
+    readThisMonth: 0,
+    projection: undefined as Projection | undefined,
+    readThrough: undefined as string | undefined,
+    reported: undefined as Temporal.Instant | undefined,
+  };
+  const windowOf = (s: PolledSource) => s === "mentions" ? tier.mentions : tier.search;
+  /** The planner's pause before `s` is read again; undefined: not in this phase. */
+  const plan = (s: PolledSource, rateLimit?: RateLimit) => {
+    const { phase, until } = phases.now();
+    return nextReadDelay({
+      source: s,
+      extra: s !== primary,
+      now: clock.instant().epochMilliseconds,
+      phase,
+      hotUntil: until,
+      window: { ...windowOf(s), remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt },
+      minMs: config.minPollMs,
+      degrade: state.degrade,
+    });
+  };
+  const ingest = async (t: XTweet) => {
+    await usage.count([t.id]);
+    await anyReader()?.ingest(t);
+  };
+  const { sweep, offSweep } = closeSweepFor(o, ingest);
+  const stream = streamOpener(o, ingest, () => loops.get(primary)?.kick());
+
+  const readerFor = (s: PolledSource) => {
+    let reader = readers.get(s);
+    if (reader) return reader;
+    const accountId = o.account.get()!.id;
+    reader = createMentionReader({
+      db: o.db,
+      api: o.api,
+      clock,
+      log: o.log.child(s === primary ? "reader" : `reader.${s}`),
+      accountId,
+      positionKey: s === primary ? accountId : `${accountId}:${s}`,
+      serial,
+      windowMs: windowOf(s).windowMs,
+      pace: (rateLimit) => plan(s, rateLimit) ?? PHASE_RECHECK_MS,
+      onPage: async (items) => {
+        await usage.count(items.map((t) => t.id));
+        state.readThisMonth = await usage.used();
+      },
+      // Near the month's cap, smaller pages: X counts every post a page returns.
+      maxResults: () => tier.monthlyReads - state.readThisMonth,
+      hostHandle: o.hostHandle,
+      source: s,
+      backfill: s === primary && config.backfill,
+      // Recent search may leave out the newest ~30 s (X's default end_time, as we read its
+      // docs): a search read vouches for nothing newer, so no close is decided on it early.
+      ingestLagMs: s === "search"
+        ? Math.max(config.ingestLagMs, SEARCH_LAG_MS)
+        : config.ingestLagMs,
+      tierIntervalMs: windowIntervalMs(windowOf(s)),
+      minIntervalMs: config.minPollMs,
+      onTweet: o.onTweet,
+      settled: o.settled,
+      onReadThrough: async (read) => {
+        const until = sweep ? await sweep.gate(read) : read;
+        if (state.reported && Temporal.Instant.compare(until, state.reported) <= 0) return;
+        state.reported = until;
+        state.readThrough = nyString(until);
+        o.bus.emit("tweets.read-through", { until: state.readThrough });
+      },
+    });
+    readers.set(s, reader);
+    return reader;
+  };
+
+  const readStep = (s: PolledSource) => async () => {
+    if (!(await o.account.resolve())) return o.account.retryAt();
+    const reader = readerFor(s);
+    const now = clock.instant();
+    const rateLimit = reader.status().rateLimit;
+    // A window spent: wait for its reset (never a 429 by ourselves).
+    if (rateLimit && rateLimit.remaining <= 0 && rateLimit.resetAt > now.epochMilliseconds) {
+      return Temporal.Instant.fromEpochMilliseconds(rateLimit.resetAt);
+    }
+    if (plan(s, rateLimit) === undefined) {
+      return phases.orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
+    }
+    const result = await reader.poll();
+    if (s === primary) {
+      const projection = await usage.project(config.expectedMentionsPerDay);
+      state.projection = projection;
+      state.readThisMonth = projection.used;
+      state.degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
+      if (anyReader()) await stream.open();
+    }
+    return result.outcome === "complete" ? phases.orPhaseChange(result.nextAt) : result.nextAt;
+  };
+  if (config.read) {
+    for (const s of polled) {
+      const loop = createWakeLoop(clock, o.log.child(`reader.${s}`), readStep(s), {
+        errorRetryMs: 30_000,
+      });
+      loops.set(s, loop);
+      loop.kick();
+    }
+  }
+
+  const idle = async () => {
+    for (const loop of loops.values()) await loop.idle();
+  };
+  return {
+    readThrough: () => state.readThrough,
+    phase: () => phases.now().phase,
+    projection: () => state.projection,
+    degrade: () => state.degrade,
+    sources: () => [...readers].map(([name, r]) => ({ name, ...r.status() })),
+    primaryStatus: () => readers.get(primary)?.status(),
+    stream: stream.state,
+    sweepPending: () => sweep?.pending(),
+    idle,
+    async stop() {
+      offSweep();
+      phases.stop();
+      stream.stop();
+      for (const loop of loops.values()) loop.stop();
+      // Let a read under way finish, so its row is written before storage closes.
+      await idle();
+    },
+  };
+}
+
+/**
+ * The sweep before the hammer, fed `auction.updated`; none when reading by search (the timeline
+ * is what drops tweets now and then) or with `sweepMinutes: 0`.
+ */
+function closeSweepFor(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>) {
+  const sweep = o.config.sweepMinutes > 0 && o.config.source === "mentions"
+    ? createCloseSweep({
+      api: o.api,
+      hostHandle: o.hostHandle,
+      sweepMinutes: o.config.sweepMinutes,
+      log: o.log.child("sweep"),
+      now: () => o.clock.instant().epochMilliseconds,
+      ingest,
+    })
+    : undefined;
+  const offSweep = o.bus.on("auction.updated", (e) => {
+    const a = auctionUpdatedSchema.safeParse(e.payload);
+    if (a.success) sweep?.track(a.data);
+  });
+  return { sweep, offSweep };
+}
+
+/**
+ * The filtered stream (tiers that have it, with an app-only token): opened after a complete read,
+ * tried again at most once a minute; a fast path only — the poll alone confirms completeness.
+ */
+function streamOpener(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>, onGap: () => void) {
+  const want = o.config.stream && Boolean(o.tier.stream) && Boolean(o.streamToken);
+  let stream: MentionStream | undefined;
+  let triedAt: number | undefined;
+  let stopped = false;
+  return {
+    state: (): "connected" | "down" | "off" =>
+      want ? (stream?.connected() ? "connected" : "down") : "off",
+    async open() {
+      const now = o.clock.instant().epochMilliseconds;
+      if (!want || stream || stopped) return;
+      if (triedAt !== undefined && now - triedAt < STREAM_RETRY_MS) return;
+      triedAt = now;
+      try {
+        const s = await startMentionStream({
+          baseUrl: o.baseUrl,
+          bearerToken: o.streamToken!,
+          hostHandle: o.hostHandle,
+          log: o.log.child("stream"),
+          onTweet: (t) => {
+            ingest(t).catch((error) => o.log.error("stream tweet failed", { error }));
+          },
+          // Backfill from the timeline: what the stream missed while down, the next read finds.
+          onGap,
+        });
+        if (stopped) s.stop();
+        else stream = s;
+        o.log.info("filtered stream connected");
+      } catch (error) {
+        o.log.warn("filtered stream unavailable; polling only", {
+          error: (error as Error).message,
+        });
+      }
+    },
+    stop() {
+      stopped = true;
+      stream?.stop();
+    },
+  };
+}
