@@ -117,7 +117,10 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
   const bids = new Map<string, RecentBid[]>();
   const results = new Map<string, { winner: LotFacts["winner"]; runnerUp: LotFacts["runnerUp"] }>();
   // What was said within the repeat window, from the records: a restart does not reset it.
-  const said = await saidSince(db, clock.instant().subtract({ minutes: d.repeatWindowMinutes }))
+  const said = await saidSince(
+    db,
+    clock.instant().subtract({ seconds: Math.round(d.repeatWindowMinutes * 60) }),
+  )
     .catch(() => [] as Array<{ text: string; at: Temporal.Instant }>);
   const once = await onceKeys(db).catch(() => new Set<string>());
   const pending = new Set<Promise<unknown>>();
@@ -147,7 +150,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     });
   };
   const recent = () => {
-    const since = clock.instant().subtract({ minutes: d.repeatWindowMinutes });
+    const since = clock.instant().subtract({ seconds: Math.round(d.repeatWindowMinutes * 60) });
     while (said.length && Temporal.Instant.compare(said[0].at, since) < 0) said.shift();
     return new Set(said.map((s) => s.text));
   };
