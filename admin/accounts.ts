@@ -3,11 +3,15 @@
  * one-time setup link where its owner sets the password and enrols TOTP; then
  * sign-in takes the password and a TOTP code or a single-use recovery code.
  * A TOTP code is accepted once (its time step is remembered); a recovery code
- * is marked used in the same statement that accepts it.
+ * is marked used in the same statement that accepts it. TOTP secrets are stored
+ * sealed (core/secret_box.ts: AES-GCM, the key from the environment, the account's
+ * id as additional data); `sealTotpSecrets` seals rows written before, in plain
+ * text, and re-seals those of a previous key (rotation).
  */
 import encodeQR from "qr";
 import { Secret, TOTP } from "otpauth";
 import type { Db, Queryable } from "../core/db.ts";
+import type { SecretBox } from "../core/secret_box.ts";
 import {
   hashPassword,
   normalRecoveryCode,
@@ -55,6 +59,8 @@ export interface AccountsOptions {
   setupMinutes: number;
   /** The issuer shown in authenticator apps. */
   issuer: string;
+  /** Seals the TOTP secrets stored. */
+  box: SecretBox;
 }
 
 interface Row {
@@ -71,13 +77,49 @@ interface Row {
   updated_at: Date;
 }
 
+/** What a TOTP secret is sealed with, besides the key: which account's it is. */
+const totpContext = (id: string) => `admin_accounts.totp:${id}`;
+
+/**
+ * Seals every TOTP secret not sealed with the current key: plain ones (written before
+ * encryption at rest) and those of a previous key. Each row changes only if it still holds
+ * what was read. A value sealed with a key not given throws, naming the account.
+ */
+export async function sealTotpSecrets(db: Db, box: SecretBox) {
+  const done = { sealed: 0, resealed: 0 };
+  const rows = await db.query<{ id: string; name: string; col: string; value: string }>(
+    `select id, name, 'totp_secret' as col, totp_secret as value from admin_accounts
+       where totp_secret is not null
+     union all
+     select id, name, 'totp_pending', totp_pending from admin_accounts
+       where totp_pending is not null`,
+  );
+  for (const r of rows) {
+    const by = box.sealedWith(r.value);
+    if (by === box.keyId) continue;
+    const context = totpContext(r.id);
+    const plain = by === null ? r.value : await box.open(r.value, context).catch((error) => {
+      throw new Error(`account ${r.name}'s TOTP secret: ${error.message}`);
+    });
+    const sealed = await box.seal(plain, context);
+    await db.query(`update admin_accounts set ${r.col} = $3 where id = $1 and ${r.col} = $2`, [
+      r.id,
+      r.value,
+      sealed,
+    ]);
+    done[by === null ? "sealed" : "resealed"]++;
+  }
+  return done;
+}
+
 const account = (r: Row): Account => ({ id: r.id, name: r.name, role: r.role, status: r.status });
 const STEP_MS = 30_000;
 // A sign-in for a name that does not exist costs the same time as a real one.
 const DUMMY_HASH = hashPassword(randomToken());
 
 export function accounts(o: AccountsOptions) {
-  const { db } = o;
+  const { db, box } = o;
+  const openTotp = (row: Row, sealed: string) => box.open(sealed, totpContext(row.id));
   const byName = async (name: string, q: Queryable = db) =>
     (await q.query<Row>("select * from admin_accounts where name = $1", [name]))[0];
   const named = async (name: string) => {
@@ -195,12 +237,12 @@ export function accounts(o: AccountsOptions) {
     /** The enrolment step: the TOTP secret (the same on a reload) as a QR code and as text. */
     async startSetup(token: string) {
       const row = await bySetupToken(token);
-      let secret = row.totp_pending;
+      let secret = row.totp_pending && await openTotp(row, row.totp_pending);
       if (!secret) {
         secret = new Secret({ size: 20 }).base32;
         await db.query("update admin_accounts set totp_pending = $2 where id = $1", [
           row.id,
-          secret,
+          await box.seal(secret, totpContext(row.id)),
         ]);
       }
       const uri = totpOf(row.name, secret).toString();
@@ -218,7 +260,8 @@ export function accounts(o: AccountsOptions) {
       const row = await bySetupToken(token);
       const problem = passwordProblem(password, row.name);
       if (problem) throw new AccountError(`Choose another password: ${problem}.`);
-      const step = row.totp_pending && codeStep(row.name, row.totp_pending, digits(code));
+      const step = row.totp_pending &&
+        codeStep(row.name, await openTotp(row, row.totp_pending), digits(code));
       if (!step) {
         throw new AccountError(
           "That code is not right: type the 6-digit code your authenticator app shows now.",
@@ -261,7 +304,7 @@ export function accounts(o: AccountsOptions) {
         return { ok: false, account: account(row), message: "This account is disabled." };
       }
       if (/^\d{6}$/.test(digits(code))) {
-        const step = codeStep(row.name, row.totp_secret!, digits(code));
+        const step = codeStep(row.name, await openTotp(row, row.totp_secret!), digits(code));
         if (step === null) {
           return {
             ok: false,

@@ -10,10 +10,13 @@ import { readSettings } from "../core/config.ts";
 import { openDatabase } from "../core/engine.ts";
 import { migrate, readMigrations } from "../core/migrate.ts";
 import { testStorage } from "../tests/engine.ts";
-import { AccountError, accounts } from "./accounts.ts";
+import { loadPlugins } from "../core/config.ts";
+import { newSecretKey, parseSecretKey, type SecretBox, secretBox } from "../core/secret_box.ts";
+import { AccountError, accounts, sealTotpSecrets } from "./accounts.ts";
 import { auditLog } from "./audit.ts";
 import { adminCommand } from "./cli.ts";
 import { adminConfig } from "./config.ts";
+import { panelKey } from "./secret_key.ts";
 import { sessions } from "./sessions.ts";
 import { totpCode } from "./tests/panel_kit.ts";
 
@@ -29,11 +32,16 @@ async function setup() {
     await migrate(db, owner, await readMigrations(new URL(dir, import.meta.url)));
   }
   const clock = virtualClock(Temporal.Now.instant());
-  const store = accounts({ db, now: () => clock.instant(), setupMinutes: 30, issuer: "Test" });
+  const keyText = newSecretKey();
+  const box = await secretBox(parseSecretKey(keyText, "SECRETS_KEY"));
+  const store = accounts({ db, now: () => clock.instant(), setupMinutes: 30, issuer: "Test", box });
   return {
     db,
     clock,
     store,
+    keyText,
+    storeWith: (box: SecretBox) =>
+      accounts({ db, now: () => clock.instant(), setupMinutes: 30, issuer: "Test", box }),
     async stop() {
       await db.close();
       lock?.release();
@@ -162,7 +170,10 @@ Deno.test("admin command: add prints the link, list, disable, reset; refusals ex
   const error = console.error;
   console.error = (line: string) => errors.push(line);
   try {
-    const config = adminConfig.parse({ publicUrl: "https://show.example/" });
+    const config = adminConfig.parse({
+      publicUrl: "https://show.example/",
+      secretsKey: t.keyText,
+    });
     const ctx = {
       config,
       db: t.db,
@@ -198,4 +209,97 @@ Deno.test("admin command: add prints the link, list, disable, reset; refusals ex
     console.error = error;
     await t.stop();
   }
+});
+
+Deno.test("TOTP secrets at rest: sealed, plain rows sealed at start, a wrong key refused, rotation", async () => {
+  const t = await setup();
+  const stored = async () =>
+    (await t.db.query<{ totp_secret: string | null; totp_pending: string | null }>(
+      "select totp_secret, totp_pending from admin_accounts where name = 'olga'",
+    ))[0];
+  try {
+    const { token } = await t.store.add("olga", "operator");
+    const { secret } = await t.store.startSetup(token);
+    const pending = (await stored()).totp_pending!;
+    assert.match(pending, /^enc:v1:[0-9a-f]{8}:/);
+    assert.ok(!pending.includes(secret), "the secret is not stored in plain text");
+    assert.equal((await t.store.startSetup(token)).secret, secret, "it opens again on a reload");
+    await t.store.finishSetup(token, PASSWORD, totpCode(secret));
+    assert.match((await stored()).totp_secret!, /^enc:v1:/);
+    /** A code not used yet (a code signs in once: the remembered step is forgotten here). */
+    const freshCode = async () => {
+      await t.db.query("update admin_accounts set totp_last_step = null where name = 'olga'");
+      return totpCode(secret);
+    };
+    assert.equal((await t.store.verifyLogin("olga", PASSWORD, totpCode(secret, 1))).ok, true);
+
+    // A row from before encryption at rest: sealed by the start's pass, and it still signs in.
+    await t.db.query("update admin_accounts set totp_secret = $1 where name = 'olga'", [secret]);
+    const key = await secretBox(parseSecretKey(t.keyText, "SECRETS_KEY"));
+    // `main.ts admin rekey` does the same pass, and says only counts and the key's id.
+    const lines: string[] = [];
+    const ctx = {
+      config: adminConfig.parse({ secretsKey: t.keyText }),
+      db: t.db,
+      clock: t.clock,
+      dataDir: "/nonexistent",
+      print: (l: string) => lines.push(l),
+    };
+    assert.equal(await adminCommand.run(ctx, {}, ["rekey"]), 0);
+    assert.deepEqual(lines, [
+      `TOTP secrets sealed with key ${key.keyId} (from the environment): 1 were plain, 0 re-sealed from a previous key`,
+    ]);
+    assert.deepEqual(await sealTotpSecrets(t.db, key), { sealed: 0, resealed: 0 }, "once");
+    const sealed = (await stored()).totp_secret!;
+    assert.equal(key.sealedWith(sealed), key.keyId);
+    assert.equal((await t.store.verifyLogin("olga", PASSWORD, await freshCode())).ok, true);
+
+    // Another key: the start refuses, naming the account and both keys; nothing changes.
+    const wrong = await secretBox(parseSecretKey(newSecretKey(), "SECRETS_KEY"));
+    await assert.rejects(
+      () => sealTotpSecrets(t.db, wrong),
+      new RegExp(`account olga's TOTP secret: .*sealed with key ${key.keyId}.*${wrong.keyId}`),
+    );
+    await assert.rejects(() => t.storeWith(wrong).verifyLogin("olga", PASSWORD, totpCode(secret)));
+    assert.equal((await stored()).totp_secret, sealed);
+
+    // Rotation: the new key, the old one as previous: re-sealed, and it signs in.
+    const rotated = await secretBox(parseSecretKey(newSecretKey(), "SECRETS_KEY"), [
+      parseSecretKey(t.keyText, "SECRETS_KEY_PREVIOUS"),
+    ]);
+    assert.deepEqual(await sealTotpSecrets(t.db, rotated), { sealed: 0, resealed: 1 });
+    assert.equal(rotated.sealedWith((await stored()).totp_secret!), rotated.keyId);
+    const after = t.storeWith(rotated);
+    assert.equal((await after.verifyLogin("olga", PASSWORD, await freshCode())).ok, true);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("TOTP secrets at rest: the production profile will not start without SECRETS_KEY", async () => {
+  const prod = JSON.parse(
+    await Deno.readTextFile(new URL("../sothebais.prod.json", import.meta.url)),
+  );
+  const entry = prod.sothebais.plugins.find((p: { module?: string }) =>
+    p.module?.includes("admin")
+  );
+  const attempt = (env: Record<string, string>) =>
+    loadPlugins(
+      [{
+        label: "admin",
+        specifier: new URL("./mod.ts", import.meta.url).href,
+        config: entry.config,
+      }],
+      { PUBLIC_URL: "https://show.example", ...env },
+      "production",
+    );
+  await assert.rejects(
+    () => attempt({}),
+    /config\.secretsKey: environment variable SECRETS_KEY is not set/,
+  );
+  // A key that is not one is refused at start, naming the variable (and never its value).
+  await assert.rejects(
+    () => panelKey({ secretsKey: "c2hvcnQ=", dataDir: "/nonexistent" }),
+    /SECRETS_KEY must be 32 bytes of base64 \(openssl rand -base64 32\); it is 5 bytes/,
+  );
 });

@@ -1,17 +1,21 @@
 /**
- * `main.ts admin add <name> --role <role> | list | disable <name> | reset <name>`:
+ * `main.ts admin add <name> --role <role> | list | disable <name> | reset <name> | rekey`:
  * accounts from the command line, each change audited (actor `cli`). `add` and
- * `reset` print the one-time setup link; nothing else ever shows a secret.
+ * `reset` print the one-time setup link; nothing else ever shows a secret. `rekey`
+ * seals every stored TOTP secret with SECRETS_KEY (after a rotation, with the old
+ * key in SECRETS_KEY_PREVIOUS), and prints only counts and key ids.
  */
 import type { PluginCommand } from "../core/plugin.ts";
-import { AccountError, accounts, ROLES } from "./accounts.ts";
+import { AccountError, accounts, ROLES, sealTotpSecrets } from "./accounts.ts";
 import { auditLog } from "./audit.ts";
 import type { AdminConfig } from "./config.ts";
+import { panelKey } from "./secret_key.ts";
 
 const USAGE = [
   "admin add <name> --role viewer|operator|admin",
   "admin list",
   "admin disable <name>",
+  "admin rekey",
   "admin reset <name>",
 ];
 
@@ -21,7 +25,9 @@ export const adminCommand: PluginCommand<AdminConfig> = {
   options: { role: { type: "string", short: "r" } },
   async run(ctx, values, positionals) {
     const [verb, name, ...extra] = positionals;
+    const key = await panelKey({ ...ctx.config, dataDir: ctx.dataDir });
     const store = accounts({
+      box: key.box,
       db: ctx.db,
       now: () => ctx.clock.instant(),
       setupMinutes: ctx.config.setupLinkMinutes,
@@ -85,6 +91,21 @@ export const adminCommand: PluginCommand<AdminConfig> = {
             after: { status: "disabled" },
           });
           ctx.print(`account ${name} disabled; its sessions have ended`);
+          return 0;
+        }
+        case "rekey": {
+          const done = await sealTotpSecrets(ctx.db, key.box);
+          await audit.write({
+            actor: "cli",
+            action: "secrets.rekey",
+            subject: key.box.keyId,
+            outcome: "ok",
+            after: done,
+          });
+          ctx.print(
+            `TOTP secrets sealed with key ${key.box.keyId} (from the ${key.source}): ` +
+              `${done.sealed} were plain, ${done.resealed} re-sealed from a previous key`,
+          );
           return 0;
         }
         case "list": {

@@ -8,8 +8,9 @@
  */
 import { definePlugin } from "../core/plugin.ts";
 import type { Frames } from "../plugins/compositor/mod.ts";
-import { accounts } from "./accounts.ts";
+import { accounts, sealTotpSecrets } from "./accounts.ts";
 import { auditLog } from "./audit.ts";
+import { panelKey } from "./secret_key.ts";
 import { bundler } from "./bundle.ts";
 import { adminCommand } from "./cli.ts";
 import { adminConfig } from "./config.ts";
@@ -38,14 +39,25 @@ export default definePlugin({
   ],
   migrations: new URL("./migrations/", import.meta.url),
   commands: { admin: adminCommand },
-  setup(ctx) {
+  async setup(ctx) {
     const { config, db, clock, http } = ctx;
     const now = () => clock.instant();
+    const key = await panelKey({ ...config, dataDir: ctx.dataDir });
+    const sealedNow = await sealTotpSecrets(db, key.box);
+    if (sealedNow.sealed || sealedNow.resealed) {
+      ctx.log.info("TOTP secrets sealed at rest", { ...sealedNow, key: key.box.keyId });
+    }
+    if (key.source !== "environment") {
+      ctx.log.warn(
+        "no SECRETS_KEY: the panel's secrets are sealed with a key kept in the data folder",
+      );
+    }
     const store = accounts({
       db,
       now,
       setupMinutes: config.setupLinkMinutes,
       issuer: config.issuer,
+      box: key.box,
     });
     const sessions = createSessions({
       db,

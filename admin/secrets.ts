@@ -4,6 +4,10 @@
  * holds up a frame), random tokens, their SHA-256 for storage (tokens are
  * high-entropy, so a fast hash is enough), and one-time recovery codes.
  */
+import { decodeBase64 as decode, encodeBase64Url } from "../core/secret_box.ts";
+
+export { encodeBase64Url };
+
 export const PBKDF2_ITERATIONS = 600_000;
 /** Longer passwords are refused before hashing (hashing cost is per byte). */
 export const MAX_PASSWORD = 256;
@@ -84,17 +88,4 @@ export function recoveryCodes(n = 10): string[] {
 /** A typed recovery code as stored: lower case, no spaces or dashes, o→0, i/l→1. */
 export function normalRecoveryCode(text: string): string {
   return text.toLowerCase().replace(/[\s-]/g, "").replace(/o/g, "0").replace(/[il]/g, "1");
-}
-
-/** Base64url without padding (tokens in cookies and links). */
-export function encodeBase64Url(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
-}
-
-function decode(text: string): Uint8Array {
-  const b64 = text.replace(/-/g, "+").replace(/_/g, "/");
-  const bin = atob(b64 + "=".repeat((4 - (b64.length % 4)) % 4));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
 }

@@ -145,7 +145,13 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     const s = await lease.status();
     // Starting is not healthy: until the plugins have started, nothing but health answers.
     const role = s.leader ? (ready ? "leader" : "starting") : "standby";
-    return { ok: role !== "starting", role, ...s };
+    // Said in words for the panel and a person reading /healthz: who leads, and who this is.
+    const detail = s.kind === "sole"
+      ? `this engine leads (${s.engine}; embedded storage: one engine)`
+      : s.leader
+      ? `this engine leads (${s.engine}${s.lapsed ? "; its lock's session is being re-taken" : ""})`
+      : `standby (${s.engine}); ${s.holder ?? "no engine yet"} leads`;
+    return { ok: role !== "starting", role, detail, ...s };
   });
   checks.set("state", async () => {
     const t = performance.now();

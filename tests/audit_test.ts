@@ -6,7 +6,7 @@
  */
 import { assert, assertEquals, assertMatch, assertRejects } from "../core/testing.ts";
 import { auctionEngine, testStorage } from "../plugins/auction/test_engine.ts";
-import { cli, root } from "./cli.ts";
+import { cli, writeShowConfig } from "./cli.ts";
 import { openDb } from "../core/db.ts";
 
 const ETH = 10n ** 18n;
@@ -24,18 +24,10 @@ Deno.test("audit verify: whole chains pass, the daily report pins the head, a ch
       reserve: "1 ETH",
     }],
   };
-  const file = `${storage.env.DATA_DIR}/sothebais.json`;
-  Deno.writeTextFileSync(
-    file,
-    JSON.stringify({
-      sothebais: {
-        plugins: [
-          { module: `${root}plugins/funds-book/mod.ts` },
-          { module: `${root}plugins/auction/mod.ts`, config },
-        ],
-      },
-    }),
-  );
+  const file = writeShowConfig(`${storage.env.DATA_DIR}/sothebais.json`, [
+    ["funds-book"],
+    ["auction", config],
+  ]);
   const verify = async () => {
     const out = await cli(["audit", "verify", "--config", file], storage.env).output();
     return { code: out.code, text: new TextDecoder().decode(out.stdout) };

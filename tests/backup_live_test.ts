@@ -7,7 +7,7 @@
  */
 import postgres from "postgres";
 import { assert, assertEquals } from "../core/testing.ts";
-import { bidShow, healthOf, until } from "./bid_show.ts";
+import { bidShow } from "./bid_show.ts";
 import { cli } from "./cli.ts";
 import { serviceAvailable, uniqueName } from "./services.ts";
 
@@ -39,10 +39,7 @@ Deno.test({
       connection: { search_path: restoredSchema },
     });
     try {
-      const engine = show.start("a");
-      await until("the engine to lead", async () => {
-        return (await healthOf(engine.port))?.checks.lease?.role === "leader";
-      }, 60_000);
+      await show.startLeader("a");
       for (let i = 0; i < 4; i++) assertEquals(await show.decided(show.tweet()), "accepted");
       let streaming = true;
       const stream = (async () => {

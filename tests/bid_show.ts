@@ -51,8 +51,18 @@ export interface BidShow {
   sent: string[];
   /** Starts an engine with this show's config; `env` adds to (or overrides) the show's. */
   start(name: string, env?: Record<string, string>): Running & { port: number };
+  /** Starts one and waits (up to `ms`) until its /healthz says it leads. */
+  startLeader(
+    name: string,
+    env?: Record<string, string>,
+    ms?: number,
+  ): Promise<Running & { port: number }>;
   /** Tweets the next bid (0.1 ETH above the last), from the next handle in turn. */
   tweet(): string;
+  /** Tweets `text` as `author` (any text: hostile input too); its id joins `sent`. */
+  inject(author: string, text: string): string;
+  /** The fake X's posts: the tweet each replies to, and its text. */
+  posts(): Array<{ inReplyTo: string | null; text: string }>;
   /** "accepted", or the status and reason, once the tweet is decided. */
   decided(tweetId: string, ms?: number): Promise<string>;
   /** The invariants; returns what was counted. */
@@ -68,6 +78,7 @@ export async function bidShow(
     env?: Record<string, string>;
     /** More plugins (folders under plugins/). */
     more?: string[];
+    rateLimit?: { bids: number; perSeconds: number };
   },
 ): Promise<BidShow> {
   const schema = uniqueName(o.name);
@@ -81,6 +92,7 @@ export async function bidShow(
     item: `${o.name} #1`,
     minPollMs: 200,
     more: o.more,
+    rateLimit: o.rateLimit,
   });
   const env = (name: string, port: number) => ({
     DATABASE_URL: o.url,
@@ -104,6 +116,20 @@ export async function bidShow(
   let price = 1.0;
   let turn = 0;
 
+  const start = (name: string, extra: Record<string, string> = {}) => {
+    const port = Number(extra.PORT ?? freePort());
+    const run = startCli(["--config", configFile, "--log", "json"], {
+      ...env(name, port),
+      ...extra,
+    });
+    running.push(run);
+    return Object.assign(run, { port });
+  };
+  const posts = () =>
+    fakeX.fake.posts().map((p) => ({
+      inReplyTo: p.referenced_tweets?.find((r) => r.type === "replied_to")?.id ?? null,
+      text: p.text,
+    }));
   const decided = (id: string, ms = 30_000) =>
     until(`a decision on ${id}`, async () => {
       try {
@@ -124,14 +150,13 @@ export async function bidShow(
     configFile,
     env: (name, port = 0) => env(name, port),
     sent,
-    start(name, extra = {}) {
-      const port = Number(extra.PORT ?? freePort());
-      const run = startCli(["--config", configFile, "--log", "json"], {
-        ...env(name, port),
-        ...extra,
-      });
-      running.push(run);
-      return Object.assign(run, { port });
+    start,
+    async startLeader(name, extra, ms = 60_000) {
+      const run = start(name, extra);
+      await until(`${name} to lead`, async () => {
+        return (await healthOf(run.port))?.checks.lease?.role === "leader";
+      }, ms);
+      return run;
     },
     tweet() {
       price = Math.round((price + 0.1) * 10) / 10;
@@ -142,6 +167,12 @@ export async function bidShow(
       sent.push(t.id);
       return t.id;
     },
+    inject(author, text) {
+      const t = fakeX.fake.inject({ author, text });
+      sent.push(t.id);
+      return t.id;
+    },
+    posts,
     decided,
     async verify() {
       await Promise.all(sent.map((id) => decided(id)));
@@ -157,11 +188,9 @@ export async function bidShow(
       }
       const [auction] = await sql`select decisions from auction_auctions where id = ${auctionId}`;
       assertEquals(Number(auction.decisions), rows.length, "each decision counted once");
-      const posts = fakeX.fake.posts().map((p) =>
-        `${p.referenced_tweets?.find((r) => r.type === "replied_to")?.id ?? "-"} ${p.text}`
-      );
-      assertEquals(posts.length, new Set(posts).size, "a post sent twice");
-      return { decisions: rows.length, accepted: accepted.length, posts: posts.length };
+      const sentPosts = posts().map((p) => `${p.inReplyTo ?? "-"} ${p.text}`);
+      assertEquals(sentPosts.length, new Set(sentPosts).size, "a post sent twice");
+      return { decisions: rows.length, accepted: accepted.length, posts: sentPosts.length };
     },
     async close() {
       for (const r of running) killQuietly(r.child);

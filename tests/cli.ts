@@ -101,6 +101,19 @@ export function killLeftoverAnvil(dataDir: string) {
   } catch { /* stopped with its engine */ }
 }
 
+/** Writes a config file listing plugins by folder under plugins/ with their configs; returns its path. */
+export function writeShowConfig(
+  file: string,
+  plugins: Array<[name: string, config?: Record<string, unknown>]>,
+): string {
+  const entries = plugins.map(([name, config]) => ({
+    module: `${root}plugins/${name}/mod.ts`,
+    ...(config ? { config } : {}),
+  }));
+  Deno.writeTextFileSync(file, JSON.stringify({ sothebais: { plugins: entries } }));
+  return file;
+}
+
 /**
  * Writes `dir/sothebais.json` for `main.ts start`: the funds book, one auction open
  * from a minute ago for 30 minutes, and the x plugin reading `fakeXUrl` without the
@@ -115,6 +128,8 @@ export function bidShowConfig(
     minPollMs: number;
     /** More plugins' folders under plugins/ (e.g. backup), listed last. */
     more?: string[];
+    /** Bids a bidder may make in a window (default 1000 a minute: no limit in practice). */
+    rateLimit?: { bids: number; perSeconds: number };
   },
 ): string {
   const now = Temporal.Now.instant();
@@ -126,7 +141,7 @@ export function bidShowConfig(
           module: `${root}plugins/auction/mod.ts`,
           config: {
             watermark: "clock",
-            rateLimit: { bids: 1000, perSeconds: 60 },
+            rateLimit: o.rateLimit ?? { bids: 1000, perSeconds: 60 },
             auctions: [{
               id: o.auctionId,
               item: o.item,

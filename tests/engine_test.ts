@@ -28,6 +28,8 @@ Deno.test("start: boots on embedded storage, logs its plugins, serves /healthz a
     assertEquals(health.status, 200);
     const body = await health.json();
     assertEquals([body.ok, body.checks.db.ok, body.checks.db.backend], [true, true, "pglite"]);
+    assertEquals([body.status, body.checks.lease.role], ["ok", "leader"]);
+    assertMatch(body.checks.lease.detail, /^this engine leads \(.+:\d+:\w+; embedded storage/);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     assertMatch(metrics, /# TYPE sothebais_db_query_seconds summary/);
     assertMatch(metrics, /sothebais_db_query_seconds_count [1-9]/);

@@ -40,10 +40,7 @@ Deno.test({
       return String(row.amount_wei);
     };
     try {
-      const engine = show.start("a");
-      await until("the engine to lead", async () => {
-        return (await healthOf(engine.port))?.checks.lease?.role === "leader";
-      }, 60_000);
+      const engine = await show.startLeader("a");
       await raw.connect();
       const before = performance.now();
       for (let i = 0; i < 3; i++) assertEquals(await show.decided(show.tweet()), "accepted");

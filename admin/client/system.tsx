@@ -12,6 +12,8 @@ interface Check {
   ok: boolean;
   detail?: string;
   warning?: string;
+  /** Working on a fallback (e.g. Redis away): shown, not an outage. */
+  degraded?: boolean;
   [field: string]: unknown;
 }
 interface Sample {
@@ -69,9 +71,11 @@ export function SystemPage() {
                     <tr key={name} data-check={name}>
                       <td>{name}</td>
                       <td
-                        class={c.ok ? (c.warning ? "level-warning" : "level-good") : "level-error"}
+                        class={c.ok
+                          ? (c.warning || c.degraded ? "level-warning" : "level-good")
+                          : "level-error"}
                       >
-                        {c.ok ? (c.warning ? "warning" : "ok") : "down"}
+                        {c.ok ? (c.degraded ? "degraded" : c.warning ? "warning" : "ok") : "down"}
                       </td>
                       <td class="muted">{c.detail ?? c.warning ?? summary(c)}</td>
                     </tr>

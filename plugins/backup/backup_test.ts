@@ -9,39 +9,26 @@
  */
 import { virtualClock } from "../../core/clock.ts";
 import { assert, assertEquals } from "../../core/testing.ts";
-import { cli, root } from "../../tests/cli.ts";
+import { cli, writeShowConfig } from "../../tests/cli.ts";
 import { serviceAvailable, tempDir } from "../../tests/services.ts";
 import { auctionEngine, type Storage, testStorage } from "../auction/test_engine.ts";
 
 const ETH = 10n ** 18n;
 const T = (hhmmss: string) => `2026-03-08T${hhmmss}-04:00`;
-const genesis = {
-  id: "genesis-1",
-  item: "Genesis #1",
-  startsAt: T("14:00:00"),
-  endsAt: T("16:00:00"),
-  maxEndsAt: T("17:00:00"),
-  reserve: "1 ETH",
+/** One lot, open 13:30 to 15:30 New York time. */
+const lot = { id: "lot-1", item: "Backed up #1", reserve: "1 ETH" };
+const auctionConfig = {
+  watermark: "clock",
+  auctions: [{ ...lot, startsAt: T("13:30:00"), endsAt: T("15:30:00"), maxEndsAt: T("16:30:00") }],
 };
-const auctionConfig = { watermark: "clock", auctions: [genesis] };
 
 /** The show's config for the CLI: the same plugins as the engine below, and backup. */
-function configFile(dir: string): string {
-  const file = `${dir}/sothebais.json`;
-  Deno.writeTextFileSync(
-    file,
-    JSON.stringify({
-      sothebais: {
-        plugins: [
-          { module: `${root}plugins/funds-book/mod.ts` },
-          { module: `${root}plugins/auction/mod.ts`, config: auctionConfig },
-          { module: `${root}plugins/backup/mod.ts` },
-        ],
-      },
-    }),
-  );
-  return file;
-}
+const configFile = (dir: string) =>
+  writeShowConfig(`${dir}/sothebais.json`, [
+    ["funds-book"],
+    ["auction", auctionConfig],
+    ["backup"],
+  ]);
 
 async function run(args: string[], env: Record<string, string>) {
   const out = await cli(args, { ...env, LOG_LEVEL: "error" }).output();
@@ -57,7 +44,7 @@ async function record(storage: Storage) {
       `select seq, tweet_id, handle, status, amount_wei, decided_at, chain_seq, chain_hash
        from auction_bids order by seq`,
     );
-    const a = e.auctions.get("genesis-1")!;
+    const a = e.auctions.get("lot-1")!;
     return {
       bids: bids.map((b) => JSON.stringify(b)),
       auction: [a.status, a.leader?.handle, a.priceWei, a.endsAt.toString()],
@@ -110,7 +97,7 @@ Deno.test({
       bid("3", "@mallory", "3", "14:03:00"); // no wallet: rejected, in the chain too
       bid("4", "@alice", "12.5", "14:04:00");
       await e.auctions.idle();
-      await e.auctions.admin("genesis-1", { action: "extend", seconds: 300 }, {
+      await e.auctions.admin("lot-1", { action: "extend", seconds: 300 }, {
         actor: "test-admin",
         reason: "a late bidder asked",
       });
