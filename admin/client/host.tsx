@@ -7,7 +7,7 @@
  * and the recent transcript, each line beside what it was grounded on.
  */
 import { useState } from "preact/hooks";
-import type { TranscriptLine } from "../../plugins/host/studio.ts";
+import type { TranscriptLine } from "../../plugins/host/mod.ts";
 import {
   Card,
   Field,

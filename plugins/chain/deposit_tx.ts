@@ -6,7 +6,7 @@
  */
 import { getAddress, type Hash } from "viem";
 import type { Db } from "../../core/db.ts";
-import { FundsUnavailableError } from "../auction/funds.ts";
+import { FundsUnavailableError } from "../auction/mod.ts";
 import { linkOf, walletsOf } from "./accounts.ts";
 import type { DepositScanner } from "./deposits.ts";
 

@@ -45,7 +45,7 @@ declare module "../../core/plugin.ts" {
 
 export type { HostEvents, HostInterrupted, HostSaid } from "./events.ts";
 export { CharacterError, characterSchema } from "./character.ts";
-export type { HostStudio } from "./studio.ts";
+export type { HostStudio, TranscriptLine } from "./studio.ts";
 
 export default definePlugin({
   name: "host",
