@@ -14,13 +14,11 @@ import {
   readSettings,
   type Settings,
 } from "./core/config.ts";
-import { migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
+import { catalogue, catalogueMarkdown, eventProblems } from "./core/catalogue.ts";
+import { coreEvents, migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
 import { verifyChains } from "./core/hash_chain.ts";
 import { createLog, logFormat } from "./core/log.ts";
 import { systemClock } from "./core/clock.ts";
-import { previewCommand } from "./plugins/compositor/preview.ts";
-import { rehearseCommand, reportCommand } from "./plugins/auction/cli.ts";
-import { fakeXCommand } from "./stand-ins/fake-x/cli.ts";
 
 interface Command {
   summary: string;
@@ -73,10 +71,13 @@ async function readInputs(path: unknown, problem: (line: string) => void) {
 /** Settings and plugins, ready to start; every problem of both in one error. */
 async function readConfig(path: unknown) {
   const problems: string[] = [];
-  const { env, settings, config, attempt } = await readInputs(path, (l) => problems.push(l));
+  const { env, settings, file, config, attempt } = await readInputs(
+    path,
+    (l) => problems.push(l),
+  );
   const loaded = config && await attempt(() => loadPlugins(config.entries, env, config.profile));
   if (!settings || !config || !loaded) throw new ConfigError(problems);
-  return { settings, profile: config.profile, ...loaded };
+  return { settings, file, profile: config.profile, ...loaded };
 }
 
 /** Everything `check` says: config problems as lines, then each part's findings. */
@@ -187,6 +188,20 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  events: {
+    summary:
+      "print the catalogue of events and services (owner, fields, who emits, listens, provides, needs), from the listed plugins' declarations; non-zero when they disagree",
+    usage: "events [--config FILE]",
+    options: configOption,
+    async run(values) {
+      const { file, plugins } = await readConfig(values.config);
+      const declared = plugins.map((p) => p.plugin);
+      console.log(catalogueMarkdown(catalogue(declared, coreEvents), `\`${file}\``));
+      const problems = eventProblems(declared, coreEvents);
+      for (const problem of problems) console.error(problem);
+      return problems.length ? 1 : 0;
+    },
+  },
   audit: {
     summary:
       "verify: recompute every hash chain (audit logs, bid log); names the first broken entry",
@@ -217,13 +232,12 @@ const commands: Record<string, Command> = {
       }
     },
   },
-  preview: previewCommand,
-  rehearse: rehearseCommand,
-  report: reportCommand,
-  "fake-x": fakeXCommand,
 };
 
-/** A command a listed plugin adds (`commands` in its definition), with the database migrated. */
+/**
+ * A command a listed plugin adds (`commands` in its definition): with the database migrated,
+ * or alone (without opening it) when the command says so.
+ */
 async function pluginCommand(name: string, args: string[]): Promise<Command | undefined> {
   const { values } = parseArgs({
     args,
@@ -239,17 +253,17 @@ async function pluginCommand(name: string, args: string[]): Promise<Command | un
     ...command,
     options: { ...configOption, ...command.options },
     async run(values, positionals) {
+      const ctx = {
+        config: owner.config,
+        clock: systemClock(),
+        dataDir: `${settings.DATA_DIR}/${owner.plugin.name}`,
+        print: console.log,
+      };
+      if (command.alone) return await command.run(ctx, values, positionals);
       const { db, lock } = await openDatabase(settings);
       try {
         await migratePlugins(db, plugins);
-        const ctx = {
-          config: owner.config,
-          db,
-          clock: systemClock(),
-          dataDir: `${settings.DATA_DIR}/${owner.plugin.name}`,
-          print: console.log,
-        };
-        return await command.run(ctx, values, positionals);
+        return await command.run({ ...ctx, db }, values, positionals);
       } finally {
         await db.close();
         lock?.release();
@@ -258,17 +272,36 @@ async function pluginCommand(name: string, args: string[]): Promise<Command | un
   };
 }
 
-function help(): string {
-  const width = Math.max(...Object.keys(commands).map((n) => n.length));
+/** The commands, the listed plugins' too (theirs only when the config loads). */
+async function help(): Promise<string> {
+  let added: [string, string][] = [];
+  let note = "";
+  try {
+    const { plugins } = await readConfig(undefined);
+    added = plugins.flatMap(({ plugin }) =>
+      Object.entries(plugin.commands ?? {}).map((
+        [n, c],
+      ): [string, string] => [n, `${c.summary} (${plugin.name})`])
+    );
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    note =
+      "The config does not load, so its plugins' commands are not listed: see `main.ts check`.";
+  }
+  const all: [string, string][] = [
+    ...Object.entries(commands).map(([n, c]): [string, string] => [n, c.summary]),
+    ...added,
+  ];
+  const width = Math.max(...all.map(([n]) => n.length));
   return [
     "SothebAIs — live NFT auctions on X, hosted by an AI.",
     "",
     "usage: deno run -A main.ts <command> [options]",
     "",
-    "commands:",
-    ...Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`),
+    "commands (the listed plugins add theirs):",
+    ...all.map(([n, summary]) => `  ${n.padEnd(width)}  ${summary}`),
     "",
-    "Plugins add commands too (e.g. `admin`, from the admin panel).",
+    ...(note ? [note] : []),
     "Run `main.ts <command> --help` for a command's options.",
   ].join("\n");
 }
@@ -291,7 +324,7 @@ function commandHelp(name: string, command: Command): string {
 export async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args;
   if (!name || name === "--help" || name === "-h" || name === "help") {
-    console.log(help());
+    console.log(await help());
     return name ? 0 : 2;
   }
   let command: Command | undefined = commands[name];
@@ -305,7 +338,7 @@ export async function main(args: string[]): Promise<number> {
     }
   }
   if (!command) {
-    console.error(`unknown command: ${name}\n\n${help()}`);
+    console.error(`unknown command: ${name}\n\n${await help()}`);
     return 2;
   }
   let parsed;

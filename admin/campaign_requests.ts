@@ -8,9 +8,7 @@
  * waits for it), one rehearsal at a time, bounded in time and output.
  */
 import { nyString } from "../core/clock.ts";
-import type { Campaign } from "../plugins/auction/campaigns.ts";
-import { campaignSessions } from "../plugins/auction/campaigns.ts";
-import { formatEth } from "../plugins/auction/rules.ts";
+import { type Campaign, campaignSessions, formatEth } from "../plugins/auction/mod.ts";
 
 export interface CalendarDay {
   day: string;
@@ -117,7 +115,9 @@ export async function runRehearsal(
     const file = `${dir}/scenario.json`;
     await Deno.writeTextFile(file, JSON.stringify(scenario));
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", MAIN, "rehearse", file],
+      // The auction's decisions only: with the host, a long day's idle talk (a line every
+      // 40 s of the day) outlasts the time a panel request may take.
+      args: ["run", "-A", MAIN, "rehearse", file, "--no-host"],
       // Its own embedded storage: nothing of the engine's environment reaches it.
       env: {
         ...Object.fromEntries(

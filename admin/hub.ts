@@ -50,6 +50,7 @@ interface Client {
   subscriptions: Set<Subscription>;
 }
 
+/** The auction's story, as the panel's live feed carries it. */
 const AUCTION_EVENTS = [
   "auction.updated",
   "auction.opened",
@@ -59,7 +60,11 @@ const AUCTION_EVENTS = [
   "auction.closed",
   "auction.blocked",
   "auction.settled",
+  // The x plugin's posts refused for good, shown on the Auction page.
+  "x.post-failed",
 ];
+/** Every event the hub listens to (the admin plugin declares these). */
+export const HUB_EVENTS = [...AUCTION_EVENTS, "stream.stats", "host.speaking"];
 const MAX_MESSAGE = 64 * 1024;
 /** A panel further behind than this misses frames instead of queueing them. */
 const MAX_BUFFERED = 512 * 1024;

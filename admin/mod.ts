@@ -14,7 +14,7 @@ import { panelKey } from "./secret_key.ts";
 import { bundler } from "./bundle.ts";
 import { adminCommand } from "./cli.ts";
 import { adminConfig } from "./config.ts";
-import { createHub } from "./hub.ts";
+import { createHub, HUB_EVENTS } from "./hub.ts";
 import { defaultFolder } from "./scenes.ts";
 import { mountPanel } from "./http.ts";
 import type { RequestDeps, SlateState } from "./requests.ts";
@@ -26,6 +26,8 @@ export type { AdminConfig } from "./config.ts";
 export default definePlugin({
   name: "admin",
   config: adminConfig,
+  // The panel's live feed (hub.ts): the auction's story, the stream's stats, the host's voice.
+  listens: HUB_EVENTS,
   needs: [
     "auctions",
     "chain?",

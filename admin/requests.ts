@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { nyString } from "../core/clock.ts";
 import type { AdminAction, Auctions } from "../plugins/auction/mod.ts";
-import { AdminError, CampaignError } from "../plugins/auction/mod.ts";
+import { AdminError, CampaignError, REASONS } from "../plugins/auction/mod.ts";
 import { campaignCalendar, dayScenario, runRehearsal } from "./campaign_requests.ts";
 import { AssetError, deleteAsset } from "./assets.ts";
 import {
@@ -22,11 +22,9 @@ import {
   sceneProblems,
   undoScene,
 } from "./scenes.ts";
-import { REASONS } from "../plugins/auction/rules.ts";
 import type { ChainService } from "../plugins/chain/mod.ts";
 import type { Compositor, SceneFiles } from "../plugins/compositor/mod.ts";
-import { CharacterError, characterSchema } from "../plugins/host/character.ts";
-import type { HostStudio } from "../plugins/host/studio.ts";
+import { CharacterError, characterSchema, type HostStudio } from "../plugins/host/mod.ts";
 import type { Speech } from "../plugins/voice/mod.ts";
 import type { Slate } from "../plugins/slate/mod.ts";
 import type { StreamControl, StreamStats } from "../plugins/stream/mod.ts";

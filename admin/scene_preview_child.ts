@@ -5,9 +5,9 @@
  * phase; writes one PNG. Usage: scene_preview_child.ts <scenesDir> <assetsDir>
  * <scene> <phase> <out.png>
  */
-import type { Phase } from "../scenes/show_events.ts";
+import type { Phase } from "../plugins/auction/mod.ts";
 import { SAMPLE_MOMENT, sampleEvents } from "../scenes/sample_state.ts";
-import { startStudio } from "../plugins/compositor/studio.ts";
+import { startStudio } from "../plugins/compositor/mod.ts";
 
 const [scenesDir, assetsDir, scene, phase, out] = Deno.args;
 const studio = await startStudio({

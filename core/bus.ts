@@ -1,9 +1,12 @@
 /**
  * The event bus: small typed records (`type`, `at`, payload) fanned out to
  * subscribers synchronously, so a state change reaches every widget before the
- * next frame. A handler that throws or rejects is logged and the rest go on.
- * `deliver` is the same emit, and says when every handler's work has finished
- * (a transactional outbox marks a row told only then).
+ * next frame. A handler that throws or rejects is logged and the rest go on; an
+ * async handler's work runs on after `emit` returns, so handlers that must not
+ * overlap queue their own work. `deliver` is the same emit, and says when every
+ * handler's work has finished (a transactional outbox marks a row told only then).
+ * A plugin sees the bus through `scopeBus`: it emits and listens only to what it
+ * declared, so the declarations (and the catalogue printed from them) stay true.
  */
 import type { z } from "zod";
 import type { Clock } from "./clock.ts";
@@ -11,13 +14,21 @@ import { nyString } from "./clock.ts";
 import type { Log } from "./log.ts";
 
 /**
- * The event catalogue. Plugins add their events by declaration merging:
- * `declare module "../../core/bus.ts" { interface Events { "bid.accepted": {...} } }`.
+ * The event catalogue's types. The owner of events derives their types from its schemas
+ * (`EventsOf<typeof auctionEvents>`) and merges them here in its mod.ts:
+ * `declare module "../../core/bus.ts" { interface Events extends AuctionEvents {} }`.
+ * A consumer imports a type from the owner's mod.ts, which brings the merge along.
  */
 // deno-lint-ignore no-empty-interface
 export interface Events {}
 
 export type EventType = keyof Events & string;
+
+/** An owner's events: one zod schema a type. */
+export type EventSchemas = Record<string, z.ZodType>;
+
+/** The payload types of an owner's schemas. */
+export type EventsOf<E extends EventSchemas> = { [K in keyof E]: z.output<E[K]> };
 export type Payload<T extends string> = T extends EventType ? Events[T] : unknown;
 
 export interface BusEvent<T extends string = string> {
@@ -42,6 +53,51 @@ export interface Bus {
 }
 
 export class InvalidEventError extends Error {}
+
+/** A plugin emitted or subscribed to an event its definition does not list. */
+export class UndeclaredEventError extends Error {}
+
+/**
+ * The bus as one plugin sees it: emits only of `emits`, subscriptions only to `listens`
+ * (else UndeclaredEventError); schemas are the engine's to declare, from `events`.
+ */
+export function scopeBus(
+  bus: Bus,
+  plugin: string,
+  declared: { emits?: readonly string[]; listens?: readonly string[] },
+): Bus {
+  const emits = new Set(declared.emits ?? []);
+  const listens = new Set(declared.listens ?? []);
+  const mayEmit = (type: string) => {
+    if (!emits.has(type)) {
+      throw new UndeclaredEventError(`plugin ${plugin} emits ${type}, not listed in its emits`);
+    }
+  };
+  return {
+    emit(type, payload, at) {
+      mayEmit(type);
+      return bus.emit(type, payload, at);
+    },
+    deliver(type, payload, at) {
+      mayEmit(type);
+      return bus.deliver(type, payload, at);
+    },
+    on(type, handler) {
+      if (!listens.has(type)) {
+        throw new UndeclaredEventError(
+          `plugin ${plugin} listens to ${type}, not listed in its listens`,
+        );
+      }
+      return bus.on(type, handler);
+    },
+    declare(type) {
+      throw new UndeclaredEventError(
+        `plugin ${plugin} declares ${type} at run time: list its schema in the plugin's events`,
+      );
+    },
+    counts: () => bus.counts(),
+  };
+}
 
 export function createBus(clock: Clock, log: Log): Bus {
   const handlers = new Map<string, Set<Handler>>();

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { assertEquals, assertThrows } from "./testing.ts";
-import { createBus, InvalidEventError } from "./bus.ts";
+import { createBus, InvalidEventError, scopeBus, UndeclaredEventError } from "./bus.ts";
 import { virtualClock } from "./clock.ts";
 import { createLog } from "./log.ts";
 
@@ -64,4 +64,18 @@ Deno.test("bus: a declared schema rejects a bad payload, naming the field", () =
     "event bid.thing: amountWei:",
   );
   assertEquals(bus.counts().get("bid.thing"), 1);
+});
+
+Deno.test("bus: a plugin's view emits and hears only what the plugin declared", () => {
+  const { bus } = setup();
+  const seen: string[] = [];
+  const mine = scopeBus(bus, "p", { emits: ["a.happened"], listens: ["b.happened"] });
+  mine.on("b.happened", (e) => void seen.push(e.type));
+  mine.emit("a.happened", {});
+  bus.emit("b.happened", {});
+  assertEquals(seen, ["b.happened"]);
+  assertThrows(() => mine.emit("b.happened", {}), UndeclaredEventError, "p emits b.happened");
+  assertThrows(() => mine.on("a.happened", () => {}), UndeclaredEventError, "p listens to a");
+  assertThrows(() => mine.on("*", () => {}), UndeclaredEventError);
+  assertThrows(() => mine.declare("a.happened", z.object({})), UndeclaredEventError);
 });

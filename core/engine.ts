@@ -9,7 +9,8 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { type Bus, createBus } from "./bus.ts";
+import { z } from "zod";
+import { type Bus, createBus, type EventsOf, scopeBus } from "./bus.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedPlugin, Settings } from "./config.ts";
 import { acquireDataLock, type DataLock } from "./data_lock.ts";
@@ -22,10 +23,14 @@ import type { HealthStatus, PluginContext, Teardown } from "./plugin.ts";
 import { openState, type StateStore } from "./state.ts";
 import { withTimeout } from "./timeout.ts";
 
+/** The events the engine itself owns (the catalogue names their owner `core`). */
+export const coreEvents = {
+  /** Every plugin has started: work that needs them all in place (e.g. HTTP to itself) may begin. */
+  "engine.started": z.object({ plugins: z.array(z.string()), url: z.string().nullable() }),
+};
+
 declare module "./bus.ts" {
-  interface Events {
-    "engine.started": { plugins: string[]; url: string | null };
-  }
+  interface Events extends EventsOf<typeof coreEvents> {}
 }
 
 export interface EngineOptions {
@@ -186,9 +191,11 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     "counter",
   );
 
-  const health = async () => {
+  /** Runs the named checks (all when none are named), each bounded by a timeout. */
+  const runChecks = async (names?: string[]) => {
     const results: Record<string, HealthStatus> = {};
-    await Promise.all([...checks].map(async ([name, check]) => {
+    const chosen = [...checks].filter(([name]) => !names || names.includes(name));
+    await Promise.all(chosen.map(async ([name, check]) => {
       try {
         results[name] = await withTimeout(Promise.resolve(check()), 2000, "timed out");
       } catch (error) {
@@ -198,6 +205,10 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         };
       }
     }));
+    return results;
+  };
+  const health = async () => {
+    const results = await runChecks();
     const ok = Object.values(results).every((r) => r.ok);
     // "degraded": everything works, something runs on a fallback (shown, not an outage).
     const status: "ok" | "degraded" | "down" = !ok
@@ -269,6 +280,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   try {
     await waitForLease(lease, log, listen, options.onStandby);
     await migratePlugins(db, options.plugins);
+    // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
+    const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
+    for (const [type, schema] of owned.flatMap(Object.entries)) bus.declare(type, schema);
     for (const { plugin, config } of options.plugins) {
       const required = new Set(plugin.needs ?? []);
       const optional = new Set(
@@ -277,7 +291,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       const ctx: PluginContext = {
         name: plugin.name,
         config,
-        bus,
+        bus: scopeBus(bus, plugin.name, plugin),
         clock,
         log: log.child(plugin.name),
         db,
@@ -303,6 +317,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
         health(name, check) {
           checks.set(`${plugin.name}.${name}`, check);
         },
+        healthOf: (names) => runChecks(names),
         page(label, pathOrUrl) {
           pages.set(label, pathOrUrl);
         },

@@ -1,13 +1,15 @@
 /**
  * The plugin contract. A plugin is a module whose default export declares its
- * name, a zod schema for its config, the services it provides and needs, its
- * migrations, `setup(ctx)`, which may return a teardown, and the commands it
- * adds to `main.ts` (run with the database migrated, without starting the engine).
+ * name, a zod schema for its config, the events it owns (one zod schema each),
+ * emits and listens to, the services it provides and needs, its migrations,
+ * `setup(ctx)`, which may return a teardown, and the commands it adds to
+ * `main.ts` (run with the database migrated, without starting the engine).
+ * Every declaration is data the engine enforces and `main.ts events` prints.
  */
 import type { ParseArgsConfig } from "node:util";
 import type { Hono } from "hono";
 import type { z } from "zod";
-import type { Bus } from "./bus.ts";
+import type { Bus, EventSchemas } from "./bus.ts";
 import type { Clock } from "./clock.ts";
 import type { Db } from "./db.ts";
 import type { Lease } from "./lease.ts";
@@ -61,6 +63,8 @@ export interface PluginContext<C = unknown> {
   use<K extends string>(service: K): ServiceOf<K>;
   /** Adds a check to `/healthz`. */
   health(name: string, check: () => Promise<HealthStatus> | HealthStatus): void;
+  /** Runs the named `/healthz` checks (`plugin.check`) in process; unknown names are left out. */
+  healthOf(names: string[]): Promise<Record<string, HealthStatus>>;
   /**
    * Names a place a person should look, printed when the engine has started: a path of
    * the engine's HTTP app (`/compositor/frame.png`) or a URL of the plugin's own server.
@@ -100,22 +104,56 @@ export interface CommandContext<C = unknown> {
   print(line: string): void;
 }
 
-/** A `main.ts <name> …` command a plugin adds; exit code as the result. */
-export interface PluginCommand<C = unknown> {
+/** What a command that runs alone gets: no database (it keeps its own storage, or none). */
+export type AloneContext<C = unknown> = Omit<CommandContext<C>, "db">;
+
+interface CommandText {
   summary: string;
   usage: string;
   options?: ParseArgsConfig["options"];
-  run(
-    ctx: CommandContext<C>,
-    values: Record<string, unknown>,
-    positionals: string[],
-  ): Promise<number>;
 }
+
+/**
+ * A `main.ts <name> …` command a plugin adds; exit code as the result. By default it runs
+ * with the engine's database, every listed plugin's migrations applied; `alone: true` runs it
+ * without opening it (a rehearsal, a preview, a stand-in server), so it can run beside an engine.
+ */
+export type PluginCommand<C = unknown> =
+  | CommandText & {
+    alone?: false;
+    run(
+      ctx: CommandContext<C>,
+      values: Record<string, unknown>,
+      positionals: string[],
+    ): Promise<number>;
+  }
+  | CommandText & {
+    alone: true;
+    run(
+      ctx: AloneContext<C>,
+      values: Record<string, unknown>,
+      positionals: string[],
+    ): Promise<number>;
+  };
 
 // deno-lint-ignore no-explicit-any
 export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
   name: string;
   config: S;
+  /**
+   * The bus events this plugin owns, one zod schema each: the engine declares them before any
+   * plugin starts, so every emit of them is validated. One owner an event (a test checks).
+   */
+  events?: EventSchemas;
+  /** Events it emits, its own or others'; emitting one not listed throws. */
+  emits?: string[];
+  /** Events it subscribes to (`*`: every event); subscribing to one not listed throws. */
+  listens?: string[];
+  /**
+   * Services whose interface this plugin defines, though others provide them (the auction
+   * defines `funds`, which the chain or the funds book provides). Default: the provider's.
+   */
+  defines?: string[];
   provides?: string[];
   /** Services used; `name?` marks one the plugin can do without. */
   needs?: string[];

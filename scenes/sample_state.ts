@@ -7,7 +7,7 @@
 import { parseEther } from "viem";
 import { readable } from "../plugins/auction/proxy.ts";
 import { howToBid } from "../plugins/x/help.ts";
-import type { Phase } from "./show_events.ts";
+import type { Phase } from "../plugins/auction/mod.ts";
 
 export interface SampleEvent {
   /** When it happens, ISO with offset. */

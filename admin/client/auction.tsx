@@ -89,6 +89,8 @@ export function AuctionPage() {
   const [decisions, setDecisions] = useState<string[]>([]);
   const [confirm, setConfirm] = useState<ConfirmSpec | null>(null);
   const [overrides, setOverrides] = useState(0);
+  // Posts X refused for good (`x.post-failed`, as they happen): the operator sees who went untold.
+  const [refused, setRefused] = useState<Array<{ key: string; kind: string; reason: string }>>([]);
   const auction = auctions.find((a) => a.auctionId === selected) ?? current(auctions);
   const id = auction?.auctionId;
 
@@ -105,6 +107,11 @@ export function AuctionPage() {
       const i = all.findIndex((a) => a.auctionId === s.auctionId);
       return i < 0 ? [...all, s] : all.map((a, j) => (j === i ? { ...a, ...s } : a));
     }));
+  useEvent(
+    "x.post-failed",
+    (f: { key: string; kind: string; reason: string }) =>
+      setRefused((all) => [f, ...all].slice(0, 5)),
+  );
   useEvent(
     "auction.blocked",
     (b: { auctionId: string; reason: string }) =>
@@ -178,6 +185,13 @@ export function AuctionPage() {
             override={override}
             overrides={overrides}
           />
+        )
+        : null}
+      {refused.length
+        ? (
+          <Card title="X refused posts" id="x-post-failed">
+            {refused.map((f) => <p key={f.key} class="error">{f.kind} ({f.key}): {f.reason}</p>)}
+          </Card>
         )
         : null}
       <Claims operator={operator} confirm={setConfirm} />

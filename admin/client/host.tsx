@@ -7,34 +7,22 @@
  * and the recent transcript, each line beside what it was grounded on.
  */
 import { useState } from "preact/hooks";
-import { Card, Field, formatEth, formatTime, may, useApp, useLoad, withField } from "./ui.tsx";
+import type { TranscriptLine } from "../../plugins/host/studio.ts";
+import {
+  Card,
+  Field,
+  formatEth,
+  formatTime,
+  may,
+  useAction,
+  useApp,
+  useLoad,
+  withField,
+} from "./ui.tsx";
 
 type Input = Record<string, unknown>;
-interface Grounds {
-  version: number;
-  lot: {
-    item: string;
-    status: string;
-    priceWei: string | null;
-    leader: string | null;
-    bids: number;
-    extensions: number;
-    endsAt: string;
-    secondsLeft: number;
-  } | null;
-  campaign: { name: string; day: number; days: number } | null;
-}
-interface Line {
-  id: string;
-  at: string;
-  kind: string;
-  outcome: string;
-  source: string;
-  text: string;
-  reason: string | null;
-  version: number;
-  grounds: Grounds | null;
-}
+type Grounds = TranscriptLine["grounds"];
+type Line = TranscriptLine;
 
 /** Fields edited as one entry a line (arrays of text). */
 const LISTS: Array<[string, string]> = [
@@ -85,11 +73,10 @@ export function HostPage() {
   const [canUndo, setCanUndo] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
   const [reason, setReason] = useState("");
-  const [notice, setNotice] = useState<string | null>(null);
   const [line, setLine] = useState("");
   const [wav, setWav] = useState<string | null>(null);
   const [lines, setLines] = useState<Line[]>([]);
-  const [busy, setBusy] = useState<string | null>(null);
+  const { busy, notice, setNotice, act } = useAction();
 
   const loadTranscript = () =>
     conn.request<{ lines: Line[] }>("GetTranscript", { limit: 50 }, true).then((r) =>
@@ -121,17 +108,6 @@ export function HostPage() {
   };
   const set = (path: string, value: unknown) => edit(withField(c, path, value));
   const bad = new Set(problems.map((p) => p.replace(/^character\./, "").split(":")[0]));
-  const act = async (what: string, work: () => Promise<void>) => {
-    setBusy(what);
-    setNotice(null);
-    try {
-      await work();
-    } catch (e) {
-      setNotice((e as Error).message);
-    } finally {
-      setBusy(null);
-    }
-  };
   const hear = () =>
     act("hear", async () => {
       const r = await conn.request<{ wav: string }>("SpeakTestLine", {

@@ -7,7 +7,7 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { PreviewHeader } from "../protocol.ts";
-import type { StreamStats as Stats } from "../../plugins/stream/stream_stats.ts";
+import type { StreamStats as Stats } from "../../plugins/stream/mod.ts";
 import { type Level, Spark } from "./chart.tsx";
 import {
   Card,

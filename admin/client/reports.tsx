@@ -9,10 +9,10 @@
 import uPlot from "uplot";
 import { useEffect, useRef, useState } from "preact/hooks";
 import type {
-  BidderHistory,
+  BidderReport as BidderHistory,
   CampaignPerformance,
   DailySummary,
-} from "../../plugins/auction/reports.ts";
+} from "../../plugins/auction/mod.ts";
 import type { Wire } from "../protocol.ts";
 import { Card, formatEth, formatTime, useApp, useLoad } from "./ui.tsx";
 

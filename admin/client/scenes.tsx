@@ -9,7 +9,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { SceneForm } from "./scene_form.tsx";
-import { Card, may, useApp, useLoad } from "./ui.tsx";
+import { Card, may, useAction, useApp, useLoad } from "./ui.tsx";
 
 export function ScenesPage() {
   const { conn, me } = useApp();
@@ -20,9 +20,8 @@ export function ScenesPage() {
   const [png, setPng] = useState<string | null>(null);
   const [problems, setProblems] = useState<string[]>([]);
   const [reason, setReason] = useState("");
-  const [notice, setNotice] = useState<string | null>(null);
   const [canUndo, setCanUndo] = useState(false);
-  const [busy, setBusy] = useState(false);
+  const { busy, notice, setNotice, act } = useAction();
   const [kinds, setKinds] = useState<string[]>([]);
   const [assets, setAssets] = useState<string[]>([]);
   const [tab, setTab] = useState<"form" | "json">("form");
@@ -68,21 +67,11 @@ export function ScenesPage() {
       (e) => setProblems([e.message]),
     );
   };
-  const act = async (work: () => Promise<void>) => {
-    setBusy(true);
-    setNotice(null);
-    try {
-      await work();
-    } catch (e) {
-      setNotice((e as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
   const preview = () =>
-    act(async () => {
+    act("preview", async () => {
       const scene = parsed();
       if (!scene) return;
+      setPng(null);
       const r = await conn.request<{ problems: string[]; png: string | null }>(
         "PreviewScene",
         { name, scene, phase },
@@ -91,7 +80,7 @@ export function ScenesPage() {
       setPng(r.png);
     });
   const save = () =>
-    act(async () => {
+    act("save", async () => {
       const scene = parsed();
       if (!scene) return;
       const r = await conn.request<{ show: string }>("SaveScene", { name, scene, reason });
@@ -100,7 +89,7 @@ export function ScenesPage() {
       setCanUndo(true);
     });
   const undo = () =>
-    act(async () => {
+    act("undo", async () => {
       const r = await conn.request<{ scene: unknown; show: string }>("UndoScene", { name, reason });
       setText(JSON.stringify(r.scene, null, 2));
       setNotice(`Undid the last save of ${name}.json: ${r.show}.`);
@@ -177,7 +166,7 @@ export function ScenesPage() {
           <p class="row">
             {may(me, "operator")
               ? (
-                <button type="button" id="scene-preview-button" disabled={busy} onClick={preview}>
+                <button type="button" id="scene-preview-button" disabled={!!busy} onClick={preview}>
                   Preview
                 </button>
               )
@@ -195,7 +184,7 @@ export function ScenesPage() {
                 <button
                   type="button"
                   id="scene-save"
-                  disabled={busy || reason.trim().length < 3}
+                  disabled={!!busy || reason.trim().length < 3}
                   onClick={save}
                 >
                   Save
@@ -203,7 +192,7 @@ export function ScenesPage() {
                 <button
                   type="button"
                   id="scene-undo"
-                  disabled={busy || !canUndo || reason.trim().length < 3}
+                  disabled={!!busy || !canUndo || reason.trim().length < 3}
                   onClick={undo}
                 >
                   Undo the last save

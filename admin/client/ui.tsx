@@ -270,3 +270,21 @@ export function withField<T extends Record<string, unknown>>(
   else at[last] = value;
   return next;
 }
+
+/** One action at a time: `busy` names the one running; its failure becomes the notice. */
+export function useAction() {
+  const [busy, setBusy] = useState<string | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const act = async (what: string, work: () => Promise<void>) => {
+    setBusy(what);
+    setNotice(null);
+    try {
+      await work();
+    } catch (e) {
+      setNotice((e as Error).message);
+    } finally {
+      setBusy(null);
+    }
+  };
+  return { busy, notice, setNotice, act };
+}

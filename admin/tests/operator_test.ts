@@ -13,11 +13,10 @@ import { anvilAvailable } from "../../plugins/chain/tests/chain_kit.ts";
 import { testStorage } from "../../tests/engine.ts";
 import {
   ARTIFACTS,
+  browserEnrol,
   chromiumReady,
   freePort,
   launchChromium,
-  PASSWORD,
-  totpCode,
   waitFor,
 } from "./panel_kit.ts";
 
@@ -114,19 +113,7 @@ Deno.test({
       // 3. The link, enrolment, sign-in.
       const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
       const page = await context.newPage();
-      await page.goto(link);
-      const secret = (await page.textContent("#totp-secret"))!;
-      await page.fill("#new-password", PASSWORD);
-      await page.fill("#new-password-again", PASSWORD);
-      await page.fill("#setup-code", totpCode(secret));
-      await page.click("#finish-setup");
-      await page.waitForSelector("#recovery-codes li");
-      await page.click("#to-login");
-      await page.fill("#name", "opal");
-      await page.fill("#password", PASSWORD);
-      await page.fill("#code", totpCode(secret, 1));
-      await page.click("#sign-in");
-      await page.waitForSelector("#who");
+      await browserEnrol(page, link, "opal");
 
       // 4. The show, live: preview frames keep coming, the demo's bids arrive.
       const index = async () => Number(await page.getAttribute("#program", "data-index") ?? 0);

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Test kit for the panel: a real engine (the admin plugin with the auction and
  * funds book, optionally the compositor and more) serving HTTP on a free port,
@@ -251,6 +252,48 @@ export async function browserSignIn(
   await page.fill("#code", totpCode(secret, 1));
   await page.click("#sign-in");
   await page.waitForSelector("#who");
+}
+
+/** A new account's first visit: the setup link, a password, the authenticator's code, then sign-in. */
+export async function browserEnrol(
+  page: import("playwright-core").Page,
+  link: string,
+  name: string,
+) {
+  await page.goto(link);
+  const secret = (await page.textContent("#totp-secret"))!;
+  await page.fill("#new-password", PASSWORD);
+  await page.fill("#new-password-again", PASSWORD);
+  await page.fill("#setup-code", totpCode(secret));
+  await page.click("#finish-setup");
+  await page.waitForSelector("#recovery-codes li");
+  await page.click("#to-login");
+  await page.fill("#name", name);
+  await page.fill("#password", PASSWORD);
+  await page.fill("#code", totpCode(secret, 1));
+  await page.click("#sign-in");
+  await page.waitForSelector("#who");
+  return secret;
+}
+
+/** Notes when each `[data-tweet]` element first appears on the page (a decision shown). */
+export async function watchTweets(page: import("playwright-core").Page) {
+  await page.evaluate(() => {
+    const w = globalThis as unknown as { seen: Record<string, number> };
+    w.seen = {};
+    new MutationObserver(() => {
+      for (const el of document.querySelectorAll("[data-tweet]")) {
+        w.seen[(el as HTMLElement).dataset.tweet!] ??= Date.now();
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+}
+
+/** When the tweet `id` first showed on a watched page (waits up to 5 s for it). */
+export async function tweetSeenAt(page: import("playwright-core").Page, id: string) {
+  const seen = (id: string) => (globalThis as unknown as { seen: Record<string, number> }).seen[id];
+  await page.waitForFunction(seen, id, { timeout: 5000 });
+  return await page.evaluate(seen, id);
 }
 
 /** Every widget plugin with a config that draws (the artwork without a catalogue shows its placeholder). */

@@ -57,16 +57,17 @@ Deno.test({
       );
       assert.equal(await page.inputValue("#f-quadrants-topLeft-items-0-widget"), "artwork");
       assert.equal(await page.inputValue("#f-background-kind"), "gradient");
+      // A new picture: the page drops the old one when a preview starts (a click's re-render
+      // comes after the click returns, so the button alone cannot tell it has started).
       const previewSrc = async () => {
         await page.click("#scene-preview-button");
+        await page.waitForSelector("#scene-preview", { state: "detached", timeout: 10_000 });
         await page.waitForFunction(
-          () => !(document.getElementById("scene-preview-button") as HTMLButtonElement).disabled,
+          () =>
+            (document.getElementById("scene-preview") as HTMLImageElement | null)?.naturalWidth ===
+              640,
           undefined,
           { timeout: 90_000 },
-        );
-        await page.waitForFunction(() =>
-          (document.getElementById("scene-preview") as HTMLImageElement | null)?.naturalWidth ===
-            640
         );
         return (await page.getAttribute("#scene-preview", "src"))!;
       };

@@ -131,6 +131,13 @@ Deno.test({
         comment: "AuctionOverride needs the operator role",
       });
       assert.equal((await vs.request("ListBids", { auctionId: "lot-1" })).requestStatus.code, 200);
+      // A post X refused for good reaches a watching panel as it happens (the Auction page lists it).
+      const failed = { key: "won:lot-1", kind: "won", reason: "403: reply to a deleted post" };
+      engine.bus.emit("x.post-failed", failed);
+      for (let i = 0; i < 100 && !vs.events.some((e) => e.eventType === "x.post-failed"); i++) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.deepEqual(vs.events.find((e) => e.eventType === "x.post-failed")?.eventData, failed);
       const evil = await fetch(`${engine.url}/admin/ws`, {
         headers: { upgrade: "websocket", origin: "https://evil.example", cookie: operator.cookie },
       });

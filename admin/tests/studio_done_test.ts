@@ -22,14 +22,15 @@ import { decodePng } from "../../plugins/compositor/tests/pixels.ts";
 import { commandWorks, serviceAvailable } from "../../tests/services.ts";
 import {
   ARTIFACTS,
+  browserEnrol,
   chromiumReady,
   ETH,
   launchChromium,
   median,
   panelEngine,
-  PASSWORD,
-  totpCode,
+  tweetSeenAt,
   waitFor,
+  watchTweets,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
@@ -102,19 +103,7 @@ Deno.test({
       const token = await engine.addAccount("ada", "admin");
       const desk = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
       const page = await desk.newPage();
-      await page.goto(`${engine.url}/admin/setup#${token}`);
-      const secret = (await page.textContent("#totp-secret"))!;
-      await page.fill("#new-password", PASSWORD);
-      await page.fill("#new-password-again", PASSWORD);
-      await page.fill("#setup-code", totpCode(secret));
-      await page.click("#finish-setup");
-      await page.waitForSelector("#recovery-codes li");
-      await page.click("#to-login");
-      await page.fill("#name", "ada");
-      await page.fill("#password", PASSWORD);
-      await page.fill("#code", totpCode(secret, 1));
-      await page.click("#sign-in");
-      await page.waitForSelector("#who");
+      await browserEnrol(page, `${engine.url}/admin/setup#${token}`, "ada");
 
       // 2. The campaign: two days, open all day in New York (so today's lot is open now).
       await page.click("#nav-campaigns");
@@ -245,15 +234,7 @@ Deno.test({
       await home.goto(`${engine.url}/`);
       await home.waitForFunction(() => document.getElementById("item")?.textContent === "Dawn #1");
       assert.ok(await noHorizontalScroll(home), "no horizontal scroll at 390 px");
-      await home.evaluate(() => {
-        const w = globalThis as unknown as { seen: Record<string, number> };
-        w.seen = {};
-        new MutationObserver(() => {
-          for (const el of document.querySelectorAll("[data-tweet]")) {
-            w.seen[(el as HTMLElement).dataset.tweet!] ??= Date.now();
-          }
-        }).observe(document.body, { childList: true, subtree: true });
-      });
+      await watchTweets(home);
       const decided = new Map<string, number>();
       for (const type of ["bid.accepted", "bid.rejected"] as const) {
         engine.bus.on(
@@ -273,15 +254,7 @@ Deno.test({
       ) {
         const tweet = x.fake.inject({ author, text });
         await waitFor(() => decided.has(tweet.id), 20_000, `the decision of "${text}"`);
-        await home.waitForFunction(
-          (id) => (globalThis as unknown as { seen: Record<string, number> }).seen[id],
-          tweet.id,
-          { timeout: 5000 },
-        );
-        const seen = await home.evaluate(
-          (id) => (globalThis as unknown as { seen: Record<string, number> }).seen[id],
-          tweet.id,
-        );
+        const seen = await tweetSeenAt(home, tweet.id);
         delays.push(seen - decided.get(tweet.id)!);
       }
       console.log(

@@ -1,6 +1,6 @@
 import type { BusEvent } from "../../core/bus.ts";
 import { virtualClock } from "../../core/clock.ts";
-import { assert, assertEquals, assertRejects } from "./test_assert.ts";
+import { assert, assertEquals, assertRejects } from "../../core/testing.ts";
 import { auctionEngine, testStorage } from "./test_engine.ts";
 
 const ETH = 10n ** 18n;

@@ -5,7 +5,7 @@
  * changing an auction that exists (it answers "kept").
  */
 import { virtualClock } from "../../core/clock.ts";
-import { assert, assertEquals, assertRejects } from "./test_assert.ts";
+import { assert, assertEquals, assertRejects } from "../../core/testing.ts";
 import { auctionEngine, testStorage } from "./test_engine.ts";
 
 const T = (day: string, hms: string) => `2026-06-${day}T${hms}-04:00`;

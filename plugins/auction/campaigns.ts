@@ -14,6 +14,7 @@ import { nyString, TIME_ZONE } from "../../core/clock.ts";
 import type { Log } from "../../core/log.ts";
 import { amountSchema } from "./auction_config.ts";
 import type { AuctionRuntime } from "./auction_runtime.ts";
+import type {} from "./events.ts"; // the types of the events listened to
 import type { AuctionRules } from "./rules.ts";
 
 const date = z.string().transform((s, ctx) => {
@@ -177,9 +178,9 @@ export async function runCampaigns(o: {
       }
     }
   }
-  const offs = ["auction.closed", "auction.updated"].map((type) =>
+  const offs = (["auction.closed", "auction.updated"] as const).map((type) =>
     bus.on(type, (e) => {
-      const p = e.payload as { auctionId: string; status?: string };
+      const p: { auctionId: string; status?: string } = e.payload;
       if (type === "auction.updated" && p.status !== "cancelled") return;
       const s = bySession.get(p.auctionId);
       if (!s) return;

@@ -1,6 +1,6 @@
 import type { BusEvent } from "../../core/bus.ts";
 import { virtualClock } from "../../core/clock.ts";
-import { assertEquals } from "./test_assert.ts";
+import { assertEquals } from "../../core/testing.ts";
 import { type Campaign, campaignSchema, campaignSessions } from "./campaigns.ts";
 import { auctionEngine, testStorage } from "./test_engine.ts";
 

@@ -5,7 +5,7 @@
  */
 import type { BusEvent } from "../../core/bus.ts";
 import { type VirtualClock, virtualClock } from "../../core/clock.ts";
-import { assert, assertEquals } from "./test_assert.ts";
+import { assert, assertEquals } from "../../core/testing.ts";
 import { type AuctionEngine, auctionEngine, testStorage } from "./test_engine.ts";
 import { fakeChain } from "./tests/fake_chain.ts";
 

@@ -1,27 +1,21 @@
 /**
- * The auction's commands for `main.ts`: `rehearse` (a scenario on a virtual
- * clock) and `report` (daily summary, campaign, ledger CSV, bidder history).
+ * The auction's commands for `main.ts` (its plugin's `commands`): `rehearse` (a
+ * scenario on a virtual clock and embedded storage of its own, so it runs alone)
+ * and `report` (daily summary, campaign, ledger CSV, bidder history, read from
+ * the engine's database).
  */
-import type { ParseArgsConfig } from "node:util";
-import { readSettings } from "../../core/config.ts";
-import { openDatabase } from "../../core/engine.ts";
+import type { PluginCommand } from "../../core/plugin.ts";
 import { rehearse, scenarioProblems } from "./rehearse.ts";
 import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
 import { toJson } from "./snapshot.ts";
 
-interface Command {
-  summary: string;
-  usage: string;
-  options: ParseArgsConfig["options"];
-  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
-}
-
-export const rehearseCommand: Command = {
+export const rehearseCommand: PluginCommand = {
   summary:
     "run a day's scenario on a virtual clock and embedded storage; one JSON line per decision",
   usage: "rehearse <scenario.json> [--no-host] [--character marlowe|pip|FILE]",
   options: { "no-host": { type: "boolean" }, character: { type: "string" } },
-  async run(values, positionals) {
+  alone: true,
+  async run(_ctx, values, positionals) {
     const [path] = positionals;
     if (!path) {
       console.error("rehearse: give the scenario file: main.ts rehearse scenario.json");
@@ -54,43 +48,39 @@ export const rehearseCommand: Command = {
   },
 };
 
-export const reportCommand: Command = {
+const REPORT_USAGE = "report <daily|campaign|ledger|bidder> [id] [--from ISO] [--to ISO]";
+
+export const reportCommand: PluginCommand = {
   summary: "print a report: daily <auctionId> | campaign <id> | ledger (CSV) | bidder <@handle>",
-  usage: "report <daily|campaign|ledger|bidder> [id] [--from ISO] [--to ISO]",
+  usage: REPORT_USAGE,
   options: { from: { type: "string" }, to: { type: "string" } },
-  async run(values, [kind, id]) {
+  // The engine's database (DATABASE_URL, else PGlite under DATA_DIR: stop the engine first,
+  // or read the Reports page of the admin panel, behind its sign-in, while it runs).
+  async run({ db }, values, [kind, id]) {
     const needsId = kind === "daily" || kind === "campaign" || kind === "bidder";
     if (!["daily", "campaign", "ledger", "bidder"].includes(kind) || (needsId && !id)) {
-      console.error(`usage: main.ts ${this.usage}`);
+      console.error(`usage: main.ts ${REPORT_USAGE}`);
       return 2;
     }
-    // The engine's database (DATABASE_URL, else PGlite under DATA_DIR: stop the engine first,
-    // or read the Reports page of the admin panel, behind its sign-in, while it runs).
-    const { db, lock } = await openDatabase(readSettings(Deno.env.toObject()));
-    try {
-      if (kind === "ledger") {
-        const at = (v: unknown) => (typeof v === "string" ? Temporal.Instant.from(v) : undefined);
-        Deno.stdout.writeSync(
-          new TextEncoder().encode(
-            await ledgerCsv(db, { from: at(values.from), to: at(values.to) }),
-          ),
-        );
-        return 0;
-      }
-      const report = kind === "daily"
-        ? await dailySummary(db, id)
-        : kind === "campaign"
-        ? await campaignPerformance(db, id)
-        : await bidderHistory(db, id);
-      if (!report) {
-        console.error(`report: no auction ${id}`);
-        return 1;
-      }
-      console.log(JSON.stringify(JSON.parse(toJson(report)), null, 2));
+    if (kind === "ledger") {
+      const at = (v: unknown) => (typeof v === "string" ? Temporal.Instant.from(v) : undefined);
+      Deno.stdout.writeSync(
+        new TextEncoder().encode(
+          await ledgerCsv(db, { from: at(values.from), to: at(values.to) }),
+        ),
+      );
       return 0;
-    } finally {
-      await db.close();
-      lock?.release();
     }
+    const report = kind === "daily"
+      ? await dailySummary(db, id)
+      : kind === "campaign"
+      ? await campaignPerformance(db, id)
+      : await bidderHistory(db, id);
+    if (!report) {
+      console.error(`report: no auction ${id}`);
+      return 1;
+    }
+    console.log(JSON.stringify(JSON.parse(toJson(report)), null, 2));
+    return 0;
   },
 };

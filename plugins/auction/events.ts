@@ -1,8 +1,11 @@
 /**
  * The auction's bus events and their schemas (validated on emit, since they
- * cross plugin boundaries). Types are merged into the bus catalogue in mod.ts.
+ * cross plugin boundaries). The auction owns its inputs too: `bid.submitted`
+ * and `tweets.read-through` are what any tweet source (x, a rehearsal, the
+ * panel) must send it. Types are derived and merged into the bus here; mod.ts exports them.
  */
 import { z } from "zod";
+import type { EventsOf } from "../../core/bus.ts";
 import { REASONS } from "./rules.ts";
 
 const wei = z.bigint().nonnegative();
@@ -10,6 +13,20 @@ const iso = z.string();
 const status = z.enum(["scheduled", "open", "paused", "closed", "cancelled"]);
 
 export const auctionEvents = {
+  /** A tweet read as a bid, to be decided. The auction normalises and bounds every field again. */
+  "bid.submitted": z.object({
+    tweetId: z.string(),
+    authorId: z.string().optional(),
+    handle: z.string(),
+    text: z.string(),
+    tweetAt: iso,
+    /** When the source read it; sources that cannot tell (rehearsals, admin entry) leave it out. */
+    receivedAt: iso.optional(),
+    /** X's `edit_history_tweet_ids` of an edited tweet, oldest first: an edit is never a second bid. */
+    editHistory: z.array(z.string().max(40)).max(10).optional(),
+  }),
+  /** The tweet source has read every tweet up to `until`: the watermark closings wait for. */
+  "tweets.read-through": z.object({ until: iso }),
   "auction.updated": z.object({
     auctionId: z.string(),
     item: z.string(),
@@ -89,6 +106,23 @@ export const auctionEvents = {
   }),
   /** Due to open but held scheduled (custody of the lot failed); re-checked until its end. */
   "auction.blocked": z.object({ auctionId: z.string(), reason: z.string() }),
+  /**
+   * Inputs from whoever holds the escrow and the lots (the chain plugin): defined here, like
+   * `Funds`, so a provider imports them from the auction and never the other way round.
+   * A deposit that had been credited is gone (a reorg); `xUserId`: the account that owns the wallet.
+   */
+  "deposit.reversed": z.object({
+    txHash: z.string(),
+    address: z.string(),
+    xUserId: z.string().nullable().optional(),
+    amountWei: wei,
+  }),
+  /** The lot went to the winner (or back) and the escrow was settled. */
+  "auction.settled": z.object({
+    auctionId: z.string(),
+    winner: z.string().nullable(),
+    txHash: z.string().nullable(),
+  }),
   "campaign.phase": z.object({
     campaignId: z.string(),
     day: z.string(),
@@ -99,6 +133,20 @@ export const auctionEvents = {
   }),
 };
 
-export type AuctionEvents = {
-  [K in keyof typeof auctionEvents]: z.output<typeof auctionEvents[K]>;
-};
+export type AuctionEvents = EventsOf<typeof auctionEvents>;
+
+declare module "../../core/bus.ts" {
+  interface Events extends AuctionEvents {}
+}
+
+export type BidSubmitted = AuctionEvents["bid.submitted"];
+export type AuctionUpdated = AuctionEvents["auction.updated"];
+export type AuctionOpened = AuctionEvents["auction.opened"];
+export type BidAccepted = AuctionEvents["bid.accepted"];
+export type BidRejected = AuctionEvents["bid.rejected"];
+export type AuctionExtended = AuctionEvents["auction.extended"];
+export type AuctionClosed = AuctionEvents["auction.closed"];
+export type AuctionSettled = AuctionEvents["auction.settled"];
+export type DepositReversed = AuctionEvents["deposit.reversed"];
+export type CampaignPhase = AuctionEvents["campaign.phase"];
+export type Phase = CampaignPhase["phase"];

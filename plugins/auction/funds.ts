@@ -1,5 +1,6 @@
 /**
- * The `funds` service the auction needs: which wallet a handle has linked, and
+ * The `funds` service the auction needs (and `funds-book`, the hand-kept kind a
+ * rehearsal writes into): which wallet a handle has linked, and
  * how much of its escrow is credited. Provided by `funds-book` (rehearsals,
  * demos) or `chain` (production); exactly one is listed.
  *
@@ -19,8 +20,21 @@ export class FundsUnavailableError extends Error {
   override name = "FundsUnavailableError";
 }
 
+export type EntryKind = "deposit" | "refund" | "debit";
+
+/**
+ * Funds one writes into by hand (the funds-book plugin): what a rehearsal or an admin needs
+ * to set a scene's wallets and escrow, defined here so the auction imports no provider.
+ */
+export interface FundsBook extends Funds {
+  link(handle: string, address: string, xUserId?: string): Promise<void>;
+  /** deposit adds to the balance; refund and debit take from it. */
+  enter(handle: string, kind: EntryKind, amountWei: bigint, note?: string): Promise<bigint>;
+}
+
 declare module "../../core/plugin.ts" {
   interface Services {
     funds: Funds;
+    "funds-book": FundsBook;
   }
 }

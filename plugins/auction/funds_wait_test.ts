@@ -4,7 +4,7 @@ import { startAuctionRuntime } from "./auction_runtime.ts";
 import { auctionSchema } from "./auction_config.ts";
 import { type Funds, FundsUnavailableError } from "./funds.ts";
 import { auctionStore } from "./store.ts";
-import { assertEquals } from "./test_assert.ts";
+import { assertEquals } from "../../core/testing.ts";
 import { auctionEngine, testStorage } from "./test_engine.ts";
 
 const ETH = 10n ** 18n;

@@ -1,4 +1,4 @@
-import { assertEquals, assertMatch, assertThrows } from "./test_assert.ts";
+import { assertEquals, assertMatch, assertThrows } from "../../core/testing.ts";
 import { normaliseText, parseAmount, readBid } from "./parse_bid.ts";
 
 const ok = (text: string) => {

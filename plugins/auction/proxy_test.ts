@@ -8,7 +8,7 @@
  * instead answers each bid from the bid log, step by step.
  */
 import fc from "fast-check";
-import { assert, assertEquals } from "./test_assert.ts";
+import { assert, assertEquals } from "../../core/testing.ts";
 import { minAfter, readable } from "./proxy.ts";
 import {
   applyAdmin,

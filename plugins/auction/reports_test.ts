@@ -1,5 +1,5 @@
 import { virtualClock } from "../../core/clock.ts";
-import { assert, assertEquals } from "./test_assert.ts";
+import { assert, assertEquals } from "../../core/testing.ts";
 import { bidderHistory, campaignPerformance, csvCell, dailySummary, ledgerCsv } from "./reports.ts";
 import { auctionEngine, testStorage } from "./test_engine.ts";
 

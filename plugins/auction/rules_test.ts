@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { assert, assertEquals, assertThrows } from "./test_assert.ts";
+import { assert, assertEquals, assertThrows } from "../../core/testing.ts";
 import {
   applyAdmin,
   type AuctionRules,

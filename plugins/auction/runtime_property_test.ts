@@ -8,7 +8,7 @@ import type { BusEvent } from "../../core/bus.ts";
 import { virtualClock } from "../../core/clock.ts";
 import { auctionSchema } from "./auction_config.ts";
 import { type Bid, decideBatch, type Market, newAuction, open } from "./rules.ts";
-import { assertEquals } from "./test_assert.ts";
+import { assertEquals } from "../../core/testing.ts";
 import { auctionEngine, testStorage } from "./test_engine.ts";
 
 const ETH = 10n ** 18n;

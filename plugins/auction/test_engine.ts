@@ -7,7 +7,7 @@ import type { Clock } from "../../core/clock.ts";
 import { loadPlugins, readSettings } from "../../core/config.ts";
 import { type Engine, startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
-import type { FundsBook } from "../funds-book/mod.ts";
+import type { FundsBook } from "./funds.ts";
 import type { Auctions } from "./mod.ts";
 
 import type { TestStorage } from "../../tests/engine.ts";

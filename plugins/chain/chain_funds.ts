@@ -9,7 +9,7 @@
  */
 import type { Db } from "../../core/db.ts";
 import type { Clock } from "../../core/clock.ts";
-import { type Funds, FundsUnavailableError } from "../auction/funds.ts";
+import { type Funds, FundsUnavailableError } from "../auction/mod.ts";
 import type { DepositScanner } from "./deposits.ts";
 import type { Rpc } from "./rpc.ts";
 import { linkOf, total, walletsOf } from "./accounts.ts";

@@ -16,7 +16,7 @@ import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import { ownerOf } from "./accounts.ts";
-import type { Rpc } from "./rpc.ts";
+import { isDisagreement, rootMessage, type Rpc } from "./rpc.ts";
 
 export interface DepositScannerOptions {
   db: Db;
@@ -185,6 +185,14 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
     try {
       return await rpc.client.getBalance({ address: escrow, blockNumber: n });
     } catch (error) {
+      if (isDisagreement(error)) {
+        // Not verified by the quorum: like a pruned block, nothing is attributed from it.
+        log.warn("the escrow balance is not confirmed by the providers", {
+          block: n,
+          error: (error as Error).message.split("\n")[0],
+        });
+        return null;
+      }
       await rpc.client.getBalance({ address: escrow, blockTag: "latest" });
       log.debug("no state for an old block", { block: n, error: (error as Error).message });
       return null;
@@ -406,7 +414,7 @@ export function createDepositScanner(options: DepositScannerOptions): DepositSca
         lastError = null;
         return report;
       }, (error) => {
-        lastError = error instanceof Error ? error.message.split("\n")[0] : String(error);
+        lastError = rootMessage(error);
         throw error;
       }).finally(() => {
         running = null;

@@ -14,7 +14,7 @@ import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { rateLimiter } from "./rate_limit.ts";
 import encodeQR from "qr";
-import { PUBLIC_CSS, publicHeaders, publicPage } from "../auction/public_shell.ts";
+import { PUBLIC_CSS, publicHeaders, publicPage } from "../auction/mod.ts";
 import { issueChallenge, submitSignature, type WalletLinkDeps } from "./wallet_link.ts";
 
 export interface LinkPageInfo {

@@ -1,13 +1,21 @@
 /**
- * The RPC side: one viem public client over `fallback` (every URL, in order,
- * retried) for reads, plus one client per provider, so that crediting a deposit
- * can require two providers to agree when two or more are configured.
+ * The RPC side. With two or more providers no single one is trusted with what
+ * a credit is computed from: the read client sends each cross-checked read (a
+ * block by number or hash, a balance at a block, a transaction, a receipt,
+ * logs over fixed blocks) to every provider and takes the answer at least two
+ * give and more give than any other; a provider that answered otherwise is
+ * marked as disagreeing (health names it, and plain reads try it last). No
+ * such answer → ProvidersDisagreeError (the pass fails, nothing is credited).
+ * A balance needs the quorum even when only one provider answers; other reads
+ * take a lone answer (crediting still needs the quorum's receipt). Reads of a
+ * moving tag (`latest`, the head) go to one provider at a time, in order,
+ * healthy ones first. One client per provider remains for receipt agreement.
  */
 import {
   type Chain,
   createPublicClient,
+  custom,
   defineChain,
-  fallback,
   type Hash,
   http,
   type PublicClient,
@@ -45,32 +53,191 @@ export function chainOf(chainId: number, urls: string[]): Chain {
   });
 }
 
+/** Two or more providers answered a cross-checked read, and not enough of them alike. */
+export class ProvidersDisagreeError extends Error {
+  override name = "ProvidersDisagreeError";
+}
+
+/** True when `error` is (or was caused by) a ProvidersDisagreeError, however viem wrapped it. */
+export function isDisagreement(error: unknown): boolean {
+  for (let e = error; e; e = (e as { cause?: unknown }).cause) {
+    if (e instanceof ProvidersDisagreeError) return true;
+  }
+  return false;
+}
+
+/** The first line of what went wrong, from the innermost cause (viem wraps ours in its own). */
+export function rootMessage(error: unknown): string {
+  let e = error;
+  while ((e as { cause?: unknown })?.cause instanceof Error) e = (e as { cause: unknown }).cause;
+  return e instanceof Error ? e.message.split("\n")[0] : String(e);
+}
+
+/** Reads whose answer is the same on every honest provider once a block is named. */
+const CROSS_CHECKED = new Set([
+  "eth_getBlockByNumber",
+  "eth_getBlockByHash",
+  "eth_getBalance",
+  "eth_getTransactionByHash",
+  "eth_getTransactionReceipt",
+  "eth_getLogs",
+]);
+const TAG = /^(latest|pending|safe|finalized|earliest)$/;
+
+/** True when the read names fixed blocks (a tag such as `latest` may differ between providers). */
+function fixedBlocks(method: string, params: unknown): boolean {
+  if (!CROSS_CHECKED.has(method)) return false;
+  const list = Array.isArray(params) ? params : [];
+  if (method === "eth_getBlockByNumber") return !TAG.test(String(list[0]));
+  if (method === "eth_getBalance") return !TAG.test(String(list[1]));
+  if (method === "eth_getLogs") {
+    const f = (list[0] ?? {}) as { fromBlock?: unknown; toBlock?: unknown; blockHash?: unknown };
+    return Boolean(f.blockHash) ||
+      (f.fromBlock !== undefined && !TAG.test(String(f.fromBlock)) &&
+        f.toBlock !== undefined && !TAG.test(String(f.toBlock)));
+  }
+  return true;
+}
+
+/** What two honest answers must share (node software adds or omits other fields). */
+function digest(method: string, result: unknown): string {
+  if (result === null || result === undefined) return "none";
+  const r = result as Record<string, unknown>;
+  const tx = (t: Record<string, unknown>) =>
+    typeof t === "string" ? t : [t.hash, t.from, t.to, t.value, t.input].join(",");
+  switch (method) {
+    case "eth_getBalance":
+      return String(result);
+    case "eth_getBlockByNumber":
+    case "eth_getBlockByHash":
+      return [r.hash, r.number, r.parentHash, ...((r.transactions as []) ?? []).map(tx)].join("|");
+    case "eth_getTransactionByHash":
+      return [tx(r), r.blockHash].join("|");
+    case "eth_getTransactionReceipt":
+      return [r.transactionHash, r.blockHash, r.status, r.from, r.to, r.gasUsed].join("|");
+    case "eth_getLogs":
+      return (result as Record<string, unknown>[]).map((l) =>
+        [l.blockHash, l.transactionHash, l.logIndex, l.address, l.data, ...(l.topics as [])].join(
+          ",",
+        )
+      ).join("|");
+    default:
+      return JSON.stringify(result);
+  }
+}
+
 export function createRpc(
   urls: string[],
   chainId: number,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; now?: () => Temporal.Instant } = {},
 ): Rpc {
   if (urls.length === 0) throw new Error("no RPC URL");
   const chain = chainOf(chainId, urls);
   const timeout = options.timeoutMs ?? 4000;
+  const now = options.now ?? (() => Temporal.Now.instant());
   const transport = (url: string) => http(url, { timeout, retryCount: 1, retryDelay: 100 });
+  const raw = urls.map((url) => ({
+    url,
+    request: transport(url)({ chain, retryCount: 1 }).request,
+  }));
+  const last = new Map<string, { ok: boolean; detail?: string; at: string }>();
+  /** Providers caught answering otherwise than the quorum, with what and when. */
+  const disagreed = new Map<string, { detail: string; at: string }>();
+  const note = (url: string, ok: boolean, detail?: string) =>
+    last.set(url, { ok, detail, at: now().toString() });
+  const quorum = urls.length >= 2 ? 2 : 1;
+  const heads = new Map<string, bigint>();
+  const shown = (url: string) => redactUrl(url);
+
+  /** Plain reads: healthy providers first, then those down or disagreeing, in configured order. */
+  const ordered = () =>
+    [...raw].sort((a, b) =>
+      Number(disagreed.has(a.url) || last.get(a.url)?.ok === false) -
+      Number(disagreed.has(b.url) || last.get(b.url)?.ok === false)
+    );
+  const plain = async (method: string, params: unknown) => {
+    let failure: unknown;
+    for (const p of ordered()) {
+      try {
+        const result = await p.request({ method, params } as never);
+        note(p.url, true);
+        return result;
+      } catch (error) {
+        failure = error;
+        // A JSON-RPC error is the node's answer (a revert, a nonce too low), not an outage.
+        if ((error as { code?: number }).code !== undefined && !isOutage(error)) throw error;
+        note(p.url, false, (error as Error).message.split("\n")[0]);
+      }
+    }
+    throw failure;
+  };
+  const checked = async (method: string, params: unknown) => {
+    const answers = await Promise.all(raw.map(async (p) => {
+      try {
+        const result = await p.request({ method, params } as never);
+        note(p.url, true);
+        return { url: p.url, result, key: digest(method, result) };
+      } catch (error) {
+        if ((error as { code?: number }).code !== undefined && !isOutage(error)) {
+          return { url: p.url, error };
+        }
+        note(p.url, false, (error as Error).message.split("\n")[0]);
+        return { url: p.url, down: true };
+      }
+    }));
+    const votes = new Map<string, { n: number; result: unknown }>();
+    for (const a of answers) {
+      if (!("key" in a)) continue;
+      const v = votes.get(a.key!) ?? { n: 0, result: a.result };
+      v.n++;
+      votes.set(a.key!, v);
+    }
+    const answered = answers.filter((a) => "key" in a);
+    if (answered.length === 0) {
+      const refused = answers.find((a) => "error" in a);
+      if (refused && "error" in refused) throw refused.error;
+      throw new Error(`no RPC provider answers ${method}`);
+    }
+    const ranked = [...votes.entries()].sort((a, b) => b[1].n - a[1].n);
+    const [top, second] = ranked;
+    if (answered.length === 1) {
+      if (method === "eth_getBalance" && quorum > 1) {
+        throw new ProvidersDisagreeError(
+          `${method}: only 1 of ${raw.length} providers answered; ${quorum} must agree`,
+        );
+      }
+      return top[1].result;
+    }
+    if (top[1].n < 2 || (second && second[1].n === top[1].n)) {
+      const who = answered.map((a) => `${shown(a.url)} → ${a.key!.slice(0, 80)}`).join("; ");
+      throw new ProvidersDisagreeError(`providers disagree on ${method}: ${who}`);
+    }
+    for (const a of answered) {
+      // "none" beside an answer is a provider behind the others, not a lie.
+      if (a.key === top[0] || a.key === "none") continue;
+      disagreed.set(a.url, {
+        detail: `answered ${method} otherwise than ${top[1].n} other providers`,
+        at: now().toString(),
+      });
+    }
+    for (const a of answered) if (a.key === top[0]) disagreed.delete(a.url);
+    return top[1].result;
+  };
   // cacheTime 0: the chain plugin does its own per-block caching; viem's would lag after a new block.
   const client = createPublicClient({
     chain,
-    transport: urls.length > 1
-      ? fallback(urls.map(transport), { retryCount: 1 })
-      : transport(urls[0]),
+    transport: custom({
+      request: ({ method, params }) =>
+        urls.length > 1 && fixedBlocks(method, params)
+          ? checked(method, params)
+          : plain(method, params),
+    }, { retryCount: 0 }),
     cacheTime: 0,
   }) as PublicClient;
   const providers = urls.map((url) => ({
     url,
     client: createPublicClient({ chain, transport: transport(url), cacheTime: 0 }) as PublicClient,
   }));
-  const last = new Map<string, { ok: boolean; detail?: string; at: string }>();
-  const note = (url: string, ok: boolean, detail?: string) =>
-    last.set(url, { ok, detail, at: new Date().toISOString() });
-  const quorum = urls.length >= 2 ? 2 : 1;
-  const heads = new Map<string, bigint>();
 
   return {
     chain,
@@ -128,13 +295,26 @@ export function createRpc(
       }));
     },
     providerHealth: () =>
-      urls.map((url) => ({
-        ...last.get(url),
-        url: redactUrl(url),
-        ok: last.get(url)?.ok ?? true,
-        head: heads.get(url)?.toString(),
-      })),
+      urls.map((url) => {
+        const lie = disagreed.get(url);
+        const seen = last.get(url);
+        return {
+          ...seen,
+          url: redactUrl(url),
+          ok: (seen?.ok ?? true) && !lie,
+          ...(lie ? { detail: `disagrees with the quorum: ${lie.detail}`, at: lie.at } : {}),
+          ...(lie ? { disagrees: true } : {}),
+          head: heads.get(url)?.toString(),
+        };
+      }),
   };
+}
+
+/** Transport failures (no answer, HTTP errors, time-outs), told apart from a node's JSON-RPC answer. */
+function isOutage(error: unknown): boolean {
+  const name = (error as Error).name ?? "";
+  return /HttpRequestError|TimeoutError|WebSocketRequestError/.test(name) ||
+    (error as { code?: number }).code === -32603 && /fetch|connect/i.test(String(error));
 }
 
 /** Provider URLs often carry an API key in the path or query: show only scheme, host and port. */

@@ -363,3 +363,10 @@ export async function walletOf(
 ): Promise<string | null> {
   return (await linkOf(db, handle, xUserId))?.address ?? null;
 }
+
+/** Forgets challenges nobody finished that expired before `before`. */
+export async function forgetUnfinishedChallenges(db: Db, before: Temporal.Instant): Promise<void> {
+  await db.query("delete from chain_challenges where used_at is null and expires_at < $1", [
+    new Date(before.epochMilliseconds),
+  ]);
+}

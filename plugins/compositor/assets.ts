@@ -5,6 +5,9 @@
  * bumps, so widgets that keep a resampled copy redo it.
  */
 import { Image } from "@napi-rs/canvas";
+import type { Scene } from "../../scenes/scene.ts";
+
+const IMAGE_FILE = /\.(png|jpe?g|webp|gif)$/i;
 
 export interface Asset {
   image: Image;
@@ -110,4 +113,19 @@ export function createAssets(
     refresh,
     close: () => clearInterval(timer),
   };
+}
+
+/** Loads every image a scene names (background, items' image props), so its frames are complete. */
+export function preloadScene(scene: Scene, assets: Assets): Promise<unknown> {
+  return Promise.all([
+    scene.background.kind === "image" ? assets.load(scene.background.src) : undefined,
+    ...Object.values(scene.quadrants).flatMap((q) => q.items).concat(scene.overlay.items)
+      .flatMap((item) => Object.values(item.props))
+      .map((v) => typeof v === "string" && IMAGE_FILE.test(v) ? assets.load(v) : undefined),
+  ]);
+}
+
+/** Every scene's images, before the first frame. */
+export async function preloadImages(scenes: Iterable<Scene>, assets: Assets): Promise<void> {
+  await Promise.all([...scenes].map((scene) => preloadScene(scene, assets)));
 }

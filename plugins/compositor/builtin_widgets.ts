@@ -2,8 +2,8 @@
  * Widgets every scene can use without a plugin: `panel` (a card), `text`
  * (a line that fits its box) and `image` (an asset, contained or covering).
  */
-import { card, fitText } from "../../scenes/draw.ts";
-import { theme } from "../../scenes/theme.ts";
+import { card, fitText } from "./draw.ts";
+import { theme } from "./theme.ts";
 import type { DrawWidget, Widgets } from "./widgets.ts";
 
 export function builtinWidgets(widgets: Widgets): Record<string, DrawWidget> {

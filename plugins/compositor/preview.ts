@@ -3,8 +3,9 @@
  * show's state at a phase (default) or the live state of a running engine
  * (`--from http://127.0.0.1:8000`, which serves `/compositor/frame.png`).
  */
-import type { Phase } from "../../scenes/show_events.ts";
+import type { Phase } from "../auction/mod.ts";
 import { SAMPLE_MOMENT, sampleEvents } from "../../scenes/sample_state.ts";
+import type { PluginCommand } from "../../core/plugin.ts";
 import { startStudio } from "./studio.ts";
 
 const PHASES: Phase[] = ["pre-auction", "auction", "post-auction"];
@@ -39,7 +40,7 @@ export async function renderPreview(options: PreviewOptions): Promise<Uint8Array
   }
 }
 
-export const previewCommand = {
+export const previewCommand: PluginCommand = {
   summary: "render a scene to a PNG with sample state (or a running engine's live frame)",
   usage:
     "preview [--scene live] [--phase auction] [--out preview.png] [--width 1280 --height 720] [--from URL]",
@@ -50,8 +51,10 @@ export const previewCommand = {
     width: { type: "string", default: "1280" },
     height: { type: "string", default: "720" },
     from: { type: "string" },
-  } as const,
-  async run(values: Record<string, unknown>): Promise<number> {
+  },
+  // A studio of its own (or a running engine's frame): no database.
+  alone: true,
+  async run(_ctx, values) {
     const out = values.out as string;
     if (values.from) {
       const url = new URL("/compositor/frame.png", values.from as string);

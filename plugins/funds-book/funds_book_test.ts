@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "../auction/test_assert.ts";
+import { assertEquals, assertRejects } from "../../core/testing.ts";
 import { auctionEngine, testStorage } from "../auction/test_engine.ts";
 
 const ETH = 10n ** 18n;

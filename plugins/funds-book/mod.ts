@@ -10,22 +10,10 @@
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import type { Funds } from "../auction/funds.ts";
+// The services' interfaces are the auction's (it needs them); this plugin implements them.
+import type { EntryKind, FundsBook } from "../auction/mod.ts";
 
-export type EntryKind = "deposit" | "refund" | "debit";
-
-/** The book's own service, for admins and rehearsals to write into. */
-export interface FundsBook extends Funds {
-  link(handle: string, address: string, xUserId?: string): Promise<void>;
-  /** deposit adds to the balance; refund and debit take from it. */
-  enter(handle: string, kind: EntryKind, amountWei: bigint, note?: string): Promise<bigint>;
-}
-
-declare module "../../core/plugin.ts" {
-  interface Services {
-    "funds-book": FundsBook;
-  }
-}
+export type { EntryKind, FundsBook };
 
 const key = (handle: string) => (handle.startsWith("@") ? handle : `@${handle}`).toLowerCase();
 

@@ -5,15 +5,12 @@
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-
-declare module "../../core/bus.ts" {
-  interface Events {
-    "engine.heartbeat": { beat: number; uptimeSeconds: number };
-  }
-}
+import { heartbeatEvents } from "./events.ts";
 
 export default definePlugin({
   name: "heartbeat",
+  events: heartbeatEvents,
+  emits: ["engine.heartbeat"],
   config: z.object({
     everySeconds: z.number().positive().default(60),
   }),

@@ -70,6 +70,25 @@ export function recordQuestion(
   );
 }
 
+/** Lines said since `since`, oldest first: the repeat window survives a restart. */
+export async function saidSince(
+  db: Db,
+  since: Temporal.Instant,
+): Promise<Array<{ text: string; at: Temporal.Instant }>> {
+  const rows = await db.query<{ text: string; at: Date | string }>(
+    "select text, at from host_lines where outcome = 'said' and at >= $1 order by at, id limit 2000",
+    [since],
+  );
+  return rows.map((r) => ({
+    text: r.text,
+    at: Temporal.Instant.fromEpochMilliseconds(new Date(r.at).getTime()),
+  }));
+}
+
+/** An answer without its "@asker, " opening: the same answer to the same question from anyone. */
+export const answerBody = (text: string) =>
+  text.replace(/^@\w{1,15},\s*/, "").toLowerCase().replace(/\s+/g, " ").trim();
+
 export async function onceKeys(db: Db): Promise<Set<string>> {
   const rows = await db.query<{ once_key: string }>(
     "select once_key from host_lines where once_key is not null",

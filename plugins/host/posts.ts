@@ -13,6 +13,7 @@ import type { Bus, BusEvent } from "../../core/bus.ts";
 import type { Cancel, Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
+import type { Auctions } from "../auction/mod.ts";
 import type { XService } from "../x/mod.ts";
 import { recordLine } from "./memory.ts";
 import type { Task } from "./scripted.ts";
@@ -27,6 +28,7 @@ export interface PostsConfig {
 
 export function startPosts(d: {
   bus: Bus;
+  auctions: Auctions;
   clock: Clock;
   db: Db;
   log: Log;
@@ -105,16 +107,23 @@ export function startPosts(d: {
     return true;
   };
 
-  const armLastCall = (auctionId: string, endsAt: string) => {
+  const lastCall = (auctionId: string) =>
+    post({ kind: "tweet.last", auctionId }, `last:${auctionId}`, "announcement")
+      .catch((error) => d.log.warn("host post failed", { error }));
+  /** `catchUp` (at start): a mark passed while the engine was down is posted now, if still true. */
+  const armLastCall = (auctionId: string, endsAt: string, catchUp = false) => {
     lastCalls.get(auctionId)?.();
     const at = Temporal.Instant.from(endsAt).subtract({ minutes: 5 });
-    if (Temporal.Instant.compare(at, clock.instant()) <= 0) return;
+    const now = clock.instant();
+    if (Temporal.Instant.compare(at, now) <= 0) {
+      if (catchUp && Temporal.Instant.compare(Temporal.Instant.from(endsAt), now) > 0) {
+        void lastCall(auctionId);
+      }
+      return;
+    }
     lastCalls.set(
       auctionId,
-      clock.at(
-        at,
-        () => post({ kind: "tweet.last", auctionId }, `last:${auctionId}`, "announcement"),
-      ),
+      clock.at(at, () => lastCall(auctionId)),
     );
   };
 
@@ -179,9 +188,24 @@ export function startPosts(d: {
     "*",
     (e) => void Promise.resolve(on(e)).catch((error) => d.log.warn("host post failed", { error })),
   );
+  // After a restart: what is still due for the lots on the block. Each post is once per auction
+  // (its key in the records), so nothing said before the restart is posted again.
+  const catchUp = clock.after(0, () => {
+    for (const a of d.auctions.list()) {
+      if (a.status !== "open") continue;
+      void post(
+        { kind: "tweet.opened", auctionId: a.auctionId },
+        `opened:${a.auctionId}`,
+        "announcement",
+      )
+        .catch((error) => d.log.warn("host post failed", { error }));
+      armLastCall(a.auctionId, a.endsAt, true);
+    }
+  });
   return {
     stop() {
       off();
+      catchUp();
       for (const cancel of lastCalls.values()) cancel();
     },
   };

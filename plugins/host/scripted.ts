@@ -203,7 +203,8 @@ function templates(task: Task, f: FactSheet, c: Character): string[] {
       if (lot.status !== "open" || lot.secondsLeft > 315) return [];
       return [
         `The last 5 minutes on {item}! ${leader ? `${leader} leads at ${price}.` : "No bids yet."}`,
-        `5 minutes to go. ${
+        // At its mark exactly 5 minutes; made late (after a restart) the true time left.
+        `${left} to go. ${
           leader ? `The bid to beat is ${price}.` : `The reserve is ${eth(lot.reserveWei)}.`
         }`,
         `We are in the last 5 minutes. Next bid at least ${eth(lot.minNextWei)}.`,

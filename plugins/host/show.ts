@@ -25,7 +25,15 @@ import {
   type RecentBid,
 } from "./facts.ts";
 import { checkLine } from "./guard.ts";
-import { campaignFacts, onceKeys, pastResults, recordLine, recordQuestion } from "./memory.ts";
+import {
+  answerBody,
+  campaignFacts,
+  onceKeys,
+  pastResults,
+  recordLine,
+  recordQuestion,
+  saidSince,
+} from "./memory.ts";
 import type { ModelBrain } from "./model_brain.ts";
 import type { ScriptedBrain, Task, TaskKind } from "./scripted.ts";
 import { createSpeechQueue, type QueuedLine } from "./speech_queue.ts";
@@ -108,7 +116,12 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
   let past: PastResult[] = [];
   const bids = new Map<string, RecentBid[]>();
   const results = new Map<string, { winner: LotFacts["winner"]; runnerUp: LotFacts["runnerUp"] }>();
-  const said: Array<{ text: string; at: Temporal.Instant }> = [];
+  // What was said within the repeat window, from the records: a restart does not reset it.
+  const said = await saidSince(
+    db,
+    clock.instant().subtract({ seconds: Math.round(d.repeatWindowMinutes * 60) }),
+  )
+    .catch(() => [] as Array<{ text: string; at: Temporal.Instant }>);
   const once = await onceKeys(db).catch(() => new Set<string>());
   const pending = new Set<Promise<unknown>>();
   let lastSaid: { line: HostLine; at: Temporal.Instant; cut: boolean } | null = null;
@@ -137,7 +150,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     });
   };
   const recent = () => {
-    const since = clock.instant().subtract({ minutes: d.repeatWindowMinutes });
+    const since = clock.instant().subtract({ seconds: Math.round(d.repeatWindowMinutes * 60) });
     while (said.length && Temporal.Instant.compare(said[0].at, since) < 0) said.shift();
     return new Set(said.map((s) => s.text));
   };
@@ -223,39 +236,54 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     handle: task.asker ?? null,
   });
 
+  /** At its turn: the line as written, rewritten for the facts of now, or null (dropped). */
+  const current = (line: HostLine): HostLine | null => {
+    if (line.onceKey && once.has(line.onceKey)) return null;
+    const f = facts(line.task.auctionId);
+    const why = stale(line, f);
+    if (!why) return line;
+    // Rewritten for the facts of now, with the scripted brain (no wait), or dropped.
+    const text = d.scripted.line(line.task, f, recent());
+    const ok = text !== null &&
+      checkLine(text, f, { asker: line.task.asker, viewerText: line.task.question }).ok;
+    log.info("host line outdated at its turn", {
+      text: line.text,
+      version: line.version,
+      now: f.version,
+      why,
+      rewritten: ok ? text : null,
+    });
+    if (!ok) {
+      drop(line, why);
+      return null;
+    }
+    return {
+      ...line,
+      text: text!,
+      version: f.version,
+      source: "scripted",
+      leaderAt: LEADER_KINDS.has(line.kind) && f.lot?.leader ? { ...f.lot.leader } : null,
+      statusAt: f.lot?.status ?? null,
+    };
+  };
+
   const queue = createSpeechQueue<HostLine>({
     clock,
     seconds: (l) => l.text.split(/\s+/).length / d.character.voice.speed * 60,
     gapSeconds: d.gapSeconds,
     interruptAt: 3,
-    ready(line) {
-      if (line.onceKey && once.has(line.onceKey)) return null;
-      const f = facts(line.task.auctionId);
-      const why = stale(line, f);
-      if (!why) return line;
-      // Rewritten for the facts of now, with the scripted brain (no wait), or dropped.
-      const text = d.scripted.line(line.task, f, recent());
-      const ok = text !== null &&
-        checkLine(text, f, { asker: line.task.asker, viewerText: line.task.question }).ok;
-      log.info("host line outdated at its turn", {
-        text: line.text,
-        version: line.version,
-        now: f.version,
-        why,
-        rewritten: ok ? text : null,
-      });
-      if (!ok) {
-        drop(line, why);
-        return null;
+    ready(waiting) {
+      const line = current(waiting);
+      // The same answer (to the same question, from anyone) said within the window: the room
+      // heard it already; it is not said again until the facts in it change.
+      if (line?.kind === "answer") {
+        const body = answerBody(line.text);
+        if ([...recent()].some((t) => answerBody(t) === body)) {
+          drop(line, "the same answer was said within the repeat window");
+          return null;
+        }
       }
-      return {
-        ...line,
-        text: text!,
-        version: f.version,
-        source: "scripted",
-        leaderAt: LEADER_KINDS.has(line.kind) && f.lot?.leader ? { ...f.lot.leader } : null,
-        statusAt: f.lot?.status ?? null,
-      };
+      return line;
     },
     say(line) {
       if (line.onceKey) once.add(line.onceKey);
@@ -361,19 +389,26 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
     });
   };
 
-  /** The last-5-minutes and last-minute calls of every open lot (two may run at once). */
-  const armCalls = () => {
+  /**
+   * The last-5-minutes and last-minute calls of every open lot (two may run at once). At start
+   * (`catchUp`), a call whose mark passed while the engine was down is made now if it is still
+   * true and was not made before the restart (its once key is in the records); on later events a
+   * passed mark is left (an extension is announced by its own line).
+   */
+  const armCalls = (catchUp = false) => {
     while (timers.length) timers.pop()!();
+    const now = clock.instant();
     for (const a of d.auctions.list()) {
       if (a.status !== "open") continue;
-      const { auctionId, endsAt } = a;
+      const { auctionId } = a;
+      const endsAt = Temporal.Instant.from(a.endsAt);
+      const left = endsAt.since(now).total("seconds");
       for (const [kind, seconds] of [["call5", 300], ["call1", 60]] as const) {
-        const at = Temporal.Instant.from(endsAt).subtract({ seconds });
-        if (Temporal.Instant.compare(at, clock.instant()) <= 0) continue;
-        const once = `${kind}:${auctionId}:${Temporal.Instant.from(endsAt)}`;
-        timers.push(
-          clock.at(at, () => speak({ kind, auctionId }, `${kind}:${auctionId}`, once)),
-        );
+        const once = `${kind}:${auctionId}:${endsAt}`;
+        const call = () => speak({ kind, auctionId }, `${kind}:${auctionId}`, once);
+        const at = endsAt.subtract({ seconds });
+        if (Temporal.Instant.compare(at, now) > 0) timers.push(clock.at(at, call));
+        else if (catchUp && left > 0 && (kind === "call1" || left > 60)) call();
       }
     }
   };
@@ -465,6 +500,8 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
   };
   const off = bus.on("*", (e) => void react(e));
   armCalls();
+  // Calls missed while the engine was down, once the engine has started (every plugin listening).
+  const catchUp = clock.after(0, () => armCalls(true));
   armIdle();
 
   return {
@@ -488,6 +525,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
       off();
       queue.stop();
       idleTimer?.();
+      catchUp();
       while (timers.length) timers.pop()!();
     },
   };

@@ -131,8 +131,8 @@ export function startHostStudio(d: StudioDeps): HostStudio {
   };
   // After the host's own listener (registered first): the version has moved already.
   const offAll = bus.on("*", () => note());
-  const offLines = ["host.said", "host.refused", "host.posted"].map((type) =>
-    bus.on(type as "host.said", (e) => persist((e.payload as { version?: unknown }).version))
+  const offLines = (["host.said", "host.refused", "host.posted"] as const).map((type) =>
+    bus.on(type, (e) => persist(e.payload.version))
   );
 
   const problems = (raw: unknown) => {

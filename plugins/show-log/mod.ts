@@ -8,13 +8,11 @@
  */
 import { formatEther } from "viem";
 import { z } from "zod";
-import type { BusEvent } from "../../core/bus.ts";
+import type { Payload } from "../../core/bus.ts";
 import { TIME_ZONE } from "../../core/clock.ts";
 import { definePlugin } from "../../core/plugin.ts";
-import type { AuctionEvents } from "../auction/events.ts";
+import type {} from "../auction/mod.ts";
 import type {} from "../chain/mod.ts";
-
-type Payload<T extends keyof AuctionEvents> = AuctionEvents[T];
 
 /** `1.25 ETH`, exact from wei. */
 export const ethText = (wei: bigint) => `${formatEther(wei)} ETH`;
@@ -48,11 +46,8 @@ export const sentences = {
     p.winner
       ? `${p.auctionId} closed: ${p.winner.handle} wins at ${ethText(p.winner.amountWei)}`
       : `${p.auctionId} closed: no sale`,
-  "deposit.credited": (p: {
-    handle: string | null;
-    amountWei: bigint;
-    stage: "pending" | "final";
-  }) => `deposit of ${ethText(p.amountWei)} credited to ${p.handle ?? "an unlinked wallet"}`,
+  "deposit.credited": (p: Payload<"deposit.credited">) =>
+    `deposit of ${ethText(p.amountWei)} credited to ${p.handle ?? "an unlinked wallet"}`,
 } as const;
 
 export default definePlugin({
@@ -61,19 +56,22 @@ export default definePlugin({
     /** Also tell rejections (a busy show refuses many malformed bids). */
     rejections: z.boolean().default(true),
   }),
+  listens: Object.keys(sentences),
   setup({ bus, config, log }) {
-    const tell = <T extends keyof typeof sentences>(type: T) =>
-      bus.on(type, (event: BusEvent) => {
-        const payload = event.payload as Parameters<typeof sentences[T]>[0];
-        // Final credit repeats the pending one: a person needs it once.
-        if (type === "deposit.credited" && (payload as { stage: string }).stage !== "pending") {
-          return;
-        }
-        log.info((sentences[type] as (p: typeof payload) => string)(payload), { event });
+    const tell = <T extends keyof typeof sentences>(
+      type: T,
+      worthTelling: (p: Payload<T>) => boolean = () => true,
+    ) =>
+      bus.on(type, (event) => {
+        if (!worthTelling(event.payload)) return;
+        log.info((sentences[type] as (p: Payload<T>) => string)(event.payload), { event });
       });
     const offs = (Object.keys(sentences) as (keyof typeof sentences)[])
       .filter((type) => config.rejections || type !== "bid.rejected")
-      .map(tell);
+      // Final credit repeats the pending one: a person needs it once.
+      .map((type) =>
+        type === "deposit.credited" ? tell(type, (p) => p.stage === "pending") : tell(type)
+      );
     return () => offs.forEach((off) => off());
   },
 });

@@ -5,15 +5,16 @@
  * for `recoverSeconds`; and while an operator holds it (the `slate` service,
  * the admin panel). Every change is one `slate.changed` event (the compositor
  * shows the slate scene on it) and one log line; the reasons are drawn on the
- * slate by the `slate-reason` widget, from this plugin's state only.
+ * slate by the `slate-reason` widget, from this plugin's state only. The
+ * watched checks are run in process every `checkSeconds` (only those).
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import { type AuctionUpdated, itemTitle } from "../../scenes/show_events.ts";
-import type { Widgets } from "../compositor/mod.ts";
-import { type SlateChanged, slateEvents } from "./events.ts";
+import type {} from "../auction/mod.ts";
+import type { SlateChanged, Widgets } from "../compositor/mod.ts";
 import { slateReasonWidget } from "./reason_widget.ts";
-import { type AuctionSeen, clean, staleReasons } from "./stale.ts";
+import { clean } from "./stale.ts";
+import { slateState } from "./slate_state.ts";
 
 export type { SlateChanged };
 
@@ -57,89 +58,38 @@ export const slateConfig = z.object({
 export default definePlugin({
   name: "slate",
   config: slateConfig,
+  emits: ["slate.changed"],
+  listens: ["auction.updated", "engine.started"],
   needs: ["widgets?"],
   provides: ["slate"],
-  setup({ config, bus, clock, log, http, state, metrics, health, provide, use }) {
-    for (const [type, schema] of Object.entries(slateEvents)) bus.declare(type, schema as never);
-    const auctions = new Map<string, AuctionSeen>();
-    const checks = new Map<string, { ok: boolean | undefined; detail?: string }>();
-    let held: SlateChanged["held"] = null;
-    let current: SlateChanged = { on: false, reasons: [], held: null, since: null };
-    let healthySinceMs: number | null = null;
-
-    const nowMs = () => clock.instant().epochMilliseconds;
-    const publish = (next: SlateChanged) => {
-      const changed = next.on !== current.on || next.held !== current.held ||
-        next.reasons.join("\n") !== current.reasons.join("\n");
-      current = next;
-      if (!changed) return;
-      const why = [...next.reasons, ...(next.held ? [`held by ${next.held.by}`] : [])];
-      if (next.on) log.warn("slate on air", { reasons: why });
-      else log.info("slate off: back to the show");
-      bus.emit("slate.changed", next);
-      state.set("slate", JSON.stringify(next)).catch(() => {});
-    };
-    const evaluate = () => {
-      const reasons = staleReasons({
-        nowMs: nowMs(),
-        auctions,
-        auctionStaleSeconds: config.auctionStaleSeconds,
-        checks: Object.entries(config.checks).map(([name, label]) => ({
-          label,
-          ok: checks.get(name)?.ok,
-        })),
-      });
-      if (reasons.length) healthySinceMs = null;
-      else healthySinceMs ??= nowMs();
-      // Leaving waits for `recoverSeconds` of health; the reasons shown are always today's.
-      const recovering = !reasons.length && current.reasons.length > 0 &&
-        nowMs() - (healthySinceMs ?? 0) < config.recoverSeconds * 1000;
-      const shown = recovering ? current.reasons : reasons;
-      const on = held !== null || shown.length > 0;
-      publish({
-        on,
-        reasons: shown,
-        held,
-        since: on ? (current.since ?? clock.instant().toString()) : null,
-      });
-    };
-
+  setup({ config, bus, clock, log, state, metrics, health, healthOf, provide, use }) {
+    const slate = slateState({ bus, clock, log, state }, config);
     const offAuction = bus.on("auction.updated", (e) => {
-      const a = e.payload as AuctionUpdated;
-      auctions.set(a.auctionId, {
-        status: a.status,
-        item: itemTitle(a.item) ?? a.auctionId,
-        updatedMs: nowMs(),
-      });
-      if (auctions.size > 100) auctions.delete(auctions.keys().next().value!);
-      evaluate();
+      const a = e.payload;
+      slate.auctionUpdated({ auctionId: a.auctionId, status: a.status, item: a.item });
     });
 
+    // Only the watched checks run, in process (not every check behind /healthz).
+    const watched = Object.keys(config.checks);
     let polling = false;
     const poll = async () => {
       if (polling) return;
       polling = true;
       try {
-        const body = await (await http.request("/healthz")).json() as {
-          checks?: Record<string, { ok?: unknown; detail?: unknown }>;
-        };
-        for (const name of Object.keys(config.checks)) {
-          const c = body.checks?.[name];
-          const ok = c ? c.ok === true : undefined;
+        const results = await healthOf(watched);
+        for (const name of watched) {
+          const c = results[name];
           const detail = typeof c?.detail === "string" ? clean(c.detail) : undefined;
-          if (checks.get(name)?.ok !== ok && ok === false) {
-            log.warn("a watched check is down", { check: name, detail });
-          }
-          checks.set(name, { ok, detail });
+          slate.checkSeen(name, c ? c.ok === true : undefined, detail);
         }
       } catch (error) {
-        log.warn("could not read /healthz", { error });
+        log.warn("could not read the watched checks", { error });
       } finally {
         polling = false;
       }
-      evaluate();
+      slate.evaluate();
     };
-    // /healthz is read once every plugin has mounted its routes (a request builds the router).
+    // Checks are read once every plugin has started (and registered its own).
     let cancel = () => {};
     const offStarted = bus.on("engine.started", () => {
       cancel = clock.after(0, function tick() {
@@ -149,28 +99,27 @@ export default definePlugin({
     });
 
     const widgets = use("widgets") as Widgets | undefined;
-    const unregister = widgets?.register("slate-reason", slateReasonWidget(() => current)) ??
+    const unregister = widgets?.register("slate-reason", slateReasonWidget(slate.current)) ??
       (() => {});
 
-    metrics.gauge("sothebais_slate_on", "1 while the slate is on air", () => current.on ? 1 : 0);
-    health("slate", () => ({
-      ok: true,
-      on: current.on,
-      reasons: current.reasons,
-      held: current.held,
-      checks: Object.fromEntries(checks),
-    }));
+    metrics.gauge(
+      "sothebais_slate_on",
+      "1 while the slate is on air",
+      () => slate.current().on ? 1 : 0,
+    );
+    health("slate", () => {
+      const { on, reasons, held } = slate.current();
+      return { ok: true, on, reasons, held, checks: slate.checks() };
+    });
     provide("slate", {
-      state: () => current,
+      state: slate.current,
       hold(by, reason) {
-        held = { by: clean(by), reason: clean(reason), since: clock.instant().toString() };
-        evaluate();
-        return current;
+        slate.hold(by, reason);
+        return slate.current();
       },
       release() {
-        held = null;
-        evaluate();
-        return current;
+        slate.release();
+        return slate.current();
       },
     });
     return () => {

@@ -3,10 +3,8 @@
  * (from the slate plugin's state, never fixed text); nothing when none stands
  * (an operator's hold shows only the slate's own words).
  */
-import { fitText } from "../../scenes/draw.ts";
-import { theme } from "../../scenes/theme.ts";
-import type { DrawWidget } from "../compositor/mod.ts";
-import type { SlateChanged } from "./events.ts";
+import { fitText, theme } from "../compositor/mod.ts";
+import type { DrawWidget, SlateChanged } from "../compositor/mod.ts";
 
 export function slateReasonWidget(now: () => SlateChanged): DrawWidget {
   return ({ g, box, props }) => {

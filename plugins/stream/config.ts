@@ -6,25 +6,6 @@
 import { z } from "zod";
 import { MAX_VIDEO_KBPS, X264_PRESETS } from "./encoding.ts";
 
-export const statsSchema = z.object({
-  status: z.enum(["live", "reconnecting", "preview-only", "off"]),
-  encoder: z.string().nullable(),
-  targetFps: z.number(),
-  activeFps: z.number(),
-  renderMs: z.object({ avg: z.number(), p95: z.number(), max: z.number() }),
-  frames: z.object({
-    rendered: z.number(),
-    late: z.number(),
-    failed: z.number(),
-    dropped: z.number(),
-  }),
-  encoderSpeed: z.number(),
-  outputKbps: z.number(),
-  restarts: z.number(),
-  congestion: z.number().min(0).max(1),
-  warnings: z.array(z.string()),
-});
-
 export const streamConfig = z.object({
   /** The ingest, e.g. rtmp://… from X Media Studio; unset means preview-only. */
   rtmpUrl: z.string().regex(/^rtmps?:\/\//, "must be an rtmp:// or rtmps:// URL").optional(),

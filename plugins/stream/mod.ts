@@ -12,7 +12,8 @@ import type { Frames } from "../compositor/mod.ts";
 import type { Audio } from "../voice/mod.ts";
 import { audioPump } from "./audio_pump.ts";
 import { checkStream } from "./check.ts";
-import { statsSchema, streamConfig } from "./config.ts";
+import { streamConfig } from "./config.ts";
+import { streamEvents } from "./events.ts";
 import { streamMetrics } from "./stream_metrics.ts";
 import { streamRunner } from "./stream_runner.ts";
 import { type StreamStats, streamStats, type StreamStatus } from "./stream_stats.ts";
@@ -31,12 +32,6 @@ export interface StreamControl {
   stop(): Promise<void>;
 }
 
-declare module "../../core/bus.ts" {
-  interface Events {
-    "stream.stats": StreamStats;
-  }
-}
-
 declare module "../../core/plugin.ts" {
   interface Services {
     stream: StreamControl;
@@ -45,13 +40,14 @@ declare module "../../core/plugin.ts" {
 
 export default definePlugin({
   name: "stream",
+  events: streamEvents,
+  emits: ["stream.stats"],
   config: streamConfig,
   needs: ["frames", "audio"],
   provides: ["stream"],
   check: ({ config, timeoutMs }) => checkStream(config, timeoutMs),
   async setup({ config, bus, log, metrics, state, health, dataDir, use, provide, page }) {
     const frames = use("frames") as Frames;
-    bus.declare("stream.stats", statsSchema);
     const pump = audioPump(use("audio") as Audio);
     const runner = await streamRunner({ config, frames, audio: pump, log, dataDir });
     // The terminal says where the show is recorded (a file URL: any player opens the segments).

@@ -8,24 +8,9 @@ import type { FrameStats } from "../../core/frame_loop.ts";
 import type { EncoderProgress } from "./progress.ts";
 
 /** `preview-only`: nothing can be streamed (no ffmpeg or ingest); `off`: stopped by an operator. */
-export type StreamStatus = "live" | "reconnecting" | "preview-only" | "off";
+import type { StreamStats, StreamStatus } from "./events.ts";
 
-export interface StreamStats {
-  status: StreamStatus;
-  encoder: string | null;
-  targetFps: number;
-  activeFps: number;
-  renderMs: { avg: number; p95: number; max: number };
-  /** Rendered; late (slots missed); failed (renders that threw); dropped (the encoder side's). */
-  frames: { rendered: number; late: number; failed: number; dropped: number };
-  /** Encoding speed as a multiple of real time; 0 when not encoding. */
-  encoderSpeed: number;
-  outputKbps: number;
-  restarts: number;
-  /** Frames queued for the encoder as a fraction of the queue's limit, 0..1. */
-  congestion: number;
-  warnings: string[];
-}
+export type { StreamStats, StreamStatus };
 
 export interface StreamStatsInput {
   status: StreamStatus;

@@ -15,6 +15,9 @@ import { SAMPLE_RATE, speech, writeWav } from "./speech.ts";
 import { voiceMixer } from "./voice_mixer.ts";
 // Types only: `host.said` and `host.interrupted` are the host plugin's events.
 import type {} from "../host/mod.ts";
+import { voiceEvents } from "./events.ts";
+
+export type { HostSpeaking, VoiceEvents } from "./events.ts";
 
 /** A line's own voice (the character's), bounded like the config's. */
 const lineVoice = z.object({
@@ -45,14 +48,11 @@ declare module "../../core/plugin.ts" {
   }
 }
 
-declare module "../../core/bus.ts" {
-  interface Events {
-    "host.speaking": { utteranceId: string; level: number };
-  }
-}
-
 export default definePlugin({
   name: "voice",
+  events: voiceEvents,
+  emits: ["host.speaking"],
+  listens: ["host.said", "host.interrupted"],
   config: z.object({
     espeakPath: z.string().default("espeak-ng"),
     /** An espeak-ng voice name (`espeak-ng --voices`). */
@@ -70,10 +70,6 @@ export default definePlugin({
       : { status: "problem", text: `${config.espeakPath} not found: the host would be silent` },
   ],
   async setup({ config, bus, log, provide }) {
-    bus.declare(
-      "host.speaking",
-      z.object({ utteranceId: z.string(), level: z.number().min(0).max(1) }),
-    );
     const mixer = voiceMixer({
       sampleRate: SAMPLE_RATE,
       gain: config.gain,

@@ -5,10 +5,19 @@
  */
 import { type Canvas, createCanvas } from "@napi-rs/canvas";
 import type { Bus } from "../../core/bus.ts";
-import { createLayers, ellipsize } from "../../scenes/draw.ts";
-import type { AuctionUpdated, ItemShape } from "../../scenes/show_events.ts";
-import { font, theme } from "../../scenes/theme.ts";
+import { createLayers, ellipsize, font, theme } from "../compositor/mod.ts";
+import type {} from "../auction/mod.ts";
 import type { Assets, DrawWidget } from "../compositor/mod.ts";
+
+/** What the widget draws of a lot; a path inside the assets folder for `image`, e.g. `nft/sample.png`. */
+export interface ItemShape {
+  title?: string;
+  name?: string;
+  artist?: string;
+  image?: string;
+  collection?: string;
+  tokenId?: string;
+}
 
 /** What the operator knows about each lot, by the auction's item name. */
 export type Catalogue = Record<string, ItemShape>;
@@ -16,7 +25,11 @@ export type Catalogue = Record<string, ItemShape>;
 const IMAGE_FILE = /\.(png|jpe?g|webp|gif)$/i;
 
 /** The item as the widget draws it: the catalogue entry, else what the name says. */
-export function resolveItem(item: AuctionUpdated["item"], catalogue: Catalogue): ItemShape | null {
+/** The auction names its item; a richer shape (another source's, a preview's) is drawn as given. */
+export function resolveItem(
+  item: string | ItemShape | null | undefined,
+  catalogue: Catalogue,
+): ItemShape | null {
   if (item === null || item === undefined) return null;
   if (typeof item !== "string") return item;
   const known = catalogue[item];
@@ -31,7 +44,7 @@ export function createArtworkWidget(
 ): { draw: DrawWidget; stop(): void } {
   let item: ItemShape | null = null;
   const off = bus.on("auction.updated", (e) => {
-    item = resolveItem((e.payload as AuctionUpdated).item, catalogue) ?? item;
+    item = resolveItem(e.payload.item, catalogue) ?? item;
   });
   let cached:
     | { key: string; canvas: Canvas; x: number; y: number; margin: number }

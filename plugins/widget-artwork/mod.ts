@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { createArtworkWidget, resolveItem } from "./artwork.ts";
-import { publicHeaders } from "../auction/public_shell.ts";
+import { publicHeaders } from "../auction/mod.ts";
 
 const IMAGE = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_./-]{1,200}\.(png|jpe?g|webp)$/;
 const TYPES: Record<string, string> = {
@@ -19,6 +19,7 @@ const TYPES: Record<string, string> = {
 
 export default definePlugin({
   name: "widget-artwork",
+  listens: ["auction.updated"],
   config: z.object({
     /** By the auction's item name: the image (a path in the assets folder), title and artist. */
     items: z.record(

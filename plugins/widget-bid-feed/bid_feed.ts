@@ -3,9 +3,16 @@
  * the amount, rejected in red with the reason. A new row slides in lit.
  */
 import type { Bus } from "../../core/bus.ts";
-import { card, cardLabel, createLayers, ellipsize, formatEth } from "../../scenes/draw.ts";
-import type { AuctionUpdated, BidAccepted, BidRejected } from "../../scenes/show_events.ts";
-import { font, theme } from "../../scenes/theme.ts";
+import {
+  card,
+  cardLabel,
+  createLayers,
+  ellipsize,
+  font,
+  formatEth,
+  theme,
+} from "../compositor/mod.ts";
+import type {} from "../auction/mod.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
 
 export interface FeedRow {
@@ -32,7 +39,7 @@ export function createBidFeedWidget(bus: Bus): { draw: DrawWidget; stop(): void 
   };
   const offs = [
     bus.on("auction.updated", (e) => {
-      const id = (e.payload as AuctionUpdated).auctionId;
+      const id = e.payload.auctionId;
       if (auctionId !== null && id !== auctionId) {
         rows = [];
         version++;
@@ -40,7 +47,7 @@ export function createBidFeedWidget(bus: Bus): { draw: DrawWidget; stop(): void 
       auctionId = id;
     }),
     bus.on("bid.accepted", (e) => {
-      const b = e.payload as BidAccepted;
+      const b = e.payload;
       const outbids = b.previousLeader ? `outbids ${b.previousLeader.handle}` : "first bid";
       add({
         // A maximum's raises are rows of their own (one tweet, several bids).
@@ -53,7 +60,7 @@ export function createBidFeedWidget(bus: Bus): { draw: DrawWidget; stop(): void 
       });
     }),
     bus.on("bid.rejected", (e) => {
-      const b = e.payload as BidRejected;
+      const b = e.payload;
       add({
         tweetId: b.tweetId,
         handle: b.handle,

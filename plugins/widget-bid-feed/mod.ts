@@ -8,6 +8,7 @@ import { createBidFeedWidget } from "./bid_feed.ts";
 
 export default definePlugin({
   name: "widget-bid-feed",
+  listens: ["auction.updated", "bid.accepted", "bid.rejected"],
   config: z.object({}),
   needs: ["widgets"],
   setup({ bus, use }) {

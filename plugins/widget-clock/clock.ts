@@ -3,8 +3,7 @@
  * The text is formatted once per second, not per frame.
  */
 import { TIME_ZONE } from "../../core/clock.ts";
-import { createLayers } from "../../scenes/draw.ts";
-import { font, theme } from "../../scenes/theme.ts";
+import { createLayers, font, theme } from "../compositor/mod.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
 
 const formatter = new Intl.DateTimeFormat("en-US", {

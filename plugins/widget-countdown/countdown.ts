@@ -6,14 +6,8 @@
  */
 import type { Bus } from "../../core/bus.ts";
 import { TIME_ZONE } from "../../core/clock.ts";
-import { card, cardLabel, createLayers } from "../../scenes/draw.ts";
-import type {
-  AuctionExtended,
-  AuctionUpdated,
-  BidAccepted,
-  CampaignPhase,
-} from "../../scenes/show_events.ts";
-import { font, theme } from "../../scenes/theme.ts";
+import { card, cardLabel, createLayers, font, theme } from "../compositor/mod.ts";
+import type { AuctionUpdated } from "../auction/mod.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
 
 const URGENT_MS = 5 * 60_000;
@@ -43,13 +37,13 @@ export function createCountdownWidget(bus: Bus): { draw: DrawWidget; stop(): voi
   let extensions = 0;
   const offs = [
     bus.on("campaign.phase", (e) => {
-      const p = e.payload as CampaignPhase;
+      const p = e.payload;
       startsAt = Temporal.Instant.from(p.startsAt);
       endsAt = Temporal.Instant.from(p.endsAt);
       if (!status) status = p.phase === "pre-auction" ? "scheduled" : status;
     }),
     bus.on("auction.updated", (e) => {
-      const a = e.payload as AuctionUpdated;
+      const a = e.payload;
       status = a.status;
       startsAt = Temporal.Instant.from(a.startsAt);
       endsAt = Temporal.Instant.from(a.endsAt);
@@ -57,13 +51,13 @@ export function createCountdownWidget(bus: Bus): { draw: DrawWidget; stop(): voi
       extensions = a.extensions;
     }),
     bus.on("auction.extended", (e) => {
-      const x = e.payload as AuctionExtended;
+      const x = e.payload;
       endsAt = Temporal.Instant.from(x.endsAt);
       extendedAt = Temporal.Instant.from(e.at);
       extensions++;
     }),
     bus.on("bid.accepted", (e) => {
-      endsAt = Temporal.Instant.from((e.payload as BidAccepted).endsAt);
+      endsAt = Temporal.Instant.from(e.payload.endsAt);
     }),
   ];
 

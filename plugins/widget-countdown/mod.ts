@@ -8,6 +8,7 @@ import { createCountdownWidget } from "./countdown.ts";
 
 export default definePlugin({
   name: "widget-countdown",
+  listens: ["campaign.phase", "auction.updated", "auction.extended", "bid.accepted"],
   config: z.object({}),
   needs: ["widgets"],
   setup({ bus, use }) {

@@ -8,9 +8,9 @@
  */
 import { type Canvas, createCanvas } from "@napi-rs/canvas";
 import type { Bus } from "../../core/bus.ts";
-import { card, cardLabel, createLayers, wrapText } from "../../scenes/draw.ts";
-import type { HostSaid, HostSpeaking } from "../../scenes/show_events.ts";
-import { font, theme } from "../../scenes/theme.ts";
+import { card, cardLabel, createLayers, font, theme, wrapText } from "../compositor/mod.ts";
+import type {} from "../host/mod.ts";
+import type {} from "../voice/mod.ts";
 import type { Assets, DrawWidget } from "../compositor/mod.ts";
 
 /** A level older than this is stale: the mouth closes. */
@@ -37,23 +37,23 @@ export function createHostWidget(
   let levelAt: Temporal.Instant | null = null;
   const offs = [
     bus.on("host.said", (e) => {
-      const said = e.payload as HostSaid;
+      const said = e.payload;
       const words = said.text.split(/\s+/).length;
       caption = {
         text: said.text,
         at: Temporal.Instant.from(e.at),
         holdMs: Math.max(4000, words * 420 + 1500),
         utteranceId: said.utteranceId,
-        excited: (e.payload as { mood?: string }).mood === "excited",
+        excited: said.mood === "excited",
       };
     }),
     bus.on("host.interrupted", (e) => {
-      if (caption?.utteranceId === (e.payload as { utteranceId?: string }).utteranceId) {
+      if (caption?.utteranceId === e.payload.utteranceId) {
         caption = null;
       }
     }),
     bus.on("host.speaking", (e) => {
-      level = Math.max(0, Math.min(1, (e.payload as HostSpeaking).level));
+      level = Math.max(0, Math.min(1, e.payload.level));
       levelAt = Temporal.Instant.from(e.at);
     }),
   ];

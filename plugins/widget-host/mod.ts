@@ -10,6 +10,7 @@ import type {} from "../host/mod.ts";
 
 export default definePlugin({
   name: "widget-host",
+  listens: ["host.said", "host.interrupted", "host.speaking"],
   config: z.object({}),
   needs: ["widgets", "host?"],
   setup({ bus, use }) {

@@ -8,9 +8,8 @@
  */
 import type { Bus } from "../../core/bus.ts";
 import { TIME_ZONE } from "../../core/clock.ts";
-import { fitText, formatEth } from "../../scenes/draw.ts";
-import { type AuctionUpdated, itemTitle } from "../../scenes/show_events.ts";
-import { theme } from "../../scenes/theme.ts";
+import { fitText, formatEth, theme } from "../compositor/mod.ts";
+import type { AuctionUpdated } from "../auction/mod.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
 
 /** 3600 → "1 hour", 600 → "10 minutes", 90 → "90 seconds", 5400 → "1 hour 30 minutes". */
@@ -37,7 +36,7 @@ export function createLotFacts(bus: Bus): {
 } {
   const auctions = new Map<string, AuctionUpdated>();
   const off = bus.on("auction.updated", (e) => {
-    const a = e.payload as AuctionUpdated;
+    const a = e.payload;
     auctions.set(a.auctionId, a);
   });
   const facts = (): Record<string, string | undefined> => {
@@ -55,7 +54,7 @@ export function createLotFacts(bus: Bus): {
     const seconds = Temporal.Instant.from(lot.endsAt).since(Temporal.Instant.from(lot.startsAt))
       .total("seconds");
     return {
-      item: itemTitle(lot.item),
+      item: lot.item,
       duration: spanText(Math.round(seconds)),
       reserve: formatEth(lot.reserveWei),
       starts: clockText(lot.startsAt),
@@ -64,7 +63,7 @@ export function createLotFacts(bus: Bus): {
         ? spanText(lot.extensionWindowSeconds)
         : undefined,
       extensionBy: lot.extensionSeconds ? spanText(lot.extensionSeconds) : undefined,
-      next: next ? itemTitle(next.item) : undefined,
+      next: next?.item,
       nextStarts: next ? clockText(next.startsAt) : undefined,
     };
   };

@@ -10,6 +10,7 @@ import { createLotFactsWidget } from "./lot_facts.ts";
 
 export default definePlugin({
   name: "widget-status",
+  listens: ["auction.updated", "bid.accepted", "auction.closed"],
   config: z.object({}),
   needs: ["widgets"],
   setup({ bus, use }) {

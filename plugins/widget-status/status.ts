@@ -5,9 +5,17 @@
  * lights the amount for a moment.
  */
 import type { Bus } from "../../core/bus.ts";
-import { card, cardLabel, createLayers, ellipsize, fitText, formatEth } from "../../scenes/draw.ts";
-import type { AuctionClosed, AuctionUpdated, BidAccepted } from "../../scenes/show_events.ts";
-import { font, theme } from "../../scenes/theme.ts";
+import {
+  card,
+  cardLabel,
+  createLayers,
+  ellipsize,
+  fitText,
+  font,
+  formatEth,
+  theme,
+} from "../compositor/mod.ts";
+import type { AuctionClosed, AuctionUpdated } from "../auction/mod.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
 
 const HIGHLIGHT_MS = 1500;
@@ -20,13 +28,13 @@ export function createStatusWidget(bus: Bus): { draw: DrawWidget; stop(): void }
   const offs = [
     bus.on("auction.updated", (e) => {
       version++;
-      const next = e.payload as AuctionUpdated;
+      const next = e.payload;
       if (next.auctionId !== auction?.auctionId) closed = null;
       auction = next;
     }),
     bus.on("bid.accepted", (e) => {
       version++;
-      const bid = e.payload as BidAccepted;
+      const bid = e.payload;
       leaderAt = Temporal.Instant.from(e.at);
       // Shown at once; the auction's own snapshot follows with the rest.
       if (auction && auction.auctionId === bid.auctionId) {
@@ -41,7 +49,7 @@ export function createStatusWidget(bus: Bus): { draw: DrawWidget; stop(): void }
     }),
     bus.on("auction.closed", (e) => {
       version++;
-      closed = e.payload as AuctionClosed;
+      closed = e.payload;
     }),
   ];
 

@@ -8,6 +8,7 @@ import { createTickerWidget } from "./ticker.ts";
 
 export default definePlugin({
   name: "widget-ticker",
+  listens: ["auction.updated", "help.published", "campaign.phase"],
   config: z.object({}),
   needs: ["widgets"],
   setup({ bus, use }) {

@@ -9,9 +9,9 @@
  */
 import { type Canvas, createCanvas } from "@napi-rs/canvas";
 import type { Bus } from "../../core/bus.ts";
-import { formatEth } from "../../scenes/draw.ts";
-import { type AuctionUpdated, type CampaignPhase, itemTitle } from "../../scenes/show_events.ts";
-import { font, theme } from "../../scenes/theme.ts";
+import { font, formatEth, theme } from "../compositor/mod.ts";
+import type {} from "../auction/mod.ts";
+import type {} from "../x/mod.ts";
 import type { DrawWidget } from "../compositor/mod.ts";
 
 /** Pixels per second at 720p. */
@@ -32,8 +32,8 @@ export function createTickerLines(bus: Bus): {
   let help: string[] = [];
   const offs = [
     bus.on("auction.updated", (e) => {
-      const a = e.payload as AuctionUpdated;
-      const title = itemTitle(a.item) ?? "tonight's lot";
+      const a = e.payload;
+      const title = a.item ?? "tonight's lot";
       live.lot = a.status === "open"
         ? `Bidding is open on “${title}” · next bid at least ${formatEth(a.minNextWei)}`
         : a.status === "scheduled"
@@ -45,11 +45,11 @@ export function createTickerLines(bus: Bus): {
         : "";
     }),
     bus.on("help.published", (e) => {
-      const lines = (e.payload as { lines?: unknown }).lines;
+      const lines: unknown = e.payload.lines;
       help = Array.isArray(lines) ? lines.filter((l) => typeof l === "string") : [];
     }),
     bus.on("campaign.phase", (e) => {
-      const p = e.payload as CampaignPhase;
+      const p = e.payload;
       live.phase = p.phase === "post-auction"
         // The next lot and its time, when there is one, are the `lot` line (from its snapshot).
         ? "Thanks for bidding"

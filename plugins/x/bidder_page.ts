@@ -7,13 +7,7 @@
 import type { Hono } from "hono";
 import type { Db } from "../../core/db.ts";
 import { nyString } from "../../core/clock.ts";
-import {
-  escapeHtml as e,
-  ethText,
-  nyText,
-  publicHeaders,
-  publicPage,
-} from "../auction/public_shell.ts";
+import { escapeHtml as e, ethText, nyText, publicHeaders, publicPage } from "../auction/mod.ts";
 
 export interface HistoryEntry {
   tweetId: string;

@@ -10,7 +10,9 @@
  */
 import type { Finding } from "../../core/plugin.ts";
 import type { XConfig } from "./config.ts";
-import { resolveLimits } from "./tier_limits.ts";
+import { checkPlan } from "./post_plan.ts";
+import { postWindows } from "./posting.ts";
+import { resolveLimits, showUnfit } from "./tier_limits.ts";
 import { createAppClient, createXApi } from "./x_api.ts";
 import { describeProjection, projectMonth } from "./read_usage.ts";
 import { DEGRADE_ORDER } from "./read_planner.ts";
@@ -134,6 +136,9 @@ export async function checkX(config: XConfig, timeoutMs: number): Promise<Findin
     status: "ok",
     text: `posting (tier ${config.tier}): ${posts}; X reports the 24-hour count on each post`,
   });
+  findings.push(checkPlan(config.tier, postWindows(config, tier), config.lotsPerDay));
+  const unfit = showUnfit(config.tier, tier);
+  if (unfit) findings.push({ status: "problem", text: unfit });
   findings.push(await checkMonthlyCap(config, timeoutMs));
   return findings;
 }

@@ -13,7 +13,7 @@
  * search returns counts again against X's monthly read cap.
  */
 import type { Log } from "../../core/log.ts";
-import type { XApi, XTweet } from "./x_api.ts";
+import { SEARCH_FRESHEST_MS, searchEndTime, type XApi, type XTweet } from "./x_api.ts";
 
 export interface CloseSweep {
   /** An auction as `auction.updated` tells it; a new end is swept again. */
@@ -54,10 +54,13 @@ export function createCloseSweep(o: {
   const sweep = async (endsAt: Temporal.Instant) => {
     const startTime = endsAt.subtract({ minutes: o.sweepMinutes })
       .round({ smallestUnit: "second", roundingMode: "floor" }).toString();
+    // As fresh as X allows: the whole auction, up to its end, is in range (see `gate`).
+    const endTime = searchEndTime(o.now());
     let found = 0;
     for (let token: string | undefined, pages = 0; pages < 50; pages++) {
       const page = await o.api.search(query, {
         startTime,
+        endTime,
         paginationToken: token,
         maxResults: 100,
       });
@@ -88,6 +91,13 @@ export function createCloseSweep(o: {
       for (const [auctionId, a] of auctions) {
         if (a.swept || cmp(until, a.closeAt) < 0) continue;
         const held = a.closeAt.subtract({ milliseconds: 1 });
+        // Search answers only up to `now − 11 s`: until that passes the end, the sweep could
+        // not see the auction's last seconds; it waits (no request spent, no error).
+        const searchable = o.now() - SEARCH_FRESHEST_MS;
+        if (searchable < a.endsAt.epochMilliseconds) {
+          if (cmp(held, allowed) < 0) allowed = held;
+          continue;
+        }
         if (a.retryAt !== undefined && o.now() < a.retryAt) {
           if (cmp(held, allowed) < 0) allowed = held;
           continue;

@@ -2,8 +2,9 @@
  * A mention read → what it asks for: `tweet.received` for every mention, then one command by the
  * tweet's first word (`parse_command.ts`) — a bid on the bus for the auction to decide, a link, a
  * question for the host, keep/refund — or a reply of our own (help, history, remind/stop, how to
- * bid). Our own tweets are skipped. Replies go through the outbox at `ack`/`rejection` priority,
- * keyed by kind and tweet id, so a re-read tweet is answered once.
+ * bid). Our own tweets are skipped. Replies go through the outbox, keyed by kind and tweet id so a
+ * re-read tweet is answered once: help, history and remind/stop at `answer` (paced on their own,
+ * never queued behind a burst of bid acks), the how-to-bid fixes at `rejection`.
  */
 import type { Bus } from "../../core/bus.ts";
 import { nyString } from "../../core/clock.ts";
@@ -86,7 +87,7 @@ export function tweetCommands(o: CommandOptions): (t: StoredTweet) => Promise<vo
         await reply(
           t,
           "history",
-          "ack",
+          "answer",
           `your bids: ${facts.publicUrl}/bidders/${t.handle.slice(1)}`,
         );
         break;
@@ -96,14 +97,14 @@ export function tweetCommands(o: CommandOptions): (t: StoredTweet) => Promise<vo
         await reply(
           t,
           command.kind,
-          "ack",
+          "answer",
           command.kind === "remind"
             ? "you'll get a reminder before the next auction opens. Tweet stop to opt out."
             : "reminders are off. Tweet remind to turn them back on.",
         );
         break;
       case "help":
-        await reply(t, "help", "ack", helpReply(facts));
+        await reply(t, "help", "answer", helpReply(facts));
         break;
     }
   };

@@ -26,6 +26,8 @@ export const xConfigSchema = z.object({
   search: z.boolean().default(true),
   /** The campaign's expected mentions a day: the month's projection until a day is observed. */
   expectedMentionsPerDay: z.number().int().min(0).max(100_000_000).optional(),
+  /** The campaign's lots a day: what `check` plans the day's posts for (at run time: the schedule). */
+  lotsPerDay: z.number().int().min(0).max(1000).default(1),
   read: z.boolean().default(true),
   post: z.boolean().default(true),
   /** First run: also read mentions tweeted before the plugin ever ran. */

@@ -1,26 +1,14 @@
 /**
- * The x plugin's bus events, one zod schema each, types derived (`bid.submitted` and
- * `funds.keep-requested`, whose owners are the auction and the chain, are still declared in
- * mod.ts). Merged into the bus catalogue in mod.ts.
+ * The x plugin's bus events, one zod schema each (validated on emit), types
+ * derived and merged into the bus here; mod.ts exports them. What it sends to
+ * others it depends on (`bid.submitted` to the auction, `wallet.link-requested`
+ * to the chain) is owned by that plugin, and imported from its face.
  */
 import { z } from "zod";
-
-/**
- * A bid tweet, for the auction to decide. Its type (in mod.ts) leaves `receivedAt` out for
- * sources that cannot tell (rehearsals, admin entry); what this plugin emits always has it.
- */
-export const bidSubmittedSchema = z.object({
-  tweetId: z.string(),
-  authorId: z.string().optional(),
-  handle: z.string().startsWith("@"),
-  text: z.string(),
-  tweetAt: z.string(),
-  receivedAt: z.string(),
-  editHistory: z.array(z.string().regex(/^\d{1,20}$/)).max(10).optional(),
-});
+import type { EventsOf } from "../../core/bus.ts";
 
 export const xEvents = {
-  /** Every mention read, whatever it asks for. */
+  /** Every mention read, once, in tweet order (before it is read as a command). */
   "tweet.received": z.object({
     tweetId: z.string(),
     authorId: z.string(),
@@ -28,16 +16,7 @@ export const xEvents = {
     text: z.string(),
     createdAt: z.string(),
   }),
-  /** Every mention tweeted at or before `until` has been read and emitted. */
-  "tweets.read-through": z.object({ until: z.string() }),
-  /** A `link <proof>` tweet: the chain checks the proof and links the wallet. */
-  "wallet.link-requested": z.object({
-    tweetId: z.string(),
-    authorId: z.string(),
-    handle: z.string(),
-    proof: z.string().min(1),
-  }),
-  /** A question (or anything not a command) for the host to answer. */
+  /** A viewer's question to the host (`@host ? …`), answered on air and, budget allowing, on X. */
   "host.question": z.object({ tweetId: z.string(), handle: z.string(), text: z.string() }),
   /** How to bid, as the stream's ticker shows it: the grammar, with the facts from config. */
   "help.published": z.object({
@@ -53,6 +32,37 @@ export const xEvents = {
   }),
 };
 
-export type XEvents = {
-  [K in keyof typeof xEvents]: z.output<typeof xEvents[K]>;
-};
+/** What it sends: its own events, and the requests the auction and the chain own. */
+export const xEmits = [
+  "tweet.received",
+  "bid.submitted",
+  "tweets.read-through",
+  "wallet.link-requested",
+  "host.question",
+  "funds.keep-requested",
+  "help.published",
+  "x.post-failed",
+];
+
+/** What it hears: the show's story, told on X (notifications.ts), and its own start. */
+export const xListens = [
+  "engine.started",
+  "auction.updated",
+  "auction.opened",
+  "bid.submitted",
+  "bid.accepted",
+  "bid.max-set",
+  "bid.rejected",
+  "auction.closed",
+  "auction.settled",
+  "wallet.linked",
+  "wallet.link-refused",
+  "funds.kept",
+];
+
+export type XEvents = EventsOf<typeof xEvents>;
+export type HelpPublished = XEvents["help.published"];
+
+declare module "../../core/bus.ts" {
+  interface Events extends XEvents {}
+}

@@ -7,9 +7,11 @@
 import type { HostAccount } from "./account.ts";
 import type { XConfig } from "./config.ts";
 import type { Outbox } from "./outbox.ts";
+import { dailyWindow, describePlan, type PostPlan } from "./post_plan.ts";
 import { DEGRADE_ORDER } from "./read_planner.ts";
 import { describeProjection } from "./read_usage.ts";
 import type { Reading } from "./reading.ts";
+import { showUnfit, type TierLimits, type Window } from "./tier_limits.ts";
 
 export function sourceHealth(config: XConfig, account: HostAccount, reading: Reading) {
   return () => {
@@ -41,14 +43,18 @@ export function sourceHealth(config: XConfig, account: HostAccount, reading: Rea
   };
 }
 
-export function readsHealth(config: XConfig, cap: number, reading: Reading) {
+export function readsHealth(config: XConfig, tier: TierLimits, reading: Reading) {
+  const cap = tier.monthlyReads;
+  // A tier that cannot run a show (Free) says so from the start, whatever the projection.
+  const unfit = showUnfit(config.tier, tier);
   return () => {
     const projection = reading.projection();
+    const projected = projection ? describeProjection(config.tier, projection) : undefined;
     return {
       // A cap that will run out is a warning (a restart cannot help); a spent one is an outage.
       ok: !projection || projection.used < projection.cap,
-      warning: projection?.runsOutOnDay !== undefined,
-      detail: projection ? describeProjection(config.tier, projection) : undefined,
+      warning: projection?.runsOutOnDay !== undefined || Boolean(unfit),
+      detail: [unfit, projected].filter(Boolean).join("; ") || undefined,
       used: projection?.used,
       cap,
       degrade: reading.degrade(),
@@ -57,8 +63,9 @@ export function readsHealth(config: XConfig, cap: number, reading: Reading) {
   };
 }
 
-export function outboxHealth(outbox: Outbox) {
+export function outboxHealth(outbox: Outbox, plan: PostPlan, windows: Window[]) {
   return async () => {
+    const planned = describePlan(plan.now(), dailyWindow(windows));
     const usage = await outbox.usage();
     // In flight past two minutes: its fate unknown until the own timeline can be read.
     const stuck = await outbox.stuck(2 * 60_000);
@@ -78,8 +85,11 @@ export function outboxHealth(outbox: Outbox) {
       : undefined;
     return {
       ok: problems.length === 0,
-      warning: Boolean(refused),
-      detail: [...problems, refused].filter(Boolean).join("; ") || undefined,
+      // A plan over the daily cap is told ahead: announcements and acks will give way.
+      warning: Boolean(refused) || planned.over,
+      detail: [...problems, refused, planned.over && planned.text].filter(Boolean).join("; ") ||
+        undefined,
+      plan: planned.text,
       usage: usage.map((u) => `${u.used}/${u.limit} per ${u.windowMs / 1000}s`).join(", "),
       blockedUntil: outbox.blockedUntil()?.toString(),
       inFlight: stuck.count,

@@ -5,7 +5,7 @@
  * them (the host's handle, the link page) come from config, never from a fixed
  * text; a test reads the README's examples through the grammar.
  */
-import type { NotBid } from "../auction/parse_bid.ts";
+import type { NotBid } from "../auction/mod.ts";
 
 export interface HelpFacts {
   /** `@name` */

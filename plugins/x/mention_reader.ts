@@ -17,9 +17,14 @@
  * cap until the next month, both reported by `status()`.
  */
 import type { Clock } from "../../core/clock.ts";
+import { type SerialQueue, serialQueue } from "../../core/serial_queue.ts";
 import type { Db, Queryable } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
-import type { RateLimit, XApi, XTweet } from "./x_api.ts";
+import { type RateLimit, searchEndTime, type XApi, type XTweet } from "./x_api.ts";
+// The watermark's meaning is the auction's (it owns `tweets.read-through`).
+import { DEFAULT_INGEST_LAG_MS, readThroughAt } from "../auction/mod.ts";
+
+export { DEFAULT_INGEST_LAG_MS, readThroughAt };
 
 export interface StoredTweet extends XTweet {
   receivedAt: Temporal.Instant;
@@ -33,8 +38,8 @@ export interface MentionReaderOptions {
   accountId: string;
   /** Where this source's position is kept (default: the account id, the mentions timeline's). */
   positionKey?: string;
-  /** The storing lock, shared by every reader of the account. */
-  serial?: Serial;
+  /** The storing lock, shared by every reader of the account (and the stream). */
+  serial?: SerialQueue;
   /** The endpoint's window: how long a 429 without a reset header waits. */
   windowMs?: number;
   /** The pause before the next read given the last headers (the planner); default: even pace. */
@@ -63,18 +68,6 @@ export interface MentionReaderOptions {
   settled?(): Promise<void>;
   /** Every mention created at or before `until` has been passed to onTweet. Awaited. */
   onReadThrough(until: Temporal.Instant): void | Promise<void>;
-}
-
-export type Serial = <T>(fn: () => Promise<T>) => Promise<T>;
-
-/** One storing lock: what runs through it runs one at a time, in order. */
-export function createSerial(): Serial {
-  let chain: Promise<unknown> = Promise.resolve();
-  return <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn, fn);
-    chain = next.catch(() => {});
-    return next;
-  };
 }
 
 /** How long X's error 226 pauses reading: 15 min, doubling, at most 2 h. */
@@ -106,23 +99,6 @@ export interface MentionReader {
   };
 }
 
-/** How far behind the read time the watermark stays by default (X's indexing lag). */
-export const DEFAULT_INGEST_LAG_MS = 2000;
-
-/**
- * The read-through watermark of a read cycle that started at `startedAt`: every mention
- * created at or before it has been read. It trails the read by the ingest lag and never
- * moves back. The rehearsal computes its watermark with this same function.
- */
-export function readThroughAt(
-  startedAt: Temporal.Instant,
-  ingestLagMs: number,
-  previous?: Temporal.Instant,
-): Temporal.Instant {
-  const until = startedAt.subtract({ milliseconds: ingestLagMs });
-  return previous && Temporal.Instant.compare(until, previous) < 0 ? previous : until;
-}
-
 /** Stores a tweet once (by id); false when it was stored before. */
 async function insertTweet(q: Queryable, t: XTweet, received: Temporal.Instant) {
   const rows = await q.query(
@@ -150,102 +126,57 @@ const byId = (a: XTweet, b: XTweet) => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
+/** What one reader keeps between polls, passed explicitly to its parts. */
+interface ReaderState {
+  position?: { sinceId?: string; readThrough?: Temporal.Instant };
+  cycle?: {
+    startedAt: Temporal.Instant;
+    token?: string;
+    tweets: XTweet[];
+    cutoff?: number;
+    /** The newest id seen, kept or not: where the next cycle starts. */
+    newest?: string;
+  };
+  rateLimit?: RateLimit;
+  failures: number;
+  lastError?: string;
+  paused?: { until: Temporal.Instant; reason: "automated" | "capped" };
+  automatedTimes: number;
+}
+
+const later = (o: MentionReaderOptions, ms: number) =>
+  o.clock.instant().add({ milliseconds: Math.max(0, Math.round(ms)) });
+
 export function createMentionReader(o: MentionReaderOptions): MentionReader {
-  let position: { sinceId?: string; readThrough?: Temporal.Instant } | undefined;
-  let cycle:
-    | {
-      startedAt: Temporal.Instant;
-      token?: string;
-      tweets: XTweet[];
-      cutoff?: number;
-      /** The newest id seen, kept or not: where the next cycle starts. */
-      newest?: string;
-    }
-    | undefined;
-  let rateLimit: RateLimit | undefined;
-  let failures = 0;
+  const st: ReaderState = { failures: 0, automatedTimes: 0 };
   // Storing and emitting run one at a time, so the stream and the polls never emit a tweet twice.
-  const serial = o.serial ?? createSerial();
+  const serial = o.serial ?? serialQueue();
   const positionKey = o.positionKey ?? o.accountId;
-  let lastError: string | undefined;
-  let paused: { until: Temporal.Instant; reason: "automated" | "capped" } | undefined;
-  let automatedTimes = 0;
 
   const load = async () => {
-    if (position) return position;
+    if (st.position) return st.position;
     const [row] = await o.db.query<{ since_id: string | null; read_through: Date | null }>(
       "select since_id, read_through from x_read_position where account_id = $1",
       [positionKey],
     );
-    position = {
+    st.position = {
       sinceId: row?.since_id ?? undefined,
       readThrough: row?.read_through
         ? Temporal.Instant.fromEpochMilliseconds(row.read_through.getTime())
         : undefined,
     };
-    return position;
-  };
-
-  const query = o.source === "search" ? `@${o.hostHandle.replace(/^@/, "")} -is:retweet` : "";
-
-  const fetchPage = (sinceId: string | undefined, token: string | undefined) => {
-    const wanted = typeof o.maxResults === "function" ? o.maxResults() : o.maxResults ?? 100;
-    const floor = o.source === "search" ? 10 : 5;
-    const maxResults = Math.max(floor, Math.min(100, Math.floor(wanted)));
-    const page = { sinceId, paginationToken: token, maxResults };
-    return o.source === "search" ? o.api.search(query, page) : o.api.mentions(o.accountId, page);
+    return st.position;
   };
 
   /** The pause the last headers allow, else the tier's. */
   const paceMs = (now: Temporal.Instant) => {
+    const rateLimit = st.rateLimit;
     if (o.pace) return Math.max(o.minIntervalMs, o.pace(rateLimit));
     if (!rateLimit) return o.tierIntervalMs;
     const left = rateLimit.resetAt - now.epochMilliseconds;
     if (rateLimit.remaining <= 0) return Math.max(o.minIntervalMs, left + 1000);
     if (left <= 0) return o.minIntervalMs;
     return Math.max(o.minIntervalMs, Math.ceil(left / rateLimit.remaining));
-  };
-
-  const later = (ms: number) =>
-    o.clock.instant().add({ milliseconds: Math.max(0, Math.round(ms)) });
-
-  const drain = async () => {
-    const rows = await o.db.query<{
-      tweet_id: string;
-      author_id: string;
-      handle: string;
-      text: string;
-      created_at: Date;
-      received_at: Date;
-      quotes: string | null;
-      edit_history: string | null;
-    }>(
-      `select tweet_id, author_id, handle, text, created_at, received_at, quotes, edit_history
-         from x_tweets where not handled order by id_order`,
-    );
-    for (const r of rows) {
-      try {
-        await o.onTweet({
-          id: r.tweet_id,
-          authorId: r.author_id,
-          handle: r.handle,
-          text: r.text,
-          createdAt: r.created_at.toISOString(),
-          receivedAt: Temporal.Instant.fromEpochMilliseconds(r.received_at.getTime()),
-          ...(r.quotes ? { quotes: r.quotes } : {}),
-          ...(r.edit_history ? { editHistory: r.edit_history.split(",") } : {}),
-        });
-      } catch (error) {
-        o.log.error("handling a tweet failed", { tweetId: r.tweet_id, error });
-      }
-    }
-    if (rows.length) await o.settled?.();
-    if (rows.length) {
-      await o.db.query("update x_tweets set handled = true where tweet_id = any($1)", [
-        rows.map((r) => r.tweet_id),
-      ]);
-    }
-    return rows.length;
   };
 
   const commit = async (startedAt: Temporal.Instant, tweets: XTweet[], newestSeen?: string) => {
@@ -265,20 +196,20 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
         [positionKey, newest ?? null, until, received],
       );
     });
-    position = { sinceId: newest, readThrough: until };
-    await drain();
+    st.position = { sinceId: newest, readThrough: until };
+    await drainUnhandled(o);
     return { read: fresh.length, until };
   };
 
   const poll = async (): Promise<PollResult> => {
     const pos = await load();
-    if (paused && Temporal.Instant.compare(paused.until, o.clock.instant()) > 0) {
-      return { nextAt: paused.until, outcome: "paused", read: 0 };
+    if (st.paused && Temporal.Instant.compare(st.paused.until, o.clock.instant()) > 0) {
+      return { nextAt: st.paused.until, outcome: "paused", read: 0 };
     }
-    paused = undefined;
-    if (!cycle) {
+    st.paused = undefined;
+    if (!st.cycle) {
       const startedAt = o.clock.instant();
-      cycle = {
+      st.cycle = {
         startedAt,
         tweets: [],
         // First run without backfill: only what is tweeted from the first read on (a read
@@ -288,108 +219,174 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
           : undefined,
       };
     }
-    const c = cycle;
+    const c = st.cycle;
     try {
-      for (;;) {
-        const page = await fetchPage(pos.sinceId, c.token);
-        failures = 0;
-        automatedTimes = 0;
-        lastError = undefined;
-        if (page.rateLimit) rateLimit = page.rateLimit;
-        await o.onPage?.(page.items);
-        if (
-          page.items.length && (!c.newest || byId(page.items[0], { id: c.newest } as XTweet) > 0)
-        ) {
-          c.newest = page.items[0].id;
-        }
-        const items = c.cutoff === undefined
-          ? page.items
-          : page.items.filter((t) => Date.parse(t.createdAt) >= c.cutoff!);
-        c.tweets.push(...items);
-        const exhausted = c.cutoff !== undefined && items.length < page.items.length;
-        if (!page.nextToken || exhausted) break;
-        c.token = page.nextToken;
-        if (rateLimit && rateLimit.remaining <= 0) {
-          return {
-            nextAt: later(rateLimit.resetAt - o.clock.instant().epochMilliseconds),
-            outcome: "partial",
-            read: 0,
-          };
-        }
-      }
+      const partial = await readPages(o, st, pos.sinceId, c);
+      if (partial) return partial;
     } catch (error) {
-      const e = error as { kind?: string; resetAt?: number; message?: string };
-      lastError = e.message;
-      o.log.debug("read failed", { kind: e.kind, error: e.message });
-      if (e.kind === "rate-limited") {
-        const now = o.clock.instant().epochMilliseconds;
-        // Exactly until the reset; without the header, one whole window of the endpoint.
-        const reset = e.resetAt ?? now + (o.windowMs ?? o.tierIntervalMs);
-        rateLimit = { limit: rateLimit?.limit ?? 1, remaining: 0, resetAt: reset };
-        o.log.warn("X rate limit: waiting for the reset", {
-          resetInMs: reset - now,
-          header: e.resetAt !== undefined,
-        });
-        return { nextAt: later(reset - now), outcome: "rate-limited", read: 0 };
-      }
-      if (e.kind === "automated" || e.kind === "capped") {
-        const now = o.clock.instant();
-        const until = e.kind === "automated"
-          ? now.add({ milliseconds: automatedPauseMs(++automatedTimes) })
-          : nextMonthUtc(now);
-        paused = { until, reason: e.kind };
-        o.log.error(
-          e.kind === "automated"
-            ? "X refused reading as automated activity (226): pausing reads"
-            : "X's monthly cap on posts read is spent: reads pause until the month ends",
-          { until: until.toString(), error: e.message },
-        );
-        return { nextAt: until, outcome: "paused", read: 0 };
-      }
-      failures++;
-      if (e.kind === "rejected") cycle = undefined; // e.g. a stale page token: restart from since_id
-      const backoff = Math.min(60_000, 1000 * 2 ** Math.min(6, failures - 1));
-      o.log.warn("reading mentions failed; retrying", {
-        error: e.message,
-        kind: e.kind,
-        retryInMs: backoff,
-      });
-      return {
-        nextAt: later(backoff * (0.8 + 0.4 * Math.random())),
-        outcome: "error",
-        read: 0,
-      };
+      return readFailure(o, st, error);
     }
-    o.log.debug("read cycle complete", { tweets: c.tweets.length, rateLimit });
+    o.log.debug("read cycle complete", { tweets: c.tweets.length, rateLimit: st.rateLimit });
     // Kept until stored: a failed commit is retried with the same tweets, not re-read.
-    const { read, until } = await serial(() => commit(c.startedAt, c.tweets, c.newest));
-    cycle = undefined;
+    const { read, until } = await serial.run(() => commit(c.startedAt, c.tweets, c.newest));
+    st.cycle = undefined;
     // Outside the storing lock: the listener may store tweets itself (the sweep before a close).
     await o.onReadThrough(until);
-    return { nextAt: later(paceMs(o.clock.instant())), outcome: "complete", read };
+    return { nextAt: later(o, paceMs(o.clock.instant())), outcome: "complete", read };
   };
 
   const ingest = (t: XTweet) =>
-    serial(async () => {
+    serial.run(async () => {
       const received = o.clock.instant();
       if (!(await insertTweet(o.db, t, received))) return;
-      await drain();
+      await drainUnhandled(o);
     });
 
   return {
     poll,
     ingest,
-    drain: () => serial(drain),
+    drain: () => serial.run(() => drainUnhandled(o)),
     status: () => ({
-      sinceId: position?.sinceId,
-      readThrough: position?.readThrough?.toString(),
-      failures,
-      rateLimit,
-      lastError,
-      pausedUntil: paused?.until.toString(),
-      pauseReason: paused?.reason,
+      sinceId: st.position?.sinceId,
+      readThrough: st.position?.readThrough?.toString(),
+      failures: st.failures,
+      rateLimit: st.rateLimit,
+      lastError: st.lastError,
+      pausedUntil: st.paused?.until.toString(),
+      pauseReason: st.paused?.reason,
     }),
   };
+}
+
+const fetchPage = (
+  o: MentionReaderOptions,
+  c: NonNullable<ReaderState["cycle"]>,
+  sinceId?: string,
+) => {
+  const wanted = typeof o.maxResults === "function" ? o.maxResults() : o.maxResults ?? 100;
+  const floor = o.source === "search" ? 10 : 5;
+  const maxResults = Math.max(floor, Math.min(100, Math.floor(wanted)));
+  const page = { sinceId, paginationToken: c.token, maxResults };
+  if (o.source !== "search") return o.api.mentions(o.accountId, page);
+  // The freshest search X allows, the same bound for every page of the cycle.
+  const endTime = searchEndTime(c.startedAt.epochMilliseconds);
+  return o.api.search(`@${o.hostHandle.replace(/^@/, "")} -is:retweet`, { ...page, endTime });
+};
+
+/**
+ * Every page of the cycle newer than `sinceId`, kept in `c` (a failure resumes at the failed
+ * page). Returns a partial result when the window ran out mid-cycle; undefined when complete.
+ */
+async function readPages(
+  o: MentionReaderOptions,
+  st: ReaderState,
+  sinceId: string | undefined,
+  c: NonNullable<ReaderState["cycle"]>,
+): Promise<PollResult | undefined> {
+  for (;;) {
+    const page = await fetchPage(o, c, sinceId);
+    st.failures = 0;
+    st.automatedTimes = 0;
+    st.lastError = undefined;
+    if (page.rateLimit) st.rateLimit = page.rateLimit;
+    await o.onPage?.(page.items);
+    if (page.items.length && (!c.newest || byId(page.items[0], { id: c.newest } as XTweet) > 0)) {
+      c.newest = page.items[0].id;
+    }
+    const items = c.cutoff === undefined
+      ? page.items
+      : page.items.filter((t) => Date.parse(t.createdAt) >= c.cutoff!);
+    c.tweets.push(...items);
+    const exhausted = c.cutoff !== undefined && items.length < page.items.length;
+    if (!page.nextToken || exhausted) return undefined;
+    c.token = page.nextToken;
+    const rateLimit = st.rateLimit;
+    if (rateLimit && rateLimit.remaining <= 0) {
+      const wait = rateLimit.resetAt - o.clock.instant().epochMilliseconds;
+      return { nextAt: later(o, wait), outcome: "partial", read: 0 };
+    }
+  }
+}
+
+/** A failed read: wait exactly for a 429's reset, pause long for 226 or the cap, else back off. */
+function readFailure(o: MentionReaderOptions, st: ReaderState, error: unknown): PollResult {
+  const e = error as { kind?: string; resetAt?: number; message?: string };
+  st.lastError = e.message;
+  o.log.debug("read failed", { kind: e.kind, error: e.message });
+  if (e.kind === "rate-limited") {
+    const now = o.clock.instant().epochMilliseconds;
+    // Exactly until the reset; without the header, one whole window of the endpoint.
+    const reset = e.resetAt ?? now + (o.windowMs ?? o.tierIntervalMs);
+    st.rateLimit = { limit: st.rateLimit?.limit ?? 1, remaining: 0, resetAt: reset };
+    o.log.warn("X rate limit: waiting for the reset", {
+      resetInMs: reset - now,
+      header: e.resetAt !== undefined,
+    });
+    return { nextAt: later(o, reset - now), outcome: "rate-limited", read: 0 };
+  }
+  if (e.kind === "automated" || e.kind === "capped") {
+    const now = o.clock.instant();
+    const until = e.kind === "automated"
+      ? now.add({ milliseconds: automatedPauseMs(++st.automatedTimes) })
+      : nextMonthUtc(now);
+    st.paused = { until, reason: e.kind };
+    o.log.error(
+      e.kind === "automated"
+        ? "X refused reading as automated activity (226): pausing reads"
+        : "X's monthly cap on posts read is spent: reads pause until the month ends",
+      { until: until.toString(), error: e.message },
+    );
+    return { nextAt: until, outcome: "paused", read: 0 };
+  }
+  st.failures++;
+  if (e.kind === "rejected") st.cycle = undefined; // e.g. a stale page token: restart from since_id
+  const backoff = Math.min(60_000, 1000 * 2 ** Math.min(6, st.failures - 1));
+  o.log.warn("reading mentions failed; retrying", {
+    error: e.message,
+    kind: e.kind,
+    retryInMs: backoff,
+  });
+  return { nextAt: later(o, backoff * (0.8 + 0.4 * Math.random())), outcome: "error", read: 0 };
+}
+
+/** Emits the tweets stored but not yet handled, in id order; marks them handled once decided. */
+async function drainUnhandled(o: MentionReaderOptions): Promise<number> {
+  const rows = await o.db.query<{
+    tweet_id: string;
+    author_id: string;
+    handle: string;
+    text: string;
+    created_at: Date;
+    received_at: Date;
+    quotes: string | null;
+    edit_history: string | null;
+  }>(
+    `select tweet_id, author_id, handle, text, created_at, received_at, quotes, edit_history
+       from x_tweets where not handled order by id_order`,
+  );
+  for (const r of rows) {
+    try {
+      await o.onTweet({
+        id: r.tweet_id,
+        authorId: r.author_id,
+        handle: r.handle,
+        text: r.text,
+        createdAt: r.created_at.toISOString(),
+        receivedAt: Temporal.Instant.fromEpochMilliseconds(r.received_at.getTime()),
+        ...(r.quotes ? { quotes: r.quotes } : {}),
+        ...(r.edit_history ? { editHistory: r.edit_history.split(",") } : {}),
+      });
+    } catch (error) {
+      o.log.error("handling a tweet failed", { tweetId: r.tweet_id, error });
+    }
+  }
+  if (rows.length) await o.settled?.();
+  if (rows.length) {
+    await o.db.query("update x_tweets set handled = true where tweet_id = any($1)", [
+      rows.map((r) => r.tweet_id),
+    ]);
+  }
+  return rows.length;
 }
 
 /** The first instant of the next calendar month, UTC (when X's monthly count starts again). */

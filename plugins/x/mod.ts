@@ -14,13 +14,17 @@ import { checkX } from "./check.ts";
 import { connectX } from "./connect.ts";
 import { tweetCommands } from "./commands.ts";
 import { factsOf, xConfigSchema } from "./config.ts";
-import { bidSubmittedSchema, type XEvents, xEvents } from "./events.ts";
+import { xEmits, xEvents, xListens } from "./events.ts";
+// Types only: the events it sends are owned by the plugins that need them.
+import type {} from "../auction/mod.ts";
+import type {} from "../chain/mod.ts";
 import { howToBid } from "./help.ts";
 import { outboxHealth, readsHealth, sourceHealth } from "./health.ts";
 import { linkTweets } from "./link_tweets.ts";
 import { startNotifications } from "./notifications.ts";
 import type { PostRequest } from "./outbox.ts";
-import { startPosting } from "./posting.ts";
+import { postWindows, startPosting } from "./posting.ts";
+import { planPosts } from "./post_plan.ts";
 import { startReading } from "./reading.ts";
 import { createReminders } from "./reminders.ts";
 import { resolveLimits } from "./tier_limits.ts";
@@ -28,25 +32,8 @@ import { resolveLimits } from "./tier_limits.ts";
 import type {} from "../../stand-ins/fake-x/mod.ts";
 
 export type { PostRequest, Priority } from "./outbox.ts";
+export type { HelpPublished, XEvents } from "./events.ts";
 export { type XConfig, xConfigSchema } from "./config.ts";
-
-declare module "../../core/bus.ts" {
-  interface Events extends XEvents {
-    "bid.submitted": {
-      tweetId: string;
-      authorId?: string;
-      handle: string;
-      text: string;
-      tweetAt: string;
-      /** When the source read it; sources that cannot tell (rehearsals, admin entry) leave it out. */
-      receivedAt?: string;
-      /** X's `edit_history_tweet_ids` of an edited tweet, oldest first: an edit is never a second bid. */
-      editHistory?: string[];
-    };
-    /** Keep (or stop keeping) a bidder's unspent escrow for the next auction instead of a refund. */
-    "funds.keep-requested": { tweetId: string; authorId?: string; handle: string; keep: boolean };
-  }
-}
 
 /** What other plugins may ask of this one. */
 export interface XService {
@@ -69,17 +56,15 @@ declare module "../../core/plugin.ts" {
 export default definePlugin({
   name: "x",
   config: xConfigSchema,
+  events: xEvents,
+  emits: xEmits,
+  listens: xListens,
   provides: ["x"],
   // Tweets are marked handled once the auction (when listed) has decided them.
   needs: ["auctions?", "fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkX(config, timeoutMs),
   setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
-    bus.declare("bid.submitted", bidSubmittedSchema);
-    for (const [type, schema] of Object.entries(xEvents)) {
-      bus.declare(type as keyof XEvents, schema as never);
-    }
-
     const facts = factsOf(config);
     const { hostHandle } = facts;
     const { api, baseUrl, streamToken } = connectX(config, use("fake-x")?.url);
@@ -89,7 +74,8 @@ export default definePlugin({
     const account = hostAccount({ api, handle: hostHandle, clock, log });
     const links = linkTweets(db);
     const reminders = createReminders(db, clock);
-    const shared = { bus, db, api, clock, config, tier, account, links, reminders };
+    const plan = planPosts(bus, clock);
+    const shared = { bus, db, api, clock, config, tier, account, links, reminders, plan };
     const posting = startPosting({ ...shared, log: log.child("outbox"), metrics });
     const onTweet = tweetCommands({ ...shared, facts, metrics, enqueue: posting.enqueue });
     // The `auctions` service as far as the reader needs it (declared by the auction).
@@ -121,8 +107,8 @@ export default definePlugin({
       bus.emit("help.published", { lines: howToBid(facts), hostHandle, linkUrl: facts.linkUrl });
     });
     health("source", sourceHealth(config, account, reading));
-    health("reads", readsHealth(config, tier.monthlyReads, reading));
-    health("outbox", outboxHealth(posting.outbox));
+    health("reads", readsHealth(config, tier, reading));
+    health("outbox", outboxHealth(posting.outbox, plan, postWindows(config, tier)));
 
     provide("x", {
       post: posting.enqueue,
@@ -138,8 +124,7 @@ export default definePlugin({
     });
 
     return async () => {
-      offHelp();
-      notifications.stop();
+      for (const off of [offHelp, plan.stop, notifications.stop]) off();
       // Let a read or post under way finish, so its row is written before storage closes.
       await Promise.all([reading.stop(), posting.stop(), notifications.idle()]);
     };

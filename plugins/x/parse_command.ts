@@ -7,7 +7,7 @@
  * (a negation, a hypothetical, a retweet or quote) gets a reply saying how to
  * bid; a question goes to the host. Other commands are read by their first word.
  */
-import { normaliseText, type NotBid, OPENERS, readBid } from "../auction/parse_bid.ts";
+import { normaliseText, type NotBid, OPENERS, readBid } from "../auction/mod.ts";
 
 export type Command =
   | { kind: "bid" }

@@ -12,6 +12,7 @@ import type { Metrics } from "../../core/metrics.ts";
 import type { HostAccount } from "./account.ts";
 import type { XConfig } from "./config.ts";
 import { SUMMARIES } from "./notifications.ts";
+import type { PostPlan } from "./post_plan.ts";
 import { createOutbox, type Outbox, type PostRequest } from "./outbox.ts";
 import { type TierLimits, windowIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop } from "./wake_loop.ts";
@@ -34,6 +35,7 @@ export function startPosting(o: {
   config: XConfig;
   tier: TierLimits;
   account: HostAccount;
+  plan?: PostPlan;
 }): Posting {
   const postsSent = o.metrics.counter("sothebais_x_posts_total", "Posts sent, by kind");
   const postDelay = o.metrics.summary(
@@ -56,6 +58,7 @@ export function startPosting(o: {
       o.bus.emit("x.post-failed", { key: f.key, kind: f.kind, reason: f.reason.slice(0, 500) }),
     // The own timeline is read at its window's even pace (Basic: 5 per 15 min).
     reconcileRetryMs: Math.max(5_000, windowIntervalMs(o.tier.ownTweets)),
+    planned: o.plan?.reserveFor,
   });
   const loop = o.config.post
     ? createWakeLoop(o.clock, o.log, async () => {

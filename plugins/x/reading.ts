@@ -8,27 +8,21 @@
 import type { Bus } from "../../core/bus.ts";
 import { type Clock, nyString } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
+import { serialQueue } from "../../core/serial_queue.ts";
 import type { Log } from "../../core/log.ts";
 import type { HostAccount } from "./account.ts";
 import { followAuctions } from "./auction_phases.ts";
 import { createCloseSweep } from "./close_sweep.ts";
 import type { XConfig } from "./config.ts";
-import {
-  createMentionReader,
-  createSerial,
-  type MentionReader,
-  type StoredTweet,
-} from "./mention_reader.ts";
+import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
 import { type MentionStream, startMentionStream } from "./mention_stream.ts";
 import { auctionUpdatedSchema } from "./notifications.ts";
 import { degradeLevel, nextReadDelay, type Phase, type PolledSource } from "./read_planner.ts";
 import { createReadUsage, type Projection } from "./read_usage.ts";
 import { type TierLimits, windowIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
-import type { RateLimit, XApi, XTweet } from "./x_api.ts";
+import { type RateLimit, SEARCH_FRESHEST_MS, type XApi, type XTweet } from "./x_api.ts";
 
-/** How far recent search's read-through trails the read (X's default end_time, now − 30 s). */
-export const SEARCH_LAG_MS = 30_000;
 /** How often an inactive source asks the planner again (besides every phase change). */
 const PHASE_RECHECK_MS = 30_000;
 /** The shortest time between two tries to open the filtered stream. */
@@ -76,7 +70,7 @@ export function startReading(o: ReadingOptions): Reading {
     : ["mentions"];
   const primary = polled[0];
   const readers = new Map<PolledSource, MentionReader>();
-  const serial = createSerial();
+  const serial = serialQueue();
   const loops = new Map<PolledSource, WakeLoop>();
   const anyReader = () => readers.get(primary) ?? [...readers.values()][0];
   const phases = followAuctions(o.bus, clock, () => {
@@ -134,10 +128,10 @@ export function startReading(o: ReadingOptions): Reading {
       hostHandle: o.hostHandle,
       source: s,
       backfill: s === primary && config.backfill,
-      // Recent search may leave out the newest ~30 s (X's default end_time, as we read its
-      // docs): a search read vouches for nothing newer, so no close is decided on it early.
+      // A search read asks for nothing newer than `now − 11 s` (X's freshest end_time): it
+      // vouches for nothing newer, so no close is decided on it early.
       ingestLagMs: s === "search"
-        ? Math.max(config.ingestLagMs, SEARCH_LAG_MS)
+        ? Math.max(config.ingestLagMs, SEARCH_FRESHEST_MS)
         : config.ingestLagMs,
       tierIntervalMs: windowIntervalMs(windowOf(s)),
       minIntervalMs: config.minPollMs,

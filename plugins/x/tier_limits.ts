@@ -130,3 +130,26 @@ export const windowIntervalMs = (w: Window) => w.windowMs / w.limit;
 
 /** The pause between mentions reads that spends the tier's allowance evenly. */
 export const tierReadIntervalMs = (t: TierLimits) => windowIntervalMs(t.mentions);
+
+/** Longest wait between two mentions reads that still lets a live auction close on time. */
+const SHOW_READ_INTERVAL_MS = 5 * 60_000;
+/** Fewest posts read a month that one show a day can run on (30 days × ~30 mentions). */
+const SHOW_MONTHLY_READS = 1_000;
+
+/**
+ * Whether the tier can run a live show at all; undefined when it can. Free reads the mentions once
+ * per 15 minutes and 100 posts a month (X's documentation, `LIMITS_SOURCE`): a bid would show a
+ * quarter of an hour late and the month's reads would be spent by the first busy auction.
+ */
+export function showUnfit(name: Tier, t: TierLimits): string | undefined {
+  const every = windowIntervalMs(t.mentions);
+  const problems = [
+    every > SHOW_READ_INTERVAL_MS &&
+    `one mentions read every ${Math.round(every / 60_000)} min (bids show that late)`,
+    t.monthlyReads < SHOW_MONTHLY_READS &&
+    `${t.monthlyReads.toLocaleString("en-US")} posts read a month (one busy auction spends them)`,
+  ].filter(Boolean);
+  if (!problems.length) return undefined;
+  return `the ${name} tier cannot run a live auction: ${problems.join(" and ")}; ` +
+    "it needs more reads (Basic or above); the plugin still reads, at that pace, until the cap";
+}

@@ -5,7 +5,13 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { describeIssues } from "../../core/config.ts";
 import { xConfigSchema } from "./mod.ts";
-import { LIMITS_SOURCE, resolveLimits, TIER_LIMITS, windowIntervalMs } from "./tier_limits.ts";
+import {
+  LIMITS_SOURCE,
+  resolveLimits,
+  showUnfit,
+  TIER_LIMITS,
+  windowIntervalMs,
+} from "./tier_limits.ts";
 
 Deno.test("each tier states every read endpoint, the posts windows and the monthly cap", () => {
   assert(/^\d{4}-\d{2}-\d{2}$/.test(LIMITS_SOURCE.readOn));
@@ -53,4 +59,27 @@ Deno.test("a bad override is refused with the field named", () => {
       `${JSON.stringify(input)} → ${lines.join("; ")}`,
     );
   }
+});
+
+Deno.test("tiers: Free cannot run a live auction and says why; Basic and above can", () => {
+  const free = showUnfit("free", resolveLimits("free"));
+  assert(
+    free?.startsWith("the free tier cannot run a live auction: one mentions read every 15 min"),
+    free,
+  );
+  assert(free?.includes("100 posts read a month"), free);
+  for (const tier of ["basic", "pro", "pay-per-use"] as const) {
+    assertEquals(showUnfit(tier, resolveLimits(tier)), undefined);
+  }
+  // An operator's contract with more reads on Free is judged by its numbers.
+  assertEquals(
+    showUnfit(
+      "free",
+      resolveLimits("free", {
+        mentions: { limit: 10, windowSeconds: 900 },
+        monthlyReads: 10_000,
+      }),
+    ),
+    undefined,
+  );
 });

@@ -84,10 +84,19 @@ export interface XApi {
     userId: string,
     page: { sinceId?: string; paginationToken?: string; maxResults?: number },
   ): Promise<XPage<XTweet>>;
-  /** Recent search; `startTime` (ISO) bounds it to the tweets created since. */
+  /**
+   * Recent search; `startTime` / `endTime` (ISO, whole seconds) bound it to the tweets created
+   * then. Without `endTime` X answers up to 30 s ago; it accepts one as recent as 10 s ago.
+   */
   search(
     query: string,
-    page: { sinceId?: string; paginationToken?: string; maxResults?: number; startTime?: string },
+    page: {
+      sinceId?: string;
+      paginationToken?: string;
+      maxResults?: number;
+      startTime?: string;
+      endTime?: string;
+    },
   ): Promise<XPage<XTweet>>;
   /** The account's own recent tweets (to reconcile a post whose answer was lost). */
   ownTweets(userId: string, since: string): Promise<XPage<{ id: string; text: string }>>;
@@ -95,6 +104,22 @@ export interface XApi {
   /** Whether posting is possible (user-context credentials). */
   canPost: boolean;
 }
+
+/**
+ * How fresh recent search can be asked to be. X's documentation (read 2026-12-01,
+ * docs.x.com/x-api/posts/search/api-reference/get-tweets-search-recent): without `end_time` it
+ * answers "from up to 30 seconds ago", and an `end_time` must be "a minimum of 10 seconds prior to
+ * the request time". So every search here asks `end_time = now − 11 s` (1 s for clock skew), and
+ * a search read vouches for nothing newer than that.
+ */
+export const SEARCH_FRESHEST_MS = 11_000;
+
+/** `end_time` for a search made at `nowMs`: the freshest X allows, in whole seconds. */
+export const searchEndTime = (nowMs: number) =>
+  new Date(Math.floor((nowMs - SEARCH_FRESHEST_MS) / 1000) * 1000).toISOString().replace(
+    /\.000Z$/,
+    "Z",
+  );
 
 /** The v2 client pointed at another base URL. */
 export class PrefixedV2 extends TwitterApiv2 {
@@ -296,6 +321,7 @@ export function createXApi(
         query,
         ...timelineQuery(p),
         ...(p.startTime ? { start_time: p.startTime } : {}),
+        ...(p.endTime ? { end_time: p.endTime } : {}),
         ...(p.paginationToken ? { next_token: p.paginationToken } : {}),
       }),
     async ownTweets(userId, since) {

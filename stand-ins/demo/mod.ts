@@ -18,6 +18,8 @@ const eth = z.string().regex(/^\d+(\.\d+)?$/);
 
 export default definePlugin({
   name: "demo",
+  emits: ["campaign.phase"],
+  listens: ["engine.started", "auction.opened", "auction.closed", "auction.settled"],
   config: z.object({
     /** A fake X server's base URL for the link tweets; default: the `fake-x` plugin's. */
     fakeXUrl: z.string().url().optional(),

@@ -85,7 +85,14 @@ export function timelinePage(
   s: FakeXState,
   c: Context,
   matching: (t: FakeTweet) => boolean,
-  { min, max, dflt, tokenParam }: { min: number; max: number; dflt: number; tokenParam: string[] },
+  { min, max, dflt, tokenParam, defaultEndMs }: {
+    min: number;
+    max: number;
+    dflt: number;
+    tokenParam: string[];
+    /** Without `end_time`: nothing created at or after this (recent search's 30 s). */
+    defaultEndMs?: number;
+  },
 ) {
   const q = c.req.query();
   const maxResults = q.max_results === undefined ? dflt : Number(q.max_results);
@@ -123,8 +130,9 @@ export function timelinePage(
   }
   const since = q.since_id ? BigInt(q.since_id) : undefined;
   const startMs = q.start_time ? Date.parse(q.start_time) : undefined;
-  const endMs = q.end_time ? Date.parse(q.end_time) : undefined;
-  const all = s.tweets.filter((t) => {
+  const endMs = q.end_time ? Date.parse(q.end_time) : defaultEndMs;
+  // Tweets are kept in ascending id: start after `since_id` (a month of tweets is read in ms).
+  const all = s.tweets.slice(since === undefined ? 0 : firstAfter(s.tweets, since)).filter((t) => {
     const id = BigInt(t.id);
     if (since !== undefined && id <= since) return false;
     if (until !== undefined && id >= until) return false;
@@ -152,6 +160,17 @@ export function timelinePage(
   if (all.length > page.length) meta.next_token = encodeToken(page.at(-1)!.id);
   body.meta = meta;
   return c.json(body);
+}
+
+/** The index of the first tweet with an id above `id` (the list is in ascending id). */
+function firstAfter(tweets: FakeTweet[], id: bigint): number {
+  let lo = 0, hi = tweets.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (BigInt(tweets[mid].id) <= id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export const mentionsHost = (s: FakeXState, u: FakeUser) => (t: FakeTweet) =>

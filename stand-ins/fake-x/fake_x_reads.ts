@@ -115,6 +115,7 @@ export function mountReads(app: Hono, s: FakeXState) {
         max: 100,
         dflt: 10,
         tokenParam: ["next_token", "pagination_token"],
+        defaultEndMs: s.now() - (s.options.searchLagMs ?? 30_000),
       });
     }),
   );

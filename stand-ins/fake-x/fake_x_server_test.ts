@@ -173,3 +173,19 @@ Deno.test("faults: 429 without a reset header, 187 duplicate, 226 automated, a p
   ok(!parsed, "a cut-off body does not parse");
   deepStrictEqual(fake.stats().faults, 5);
 });
+
+Deno.test("recent search: without end_time up to 30 s ago (as X documents), with one up to it (≥ 10 s ago)", async () => {
+  const { fake, get, tick } = setup("basic");
+  const old = fake.inject({ author: "@a", text: "@SothebAIs bid 1" }).id;
+  tick(25_000);
+  const fresh = fake.inject({ author: "@b", text: "@SothebAIs bid 2" }).id;
+  tick(15_000); // old: 40 s ago, fresh: 15 s ago
+  const search = (more = "") =>
+    get(`/2/tweets/search/recent?query=%40SothebAIs&max_results=10${more}`, USER);
+  const ids = async (r: Response) => ((await r.json()).data ?? []).map((t: { id: string }) => t.id);
+  deepStrictEqual(await ids(await search()), [old]);
+  const tenAgo = new Date(Date.parse("2026-03-08T18:00:40Z") - 11_000).toISOString();
+  deepStrictEqual(await ids(await search(`&end_time=${tenAgo}`)), [fresh, old]);
+  const tooFresh = new Date(Date.parse("2026-03-08T18:00:40Z") - 5_000).toISOString();
+  deepStrictEqual((await search(`&end_time=${tooFresh}`)).status, 400);
+});

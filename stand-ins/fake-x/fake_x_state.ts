@@ -75,6 +75,11 @@ export interface FakeXOptions {
   onPost?: (tweet: FakeTweet) => void | Promise<void>;
   /** Wait this long before answering POST /2/tweets. */
   postDelayMs?: number;
+  /**
+   * Recent search without `end_time` answers up to this long ago (X documents "up to 30 seconds
+   * ago"; default 30 000). An explicit `end_time` may be as recent as 10 s before the request.
+   */
+  searchLagMs?: number;
   /** Refuse duplicate texts like X (default true); tests of the client's own guard turn it off. */
   refuseDuplicates?: boolean;
 }

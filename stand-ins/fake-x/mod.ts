@@ -13,7 +13,7 @@ import { serveFakeX } from "./serve_fake_x.ts";
 export { createFakeX, type FakeTweet, type FakeX, type Fault } from "./fake_x_server.ts";
 export { type ServedFakeX, serveFakeX } from "./serve_fake_x.ts";
 export { type Tier, TIERS } from "./tiers.ts";
-export { fakeXCommand } from "./cli.ts";
+import { fakeXCommand } from "./cli.ts";
 
 /** The variables that configure the real X API: a stand-in for X is refused next to any of them. */
 export const X_CREDENTIALS = [
@@ -38,6 +38,7 @@ declare module "../../core/plugin.ts" {
 
 export default definePlugin({
   name: "fake-x",
+  commands: { "fake-x": fakeXCommand },
   config: z.object({
     /** 0: any free port (the engine prints the URL). */
     port: z.coerce.number().int().min(0).max(65535).default(0),

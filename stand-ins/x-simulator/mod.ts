@@ -10,7 +10,7 @@ import { formatEther, parseEther } from "viem";
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
 import { X_CREDENTIALS } from "../fake-x/mod.ts";
-import type { AuctionEvents } from "../../plugins/auction/events.ts";
+import type {} from "../../plugins/auction/mod.ts";
 import { createScript, type SimTweet } from "./script.ts";
 
 const perMinute = z.number().min(0);
@@ -54,6 +54,7 @@ const configSchema = z.object({
 export default definePlugin({
   name: "x-simulator",
   config: configSchema,
+  listens: ["auction.updated", "bid.accepted"],
   needs: ["fake-x?"],
   standIn: { for: "the X audience", replacedBy: X_CREDENTIALS },
   setup({ bus, clock, config, log, health, use }) {
@@ -99,7 +100,7 @@ export default definePlugin({
     });
     const offs = [
       bus.on("auction.updated", (e) => {
-        const p = e.payload as AuctionEvents["auction.updated"];
+        const p = e.payload;
         script.auction({
           auctionId: p.auctionId,
           open: p.status === "open",
@@ -109,7 +110,7 @@ export default definePlugin({
         });
       }),
       bus.on("bid.accepted", (e) => {
-        const p = e.payload as { previousLeader: { handle: string } | null };
+        const p = e.payload;
         if (p.previousLeader) script.outbid(p.previousLeader.handle);
       }),
     ];

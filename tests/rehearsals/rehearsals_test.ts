@@ -7,7 +7,7 @@
  * for what each scenario exercises.
  */
 import { rehearse, scenarioProblems } from "../../plugins/auction/rehearse.ts";
-import { assertEquals } from "../../plugins/auction/test_assert.ts";
+import { assertEquals } from "../../core/testing.ts";
 import { checkTranscript } from "../../plugins/host/tests/transcript.ts";
 
 const here = new URL("./", import.meta.url);

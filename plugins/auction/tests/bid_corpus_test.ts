@@ -4,7 +4,7 @@
  * exactly what its entry says — a bid or a maximum of that amount, `cancel max`,
  * a `malformed` rejection naming the reason, or one of the kinds of not-a-bid.
  */
-import { assert, assertEquals } from "../test_assert.ts";
+import { assert, assertEquals } from "../../../core/testing.ts";
 import { corpus, outcome } from "./bid_corpus.ts";
 
 const matches = (got: string, becomes: string) =>

@@ -5,7 +5,7 @@
  * through the pure rules gives the same decisions, and the rebuilt leader,
  * price and end equal the replay's.
  */
-import { assert, assertEquals } from "../test_assert.ts";
+import { assert, assertEquals } from "../../../core/testing.ts";
 import { auctionEngine, testStorage } from "../test_engine.ts";
 import { auctionSchema } from "../auction_config.ts";
 import { decide, leaderOf, type Market, newAuction, open } from "../rules.ts";

@@ -44,10 +44,11 @@ export default definePlugin({
   name: "chain",
   config: z.object({}),
   provides: ["chain"],
+  listens: ["auction.closed"],
   setup(ctx) {
     ctx.provide("chain", gate as never);
     return ctx.bus.on("auction.closed", (e) => {
-      fakeChain.closed.push((e.payload as { auctionId: string }).auctionId);
+      fakeChain.closed.push(e.payload.auctionId);
     });
   },
 });

@@ -10,7 +10,7 @@
  * one the x plugin sends to the auction, as `link` aside, it must.
  */
 import fc from "fast-check";
-import { assert, assertEquals } from "../test_assert.ts";
+import { assert, assertEquals } from "../../../core/testing.ts";
 import { readBid } from "../parse_bid.ts";
 import { parseCommand } from "../../x/parse_command.ts";
 

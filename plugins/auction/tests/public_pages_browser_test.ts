@@ -21,7 +21,9 @@ import {
   median,
   openAuction,
   panelEngine,
+  tweetSeenAt,
   waitFor,
+  watchTweets,
 } from "../../../admin/tests/panel_kit.ts";
 
 const ready = await chromiumReady();
@@ -105,17 +107,7 @@ Deno.test({
       const log = await phone.newPage();
       await log.goto(`${engine.url}/auctions/lot-1`);
       await log.waitForFunction(() => document.getElementById("live")?.textContent === "live");
-      for (const p of [home, log]) {
-        await p.evaluate(() => {
-          const w = globalThis as unknown as { seen: Record<string, number> };
-          w.seen = {};
-          new MutationObserver(() => {
-            for (const el of document.querySelectorAll("[data-tweet]")) {
-              w.seen[(el as HTMLElement).dataset.tweet!] ??= Date.now();
-            }
-          }).observe(document.body, { childList: true, subtree: true });
-        });
-      }
+      for (const p of [home, log]) await watchTweets(p);
 
       const tweets = [
         ["@alice", "@SothebAIs bid 1 ETH"],
@@ -129,16 +121,7 @@ Deno.test({
         const tweet = x.fake.inject({ author, text });
         await waitFor(() => decided.has(tweet.id), 15_000, `the decision of "${text}"`);
         for (const p of [home, log]) {
-          await p.waitForFunction(
-            (id) => (globalThis as unknown as { seen: Record<string, number> }).seen[id],
-            tweet.id,
-            { timeout: 5000 },
-          );
-          const seen = await p.evaluate(
-            (id) => (globalThis as unknown as { seen: Record<string, number> }).seen[id],
-            tweet.id,
-          );
-          delays.push(seen - decided.get(tweet.id)!);
+          delays.push((await tweetSeenAt(p, tweet.id)) - decided.get(tweet.id)!);
         }
       }
       console.log(

@@ -10,7 +10,7 @@
 import { virtualClock } from "../../../core/clock.ts";
 import { requireServices } from "../../../tests/services.ts";
 import { ownPostgres, PG_BIN } from "../../../tests/own_services.ts";
-import { assert, assertEquals } from "../test_assert.ts";
+import { assert, assertEquals } from "../../../core/testing.ts";
 import { type AuctionEngine, auctionEngine, type Storage, testStorage } from "../test_engine.ts";
 
 const ETH = 10n ** 18n;

@@ -12,7 +12,7 @@ import type { Funds } from "../../auction/funds.ts";
 import { erc721Abi } from "../custody.ts";
 import { deployDemoNft } from "../embedded_chain.ts";
 import type { PayoutRow } from "../settlement.ts";
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "../../../core/testing.ts";
 import {
   anvilAvailable,
   type AnvilNode,

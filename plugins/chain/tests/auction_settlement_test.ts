@@ -11,7 +11,7 @@ import type { Funds } from "../../auction/funds.ts";
 import { erc721Abi } from "../custody.ts";
 import { deployDemoNft } from "../embedded_chain.ts";
 import type { ChainService } from "../mod.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../../../core/testing.ts";
 import {
   anvilAvailable,
   bidders,

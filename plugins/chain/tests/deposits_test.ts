@@ -1,7 +1,7 @@
 import { type Hex, parseEther } from "viem";
 import type { Events } from "../../../core/bus.ts";
 import type { Funds } from "../../auction/funds.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../../../core/testing.ts";
 import {
   anvilAvailable,
   bidders,

@@ -4,7 +4,7 @@ import type { Funds } from "../../auction/funds.ts";
 import type { ChainService } from "../mod.ts";
 import { chainOf } from "../rpc.ts";
 import { testEngine } from "../../../tests/engine.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../../../core/testing.ts";
 import { anvilAvailable, eventually, linkWallet, restartableEngines } from "./chain_kit.ts";
 
 const ready = await anvilAvailable();

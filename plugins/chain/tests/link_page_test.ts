@@ -13,7 +13,7 @@ import { chromium } from "playwright-core";
 import { type Hex, parseEther } from "viem";
 import type { Funds } from "../../auction/funds.ts";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "../../../core/testing.ts";
 import {
   anvilAvailable,
   bidders,

@@ -8,7 +8,7 @@ import { readSettings } from "../../../core/config.ts";
 import { openDatabase } from "../../../core/engine.ts";
 import { migrate, readMigrations } from "../../../core/migrate.ts";
 import type { Funds } from "../../auction/funds.ts";
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "../../../core/testing.ts";
 import { anvilAvailable, bidders, restartableEngines, withAnvil } from "./chain_kit.ts";
 
 const ready = await anvilAvailable();

@@ -1,7 +1,7 @@
 import { type Hex, parseEther } from "viem";
 import { FundsUnavailableError } from "../../auction/funds.ts";
 import type { Funds } from "../../auction/funds.ts";
-import { assert, assertEquals, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertRejects } from "../../../core/testing.ts";
 import {
   anvilAvailable,
   bidders,

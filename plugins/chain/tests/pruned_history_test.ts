@@ -7,7 +7,7 @@
  */
 import { parseEther } from "viem";
 import type { Funds } from "../../auction/funds.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../../../core/testing.ts";
 import {
   anvilAvailable,
   bidders,

@@ -7,7 +7,7 @@ import { getAddress, parseEther } from "viem";
 import { erc721Abi } from "../custody.ts";
 import { deployDemoNft } from "../embedded_chain.ts";
 import type { PayoutRow } from "../settlement.ts";
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "../../../core/testing.ts";
 import {
   anvilAvailable,
   bidders,

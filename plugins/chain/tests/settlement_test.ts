@@ -4,7 +4,7 @@ import { erc721Abi } from "../custody.ts";
 import { deployDemoNft } from "../embedded_chain.ts";
 import type { ChainService } from "../mod.ts";
 import type { PayoutRow } from "../settlement.ts";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "../../../core/testing.ts";
 import {
   anvilAvailable,
   type AnvilNode,

@@ -2,7 +2,7 @@ import { type Address, getAddress, type Hash, parseEther } from "viem";
 import type { Events } from "../../../core/bus.ts";
 import { erc721Abi } from "../custody.ts";
 import { deployDemoNft } from "../embedded_chain.ts";
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "../../../core/testing.ts";
 import {
   anvilAvailable,
   bidders,

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertRejects } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "../../../core/testing.ts";
 import { privateKeyToAccount } from "viem/accounts";
 import { createSiweMessage } from "viem/siwe";
 import { virtualClock } from "../../../core/clock.ts";

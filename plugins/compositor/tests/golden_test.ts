@@ -5,7 +5,7 @@
  * hinting across Skia builds). `UPDATE_GOLDENS=1` rewrites them.
  */
 import assert from "node:assert/strict";
-import type { Phase } from "../../../scenes/show_events.ts";
+import type { Phase } from "../../auction/mod.ts";
 import { SAMPLE_MOMENT, sampleEvents } from "../../../scenes/sample_state.ts";
 import { startStudio, type Studio } from "../studio.ts";
 import { decodePng, diffRatio } from "./pixels.ts";

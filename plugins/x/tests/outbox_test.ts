@@ -97,7 +97,13 @@ Deno.test("outbox: a 429 waits for the reset; then priorities decide the order, 
     await t.engine.x.idle();
     // In priority order; acks (15 min) and chatter (10 min) waited too long: stream only.
     const texts = t.served.fake.posts().map((p) => p.text);
-    deepStrictEqual(texts, ["post winner", "post outbid", "post rejection", "post announcement"]);
+    deepStrictEqual(texts, [
+      "post winner",
+      "post outbid",
+      "post rejection",
+      "post answer",
+      "post announcement",
+    ]);
     const s = await t.status();
     deepStrictEqual([s.ack, s.chatter, s.first], ["dropped:", "dropped:", "dropped:"]);
   } finally {
@@ -242,5 +248,36 @@ Deno.test("outbox: on Free (17 posts / 24 h, a spacing that is no whole millisec
     await engine.stop();
     await served.stop();
     await storage.remove();
+  }
+});
+
+Deno.test("outbox: help and history answers go out at their own pace, never behind a burst of acks (Pro)", async () => {
+  const t = await setup();
+  try {
+    // Pro: 100 posts / 15 min, an average spacing of 9 s; acks are paced at 1 × it.
+    for (let i = 0; i < 30; i++) {
+      await t.engine.x.post({ key: `ack${i}`, kind: "ack", priority: "ack", text: `ack ${i}` });
+    }
+    await t.engine.x.post({ key: "help", kind: "help", priority: "answer", text: "how to bid" });
+    const sentAt = new Map<string, number>();
+    const start = t.clock.instant().epochMilliseconds;
+    for (let s = 0; s < 60; s++) {
+      if (s === 2) {
+        await t.engine.x.post({ key: "history", kind: "history", priority: "answer", text: "h" });
+      }
+      await t.engine.x.idle();
+      for (const p of t.served.fake.posts()) {
+        if (!sentAt.has(p.text)) sentAt.set(p.text, t.clock.instant().epochMilliseconds - start);
+      }
+      await t.clock.advance(1_000);
+    }
+    // Before any of the 30 acks queued ahead of it, and the next answer half a spacing later.
+    deepStrictEqual(sentAt.get("how to bid"), 0);
+    ok(sentAt.get("h")! <= 5_000, `history after ${sentAt.get("h")} ms`);
+    // The acks keep their own pace meanwhile: about one per 9 s, never faster.
+    const acks = [...sentAt].filter(([text]) => text.startsWith("ack ")).map(([, at]) => at);
+    ok(acks.length >= 6 && acks.length <= 8, `${acks.length} acks in a minute`);
+  } finally {
+    await t.stop();
   }
 });

@@ -2,7 +2,8 @@
  * The read planner end to end, against the fake X server on a virtual clock:
  * on Basic, an auction's last minutes are read from the timeline and recent
  * search together (each with its own since_id), through 5xx bursts and a page
- * cut off, every mention once and within 15 s, no limit exceeded; a 429 waits
+ * cut off, every mention once and within 25 s (search answers 10 s late at best, as X
+ * documents), no limit exceeded; a 429 waits
  * exactly until its reset (without the header: the endpoint's window); X's
  * error 226 pauses reading for long and /healthz says so; the month's cap is
  * projected and, once spent, reported.
@@ -71,7 +72,7 @@ async function basic(x: Record<string, unknown> = {}, fake: Record<string, unkno
 
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1];
 
-Deno.test("Basic, last 5 minutes: timeline + search, faults, every mention once within 15 s", async () => {
+Deno.test("Basic, last 5 minutes: timeline + search, faults, every mention once, p95 within 11 s of search lag + its pace", async () => {
   const s = await basic();
   try {
     await s.clock.advanceTo(I(T("14:00:05")));
@@ -101,7 +102,11 @@ Deno.test("Basic, last 5 minutes: timeline + search, faults, every mention once 
     deepStrictEqual(new Set(ids).size, ids.length, "nothing read twice");
     for (const id of injected) ok(ids.includes(id), `lost ${id}`);
     const late = s.seen.filter((t) => injected.includes(t.id)).map((t) => t.at - t.createdAt);
-    ok(p95(late) <= 15_000, `p95 ${p95(late)} ms`);
+    // Search answers nothing newer than 10 s (X's documented end_time bound; the plugin asks
+    // 11 s), read every ~5–8 s on Basic's 60 a window, through the faults' back-off (~5 s): p95
+    // at most 25 s (21–23 s measured; it was 15 s while the fake served search at once, an
+    // assumption X's documentation does not support).
+    ok(p95(late) <= 25_000, `p95 ${p95(late)} ms`);
     const stats = s.served.fake.stats();
     deepStrictEqual(stats.rateLimited, 0, "no window exceeded");
     ok(stats.faults >= 5, JSON.stringify(stats));
@@ -184,10 +189,14 @@ Deno.test("the month's cap: projected on /healthz, and once spent, reported and 
     let reads = (await s.engine.health()).checks["x.reads"];
     deepStrictEqual(reads.used, 20);
     // March 8th, 20 of 30 read, 10 a day expected: the cap runs out on day 9.
-    deepStrictEqual(
-      reads.detail,
-      "Basic: 30 posts read a month; at 10 mentions a day the cap runs out on day 9",
+    // 30 reads a month cannot run a show either, and /healthz says that first.
+    ok(
+      String(reads.detail).endsWith(
+        "; Basic: 30 posts read a month; at 10 mentions a day the cap runs out on day 9",
+      ),
+      String(reads.detail),
     );
+    ok(String(reads.detail).startsWith("the basic tier cannot run a live auction: 30 posts read"));
     deepStrictEqual([reads.ok, reads.warning], [true, true], "a warning, not an outage");
     for (let i = 0; i < 15; i++) {
       s.served.fake.inject({ author: `@b${i}`, text: `@SothebAIs yo ${i}` });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { formatEth, toWei } from "./draw.ts";
-import { formatLeft } from "../plugins/widget-countdown/countdown.ts";
-import { nyClockText } from "../plugins/widget-clock/clock.ts";
+import { formatLeft } from "../widget-countdown/countdown.ts";
+import { nyClockText } from "../widget-clock/clock.ts";
 
 Deno.test("formatEth is exact from wei: no floats, grouped, truncation marked", () => {
   assert.equal(formatEth(0n), "0 ETH");

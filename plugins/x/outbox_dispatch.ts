@@ -1,0 +1,157 @@
+/**
+ * One dispatch round: reconcile what may be in flight, drop rows too old to matter, then send
+ * pending rows in priority order while every window (and X's own 24-hour count) has room above the
+ * row's reserve and its priority's pace allows; under pressure a coalesce group goes out as one
+ * post. Returns when to come back.
+ */
+import { clip, type DispatchResult, PRIORITIES } from "./outbox.ts";
+import { fail, reconcile, send, uniqueText } from "./outbox_send.ts";
+import { type OutboxState, payloadOf, type Row, windowUsage } from "./outbox_state.ts";
+
+export async function lastSentByPriority(s: OutboxState) {
+  const rows = await s.o.db.query<{ priority: number; at: Date }>(
+    `select priority, max(sent_at) as at from x_outbox
+      where status = 'sent' and sent_at > $1 group by priority`,
+    [s.ago(s.spacingMs * 4)],
+  );
+  return new Map(rows.map((r) => [r.priority, r.at.getTime()]));
+}
+
+export async function dispatch(s: OutboxState): Promise<DispatchResult> {
+  let sent = 0;
+  if (s.blocked && Temporal.Instant.compare(s.blocked, s.now()) > 0) {
+    return { nextAt: s.blocked, sent };
+  }
+  s.blocked = undefined;
+  if (s.inDoubt) {
+    if (!(await reconcile(s))) {
+      s.blocked = s.now().add({ milliseconds: s.reconcileRetryMs });
+      return { nextAt: s.blocked, sent };
+    }
+    s.inDoubt = false;
+  }
+  // Too old to matter (its full age reached): the stream already showed it.
+  for (const [i, p] of PRIORITIES.entries()) {
+    const age = s.policy[p].maxAgeMs;
+    if (!Number.isFinite(age)) continue;
+    await s.o.db.query(
+      `update x_outbox set status = 'dropped'
+        where status = 'pending' and priority = $1 and created_at <= $2`,
+      [i, s.ago(age)],
+    );
+  }
+  // Counted once per round, then kept up to date as posts go out.
+  const used = await windowUsage(s);
+  const last = await lastSentByPriority(s);
+  for (;;) {
+    const t = s.now();
+    const pending = await s.o.db.query<Row>(
+      `select * from x_outbox where status = 'pending' and (not_before is null or not_before <= $1)
+        order by priority, id`,
+      [t],
+    );
+    if (!pending.length) {
+      const [next] = await s.o.db.query<{ at: Date | null }>(
+        "select min(not_before) as at from x_outbox where status = 'pending'",
+      );
+      return {
+        nextAt: next?.at ? Temporal.Instant.fromEpochMilliseconds(next.at.getTime()) : undefined,
+        sent,
+      };
+    }
+    let choice: Row | undefined;
+    let wakeAt: number | undefined;
+    for (const row of pending) {
+      const p = s.policy[PRIORITIES[row.priority]];
+      const day = s.serverDay && s.serverDay.resetAt > t.epochMilliseconds
+        ? s.serverDay
+        : undefined;
+      // The day's planned posts (openings, winners, results…) are kept free in daily windows.
+      const planned = s.o.planned?.(PRIORITIES[row.priority]) ?? 0;
+      const free = (w: { limit: number; windowMs: number }, left: number) =>
+        left - (w.windowMs >= 86_400_000 ? planned : 0) > Math.floor(p.reserve * w.limit);
+      const fits = used.every((w) => free(w, w.limit - w.used)) &&
+        (!day || free({ limit: day.limit, windowMs: 86_400_000 }, day.remaining));
+      if (!fits) {
+        // Waits for the oldest post of the window to age out.
+        const free = await s.o.db.query<{ at: Date }>(
+          "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
+          [s.ago(Math.max(...s.o.windows.map((w) => w.windowMs)))],
+        );
+        const out = free[0]?.at?.getTime();
+        if (out !== undefined) {
+          const at = Math.ceil(out + Math.max(...s.o.windows.map((w) => w.windowMs)) + 1);
+          wakeAt = Math.min(wakeAt ?? Infinity, at);
+        }
+        continue;
+      }
+      const lastAt = last.get(row.priority);
+      const readyAt = lastAt === undefined ? 0 : Math.ceil(lastAt + p.pace * s.spacingMs);
+      if (readyAt > t.epochMilliseconds) {
+        wakeAt = Math.min(wakeAt ?? Infinity, readyAt);
+        continue;
+      }
+      choice = row;
+      break;
+    }
+    if (!choice) {
+      return {
+        nextAt: wakeAt === undefined ? undefined : Temporal.Instant.fromEpochMilliseconds(wakeAt),
+        sent,
+      };
+    }
+    // Under pressure (the group's oldest row has waited past the reply target), the
+    // newest row of the group carries one post for all of them; else each goes alone.
+    if (choice.coalesce_key) {
+      const group = pending.filter((r) => r.coalesce_key === choice!.coalesce_key);
+      const waited = t.epochMilliseconds - group[0].created_at.getTime();
+      if (group.length > 1 && waited >= s.coalesceAfterMs) {
+        const carrier = group.at(-1)!;
+        const summarize = s.summaries[carrier.kind];
+        const merged = summarize
+          ? summarize(group.map((r) => ({
+            text: r.text,
+            replyTo: r.reply_to ?? undefined,
+            payload: payloadOf(r.payload),
+          })))
+          : { text: carrier.text, replyTo: carrier.reply_to ?? undefined };
+        await s.o.db.transaction(async (tx) => {
+          await tx.query(
+            `update x_outbox set status = 'coalesced', coalesced_into = $1
+              where id = any($2) and status = 'pending'`,
+            [carrier.id, group.slice(0, -1).map((r) => r.id)],
+          );
+          await tx.query("update x_outbox set text = $2, reply_to = $3 where id = $1", [
+            carrier.id,
+            clip(merged.text),
+            merged.replyTo ?? null,
+          ]);
+        });
+        choice = { ...carrier, text: clip(merged.text), reply_to: merged.replyTo ?? null };
+      }
+    }
+    const worded = await uniqueText(s, choice.id, choice.base_text ?? choice.text, choice.variant);
+    if (!worded) {
+      await fail(s, choice, "the same text was posted in every wording in the last 24 h");
+      continue;
+    }
+    if (worded.text !== choice.text) {
+      await s.o.db.query(
+        "update x_outbox set text = $2, variant = $3, base_text = coalesce(base_text, $4) where id = $1",
+        [choice.id, worded.text, worded.variant, choice.base_text ?? choice.text],
+      );
+      choice = {
+        ...choice,
+        text: worded.text,
+        variant: worded.variant,
+        base_text: choice.base_text ?? choice.text,
+      };
+    }
+    const outcome = await send(s, choice);
+    if (outcome === "stop") return { nextAt: s.blocked, sent };
+    if (outcome === "taken") continue;
+    sent++;
+    for (const w of used) w.used++;
+    last.set(choice.priority, s.now().epochMilliseconds);
+  }
+}
