@@ -27,7 +27,11 @@ Deno.test({
     const width = 320, height = 180, fps = 30, everySeconds = 3;
     const dir = tempDir();
     const file = `${dir.path}/program.flv`;
-    const t0 = performance.now() + 300;
+    // Slot 0 1.5 s before a mark: the marks fall at 1.5, 4.5 (lost in the gap), 7.5, 10.5 and
+    // 13.5 s, none across an edge of the gap (a signal cut by an edge is a shorter beep).
+    const period = everySeconds * 1000;
+    let t0 = (Math.floor(performance.now() / period) + 1) * period - 1500;
+    if (t0 < performance.now() + 100) t0 += period;
     const slotTime = (i: number) => t0 + (i * 1000) / fps;
     const pump = audioPump({ sampleRate: 48000, channels: 1, read: (n) => new Int16Array(n) });
     const sink = ffmpegSink({
