@@ -14,6 +14,7 @@ import {
   formatEth,
   formatTime,
   may,
+  SaveUndo,
   useAction,
   useApp,
   useLoad,
@@ -178,30 +179,16 @@ export function HostPage() {
             : null}
           {may(me, "admin")
             ? (
-              <p class="row">
-                <input
-                  id="host-reason"
-                  placeholder="why (for the audit log)"
-                  value={reason}
-                  onInput={(e) => setReason((e.target as HTMLInputElement).value)}
-                />
-                <button
-                  type="button"
-                  id="host-save"
-                  disabled={!!busy || !!problems.length || reason.trim().length < 3}
-                  onClick={save}
-                >
-                  Save
-                </button>
-                <button
-                  type="button"
-                  id="host-undo"
-                  disabled={!!busy || !canUndo || reason.trim().length < 3}
-                  onClick={undo}
-                >
-                  Undo the last save
-                </button>
-              </p>
+              <SaveUndo
+                id="host"
+                reason={reason}
+                setReason={setReason}
+                busy={!!busy}
+                blocked={!!problems.length}
+                canUndo={canUndo}
+                save={save}
+                undo={undo}
+              />
             )
             : null}
           {notice ? <p id="host-notice">{notice}</p> : null}

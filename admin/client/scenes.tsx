@@ -9,7 +9,7 @@
  */
 import { useEffect, useState } from "preact/hooks";
 import { SceneForm } from "./scene_form.tsx";
-import { Card, may, useAction, useApp, useLoad } from "./ui.tsx";
+import { Card, may, SaveUndo, useAction, useApp, useLoad } from "./ui.tsx";
 
 export function ScenesPage() {
   const { conn, me } = useApp();
@@ -174,30 +174,15 @@ export function ScenesPage() {
           </p>
           {may(me, "admin")
             ? (
-              <p class="row">
-                <input
-                  id="scene-reason"
-                  placeholder="why (for the audit log)"
-                  value={reason}
-                  onInput={(e) => setReason((e.target as HTMLInputElement).value)}
-                />
-                <button
-                  type="button"
-                  id="scene-save"
-                  disabled={!!busy || reason.trim().length < 3}
-                  onClick={save}
-                >
-                  Save
-                </button>
-                <button
-                  type="button"
-                  id="scene-undo"
-                  disabled={!!busy || !canUndo || reason.trim().length < 3}
-                  onClick={undo}
-                >
-                  Undo the last save
-                </button>
-              </p>
+              <SaveUndo
+                id="scene"
+                reason={reason}
+                setReason={setReason}
+                busy={!!busy}
+                canUndo={canUndo}
+                save={save}
+                undo={undo}
+              />
             )
             : null}
           {notice ? <p id="scene-notice">{notice}</p> : null}

@@ -288,3 +288,47 @@ export function useAction() {
   };
   return { busy, notice, setNotice, act };
 }
+
+/**
+ * An admin's save and undo of a file the engine reads, with the reason the audit log keeps
+ * (at least 3 characters). `id` prefixes the controls' ids: `<id>-reason`, `-save`, `-undo`.
+ */
+export function SaveUndo(props: {
+  id: string;
+  reason: string;
+  setReason(reason: string): void;
+  busy: boolean;
+  /** Why save is refused now (problems in the edit), besides a missing reason. */
+  blocked?: boolean;
+  canUndo: boolean;
+  save(): void;
+  undo(): void;
+}) {
+  const short = props.reason.trim().length < 3;
+  return (
+    <p class="row">
+      <input
+        id={`${props.id}-reason`}
+        placeholder="why (for the audit log)"
+        value={props.reason}
+        onInput={(e) => props.setReason((e.target as HTMLInputElement).value)}
+      />
+      <button
+        type="button"
+        id={`${props.id}-save`}
+        disabled={props.busy || !!props.blocked || short}
+        onClick={props.save}
+      >
+        Save
+      </button>
+      <button
+        type="button"
+        id={`${props.id}-undo`}
+        disabled={props.busy || !props.canUndo || short}
+        onClick={props.undo}
+      >
+        Undo the last save
+      </button>
+    </p>
+  );
+}
