@@ -23,6 +23,7 @@ export const PUBLIC_ROUTES = [
   "GET /admin/assets",
   "GET /admin/auction",
   "GET /admin/campaigns",
+  "GET /admin/host",
   "GET /admin/live",
   "GET /admin/login",
   "GET /admin/reports",
