@@ -63,7 +63,7 @@ export { DEFAULT_INGEST_LAG_MS, readThroughAt } from "./read_through.ts";
 export { formatEth, REASONS } from "./rules.ts";
 export { readable } from "./proxy.ts";
 export { type Campaign, campaignSessions } from "./campaigns.ts";
-export { auctionConfig };
+export { auctionConfig, auctionEvents };
 
 declare module "../../core/plugin.ts" {
   interface Services {
