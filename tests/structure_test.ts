@@ -22,7 +22,6 @@ const OFFENDERS: Record<string, string> = {
   "long function: admin/http.ts mountPanel": NOT_YET,
   "long function: admin/hub.ts createHub": NOT_YET,
   "long function: core/engine.ts startEngine": NOT_YET,
-  "long function: core/lease.ts postgresLease": NOT_YET,
   "long function: plugins/auction/rehearse.ts rehearse": NOT_YET,
   "long function: plugins/auction/store.ts auctionStore": NOT_YET,
   "long function: plugins/chain/deposits.ts createDepositScanner": NOT_YET,
@@ -34,7 +33,6 @@ const OFFENDERS: Record<string, string> = {
   "long mod.ts: plugins/voice/mod.ts": NOT_YET,
   "long function: admin/client/host.tsx HostPage": NOT_YET,
   "long function: admin/client/scene_form.tsx SceneForm": NOT_YET,
-  "long function: core/state_redis.ts openRedisState": NOT_YET,
   "long function: plugins/host/posts.ts startPosts": NOT_YET,
   "long function: plugins/chain/rpc.ts createRpc": NOT_YET,
 };
