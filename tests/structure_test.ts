@@ -34,7 +34,6 @@ const OFFENDERS: Record<string, string> = {
   "long function: admin/client/host.tsx HostPage": NOT_YET,
   "long function: admin/client/scene_form.tsx SceneForm": NOT_YET,
   "long function: plugins/host/posts.ts startPosts": NOT_YET,
-  "long function: plugins/chain/rpc.ts createRpc": NOT_YET,
 };
 
 interface Source {
