@@ -388,15 +388,9 @@ function healthOf(checks: Map<string, () => Promise<HealthStatus> | HealthStatus
 }
 
 /** What a plugin's context is made of: the engine's parts, shared by every plugin. */
-interface EngineParts {
-  bus: Bus;
-  clock: Clock;
-  log: Log;
-  db: Db;
-  state: StateStore;
-  metrics: Metrics;
-  http: Hono;
-  lease: Lease;
+interface EngineParts
+  extends
+    Pick<PluginContext, "bus" | "clock" | "log" | "db" | "state" | "metrics" | "http" | "lease"> {
   settings: Settings;
   services: Map<string, unknown>;
   checks: Map<string, () => Promise<HealthStatus> | HealthStatus>;

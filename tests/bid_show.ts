@@ -7,27 +7,16 @@
  * decision counted once, no post twice.
  */
 import postgres from "postgres";
-import { assert, assertEquals } from "../core/testing.ts";
+import { assert, assertEquals, eventually } from "../core/testing.ts";
 import { serveFakeX } from "../stand-ins/fake-x/serve_fake_x.ts";
 import { bidShowConfig, cli, freePort, killQuietly, type Running, startCli } from "./cli.ts";
 import { tempDir, uniqueName } from "./services.ts";
 
 const ETH = 10n ** 18n;
 
-/** Polls `f` until it gives something other than undefined/false; throws naming `what`. */
-export async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v as T;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** `eventually` with the question first, as the fault tests read. */
+export const until = <T>(what: string, f: () => T | Promise<T>, ms = 30_000) =>
+  eventually(f, what, ms, 50);
 
 /** `/healthz` of an engine on `port`, or undefined while it does not answer. */
 export async function healthOf(port: number): Promise<

@@ -6,10 +6,8 @@
  */
 import { createPublicClient, http } from "viem";
 import { virtualClock } from "../../core/clock.ts";
-import { loadPlugins, readSettings } from "../../core/config.ts";
-import { startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
-import { assert, assertEquals } from "../../core/testing.ts";
+import { assert, assertEquals, startTestEngine } from "../../core/testing.ts";
 import { devAccount } from "../../plugins/chain/embedded_chain.ts";
 import { anvilAvailable, withAnvil } from "../../plugins/chain/tests/chain_kit.ts";
 import { testStorage } from "../../tests/engine.ts";
@@ -28,8 +26,8 @@ Deno.test({
     await withAnvil([], async (node) => {
       const storage = testStorage();
       const clock = virtualClock("2026-11-25T18:59:00-05:00");
-      const start = async () => {
-        const { plugins } = await loadPlugins([
+      const start = () =>
+        startTestEngine(storage.env, [
           {
             label: "stand-in-chain",
             specifier: new URL("./tests/stand_in_chain.ts", import.meta.url).href,
@@ -45,15 +43,7 @@ Deno.test({
             specifier: new URL("./mod.ts", import.meta.url).href,
             config: { bidders: 1, checkSeconds: 1 },
           },
-        ], storage.env);
-        return await startEngine({
-          settings: readSettings(storage.env),
-          plugins,
-          clock,
-          listen: false,
-          log: createLog("test", { level: "error" }),
-        });
-      };
+        ], { clock });
       const client = createPublicClient({ transport: http(node.url), cacheTime: 0 });
       const bidder = devAccount(1); // @sim_bidder1
       const sent = () => client.getTransactionCount({ address: bidder.account.address });
