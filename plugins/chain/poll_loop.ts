@@ -7,7 +7,8 @@
  * waits for this timer before it moves on, and could never move. One resume
  * runs at a time (a pass while one runs starts none). A failing step is logged
  * and the loop goes on; once stopped, nothing new starts, failures are not
- * reported (the storage may be closing) and the stop waits for the resume. */
+ * reported (the storage may be closing) and the stop waits for the resume.
+ */
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";

@@ -1,7 +1,8 @@
 /**
  * What every notice handler shares: the options, the items seen per auction, the bidding history
  * (`x_bid_history`, written only through `record`), the tweets to reply to, and `on`, which runs a
- * handler off the bus with the payload its owner declared and keeps its promise for `idle()`. Built once by `startNotifications`.
+ * handler off the bus with the payload its owner declared and keeps its promise for `idle()`.
+ * Built once by `startNotifications`.
  */
 import type { EventType, Payload } from "../../core/bus.ts";
 import type {} from "../auction/mod.ts";
