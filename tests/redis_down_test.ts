@@ -69,11 +69,8 @@ Deno.test({
       const back = performance.now();
       await redis.start(); // empty: no persistence
       await until("health to say ok", async () => (await healthOf(engine.port))?.status === "ok");
-      await until(
-        "the mirror to be rebuilt",
-        async () => (await mirrored()) === await truth(),
-        10_000,
-      );
+      // The figure printed below is the measure; the bound only says "by itself".
+      await until("the mirror to be rebuilt", async () => (await mirrored()) === await truth());
       const rebuiltMs = performance.now() - back;
       // And it follows the bids again.
       assertEquals(await show.decided(show.tweet()), "accepted");
