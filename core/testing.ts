@@ -73,9 +73,12 @@ export function assertThrows(
   throw new assert.AssertionError({ message: "expected a throw" });
 }
 
+const LATE = Symbol("late");
+
 /**
  * Polls `probe` (real time; for work done by another task) until it gives a value other than
- * undefined, null or false, and returns it; throws naming `what` after `ms`.
+ * undefined, null or false, and returns it; throws naming `what` after `ms`. One look that
+ * never answers does not outlast the deadline.
  */
 export async function eventually<T>(
   probe: () => T | Promise<T>,
@@ -85,11 +88,16 @@ export async function eventually<T>(
 ): Promise<Exclude<T, undefined | null | false>> {
   const deadline = Date.now() + ms;
   while (true) {
-    const value = await probe();
-    if (value !== undefined && value !== null && value !== false) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<typeof LATE>((resolve) =>
+      timer = setTimeout(() => resolve(LATE), Math.max(0, deadline - Date.now()))
+    );
+    const value = await Promise.race([(async () => await probe())(), late])
+      .finally(() => clearTimeout(timer));
+    if (value !== LATE && value !== undefined && value !== null && value !== false) {
       return value as Exclude<T, undefined | null | false>;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    if (Date.now() >= deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

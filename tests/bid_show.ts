@@ -8,8 +8,9 @@
  */
 import postgres from "postgres";
 import { assert, assertEquals, eventually } from "../core/testing.ts";
+import { withTimeout } from "../core/timeout.ts";
 import { serveFakeX } from "../stand-ins/fake-x/serve_fake_x.ts";
-import { bidShowConfig, cli, freePort, killQuietly, type Running, startCli } from "./cli.ts";
+import { bidShowConfig, cli, exited, freePort, type Running, startCli } from "./cli.ts";
 import { tempDir, uniqueName } from "./services.ts";
 
 const ETH = 10n ** 18n;
@@ -23,7 +24,10 @@ export async function healthOf(port: number): Promise<
   { ok: boolean; status: string; checks: Record<string, Record<string, unknown>> } | undefined
 > {
   try {
-    return await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
+    const r = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    return await r.json();
   } catch {
     return undefined;
   }
@@ -92,7 +96,11 @@ export async function bidShow(
     ...o.env,
   });
   // The tables first, then the funds: the book reads balances when it starts.
-  const migrated = await cli(["migrate", "--config", configFile], env("migrate", 0)).output();
+  const migrated = await withTimeout(
+    cli(["migrate", "--config", configFile], env("migrate", 0)).output(),
+    120_000,
+    "migrate: no answer",
+  );
   if (!migrated.success) throw new Error(new TextDecoder().decode(migrated.stderr));
   for (const h of o.handles) {
     await sql`insert into funds_book_wallets (handle, address)
@@ -182,8 +190,7 @@ export async function bidShow(
       return { decisions: rows.length, accepted: accepted.length, posts: sentPosts.length };
     },
     async close() {
-      for (const r of running) killQuietly(r.child);
-      await Promise.all(running.map((r) => r.child.status));
+      await Promise.all(running.map((r) => exited(r.child, 0)));
       await fakeX.stop();
       await sql.unsafe(`drop schema if exists "${schema}" cascade`).catch(() => {});
       await sql.end({ timeout: 2 });

@@ -46,6 +46,7 @@ const waitFor = <T>(what: string, probe: () => Promise<T | null>, ms: number) =>
   eventually(() => probe().catch(() => null), what, ms, 100);
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "restart ×10 (SIGINT, SIGTERM, SIGKILL): the same auction resumes, healthy within 15 s",
   ignore: !ready,
   sanitizeResources: false,
