@@ -7,7 +7,6 @@
 import type { Bus } from "../../core/bus.ts";
 import type { PluginContext } from "../../core/plugin.ts";
 import { type AuctionRuntime, type ChainGate, startAuctionRuntime } from "./auction_runtime.ts";
-import type {} from "./funds.ts";
 import type { AuctionConfig } from "./plugin_config.ts";
 import type { AuctionStore } from "./store.ts";
 
