@@ -84,7 +84,11 @@ export type AnyWidget = Widget<any, any, any>;
 export const KIND = /^[a-z][a-z0-9-]{0,39}$/;
 
 /** Describes a widget; a plugin registers it through `widgetPlugin` or `mountWidgets`. */
-export function defineWidget<C extends z.ZodType, S, P extends z.ZodObject = z.ZodObject<{}>>(
+export function defineWidget<
+  C extends z.ZodType,
+  S,
+  P extends z.ZodObject = z.ZodObject<Record<never, never>>,
+>(
   spec: WidgetSpec<C, S, P>,
 ): Widget<z.output<C>, S, z.output<P>> {
   if (!KIND.test(spec.kind)) {
