@@ -33,6 +33,7 @@ export { compositorConfig } from "./config.ts";
 export { defineWidget, mountWidgets, widgetListens, widgetPlugin } from "./widget_kit.ts";
 export type { Widget, WidgetEnv, WidgetFrame, WidgetSpec } from "./widget_kit.ts";
 export type { WidgetStat } from "./widget_stats.ts";
+export { applyEvents, matchGolden, renderWidget, widgetState } from "./widget_testing.ts";
 export type { Asset, Assets } from "./assets.ts";
 export type { Compositor, SnapshotOptions } from "./compositor.ts";
 export type { SceneCheck, SceneFiles } from "./scene_files.ts";
