@@ -97,6 +97,9 @@ export function createCompositor(options: CompositorOptions): Compositor {
   const renderers = new Map<string, SceneRenderer>();
   const missing = new Set<string>();
   const failing = new Set<string>();
+  /** This frame's failures and draws: a kind stops failing once a frame draws all its items. */
+  const failedNow = new Set<string>();
+  const drewNow = new Set<string>();
   const told = new Set<string>();
   const report: DrawReport = {
     missing(kind) {
@@ -106,13 +109,14 @@ export function createCompositor(options: CompositorOptions): Compositor {
     },
     failed(kind, error) {
       failing.add(kind);
+      failedNow.add(kind);
       const key = `${kind}: ${error instanceof Error ? error.message : String(error)}`;
       if (told.has(key) || told.size >= 100) return; // a broken widget runs 30 times a second
       told.add(key);
       options.onWidgetError?.(kind, error);
     },
     drew(kind, ms) {
-      failing.delete(kind);
+      drewNow.add(kind);
       stats.add(kind, ms);
     },
   };
@@ -237,6 +241,9 @@ export function createCompositor(options: CompositorOptions): Compositor {
         }
       }
       stats.endFrame();
+      for (const kind of drewNow) if (!failedNow.has(kind)) failing.delete(kind);
+      drewNow.clear();
+      failedNow.clear();
       // Every frame is opaque (backgrounds are), so Skia's premultiplied bytes are straight RGBA.
       const data = canvas.data();
       lent = data.buffer as ArrayBuffer; // a Node Buffer's memory, never shared

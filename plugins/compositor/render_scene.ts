@@ -198,7 +198,7 @@ export function createSceneRenderer(
 /** A widget's slot when it cannot draw: a red frame and its error, so it is seen and fixed. */
 export function errorBox(g: SKRSContext2D, box: Box, kind: string, error: unknown): void {
   const s = box.scale;
-  g.fillStyle = "rgba(150,20,20,0.55)";
+  g.fillStyle = "rgba(170,20,20,0.85)";
   g.fillRect(box.x, box.y, box.width, box.height);
   g.lineWidth = Math.max(2, 2 * s);
   g.strokeStyle = "#ff3030";

@@ -12,7 +12,7 @@ import { z } from "zod";
 import type { BusEvent, EventType } from "../../core/bus.ts";
 import { definePlugin, type Plugin, type PluginContext } from "../../core/plugin.ts";
 import type { Assets } from "./assets.ts";
-import type { Box } from "./widgets.ts";
+import type { Box, Widgets } from "./widgets.ts";
 
 /** What `draw` gets besides the state: the frame clock and the item's config. */
 export interface WidgetFrame<C = unknown> {
@@ -135,7 +135,7 @@ export function mountWidgets(
   settings: unknown,
   ...widgets: AnyWidget[]
 ): () => void {
-  const service = ctx.use("widgets");
+  const service = ctx.use("widgets") as Widgets;
   const env = { settings, assets: service.assets, use: ctx.use };
   const mounted = widgets.map((w) => service.define(w, env));
   const offs = widgetListens(...widgets).map((type) =>
