@@ -5,6 +5,7 @@
  * a committed PNG (`UPDATE_GOLDENS=1` writes it). A pixel differs when a channel
  * is off by more than 16; up to 0.5 % may (font hinting across Skia builds).
  */
+import { createCanvas } from "@napi-rs/canvas";
 import type { BusEvent } from "../../core/bus.ts";
 import { parseScene } from "../../scenes/load_scene.ts";
 import { createAssets } from "./assets.ts";
@@ -53,6 +54,7 @@ export function applyEvents<S>(
 }
 
 export interface RenderOptions {
+  /** The item's box in pixels of a 720p frame (scale 1). */
   width?: number;
   height?: number;
   /** The scene item's props. */
@@ -63,23 +65,21 @@ export interface RenderOptions {
   settings?: unknown;
 }
 
-/** Draws `widget` alone over a dark frame (one item filling it); returns the frame. */
+/**
+ * Draws `widget` alone, one item of `width`×`height` at the top left of a dark 720p frame
+ * (scale 1), and returns that box's pixels and PNG, and the kinds that failed.
+ */
 export async function renderWidget(widget: AnyWidget, o: RenderOptions = {}) {
   registerFonts();
-  const width = o.width ?? 480;
-  const height = o.height ?? 270;
+  const width = Math.min(1280, o.width ?? 480);
+  const height = Math.min(720, o.height ?? 270);
   const at = o.at ?? AT;
+  const item = { widget: widget.kind, props: o.props, at: [0, 0, width / 1280, height / 720] };
   const scene = parseScene({
     name: "widget-test",
-    width,
-    height,
     background: { kind: "color", color: "#0b0c10" },
     quadrants: {
-      topLeft: {
-        bounds: [0, 0, 1, 1],
-        padding: 0,
-        items: [{ widget: widget.kind, props: o.props }],
-      },
+      topLeft: { bounds: [0, 0, 1, 1], padding: 0, items: [item] },
       topRight: { bounds: [0, 0, 1, 1], items: [] },
       bottomLeft: { bounds: [0, 0, 1, 1], items: [] },
       bottomRight: { bounds: [0, 0, 1, 1], items: [] },
@@ -88,8 +88,8 @@ export async function renderWidget(widget: AnyWidget, o: RenderOptions = {}) {
   const assets = createAssets(ASSETS);
   const compositor = createCompositor({
     scenes: new Map([[scene.name, scene]]),
-    width,
-    height,
+    width: 1280,
+    height: 720,
     fps: 30,
     assets,
     now: () => Temporal.Instant.from(at),
@@ -99,12 +99,21 @@ export async function renderWidget(widget: AnyWidget, o: RenderOptions = {}) {
   for (const e of o.events ?? []) mounted.receive(asEvent(e, at));
   // Images load on first ask: draw once, wait for them, draw the frame kept.
   compositor.render(0);
-  await Promise.all([...scene.quadrants.topLeft.items].map(() => assets.refresh()));
-  const frame = compositor.render(1);
-  const png = new Uint8Array(await compositor.canvas.encode("png"));
+  await assets.refresh();
+  compositor.render(1);
+  const box = createCanvas(width, height);
+  box.getContext("2d").drawImage(compositor.canvas, 0, 0, width, height, 0, 0, width, height);
+  const data = box.data();
+  const png = new Uint8Array(await box.encode("png"));
   const failing = compositor.failingWidgets();
   assets.close();
-  return { width, height, rgba: frame.rgba, png, failing };
+  return {
+    width,
+    height,
+    rgba: new Uint8Array(data.buffer, data.byteOffset, data.length),
+    png,
+    failing,
+  };
 }
 
 /** Fails unless `frame` matches `goldens/<name>.png` (written when UPDATE_GOLDENS=1). */
