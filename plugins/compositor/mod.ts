@@ -15,6 +15,7 @@ import { followShow } from "./follow_show.ts";
 import { frameHealth, mountFrameRoutes } from "./frame_routes.ts";
 import { createAssets, preloadImages } from "./assets.ts";
 import { previewCommand } from "./preview.ts";
+import { newCommand } from "./new_widget.ts";
 import { builtinWidgets } from "./builtin_widgets.ts";
 import { type Compositor, createCompositor } from "./compositor.ts";
 import { registerFonts } from "./fonts.ts";
@@ -56,7 +57,7 @@ export default definePlugin({
   config: compositorConfig,
   events: compositorEvents,
   listens: ["slate.changed", "campaign.phase", "auction.updated"],
-  commands: { preview: previewCommand },
+  commands: { preview: previewCommand, new: newCommand },
   provides: ["frames", "widgets", "compositor", "sceneFiles"],
   async setup({ config, bus, clock, log, http, provide, health, page, metrics, use }) {
     const { width, height, fps } = resolveGeometry(config.profile, config);
