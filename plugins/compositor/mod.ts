@@ -25,6 +25,7 @@ import { compositorConfig } from "./config.ts";
 import type { Widgets } from "./widgets.ts";
 import type { SceneFiles } from "./scene_files.ts";
 import { reloadScenes } from "./scene_reload.ts";
+import { watchWidgetFiles } from "./widget_reload.ts";
 
 export type { CompositorEvents, Frame, Frames, SlateChanged };
 export { PROFILE_NAMES, VIDEO_PROFILES, type VideoProfile } from "./profiles.ts";
@@ -123,13 +124,24 @@ export default definePlugin({
     page("preview frame", "/compositor/frame.png");
     health("frames", () => frameHealth(loop.stats(), compositor, config.run, sceneFiles));
 
+    const reload = config.reloadWidgets
+      ? watchWidgetFiles({
+        widgets: compositor.widgets,
+        everyMs: 100,
+        onReload: (r) =>
+          r.error
+            ? log.warn("widget code not reloaded; the old code stays", { ...r })
+            : log.info("widget code reloaded: drawn from the next frame", { ...r }),
+      })
+      : undefined;
     if (config.run) loop.start();
     log.info("compositor ready", {
       scenes: compositor.scenes(),
       profile: config.profile,
       size: `${width}x${height}@${fps}`,
     });
-    return () => {
+    return async () => {
+      await reload?.stop();
       loop.stop();
       unfollow();
       assets.close();

@@ -38,6 +38,8 @@ export interface StudioOptions {
   /** Start time of the virtual clock. */
   start?: string;
   widgets?: string[];
+  /** More widget plugins, from outside `plugins/` (a config file's `"module"` entries). */
+  extra?: PluginEntry[];
   /** Config per widget plugin, over the sample show's (the lot's catalogue, the link page). */
   widgetConfig?: Record<string, Record<string, unknown>>;
 }
@@ -69,7 +71,7 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
     specifier: new URL(`${name}/mod.ts`, PLUGINS_DIR).href,
     config,
   }));
-  const { plugins, secrets } = await loadPlugins(entries, env);
+  const { plugins, secrets } = await loadPlugins([...entries, ...options.extra ?? []], env);
   const engine = await startEngine({
     settings,
     plugins,
