@@ -26,6 +26,7 @@ import type { Widgets } from "./widgets.ts";
 import type { SceneFiles } from "./scene_files.ts";
 import { reloadScenes } from "./scene_reload.ts";
 import { watchWidgetFiles } from "./widget_reload.ts";
+import { widgetLogs } from "./widget_logs.ts";
 
 export type { CompositorEvents, Frame, Frames, SlateChanged };
 export { PROFILE_NAMES, VIDEO_PROFILES, type VideoProfile } from "./profiles.ts";
@@ -76,25 +77,8 @@ export default definePlugin({
       assets,
       now: () => clock.instant(),
       initialScene: config.initialScene,
-      onMissingWidget: (kind) => log.warn("scene uses a widget nobody registered", { kind }),
-      onWidgetError: (kind, error) =>
-        log.error("widget failed to draw; its slot shows the error, the frame goes on", {
-          kind,
-          error,
-        }),
-      onStateError: (kind, type, error) =>
-        log.error("widget's state handler failed; that event is dropped for it", {
-          kind,
-          type,
-          error,
-        }),
       widgetBudgetMs: config.widgetBudgetMs,
-      onOverBudget: (kind, ms, budgetMs) =>
-        log.warn("widget over its render budget for 30 frames in a row", {
-          kind,
-          ms: Math.round(ms * 100) / 100,
-          budgetMs: Math.round(budgetMs * 100) / 100,
-        }),
+      ...widgetLogs(log),
     });
     for (const w of builtinWidgets) compositor.widgets.define(w, { settings: {}, assets, use });
     await preloadImages(scenes.values(), assets);
@@ -128,10 +112,7 @@ export default definePlugin({
       ? watchWidgetFiles({
         widgets: compositor.widgets,
         everyMs: 100,
-        onReload: (r) =>
-          r.error
-            ? log.warn("widget code not reloaded; the old code stays", { ...r })
-            : log.info("widget code reloaded: drawn from the next frame", { ...r }),
+        onReload: widgetLogs(log).onReload,
       })
       : undefined;
     if (config.run) loop.start();
