@@ -13,6 +13,7 @@ import type { PluginCommand } from "../../core/plugin.ts";
 import type { SceneFiles } from "./scene_files.ts";
 import { startStudio, type Studio } from "./studio.ts";
 import { watchWidgetFiles } from "./widget_reload.ts";
+import { encodePngFast } from "./png.ts";
 
 const PHASES: Phase[] = ["pre-auction", "auction", "post-auction"];
 const PHASE_SCENE: Record<Phase, string> = {
@@ -77,8 +78,11 @@ async function watch(options: PreviewOptions, out: string, print: (l: string) =>
   const studio = await sampleStudio(options);
   let index = 0;
   const write = async (why: string, since?: number) => {
-    studio.compositor.render(++index);
-    await Deno.writeFile(out, new Uint8Array(await studio.compositor.canvas.encode("png")));
+    const { rgba } = studio.compositor.render(++index);
+    await Deno.writeFile(
+      out,
+      encodePngFast(rgba, studio.compositor.width, studio.compositor.height),
+    );
     const after = since === undefined
       ? ""
       : ` ${Math.round(Date.now() - since)} ms after the change`;

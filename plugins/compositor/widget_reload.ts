@@ -139,11 +139,17 @@ export function watchWidgetFiles(o: {
     return next;
   };
   const timer = setInterval(() => void check().catch(() => {}), o.everyMs);
+  // Start esbuild's service now (~100 ms once), not on the first change.
+  const warm = import("esbuild").then(async (e) => {
+    esbuild ??= e;
+    await e.transform("", {});
+  }).catch(() => {});
   void check();
   return {
     check,
     async stop() {
       clearInterval(timer);
+      await warm;
       await running;
       await esbuild?.stop();
       await Deno.remove(out, { recursive: true }).catch(() => {});
