@@ -28,7 +28,6 @@ const OFFENDERS: Record<string, string> = {
   "long function: plugins/auction/store.ts auctionStore": NOT_YET,
   "long function: plugins/chain/deposits.ts createDepositScanner": NOT_YET,
   "long function: plugins/chain/link_page_client.ts LinkPage": NOT_YET,
-  "long function: plugins/compositor/compositor.ts createCompositor": NOT_YET,
   "long function: plugins/host/scripted.ts templates": NOT_YET,
   "long function: plugins/host/show.ts startHostShow": NOT_YET,
   "long function: plugins/stream/ffmpeg_sink.ts ffmpegSink": NOT_YET,

@@ -139,8 +139,6 @@ export function createCompositor(options: CompositorOptions): Compositor {
   let pending: { from: SceneRenderer; transition: Transition } | undefined;
   let running: Running | undefined;
   let lent: ArrayBuffer | undefined;
-  let kept: Canvas | undefined;
-  let snapshotting = false;
 
   const drawInto = (ctx: SKRSContext2D, r: SceneRenderer, now: Temporal.Instant, index: number) => {
     ctx.save();
@@ -167,25 +165,7 @@ export function createCompositor(options: CompositorOptions): Compositor {
     scenes: () => [...options.scenes.keys()].sort(),
     widgetStats: () => stats.read(),
     failingWidgets: () => [...failing].sort(),
-    async snapshot({ width: w, type, quality }) {
-      const h = Math.max(1, Math.round((height * w) / width));
-      // One canvas kept for the usual caller (one snapshot at a time): a new native
-      // surface per snapshot is memory the process faults in again and again.
-      const reuse = !snapshotting && kept?.width === w && kept.height === h;
-      const small = reuse ? kept! : createCanvas(w, h);
-      if (!snapshotting) kept = small;
-      snapshotting = true;
-      try {
-        small.getContext("2d").drawImage(canvas, 0, 0, w, h);
-        // encode's overloads want a literal type; both branches are the same call.
-        const bytes = type === "webp"
-          ? await small.encode("webp", quality)
-          : await small.encode("jpeg", quality);
-        return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      } finally {
-        if (small === kept) snapshotting = false;
-      }
-    },
+    snapshot: snapshotter(canvas),
     current: () => currentScene.scene.name,
     replaceScene(scene) {
       const problems = sceneConfigProblems(scene, registry);
@@ -249,6 +229,32 @@ export function createCompositor(options: CompositorOptions): Compositor {
       lent = data.buffer as ArrayBuffer; // a Node Buffer's memory, never shared
       return { rgba: new Uint8Array(lent, data.byteOffset, data.byteLength), index };
     },
+  };
+}
+
+/** The compositor's `snapshot`: the last frame of `canvas`, scaled and encoded. */
+function snapshotter(canvas: Canvas) {
+  const { width, height } = canvas;
+  let kept: Canvas | undefined;
+  let snapshotting = false;
+  return async ({ width: w, type, quality }: SnapshotOptions) => {
+    const h = Math.max(1, Math.round((height * w) / width));
+    // One canvas kept for the usual caller (one snapshot at a time): a new native
+    // surface per snapshot is memory the process faults in again and again.
+    const reuse = !snapshotting && kept?.width === w && kept.height === h;
+    const small = reuse ? kept! : createCanvas(w, h);
+    if (!snapshotting) kept = small;
+    snapshotting = true;
+    try {
+      small.getContext("2d").drawImage(canvas, 0, 0, w, h);
+      // encode's overloads want a literal type; both branches are the same call.
+      const bytes = type === "webp"
+        ? await small.encode("webp", quality)
+        : await small.encode("jpeg", quality);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } finally {
+      if (small === kept) snapshotting = false;
+    }
   };
 }
 
