@@ -21,7 +21,6 @@ const OFFENDERS: Record<string, string> = {
   "long function: admin/client/scenes.tsx ScenesPage": NOT_YET,
   "long function: admin/http.ts mountPanel": NOT_YET,
   "long function: admin/hub.ts createHub": NOT_YET,
-  "long function: plugins/compositor/compositor.ts createCompositor": NOT_YET,
   "long function: plugins/host/scripted.ts templates": NOT_YET,
   "long function: plugins/host/show.ts startHostShow": NOT_YET,
   "long function: plugins/stream/ffmpeg_sink.ts ffmpegSink": NOT_YET,
