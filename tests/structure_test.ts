@@ -29,14 +29,11 @@ const OFFENDERS: Record<string, string> = {
   "long function: plugins/chain/deposits.ts createDepositScanner": NOT_YET,
   "long function: plugins/chain/link_page_client.ts LinkPage": NOT_YET,
   "long function: plugins/compositor/compositor.ts createCompositor": NOT_YET,
-  "long function: plugins/host/scripted.ts templates": NOT_YET,
-  "long function: plugins/host/show.ts startHostShow": NOT_YET,
   "long function: plugins/stream/ffmpeg_sink.ts ffmpegSink": NOT_YET,
   "long mod.ts: plugins/voice/mod.ts": NOT_YET,
   "long function: admin/client/host.tsx HostPage": NOT_YET,
   "long function: admin/client/scene_form.tsx SceneForm": NOT_YET,
   "long function: core/state_redis.ts openRedisState": NOT_YET,
-  "long function: plugins/host/posts.ts startPosts": NOT_YET,
   "long function: plugins/chain/rpc.ts createRpc": NOT_YET,
 };
 

@@ -46,6 +46,21 @@ Deno.test("the transcript checker finds each planted false fact", async () => {
   }
 });
 
+Deno.test("the transcript checker: a result while another lot is open must name its item", async () => {
+  const raw = JSON.parse(await Deno.readTextFile(new URL("shared-wallet.json", here)));
+  const log: Line[] = (await Deno.readTextFile(new URL("shared-wallet.expected.jsonl", here)))
+    .split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const plant = (text: string) =>
+    checkTranscript([...log.slice(0, log.findIndex((l) => l.type === "auction.closed") + 1), {
+      type: "host.said",
+      text,
+      at: "2026-06-16T16:01:30-04:00",
+      version: 0,
+    }], raw);
+  assertEquals(plant("Sold! @bob wins Genesis A with 3 ETH."), []);
+  assert(plant("Sold! @bob wins with 3 ETH.").some((p) => p.includes("a result naming no item")));
+});
+
 for (const name of ["snipe-cap", "proxy-bids", "reserve-not-met"]) {
   Deno.test(`rehearsal ${name} with the host (scripted): every fact matches the log`, async () => {
     const raw = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, here)));

@@ -168,6 +168,9 @@ function lineProblems(text: string, at: Temporal.Instant, all: Lot[], host: stri
     const ok = [host, ...closed.flatMap((l) => [l.result!.winner, l.result!.runnerUp])]
       .filter(Boolean).map(lower);
     for (const h of handles) if (!ok.includes(h)) out.push(`${h} in a result`);
+    // With another lot still on the block, a result must say which lot it is about.
+    const named = closed.some((l) => lower(text).includes(lower(l.item)));
+    if (closed.length && live.length && !named) out.push("a result naming no item");
   }
 
   // A leader claim: the leader of a live lot, at its price.
