@@ -19,7 +19,7 @@ import type { FactSheet } from "./facts.ts";
 import { onceKeys, recordLine, recordQuestion } from "./memory.ts";
 import type { ModelBrain } from "./model_brain.ts";
 import type { ScriptedBrain, Task, TaskKind } from "./scripted.ts";
-import { type HostLine, lineRecord, toLine } from "./show_lines.ts";
+import { type HostLine, type LineOutcome, lineRecord, toLine } from "./show_lines.ts";
 import { hostQueue, repeatWindow } from "./show_queue.ts";
 import { armCalls, reactTo } from "./show_react.ts";
 import { showState } from "./show_state.ts";
@@ -82,7 +82,7 @@ export async function startHostShow(d: ShowDeps): Promise<HostShow> {
   let utterances = 0;
   let timers: Cancel[] = [];
   let idleTimer: Cancel | undefined;
-  const record = (line: HostLine, outcome: Parameters<typeof lineRecord>[3]) =>
+  const record = (line: HostLine, outcome: LineOutcome) =>
     track(
       recordLine(db, lineRecord(line, clock.instant(), state.campaignId(), outcome))
         .catch((error) => log.warn("could not record a line", { error })),

@@ -70,12 +70,15 @@ export function toLine(
   };
 }
 
+/** What became of a line at its turn: said, or dropped with why. */
+export type LineOutcome = { said: true } | { dropped: string };
+
 /** The record of a line said, or dropped with its reason (without the once key). */
 export function lineRecord(
   line: HostLine,
   at: Temporal.Instant,
   campaignId: string | null,
-  outcome: { said: true } | { dropped: string },
+  outcome: LineOutcome,
 ): LineRecord {
   return {
     at,

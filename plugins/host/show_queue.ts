@@ -16,7 +16,7 @@ import type { FactSheet } from "./facts.ts";
 import { checkLine } from "./guard.ts";
 import { answerBody, saidSince } from "./memory.ts";
 import type { ScriptedBrain, Task } from "./scripted.ts";
-import { type HostLine, type lineRecord, tiedTo } from "./show_lines.ts";
+import { type HostLine, type LineOutcome, tiedTo } from "./show_lines.ts";
 import { createSpeechQueue } from "./speech_queue.ts";
 
 export type RepeatWindow = Awaited<ReturnType<typeof repeatWindow>>;
@@ -46,7 +46,7 @@ export interface HostQueueDeps {
   facts(auctionId?: string | null): FactSheet;
   said: RepeatWindow;
   once: Set<string>;
-  record(line: HostLine, outcome: Parameters<typeof lineRecord>[3]): unknown;
+  record(line: HostLine, outcome: LineOutcome): unknown;
   onLine?(outcome: string, source: string): void;
   /** Nothing waiting, the last line ended. */
   quiet(): void;
