@@ -1,7 +1,7 @@
 /**
  * The avatar talks in sync with its voice, on the program as it goes out: a
- * real engine — the compositor drawing a scene of the host widget with the
- * character's avatars, the voice (espeak-ng), the ffmpeg sink recording the
+ * real engine — the compositor drawing the demo's pre-auction scene at 720p
+ * (the host widget with the character's avatars, the other widgets live), the voice (espeak-ng), the ffmpeg sink recording the
  * program — answers two viewers' questions. The recording is read back with
  * ffmpeg: the frames where the avatar's mouth is open (its pixels differ from
  * the silent avatar's) against the audio's loud stretches. One talking stretch
@@ -17,29 +17,40 @@ import { decodeAudio, decodeFrames, loudStretches, type Stretch } from "./progra
 const ready = await serviceAvailable("ffmpeg", () => commandWorks("ffmpeg")) &&
   await serviceAvailable("espeak-ng", () => commandWorks("espeak-ng", ["--version"]));
 
-const [W, H, FPS] = [320, 180, 30];
-/** The avatar's part of the frame (the widget draws it at the left of its box; the caption is right of it). */
-const AVATAR: [number, number, number, number] = [0, 0, 112, 180];
+const FPS = 30;
 /** A pixel this far from the silent avatar's changed; a frame with this many changed is talking. */
 const PIXEL_DIFF = 40;
-const TALKING_PIXELS = 40;
+const TALKING_PIXELS = 20;
 const MERGE_SECONDS = 0.6;
 const BOUND_S = 0.2;
+const SCENES = new URL("../../../scenes/", import.meta.url);
 
-const scene = {
-  name: "avatar",
-  width: W,
-  height: H,
-  fps: FPS,
-  background: { kind: "color", color: "#101018" },
-  quadrants: {
-    topLeft: { bounds: [0, 0, 1, 1], padding: 8, items: [{ widget: "host" }] },
-    topRight: { bounds: [0.99, 0, 0.01, 0.01], items: [] },
-    bottomLeft: { bounds: [0, 0.99, 0.01, 0.01], items: [] },
-    bottomRight: { bounds: [0.99, 0.99, 0.01, 0.01], items: [] },
-  },
-  transition: { kind: "cut", ms: 0 },
-};
+/**
+ * Where the shipped pre-auction scene (the demo's first) shows the avatar at 720p: the host item's
+ * quadrant, less its padding, and the widget's circle in it (14 px in, the box's height less that
+ * twice, at most 40 % of its width; centred top to bottom), as the compositor and widget place them.
+ */
+async function avatarRegion(): Promise<[number, number, number, number]> {
+  const scene = JSON.parse(await Deno.readTextFile(new URL("pre-auction.json", SCENES)));
+  const quadrant = Object.values(
+    scene.quadrants as Record<string, {
+      bounds: number[];
+      padding?: number;
+      items: Array<{ widget: string; at?: number[] }>;
+    }>,
+  ).find((q) => q.items.some((i) => i.widget === "host"))!;
+  const [fx, fy, fw, fh] = quadrant.bounds;
+  const pad = quadrant.padding ?? 12;
+  const [qx, qy, qw, qh] = [
+    fx * 1280 + pad,
+    fy * 720 + pad,
+    fw * 1280 - 2 * pad,
+    fh * 720 - 2 * pad,
+  ];
+  const d = Math.min(qh - 28, qw * 0.4);
+  const [ax, ay] = [Math.round(qx + 14), Math.round(qy + (qh - d) / 2)];
+  return [ax, ay, Math.floor(d), Math.floor(d)];
+}
 
 /** Talking stretches of the frames, in seconds, gaps between words merged. */
 function talkingStretches(frames: Uint8Array[], silent: Uint8Array): Stretch[] {
@@ -65,22 +76,19 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   async fn() {
-    const scenes = await Deno.makeTempDir({ prefix: "avatar-scene-" });
-    await Deno.writeTextFile(`${scenes}/avatar.json`, JSON.stringify(scene));
+    const region = await avatarRegion();
     const now = Temporal.Now.zonedDateTimeISO("America/New_York");
     const engine = await testEngine({
       embedded: true,
       plugins: {
-        compositor: {
-          width: W,
-          height: H,
-          fps: FPS,
-          scenesDir: scenes,
-          assetsDir: new URL("../../../scenes/assets/", import.meta.url).pathname,
-          initialScene: "avatar",
-          slateScene: "avatar",
-        },
+        // The demo's own scenes and widgets, at 720p30; the show starts on the pre-auction scene.
+        compositor: { profile: "720p30" },
         "widget-host": {},
+        "widget-artwork": {},
+        "widget-clock": {},
+        "widget-countdown": {},
+        "widget-status": {},
+        "widget-ticker": {},
         voice: {},
         stream: { recording: { enabled: true, segmentSeconds: 300 } },
         "funds-book": {},
@@ -134,11 +142,11 @@ Deno.test({
       const [file] = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);
       assert(file, "nothing recorded");
       audio = await decodeAudio(file);
-      frames = await decodeFrames(file, AVATAR, FPS);
+      frames = await decodeFrames(file, region, FPS);
     } finally {
       await engine.stop().catch(() => {});
     }
-    try {
+    {
       const loud = loudStretches(audio);
       // The silent avatar: a frame a second in, before the first line.
       const talking = talkingStretches(frames, frames[FPS]);
@@ -151,14 +159,14 @@ Deno.test({
         startMs: Math.round((talking[i].start - l.start) * 1000),
         endMs: Math.round((talking[i].end - l.end) * 1000),
       }));
-      console.log(JSON.stringify({ avatarVsVoice: offsets, loud: r(loud), talking: r(talking) }));
+      console.log(
+        JSON.stringify({ avatarVsVoice: offsets, region, loud: r(loud), talking: r(talking) }),
+      );
       for (const o of offsets) {
         assert(Math.abs(o.startMs) <= BOUND_S * 1000, `mouth opens off the voice: ${show}`);
         // The widget holds the last level 250 ms (LEVEL_HOLD_MS) before it closes the mouth.
         assert(Math.abs(o.endMs) <= BOUND_S * 1000 + 250, `mouth closes off the voice: ${show}`);
       }
-    } finally {
-      await Deno.remove(scenes, { recursive: true }).catch(() => {});
     }
   },
 });
