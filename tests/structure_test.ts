@@ -21,13 +21,10 @@ const OFFENDERS: Record<string, string> = {
   "long function: admin/client/scenes.tsx ScenesPage": NOT_YET,
   "long function: admin/http.ts mountPanel": NOT_YET,
   "long function: admin/hub.ts createHub": NOT_YET,
-  "long function: plugins/host/scripted.ts templates": NOT_YET,
-  "long function: plugins/host/show.ts startHostShow": NOT_YET,
   "long function: plugins/stream/ffmpeg_sink.ts ffmpegSink": NOT_YET,
   "long mod.ts: plugins/voice/mod.ts": NOT_YET,
   "long function: admin/client/host.tsx HostPage": NOT_YET,
   "long function: admin/client/scene_form.tsx SceneForm": NOT_YET,
-  "long function: plugins/host/posts.ts startPosts": NOT_YET,
 };
 
 interface Source {
