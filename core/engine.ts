@@ -4,10 +4,11 @@
  *
  * Engines sharing one Postgres elect one holder of the lease (core/lease.ts); an
  * engine that does not hold it is a standby: it serves `/healthz` (saying who
- * leads) and `/metrics`, and starts no plugin — no migration, no decision, no
- * post — until it takes the lease over, then starts like a restart, from Postgres.
+ * leads), `/metrics` and the read-only pages of plugins with a `standby` (core/standby.ts),
+ * and starts no plugin — no migration, no decision, no post — until it takes the lease
+ * over, then starts like a restart, from Postgres.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { type Bus, createBus, type EventsOf, scopeBus } from "./bus.ts";
@@ -20,6 +21,7 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Lease, postgresLease, soleLease } from "./lease.ts";
 import { migrate, readMigrations } from "./migrate.ts";
 import type { HealthStatus, PluginContext, Teardown } from "./plugin.ts";
+import { type Standby, startStandby } from "./standby.ts";
 import { openState, type StateStore } from "./state.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -123,18 +125,6 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ? postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA })
     : soleLease();
   const http = new Hono();
-  // Every route: a body larger than this is refused before it is read whole (413).
-  http.use(
-    "*",
-    bodyLimit({
-      maxSize: settings.HTTP_BODY_LIMIT_BYTES,
-      onError: (c) =>
-        c.json(
-          { error: `the body is too large: at most ${settings.HTTP_BODY_LIMIT_BYTES} bytes` },
-          413,
-        ),
-    }),
-  );
   const services = new Map<string, unknown>();
   const checks = new Map<string, () => Promise<HealthStatus> | HealthStatus>();
   const teardowns: Array<[string, Teardown]> = [];
@@ -219,9 +209,20 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     return { ok, status, checks: results };
   };
 
-  // Until the plugins have started (a standby's whole life), only health and metrics answer.
-  const waiting = new Hono();
-  for (const app of [http, waiting]) {
+  /** What every app of the engine serves: the body limit, health and metrics. */
+  const basics = (app: Hono) => {
+    // Every route: a body larger than this is refused before it is read whole (413).
+    app.use(
+      "*",
+      bodyLimit({
+        maxSize: settings.HTTP_BODY_LIMIT_BYTES,
+        onError: (c) =>
+          c.json(
+            { error: `the body is too large: at most ${settings.HTTP_BODY_LIMIT_BYTES} bytes` },
+            413,
+          ),
+      }),
+    );
     app.get("/healthz", async (c) => {
       const h = await health();
       return c.json(h, h.ok ? 200 : 503);
@@ -230,12 +231,20 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       "/metrics",
       (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
     );
-  }
-  waiting.all("*", async (c) => {
+  };
+  const unavailable = async (c: Context) => {
     const s = await lease.status().catch(() => null);
     const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
     return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
-  });
+  };
+  basics(http);
+  // Until the plugins have started, only health and metrics answer; a standby adds the
+  // read-only pages of the plugins that serve them (core/standby.ts).
+  const waiting = new Hono();
+  basics(waiting);
+  waiting.all("*", unavailable);
+  let front = waiting;
+  let standby: Standby | undefined;
 
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
   let stopped = false;
@@ -250,6 +259,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       }
     }
     teardowns.length = 0;
+    await standby?.stop();
     await server?.shutdown();
     await lease.close();
     await state.close();
@@ -273,12 +283,27 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       : {};
     server = Deno.serve(
       { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
-      (request, info) => (ready ? http : waiting).fetch(request, info),
+      (request, info) => (ready ? http : front).fetch(request, info),
     );
     return `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
   };
   try {
-    await waitForLease(lease, log, listen, options.onStandby);
+    await waitForLease(lease, log, async () => {
+      standby = await startStandby({
+        plugins: options.plugins,
+        db,
+        clock,
+        log,
+        metrics,
+        basics,
+        unavailable,
+      });
+      front = standby.app;
+      return listen();
+    }, options.onStandby);
+    // Taken over: the standby's pages stop before the plugins start for real.
+    await standby?.stop();
+    front = waiting;
     await migratePlugins(db, options.plugins);
     // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
     const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
@@ -381,7 +406,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 async function waitForLease(
   lease: Lease,
   log: Log,
-  listen: () => string | undefined,
+  serveStandby: () => Promise<string | undefined>,
   onStandby?: (holder: string | null) => void,
 ): Promise<void> {
   const first = await Promise.race([
@@ -390,7 +415,7 @@ async function waitForLease(
   ]);
   if (first) return;
   const { holder } = await lease.status();
-  const url = listen();
+  const url = await serveStandby();
   log.info("standby: another engine leads; waiting for the lease", {
     engine: lease.engine,
     leader: holder,

@@ -15,6 +15,7 @@ import { mountAuctionJson } from "./json_routes.ts";
 import { auctionConfig } from "./plugin_config.ts";
 import { auctionStore } from "./store.ts";
 import { mountPublicPages } from "./public_pages.ts";
+import { standbyPages } from "./standby_pages.ts";
 
 export type { AdminBy } from "./auction_runtime.ts";
 export type { AdminAction, AuctionRules } from "./rules.ts";
@@ -102,6 +103,8 @@ export default definePlugin({
   needs: ["funds", "chain?"],
   commands: { rehearse: rehearseCommand, report: reportCommand },
   migrations: new URL("./migrations/", import.meta.url),
+  // On a standby engine: the same public pages, read from Postgres.
+  standby: standbyPages,
   async setup(ctx) {
     const { bus, config } = ctx;
     const latency = ctx.metrics.summary(
