@@ -1,13 +1,43 @@
 /**
+ * What every app of the engine serves (the body limit, `/healthz`, `/metrics`), and the answer
+ * to a route nobody serves here yet (503 with why: starting, or a standby).
+ */
+function basicsOf(
+  maxBody: number,
+  health: ReturnType<typeof healthOf>["health"],
+  metrics: Metrics,
+  lease: Lease,
+) {
+  const basics = (app: Hono) => {
+    bodyLimited(app, maxBody);
+    app.get("/healthz", async (c) => {
+      const h = await health();
+      return c.json(h, h.ok ? 200 : 503);
+    });
+    app.get(
+      "/metrics",
+      (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
+    );
+  };
+  const unavailable = async (c: Context) => {
+    const s = await lease.status().catch(() => null);
+    const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
+    return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
+  };
+  return { basics, unavailable };
+}
+
+/**
  * The engine: opens storage, applies each plugin's migrations, starts the
  * plugins in order of their needs, serves HTTP, and stops them in reverse.
  *
  * Engines sharing one Postgres elect one holder of the lease (core/lease.ts); an
  * engine that does not hold it is a standby: it serves `/healthz` (saying who
- * leads) and `/metrics`, and starts no plugin — no migration, no decision, no
- * post — until it takes the lease over, then starts like a restart, from Postgres.
+ * leads), `/metrics` and the read-only pages of plugins with a `standby` (core/standby.ts),
+ * and starts no plugin — no migration, no decision, no post — until it takes the lease
+ * over, then starts like a restart, from Postgres.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { type Bus, createBus, type EventsOf, scopeBus } from "./bus.ts";
@@ -20,6 +50,7 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Lease, postgresLease, soleLease } from "./lease.ts";
 import { migrate, readMigrations } from "./migrate.ts";
 import type { HealthStatus, Plugin, PluginContext, Teardown } from "./plugin.ts";
+import { type Standby, startStandby } from "./standby.ts";
 import { openState, type StateStore } from "./state.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -122,7 +153,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const lease = settings.DATABASE_URL
     ? postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA })
     : soleLease();
-  const http = bodyLimited(new Hono(), settings.HTTP_BODY_LIMIT_BYTES);
+  const http = new Hono();
   const services = new Map<string, unknown>();
   const checks = new Map<string, () => Promise<HealthStatus> | HealthStatus>();
   const teardowns: Array<[string, Teardown]> = [];
@@ -134,13 +165,22 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   const { runChecks, health } = healthOf(checks);
 
-  const waiting = waitingApp(http, health, metrics, lease);
+  const { basics, unavailable } = basicsOf(settings.HTTP_BODY_LIMIT_BYTES, health, metrics, lease);
+  basics(http);
+  // Until the plugins have started, only health and metrics answer; a standby adds the
+  // read-only pages of the plugins that serve them (core/standby.ts).
+  const waiting = new Hono();
+  basics(waiting);
+  waiting.all("*", unavailable);
+  let front = waiting;
+  let standby: Standby | undefined;
 
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await standby?.stop();
     for (const [name, teardown] of teardowns.reverse()) {
       try {
         await withTimeout(Promise.resolve(teardown()), 1500, "timed out");
@@ -172,12 +212,27 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       : {};
     server = Deno.serve(
       { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
-      (request, info) => (ready ? http : waiting).fetch(request, info),
+      (request, info) => (ready ? http : front).fetch(request, info),
     );
     return `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
   };
   try {
-    await waitForLease(lease, log, listen, options.onStandby);
+    await waitForLease(lease, log, async () => {
+      standby = await startStandby({
+        plugins: options.plugins,
+        db,
+        clock,
+        log,
+        metrics,
+        basics,
+        unavailable,
+      });
+      front = standby.app;
+      return listen();
+    }, options.onStandby);
+    // Taken over: the standby's pages stop before the plugins start for real.
+    await standby?.stop();
+    front = waiting;
     await migratePlugins(db, options.plugins);
     // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
     const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
@@ -444,7 +499,7 @@ function pluginContext(plugin: Plugin, config: unknown, e: EngineParts): PluginC
 async function waitForLease(
   lease: Lease,
   log: Log,
-  listen: () => string | undefined,
+  serveStandby: () => Promise<string | undefined>,
   onStandby?: (holder: string | null) => void,
 ): Promise<void> {
   const first = await Promise.race([
@@ -453,7 +508,7 @@ async function waitForLease(
   ]);
   if (first) return;
   const { holder } = await lease.status();
-  const url = listen();
+  const url = await serveStandby();
   log.info("standby: another engine leads; waiting for the lease", {
     engine: lease.engine,
     leader: holder,

@@ -16,6 +16,7 @@ import { auctionConfig } from "./plugin_config.ts";
 import { listenToInputs, queueHealth, startPluginRuntime } from "./plugin_runtime.ts";
 import { auctionStore } from "./store.ts";
 import { mountPublicPages } from "./public_pages.ts";
+import { standbyPages } from "./standby_pages.ts";
 
 export type { AdminBy } from "./auction_runtime.ts";
 export type { AdminAction, AuctionRules } from "./rules.ts";
@@ -103,6 +104,8 @@ export default definePlugin({
   needs: ["funds", "chain?"],
   commands: { rehearse: rehearseCommand, report: reportCommand },
   migrations: new URL("./migrations/", import.meta.url),
+  // On a standby engine: the same public pages, read from Postgres.
+  standby: standbyPages,
   async setup(ctx) {
     const { bus, config } = ctx;
     // Shared Postgres: every decision and auction write checks this engine still leads.
