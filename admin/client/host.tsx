@@ -135,9 +135,10 @@ export function HostPage() {
   return (
     <div class="page host">
       <div class="grid-2">
-        <Card title={`Character (${file.split("/").pop() ?? ""})`} id="host-character">
+        <Card title={`Character (${file})`} id="host-character">
           <p class="muted">
-            On air now: <b id="host-speaking">{speaking}</b>. Saved to <code>{file}</code>.
+            On air now: <b id="host-speaking">{speaking}</b>. Saved to{" "}
+            <code id="host-file">{file}</code>.
           </p>
           <div class="form-grid">
             {TEXTS.map(([f, label]) => (

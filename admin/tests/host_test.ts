@@ -69,6 +69,9 @@ Deno.test({
         (document.getElementById("f-name") as HTMLInputElement | null)?.value === "Marlowe"
       );
       assert.equal(await page.textContent("#host-speaking"), "Marlowe");
+      // The file by its name: the server's folders are nobody's business on the page.
+      assert.equal(await page.textContent("#host-file"), "marlowe.json");
+      assert.ok(!(await page.content()).includes(dir), "no server path on the page");
 
       // A bad field is named and marked; Save stays off.
       await page.fill("#f-voice-speed", "999");
@@ -160,6 +163,9 @@ Deno.test({
       const vic = await engine.enrolled("vic", "viewer");
       const v = await engine.signIn("vic", vic.secret);
       const saved = Deno.readTextFileSync(file);
+      const seen = await call("GetHost", {}, v);
+      assert.equal(seen.json.responseData.file, "marlowe.json");
+      assert.ok(!JSON.stringify(seen.json).includes(dir), "a viewer sees no server path");
       assert.equal(
         (await call("SaveCharacter", { character: stored, reason: "forged" }, v)).status,
         403,
