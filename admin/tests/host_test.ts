@@ -17,13 +17,13 @@ import { commandWorks, serviceAvailable } from "../../tests/services.ts";
 import { readWav, SAMPLE_RATE, speech } from "../../plugins/voice/speech.ts";
 import {
   ARTIFACTS,
-  browserSignIn,
   chromiumReady,
   httpRequest,
   launchChromium,
   openAuction,
   panelEngine,
   sessionHeaders,
+  signedInPage,
   waitFor,
 } from "./panel_kit.ts";
 
@@ -60,11 +60,14 @@ Deno.test({
     const said: Array<{ text: string; voice?: { speed: number; pitch: number } }> = [];
     engine.bus.on("host.said", (e) => void said.push(e.payload as never));
     const browser = await launchChromium();
-    Deno.mkdirSync(ARTIFACTS, { recursive: true });
     try {
-      const ada = await engine.enrolled("ada", "admin");
-      const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
-      await browserSignIn(page, engine.url, "ada", ada.secret, "/admin/host");
+      const { page } = await signedInPage(
+        browser,
+        engine,
+        { name: "ada", role: "admin" },
+        "/admin/host",
+        { width: 1440, height: 1100 },
+      );
       await page.waitForFunction(() =>
         (document.getElementById("f-name") as HTMLInputElement | null)?.value === "Marlowe"
       );
