@@ -19,6 +19,7 @@ Deno.test({
   ignore: !(await serviceAvailable("postgres", () => url)) || (!REDIS_SERVER && !requireServices),
   sanitizeOps: false,
   sanitizeResources: false,
+  timeout: 5 * 60_000,
   async fn() {
     const redis = await ownRedis();
     const prefix = `${uniqueName("rd")}:`;
@@ -28,11 +29,20 @@ Deno.test({
       handles: ["@rd_alice", "@rd_bob"],
       env: { REDIS_URL: redis.url, STATE_PREFIX: prefix },
     });
-    const raw = createClient({ url: redis.url });
-    raw.on("error", () => {});
+    // Each look opens its own connection: a long-lived client that lost Redis once was
+    // seen never to connect again, its queued read waiting forever.
     const mirrored = async () => {
-      const text = await raw.get(`${prefix}auction:${show.auctionId}`).catch(() => null);
-      return text ? JSON.parse(text).priceWei as string | null : undefined;
+      const raw = createClient({ url: redis.url, socket: { reconnectStrategy: false } });
+      raw.on("error", () => {});
+      try {
+        await raw.connect();
+        const text = await raw.get(`${prefix}auction:${show.auctionId}`);
+        return text ? JSON.parse(text).priceWei as string | null : undefined;
+      } catch {
+        return undefined;
+      } finally {
+        if (raw.isOpen) raw.destroy();
+      }
     };
     const truth = async () => {
       const [row] = await show.sql`select amount_wei from auction_bids
@@ -41,7 +51,6 @@ Deno.test({
     };
     try {
       const engine = await show.startLeader("a");
-      await raw.connect();
       const before = performance.now();
       for (let i = 0; i < 3; i++) assertEquals(await show.decided(show.tweet()), "accepted");
       const beforeMs = (performance.now() - before) / 3;
@@ -67,11 +76,8 @@ Deno.test({
       const back = performance.now();
       await redis.start(); // empty: no persistence
       await until("health to say ok", async () => (await healthOf(engine.port))?.status === "ok");
-      await until(
-        "the mirror to be rebuilt",
-        async () => (await mirrored()) === await truth(),
-        10_000,
-      );
+      // The figure printed below is the measure; the bound only says "by itself".
+      await until("the mirror to be rebuilt", async () => (await mirrored()) === await truth());
       const rebuiltMs = performance.now() - back;
       // And it follows the bids again.
       assertEquals(await show.decided(show.tweet()), "accepted");
@@ -84,7 +90,6 @@ Deno.test({
           `${counted.posts} posts, none twice`,
       );
     } finally {
-      await raw.close().catch(() => {});
       await show.close();
       await redis.remove();
     }
