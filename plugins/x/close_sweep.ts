@@ -13,7 +13,7 @@
  * search returns counts again against X's monthly read cap.
  */
 import type { Log } from "../../core/log.ts";
-import { SEARCH_FRESHEST_MS, searchEndTime, type XApi, type XTweet } from "./x_api.ts";
+import { SEARCH_VOUCHES_MS, searchEndTime, type XApi, type XTweet } from "./x_api.ts";
 
 export interface CloseSweep {
   /** An auction as `auction.updated` tells it; a new end is swept again. */
@@ -91,9 +91,9 @@ export function createCloseSweep(o: {
       for (const [auctionId, a] of auctions) {
         if (a.swept || cmp(until, a.closeAt) < 0) continue;
         const held = a.closeAt.subtract({ milliseconds: 1 });
-        // Search answers only up to `now − 11 s`: until that passes the end, the sweep could
-        // not see the auction's last seconds; it waits (no request spent, no error).
-        const searchable = o.now() - SEARCH_FRESHEST_MS;
+        // Search vouches only up to `now − 12 s`: until that passes the end, the sweep could
+        // not see the auction's last second; it waits (no request spent, no error).
+        const searchable = o.now() - SEARCH_VOUCHES_MS;
         if (searchable < a.endsAt.epochMilliseconds) {
           if (cmp(held, allowed) < 0) allowed = held;
           continue;

@@ -13,6 +13,10 @@
  *   mentions timeline at its even pace, no search.
  * - `idle`: nothing open or scheduled (after the last lot): the mentions
  *   timeline at half pace, no search.
+ * Windows are X's: fixed, from the first request after a reset (`x-rate-limit-reset`). So the
+ * hot phase can draw on two of them: before it, a source opens its window so that it resets in
+ * the middle of the hot phase (`alignDelay`) and keeps that window's reads for the hot phase's
+ * first half (`nextHot`); the next window, opened at the reset, serves the second half.
  * Degradation when the month's reads would run out (`degrade`, 0–3), in this
  * order: 1 — idle reads every 15 minutes; 2 — search only in the hot phase;
  * 3 — open-phase timeline reads at half pace. The hot phase and the sweep are
@@ -55,16 +59,55 @@ export function phaseAt(
     if (a.status !== "open" && a.status !== "paused") continue;
     const hotFrom = a.endsAt - a.extensionWindowSeconds * 1000;
     // Still open past end + grace: the close waits for the read-through (and the sweep).
-    // Bids in the last minutes extend the auction up to maxEndsAt: spend the window as if it
-    // may run that long, or the reads run out mid-extension.
-    const latest = Math.max(a.endsAt, a.maxEndsAt ?? a.endsAt);
-    const hotUntil = Math.max(latest + a.ingestGraceSeconds * 1000, now + HOT_TAIL_MS);
+    // Planned to the current end, not to `maxEndsAt` (by default an hour later: planning to it
+    // spreads the last minutes' reads over the hour). A bid that extends the auction moves its
+    // end, and `auction.updated` re-plans: the window's rest is spread to the new end.
+    const hotUntil = Math.max(a.endsAt + a.ingestGraceSeconds * 1000, now + HOT_TAIL_MS);
     if (now >= hotFrom) {
       phase = "hot";
       until = Math.min(until ?? Infinity, hotUntil);
     } else if (phase !== "hot") phase = "open";
   }
   return { phase, until };
+}
+
+/** An auction's hot phase, now or ahead (epoch ms). */
+export interface HotSpan {
+  from: number;
+  until: number;
+}
+
+/** The hot phase under way, else the next one ahead (open, paused or scheduled auctions). */
+export function hotSpan(now: number, auctions: Iterable<AuctionTimes>): HotSpan | undefined {
+  let next: HotSpan | undefined;
+  for (const a of auctions) {
+    if (a.status !== "open" && a.status !== "paused" && a.status !== "scheduled") continue;
+    const from = a.endsAt - a.extensionWindowSeconds * 1000;
+    const end = a.endsAt + a.ingestGraceSeconds * 1000;
+    const until = now >= from ? Math.max(end, now + HOT_TAIL_MS) : end;
+    if (!next || from < next.from) next = { from, until };
+  }
+  return next;
+}
+
+/**
+ * Before the read that opens a new window (none known, or the last one reset): how long to wait
+ * so that the windows from then on reset in the middle of the next hot phase, if at most
+ * `slackMs` (the primary source waits no longer than its own pace; the extra one up to a whole
+ * window). 0: read now (no hot phase ahead, or it would start before the wait ends).
+ */
+export function alignDelay(o: {
+  now: number;
+  hot?: HotSpan;
+  windowMs: number;
+  slackMs: number;
+}): number {
+  const { now, hot, windowMs } = o;
+  if (!hot || now >= hot.from) return 0;
+  const reset = (hot.from + hot.until) / 2;
+  const wait = (((reset - now) % windowMs) + windowMs) % windowMs;
+  if (now + wait >= hot.from || wait > o.slackMs) return 0;
+  return Math.ceil(wait);
 }
 
 export interface SourceWindow extends Window {
@@ -86,6 +129,8 @@ export function nextReadDelay(o: {
   phase: Phase;
   /** When the hot phase ends (epoch ms). */
   hotUntil?: number;
+  /** Outside the hot phase: the next one, to keep this window's reads for. */
+  nextHot?: HotSpan;
   window: SourceWindow;
   minMs: number;
   degrade: number;
@@ -94,25 +139,64 @@ export function nextReadDelay(o: {
   const known = w.remaining !== undefined && w.resetAt !== undefined && w.resetAt > now;
   const left = known ? w.resetAt! - now : w.windowMs;
   const remaining = known ? w.remaining! : w.limit;
-  const keep = o.source === "search" ? SWEEP_RESERVE : 0;
+  // The sweep's searches are kept in the window the sweep falls in (one that outlasts the phase).
+  const hotUntil = o.hotUntil ?? now + left;
+  const keep = o.source === "search" && (!known || w.resetAt! > hotUntil) ? SWEEP_RESERVE : 0;
   const usable = remaining - (o.phase === "hot" ? keep : 0);
   if (usable <= 0) return Math.max(o.minMs, left);
   const even = left / usable;
   const at = (ms: number) => Math.max(o.minMs, Math.ceil(ms));
   if (o.phase === "hot") {
     // Spend the window's rest by the end of the phase (or by the reset, if sooner).
-    const horizon = Math.min(left, Math.max(0, (o.hotUntil ?? now + left) - now));
+    const horizon = Math.min(left, Math.max(0, hotUntil - now));
     return at(Math.min(even, horizon / usable));
   }
-  if (o.extra ?? o.source === "search") {
+  const extra = o.extra ?? o.source === "search";
+  const normal = phaseDelay(o, even, extra);
+  if (normal === undefined) return undefined;
+  const saving = known ? savingDelay(o, remaining, extra) : undefined;
+  return at(Math.max(normal, saving ?? 0));
+}
+
+/** The pause outside the hot phase, at the phase's pace (undefined: not read in this phase). */
+function phaseDelay(
+  o: { phase: Phase; degrade: number; window: SourceWindow },
+  even: number,
+  extra: boolean,
+): number | undefined {
+  if (extra) {
     if (o.phase === "idle" || o.phase === "pre" || o.degrade >= 2) return undefined;
-    return at(even * 2);
+    return even * 2;
   }
-  if (o.phase === "open") return at(even * (o.degrade >= 3 ? 2 : 1));
-  if (o.phase === "pre" && o.degrade === 0) return at(even);
+  if (o.phase === "open") return even * (o.degrade >= 3 ? 2 : 1);
+  if (o.phase === "pre" && o.degrade === 0) return even;
   // Idle: half the tier's even pace, whatever is left in this window.
-  const slow = Math.max(even, w.windowMs / w.limit) * 2;
-  return o.degrade >= 1 ? at(Math.max(DEGRADED_IDLE_MS, slow)) : at(slow);
+  const slow = Math.max(even, o.window.windowMs / o.window.limit) * 2;
+  return o.degrade >= 1 ? Math.max(DEGRADED_IDLE_MS, slow) : slow;
+}
+
+/**
+ * Before a hot phase that this window reaches into: the pause that keeps its reads for the hot
+ * part, as many as give that part the spacing the whole phase gets from this window and the next
+ * (undefined: no saving applies). The primary source still reads at half its even pace at least.
+ */
+function savingDelay(
+  o: { source: PolledSource; now: number; nextHot?: HotSpan; window: SourceWindow },
+  remaining: number,
+  extra: boolean,
+): number | undefined {
+  const { nextHot: hot, window: w, now } = o;
+  if (!hot || now >= hot.from || w.resetAt! <= hot.from) return undefined;
+  const sweep = o.source === "search" ? SWEEP_RESERVE : 0;
+  const next = w.resetAt! < hot.until ? Math.max(0, w.limit - sweep) : 0;
+  const spacing = (hot.until - hot.from) / Math.max(1, remaining + next);
+  const hotPart = Math.min(w.resetAt!, hot.until) - hot.from;
+  let keep = Math.min(remaining, Math.ceil(hotPart / spacing));
+  if (!extra) {
+    keep = Math.min(keep, remaining - Math.ceil((hot.from - now) / (2 * w.windowMs / w.limit)));
+  }
+  const before = remaining - Math.max(0, keep);
+  return before <= 0 ? hot.from - now : (hot.from - now) / before;
 }
 
 /** The next instant (epoch ms) after `now` when the phase may change, if any. */

@@ -17,11 +17,17 @@ import type { XConfig } from "./config.ts";
 import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
 import { type MentionStream, startMentionStream } from "./mention_stream.ts";
 import { auctionUpdatedSchema } from "./notifications.ts";
-import { degradeLevel, nextReadDelay, type Phase, type PolledSource } from "./read_planner.ts";
+import {
+  alignDelay,
+  degradeLevel,
+  nextReadDelay,
+  type Phase,
+  type PolledSource,
+} from "./read_planner.ts";
 import { createReadUsage, type Projection } from "./read_usage.ts";
 import { type TierLimits, windowIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
-import { type RateLimit, SEARCH_FRESHEST_MS, type XApi, type XTweet } from "./x_api.ts";
+import { type RateLimit, SEARCH_VOUCHES_MS, type XApi, type XTweet } from "./x_api.ts";
 
 /** How often an inactive source asks the planner again (besides every phase change). */
 const PHASE_RECHECK_MS = 30_000;
@@ -93,6 +99,7 @@ export function startReading(o: ReadingOptions): Reading {
       now: clock.instant().epochMilliseconds,
       phase,
       hotUntil: until,
+      nextHot: phase === "hot" ? undefined : phases.hot(),
       window: { ...windowOf(s), remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt },
       minMs: config.minPollMs,
       degrade: state.degrade,
@@ -128,10 +135,11 @@ export function startReading(o: ReadingOptions): Reading {
       hostHandle: o.hostHandle,
       source: s,
       backfill: s === primary && config.backfill,
-      // A search read asks for nothing newer than `now − 11 s` (X's freshest end_time): it
-      // vouches for nothing newer, so no close is decided on it early.
+      // A search read asks for nothing newer than `now − 11 s` (X's freshest end_time, whole
+      // seconds, exclusive): it vouches for nothing after `now − 12 s`, so no close is decided
+      // on it early, and a first run's cutoff drops nothing it has not read.
       ingestLagMs: s === "search"
-        ? Math.max(config.ingestLagMs, SEARCH_FRESHEST_MS)
+        ? Math.max(config.ingestLagMs, SEARCH_VOUCHES_MS)
         : config.ingestLagMs,
       tierIntervalMs: windowIntervalMs(windowOf(s)),
       minIntervalMs: config.minPollMs,
@@ -158,8 +166,21 @@ export function startReading(o: ReadingOptions): Reading {
     if (rateLimit && rateLimit.remaining <= 0 && rateLimit.resetAt > now.epochMilliseconds) {
       return Temporal.Instant.fromEpochMilliseconds(rateLimit.resetAt);
     }
-    if (plan(s, rateLimit) === undefined) {
+    const pace = plan(s, rateLimit);
+    if (pace === undefined) {
       return phases.orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
+    }
+    // The read that opens a new window: opened when it will reset mid-way through the hot phase
+    // (the primary's very first read is never held: it finds the account's position).
+    const opens = rateLimit ? rateLimit.resetAt <= now.epochMilliseconds : s !== primary;
+    if (opens) {
+      const wait = alignDelay({
+        now: now.epochMilliseconds,
+        hot: phases.hot(),
+        windowMs: windowOf(s).windowMs,
+        slackMs: s === primary ? pace : windowOf(s).windowMs,
+      });
+      if (wait > 0) return phases.orPhaseChange(now.add({ milliseconds: wait }));
     }
     const result = await reader.poll();
     if (s === primary) {
