@@ -6,8 +6,9 @@
  * mentions the timeline missed (stored and decided like any other); only then
  * is that read-through reported, and the auction may close. A sweep that fails
  * (X down, rate limited) holds the read-through just short of end + grace and
- * is tried again at the next read (after a 429, not before its reset: no
- * request is spent on a window known to be empty); `pending()` says so.
+ * is tried again at the next read (after a 429, or while the search reader has
+ * spent the window, not before its reset: no request is spent on a window known
+ * to be empty); `pending()` says so.
  *
  * Costs: one search (a page per 100 mentions) per auction end; each tweet the
  * search returns counts again against X's monthly read cap.
@@ -35,6 +36,8 @@ export function createCloseSweep(o: {
   log: Log;
   /** Epoch ms now (the engine's clock). */
   now: () => number;
+  /** The search window as the last search (the reader's or this one's) left it. */
+  searchWindow?: () => { remaining: number; resetAt: number } | undefined;
   /** Stores and decides a tweet unless it was read before. */
   ingest(tweet: XTweet): Promise<void>;
 }): CloseSweep {
@@ -98,7 +101,10 @@ export function createCloseSweep(o: {
           if (cmp(held, allowed) < 0) allowed = held;
           continue;
         }
-        if (a.retryAt !== undefined && o.now() < a.retryAt) {
+        // A window known to be spent (by this sweep's 429, or by the search reader): no request.
+        const w = o.searchWindow?.();
+        const spentUntil = w && w.remaining <= 0 && w.resetAt > o.now() ? w.resetAt : undefined;
+        if ((a.retryAt !== undefined && o.now() < a.retryAt) || spentUntil !== undefined) {
           if (cmp(held, allowed) < 0) allowed = held;
           continue;
         }

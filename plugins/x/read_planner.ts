@@ -15,8 +15,9 @@
  *   timeline at half pace, no search.
  * Windows are X's: fixed, from the first request after a reset (`x-rate-limit-reset`). So the
  * hot phase can draw on two of them: before it, a source opens its window so that it resets in
- * the middle of the hot phase (`alignDelay`) and keeps that window's reads for the hot phase's
- * first half (`nextHot`); the next window, opened at the reset, serves the second half.
+ * the middle of the hot phase (`alignDelay`), and the extra source (search) keeps that window's
+ * reads for the hot phase's first half (`nextHot`); the next window, opened at the reset, serves
+ * the second half. The primary (the timeline) keeps its pace: it carries the open phase.
  * Degradation when the month's reads would run out (`degrade`, 0–3), in this
  * order: 1 — idle reads every 15 minutes; 2 — search only in the hot phase;
  * 3 — open-phase timeline reads at half pace. The hot phase and the sweep are
@@ -154,7 +155,8 @@ export function nextReadDelay(o: {
   const extra = o.extra ?? o.source === "search";
   const normal = phaseDelay(o, even, extra);
   if (normal === undefined) return undefined;
-  const saving = known ? savingDelay(o, remaining, extra) : undefined;
+  // Only the extra source saves: the primary carries the open phase at its own pace.
+  const saving = known && extra ? savingDelay(o, remaining) : undefined;
   return at(Math.max(normal, saving ?? 0));
 }
 
@@ -178,12 +180,11 @@ function phaseDelay(
 /**
  * Before a hot phase that this window reaches into: the pause that keeps its reads for the hot
  * part, as many as give that part the spacing the whole phase gets from this window and the next
- * (undefined: no saving applies). The primary source still reads at half its even pace at least.
+ * (undefined: no saving applies).
  */
 function savingDelay(
   o: { source: PolledSource; now: number; nextHot?: HotSpan; window: SourceWindow },
   remaining: number,
-  extra: boolean,
 ): number | undefined {
   const { nextHot: hot, window: w, now } = o;
   if (!hot || now >= hot.from || w.resetAt! <= hot.from) return undefined;
@@ -191,12 +192,26 @@ function savingDelay(
   const next = w.resetAt! < hot.until ? Math.max(0, w.limit - sweep) : 0;
   const spacing = (hot.until - hot.from) / Math.max(1, remaining + next);
   const hotPart = Math.min(w.resetAt!, hot.until) - hot.from;
-  let keep = Math.min(remaining, Math.ceil(hotPart / spacing));
-  if (!extra) {
-    keep = Math.min(keep, remaining - Math.ceil((hot.from - now) / (2 * w.windowMs / w.limit)));
-  }
-  const before = remaining - Math.max(0, keep);
+  const before = remaining - Math.min(remaining, Math.ceil(hotPart / spacing));
   return before <= 0 ? hot.from - now : (hot.from - now) / before;
+}
+
+/**
+ * Whether a read of `source` may be made now: not in the hot phase when only the sweep's reserve
+ * is left of a window that outlasts the phase (on Free, one search a window: it is the sweep's).
+ */
+export function mayRead(o: {
+  source: PolledSource;
+  now: number;
+  phase: Phase;
+  hotUntil?: number;
+  window: SourceWindow;
+}): boolean {
+  const { window: w, now } = o;
+  if (o.phase !== "hot" || o.source !== "search") return true;
+  const known = w.remaining !== undefined && w.resetAt !== undefined && w.resetAt > now;
+  if (known && w.resetAt! <= (o.hotUntil ?? now)) return true;
+  return (known ? w.remaining! : w.limit) > SWEEP_RESERVE;
 }
 
 /** The next instant (epoch ms) after `now` when the phase may change, if any. */

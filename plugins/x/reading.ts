@@ -20,6 +20,7 @@ import { auctionUpdatedSchema } from "./notifications.ts";
 import {
   alignDelay,
   degradeLevel,
+  mayRead,
   nextReadDelay,
   type Phase,
   type PolledSource,
@@ -109,7 +110,10 @@ export function startReading(o: ReadingOptions): Reading {
     await usage.count([t.id]);
     await anyReader()?.ingest(t);
   };
-  const { sweep, offSweep } = closeSweepFor(o, ingest);
+  // One view of each endpoint's window for every user of it (the search reader and the sweep).
+  const windows = trackWindows(o.api, () => clock.instant().epochMilliseconds);
+  const api = windows.api;
+  const { sweep, offSweep } = closeSweepFor({ ...o, api }, ingest, () => windows.last("search"));
   const stream = streamOpener(o, ingest, () => loops.get(primary)?.kick());
 
   const readerFor = (s: PolledSource) => {
@@ -118,14 +122,14 @@ export function startReading(o: ReadingOptions): Reading {
     const accountId = o.account.get()!.id;
     reader = createMentionReader({
       db: o.db,
-      api: o.api,
+      api,
       clock,
       log: o.log.child(s === primary ? "reader" : `reader.${s}`),
       accountId,
       positionKey: s === primary ? accountId : `${accountId}:${s}`,
       serial,
       windowMs: windowOf(s).windowMs,
-      pace: (rateLimit) => plan(s, rateLimit) ?? PHASE_RECHECK_MS,
+      pace: (rateLimit) => plan(s, windows.last(s) ?? rateLimit) ?? PHASE_RECHECK_MS,
       onPage: async (items) => {
         await usage.count(items.map((t) => t.id));
         state.readThisMonth = await usage.used();
@@ -161,7 +165,7 @@ export function startReading(o: ReadingOptions): Reading {
     if (!(await o.account.resolve())) return o.account.retryAt();
     const reader = readerFor(s);
     const now = clock.instant();
-    const rateLimit = reader.status().rateLimit;
+    const rateLimit = windows.last(s) ?? reader.status().rateLimit;
     // A window spent: wait for its reset (never a 429 by ourselves).
     if (rateLimit && rateLimit.remaining <= 0 && rateLimit.resetAt > now.epochMilliseconds) {
       return Temporal.Instant.fromEpochMilliseconds(rateLimit.resetAt);
@@ -169,6 +173,15 @@ export function startReading(o: ReadingOptions): Reading {
     const pace = plan(s, rateLimit);
     if (pace === undefined) {
       return phases.orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
+    }
+    const { phase, until } = phases.now();
+    const window = { ...windowOf(s), remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt };
+    const nowMs = now.epochMilliseconds;
+    if (!mayRead({ source: s, now: nowMs, phase, hotUntil: until, window })) {
+      const reset = rateLimit && rateLimit.resetAt > nowMs ? rateLimit.resetAt : undefined;
+      return reset
+        ? Temporal.Instant.fromEpochMilliseconds(reset)
+        : now.add({ milliseconds: PHASE_RECHECK_MS });
     }
     // The read that opens a new window: opened when it will reset mid-way through the hot phase
     // (the primary's very first read is never held: it finds the account's position).
@@ -230,7 +243,11 @@ export function startReading(o: ReadingOptions): Reading {
  * The sweep before the hammer, fed `auction.updated`; none when reading by search (the timeline
  * is what drops tweets now and then) or with `sweepMinutes: 0`.
  */
-function closeSweepFor(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>) {
+function closeSweepFor(
+  o: ReadingOptions,
+  ingest: (t: XTweet) => Promise<void>,
+  searchWindow: () => RateLimit | undefined,
+) {
   const sweep = o.config.sweepMinutes > 0 && o.config.source === "mentions"
     ? createCloseSweep({
       api: o.api,
@@ -238,6 +255,7 @@ function closeSweepFor(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>) 
       sweepMinutes: o.config.sweepMinutes,
       log: o.log.child("sweep"),
       now: () => o.clock.instant().epochMilliseconds,
+      searchWindow,
       ingest,
     })
     : undefined;
@@ -291,4 +309,33 @@ function streamOpener(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>, o
       stream?.stop();
     },
   };
+}
+
+/**
+ * The read endpoints' windows as the latest response (or 429) left them, whoever asked: the
+ * search reader and the sweep share recent search's window, and each must see what the other
+ * spent (or the second gets a 429).
+ */
+function trackWindows(inner: XApi, nowMs: () => number) {
+  const seen = new Map<PolledSource, RateLimit>();
+  const watch = async <T extends { rateLimit?: RateLimit }>(s: PolledSource, call: Promise<T>) => {
+    try {
+      const page = await call;
+      if (page.rateLimit) seen.set(s, page.rateLimit);
+      return page;
+    } catch (error) {
+      const e = error as { kind?: string; resetAt?: number };
+      if (e.kind === "rate-limited") {
+        const limit = seen.get(s)?.limit ?? 1;
+        seen.set(s, { limit, remaining: 0, resetAt: e.resetAt ?? nowMs() });
+      }
+      throw error;
+    }
+  };
+  const api: XApi = {
+    ...inner,
+    mentions: (userId, page) => watch("mentions", inner.mentions(userId, page)),
+    search: (query, page) => watch("search", inner.search(query, page)),
+  };
+  return { api, last: (s: PolledSource) => seen.get(s) };
 }
