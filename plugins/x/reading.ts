@@ -11,7 +11,7 @@ import type { Db } from "../../core/db.ts";
 import { serialQueue } from "../../core/serial_queue.ts";
 import type { Log } from "../../core/log.ts";
 import type { HostAccount } from "./account.ts";
-import { followAuctions } from "./auction_phases.ts";
+import { type AuctionPhases, followAuctions } from "./auction_phases.ts";
 import { createCloseSweep } from "./close_sweep.ts";
 import type { XConfig } from "./config.ts";
 import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
@@ -26,7 +26,7 @@ import {
   type PolledSource,
 } from "./read_planner.ts";
 import { createReadUsage, type Projection } from "./read_usage.ts";
-import { type TierLimits, windowIntervalMs } from "./tier_limits.ts";
+import { type TierLimits, type Window, windowIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
 import { type RateLimit, SEARCH_VOUCHES_MS, type XApi, type XTweet } from "./x_api.ts";
 
@@ -70,11 +70,7 @@ export interface Reading {
 export function startReading(o: ReadingOptions): Reading {
   const { config, tier, clock } = o;
   const usage = createReadUsage({ db: o.db, clock, cap: tier.monthlyReads });
-  const polled: PolledSource[] = config.source === "search"
-    ? ["search"]
-    : config.search
-    ? ["mentions", "search"]
-    : ["mentions"];
+  const polled = polledSources(config);
   const primary = polled[0];
   const readers = new Map<PolledSource, MentionReader>();
   const serial = serialQueue();
@@ -164,37 +160,17 @@ export function startReading(o: ReadingOptions): Reading {
   const readStep = (s: PolledSource) => async () => {
     if (!(await o.account.resolve())) return o.account.retryAt();
     const reader = readerFor(s);
-    const now = clock.instant();
     const rateLimit = windows.last(s) ?? reader.status().rateLimit;
-    // A window spent: wait for its reset (never a 429 by ourselves).
-    if (rateLimit && rateLimit.remaining <= 0 && rateLimit.resetAt > now.epochMilliseconds) {
-      return Temporal.Instant.fromEpochMilliseconds(rateLimit.resetAt);
-    }
-    const pace = plan(s, rateLimit);
-    if (pace === undefined) {
-      return phases.orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
-    }
-    const { phase, until } = phases.now();
-    const window = { ...windowOf(s), remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt };
-    const nowMs = now.epochMilliseconds;
-    if (!mayRead({ source: s, now: nowMs, phase, hotUntil: until, window })) {
-      const reset = rateLimit && rateLimit.resetAt > nowMs ? rateLimit.resetAt : undefined;
-      return reset
-        ? Temporal.Instant.fromEpochMilliseconds(reset)
-        : now.add({ milliseconds: PHASE_RECHECK_MS });
-    }
-    // The read that opens a new window: opened when it will reset mid-way through the hot phase
-    // (the primary's very first read is never held: it finds the account's position).
-    const opens = rateLimit ? rateLimit.resetAt <= now.epochMilliseconds : s !== primary;
-    if (opens) {
-      const wait = alignDelay({
-        now: now.epochMilliseconds,
-        hot: phases.hot(),
-        windowMs: windowOf(s).windowMs,
-        slackMs: s === primary ? pace : windowOf(s).windowMs,
-      });
-      if (wait > 0) return phases.orPhaseChange(now.add({ milliseconds: wait }));
-    }
+    const held = holdBefore({
+      source: s,
+      primary: s === primary,
+      now: clock.instant(),
+      rateLimit,
+      pace: plan(s, rateLimit),
+      phases,
+      window: windowOf(s),
+    });
+    if (held) return held;
     const result = await reader.poll();
     if (s === primary) {
       const projection = await usage.project(config.expectedMentionsPerDay);
@@ -237,6 +213,53 @@ export function startReading(o: ReadingOptions): Reading {
       await idle();
     },
   };
+}
+
+/** The polled sources, the primary first: the timeline and search beside it, or search alone. */
+const polledSources = (config: XConfig): PolledSource[] =>
+  config.source === "search" ? ["search"] : config.search ? ["mentions", "search"] : ["mentions"];
+
+/**
+ * Before a read: the instant to wait until, else undefined (read now). A spent window waits for its
+ * reset (never a 429 by ourselves); a source the phase does not read waits for the phase to change;
+ * the sweep's reserve is left to it; the read that opens a new window is held until it will reset
+ * mid-way through the hot phase (the primary's very first read never is: it finds the position).
+ */
+function holdBefore(o: {
+  source: PolledSource;
+  primary: boolean;
+  now: Temporal.Instant;
+  rateLimit?: RateLimit;
+  /** The planner's pause after this read; undefined: not read in this phase. */
+  pace?: number;
+  phases: AuctionPhases;
+  window: Window;
+}): Temporal.Instant | undefined {
+  const { now, rateLimit, phases } = o;
+  const nowMs = now.epochMilliseconds;
+  const at = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms);
+  if (rateLimit && rateLimit.remaining <= 0 && rateLimit.resetAt > nowMs) {
+    return at(rateLimit.resetAt);
+  }
+  if (o.pace === undefined) {
+    return phases.orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
+  }
+  const { phase, until } = phases.now();
+  const window = { ...o.window, remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt };
+  if (!mayRead({ source: o.source, now: nowMs, phase, hotUntil: until, window })) {
+    return rateLimit && rateLimit.resetAt > nowMs
+      ? at(rateLimit.resetAt)
+      : now.add({ milliseconds: PHASE_RECHECK_MS });
+  }
+  const opens = rateLimit ? rateLimit.resetAt <= nowMs : !o.primary;
+  if (!opens) return undefined;
+  const wait = alignDelay({
+    now: nowMs,
+    hot: phases.hot(),
+    windowMs: o.window.windowMs,
+    slackMs: o.primary ? o.pace : o.window.windowMs,
+  });
+  return wait > 0 ? phases.orPhaseChange(now.add({ milliseconds: wait })) : undefined;
 }
 
 /**
