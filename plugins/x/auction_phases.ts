@@ -24,6 +24,7 @@ const auctionTimesSchema = z.object({
   extensionWindowSeconds: z.number().int().min(0).max(86_400).optional(),
   ingestGraceSeconds: z.number().min(0).max(86_400).optional(),
   maxEndsAt: z.string().refine((v) => Number.isFinite(Date.parse(v))).optional(),
+  extensions: z.number().int().min(0).optional(),
 });
 
 export interface AuctionPhases {
@@ -52,6 +53,7 @@ export function followAuctions(bus: Bus, clock: Clock, onChange: () => void): Au
         extensionWindowSeconds: t.data.extensionWindowSeconds ?? 0,
         ingestGraceSeconds: t.data.ingestGraceSeconds ?? 0,
         ...(t.data.maxEndsAt ? { maxEndsAt: Date.parse(t.data.maxEndsAt) } : {}),
+        extensions: t.data.extensions ?? 0,
       });
     }
     if (phaseAt(nowMs(), auctions.values()).phase !== before) onChange();

@@ -43,6 +43,8 @@ export interface AuctionTimes {
   ingestGraceSeconds: number;
   /** The latest the auction may run to with extensions (epoch ms); default: no extension. */
   maxEndsAt?: number;
+  /** How many times bids have extended it. */
+  extensions?: number;
 }
 
 /** The phase at `now` and, for `hot`, when it ends (epoch ms). */
@@ -60,16 +62,24 @@ export function phaseAt(
     if (a.status !== "open" && a.status !== "paused") continue;
     const hotFrom = a.endsAt - a.extensionWindowSeconds * 1000;
     // Still open past end + grace: the close waits for the read-through (and the sweep).
-    // Planned to the current end, not to `maxEndsAt` (by default an hour later: planning to it
-    // spreads the last minutes' reads over the hour). A bid that extends the auction moves its
-    // end, and `auction.updated` re-plans: the window's rest is spread to the new end.
-    const hotUntil = Math.max(a.endsAt + a.ingestGraceSeconds * 1000, now + HOT_TAIL_MS);
+    const hotUntil = Math.max(hotEnd(a), now + HOT_TAIL_MS);
     if (now >= hotFrom) {
       phase = "hot";
       until = Math.min(until ?? Infinity, hotUntil);
     } else if (phase !== "hot") phase = "open";
   }
   return { phase, until };
+}
+
+/**
+ * Where the hot phase is planned to end: the current end + grace while the auction has not been
+ * extended (its scheduled last minutes get the reads, not spread to `maxEndsAt`, by default an
+ * hour later); once bids extend it, a bidding war may run to `maxEndsAt`: the reads are spread
+ * evenly to there (front-loading them on each new end left the later extensions starved).
+ */
+function hotEnd(a: AuctionTimes): number {
+  const end = (a.extensions ?? 0) > 0 ? Math.max(a.endsAt, a.maxEndsAt ?? a.endsAt) : a.endsAt;
+  return end + a.ingestGraceSeconds * 1000;
 }
 
 /** An auction's hot phase, now or ahead (epoch ms). */
@@ -84,7 +94,7 @@ export function hotSpan(now: number, auctions: Iterable<AuctionTimes>): HotSpan 
   for (const a of auctions) {
     if (a.status !== "open" && a.status !== "paused" && a.status !== "scheduled") continue;
     const from = a.endsAt - a.extensionWindowSeconds * 1000;
-    const end = a.endsAt + a.ingestGraceSeconds * 1000;
+    const end = hotEnd(a);
     const until = now >= from ? Math.max(end, now + HOT_TAIL_MS) : end;
     if (!next || from < next.from) next = { from, until };
   }

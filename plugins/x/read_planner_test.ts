@@ -27,12 +27,16 @@ const basic = TIER_LIMITS.basic;
 Deno.test("phases: open until the extension window, hot to end + grace, idle otherwise", () => {
   deepStrictEqual(phaseAt(END - 600_000, [auction]).phase, "open");
   deepStrictEqual(phaseAt(END - 300_000, [auction]), { phase: "hot", until: END + 30_000 });
-  // An auction that may be extended: the hot phase plans to its current end (an extension
-  // moves the end, and the plan with it), not to the latest end the extensions may reach.
+  // An auction that may be extended: the hot phase plans to its current end, not to the latest
+  // end extensions may reach — until a bid has extended it: then to that latest end.
   deepStrictEqual(phaseAt(END - 300_000, [{ ...auction, maxEndsAt: END + 3_600_000 }]), {
     phase: "hot",
     until: END + 30_000,
   });
+  deepStrictEqual(
+    phaseAt(END - 300_000, [{ ...auction, maxEndsAt: END + 900_000, extensions: 1 }]),
+    { phase: "hot", until: END + 930_000 },
+  );
   // Past end + grace and not closed yet: still hot (the close waits for the read-through).
   deepStrictEqual(phaseAt(END + 60_000, [auction]), { phase: "hot", until: END + 90_000 });
   deepStrictEqual(phaseAt(END + 60_000, [{ ...auction, status: "closed" }]).phase, "idle");

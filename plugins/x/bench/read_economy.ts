@@ -144,7 +144,9 @@ async function latency(tier: Tier, extend: boolean) {
     bids,
     decided: decided.length,
     extend,
-    minutes: (Date.parse(auctions.get("bench-1")!.endsAt) - opens.epochMilliseconds) / 60_000,
+    minutes: Math.round(
+      (Date.parse(auctions.get("bench-1")!.endsAt) - opens.epochMilliseconds) / 60_000,
+    ),
     last5: { p50: q(last5, 0.5), p95: q(last5, 0.95), n: last5.length },
     extended: { p50: q(extended, 0.5), p95: q(extended, 0.95), n: extended.length },
     before: { p50: q(before, 0.5), p95: q(before, 0.95), n: before.length },
