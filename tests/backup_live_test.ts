@@ -22,6 +22,7 @@ const run = async (args: string[], env: Record<string, string>) => {
 };
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "a backup taken mid-auction restores one consistent moment of the show",
   ignore: !(await serviceAvailable("postgres", () => url)),
   sanitizeOps: false,

@@ -9,7 +9,7 @@
 import postgres from "postgres";
 import { assert, assertEquals } from "../core/testing.ts";
 import { serveFakeX } from "../stand-ins/fake-x/serve_fake_x.ts";
-import { bidShowConfig, cli, freePort, killQuietly, type Running, startCli } from "./cli.ts";
+import { bidShowConfig, cli, exited, freePort, type Running, startCli } from "./cli.ts";
 import { tempDir, uniqueName } from "./services.ts";
 
 const ETH = 10n ** 18n;
@@ -22,11 +22,26 @@ export async function until<T>(
 ): Promise<T> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    const v = await f();
+    // One look that never answers must not outlast the deadline.
+    const v = await within(Promise.resolve(f()), end - Date.now()).catch((error) => {
+      if (error instanceof Late) return undefined;
+      throw error;
+    });
     if (v !== undefined && v !== false) return v as T;
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+class Late extends Error {}
+
+/** `p`, or a rejection once `ms` have passed. */
+export function within<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) =>
+    timer = setTimeout(() => reject(new Late(`no answer in ${ms} ms`)), Math.max(0, ms))
+  );
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 /** `/healthz` of an engine on `port`, or undefined while it does not answer. */
@@ -34,7 +49,10 @@ export async function healthOf(port: number): Promise<
   { ok: boolean; status: string; checks: Record<string, Record<string, unknown>> } | undefined
 > {
   try {
-    return await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
+    const r = await fetch(`http://127.0.0.1:${port}/healthz`, {
+      signal: AbortSignal.timeout(5000),
+    });
+    return await r.json();
   } catch {
     return undefined;
   }
@@ -103,7 +121,10 @@ export async function bidShow(
     ...o.env,
   });
   // The tables first, then the funds: the book reads balances when it starts.
-  const migrated = await cli(["migrate", "--config", configFile], env("migrate", 0)).output();
+  const migrated = await within(
+    cli(["migrate", "--config", configFile], env("migrate", 0)).output(),
+    120_000,
+  );
   if (!migrated.success) throw new Error(new TextDecoder().decode(migrated.stderr));
   for (const h of o.handles) {
     await sql`insert into funds_book_wallets (handle, address)
@@ -193,8 +214,7 @@ export async function bidShow(
       return { decisions: rows.length, accepted: accepted.length, posts: sentPosts.length };
     },
     async close() {
-      for (const r of running) killQuietly(r.child);
-      await Promise.all(running.map((r) => r.child.status));
+      await Promise.all(running.map((r) => exited(r.child, 0)));
       await fakeX.stop();
       await sql.unsafe(`drop schema if exists "${schema}" cascade`).catch(() => {});
       await sql.end({ timeout: 2 });

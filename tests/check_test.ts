@@ -88,6 +88,7 @@ async function check(path: string, env: Record<string, string>) {
 }
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name:
     "check: every part configured and answering → ok lines, exit 0; a wrong X_TIER is one problem",
   ignore: !ready,
@@ -157,6 +158,7 @@ Deno.test({
 });
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "check: dead ports → one problem line per service, exit 1, within the timeouts",
   ignore: !ready,
   async fn() {

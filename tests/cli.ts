@@ -39,11 +39,33 @@ export function killQuietly(child: Deno.ChildProcess, signal: Deno.Signal = "SIG
   } catch { /* already exited */ }
 }
 
+/**
+ * Ports a test's servers take are drawn from below the kernel's ephemeral range
+ * (32768 and up): a client reconnecting to a server the test has stopped must
+ * never be given that very port as its own source port (TCP connects to itself,
+ * and the restarted server cannot bind).
+ */
+const PORTS = { from: 20_000, to: 32_000 };
+
 export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
+  for (let tries = 0; tries < 500; tries++) {
+    const port = PORTS.from + Math.floor(Math.random() * (PORTS.to - PORTS.from));
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+      return port;
+    } catch { /* taken: another */ }
+  }
+  throw new Error(`no free port between ${PORTS.from} and ${PORTS.to}`);
+}
+
+/** Waits for `child` to exit, up to `ms`; SIGKILLs it then and waits again. */
+export async function exited(child: Deno.ChildProcess, ms = 10_000): Promise<Deno.CommandStatus> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), ms));
+  const status = await Promise.race([child.status, late]).finally(() => clearTimeout(timer));
+  if (status !== "late") return status;
+  killQuietly(child);
+  return await child.status;
 }
 
 /** A running `main.ts start`: its JSON log lines, and a promise per line matched. */

@@ -24,6 +24,7 @@ const DEV_BALANCE = parseEther("10000"); // each anvil dev account at genesis
 const DEPOSIT = parseEther("100"); // the demo's default
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "a compressed demo day: link, deposit, bid, snipe, extension, close, settle, next lot",
   ignore: !ready,
   sanitizeResources: false,

@@ -26,6 +26,7 @@ const run = async (cmd: string, args: string[], env: Record<string, string> = {}
 };
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "compose.yaml validates, and gives the app every variable the production profile needs",
   ignore: !composeReady,
   async fn() {
@@ -46,6 +47,7 @@ Deno.test({
 });
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "the RTMP relay pushes what it receives to X_RTMP_URL/X_STREAM_KEY, from the environment",
   ignore: !relayReady,
   sanitizeResources: false,

@@ -172,6 +172,7 @@ Deno.test("SIGKILL during writes loses no committed row (PGlite), and the next s
 
 const postgresUrl = Deno.env.get("DATABASE_URL");
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "SIGKILL during writes loses no committed row (Postgres)",
   ignore: !(await serviceAvailable("postgres", () => postgresUrl)),
   async fn() {

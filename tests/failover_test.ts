@@ -28,6 +28,7 @@ interface Node {
 }
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name:
     `fail-over: ${KILLS} leaders killed in a row, each replaced within 10 s; nothing decided or posted twice`,
   ignore: !(await serviceAvailable("postgres", () => url)),

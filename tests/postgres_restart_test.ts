@@ -16,6 +16,7 @@ import { requireServices } from "./services.ts";
 const OUTAGE_MS = 4000;
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "Postgres restarted mid-auction: decisions pause, health says so, resume by themselves",
   ignore: !PG_BIN && !requireServices,
   sanitizeOps: false,

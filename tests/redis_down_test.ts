@@ -19,6 +19,7 @@ Deno.test({
   ignore: !(await serviceAvailable("postgres", () => url)) || (!REDIS_SERVER && !requireServices),
   sanitizeOps: false,
   sanitizeResources: false,
+  timeout: 5 * 60_000,
   async fn() {
     const redis = await ownRedis();
     const prefix = `${uniqueName("rd")}:`;
@@ -28,7 +29,8 @@ Deno.test({
       handles: ["@rd_alice", "@rd_bob"],
       env: { REDIS_URL: redis.url, STATE_PREFIX: prefix },
     });
-    const raw = createClient({ url: redis.url });
+    // A read while Redis is away fails at once instead of waiting in a queue.
+    const raw = createClient({ url: redis.url, disableOfflineQueue: true });
     raw.on("error", () => {});
     const mirrored = async () => {
       const text = await raw.get(`${prefix}auction:${show.auctionId}`).catch(() => null);
@@ -67,11 +69,8 @@ Deno.test({
       const back = performance.now();
       await redis.start(); // empty: no persistence
       await until("health to say ok", async () => (await healthOf(engine.port))?.status === "ok");
-      await until(
-        "the mirror to be rebuilt",
-        async () => (await mirrored()) === await truth(),
-        10_000,
-      );
+      // The figure printed below is the measure; the bound only says "by itself".
+      await until("the mirror to be rebuilt", async () => (await mirrored()) === await truth());
       const rebuiltMs = performance.now() - back;
       // And it follows the bids again.
       assertEquals(await show.decided(show.tweet()), "accepted");
@@ -84,7 +83,9 @@ Deno.test({
           `${counted.posts} posts, none twice`,
       );
     } finally {
-      await raw.close().catch(() => {});
+      try {
+        raw.destroy(); // close() would wait for a command Redis never answered
+      } catch { /* never opened */ }
       await show.close();
       await redis.remove();
     }

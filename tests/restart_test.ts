@@ -53,6 +53,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | null>, ms: numb
 }
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "restart ×10 (SIGINT, SIGTERM, SIGKILL): the same auction resumes, healthy within 15 s",
   ignore: !ready,
   sanitizeResources: false,

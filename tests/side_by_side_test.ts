@@ -52,6 +52,7 @@ const rpc = (url: string) =>
   }).then((r) => r.json()).then((j) => j.result as string | undefined, () => undefined);
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "two demo engines with their own DATA_DIR and PORT run side by side",
   ignore: !ready,
   sanitizeResources: false,
@@ -104,6 +105,7 @@ Deno.test({
 });
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name:
     "with DATABASE_URL set, a second engine on the same folder is refused; the first's anvil lives",
   ignore: !ready || !(await serviceAvailable("postgres", () => postgresUrl)),

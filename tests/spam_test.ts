@@ -34,6 +34,7 @@ const hostile = (i: number): string => {
 };
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: "one spamming handle: every tweet decided, at most its limit accepted, honest bids go on",
   ignore: !(await serviceAvailable("postgres", () => url)),
   sanitizeOps: false,

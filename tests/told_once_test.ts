@@ -18,6 +18,7 @@ const LIVES = 4;
 const HANDLES = ["@to_alice", "@to_bob", "@to_carol", "@to_dave"];
 
 Deno.test({
+  timeout: 10 * 60_000, // a hung run fails; the suite goes on
   name: `SIGKILL during bursts of bids (${LIVES} lives): every decision has its reply, none twice`,
   ignore: !(await serviceAvailable("postgres", () => url)),
   sanitizeOps: false,

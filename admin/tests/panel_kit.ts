@@ -327,12 +327,7 @@ export function openAuction(id = "lot-1", item = "Genesis #1", hours = 1) {
   };
 }
 
-export function freePort(): number {
-  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (l.addr as Deno.NetAddr).port;
-  l.close();
-  return port;
-}
+export { freePort } from "../../tests/cli.ts";
 
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

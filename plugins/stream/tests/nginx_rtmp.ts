@@ -3,6 +3,7 @@
  * loopback port, with its own temporary prefix and config, recording what it
  * receives. `stop()` and `start()` may be called again to simulate an outage.
  */
+import { freePort } from "../../../tests/cli.ts";
 
 export const RTMP_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so";
 
@@ -93,11 +94,4 @@ ${
       await Deno.remove(prefix, { recursive: true });
     },
   };
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
