@@ -150,9 +150,10 @@ export function nextReadDelay(o: {
   const known = w.remaining !== undefined && w.resetAt !== undefined && w.resetAt > now;
   const left = known ? w.resetAt! - now : w.windowMs;
   const remaining = known ? w.remaining! : w.limit;
-  // The sweep's searches are kept in the window the sweep falls in (one that outlasts the phase).
+  // The sweep's searches are kept in every hot window: the close (and its sweep) may come before
+  // the planning horizon (an extended lot is planned to its latest end).
   const hotUntil = o.hotUntil ?? now + left;
-  const keep = o.source === "search" && (!known || w.resetAt! > hotUntil) ? SWEEP_RESERVE : 0;
+  const keep = o.source === "search" ? SWEEP_RESERVE : 0;
   const usable = remaining - (o.phase === "hot" ? keep : 0);
   if (usable <= 0) return Math.max(o.minMs, left);
   const even = left / usable;
@@ -208,19 +209,17 @@ function savingDelay(
 
 /**
  * Whether a read of `source` may be made now: not in the hot phase when only the sweep's reserve
- * is left of a window that outlasts the phase (on Free, one search a window: it is the sweep's).
+ * is left of the search window (on Free, one search a window: it is the sweep's).
  */
 export function mayRead(o: {
   source: PolledSource;
   now: number;
   phase: Phase;
-  hotUntil?: number;
   window: SourceWindow;
 }): boolean {
   const { window: w, now } = o;
   if (o.phase !== "hot" || o.source !== "search") return true;
   const known = w.remaining !== undefined && w.resetAt !== undefined && w.resetAt > now;
-  if (known && w.resetAt! <= (o.hotUntil ?? now)) return true;
   return (known ? w.remaining! : w.limit) > SWEEP_RESERVE;
 }
 

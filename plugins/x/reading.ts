@@ -244,9 +244,8 @@ function holdBefore(o: {
   if (o.pace === undefined) {
     return phases.orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
   }
-  const { phase, until } = phases.now();
   const window = { ...o.window, remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt };
-  if (!mayRead({ source: o.source, now: nowMs, phase, hotUntil: until, window })) {
+  if (!mayRead({ source: o.source, now: nowMs, phase: phases.now().phase, window })) {
     return rateLimit && rateLimit.resetAt > nowMs
       ? at(rateLimit.resetAt)
       : now.add({ milliseconds: PHASE_RECHECK_MS });
