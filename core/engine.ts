@@ -1,33 +1,4 @@
 /**
- * What every app of the engine serves (the body limit, `/healthz`, `/metrics`), and the answer
- * to a route nobody serves here yet (503 with why: starting, or a standby).
- */
-function basicsOf(
-  maxBody: number,
-  health: ReturnType<typeof healthOf>["health"],
-  metrics: Metrics,
-  lease: Lease,
-) {
-  const basics = (app: Hono) => {
-    bodyLimited(app, maxBody);
-    app.get("/healthz", async (c) => {
-      const h = await health();
-      return c.json(h, h.ok ? 200 : 503);
-    });
-    app.get(
-      "/metrics",
-      (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
-    );
-  };
-  const unavailable = async (c: Context) => {
-    const s = await lease.status().catch(() => null);
-    const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
-    return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
-  };
-  return { basics, unavailable };
-}
-
-/**
  * The engine: opens storage, applies each plugin's migrations, starts the
  * plugins in order of their needs, serves HTTP, and stops them in reverse.
  *
@@ -315,17 +286,17 @@ function bodyLimited(http: Hono, max: number): Hono {
 }
 
 /**
- * `/healthz` and `/metrics` on the engine's app and on the one that answers until the plugins
- * have started (a standby's whole life), where every other route is 503 with why.
+ * What every app of the engine serves (the body limit, `/healthz`, `/metrics`), and the answer
+ * to a route nobody serves here yet (503 with why: starting, or a standby).
  */
-function waitingApp(
-  http: Hono,
+function basicsOf(
+  maxBody: number,
   health: ReturnType<typeof healthOf>["health"],
   metrics: Metrics,
   lease: Lease,
-): Hono {
-  const waiting = new Hono();
-  for (const app of [http, waiting]) {
+) {
+  const basics = (app: Hono) => {
+    bodyLimited(app, maxBody);
     app.get("/healthz", async (c) => {
       const h = await health();
       return c.json(h, h.ok ? 200 : 503);
@@ -334,13 +305,13 @@ function waitingApp(
       "/metrics",
       (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
     );
-  }
-  waiting.all("*", async (c) => {
+  };
+  const unavailable = async (c: Context) => {
     const s = await lease.status().catch(() => null);
     const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
     return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
-  });
-  return waiting;
+  };
+  return { basics, unavailable };
 }
 
 /** Where to look, by label: paths of this engine resolved against `url` (none without it). */
