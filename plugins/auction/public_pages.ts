@@ -203,7 +203,12 @@ function liveDecision(type: "accepted" | "rejected", p: Record<string, unknown>)
   };
 }
 
-export function mountPublicPages(http: Hono, d: PublicDeps, clientJs: () => Promise<string>) {
+let clientFile: Promise<string> | null = null;
+/** The pages' one script, read once when first asked for. */
+const readClientJs = () =>
+  clientFile ??= Deno.readTextFile(new URL("./public_client.js", import.meta.url));
+
+export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClientJs) {
   const listeners = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
   http.get("/public.css", (c) => {
     publicHeaders(c);
