@@ -37,8 +37,8 @@ if (import.meta.main) {
   const frames = Number(Deno.args[0] ?? 900);
   const runs = Number(Deno.args[1] ?? 3);
   const dir = await scenesWithExamples();
-  const today = { median: [] as number[], p99: [] as number[] };
-  const examples = { median: [] as number[], p99: [] as number[] };
+  const today = { median: [] as number[], p99: [] as number[], cpu: [] as number[] };
+  const examples = { median: [] as number[], p99: [] as number[], cpu: [] as number[] };
   try {
     for (let r = 0; r < runs; r++) {
       for (
@@ -50,6 +50,7 @@ if (import.meta.main) {
         const result = await benchRender(1280, 720, frames, config);
         into.median.push(result.median);
         into.p99.push(result.p99);
+        into.cpu.push(result.cpuMsPerFrame);
         const own = EXAMPLES.map((k) => result.widgets[k]).filter(Boolean)
           .map((w, i) => `${EXAMPLES[i]} ${fmt(w.meanMs)}/${fmt(w.p99Ms)}`).join(", ");
         console.log(
@@ -63,9 +64,11 @@ if (import.meta.main) {
   }
   const m = [median(today.median), median(examples.median)];
   const p = [median(today.p99), median(examples.p99)];
+  const c = [median(today.cpu), median(examples.cpu)];
   console.log(
     `live 720p, median of ${runs} runs of ${frames} frames: today median ${fmt(m[0])} p99 ` +
       `${fmt(p[0])} ms; with the examples median ${fmt(m[1])} p99 ${fmt(p[1])} ms; ratio median ` +
-      `${(m[1] / m[0]).toFixed(3)}, p99 ${(p[1] / p[0]).toFixed(3)}`,
+      `${(m[1] / m[0]).toFixed(3)}, p99 ${(p[1] / p[0]).toFixed(3)}; CPU a frame ${fmt(c[0])} / ` +
+      `${fmt(c[1])} ms (ratio ${(c[1] / c[0]).toFixed(3)})`,
   );
 }
