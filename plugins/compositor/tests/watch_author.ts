@@ -10,7 +10,10 @@ const ROOT = new URL("../../../", import.meta.url).pathname;
 
 /** The child's stdout, line by line, each wait bounded. */
 export function lines(stream: ReadableStream<Uint8Array>) {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  // A read that lost a race to the deadline is kept for the next wait, not dropped.
+  let pending: ReturnType<typeof reader.read> | undefined;
   let buffer = "";
   const seen: string[] = [];
   return {
@@ -29,14 +32,16 @@ export function lines(stream: ReadableStream<Uint8Array>) {
         const left = deadline - Date.now();
         if (left <= 0) throw new Error(`no line matching ${pattern}; saw:\n${seen.join("\n")}`);
         let timer: ReturnType<typeof setTimeout> | undefined;
+        pending ??= reader.read();
         const next = await Promise.race([
-          reader.read(),
+          pending,
           new Promise<null>((r) => timer = setTimeout(() => r(null), left)),
         ]);
         clearTimeout(timer);
         if (next === null) continue;
+        pending = undefined;
         if (next.done) throw new Error(`the preview exited; saw:\n${seen.join("\n")}`);
-        buffer += next.value;
+        buffer += decoder.decode(next.value, { stream: true });
       }
     },
     cancel: () => reader.cancel().catch(() => {}),
