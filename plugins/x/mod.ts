@@ -26,6 +26,7 @@ import type { PostRequest } from "./outbox.ts";
 import { postWindows, startPosting } from "./posting.ts";
 import { planPosts } from "./post_plan.ts";
 import { startReading } from "./reading.ts";
+import { questionGate } from "./question_limit.ts";
 import { createReminders } from "./reminders.ts";
 import { resolveLimits } from "./tier_limits.ts";
 
@@ -70,7 +71,7 @@ export default definePlugin({
   needs: ["auctions?", "fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkX(config, timeoutMs),
-  setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
+  setup({ bus, clock, config, db, log, metrics, http, provide, health, use, state }) {
     const facts = factsOf(config);
     const { hostHandle } = facts;
     const { api, baseUrl, streamToken } = connectX(config, use("fake-x")?.url);
@@ -83,7 +84,13 @@ export default definePlugin({
     const plan = planPosts(bus, clock);
     const shared = { bus, db, api, clock, config, tier, account, links, reminders, plan };
     const posting = startPosting({ ...shared, log: log.child("outbox"), metrics });
-    const onTweet = tweetCommands({ ...shared, facts, metrics, enqueue: posting.enqueue });
+    const onTweet = tweetCommands({
+      ...shared,
+      facts,
+      metrics,
+      enqueue: posting.enqueue,
+      mayAsk: questionGate(state, config.questionLimit, () => clock.instant().epochMilliseconds),
+    });
     // The `auctions` service as far as the reader needs it (declared by the auction).
     const auctions = () =>
       use("auctions") as
