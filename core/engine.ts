@@ -204,32 +204,9 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     // Taken over: the standby's pages stop before the plugins start for real.
     await standby?.stop();
     front = waiting;
-    await migratePlugins(db, options.plugins);
-    // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
-    const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
-    for (const [type, schema] of owned.flatMap(Object.entries)) bus.declare(type, schema);
-    const shared = { services, checks, pages, runChecks };
-    const parts: EngineParts = {
-      bus,
-      clock,
-      log,
-      db,
-      state,
-      metrics,
-      http,
-      lease,
-      settings,
-      ...shared,
-    };
-    for (const { plugin, config } of options.plugins) {
-      const teardown = await plugin.setup(pluginContext(plugin, config, parts));
-      if (teardown) teardowns.push([plugin.name, teardown]);
-      for (const s of plugin.provides ?? []) {
-        if (!services.has(s)) {
-          throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
-        }
-      }
-    }
+    const core = { bus, clock, log, db, state, metrics, http, lease, settings };
+    const parts: EngineParts = { ...core, services, checks, pages, runChecks };
+    await startPlugins(options.plugins, parts, teardowns);
     listen();
   } catch (error) {
     await stop();
@@ -283,6 +260,27 @@ function bodyLimited(http: Hono, max: number): Hono {
     }),
   );
   return http;
+}
+
+/** Migrates, declares every owned event, then sets each plugin up in order, checking its services. */
+async function startPlugins(
+  plugins: LoadedPlugin[],
+  parts: EngineParts,
+  teardowns: Array<[string, Teardown]>,
+) {
+  await migratePlugins(parts.db, plugins);
+  // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
+  const owned = [coreEvents, ...plugins.map((p) => p.plugin.events ?? {})];
+  for (const [type, schema] of owned.flatMap(Object.entries)) parts.bus.declare(type, schema);
+  for (const { plugin, config } of plugins) {
+    const teardown = await plugin.setup(pluginContext(plugin, config, parts));
+    if (teardown) teardowns.push([plugin.name, teardown]);
+    for (const s of plugin.provides ?? []) {
+      if (!parts.services.has(s)) {
+        throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
+      }
+    }
+  }
 }
 
 /**

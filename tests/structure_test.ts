@@ -16,6 +16,8 @@ const MAX_FUNCTION_LINES = 150;
 /** Known offenders, each with the work that removes it (none is scheduled yet). */
 const NOT_YET = "not yet split: a follow-up";
 const OFFENDERS: Record<string, string> = {
+  "long function: plugins/stream/ffmpeg_sink.ts ffmpegSink": NOT_YET,
+  "long mod.ts: plugins/voice/mod.ts": NOT_YET,
 };
 
 interface Source {
