@@ -121,15 +121,7 @@ function applyDecision(d) {
   $("no-bids")?.remove();
   const amount = d.amountWei !== null ? eth(d.amountWei) : "";
   const who = link(`/bidders/${d.handle.replace(/^@/, "")}`, d.handle);
-  const time = new Date(d.at).toLocaleString("en-US", {
-    timeZone: "America/New_York",
-    weekday: "short",
-    month: "short",
-    day: "numeric",
-    hour: "numeric",
-    minute: "2-digit",
-    second: "2-digit",
-  }) + " ET";
+  const time = d.atText; // New York time as the server writes it (public_shell.ts nyText)
   if (isLog) {
     const tr = document.createElement("tr");
     tr.className = d.decision;

@@ -200,6 +200,7 @@ function liveDecision(type: "accepted" | "rejected", p: Record<string, unknown>)
     message: type === "rejected" ? p.message : null,
     proxy: type === "accepted" ? p.proxy : false,
     at: p.at,
+    atText: nyText(String(p.at)),
   };
 }
 
