@@ -4,10 +4,11 @@
  *
  * Engines sharing one Postgres elect one holder of the lease (core/lease.ts); an
  * engine that does not hold it is a standby: it serves `/healthz` (saying who
- * leads) and `/metrics`, and starts no plugin — no migration, no decision, no
- * post — until it takes the lease over, then starts like a restart, from Postgres.
+ * leads), `/metrics` and the read-only pages of plugins with a `standby` (core/standby.ts),
+ * and starts no plugin — no migration, no decision, no post — until it takes the lease
+ * over, then starts like a restart, from Postgres.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { type Bus, createBus, type EventsOf, scopeBus } from "./bus.ts";
@@ -20,6 +21,7 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Lease, postgresLease, soleLease } from "./lease.ts";
 import { migrate, readMigrations } from "./migrate.ts";
 import type { HealthStatus, Plugin, PluginContext, Teardown } from "./plugin.ts";
+import { type Standby, startStandby } from "./standby.ts";
 import { openState, type StateStore } from "./state.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -122,7 +124,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const lease = settings.DATABASE_URL
     ? postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA })
     : soleLease();
-  const http = bodyLimited(new Hono(), settings.HTTP_BODY_LIMIT_BYTES);
+  const http = new Hono();
   const services = new Map<string, unknown>();
   const checks = new Map<string, () => Promise<HealthStatus> | HealthStatus>();
   const teardowns: Array<[string, Teardown]> = [];
@@ -134,13 +136,22 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
 
   const { runChecks, health } = healthOf(checks);
 
-  const waiting = waitingApp(http, health, metrics, lease);
+  const { basics, unavailable } = basicsOf(settings.HTTP_BODY_LIMIT_BYTES, health, metrics, lease);
+  basics(http);
+  // Until the plugins have started, only health and metrics answer; a standby adds the
+  // read-only pages of the plugins that serve them (core/standby.ts).
+  const waiting = new Hono();
+  basics(waiting);
+  waiting.all("*", unavailable);
+  let front = waiting;
+  let standby: Standby | undefined;
 
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await standby?.stop();
     for (const [name, teardown] of teardowns.reverse()) {
       try {
         await withTimeout(Promise.resolve(teardown()), 1500, "timed out");
@@ -164,20 +175,29 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // started (a caller waiting for the port must not find a half-started engine).
   const listen = () => {
     if (server || !(options.listen ?? true)) return undefined;
-    const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
-      ? {
-        cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
-        key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
-      }
-      : {};
     server = Deno.serve(
-      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
-      (request, info) => (ready ? http : waiting).fetch(request, info),
+      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tlsOf(settings) },
+      (request, info) => (ready ? http : front).fetch(request, info),
     );
     return `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
   };
   try {
-    await waitForLease(lease, log, listen, options.onStandby);
+    await waitForLease(lease, log, async () => {
+      standby = await startStandby({
+        plugins: options.plugins,
+        db,
+        clock,
+        log,
+        metrics,
+        basics,
+        unavailable,
+      });
+      front = standby.app;
+      return listen();
+    }, options.onStandby);
+    // Taken over: the standby's pages stop before the plugins start for real.
+    await standby?.stop();
+    front = waiting;
     await migratePlugins(db, options.plugins);
     // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
     const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
@@ -195,15 +215,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       settings,
       ...shared,
     };
-    for (const { plugin, config } of options.plugins) {
-      const teardown = await plugin.setup(pluginContext(plugin, config, parts));
-      if (teardown) teardowns.push([plugin.name, teardown]);
-      for (const s of plugin.provides ?? []) {
-        if (!services.has(s)) {
-          throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
-        }
-      }
-    }
+    await startPlugins(options.plugins, parts, teardowns);
     listen();
   } catch (error) {
     await stop();
@@ -260,17 +272,17 @@ function bodyLimited(http: Hono, max: number): Hono {
 }
 
 /**
- * `/healthz` and `/metrics` on the engine's app and on the one that answers until the plugins
- * have started (a standby's whole life), where every other route is 503 with why.
+ * What every app of the engine serves (the body limit, `/healthz`, `/metrics`), and the answer
+ * to a route nobody serves here yet (503 with why: starting, or a standby).
  */
-function waitingApp(
-  http: Hono,
+function basicsOf(
+  maxBody: number,
   health: ReturnType<typeof healthOf>["health"],
   metrics: Metrics,
   lease: Lease,
-): Hono {
-  const waiting = new Hono();
-  for (const app of [http, waiting]) {
+) {
+  const basics = (app: Hono) => {
+    bodyLimited(app, maxBody);
     app.get("/healthz", async (c) => {
       const h = await health();
       return c.json(h, h.ok ? 200 : 503);
@@ -279,13 +291,23 @@ function waitingApp(
       "/metrics",
       (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
     );
-  }
-  waiting.all("*", async (c) => {
+  };
+  const unavailable = async (c: Context) => {
     const s = await lease.status().catch(() => null);
     const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
     return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
-  });
-  return waiting;
+  };
+  return { basics, unavailable };
+}
+
+/** The certificate and key to serve HTTPS with, when both are configured. */
+function tlsOf(settings: Settings): { cert?: string; key?: string } {
+  return settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
+    ? {
+      cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
+      key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
+    }
+    : {};
 }
 
 /** Where to look, by label: paths of this engine resolved against `url` (none without it). */
@@ -398,6 +420,23 @@ interface EngineParts
   runChecks(names?: string[]): Promise<Record<string, HealthStatus>>;
 }
 
+/** Starts the plugins in order, each teardown kept; a plugin must provide what it declared. */
+async function startPlugins(
+  plugins: LoadedPlugin[],
+  parts: EngineParts,
+  teardowns: Array<[string, Teardown]>,
+) {
+  for (const { plugin, config } of plugins) {
+    const teardown = await plugin.setup(pluginContext(plugin, config, parts));
+    if (teardown) teardowns.push([plugin.name, teardown]);
+    for (const s of plugin.provides ?? []) {
+      if (!parts.services.has(s)) {
+        throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
+      }
+    }
+  }
+}
+
 /** One plugin's context: its scoped bus, its log, and the services it declared, enforced. */
 function pluginContext(plugin: Plugin, config: unknown, e: EngineParts): PluginContext {
   const required = new Set(plugin.needs ?? []);
@@ -444,7 +483,7 @@ function pluginContext(plugin: Plugin, config: unknown, e: EngineParts): PluginC
 async function waitForLease(
   lease: Lease,
   log: Log,
-  listen: () => string | undefined,
+  serveStandby: () => Promise<string | undefined>,
   onStandby?: (holder: string | null) => void,
 ): Promise<void> {
   const first = await Promise.race([
@@ -453,7 +492,7 @@ async function waitForLease(
   ]);
   if (first) return;
   const { holder } = await lease.status();
-  const url = listen();
+  const url = await serveStandby();
   log.info("standby: another engine leads; waiting for the lease", {
     engine: lease.engine,
     leader: holder,

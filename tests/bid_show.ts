@@ -69,8 +69,8 @@ export async function bidShow(
     name: string;
     handles: string[];
     env?: Record<string, string>;
-    /** More plugins (folders under plugins/). */
-    more?: string[];
+    /** More plugins (folders under plugins/, or with a config: `tests/cli.ts` bidShowConfig). */
+    more?: Parameters<typeof bidShowConfig>[1]["more"];
     rateLimit?: { bids: number; perSeconds: number };
   },
 ): Promise<BidShow> {

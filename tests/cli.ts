@@ -2,7 +2,10 @@
  * The CLI as operators run it, for tests: `main.ts` in a child process on its
  * own data folder and port, its output read line by line.
  */
-const root = new URL("../", import.meta.url).pathname;
+import { pluginModule } from "../core/config.ts";
+
+const rootUrl = new URL("../", import.meta.url);
+const root = rootUrl.pathname;
 export { root };
 
 /** The CLI on embedded storage (whatever this process's DATABASE_URL/REDIS_URL) unless `env` says otherwise. */
@@ -148,8 +151,8 @@ export function bidShowConfig(
     auctionId: string;
     item: string;
     minPollMs: number;
-    /** More plugins' folders under plugins/ (e.g. backup), listed last. */
-    more?: string[];
+    /** More plugins (folders under plugins/, e.g. backup; or with a config), listed last. */
+    more?: Array<string | { name: string; config: Record<string, unknown> }>;
     /** Bids a bidder may make in a window (default 1000 a minute: no limit in practice). */
     rateLimit?: { bids: number; perSeconds: number };
   },
@@ -186,11 +189,49 @@ export function bidShowConfig(
             backfill: true,
           },
         },
-        ...(o.more ?? []).map((name) => ({ module: `${root}plugins/${name}/mod.ts` })),
+        ...(o.more ?? []).map((p) =>
+          typeof p === "string"
+            ? { module: `${root}plugins/${p}/mod.ts` }
+            : { module: `${root}plugins/${p.name}/mod.ts`, config: p.config }
+        ),
       ],
     },
   };
   const file = `${dir}/sothebais.json`;
   Deno.writeTextFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+/** One plugin of the project's list as `main.ts start --config` reads it. */
+export interface ShowPlugin {
+  module: string;
+  enabled: boolean;
+  config: Record<string, unknown>;
+}
+
+/**
+ * Writes `file` for `main.ts start`: the project's own plugin list (`deno task start`'s demo
+ * show: the embedded chain, the fake X, the simulated crowd), each module by absolute path, each
+ * config as shipped unless `tweak` changes it (given the plugin's name, or "admin"). Returns `file`.
+ */
+export function writeDemoConfig(
+  file: string,
+  tweak: (name: string, config: Record<string, unknown>) => void = () => {},
+): string {
+  const project = JSON.parse(Deno.readTextFileSync(`${root}deno.json`));
+  const plugins = project.sothebais.plugins.map(
+    (
+      p: { name?: string; module?: string; enabled?: boolean; config?: Record<string, unknown> },
+    ): ShowPlugin => {
+      const config = structuredClone(p.config ?? {});
+      tweak(p.name ?? (p.module?.includes("admin") ? "admin" : p.module!), config);
+      return {
+        module: p.module ? new URL(p.module, rootUrl).href : pluginModule(p.name!, rootUrl),
+        enabled: p.enabled ?? true,
+        config,
+      };
+    },
+  );
+  Deno.writeTextFileSync(file, JSON.stringify({ sothebais: { plugins } }));
   return file;
 }

@@ -6,7 +6,6 @@
  * daily sessions, and offers the `auctions` service (snapshots, admin overrides).
  */
 import { definePlugin } from "../../core/plugin.ts";
-import type { ChainGate } from "./auction_runtime.ts";
 import { type Auctions, auctionsService } from "./auctions_service.ts";
 import { rehearseCommand, reportCommand } from "./cli.ts";
 import { campaignBook } from "./campaign_book.ts";
@@ -16,8 +15,9 @@ import { auctionConfig } from "./plugin_config.ts";
 import { listenToInputs, queueHealth, startPluginRuntime } from "./plugin_runtime.ts";
 import { auctionStore } from "./store.ts";
 import { mountPublicPages } from "./public_pages.ts";
+import { standbyPages } from "./standby_pages.ts";
 
-export type { AdminBy } from "./auction_runtime.ts";
+export type { AdminBy, ChainGate } from "./auction_runtime.ts";
 export type { AdminAction, AuctionRules } from "./rules.ts";
 export type { AuctionSnapshot } from "./snapshot.ts";
 export type { Auctions } from "./auctions_service.ts";
@@ -29,7 +29,6 @@ export type {
   DailySummary,
 } from "./reports.ts";
 export type { EntryKind, Funds, FundsBook } from "./funds.ts";
-export type { ChainGate };
 export type {
   AuctionClosed,
   AuctionEvents,
@@ -103,6 +102,8 @@ export default definePlugin({
   needs: ["funds", "chain?"],
   commands: { rehearse: rehearseCommand, report: reportCommand },
   migrations: new URL("./migrations/", import.meta.url),
+  // On a standby engine: the same public pages, read from Postgres.
+  standby: standbyPages,
   async setup(ctx) {
     const { bus, config } = ctx;
     // Shared Postgres: every decision and auction write checks this engine still leads.

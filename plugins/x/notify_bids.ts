@@ -83,6 +83,7 @@ export function bidNotices(c: NoticeContext): Array<() => void> {
         priority: "rejection",
         coalesceKey: `rejected:${lower(b.handle)}`,
         replyTo: b.tweetId,
+        handle: b.handle,
         text: c.withReceipt(
           c.fitted(
             `${at(b.handle)} bid not accepted: `,
