@@ -175,14 +175,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // started (a caller waiting for the port must not find a half-started engine).
   const listen = () => {
     if (server || !(options.listen ?? true)) return undefined;
-    const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
-      ? {
-        cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
-        key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
-      }
-      : {};
     server = Deno.serve(
-      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
+      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tlsOf(settings) },
       (request, info) => (ready ? http : front).fetch(request, info),
     );
     return `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
@@ -204,8 +198,23 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     // Taken over: the standby's pages stop before the plugins start for real.
     await standby?.stop();
     front = waiting;
-    const core = { bus, clock, log, db, state, metrics, http, lease, settings };
-    const parts: EngineParts = { ...core, services, checks, pages, runChecks };
+    await migratePlugins(db, options.plugins);
+    // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
+    const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
+    for (const [type, schema] of owned.flatMap(Object.entries)) bus.declare(type, schema);
+    const shared = { services, checks, pages, runChecks };
+    const parts: EngineParts = {
+      bus,
+      clock,
+      log,
+      db,
+      state,
+      metrics,
+      http,
+      lease,
+      settings,
+      ...shared,
+    };
     await startPlugins(options.plugins, parts, teardowns);
     listen();
   } catch (error) {
@@ -262,27 +271,6 @@ function bodyLimited(http: Hono, max: number): Hono {
   return http;
 }
 
-/** Migrates, declares every owned event, then sets each plugin up in order, checking its services. */
-async function startPlugins(
-  plugins: LoadedPlugin[],
-  parts: EngineParts,
-  teardowns: Array<[string, Teardown]>,
-) {
-  await migratePlugins(parts.db, plugins);
-  // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
-  const owned = [coreEvents, ...plugins.map((p) => p.plugin.events ?? {})];
-  for (const [type, schema] of owned.flatMap(Object.entries)) parts.bus.declare(type, schema);
-  for (const { plugin, config } of plugins) {
-    const teardown = await plugin.setup(pluginContext(plugin, config, parts));
-    if (teardown) teardowns.push([plugin.name, teardown]);
-    for (const s of plugin.provides ?? []) {
-      if (!parts.services.has(s)) {
-        throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
-      }
-    }
-  }
-}
-
 /**
  * What every app of the engine serves (the body limit, `/healthz`, `/metrics`), and the answer
  * to a route nobody serves here yet (503 with why: starting, or a standby).
@@ -310,6 +298,16 @@ function basicsOf(
     return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
   };
   return { basics, unavailable };
+}
+
+/** The certificate and key to serve HTTPS with, when both are configured. */
+function tlsOf(settings: Settings): { cert?: string; key?: string } {
+  return settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
+    ? {
+      cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
+      key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
+    }
+    : {};
 }
 
 /** Where to look, by label: paths of this engine resolved against `url` (none without it). */
@@ -420,6 +418,23 @@ interface EngineParts
   checks: Map<string, () => Promise<HealthStatus> | HealthStatus>;
   pages: Map<string, string>;
   runChecks(names?: string[]): Promise<Record<string, HealthStatus>>;
+}
+
+/** Starts the plugins in order, each teardown kept; a plugin must provide what it declared. */
+async function startPlugins(
+  plugins: LoadedPlugin[],
+  parts: EngineParts,
+  teardowns: Array<[string, Teardown]>,
+) {
+  for (const { plugin, config } of plugins) {
+    const teardown = await plugin.setup(pluginContext(plugin, config, parts));
+    if (teardown) teardowns.push([plugin.name, teardown]);
+    for (const s of plugin.provides ?? []) {
+      if (!parts.services.has(s)) {
+        throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
+      }
+    }
+  }
 }
 
 /** One plugin's context: its scoped bus, its log, and the services it declared, enforced. */
