@@ -2,9 +2,7 @@
  * The shape of the code, read from the source with the TypeScript parser (not
  * by pattern): no import cycle between plugins, no plugin importing another's
  * files but its face (`mod.ts`), `main.ts` importing only core, no `mod.ts`
- * over 150 lines and no function over 150 lines. Today's offenders being split
- * elsewhere are named in OFFENDERS; one that no longer offends fails the test
- * too, so the list only shrinks.
+ * over 150 lines and no function over 150 lines.
  */
 import ts from "typescript";
 import { assertEquals } from "../core/testing.ts";
@@ -12,13 +10,6 @@ import { assertEquals } from "../core/testing.ts";
 const ROOT = new URL("../", import.meta.url);
 const MAX_MOD_LINES = 150;
 const MAX_FUNCTION_LINES = 150;
-
-/** Known offenders, each with the work that removes it (none is scheduled yet). */
-const NOT_YET = "not yet split: a follow-up";
-const OFFENDERS: Record<string, string> = {
-  "long mod.ts: plugins/voice/mod.ts": NOT_YET,
-  "long function: plugins/stream/ffmpeg_sink.ts ffmpegSink": NOT_YET,
-};
 
 interface Source {
   path: string;
@@ -161,16 +152,6 @@ const product = all.filter((s) => isProduct(s.path));
 const roots = pluginRoots(all);
 const imports = product.flatMap(importsOf);
 
-/** Today's findings of one kind, the named offenders set apart. */
-function judge(kind: string, findings: string[]) {
-  const keys = findings.map((f) => `${kind}: ${f}`);
-  const known = Object.keys(OFFENDERS).filter((k) => k.startsWith(`${kind}: `));
-  return {
-    fresh: keys.filter((k) => !(k in OFFENDERS)),
-    gone: known.filter((k) => !keys.includes(k)),
-  };
-}
-
 Deno.test("the structure test sees the real code (plugins, imports, functions)", () => {
   const names = roots.map((r) => r.split("/").at(-1)).sort();
   for (const p of ["auction", "chain", "compositor", "x", "admin"]) {
@@ -209,11 +190,6 @@ Deno.test("main.ts imports core only: the plugins' commands come from their defi
 Deno.test(`no mod.ts over ${MAX_MOD_LINES} lines, no function over ${MAX_FUNCTION_LINES}`, () => {
   const longMods = all.filter((s) => s.path.endsWith("/mod.ts"))
     .filter((s) => s.text.split("\n").length - 1 > MAX_MOD_LINES).map((s) => s.path);
-  const mods = judge("long mod.ts", longMods);
-  const functions = judge("long function", product.flatMap(longFunctions));
-  assertEquals({ new: [...mods.fresh, ...functions.fresh] }, { new: [] });
-  assertEquals(
-    { "no longer offending (remove from OFFENDERS)": [...mods.gone, ...functions.gone] },
-    { "no longer offending (remove from OFFENDERS)": [] },
-  );
+  const longFns = product.flatMap(longFunctions);
+  assertEquals({ longMods, longFns }, { longMods: [], longFns: [] });
 });

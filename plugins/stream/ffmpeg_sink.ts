@@ -75,8 +75,6 @@ interface Run {
 export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
   const frameBytes = o.width * o.height * 4;
   const policy = o.backoff ?? backoff();
-  const stallMs = o.stallMs ?? 10_000;
-  const scrub = (text: string) => (o.secret ? text.split(o.secret).join("****") : text);
   let run: Run | undefined;
   let lastProgress: EncoderProgress | null = null;
   let starts = 0;
@@ -139,128 +137,36 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
     });
   };
 
-  const flushAudio = async (r: Run) => {
-    if (r.audioWriting || !r.audioWriter) return;
-    r.audioWriting = true;
-    try {
-      for (let due = r.audio?.take(); due && run === r; due = r.audio?.take()) {
-        await r.audioWriter.write(new Uint8Array(due.buffer, due.byteOffset, due.byteLength));
-      }
-    } catch {
-      // ffmpeg went away; the supervisor sees its exit.
-    } finally {
-      r.audioWriting = false;
-    }
-  };
+  const flushAudio = (r: Run) => writeAudio(r, () => run === r);
 
-  const runOnce = async () => {
-    const dir = await Deno.makeTempDir({ prefix: "sothebais-stream-" });
-    const socketPath = `${dir}/audio.sock`;
-    const listener = Deno.listen({ transport: "unix", path: socketPath });
-    let child: Deno.ChildProcess;
-    try {
-      child = new Deno.Command(o.ffmpeg, {
-        args: o.args(socketPath),
-        stdin: "piped",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-    } catch (error) {
-      listener.close();
-      await Deno.remove(dir, { recursive: true }).catch(() => {});
-      throw error;
-    }
-    // Frames hand over in 1 MiB, not 64 KiB, steps: 8 wake-ups a 1080p frame instead of 128.
-    if (widenStdinPipe(child.pid) === null && !narrowPipeSaid) {
-      narrowPipeSaid = true;
-      o.log.warn("the pipe to ffmpeg could not be widened; frames pass in 64 KiB steps");
-    }
-    const r: Run = {
-      child,
-      video: child.stdin.getWriter(),
-      audioWriting: false,
-      progress: null,
-      advancedAt: performance.now(),
-    };
-    run = r;
-    starts++;
-    const started = performance.now();
-    listener.accept().then((conn) => {
-      r.audioConn = conn;
-      r.audioWriter = conn.writable.getWriter();
-      void flushAudio(r);
-    }, () => {});
-    const measureOutput = o.recordingBytes ? growthRate(o.recordingBytes) : () => undefined;
-    const parse = progressParser((p) => {
-      if (p.outTimeUs > (r.progress?.outTimeUs ?? 0)) r.advancedAt = performance.now();
-      // Through tee ffmpeg reports no size; the recording's growth is the same packets.
-      const measured = measureOutput();
-      if (!p.bitrateKbps && measured !== undefined) p.bitrateKbps = measured;
-      r.progress = lastProgress = p;
+  const runOnce = () =>
+    runFfmpeg(o, {
+      started(r) {
+        run = r;
+        starts++;
+      },
+      ended() {
+        run = undefined;
+      },
+      progressed(p) {
+        lastProgress = p;
+      },
+      audioReady: (r) => void flushAudio(r),
+      narrowPipe() {
+        if (narrowPipeSaid) return;
+        narrowPipeSaid = true;
+        o.log.warn("the pipe to ffmpeg could not be widened; frames pass in 64 KiB steps");
+      },
     });
-    const readProgress = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({ write: (chunk) => parse(chunk) }),
-    ).catch(() => {});
-    const tail: string[] = [];
-    const readErrors = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-      new WritableStream({
-        write(chunk) {
-          for (const line of chunk.split("\n")) {
-            if (line.trim()) tail.push(scrub(line.trim()));
-          }
-          tail.splice(0, Math.max(0, tail.length - 8));
-        },
-      }),
-    ).catch(() => {});
-    const watchdog = setInterval(() => {
-      if (performance.now() - r.advancedAt > stallMs) {
-        o.log.warn("ffmpeg output stalled; restarting it", { stalledMs: stallMs });
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }
-    }, 1000);
-    const status = await child.status;
-    clearInterval(watchdog);
-    run = undefined;
-    await Promise.allSettled([readProgress, readErrors]);
-    r.video.releaseLock();
-    try {
-      listener.close();
-    } catch { /* closed */ }
-    try {
-      r.audioConn?.close();
-    } catch { /* closed */ }
-    await Deno.remove(dir, { recursive: true }).catch(() => {});
-    return { code: status.code, signal: status.signal, ms: performance.now() - started, tail };
-  };
 
-  const supervise = async () => {
-    while (!stopped) {
-      let ended;
-      try {
-        ended = await runOnce();
-      } catch (error) {
-        ended = { code: -1, signal: null, ms: 0, tail: [String(error)] };
-      }
-      if (stopped) break;
-      const waitMs = policy.next(ended.ms);
-      o.log.warn("ffmpeg exited; restarting", {
-        code: ended.code,
-        signal: ended.signal,
-        ranMs: Math.round(ended.ms),
-        retryInMs: waitMs,
-        stderr: ended.tail.join(" | "),
-      });
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        // Real time, not the engine's clock: ffmpeg and the ingest live in real time.
-        const timer = setTimeout(resolve, waitMs);
-        cancelWait = () => clearTimeout(timer);
-      });
-    }
-  };
-  const supervising = supervise();
+  /** Real time, not the engine's clock: ffmpeg and the ingest live in real time. */
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      wake = resolve;
+      const timer = setTimeout(resolve, ms);
+      cancelWait = () => clearTimeout(timer);
+    });
+  const supervising = superviseRuns(runOnce, policy, o.log, () => stopped, pause);
 
   // Frames are only lent (Frame.rgba): the queue holds copies, in buffers it reuses
   // so that a steady stream allocates nothing.
@@ -300,26 +206,177 @@ export function ffmpegSink(o: FfmpegSinkOptions): FfmpegSink {
       wake();
       const r = run;
       if (r) {
-        // Closing both inputs and SIGINT: ffmpeg stops reading, writes its trailers and ends the
-        // stream cleanly without encoding what it had not read yet (a stop must be quick);
-        // SIGKILL if it lingers (the recording's segments are fragmented: a kill loses a second).
-        const signal = (name: Deno.Signal) => {
-          try {
-            r.child.kill(name);
-          } catch { /* gone */ }
-        };
-        const timers = [
-          setTimeout(() => signal("SIGINT"), 0),
-          setTimeout(() => signal("SIGKILL"), 800),
-        ];
-        r.video.close().catch(() => {});
-        r.audioWriter?.close().catch(() => {});
+        const ended = askToEnd(r);
         await supervising;
-        timers.forEach(clearTimeout);
+        ended();
       }
       await supervising;
     },
   };
+}
+
+/** Writes the run's audio that the video has shown, while the run is `current`; one writer at a time. */
+async function writeAudio(r: Run, current: () => boolean) {
+  if (r.audioWriting || !r.audioWriter) return;
+  r.audioWriting = true;
+  try {
+    for (let due = r.audio?.take(); due && current(); due = r.audio?.take()) {
+      await r.audioWriter.write(new Uint8Array(due.buffer, due.byteOffset, due.byteLength));
+    }
+  } catch {
+    // ffmpeg went away; the supervisor sees its exit.
+  } finally {
+    r.audioWriting = false;
+  }
+}
+
+/** Runs ffmpeg again and again until stopped, waiting between runs as `policy` says. */
+async function superviseRuns(
+  runOnce: () => Promise<Ended>,
+  policy: Backoff,
+  log: Log,
+  stopped: () => boolean,
+  pause: (ms: number) => Promise<void>,
+) {
+  while (!stopped()) {
+    let ended;
+    try {
+      ended = await runOnce();
+    } catch (error) {
+      ended = { code: -1, signal: null, ms: 0, tail: [String(error)] };
+    }
+    if (stopped()) break;
+    const waitMs = policy.next(ended.ms);
+    log.warn("ffmpeg exited; restarting", {
+      code: ended.code,
+      signal: ended.signal,
+      ranMs: Math.round(ended.ms),
+      retryInMs: waitMs,
+      stderr: ended.tail.join(" | "),
+    });
+    await pause(waitMs);
+  }
+}
+
+/**
+ * Closing both inputs and SIGINT: ffmpeg stops reading, writes its trailers and ends the
+ * stream cleanly without encoding what it had not read yet (a stop must be quick); SIGKILL
+ * if it lingers (the recording's segments are fragmented: a kill loses a second). Returns
+ * what clears the timers once the run has ended.
+ */
+function askToEnd(r: Run): () => void {
+  const signal = (name: Deno.Signal) => {
+    try {
+      r.child.kill(name);
+    } catch { /* gone */ }
+  };
+  const timers = [setTimeout(() => signal("SIGINT"), 0), setTimeout(() => signal("SIGKILL"), 800)];
+  r.video.close().catch(() => {});
+  r.audioWriter?.close().catch(() => {});
+  return () => timers.forEach(clearTimeout);
+}
+
+/** What a run tells the sink: it started, it ended, it progressed, its audio connected. */
+interface RunHooks {
+  started(r: Run): void;
+  ended(): void;
+  progressed(p: EncoderProgress): void;
+  audioReady(r: Run): void;
+  /** The pipe to ffmpeg stayed at 64 KiB. */
+  narrowPipe(): void;
+}
+
+interface Ended {
+  code: number;
+  signal: Deno.Signal | null;
+  ms: number;
+  tail: string[];
+}
+
+/**
+ * One ffmpeg run, from spawn to exit: its audio socket, its progress read from stdout, the
+ * last lines of its stderr (scrubbed of the secret), and a watchdog that kills it when its
+ * output stops advancing for `stallMs`.
+ */
+async function runFfmpeg(o: FfmpegSinkOptions, hooks: RunHooks): Promise<Ended> {
+  const stallMs = o.stallMs ?? 10_000;
+  const scrub = (text: string) => (o.secret ? text.split(o.secret).join("****") : text);
+  const dir = await Deno.makeTempDir({ prefix: "sothebais-stream-" });
+  const socketPath = `${dir}/audio.sock`;
+  const listener = Deno.listen({ transport: "unix", path: socketPath });
+  let child: Deno.ChildProcess;
+  try {
+    child = new Deno.Command(o.ffmpeg, {
+      args: o.args(socketPath),
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+  } catch (error) {
+    listener.close();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw error;
+  }
+  // Frames hand over in 1 MiB, not 64 KiB, steps: 8 wake-ups a 1080p frame instead of 128.
+  if (widenStdinPipe(child.pid) === null) hooks.narrowPipe();
+  const r: Run = {
+    child,
+    video: child.stdin.getWriter(),
+    audioWriting: false,
+    progress: null,
+    advancedAt: performance.now(),
+  };
+  hooks.started(r);
+  const started = performance.now();
+  listener.accept().then((conn) => {
+    r.audioConn = conn;
+    r.audioWriter = conn.writable.getWriter();
+    hooks.audioReady(r);
+  }, () => {});
+  const measureOutput = o.recordingBytes ? growthRate(o.recordingBytes) : () => undefined;
+  const parse = progressParser((p) => {
+    if (p.outTimeUs > (r.progress?.outTimeUs ?? 0)) r.advancedAt = performance.now();
+    // Through tee ffmpeg reports no size; the recording's growth is the same packets.
+    const measured = measureOutput();
+    if (!p.bitrateKbps && measured !== undefined) p.bitrateKbps = measured;
+    r.progress = p;
+    hooks.progressed(p);
+  });
+  const readProgress = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => parse(chunk) }),
+  ).catch(() => {});
+  const tail: string[] = [];
+  const readErrors = child.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({
+      write(chunk) {
+        for (const line of chunk.split("\n")) {
+          if (line.trim()) tail.push(scrub(line.trim()));
+        }
+        tail.splice(0, Math.max(0, tail.length - 8));
+      },
+    }),
+  ).catch(() => {});
+  const watchdog = setInterval(() => {
+    if (performance.now() - r.advancedAt > stallMs) {
+      o.log.warn("ffmpeg output stalled; restarting it", { stalledMs: stallMs });
+      try {
+        child.kill("SIGKILL");
+      } catch { /* already gone */ }
+    }
+  }, 1000);
+  const status = await child.status;
+  clearInterval(watchdog);
+  hooks.ended();
+  await Promise.allSettled([readProgress, readErrors]);
+  r.video.releaseLock();
+  try {
+    listener.close();
+  } catch { /* closed */ }
+  try {
+    r.audioConn?.close();
+  } catch { /* closed */ }
+  await Deno.remove(dir, { recursive: true }).catch(() => {});
+  return { code: status.code, signal: status.signal, ms: performance.now() - started, tail };
 }
 
 /**

@@ -10,21 +10,14 @@
  */
 import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import { serialQueue } from "../../core/serial_queue.ts";
 import { SAMPLE_RATE, speech, writeWav } from "./speech.ts";
 import { voiceMixer } from "./voice_mixer.ts";
-// Types only: `host.said` and `host.interrupted` are the host plugin's events.
-import type {} from "../host/mod.ts";
 import { voiceEvents } from "./events.ts";
+import { lineVoice, type VoiceSpec } from "./line_voice.ts";
+import { speakLines } from "./speaker.ts";
 
 export type { HostSpeaking, VoiceEvents } from "./events.ts";
-
-/** A line's own voice (the character's), bounded like the config's. */
-const lineVoice = z.object({
-  name: z.string().regex(/^[a-z]{2,3}(-[a-z0-9]{1,8})*(\+[a-z0-9]{1,12})?$/i),
-  speed: z.number().int().min(80).max(450),
-  pitch: z.number().int().min(0).max(99),
-});
+export type { VoiceSpec };
 
 /** The host's audio: 16-bit mono PCM at 48 kHz. */
 export interface Audio {
@@ -39,7 +32,6 @@ export interface Speech {
   /** Null when espeak-ng is not there (the host would be silent). */
   wav(text: string, voice: VoiceSpec): Promise<Uint8Array<ArrayBuffer> | null>;
 }
-export type VoiceSpec = z.output<typeof lineVoice>;
 
 declare module "../../core/plugin.ts" {
   interface Services {
@@ -99,45 +91,7 @@ export default definePlugin({
       log.warn(`espeak-ng not found (${config.espeakPath}): the host is SILENT`);
       return;
     }
-    // Utterances are synthesized one at a time so they play in the order said.
-    const utterances = serialQueue();
-    let stopped = false;
-    // A line cut before its speech is ready is never played.
-    const cutIds: string[] = [];
-    const cut = bus.on("host.interrupted", ({ payload }) => {
-      cutIds.push(payload.utteranceId);
-      if (cutIds.length > 64) cutIds.shift();
-      mixer.cut(payload.utteranceId);
-    });
-    const off = bus.on("host.said", ({ payload }) => {
-      const own = lineVoice.safeParse(payload.voice);
-      utterances.run(async () => {
-        if (stopped) return;
-        if (mixer.queued() > config.maxQueueSeconds * SAMPLE_RATE) {
-          log.warn("voice queue full; utterance not spoken", { utteranceId: payload.utteranceId });
-          return;
-        }
-        try {
-          const pcm = await speech(payload.text, {
-            espeak: config.espeakPath,
-            voice: own.success ? own.data.name : config.voice,
-            wordsPerMinute: own.success ? own.data.speed : config.wordsPerMinute,
-            pitch: own.success ? own.data.pitch : config.pitch,
-          });
-          if (!cutIds.includes(payload.utteranceId)) {
-            mixer.enqueue({ utteranceId: payload.utteranceId, pcm });
-          }
-        } catch (error) {
-          log.error("speech synthesis failed", { utteranceId: payload.utteranceId, error });
-        }
-      });
-    });
-    return async () => {
-      stopped = true;
-      off();
-      cut();
-      await utterances.drained();
-    };
+    return speakLines({ bus, log }, mixer, config);
   },
 });
 
