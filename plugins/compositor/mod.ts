@@ -24,6 +24,7 @@ import { PROFILE_NAMES, resolveGeometry } from "./profiles.ts";
 import type { Widgets } from "./widgets.ts";
 import type { SceneFiles } from "./scene_files.ts";
 import { reloadScenes } from "./scene_reload.ts";
+import { checkScenes } from "./check.ts";
 
 export type { CompositorEvents, Frame, Frames, SlateChanged };
 export { PROFILE_NAMES, VIDEO_PROFILES, type VideoProfile } from "./profiles.ts";
@@ -81,6 +82,7 @@ export default definePlugin({
   events: compositorEvents,
   listens: ["slate.changed", "campaign.phase", "auction.updated"],
   commands: { preview: previewCommand },
+  check: ({ config }) => checkScenes(config),
   provides: ["frames", "widgets", "compositor", "sceneFiles"],
   async setup({ config, bus, clock, log, http, provide, health, page, metrics }) {
     const { width, height, fps } = resolveGeometry(config.profile, config);
