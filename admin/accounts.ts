@@ -127,6 +127,7 @@ export function accounts(o: AccountsOptions) {
     if (!row) throw new AccountError(`no account named ${name}`);
     return row;
   };
+  const bySetupToken = (token: string) => setupRow(o, token);
   const newLink = async (q: Queryable, id: string): Promise<SetupLink> => {
     const token = randomToken();
     const expiresAt = o.now().add({ minutes: o.setupMinutes });
@@ -136,43 +137,6 @@ export function accounts(o: AccountsOptions) {
       [id, await sha256(token), expiresAt, o.now()],
     );
     return { token, expiresAt };
-  };
-  const totpOf = (name: string, secret: string) =>
-    new TOTP({
-      issuer: o.issuer,
-      label: name,
-      algorithm: "SHA1",
-      digits: 6,
-      period: STEP_MS / 1000,
-      secret: Secret.fromBase32(secret),
-    });
-  /** The time step of a valid code (±1 step for clock drift), or null. Real time: the phone's. */
-  const codeStep = (name: string, secret: string, code: string): number | null => {
-    const now = Date.now();
-    const delta = totpOf(name, secret).validate({ token: code, timestamp: now, window: 1 });
-    return delta === null ? null : Math.floor(now / STEP_MS) + delta;
-  };
-  const bySetupToken = async (token: string) => {
-    if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) {
-      throw new AccountError("This setup link is not valid: copy the whole link.");
-    }
-    const [row] = await db.query<Row>("select * from admin_accounts where setup_token_hash = $1", [
-      await sha256(token),
-    ]);
-    if (!row) {
-      throw new AccountError(
-        "This setup link is not valid (a newer one may have replaced it). Ask an admin for a new one.",
-      );
-    }
-    if (row.status === "active") throw new AccountError("This setup link was already used.");
-    if (row.status === "disabled") throw new AccountError("This account is disabled.");
-    if (!row.setup_expires_at || row.setup_expires_at.getTime() <= o.now().epochMilliseconds) {
-      throw new AccountError(
-        `This setup link has expired (links last ${o.setupMinutes} minutes). ` +
-          `Ask an admin for a new one: main.ts admin reset ${row.name}`,
-      );
-    }
-    return row;
   };
 
   return {
@@ -236,23 +200,7 @@ export function accounts(o: AccountsOptions) {
 
     /** The enrolment step: the TOTP secret (the same on a reload) as a QR code and as text. */
     async startSetup(token: string) {
-      const row = await bySetupToken(token);
-      let secret = row.totp_pending && await openTotp(row, row.totp_pending);
-      if (!secret) {
-        secret = new Secret({ size: 20 }).base32;
-        await db.query("update admin_accounts set totp_pending = $2 where id = $1", [
-          row.id,
-          await box.seal(secret, totpContext(row.id)),
-        ]);
-      }
-      const uri = totpOf(row.name, secret).toString();
-      return {
-        name: row.name,
-        role: row.role,
-        secret,
-        uri,
-        qrSvg: encodeQR(uri, "svg", { ecc: "medium", border: 2 }),
-      };
+      return await enrolmentSecret(o, await bySetupToken(token));
     },
 
     /** Sets the password and the TOTP secret (proven by a first code); returns the recovery codes, shown once. */
@@ -261,7 +209,7 @@ export function accounts(o: AccountsOptions) {
       const problem = passwordProblem(password, row.name);
       if (problem) throw new AccountError(`Choose another password: ${problem}.`);
       const step = row.totp_pending &&
-        codeStep(row.name, await openTotp(row, row.totp_pending), digits(code));
+        codeStep(o.issuer, row.name, await openTotp(row, row.totp_pending), digits(code));
       if (!step) {
         throw new AccountError(
           "That code is not right: type the 6-digit code your authenticator app shows now.",
@@ -278,13 +226,7 @@ export function accounts(o: AccountsOptions) {
           [row.id, hash, step, o.now()],
         );
         if (!done.length) throw new AccountError("This setup link was already used.");
-        await tx.query("delete from admin_recovery_codes where account_id = $1", [row.id]);
-        for (const h of hashes) {
-          await tx.query(
-            "insert into admin_recovery_codes (account_id, code_hash) values ($1, $2)",
-            [row.id, h],
-          );
-        }
+        await replaceRecoveryCodes(tx, row.id, hashes);
       });
       return { account: { ...account(row), status: "active" as const }, recoveryCodes: codes };
     },
@@ -303,48 +245,7 @@ export function accounts(o: AccountsOptions) {
       if (row.status !== "active") {
         return { ok: false, account: account(row), message: "This account is disabled." };
       }
-      if (/^\d{6}$/.test(digits(code))) {
-        const step = codeStep(row.name, await openTotp(row, row.totp_secret!), digits(code));
-        if (step === null) {
-          return {
-            ok: false,
-            account: account(row),
-            message:
-              "Wrong code: type the code your authenticator app shows now, or a recovery code.",
-          };
-        }
-        const fresh = await db.query(
-          `update admin_accounts set totp_last_step = $2 where id = $1
-             and (totp_last_step is null or totp_last_step < $2) returning id`,
-          [row.id, step],
-        );
-        if (!fresh.length) {
-          return {
-            ok: false,
-            account: account(row),
-            message: "That code was used already: wait for the next one.",
-          };
-        }
-        return { ok: true, account: account(row), used: "totp" };
-      }
-      const hash = await sha256(normalRecoveryCode(code));
-      const used = await db.query(
-        `update admin_recovery_codes set used_at = $3
-         where account_id = $1 and code_hash = $2 and used_at is null returning code_hash`,
-        [row.id, hash, o.now()],
-      );
-      if (used.length) return { ok: true, account: account(row), used: "recovery" };
-      const spent = await db.query(
-        "select 1 from admin_recovery_codes where account_id = $1 and code_hash = $2",
-        [row.id, hash],
-      );
-      return {
-        ok: false,
-        account: account(row),
-        message: spent.length
-          ? "That recovery code was used already: each works once."
-          : "Wrong code: type the code your authenticator app shows now, or a recovery code.",
-      };
+      return await secondFactor(o, row, code, () => openTotp(row, row.totp_secret!));
     },
 
     /** Recovery codes not used yet. */
@@ -359,6 +260,130 @@ export function accounts(o: AccountsOptions) {
 }
 
 export type Accounts = ReturnType<typeof accounts>;
+
+const totpOf = (issuer: string, name: string, secret: string) =>
+  new TOTP({
+    issuer,
+    label: name,
+    algorithm: "SHA1",
+    digits: 6,
+    period: STEP_MS / 1000,
+    secret: Secret.fromBase32(secret),
+  });
+
+/** The time step of a valid code (±1 step for clock drift), or null. Real time: the phone's. */
+function codeStep(issuer: string, name: string, secret: string, code: string): number | null {
+  const now = Date.now();
+  const delta = totpOf(issuer, name, secret).validate({ token: code, timestamp: now, window: 1 });
+  return delta === null ? null : Math.floor(now / STEP_MS) + delta;
+}
+
+/** The pending account a setup link is for, or why the link does not serve. */
+async function setupRow(o: AccountsOptions, token: string): Promise<Row> {
+  const db = o.db;
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(token)) {
+    throw new AccountError("This setup link is not valid: copy the whole link.");
+  }
+  const [row] = await db.query<Row>("select * from admin_accounts where setup_token_hash = $1", [
+    await sha256(token),
+  ]);
+  if (!row) {
+    throw new AccountError(
+      "This setup link is not valid (a newer one may have replaced it). Ask an admin for a new one.",
+    );
+  }
+  if (row.status === "active") throw new AccountError("This setup link was already used.");
+  if (row.status === "disabled") throw new AccountError("This account is disabled.");
+  if (!row.setup_expires_at || row.setup_expires_at.getTime() <= o.now().epochMilliseconds) {
+    throw new AccountError(
+      `This setup link has expired (links last ${o.setupMinutes} minutes). ` +
+        `Ask an admin for a new one: main.ts admin reset ${row.name}`,
+    );
+  }
+  return row;
+}
+
+/** The TOTP secret of an enrolment (the same on a reload, kept sealed) as a QR code and as text. */
+async function enrolmentSecret(o: AccountsOptions, row: Row) {
+  const context = totpContext(row.id);
+  let secret = row.totp_pending && await o.box.open(row.totp_pending, context);
+  if (!secret) {
+    secret = new Secret({ size: 20 }).base32;
+    await o.db.query("update admin_accounts set totp_pending = $2 where id = $1", [
+      row.id,
+      await o.box.seal(secret, context),
+    ]);
+  }
+  const uri = totpOf(o.issuer, row.name, secret).toString();
+  return {
+    name: row.name,
+    role: row.role,
+    secret,
+    uri,
+    qrSvg: encodeQR(uri, "svg", { ecc: "medium", border: 2 }),
+  };
+}
+
+async function replaceRecoveryCodes(tx: Queryable, accountId: string, hashes: string[]) {
+  await tx.query("delete from admin_recovery_codes where account_id = $1", [accountId]);
+  for (const h of hashes) {
+    await tx.query("insert into admin_recovery_codes (account_id, code_hash) values ($1, $2)", [
+      accountId,
+      h,
+    ]);
+  }
+}
+
+/** After the password: a TOTP code (each step once), or a recovery code (each once). */
+async function secondFactor(
+  o: AccountsOptions,
+  row: Row,
+  code: string,
+  totpSecret: () => Promise<string>,
+): Promise<LoginResult> {
+  const db = o.db;
+  if (/^\d{6}$/.test(digits(code))) {
+    const step = codeStep(o.issuer, row.name, await totpSecret(), digits(code));
+    if (step === null) {
+      return {
+        ok: false,
+        account: account(row),
+        message: "Wrong code: type the code your authenticator app shows now, or a recovery code.",
+      };
+    }
+    const fresh = await db.query(
+      `update admin_accounts set totp_last_step = $2 where id = $1
+         and (totp_last_step is null or totp_last_step < $2) returning id`,
+      [row.id, step],
+    );
+    if (!fresh.length) {
+      return {
+        ok: false,
+        account: account(row),
+        message: "That code was used already: wait for the next one.",
+      };
+    }
+    return { ok: true, account: account(row), used: "totp" };
+  }
+  const hash = await sha256(normalRecoveryCode(code));
+  const used = await db.query(
+    `update admin_recovery_codes set used_at = $3
+     where account_id = $1 and code_hash = $2 and used_at is null returning code_hash`,
+    [row.id, hash, o.now()],
+  );
+  if (used.length) return { ok: true, account: account(row), used: "recovery" };
+  const spent = await db.query(
+    "select 1 from admin_recovery_codes where account_id = $1 and code_hash = $2",
+    [row.id, hash],
+  );
+  return {
+    ok: false,
+    account: account(row),
+    message: spent.length
+      ? "That recovery code was used already: each works once."
+      : "Wrong code: type the code your authenticator app shows now, or a recovery code.",
+  };
+}
 
 function checkName(name: string): string {
   if (!ACCOUNT_NAME.test(name)) {

@@ -183,7 +183,41 @@ export function mountPanel(http: Hono, p: PanelHttp) {
   const h: Helpers = { fail, json, sessionOf, cookieOf, authorised };
   mountSignIn(http, p, h);
 
-  // The ledger as a file (CSV export): a GET the browser downloads, signed in; exporting is audited.
+  mountLedgerExport(http, p, h);
+  mountAssets(http, p, h);
+
+  http.post("/admin/api/requests/:type", async (c) => {
+    const session = await authorised(c);
+    if (session instanceof Response) return session;
+    await p.sessions.touch(session);
+    const body = await json(c);
+    const outcome = await dispatch(
+      c.req.param("type"),
+      body.requestData,
+      { session, ip: ip(c) },
+      p.deps,
+    ).catch((error) => ({ ok: false as const, code: 500, message: messageOf(error) }));
+    return new Response(
+      toJson(outcome.ok ? { ok: true, responseData: outcome.data } : outcome),
+      {
+        status: outcome.ok ? 200 : outcome.code,
+        headers: { "content-type": "application/json" },
+      },
+    );
+  });
+}
+
+interface Helpers {
+  fail(c: Context, status: 400 | 401 | 403 | 404 | 409 | 429 | 500, message: string): Response;
+  json(c: Context): Promise<Record<string, unknown>>;
+  sessionOf(c: Context): Promise<Session | null>;
+  cookieOf(c: Context): { name: string; path: string; secure: boolean };
+  authorised(c: Context): Promise<Session | Response>;
+}
+
+/** The ledger as a file (CSV export): a GET the browser downloads, signed in; exporting is audited. */
+function mountLedgerExport(http: Hono, p: PanelHttp, h: Helpers) {
+  const { fail, sessionOf } = h;
   http.get("/admin/api/reports/ledger.csv", async (c) => {
     const session = await sessionOf(c);
     if (!session) return fail(c, 401, "Signed out (or idle too long): sign in again.");
@@ -207,8 +241,11 @@ export function mountPanel(http: Hono, p: PanelHttp) {
       "content-disposition": 'attachment; filename="ledger.csv"',
     });
   });
+}
 
-  // Assets: upload (admins; the bytes checked and re-encoded), list and preview (signed in).
+/** Assets: upload (admins; the bytes checked and re-encoded), list and preview (signed in). */
+function mountAssets(http: Hono, p: PanelHttp, h: Helpers) {
+  const { fail, sessionOf, authorised } = h;
   const assetsDir = () => p.deps.compositor?.widgets.assets.dir;
   http.post("/admin/api/assets", async (c) => {
     const session = await authorised(c);
@@ -274,34 +311,6 @@ export function mountPanel(http: Hono, p: PanelHttp) {
     if (!asset) return fail(c, 404, "no such asset");
     return c.body(asset.bytes, 200, { "content-type": asset.type });
   });
-
-  http.post("/admin/api/requests/:type", async (c) => {
-    const session = await authorised(c);
-    if (session instanceof Response) return session;
-    await p.sessions.touch(session);
-    const body = await json(c);
-    const outcome = await dispatch(
-      c.req.param("type"),
-      body.requestData,
-      { session, ip: ip(c) },
-      p.deps,
-    ).catch((error) => ({ ok: false as const, code: 500, message: messageOf(error) }));
-    return new Response(
-      toJson(outcome.ok ? { ok: true, responseData: outcome.data } : outcome),
-      {
-        status: outcome.ok ? 200 : outcome.code,
-        headers: { "content-type": "application/json" },
-      },
-    );
-  });
-}
-
-interface Helpers {
-  fail(c: Context, status: 400 | 401 | 403 | 404 | 409 | 429 | 500, message: string): Response;
-  json(c: Context): Promise<Record<string, unknown>>;
-  sessionOf(c: Context): Promise<Session | null>;
-  cookieOf(c: Context): { name: string; path: string; secure: boolean };
-  authorised(c: Context): Promise<Session | Response>;
 }
 
 /** Sign-in (throttled, audited, a new session id), sign-out, who am I, and account setup. */

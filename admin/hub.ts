@@ -8,7 +8,7 @@
 import type { Bus } from "../core/bus.ts";
 import type { FrameSink } from "../core/frame_loop.ts";
 import type { Log } from "../core/log.ts";
-import type { Compositor, Frame, Frames } from "../plugins/compositor/mod.ts";
+import type { Compositor, Frame, Frames, WidgetStat } from "../plugins/compositor/mod.ts";
 import type { StreamStats } from "../plugins/stream/mod.ts";
 import {
   Close,
@@ -72,6 +72,12 @@ const MAX_BUFFERED = 512 * 1024;
 export const toJson = (value: unknown) =>
   JSON.stringify(value, (_k, v) => typeof v === "bigint" ? v.toString() : v);
 
+/** A stream stats sample as the panel keeps it: with the scene and each widget's render time. */
+function statsSample(stats: StreamStats, compositor?: Compositor) {
+  const widgets: Record<string, WidgetStat> = compositor?.widgetStats() ?? {};
+  return { ...stats, at: Date.now(), scene: compositor?.current() ?? null, widgets };
+}
+
 export function createHub(o: HubOptions) {
   const clients = new Set<Client>();
   const watching = (s: Subscription) => [...clients].filter((c) => c.subscriptions.has(s));
@@ -85,14 +91,14 @@ export function createHub(o: HubOptions) {
     for (const c of targets) if (c.socket.readyState === WebSocket.OPEN) c.socket.send(text);
   };
 
-  const statsHistory = ring<StreamStats & { at: number; scene: string | null }>(300);
+  const statsHistory = ring<ReturnType<typeof statsSample>>(300);
   const systemHistory = ring<ReturnType<ReturnType<typeof systemSampler>>>(150);
   const sample = systemSampler();
   let level = 0;
   const offs = [
     ...AUCTION_EVENTS.map((type) => o.bus.on(type, (e) => event("auction", type, e.payload))),
     o.bus.on("stream.stats", (e) => {
-      const stats = { ...e.payload, at: Date.now(), scene: o.compositor?.current() ?? null };
+      const stats = statsSample(e.payload, o.compositor);
       statsHistory.push(stats);
       event("stats", "StreamStats", stats);
     }),
@@ -113,11 +119,7 @@ export function createHub(o: HubOptions) {
       event("system", "SystemStats", s);
     }),
     preview: previewPump(o, (header, bytes) => {
-      const head = new TextEncoder().encode(JSON.stringify(header));
-      const message = new Uint8Array(4 + head.length + bytes.length);
-      new DataView(message.buffer).setUint32(0, head.length);
-      message.set(head, 4);
-      message.set(bytes, 4 + head.length);
+      const message = previewMessage(header, bytes);
       for (const c of watching("preview")) {
         if (c.socket.readyState === WebSocket.OPEN && c.socket.bufferedAmount < MAX_BUFFERED) {
           c.socket.send(message);
@@ -125,38 +127,11 @@ export function createHub(o: HubOptions) {
       }
     }),
   };
-  function every(ms: number, tick: () => void) {
-    let timer: ReturnType<typeof setInterval> | undefined;
-    return {
-      start() {
-        if (timer) return;
-        timer = setInterval(tick, ms);
-        tick(); // a new watcher sees a value now, not in `ms`
-      },
-      stop: () => {
-        clearInterval(timer);
-        timer = undefined;
-      },
-    };
-  }
   const retune = () => {
     for (const [name, stream] of Object.entries(streams)) {
       if (watching(name as Subscription).length) stream!.start();
       else stream!.stop();
     }
-  };
-
-  const subscriptions = (raw: unknown): Set<Subscription> =>
-    new Set(
-      (Array.isArray(raw) ? raw : []).filter((s): s is Subscription =>
-        SUBSCRIPTIONS.includes(s as Subscription)
-      ),
-    );
-
-  const close = (c: Client, code: number, why: string) => {
-    try {
-      c.socket.close(code, why);
-    } catch { /* closing already */ }
   };
 
   const onMessage = async (c: Client, raw: unknown) => {
@@ -195,22 +170,8 @@ export function createHub(o: HubOptions) {
       return retune();
     }
     if (message.op !== Op.Request) return;
-    const requestType = String(d.requestType ?? "").slice(0, 60);
-    const requestId = String(d.requestId ?? "").slice(0, 64);
     if (d.auto !== true) await o.sessions.touch(session);
-    const caller: Caller = { session, ip: c.ip };
-    const outcome = await dispatch(requestType, d.requestData, caller, o.deps);
-    send(c, {
-      op: Op.RequestResponse,
-      d: {
-        requestType,
-        requestId,
-        requestStatus: outcome.ok
-          ? { result: true, code: 200 }
-          : { result: false, code: outcome.code, comment: outcome.message },
-        responseData: outcome.ok ? outcome.data : undefined,
-      },
-    });
+    send(c, await answer(o.deps, d, { session, ip: c.ip }));
   };
 
   const sweep = setInterval(async () => {
@@ -262,6 +223,64 @@ export function createHub(o: HubOptions) {
 }
 
 export type Hub = ReturnType<typeof createHub>;
+
+/** A stream that ticks every `ms` while started (a new watcher sees a value at once). */
+function every(ms: number, tick: () => void) {
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return {
+    start() {
+      if (timer) return;
+      timer = setInterval(tick, ms);
+      tick(); // a new watcher sees a value now, not in `ms`
+    },
+    stop: () => {
+      clearInterval(timer);
+      timer = undefined;
+    },
+  };
+}
+
+/** The subscriptions asked for, the known ones only. */
+const subscriptions = (raw: unknown): Set<Subscription> =>
+  new Set(
+    (Array.isArray(raw) ? raw : []).filter((s): s is Subscription =>
+      SUBSCRIPTIONS.includes(s as Subscription)
+    ),
+  );
+
+const close = (c: Client, code: number, why: string) => {
+  try {
+    c.socket.close(code, why);
+  } catch { /* closing already */ }
+};
+
+/** A preview frame on the socket: the header's JSON length (4 bytes), the header, the PNG. */
+function previewMessage(header: PreviewHeader, bytes: Uint8Array): Uint8Array {
+  const head = new TextEncoder().encode(JSON.stringify(header));
+  const message = new Uint8Array(4 + head.length + bytes.length);
+  new DataView(message.buffer).setUint32(0, head.length);
+  message.set(head, 4);
+  message.set(bytes, 4 + head.length);
+  return message;
+}
+
+/** A request's response message: dispatched by type for the caller, bounded ids echoed. */
+async function answer(deps: HubOptions["deps"], d: Record<string, unknown>, caller: Caller) {
+  const requestType = String(d.requestType ?? "").slice(0, 60);
+  const requestId = String(d.requestId ?? "").slice(0, 64);
+  const outcome = await dispatch(requestType, d.requestData, caller, deps);
+  return {
+    op: Op.RequestResponse,
+    d: {
+      requestType,
+      requestId,
+      requestStatus: outcome.ok
+        ? { result: true, code: 200 }
+        : { result: false, code: outcome.code, comment: outcome.message },
+      responseData: outcome.ok ? outcome.data : undefined,
+    },
+  };
+}
 
 /**
  * Preview frames at `fps`: a frame sink, added only while someone watches, that

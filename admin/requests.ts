@@ -669,8 +669,11 @@ export const REQUESTS: Record<string, RequestDef> = {
     data: z.strictObject({}),
     run: async (_d, _c, deps) => {
       const host = need(deps.host, "the host plugin");
+      const { file, ...stored } = await host.readCharacter();
+      // The file's name only: where it sits on the server is no viewer's business.
       return {
-        ...(await host.readCharacter()),
+        ...stored,
+        file: file.split("/").pop() ?? "",
         speaking: host.character().name,
         voice: !!deps.speech,
       };

@@ -2,7 +2,10 @@
  * The CLI as operators run it, for tests: `main.ts` in a child process on its
  * own data folder and port, its output read line by line.
  */
-const root = new URL("../", import.meta.url).pathname;
+import { pluginModule } from "../core/config.ts";
+
+const rootUrl = new URL("../", import.meta.url);
+const root = rootUrl.pathname;
 export { root };
 
 /** The CLI on embedded storage (whatever this process's DATABASE_URL/REDIS_URL) unless `env` says otherwise. */
@@ -196,5 +199,39 @@ export function bidShowConfig(
   };
   const file = `${dir}/sothebais.json`;
   Deno.writeTextFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+/** One plugin of the project's list as `main.ts start --config` reads it. */
+export interface ShowPlugin {
+  module: string;
+  enabled: boolean;
+  config: Record<string, unknown>;
+}
+
+/**
+ * Writes `file` for `main.ts start`: the project's own plugin list (`deno task start`'s demo
+ * show: the embedded chain, the fake X, the simulated crowd), each module by absolute path, each
+ * config as shipped unless `tweak` changes it (given the plugin's name, or "admin"). Returns `file`.
+ */
+export function writeDemoConfig(
+  file: string,
+  tweak: (name: string, config: Record<string, unknown>) => void = () => {},
+): string {
+  const project = JSON.parse(Deno.readTextFileSync(`${root}deno.json`));
+  const plugins = project.sothebais.plugins.map(
+    (
+      p: { name?: string; module?: string; enabled?: boolean; config?: Record<string, unknown> },
+    ): ShowPlugin => {
+      const config = structuredClone(p.config ?? {});
+      tweak(p.name ?? (p.module?.includes("admin") ? "admin" : p.module!), config);
+      return {
+        module: p.module ? new URL(p.module, rootUrl).href : pluginModule(p.name!, rootUrl),
+        enabled: p.enabled ?? true,
+        config,
+      };
+    },
+  );
+  Deno.writeTextFileSync(file, JSON.stringify({ sothebais: { plugins } }));
   return file;
 }

@@ -47,6 +47,7 @@ export const PUBLIC_ROUTES = [
   "GET /link/escrow.svg",
   "GET /link/status",
   "GET /metrics",
+  "GET /public-format.js",
   "GET /public.css",
   "GET /public.js",
   "POST /link/challenge",

@@ -135,45 +135,12 @@ export function HostPage() {
   return (
     <div class="page host">
       <div class="grid-2">
-        <Card title={`Character (${file.split("/").pop() ?? ""})`} id="host-character">
+        <Card title={`Character (${file})`} id="host-character">
           <p class="muted">
-            On air now: <b id="host-speaking">{speaking}</b>. Saved to <code>{file}</code>.
+            On air now: <b id="host-speaking">{speaking}</b>. Saved to{" "}
+            <code id="host-file">{file}</code>.
           </p>
-          <div class="form-grid">
-            {TEXTS.map(([f, label]) => (
-              <Field
-                key={f}
-                field={f}
-                label={label}
-                value={at(c, f)}
-                bad={bad}
-                lines={f === "bio"}
-                onInput={(v) => set(f, v)}
-              />
-            ))}
-            {NUMBERS.map(([f, label]) => (
-              <Field
-                key={f}
-                field={f}
-                label={label}
-                type="number"
-                value={at(c, f)}
-                bad={bad}
-                onInput={(v) => set(f, v.trim() === "" ? undefined : Number(v))}
-              />
-            ))}
-            {LISTS.map(([f, label]) => (
-              <Field
-                key={f}
-                field={f}
-                label={label}
-                lines
-                value={((at(c, f) as string[] | undefined) ?? []).join("\n")}
-                bad={new Set([...bad].map((b) => b.replace(/\.\d+$/, "")))}
-                onInput={(v) => set(f, v.split("\n"))}
-              />
-            ))}
-          </div>
+          <CharacterFields c={c} bad={bad} set={set} />
           {problems.length
             ? <ul class="error" id="host-problems">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
             : null}
@@ -194,71 +161,147 @@ export function HostPage() {
           {notice ? <p id="host-notice">{notice}</p> : null}
         </Card>
         <div>
-          <Card title="Hear a test line (off air)" id="host-hear">
-            <p class="row">
-              <input
-                id="host-line"
-                value={line}
-                maxLength={300}
-                onInput={(e) => setLine((e.target as HTMLInputElement).value)}
-              />
-              {may(me, "operator")
-                ? (
-                  <button
-                    type="button"
-                    id="host-hear-button"
-                    disabled={!!busy || !line.trim() || bad.has("voice.name") ||
-                      bad.has("voice.speed") || bad.has("voice.pitch")}
-                    onClick={hear}
-                  >
-                    Hear it
-                  </button>
-                )
-                : null}
-            </p>
-            <p class="muted">
-              Spoken by espeak-ng in the voice above (saved or not), as the show would say it.
-            </p>
-            {wav ? <audio id="host-audio" controls autoplay src={wav} /> : null}
-          </Card>
-          <Card title="Transcript (newest first)" id="host-transcript">
-            <p class="row">
-              <button type="button" id="host-transcript-reload" onClick={loadTranscript}>
-                Reload
-              </button>
-            </p>
-            {lines.length
-              ? (
-                <table>
-                  <thead>
-                    <tr>
-                      <th>time</th>
-                      <th>line</th>
-                      <th>grounded on</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {lines.map((l) => (
-                      <tr key={l.id} data-outcome={l.outcome} data-version={l.version}>
-                        <td>{formatTime(l.at)}</td>
-                        <td>
-                          <span class={l.outcome === "said" ? "" : "muted"}>
-                            {l.outcome} · {l.kind} · {l.source}
-                          </span>
-                          <br />
-                          {l.text}
-                          {l.reason ? <div class="error">{l.reason}</div> : null}
-                        </td>
-                        <td class="grounds">{groundsText(l.grounds)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              )
-              : <p class="muted">The host has not said anything yet.</p>}
-          </Card>
+          <HearCard
+            line={line}
+            setLine={setLine}
+            wav={wav}
+            mayHear={may(me, "operator")}
+            blocked={!!busy || !line.trim() || bad.has("voice.name") ||
+              bad.has("voice.speed") || bad.has("voice.pitch")}
+            hear={hear}
+          />
+          <TranscriptCard lines={lines} reload={loadTranscript} />
         </div>
       </div>
     </div>
+  );
+}
+
+/** The character's own fields: texts, numbers, and lists edited one entry a line. */
+function CharacterFields(
+  props: { c: Input; bad: Set<string>; set: (path: string, value: unknown) => void },
+) {
+  const { c, bad, set } = props;
+  return (
+    <div class="form-grid">
+      {TEXTS.map(([f, label]) => (
+        <Field
+          key={f}
+          field={f}
+          label={label}
+          value={at(c, f)}
+          bad={bad}
+          lines={f === "bio"}
+          onInput={(v) => set(f, v)}
+        />
+      ))}
+      {NUMBERS.map(([f, label]) => (
+        <Field
+          key={f}
+          field={f}
+          label={label}
+          type="number"
+          value={at(c, f)}
+          bad={bad}
+          onInput={(v) => set(f, v.trim() === "" ? undefined : Number(v))}
+        />
+      ))}
+      {LISTS.map(([f, label]) => (
+        <Field
+          key={f}
+          field={f}
+          label={label}
+          lines
+          value={((at(c, f) as string[] | undefined) ?? []).join("\n")}
+          bad={new Set([...bad].map((b) => b.replace(/\.\d+$/, "")))}
+          onInput={(v) => set(f, v.split("\n"))}
+        />
+      ))}
+    </div>
+  );
+}
+
+/** A test line in the edited voice, spoken off air. */
+function HearCard(
+  props: {
+    line: string;
+    setLine(line: string): void;
+    wav: string | null;
+    mayHear: boolean;
+    blocked: boolean;
+    hear(): void;
+  },
+) {
+  const { line, setLine, wav } = props;
+  return (
+    <Card title="Hear a test line (off air)" id="host-hear">
+      <p class="row">
+        <input
+          id="host-line"
+          value={line}
+          maxLength={300}
+          onInput={(e) => setLine((e.target as HTMLInputElement).value)}
+        />
+        {props.mayHear
+          ? (
+            <button
+              type="button"
+              id="host-hear-button"
+              disabled={props.blocked}
+              onClick={props.hear}
+            >
+              Hear it
+            </button>
+          )
+          : null}
+      </p>
+      <p class="muted">
+        Spoken by espeak-ng in the voice above (saved or not), as the show would say it.
+      </p>
+      {wav ? <audio id="host-audio" controls autoplay src={wav} /> : null}
+    </Card>
+  );
+}
+
+/** The recent lines, each beside the facts it was grounded on. */
+function TranscriptCard(props: { lines: Line[]; reload(): void }) {
+  const { lines } = props;
+  return (
+    <Card title="Transcript (newest first)" id="host-transcript">
+      <p class="row">
+        <button type="button" id="host-transcript-reload" onClick={props.reload}>
+          Reload
+        </button>
+      </p>
+      {lines.length
+        ? (
+          <table>
+            <thead>
+              <tr>
+                <th>time</th>
+                <th>line</th>
+                <th>grounded on</th>
+              </tr>
+            </thead>
+            <tbody>
+              {lines.map((l) => (
+                <tr key={l.id} data-outcome={l.outcome} data-version={l.version}>
+                  <td>{formatTime(l.at)}</td>
+                  <td>
+                    <span class={l.outcome === "said" ? "" : "muted"}>
+                      {l.outcome} · {l.kind} · {l.source}
+                    </span>
+                    <br />
+                    {l.text}
+                    {l.reason ? <div class="error">{l.reason}</div> : null}
+                  </td>
+                  <td class="grounds">{groundsText(l.grounds)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+        : <p class="muted">The host has not said anything yet.</p>}
+    </Card>
   );
 }

@@ -7,9 +7,21 @@
  * show at a phase), saved as the file the engine reads (admins, with a reason,
  * audited), and the last save undone.
  */
+import type { JSX } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { SceneForm } from "./scene_form.tsx";
 import { Card, may, SaveUndo, useAction, useApp, useLoad } from "./ui.tsx";
+
+/** The JSON text as a scene object, or the problem with it. */
+function parseScene(text: string): { scene: Record<string, unknown> | null; problem?: string } {
+  try {
+    const v = JSON.parse(text);
+    if (v && typeof v === "object" && !Array.isArray(v)) return { scene: v };
+    return { scene: null, problem: "scene: the file must be one JSON object" };
+  } catch (e) {
+    return { scene: null, problem: `scene: not JSON: ${(e as Error).message}` };
+  }
+}
 
 export function ScenesPage() {
   const { conn, me } = useApp();
@@ -45,21 +57,12 @@ export function ScenesPage() {
       if (!name && r.scenes.length) void open(r.scenes.includes("live") ? "live" : r.scenes[0]);
     });
   });
-  const parsed = (): Record<string, unknown> | null => {
-    try {
-      const v = JSON.parse(text);
-      if (v && typeof v === "object" && !Array.isArray(v)) return v;
-      setProblems(["scene: the file must be one JSON object"]);
-    } catch (e) {
-      setProblems([`scene: not JSON: ${(e as Error).message}`]);
-    }
-    return null;
+  const parsed = () => {
+    const r = parseScene(text);
+    if (r.problem) setProblems([r.problem]);
+    return r.scene;
   };
-  let formScene: Record<string, unknown> | null = null;
-  try {
-    const v = JSON.parse(text);
-    if (v && typeof v === "object" && !Array.isArray(v)) formScene = v;
-  } catch { /* the form waits for the JSON to parse */ }
+  const formScene = parseScene(text).scene;
   const fromForm = (next: Record<string, unknown>) => {
     setText(JSON.stringify(next, null, 2));
     conn.request<{ problems: string[] }>("CheckScene", { scene: next }).then(
@@ -98,50 +101,21 @@ export function ScenesPage() {
     });
   return (
     <div class="page scenes">
-      <div class="filters">
-        <label>
-          scene{" "}
-          <select
-            id="scene-pick"
-            value={name}
-            onChange={(e) => void open((e.target as HTMLSelectElement).value)}
-          >
-            {names.map((n) => <option key={n} value={n}>{n}</option>)}
-          </select>
-        </label>
-        <label>
-          phase{" "}
-          <select
-            id="scene-phase"
-            value={phase}
-            onChange={(e) => setPhase((e.target as HTMLSelectElement).value)}
-          >
-            {["pre-auction", "auction", "post-auction"].map((p) => <option key={p}>{p}</option>)}
-          </select>
-        </label>
-      </div>
+      <ScenePicker
+        names={names}
+        name={name}
+        open={(n) => void open(n)}
+        phase={phase}
+        setPhase={setPhase}
+      />
       <div class="grid-2">
         <Card title={`${name}.json`} id="scene-editor">
-          <p class="row tabs">
-            <button
-              type="button"
-              id="scene-tab-form"
-              class={tab === "form" ? "active" : ""}
-              onClick={() => setTab("form")}
-            >
-              Form
-            </button>
-            <button
-              type="button"
-              id="scene-tab-json"
-              class={tab === "json" ? "active" : ""}
-              onClick={() => setTab("json")}
-            >
-              JSON
-            </button>
-          </p>
-          {tab === "form"
-            ? formScene
+          <SceneEditor
+            tab={tab}
+            setTab={setTab}
+            text={text}
+            setText={setText}
+            form={formScene
               ? (
                 <SceneForm
                   scene={formScene}
@@ -151,15 +125,8 @@ export function ScenesPage() {
                   onChange={fromForm}
                 />
               )
-              : <p class="error">The JSON does not parse: fix it in the JSON tab.</p>
-            : (
-              <textarea
-                id="scene-json"
-                spellcheck={false}
-                value={text}
-                onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
-              />
-            )}
+              : null}
+          />
           {problems.length
             ? <ul class="error" id="scene-problems">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
             : null}
@@ -194,5 +161,87 @@ export function ScenesPage() {
         </Card>
       </div>
     </div>
+  );
+}
+
+/** Which scene to edit, and at which phase the preview draws it. */
+function ScenePicker(
+  props: {
+    names: string[];
+    name: string;
+    open(name: string): void;
+    phase: string;
+    setPhase(phase: string): void;
+  },
+) {
+  const { names, name, phase, setPhase } = props;
+  return (
+    <div class="filters">
+      <label>
+        scene{" "}
+        <select
+          id="scene-pick"
+          value={name}
+          onChange={(e) => props.open((e.target as HTMLSelectElement).value)}
+        >
+          {names.map((n) => <option key={n} value={n}>{n}</option>)}
+        </select>
+      </label>
+      <label>
+        phase{" "}
+        <select
+          id="scene-phase"
+          value={phase}
+          onChange={(e) => setPhase((e.target as HTMLSelectElement).value)}
+        >
+          {["pre-auction", "auction", "post-auction"].map((p) => <option key={p}>{p}</option>)}
+        </select>
+      </label>
+    </div>
+  );
+}
+
+/** The scene as a form (`form`, null while the JSON does not parse) or as its JSON text. */
+function SceneEditor(
+  props: {
+    tab: "form" | "json";
+    setTab(tab: "form" | "json"): void;
+    text: string;
+    setText(text: string): void;
+    form: JSX.Element | null;
+  },
+) {
+  const { tab, setTab, text, setText, form } = props;
+  return (
+    <>
+      <p class="row tabs">
+        <button
+          type="button"
+          id="scene-tab-form"
+          class={tab === "form" ? "active" : ""}
+          onClick={() => setTab("form")}
+        >
+          Form
+        </button>
+        <button
+          type="button"
+          id="scene-tab-json"
+          class={tab === "json" ? "active" : ""}
+          onClick={() => setTab("json")}
+        >
+          JSON
+        </button>
+      </p>
+      {tab === "form"
+        ? form ?? <p class="error">The JSON does not parse: fix it in the JSON tab.</p>
+        : (
+          <textarea
+            id="scene-json"
+            spellcheck={false}
+            value={text}
+            onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+          />
+        )}
+    </>
   );
 }

@@ -16,12 +16,12 @@ import type { Compositor } from "../../plugins/compositor/mod.ts";
 import { MAX_ASSET_BYTES, sniff } from "../assets.ts";
 import {
   ARTIFACTS,
-  browserSignIn,
   chromiumReady,
   httpRequest,
   launchChromium,
   panelEngine,
   sessionHeaders,
+  signedInPage,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
@@ -65,12 +65,15 @@ Deno.test({
       admin: { scenesDir: scenes },
     });
     const browser = await launchChromium();
-    Deno.mkdirSync(ARTIFACTS, { recursive: true });
     try {
-      const ada = await engine.enrolled("ada", "admin");
+      const { page } = await signedInPage(
+        browser,
+        engine,
+        { name: "ada", role: "admin" },
+        "/admin/assets",
+        { width: 1280, height: 900 },
+      );
       const vic = await engine.enrolled("vic", "viewer");
-      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await browserSignIn(page, engine.url, "ada", ada.secret, "/admin/assets");
       await page.waitForSelector("#asset-upload");
       const art = createCanvas(64, 48);
       const ctx = art.getContext("2d");

@@ -11,12 +11,12 @@ import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import {
   ARTIFACTS,
-  browserSignIn,
   chromiumReady,
   httpRequest,
   launchChromium,
   panelEngine,
   sessionHeaders,
+  signedInPage,
   waitFor,
 } from "./panel_kit.ts";
 
@@ -32,12 +32,15 @@ Deno.test({
       plugins: { "funds-book": {}, auction: { watermark: "clock" } },
     });
     const browser = await launchChromium();
-    Deno.mkdirSync(ARTIFACTS, { recursive: true });
     try {
       const auctions = engine.service<Auctions>("auctions");
-      const ada = await engine.enrolled("ada", "admin");
-      const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
-      await browserSignIn(page, engine.url, "ada", ada.secret, "/admin/campaigns");
+      const { page } = await signedInPage(
+        browser,
+        engine,
+        { name: "ada", role: "admin" },
+        "/admin/campaigns",
+        { width: 1440, height: 1100 },
+      );
       await page.waitForSelector("#campaign-form");
       for (
         const [f, v] of [

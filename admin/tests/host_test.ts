@@ -17,13 +17,13 @@ import { commandWorks, serviceAvailable } from "../../tests/services.ts";
 import { readWav, SAMPLE_RATE, speech } from "../../plugins/voice/speech.ts";
 import {
   ARTIFACTS,
-  browserSignIn,
   chromiumReady,
   httpRequest,
   launchChromium,
   openAuction,
   panelEngine,
   sessionHeaders,
+  signedInPage,
   waitFor,
 } from "./panel_kit.ts";
 
@@ -60,15 +60,21 @@ Deno.test({
     const said: Array<{ text: string; voice?: { speed: number; pitch: number } }> = [];
     engine.bus.on("host.said", (e) => void said.push(e.payload as never));
     const browser = await launchChromium();
-    Deno.mkdirSync(ARTIFACTS, { recursive: true });
     try {
-      const ada = await engine.enrolled("ada", "admin");
-      const page = await browser.newPage({ viewport: { width: 1440, height: 1100 } });
-      await browserSignIn(page, engine.url, "ada", ada.secret, "/admin/host");
+      const { page } = await signedInPage(
+        browser,
+        engine,
+        { name: "ada", role: "admin" },
+        "/admin/host",
+        { width: 1440, height: 1100 },
+      );
       await page.waitForFunction(() =>
         (document.getElementById("f-name") as HTMLInputElement | null)?.value === "Marlowe"
       );
       assert.equal(await page.textContent("#host-speaking"), "Marlowe");
+      // The file by its name: the server's folders are nobody's business on the page.
+      assert.equal(await page.textContent("#host-file"), "marlowe.json");
+      assert.ok(!(await page.content()).includes(dir), "no server path on the page");
 
       // A bad field is named and marked; Save stays off.
       await page.fill("#f-voice-speed", "999");
@@ -160,6 +166,9 @@ Deno.test({
       const vic = await engine.enrolled("vic", "viewer");
       const v = await engine.signIn("vic", vic.secret);
       const saved = Deno.readTextFileSync(file);
+      const seen = await call("GetHost", {}, v);
+      assert.equal(seen.json.responseData.file, "marlowe.json");
+      assert.ok(!JSON.stringify(seen.json).includes(dir), "a viewer sees no server path");
       assert.equal(
         (await call("SaveCharacter", { character: stored, reason: "forged" }, v)).status,
         403,

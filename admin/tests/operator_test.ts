@@ -7,52 +7,30 @@
  * action in the audit log. Writes the README's screenshots with
  * UPDATE_SCREENSHOTS=1.
  */
-import { pluginModule } from "../../core/config.ts";
 import assert from "node:assert/strict";
 import { anvilAvailable } from "../../plugins/chain/tests/chain_kit.ts";
 import { testStorage } from "../../tests/engine.ts";
+import { cli, writeDemoConfig } from "../../tests/cli.ts";
 import {
   ARTIFACTS,
   browserEnrol,
   chromiumReady,
   freePort,
   launchChromium,
+  type ShowProcess,
+  startShow,
   waitFor,
 } from "./panel_kit.ts";
 
 const ready = (await chromiumReady()) && (await anvilAvailable());
 const ROOT = new URL("../../", import.meta.url);
 
-/** The project's plugin list with every module by absolute path; a busier crowd, a shorter pre-auction. */
+/** The project's demo show; a busier crowd, a shorter pre-auction. */
 function demoConfig(dir: string, publicUrl: string): string {
-  const project = JSON.parse(Deno.readTextFileSync(new URL("deno.json", ROOT)));
-  const plugins = project.sothebais.plugins.map(
-    (
-      p: { name?: string; module?: string; enabled?: boolean; config?: Record<string, unknown> },
-    ) => {
-      const module = p.module ? new URL(p.module, ROOT).href : pluginModule(p.name!, ROOT);
-      const config = { ...p.config };
-      if (p.name === "x-simulator") {
-        Object.assign(config, { rates: { bidsPerMinute: 40, questionsPerMinute: 0 } });
-      }
-      if (p.name === "demo") Object.assign(config, { preMinutes: 0.5 });
-      if (p.module?.includes("admin")) Object.assign(config, { publicUrl });
-      return { module, enabled: p.enabled ?? true, config };
-    },
-  );
-  const path = `${dir}/show.json`;
-  Deno.writeTextFileSync(path, JSON.stringify({ sothebais: { plugins } }));
-  return path;
-}
-
-function cli(args: string[], env: Record<string, string>) {
-  return new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("main.ts", ROOT).pathname, ...args],
-    env: { NO_COLOR: "1", ...env },
-    cwd: ROOT.pathname,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
+  return writeDemoConfig(`${dir}/show.json`, (name, config) => {
+    if (name === "x-simulator") config.rates = { bidsPerMinute: 40, questionsPerMinute: 0 };
+    if (name === "demo") config.preMinutes = 0.5;
+    if (name === "admin") config.publicUrl = publicUrl;
   });
 }
 
@@ -68,7 +46,7 @@ Deno.test({
     const url = `http://127.0.0.1:${port}`;
     const config = demoConfig(storage.env.DATA_DIR, url);
     const env = { ...storage.env, PORT: String(port), LOG_LEVEL: "warn" };
-    let engine: Deno.ChildProcess | undefined;
+    let show: ShowProcess | undefined;
     const browser = await launchChromium();
     try {
       // 1. The operator's account, from the command line (before the engine holds the data folder).
@@ -88,27 +66,7 @@ Deno.test({
       assert.match(listed, /opal\s+operator\s+pending \(setup link waiting\)/);
 
       // 2. The demo show.
-      engine = cli(["start", "--config", config], env).spawn();
-      const stderr = new Response(engine.stderr).text();
-      void new Response(engine.stdout).text();
-      await waitFor(
-        async () => {
-          try {
-            // Answering is not enough: until the plugins have started only health answers.
-            const res = await fetch(`${url}/healthz`);
-            const body = await res.json();
-            return body.checks?.lease?.role === "leader";
-          } catch {
-            return false;
-          }
-        },
-        60_000,
-        `the engine on ${url}`,
-      ).catch(async (e) => {
-        engine?.kill("SIGKILL");
-        console.log(await stderr);
-        throw e;
-      });
+      show = await startShow(config, env, url, 60_000);
 
       // 3. The link, enrolment, sign-in.
       const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
@@ -192,12 +150,7 @@ Deno.test({
       await context.close();
     } finally {
       await browser.close();
-      if (engine) {
-        try {
-          engine.kill("SIGINT");
-        } catch { /* gone */ }
-        await engine.status;
-      }
+      await show?.stop();
       await storage.remove();
     }
   },

@@ -6,7 +6,7 @@
  * over HTTP with TOTP codes computed from the secret, a WebSocket client that
  * speaks the panel's protocol, and headless Chromium.
  */
-import { chromium } from "playwright-core";
+import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { Secret, TOTP } from "otpauth";
 import { loadPlugins, type PluginEntry, readSettings } from "../../core/config.ts";
 import { type Engine, startEngine } from "../../core/engine.ts";
@@ -14,6 +14,7 @@ import { createLog } from "../../core/log.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { type TestStorage, testStorage } from "../../tests/engine.ts";
 import { commandWorks, serviceAvailable } from "../../tests/services.ts";
+import { cli, killLeftoverAnvil, killQuietly } from "../../tests/cli.ts";
 import { adminCommand } from "../cli.ts";
 import { adminConfig } from "../config.ts";
 import { Op } from "../protocol.ts";
@@ -224,8 +225,31 @@ export async function httpRequest(
   return { status: res.status, json: await res.json().catch(() => null) };
 }
 
+/** Headless Chromium (and the screenshots' folder, which every browser test writes to). */
 export async function launchChromium() {
+  Deno.mkdirSync(ARTIFACTS, { recursive: true });
   return await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
+}
+
+/**
+ * The opening of a panel browser test: a new account of `role` enrolled over HTTP, and a page
+ * of its own (in `opener`: a browser, or a context several pages share) signed in through the
+ * form at `path`.
+ */
+export async function signedInPage(
+  opener: Browser | BrowserContext,
+  engine: PanelEngine,
+  who: { name: string; role: string },
+  path: string,
+  viewport?: { width: number; height: number },
+): Promise<{ page: Page; secret: string }> {
+  const { secret } = await engine.enrolled(who.name, who.role);
+  const page = "newContext" in opener
+    ? await opener.newPage(viewport ? { viewport } : {})
+    : await opener.newPage();
+  if (viewport && !("newContext" in opener)) await page.setViewportSize(viewport);
+  await browserSignIn(page, engine.url, who.name, secret, path);
+  return { page, secret };
 }
 
 /** Polls until `check` is true, or throws after `ms`. */
@@ -332,4 +356,82 @@ export { freePort } from "../../tests/cli.ts";
 export function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+}
+
+/**
+ * `main.ts admin add` against a show's config, as an operator types it (before the engine
+ * holds the data folder): the setup link it prints.
+ */
+export async function cliAddAccount(
+  name: string,
+  role: string,
+  config: string,
+  env: Record<string, string>,
+): Promise<string> {
+  const out = await cli(["admin", "add", name, "--role", role, "--config", config], env).output();
+  const printed = new TextDecoder().decode(out.stdout);
+  if (out.code !== 0) throw new Error(`admin add ${name}: ${new TextDecoder().decode(out.stderr)}`);
+  const link = printed.match(/(http:\/\/\S+\/admin\/setup#\S+)/)?.[1];
+  if (!link) throw new Error(`admin add ${name} printed no setup link: ${printed}`);
+  return link;
+}
+
+/** A `main.ts start` of the tests: its process, and a stop that cannot hang. */
+export interface ShowProcess {
+  child: Deno.ChildProcess;
+  /** Its stderr so far (read once it has stopped). */
+  stderr: Promise<string>;
+  /** SIGINT, up to 20 s for a clean stop, then SIGKILL (and its embedded anvil). */
+  stop(): Promise<void>;
+}
+
+/**
+ * `main.ts start --config` in a child process on `url`'s port, once its /healthz says it
+ * leads (answering is not enough: until the plugins have started only health answers).
+ */
+export async function startShow(
+  config: string,
+  env: Record<string, string>,
+  url: string,
+  ms = 120_000,
+): Promise<ShowProcess> {
+  const child = cli(["start", "--config", config], env).spawn();
+  const stderr = new Response(child.stderr).text();
+  void new Response(child.stdout).text();
+  let stopped: Promise<void> | null = null;
+  const show: ShowProcess = {
+    child,
+    stderr,
+    stop: () =>
+      stopped ??= (async () => {
+        killQuietly(child, "SIGINT");
+        const quit = await Promise.race([
+          child.status.then(() => true),
+          new Promise<false>((r) => setTimeout(() => r(false), 20_000)),
+        ]);
+        if (!quit) killQuietly(child);
+        await child.status;
+        if (env.DATA_DIR) killLeftoverAnvil(env.DATA_DIR);
+      })(),
+  };
+  const exited = child.status.then(() => true);
+  try {
+    await waitFor(
+      async () => {
+        if (await Promise.race([exited, Promise.resolve(false)])) {
+          throw new Error(`the show exited before it led: ${await stderr}`);
+        }
+        const body = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
+          .then((r) => r.json()).catch(() => null);
+        return body?.checks?.lease?.role === "leader";
+      },
+      ms,
+      `the show on ${url}`,
+    );
+  } catch (error) {
+    await show.stop();
+    console.log(await stderr);
+    throw error;
+  }
+  return show;
 }

@@ -8,13 +8,13 @@ import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import { testStorage } from "../../tests/engine.ts";
 import {
-  browserSignIn,
   chromiumReady,
   freePort,
   launchChromium,
   openAuction,
   panelEngine,
   showPlugins,
+  signedInPage,
   waitFor,
 } from "./panel_kit.ts";
 
@@ -43,9 +43,12 @@ Deno.test({
     let engine = await start();
     const browser = await launchChromium();
     try {
-      const { secret } = await engine.enrolled("olga", "operator");
-      const page = await browser.newPage();
-      await browserSignIn(page, engine.url, "olga", secret, "/admin/auction");
+      const { page } = await signedInPage(
+        browser,
+        engine,
+        { name: "olga", role: "operator" },
+        "/admin/auction",
+      );
       await page.waitForSelector("#glance-status.status-open");
       assert.equal(await page.locator("#disconnected").count(), 0);
 

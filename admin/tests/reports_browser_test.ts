@@ -12,12 +12,12 @@ import type { Auctions } from "../../plugins/auction/mod.ts";
 import type { FundsBook } from "../../plugins/funds-book/mod.ts";
 import {
   ARTIFACTS,
-  browserSignIn,
   chromiumReady,
   ETH,
   launchChromium,
   openAuction,
   panelEngine,
+  signedInPage,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
@@ -36,7 +36,6 @@ Deno.test({
       },
     });
     const browser = await launchChromium();
-    Deno.mkdirSync(ARTIFACTS, { recursive: true });
     try {
       const auctions = engine.service<Auctions>("auctions");
       const book = engine.service<FundsBook>("funds-book");
@@ -79,9 +78,13 @@ Deno.test({
       await outsider.waitForSelector("#sign-in");
       assert.equal(await outsider.locator("#report-daily").count(), 0);
 
-      const vic = await engine.enrolled("vic", "viewer");
-      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-      await browserSignIn(page, engine.url, "vic", vic.secret, "/admin/reports");
+      const { page } = await signedInPage(
+        browser,
+        engine,
+        { name: "vic", role: "viewer" },
+        "/admin/reports",
+        { width: 1440, height: 1000 },
+      );
       await page.waitForSelector("#report-daily");
       assert.equal(await page.textContent("#r-auction"), "lot-1");
       assert.equal(await page.textContent("#r-bids"), String(log.length));

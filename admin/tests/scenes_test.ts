@@ -11,12 +11,12 @@
 import assert from "node:assert/strict";
 import {
   ARTIFACTS,
-  browserSignIn,
   chromiumReady,
   httpRequest,
   launchChromium,
   panelEngine,
   sessionHeaders,
+  signedInPage,
 } from "./panel_kit.ts";
 import { decodePng } from "../../plugins/compositor/tests/pixels.ts";
 
@@ -46,11 +46,14 @@ Deno.test({
       admin: { scenesDir: dir, assetsDir: `${SCENES}assets` },
     });
     const browser = await launchChromium();
-    Deno.mkdirSync(ARTIFACTS, { recursive: true });
     try {
-      const ada = await engine.enrolled("ada", "admin");
-      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-      await browserSignIn(page, engine.url, "ada", ada.secret, "/admin/scenes");
+      const { page } = await signedInPage(
+        browser,
+        engine,
+        { name: "ada", role: "admin" },
+        "/admin/scenes",
+        { width: 1440, height: 1000 },
+      );
       // The form first: the quadrants with their widgets, from the file.
       await page.waitForSelector(
         '[data-quadrant="topLeft"] [data-item="quadrants.topLeft.items.0"]',

@@ -15,7 +15,6 @@ import { serveFakeX } from "../../stand-ins/fake-x/mod.ts";
 import type { FundsBook } from "../../plugins/funds-book/mod.ts";
 import {
   ARTIFACTS,
-  browserSignIn,
   chromiumReady,
   ETH,
   launchChromium,
@@ -23,6 +22,7 @@ import {
   openAuction,
   panelEngine,
   showPlugins,
+  signedInPage,
   waitFor,
 } from "./panel_kit.ts";
 
@@ -47,17 +47,17 @@ Deno.test({
       },
     });
     const browser = await launchChromium();
-    Deno.mkdirSync(ARTIFACTS, { recursive: true });
     try {
       const book = engine.service<FundsBook>("funds-book");
       for (const [i, h] of ["@alice", "@bob"].entries()) {
         await book.link(h, `0x00000000000000000000000000000000000000a${i}`);
         await book.enter(h, "deposit", 50n * ETH);
       }
-      const olga = await engine.enrolled("olga", "operator");
       const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
-      const auctionPage = await context.newPage();
-      await browserSignIn(auctionPage, engine.url, "olga", olga.secret, "/admin/auction");
+      const { page: auctionPage } = await signedInPage(context, engine, {
+        name: "olga",
+        role: "operator",
+      }, "/admin/auction");
       await auctionPage.waitForSelector("#glance-status");
       const livePage = await context.newPage();
       await livePage.goto(`${engine.url}/admin/live`);
@@ -149,6 +149,9 @@ Deno.test({
 
       await t.step("screenshots of each page", async () => {
         await livePage.waitForSelector("#chart-fps canvas");
+        // Each widget's draw time, from the compositor (the scene's text items at least).
+        await livePage.waitForSelector("#widget-times td");
+        assert.match(await livePage.textContent("#widget-times") ?? "", /text\d+\.\d{2}/);
         await livePage.screenshot({ path: `${ARTIFACTS}live.png` });
         await auctionPage.screenshot({ path: `${ARTIFACTS}auction.png`, fullPage: true });
       });

@@ -10,13 +10,13 @@ import { virtualClock } from "../../core/clock.ts";
 import type { Compositor } from "../../plugins/compositor/mod.ts";
 import {
   ARTIFACTS,
-  browserSignIn,
   chromiumReady,
   launchChromium,
   openAuction,
   panelEngine,
   PASSWORD,
   showPlugins,
+  signedInPage,
   totpCode,
 } from "./panel_kit.ts";
 
@@ -144,9 +144,12 @@ Deno.test({
     });
     const browser = await launchChromium();
     try {
-      const { secret } = await engine.enrolled("vic", "viewer");
-      const page = await browser.newPage();
-      await browserSignIn(page, engine.url, "vic", secret, "/admin/live");
+      const { page } = await signedInPage(
+        browser,
+        engine,
+        { name: "vic", role: "viewer" },
+        "/admin/live",
+      );
       await page.waitForSelector("#read-only");
       assert.equal(await page.locator("#show-slate, #go-live, #run-transition").count(), 0);
       await page.click("#nav-auction");

@@ -7,6 +7,8 @@
  * reconnects by itself and the page says whether it is live.
  */
 
+import { ethText as eth, nyText } from "/public-format.js";
+
 /** @param {string} id */
 const $ = (id) => document.getElementById(id);
 const lot = $("lot");
@@ -21,14 +23,6 @@ const STATUS = {
   closed: "closed",
   cancelled: "cancelled",
 };
-
-/** @param {string | null} wei */
-function eth(wei) {
-  if (wei === null) return "—";
-  const s = BigInt(wei).toString().padStart(19, "0");
-  const frac = s.slice(-18).replace(/0+$/, "");
-  return `${s.slice(0, -18)}${frac ? "." + frac : ""} ETH`;
-}
 
 /** @param {number} ms */
 function span(ms) {
@@ -121,15 +115,7 @@ function applyDecision(d) {
   $("no-bids")?.remove();
   const amount = d.amountWei !== null ? eth(d.amountWei) : "";
   const who = link(`/bidders/${d.handle.replace(/^@/, "")}`, d.handle);
-  const time = new Date(d.at).toLocaleString("en-US", {
-    timeZone: "America/New_York",
-    weekday: "short",
-    month: "short",
-    day: "numeric",
-    hour: "numeric",
-    minute: "2-digit",
-    second: "2-digit",
-  }) + " ET";
+  const time = nyText(d.at);
   if (isLog) {
     const tr = document.createElement("tr");
     tr.className = d.decision;

@@ -224,13 +224,28 @@ export function renderedOnce(ms: number, max = 256) {
   };
 }
 
-export function mountPublicPages(http: Hono, d: PublicDeps, clientJs: () => Promise<string>) {
+let clientFile: Promise<string> | null = null;
+/** The pages' one script, read once when first asked for. */
+const readClientJs = () =>
+  clientFile ??= Deno.readTextFile(new URL("./public_client.js", import.meta.url));
+/** The formatting both the pages and their script use, served as it is (see public_format.js). */
+const FORMAT_JS = new URL("./public_format.js", import.meta.url);
+let formatJs: Promise<string> | null = null;
+
+export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClientJs) {
   const listeners = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
   const page = renderedOnce(1000);
   http.get("/public.css", (c) => {
     publicHeaders(c);
     return c.body(PUBLIC_CSS, 200, {
       "content-type": "text/css; charset=utf-8",
+      "cache-control": "public, max-age=300",
+    });
+  });
+  http.get("/public-format.js", async (c) => {
+    publicHeaders(c);
+    return c.body(await (formatJs ??= Deno.readTextFile(FORMAT_JS)), 200, {
+      "content-type": "text/javascript; charset=utf-8",
       "cache-control": "public, max-age=300",
     });
   });

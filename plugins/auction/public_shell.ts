@@ -63,33 +63,7 @@ No cookies, no trackers.</footer>
 </body></html>`;
 }
 
-/** ETH text of wei, every digit kept (no rounding of money). */
-export function ethText(wei: bigint | string | null | undefined): string {
-  if (wei === null || wei === undefined) return "—";
-  const s = BigInt(wei).toString().padStart(19, "0");
-  const frac = s.slice(-18).replace(/0+$/, "");
-  return `${s.slice(0, -18)}${frac ? "." + frac : ""} ETH`;
-}
-
-/** A New York time as people read it: "Tue, Dec 1, 2:05:09 PM ET". */
-export function nyText(iso: string): string {
-  try {
-    const t = Temporal.Instant.from(iso);
-    return `${
-      t.toLocaleString("en-US", {
-        timeZone: "America/New_York",
-        weekday: "short",
-        month: "short",
-        day: "numeric",
-        hour: "numeric",
-        minute: "2-digit",
-        second: "2-digit",
-      })
-    } ET`;
-  } catch {
-    return iso;
-  }
-}
+export { ethText, nyText } from "./public_format.js";
 
 export const PUBLIC_CSS = `
 :root{--bg:#0f0d0b;--card:#1b1814;--line:#332d26;--fg:#f3ede4;--dim:#b3a797;--gold:#d9b36c;

@@ -29,12 +29,12 @@ import { startReading } from "./reading.ts";
 import { questionGate } from "./question_limit.ts";
 import { createReminders } from "./reminders.ts";
 import { resolveLimits } from "./tier_limits.ts";
-// Types only: the `fake-x` service (the demo's stand-in for X) is declared by its plugin.
-import type {} from "../../stand-ins/fake-x/mod.ts";
 
 export type { PostRequest, Priority } from "./outbox.ts";
 export type { HelpPublished, XEvents } from "./events.ts";
 export { type XConfig, xConfigSchema } from "./config.ts";
+// X's published limits, one file: the fake X enforces these very numbers.
+export { LIMITS_SOURCE, type Tier, TIER_LIMITS, type TierLimits } from "./tier_limits.ts";
 
 /** What other plugins may ask of this one. */
 export interface XService {
@@ -51,6 +51,12 @@ export interface XService {
 declare module "../../core/plugin.ts" {
   interface Services {
     x: XService;
+    /**
+     * A local stand-in for the X API (the `fake-x` plugin provides it, for the demo): where it
+     * answers. Declared here, by the plugin that reads from it, so the stand-in can import X's
+     * limits from this face without a cycle.
+     */
+    "fake-x": { url: string };
   }
 }
 

@@ -14,6 +14,8 @@ export { createFakeX, type FakeTweet, type FakeX, type Fault } from "./fake_x_se
 export { type ServedFakeX, serveFakeX } from "./serve_fake_x.ts";
 export { type Tier, TIERS } from "./tiers.ts";
 import { fakeXCommand } from "./cli.ts";
+// The `fake-x` service's shape (its URL) is declared by the x plugin, which reads from it.
+import type {} from "../../plugins/x/mod.ts";
 
 /** The variables that configure the real X API: a stand-in for X is refused next to any of them. */
 export const X_CREDENTIALS = [
@@ -28,12 +30,6 @@ export const X_CREDENTIALS = [
 export interface FakeXService {
   url: string;
   fake: FakeX;
-}
-
-declare module "../../core/plugin.ts" {
-  interface Services {
-    "fake-x": FakeXService;
-  }
 }
 
 export default definePlugin({
@@ -58,7 +54,8 @@ export default definePlugin({
     });
     log.info("serving the fake X API", { url: served.url, tier: config.tier });
     page("fake X", `${served.url}/_fake/posts`);
-    provide("fake-x", { url: served.url, fake: served.fake });
+    const service: FakeXService = { url: served.url, fake: served.fake };
+    provide("fake-x", service);
     return () => served.stop();
   },
 });

@@ -96,6 +96,8 @@ export function createScript(o: ScriptOptions): Script {
   const sniped = new Set<string>();
   let snipe: Cancel | undefined;
   let endsAt: Temporal.Instant | null = null;
+  /** The open auction being bid on, if any. */
+  let following: string | null = null;
   const nearEnd = () =>
     endsAt !== null &&
     Temporal.Instant.compare(
@@ -187,6 +189,9 @@ export function createScript(o: ScriptOptions): Script {
       cancels.clear();
     },
     auction(view) {
+      // News of another auction (a campaign's next day, scheduled) leaves the open one open.
+      if (!view.open && following !== null && view.auctionId !== following) return;
+      following = view.open ? view.auctionId : null;
       open = view.open || !o.onlyWhileOpen;
       minNext = view.minNextWei;
       endsAt = view.open ? view.endsAt : null;

@@ -156,3 +156,26 @@ Deno.test("script: some bids are maximum bids above the minimum, and some maxima
     );
   }
 });
+
+Deno.test("script: a scheduled auction's news (a campaign's next day) does not stop the bids on the open one", async () => {
+  const clock = virtualClock("2026-03-08T14:00:00-04:00");
+  const tweets: Timed[] = [];
+  const script = scriptOn(clock, tweets, { rates: { ...SILENT, bidsPerMinute: 6 } });
+  script.start();
+  const today = {
+    auctionId: "dawn-2026-03-08",
+    open: true,
+    minNextWei: 2n * 10n ** 18n,
+    endsAt: clock.instant().add({ hours: 2 }),
+    leader: null,
+  };
+  script.auction(today);
+  script.auction({ ...today, auctionId: "dawn-2026-03-09", open: false });
+  await clock.advance(10 * 60_000);
+  ok(tweets.length > 30, `bids on today's lot: ${tweets.length}`);
+  script.auction({ ...today, open: false }); // today's lot closes
+  const before = tweets.length;
+  await clock.advance(10 * 60_000);
+  deepStrictEqual(tweets.length, before, "no bids once the lot it follows has closed");
+  script.stop();
+});

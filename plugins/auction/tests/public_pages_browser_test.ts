@@ -154,9 +154,15 @@ Deno.test({
       assert.ok(!(await log.textContent("#log"))!.includes("4 ETH"));
       assert.ok(await noHorizontalScroll(home));
       assert.ok(await noHorizontalScroll(log));
-      // A reload shows the same (server-rendered) log.
+      // A reload shows the same (server-rendered) log, each time written as the live rows wrote it
+      // (one formatting for the server and the script: public_format.js).
+      const times = () =>
+        log.$$eval("#log td[data-label=time]", (tds) => tds.map((td) => td.textContent));
+      const live = await times();
+      assert.match(live[0]!, /^\w{3}, \w{3} \d+, \d+:\d\d:\d\d [AP]M ET$/);
       await log.reload();
       assert.equal(await log.locator("#log tr").count(), receipts.bids.length);
+      assert.deepEqual(await times(), live);
 
       const bidder = await phone.newPage();
       await bidder.goto(`${engine.url}/bidders/alice`);
