@@ -175,14 +175,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // started (a caller waiting for the port must not find a half-started engine).
   const listen = () => {
     if (server || !(options.listen ?? true)) return undefined;
-    const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
-      ? {
-        cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
-        key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
-      }
-      : {};
     server = Deno.serve(
-      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
+      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tlsOf(settings) },
       (request, info) => (ready ? http : front).fetch(request, info),
     );
     return `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
@@ -221,15 +215,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       settings,
       ...shared,
     };
-    for (const { plugin, config } of options.plugins) {
-      const teardown = await plugin.setup(pluginContext(plugin, config, parts));
-      if (teardown) teardowns.push([plugin.name, teardown]);
-      for (const s of plugin.provides ?? []) {
-        if (!services.has(s)) {
-          throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
-        }
-      }
-    }
+    await startPlugins(options.plugins, parts, teardowns);
     listen();
   } catch (error) {
     await stop();
@@ -312,6 +298,16 @@ function basicsOf(
     return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
   };
   return { basics, unavailable };
+}
+
+/** The certificate and key to serve HTTPS with, when both are configured. */
+function tlsOf(settings: Settings): { cert?: string; key?: string } {
+  return settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
+    ? {
+      cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
+      key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
+    }
+    : {};
 }
 
 /** Where to look, by label: paths of this engine resolved against `url` (none without it). */
@@ -422,6 +418,23 @@ interface EngineParts
   checks: Map<string, () => Promise<HealthStatus> | HealthStatus>;
   pages: Map<string, string>;
   runChecks(names?: string[]): Promise<Record<string, HealthStatus>>;
+}
+
+/** Starts the plugins in order, each teardown kept; a plugin must provide what it declared. */
+async function startPlugins(
+  plugins: LoadedPlugin[],
+  parts: EngineParts,
+  teardowns: Array<[string, Teardown]>,
+) {
+  for (const { plugin, config } of plugins) {
+    const teardown = await plugin.setup(pluginContext(plugin, config, parts));
+    if (teardown) teardowns.push([plugin.name, teardown]);
+    for (const s of plugin.provides ?? []) {
+      if (!parts.services.has(s)) {
+        throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
+      }
+    }
+  }
 }
 
 /** One plugin's context: its scoped bus, its log, and the services it declared, enforced. */
