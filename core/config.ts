@@ -119,6 +119,10 @@ export async function readConfigFile(path: string | URL): Promise<ConfigFile> {
   } catch (error) {
     throw new ConfigError([`${path}: ${jsonProblem(text, error as Error)}`]);
   }
+  // A file that is JSON but not an object (`null`, `[]`, a string) has no section to read.
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new ConfigError([`${path}: the file must hold a JSON object ({ "sothebais": … })`]);
+  }
   const parsed = sectionSchema.safeParse(raw.sothebais ?? {});
   if (!parsed.success) throw new ConfigError(describeIssues(`${path} sothebais`, parsed.error));
   const base = path instanceof URL ? path : new URL(path, `file://${Deno.cwd()}/`);

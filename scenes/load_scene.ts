@@ -1,7 +1,9 @@
 /**
  * Reads and validates scene files. A bad file is reported with its path and
- * the field at fault, e.g. `scenes/live.json: quadrants.topLeft.bounds: …`.
+ * the field at fault, e.g. `scenes/live.json: quadrants.topLeft.bounds: …`, or the line and
+ * column of invalid JSON.
  */
+import { jsonProblem } from "../core/config.ts";
 import { type Scene, sceneSchema } from "./scene.ts";
 
 export class SceneError extends Error {}
@@ -22,10 +24,12 @@ export function parseScene(data: unknown, source: string): Scene {
 export async function loadScene(path: string | URL): Promise<Scene> {
   const source = path instanceof URL ? path.pathname : path;
   let data: unknown;
+  let text = "";
   try {
-    data = JSON.parse(await Deno.readTextFile(path));
+    text = await Deno.readTextFile(path);
+    data = JSON.parse(text);
   } catch (error) {
-    throw new SceneError(`${source}: ${error instanceof Error ? error.message : error}`);
+    throw new SceneError(`${source}: ${jsonProblem(text, error as Error)}`);
   }
   return parseScene(data, source);
 }

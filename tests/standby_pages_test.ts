@@ -8,7 +8,7 @@
  */
 import { assert, assertEquals } from "../core/testing.ts";
 import { bidShow, healthOf, until } from "./bid_show.ts";
-import { killQuietly } from "./cli.ts";
+import { exited, killQuietly } from "./cli.ts";
 import { serviceAvailable } from "./services.ts";
 
 const url = Deno.env.get("DATABASE_URL");
@@ -114,7 +114,7 @@ Deno.test({
 
       // The leader dies: the standby takes over, and its pages are the leader's own now.
       killQuietly(a.child);
-      await a.child.status;
+      await exited(a.child);
       await until(
         "engine b to lead",
         async () => (await healthOf(b.port))?.checks.lease?.role === "leader",

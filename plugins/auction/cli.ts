@@ -4,6 +4,7 @@
  * and `report` (daily summary, campaign, ledger CSV, bidder history, read from
  * the engine's database).
  */
+import { jsonProblem } from "../../core/config.ts";
 import type { PluginCommand } from "../../core/plugin.ts";
 import { rehearse, scenarioProblems } from "./rehearse.ts";
 import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
@@ -22,10 +23,12 @@ export const rehearseCommand: PluginCommand = {
       return 2;
     }
     let raw: unknown;
+    let text = "";
     try {
-      raw = JSON.parse(await Deno.readTextFile(path));
+      text = await Deno.readTextFile(path);
+      raw = JSON.parse(text);
     } catch (error) {
-      console.error(`rehearse: cannot read ${path}: ${(error as Error).message}`);
+      console.error(`rehearse: cannot read ${path}: ${jsonProblem(text, error as Error)}`);
       return 1;
     }
     const problems = scenarioProblems(raw);

@@ -7,7 +7,8 @@
  * the stream shows: no running maximum (the receipts hold it back), no reserve
  * secret (the reserve is announced), no report. Listeners are bounded and a
  * listener that does not read is dropped (its browser reconnects), so a slow
- * phone never grows the engine's memory.
+ * phone never grows the engine's memory. A page is rendered at most once a second for all
+ * viewers, and an event's text made once for all listeners.
  */
 import type { Hono } from "hono";
 import type { Bus } from "../../core/bus.ts";
@@ -203,6 +204,26 @@ function liveDecision(type: "accepted" | "rejected", p: Record<string, unknown>)
   };
 }
 
+/**
+ * A page is the same for every viewer: rendered at most once per `ms` for each key, whatever
+ * the number of viewers (a thousand tabs reloading cost one render and its queries a second;
+ * the live updates carry what changed since). Keys are bounded: past `max`, the oldest go.
+ */
+export function renderedOnce(ms: number, max = 256) {
+  const pages = new Map<string, { at: number; html: Promise<string> }>();
+  return (key: string, render: () => Promise<string>): Promise<string> => {
+    const now = performance.now();
+    const hit = pages.get(key);
+    if (hit && now - hit.at < ms) return hit.html;
+    const html = render();
+    pages.delete(key);
+    pages.set(key, { at: now, html });
+    html.catch(() => pages.delete(key)); // a failed render is not kept
+    if (pages.size > max) pages.delete(pages.keys().next().value!);
+    return html;
+  };
+}
+
 let clientFile: Promise<string> | null = null;
 /** The pages' one script, read once when first asked for. */
 const readClientJs = () =>
@@ -213,6 +234,7 @@ let formatJs: Promise<string> | null = null;
 
 export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClientJs) {
   const listeners = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
+  const page = renderedOnce(1000);
   http.get("/public.css", (c) => {
     publicHeaders(c);
     return c.body(PUBLIC_CSS, 200, {
@@ -236,7 +258,7 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
   });
   http.get("/", async (c) => {
     publicHeaders(c);
-    return c.html(await homePage(d));
+    return c.html(await page("/", () => homePage(d)));
   });
   http.get("/auctions/:id", async (c) => {
     publicHeaders(c);
@@ -250,10 +272,17 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
     }
     const after = Number(c.req.query("after") ?? 0);
     if (!Number.isSafeInteger(after) || after < 0) return c.text("after: a row number ≥ 0", 400);
-    return c.html(await logPage(d, a, after));
+    return c.html(await page(`${a.auctionId}?${after}`, () => logPage(d, a, after)));
   });
 
   const enc = new TextEncoder();
+  // Every listener gets the same event: its text is made once, not once per listener.
+  const texts = new WeakMap<object, string>();
+  const textOf = (ev: object, name: string, data: () => unknown) => {
+    let text = texts.get(ev);
+    if (text === undefined) texts.set(ev, text = `event: ${name}\ndata: ${toJson(data())}\n\n`);
+    return text;
+  };
   http.get("/auction/live", (c) => {
     if (listeners.size >= d.maxListeners) {
       return c.text("too many listeners: try again in a minute", 503, { "retry-after": "60" });
@@ -279,13 +308,17 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
           }
           controller.enqueue(enc.encode(chunk));
         };
-        const event = (name: string, data: unknown) =>
-          send(`event: ${name}\ndata: ${toJson(data)}\n\n`);
-        event("hello", { serverTime: Date.now() });
+        send(`event: hello\ndata: ${toJson({ serverTime: Date.now() })}\n\n`);
         offs = [
-          d.bus.on("auction.updated", (ev) => event("auction", ev.payload)),
-          d.bus.on("bid.accepted", (ev) => event("decision", liveDecision("accepted", ev.payload))),
-          d.bus.on("bid.rejected", (ev) => event("decision", liveDecision("rejected", ev.payload))),
+          d.bus.on("auction.updated", (ev) => send(textOf(ev, "auction", () => ev.payload))),
+          d.bus.on(
+            "bid.accepted",
+            (ev) => send(textOf(ev, "decision", () => liveDecision("accepted", ev.payload))),
+          ),
+          d.bus.on(
+            "bid.rejected",
+            (ev) => send(textOf(ev, "decision", () => liveDecision("rejected", ev.payload))),
+          ),
         ];
         ping = setInterval(() => send(": ping\n\n"), 15_000);
       },

@@ -25,6 +25,7 @@ import { compositorConfig } from "./config.ts";
 import type { Widgets } from "./widgets.ts";
 import type { SceneFiles } from "./scene_files.ts";
 import { reloadScenes } from "./scene_reload.ts";
+import { checkScenes } from "./check.ts";
 import { watchWidgetFiles } from "./widget_reload.ts";
 import { widgetLogs } from "./widget_logs.ts";
 
@@ -60,6 +61,7 @@ export default definePlugin({
   events: compositorEvents,
   listens: ["slate.changed", "campaign.phase", "auction.updated"],
   commands: { preview: previewCommand, new: newCommand },
+  check: ({ config }) => checkScenes(config),
   provides: ["frames", "widgets", "compositor", "sceneFiles"],
   async setup({ config, bus, clock, log, http, provide, health, page, metrics, use }) {
     const { width, height, fps } = resolveGeometry(config.profile, config);
