@@ -14,7 +14,7 @@ import {
   readSettings,
   type Settings,
 } from "./core/config.ts";
-import { catalogue, catalogueMarkdown, eventProblems } from "./core/catalogue.ts";
+import { catalogue, catalogueMarkdown, commandProblems, eventProblems } from "./core/catalogue.ts";
 import { coreEvents, migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
 import { verifyChains } from "./core/hash_chain.ts";
 import { createLog, logFormat } from "./core/log.ts";
@@ -190,14 +190,15 @@ const commands: Record<string, Command> = {
   },
   events: {
     summary:
-      "print the catalogue of events and services (owner, fields, who emits, listens, provides, needs), from the listed plugins' declarations; non-zero when they disagree",
+      "print the catalogue of events, services and commands (owner, fields, who emits, listens, provides, needs, adds), from the listed plugins' declarations; non-zero when they disagree",
     usage: "events [--config FILE]",
     options: configOption,
     async run(values) {
       const { file, plugins } = await readConfig(values.config);
       const declared = plugins.map((p) => p.plugin);
-      console.log(catalogueMarkdown(catalogue(declared, coreEvents), `\`${file}\``));
-      const problems = eventProblems(declared, coreEvents);
+      const own = ownCommands();
+      console.log(catalogueMarkdown(catalogue(declared, coreEvents, own), `\`${file}\``));
+      const problems = [...eventProblems(declared, coreEvents), ...commandProblems(declared, own)];
       for (const problem of problems) console.error(problem);
       return problems.length ? 1 : 0;
     },
@@ -233,6 +234,10 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+/** main.ts's own commands, as the catalogue lists them. */
+export const ownCommands = () =>
+  Object.entries(commands).map(([name, c]) => ({ name, summary: c.summary }));
 
 /**
  * A command a listed plugin adds (`commands` in its definition): with the database migrated,

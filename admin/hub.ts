@@ -8,7 +8,7 @@
 import type { Bus } from "../core/bus.ts";
 import type { FrameSink } from "../core/frame_loop.ts";
 import type { Log } from "../core/log.ts";
-import type { Compositor, Frame, Frames } from "../plugins/compositor/mod.ts";
+import type { Compositor, Frame, Frames, WidgetStat } from "../plugins/compositor/mod.ts";
 import type { StreamStats } from "../plugins/stream/mod.ts";
 import {
   Close,
@@ -85,14 +85,22 @@ export function createHub(o: HubOptions) {
     for (const c of targets) if (c.socket.readyState === WebSocket.OPEN) c.socket.send(text);
   };
 
-  const statsHistory = ring<StreamStats & { at: number; scene: string | null }>(300);
+  const statsHistory = ring<
+    StreamStats & { at: number; scene: string | null; widgets: Record<string, WidgetStat> }
+  >(300);
   const systemHistory = ring<ReturnType<ReturnType<typeof systemSampler>>>(150);
   const sample = systemSampler();
   let level = 0;
   const offs = [
     ...AUCTION_EVENTS.map((type) => o.bus.on(type, (e) => event("auction", type, e.payload))),
     o.bus.on("stream.stats", (e) => {
-      const stats = { ...e.payload, at: Date.now(), scene: o.compositor?.current() ?? null };
+      const stats = {
+        ...e.payload,
+        at: Date.now(),
+        scene: o.compositor?.current() ?? null,
+        // Each widget's render time beside the frame's (the Live page lists them).
+        widgets: o.compositor?.widgetStats() ?? {},
+      };
       statsHistory.push(stats);
       event("stats", "StreamStats", stats);
     }),

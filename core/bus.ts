@@ -40,11 +40,22 @@ export interface BusEvent<T extends string = string> {
 
 export type Handler<T extends string = string> = (event: BusEvent<T>) => unknown;
 
+/**
+ * Any declared event: a union discriminated by `type`, built from the catalogue the owners merged
+ * into `Events` (core names none of them). A `*` listener hears it, and narrows on `type`.
+ */
+export type AnyEvent = { [K in EventType]: BusEvent<K> }[EventType];
+
+/** What a subscription may be handed: any handler (the bus calls it with its own type's events). */
+type SomeHandler = (event: never) => unknown;
+
 export interface Bus {
   emit<T extends string>(type: T, payload: Payload<T>, at?: Temporal.Instant): BusEvent<T>;
   /** Emits, and resolves once every handler of it has returned or settled (failures are logged). */
   deliver<T extends string>(type: T, payload: Payload<T>, at?: Temporal.Instant): Promise<void>;
-  /** Subscribes to one type, or `*` for all; returns the unsubscribe. */
+  /** Subscribes to every event; returns the unsubscribe. */
+  on(type: "*", handler: (event: AnyEvent) => unknown): () => void;
+  /** Subscribes to one type; returns the unsubscribe. */
   on<T extends string>(type: T, handler: Handler<T>): () => void;
   /** Declares the schema of an event type; emits of that type are then validated. */
   declare<T extends string>(type: T, schema: z.ZodType<Payload<T>>): void;
@@ -82,13 +93,13 @@ export function scopeBus(
       mayEmit(type);
       return bus.deliver(type, payload, at);
     },
-    on(type, handler) {
+    on(type: string, handler: SomeHandler) {
       if (!listens.has(type)) {
         throw new UndeclaredEventError(
           `plugin ${plugin} listens to ${type}, not listed in its listens`,
         );
       }
-      return bus.on(type, handler);
+      return bus.on(type, handler as Handler);
     },
     declare(type) {
       throw new UndeclaredEventError(
@@ -144,7 +155,7 @@ export function createBus(clock: Clock, log: Log): Bus {
     async deliver(type, payload, at) {
       await Promise.all(fanOut(type, payload, at).pending);
     },
-    on(type, handler) {
+    on(type: string, handler: SomeHandler) {
       let set = handlers.get(type);
       if (!set) handlers.set(type, set = new Set());
       set.add(handler as Handler);

@@ -1,8 +1,9 @@
 /**
  * The catalogue of a plugin list, read from the plugins' declarations only
- * (`events`, `emits`, `listens`, `provides`, `needs`, `defines`), never from a
- * hand-kept list: every event with its owner, its fields, who emits and who
- * listens; every service with who defines, provides and needs it. The engine
+ * (`events`, `emits`, `listens`, `provides`, `needs`, `defines`, `commands`),
+ * never from a hand-kept list: every event with its owner, its fields, who emits
+ * and who listens; every service with who defines, provides and needs it; every
+ * command with the plugin that adds it (or `main.ts`, for its own). The engine
  * enforces `emits` and `listens` (core/bus.ts `scopeBus`), so what this prints
  * is what the plugins do. `main.ts events` prints it; docs/events.md is its
  * checked-in copy for the demo's list.
@@ -29,6 +30,21 @@ export interface ServiceEntry {
   neededBy: string[];
 }
 
+export interface CommandEntry {
+  name: string;
+  /** The plugin that adds it, or `main.ts` for its own. */
+  owner: string;
+  summary: string;
+  /** Runs without the engine's database (a rehearsal, a stand-in server). */
+  alone: boolean;
+}
+
+/** A command `main.ts` itself has (start, check, …): what the catalogue lists of it. */
+export type BuiltInCommand = { name: string; summary: string };
+
+/** The owner name of `main.ts`'s own commands. */
+export const MAIN = "main.ts";
+
 export interface Field {
   name: string;
   type: string;
@@ -39,13 +55,14 @@ export interface Catalogue {
   plugins: string[];
   events: EventEntry[];
   services: ServiceEntry[];
+  commands: CommandEntry[];
   /** Plugins that hear every event (`*`). */
   hearAll: string[];
 }
 
-type Described = Pick<Plugin, "name" | "events" | "emits" | "listens" | "provides" | "needs"> & {
-  defines?: string[];
-};
+type Described =
+  & Pick<Plugin, "name" | "events" | "emits" | "listens" | "provides" | "needs">
+  & { defines?: string[]; commands?: Record<string, { summary: string; alone?: boolean }> };
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -76,7 +93,25 @@ export function eventProblems(plugins: Described[], core: EventSchemas): string[
   return problems;
 }
 
-export function catalogue(plugins: Described[], core: EventSchemas): Catalogue {
+/** A command added twice (by two plugins, or by a plugin and `main.ts`, whose own wins). */
+export function commandProblems(plugins: Described[], builtIn: BuiltInCommand[]): string[] {
+  const owner = new Map<string, string>(builtIn.map((c) => [c.name, MAIN]));
+  const problems: string[] = [];
+  for (const p of plugins) {
+    for (const name of Object.keys(p.commands ?? {})) {
+      const first = owner.get(name);
+      if (first) problems.push(`command ${name}: added by both ${first} and ${p.name}`);
+      else owner.set(name, p.name);
+    }
+  }
+  return problems;
+}
+
+export function catalogue(
+  plugins: Described[],
+  core: EventSchemas,
+  builtIn: BuiltInCommand[] = [],
+): Catalogue {
   const owned: [string, string, z.ZodType][] = [
     ...Object.entries(core).map(([t, s]) => [t, CORE, s] as [string, string, z.ZodType]),
     ...plugins.flatMap((p) =>
@@ -101,10 +136,22 @@ export function catalogue(plugins: Described[], core: EventSchemas): Catalogue {
     neededBy: plugins.filter((p) => (p.needs ?? []).some((n) => n.replace(/\?$/, "") === name))
       .map((p) => (p.needs ?? []).includes(name) ? p.name : `${p.name} (optional)`),
   }));
+  const commands = [
+    ...builtIn.map((c) => ({ ...c, owner: MAIN, alone: false })),
+    ...plugins.flatMap((p) =>
+      Object.entries(p.commands ?? {}).map(([name, c]) => ({
+        name,
+        owner: p.name,
+        summary: c.summary,
+        alone: c.alone === true,
+      }))
+    ),
+  ];
   return {
     plugins: plugins.map((p) => p.name),
     events,
     services,
+    commands,
     hearAll: plugins.filter((p) => p.listens?.includes("*")).map((p) => p.name),
   };
 }
@@ -154,6 +201,21 @@ export function catalogueMarkdown(c: Catalogue, source: string): string {
       c.services.map((
         s,
       ) => [`\`${s.name}\``, s.definedBy ?? "—", list(s.providedBy), list(s.neededBy)]),
+    ),
+    "",
+    "## Commands",
+    "",
+    "`main.ts <command>`: its own, and those the listed plugins add (`commands`). A plugin's command",
+    "runs with the database migrated, or alone (without opening it) where it says so.",
+    "",
+    ...table(
+      ["command", "added by", "database", "what it does"],
+      c.commands.map((m) => [
+        `\`${m.name}\``,
+        m.owner,
+        m.owner === MAIN ? "—" : m.alone ? "alone" : "migrated",
+        m.summary.replaceAll("|", "\\|"),
+      ]),
     ),
     "",
   );

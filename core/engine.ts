@@ -1,13 +1,43 @@
 /**
+ * What every app of the engine serves (the body limit, `/healthz`, `/metrics`), and the answer
+ * to a route nobody serves here yet (503 with why: starting, or a standby).
+ */
+function basicsOf(
+  maxBody: number,
+  health: ReturnType<typeof healthOf>["health"],
+  metrics: Metrics,
+  lease: Lease,
+) {
+  const basics = (app: Hono) => {
+    bodyLimited(app, maxBody);
+    app.get("/healthz", async (c) => {
+      const h = await health();
+      return c.json(h, h.ok ? 200 : 503);
+    });
+    app.get(
+      "/metrics",
+      (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
+    );
+  };
+  const unavailable = async (c: Context) => {
+    const s = await lease.status().catch(() => null);
+    const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
+    return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
+  };
+  return { basics, unavailable };
+}
+
+/**
  * The engine: opens storage, applies each plugin's migrations, starts the
  * plugins in order of their needs, serves HTTP, and stops them in reverse.
  *
  * Engines sharing one Postgres elect one holder of the lease (core/lease.ts); an
  * engine that does not hold it is a standby: it serves `/healthz` (saying who
- * leads) and `/metrics`, and starts no plugin — no migration, no decision, no
- * post — until it takes the lease over, then starts like a restart, from Postgres.
+ * leads), `/metrics` and the read-only pages of plugins with a `standby` (core/standby.ts),
+ * and starts no plugin — no migration, no decision, no post — until it takes the lease
+ * over, then starts like a restart, from Postgres.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
 import { type Bus, createBus, type EventsOf, scopeBus } from "./bus.ts";
@@ -19,7 +49,8 @@ import { createLog, type Log } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Lease, postgresLease, soleLease } from "./lease.ts";
 import { migrate, readMigrations } from "./migrate.ts";
-import type { HealthStatus, PluginContext, Teardown } from "./plugin.ts";
+import type { HealthStatus, Plugin, PluginContext, Teardown } from "./plugin.ts";
+import { type Standby, startStandby } from "./standby.ts";
 import { openState, type StateStore } from "./state.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -123,125 +154,33 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     ? postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA })
     : soleLease();
   const http = new Hono();
-  // Every route: a body larger than this is refused before it is read whole (413).
-  http.use(
-    "*",
-    bodyLimit({
-      maxSize: settings.HTTP_BODY_LIMIT_BYTES,
-      onError: (c) =>
-        c.json(
-          { error: `the body is too large: at most ${settings.HTTP_BODY_LIMIT_BYTES} bytes` },
-          413,
-        ),
-    }),
-  );
   const services = new Map<string, unknown>();
   const checks = new Map<string, () => Promise<HealthStatus> | HealthStatus>();
   const teardowns: Array<[string, Teardown]> = [];
   const pages = new Map<string, string>();
 
-  checks.set("db", async () => {
-    const t = performance.now();
-    await db.ping();
-    return { ok: true, backend: db.kind, latencyMs: round(performance.now() - t) };
-  });
   let ready = false;
-  checks.set("lease", async () => {
-    const s = await lease.status();
-    // Starting is not healthy: until the plugins have started, nothing but health answers.
-    const role = s.leader ? (ready ? "leader" : "starting") : "standby";
-    // Said in words for the panel and a person reading /healthz: who leads, and who this is.
-    const detail = s.kind === "sole"
-      ? `this engine leads (${s.engine}; embedded storage: one engine)`
-      : s.leader
-      ? `this engine leads (${s.engine}${s.lapsed ? "; its lock's session is being re-taken" : ""})`
-      : `standby (${s.engine}); ${s.holder ?? "no engine yet"} leads`;
-    return { ok: role !== "starting", role, detail, ...s };
-  });
-  checks.set("state", async () => {
-    const t = performance.now();
-    const away = await state.ping().then(() => null, (error: Error) => error.message);
-    const c = state.condition();
-    // Hot state only: without Redis the show goes on from this process's own values.
-    if (away || c.degraded) {
-      return {
-        ok: true,
-        degraded: true,
-        backend: state.kind,
-        detail: `${away ?? (c.degraded ? c.error : "")}; hot state is kept here${
-          c.degraded ? ` since ${c.since}` : ""
-        } and written back when it answers`,
-      };
-    }
-    return { ok: true, backend: state.kind, latencyMs: round(performance.now() - t) };
-  });
-  // A long show must not grow: these make a leak visible on a dashboard, not at the OOM.
-  metrics.gauge("sothebais_process_memory_bytes", "Process memory by kind", () => {
-    const m = Deno.memoryUsage();
-    return [
-      [{ kind: "rss" }, m.rss],
-      [{ kind: "heap_used" }, m.heapUsed],
-      [{ kind: "external" }, m.external],
-    ];
-  });
-  metrics.gauge(
-    "sothebais_bus_events_total",
-    "Events emitted on the bus, by type",
-    () => [...bus.counts()].map(([type, n]) => [{ type }, n]),
-    "counter",
-  );
+  addCoreChecks(checks, { db, lease, state, ready: () => ready });
+  watchProcess(metrics, bus);
 
-  /** Runs the named checks (all when none are named), each bounded by a timeout. */
-  const runChecks = async (names?: string[]) => {
-    const results: Record<string, HealthStatus> = {};
-    const chosen = [...checks].filter(([name]) => !names || names.includes(name));
-    await Promise.all(chosen.map(async ([name, check]) => {
-      try {
-        results[name] = await withTimeout(Promise.resolve(check()), 2000, "timed out");
-      } catch (error) {
-        results[name] = {
-          ok: false,
-          detail: error instanceof Error ? error.message : String(error),
-        };
-      }
-    }));
-    return results;
-  };
-  const health = async () => {
-    const results = await runChecks();
-    const ok = Object.values(results).every((r) => r.ok);
-    // "degraded": everything works, something runs on a fallback (shown, not an outage).
-    const status: "ok" | "degraded" | "down" = !ok
-      ? "down"
-      : Object.values(results).some((r) => r.degraded)
-      ? "degraded"
-      : "ok";
-    return { ok, status, checks: results };
-  };
+  const { runChecks, health } = healthOf(checks);
 
-  // Until the plugins have started (a standby's whole life), only health and metrics answer.
+  const { basics, unavailable } = basicsOf(settings.HTTP_BODY_LIMIT_BYTES, health, metrics, lease);
+  basics(http);
+  // Until the plugins have started, only health and metrics answer; a standby adds the
+  // read-only pages of the plugins that serve them (core/standby.ts).
   const waiting = new Hono();
-  for (const app of [http, waiting]) {
-    app.get("/healthz", async (c) => {
-      const h = await health();
-      return c.json(h, h.ok ? 200 : 503);
-    });
-    app.get(
-      "/metrics",
-      (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
-    );
-  }
-  waiting.all("*", async (c) => {
-    const s = await lease.status().catch(() => null);
-    const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
-    return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
-  });
+  basics(waiting);
+  waiting.all("*", unavailable);
+  let front = waiting;
+  let standby: Standby | undefined;
 
   let server: Deno.HttpServer<Deno.NetAddr> | undefined;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    await standby?.stop();
     for (const [name, teardown] of teardowns.reverse()) {
       try {
         await withTimeout(Promise.resolve(teardown()), 1500, "timed out");
@@ -273,56 +212,46 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       : {};
     server = Deno.serve(
       { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
-      (request, info) => (ready ? http : waiting).fetch(request, info),
+      (request, info) => (ready ? http : front).fetch(request, info),
     );
     return `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
   };
   try {
-    await waitForLease(lease, log, listen, options.onStandby);
+    await waitForLease(lease, log, async () => {
+      standby = await startStandby({
+        plugins: options.plugins,
+        db,
+        clock,
+        log,
+        metrics,
+        basics,
+        unavailable,
+      });
+      front = standby.app;
+      return listen();
+    }, options.onStandby);
+    // Taken over: the standby's pages stop before the plugins start for real.
+    await standby?.stop();
+    front = waiting;
     await migratePlugins(db, options.plugins);
     // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
     const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
     for (const [type, schema] of owned.flatMap(Object.entries)) bus.declare(type, schema);
+    const shared = { services, checks, pages, runChecks };
+    const parts: EngineParts = {
+      bus,
+      clock,
+      log,
+      db,
+      state,
+      metrics,
+      http,
+      lease,
+      settings,
+      ...shared,
+    };
     for (const { plugin, config } of options.plugins) {
-      const required = new Set(plugin.needs ?? []);
-      const optional = new Set(
-        [...required].filter((n) => n.endsWith("?")).map((n) => n.slice(0, -1)),
-      );
-      const ctx: PluginContext = {
-        name: plugin.name,
-        config,
-        bus: scopeBus(bus, plugin.name, plugin),
-        clock,
-        log: log.child(plugin.name),
-        db,
-        state,
-        metrics,
-        http,
-        lease,
-        dataDir: `${settings.DATA_DIR}/${plugin.name}`,
-        provide(service, impl) {
-          if (!(plugin.provides ?? []).includes(service)) {
-            throw new Error(`plugin ${plugin.name} provides ${service} without declaring it`);
-          }
-          services.set(service, impl);
-        },
-        use(service) {
-          if (optional.has(service)) return services.get(service) as never;
-          if (!required.has(service)) {
-            throw new Error(`plugin ${plugin.name} uses ${service} without declaring it in needs`);
-          }
-          if (!services.has(service)) throw new Error(`service ${service} is not provided yet`);
-          return services.get(service) as never;
-        },
-        health(name, check) {
-          checks.set(`${plugin.name}.${name}`, check);
-        },
-        healthOf: (names) => runChecks(names),
-        page(label, pathOrUrl) {
-          pages.set(label, pathOrUrl);
-        },
-      };
-      const teardown = await plugin.setup(ctx);
+      const teardown = await plugin.setup(pluginContext(plugin, config, parts));
       if (teardown) teardowns.push([plugin.name, teardown]);
       for (const s of plugin.provides ?? []) {
         if (!services.has(s)) {
@@ -343,11 +272,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   if (!pages.has("panel") && (await http.request("/admin")).status !== 404) {
     pages.set("panel", "/admin");
   }
-  const where = Object.fromEntries(
-    [...pages].flatMap(([label, target]) =>
-      target.startsWith("/") ? (url ? [[label, url + target]] : []) : [[label, target]]
-    ),
-  );
+  const where = pagesAt(pages, url);
   log.info("engine started", {
     url,
     db: db.kind,
@@ -377,11 +302,204 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   };
 }
 
+/** Every route: a body larger than `max` bytes is refused before it is read whole (413). */
+function bodyLimited(http: Hono, max: number): Hono {
+  http.use(
+    "*",
+    bodyLimit({
+      maxSize: max,
+      onError: (c) => c.json({ error: `the body is too large: at most ${max} bytes` }, 413),
+    }),
+  );
+  return http;
+}
+
+/**
+ * `/healthz` and `/metrics` on the engine's app and on the one that answers until the plugins
+ * have started (a standby's whole life), where every other route is 503 with why.
+ */
+function waitingApp(
+  http: Hono,
+  health: ReturnType<typeof healthOf>["health"],
+  metrics: Metrics,
+  lease: Lease,
+): Hono {
+  const waiting = new Hono();
+  for (const app of [http, waiting]) {
+    app.get("/healthz", async (c) => {
+      const h = await health();
+      return c.json(h, h.ok ? 200 : 503);
+    });
+    app.get(
+      "/metrics",
+      (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
+    );
+  }
+  waiting.all("*", async (c) => {
+    const s = await lease.status().catch(() => null);
+    const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
+    return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
+  });
+  return waiting;
+}
+
+/** Where to look, by label: paths of this engine resolved against `url` (none without it). */
+function pagesAt(pages: Map<string, string>, url: string | undefined): Record<string, string> {
+  return Object.fromEntries(
+    [...pages].flatMap(([label, target]) =>
+      target.startsWith("/") ? (url ? [[label, url + target]] : []) : [[label, target]]
+    ),
+  );
+}
+
+/** The engine's own `/healthz` checks: the database, the lease (and this engine's role), hot state. */
+function addCoreChecks(
+  checks: Map<string, () => Promise<HealthStatus> | HealthStatus>,
+  { db, lease, state, ready }: { db: Db; lease: Lease; state: StateStore; ready: () => boolean },
+) {
+  checks.set("db", async () => {
+    const t = performance.now();
+    await db.ping();
+    return { ok: true, backend: db.kind, latencyMs: round(performance.now() - t) };
+  });
+  checks.set("lease", async () => {
+    const s = await lease.status();
+    // Starting is not healthy: until the plugins have started, nothing but health answers.
+    const role = s.leader ? (ready() ? "leader" : "starting") : "standby";
+    // Said in words for the panel and a person reading /healthz: who leads, and who this is.
+    const detail = s.kind === "sole"
+      ? `this engine leads (${s.engine}; embedded storage: one engine)`
+      : s.leader
+      ? `this engine leads (${s.engine}${s.lapsed ? "; its lock's session is being re-taken" : ""})`
+      : `standby (${s.engine}); ${s.holder ?? "no engine yet"} leads`;
+    return { ok: role !== "starting", role, detail, ...s };
+  });
+  checks.set("state", async () => {
+    const t = performance.now();
+    const away = await state.ping().then(() => null, (error: Error) => error.message);
+    const c = state.condition();
+    // Hot state only: without Redis the show goes on from this process's own values.
+    if (away || c.degraded) {
+      return {
+        ok: true,
+        degraded: true,
+        backend: state.kind,
+        detail: `${away ?? (c.degraded ? c.error : "")}; hot state is kept here${
+          c.degraded ? ` since ${c.since}` : ""
+        } and written back when it answers`,
+      };
+    }
+    return { ok: true, backend: state.kind, latencyMs: round(performance.now() - t) };
+  });
+}
+
+/** What makes a leak visible on a dashboard, not at the OOM: memory, and the bus's traffic. */
+function watchProcess(metrics: Metrics, bus: Bus) {
+  metrics.gauge("sothebais_process_memory_bytes", "Process memory by kind", () => {
+    const m = Deno.memoryUsage();
+    return [
+      [{ kind: "rss" }, m.rss],
+      [{ kind: "heap_used" }, m.heapUsed],
+      [{ kind: "external" }, m.external],
+    ];
+  });
+  metrics.gauge(
+    "sothebais_bus_events_total",
+    "Events emitted on the bus, by type",
+    () => [...bus.counts()].map(([type, n]) => [{ type }, n]),
+    "counter",
+  );
+}
+
+/** Runs the named checks (all when none are named), each bounded by a timeout; and the sum. */
+function healthOf(checks: Map<string, () => Promise<HealthStatus> | HealthStatus>) {
+  const runChecks = async (names?: string[]) => {
+    const results: Record<string, HealthStatus> = {};
+    const chosen = [...checks].filter(([name]) => !names || names.includes(name));
+    await Promise.all(chosen.map(async ([name, check]) => {
+      try {
+        results[name] = await withTimeout(Promise.resolve(check()), 2000, "timed out");
+      } catch (error) {
+        results[name] = {
+          ok: false,
+          detail: error instanceof Error ? error.message : String(error),
+        };
+      }
+    }));
+    return results;
+  };
+  const health = async () => {
+    const results = await runChecks();
+    const ok = Object.values(results).every((r) => r.ok);
+    // "degraded": everything works, something runs on a fallback (shown, not an outage).
+    const status: "ok" | "degraded" | "down" = !ok
+      ? "down"
+      : Object.values(results).some((r) => r.degraded)
+      ? "degraded"
+      : "ok";
+    return { ok, status, checks: results };
+  };
+  return { runChecks, health };
+}
+
+/** What a plugin's context is made of: the engine's parts, shared by every plugin. */
+interface EngineParts
+  extends
+    Pick<PluginContext, "bus" | "clock" | "log" | "db" | "state" | "metrics" | "http" | "lease"> {
+  settings: Settings;
+  services: Map<string, unknown>;
+  checks: Map<string, () => Promise<HealthStatus> | HealthStatus>;
+  pages: Map<string, string>;
+  runChecks(names?: string[]): Promise<Record<string, HealthStatus>>;
+}
+
+/** One plugin's context: its scoped bus, its log, and the services it declared, enforced. */
+function pluginContext(plugin: Plugin, config: unknown, e: EngineParts): PluginContext {
+  const required = new Set(plugin.needs ?? []);
+  const optional = new Set(
+    [...required].filter((n) => n.endsWith("?")).map((n) => n.slice(0, -1)),
+  );
+  return {
+    name: plugin.name,
+    config,
+    bus: scopeBus(e.bus, plugin.name, plugin),
+    clock: e.clock,
+    log: e.log.child(plugin.name),
+    db: e.db,
+    state: e.state,
+    metrics: e.metrics,
+    http: e.http,
+    lease: e.lease,
+    dataDir: `${e.settings.DATA_DIR}/${plugin.name}`,
+    provide(service, impl) {
+      if (!(plugin.provides ?? []).includes(service)) {
+        throw new Error(`plugin ${plugin.name} provides ${service} without declaring it`);
+      }
+      e.services.set(service, impl);
+    },
+    use(service) {
+      if (optional.has(service)) return e.services.get(service) as never;
+      if (!required.has(service)) {
+        throw new Error(`plugin ${plugin.name} uses ${service} without declaring it in needs`);
+      }
+      if (!e.services.has(service)) throw new Error(`service ${service} is not provided yet`);
+      return e.services.get(service) as never;
+    },
+    health(name, check) {
+      e.checks.set(`${plugin.name}.${name}`, check);
+    },
+    healthOf: (names) => e.runChecks(names),
+    page(label, pathOrUrl) {
+      e.pages.set(label, pathOrUrl);
+    },
+  };
+}
+
 /** Returns at once when this engine leads; else says it waits, and waits. */
 async function waitForLease(
   lease: Lease,
   log: Log,
-  listen: () => string | undefined,
+  serveStandby: () => Promise<string | undefined>,
   onStandby?: (holder: string | null) => void,
 ): Promise<void> {
   const first = await Promise.race([
@@ -390,7 +508,7 @@ async function waitForLease(
   ]);
   if (first) return;
   const { holder } = await lease.status();
-  const url = listen();
+  const url = await serveStandby();
   log.info("standby: another engine leads; waiting for the lease", {
     engine: lease.engine,
     leader: holder,

@@ -88,16 +88,14 @@ export interface PostgresLeaseOptions {
 
 const LOCK_CLASS = 0x5017; // the advisory lock's first key: "ours"
 
+/** Bigints as text, as the rest of the engine reads them. */
+const INT8_AS_TEXT = { int8: { to: 20, from: [20], serialize: String, parse: (x: string) => x } };
+
 /**
- * Starts campaigning: `acquired` resolves when this engine holds the lock and has
- * raised the token. The lock waits in Postgres, so a holder's end is noticed at once.
+ * The lease's two connections: `session`, one connection never recycled (the lock lives exactly
+ * as long as it), and `pool`, for reading who holds without queueing behind the lock's wait.
  */
-export function postgresLease(o: PostgresLeaseOptions): Lease {
-  const name = o.name ?? "engine";
-  const engine = o.engine ?? engineId();
-  const checkMs = o.checkMs ?? 1000;
-  const lockName = `${o.schema ?? "public"}/${name}`;
-  // One connection, never recycled: the lock lives exactly as long as this session.
+function leaseConnections(o: PostgresLeaseOptions, engine: string) {
   const session = postgres(o.url, {
     max: 1,
     idle_timeout: 0,
@@ -111,14 +109,27 @@ export function postgresLease(o: PostgresLeaseOptions): Lease {
       tcp_keepalives_interval: 1,
       tcp_keepalives_count: 3,
     } as Record<string, string | number>,
-    types: { int8: { to: 20, from: [20], serialize: String, parse: (x: string) => x } },
+    types: INT8_AS_TEXT,
   });
   const pool = postgres(o.url, {
     max: 1,
     onnotice: () => {},
     connection: o.schema ? { search_path: o.schema } : {},
-    types: { int8: { to: 20, from: [20], serialize: String, parse: (x: string) => x } },
+    types: INT8_AS_TEXT,
   });
+  return { session, pool };
+}
+
+/**
+ * Starts campaigning: `acquired` resolves when this engine holds the lock and has
+ * raised the token. The lock waits in Postgres, so a holder's end is noticed at once.
+ */
+export function postgresLease(o: PostgresLeaseOptions): Lease {
+  const name = o.name ?? "engine";
+  const engine = o.engine ?? engineId();
+  const checkMs = o.checkMs ?? 1000;
+  const lockName = `${o.schema ?? "public"}/${name}`;
+  const { session, pool } = leaseConnections(o, engine);
   let leader = false;
   let token: string | null = null;
   let closed = false;

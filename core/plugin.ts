@@ -3,7 +3,8 @@
  * name, a zod schema for its config, the events it owns (one zod schema each),
  * emits and listens to, the services it provides and needs, its migrations,
  * `setup(ctx)`, which may return a teardown, and the commands it adds to
- * `main.ts` (run with the database migrated, without starting the engine).
+ * `main.ts` (run with the database migrated, without starting the engine), and what
+ * it serves read-only while its engine is a standby (`standby(ctx)`).
  * Every declaration is data the engine enforces and `main.ts events` prints.
  */
 import type { ParseArgsConfig } from "node:util";
@@ -71,6 +72,16 @@ export interface PluginContext<C = unknown> {
    */
   page(label: string, pathOrUrl: string): void;
 }
+
+/**
+ * What a plugin gets while its engine waits as a standby (another engine leads): the database
+ * to read, and an HTTP app of the standby's own. Read only: nothing done here may decide, post,
+ * scan or settle, nor migrate; the leader does all of that.
+ */
+export type StandbyContext<C = unknown> = Pick<
+  PluginContext<C>,
+  "name" | "config" | "clock" | "log" | "db" | "metrics" | "http"
+>;
 
 /** One line of `main.ts check`: `missing` is information (a default applies), `problem` fails it. */
 export interface Finding {
@@ -167,6 +178,11 @@ export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
    */
   check?(ctx: CheckContext<z.output<S>>): Finding[] | Promise<Finding[]>;
   setup(ctx: PluginContext<z.output<S>>): void | Teardown | Promise<void | Teardown>;
+  /**
+   * What it serves while its engine is a standby (public pages read from the database); the
+   * teardown runs before `setup`, when this engine takes the lease over.
+   */
+  standby?(ctx: StandbyContext<z.output<S>>): void | Teardown | Promise<void | Teardown>;
   /** Commands for `main.ts`, by name. */
   commands?: Record<string, PluginCommand<z.output<S>>>;
 }

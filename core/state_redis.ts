@@ -21,12 +21,8 @@ const FIRST_CONNECT_MS = 2000;
 /** Expired shadow entries are dropped this often (rate-limit counters would pile up). */
 const SWEEP_MS = 60_000;
 
-export async function openRedisState(
-  url: string,
-  prefix: string,
-  now: () => number = Date.now,
-): Promise<StateStore> {
-  const client = createClient({
+function redisClient(url: string) {
+  return createClient({
     url,
     // A command while disconnected fails at once (the shadow answers) instead of queueing.
     disableOfflineQueue: true,
@@ -35,6 +31,30 @@ export async function openRedisState(
       reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 2000),
     },
   });
+}
+
+/** Connects; whether Redis is ready within FIRST_CONNECT_MS (it goes on connecting after). */
+function connectedInTime(
+  client: ReturnType<typeof redisClient>,
+  onError: (error: unknown) => void,
+): Promise<boolean> {
+  const connecting = client.connect().catch(onError);
+  return Promise.race([
+    connecting.then(() => client.isReady),
+    new Promise<false>((r) => setTimeout(() => r(false), FIRST_CONNECT_MS)),
+  ]);
+}
+
+/** Closes a connection, or drops it when it does not close in time. */
+const quit = (c: { isOpen: boolean; close(): Promise<void>; destroy(): void }) =>
+  c.isOpen ? withTimeout(c.close(), COMMAND_TIMEOUT_MS).catch(() => c.destroy()) : undefined;
+
+export async function openRedisState(
+  url: string,
+  prefix: string,
+  now: () => number = Date.now,
+): Promise<StateStore> {
+  const client = redisClient(url);
   const { values: shadow, live, expiry } = expiringMap(now);
   const localHandlers = new Map<string, Set<(message: string) => void>>();
   let down: { since: string; error: string } | null = null;
@@ -88,12 +108,9 @@ export async function openRedisState(
     rewriting = rewrite().finally(() => rewriting = undefined);
   }
   client.on("ready", recover);
-  const connecting = client.connect().catch((error) => markDown(error));
-  const first = await Promise.race([
-    connecting.then(() => client.isReady),
-    new Promise<false>((r) => setTimeout(() => r(false), FIRST_CONNECT_MS)),
-  ]);
-  if (!first) markDown(new Error(`no answer from Redis in ${FIRST_CONNECT_MS} ms`));
+  if (!(await connectedInTime(client, markDown))) {
+    markDown(new Error(`no answer from Redis in ${FIRST_CONNECT_MS} ms`));
+  }
   const sweeper = setInterval(() => {
     for (const key of [...shadow.keys()]) live(key);
   }, SWEEP_MS);
@@ -176,8 +193,6 @@ export async function openRedisState(
       closed = true;
       clearInterval(sweeper);
       shadow.clear();
-      const quit = (c: { isOpen: boolean; close(): Promise<void>; destroy(): void }) =>
-        c.isOpen ? withTimeout(c.close(), COMMAND_TIMEOUT_MS).catch(() => c.destroy()) : undefined;
       await Promise.allSettled([subscriber && quit(subscriber), quit(client)]);
       if (client.isOpen) client.destroy();
     },

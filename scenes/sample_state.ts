@@ -81,7 +81,9 @@ function bid(
 }
 
 /** What the x plugin publishes for the ticker, with the sample's config. */
-const facts = { hostHandle: "@SothebAIs", linkUrl: "https://sothebais.example/link" };
+/** The sample show's link page (the `qr-link` widget's `url` in previews). */
+export const SAMPLE_LINK_URL = "https://sothebais.example/link";
+const facts = { hostHandle: "@SothebAIs", linkUrl: SAMPLE_LINK_URL };
 const help = { lines: howToBid(facts), ...facts };
 
 const timeline: SampleEvent[] = [

@@ -7,42 +7,17 @@
  * decision counted once, no post twice.
  */
 import postgres from "postgres";
-import { assert, assertEquals } from "../core/testing.ts";
+import { assert, assertEquals, eventually } from "../core/testing.ts";
+import { withTimeout } from "../core/timeout.ts";
 import { serveFakeX } from "../stand-ins/fake-x/serve_fake_x.ts";
 import { bidShowConfig, cli, exited, freePort, type Running, startCli } from "./cli.ts";
 import { tempDir, uniqueName } from "./services.ts";
 
 const ETH = 10n ** 18n;
 
-/** Polls `f` until it gives something other than undefined/false; throws naming `what`. */
-export async function until<T>(
-  what: string,
-  f: () => Promise<T | undefined | false> | T | undefined | false,
-  ms = 30_000,
-): Promise<T> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    // One look that never answers must not outlast the deadline.
-    const v = await within(Promise.resolve(f()), end - Date.now()).catch((error) => {
-      if (error instanceof Late) return undefined;
-      throw error;
-    });
-    if (v !== undefined && v !== false) return v as T;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-class Late extends Error {}
-
-/** `p`, or a rejection once `ms` have passed. */
-export function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) =>
-    timer = setTimeout(() => reject(new Late(`no answer in ${ms} ms`)), Math.max(0, ms))
-  );
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
+/** `eventually` with the question first, as the fault tests read. */
+export const until = <T>(what: string, f: () => T | Promise<T>, ms = 30_000) =>
+  eventually(f, what, ms, 50);
 
 /** `/healthz` of an engine on `port`, or undefined while it does not answer. */
 export async function healthOf(port: number): Promise<
@@ -94,8 +69,8 @@ export async function bidShow(
     name: string;
     handles: string[];
     env?: Record<string, string>;
-    /** More plugins (folders under plugins/). */
-    more?: string[];
+    /** More plugins (folders under plugins/, or with a config: `tests/cli.ts` bidShowConfig). */
+    more?: Parameters<typeof bidShowConfig>[1]["more"];
     rateLimit?: { bids: number; perSeconds: number };
   },
 ): Promise<BidShow> {
@@ -121,9 +96,10 @@ export async function bidShow(
     ...o.env,
   });
   // The tables first, then the funds: the book reads balances when it starts.
-  const migrated = await within(
+  const migrated = await withTimeout(
     cli(["migrate", "--config", configFile], env("migrate", 0)).output(),
     120_000,
+    "migrate: no answer",
   );
   if (!migrated.success) throw new Error(new TextDecoder().decode(migrated.stderr));
   for (const h of o.handles) {

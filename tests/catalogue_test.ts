@@ -1,11 +1,13 @@
 /**
- * The event and service catalogue: docs/events.md is what `main.ts events` prints for the
- * demo's list (so CI fails when a declaration changes and the page does not), every event
- * of every plugin in the repository has one owner, and the checks name what is wrong.
+ * The event, service and command catalogue: docs/events.md is what `main.ts events` prints
+ * for the demo's list (so CI fails when a declaration changes and the page does not), every
+ * event and command of every plugin in the repository has one owner, and the checks name
+ * what is wrong.
  */
 import { assert, assertEquals } from "../core/testing.ts";
-import { catalogue, catalogueMarkdown, eventProblems } from "../core/catalogue.ts";
+import { catalogue, catalogueMarkdown, commandProblems, eventProblems } from "../core/catalogue.ts";
 import { coreEvents } from "../core/engine.ts";
+import { ownCommands } from "../main.ts";
 import type { Plugin } from "../core/plugin.ts";
 import { z } from "zod";
 
@@ -64,6 +66,16 @@ Deno.test("no event of any plugin in the repository has two owners", async () =>
   assertEquals(twice, []);
 });
 
+Deno.test("no command of any plugin in the repository is added twice, or shadowed by main.ts's", async () => {
+  const plugins = await everyPlugin();
+  const own = ownCommands();
+  assertEquals(commandProblems(plugins, own), []);
+  const added = plugins.flatMap((p) => Object.keys(p.commands ?? {}));
+  for (const name of ["rehearse", "report", "preview", "fake-x"]) {
+    assert(added.includes(name), name);
+  }
+});
+
 const plugin = (p: Partial<Plugin> & { name: string }): Plugin => ({
   config: z.object({}),
   setup() {},
@@ -104,7 +116,12 @@ Deno.test("the catalogue reads owners, fields, emitters, listeners and services 
   });
   const x = plugin({ name: "x", emits: ["bid.submitted"], listens: ["*"] });
   const chain = plugin({ name: "chain", provides: ["funds", "chain"] });
-  const c = catalogue([auction, x, chain], coreEvents);
+  auction.commands = {
+    rehearse: { summary: "run a day | a scenario", usage: "rehearse", alone: true, run: () => 0 },
+    report: { summary: "print a report", usage: "report", run: () => 0 },
+  } as unknown as Plugin["commands"];
+  const own = [{ name: "start", summary: "run until stopped" }];
+  const c = catalogue([auction, x, chain], coreEvents, own);
   assertEquals(c.events.map((e) => [e.type, e.owner, e.emittedBy, e.listenedBy]), [
     ["bid.submitted", "auction", ["x"], ["auction"]],
     ["engine.started", "core", ["core"], ["auction"]],
@@ -121,7 +138,22 @@ Deno.test("the catalogue reads owners, fields, emitters, listeners and services 
     { name: "chain", definedBy: "chain", providedBy: ["chain"], neededBy: ["auction (optional)"] },
     { name: "funds", definedBy: "auction", providedBy: ["chain"], neededBy: ["auction"] },
   ]);
+  assertEquals(c.commands, [
+    { name: "start", owner: "main.ts", summary: "run until stopped", alone: false },
+    { name: "rehearse", owner: "auction", summary: "run a day | a scenario", alone: true },
+    { name: "report", owner: "auction", summary: "print a report", alone: false },
+  ]);
   const page = catalogueMarkdown(c, "a test");
+  assert(/\| `rehearse` +\| auction +\| alone +\| run a day \\\| a scenario +\|/.test(page), page);
+  assert(/\| `report` +\| auction +\| migrated +\| print a report +\|/.test(page), page);
+  // Two plugins adding one command, or a plugin one of main.ts's: named.
+  const again = plugin({ name: "again", commands: auction.commands });
+  const shadow = plugin({ name: "shadow", commands: { start: auction.commands!.report } });
+  assertEquals(commandProblems([auction, again, shadow], own), [
+    "command rehearse: added by both auction and again",
+    "command report: added by both auction and again",
+    "command start: added by both main.ts and shadow",
+  ]);
   assert(/\| `bid\.submitted` +\| auction +\| x +\| auction +\|/.test(page), page);
   assert(page.includes("x hears every event"), page);
 });

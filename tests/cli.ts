@@ -151,8 +151,8 @@ export function bidShowConfig(
     auctionId: string;
     item: string;
     minPollMs: number;
-    /** More plugins' folders under plugins/ (e.g. backup), listed last. */
-    more?: string[];
+    /** More plugins (folders under plugins/, e.g. backup; or with a config), listed last. */
+    more?: Array<string | { name: string; config: Record<string, unknown> }>;
     /** Bids a bidder may make in a window (default 1000 a minute: no limit in practice). */
     rateLimit?: { bids: number; perSeconds: number };
   },
@@ -189,7 +189,11 @@ export function bidShowConfig(
             backfill: true,
           },
         },
-        ...(o.more ?? []).map((name) => ({ module: `${root}plugins/${name}/mod.ts` })),
+        ...(o.more ?? []).map((p) =>
+          typeof p === "string"
+            ? { module: `${root}plugins/${p}/mod.ts` }
+            : { module: `${root}plugins/${p.name}/mod.ts`, config: p.config }
+        ),
       ],
     },
   };

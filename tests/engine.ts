@@ -4,9 +4,9 @@
  * else PGlite and memory), each test in its own data folder, schema and key prefix.
  */
 import type { Clock } from "../core/clock.ts";
-import { loadPlugins, type PluginEntry, pluginModule, readSettings } from "../core/config.ts";
-import { type Engine, startEngine } from "../core/engine.ts";
-import { createLog } from "../core/log.ts";
+import { type PluginEntry, pluginModule } from "../core/config.ts";
+import type { Engine } from "../core/engine.ts";
+import { startTestEngine } from "../core/testing.ts";
 import { tempDir, uniqueName } from "./services.ts";
 
 export interface TestEngineOptions {
@@ -69,15 +69,7 @@ export async function testEngine(
       : pluginModule(name, new URL("../", import.meta.url)),
     config,
   }));
-  const settings = readSettings(env);
-  const { plugins, secrets } = await loadPlugins(entries, env);
-  const engine = await startEngine({
-    settings,
-    plugins,
-    clock: options.clock,
-    listen: options.listen ?? false,
-    log: createLog("test", { level: settings.LOG_LEVEL, secrets }),
-  }).catch(async (error) => {
+  const engine = await startTestEngine(env, entries, options).catch(async (error) => {
     await storage.remove();
     throw error;
   });

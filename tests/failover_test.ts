@@ -1,7 +1,7 @@
 /**
  * One decider, and fail-over, with real processes against the real Postgres: two
  * `main.ts start` engines share one schema; exactly one leads (decides bids,
- * reads and posts to X), the other serves /healthz and waits. The leader is
+ * reads and posts to X), the other serves /healthz and the public pages, and waits. The leader is
  * killed again and again — SIGKILL, or its lease session ended with
  * pg_terminate_backend — while bids keep coming; each time the standby takes
  * over, and the killed engine comes back as the new standby. Afterwards every
@@ -101,8 +101,12 @@ Deno.test({
       await until("engine a to lead", async () => (await role(nodes[0])) === "leader", 60_000);
       nodes.push(start("b", freePort()));
       await until("engine b to stand by", async () => (await role(nodes[1])) === "standby");
-      // A standby serves health, not the leader's pages.
-      assertEquals((await fetch(`http://127.0.0.1:${nodes[1].port}/auction/auctions`)).status, 503);
+      // A standby serves health and the auction's public pages (tests/standby_pages_test.ts),
+      // not what only the leader's plugins serve.
+      const onB = (path: string) =>
+        fetch(`http://127.0.0.1:${nodes[1].port}${path}`, { signal: AbortSignal.timeout(5000) });
+      assertEquals((await onB("/bidders/fo_alice")).status, 503);
+      assertEquals((await onB("/auction/auctions")).status, 200);
       for (const h of HANDLES) {
         await sql`insert into funds_book_wallets (handle, address)
           values (${h}, ${"0x" + "ab".repeat(20)})`;

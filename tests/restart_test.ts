@@ -6,7 +6,7 @@
  * with its leader, price and end, and the engine is healthy within 15 s.
  */
 import { formatEther } from "viem";
-import { assert, assertEquals } from "../core/testing.ts";
+import { assert, assertEquals, eventually } from "../core/testing.ts";
 import { anvilAvailable } from "../plugins/chain/tests/chain_kit.ts";
 import { pluginModule } from "../core/config.ts";
 import { SILENT } from "../stand-ins/x-simulator/script.ts";
@@ -41,16 +41,9 @@ interface Lot {
   endsAt: string;
 }
 
-/** Polls until `probe` gives a value, for at most `ms`. */
-async function waitFor<T>(what: string, probe: () => Promise<T | null>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** Polls until `probe` gives a value (a failing probe is not one yet), for at most `ms`. */
+const waitFor = <T>(what: string, probe: () => Promise<T | null>, ms: number) =>
+  eventually(() => probe().catch(() => null), what, ms, 100);
 
 Deno.test({
   timeout: 10 * 60_000, // a hung run fails; the suite goes on

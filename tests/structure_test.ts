@@ -16,21 +16,6 @@ const MAX_FUNCTION_LINES = 150;
 /** Known offenders, each with the work that removes it (none is scheduled yet). */
 const NOT_YET = "not yet split: a follow-up";
 const OFFENDERS: Record<string, string> = {
-  "long mod.ts: plugins/auction/mod.ts": NOT_YET,
-  "long function: core/engine.ts startEngine": NOT_YET,
-  "long function: core/lease.ts postgresLease": NOT_YET,
-  "long function: plugins/auction/rehearse.ts rehearse": NOT_YET,
-  "long function: plugins/auction/store.ts auctionStore": NOT_YET,
-  "long function: plugins/chain/deposits.ts createDepositScanner": NOT_YET,
-  "long function: plugins/chain/link_page_client.ts LinkPage": NOT_YET,
-  "long function: plugins/compositor/compositor.ts createCompositor": NOT_YET,
-  "long function: plugins/host/scripted.ts templates": NOT_YET,
-  "long function: plugins/host/show.ts startHostShow": NOT_YET,
-  "long function: plugins/stream/ffmpeg_sink.ts ffmpegSink": NOT_YET,
-  "long mod.ts: plugins/voice/mod.ts": NOT_YET,
-  "long function: core/state_redis.ts openRedisState": NOT_YET,
-  "long function: plugins/host/posts.ts startPosts": NOT_YET,
-  "long function: plugins/chain/rpc.ts createRpc": NOT_YET,
 };
 
 interface Source {

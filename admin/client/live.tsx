@@ -8,6 +8,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { PreviewHeader } from "../protocol.ts";
 import type { StreamStats as Stats } from "../../plugins/stream/mod.ts";
+import type { WidgetStat } from "../../plugins/compositor/mod.ts";
 import { type Level, Spark } from "./chart.tsx";
 import {
   Card,
@@ -21,7 +22,11 @@ import {
   useSubscriptions,
 } from "./ui.tsx";
 
-type StreamStats = Stats & { at: number; scene: string | null };
+type StreamStats = Stats & {
+  at: number;
+  scene: string | null;
+  widgets?: Record<string, WidgetStat>;
+};
 
 interface Show {
   scene: string | null;
@@ -379,6 +384,7 @@ function Health(props: { stats: StreamStats[] }) {
             : ""}
         />
       </div>
+      <WidgetTimes widgets={latest.widgets} />
       {latest.warnings.length
         ? (
           <ul class="warnings" id="stream-warnings">
@@ -387,5 +393,33 @@ function Health(props: { stats: StreamStats[] }) {
         )
         : null}
     </div>
+  );
+}
+
+/** Each widget's draw time in a frame (its last 300 frames) against its budget. */
+function WidgetTimes(props: { widgets?: Record<string, WidgetStat> }) {
+  const rows = Object.entries(props.widgets ?? {});
+  if (!rows.length) return null;
+  return (
+    <table class="widget-times" id="widget-times">
+      <thead>
+        <tr>
+          <th>widget</th>
+          <th>mean ms</th>
+          <th>p99 ms</th>
+          <th>budget ms</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([kind, w]) => (
+          <tr key={kind} class={w.overBudget ? "level-error" : ""}>
+            <td>{kind}</td>
+            <td>{w.meanMs.toFixed(2)}</td>
+            <td>{w.p99Ms.toFixed(2)}</td>
+            <td>{w.budgetMs.toFixed(1)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -6,15 +6,17 @@
  * daily sessions, and offers the `auctions` service (snapshots, admin overrides).
  */
 import { definePlugin } from "../../core/plugin.ts";
-import { type AuctionRuntime, type ChainGate, startAuctionRuntime } from "./auction_runtime.ts";
+import type { ChainGate } from "./auction_runtime.ts";
 import { type Auctions, auctionsService } from "./auctions_service.ts";
 import { rehearseCommand, reportCommand } from "./cli.ts";
 import { campaignBook } from "./campaign_book.ts";
 import { auctionEvents } from "./events.ts";
 import { mountAuctionJson } from "./json_routes.ts";
 import { auctionConfig } from "./plugin_config.ts";
+import { listenToInputs, queueHealth, startPluginRuntime } from "./plugin_runtime.ts";
 import { auctionStore } from "./store.ts";
 import { mountPublicPages } from "./public_pages.ts";
+import { standbyPages } from "./standby_pages.ts";
 
 export type { AdminBy } from "./auction_runtime.ts";
 export type { AdminAction, AuctionRules } from "./rules.ts";
@@ -62,7 +64,7 @@ export { DEFAULT_INGEST_LAG_MS, readThroughAt } from "./read_through.ts";
 export { formatEth, REASONS } from "./rules.ts";
 export { readable } from "./proxy.ts";
 export { type Campaign, campaignSessions } from "./campaigns.ts";
-export { auctionConfig };
+export { auctionConfig, auctionEvents };
 
 declare module "../../core/plugin.ts" {
   interface Services {
@@ -102,31 +104,13 @@ export default definePlugin({
   needs: ["funds", "chain?"],
   commands: { rehearse: rehearseCommand, report: reportCommand },
   migrations: new URL("./migrations/", import.meta.url),
+  // On a standby engine: the same public pages, read from Postgres.
+  standby: standbyPages,
   async setup(ctx) {
     const { bus, config } = ctx;
-    const latency = ctx.metrics.summary(
-      "sothebais_auction_decision_seconds",
-      "Time from a bid's receipt to its recorded decision",
-    );
     // Shared Postgres: every decision and auction write checks this engine still leads.
     const store = auctionStore(ctx.db, ctx.lease.kind === "sole" ? undefined : ctx.lease.fence);
-    const runtime: AuctionRuntime = await startAuctionRuntime({
-      bus,
-      clock: ctx.clock,
-      log: ctx.log,
-      state: ctx.state,
-      store,
-      funds: () => ctx.use("funds"),
-      chain: () => ctx.use("chain") as ChainGate | undefined,
-      custodyRecheckSeconds: config.custodyRecheckSeconds,
-      watermark: config.watermark,
-      rateLimit: config.rateLimit,
-      maxBidWei: config.maxBid,
-      fundsWaitSeconds: config.fundsWaitSeconds,
-      fundsRetrySeconds: config.fundsRetrySeconds,
-      commitGroup: config.commitGroup,
-      observe: (ms) => latency.observe(ms / 1000),
-    });
+    const runtime = await startPluginRuntime(ctx, store);
     for (const rules of config.auctions) await runtime.create(rules);
     // The config's campaigns and those saved since (the panel), each run on the clock.
     const campaigns = campaignBook({
@@ -139,26 +123,10 @@ export default definePlugin({
     });
     await campaigns.start();
 
-    const offs = [
-      bus.on("bid.submitted", (e) => runtime.submit(e.payload)),
-      bus.on("tweets.read-through", (e) => {
-        runtime.readThrough(Temporal.Instant.from(e.payload.until));
-      }),
-      bus.on("deposit.reversed", (e) => {
-        void runtime.depositReversed(e.payload.address, e.payload.xUserId);
-      }),
-      bus.on("auction.settled", (e) => {
-        runtime.settle(e.payload.auctionId);
-      }),
-      // Once every plugin listens: where each auction stands, and closings not yet settled.
-      // Decisions committed and not told before a crash are told again first (idempotent).
-      bus.on("engine.started", () => runtime.resume()),
-    ];
-
+    const offs = listenToInputs(bus, runtime);
     ctx.provide("auctions", auctionsService(ctx.db, runtime, campaigns));
     mountAuctionJson(ctx.http, runtime, store);
 
-    let clientJs: Promise<string> | null = null;
     const stopPublic = mountPublicPages(ctx.http, {
       bus,
       db: ctx.db,
@@ -168,20 +136,9 @@ export default definePlugin({
       hostHandle: `@${config.public.hostHandle.replace(/^@/, "")}`,
       linkUrl: config.public.linkUrl ?? "/link",
       maxListeners: config.public.maxListeners,
-    }, () => (clientJs ??= Deno.readTextFile(new URL("./public_client.js", import.meta.url))));
-
-    ctx.health("queue", async () => {
-      const waiting = runtime.waiting();
-      if (waiting) {
-        return {
-          ok: false,
-          detail: `decisions wait for the database since ${waiting.since}: ${waiting.error}`,
-        };
-      }
-      const t = performance.now();
-      await runtime.idle();
-      return { ok: true, drainMs: Math.round(performance.now() - t) };
     });
+
+    ctx.health("queue", queueHealth(runtime));
 
     return async () => {
       offs.forEach((off) => off());

@@ -48,3 +48,5 @@ export const auctionConfig = z.object({
     maxListeners: z.number().int().min(1).max(100_000).default(2000),
   }).default({ hostHandle: "SothebAIs", maxListeners: 2000 }),
 });
+
+export type AuctionConfig = z.output<typeof auctionConfig>;

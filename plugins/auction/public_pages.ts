@@ -203,11 +203,15 @@ function liveDecision(type: "accepted" | "rejected", p: Record<string, unknown>)
   };
 }
 
+let clientFile: Promise<string> | null = null;
+/** The pages' one script, read once when first asked for. */
+const readClientJs = () =>
+  clientFile ??= Deno.readTextFile(new URL("./public_client.js", import.meta.url));
 /** The formatting both the pages and their script use, served as it is (see public_format.js). */
 const FORMAT_JS = new URL("./public_format.js", import.meta.url);
 let formatJs: Promise<string> | null = null;
 
-export function mountPublicPages(http: Hono, d: PublicDeps, clientJs: () => Promise<string>) {
+export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClientJs) {
   const listeners = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
   http.get("/public.css", (c) => {
     publicHeaders(c);

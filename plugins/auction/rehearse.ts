@@ -12,8 +12,8 @@
  * actions in file order, then the tweets (together, so the engine orders them).
  */
 import { z } from "zod";
-import type { BusEvent } from "../../core/bus.ts";
-import { virtualClock } from "../../core/clock.ts";
+import type { Bus, BusEvent } from "../../core/bus.ts";
+import { type VirtualClock, virtualClock } from "../../core/clock.ts";
 import { describeIssues, loadPlugins, readSettings } from "../../core/config.ts";
 import { startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
@@ -142,44 +142,11 @@ export async function rehearse(
   const clock = virtualClock(start.subtract({ seconds: 1 }));
 
   const dir = await Deno.makeTempDir({ prefix: "sothebais-rehearsal-" });
-  const env = { DATA_DIR: dir, LOG_LEVEL: "error" };
-  const settings = readSettings(env);
-  const { plugins } = await loadPlugins([
-    {
-      label: "funds-book",
-      specifier: new URL("../funds-book/mod.ts", import.meta.url).href,
-      config: {},
-    },
-    {
-      label: "auction",
-      specifier: new URL("./mod.ts", import.meta.url).href,
-      config: {
-        watermark: "tweets",
-        auctions: auctionInputs,
-        ...(scenario.rateLimit ? { rateLimit: scenario.rateLimit } : {}),
-        ...(scenario.maxBid === undefined ? {} : { maxBid: String(scenario.maxBid) }),
-      },
-    },
-    ...(hostOptions
-      ? [{
-        label: "host",
-        specifier: new URL("../host/mod.ts", import.meta.url).href,
-        config: {
-          handle: scenario.host,
-          ...(hostOptions.character ? { character: hostOptions.character } : {}),
-          llm: {
-            ...hostOptions.llm,
-            ...(hostOptions.llmUrl ? { baseUrl: hostOptions.llmUrl } : {}),
-          },
-        },
-      }]
-      : []),
-  ], env);
-  const log = createLog("rehearsal", {
-    level: "error",
-    write: (line) => console.error(line),
-  });
-  const engine = await startEngine({ settings, plugins, clock, log, listen: false });
+  const engine = await rehearsalEngine(scenario, auctionInputs, hostOptions, clock, dir)
+    .catch(async (error) => {
+      await Deno.remove(dir, { recursive: true });
+      throw error;
+    });
   try {
     const auctions = engine.service<Auctions>("auctions");
     const book = engine.service<FundsBook>("funds-book");
@@ -219,56 +186,14 @@ export async function rehearse(
       await settle();
       const due: typeof events = [];
       while (next < events.length && cmp(events[next].t, t) <= 0) due.push(events[next++]);
-      for (const { e } of due) {
-        if ("deposit" in e) {
-          await book.enter(e.deposit.handle, "deposit", e.deposit.amount, "scenario");
-        }
-        if ("link" in e) await book.link(e.link.handle, e.link.address);
-      }
-      for (const { e } of due) {
-        if (!("admin" in e)) continue;
-        const { reason, auctionId, actor, ...action } = e.admin;
-        try {
-          await auctions.admin(auctionId ?? null, action as AdminAction, { actor, reason });
-          write({ type: "admin", auctionId: auctionId ?? null, action: action.action, at: ny(t) });
-        } catch (error) {
-          write({
-            type: "admin.refused",
-            auctionId: auctionId ?? null,
-            action: action.action,
-            error: (error as Error).message,
-            at: ny(t),
-          });
-        }
-      }
-      for (const { e } of due) {
-        if (!("tweet" in e)) continue;
-        const read = readBid(e.tweet.text);
-        if (read.kind === "not-bid") {
-          write({
-            type: "tweet.not-bid",
-            tweetId: e.tweet.id,
-            handle: e.tweet.author,
-            why: read.why,
-            at: ny(e.at),
-          });
-          continue;
-        }
-        engine.bus.emit("bid.submitted", {
-          tweetId: e.tweet.id,
-          handle: e.tweet.author,
-          ...(e.tweet.authorId ? { authorId: e.tweet.authorId } : {}),
-          text: e.tweet.text,
-          tweetAt: e.at.toString(),
-          receivedAt: t.toString(),
-          ...(e.tweet.edits ? { editHistory: [e.tweet.edits, e.tweet.id] } : {}),
-        } as never);
-      }
+      await enterFunds(book, due);
+      await applyAdmin(auctions, due, t, write);
+      submitTweets(engine.bus, due, t, write);
       // What the x plugin would report after a read at t: t minus its ingest lag.
       const until = readThroughAt(t, lagMs, readThrough ?? undefined);
       if (!readThrough || cmp(until, readThrough) > 0) {
         readThrough = until;
-        engine.bus.emit("tweets.read-through", { until: until.toString() } as never);
+        engine.bus.emit("tweets.read-through", { until: until.toString() });
       }
     }
     await settle();
@@ -280,6 +205,118 @@ export async function rehearse(
   } finally {
     await engine.stop();
     await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** The engine of a rehearsal: funds-book, the auction (and the host) on `clock`, storage in `dir`. */
+async function rehearsalEngine(
+  scenario: Scenario,
+  auctionInputs: unknown[],
+  hostOptions: Exclude<RehearseOptions["host"], false | undefined> | null,
+  clock: VirtualClock,
+  dir: string,
+) {
+  const env = { DATA_DIR: dir, LOG_LEVEL: "error" };
+  const settings = readSettings(env);
+  const { plugins } = await loadPlugins([
+    {
+      label: "funds-book",
+      specifier: new URL("../funds-book/mod.ts", import.meta.url).href,
+      config: {},
+    },
+    {
+      label: "auction",
+      specifier: new URL("./mod.ts", import.meta.url).href,
+      config: {
+        watermark: "tweets",
+        auctions: auctionInputs,
+        ...(scenario.rateLimit ? { rateLimit: scenario.rateLimit } : {}),
+        ...(scenario.maxBid === undefined ? {} : { maxBid: String(scenario.maxBid) }),
+      },
+    },
+    ...(hostOptions
+      ? [{
+        label: "host",
+        specifier: new URL("../host/mod.ts", import.meta.url).href,
+        config: {
+          handle: scenario.host,
+          ...(hostOptions.character ? { character: hostOptions.character } : {}),
+          llm: {
+            ...hostOptions.llm,
+            ...(hostOptions.llmUrl ? { baseUrl: hostOptions.llmUrl } : {}),
+          },
+        },
+      }]
+      : []),
+  ], env);
+  const log = createLog("rehearsal", {
+    level: "error",
+    write: (line) => console.error(line),
+  });
+  return await startEngine({ settings, plugins, clock, log, listen: false });
+}
+
+type Due = Array<{ e: Scenario["events"][number] }>;
+
+/** Wallet links and deposits due now. */
+async function enterFunds(book: FundsBook, due: Due) {
+  for (const { e } of due) {
+    if ("deposit" in e) {
+      await book.enter(e.deposit.handle, "deposit", e.deposit.amount, "scenario");
+    }
+    if ("link" in e) await book.link(e.link.handle, e.link.address);
+  }
+}
+
+/** Admin actions due now, in file order; a refused one prints why. */
+async function applyAdmin(
+  auctions: Auctions,
+  due: Due,
+  t: Temporal.Instant,
+  write: (l: Line) => void,
+) {
+  for (const { e } of due) {
+    if (!("admin" in e)) continue;
+    const { reason, auctionId, actor, ...action } = e.admin;
+    try {
+      await auctions.admin(auctionId ?? null, action as AdminAction, { actor, reason });
+      write({ type: "admin", auctionId: auctionId ?? null, action: action.action, at: ny(t) });
+    } catch (error) {
+      write({
+        type: "admin.refused",
+        auctionId: auctionId ?? null,
+        action: action.action,
+        error: (error as Error).message,
+        at: ny(t),
+      });
+    }
+  }
+}
+
+/** The tweets due now, read as the x plugin reads them: what is not a bid never reaches the auction. */
+function submitTweets(bus: Bus, due: Due, t: Temporal.Instant, write: (l: Line) => void) {
+  for (const { e } of due) {
+    if (!("tweet" in e)) continue;
+    const read = readBid(e.tweet.text);
+    if (read.kind === "not-bid") {
+      write({
+        type: "tweet.not-bid",
+        tweetId: e.tweet.id,
+        handle: e.tweet.author,
+        why: read.why,
+        at: ny(e.at),
+      });
+      continue;
+    }
+    bus.emit("bid.submitted", {
+      tweetId: e.tweet.id,
+      handle: e.tweet.author,
+      ...(e.tweet.authorId ? { authorId: e.tweet.authorId } : {}),
+      text: e.tweet.text,
+      tweetAt: e.at.toString(),
+      receivedAt: t.toString(),
+      ...(e.tweet.edits ? { editHistory: [e.tweet.edits, e.tweet.id] } : {}),
+    });
   }
 }
 

@@ -276,157 +276,172 @@ export function auctionStore(db: Db, fence?: (tx: Queryable) => Promise<void>): 
 
     ping: () => db.ping(),
 
-    async receipts(auctionId, afterSeq, limit) {
-      const rows = await db.query<{
-        seq: string;
-        tweet_id: string;
-        handle: string;
-        tweet_at: Date;
-        decided_at: Date;
-        amount_text: string | null;
-        amount_wei: string | null;
-        status: "accepted" | "rejected" | "voided";
-        reason: string | null;
-        message: string | null;
-        proxy_for: string | null;
-        caused_by: string | null;
-        action: string | null;
-      }>(
-        // A maximum is the bidder's secret until the auction has ended.
-        `select b.seq, b.tweet_id, b.handle, b.tweet_at, b.decided_at, b.amount_wei, b.status,
-           b.reason, b.message, b.proxy_for, b.caused_by, b.action,
-           case when b.action = 'max' and a.status not in ('closed', 'cancelled') then null
-             else b.amount_text end as amount_text
-         from auction_bids b join auction_auctions a on a.id = b.auction_id
-         where b.auction_id = $1 and b.seq > $2 order by b.seq limit $3`,
-        [auctionId, afterSeq, limit],
-      );
-      return rows.map((r) => ({
-        seq: Number(r.seq),
-        tweetId: r.proxy_for ?? r.tweet_id,
-        link: `https://x.com/i/status/${r.proxy_for ?? r.tweet_id}`,
-        handle: r.handle,
-        tweetAt: nyString(instant(r.tweet_at)),
-        decidedAt: nyString(instant(r.decided_at)),
-        amountText: r.amount_text,
-        amountWei: r.amount_wei === null ? null : BigInt(r.amount_wei),
-        decision: r.status,
-        reason: r.reason,
-        message: r.message,
-        proxy: r.proxy_for !== null,
-        causedBy: r.caused_by,
-        action: r.action,
-      }));
-    },
+    receipts: (auctionId, afterSeq, limit) => readReceipts(db, auctionId, afterSeq, limit),
 
-    async loadMarket({ rateLimit, maxBidWei }, now) {
-      const auctions: Record<string, AuctionState> = {};
-      const rows = await db.query<AuctionRow>(`select * from auction_auctions order by starts_at`);
-      for (const r of rows) {
-        const rules: AuctionRules = {
-          id: r.id,
-          item: r.item,
-          campaignId: r.campaign_id,
-          startsAt: instant(r.starts_at),
-          endsAt: instant(r.ends_at),
-          maxEndsAt: instant(r.max_ends_at),
-          reserveWei: BigInt(r.reserve_wei),
-          minIncrementBps: r.min_increment_bps,
-          minIncrementWei: BigInt(r.min_increment_wei),
-          extensionWindowSeconds: r.extension_window_seconds,
-          extensionSeconds: r.extension_seconds,
-          ingestGraceSeconds: r.ingest_grace_seconds,
-        };
-        auctions[r.id] = {
-          ...newAuction(rules),
-          status: r.status,
-          endsAt: instant(r.current_ends_at),
-          extensions: r.extensions,
-          decisions: r.decisions,
-          closedAt: r.closed_at && instant(r.closed_at),
-          winner: party(r.winner),
-          runnerUp: party(r.runner_up),
-          settled: r.settled,
-        };
-      }
-      const accepted = await db.query<{
-        auction_id: string;
-        tweet_id: string;
-        handle: string;
-        author_id: string | null;
-        amount_wei: string | null;
-        tweet_at: Date;
-        action: string | null;
-        max_wei: string | null;
-        proxy_for: string | null;
-      }>(
-        `select auction_id, tweet_id, handle, author_id, amount_wei, tweet_at, action, max_wei,
-           proxy_for
-         from auction_bids where status = 'accepted' and auction_id is not null
-         order by amount_wei nulls first, seq`,
-      );
-      // Bids rise (equal only on a tie inside one decision, in row order): amount order is
-      // acceptance order, whatever order commits came in. Maxima follow the tweets' order.
-      for (const b of accepted) {
-        const s = auctions[b.auction_id];
-        const bidderId = b.author_id ?? b.handle.toLowerCase();
-        if (b.amount_wei !== null) {
-          s.bids.push({
-            rowId: b.tweet_id,
-            tweetId: b.proxy_for ?? b.tweet_id,
-            handle: b.handle,
-            bidderId,
-            amountWei: BigInt(b.amount_wei),
-            tweetAt: instant(b.tweet_at),
-            proxy: b.proxy_for !== null,
-          });
-        }
-      }
-      const maxima = await db.query<{
-        auction_id: string;
-        tweet_id: string;
-        handle: string;
-        author_id: string | null;
-        tweet_at: Date;
-        action: string;
-        max_wei: string | null;
-      }>(
-        `select auction_id, tweet_id, handle, author_id, tweet_at, action, max_wei from auction_bids
-         where status = 'accepted' and action is not null and auction_id is not null order by seq`,
-      );
-      for (const m of maxima) {
-        const s = auctions[m.auction_id];
-        const bidderId = m.author_id ?? m.handle.toLowerCase();
-        if (m.max_wei === null) delete s.maxima[bidderId];
-        else if (m.action === "max") {
-          s.maxima[bidderId] = {
-            tweetId: m.tweet_id,
-            handle: m.handle,
-            maxWei: BigInt(m.max_wei),
-            tweetAt: instant(m.tweet_at),
-          };
-        }
-      }
-      // The rate limit looks back one window from the latest tweet seen (or now).
-      const latest = await db.query<{ at: Date | null }>(
-        `select max(tweet_at) as at from auction_bids`,
-      );
-      const last = latest[0]?.at ? instant(latest[0].at) : now;
-      const since = last.subtract({ seconds: rateLimit.perSeconds });
-      const recentRows = await db.query<
-        { handle: string; author_id: string | null; tweet_at: Date }
-      >(
-        `select handle, author_id, tweet_at from auction_bids
-         where tweet_at > $1 and proxy_for is null order by seq`,
-        [since],
-      );
-      const recent: Record<string, Temporal.Instant[]> = {};
-      for (const r of recentRows) {
-        (recent[r.author_id ?? r.handle.toLowerCase()] ??= []).push(instant(r.tweet_at));
-      }
-      return { auctions, rateLimit, maxBidWei, recent };
-    },
+    loadMarket: (limits, now) => loadMarket(db, limits, now),
   };
+}
+
+/** The public bid log of an auction after `afterSeq` (a running maximum held back). */
+async function readReceipts(
+  db: Db,
+  auctionId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<Receipt[]> {
+  const rows = await db.query<{
+    seq: string;
+    tweet_id: string;
+    handle: string;
+    tweet_at: Date;
+    decided_at: Date;
+    amount_text: string | null;
+    amount_wei: string | null;
+    status: "accepted" | "rejected" | "voided";
+    reason: string | null;
+    message: string | null;
+    proxy_for: string | null;
+    caused_by: string | null;
+    action: string | null;
+  }>(
+    // A maximum is the bidder's secret until the auction has ended.
+    `select b.seq, b.tweet_id, b.handle, b.tweet_at, b.decided_at, b.amount_wei, b.status,
+       b.reason, b.message, b.proxy_for, b.caused_by, b.action,
+       case when b.action = 'max' and a.status not in ('closed', 'cancelled') then null
+         else b.amount_text end as amount_text
+     from auction_bids b join auction_auctions a on a.id = b.auction_id
+     where b.auction_id = $1 and b.seq > $2 order by b.seq limit $3`,
+    [auctionId, afterSeq, limit],
+  );
+  return rows.map((r) => ({
+    seq: Number(r.seq),
+    tweetId: r.proxy_for ?? r.tweet_id,
+    link: `https://x.com/i/status/${r.proxy_for ?? r.tweet_id}`,
+    handle: r.handle,
+    tweetAt: nyString(instant(r.tweet_at)),
+    decidedAt: nyString(instant(r.decided_at)),
+    amountText: r.amount_text,
+    amountWei: r.amount_wei === null ? null : BigInt(r.amount_wei),
+    decision: r.status,
+    reason: r.reason,
+    message: r.message,
+    proxy: r.proxy_for !== null,
+    causedBy: r.caused_by,
+    action: r.action,
+  }));
+}
+
+/** The market as the database has it: auctions, their accepted bids and maxima, recent tweets. */
+async function loadMarket(
+  db: Db,
+  { rateLimit, maxBidWei }: Pick<Market, "rateLimit" | "maxBidWei">,
+  now: Temporal.Instant,
+): Promise<Market> {
+  const auctions: Record<string, AuctionState> = {};
+  const rows = await db.query<AuctionRow>(`select * from auction_auctions order by starts_at`);
+  for (const r of rows) {
+    const rules: AuctionRules = {
+      id: r.id,
+      item: r.item,
+      campaignId: r.campaign_id,
+      startsAt: instant(r.starts_at),
+      endsAt: instant(r.ends_at),
+      maxEndsAt: instant(r.max_ends_at),
+      reserveWei: BigInt(r.reserve_wei),
+      minIncrementBps: r.min_increment_bps,
+      minIncrementWei: BigInt(r.min_increment_wei),
+      extensionWindowSeconds: r.extension_window_seconds,
+      extensionSeconds: r.extension_seconds,
+      ingestGraceSeconds: r.ingest_grace_seconds,
+    };
+    auctions[r.id] = {
+      ...newAuction(rules),
+      status: r.status,
+      endsAt: instant(r.current_ends_at),
+      extensions: r.extensions,
+      decisions: r.decisions,
+      closedAt: r.closed_at && instant(r.closed_at),
+      winner: party(r.winner),
+      runnerUp: party(r.runner_up),
+      settled: r.settled,
+    };
+  }
+  const accepted = await db.query<{
+    auction_id: string;
+    tweet_id: string;
+    handle: string;
+    author_id: string | null;
+    amount_wei: string | null;
+    tweet_at: Date;
+    action: string | null;
+    max_wei: string | null;
+    proxy_for: string | null;
+  }>(
+    `select auction_id, tweet_id, handle, author_id, amount_wei, tweet_at, action, max_wei,
+       proxy_for
+     from auction_bids where status = 'accepted' and auction_id is not null
+     order by amount_wei nulls first, seq`,
+  );
+  // Bids rise (equal only on a tie inside one decision, in row order): amount order is
+  // acceptance order, whatever order commits came in. Maxima follow the tweets' order.
+  for (const b of accepted) {
+    const s = auctions[b.auction_id];
+    const bidderId = b.author_id ?? b.handle.toLowerCase();
+    if (b.amount_wei !== null) {
+      s.bids.push({
+        rowId: b.tweet_id,
+        tweetId: b.proxy_for ?? b.tweet_id,
+        handle: b.handle,
+        bidderId,
+        amountWei: BigInt(b.amount_wei),
+        tweetAt: instant(b.tweet_at),
+        proxy: b.proxy_for !== null,
+      });
+    }
+  }
+  const maxima = await db.query<{
+    auction_id: string;
+    tweet_id: string;
+    handle: string;
+    author_id: string | null;
+    tweet_at: Date;
+    action: string;
+    max_wei: string | null;
+  }>(
+    `select auction_id, tweet_id, handle, author_id, tweet_at, action, max_wei from auction_bids
+     where status = 'accepted' and action is not null and auction_id is not null order by seq`,
+  );
+  for (const m of maxima) {
+    const s = auctions[m.auction_id];
+    const bidderId = m.author_id ?? m.handle.toLowerCase();
+    if (m.max_wei === null) delete s.maxima[bidderId];
+    else if (m.action === "max") {
+      s.maxima[bidderId] = {
+        tweetId: m.tweet_id,
+        handle: m.handle,
+        maxWei: BigInt(m.max_wei),
+        tweetAt: instant(m.tweet_at),
+      };
+    }
+  }
+  // The rate limit looks back one window from the latest tweet seen (or now).
+  const latest = await db.query<{ at: Date | null }>(
+    `select max(tweet_at) as at from auction_bids`,
+  );
+  const last = latest[0]?.at ? instant(latest[0].at) : now;
+  const since = last.subtract({ seconds: rateLimit.perSeconds });
+  const recentRows = await db.query<
+    { handle: string; author_id: string | null; tweet_at: Date }
+  >(
+    `select handle, author_id, tweet_at from auction_bids
+     where tweet_at > $1 and proxy_for is null order by seq`,
+    [since],
+  );
+  const recent: Record<string, Temporal.Instant[]> = {};
+  for (const r of recentRows) {
+    (recent[r.author_id ?? r.handle.toLowerCase()] ??= []).push(instant(r.tweet_at));
+  }
+  return { auctions, rateLimit, maxBidWei, recent };
 }
 
 /**

@@ -4,9 +4,8 @@
  * DATABASE_URL / REDIS_URL when set, else PGlite and memory.
  */
 import type { Clock } from "../../core/clock.ts";
-import { loadPlugins, readSettings } from "../../core/config.ts";
-import { type Engine, startEngine } from "../../core/engine.ts";
-import { createLog } from "../../core/log.ts";
+import type { Engine } from "../../core/engine.ts";
+import { startTestEngine } from "../../core/testing.ts";
 import type { FundsBook } from "./funds.ts";
 import type { Auctions } from "./mod.ts";
 
@@ -27,8 +26,7 @@ export async function auctionEngine(
   /** More plugins started before the auction (e.g. a test's stand-in `chain`). */
   extra: Array<{ label: string; specifier: string; config: Record<string, unknown> }> = [],
 ): Promise<AuctionEngine> {
-  const settings = readSettings(storage.env);
-  const { plugins } = await loadPlugins([
+  const engine = await startTestEngine(storage.env, [
     {
       label: "funds-book",
       specifier: new URL("../funds-book/mod.ts", import.meta.url).href,
@@ -36,14 +34,7 @@ export async function auctionEngine(
     },
     ...extra,
     { label: "auction", specifier: new URL("./mod.ts", import.meta.url).href, config },
-  ], storage.env);
-  const engine = await startEngine({
-    settings,
-    plugins,
-    clock,
-    listen: false,
-    log: createLog("test", { level: settings.LOG_LEVEL }),
-  });
+  ], { clock });
   return {
     ...engine,
     auctions: engine.service<Auctions>("auctions"),

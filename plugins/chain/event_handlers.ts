@@ -13,8 +13,8 @@ import { serialQueue } from "../../core/serial_queue.ts";
 import { recordBid, recordLeader } from "./auction_bidders.ts";
 import { answerKeepRequest } from "./keep_funds.ts";
 import type { Lots } from "./lots.ts";
-import { type ClosedAuction, type Settlement, SettlementStopped } from "./settlement.ts";
-import { completeLink, type LinkRequest, type WalletLinkDeps } from "./wallet_link.ts";
+import { type Settlement, SettlementStopped } from "./settlement.ts";
+import { completeLink, type WalletLinkDeps } from "./wallet_link.ts";
 
 export interface ChainHandlersDeps {
   bus: Bus;
@@ -38,32 +38,32 @@ export function listenInOrder(deps: ChainHandlersDeps): () => Promise<void> {
     });
   const offs = [
     inOrder("wallet.link-requested", async (event) => {
-      await completeLink(deps.linkDeps, event.payload as LinkRequest);
+      await completeLink(deps.linkDeps, event.payload);
     }),
     inOrder("funds.keep-requested", async (event) => {
       await answerKeepRequest(
         { db, clock, bus },
-        event.payload as { tweetId: string; handle: string; keep: boolean; authorId?: string },
+        event.payload,
       );
     }),
     inOrder("bid.accepted", async (event) => {
-      await recordBid(db, event.payload as Parameters<typeof recordBid>[1]);
+      await recordBid(db, event.payload);
     }),
     ...(["auction.opened", "auction.updated"] as const).map((type) =>
       inOrder(type, async (event) => {
-        const p = event.payload as { auctionId: string; item: string };
+        const p = event.payload;
         await lots.recordItem(p.auctionId, p.item);
       })
     ),
     inOrder("auction.updated", async (event) => {
       await recordLeader(
         db,
-        event.payload as Parameters<typeof recordLeader>[1],
+        event.payload,
         new Date(clock.instant().epochMilliseconds),
       );
     }),
     inOrder("auction.closed", async (event) => {
-      const p = event.payload as ClosedAuction;
+      const p = event.payload;
       await settlement.plan(p);
       settlement.run(p.auctionId).catch((error) => {
         if (error instanceof SettlementStopped) return;

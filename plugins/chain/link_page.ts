@@ -144,6 +144,39 @@ function clientAddress(c: Context): string {
 
 const LINK_BODY_BYTES = 16 * 1024;
 
+/**
+ * The parts of the link page that read nothing but config: the page, its script and style,
+ * and the escrow's QR code. A standby serves these too (link_standby.ts).
+ */
+export function mountLinkShell(http: Hono, info: () => LinkPageInfo) {
+  let qr: { for: string; svg: string } | null = null;
+
+  http.get("/link", (c) => {
+    publicHeaders(c);
+    return c.html(page(info()));
+  });
+  http.get("/link/app.css", (c) =>
+    c.body(PUBLIC_CSS + LINK_CSS, 200, {
+      "content-type": "text/css; charset=utf-8",
+      "cache-control": "public, max-age=300",
+    }));
+  http.get(
+    "/link/app.js",
+    async (c) =>
+      c.body(await buildBundle(), 200, { "content-type": "text/javascript; charset=utf-8" }),
+  );
+  http.get("/link/escrow.svg", (c) => {
+    const { escrow, chainId } = info();
+    const uri = `ethereum:${escrow}@${chainId}`;
+    if (qr?.for !== uri) qr = { for: uri, svg: encodeQR(uri, "svg", { ecc: "medium", border: 2 }) };
+    return c.body(qr.svg, 200, {
+      "content-type": "image/svg+xml",
+      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+      "cache-control": "public, max-age=300",
+    });
+  });
+}
+
 export function mountLinkPage(
   http: Hono,
   deps: () => WalletLinkDeps,
@@ -173,32 +206,7 @@ export function mountLinkPage(
     }
     return headRead;
   };
-  let qr: { for: string; svg: string } | null = null;
-
-  http.get("/link", (c) => {
-    publicHeaders(c);
-    return c.html(page(info()));
-  });
-  http.get("/link/app.css", (c) =>
-    c.body(PUBLIC_CSS + LINK_CSS, 200, {
-      "content-type": "text/css; charset=utf-8",
-      "cache-control": "public, max-age=300",
-    }));
-  http.get(
-    "/link/app.js",
-    async (c) =>
-      c.body(await buildBundle(), 200, { "content-type": "text/javascript; charset=utf-8" }),
-  );
-  http.get("/link/escrow.svg", (c) => {
-    const { escrow, chainId } = info();
-    const uri = `ethereum:${escrow}@${chainId}`;
-    if (qr?.for !== uri) qr = { for: uri, svg: encodeQR(uri, "svg", { ecc: "medium", border: 2 }) };
-    return c.body(qr.svg, 200, {
-      "content-type": "image/svg+xml",
-      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
-      "cache-control": "public, max-age=300",
-    });
-  });
+  mountLinkShell(http, info);
   http.get("/link/status", async (c) => {
     const nonce = c.req.query("nonce") ?? "";
     c.header("cache-control", "no-store");

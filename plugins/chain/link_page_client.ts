@@ -86,6 +86,234 @@ function Step(
   );
 }
 
+/** The first step: the handle, and the wallet connected. */
+function connectStep(
+  p: {
+    challenge: Challenge | null;
+    address: string | null;
+    handle: string;
+    setHandle(h: string): void;
+    busy: boolean;
+    connect(): void;
+  },
+) {
+  const { challenge, address, handle, setHandle, busy, connect } = p;
+  return h(
+    Step,
+    { n: 1, title: "Connect your wallet", state: challenge ? "done" : "now" },
+    challenge
+      ? h(
+        "p",
+        null,
+        "Wallet ",
+        h("span", { class: "addr", id: "address" }, address),
+        ` for ${handle}`,
+      )
+      : h(
+        "div",
+        null,
+        h(
+          "p",
+          null,
+          h("label", { for: "handle" }, "Your X handle"),
+          h("br", null),
+          h("input", {
+            id: "handle",
+            value: handle,
+            placeholder: "@you",
+            autocomplete: "username",
+            onInput: (e: Event) => setHandle((e.target as HTMLInputElement).value),
+          }),
+        ),
+        h(
+          "button",
+          { class: "button", id: "connect", disabled: busy || !handle, onClick: connect },
+          "Connect wallet",
+        ),
+      ),
+  );
+}
+
+/** The second: what signing means, in plain words, and the exact message. */
+function signStep(
+  p: {
+    challenge: Challenge | null;
+    code: string | null;
+    address: string | null;
+    handle: string;
+    expires: string;
+    busy: boolean;
+    sign(): void;
+  },
+) {
+  const { challenge, code, address, handle, expires, busy, sign } = p;
+  return h(
+    Step,
+    {
+      n: 2,
+      title: "Sign in with your wallet",
+      state: code ? "done" : challenge ? "now" : "todo",
+    },
+    challenge && !code
+      ? h(
+        "div",
+        null,
+        h(
+          "div",
+          { class: "plain", id: "plain" },
+          h(
+            "p",
+            null,
+            "You are asked to sign a message saying that wallet ",
+            h("b", null, short(address!)),
+            " belongs to the X account ",
+            h("b", null, handle),
+            ` for SothebAIs auctions on chain ${CHAIN}.`,
+          ),
+          h(
+            "p",
+            null,
+            "Signing is free: it sends no transaction and moves no funds. It can be used once, until ",
+            expires,
+            ".",
+          ),
+        ),
+        h(
+          "details",
+          null,
+          h("summary", null, "The exact text your wallet will show"),
+          h("pre", { id: "message" }, challenge.message),
+        ),
+        h("button", { class: "button", id: "sign", disabled: busy, onClick: sign }, "Sign"),
+      )
+      : code
+      ? h("p", null, "Signed.")
+      : null,
+  );
+}
+
+/** The third: the code to tweet, and whether the link is seen. */
+function tweetStep(p: { code: string | null; linked: boolean; handle: string; tweet: string }) {
+  const { code, linked, handle, tweet } = p;
+  return h(
+    Step,
+    { n: 3, title: "Tweet your code", state: linked ? "done" : code ? "now" : "todo" },
+    code
+      ? h(
+        "div",
+        null,
+        h(
+          "p",
+          null,
+          "Post this from ",
+          h("b", null, handle),
+          " (it proves the X account is yours):",
+        ),
+        h("p", { class: "code", id: "code" }, tweet),
+        h(
+          "p",
+          { class: "row" },
+          h(
+            "a",
+            {
+              class: "button",
+              id: "tweet",
+              href: intent(tweet),
+              target: "_blank",
+              rel: "noreferrer",
+            },
+            "Post it on X",
+          ),
+          h(
+            "span",
+            { class: "dim", id: "link-state" },
+            linked ? `Linked to ${handle}.` : "Waiting for your tweet…",
+          ),
+        ),
+      )
+      : null,
+  );
+}
+
+/** The fourth: where to deposit, the deposits seen, and how to bid. */
+function depositStep(p: { code: string | null; status: Status | null; address: string | null }) {
+  const { code, status, address } = p;
+  return h(
+    Step,
+    { n: 4, title: "Deposit ETH into escrow", state: code ? "now" : "todo" },
+    status
+      ? h(
+        "div",
+        null,
+        h(
+          "p",
+          null,
+          `Send ETH on chain ${status.chainId} from `,
+          h("span", { class: "addr" }, short(address!)),
+          " (the linked wallet) to:",
+        ),
+        h("p", { class: "addr", id: "escrow" }, status.escrow),
+        h(
+          "p",
+          { class: "row" },
+          h("img", {
+            class: "qr",
+            id: "qr",
+            src: "/link/escrow.svg",
+            alt: "QR code of the escrow address",
+          }),
+          h(
+            "button",
+            {
+              class: "button",
+              onClick: () => navigator.clipboard?.writeText(status.escrow),
+            },
+            "Copy address",
+          ),
+        ),
+        h(
+          "p",
+          { class: "dim" },
+          `A deposit counts once ${status.confirmationsNeeded} blocks confirm it.`,
+        ),
+        status.deposits.length
+          ? h(
+            "ul",
+            { class: "deposits", id: "deposits" },
+            status.deposits.map((d) =>
+              h(
+                "li",
+                { key: d.txHash, "data-tx": d.txHash, "data-stage": d.stage },
+                h("b", null, eth(d.amountWei)),
+                " · ",
+                h(
+                  "span",
+                  { class: `stage ${d.stage}` },
+                  stageText(d, status.confirmationsNeeded),
+                ),
+                h("br", null),
+                h("span", { class: "addr dim" }, d.txHash),
+              )
+            ),
+          )
+          : h("p", { id: "deposits-none", class: "dim" }, "No deposit from this wallet yet."),
+        h("h2", null, "Then bid"),
+        h(
+          "p",
+          null,
+          "Tweet ",
+          h("span", { class: "code", id: "bid-tweet" }, `${HOST} bid 1 ETH`),
+          " with the amount you bid. See the lot on the block and the least next bid on ",
+          h("a", { href: "/" }, "the live page"),
+          ".",
+        ),
+      )
+      : code
+      ? h("p", { class: "dim" }, "Loading…")
+      : null,
+  );
+}
+
 function LinkPage() {
   const [handle, setHandle] = useState(params.get("handle") ?? "");
   const [address, setAddress] = useState<string | null>(null);
@@ -160,195 +388,10 @@ function LinkPage() {
       { class: "dim" },
       "Bids are tweets; the ETH behind them sits in escrow. Link a wallet to your X account once, deposit, then bid by tweeting.",
     ),
-    h(
-      Step,
-      { n: 1, title: "Connect your wallet", state: challenge ? "done" : "now" },
-      challenge
-        ? h(
-          "p",
-          null,
-          "Wallet ",
-          h("span", { class: "addr", id: "address" }, address),
-          ` for ${handle}`,
-        )
-        : h(
-          "div",
-          null,
-          h(
-            "p",
-            null,
-            h("label", { for: "handle" }, "Your X handle"),
-            h("br", null),
-            h("input", {
-              id: "handle",
-              value: handle,
-              placeholder: "@you",
-              autocomplete: "username",
-              onInput: (e: Event) => setHandle((e.target as HTMLInputElement).value),
-            }),
-          ),
-          h(
-            "button",
-            { class: "button", id: "connect", disabled: busy || !handle, onClick: connect },
-            "Connect wallet",
-          ),
-        ),
-    ),
-    h(
-      Step,
-      {
-        n: 2,
-        title: "Sign in with your wallet",
-        state: code ? "done" : challenge ? "now" : "todo",
-      },
-      challenge && !code
-        ? h(
-          "div",
-          null,
-          h(
-            "div",
-            { class: "plain", id: "plain" },
-            h(
-              "p",
-              null,
-              "You are asked to sign a message saying that wallet ",
-              h("b", null, short(address!)),
-              " belongs to the X account ",
-              h("b", null, handle),
-              ` for SothebAIs auctions on chain ${CHAIN}.`,
-            ),
-            h(
-              "p",
-              null,
-              "Signing is free: it sends no transaction and moves no funds. It can be used once, until ",
-              expires,
-              ".",
-            ),
-          ),
-          h(
-            "details",
-            null,
-            h("summary", null, "The exact text your wallet will show"),
-            h("pre", { id: "message" }, challenge.message),
-          ),
-          h("button", { class: "button", id: "sign", disabled: busy, onClick: sign }, "Sign"),
-        )
-        : code
-        ? h("p", null, "Signed.")
-        : null,
-    ),
-    h(
-      Step,
-      { n: 3, title: "Tweet your code", state: linked ? "done" : code ? "now" : "todo" },
-      code
-        ? h(
-          "div",
-          null,
-          h(
-            "p",
-            null,
-            "Post this from ",
-            h("b", null, handle),
-            " (it proves the X account is yours):",
-          ),
-          h("p", { class: "code", id: "code" }, tweet),
-          h(
-            "p",
-            { class: "row" },
-            h(
-              "a",
-              {
-                class: "button",
-                id: "tweet",
-                href: intent(tweet),
-                target: "_blank",
-                rel: "noreferrer",
-              },
-              "Post it on X",
-            ),
-            h(
-              "span",
-              { class: "dim", id: "link-state" },
-              linked ? `Linked to ${handle}.` : "Waiting for your tweet…",
-            ),
-          ),
-        )
-        : null,
-    ),
-    h(
-      Step,
-      { n: 4, title: "Deposit ETH into escrow", state: code ? "now" : "todo" },
-      status
-        ? h(
-          "div",
-          null,
-          h(
-            "p",
-            null,
-            `Send ETH on chain ${status.chainId} from `,
-            h("span", { class: "addr" }, short(address!)),
-            " (the linked wallet) to:",
-          ),
-          h("p", { class: "addr", id: "escrow" }, status.escrow),
-          h(
-            "p",
-            { class: "row" },
-            h("img", {
-              class: "qr",
-              id: "qr",
-              src: "/link/escrow.svg",
-              alt: "QR code of the escrow address",
-            }),
-            h(
-              "button",
-              {
-                class: "button",
-                onClick: () => navigator.clipboard?.writeText(status.escrow),
-              },
-              "Copy address",
-            ),
-          ),
-          h(
-            "p",
-            { class: "dim" },
-            `A deposit counts once ${status.confirmationsNeeded} blocks confirm it.`,
-          ),
-          status.deposits.length
-            ? h(
-              "ul",
-              { class: "deposits", id: "deposits" },
-              status.deposits.map((d) =>
-                h(
-                  "li",
-                  { key: d.txHash, "data-tx": d.txHash, "data-stage": d.stage },
-                  h("b", null, eth(d.amountWei)),
-                  " · ",
-                  h(
-                    "span",
-                    { class: `stage ${d.stage}` },
-                    stageText(d, status.confirmationsNeeded),
-                  ),
-                  h("br", null),
-                  h("span", { class: "addr dim" }, d.txHash),
-                )
-              ),
-            )
-            : h("p", { id: "deposits-none", class: "dim" }, "No deposit from this wallet yet."),
-          h("h2", null, "Then bid"),
-          h(
-            "p",
-            null,
-            "Tweet ",
-            h("span", { class: "code", id: "bid-tweet" }, `${HOST} bid 1 ETH`),
-            " with the amount you bid. See the lot on the block and the least next bid on ",
-            h("a", { href: "/" }, "the live page"),
-            ".",
-          ),
-        )
-        : code
-        ? h("p", { class: "dim" }, "Loading…")
-        : null,
-    ),
+    connectStep({ challenge, address, handle, setHandle, busy, connect }),
+    signStep({ challenge, code, address, handle, expires, busy, sign }),
+    tweetStep({ code, linked, handle, tweet }),
+    depositStep({ code, status, address }),
     error ? h("p", { id: "status", role: "status", class: "error" }, error) : null,
   );
 }

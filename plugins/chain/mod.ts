@@ -19,6 +19,7 @@ import { listenInOrder } from "./event_handlers.ts";
 import { chainEvents } from "./events.ts";
 import { createLots, lotsByItem } from "./lots.ts";
 import { mountLinkPage } from "./link_page.ts";
+import { linkStandby } from "./link_standby.ts";
 import { startPollLoop } from "./poll_loop.ts";
 import { createSettlement } from "./settlement.ts";
 import { tokenTransfers } from "./token_transfers.ts";
@@ -67,6 +68,8 @@ export default definePlugin({
   provides: ["funds", "chain"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkChain(config, timeoutMs),
+  // On a standby engine: the link page's read-only shell (link_standby.ts).
+  standby: linkStandby,
   async setup(ctx) {
     const connection = await connectChain(ctx.config, ctx.dataDir, ctx.log);
     try {

@@ -2,11 +2,12 @@
  * The chain's poll loop: every `pollMs` of the clock, one deposit pass, then
  * unfinished settlements resumed, then stale link challenges forgotten; the
  * next pass is timed from the end of this one. The first pass runs at once (it
- * resumes what a crash interrupted). The clock's timer waits for the whole
- * pass, so under a virtual clock a settlement lands before time moves on
- * (settlement waits for receipts in real time). A failing step is logged and
- * the loop goes on; once stopped, nothing new starts and failures are not
- * reported (the storage may be closing).
+ * resumes what a crash interrupted). Settlement waits for receipts on the same
+ * clock, so a pass starts the resume and does not wait for it: a virtual clock
+ * waits for this timer before it moves on, and could never move. One resume
+ * runs at a time (a pass while one runs starts none). A failing step is logged
+ * and the loop goes on; once stopped, nothing new starts, failures are not
+ * reported (the storage may be closing) and the stop waits for the resume.
  */
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
@@ -24,17 +25,24 @@ export interface PollLoopDeps {
   pollMs: number;
 }
 
-/** Starts the loop; the stop resolves once the pass under way has finished. */
+/** Starts the loop; the stop resolves once the pass and the resume under way have finished. */
 export function startPollLoop(deps: PollLoopDeps): () => Promise<void> {
   const { clock, db, log, scanner, settlement } = deps;
   let cancel = () => {};
   let stopped = false;
   let ticking: Promise<void> = Promise.resolve();
+  let settling: Promise<void> | null = null;
+  const resume = async () => {
+    try {
+      await settlement.resumeAll();
+    } catch (error) {
+      if (!stopped) log.error("settlement resume failed", { error });
+    } finally {
+      settling = null;
+    }
+  };
   const afterDeposits = async () => {
-    await settlement.resumeAll().catch((error) =>
-      stopped || log.error("settlement resume failed", { error })
-    );
-    if (stopped) return;
+    settling ??= resume();
     // Challenges nobody finished are of no use a day later.
     await forgetUnfinishedChallenges(db, clock.instant().subtract({ hours: 24 }))
       .catch((error) => stopped || log.warn("challenge cleanup failed", { error }));
@@ -60,5 +68,6 @@ export function startPollLoop(deps: PollLoopDeps): () => Promise<void> {
     stopped = true;
     cancel();
     await ticking;
+    await settling;
   };
 }

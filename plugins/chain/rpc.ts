@@ -185,13 +185,7 @@ export function createRpc(
         return { url: p.url, down: true };
       }
     }));
-    const votes = new Map<string, { n: number; result: unknown }>();
-    for (const a of answers) {
-      if (!("key" in a)) continue;
-      const v = votes.get(a.key!) ?? { n: 0, result: a.result };
-      v.n++;
-      votes.set(a.key!, v);
-    }
+    const votes = tally(answers.flatMap((a) => "key" in a ? [[a.key!, a.result] as const] : []));
     const answered = answers.filter((a) => "key" in a);
     if (answered.length === 0) {
       const refused = answers.find((a) => "error" in a);
@@ -245,44 +239,7 @@ export function createRpc(
     client,
     providers,
     quorum,
-    async agreedReceipt(hash) {
-      const answers = await Promise.all(providers.map(async ({ url, client }) => {
-        try {
-          const receipt = await client.getTransactionReceipt({ hash });
-          note(url, true);
-          return { ok: true as const, receipt };
-        } catch (error) {
-          const name = (error as Error).name;
-          if (name === "TransactionReceiptNotFoundError") {
-            note(url, true);
-            return { ok: true as const, receipt: null };
-          }
-          note(url, false, (error as Error).message.split("\n")[0]);
-          return { ok: false as const };
-        }
-      }));
-      const votes = new Map<string, { n: number; receipt: TransactionReceipt | null }>();
-      for (const a of answers) {
-        if (!a.ok) continue;
-        const r = a.receipt;
-        const key = r ? `${r.blockHash}|${r.status}|${r.from}|${r.to}` : "none";
-        const v = votes.get(key) ?? { n: 0, receipt: r };
-        v.n++;
-        votes.set(key, v);
-      }
-      for (const v of votes.values()) {
-        if (v.n >= quorum) {
-          return v.receipt ? { kind: "agreed", receipt: v.receipt } : { kind: "missing" };
-        }
-      }
-      const up = answers.filter((a) => a.ok).length;
-      return {
-        kind: "unavailable",
-        detail: up < quorum
-          ? `${up} of ${providers.length} providers answered, ${quorum} must agree`
-          : "providers disagree",
-      };
-    },
+    agreedReceipt: (hash) => agreedReceipt(providers, quorum, note, hash),
     async probe() {
       await Promise.all(providers.map(async ({ url, client }) => {
         try {
@@ -307,6 +264,61 @@ export function createRpc(
           head: heads.get(url)?.toString(),
         };
       }),
+  };
+}
+
+/** Answers counted by what they say (their key), each count with one of those answers. */
+function tally<T>(answers: ReadonlyArray<readonly [string, T]>) {
+  const votes = new Map<string, { n: number; result: T }>();
+  for (const [key, result] of answers) {
+    const v = votes.get(key) ?? { n: 0, result };
+    v.n++;
+    votes.set(key, v);
+  }
+  return votes;
+}
+
+/**
+ * A receipt as `quorum` providers return it (block hash, status, sender, recipient), "missing"
+ * when that many say there is none, else unavailable with why.
+ */
+async function agreedReceipt(
+  providers: Array<{ url: string; client: PublicClient }>,
+  quorum: number,
+  note: (url: string, ok: boolean, detail?: string) => void,
+  hash: Hash,
+): Promise<AgreedReceipt> {
+  const answers = await Promise.all(providers.map(async ({ url, client }) => {
+    try {
+      const receipt = await client.getTransactionReceipt({ hash });
+      note(url, true);
+      return { ok: true as const, receipt };
+    } catch (error) {
+      const name = (error as Error).name;
+      if (name === "TransactionReceiptNotFoundError") {
+        note(url, true);
+        return { ok: true as const, receipt: null };
+      }
+      note(url, false, (error as Error).message.split("\n")[0]);
+      return { ok: false as const };
+    }
+  }));
+  const votes = tally(answers.flatMap((a) => {
+    if (!a.ok) return [];
+    const r: TransactionReceipt | null = a.receipt;
+    return [[r ? `${r.blockHash}|${r.status}|${r.from}|${r.to}` : "none", r] as const];
+  }));
+  for (const v of votes.values()) {
+    if (v.n >= quorum) {
+      return v.result ? { kind: "agreed", receipt: v.result } : { kind: "missing" };
+    }
+  }
+  const up = answers.filter((a) => a.ok).length;
+  return {
+    kind: "unavailable",
+    detail: up < quorum
+      ? `${up} of ${providers.length} providers answered, ${quorum} must agree`
+      : "providers disagree",
   };
 }
 

@@ -4,7 +4,8 @@
  * nonce, state). A payment is signed once and stored before it is broadcast; a
  * resumed payment re-sends those bytes or finds their receipt, so nothing is
  * paid twice. Payments run one at a time (one serial queue): the escrow's nonces
- * are taken in order. Receipts are polled in real time (see `pause`).
+ * are taken in order. Receipts are polled on the engine's clock, and a wait
+ * ends at once on stop.
  */
 import {
   type Account,
@@ -70,15 +71,15 @@ export function createPayments(options: PaymentsOptions): Payments {
   const escrow = account.address;
   const queue = serialQueue();
   let stopped = false;
-  // Receipts are waited for in real time, not on the engine's clock: the chain mines in real
-  // time, and under a virtual clock the poll loop holds the clock while a payment is waited for
-  // (so a whole settlement lands before virtual time moves on). A wait ends at once on stop.
+  // On the engine's clock, like every wait of the engine: a virtual clock decides when a receipt
+  // is asked for again and when a wait gives up. Nothing holds that clock while a payment waits
+  // (the poll loop does not wait for settlement), so it can always move on.
   let wake = () => {};
   const pause = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const cancel = clock.after(ms, resolve);
       wake = () => {
-        clearTimeout(timer);
+        cancel();
         resolve();
       };
     });
@@ -100,7 +101,7 @@ export function createPayments(options: PaymentsOptions): Payments {
     hash: Hash,
     nonce: number,
   ): Promise<TransactionReceipt | "replaced" | null> {
-    const deadline = Date.now() + options.receiptTimeoutMs;
+    const deadline = clock.instant().add({ milliseconds: options.receiptTimeoutMs });
     while (!stopped) {
       try {
         return await client.getTransactionReceipt({ hash });
@@ -112,7 +113,7 @@ export function createPayments(options: PaymentsOptions): Payments {
         const receipt = await client.getTransactionReceipt({ hash }).catch(() => null);
         return receipt ?? "replaced";
       }
-      if (Date.now() > deadline) return null;
+      if (Temporal.Instant.compare(clock.instant(), deadline) > 0) return null;
       await pause(options.pollMs);
     }
     throw new SettlementStopped("settlement stopped");

@@ -8,8 +8,15 @@ import { type Canvas, createCanvas, type SKRSContext2D } from "@napi-rs/canvas";
 import type { Scene, Transition } from "../../scenes/scene.ts";
 import type { Assets } from "./assets.ts";
 import type { Frame } from "./frames.ts";
-import { createSceneRenderer, type DrawReport, type SceneRenderer } from "./render_scene.ts";
-import type { DrawWidget, Widgets } from "./widgets.ts";
+import {
+  createSceneRenderer,
+  type DrawReport,
+  sceneConfigProblems,
+  type SceneRenderer,
+} from "./render_scene.ts";
+import { createWidgetRegistry } from "./widget_registry.ts";
+import { createWidgetStats, type WidgetStat } from "./widget_stats.ts";
+import type { Widgets } from "./widgets.ts";
 
 export interface CompositorOptions {
   scenes: Map<string, Scene>;
@@ -23,6 +30,12 @@ export interface CompositorOptions {
   onMissingWidget?: (kind: string) => void;
   /** A widget's draw threw: told once for each widget and message. */
   onWidgetError?: (kind: string, error: unknown) => void;
+  /** A widget's state handler threw on an event (the event is dropped for it). */
+  onStateError?: (kind: string, type: string, error: unknown) => void;
+  /** Render budget of one widget kind in a frame, ms (default 2 at 720p, by pixel count). */
+  widgetBudgetMs?: number;
+  /** A widget kind over budget for 30 frames in a row: told once. */
+  onOverBudget?: (kind: string, ms: number, budgetMs: number) => void;
 }
 
 export interface Compositor {
@@ -34,14 +47,20 @@ export interface Compositor {
   scenes(): string[];
   /** The scene on show (the incoming one during a transition). */
   current(): string;
-  /** Draws `scene` from the next frame on, in place of the one of its name (or as a new one). */
+  /**
+   * Draws `scene` from the next frame on, in place of the one of its name (or as a new one).
+   * Throws, and keeps the old one, when an item's props do not fit its widget's config.
+   */
   replaceScene(scene: Scene): void;
   /** Switches scene with the given transition (default: the scene's own). */
   show(name: string, transition?: Transition): void;
   /** Draws frame `index` and returns it. */
   render(index: number): Frame;
-  /** Mean draw ms per widget kind since the last call (the recording of draw calls; Skia rasterises at the end). */
-  widgetTimes(): Record<string, number>;
+  /**
+   * Draw time per widget kind over its last 300 frames (the recording of its draw calls; Skia
+   * rasterises at the end), with its budget and whether it is over it now.
+   */
+  widgetStats(): Record<string, WidgetStat>;
   /** Widget kinds whose last draw threw. */
   failingWidgets(): string[];
   /** The canvas the last frame was drawn on (for PNG snapshots). */
@@ -70,12 +89,18 @@ interface Running {
 
 export function createCompositor(options: CompositorOptions): Compositor {
   const { width, height, fps, assets } = options;
-  const registry = new Map<string, DrawWidget>();
+  const registry = createWidgetRegistry({ assets, fps, onStateError: options.onStateError });
+  const stats = createWidgetStats({
+    budgetMs: (options.widgetBudgetMs ?? 2) * (width * height) / (1280 * 720),
+    onOverBudget: options.onOverBudget,
+  });
   const renderers = new Map<string, SceneRenderer>();
   const missing = new Set<string>();
   const failing = new Set<string>();
+  /** This frame's failures and draws: a kind stops failing once a frame draws all its items. */
+  const failedNow = new Set<string>();
+  const drewNow = new Set<string>();
   const told = new Set<string>();
-  const timings = new Map<string, { ms: number; calls: number }>();
   const report: DrawReport = {
     missing(kind) {
       if (missing.has(kind)) return;
@@ -84,17 +109,15 @@ export function createCompositor(options: CompositorOptions): Compositor {
     },
     failed(kind, error) {
       failing.add(kind);
+      failedNow.add(kind);
       const key = `${kind}: ${error instanceof Error ? error.message : String(error)}`;
       if (told.has(key) || told.size >= 100) return; // a broken widget runs 30 times a second
       told.add(key);
       options.onWidgetError?.(kind, error);
     },
     drew(kind, ms) {
-      failing.delete(kind);
-      const entry = timings.get(kind) ?? { ms: 0, calls: 0 };
-      entry.ms += ms;
-      entry.calls++;
-      timings.set(kind, entry);
+      drewNow.add(kind);
+      stats.add(kind, ms);
     },
   };
   const renderer = (name: string) => {
@@ -116,8 +139,6 @@ export function createCompositor(options: CompositorOptions): Compositor {
   let pending: { from: SceneRenderer; transition: Transition } | undefined;
   let running: Running | undefined;
   let lent: ArrayBuffer | undefined;
-  let kept: Canvas | undefined;
-  let snapshotting = false;
 
   const drawInto = (ctx: SKRSContext2D, r: SceneRenderer, now: Temporal.Instant, index: number) => {
     ctx.save();
@@ -131,46 +152,24 @@ export function createCompositor(options: CompositorOptions): Compositor {
     fps,
     canvas,
     widgets: {
+      ...registry,
       register(kind, draw) {
-        registry.set(kind, draw);
         missing.delete(kind);
-        return () => {
-          if (registry.get(kind) === draw) registry.delete(kind);
-        };
+        return registry.register(kind, draw);
       },
-      kinds: () => [...registry.keys()].sort(),
-      assets,
+      define(widget, env) {
+        missing.delete(widget.kind);
+        return registry.define(widget, env);
+      },
     },
     scenes: () => [...options.scenes.keys()].sort(),
-    widgetTimes() {
-      const out = Object.fromEntries(
-        [...timings].map(([kind, t]) => [kind, Math.round((t.ms / t.calls) * 1000) / 1000]),
-      );
-      timings.clear();
-      return out;
-    },
+    widgetStats: () => stats.read(),
     failingWidgets: () => [...failing].sort(),
-    async snapshot({ width: w, type, quality }) {
-      const h = Math.max(1, Math.round((height * w) / width));
-      // One canvas kept for the usual caller (one snapshot at a time): a new native
-      // surface per snapshot is memory the process faults in again and again.
-      const reuse = !snapshotting && kept?.width === w && kept.height === h;
-      const small = reuse ? kept! : createCanvas(w, h);
-      if (!snapshotting) kept = small;
-      snapshotting = true;
-      try {
-        small.getContext("2d").drawImage(canvas, 0, 0, w, h);
-        // encode's overloads want a literal type; both branches are the same call.
-        const bytes = type === "webp"
-          ? await small.encode("webp", quality)
-          : await small.encode("jpeg", quality);
-        return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      } finally {
-        if (small === kept) snapshotting = false;
-      }
-    },
+    snapshot: snapshotter(canvas),
     current: () => currentScene.scene.name,
     replaceScene(scene) {
+      const problems = sceneConfigProblems(scene, registry);
+      if (problems.length) throw new Error(problems.join("; "));
       options.scenes.set(scene.name, scene);
       renderers.delete(scene.name);
       if (currentScene.scene.name === scene.name) currentScene = renderer(scene.name);
@@ -221,11 +220,41 @@ export function createCompositor(options: CompositorOptions): Compositor {
           g.drawImage(incoming, width - offset, 0);
         }
       }
+      stats.endFrame();
+      for (const kind of drewNow) if (!failedNow.has(kind)) failing.delete(kind);
+      drewNow.clear();
+      failedNow.clear();
       // Every frame is opaque (backgrounds are), so Skia's premultiplied bytes are straight RGBA.
       const data = canvas.data();
       lent = data.buffer as ArrayBuffer; // a Node Buffer's memory, never shared
       return { rgba: new Uint8Array(lent, data.byteOffset, data.byteLength), index };
     },
+  };
+}
+
+/** The compositor's `snapshot`: the last frame of `canvas`, scaled and encoded. */
+function snapshotter(canvas: Canvas) {
+  const { width, height } = canvas;
+  let kept: Canvas | undefined;
+  let snapshotting = false;
+  return async ({ width: w, type, quality }: SnapshotOptions) => {
+    const h = Math.max(1, Math.round((height * w) / width));
+    // One canvas kept for the usual caller (one snapshot at a time): a new native
+    // surface per snapshot is memory the process faults in again and again.
+    const reuse = !snapshotting && kept?.width === w && kept.height === h;
+    const small = reuse ? kept! : createCanvas(w, h);
+    if (!snapshotting) kept = small;
+    snapshotting = true;
+    try {
+      small.getContext("2d").drawImage(canvas, 0, 0, w, h);
+      // encode's overloads want a literal type; both branches are the same call.
+      const bytes = type === "webp"
+        ? await small.encode("webp", quality)
+        : await small.encode("jpeg", quality);
+      return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } finally {
+      if (small === kept) snapshotting = false;
+    }
   };
 }
 

@@ -11,6 +11,7 @@ import type { HealthStatus } from "../../core/plugin.ts";
 import type { Metrics } from "../../core/metrics.ts";
 import type { Compositor } from "./compositor.ts";
 import type { SceneFiles } from "./scene_files.ts";
+import type { WidgetStat } from "./widget_stats.ts";
 
 export function mountFrameRoutes(
   http: Hono,
@@ -22,6 +23,25 @@ export function mountFrameRoutes(
   const encodes = metrics.counter(
     "sothebais_compositor_preview_encodes_total",
     "PNG encodes of the preview frame",
+  );
+  const stat = (pick: (s: WidgetStat) => number) => () =>
+    Object.entries(compositor.widgetStats()).map(([widget, s]) =>
+      [{ widget }, pick(s)] as [Record<string, string>, number]
+    );
+  metrics.gauge(
+    "sothebais_compositor_widget_render_ms",
+    "Draw time of a widget kind in a frame (all its items), mean over its last 300 frames",
+    stat((s) => s.meanMs),
+  );
+  metrics.gauge(
+    "sothebais_compositor_widget_render_p99_ms",
+    "Draw time of a widget kind in a frame, p99 over its last 300 frames",
+    stat((s) => s.p99Ms),
+  );
+  metrics.gauge(
+    "sothebais_compositor_widget_over_budget",
+    "1 while a widget kind has been over its render budget for 30 frames in a row",
+    stat((s) => (s.overBudget ? 1 : 0)),
   );
   let shared: { slot: number; png: Promise<Uint8Array<ArrayBuffer>> } | null = null;
   http.get("/compositor/frame.png", async (c) => {
@@ -53,10 +73,13 @@ export function frameHealth(
   sceneFiles: Pick<SceneFiles, "problems">,
 ): HealthStatus {
   const failing = compositor.failingWidgets();
+  const slow = Object.entries(compositor.widgetStats()).filter(([, s]) => s.overBudget)
+    .map(([kind]) => kind);
   const warnings = [
     running && stats.activeFps < 0.95 * stats.targetFps &&
     `${stats.activeFps} fps, below 95 % of ${stats.targetFps}`,
     failing.length > 0 && `widgets failing to draw: ${failing.join(", ")}`,
+    slow.length > 0 && `widgets over their render budget: ${slow.join(", ")}`,
     ...Object.values(sceneFiles.problems()).map((p) => `scene file kept out: ${p}`),
   ].filter(Boolean);
   return {

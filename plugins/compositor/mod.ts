@@ -7,7 +7,6 @@
  * - `widgets`: where widget plugins register their draw functions;
  * - `compositor`: scene control and single-frame renders (preview, admin).
  */
-import { z } from "zod";
 import { createFrameLoop } from "../../core/frame_loop.ts";
 import { definePlugin } from "../../core/plugin.ts";
 import { loadScenes, SCENES_DIR } from "../../scenes/load_scene.ts";
@@ -16,18 +15,28 @@ import { followShow } from "./follow_show.ts";
 import { frameHealth, mountFrameRoutes } from "./frame_routes.ts";
 import { createAssets, preloadImages } from "./assets.ts";
 import { previewCommand } from "./preview.ts";
+import { newCommand } from "./new_widget.ts";
 import { builtinWidgets } from "./builtin_widgets.ts";
 import { type Compositor, createCompositor } from "./compositor.ts";
 import { registerFonts } from "./fonts.ts";
 import type { Frame, Frames } from "./frames.ts";
-import { PROFILE_NAMES, resolveGeometry } from "./profiles.ts";
+import { resolveGeometry } from "./profiles.ts";
+import { compositorConfig } from "./config.ts";
 import type { Widgets } from "./widgets.ts";
 import type { SceneFiles } from "./scene_files.ts";
 import { reloadScenes } from "./scene_reload.ts";
+import { watchWidgetFiles } from "./widget_reload.ts";
+import { widgetLogs } from "./widget_logs.ts";
 
 export type { CompositorEvents, Frame, Frames, SlateChanged };
 export { PROFILE_NAMES, VIDEO_PROFILES, type VideoProfile } from "./profiles.ts";
-export type { Box, DrawContext, DrawWidget, Widgets } from "./widgets.ts";
+export type { Box, DrawContext, DrawWidget, MountedWidget, Widgets } from "./widgets.ts";
+export { compositorConfig } from "./config.ts";
+// The widget SDK (docs/widgets.md): define a widget, make it a plugin, or mount it in one.
+export { defineWidget, mountWidgets, widgetListens, widgetPlugin } from "./widget_kit.ts";
+export type { Widget, WidgetEnv, WidgetFrame, WidgetSpec } from "./widget_kit.ts";
+export type { WidgetStat } from "./widget_stats.ts";
+export { applyEvents, matchGolden, renderWidget, widgetState } from "./widget_testing.ts";
 export type { Asset, Assets } from "./assets.ts";
 export type { Compositor, SnapshotOptions } from "./compositor.ts";
 export type { SceneCheck, SceneFiles } from "./scene_files.ts";
@@ -45,44 +54,14 @@ declare module "../../core/plugin.ts" {
   }
 }
 
-const phaseName = z.enum(["pre-auction", "auction", "post-auction"]);
-
-export const compositorConfig = z.object({
-  /** The video profile (`VIDEO_PROFILE` in the shipped configs): canvas size and frame rate. */
-  profile: z.enum(PROFILE_NAMES).default("720p30"),
-  /** Explicit geometry, over the profile's (tests, odd outputs). */
-  width: z.number().int().min(16).max(3840).optional(),
-  height: z.number().int().min(16).max(2160).optional(),
-  fps: z.number().int().min(1).max(60).optional(),
-  /** Folder of scene files; default the project's `scenes/`. */
-  scenesDir: z.string().optional(),
-  /** Folder of images; default `scenes/assets/`. */
-  assetsDir: z.string().optional(),
-  /** How often changed scene files are looked for (a good file is on show at once, a bad one kept out). */
-  watchScenesMs: z.number().int().min(100).default(1000),
-  /** How often changed asset files are looked for. */
-  watchAssetsMs: z.number().int().min(100).default(1000),
-  initialScene: z.string().default("pre-auction"),
-  /** Shown while the slate plugin says the slate is on air. */
-  slateScene: z.string().default("slate"),
-  /** Scene for each campaign phase. */
-  phaseScenes: z.record(phaseName, z.string()).default({
-    "pre-auction": "pre-auction",
-    auction: "live",
-    "post-auction": "post-auction",
-  }),
-  /** Start the frame loop at setup (off for previews and tests that render frame by frame). */
-  run: z.boolean().default(true),
-});
-
 export default definePlugin({
   name: "compositor",
   config: compositorConfig,
   events: compositorEvents,
   listens: ["slate.changed", "campaign.phase", "auction.updated"],
-  commands: { preview: previewCommand },
+  commands: { preview: previewCommand, new: newCommand },
   provides: ["frames", "widgets", "compositor", "sceneFiles"],
-  async setup({ config, bus, clock, log, http, provide, health, page, metrics }) {
+  async setup({ config, bus, clock, log, http, provide, health, page, metrics, use }) {
     const { width, height, fps } = resolveGeometry(config.profile, config);
     registerFonts();
     const scenes = await loadScenes(config.scenesDir ?? SCENES_DIR);
@@ -98,13 +77,10 @@ export default definePlugin({
       assets,
       now: () => clock.instant(),
       initialScene: config.initialScene,
-      onMissingWidget: (kind) => log.warn("scene uses a widget nobody registered", { kind }),
-      onWidgetError: (kind, error) =>
-        log.error("widget failed to draw; frames go on without it", { kind, error }),
+      widgetBudgetMs: config.widgetBudgetMs,
+      ...widgetLogs(log),
     });
-    for (const [kind, draw] of Object.entries(builtinWidgets(compositor.widgets))) {
-      compositor.widgets.register(kind, draw);
-    }
+    for (const w of builtinWidgets) compositor.widgets.define(w, { settings: {}, assets, use });
     await preloadImages(scenes.values(), assets);
     const dir = config.scenesDir ?? SCENES_DIR.pathname;
     const everyMs = config.watchScenesMs;
@@ -132,13 +108,21 @@ export default definePlugin({
     page("preview frame", "/compositor/frame.png");
     health("frames", () => frameHealth(loop.stats(), compositor, config.run, sceneFiles));
 
+    const reload = config.reloadWidgets
+      ? watchWidgetFiles({
+        widgets: compositor.widgets,
+        everyMs: 100,
+        onReload: widgetLogs(log).onReload,
+      })
+      : undefined;
     if (config.run) loop.start();
     log.info("compositor ready", {
       scenes: compositor.scenes(),
       profile: config.profile,
       size: `${width}x${height}@${fps}`,
     });
-    return () => {
+    return async () => {
+      await reload?.stop();
       loop.stop();
       unfollow();
       assets.close();

@@ -8,7 +8,7 @@ import { type VirtualClock, virtualClock } from "../../core/clock.ts";
 import { loadPlugins, type PluginEntry, readSettings } from "../../core/config.ts";
 import { type Engine, startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
-import { SAMPLE_CATALOGUE, type SampleEvent } from "../../scenes/sample_state.ts";
+import { SAMPLE_CATALOGUE, SAMPLE_LINK_URL, type SampleEvent } from "../../scenes/sample_state.ts";
 import type { Compositor } from "./compositor.ts";
 import type { Frames } from "./frames.ts";
 
@@ -27,13 +27,20 @@ export function widgetPlugins(): string[] {
   return names.sort();
 }
 
+const SAMPLE_WIDGET_CONFIG: Record<string, Record<string, unknown>> = {
+  "widget-artwork": { items: SAMPLE_CATALOGUE },
+  "widget-qr-link": { url: SAMPLE_LINK_URL },
+};
+
 export interface StudioOptions {
   /** Compositor config (width, height, fps, initialScene, run …); `run` defaults to false. */
   config?: Record<string, unknown>;
   /** Start time of the virtual clock. */
   start?: string;
   widgets?: string[];
-  /** Config per widget plugin; default: the sample lot's catalogue for widget-artwork. */
+  /** More widget plugins, from outside `plugins/` (a config file's `"module"` entries). */
+  extra?: PluginEntry[];
+  /** Config per widget plugin, over the sample show's (the lot's catalogue, the link page). */
   widgetConfig?: Record<string, Record<string, unknown>>;
 }
 
@@ -57,15 +64,14 @@ export async function startStudio(options: StudioOptions = {}): Promise<Studio> 
     ...(options.widgets ?? widgetPlugins()).map((name) => ({
       label: name,
       name,
-      config: (options.widgetConfig ?? { "widget-artwork": { items: SAMPLE_CATALOGUE } })[name] ??
-        {},
+      config: { ...SAMPLE_WIDGET_CONFIG, ...options.widgetConfig }[name] ?? {},
     })),
   ].map(({ label, name, config }) => ({
     label,
     specifier: new URL(`${name}/mod.ts`, PLUGINS_DIR).href,
     config,
   }));
-  const { plugins, secrets } = await loadPlugins(entries, env);
+  const { plugins, secrets } = await loadPlugins([...entries, ...options.extra ?? []], env);
   const engine = await startEngine({
     settings,
     plugins,

@@ -1,13 +1,17 @@
 /**
- * The `widgets` service contract: a widget plugin registers a draw function for
- * its kind; the compositor calls it for every item of that kind in the scene on
- * show, once per frame. A draw function reads only the widget's own state (kept
- * from bus events) and the assets cache; it never waits and never touches the db.
- * One that throws loses its item for that frame (logged once per message, and
- * listed in the compositor's health); the rest of the frame is drawn.
+ * The `widgets` service contract: a widget plugin defines its widgets
+ * (`define`, made with `defineWidget`; `mountWidgets` and `widgetPlugin` call it)
+ * or registers a bare draw function (`register`); the compositor calls the draw
+ * for every item of that kind in the scene on show, once per frame. A draw reads
+ * only the widget's own state (kept from bus events) and the assets cache; it
+ * never waits and never touches the db. One that throws, or whose item's config
+ * does not check, shows a red box with the error in its slot (told once per
+ * message, listed in the compositor's health); the rest of the frame is drawn.
  */
 import type { SKRSContext2D } from "@napi-rs/canvas";
+import type { BusEvent } from "../../core/bus.ts";
 import type { Assets } from "./assets.ts";
+import type { AnyWidget, WidgetEnv } from "./widget_kit.ts";
 
 /** Where an item draws, in frame pixels. `scale` is frame height / 720. */
 export interface Box {
@@ -18,6 +22,7 @@ export interface Box {
   scale: number;
 }
 
+/** What a bare draw function (`register`) gets. */
 export interface DrawContext {
   g: SKRSContext2D;
   box: Box;
@@ -33,11 +38,28 @@ export interface DrawContext {
 
 export type DrawWidget = (ctx: DrawContext) => void;
 
+/** A defined widget as its plugin holds it: fed events, removed at teardown. */
+export interface MountedWidget {
+  /** Applies one bus event to the widget's state (a throwing handler keeps the old state). */
+  receive(event: BusEvent): void;
+  remove(): void;
+}
+
 export interface Widgets {
-  /** Registers `kind`; returns the unregister. A later register of the same kind replaces it. */
+  /** Defines a widget made with `defineWidget`; a later one of the same kind replaces it. */
+  define(widget: AnyWidget, env: WidgetEnv): MountedWidget;
+  /** Registers a bare draw function for `kind` (props unchecked); returns the unregister. */
   register(kind: string, draw: DrawWidget): () => void;
+  /**
+   * Swaps a defined widget's code for a new version of it (live reload): its state is
+   * rebuilt from the events the old one received. Returns warnings (events the loaded
+   * plugin does not listen to: a restart adds them); throws when no widget of its kind is defined.
+   */
+  reload(widget: AnyWidget): string[];
   /** Kinds registered so far. */
   kinds(): string[];
+  /** The modules the defined widgets came from, by kind (what live reload watches). */
+  sources(): Record<string, string>;
   /** The shared image cache over the assets folder. */
   assets: Assets;
 }

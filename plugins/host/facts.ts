@@ -66,7 +66,9 @@ export interface FactSheet {
   /** Today's lot: the open one, else the next scheduled, else the latest closed. */
   lot: LotFacts | null;
   /** Every other auction's name and times (a line may name any of them). */
-  others: Array<{ auctionId: string; item: string; startsAt: Temporal.Instant }>;
+  others: Array<
+    { auctionId: string; item: string; startsAt: Temporal.Instant; status: LotFacts["status"] }
+  >;
   recentBids: RecentBid[];
   past: PastResult[];
 }
@@ -112,7 +114,12 @@ export function buildFacts(i: FactInputs): FactSheet {
     campaign: i.campaign,
     lot,
     others: i.auctions.filter((a) => a.auctionId !== snap?.auctionId)
-      .map((a) => ({ auctionId: a.auctionId, item: a.item, startsAt: instant(a.startsAt) })),
+      .map((a) => ({
+        auctionId: a.auctionId,
+        item: a.item,
+        startsAt: instant(a.startsAt),
+        status: a.status,
+      })),
     recentBids: lot ? i.recentBids.slice(-8) : [],
     past,
   });

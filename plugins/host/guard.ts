@@ -206,6 +206,11 @@ const checkClaims: Step = (rest, f, ctx) => {
       }
     }
     if (!aboutPast && !(closed && lot.winner)) return { reason: "names a winner before the close" };
+    // With another lot on the block, "sold" alone could be about either: the result names its item.
+    const another = f.others.some((o) => o.status === "open" || o.status === "paused");
+    if (!aboutPast && another && !/\bITEM\b/.test(rest)) {
+      return { reason: "names no item in a result while another lot is on the block" };
+    }
     // The viewer answered may be addressed at the start ("@bob, …"), never named in the result.
     const addressed = ctx.asker && rest.toLowerCase().startsWith(`${ctx.asker.toLowerCase()},`);
     const named = addressed ? handles.slice(1) : handles;

@@ -11,7 +11,11 @@ import type { AuctionSnapshot } from "../auction/mod.ts";
 
 const ETH = 10n ** 18n;
 const now = Temporal.Instant.from("2026-03-09T19:20:20Z"); // 15:20:20 New York
-function sheet(over: Partial<AuctionSnapshot> = {}): FactSheet {
+/** A sheet about lot-1 (`over` changes it), with `more` lots on the day. */
+function sheet(
+  over: Partial<AuctionSnapshot> = {},
+  more: Partial<AuctionSnapshot>[] = [],
+): FactSheet {
   const lot: AuctionSnapshot = {
     auctionId: "lot-1",
     item: "Genesis #1",
@@ -31,10 +35,11 @@ function sheet(over: Partial<AuctionSnapshot> = {}): FactSheet {
     ...over,
   };
   return buildFacts({
+    focus: "lot-1",
     version: 7,
     now,
     hostHandle: "@SothebAIs",
-    auctions: [lot],
+    auctions: [lot, ...more.map((m, i) => ({ ...lot, auctionId: `lot-${i + 2}`, ...m }))],
     campaign: {
       id: "c",
       name: "Genesis Week",
@@ -123,6 +128,18 @@ Deno.test("guard: a winner only after the close, and only the winner", () => {
   assert(checkLine("@eve, Genesis #1 sold to @alice for 0.7 ETH.", closed, ask).ok);
   assert(!checkLine("@eve, @eve won Genesis #1 for 0.7 ETH.", closed, ask).ok);
   assert(!checkLine("Sold to @eve for 0.7 ETH!", closed, ask).ok);
+});
+
+Deno.test("guard: with another lot still open, a result names its item", () => {
+  const twoLots = sheet({ status: "closed" }, [{ item: "Genesis #2", status: "open" }]);
+  assert(checkLine("Sold! @alice wins Genesis #1 with 0.7 ETH.", twoLots).ok);
+  const bare = checkLine("And it's sold, to @alice, at 0.7 ETH. Congratulations!", twoLots);
+  assert(!bare.ok && /names no item/.test(bare.reason), JSON.stringify(bare));
+  // Alone on the block, the lot needs no naming.
+  assert(
+    checkLine("And it's sold, to @alice, at 0.7 ETH. Congratulations!", sheet({ status: "closed" }))
+      .ok,
+  );
 });
 
 Deno.test("guard: a line that repeats a viewer's words fails; the asker may be named", () => {

@@ -9,7 +9,7 @@
  * per `leaderEveryMinutes`. Without the x service, posts are only printed
  * (`host.posted` with `queued: false`), as in rehearsals.
  */
-import type { Bus, BusEvent } from "../../core/bus.ts";
+import type { AnyEvent, Bus } from "../../core/bus.ts";
 import type { Cancel, Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
@@ -26,7 +26,7 @@ export interface PostsConfig {
   leaderEveryMinutes: number;
 }
 
-export function startPosts(d: {
+export interface PostsDeps {
   bus: Bus;
   auctions: Auctions;
   clock: Clock;
@@ -35,17 +35,15 @@ export function startPosts(d: {
   x: XService | undefined;
   show: HostShow;
   config: PostsConfig;
-}): { stop(): void } {
-  const { bus, clock, show, config } = d;
-  if (!config.enabled) return { stop() {} };
-  const answered: Temporal.Instant[] = [];
-  const byHandle = new Map<string, Temporal.Instant>();
-  let lastLeader: Temporal.Instant | null = null;
-  let leaderPosts = 0;
-  /** The last-5-minutes post of each open lot. */
-  const lastCalls = new Map<string, Cancel>();
+}
 
-  const post = async (
+/**
+ * One post: composed and checked (the show's compose), at most once per key across restarts,
+ * queued in the x service's outbox, announced (`host.posted`) and recorded.
+ */
+function hostPoster(d: PostsDeps) {
+  const { bus, clock, show } = d;
+  return async (
     task: Task,
     key: string,
     priority: "announcement" | "chatter",
@@ -91,8 +89,13 @@ export function startPosts(d: {
       onceKey: `post:${key}`,
     }).catch((error) => d.log.warn("could not record a post", { error }));
   };
+}
 
-  const mayAnswer = (handle: string, text: string) => {
+/** A real question (a `?`, at most 280 characters), within the hour's and the handle's budget. */
+function answerChooser(clock: Clock, config: PostsConfig) {
+  const answered: Temporal.Instant[] = [];
+  const byHandle = new Map<string, Temporal.Instant>();
+  return (handle: string, text: string) => {
     const now = clock.instant();
     const hourAgo = now.subtract({ hours: 1 });
     while (answered.length && Temporal.Instant.compare(answered[0], hourAgo) < 0) answered.shift();
@@ -106,6 +109,18 @@ export function startPosts(d: {
     byHandle.set(handle.toLowerCase(), now);
     return true;
   };
+}
+
+export function startPosts(d: PostsDeps): { stop(): void } {
+  const { bus, clock, config } = d;
+  if (!config.enabled) return { stop() {} };
+  let lastLeader: Temporal.Instant | null = null;
+  let leaderPosts = 0;
+  /** The last-5-minutes post of each open lot. */
+  const lastCalls = new Map<string, Cancel>();
+
+  const post = hostPoster(d);
+  const mayAnswer = answerChooser(clock, config);
 
   const lastCall = (auctionId: string) =>
     post({ kind: "tweet.last", auctionId }, `last:${auctionId}`, "announcement")
@@ -127,11 +142,10 @@ export function startPosts(d: {
     );
   };
 
-  const on = (e: BusEvent) => {
-    // deno-lint-ignore no-explicit-any
-    const p = e.payload as any;
+  const on = (e: AnyEvent) => {
     switch (e.type) {
-      case "campaign.phase":
+      case "campaign.phase": {
+        const p = e.payload;
         if (p.phase === "pre-auction") {
           return post(
             { kind: "tweet.teaser", auctionId: p.auctionId },
@@ -140,16 +154,20 @@ export function startPosts(d: {
           );
         }
         return;
-      case "auction.opened":
+      }
+      case "auction.opened": {
+        const p = e.payload;
         armLastCall(p.auctionId, p.endsAt);
         return post(
           { kind: "tweet.opened", auctionId: p.auctionId },
           `opened:${p.auctionId}`,
           "announcement",
         );
+      }
       case "auction.extended":
-        return armLastCall(p.auctionId, p.endsAt);
+        return armLastCall(e.payload.auctionId, e.payload.endsAt);
       case "bid.accepted": {
+        const p = e.payload;
         if (p.leads === false) return;
         const now = clock.instant();
         if (
@@ -163,14 +181,13 @@ export function startPosts(d: {
           "chatter",
         );
       }
-      case "auction.closed":
-        lastCalls.get(p.auctionId)?.();
-        return post(
-          { kind: "tweet.result", auctionId: p.auctionId },
-          `result:${p.auctionId}`,
-          "announcement",
-        );
+      case "auction.closed": {
+        const { auctionId } = e.payload;
+        lastCalls.get(auctionId)?.();
+        return post({ kind: "tweet.result", auctionId }, `result:${auctionId}`, "announcement");
+      }
       case "host.question": {
+        const p = e.payload;
         const handle = String(p.handle ?? "");
         const text = String(p.text ?? "");
         if (!/^@\w{1,15}$/.test(handle) || !/^\d{1,20}$/.test(String(p.tweetId))) return;

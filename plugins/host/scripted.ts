@@ -153,43 +153,8 @@ function templates(task: Task, f: FactSheet, c: Character): string[] {
           at(lot.endsAt)
         }.`,
       ];
-    case "leader": {
-      if (!leader || !price || lot.status !== "open") return [];
-      const prev = task.previous && task.previous !== leader ? task.previous : null;
-      if (task.proxy && prev) {
-        return [
-          `${leader}'s maximum bid answers at once: ${price}, over ${prev}.`,
-          `A standing maximum kicks in: ${leader} leads at ${price}, over ${prev}.`,
-          `${prev} is outbid by ${leader}'s maximum, now at ${price}.`,
-        ];
-      }
-      if (task.previous && task.previous === leader) {
-        // The leader raised their own bid (or their maximum): not a first bid.
-        return [
-          `${leader} raises their own bid to ${price}.`,
-          `${leader} is still in front, now at ${price}.`,
-          `${leader} tops their own bid: ${price}.`,
-        ];
-      }
-      if (!prev) {
-        return [
-          `We have a first bid: ${price} from ${leader}!`,
-          `${leader} opens the bidding at ${price}.`,
-          `First on the board: ${leader}, ${price}.`,
-          `And we're off! ${leader} leads at ${price}.`,
-        ];
-      }
-      return [
-        `${leader} takes the lead with ${price}, over ${prev}!`,
-        `New high bid: ${price} from ${leader}. ${prev}, your move.`,
-        `${leader} leads at ${price}. ${prev} has been outbid.`,
-        `${price} from ${leader}, and ${prev} is no longer in front.`,
-        `The bid to beat is now ${price}, held by ${leader}.`,
-        `${leader} raises to ${price}! Over to you, ${prev}.`,
-        `${prev} is outbid: ${leader} leads at ${price}.`,
-        `Up it goes: ${leader} at ${price}, ahead of ${prev}.`,
-      ];
-    }
+    case "leader":
+      return leaderLines(task, lot, price, leader);
     case "extended":
       if (lot.extensions === 0 || lot.status !== "open") return [];
       return [
@@ -231,7 +196,7 @@ function templates(task: Task, f: FactSheet, c: Character): string[] {
       return [
         `Sold! ${w.handle} wins {item} with ${eth(w.amountWei)}.${ru}`,
         `The hammer falls: {item} goes to ${w.handle} for ${eth(w.amountWei)}.${ru}`,
-        `And it's sold, to ${w.handle}, at ${eth(w.amountWei)}. Congratulations!${ru}`,
+        `And {item} is sold, to ${w.handle}, at ${eth(w.amountWei)}. Congratulations!${ru}`,
       ];
     }
     case "tomorrow": {
@@ -246,6 +211,65 @@ function templates(task: Task, f: FactSheet, c: Character): string[] {
       return idleState(f, price, leader, left);
     case "answer":
       return answers(task, f, price, leader, left);
+    case "tweet.teaser":
+    case "tweet.opened":
+    case "tweet.leader":
+    case "tweet.last":
+    case "tweet.result":
+      return tweetLines(task.kind, f, handleCmd);
+  }
+}
+
+/** A new high bid: a first bid, a maximum answering, a leader raising their own, or a new leader. */
+function leaderLines(
+  task: Task,
+  lot: NonNullable<FactSheet["lot"]>,
+  price: string | null,
+  leader: string | undefined,
+): string[] {
+  if (!leader || !price || lot.status !== "open") return [];
+  const prev = task.previous && task.previous !== leader ? task.previous : null;
+  if (task.proxy && prev) {
+    return [
+      `${leader}'s maximum bid answers at once: ${price}, over ${prev}.`,
+      `A standing maximum kicks in: ${leader} leads at ${price}, over ${prev}.`,
+      `${prev} is outbid by ${leader}'s maximum, now at ${price}.`,
+    ];
+  }
+  if (task.previous && task.previous === leader) {
+    // The leader raised their own bid (or their maximum): not a first bid.
+    return [
+      `${leader} raises their own bid to ${price}.`,
+      `${leader} is still in front, now at ${price}.`,
+      `${leader} tops their own bid: ${price}.`,
+    ];
+  }
+  if (!prev) {
+    return [
+      `We have a first bid: ${price} from ${leader}!`,
+      `${leader} opens the bidding at ${price}.`,
+      `First on the board: ${leader}, ${price}.`,
+      `And we're off! ${leader} leads at ${price}.`,
+    ];
+  }
+  return [
+    `${leader} takes the lead with ${price}, over ${prev}!`,
+    `New high bid: ${price} from ${leader}. ${prev}, your move.`,
+    `${leader} leads at ${price}. ${prev} has been outbid.`,
+    `${price} from ${leader}, and ${prev} is no longer in front.`,
+    `The bid to beat is now ${price}, held by ${leader}.`,
+    `${leader} raises to ${price}! Over to you, ${prev}.`,
+    `${prev} is outbid: ${leader} leads at ${price}.`,
+    `Up it goes: ${leader} at ${price}, ahead of ${prev}.`,
+  ];
+}
+
+/** The host's posts on X: the teaser, the opening, a leader update, the last 5 minutes, the result. */
+function tweetLines(kind: TaskKind, f: FactSheet, handleCmd: string): string[] {
+  const lot = f.lot!;
+  const price = lot.priceWei === null ? null : eth(lot.priceWei);
+  const leader = lot.leader?.handle;
+  switch (kind) {
     case "tweet.teaser":
       return lot.status === "scheduled"
         ? [
@@ -290,6 +314,7 @@ function templates(task: Task, f: FactSheet, c: Character): string[] {
         : [`{item} closed without a sale today. Thank you for watching.${next}`];
     }
   }
+  return [];
 }
 
 function idleState(

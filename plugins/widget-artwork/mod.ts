@@ -4,9 +4,9 @@
  * serves the lot's image to the public pages at `/artwork/<item>`: only an
  * image the catalogue (or the item itself) names, inside the assets folder.
  */
-import { z } from "zod";
 import { definePlugin } from "../../core/plugin.ts";
-import { createArtworkWidget, resolveItem } from "./artwork.ts";
+import { mountWidgets, widgetListens } from "../compositor/mod.ts";
+import { artwork, artworkSettings, resolveItem } from "./artwork.ts";
 import { publicHeaders } from "../auction/mod.ts";
 
 const IMAGE = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_./-]{1,200}\.(png|jpe?g|webp)$/;
@@ -19,20 +19,11 @@ const TYPES: Record<string, string> = {
 
 export default definePlugin({
   name: "widget-artwork",
-  listens: ["auction.updated"],
-  config: z.object({
-    /** By the auction's item name: the image (a path in the assets folder), title and artist. */
-    items: z.record(
-      z.string(),
-      z.object({
-        image: z.string().optional(),
-        title: z.string().optional(),
-        artist: z.string().optional(),
-      }),
-    ).default({}),
-  }),
+  listens: widgetListens(artwork),
+  config: artworkSettings,
   needs: ["widgets"],
-  setup({ bus, config, use, http }) {
+  setup(ctx) {
+    const { config, use, http } = ctx;
     const widgets = use("widgets");
     http.get("/artwork/:item", async (c) => {
       const image = resolveItem(c.req.param("item").slice(0, 200), config.items)?.image;
@@ -48,11 +39,6 @@ export default definePlugin({
         return c.text("no image for this lot", 404);
       }
     });
-    const widget = createArtworkWidget(bus, widgets.assets, config.items);
-    const unregister = widgets.register("artwork", widget.draw);
-    return () => {
-      unregister();
-      widget.stop();
-    };
+    return mountWidgets(ctx, config, artwork);
   },
 });

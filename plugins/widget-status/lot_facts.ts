@@ -6,11 +6,10 @@
  * {nextStarts} — and `props.fallback` for when a fact is unknown (then nothing
  * false is drawn: a template with an unknown fact shows the fallback, or nothing).
  */
-import type { Bus } from "../../core/bus.ts";
+import { z } from "zod";
 import { TIME_ZONE } from "../../core/clock.ts";
-import { fitText, formatEth, theme } from "../compositor/mod.ts";
+import { defineWidget, fitText, formatEth, theme } from "../compositor/mod.ts";
 import type { AuctionUpdated } from "../auction/mod.ts";
-import type { DrawWidget } from "../compositor/mod.ts";
 
 /** 3600 → "1 hour", 600 → "10 minutes", 90 → "90 seconds", 5400 → "1 hour 30 minutes". */
 export function spanText(seconds: number): string {
@@ -29,68 +28,67 @@ const clockText = (iso: string) => {
   return `${h}:${String(z.minute).padStart(2, "0")} ${z.hour < 12 ? "am" : "pm"}`;
 };
 
+export type LotFactsState = Map<string, AuctionUpdated>;
+
 /** The auction the scene is about (open, else the next scheduled, else the last seen) and the one after. */
-export function createLotFacts(bus: Bus): {
-  text(props: Record<string, unknown>): string;
-  stop(): void;
-} {
-  const auctions = new Map<string, AuctionUpdated>();
-  const off = bus.on("auction.updated", (e) => {
-    const a = e.payload;
-    auctions.set(a.auctionId, a);
-  });
-  const facts = (): Record<string, string | undefined> => {
-    const list = [...auctions.values()];
-    const byStart = (a: AuctionUpdated, b: AuctionUpdated) =>
-      Temporal.Instant.compare(
-        Temporal.Instant.from(a.startsAt),
-        Temporal.Instant.from(b.startsAt),
-      );
-    const scheduled = list.filter((a) => a.status === "scheduled").sort(byStart);
-    const lot = list.find((a) => a.status === "open" || a.status === "paused") ?? scheduled[0] ??
-      list.sort(byStart).at(-1);
-    const next = scheduled.find((a) => a !== lot);
-    if (!lot) return {};
-    const seconds = Temporal.Instant.from(lot.endsAt).since(Temporal.Instant.from(lot.startsAt))
-      .total("seconds");
-    return {
-      item: lot.item,
-      duration: spanText(Math.round(seconds)),
-      reserve: formatEth(lot.reserveWei),
-      starts: clockText(lot.startsAt),
-      ends: clockText(lot.endsAt),
-      extensionWindow: lot.extensionWindowSeconds
-        ? spanText(lot.extensionWindowSeconds)
-        : undefined,
-      extensionBy: lot.extensionSeconds ? spanText(lot.extensionSeconds) : undefined,
-      next: next?.item,
-      nextStarts: next ? clockText(next.startsAt) : undefined,
-    };
-  };
+export function lotFacts(auctions: LotFactsState): Record<string, string | undefined> {
+  const list = [...auctions.values()];
+  const byStart = (a: AuctionUpdated, b: AuctionUpdated) =>
+    Temporal.Instant.compare(Temporal.Instant.from(a.startsAt), Temporal.Instant.from(b.startsAt));
+  const scheduled = list.filter((a) => a.status === "scheduled").sort(byStart);
+  const lot = list.find((a) => a.status === "open" || a.status === "paused") ?? scheduled[0] ??
+    list.sort(byStart).at(-1);
+  const next = scheduled.find((a) => a !== lot);
+  if (!lot) return {};
+  const seconds = Temporal.Instant.from(lot.endsAt).since(Temporal.Instant.from(lot.startsAt))
+    .total("seconds");
   return {
-    text(props) {
-      const template = typeof props.template === "string" ? props.template : "";
-      const fallback = typeof props.fallback === "string" ? props.fallback : "";
-      const f = facts();
-      let missing = false;
-      const out = template.replace(/\{(\w+)\}/g, (_m, key: string) => {
-        const v = f[key];
-        if (v === undefined) missing = true;
-        return v ?? "";
-      });
-      return missing ? fallback : out;
-    },
-    stop: off,
+    item: lot.item,
+    duration: spanText(Math.round(seconds)),
+    reserve: formatEth(lot.reserveWei),
+    starts: clockText(lot.startsAt),
+    ends: clockText(lot.endsAt),
+    extensionWindow: lot.extensionWindowSeconds ? spanText(lot.extensionWindowSeconds) : undefined,
+    extensionBy: lot.extensionSeconds ? spanText(lot.extensionSeconds) : undefined,
+    next: next?.item,
+    nextStarts: next ? clockText(next.startsAt) : undefined,
   };
 }
 
-export function createLotFactsWidget(bus: Bus): { draw: DrawWidget; stop(): void } {
-  const lot = createLotFacts(bus);
-  const draw: DrawWidget = ({ g, box, props }) => {
-    const text = lot.text(props);
+/** The template filled from the facts; the fallback when a fact it names is unknown. */
+export function lotFactsText(
+  auctions: LotFactsState,
+  config: { template: string; fallback: string },
+): string {
+  const f = lotFacts(auctions);
+  let missing = false;
+  const out = config.template.replace(/\{(\w+)\}/g, (_m, key: string) => {
+    const v = f[key];
+    if (v === undefined) missing = true;
+    return v ?? "";
+  });
+  return missing ? config.fallback : out;
+}
+
+export const lotFactsWidget = defineWidget({
+  kind: "lot-facts",
+  config: z.object({
+    template: z.string().max(300).default(""),
+    fallback: z.string().max(300).default(""),
+    size: z.number().min(1).max(400).default(24),
+    weight: z.number().int().min(100).max(900).default(600),
+    color: z.string().max(40).default(theme.ink),
+  }),
+  state: {
+    init: (): LotFactsState => new Map(),
+    on: {
+      "auction.updated": (auctions, e) => void auctions.set(e.payload.auctionId, e.payload),
+    },
+  },
+  draw(g, box, auctions, { config }) {
+    const text = lotFactsText(auctions, config);
     if (!text) return;
-    const num = (v: unknown, d: number) => (typeof v === "number" ? v : d);
-    g.fillStyle = typeof props.color === "string" ? props.color : theme.ink;
+    g.fillStyle = config.color;
     g.textAlign = "left";
     g.textBaseline = "middle";
     fitText(
@@ -99,9 +97,8 @@ export function createLotFactsWidget(bus: Bus): { draw: DrawWidget; stop(): void
       box.x,
       box.y + box.height / 2,
       box.width,
-      num(props.weight, 600),
-      num(props.size, 24) * box.scale,
+      config.weight,
+      config.size * box.scale,
     );
-  };
-  return { draw, stop: lot.stop };
-}
+  },
+});

@@ -7,14 +7,12 @@
  * expected literal text, and the ticker reads the configured window.
  */
 import assert from "node:assert/strict";
-import { createBus } from "../../core/bus.ts";
 import { virtualClock } from "../../core/clock.ts";
-import { createLog } from "../../core/log.ts";
 import { testEngine } from "../../tests/engine.ts";
 import type { Auctions } from "../auction/mod.ts";
-import type { Compositor } from "../compositor/mod.ts";
+import { type Compositor, widgetState } from "../compositor/mod.ts";
 import { diffRatio } from "../compositor/tests/pixels.ts";
-import { createTickerLines } from "../widget-ticker/ticker.ts";
+import { ticker, tickerMessages } from "../widget-ticker/ticker.ts";
 
 const SCENES = new URL("../../scenes/", import.meta.url);
 
@@ -72,10 +70,9 @@ async function frameOf(minutes: number, windowSeconds: number, expected: string)
     c.show("reference", { kind: "cut", ms: 0 });
     const reference = c.render(1).rgba.slice();
     const snapshot = engine.service<Auctions>("auctions").get("lot-1")!;
-    const bus = createBus(clock, createLog("t", { level: "error" }));
-    const ticker = createTickerLines(bus);
-    bus.emit("auction.updated", snapshot);
-    return { real, reference, width: c.width, height: c.height, ticker: ticker.messages({}) };
+    const state = widgetState(ticker, [{ type: "auction.updated", payload: snapshot }]);
+    const lines = tickerMessages(state, ticker.config.parse({}));
+    return { real, reference, width: c.width, height: c.height, ticker: lines };
   } finally {
     await engine.stop();
     await Deno.remove(scenes, { recursive: true });

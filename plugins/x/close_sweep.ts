@@ -6,14 +6,15 @@
  * mentions the timeline missed (stored and decided like any other); only then
  * is that read-through reported, and the auction may close. A sweep that fails
  * (X down, rate limited) holds the read-through just short of end + grace and
- * is tried again at the next read (after a 429, not before its reset: no
- * request is spent on a window known to be empty); `pending()` says so.
+ * is tried again at the next read (after a 429, or while the search reader has
+ * spent the window, not before its reset: no request is spent on a window known
+ * to be empty); `pending()` says so.
  *
  * Costs: one search (a page per 100 mentions) per auction end; each tweet the
  * search returns counts again against X's monthly read cap.
  */
 import type { Log } from "../../core/log.ts";
-import { SEARCH_FRESHEST_MS, searchEndTime, type XApi, type XTweet } from "./x_api.ts";
+import { SEARCH_VOUCHES_MS, searchEndTime, type XApi, type XTweet } from "./x_api.ts";
 
 export interface CloseSweep {
   /** An auction as `auction.updated` tells it; a new end is swept again. */
@@ -35,6 +36,8 @@ export function createCloseSweep(o: {
   log: Log;
   /** Epoch ms now (the engine's clock). */
   now: () => number;
+  /** The search window as the last search (the reader's or this one's) left it. */
+  searchWindow?: () => { remaining: number; resetAt: number } | undefined;
   /** Stores and decides a tweet unless it was read before. */
   ingest(tweet: XTweet): Promise<void>;
 }): CloseSweep {
@@ -91,14 +94,17 @@ export function createCloseSweep(o: {
       for (const [auctionId, a] of auctions) {
         if (a.swept || cmp(until, a.closeAt) < 0) continue;
         const held = a.closeAt.subtract({ milliseconds: 1 });
-        // Search answers only up to `now − 11 s`: until that passes the end, the sweep could
-        // not see the auction's last seconds; it waits (no request spent, no error).
-        const searchable = o.now() - SEARCH_FRESHEST_MS;
+        // Search vouches only up to `now − 12 s`: until that passes the end, the sweep could
+        // not see the auction's last second; it waits (no request spent, no error).
+        const searchable = o.now() - SEARCH_VOUCHES_MS;
         if (searchable < a.endsAt.epochMilliseconds) {
           if (cmp(held, allowed) < 0) allowed = held;
           continue;
         }
-        if (a.retryAt !== undefined && o.now() < a.retryAt) {
+        // A window known to be spent (by this sweep's 429, or by the search reader): no request.
+        const w = o.searchWindow?.();
+        const spentUntil = w && w.remaining <= 0 && w.resetAt > o.now() ? w.resetAt : undefined;
+        if ((a.retryAt !== undefined && o.now() < a.retryAt) || spentUntil !== undefined) {
           if (cmp(held, allowed) < 0) allowed = held;
           continue;
         }

@@ -4,7 +4,8 @@
  * question for the host, keep/refund — or a reply of our own (help, history, remind/stop, how to
  * bid). Our own tweets are skipped. Replies go through the outbox, keyed by kind and tweet id so a
  * re-read tweet is answered once: help, history and remind/stop at `answer` (paced on their own,
- * never queued behind a burst of bid acks), the how-to-bid fixes at `rejection`.
+ * never queued behind a burst of bid acks), the how-to-bid fixes at `rejection`; each counted
+ * against its handle's share (`perHandle`). Questions for the host are limited per handle.
  */
 import type { Bus } from "../../core/bus.ts";
 import { nyString } from "../../core/clock.ts";
@@ -27,18 +28,25 @@ export interface CommandOptions {
   reminders: Reminders;
   enqueue(request: PostRequest): Promise<boolean>;
   metrics: Metrics;
+  /** Whether this handle may ask the host now (its per-handle limit, `question_limit.ts`). */
+  mayAsk(handle: string): Promise<boolean>;
 }
 
 /** The handler each reader calls for a new mention, in tweet order. */
 export function tweetCommands(o: CommandOptions): (t: StoredTweet) => Promise<void> {
   const { bus, facts } = o;
   const tweetsRead = o.metrics.counter("sothebais_x_tweets_read_total", "Mentions read");
+  const questionsDropped = o.metrics.counter(
+    "sothebais_x_questions_dropped_total",
+    "Questions past their handle's limit, not passed to the host",
+  );
   const reply = (t: StoredTweet, kind: string, priority: PostRequest["priority"], text: string) =>
     o.enqueue({
       key: `${kind}:${t.id}`,
       kind,
       priority,
       replyTo: t.id,
+      handle: t.handle,
       text: `${t.handle} ${text}`,
     });
 
@@ -78,7 +86,9 @@ export function tweetCommands(o: CommandOptions): (t: StoredTweet) => Promise<vo
         bus.emit("wallet.link-requested", { ...who, proof: command.proof });
         break;
       case "question":
-        bus.emit("host.question", { tweetId: t.id, handle: t.handle, text: command.text });
+        // Past its handle's limit a question is dropped unanswered: no air time, no post.
+        if (!(await o.mayAsk(t.handle))) questionsDropped.inc();
+        else bus.emit("host.question", { tweetId: t.id, handle: t.handle, text: command.text });
         break;
       case "keep":
         bus.emit("funds.keep-requested", { ...who, keep: command.keep });

@@ -41,6 +41,19 @@ export const xConfigSchema = z.object({
   postLimits: z.array(
     z.object({ limit: z.number().int().positive(), windowSeconds: z.number().positive() }),
   ).optional(),
+  /**
+   * Each handle's share of the posts: at most `posts` refusals and answers to one handle in
+   * `windowSeconds`; past it, its refusals are decided and shown on the stream, not replied to.
+   */
+  perHandle: z.object({
+    posts: z.number().int().min(0).max(10_000).default(3),
+    windowSeconds: z.number().positive().max(31 * 86_400).default(3600),
+  }).default({ posts: 3, windowSeconds: 3600 }),
+  /** Questions to the host one handle may ask in a window; more are dropped unanswered. */
+  questionLimit: z.object({
+    questions: z.number().int().min(0).max(10_000).default(3),
+    windowSeconds: z.number().positive().max(31 * 86_400).default(600),
+  }).default({ questions: 3, windowSeconds: 600 }),
   /** Where `/bidders/:handle` and the bid receipts are public, for replies. */
   publicUrl: z.string().url().default("http://127.0.0.1:8000"),
   /** The link page bidders sign on; default `<publicUrl>/link` (the chain plugin's page). */

@@ -26,14 +26,15 @@ import type { PostRequest } from "./outbox.ts";
 import { postWindows, startPosting } from "./posting.ts";
 import { planPosts } from "./post_plan.ts";
 import { startReading } from "./reading.ts";
+import { questionGate } from "./question_limit.ts";
 import { createReminders } from "./reminders.ts";
 import { resolveLimits } from "./tier_limits.ts";
-// Types only: the `fake-x` service (the demo's stand-in for X) is declared by its plugin.
-import type {} from "../../stand-ins/fake-x/mod.ts";
 
 export type { PostRequest, Priority } from "./outbox.ts";
 export type { HelpPublished, XEvents } from "./events.ts";
 export { type XConfig, xConfigSchema } from "./config.ts";
+// X's published limits, one file: the fake X enforces these very numbers.
+export { LIMITS_SOURCE, type Tier, TIER_LIMITS, type TierLimits } from "./tier_limits.ts";
 
 /** What other plugins may ask of this one. */
 export interface XService {
@@ -50,6 +51,12 @@ export interface XService {
 declare module "../../core/plugin.ts" {
   interface Services {
     x: XService;
+    /**
+     * A local stand-in for the X API (the `fake-x` plugin provides it, for the demo): where it
+     * answers. Declared here, by the plugin that reads from it, so the stand-in can import X's
+     * limits from this face without a cycle.
+     */
+    "fake-x": { url: string };
   }
 }
 
@@ -64,7 +71,7 @@ export default definePlugin({
   needs: ["auctions?", "fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkX(config, timeoutMs),
-  setup({ bus, clock, config, db, log, metrics, http, provide, health, use }) {
+  setup({ bus, clock, config, db, log, metrics, http, provide, health, use, state }) {
     const facts = factsOf(config);
     const { hostHandle } = facts;
     const { api, baseUrl, streamToken } = connectX(config, use("fake-x")?.url);
@@ -77,7 +84,13 @@ export default definePlugin({
     const plan = planPosts(bus, clock);
     const shared = { bus, db, api, clock, config, tier, account, links, reminders, plan };
     const posting = startPosting({ ...shared, log: log.child("outbox"), metrics });
-    const onTweet = tweetCommands({ ...shared, facts, metrics, enqueue: posting.enqueue });
+    const onTweet = tweetCommands({
+      ...shared,
+      facts,
+      metrics,
+      enqueue: posting.enqueue,
+      mayAsk: questionGate(state, config.questionLimit, () => clock.instant().epochMilliseconds),
+    });
     // The `auctions` service as far as the reader needs it (declared by the auction).
     const auctions = () =>
       use("auctions") as

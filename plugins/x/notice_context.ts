@@ -1,10 +1,12 @@
 /**
  * What every notice handler shares: the options, the items seen per auction, the bidding history
- * (`x_bid_history`, written only through `record`), the tweets to reply to, the agreed shapes of
- * other plugins' events (a mismatch is logged and posts nothing), and `on`, which runs a handler
- * off the bus and keeps its promise for `idle()`. Built once by `startNotifications`.
+ * (`x_bid_history`, written only through `record`), the tweets to reply to, and `on`, which runs a
+ * handler off the bus with the payload its owner declared and keeps its promise for `idle()`.
+ * Built once by `startNotifications`.
  */
-import type { z } from "zod";
+import type { EventType, Payload } from "../../core/bus.ts";
+import type {} from "../auction/mod.ts";
+import type {} from "../chain/mod.ts";
 import { clip } from "./outbox.ts";
 import type { NotifierOptions } from "./notifications.ts";
 import { etTime } from "./notifications.ts";
@@ -78,20 +80,11 @@ export function noticeContext(o: NotifierOptions) {
     return r?.tweet_id;
   };
 
-  const parse = <T>(schema: z.ZodType<T>, type: string, payload: unknown): T | undefined => {
-    const r = schema.safeParse(payload);
-    if (!r.success) {
-      o.log.warn("event does not match the agreed shape", {
-        event: type,
-        issue: r.error.issues[0]?.message,
-      });
-      return undefined;
-    }
-    return r.data;
-  };
-
   const inFlight = new Set<Promise<void>>();
-  const on = (type: string, fn: (payload: unknown, eventAt: string) => Promise<void> | void) =>
+  const on = <T extends EventType>(
+    type: T,
+    fn: (payload: Payload<T>, eventAt: string) => Promise<void> | void,
+  ) =>
     o.bus.on(type, (event) => {
       const work = (async () => {
         try {
@@ -155,7 +148,6 @@ export function noticeContext(o: NotifierOptions) {
     record,
     authorOf,
     leadingTweet,
-    parse,
     inFlight,
     on,
     scheduleReminder,

@@ -4,15 +4,16 @@
  * seen twice posts once) and a coalesce key. It also records each handle's
  * bidding history for `/bidders/:handle`.
  *
- * Events of other plugins are validated here with their agreed shapes, so a
- * change on their side shows up as a logged mismatch, not a wrong post.
+ * Events of other plugins come typed by their owners (auction, chain): the bus
+ * validated each payload against its owner's schema when it was emitted, so a
+ * handler reads the fields as declared and re-declares none of them.
  */
 import { formatEther } from "viem";
-import { z } from "zod";
 import type { Bus } from "../../core/bus.ts";
 import { type Clock, TIME_ZONE } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
+import { auctionEvents } from "../auction/mod.ts";
 import { noticeContext } from "./notice_context.ts";
 import { auctionNotices } from "./notify_auction.ts";
 import { bidNotices } from "./notify_bids.ts";
@@ -21,86 +22,11 @@ import type { LinkTweets } from "./link_tweets.ts";
 import type { Reminders } from "./reminders.ts";
 import type { PostRequest, Summarize } from "./outbox.ts";
 
-const wei = z.union([z.bigint(), z.string().regex(/^\d+$/).transform(BigInt)]);
-
-export const bidAcceptedSchema = z.object({
-  auctionId: z.string(),
-  tweetId: z.string(),
-  handle: z.string(),
-  amountWei: wei,
-  at: z.string(),
-  previousLeader: z.object({ handle: z.string(), amountWei: wei }).nullable(),
-  endsAt: z.string(),
-  entryId: z.string().optional(),
-  proxy: z.boolean().default(false),
-  max: z.boolean().default(false),
-  leads: z.boolean().default(true),
-});
-export const maxSetSchema = z.object({
-  auctionId: z.string(),
-  tweetId: z.string(),
-  handle: z.string(),
-  cancelled: z.boolean(),
-  currentWei: wei,
-  at: z.string(),
-});
-export const bidRejectedSchema = z.object({
-  auctionId: z.string().nullable(),
-  tweetId: z.string(),
-  handle: z.string(),
-  reason: z.string(),
-  message: z.string(),
-  at: z.string(),
-});
-export const auctionClosedSchema = z.object({
-  auctionId: z.string(),
-  winner: z.object({ handle: z.string(), amountWei: wei, tweetId: z.string() }).nullable(),
-  runnerUp: z.object({ handle: z.string(), amountWei: wei }).nullable(),
-  at: z.string(),
-});
-export const auctionOpenedSchema = z.object({
-  auctionId: z.string(),
-  item: z.string(),
-  startsAt: z.string(),
-  endsAt: z.string(),
-});
-export const auctionUpdatedSchema = z.object({
-  auctionId: z.string(),
-  item: z.string(),
-  status: z.string(),
-  startsAt: z.string(),
-  endsAt: z.string(),
-  bidCount: z.number().optional(),
-  minNextWei: wei.optional(),
-  ingestGraceSeconds: z.number().optional(),
-});
-/** As the chain declares it: no winner, or no NFT transfer, leaves nulls. */
-export const auctionSettledSchema = z.object({
-  auctionId: z.string(),
-  winner: z.string().nullable(),
-  txHash: z.string().nullable(),
-});
-export const walletLinkedSchema = z.object({
-  handle: z.string(),
-  xUserId: z.string(),
-  address: z.string(),
-  /** Not sent by the chain today; when it is, the reply goes to that tweet. */
-  tweetId: z.string().optional(),
-});
-export const walletLinkRefusedSchema = z.object({
-  tweetId: z.string(),
-  handle: z.string(),
-  reason: z.string(),
-  message: z.string(),
-});
-
-export const fundsKeptSchema = z.object({
-  tweetId: z.string(),
-  handle: z.string(),
-  keep: z.boolean(),
-  ok: z.boolean(),
-  message: z.string(),
-});
+/**
+ * The owner's schema of `auction.updated`, for reading.ts, which still parses the payload itself
+ * (the bus has validated it already, so that parse can go).
+ */
+export const auctionUpdatedSchema = auctionEvents["auction.updated"];
 
 export const eth = (amount: bigint) => `${formatEther(amount)} ETH`;
 

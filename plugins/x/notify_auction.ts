@@ -4,27 +4,16 @@
  * results at the close, and the settlement (`auction.settled`, as the chain declares it).
  */
 import type { NoticeContext } from "./notice_context.ts";
-import {
-  auctionClosedSchema,
-  auctionOpenedSchema,
-  auctionSettledSchema,
-  auctionUpdatedSchema,
-  eth,
-  etTime,
-} from "./notifications.ts";
+import { eth, etTime } from "./notifications.ts";
 
 export function auctionNotices(c: NoticeContext): Array<() => void> {
   const { at } = c;
   return [
-    c.on("auction.updated", (p) => {
-      const a = c.parse(auctionUpdatedSchema, "auction.updated", p);
-      if (!a) return;
+    c.on("auction.updated", (a) => {
       c.items.set(a.auctionId, a.item);
       if (a.status === "scheduled") c.scheduleReminder(a);
     }),
-    c.on("auction.opened", async (p) => {
-      const a = c.parse(auctionOpenedSchema, "auction.opened", p);
-      if (!a) return;
+    c.on("auction.opened", async (a) => {
       c.items.set(a.auctionId, a.item);
       await c.o.enqueue({
         key: `opened:${a.auctionId}:${a.startsAt}`,
@@ -35,9 +24,7 @@ export function auctionNotices(c: NoticeContext): Array<() => void> {
         } bid <amount> ETH — every bid shows on the live stream.`,
       });
     }),
-    c.on("auction.closed", async (p) => {
-      const closed = c.parse(auctionClosedSchema, "auction.closed", p);
-      if (!closed) return;
+    c.on("auction.closed", async (closed) => {
       const item = c.itemOf(closed.auctionId);
       if (closed.winner) {
         await c.record({
@@ -81,10 +68,9 @@ export function auctionNotices(c: NoticeContext): Array<() => void> {
           : `${item} closed without a winner (no valid bid met the reserve).`,
       });
     }),
-    c.on("auction.settled", async (p) => {
-      const s = c.parse(auctionSettledSchema, "auction.settled", p);
+    c.on("auction.settled", async (s) => {
       // No winner: auction.closed already said "closed without a winner"; refunds are not news.
-      if (!s?.winner) return;
+      if (!s.winner) return;
       await c.o.enqueue({
         key: `settled:${s.auctionId}`,
         kind: "settled",

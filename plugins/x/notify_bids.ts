@@ -5,19 +5,12 @@
  */
 import { fixFor } from "./help.ts";
 import type { NoticeContext } from "./notice_context.ts";
-import {
-  bidAcceptedSchema,
-  bidRejectedSchema,
-  eth,
-  etTime,
-  maxSetSchema,
-} from "./notifications.ts";
+import { eth, etTime } from "./notifications.ts";
 
 export function bidNotices(c: NoticeContext): Array<() => void> {
   const { at, lower } = c;
   return [
-    c.on("bid.submitted", async (p, eventAt) => {
-      const b = p as { tweetId: string; handle: string; tweetAt: string };
+    c.on("bid.submitted", async (b, eventAt) => {
       await c.record({
         tweetId: b.tweetId,
         kind: "submitted",
@@ -25,9 +18,7 @@ export function bidNotices(c: NoticeContext): Array<() => void> {
         at: b.tweetAt ?? eventAt,
       });
     }),
-    c.on("bid.accepted", async (p) => {
-      const b = c.parse(bidAcceptedSchema, "bid.accepted", p);
-      if (!b) return;
+    c.on("bid.accepted", async (b) => {
       const item = c.itemOf(b.auctionId);
       // A bid a maximum answered at once: its bidder hears it from the outbid reply next.
       if (!b.leads) return;
@@ -66,9 +57,7 @@ export function bidNotices(c: NoticeContext): Array<() => void> {
         });
       }
     }),
-    c.on("bid.max-set", async (p) => {
-      const m = c.parse(maxSetSchema, "bid.max-set", p);
-      if (!m) return;
+    c.on("bid.max-set", async (m) => {
       const item = c.itemOf(m.auctionId);
       await c.o.enqueue({
         key: `max:${m.tweetId}`,
@@ -82,9 +71,7 @@ export function bidNotices(c: NoticeContext): Array<() => void> {
             `${eth(m.currentWei)}.`,
       });
     }),
-    c.on("bid.rejected", async (p) => {
-      const b = c.parse(bidRejectedSchema, "bid.rejected", p);
-      if (!b) return;
+    c.on("bid.rejected", async (b) => {
       await c.record({ ...b, kind: "rejected" });
       // A duplicate is a tweet already decided and answered.
       if (b.reason === "duplicate") return;
@@ -96,6 +83,7 @@ export function bidNotices(c: NoticeContext): Array<() => void> {
         priority: "rejection",
         coalesceKey: `rejected:${lower(b.handle)}`,
         replyTo: b.tweetId,
+        handle: b.handle,
         text: c.withReceipt(
           c.fitted(
             `${at(b.handle)} bid not accepted: `,

@@ -5,16 +5,13 @@
  */
 import { linkPageFor } from "./help.ts";
 import type { NoticeContext } from "./notice_context.ts";
-import { fundsKeptSchema, walletLinkedSchema, walletLinkRefusedSchema } from "./notifications.ts";
 
 export function chainNotices(c: NoticeContext): Array<() => void> {
   const { at, lower } = c;
   return [
     // One reply per link tweet (key `link:<tweet>`): a re-read tweet that the chain now
     // refuses as replayed does not contradict the confirmation already posted.
-    c.on("wallet.link-refused", async (p) => {
-      const r = c.parse(walletLinkRefusedSchema, "wallet.link-refused", p);
-      if (!r) return;
+    c.on("wallet.link-refused", async (r) => {
       const user = await c.o.links.authorOf(r.tweetId);
       await c.o.enqueue({
         key: `link:${r.tweetId}`,
@@ -31,9 +28,7 @@ export function chainNotices(c: NoticeContext): Array<() => void> {
         ),
       });
     }),
-    c.on("funds.kept", async (p) => {
-      const k = c.parse(fundsKeptSchema, "funds.kept", p);
-      if (!k) return;
+    c.on("funds.kept", async (k) => {
       await c.o.enqueue({
         key: `keep:${k.tweetId}`,
         kind: "keep",
@@ -42,9 +37,7 @@ export function chainNotices(c: NoticeContext): Array<() => void> {
         text: `${at(k.handle)} ${k.message}`,
       });
     }),
-    c.on("wallet.linked", async (p) => {
-      const w = c.parse(walletLinkedSchema, "wallet.linked", p);
-      if (!w) return;
+    c.on("wallet.linked", async (w) => {
       const tweetId = w.tweetId ?? (await c.o.links.latestOf(w.handle))?.tweetId;
       await c.o.enqueue({
         key: tweetId ? `link:${tweetId}` : `linked:${lower(w.handle)}:${w.address.toLowerCase()}`,

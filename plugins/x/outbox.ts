@@ -19,7 +19,8 @@
  * reserve free for higher ones and are paced to the tier's average rate;
  * while they wait, rows with the same coalesce key merge into one post (ten
  * acks become one "new leader" post), and rows too old to matter are dropped
- * to the stream only.
+ * to the stream only. Each handle has a share (`perHandle`): past it, that handle's refusals
+ * and answers are stored `skipped`, so a spammer cannot spend the account's posts.
  */
 import type { Clock } from "../../core/clock.ts";
 import type { Db, Queryable } from "../../core/db.ts";
@@ -92,6 +93,19 @@ export interface PostRequest {
   coalesceKey?: string;
   /** Data for the coalescing summary. */
   payload?: Record<string, unknown>;
+  /** The person it answers (`@handle`): counted against that handle's share (`perHandle`). */
+  handle?: string;
+}
+
+/**
+ * Each handle's share of the budget: in any `windowMs`, at most `posts` rows of these
+ * priorities answer one handle; past it, its further ones are stored `skipped` (never sent),
+ * so one spammer's refusals cannot use up the account's posts.
+ */
+export interface PerHandleShare {
+  posts: number;
+  windowMs: number;
+  priorities: Priority[];
 }
 
 /** Turns several waiting rows (oldest first) into the text of one post. */
@@ -118,6 +132,8 @@ export interface OutboxOptions {
   reconcileRetryMs?: number;
   /** Posts planned for the day that a row of this priority must leave free (`post_plan.ts`). */
   planned?: (priority: Priority) => number;
+  /** Each handle's share of the budget (none: no share). */
+  perHandle?: PerHandleShare;
 }
 
 export interface DispatchResult {
@@ -151,6 +167,45 @@ export const clip = (text: string, max = MAX_CHARS) => {
   return chars.length <= max ? text : chars.slice(0, max - 1).join("") + "…";
 };
 
+/**
+ * Stores a request once per key. A row over its handle's share is stored `skipped` in the
+ * same statement (the count and the insert see one snapshot: concurrent enqueues for one
+ * handle may pass the share by as many as run at once; the engine enqueues them in turn).
+ */
+function insertRow(db: Queryable, r: PostRequest, at: Temporal.Instant, share?: PerHandleShare) {
+  const handle = r.handle ? r.handle.replace(/^@?/, "@").toLowerCase() : null;
+  const shared = handle && share && share.priorities.includes(r.priority) ? share : undefined;
+  return db.query(
+    `insert into x_outbox
+       (key, kind, priority, coalesce_key, text, reply_to, payload, created_at, handle, status, error)
+     select $1, $2, $3, $4, $5, $6, $7, $8, $9, s.status,
+            case when s.status = 'skipped' then $13 end
+       from (select case when $10::int is not null and (
+               select count(*) from x_outbox
+                where handle = $9 and priority = any($11::int[]) and created_at > $12
+                  and status <> 'skipped') >= $10::int
+             then 'skipped' else 'pending' end as status) s
+     on conflict (key) do nothing returning id, status`,
+    [
+      r.key,
+      r.kind,
+      PRIORITIES.indexOf(r.priority),
+      r.coalesceKey ?? null,
+      clip(r.text),
+      r.replyTo ?? null,
+      JSON.stringify(r.payload ?? {}),
+      at,
+      handle,
+      shared ? shared.posts : null,
+      shared ? shared.priorities.map((p) => PRIORITIES.indexOf(p)) : [],
+      at.subtract({ milliseconds: shared?.windowMs ?? 0 }),
+      shared
+        ? `over ${handle}'s share: ${shared.posts} posts a ${shared.windowMs / 1000} s window`
+        : null,
+    ],
+  );
+}
+
 export function createOutbox(o: OutboxOptions): Outbox {
   const now = () => o.clock.instant();
   const s: OutboxState = {
@@ -171,21 +226,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
 
   return {
     async enqueue(r, tx) {
-      const rows = await (tx ?? o.db).query(
-        `insert into x_outbox (key, kind, priority, coalesce_key, text, reply_to, payload, created_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (key) do nothing returning id`,
-        [
-          r.key,
-          r.kind,
-          PRIORITIES.indexOf(r.priority),
-          r.coalesceKey ?? null,
-          clip(r.text),
-          r.replyTo ?? null,
-          JSON.stringify(r.payload ?? {}),
-          now(),
-        ],
-      );
-      return rows.length > 0;
+      return (await insertRow(tx ?? o.db, r, now(), o.perHandle)).length > 0;
     },
     dispatch: () => dispatch(s),
     usage: () => windowUsage(s),

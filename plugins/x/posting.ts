@@ -59,6 +59,11 @@ export function startPosting(o: {
     // The own timeline is read at its window's even pace (Basic: 5 per 15 min).
     reconcileRetryMs: Math.max(5_000, windowIntervalMs(o.tier.ownTweets)),
     planned: o.plan?.reserveFor,
+    perHandle: {
+      posts: o.config.perHandle.posts,
+      windowMs: o.config.perHandle.windowSeconds * 1000,
+      priorities: ["rejection", "answer"],
+    },
   });
   const loop = o.config.post
     ? createWakeLoop(o.clock, o.log, async () => {

@@ -13,6 +13,11 @@
  *   mentions timeline at its even pace, no search.
  * - `idle`: nothing open or scheduled (after the last lot): the mentions
  *   timeline at half pace, no search.
+ * Windows are X's: fixed, from the first request after a reset (`x-rate-limit-reset`). So the
+ * hot phase can draw on two of them: before it, a source opens its window so that it resets in
+ * the middle of the hot phase (`alignDelay`), and the extra source (search) keeps that window's
+ * reads for the hot phase's first half (`nextHot`); the next window, opened at the reset, serves
+ * the second half. The primary (the timeline) keeps its pace: it carries the open phase.
  * Degradation when the month's reads would run out (`degrade`, 0–3), in this
  * order: 1 — idle reads every 15 minutes; 2 — search only in the hot phase;
  * 3 — open-phase timeline reads at half pace. The hot phase and the sweep are
@@ -38,6 +43,8 @@ export interface AuctionTimes {
   ingestGraceSeconds: number;
   /** The latest the auction may run to with extensions (epoch ms); default: no extension. */
   maxEndsAt?: number;
+  /** How many times bids have extended it. */
+  extensions?: number;
 }
 
 /** The phase at `now` and, for `hot`, when it ends (epoch ms). */
@@ -55,16 +62,63 @@ export function phaseAt(
     if (a.status !== "open" && a.status !== "paused") continue;
     const hotFrom = a.endsAt - a.extensionWindowSeconds * 1000;
     // Still open past end + grace: the close waits for the read-through (and the sweep).
-    // Bids in the last minutes extend the auction up to maxEndsAt: spend the window as if it
-    // may run that long, or the reads run out mid-extension.
-    const latest = Math.max(a.endsAt, a.maxEndsAt ?? a.endsAt);
-    const hotUntil = Math.max(latest + a.ingestGraceSeconds * 1000, now + HOT_TAIL_MS);
+    const hotUntil = Math.max(hotEnd(a), now + HOT_TAIL_MS);
     if (now >= hotFrom) {
       phase = "hot";
       until = Math.min(until ?? Infinity, hotUntil);
     } else if (phase !== "hot") phase = "open";
   }
   return { phase, until };
+}
+
+/**
+ * Where the hot phase is planned to end: the current end + grace while the auction has not been
+ * extended (its scheduled last minutes get the reads, not spread to `maxEndsAt`, by default an
+ * hour later); once bids extend it, a bidding war may run to `maxEndsAt`: the reads are spread
+ * evenly to there (front-loading them on each new end left the later extensions starved).
+ */
+function hotEnd(a: AuctionTimes): number {
+  const end = (a.extensions ?? 0) > 0 ? Math.max(a.endsAt, a.maxEndsAt ?? a.endsAt) : a.endsAt;
+  return end + a.ingestGraceSeconds * 1000;
+}
+
+/** An auction's hot phase, now or ahead (epoch ms). */
+export interface HotSpan {
+  from: number;
+  until: number;
+}
+
+/** The hot phase under way, else the next one ahead (open, paused or scheduled auctions). */
+export function hotSpan(now: number, auctions: Iterable<AuctionTimes>): HotSpan | undefined {
+  let next: HotSpan | undefined;
+  for (const a of auctions) {
+    if (a.status !== "open" && a.status !== "paused" && a.status !== "scheduled") continue;
+    const from = a.endsAt - a.extensionWindowSeconds * 1000;
+    const end = hotEnd(a);
+    const until = now >= from ? Math.max(end, now + HOT_TAIL_MS) : end;
+    if (!next || from < next.from) next = { from, until };
+  }
+  return next;
+}
+
+/**
+ * Before the read that opens a new window (none known, or the last one reset): how long to wait
+ * so that the windows from then on reset in the middle of the next hot phase, if at most
+ * `slackMs` (the primary source waits no longer than its own pace; the extra one up to a whole
+ * window). 0: read now (no hot phase ahead, or it would start before the wait ends).
+ */
+export function alignDelay(o: {
+  now: number;
+  hot?: HotSpan;
+  windowMs: number;
+  slackMs: number;
+}): number {
+  const { now, hot, windowMs } = o;
+  if (!hot || now >= hot.from) return 0;
+  const reset = (hot.from + hot.until) / 2;
+  const wait = (((reset - now) % windowMs) + windowMs) % windowMs;
+  if (now + wait >= hot.from || wait > o.slackMs) return 0;
+  return Math.ceil(wait);
 }
 
 export interface SourceWindow extends Window {
@@ -86,6 +140,8 @@ export function nextReadDelay(o: {
   phase: Phase;
   /** When the hot phase ends (epoch ms). */
   hotUntil?: number;
+  /** Outside the hot phase: the next one, to keep this window's reads for. */
+  nextHot?: HotSpan;
   window: SourceWindow;
   minMs: number;
   degrade: number;
@@ -94,6 +150,9 @@ export function nextReadDelay(o: {
   const known = w.remaining !== undefined && w.resetAt !== undefined && w.resetAt > now;
   const left = known ? w.resetAt! - now : w.windowMs;
   const remaining = known ? w.remaining! : w.limit;
+  // The sweep's searches are kept in every hot window: the close (and its sweep) may come before
+  // the planning horizon (an extended lot is planned to its latest end).
+  const hotUntil = o.hotUntil ?? now + left;
   const keep = o.source === "search" ? SWEEP_RESERVE : 0;
   const usable = remaining - (o.phase === "hot" ? keep : 0);
   if (usable <= 0) return Math.max(o.minMs, left);
@@ -101,18 +160,67 @@ export function nextReadDelay(o: {
   const at = (ms: number) => Math.max(o.minMs, Math.ceil(ms));
   if (o.phase === "hot") {
     // Spend the window's rest by the end of the phase (or by the reset, if sooner).
-    const horizon = Math.min(left, Math.max(0, (o.hotUntil ?? now + left) - now));
+    const horizon = Math.min(left, Math.max(0, hotUntil - now));
     return at(Math.min(even, horizon / usable));
   }
-  if (o.extra ?? o.source === "search") {
+  const extra = o.extra ?? o.source === "search";
+  const normal = phaseDelay(o, even, extra);
+  if (normal === undefined) return undefined;
+  // Only the extra source saves: the primary carries the open phase at its own pace.
+  const saving = known && extra ? savingDelay(o, remaining) : undefined;
+  return at(Math.max(normal, saving ?? 0));
+}
+
+/** The pause outside the hot phase, at the phase's pace (undefined: not read in this phase). */
+function phaseDelay(
+  o: { phase: Phase; degrade: number; window: SourceWindow },
+  even: number,
+  extra: boolean,
+): number | undefined {
+  if (extra) {
     if (o.phase === "idle" || o.phase === "pre" || o.degrade >= 2) return undefined;
-    return at(even * 2);
+    return even * 2;
   }
-  if (o.phase === "open") return at(even * (o.degrade >= 3 ? 2 : 1));
-  if (o.phase === "pre" && o.degrade === 0) return at(even);
+  if (o.phase === "open") return even * (o.degrade >= 3 ? 2 : 1);
+  if (o.phase === "pre" && o.degrade === 0) return even;
   // Idle: half the tier's even pace, whatever is left in this window.
-  const slow = Math.max(even, w.windowMs / w.limit) * 2;
-  return o.degrade >= 1 ? at(Math.max(DEGRADED_IDLE_MS, slow)) : at(slow);
+  const slow = Math.max(even, o.window.windowMs / o.window.limit) * 2;
+  return o.degrade >= 1 ? Math.max(DEGRADED_IDLE_MS, slow) : slow;
+}
+
+/**
+ * Before a hot phase that this window reaches into: the pause that keeps its reads for the hot
+ * part, as many as give that part the spacing the whole phase gets from this window and the next
+ * (undefined: no saving applies).
+ */
+function savingDelay(
+  o: { source: PolledSource; now: number; nextHot?: HotSpan; window: SourceWindow },
+  remaining: number,
+): number | undefined {
+  const { nextHot: hot, window: w, now } = o;
+  if (!hot || now >= hot.from || w.resetAt! <= hot.from) return undefined;
+  const sweep = o.source === "search" ? SWEEP_RESERVE : 0;
+  const next = w.resetAt! < hot.until ? Math.max(0, w.limit - sweep) : 0;
+  const spacing = (hot.until - hot.from) / Math.max(1, remaining + next);
+  const hotPart = Math.min(w.resetAt!, hot.until) - hot.from;
+  const before = remaining - Math.min(remaining, Math.ceil(hotPart / spacing));
+  return before <= 0 ? hot.from - now : (hot.from - now) / before;
+}
+
+/**
+ * Whether a read of `source` may be made now: not in the hot phase when only the sweep's reserve
+ * is left of the search window (on Free, one search a window: it is the sweep's).
+ */
+export function mayRead(o: {
+  source: PolledSource;
+  now: number;
+  phase: Phase;
+  window: SourceWindow;
+}): boolean {
+  const { window: w, now } = o;
+  if (o.phase !== "hot" || o.source !== "search") return true;
+  const known = w.remaining !== undefined && w.resetAt !== undefined && w.resetAt > now;
+  return (known ? w.remaining! : w.limit) > SWEEP_RESERVE;
 }
 
 /** The next instant (epoch ms) after `now` when the phase may change, if any. */

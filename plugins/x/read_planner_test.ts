@@ -5,7 +5,9 @@
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import {
+  alignDelay,
   degradeLevel,
+  hotSpan,
   nextPhaseChange,
   nextReadDelay,
   phaseAt,
@@ -25,11 +27,16 @@ const basic = TIER_LIMITS.basic;
 Deno.test("phases: open until the extension window, hot to end + grace, idle otherwise", () => {
   deepStrictEqual(phaseAt(END - 600_000, [auction]).phase, "open");
   deepStrictEqual(phaseAt(END - 300_000, [auction]), { phase: "hot", until: END + 30_000 });
-  // An auction that may be extended to 15 minutes later: the hot phase plans to then.
-  deepStrictEqual(phaseAt(END - 300_000, [{ ...auction, maxEndsAt: END + 900_000 }]), {
+  // An auction that may be extended: the hot phase plans to its current end, not to the latest
+  // end extensions may reach — until a bid has extended it: then to that latest end.
+  deepStrictEqual(phaseAt(END - 300_000, [{ ...auction, maxEndsAt: END + 3_600_000 }]), {
     phase: "hot",
-    until: END + 930_000,
+    until: END + 30_000,
   });
+  deepStrictEqual(
+    phaseAt(END - 300_000, [{ ...auction, maxEndsAt: END + 900_000, extensions: 1 }]),
+    { phase: "hot", until: END + 930_000 },
+  );
   // Past end + grace and not closed yet: still hot (the close waits for the read-through).
   deepStrictEqual(phaseAt(END + 60_000, [auction]), { phase: "hot", until: END + 90_000 });
   deepStrictEqual(phaseAt(END + 60_000, [{ ...auction, status: "closed" }]).phase, "idle");
@@ -123,4 +130,52 @@ Deno.test("degradation order: idle reads first, then search outside the hot phas
     deepStrictEqual(at("hot", "search", level), at("hot", "search", 0));
     deepStrictEqual(at("hot", "mentions", level), at("hot", "mentions", 0));
   }
+});
+
+Deno.test("two windows for the hot phase: a window opened to reset mid-way, its reads kept for it", () => {
+  const W = basic.search.windowMs;
+  const hot = hotSpan(END - 1_800_000, [auction])!;
+  deepStrictEqual(hot, { from: END - 300_000, until: END + 30_000 });
+  const middle = (hot.from + hot.until) / 2;
+  // Twelve minutes before the aligned start: the extra source waits for it, the primary does not
+  // (more than its own pace); a window that would start inside the hot phase is opened at once.
+  const early = middle - W - 720_000;
+  deepStrictEqual(alignDelay({ now: early, hot, windowMs: W, slackMs: W }), 720_000);
+  deepStrictEqual(alignDelay({ now: early, hot, windowMs: W, slackMs: 90_000 }), 0);
+  deepStrictEqual(
+    alignDelay({ now: middle - W - 60_000, hot, windowMs: W, slackMs: 90_000 }),
+    60_000,
+  );
+  deepStrictEqual(alignDelay({ now: hot.from - 1000, hot, windowMs: W, slackMs: W }), 0);
+  deepStrictEqual(alignDelay({ now: early, windowMs: W, slackMs: W }), 0, "no auction ahead");
+  // Opened at the aligned start, the window's reads wait for the hot phase...
+  const opened = middle - W;
+  const search = (now: number, remaining: number, phase: "open" | "hot", hotUntil?: number) =>
+    nextReadDelay({
+      source: "search",
+      now,
+      phase,
+      hotUntil,
+      nextHot: phase === "hot" ? undefined : hot,
+      window: { ...basic.search, remaining, resetAt: opened + W },
+      minMs: 1000,
+      degrade: 0,
+    })!;
+  deepStrictEqual(search(opened, 59, "open"), hot.from - opened);
+  // ...then are spent by the reset, mid-way (but the sweep's two): both halves of the hot phase
+  // read about every 3 s.
+  const first = search(hot.from, 59, "hot", hot.until);
+  deepStrictEqual(first, Math.ceil((middle - hot.from) / (59 - SWEEP_RESERVE)));
+  ok(first < 3000, `${first} ms`);
+  // The primary is not held back: it carries the open phase at its even pace.
+  const timeline = nextReadDelay({
+    source: "mentions",
+    now: hot.from - 600_000,
+    phase: "open",
+    nextHot: hot,
+    window: { ...basic.mentions, remaining: 9, resetAt: hot.from + 200_000 },
+    minMs: 1000,
+    degrade: 0,
+  })!;
+  deepStrictEqual(timeline, Math.ceil(800_000 / 9));
 });

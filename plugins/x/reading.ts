@@ -11,17 +11,24 @@ import type { Db } from "../../core/db.ts";
 import { serialQueue } from "../../core/serial_queue.ts";
 import type { Log } from "../../core/log.ts";
 import type { HostAccount } from "./account.ts";
-import { followAuctions } from "./auction_phases.ts";
+import { type AuctionPhases, followAuctions } from "./auction_phases.ts";
 import { createCloseSweep } from "./close_sweep.ts";
 import type { XConfig } from "./config.ts";
 import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
 import { type MentionStream, startMentionStream } from "./mention_stream.ts";
 import { auctionUpdatedSchema } from "./notifications.ts";
-import { degradeLevel, nextReadDelay, type Phase, type PolledSource } from "./read_planner.ts";
+import {
+  alignDelay,
+  degradeLevel,
+  mayRead,
+  nextReadDelay,
+  type Phase,
+  type PolledSource,
+} from "./read_planner.ts";
 import { createReadUsage, type Projection } from "./read_usage.ts";
-import { type TierLimits, windowIntervalMs } from "./tier_limits.ts";
+import { type TierLimits, type Window, windowIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
-import { type RateLimit, SEARCH_FRESHEST_MS, type XApi, type XTweet } from "./x_api.ts";
+import { type RateLimit, SEARCH_VOUCHES_MS, type XApi, type XTweet } from "./x_api.ts";
 
 /** How often an inactive source asks the planner again (besides every phase change). */
 const PHASE_RECHECK_MS = 30_000;
@@ -63,11 +70,7 @@ export interface Reading {
 export function startReading(o: ReadingOptions): Reading {
   const { config, tier, clock } = o;
   const usage = createReadUsage({ db: o.db, clock, cap: tier.monthlyReads });
-  const polled: PolledSource[] = config.source === "search"
-    ? ["search"]
-    : config.search
-    ? ["mentions", "search"]
-    : ["mentions"];
+  const polled = polledSources(config);
   const primary = polled[0];
   const readers = new Map<PolledSource, MentionReader>();
   const serial = serialQueue();
@@ -93,6 +96,7 @@ export function startReading(o: ReadingOptions): Reading {
       now: clock.instant().epochMilliseconds,
       phase,
       hotUntil: until,
+      nextHot: phase === "hot" ? undefined : phases.hot(),
       window: { ...windowOf(s), remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt },
       minMs: config.minPollMs,
       degrade: state.degrade,
@@ -102,7 +106,10 @@ export function startReading(o: ReadingOptions): Reading {
     await usage.count([t.id]);
     await anyReader()?.ingest(t);
   };
-  const { sweep, offSweep } = closeSweepFor(o, ingest);
+  // One view of each endpoint's window for every user of it (the search reader and the sweep).
+  const windows = trackWindows(o.api, () => clock.instant().epochMilliseconds);
+  const api = windows.api;
+  const { sweep, offSweep } = closeSweepFor({ ...o, api }, ingest, () => windows.last("search"));
   const stream = streamOpener(o, ingest, () => loops.get(primary)?.kick());
 
   const readerFor = (s: PolledSource) => {
@@ -111,14 +118,14 @@ export function startReading(o: ReadingOptions): Reading {
     const accountId = o.account.get()!.id;
     reader = createMentionReader({
       db: o.db,
-      api: o.api,
+      api,
       clock,
       log: o.log.child(s === primary ? "reader" : `reader.${s}`),
       accountId,
       positionKey: s === primary ? accountId : `${accountId}:${s}`,
       serial,
       windowMs: windowOf(s).windowMs,
-      pace: (rateLimit) => plan(s, rateLimit) ?? PHASE_RECHECK_MS,
+      pace: (rateLimit) => plan(s, windows.last(s) ?? rateLimit) ?? PHASE_RECHECK_MS,
       onPage: async (items) => {
         await usage.count(items.map((t) => t.id));
         state.readThisMonth = await usage.used();
@@ -128,10 +135,11 @@ export function startReading(o: ReadingOptions): Reading {
       hostHandle: o.hostHandle,
       source: s,
       backfill: s === primary && config.backfill,
-      // A search read asks for nothing newer than `now − 11 s` (X's freshest end_time): it
-      // vouches for nothing newer, so no close is decided on it early.
+      // A search read asks for nothing newer than `now − 11 s` (X's freshest end_time, whole
+      // seconds, exclusive): it vouches for nothing after `now − 12 s`, so no close is decided
+      // on it early, and a first run's cutoff drops nothing it has not read.
       ingestLagMs: s === "search"
-        ? Math.max(config.ingestLagMs, SEARCH_FRESHEST_MS)
+        ? Math.max(config.ingestLagMs, SEARCH_VOUCHES_MS)
         : config.ingestLagMs,
       tierIntervalMs: windowIntervalMs(windowOf(s)),
       minIntervalMs: config.minPollMs,
@@ -152,15 +160,17 @@ export function startReading(o: ReadingOptions): Reading {
   const readStep = (s: PolledSource) => async () => {
     if (!(await o.account.resolve())) return o.account.retryAt();
     const reader = readerFor(s);
-    const now = clock.instant();
-    const rateLimit = reader.status().rateLimit;
-    // A window spent: wait for its reset (never a 429 by ourselves).
-    if (rateLimit && rateLimit.remaining <= 0 && rateLimit.resetAt > now.epochMilliseconds) {
-      return Temporal.Instant.fromEpochMilliseconds(rateLimit.resetAt);
-    }
-    if (plan(s, rateLimit) === undefined) {
-      return phases.orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
-    }
+    const rateLimit = windows.last(s) ?? reader.status().rateLimit;
+    const held = holdBefore({
+      source: s,
+      primary: s === primary,
+      now: clock.instant(),
+      rateLimit,
+      pace: plan(s, rateLimit),
+      phases,
+      window: windowOf(s),
+    });
+    if (held) return held;
     const result = await reader.poll();
     if (s === primary) {
       const projection = await usage.project(config.expectedMentionsPerDay);
@@ -205,11 +215,61 @@ export function startReading(o: ReadingOptions): Reading {
   };
 }
 
+/** The polled sources, the primary first: the timeline and search beside it, or search alone. */
+const polledSources = (config: XConfig): PolledSource[] =>
+  config.source === "search" ? ["search"] : config.search ? ["mentions", "search"] : ["mentions"];
+
+/**
+ * Before a read: the instant to wait until, else undefined (read now). A spent window waits for its
+ * reset (never a 429 by ourselves); a source the phase does not read waits for the phase to change;
+ * the sweep's reserve is left to it; the read that opens a new window is held until it will reset
+ * mid-way through the hot phase (the primary's very first read never is: it finds the position).
+ */
+function holdBefore(o: {
+  source: PolledSource;
+  primary: boolean;
+  now: Temporal.Instant;
+  rateLimit?: RateLimit;
+  /** The planner's pause after this read; undefined: not read in this phase. */
+  pace?: number;
+  phases: AuctionPhases;
+  window: Window;
+}): Temporal.Instant | undefined {
+  const { now, rateLimit, phases } = o;
+  const nowMs = now.epochMilliseconds;
+  const at = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms);
+  if (rateLimit && rateLimit.remaining <= 0 && rateLimit.resetAt > nowMs) {
+    return at(rateLimit.resetAt);
+  }
+  if (o.pace === undefined) {
+    return phases.orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
+  }
+  const window = { ...o.window, remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt };
+  if (!mayRead({ source: o.source, now: nowMs, phase: phases.now().phase, window })) {
+    return rateLimit && rateLimit.resetAt > nowMs
+      ? at(rateLimit.resetAt)
+      : now.add({ milliseconds: PHASE_RECHECK_MS });
+  }
+  const opens = rateLimit ? rateLimit.resetAt <= nowMs : !o.primary;
+  if (!opens) return undefined;
+  const wait = alignDelay({
+    now: nowMs,
+    hot: phases.hot(),
+    windowMs: o.window.windowMs,
+    slackMs: o.primary ? o.pace : o.window.windowMs,
+  });
+  return wait > 0 ? phases.orPhaseChange(now.add({ milliseconds: wait })) : undefined;
+}
+
 /**
  * The sweep before the hammer, fed `auction.updated`; none when reading by search (the timeline
  * is what drops tweets now and then) or with `sweepMinutes: 0`.
  */
-function closeSweepFor(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>) {
+function closeSweepFor(
+  o: ReadingOptions,
+  ingest: (t: XTweet) => Promise<void>,
+  searchWindow: () => RateLimit | undefined,
+) {
   const sweep = o.config.sweepMinutes > 0 && o.config.source === "mentions"
     ? createCloseSweep({
       api: o.api,
@@ -217,6 +277,7 @@ function closeSweepFor(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>) 
       sweepMinutes: o.config.sweepMinutes,
       log: o.log.child("sweep"),
       now: () => o.clock.instant().epochMilliseconds,
+      searchWindow,
       ingest,
     })
     : undefined;
@@ -270,4 +331,33 @@ function streamOpener(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>, o
       stream?.stop();
     },
   };
+}
+
+/**
+ * The read endpoints' windows as the latest response (or 429) left them, whoever asked: the
+ * search reader and the sweep share recent search's window, and each must see what the other
+ * spent (or the second gets a 429).
+ */
+function trackWindows(inner: XApi, nowMs: () => number) {
+  const seen = new Map<PolledSource, RateLimit>();
+  const watch = async <T extends { rateLimit?: RateLimit }>(s: PolledSource, call: Promise<T>) => {
+    try {
+      const page = await call;
+      if (page.rateLimit) seen.set(s, page.rateLimit);
+      return page;
+    } catch (error) {
+      const e = error as { kind?: string; resetAt?: number };
+      if (e.kind === "rate-limited") {
+        const limit = seen.get(s)?.limit ?? 1;
+        seen.set(s, { limit, remaining: 0, resetAt: e.resetAt ?? nowMs() });
+      }
+      throw error;
+    }
+  };
+  const api: XApi = {
+    ...inner,
+    mentions: (userId, page) => watch("mentions", inner.mentions(userId, page)),
+    search: (query, page) => watch("search", inner.search(query, page)),
+  };
+  return { api, last: (s: PolledSource) => seen.get(s) };
 }

@@ -114,6 +114,13 @@ export interface XApi {
  */
 export const SEARCH_FRESHEST_MS = 11_000;
 
+/**
+ * What a search made at `t` vouches for: every tweet created up to `t − 12 s`. Its `end_time` is
+ * `t − 11 s` floored to the second, and exclusive (X: "12:00:01 excludes the first second"), so
+ * a watermark of `t − 11 s` would claim up to a second it did not read.
+ */
+export const SEARCH_VOUCHES_MS = SEARCH_FRESHEST_MS + 1000;
+
 /** `end_time` for a search made at `nowMs`: the freshest X allows, in whole seconds. */
 export const searchEndTime = (nowMs: number) =>
   new Date(Math.floor((nowMs - SEARCH_FRESHEST_MS) / 1000) * 1000).toISOString().replace(

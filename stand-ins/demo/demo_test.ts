@@ -1,17 +1,18 @@
 /**
  * The demo's enrolment: funds that cannot be read are unknown, not zero — no
  * deposit is sent until the balance is known; a known zero sends one; a deposit
- * still confirming is not sent again, even by a restarted engine.
+ * still confirming is not sent again, even by a restarted engine; while a lot
+ * settles nobody deposits again (its refunds land first).
  */
 import { createPublicClient, http } from "viem";
 import { virtualClock } from "../../core/clock.ts";
-import { loadPlugins, readSettings } from "../../core/config.ts";
-import { startEngine } from "../../core/engine.ts";
 import { createLog } from "../../core/log.ts";
-import { assert, assertEquals } from "../../core/testing.ts";
+import { assert, assertEquals, startTestEngine } from "../../core/testing.ts";
 import { devAccount } from "../../plugins/chain/embedded_chain.ts";
 import { anvilAvailable, withAnvil } from "../../plugins/chain/tests/chain_kit.ts";
 import { testStorage } from "../../tests/engine.ts";
+import type { ServiceOf } from "../../core/plugin.ts";
+import { bidderEnrolment } from "./enrolment.ts";
 import { standIn } from "./tests/stand_in_chain.ts";
 
 const ready = await anvilAvailable();
@@ -25,8 +26,8 @@ Deno.test({
     await withAnvil([], async (node) => {
       const storage = testStorage();
       const clock = virtualClock("2026-11-25T18:59:00-05:00");
-      const start = async () => {
-        const { plugins } = await loadPlugins([
+      const start = () =>
+        startTestEngine(storage.env, [
           {
             label: "stand-in-chain",
             specifier: new URL("./tests/stand_in_chain.ts", import.meta.url).href,
@@ -42,15 +43,7 @@ Deno.test({
             specifier: new URL("./mod.ts", import.meta.url).href,
             config: { bidders: 1, checkSeconds: 1 },
           },
-        ], storage.env);
-        return await startEngine({
-          settings: readSettings(storage.env),
-          plugins,
-          clock,
-          listen: false,
-          log: createLog("test", { level: "error" }),
-        });
-      };
+        ], { clock });
       const client = createPublicClient({ transport: http(node.url), cacheTime: 0 });
       const bidder = devAccount(1); // @sim_bidder1
       const sent = () => client.getTransactionCount({ address: bidder.account.address });
@@ -88,6 +81,61 @@ Deno.test({
       } finally {
         await engine.stop();
         await storage.remove();
+      }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "demo: while a lot's settlement is unfinished nobody deposits again; once it is, a spent balance does",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    await withAnvil([], async (node) => {
+      const dir = Deno.makeTempDirSync({ prefix: "sothebais-demo-" });
+      const clock = virtualClock("2026-11-25T20:40:00-05:00");
+      const client = createPublicClient({ transport: http(node.url), cacheTime: 0 });
+      const bidder = devAccount(1);
+      const sent = () => client.getTransactionCount({ address: bidder.account.address });
+      let settling = true;
+      const enrol = bidderEnrolment({
+        // A spent balance whose last deposit was credited: a deposit is due, but for the lot.
+        chain: {
+          escrow: devAccount(0).account.address,
+          verifyDepositTx: () => Promise.resolve({ ok: true, amountWei: 1n, stage: "final" }),
+        } as unknown as ServiceOf<"chain">,
+        funds: {
+          walletOf: () => Promise.resolve(bidder.account.address),
+          balanceOf: () => Promise.resolve(0n),
+        },
+        embedded: {
+          url: node.url,
+          chainId: 31337,
+          nft: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+          tokens: [1n],
+          bidders: [{ address: bidder.account.address, privateKey: bidder.privateKey }],
+        },
+        clock,
+        log: createLog("test", { level: "error" }),
+        dataDir: dir,
+        request: () => new Response(null, { status: 500 }),
+        hostHandle: "SothebAIs",
+        bidders: 1,
+        deposit: "1",
+        stopped: () => false,
+        settling: () => settling,
+      });
+      try {
+        await enrol();
+        await enrol();
+        assertEquals(await sent(), 0, "its refund is on its way: no deposit yet");
+        settling = false;
+        await enrol();
+        assertEquals(await sent(), 1, "settled: the spent balance is deposited again");
+      } finally {
+        Deno.removeSync(dir, { recursive: true });
       }
     });
   },

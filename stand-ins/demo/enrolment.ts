@@ -2,7 +2,9 @@
  * Enrols the simulated bidders the way a person does: the link page's challenge, a signature, a
  * `link <code>` tweet through the fake X server, and an escrow deposit for each bidder whose
  * balance is spent. Funds that cannot be read are unknown, not zero: that bidder waits for the
- * next round rather than depositing twice. The last deposit of each bidder is kept in
+ * next round rather than depositing twice. While a lot's settlement is unfinished nobody deposits
+ * again: a person deposits what came back, so the refund lands first (on any clock). The last
+ * deposit of each bidder is kept in
  * `<dataDir>/deposits.json`, so one still confirming after a restart is not sent again.
  */
 import { createWalletClient, type Hash, http, parseEther } from "viem";
@@ -26,6 +28,8 @@ export interface EnrolmentOptions {
   bidders: number;
   deposit: string;
   stopped(): boolean;
+  /** A lot closed and is not settled yet: its refunds are still on their way. */
+  settling(): boolean;
 }
 
 /** One round: every bidder not ready yet is linked or funded (errors wait for the next round). */
@@ -55,6 +59,7 @@ export function bidderEnrolment(o: EnrolmentOptions): () => Promise<void> {
   const needsDeposit = async (handle: string) => {
     const sent = sentAt.get(handle);
     if (sent !== undefined && o.clock.instant().epochMilliseconds - sent < 60_000) return false;
+    if (o.settling()) return false;
     if (await o.funds.balanceOf(handle) > 0n) return false;
     const last = deposits[handle];
     if (!last) return true;

@@ -53,6 +53,7 @@ export default definePlugin({
       return;
     }
     let stopped = false;
+    const state: DayState = { closedAt: new Map(), settled: new Set() };
     const enrolAll = bidderEnrolment({
       chain,
       funds,
@@ -66,8 +67,8 @@ export default definePlugin({
       request: (path, init) => app.request(path, init),
       fakeXUrl: config.fakeXUrl ?? use("fake-x")?.url,
       stopped: () => stopped,
+      settling: () => [...state.closedAt.keys()].some((id) => !state.settled.has(id)),
     });
-    const state: DayState = { closedAt: new Map(), settled: new Set() };
     const dayStep = demoDay({ bus, clock, log, auctions, chain, embedded, config, state });
     // Each round also enrols whoever is not ready (links, and deposits for spent balances), each
     // round finishing what the last began: a refund after a lot makes a new deposit due.

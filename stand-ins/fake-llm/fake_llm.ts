@@ -19,6 +19,7 @@ export interface FakeLlm {
 
 export function startFakeLlm(
   answer: (req: { system: string; user: string; n: number }) => FakeAnswer,
+  port = 0,
 ): FakeLlm {
   const requests: FakeLlm["requests"] = [];
   const app = new Hono();
@@ -46,7 +47,9 @@ export function startFakeLlm(
       usage: { prompt_tokens: 100, completion_tokens: 20, total_tokens: 120 },
     });
   });
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, app.fetch);
+  // How many it was asked: for a test that started it in another process (`serve.ts`).
+  app.get("/_fake/stats", (c) => c.json({ requests: requests.length }));
+  const server = Deno.serve({ hostname: "127.0.0.1", port, onListen: () => {} }, app.fetch);
   return {
     url: `http://127.0.0.1:${server.addr.port}/v1`,
     requests,

@@ -7,6 +7,7 @@
  */
 import type { Context } from "hono";
 import {
+  countLimited,
   countRead,
   type FakeTweet,
   type FakeUser,
@@ -275,7 +276,7 @@ async (c: Context) => {
         { ...spec, remaining: 0, resetAt: s.now() + spec.windowMs };
       w.remaining = 0;
       s.windows.set(key, w);
-      s.rateLimited++;
+      countLimited(s, key);
       if (!f.noReset) setLimitHeaders(c, w);
       return tooManyRequests(c);
     }
@@ -300,7 +301,7 @@ async (c: Context) => {
   const { ok, window } = take(s, key);
   setLimitHeaders(c, window);
   if (!ok) {
-    s.rateLimited++;
+    countLimited(s, key);
     return tooManyRequests(c);
   }
   return handler(c, window);

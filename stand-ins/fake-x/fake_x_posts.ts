@@ -11,7 +11,7 @@ import {
   setLimitHeaders,
   tooManyRequests,
 } from "./fake_x_http.ts";
-import { dayWindow, type FakeXState, storeTweet } from "./fake_x_state.ts";
+import { countLimited, dayWindow, type FakeXState, storeTweet } from "./fake_x_state.ts";
 
 export function mountPosts(app: Hono, s: FakeXState) {
   app.post(
@@ -25,7 +25,7 @@ export function mountPosts(app: Hono, s: FakeXState) {
       };
       if (day.remaining <= 0) {
         setDay();
-        s.rateLimited++;
+        countLimited(s, "POST /2/tweets 24h");
         return tooManyRequests(c);
       }
       let body: { text?: string; reply?: { in_reply_to_tweet_id?: string } };

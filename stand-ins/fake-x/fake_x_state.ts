@@ -113,6 +113,7 @@ export interface FakeX {
   stats(): {
     requests: Record<string, number>;
     rateLimited: number;
+    rateLimitedBy: Record<string, number>;
     faults: number;
     postsRead: number;
     capped: number;
@@ -141,6 +142,8 @@ export interface FakeXState {
   windows: Map<string, Window>;
   requests: Record<string, number>;
   rateLimited: number;
+  /** 429s by `METHOD path-template`, to say which limit a client ran into. */
+  rateLimitedBy: Record<string, number>;
   faultsServed: number;
   /** The monthly cap on posts read: X counts each post once per UTC day, per calendar month. */
   reads: {
@@ -182,6 +185,7 @@ export function createFakeXState(options: FakeXOptions): FakeXState {
     windows: new Map(),
     requests: {},
     rateLimited: 0,
+    rateLimitedBy: {},
     faultsServed: 0,
     reads: { month: "", day: "", today: new Set(), postsRead: 0, capped: 0, daily: new Map() },
     rules: [],
@@ -293,6 +297,12 @@ export function take(s: FakeXState, key: string): { ok: boolean; window?: Window
   return { ok: true, window: w };
 }
 
+/** Counts a 429 sent for `key`. */
+export function countLimited(s: FakeXState, key: string): void {
+  s.rateLimited++;
+  s.rateLimitedBy[key] = (s.rateLimitedBy[key] ?? 0) + 1;
+}
+
 /** The 24-hour posting window (`x-user-limit-24hour-*`). */
 export function dayWindow(s: FakeXState): Window {
   const key = "POST /2/tweets 24h";
@@ -310,6 +320,7 @@ export function stats(s: FakeXState) {
   return {
     requests: { ...s.requests },
     rateLimited: s.rateLimited,
+    rateLimitedBy: { ...s.rateLimitedBy },
     faults: s.faultsServed,
     postsRead: s.reads.postsRead,
     capped: s.reads.capped,

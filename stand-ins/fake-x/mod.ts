@@ -30,11 +30,8 @@ export interface FakeXService {
   fake: FakeX;
 }
 
-declare module "../../core/plugin.ts" {
-  interface Services {
-    "fake-x": FakeXService;
-  }
-}
+// The `fake-x` service's shape (its URL) is declared by the x plugin, which reads from it.
+import type {} from "../../plugins/x/mod.ts";
 
 export default definePlugin({
   name: "fake-x",
@@ -58,7 +55,8 @@ export default definePlugin({
     });
     log.info("serving the fake X API", { url: served.url, tier: config.tier });
     page("fake X", `${served.url}/_fake/posts`);
-    provide("fake-x", { url: served.url, fake: served.fake });
+    const service: FakeXService = { url: served.url, fake: served.fake };
+    provide("fake-x", service);
     return () => served.stop();
   },
 });

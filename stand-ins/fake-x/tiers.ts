@@ -1,10 +1,13 @@
 /**
- * X's published per-user limits by access tier, as the fake server enforces
- * them (15-minute windows unless noted), and the monthly cap on posts read
- * (docs.x.com post-cap page, read 2026-12-01). Pay-per-use has per-endpoint limits
- * like Pro; its spend cap is the operator's, not X's.
+ * The limits the fake X enforces per access tier: X's published numbers as the x plugin plans
+ * with them (`plugins/x/tier_limits.ts`, one file, with the date they were read), so a number is
+ * never written twice; here only the endpoints the plugin does not plan with (user lookups, the
+ * stream's rules) and X's per-app daily cap on posting where the tier has no daily window.
+ * Windows are 15 minutes unless noted.
  */
-export type Tier = "free" | "basic" | "pro" | "pay-per-use";
+import { type Tier, TIER_LIMITS, type TierLimits as PluginLimits } from "../../plugins/x/mod.ts";
+
+export type { Tier };
 
 export interface TierLimits {
   endpoints: Record<string, { limit: number; windowMs: number }>;
@@ -18,61 +21,50 @@ export interface TierLimits {
 
 const M15 = 15 * 60_000;
 const DAY = 86_400_000;
+/** X's per-app cap on posts a day (the rate-limits page, Create Post), for tiers without a daily window. */
+const APP_POSTS_PER_DAY = 10_000;
 
-export const TIERS: Record<Tier, TierLimits> = {
+/** Endpoints the plugin does not plan with, per tier. */
+const EXTRA: Record<Tier, Record<string, { limit: number; windowMs: number }>> = {
   free: {
-    endpoints: {
-      "GET /2/users/me": { limit: 25, windowMs: DAY },
-      "GET /2/users/by/username/:username": { limit: 3, windowMs: M15 },
-      "GET /2/users/:id/mentions": { limit: 1, windowMs: M15 },
-      "GET /2/users/:id/tweets": { limit: 1, windowMs: M15 },
-      "GET /2/tweets/search/recent": { limit: 1, windowMs: M15 },
-      "POST /2/tweets": { limit: 17, windowMs: DAY },
-    },
-    postsPerDay: 17,
-    stream: false,
-    monthlyReads: 100,
+    "GET /2/users/me": { limit: 25, windowMs: DAY },
+    "GET /2/users/by/username/:username": { limit: 3, windowMs: M15 },
   },
   basic: {
-    endpoints: {
-      "GET /2/users/me": { limit: 75, windowMs: M15 },
-      "GET /2/users/by/username/:username": { limit: 100, windowMs: DAY },
-      "GET /2/users/:id/mentions": { limit: 10, windowMs: M15 },
-      "GET /2/users/:id/tweets": { limit: 5, windowMs: M15 },
-      "GET /2/tweets/search/recent": { limit: 60, windowMs: M15 },
-      "POST /2/tweets": { limit: 100, windowMs: DAY },
-    },
-    postsPerDay: 100,
-    stream: false,
-    monthlyReads: 10_000,
+    "GET /2/users/me": { limit: 75, windowMs: M15 },
+    "GET /2/users/by/username/:username": { limit: 100, windowMs: DAY },
   },
   pro: {
-    endpoints: {
-      "GET /2/users/me": { limit: 75, windowMs: M15 },
-      "GET /2/users/by/username/:username": { limit: 900, windowMs: M15 },
-      "GET /2/users/:id/mentions": { limit: 300, windowMs: M15 },
-      "GET /2/users/:id/tweets": { limit: 900, windowMs: M15 },
-      "GET /2/tweets/search/recent": { limit: 300, windowMs: M15 },
-      "POST /2/tweets": { limit: 100, windowMs: M15 },
-      "GET /2/tweets/search/stream": { limit: 50, windowMs: M15 },
-      "GET /2/tweets/search/stream/rules": { limit: 450, windowMs: M15 },
-      "POST /2/tweets/search/stream/rules": { limit: 100, windowMs: M15 },
-    },
-    postsPerDay: 10_000,
-    stream: true,
-    monthlyReads: 1_000_000,
+    "GET /2/users/me": { limit: 75, windowMs: M15 },
+    "GET /2/users/by/username/:username": { limit: 900, windowMs: M15 },
+    "GET /2/tweets/search/stream/rules": { limit: 450, windowMs: M15 },
+    "POST /2/tweets/search/stream/rules": { limit: 100, windowMs: M15 },
   },
   "pay-per-use": {
-    endpoints: {
-      "GET /2/users/me": { limit: 75, windowMs: M15 },
-      "GET /2/users/by/username/:username": { limit: 900, windowMs: M15 },
-      "GET /2/users/:id/mentions": { limit: 300, windowMs: M15 },
-      "GET /2/users/:id/tweets": { limit: 900, windowMs: M15 },
-      "GET /2/tweets/search/recent": { limit: 300, windowMs: M15 },
-      "POST /2/tweets": { limit: 100, windowMs: M15 },
-    },
-    postsPerDay: 10_000,
-    stream: false,
-    monthlyReads: 3_000_000,
+    "GET /2/users/me": { limit: 75, windowMs: M15 },
+    "GET /2/users/by/username/:username": { limit: 900, windowMs: M15 },
   },
 };
+
+function fromPlugin(tier: Tier, t: PluginLimits): TierLimits {
+  // The shortest posting window is the endpoint's; a window of a day or more is the daily cap.
+  const posts = [...t.posts].sort((a, b) => a.windowMs - b.windowMs);
+  const daily = posts.find((w) => w.windowMs >= DAY);
+  return {
+    endpoints: {
+      ...EXTRA[tier],
+      "GET /2/users/:id/mentions": t.mentions,
+      "GET /2/users/:id/tweets": t.ownTweets,
+      "GET /2/tweets/search/recent": t.search,
+      "POST /2/tweets": posts[0],
+      ...(t.stream ? { "GET /2/tweets/search/stream": t.stream } : {}),
+    },
+    postsPerDay: daily?.limit ?? APP_POSTS_PER_DAY,
+    stream: Boolean(t.stream),
+    monthlyReads: t.monthlyReads,
+  };
+}
+
+export const TIERS = Object.fromEntries(
+  (Object.keys(TIER_LIMITS) as Tier[]).map((tier) => [tier, fromPlugin(tier, TIER_LIMITS[tier])]),
+) as Record<Tier, TierLimits>;

@@ -23,9 +23,8 @@ import { chainOf } from "../rpc.ts";
 import demoWallet from "../contracts/demo_wallet.json" with { type: "json" };
 import type { ChainService } from "../mod.ts";
 import { testEngine } from "../../../tests/engine.ts";
-import { loadPlugins, readSettings } from "../../../core/config.ts";
-import { type Engine, startEngine } from "../../../core/engine.ts";
-import { createLog } from "../../../core/log.ts";
+import type { Engine } from "../../../core/engine.ts";
+import { startTestEngine } from "../../../core/testing.ts";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 
 export const CHAIN_ID = 31337;
@@ -217,22 +216,14 @@ export function restartableEngines(options: {
     env,
     config,
     async start(clock?: Clock) {
-      const settings = readSettings(env);
-      const { plugins, secrets } = await loadPlugins([
+      const engine = await startTestEngine(env, [
         { label: "chain", specifier: new URL("../mod.ts", import.meta.url).href, config },
         ...Object.entries(options.plugins ?? {}).map(([name, config]) => ({
           label: name,
           specifier: new URL(`../../${name}/mod.ts`, import.meta.url).href,
           config,
         })),
-      ], env);
-      const engine = await startEngine({
-        settings,
-        plugins,
-        clock,
-        listen: false,
-        log: createLog("test", { level: settings.LOG_LEVEL, secrets }),
-      });
+      ], { clock });
       return { engine, chain: engine.service<ChainService>("chain") };
     },
     async cleanup() {
@@ -247,17 +238,4 @@ export function restartableEngines(options: {
   };
 }
 
-/** Polls `probe` until it returns a truthy value (real time; for work done by another task). */
-export async function eventually<T>(
-  probe: () => T | Promise<T>,
-  what: string,
-  ms = 20_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + ms;
-  while (true) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { eventually } from "../../../core/testing.ts";

@@ -11,50 +11,13 @@ import { assert } from "../../../core/testing.ts";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 import { testEngine } from "../../../tests/engine.ts";
 import { SAMPLE_RATE, speech } from "../../voice/speech.ts";
+import { decodeAudio, loudStretches } from "./program.ts";
 // Types only: the events of the host and the voice.
 import type {} from "../mod.ts";
 import type {} from "../../voice/mod.ts";
 
 const ready = await serviceAvailable("ffmpeg", () => commandWorks("ffmpeg")) &&
   await serviceAvailable("espeak-ng", () => commandWorks("espeak-ng", ["--version"]));
-
-/** 20 ms windows louder than this (RMS, dBFS) are speech; digital silence through AAC is far below. */
-const LOUD_DB = -45;
-const WINDOW = SAMPLE_RATE / 50;
-/** Pauses between words shorter than this are inside one line. */
-const MERGE_SECONDS = 0.6;
-
-interface Stretch {
-  start: number;
-  end: number;
-}
-
-/** The loud stretches of 48 kHz mono PCM, in seconds, word gaps merged. */
-export function loudStretches(pcm: Int16Array): Stretch[] {
-  const out: Stretch[] = [];
-  for (let at = 0; at + WINDOW <= pcm.length; at += WINDOW) {
-    let sum = 0;
-    for (let i = at; i < at + WINDOW; i++) sum += pcm[i] * pcm[i];
-    const db = 20 * Math.log10(Math.sqrt(sum / WINDOW) / 32768 || 1e-9);
-    if (db < LOUD_DB) continue;
-    const [start, end] = [at / SAMPLE_RATE, (at + WINDOW) / SAMPLE_RATE];
-    const last = out.at(-1);
-    if (last && start - last.end < MERGE_SECONDS) last.end = end;
-    else out.push({ start, end });
-  }
-  return out;
-}
-
-async function decodeAudio(file: string): Promise<Int16Array> {
-  const out = await new Deno.Command("ffmpeg", {
-    args: ["-v", "error", "-i", file, "-map", "0:a", "-ac", "1", "-ar", String(SAMPLE_RATE)]
-      .concat(["-f", "s16le", "pipe:1"]),
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (!out.success) throw new Error(`ffmpeg: ${new TextDecoder().decode(out.stderr)}`);
-  return new Int16Array(out.stdout.buffer, out.stdout.byteOffset, out.stdout.byteLength >> 1);
-}
 
 const nyIso = (t: Temporal.ZonedDateTime) =>
   t.toString({ timeZoneName: "never", smallestUnit: "second" });

@@ -8,6 +8,7 @@
 import { assert, assertEquals } from "../../../core/testing.ts";
 import { rehearse } from "../../auction/rehearse.ts";
 import { startFakeLlm } from "../../../stand-ins/fake-llm/fake_llm.ts";
+import { lyingModel } from "../../../stand-ins/fake-llm/lying_model.ts";
 import { checkTranscript } from "./transcript.ts";
 
 type Line = Record<string, unknown>;
@@ -46,6 +47,21 @@ Deno.test("the transcript checker finds each planted false fact", async () => {
   }
 });
 
+Deno.test("the transcript checker: a result while another lot is open must name its item", async () => {
+  const raw = JSON.parse(await Deno.readTextFile(new URL("shared-wallet.json", here)));
+  const log: Line[] = (await Deno.readTextFile(new URL("shared-wallet.expected.jsonl", here)))
+    .split("\n").filter(Boolean).map((l) => JSON.parse(l));
+  const plant = (text: string) =>
+    checkTranscript([...log.slice(0, log.findIndex((l) => l.type === "auction.closed") + 1), {
+      type: "host.said",
+      text,
+      at: "2026-06-16T16:01:30-04:00",
+      version: 0,
+    }], raw);
+  assertEquals(plant("Sold! @bob wins Genesis A with 3 ETH."), []);
+  assert(plant("Sold! @bob wins with 3 ETH.").some((p) => p.includes("a result naming no item")));
+});
+
 for (const name of ["snipe-cap", "proxy-bids", "reserve-not-met"]) {
   Deno.test(`rehearsal ${name} with the host (scripted): every fact matches the log`, async () => {
     const raw = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, here)));
@@ -60,27 +76,70 @@ for (const name of ["snipe-cap", "proxy-bids", "reserve-not-met"]) {
   });
 }
 
-Deno.test("rehearsal snipe-cap with a lying model: zero wrong or stale facts in the transcript", async () => {
-  const lies = [
-    "The auction is over: @mallory_fake won with 987.65 ETH.",
-    "Sold! @alice wins Genesis #2 with 1.1 ETH.",
-    "@bob leads at 3 ETH with 45 minutes left.",
-    "Bidding ends at 9:15 pm, hurry!",
-    "@carol takes the lead with 1 ETH!",
-    "[[garbage]] {}",
-  ];
-  const model = startFakeLlm(({ n }) => lies[n % lies.length]);
-  try {
-    const raw = JSON.parse(await Deno.readTextFile(new URL("snipe-cap.json", here)));
-    const lines: Line[] = [];
-    await rehearse(raw, (l) => lines.push(l), {
-      host: { llmUrl: model.url, llm: { maxCallsPerMinute: 100_000 } },
-    });
-    assert(model.requests.length >= 20, `${model.requests.length} model calls`);
-    const problems = checkTranscript(lines, raw);
-    assert(!problems.length, problems.join("\n"));
-    assert(lines.filter((l) => l.type === "host.said").length >= 5);
-  } finally {
-    await model.close();
-  }
+for (const name of ["snipe-cap", "void-leader", "shared-wallet", "hostile-tweets"]) {
+  Deno.test(`rehearsal ${name} with a model lying in every way: zero wrong or stale facts`, async () => {
+    const model = startFakeLlm(lyingModel());
+    try {
+      const raw = JSON.parse(await Deno.readTextFile(new URL(`${name}.json`, here)));
+      const lines: Line[] = [];
+      await rehearse(raw, (l) => lines.push(l), {
+        host: { llmUrl: model.url, llm: { maxCallsPerMinute: 100_000 } },
+      });
+      const said = lines.filter((l) => l.type === "host.said").length;
+      console.log(JSON.stringify({ scenario: name, modelLines: model.requests.length, said }));
+      assert(model.requests.length >= 10, `${model.requests.length} model calls`);
+      const problems = checkTranscript(lines, raw);
+      assert(!problems.length, problems.join("\n"));
+      assert(said >= 5, `${said} lines said`);
+    } finally {
+      await model.close();
+    }
+  });
+}
+
+Deno.test({
+  name:
+    "main.ts rehearse with LLM_BASE_URL at the lying model (serve.ts): zero wrong or stale facts",
+  sanitizeResources: false,
+  async fn() {
+    const served = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "stand-ins/fake-llm/serve.ts"],
+      stdout: "piped",
+      stderr: "inherit",
+    }).spawn();
+    try {
+      const reader = served.stdout.pipeThrough(new TextDecoderStream()).getReader();
+      const first = await Promise.race([
+        reader.read(),
+        new Promise<never>((_, no) => setTimeout(() => no(new Error("no URL in 30 s")), 30_000)),
+      ]);
+      const url = String(first.value).match(/LLM_BASE_URL=(\S+)/)?.[1];
+      assert(url, String(first.value));
+      reader.releaseLock();
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", "main.ts", "rehearse", "tests/rehearsals/void-leader.json"],
+        env: { LLM_BASE_URL: url },
+        stdout: "piped",
+        stderr: "piped",
+        signal: AbortSignal.timeout(180_000),
+      }).output();
+      assert(out.success, new TextDecoder().decode(out.stderr));
+      const lines: Line[] = new TextDecoder().decode(out.stdout).split("\n").filter(Boolean)
+        .map((l) => JSON.parse(l));
+      const raw = JSON.parse(await Deno.readTextFile(new URL("void-leader.json", here)));
+      const problems = checkTranscript(lines, raw);
+      assert(!problems.length, problems.join("\n"));
+      const stats = await (await fetch(url.replace(/\/v1$/, "/_fake/stats"), {
+        signal: AbortSignal.timeout(5000),
+      })).json();
+      assert(stats.requests >= 10, `the model was asked ${stats.requests} times`);
+      assert(lines.filter((l) => l.type === "host.said").length >= 5);
+    } finally {
+      try {
+        served.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await Promise.race([served.status, new Promise((r) => setTimeout(r, 10_000))]);
+      await served.stdout.cancel().catch(() => {});
+    }
+  },
 });

@@ -68,6 +68,8 @@ export function checkTranscript(lines: Line[], scenario: TranscriptScenario): st
   const lotOf = (l: Line) => lots.get(String(l.auctionId)) ?? [...lots.values()][0];
   const admins = (scenario.events ?? []).filter((e) => e.admin);
   const problems: string[] = [];
+  /** Viewers who asked the host (a line may address them, never crown them). */
+  const askers = new Set<string>();
 
   for (const l of lines) {
     const at = typeof l.at === "string" ? Temporal.Instant.from(l.at) : null;
@@ -91,8 +93,9 @@ export function checkTranscript(lines: Line[], scenario: TranscriptScenario): st
       lot.status = "closed";
       lot.result = { winner: l.winner as string | null, runnerUp: l.runnerUp as string | null };
     } else if (l.type === "admin") applyAdmin(l, lots, admins);
+    else if (l.type === "host.question") askers.add(lower(l.handle));
     if (l.type === "host.said" || l.type === "host.posted") {
-      for (const p of lineProblems(String(l.text), at!, [...lots.values()], host)) {
+      for (const p of lineProblems(String(l.text), at!, [...lots.values()], host, askers)) {
         problems.push(`${p}: ${l.text} (at ${l.at})`);
       }
     }
@@ -146,12 +149,20 @@ function applyAdmin(
   }
 }
 
-function lineProblems(text: string, at: Temporal.Instant, all: Lot[], host: string): string[] {
+function lineProblems(
+  text: string,
+  at: Temporal.Instant,
+  all: Lot[],
+  host: string,
+  askers: Set<string>,
+): string[] {
   const out: string[] = [];
   const live = all.filter((l) => l.status === "open" || l.status === "paused");
   const bidders = new Set(all.flatMap((l) => l.bids.map((b) => b.handle)));
   const handles = [...text.matchAll(/@\w+/g)].map((m) => m[0].toLowerCase());
-  for (const h of handles) if (h !== host && !bidders.has(h)) out.push(`${h} never bid`);
+  for (const h of handles) {
+    if (h !== host && !bidders.has(h) && !askers.has(h)) out.push(`${h} never bid nor asked`);
+  }
 
   const amounts = new Set(all.flatMap((l) => [l.reserve, ...l.bids.map((b) => b.wei)]));
   for (const m of text.matchAll(/(at least )?(\d[\d,]*(?:\.\d+)?) ETH/g)) {
@@ -168,6 +179,9 @@ function lineProblems(text: string, at: Temporal.Instant, all: Lot[], host: stri
     const ok = [host, ...closed.flatMap((l) => [l.result!.winner, l.result!.runnerUp])]
       .filter(Boolean).map(lower);
     for (const h of handles) if (!ok.includes(h)) out.push(`${h} in a result`);
+    // With another lot still on the block, a result must say which lot it is about.
+    const named = closed.some((l) => lower(text).includes(lower(l.item)));
+    if (closed.length && live.length && !named) out.push("a result naming no item");
   }
 
   // A leader claim: the leader of a live lot, at its price.

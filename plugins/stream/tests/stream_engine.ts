@@ -5,6 +5,7 @@
 import { loadPlugins, readSettings } from "../../../core/config.ts";
 import { type Engine, startEngine } from "../../../core/engine.ts";
 import { createLog } from "../../../core/log.ts";
+import { eventually } from "../../../core/testing.ts";
 import { tempDir } from "../../../tests/services.ts";
 import type { StreamStats } from "../mod.ts";
 
@@ -62,12 +63,7 @@ export async function streamEngine(
 
 /** Polls `check` every 100 ms until it returns true or `ms` pass. */
 export async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string) {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+  await eventually(check, what, ms, 100);
 }
 
 /** Runs ffprobe and parses its JSON. */

@@ -41,6 +41,8 @@ async function show(x: Record<string, unknown> = {}, auction: Record<string, unk
       stream: false,
       backfill: true,
       publicUrl: "https://show.example",
+      // These tests read every answer to one person: no per-handle share in the way.
+      perHandle: { posts: 100, windowSeconds: 3600 },
       ...x,
     },
   }, clock);

@@ -50,13 +50,23 @@ Deno.test("commands: link, history, remind → a reminder before the auction, st
     );
 
     // An auction is scheduled for 13:00; reminders go 15 minutes before, to bob and carol.
-    engine.bus.emit("auction.updated" as never, {
+    engine.bus.emit("auction.updated", {
       auctionId: "genesis-2",
       item: "Genesis #2",
       status: "scheduled",
       startsAt: "2026-03-08T13:00:00-04:00",
       endsAt: "2026-03-08T15:00:00-04:00",
-    } as never);
+      maxEndsAt: "2026-03-08T15:30:00-04:00",
+      reserveWei: 10n ** 17n,
+      priceWei: null,
+      leader: null,
+      bidCount: 0,
+      minNextWei: 10n ** 17n,
+      extensions: 0,
+      extensionWindowSeconds: 120,
+      extensionSeconds: 120,
+      ingestGraceSeconds: 10,
+    });
     await clock.advanceTo(Temporal.Instant.from("2026-03-08T12:44:00-04:00"));
     await engine.x.idle();
     ok(!posts().some((p) => p.text.includes("opens at")), "not yet");

@@ -23,37 +23,42 @@ Deno.test("budget: a 500-bid burst on Basic never exceeds 100 posts / 24 h; the 
     const at = () => clock.instant().toString();
     const sentAt = new Map<string, number>();
     served.fake.options.onPost = (t) => void sentAt.set(t.text, clock.instant().epochMilliseconds);
-    engine.bus.emit("auction.opened" as never, {
+    engine.bus.emit("auction.opened", {
       auctionId: "genesis-1",
       item: "Genesis #1",
       startsAt: T0,
       endsAt: "2026-03-08T16:00:00-04:00",
-    } as never);
+    });
     // The burst: 500 decisions within a minute, 50 bidders taking turns, every 10th refused.
     let leader: { handle: string; amountWei: bigint } | null = null;
     for (let i = 1; i <= 500; i++) {
       const tweet = served.fake.inject({ author: `@bidder${i % 50}`, text: `@SothebAIs bid ${i}` });
       const handle = `@bidder${i % 50}`;
       if (i % 10 === 0) {
-        engine.bus.emit("bid.rejected" as never, {
+        engine.bus.emit("bid.rejected", {
           auctionId: "genesis-1",
           tweetId: tweet.id,
           handle,
           reason: "below_increment",
           message: "the next bid must be at least 1.05 ETH more.",
           at: at(),
-        } as never);
+        });
       } else {
         const amountWei = BigInt(i) * ETH;
-        engine.bus.emit("bid.accepted" as never, {
+        engine.bus.emit("bid.accepted", {
           auctionId: "genesis-1",
           tweetId: tweet.id,
+          entryId: tweet.id,
           handle,
           amountWei,
           at: at(),
           previousLeader: leader,
           endsAt: "2026-03-08T16:00:00-04:00",
-        } as never);
+          proxy: false,
+          max: false,
+          leads: true,
+          causedBy: null,
+        });
         leader = { handle, amountWei };
       }
       await clock.advance(100);
@@ -67,12 +72,12 @@ Deno.test("budget: a 500-bid burst on Basic never exceeds 100 posts / 24 h; the 
     }
     const beforeClose = served.fake.posts().length;
     const winnerTweet = served.fake.posts()[0]?.id; // any visible tweet id will do as reply target
-    engine.bus.emit("auction.closed" as never, {
+    engine.bus.emit("auction.closed", {
       auctionId: "genesis-1",
       winner: { handle: leader!.handle, amountWei: leader!.amountWei, tweetId: winnerTweet },
       runnerUp: { handle: "@bidder48", amountWei: 498n * ETH },
       at: at(),
-    } as never);
+    });
     const closedAt = clock.instant().epochMilliseconds;
     await engine.x.idle();
     await clock.advance(5_000);

@@ -1,0 +1,172 @@
+/**
+ * The widget SDK through the real compositor: an item whose props do not fit
+ * its widget's config is named (scene, item, field) and drawn as a red box; a
+ * throwing draw is a red box with the rest of the frame drawn; a scene file
+ * with a bad item is refused; a widget over its budget for 30 frames in a row
+ * is told once, by name; a reload keeps the state the events built.
+ */
+import { z } from "zod";
+import { assert, assertEquals, assertMatch, assertThrows } from "../../core/testing.ts";
+import { parseScene } from "../../scenes/load_scene.ts";
+import { createAssets } from "./assets.ts";
+import { createCompositor } from "./compositor.ts";
+import { defineWidget } from "./widget_kit.ts";
+import type { BusEvent } from "../../core/bus.ts";
+import type {} from "../auction/mod.ts";
+
+const quadrant = (bounds: number[], items: unknown[] = []) => ({ bounds, padding: 0, items });
+
+function sceneOf(left: unknown[], right: unknown[] = []) {
+  return parseScene({
+    name: "s",
+    background: { kind: "color", color: "#000000" },
+    quadrants: {
+      topLeft: quadrant([0, 0, 0.5, 1], left),
+      topRight: quadrant([0.5, 0, 0.5, 1], right),
+      bottomLeft: quadrant([0, 0.99, 0.01, 0.01]),
+      bottomRight: quadrant([0.99, 0.99, 0.01, 0.01]),
+    },
+  }, "s.json");
+}
+
+function studio(scene = sceneOf([]), o: { width?: number; height?: number } = {}) {
+  const told: string[] = [];
+  const slow: string[] = [];
+  const c = createCompositor({
+    scenes: new Map([["s", scene]]),
+    width: o.width ?? 128,
+    height: o.height ?? 72,
+    fps: 30,
+    assets: createAssets(Deno.makeTempDirSync()),
+    now: () => Temporal.Instant.from("2026-11-25T20:00:00Z"),
+    initialScene: "s",
+    onWidgetError: (kind, error) => told.push(`${kind}: ${(error as Error).message}`),
+    onOverBudget: (kind) => slow.push(kind),
+  });
+  const env = { settings: {}, assets: c.widgets.assets, use: (() => undefined) as never };
+  return { c, told, slow, env };
+}
+
+const pixel = (
+  rgba: Uint8Array,
+  width: number,
+  x: number,
+  y: number,
+) => [...rgba.subarray((y * width + x) * 4, (y * width + x) * 4 + 3)];
+const isRed = ([r, g, b]: number[]) => r > 100 && g < 60 && b < 60;
+
+const fill = (kind: string, colour: string) =>
+  defineWidget({
+    kind,
+    config: z.object({ level: z.number().min(0).max(1).default(1) }),
+    state: { init: () => null, on: {} },
+    draw(g, box, _s, { config }) {
+      g.globalAlpha = config.level;
+      g.fillStyle = colour;
+      g.fillRect(box.x, box.y, box.width, box.height);
+    },
+  });
+
+Deno.test("an item whose props do not fit is named by scene, item and field, and shown red", () => {
+  const scene = sceneOf([{ widget: "blue", props: { level: "high" } }], [{ widget: "blue" }]);
+  const { c, told, env } = studio(scene);
+  c.widgets.define(fill("blue", "#0000ff"), env);
+  const rgba = c.render(0).rgba;
+  assert(isRed(pixel(rgba, 128, 4, 60)), `the bad item's slot is red: ${pixel(rgba, 128, 4, 60)}`);
+  assertEquals(pixel(rgba, 128, 96, 36), [0, 0, 255], "the good item in the other quadrant");
+  assertEquals(told.length, 1);
+  assertMatch(told[0], /^blue: scene s: quadrants\.topLeft\.items\[0\] \(blue\): props\.level: /);
+  c.render(1);
+  assertEquals(told.length, 1, "told once, not every frame");
+  assertEquals(c.failingWidgets(), ["blue"]);
+  // A scene file with the same mistake is refused, naming it; the scene on show stays.
+  const bad = { ...sceneOf([{ widget: "blue", props: { level: 7 } }]), name: "s" };
+  assertThrows(() => c.replaceScene(bad), Error, "quadrants.topLeft.items[0] (blue): props.level");
+});
+
+Deno.test("a throwing widget shows a red box with its error in its slot; the rest renders", () => {
+  const scene = sceneOf([{ widget: "boom" }], [{ widget: "green" }]);
+  const { c, told, env } = studio(scene, { width: 640, height: 360 });
+  c.widgets.define(
+    defineWidget({
+      kind: "boom",
+      config: z.object({}),
+      state: { init: () => null, on: {} },
+      draw(g) {
+        g.translate(1000, 0); // what a broken widget leaves behind must not reach the box
+        throw new Error("no such lot");
+      },
+    }),
+    env,
+  );
+  c.widgets.define(fill("green", "#00ff00"), env);
+  const rgba = c.render(0).rgba;
+  assertEquals(pixel(rgba, 640, 480, 180), [0, 255, 0]);
+  assert(isRed(pixel(rgba, 640, 300, 340)), "the slot is red");
+  // The message is written in it: some pixels of the slot are white text.
+  let white = 0;
+  for (let y = 0; y < 60; y++) {
+    for (let x = 0; x < 320; x++) if (pixel(rgba, 640, x, y).every((v) => v > 200)) white++;
+  }
+  assert(white > 50, `the error is written in the slot (${white} white pixels)`);
+  assertEquals(told, ["boom: no such lot"]);
+});
+
+Deno.test("a widget over its budget 30 frames in a row is told once, by name", () => {
+  const scene = sceneOf([{ widget: "slow" }], [{ widget: "fast" }]);
+  const { c, slow, env } = studio(scene, { width: 1280, height: 720 });
+  const spin = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) { /* the slow widget's work */ }
+  };
+  c.widgets.define(
+    defineWidget({
+      kind: "slow",
+      config: z.object({}),
+      state: { init: () => null, on: {} },
+      draw: () => spin(3),
+    }),
+    env,
+  );
+  c.widgets.define(fill("fast", "#00ff00"), env);
+  for (let i = 0; i < 29; i++) c.render(i);
+  assertEquals(slow, [], "29 frames over budget are not yet a report");
+  c.render(29);
+  assertEquals(slow, ["slow"]);
+  for (let i = 30; i < 70; i++) c.render(i);
+  assertEquals(slow, ["slow"], "told once");
+  const stats = c.widgetStats();
+  assertEquals(stats.slow.overBudget, true);
+  assertEquals(stats.fast.overBudget, false);
+  assert(stats.slow.p99Ms >= 3 && stats.slow.budgetMs === 2, JSON.stringify(stats.slow));
+  assert(stats.fast.meanMs < 2, JSON.stringify(stats.fast));
+});
+
+Deno.test("a reloaded widget draws its new code from the state its events built", () => {
+  const scene = sceneOf([{ widget: "count" }]);
+  const { c, env } = studio(scene);
+  const version = (colour: (n: number) => string) =>
+    defineWidget({
+      kind: "count",
+      config: z.object({}),
+      state: {
+        init: () => ({ bids: 0 }),
+        on: { "bid.accepted": (s) => void s.bids++ },
+      },
+      draw(g, box, s) {
+        g.fillStyle = colour(s.bids);
+        g.fillRect(box.x, box.y, box.width, box.height);
+      },
+    });
+  const mounted = c.widgets.define(version((n) => (n === 2 ? "#0000ff" : "#ffffff")), env);
+  const bid = { type: "bid.accepted", at: "2026-11-25T20:00:00Z", payload: {} } as BusEvent;
+  mounted.receive(bid);
+  mounted.receive(bid);
+  assertEquals(pixel(c.render(0).rgba, 128, 10, 10), [0, 0, 255]);
+  const warnings = c.widgets.reload(version((n) => (n === 2 ? "#00ff00" : "#ffffff")));
+  assertEquals(warnings, []);
+  assertEquals(pixel(c.render(1).rgba, 128, 10, 10), [0, 255, 0], "new code, same two bids");
+  mounted.receive(bid);
+  assertEquals(pixel(c.render(2).rgba, 128, 10, 10), [255, 255, 255], "events go on reaching it");
+  assertThrows(() => c.widgets.reload(fill("nobody", "#000")), Error, "no widget of kind nobody");
+});

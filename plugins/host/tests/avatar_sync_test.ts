@@ -1,0 +1,172 @@
+/**
+ * The avatar talks in sync with its voice, on the program as it goes out: a
+ * real engine — the compositor drawing the demo's pre-auction scene at 720p
+ * (the host widget with the character's avatars, the other widgets live), the voice (espeak-ng), the ffmpeg sink recording the
+ * program — answers two viewers' questions. The recording is read back with
+ * ffmpeg: the frames where the avatar's mouth is open (its pixels differ from
+ * the silent avatar's) against the audio's loud stretches. One talking stretch
+ * per line, starting and ending with its speech (offsets printed, bounded at
+ * 200 ms, a few frames), and the mouth never open in silence.
+ */
+import { assert } from "../../../core/testing.ts";
+import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
+import { testEngine } from "../../../tests/engine.ts";
+import type {} from "../mod.ts";
+import { decodeAudio, decodeFrames, loudStretches, type Stretch } from "./program.ts";
+
+const ready = await serviceAvailable("ffmpeg", () => commandWorks("ffmpeg")) &&
+  await serviceAvailable("espeak-ng", () => commandWorks("espeak-ng", ["--version"]));
+
+const FPS = 30;
+/** A pixel this far from the silent avatar's changed; a frame with this many changed is talking. */
+const PIXEL_DIFF = 40;
+const TALKING_PIXELS = 20;
+const MERGE_SECONDS = 0.6;
+const BOUND_S = 0.2;
+const SCENES = new URL("../../../scenes/", import.meta.url);
+
+/**
+ * Where the shipped pre-auction scene (the demo's first) shows the avatar at 720p: the host item's
+ * quadrant, less its padding, and the widget's circle in it (14 px in, the box's height less that
+ * twice, at most 40 % of its width; centred top to bottom), as the compositor and widget place them.
+ */
+async function avatarRegion(): Promise<[number, number, number, number]> {
+  const scene = JSON.parse(await Deno.readTextFile(new URL("pre-auction.json", SCENES)));
+  const quadrant = Object.values(
+    scene.quadrants as Record<string, {
+      bounds: number[];
+      padding?: number;
+      items: Array<{ widget: string; at?: number[] }>;
+    }>,
+  ).find((q) => q.items.some((i) => i.widget === "host"))!;
+  const [fx, fy, fw, fh] = quadrant.bounds;
+  const pad = quadrant.padding ?? 12;
+  const [qx, qy, qw, qh] = [
+    fx * 1280 + pad,
+    fy * 720 + pad,
+    fw * 1280 - 2 * pad,
+    fh * 720 - 2 * pad,
+  ];
+  const d = Math.min(qh - 28, qw * 0.4);
+  const [ax, ay] = [Math.round(qx + 14), Math.round(qy + (qh - d) / 2)];
+  return [ax, ay, Math.floor(d), Math.floor(d)];
+}
+
+/** Talking stretches of the frames, in seconds, gaps between words merged. */
+function talkingStretches(frames: Uint8Array[], silent: Uint8Array): Stretch[] {
+  const out: Stretch[] = [];
+  for (const [i, f] of frames.entries()) {
+    let changed = 0;
+    for (let p = 0; p < f.length; p++) if (Math.abs(f[p] - silent[p]) > PIXEL_DIFF) changed++;
+    if (changed < TALKING_PIXELS) continue;
+    const [start, end] = [i / FPS, (i + 1) / FPS];
+    const last = out.at(-1);
+    if (last && start - last.end < MERGE_SECONDS) last.end = end;
+    else out.push({ start, end });
+  }
+  return out;
+}
+
+const nyIso = (t: Temporal.ZonedDateTime) =>
+  t.toString({ timeZoneName: "never", smallestUnit: "second" });
+
+Deno.test({
+  name: "the avatar on the program talks while its voice is heard, and only then",
+  ignore: !ready,
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const region = await avatarRegion();
+    const now = Temporal.Now.zonedDateTimeISO("America/New_York");
+    const engine = await testEngine({
+      embedded: true,
+      plugins: {
+        // The demo's own scenes and widgets, at 720p30; the show starts on the pre-auction scene.
+        compositor: { profile: "720p30" },
+        "widget-host": {},
+        "widget-artwork": {},
+        "widget-clock": {},
+        "widget-countdown": {},
+        "widget-status": {},
+        "widget-ticker": {},
+        voice: {},
+        stream: { recording: { enabled: true, segmentSeconds: 300 } },
+        "funds-book": {},
+        auction: {
+          watermark: "clock",
+          auctions: [{
+            id: "avatar-lot",
+            item: "Genesis #1",
+            startsAt: nyIso(now.add({ hours: 2 })),
+            endsAt: nyIso(now.add({ hours: 3 })),
+            reserve: "1 ETH",
+          }],
+        },
+        host: { idleSeconds: 600, character: "pip", repeatWindowMinutes: 0.05 },
+      },
+    });
+    const said: string[] = [];
+    let lastLevelAt = 0;
+    engine.bus.on("host.said", (e) => void said.push(e.payload.text));
+    engine.bus.on("host.speaking", () => void (lastLevelAt = performance.now()));
+    const waitUntil = async (check: () => boolean, ms: number, what: string) => {
+      const until = performance.now() + ms;
+      while (!check()) {
+        if (performance.now() > until) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    let audio: Int16Array;
+    let frames: Uint8Array[];
+    try {
+      const stream = engine.service<{ stats(): { status: string }; stop(): Promise<void> }>(
+        "stream",
+      );
+      await waitUntil(() => stream.stats().status === "live", 30_000, "the stream");
+      await new Promise((r) => setTimeout(r, 2500)); // silence before the first line
+      for (
+        const [handle, text, tweetId] of [["@dan", "when does it open?", "7"], [
+          "@erin",
+          "how do I bid?",
+          "8",
+        ]]
+      ) {
+        engine.bus.emit("host.question", { handle, text, tweetId });
+        await waitUntil(() => said.some((s) => s.startsWith(handle)), 15_000, `${handle}'s answer`);
+        await new Promise((r) => setTimeout(r, 500));
+        await waitUntil(() => performance.now() - lastLevelAt > 1500, 30_000, "the voice to end");
+        await new Promise((r) => setTimeout(r, 1500)); // silence between and after
+      }
+      await stream.stop();
+      const dir = `${engine.dataDir}/stream/recordings`;
+      const [file] = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);
+      assert(file, "nothing recorded");
+      audio = await decodeAudio(file);
+      frames = await decodeFrames(file, region, FPS);
+    } finally {
+      await engine.stop().catch(() => {});
+    }
+    {
+      const loud = loudStretches(audio);
+      // The silent avatar: a frame a second in, before the first line.
+      const talking = talkingStretches(frames, frames[FPS]);
+      const r = (xs: Stretch[]) =>
+        JSON.stringify(xs.map((x) => [+x.start.toFixed(2), +x.end.toFixed(2)]));
+      const show = `loud ${r(loud)}, talking ${r(talking)}, frames ${frames.length}`;
+      assert(loud.length === 2, `two lines heard: ${show}`);
+      assert(talking.length === loud.length, `one talking stretch per line: ${show}`);
+      const offsets = loud.map((l, i) => ({
+        startMs: Math.round((talking[i].start - l.start) * 1000),
+        endMs: Math.round((talking[i].end - l.end) * 1000),
+      }));
+      console.log(
+        JSON.stringify({ avatarVsVoice: offsets, region, loud: r(loud), talking: r(talking) }),
+      );
+      for (const o of offsets) {
+        assert(Math.abs(o.startMs) <= BOUND_S * 1000, `mouth opens off the voice: ${show}`);
+        // The widget holds the last level 250 ms (LEVEL_HOLD_MS) before it closes the mouth.
+        assert(Math.abs(o.endMs) <= BOUND_S * 1000 + 250, `mouth closes off the voice: ${show}`);
+      }
+    }
+  },
+});
