@@ -15,8 +15,7 @@ const MAX_FUNCTION_LINES = 150;
 
 /** Known offenders, each with the work that removes it (none is scheduled yet). */
 const NOT_YET = "not yet split: a follow-up";
-const OFFENDERS: Record<string, string> = {
-};
+const OFFENDERS: Record<string, string> = {};
 
 interface Source {
   path: string;
