@@ -4,8 +4,7 @@
  * events of `/auction/live` (SSE) to the page: the lot's figures, and each
  * decision at the top of the last bids (`/`) or the end of the log
  * (`/auctions/:id`). Text goes in through textContent only; EventSource
- * reconnects by itself, the page says whether it is live, and after a
- * reconnect it catches up on what it missed from the public JSON.
+ * reconnects by itself and the page says whether it is live.
  */
 
 import { ethText as eth, nyText } from "/public-format.js";
@@ -151,45 +150,8 @@ function applyDecision(d) {
   while (list && list.lastElementChild && list.children.length > 10) list.lastElementChild.remove();
 }
 
-/** @param {string} path */
-const getJson = async (path) => {
-  const res = await fetch(path, { signal: AbortSignal.timeout(10_000) });
-  if (!res.ok) throw new Error(`${path}: ${res.status}`);
-  return await res.json();
-};
-
-/**
- * After a reconnect (the stream drops a listener that falls behind; a phone loses its network):
- * what was missed meanwhile, from the public snapshot and receipts, so the page ends right.
- */
-async function catchUp() {
-  if (!auctionId) return;
-  const id = encodeURIComponent(auctionId);
-  try {
-    applySnapshot(await getJson(`/auction/auctions/${id}`));
-    const shown = new Set(
-      [...document.querySelectorAll("[data-tweet]")].map((el) =>
-        /** @type {HTMLElement} */ (el).dataset.tweet
-      ),
-    );
-    /** @type {any[]} */
-    const receipts = [];
-    for (let after = 0; receipts.length < 5000;) {
-      const page = await getJson(`/auctions/${id}/bids?after=${after}&limit=1000`);
-      receipts.push(...page.bids);
-      if (page.next === null || page.bids.length < 1000) break;
-      after = page.next;
-    }
-    // `/` lists the last ten, the log every one: the missed ones go where the live ones would.
-    for (const r of isLog ? receipts : receipts.slice(-10)) {
-      if (!shown.has(r.tweetId)) applyDecision({ ...r, auctionId, at: r.tweetAt });
-    }
-  } catch { /* the next reconnect tries again; the page still says whether it is live */ }
-}
-
 function connect() {
   const source = new EventSource("/auction/live");
-  let connected = false;
   /** @param {boolean} on */
   const live = (on) => {
     $("live-dot")?.classList.toggle("on", on);
@@ -199,8 +161,6 @@ function connect() {
   source.addEventListener("hello", (ev) => {
     skew = JSON.parse(/** @type {MessageEvent} */ (ev).data).serverTime - Date.now();
     live(true);
-    if (connected) void catchUp();
-    connected = true;
   });
   source.addEventListener(
     "auction",
