@@ -72,6 +72,12 @@ const MAX_BUFFERED = 512 * 1024;
 export const toJson = (value: unknown) =>
   JSON.stringify(value, (_k, v) => typeof v === "bigint" ? v.toString() : v);
 
+/** A stream stats sample as the panel keeps it: with the scene and each widget's render time. */
+function statsSample(stats: StreamStats, compositor?: Compositor) {
+  const widgets: Record<string, WidgetStat> = compositor?.widgetStats() ?? {};
+  return { ...stats, at: Date.now(), scene: compositor?.current() ?? null, widgets };
+}
+
 export function createHub(o: HubOptions) {
   const clients = new Set<Client>();
   const watching = (s: Subscription) => [...clients].filter((c) => c.subscriptions.has(s));
@@ -85,22 +91,14 @@ export function createHub(o: HubOptions) {
     for (const c of targets) if (c.socket.readyState === WebSocket.OPEN) c.socket.send(text);
   };
 
-  const statsHistory = ring<
-    StreamStats & { at: number; scene: string | null; widgets: Record<string, WidgetStat> }
-  >(300);
+  const statsHistory = ring<ReturnType<typeof statsSample>>(300);
   const systemHistory = ring<ReturnType<ReturnType<typeof systemSampler>>>(150);
   const sample = systemSampler();
   let level = 0;
   const offs = [
     ...AUCTION_EVENTS.map((type) => o.bus.on(type, (e) => event("auction", type, e.payload))),
     o.bus.on("stream.stats", (e) => {
-      const stats = {
-        ...e.payload,
-        at: Date.now(),
-        scene: o.compositor?.current() ?? null,
-        // Each widget's render time beside the frame's (the Live page lists them).
-        widgets: o.compositor?.widgetStats() ?? {},
-      };
+      const stats = statsSample(e.payload, o.compositor);
       statsHistory.push(stats);
       event("stats", "StreamStats", stats);
     }),

@@ -1,33 +1,4 @@
 /**
- * What every app of the engine serves (the body limit, `/healthz`, `/metrics`), and the answer
- * to a route nobody serves here yet (503 with why: starting, or a standby).
- */
-function basicsOf(
-  maxBody: number,
-  health: ReturnType<typeof healthOf>["health"],
-  metrics: Metrics,
-  lease: Lease,
-) {
-  const basics = (app: Hono) => {
-    bodyLimited(app, maxBody);
-    app.get("/healthz", async (c) => {
-      const h = await health();
-      return c.json(h, h.ok ? 200 : 503);
-    });
-    app.get(
-      "/metrics",
-      (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
-    );
-  };
-  const unavailable = async (c: Context) => {
-    const s = await lease.status().catch(() => null);
-    const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
-    return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
-  };
-  return { basics, unavailable };
-}
-
-/**
  * The engine: opens storage, applies each plugin's migrations, starts the
  * plugins in order of their needs, serves HTTP, and stops them in reverse.
  *
@@ -204,14 +175,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   // started (a caller waiting for the port must not find a half-started engine).
   const listen = () => {
     if (server || !(options.listen ?? true)) return undefined;
-    const tls = settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
-      ? {
-        cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
-        key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
-      }
-      : {};
     server = Deno.serve(
-      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tls },
+      { hostname: settings.HOST, port: settings.PORT, onListen: () => {}, ...tlsOf(settings) },
       (request, info) => (ready ? http : front).fetch(request, info),
     );
     return `${settings.TLS_CERT_FILE ? "https" : "http"}://${settings.HOST}:${server.addr.port}`;
@@ -250,15 +215,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       settings,
       ...shared,
     };
-    for (const { plugin, config } of options.plugins) {
-      const teardown = await plugin.setup(pluginContext(plugin, config, parts));
-      if (teardown) teardowns.push([plugin.name, teardown]);
-      for (const s of plugin.provides ?? []) {
-        if (!services.has(s)) {
-          throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
-        }
-      }
-    }
+    await startPlugins(options.plugins, parts, teardowns);
     listen();
   } catch (error) {
     await stop();
@@ -315,17 +272,17 @@ function bodyLimited(http: Hono, max: number): Hono {
 }
 
 /**
- * `/healthz` and `/metrics` on the engine's app and on the one that answers until the plugins
- * have started (a standby's whole life), where every other route is 503 with why.
+ * What every app of the engine serves (the body limit, `/healthz`, `/metrics`), and the answer
+ * to a route nobody serves here yet (503 with why: starting, or a standby).
  */
-function waitingApp(
-  http: Hono,
+function basicsOf(
+  maxBody: number,
   health: ReturnType<typeof healthOf>["health"],
   metrics: Metrics,
   lease: Lease,
-): Hono {
-  const waiting = new Hono();
-  for (const app of [http, waiting]) {
+) {
+  const basics = (app: Hono) => {
+    bodyLimited(app, maxBody);
     app.get("/healthz", async (c) => {
       const h = await health();
       return c.json(h, h.ok ? 200 : 503);
@@ -334,13 +291,23 @@ function waitingApp(
       "/metrics",
       (c) => c.text(metrics.render(), 200, { "content-type": "text/plain; version=0.0.4" }),
     );
-  }
-  waiting.all("*", async (c) => {
+  };
+  const unavailable = async (c: Context) => {
     const s = await lease.status().catch(() => null);
     const why = s && !s.leader ? `a standby: ${s.holder ?? "another engine"} leads` : "starting";
     return c.json({ error: `this engine is ${why}` }, 503, { "retry-after": "5" });
-  });
-  return waiting;
+  };
+  return { basics, unavailable };
+}
+
+/** The certificate and key to serve HTTPS with, when both are configured. */
+function tlsOf(settings: Settings): { cert?: string; key?: string } {
+  return settings.TLS_CERT_FILE && settings.TLS_KEY_FILE
+    ? {
+      cert: Deno.readTextFileSync(settings.TLS_CERT_FILE),
+      key: Deno.readTextFileSync(settings.TLS_KEY_FILE),
+    }
+    : {};
 }
 
 /** Where to look, by label: paths of this engine resolved against `url` (none without it). */
@@ -451,6 +418,23 @@ interface EngineParts
   checks: Map<string, () => Promise<HealthStatus> | HealthStatus>;
   pages: Map<string, string>;
   runChecks(names?: string[]): Promise<Record<string, HealthStatus>>;
+}
+
+/** Starts the plugins in order, each teardown kept; a plugin must provide what it declared. */
+async function startPlugins(
+  plugins: LoadedPlugin[],
+  parts: EngineParts,
+  teardowns: Array<[string, Teardown]>,
+) {
+  for (const { plugin, config } of plugins) {
+    const teardown = await plugin.setup(pluginContext(plugin, config, parts));
+    if (teardown) teardowns.push([plugin.name, teardown]);
+    for (const s of plugin.provides ?? []) {
+      if (!parts.services.has(s)) {
+        throw new Error(`plugin ${plugin.name} declared ${s} but did not provide it`);
+      }
+    }
+  }
 }
 
 /** One plugin's context: its scoped bus, its log, and the services it declared, enforced. */

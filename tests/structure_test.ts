@@ -15,7 +15,10 @@ const MAX_FUNCTION_LINES = 150;
 
 /** Known offenders, each with the work that removes it (none is scheduled yet). */
 const NOT_YET = "not yet split: a follow-up";
-const OFFENDERS: Record<string, string> = {};
+const OFFENDERS: Record<string, string> = {
+  "long mod.ts: plugins/voice/mod.ts": NOT_YET,
+  "long function: plugins/stream/ffmpeg_sink.ts ffmpegSink": NOT_YET,
+};
 
 interface Source {
   path: string;

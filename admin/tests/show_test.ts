@@ -149,6 +149,9 @@ Deno.test({
 
       await t.step("screenshots of each page", async () => {
         await livePage.waitForSelector("#chart-fps canvas");
+        // Each widget's draw time, from the compositor (the scene's text items at least).
+        await livePage.waitForSelector("#widget-times td");
+        assert.match(await livePage.textContent("#widget-times") ?? "", /text\d+\.\d{2}/);
         await livePage.screenshot({ path: `${ARTIFACTS}live.png` });
         await auctionPage.screenshot({ path: `${ARTIFACTS}auction.png`, fullPage: true });
       });

@@ -6,7 +6,6 @@
  * daily sessions, and offers the `auctions` service (snapshots, admin overrides).
  */
 import { definePlugin } from "../../core/plugin.ts";
-import type { ChainGate } from "./auction_runtime.ts";
 import { type Auctions, auctionsService } from "./auctions_service.ts";
 import { rehearseCommand, reportCommand } from "./cli.ts";
 import { campaignBook } from "./campaign_book.ts";
@@ -18,7 +17,7 @@ import { auctionStore } from "./store.ts";
 import { mountPublicPages } from "./public_pages.ts";
 import { standbyPages } from "./standby_pages.ts";
 
-export type { AdminBy } from "./auction_runtime.ts";
+export type { AdminBy, ChainGate } from "./auction_runtime.ts";
 export type { AdminAction, AuctionRules } from "./rules.ts";
 export type { AuctionSnapshot } from "./snapshot.ts";
 export type { Auctions } from "./auctions_service.ts";
@@ -30,7 +29,6 @@ export type {
   DailySummary,
 } from "./reports.ts";
 export type { EntryKind, Funds, FundsBook } from "./funds.ts";
-export type { ChainGate };
 export type {
   AuctionClosed,
   AuctionEvents,

@@ -175,6 +175,13 @@ export const newCommand: PluginCommand = {
     for (const [file, text] of Object.entries(files)) {
       await Deno.writeTextFile(`${dir}/${file}`, text);
     }
+    // In the project's format, so `deno fmt --check` passes on the new files as on the rest.
+    await new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--quiet", ...Object.keys(files).map((f) => `${dir}/${f}`)],
+      stdout: "null",
+      stderr: "null",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
     const widget = Object.values(await import(`file://${dir}/mod.ts`)).find(isWidget);
     if (!widget) throw new Error(`${dir}/mod.ts exports no widget`);
     const bid = (n: number) => ({

@@ -1,6 +1,6 @@
 /**
  * `main.ts new widget` as a new author would run it, outside the repository:
- * the scaffold lands in their folder, is listed in their config (loadable),
+ * the scaffold lands in their folder (formatted), is listed in their config (loadable),
  * and its own golden test passes at once; an edit of its draw fails that test;
  * a taken folder and a bad name are refused, nothing written.
  */
@@ -49,6 +49,8 @@ Deno.test("new widget: scaffolded outside the repository, listed, and its test p
     assertMatch(made.text, /listed in .*show\.json: \{ "module": "\.\/sparkle\/mod\.ts"/);
     const files = [...Deno.readDirSync(`${home}/sparkle`)].map((e) => e.name).sort();
     assertEquals(files, ["README.md", "goldens", "mod.ts", "sparkle_test.ts"]);
+    const formatted = await run(["fmt", "--check", `${home}/sparkle`]);
+    assertEquals(formatted.code, 0, formatted.text);
 
     // Listed: the engine's loader finds it through the config file.
     const { entries } = await readConfigFile(config);

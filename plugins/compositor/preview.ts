@@ -21,7 +21,8 @@ const PHASE_SCENE: Record<Phase, string> = {
   auction: "live",
   "post-auction": "post-auction",
 };
-const PLUGINS = new URL("../", import.meta.url).href;
+/** The project's folder: its own widget plugins are found in `plugins/` (studio.ts). */
+const PROJECT = new URL("../../", import.meta.url).href;
 
 export interface PreviewOptions {
   scene?: string;
@@ -62,11 +63,11 @@ export async function renderPreview(options: PreviewOptions): Promise<Uint8Array
   }
 }
 
-/** The config file's widget plugins that are not the project's own (`"module"` entries). */
+/** The config file's widget plugins from outside the project (`"module"` entries). */
 async function outsideWidgets(config: string): Promise<PluginEntry[]> {
   const { entries } = await readConfigFile(config).catch(() => ({ entries: [] as PluginEntry[] }));
   const found: PluginEntry[] = [];
-  for (const entry of entries.filter((e) => !e.specifier.startsWith(PLUGINS))) {
+  for (const entry of entries.filter((e) => !e.specifier.startsWith(PROJECT))) {
     const plugin = await import(entry.specifier).then((m) => m.default, () => undefined);
     if (plugin?.needs?.includes("widgets")) found.push(entry);
   }

@@ -24,7 +24,7 @@ interface PlacedItem {
 }
 
 /** An item's props do not fit its widget's config schema. */
-export class ItemConfigError extends Error {}
+class ItemConfigError extends Error {}
 
 interface PlacedRegion {
   clip: Box;
@@ -177,7 +177,9 @@ export function createSceneRenderer(
         report.failed(item.widget, error);
         g.restore();
         g.save();
-        errorBox(g, box, item.widget, error);
+        try {
+          errorBox(g, box, item.widget, error);
+        } catch { /* the box is a courtesy; the frame goes on without it */ }
       } finally {
         g.restore();
       }

@@ -25,8 +25,8 @@ const QUIET = 2;
 
 interface QrState {
   url: string;
-  /** The code's modules, its quiet zone included. */
-  modules: boolean[][];
+  /** The code's modules, its quiet zone included; null without a url. */
+  modules: boolean[][] | null;
   layers: ReturnType<typeof createLayers>;
 }
 
@@ -38,31 +38,49 @@ export const qrLink = defineWidget({
     caption: z.string().max(120).optional(),
   }),
   settings: z.object({
-    /** The link page (`${PUBLIC_URL}/link` in the shipped configs). */
-    url: z.url({ protocol: /^https?$/ }).max(500),
+    /**
+     * The link page (`${PUBLIC_URL}/link` in the shipped configs). Without it the widget's slot
+     * says so (a red box), rather than the plugin refusing to start with the others.
+     */
+    url: z.url({ protocol: /^https?$/ }).max(500).optional(),
   }),
   state: {
     init: ({ settings }): QrState => ({
-      url: settings.url,
-      modules: encodeQR(settings.url, "raw", { ecc: "medium", border: QUIET }),
+      url: settings.url ?? "",
+      modules: settings.url
+        ? encodeQR(settings.url, "raw", { ecc: "medium", border: QUIET })
+        : null,
       layers: createLayers(),
     }),
     on: {},
   },
   draw(g, box, s, { config }) {
+    if (!s.modules) throw new Error("no link page: set widget-qr-link's url in the config file");
     const caption = config.caption ?? s.url.replace(/^https?:\/\//, "");
-    s.layers(g, box, `${config.label}|${caption}`, (g) => paint(g, box, s, config.label, caption));
+    const modules = s.modules;
+    s.layers(
+      g,
+      box,
+      `${config.label}|${caption}`,
+      (g) => paint(g, box, modules, config.label, caption),
+    );
   },
 });
 
-function paint(g: SKRSContext2D, box: Box, s: QrState, label: string, caption: string) {
+function paint(
+  g: SKRSContext2D,
+  box: Box,
+  modules: boolean[][],
+  label: string,
+  caption: string,
+) {
   const k = box.scale;
   card(g, box, k);
   const pad = 16 * k;
   g.textBaseline = "top";
   g.textAlign = "left";
   cardLabel(g, label, box.x + pad, box.y + pad, k);
-  const n = s.modules.length;
+  const n = modules.length;
   const room = Math.min(box.width - 2 * pad, box.height - 2 * pad - 48 * k);
   const cell = Math.max(1, Math.floor(room / n));
   const side = cell * n;
@@ -71,7 +89,7 @@ function paint(g: SKRSContext2D, box: Box, s: QrState, label: string, caption: s
   g.fillStyle = "#ffffff";
   g.fillRect(x0, y0, side, side);
   g.fillStyle = "#000000";
-  for (const [row, line] of s.modules.entries()) {
+  for (const [row, line] of modules.entries()) {
     for (const [col, dark] of line.entries()) {
       if (dark) g.fillRect(x0 + col * cell, y0 + row * cell, cell, cell);
     }

@@ -29,8 +29,10 @@ Deno.test("qr-link: the code of the link page, readable off the frame (golden)",
   );
 });
 
-Deno.test("qr-link: the plugin's url must be an http(s) URL", () => {
+Deno.test("qr-link: the plugin's url must be an http(s) URL; without one the slot says so", async () => {
   assertEquals(plugin.config.safeParse({ url }).success, true);
   assertEquals(plugin.config.safeParse({ url: "javascript:alert(1)" }).success, false);
-  assertEquals(plugin.config.safeParse({}).success, false);
+  assertEquals(plugin.config.safeParse({ url: "ftp://bid.example/link" }).success, false);
+  const none = await renderWidget(qrLink, { width: 320, height: 360, settings: {} });
+  assertEquals(none.failing, ["qr-link"]);
 });

@@ -107,7 +107,7 @@ export function startReading(o: ReadingOptions): Reading {
     await anyReader()?.ingest(t);
   };
   // One view of each endpoint's window for every user of it (the search reader and the sweep).
-  const windows = trackWindows(o.api, () => clock.instant().epochMilliseconds);
+  const windows = trackWindows(o.api, () => clock.instant().epochMilliseconds, windowOf);
   const api = windows.api;
   const { sweep, offSweep } = closeSweepFor({ ...o, api }, ingest, () => windows.last("search"));
   const stream = streamOpener(o, ingest, () => loops.get(primary)?.kick());
@@ -338,7 +338,7 @@ function streamOpener(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>, o
  * search reader and the sweep share recent search's window, and each must see what the other
  * spent (or the second gets a 429).
  */
-function trackWindows(inner: XApi, nowMs: () => number) {
+function trackWindows(inner: XApi, nowMs: () => number, windowOf: (s: PolledSource) => Window) {
   const seen = new Map<PolledSource, RateLimit>();
   const watch = async <T extends { rateLimit?: RateLimit }>(s: PolledSource, call: Promise<T>) => {
     try {
@@ -348,8 +348,9 @@ function trackWindows(inner: XApi, nowMs: () => number) {
     } catch (error) {
       const e = error as { kind?: string; resetAt?: number };
       if (e.kind === "rate-limited") {
-        const limit = seen.get(s)?.limit ?? 1;
-        seen.set(s, { limit, remaining: 0, resetAt: e.resetAt ?? nowMs() });
+        // Without X's reset header: the endpoint's whole window, as the reader waits.
+        const resetAt = e.resetAt ?? nowMs() + windowOf(s).windowMs;
+        seen.set(s, { limit: seen.get(s)?.limit ?? windowOf(s).limit, remaining: 0, resetAt });
       }
       throw error;
     }

@@ -14,6 +14,8 @@ export { createFakeX, type FakeTweet, type FakeX, type Fault } from "./fake_x_se
 export { type ServedFakeX, serveFakeX } from "./serve_fake_x.ts";
 export { type Tier, TIERS } from "./tiers.ts";
 import { fakeXCommand } from "./cli.ts";
+// The `fake-x` service's shape (its URL) is declared by the x plugin, which reads from it.
+import type {} from "../../plugins/x/mod.ts";
 
 /** The variables that configure the real X API: a stand-in for X is refused next to any of them. */
 export const X_CREDENTIALS = [
@@ -29,9 +31,6 @@ export interface FakeXService {
   url: string;
   fake: FakeX;
 }
-
-// The `fake-x` service's shape (its URL) is declared by the x plugin, which reads from it.
-import type {} from "../../plugins/x/mod.ts";
 
 export default definePlugin({
   name: "fake-x",

@@ -46,7 +46,11 @@ export async function benchRender(
       await studio.clock.advanceTo(start.add({ milliseconds: Math.round(((i + 1) * 1000) / 30) }));
     }
     const cpu = process.cpuUsage(cpu0);
-    return { ...summarize(times), cpuMsPerFrame: (cpu.user + cpu.system) / 1000 / frames };
+    return {
+      ...summarize(times),
+      cpuMsPerFrame: (cpu.user + cpu.system) / 1000 / frames,
+      widgets: studio.compositor.widgetStats(),
+    };
   } finally {
     await studio.stop();
   }

@@ -1,7 +1,7 @@
 /**
  * The compositor follows the show: campaign phases and auction status pick the
  * scene; the frame route serves the last frame as a PNG; missing widgets are
- * skipped, not fatal.
+ * skipped, not fatal; /metrics has each widget's render time.
  */
 import assert from "node:assert/strict";
 import { sampleEvents } from "../../../scenes/sample_state.ts";
@@ -73,6 +73,32 @@ Deno.test("the frame PNG is the frame asked for, even when the next frame is dra
       0,
       "the PNG is not the frame asked for",
     );
+  } finally {
+    await studio.stop();
+  }
+});
+
+Deno.test("/metrics has each widget's render time in a frame and whether it is over budget", async () => {
+  const studio = await startStudio();
+  try {
+    await studio.play(sampleEvents("auction"));
+    studio.compositor.show("live", { kind: "cut", ms: 0 });
+    for (let i = 0; i < 5; i++) studio.compositor.render(i);
+    const text = await (await studio.engine.http.request("/metrics")).text();
+    for (const kind of ["status", "countdown", "bid-feed", "host", "artwork", "text"]) {
+      assert.match(
+        text,
+        new RegExp(`sothebais_compositor_widget_render_ms\\{widget="${kind}"\\} \\d`),
+      );
+      assert.match(
+        text,
+        new RegExp(`sothebais_compositor_widget_render_p99_ms\\{widget="${kind}"\\} \\d`),
+      );
+      assert.match(
+        text,
+        new RegExp(`sothebais_compositor_widget_over_budget\\{widget="${kind}"\\} 0`),
+      );
+    }
   } finally {
     await studio.stop();
   }

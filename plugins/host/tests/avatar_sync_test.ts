@@ -12,6 +12,7 @@ import { assert } from "../../../core/testing.ts";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 import { testEngine } from "../../../tests/engine.ts";
 import type {} from "../mod.ts";
+import type {} from "../../voice/mod.ts";
 import { decodeAudio, decodeFrames, loudStretches, type Stretch } from "./program.ts";
 
 const ready = await serviceAvailable("ffmpeg", () => commandWorks("ffmpeg")) &&
@@ -105,10 +106,16 @@ Deno.test({
         host: { idleSeconds: 600, character: "pip", repeatWindowMinutes: 0.05 },
       },
     });
-    const said: string[] = [];
-    let lastLevelAt = 0;
-    engine.bus.on("host.said", (e) => void said.push(e.payload.text));
-    engine.bus.on("host.speaking", () => void (lastLevelAt = performance.now()));
+    const said: Array<{ id: string; text: string }> = [];
+    // When the voice last reported a level of each line (from its first audible one).
+    const heardAt = new Map<string, number>();
+    engine.bus.on(
+      "host.said",
+      (e) => void said.push({ id: e.payload.utteranceId, text: e.payload.text }),
+    );
+    engine.bus.on("host.speaking", ({ payload: { utteranceId, level } }) => {
+      if (level > 0 || heardAt.has(utteranceId)) heardAt.set(utteranceId, performance.now());
+    });
     const waitUntil = async (check: () => boolean, ms: number, what: string) => {
       const until = performance.now() + ms;
       while (!check()) {
@@ -132,9 +139,18 @@ Deno.test({
         ]]
       ) {
         engine.bus.emit("host.question", { handle, text, tweetId });
-        await waitUntil(() => said.some((s) => s.startsWith(handle)), 15_000, `${handle}'s answer`);
-        await new Promise((r) => setTimeout(r, 500));
-        await waitUntil(() => performance.now() - lastLevelAt > 1500, 30_000, "the voice to end");
+        await waitUntil(
+          () => said.some((s) => s.text.startsWith(handle)),
+          15_000,
+          `${handle}'s answer`,
+        );
+        const { id } = said.find((s) => s.text.startsWith(handle))!;
+        // Played through: heard, then no level of it for 1.5 s.
+        await waitUntil(
+          () => performance.now() - (heardAt.get(id) ?? Infinity) > 1500,
+          30_000,
+          `${handle}'s answer to be played`,
+        );
         await new Promise((r) => setTimeout(r, 1500)); // silence between and after
       }
       await stream.stop();
@@ -154,6 +170,8 @@ Deno.test({
         JSON.stringify(xs.map((x) => [+x.start.toFixed(2), +x.end.toFixed(2)]));
       const show = `loud ${r(loud)}, talking ${r(talking)}, frames ${frames.length}`;
       assert(loud.length === 2, `two lines heard: ${show}`);
+      // Both lines played through before the recording stopped (silence after the last).
+      assert(frames.length / FPS - loud[1].end > 1, `silence after the last line: ${show}`);
       assert(talking.length === loud.length, `one talking stretch per line: ${show}`);
       const offsets = loud.map((l, i) => ({
         startMs: Math.round((talking[i].start - l.start) * 1000),

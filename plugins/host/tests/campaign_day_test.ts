@@ -150,6 +150,16 @@ Deno.test({
           text: `${HOST} bid ${eth} ETH`,
         });
       }
+      // A burst mid-way: four new leaders in four seconds, so lines wait while the leader changes
+      // under them (each must be rewritten, dropped or cut, never said stale).
+      for (const [i, author] of BIDDERS.entries()) {
+        plan.push({
+          at: startsAt.add({ minutes: 20, seconds: 10 + i }),
+          author,
+          // Just over the 2.1 ETH bid before it (the next regular one, 2.2, is then too low).
+          text: `${HOST} bid ${(2.13 + i * 0.03).toFixed(2)} ETH`,
+        });
+      }
       plan.push({
         at: plannedEnd.subtract({ seconds: 20 }),
         author: "@dan",
@@ -210,8 +220,11 @@ Deno.test({
         const kind = p.key.split(":")[1];
         postKinds[kind] = (postKinds[kind] ?? 0) + 1;
       }
+      // Lines outdated at their turn and not rewritable, or an answer the room had heard.
+      const droppedLines = await host.lines({ outcome: "dropped", limit: 500 });
       console.log(JSON.stringify({
         modelCalls: model.requests.length,
+        dropped: droppedLines.length,
         refused: refused.length,
         refusedByModel: refused.filter((r) => r.source === "model").length,
         said: said.length,
@@ -220,6 +233,8 @@ Deno.test({
         reasons,
         posts: { host: posted.length, byKind: postKinds, onFakeX: fake.posts().length },
         accepted: of("bid.accepted").length,
+        // Lines cut on air or on screen because a fact in them changed.
+        interrupted: of("host.interrupted").length,
         extensions: of("auction.extended").length,
       }));
       assert(!problems.length, problems.join("\n"));

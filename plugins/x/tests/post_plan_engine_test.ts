@@ -44,8 +44,9 @@ Deno.test("post plan: 6 lots in the next 24 h keep their 36 posts free; a flood 
         100 - planned
       } left for replies`,
     );
-    // Eight hours of a notice a minute of each kind: acks (30 % reserve) and outbids (5 %).
-    for (let minute = 0; minute < 8 * 60; minute += 2) {
+    // Seven hours of a notice every 4 minutes of each kind: acks (30 % reserve) and outbids (5 %,
+    // paced a quarter of Basic's 864 s spacing: one a step).
+    for (let minute = 0; minute < 7 * 60; minute += 4) {
       for (const [kind, priority] of [["accepted", "ack"], ["outbid", "outbid"]] as const) {
         await engine.x.post({
           key: `${kind}:${minute}`,
@@ -54,7 +55,7 @@ Deno.test("post plan: 6 lots in the next 24 h keep their 36 posts free; a flood 
           text: `@fan${minute} ${kind} notice ${minute}`,
         });
       }
-      await clock.advance(120_000);
+      await clock.advance(240_000);
       await engine.x.idle();
     }
     const sent = async () => {

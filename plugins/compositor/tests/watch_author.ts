@@ -1,0 +1,133 @@
+/**
+ * An author's setup for `preview --watch`, shared by its test and its benchmark:
+ * a folder outside the repository with a config file, a widget scaffolded by
+ * `main.ts new widget sparkle`, the project's scenes with the widget in the live
+ * scene's overlay, and the preview running on them; its stdout read line by
+ * line, each wait bounded.
+ */
+
+const ROOT = new URL("../../../", import.meta.url).pathname;
+
+/** The child's stdout, line by line, each wait bounded. */
+export function lines(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  // A read that lost a race to the deadline is kept for the next wait, not dropped.
+  let pending: ReturnType<typeof reader.read> | undefined;
+  let buffer = "";
+  const seen: string[] = [];
+  return {
+    seen,
+    async until(pattern: RegExp, ms = 90_000): Promise<string> {
+      const deadline = Date.now() + ms;
+      while (true) {
+        const nl = buffer.indexOf("\n");
+        if (nl >= 0) {
+          const line = buffer.slice(0, nl);
+          buffer = buffer.slice(nl + 1);
+          seen.push(line);
+          if (pattern.test(line)) return line;
+          continue;
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no line matching ${pattern}; saw:\n${seen.join("\n")}`);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        pending ??= reader.read();
+        const next = await Promise.race([
+          pending,
+          new Promise<null>((r) => timer = setTimeout(() => r(null), left)),
+        ]);
+        clearTimeout(timer);
+        if (next === null) continue;
+        pending = undefined;
+        if (next.done) throw new Error(`the preview exited; saw:\n${seen.join("\n")}`);
+        buffer += decoder.decode(next.value, { stream: true });
+      }
+    },
+    cancel: () => reader.cancel().catch(() => {}),
+  };
+}
+
+/** The sparkle widget's box in the live scene (overlay item at [0.05, 0.2, 0.3, 0.25] of 1280x720). */
+export const BOX = { x: 64, y: 144, width: 384, height: 180 };
+
+/** The author's folder: `show.json`, `sparkle/` (scaffolded), `scenes/` (live.json shows sparkle). */
+export async function authorFolder(): Promise<{ home: string; config: string }> {
+  const home = await Deno.makeTempDir({ prefix: "widget-author-" });
+  const config = `${home}/show.json`;
+  await Deno.writeTextFile(
+    config,
+    JSON.stringify({
+      sothebais: {
+        plugins: [{ module: `${ROOT}plugins/compositor/mod.ts`, config: { run: false } }],
+      },
+    }),
+  );
+  const made = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      "new",
+      "widget",
+      "sparkle",
+      "--dir",
+      `${home}/sparkle`,
+      "--config",
+      config,
+    ],
+    cwd: ROOT,
+    signal: AbortSignal.timeout(120_000),
+  }).output();
+  if (made.code !== 0) throw new Error(new TextDecoder().decode(made.stderr));
+  await Deno.mkdir(`${home}/scenes`);
+  for (const e of Deno.readDirSync(`${ROOT}scenes`)) {
+    if (e.name.endsWith(".json")) {
+      await Deno.copyFile(`${ROOT}scenes/${e.name}`, `${home}/scenes/${e.name}`);
+    }
+  }
+  const live = JSON.parse(await Deno.readTextFile(`${home}/scenes/live.json`));
+  live.overlay.items.push({ widget: "sparkle", at: [0.05, 0.2, 0.3, 0.25], z: 20 });
+  await Deno.writeTextFile(`${home}/scenes/live.json`, JSON.stringify(live));
+  return { home, config };
+}
+
+export async function watchingAuthor() {
+  const { home, config } = await authorFolder();
+  const out = `${home}/preview.png`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-A",
+      "main.ts",
+      "preview",
+      "--watch",
+      "--config",
+      config,
+      "--scenes",
+      `${home}/scenes`,
+      "--out",
+      out,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "null",
+    signal: AbortSignal.timeout(240_000),
+  }).spawn();
+  const output = lines(child.stdout);
+  return {
+    home,
+    out,
+    mod: `${home}/sparkle/mod.ts`,
+    output,
+    async stop() {
+      await output.cancel();
+      try {
+        child.kill("SIGTERM");
+      } catch { /* gone */ }
+      await child.status;
+      await Deno.remove(home, { recursive: true });
+    },
+    pid: child.pid,
+  };
+}
