@@ -151,14 +151,7 @@ export function createHub(o: HubOptions) {
       }
       c.identified = true;
       c.subscriptions = subscriptions(d.subscriptions);
-      send(c, {
-        op: Op.Identified,
-        d: {
-          negotiatedRpcVersion: RPC_VERSION,
-          account: { name: c.session.name, role: c.session.role },
-          subscriptions: [...c.subscriptions],
-        },
-      });
+      send(c, identifiedMessage(c));
       return retune();
     }
     // Every message: is the session still alive (logout, idle, disabled)?
@@ -253,6 +246,16 @@ const close = (c: Client, code: number, why: string) => {
     c.socket.close(code, why);
   } catch { /* closing already */ }
 };
+
+/** The handshake's answer: the version, who is signed in, what they are subscribed to. */
+const identifiedMessage = (c: Client) => ({
+  op: Op.Identified,
+  d: {
+    negotiatedRpcVersion: RPC_VERSION,
+    account: { name: c.session.name, role: c.session.role },
+    subscriptions: [...c.subscriptions],
+  },
+});
 
 /** A preview frame on the socket: the header's JSON length (4 bytes), the header, the PNG. */
 function previewMessage(header: PreviewHeader, bytes: Uint8Array): Uint8Array {

@@ -14,7 +14,7 @@ import { createLog } from "../../core/log.ts";
 import { type Clock, systemClock } from "../../core/clock.ts";
 import { type TestStorage, testStorage } from "../../tests/engine.ts";
 import { commandWorks, serviceAvailable } from "../../tests/services.ts";
-import { cli, killLeftoverAnvil, killQuietly } from "../../tests/cli.ts";
+import { cli, exited, killLeftoverAnvil, killQuietly } from "../../tests/cli.ts";
 import { adminCommand } from "../cli.ts";
 import { adminConfig } from "../config.ts";
 import { Op } from "../protocol.ts";
@@ -405,20 +405,15 @@ export async function startShow(
     stop: () =>
       stopped ??= (async () => {
         killQuietly(child, "SIGINT");
-        const quit = await Promise.race([
-          child.status.then(() => true),
-          new Promise<false>((r) => setTimeout(() => r(false), 20_000)),
-        ]);
-        if (!quit) killQuietly(child);
-        await child.status;
+        await exited(child, 20_000);
         if (env.DATA_DIR) killLeftoverAnvil(env.DATA_DIR);
       })(),
   };
-  const exited = child.status.then(() => true);
+  const gone = child.status.then(() => true);
   try {
     await waitFor(
       async () => {
-        if (await Promise.race([exited, Promise.resolve(false)])) {
+        if (await Promise.race([gone, Promise.resolve(false)])) {
           throw new Error(`the show exited before it led: ${await stderr}`);
         }
         const body = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
