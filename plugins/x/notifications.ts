@@ -13,7 +13,6 @@ import type { Bus } from "../../core/bus.ts";
 import { type Clock, TIME_ZONE } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
-import { auctionEvents } from "../auction/mod.ts";
 import { noticeContext } from "./notice_context.ts";
 import { auctionNotices } from "./notify_auction.ts";
 import { bidNotices } from "./notify_bids.ts";
@@ -21,12 +20,6 @@ import { chainNotices } from "./notify_chain.ts";
 import type { LinkTweets } from "./link_tweets.ts";
 import type { Reminders } from "./reminders.ts";
 import type { PostRequest, Summarize } from "./outbox.ts";
-
-/**
- * The owner's schema of `auction.updated`, for reading.ts, which still parses the payload itself
- * (the bus has validated it already, so that parse can go).
- */
-export const auctionUpdatedSchema = auctionEvents["auction.updated"];
 
 export const eth = (amount: bigint) => `${formatEther(amount)} ETH`;
 

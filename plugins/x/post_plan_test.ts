@@ -5,15 +5,33 @@ import { virtualClock } from "../../core/clock.ts";
 import { createLog } from "../../core/log.ts";
 import { checkPlan, describePlan, planPosts, POSTS_PER_LOT } from "./post_plan.ts";
 import { TIER_LIMITS } from "./tier_limits.ts";
+import type { AuctionUpdated } from "../auction/mod.ts";
 
+type Status = AuctionUpdated["status"];
 const T = (hhmm: string) => `2026-03-08T${hhmm}:00-04:00`;
 
 Deno.test("post plan: each lot of the next 24 h keeps its posts free; closed ones and tomorrow's do not", async () => {
   const clock = virtualClock(T("09:00"));
   const bus = createBus(clock, createLog("test", { level: "error" }));
   const plan = planPosts(bus, clock);
-  const lot = (auctionId: string, status: string, startsAt: string, endsAt: string) =>
-    bus.emit("auction.updated", { auctionId, item: auctionId, status, startsAt, endsAt } as never);
+  const lot = (auctionId: string, status: Status, startsAt: string, endsAt: string) =>
+    bus.emit("auction.updated", {
+      auctionId,
+      item: auctionId,
+      status,
+      startsAt,
+      endsAt,
+      maxEndsAt: endsAt,
+      reserveWei: 0n,
+      priceWei: null,
+      leader: null,
+      bidCount: 0,
+      minNextWei: 1n,
+      extensions: 0,
+      extensionWindowSeconds: 300,
+      extensionSeconds: 300,
+      ingestGraceSeconds: 10,
+    });
   lot("a", "scheduled", T("12:00"), T("12:30"));
   lot("b", "open", T("08:30"), T("09:30"));
   lot("c", "scheduled", "2026-03-10T12:00:00-04:00", "2026-03-10T12:30:00-04:00");
@@ -22,8 +40,8 @@ Deno.test("post plan: each lot of the next 24 h keeps its posts free; closed one
   // a: opening + reminder + winner, runner-up, results, settlement; b (open): the close's 4.
   deepStrictEqual(plan.now(), { lots: 2, posts: 6 + 4, top: 6 });
   deepStrictEqual(
-    ["winner", "outbid", "answer", "announcement", "ack", "chatter"].map((p) =>
-      plan.reserveFor(p as never)
+    (["winner", "outbid", "answer", "announcement", "ack", "chatter"] as const).map((p) =>
+      plan.reserveFor(p)
     ),
     [0, 6, 6, 6, 10, 10],
   );

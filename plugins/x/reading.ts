@@ -16,7 +16,6 @@ import { createCloseSweep } from "./close_sweep.ts";
 import type { XConfig } from "./config.ts";
 import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
 import { type MentionStream, startMentionStream } from "./mention_stream.ts";
-import { auctionUpdatedSchema } from "./notifications.ts";
 import {
   alignDelay,
   degradeLevel,
@@ -281,10 +280,7 @@ function closeSweepFor(
       ingest,
     })
     : undefined;
-  const offSweep = o.bus.on("auction.updated", (e) => {
-    const a = auctionUpdatedSchema.safeParse(e.payload);
-    if (a.success) sweep?.track(a.data);
-  });
+  const offSweep = o.bus.on("auction.updated", ({ payload }) => sweep?.track(payload));
   return { sweep, offSweep };
 }
 
