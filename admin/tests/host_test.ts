@@ -140,13 +140,19 @@ Deno.test({
       const health = await (await fetch(`${engine.url}/healthz`)).json();
       assert.match(JSON.stringify(health), /Marlowe Junior/);
 
-      // The transcript: each line with the facts of its version.
-      await page.click("#host-transcript-reload");
-      await page.waitForSelector("#host-transcript tr[data-outcome=said] td.grounds");
-      assert.match(
-        (await page.textContent("#host-transcript tbody"))!,
-        /Zanzibar[\s\S]*v\d+: Genesis #1 open, no bids/,
+      // The transcript: each line with the facts of its version (a line is stored just after
+      // it is said, so the page is reloaded until the new one is there).
+      const transcript = () => page.textContent("#host-transcript tbody");
+      await waitFor(
+        async () => {
+          await page.click("#host-transcript-reload");
+          await page.waitForSelector("#host-transcript tr[data-outcome=said] td.grounds");
+          return /Zanzibar/.test((await transcript()) ?? "");
+        },
+        15_000,
+        "the new character's line in the transcript",
       );
+      assert.match((await transcript())!, /Zanzibar[\s\S]*v\d+: Genesis #1 open, no bids/);
       const ana = await engine.enrolled("ana", "admin");
       const a = await engine.signIn("ana", ana.secret);
       const call = (type: string, data: unknown, who = a) =>
