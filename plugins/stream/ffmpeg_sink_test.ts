@@ -41,8 +41,10 @@ Deno.test({
     await sink.stop();
     pump.stop();
     assert(stats.activeFps >= 28, `loop at ${stats.activeFps} fps`);
-    // ~105 frames rendered; a 64 KiB pipe takes none of a 900 KiB frame: all but 3-4 per run dropped.
-    assert(stats.dropped >= stats.rendered - 12, `${stats.dropped} of ${stats.rendered} dropped`);
+    // ~105 frames rendered over two runs. A run keeps at most its queue (3), the frame in the
+    // widened 1 MiB pipe and the one half-written behind it; the few frames between a kill and
+    // the restart find no run. All the others are dropped and counted.
+    assert(stats.dropped >= stats.rendered - 18, `${stats.dropped} of ${stats.rendered} dropped`);
     assert.deepEqual(sink.sink.depth().limit, 3);
     assert(sink.restarts() >= 1, "the stalled run was not restarted");
     assert(logs.some((l) => l.includes("stalled")));
