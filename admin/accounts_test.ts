@@ -40,6 +40,8 @@ async function setup() {
     clock,
     store,
     keyText,
+    /** A code at the store's time (its virtual clock), not the wall clock's. */
+    code: (secret: string, steps = 0) => totpCode(secret, steps, clock.instant().epochMilliseconds),
     storeWith: (box: SecretBox) =>
       accounts({ db, now: () => clock.instant(), setupMinutes: 30, issuer: "Test", box }),
     async stop() {
@@ -64,32 +66,32 @@ Deno.test("accounts: setup link once, before it expires; TOTP and recovery codes
     assert.match(first.uri, /^otpauth:\/\/totp\/Test:olga\?/);
     assert.match(first.qrSvg, /^<svg /);
     await assert.rejects(
-      () => t.store.finishSetup(token, "short", totpCode(first.secret)),
+      () => t.store.finishSetup(token, "short", t.code(first.secret)),
       /at least 12/,
     );
     await assert.rejects(
-      () => t.store.finishSetup(token, "olga's password!", totpCode(first.secret)),
+      () => t.store.finishSetup(token, "olga's password!", t.code(first.secret)),
       /your name/,
     );
     await assert.rejects(() => t.store.finishSetup(token, PASSWORD, "000000"), /code is not right/);
-    const done = await t.store.finishSetup(token, PASSWORD, totpCode(first.secret));
+    const done = await t.store.finishSetup(token, PASSWORD, t.code(first.secret));
     assert.equal(done.recoveryCodes.length, 10);
     assert.equal(new Set(done.recoveryCodes).size, 10);
     await assert.rejects(() => t.store.startSetup(token), /already used/);
 
     // The enrolment's code cannot sign in again; the next one can, once.
-    const reused = await t.store.verifyLogin("olga", PASSWORD, totpCode(first.secret));
+    const reused = await t.store.verifyLogin("olga", PASSWORD, t.code(first.secret));
     assert.deepEqual([reused.ok, !reused.ok && reused.message], [
       false,
       "That code was used already: wait for the next one.",
     ]);
-    assert.equal((await t.store.verifyLogin("olga", PASSWORD, totpCode(first.secret, 1))).ok, true);
+    assert.equal((await t.store.verifyLogin("olga", PASSWORD, t.code(first.secret, 1))).ok, true);
     assert.equal(
-      (await t.store.verifyLogin("olga", PASSWORD, totpCode(first.secret, 1))).ok,
+      (await t.store.verifyLogin("olga", PASSWORD, t.code(first.secret, 1))).ok,
       false,
     );
     assert.equal(
-      (await t.store.verifyLogin("olga", "wrong password!", totpCode(first.secret, 1))).ok,
+      (await t.store.verifyLogin("olga", "wrong password!", t.code(first.secret, 1))).ok,
       false,
     );
     const code = done.recoveryCodes[3];
@@ -132,7 +134,7 @@ Deno.test("accounts: disable and reset end sessions; hostile names and tokens ar
     });
     const { token } = await t.store.add("olga", "admin");
     const { secret } = await t.store.startSetup(token);
-    await t.store.finishSetup(token, PASSWORD, totpCode(secret));
+    await t.store.finishSetup(token, PASSWORD, t.code(secret));
     const account = (await t.store.get("olga"))!;
     const session = await s.create(account, "127.0.0.1");
     assert.equal((await s.find(session.id))?.name, "olga");
@@ -142,10 +144,10 @@ Deno.test("accounts: disable and reset end sessions; hostile names and tokens ar
     const live = await s.create(account, null);
     await t.store.disable("olga");
     assert.equal(await s.find(live.id), null, "disabled: its sessions end");
-    const disabled = await t.store.verifyLogin("olga", PASSWORD, totpCode(secret, 1));
+    const disabled = await t.store.verifyLogin("olga", PASSWORD, t.code(secret, 1));
     assert.match(!disabled.ok ? disabled.message : "", /disabled/);
     const reset = await t.store.reset("olga");
-    assert.equal((await t.store.verifyLogin("olga", PASSWORD, totpCode(secret, 1))).ok, false);
+    assert.equal((await t.store.verifyLogin("olga", PASSWORD, t.code(secret, 1))).ok, false);
     const fresh = await t.store.startSetup(reset.token);
     assert.notEqual(fresh.secret, secret, "a reset enrols a new secret");
 
@@ -224,14 +226,14 @@ Deno.test("TOTP secrets at rest: sealed, plain rows sealed at start, a wrong key
     assert.match(pending, /^enc:v1:[0-9a-f]{8}:/);
     assert.ok(!pending.includes(secret), "the secret is not stored in plain text");
     assert.equal((await t.store.startSetup(token)).secret, secret, "it opens again on a reload");
-    await t.store.finishSetup(token, PASSWORD, totpCode(secret));
+    await t.store.finishSetup(token, PASSWORD, t.code(secret));
     assert.match((await stored()).totp_secret!, /^enc:v1:/);
     /** A code not used yet (a code signs in once: the remembered step is forgotten here). */
     const freshCode = async () => {
       await t.db.query("update admin_accounts set totp_last_step = null where name = 'olga'");
-      return totpCode(secret);
+      return t.code(secret);
     };
-    assert.equal((await t.store.verifyLogin("olga", PASSWORD, totpCode(secret, 1))).ok, true);
+    assert.equal((await t.store.verifyLogin("olga", PASSWORD, t.code(secret, 1))).ok, true);
 
     // A row from before encryption at rest: sealed by the start's pass, and it still signs in.
     await t.db.query("update admin_accounts set totp_secret = $1 where name = 'olga'", [secret]);
@@ -260,7 +262,7 @@ Deno.test("TOTP secrets at rest: sealed, plain rows sealed at start, a wrong key
       () => sealTotpSecrets(t.db, wrong),
       new RegExp(`account olga's TOTP secret: .*sealed with key ${key.keyId}.*${wrong.keyId}`),
     );
-    await assert.rejects(() => t.storeWith(wrong).verifyLogin("olga", PASSWORD, totpCode(secret)));
+    await assert.rejects(() => t.storeWith(wrong).verifyLogin("olga", PASSWORD, t.code(secret)));
     assert.equal((await stored()).totp_secret, sealed);
 
     // Rotation: the new key, the old one as previous: re-sealed, and it signs in.

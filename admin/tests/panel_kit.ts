@@ -143,9 +143,10 @@ export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
 }
 
 /** The TOTP code for now (+ `steps` periods of 30 s). */
-export function totpCode(secret: string, steps = 0): string {
+/** The code `steps` periods after `at` (ms; the test's clock when the store runs on one). */
+export function totpCode(secret: string, steps = 0, at = Date.now()): string {
   return new TOTP({ secret: Secret.fromBase32(secret), digits: 6, period: 30, algorithm: "SHA1" })
-    .generate({ timestamp: Date.now() + steps * 30_000 });
+    .generate({ timestamp: at + steps * 30_000 });
 }
 
 /** A panel WebSocket client in the test: Hello, Identify, requests by id, events, close code. */
