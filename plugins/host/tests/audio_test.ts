@@ -7,7 +7,7 @@
  * voice started playing it (one offset for all lines, within 120 ms), as long
  * as the line's own speech synthesized apart (within 150 ms).
  */
-import { assert } from "../../../core/testing.ts";
+import { assert, eventually } from "../../../core/testing.ts";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 import { testEngine } from "../../../tests/engine.ts";
 import { SAMPLE_RATE, speech } from "../../voice/speech.ts";
@@ -72,13 +72,6 @@ Deno.test({
       if (p) p.end = t;
       else if (level > 0) played.set(utteranceId, { start: t, end: t });
     });
-    const waitUntil = async (check: () => boolean, ms: number, what: string) => {
-      const until = performance.now() + ms;
-      while (!check()) {
-        if (performance.now() > until) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
     const allPlayed = () =>
       said.length > 0 &&
       said.every((s) => performance.now() / 1000 - (played.get(s.id)?.end ?? Infinity) > 0.5);
@@ -87,7 +80,7 @@ Deno.test({
       const stream = engine.service<{ stats(): { status: string }; stop(): Promise<void> }>(
         "stream",
       );
-      await waitUntil(() => stream.stats().status === "live", 30_000, "the stream");
+      await eventually(() => stream.stats().status === "live", "the stream", 30_000);
       await new Promise((r) => setTimeout(r, 2000)); // silence before the first line
       // Two viewers' questions, answered on stream by the host (as the x plugin hands them over).
       for (
@@ -98,12 +91,12 @@ Deno.test({
         ]]
       ) {
         engine.bus.emit("host.question", { handle, text, tweetId });
-        await waitUntil(
+        await eventually(
           () => said.some((s) => s.text.startsWith(handle)),
-          15_000,
           `${handle}'s answer`,
+          15_000,
         );
-        await waitUntil(allPlayed, 30_000, `${handle}'s answer to be played`);
+        await eventually(allPlayed, `${handle}'s answer to be played`, 30_000);
         await new Promise((r) => setTimeout(r, 2000)); // silence between and after
       }
       await stream.stop();

@@ -8,7 +8,7 @@
  * per line, starting and ending with its speech (offsets printed, bounded at
  * 200 ms, a few frames), and the mouth never open in silence.
  */
-import { assert } from "../../../core/testing.ts";
+import { assert, eventually } from "../../../core/testing.ts";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 import { testEngine } from "../../../tests/engine.ts";
 import type {} from "../mod.ts";
@@ -116,20 +116,13 @@ Deno.test({
     engine.bus.on("host.speaking", ({ payload: { utteranceId, level } }) => {
       if (level > 0 || heardAt.has(utteranceId)) heardAt.set(utteranceId, performance.now());
     });
-    const waitUntil = async (check: () => boolean, ms: number, what: string) => {
-      const until = performance.now() + ms;
-      while (!check()) {
-        if (performance.now() > until) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    };
     let audio: Int16Array;
     let frames: Uint8Array[];
     try {
       const stream = engine.service<{ stats(): { status: string }; stop(): Promise<void> }>(
         "stream",
       );
-      await waitUntil(() => stream.stats().status === "live", 30_000, "the stream");
+      await eventually(() => stream.stats().status === "live", "the stream", 30_000);
       await new Promise((r) => setTimeout(r, 2500)); // silence before the first line
       for (
         const [handle, text, tweetId] of [["@dan", "when does it open?", "7"], [
@@ -139,17 +132,17 @@ Deno.test({
         ]]
       ) {
         engine.bus.emit("host.question", { handle, text, tweetId });
-        await waitUntil(
+        await eventually(
           () => said.some((s) => s.text.startsWith(handle)),
-          15_000,
           `${handle}'s answer`,
+          15_000,
         );
         const { id } = said.find((s) => s.text.startsWith(handle))!;
         // Played through: heard, then no level of it for 1.5 s.
-        await waitUntil(
+        await eventually(
           () => performance.now() - (heardAt.get(id) ?? Infinity) > 1500,
-          30_000,
           `${handle}'s answer to be played`,
+          30_000,
         );
         await new Promise((r) => setTimeout(r, 1500)); // silence between and after
       }
