@@ -301,3 +301,149 @@ Deno.test("listeners are bounded: one more is told to come back", async () => {
     u.feed.stop();
   }
 });
+
+const T = (hhmmss: string) => `2026-03-08T${hhmmss}-04:00`;
+const MAX = "7.77"; // bob's maximum, never told while the lot runs
+const MAX_WEI = String(777n * ETH / 100n);
+
+async function liveEngine() {
+  const storage = testStorage();
+  const clock = virtualClock(T("14:10:00"));
+  const engine = await auctionEngine(storage, {
+    auctions: [{
+      id: "genesis-1",
+      item: "Genesis #1",
+      startsAt: T("14:00:00"),
+      endsAt: T("16:00:00"),
+      maxEndsAt: T("17:00:00"),
+      reserve: "1 ETH",
+    }],
+  }, clock);
+  for (const [i, h] of ["@alice", "@bob"].entries()) {
+    await engine.book.link(h, `0x00000000000000000000000000000000000000b${i}`);
+    await engine.book.enter(h, "deposit", 20n * ETH);
+  }
+  const tweet = async (tweetId: string, handle: string, text: string, at: string) => {
+    engine.bus.emit("bid.submitted", { tweetId, handle, text, tweetAt: T(at) });
+    await engine.auctions.idle();
+  };
+  const live = (headers: Record<string, string> = {}, query = "") =>
+    engine.http.request(`/auction/live${query}`, { headers });
+  return {
+    engine,
+    tweet,
+    live,
+    async stop() {
+      await engine.stop();
+      await storage.remove();
+    },
+  };
+}
+
+Deno.test("a phone cut off before three decisions, a changed maximum and the close gets them all on reconnecting", async () => {
+  const t = await liveEngine();
+  try {
+    const first = await t.live();
+    const id = await helloId(first);
+    // Cut off (its reader cancelled); the lot goes on without it.
+    await t.tweet("1", "@alice", "@SothebAIs bid 1.5 ETH", "14:05:00");
+    await t.tweet("2", "@bob", "@SothebAIs bid 1.5 ETH", "14:06:00"); // below the increment
+    await t.tweet("3", "@bob", "@SothebAIs bid 2 ETH", "14:07:00");
+    await t.tweet("4", "@bob", `@SothebAIs bid max ${MAX} ETH`, "14:08:00"); // the leader's max
+    await t.engine.auctions.admin("genesis-1", { action: "close" }, {
+      actor: "t",
+      reason: "test",
+    });
+    const back = await t.live({ "last-event-id": id });
+    const closed = (e: Sse[]) =>
+      e.some((x) => x.event === "auction" && (x.data as AuctionSnapshot).status === "closed");
+    const { events } = await readEvents(back, closed);
+    assertEquals(events.filter((e) => e.event === "snapshot").length, 0, "replayed, not reset");
+    const decisions = events.filter((e) => e.event === "decision").map((e) =>
+      e.data as LiveDecision
+    );
+    assertEquals(decisions.map((d) => [d.tweetId, d.decision, d.reason, d.action]), [
+      ["1", "accepted", null, "bid"],
+      ["2", "rejected", "below_increment", null],
+      ["3", "accepted", null, "bid"],
+      ["4", "accepted", null, "max"],
+    ]);
+    assertEquals(decisions[3].amountWei, null, "a changed maximum is told without its amount");
+    const lastFigures = events.filter((e) => e.event === "auction").at(-1)!
+      .data as AuctionSnapshot;
+    assertEquals([lastFigures.status, lastFigures.priceWei, lastFigures.leader?.handle], [
+      "closed",
+      String(2n * ETH),
+      "@bob",
+    ] as unknown[]);
+    // A phone whose id is of no use (another engine's, say) is set right by a snapshot.
+    const reset = await readEvents(
+      await t.live({ "last-event-id": "zz.9" }, "?auction=genesis-1"),
+      (e) => e.length >= 2,
+    );
+    const s = reset.events[1].data as {
+      auctions: AuctionSnapshot[];
+      last: Record<string, LiveDecision[]>;
+    };
+    assertEquals(s.auctions.find((a) => a.auctionId === "genesis-1")?.status, "closed");
+    assertEquals(s.last["genesis-1"].map((d) => d.tweetId), ["4", "3", "2", "1"]);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("a maximum's amount is on no public route and not on the live stream while the lot runs", async () => {
+  const t = await liveEngine();
+  try {
+    const watching = await t.live();
+    await t.tweet("1", "@alice", "@SothebAIs bid 1.5 ETH", "14:05:00");
+    await t.tweet("2", "@bob", `@SothebAIs bid max ${MAX} ETH`, "14:06:00"); // places a bid
+    await t.tweet("3", "@bob", "@SothebAIs bid max 9.99 ETH", "14:07:00"); // the leader's, raised
+    await t.tweet("4", "@alice", "@SothebAIs bid 3 ETH", "14:08:00"); // answered from the max
+    const told = await readEvents(
+      watching,
+      (e) => e.filter((x) => x.event === "decision").length >= 5,
+    );
+    const secret = (text: string) =>
+      [MAX, MAX_WEI, "9.99", String(999n * ETH / 100n)].filter((s) => text.includes(s));
+    const stream = told.events.map((e) => JSON.stringify(e)).join("\n");
+    assertEquals(secret(stream), [], "the stream");
+    // Its public consequence is told: bob's raise answering alice, and the changed maximum.
+    const decisions = told.events.filter((e) => e.event === "decision").map((e) =>
+      e.data as LiveDecision
+    );
+    assertEquals(decisions.map((d) => [d.tweetId, d.proxy, d.action, d.amountWei]), [
+      ["1", false, "bid", String(15n * ETH / 10n)],
+      ["2", false, "max", String(1575n * ETH / 1000n)], // the least next bid, placed now
+      ["3", false, "max", null],
+      ["4", false, "bid", String(3n * ETH)],
+      ["3", true, null, String(315n * ETH / 100n)], // the next step over alice, named by bob's tweet
+    ] as unknown[]);
+    const routes = [
+      "/",
+      "/auctions/genesis-1",
+      "/auctions/genesis-1/bids",
+      "/auction/auctions",
+      "/auction/auctions/genesis-1",
+      "/bidders/bob",
+    ];
+    for (const path of routes) {
+      const res = await t.engine.http.request(path);
+      assertEquals(secret(await res.text()), [], path);
+    }
+    const home = await (await t.engine.http.request("/")).text();
+    assert(home.includes("accepted: maximum changed"), "the page says a maximum changed");
+    const snapshot = await readEvents(
+      await t.live({ "last-event-id": "zz.1" }),
+      (e) => e.length >= 2,
+    );
+    assertEquals(secret(JSON.stringify(snapshot.events)), [], "a snapshot");
+    const replay = await readEvents(
+      await t.live({}, `?since=${(await helloId(await t.live())).replace(/\d+$/, "0")}`),
+      (e) => e.filter((x) => x.event === "decision").length >= 5,
+    );
+    assertEquals(secret(JSON.stringify(replay.events)), [], "a replay");
+  } finally {
+    await t.stop();
+  }
+});
