@@ -140,6 +140,86 @@ export function receiptDecision(auctionId: string, r: Receipt): LiveDecision {
 }
 
 type Told = { seq: number; bytes: Uint8Array };
+const enc = new TextEncoder();
+const PING = enc.encode(": ping\n\n");
+
+/** Events as one chunk (none for none): a replay counts once against the queue's bound. */
+function joined(parts: Uint8Array[]): Uint8Array[] {
+  if (!parts.length) return [];
+  const out = new Uint8Array(parts.reduce((n, b) => n + b.byteLength, 0));
+  let at = 0;
+  for (const b of parts) out.set(b, at), at += b.byteLength;
+  return [out];
+}
+
+/**
+ * One listener's stream: `opening` first, then a `snapshot` when one is being read (what is
+ * told meanwhile waits behind it, counted in the bound), then what it is sent; past
+ * `queueBytes` unread, a last `dropped` event and the end.
+ */
+function listenerStream(
+  opening: Uint8Array[],
+  snapshot: Promise<Uint8Array> | null,
+  o: {
+    queueBytes: number;
+    retryMs: number;
+    add(l: Listener): void;
+    remove(l: Listener): void;
+    dropped(): void;
+  },
+): ReadableStream<Uint8Array> {
+  let me: Listener | undefined;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      let open = true;
+      let held: Uint8Array[] | null = snapshot ? [] : null;
+      let heldBytes = 0;
+      const end = () => {
+        if (!open) return;
+        open = false;
+        clearInterval(ping);
+        o.remove(me!);
+        try {
+          controller.close();
+        } catch { /* cancelled */ }
+      };
+      const drop = (reason: string) => {
+        o.dropped();
+        try {
+          const data = toJson({ reason, retryMs: o.retryMs });
+          controller.enqueue(enc.encode(`event: dropped\ndata: ${data}\n\n`));
+        } catch { /* cancelled */ }
+        end();
+      };
+      const send = (bytes: Uint8Array) => {
+        if (!open) return;
+        if (held) {
+          held.push(bytes);
+          heldBytes += bytes.byteLength;
+          if (heldBytes > o.queueBytes) drop("too slow: reconnect to catch up");
+          return;
+        }
+        // A listener that stopped reading is dropped, never buffered for without bound.
+        if ((controller.desiredSize ?? 0) - bytes.byteLength < 0) {
+          return drop("too slow: reconnect to catch up");
+        }
+        controller.enqueue(bytes);
+      };
+      const ping = setInterval(() => send(PING), 15_000);
+      me = { send, end };
+      o.add(me);
+      for (const b of opening) controller.enqueue(b);
+      snapshot?.then((snap) => {
+        if (!open) return;
+        const waiting = held ?? [];
+        held = null;
+        controller.enqueue(snap);
+        for (const b of waiting) send(b);
+      }, () => drop("snapshot failed: reconnect"));
+    },
+    cancel: () => me?.end(),
+  }, new ByteLengthQueuingStrategy({ highWaterMark: o.queueBytes }));
+}
 type Listener = {
   send(bytes: Uint8Array): void;
   end(): void;
@@ -151,7 +231,7 @@ export function liveFeed(d: FeedDeps) {
   // A catch-up larger than half a queue is sent as a snapshot: it would be dropped again.
   const replayBytes = queueBytes / 2;
   const epoch = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
-  const enc = new TextEncoder();
+  const retryMs = d.retryMs ?? 1000;
   const ring: Told[] = [];
   const listeners = new Set<Listener>();
   const stats = { told: 0, dropped: 0, replayed: 0, snapshots: 0, refused: 0 };
@@ -227,85 +307,30 @@ export function liveFeed(d: FeedDeps) {
     const askedId = req.headers.get("last-event-id") || url.searchParams.get("since") || null;
     const auction = url.searchParams.get("auction");
     const auctionId = auction && AUCTION_ID.test(auction) ? auction : null;
-    let me: Listener;
-    let ping: ReturnType<typeof setInterval> | undefined;
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        let open = true;
-        // Until a snapshot is sent, what is told meanwhile waits here (counted in the bound).
-        let held: Uint8Array[] | null = null;
-        let heldBytes = 0;
-        const end = () => {
-          if (!open) return;
-          open = false;
-          clearInterval(ping);
-          listeners.delete(me);
-          try {
-            controller.close();
-          } catch { /* cancelled */ }
-        };
-        const drop = (reason: string) => {
-          stats.dropped++;
-          try {
-            controller.enqueue(
-              enc.encode(
-                `event: dropped\ndata: ${toJson({ reason, retryMs: d.retryMs ?? 1000 })}\n\n`,
-              ),
-            );
-          } catch { /* cancelled */ }
-          end();
-        };
-        const send = (bytes: Uint8Array) => {
-          if (!open) return;
-          if (held) {
-            held.push(bytes);
-            heldBytes += bytes.byteLength;
-            if (heldBytes > queueBytes) drop("too slow: reconnect to catch up");
-            return;
-          }
-          // A listener that stopped reading is dropped, never buffered for without bound.
-          if ((controller.desiredSize ?? 0) - bytes.byteLength < 0) {
-            return drop("too slow: reconnect to catch up");
-          }
-          controller.enqueue(bytes);
-        };
-        me = { send, end };
-        listeners.add(me);
-        const hello = `retry: ${d.retryMs ?? 1000}\n`;
-        const greet = (id: boolean) =>
-          enc.encode(
-            `${hello}${id ? `id: ${idOf(seq)}\n` : ""}event: hello\ndata: ${
-              toJson({ serverTime: Date.now() })
-            }\n\n`,
-          );
-        const catchUp = askedId === null ? [] : missed(askedId);
-        if (catchUp) {
-          // A first connection starts here; one that comes back gets what it missed first.
-          // The hello carries the id only when nothing follows it: a cut mid-replay resumes there.
-          controller.enqueue(greet(catchUp.length === 0));
-          if (catchUp.length) {
-            stats.replayed++;
-            const joined = new Uint8Array(catchUp.reduce((n, b) => n + b.byteLength, 0));
-            let at = 0;
-            for (const b of catchUp) joined.set(b, at), at += b.byteLength;
-            controller.enqueue(joined);
-          }
-        } else {
-          stats.snapshots++;
-          controller.enqueue(greet(false));
-          held = [];
-          snapshotOf(auctionId).then((snap) => {
-            if (!open) return;
-            const waiting = held ?? [];
-            held = null;
-            controller.enqueue(snap);
-            for (const b of waiting) send(b);
-          }, () => drop("snapshot failed: reconnect"));
-        }
-        ping = setInterval(() => send(enc.encode(": ping\n\n")), 15_000);
-      },
-      cancel: () => me?.end(),
-    }, new ByteLengthQueuingStrategy({ highWaterMark: queueBytes }));
+    const greet = (id: boolean) =>
+      enc.encode(
+        `retry: ${retryMs}\n${id ? `id: ${idOf(seq)}\n` : ""}event: hello\ndata: ${
+          toJson({ serverTime: Date.now() })
+        }\n\n`,
+      );
+    const catchUp = askedId === null ? [] : missed(askedId);
+    const wiring = {
+      queueBytes,
+      retryMs,
+      add: (l: Listener) => listeners.add(l),
+      remove: (l: Listener) => listeners.delete(l),
+      dropped: () => stats.dropped++,
+    };
+    let body: ReadableStream<Uint8Array>;
+    if (catchUp) {
+      // A first connection starts here; one that comes back gets what it missed first.
+      // The hello carries the id only when nothing follows it: a cut mid-replay resumes there.
+      if (catchUp.length) stats.replayed++;
+      body = listenerStream([greet(catchUp.length === 0), ...joined(catchUp)], null, wiring);
+    } else {
+      stats.snapshots++;
+      body = listenerStream([greet(false)], snapshotOf(auctionId), wiring);
+    }
     return new Response(body, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",
