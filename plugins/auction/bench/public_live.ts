@@ -67,9 +67,10 @@ async function run(listeners: number) {
         while ((i = buffer.indexOf("\n\n")) >= 0) {
           const chunk = buffer.slice(0, i);
           buffer = buffer.slice(i + 2);
-          if (chunk.startsWith("event: hello")) ready++;
-          if (chunk.startsWith("event: decision")) {
-            const id = JSON.parse(chunk.split("\ndata: ")[1]).tweetId;
+          // A block's lines: `retry:` and `id:` may come before its `event:`.
+          if (/^event: hello$/m.test(chunk)) ready++;
+          if (/^event: decision$/m.test(chunk)) {
+            const id = JSON.parse(chunk.split("data: ")[1]).tweetId;
             delays.push(performance.now() - decidedAt.get(id)!);
           }
         }
