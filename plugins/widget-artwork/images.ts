@@ -71,11 +71,13 @@ async function sha256(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
 /**
  * The leader's side: `mirror(image)` copies the file into `artwork_images` when it changed
  * (by size and modification time; the row only when the bytes differ). A failure is logged,
- * never thrown: the leader's own serving does not depend on the mirror.
+ * never thrown: the leader's own serving does not depend on the mirror. `idle()` waits for the
+ * copies under way (the teardown's, before the database closes).
  */
 export function imageMirror(db: Db, dir: () => string, log: Log) {
   const seen = new Map<string, string>();
-  const mirror = async (image: string) => {
+  const pending = new Set<Promise<void>>();
+  const copy = async (image: string) => {
     if (!IMAGE.test(image)) return;
     try {
       const info = await Deno.stat(`${dir().replace(/\/$/, "")}/${image}`).catch(() => null);
@@ -98,7 +100,14 @@ export function imageMirror(db: Db, dir: () => string, log: Log) {
       log.warn("lot image not mirrored for standbys", { image, error });
     }
   };
-  return mirror;
+  return {
+    mirror(image: string): Promise<void> {
+      const p = copy(image).finally(() => pending.delete(p));
+      pending.add(p);
+      return p;
+    },
+    idle: () => Promise.all([...pending]).then(() => {}),
+  };
 }
 
 const base64 = (bytes: Uint8Array) => {

@@ -59,7 +59,7 @@ Deno.test("lot images: the leader's mirror holds the file's bytes and follows a 
     Deno.mkdirSync(assets);
     const first = crypto.getRandomValues(new Uint8Array(60_000));
     Deno.writeFileSync(`${assets}/lot.webp`, first);
-    const mirror = imageMirror(db, () => assets, quiet);
+    const { mirror } = imageMirror(db, () => assets, quiet);
     const standby = mirroredImages(db, 0);
     assertEquals(await standby("lot.webp"), null, "nothing mirrored yet");
     await mirror("lot.webp");

@@ -21,7 +21,7 @@ export default definePlugin({
     const { bus, config, db, log, use, http } = ctx;
     const widgets = use("widgets");
     const dir = () => widgets.assets.dir;
-    const mirror = imageMirror(db, dir, log);
+    const { mirror, idle } = imageMirror(db, dir, log);
     mountImageRoute(http, config.items, async (image) => {
       const found = await readImage(dir(), image);
       if (found) void mirror(image);
@@ -31,12 +31,14 @@ export default definePlugin({
     for (const item of Object.values(config.items)) if (item.image) void mirror(item.image);
     const off = bus.on("auction.updated", (e) => {
       const image = resolveItem(e.payload.item, config.items)?.image;
-      if (image) return mirror(image);
+      // Not awaited by the bus: an announcement is not held up by a copy of the image.
+      if (image) void mirror(image);
     });
     const unmount = mountWidgets(ctx, config, artwork);
-    return () => {
+    return async () => {
       off();
       unmount();
+      await idle();
     };
   },
   // On a standby engine: the same route, from the database.
