@@ -15,7 +15,7 @@ import { seededRandom } from "../core/random.ts";
 import { loadScene, parseScene, SceneError } from "../scenes/load_scene.ts";
 import { CharacterError, loadCharacter, parseCharacter } from "../plugins/host/character.ts";
 import { scenarioProblems } from "../plugins/auction/rehearse.ts";
-import { cli, freePort } from "./cli.ts";
+import { cli, exited, freePort } from "./cli.ts";
 import { tempDir } from "./services.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -365,11 +365,17 @@ Deno.test({
       return file(`config-${name}`, JSON.stringify(copy));
     };
     const run = async (args: string[], extra: Record<string, string> = {}) => {
-      const out = await cli(args, { ...env, DATA_DIR: `${dir.path}/data-cli`, ...extra })
-        .output();
-      const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      const child = cli(args, { ...env, DATA_DIR: `${dir.path}/data-cli`, ...extra }).spawn();
+      const text = (s: ReadableStream<Uint8Array>) => new Response(s).text();
+      // Bounded: a command that hangs is killed, and the test fails on its code.
+      const [status, stdout, stderr] = await Promise.all([
+        exited(child, 120_000),
+        text(child.stdout),
+        text(child.stderr),
+      ]);
+      const said = stdout + stderr;
       assert(!STACK.test(said), said);
-      return { code: out.code, said };
+      return { code: status.code, said };
     };
     const check = (config: string) => run(["check", "--config", config, "--timeout", "2"]);
     const marlowe = JSON.parse(
@@ -389,8 +395,8 @@ Deno.test({
 
     // A field out of bounds: the file and the field, and check fails.
     const fast = { ...marlowe, voice: { ...marlowe.voice, speed: 9000 } };
-    const slowConfig = withCharacter("fast.json", JSON.stringify(fast, null, 2));
-    const bad = await check(slowConfig);
+    const fastConfig = withCharacter("fast.json", JSON.stringify(fast, null, 2));
+    const bad = await check(fastConfig);
     assertEquals(bad.code, 1, bad.said);
     const problem = hostLines(bad.said).filter((l) => /\sproblem\s/.test(l));
     assertEquals(problem.length, 1, bad.said);
@@ -416,7 +422,7 @@ Deno.test({
     assert(missing.said.includes(`${dir.path}/gone.json: cannot read: `), missing.said);
 
     // `start` refuses the same file with the same line: one loader for both.
-    const started = await run(["start", "--config", slowConfig, "--log", "json"], {
+    const started = await run(["start", "--config", fastConfig, "--log", "json"], {
       PORT: String(freePort()),
     });
     assertEquals(started.code, 1, started.said);

@@ -1,11 +1,12 @@
 /**
  * Character files: who the host is. A character is a JSON file validated with
  * zod; a bad file is refused with errors naming the field
- * (`character.voice.speed: …`), and a file read from disk names itself first
- * (`path: character.voice.speed: …`, `path: invalid JSON at line 3, column 7: …`). Invariants: every text in it is bounded,
- * avatar paths stay inside the scene assets folder (no `..`, no absolute
- * paths), and nothing in it is a fact — facts come from the fact sheet only,
- * so the character's lines are templates with `{placeholders}` filled from it.
+ * (`character.voice.speed: …`), a file read from disk naming itself first
+ * (`path: character.voice.speed: …`, `path: invalid JSON at line 3, column 7: …`).
+ * Invariants: the file is at most 1 MiB, every text in it is bounded, avatar
+ * paths stay inside the scene assets folder (no `..`, no absolute paths), and
+ * nothing in it is a fact — facts come from the fact sheet only, so the
+ * character's lines are templates with `{placeholders}` filled from it.
  */
 import { z } from "zod";
 import { describeIssues, jsonProblem } from "../../core/config.ts";
