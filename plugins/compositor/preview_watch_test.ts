@@ -8,40 +8,28 @@
  */
 import { assert, assertEquals, assertMatch } from "../../core/testing.ts";
 import { decodePng, diffRatio } from "./tests/pixels.ts";
-import { BOX, watchingAuthor } from "./tests/watch_author.ts";
+import { BOX, countInBox, drawMagenta, isMagenta, watchingAuthor } from "./tests/watch_author.ts";
 
-function count(png: { rgba: Uint8Array; width: number }, test: (p: number[]) => boolean) {
-  let n = 0;
-  for (let y = BOX.y; y < BOX.y + BOX.height; y++) {
-    for (let x = BOX.x; x < BOX.x + BOX.width; x++) {
-      const i = (y * png.width + x) * 4;
-      if (test([png.rgba[i], png.rgba[i + 1], png.rgba[i + 2]])) n++;
-    }
-  }
-  return n;
-}
+const count = (png: { rgba: Uint8Array; width: number }, test: (p: number[]) => boolean) =>
+  countInBox(png.rgba, test, png.width);
 
 Deno.test("preview --watch: a widget's edit is on the PNG without a restart; a throw is a red box", async () => {
   const { out, mod, output, stop } = await watchingAuthor();
   try {
     await output.until(/^watching/);
     const before = await decodePng(await Deno.readFile(out));
-    const magenta = (p: number[]) => p[0] > 200 && p[1] < 60 && p[2] > 200;
-    assertEquals(count(before, magenta), 0);
+    assertEquals(count(before, isMagenta), 0);
     assert(count(before, (p) => p.every((v) => v > 200)) > 100, "the scaffold's text is drawn");
 
     const source = await Deno.readTextFile(mod);
-    await Deno.writeTextFile(
-      mod,
-      source.replace("g.fillStyle = theme.ink;", 'g.fillStyle = "#ff00ff";'),
-    );
+    await Deno.writeTextFile(mod, drawMagenta(source));
     const line = await output.until(/sparkle reloaded/, 30_000);
     const after = Number(line.match(/(\d+) ms after the change/)?.[1]);
     // The figure is measured by bench/watch.ts; here it is shown, not bounded (a loaded machine).
     console.log(`preview --watch: ${line}`);
     assert(Number.isFinite(after), line);
     const edited = await decodePng(await Deno.readFile(out));
-    assert(count(edited, magenta) > 100, "the edit is on the PNG");
+    assert(count(edited, isMagenta) > 100, "the edit is on the PNG");
 
     await Deno.writeTextFile(
       mod,

@@ -2,23 +2,22 @@
  * A running engine with the compositor's `reloadWidgets`: an author's widget
  * (loaded with `"module"`) is in the frames the loop renders — which the panel's
  * preview and the stream show — and an edit of its file is in them without a
- * restart (the state kept across a reload: widget_kit_test.ts).
+ * restart (the state kept across a reload: widget_kit_test.ts); an edit that
+ * makes it read a bus event its loaded plugin does not listen to hears that
+ * event from the next emit on, still without a restart.
  */
-import { assert } from "../../core/testing.ts";
+import { assert, assertEquals, eventually } from "../../core/testing.ts";
 import { testEngine } from "../../tests/engine.ts";
 import type { Compositor } from "./mod.ts";
-import { authorFolder, BOX } from "./tests/watch_author.ts";
-
-const magentaIn = (rgba: Uint8Array) => {
-  let n = 0;
-  for (let y = BOX.y; y < BOX.y + BOX.height; y++) {
-    for (let x = BOX.x; x < BOX.x + BOX.width; x++) {
-      const i = (y * 1280 + x) * 4;
-      if (rgba[i] > 200 && rgba[i + 1] < 60 && rgba[i + 2] > 200) n++;
-    }
-  }
-  return n;
-};
+import {
+  authorFolder,
+  countInBox,
+  drawMagenta,
+  isCyan,
+  isMagenta,
+  readRejections,
+  REJECTED,
+} from "./tests/watch_author.ts";
 
 Deno.test("engine with reloadWidgets: a widget's edit is in the next frames, no restart", async () => {
   const { home } = await authorFolder();
@@ -39,22 +38,24 @@ Deno.test("engine with reloadWidgets: a widget's edit is in the next frames, no 
     const bid = { auctionId: "a", tweetId: "t1", handle: "@ada", amountWei: 3n * 10n ** 18n };
     engine.bus.emit("bid.accepted", bid as never);
     let index = 0;
-    assert(magentaIn(compositor.render(index++).rgba) === 0);
-    // The watcher takes a folder's first look as its baseline (every 100 ms): let it see this one.
-    await new Promise((r) => setTimeout(r, 500));
+    const frame = () => compositor.render(index++).rgba;
+    assertEquals(countInBox(frame(), isMagenta), 0);
     const mod = `${home}/sparkle/mod.ts`;
     const source = await Deno.readTextFile(mod);
-    await Deno.writeTextFile(
-      mod,
-      source.replace("g.fillStyle = theme.ink;", 'g.fillStyle = "#ff00ff";'),
+    await Deno.writeTextFile(mod, drawMagenta(source));
+    await eventually(
+      () => countInBox(frame(), isMagenta) > 100,
+      "the edited draw in the engine's frames",
+      20_000,
+      50,
     );
-    const deadline = Date.now() + 20_000;
-    let seen = 0;
-    while (Date.now() < deadline && !seen) {
-      await new Promise((r) => setTimeout(r, 50));
-      seen = magentaIn(compositor.render(index++).rgba);
-    }
-    assert(seen > 100, "the edited draw is in the engine's frames");
+
+    // Now it reads bid.rejected, which the widget's plugin (as loaded) does not listen to.
+    await Deno.writeTextFile(mod, readRejections(source));
+    await eventually(() => countInBox(frame(), isCyan) > 100, "the new code on", 20_000, 50);
+    assertEquals(countInBox(frame(), isMagenta), 0, "no rejection yet");
+    engine.bus.emit("bid.rejected", REJECTED as never);
+    assert(countInBox(frame(), isMagenta) > 100, "the next frame shows the rejection it heard");
   } finally {
     await engine.stop();
     await Deno.remove(home, { recursive: true });

@@ -1,0 +1,129 @@
+/**
+ * Live reload as `preview --watch` wires it — the preview's studio (the sample
+ * show, the author's widget loaded with "module") and the watcher on its
+ * widgets — misses no edit: one made after the widget was imported but before
+ * the watcher's first look, and one that leaves the file's size and mtime as
+ * they were (a write in the same mtime tick); an old file nobody touched is not
+ * reloaded. An edit that makes the widget read a bus event its plugin does not
+ * listen to hears the next such event. (The child process: preview_watch_test.ts.)
+ */
+import { assert, assertEquals, eventually } from "../../core/testing.ts";
+import { sampleStudio } from "./preview.ts";
+import { watchWidgetFiles, type WidgetReload } from "./widget_reload.ts";
+import {
+  authorFolder,
+  countInBox,
+  drawMagenta,
+  isCyan,
+  isMagenta,
+  readRejections,
+  REJECTED,
+} from "./tests/watch_author.ts";
+
+/** A copy of the scaffolded widget in its own folder (a fresh module), its files' mtime `mtime`. */
+async function copyOfSparkle(home: string, name: string, mtime?: Date): Promise<string> {
+  await Deno.mkdir(`${home}/${name}`);
+  for (const e of Deno.readDirSync(`${home}/sparkle`)) {
+    if (!e.isFile) continue;
+    await Deno.copyFile(`${home}/sparkle/${e.name}`, `${home}/${name}/${e.name}`);
+    if (mtime) await Deno.utime(`${home}/${name}/${e.name}`, mtime, mtime);
+  }
+  return `${home}/${name}/mod.ts`;
+}
+
+/** The preview's studio on `mod`, and a watcher on it as `preview --watch` starts one. */
+async function previewing(home: string, mod: string) {
+  const studio = await sampleStudio({
+    scene: "live",
+    scenesDir: `${home}/scenes`,
+    extra: [{ label: "widget-sparkle", specifier: `file://${mod}`, config: {} }],
+  });
+  let index = 0;
+  const reloads: WidgetReload[] = [];
+  return {
+    studio,
+    reloads,
+    frame: () => studio.compositor.render(index++).rgba,
+    watch: () =>
+      watchWidgetFiles({
+        widgets: studio.compositor.widgets,
+        everyMs: 50,
+        onReload: (r) => reloads.push(r),
+      }),
+  };
+}
+
+Deno.test("live reload misses no edit, and reloaded code hears the events it now reads", async (t) => {
+  const { home } = await authorFolder();
+  const anHourAgo = new Date(Date.now() - 3_600_000);
+  try {
+    await t.step("an old file nobody touched is not reloaded at the first look", async () => {
+      const p = await previewing(home, await copyOfSparkle(home, "untouched", anHourAgo));
+      const watcher = p.watch();
+      try {
+        await watcher.ready;
+        assertEquals(p.reloads, []);
+        assert(countInBox(p.frame(), (px) => px.every((v) => v > 200)) > 100, "it is drawn");
+      } finally {
+        await watcher.stop();
+        await p.studio.stop();
+      }
+    });
+
+    await t.step("an edit between the import and the watcher's first look is drawn", async () => {
+      const mod = await copyOfSparkle(home, "early", anHourAgo);
+      const p = await previewing(home, mod);
+      // The module is imported (the studio runs it); the author saves before the watcher looks.
+      await Deno.writeTextFile(mod, drawMagenta(await Deno.readTextFile(mod)));
+      const watcher = p.watch();
+      try {
+        await watcher.ready;
+        assertEquals(p.reloads.map((r) => r.error ?? r.kinds.join()), ["sparkle"]);
+        assert(countInBox(p.frame(), isMagenta) > 100, "the first frame after the look has it");
+      } finally {
+        await watcher.stop();
+        await p.studio.stop();
+      }
+    });
+
+    await t.step("an edit that keeps the file's size and mtime is drawn", async () => {
+      // An mtime the clock has not passed yet: a later write in its tick would leave it as is.
+      const tick = new Date(Date.now() + 30_000);
+      const mod = await copyOfSparkle(home, "same-tick", tick);
+      const p = await previewing(home, mod);
+      const watcher = p.watch();
+      try {
+        await watcher.ready;
+        const before = await Deno.readTextFile(mod);
+        const edited = drawMagenta(before);
+        assertEquals(edited.length, before.length);
+        await Deno.writeTextFile(mod, edited);
+        await Deno.utime(mod, tick, tick);
+        assertEquals((await Deno.stat(mod)).mtime?.getTime(), tick.getTime());
+        await eventually(() => countInBox(p.frame(), isMagenta) > 100, "the edit", 20_000, 50);
+      } finally {
+        await watcher.stop();
+        await p.studio.stop();
+      }
+    });
+
+    await t.step("reloaded code reading a new event type hears the next one", async () => {
+      const mod = await copyOfSparkle(home, "new-event");
+      const p = await previewing(home, mod);
+      const watcher = p.watch();
+      try {
+        await watcher.ready;
+        await Deno.writeTextFile(mod, readRejections(await Deno.readTextFile(mod)));
+        await eventually(() => countInBox(p.frame(), isCyan) > 100, "the new code", 20_000, 50);
+        assertEquals(p.reloads.at(-1)?.warnings, [], "nothing left for a restart");
+        p.studio.engine.bus.emit("bid.rejected", REJECTED as never);
+        assert(countInBox(p.frame(), isMagenta) > 100, "the next frame shows the rejection");
+      } finally {
+        await watcher.stop();
+        await p.studio.stop();
+      }
+    });
+  } finally {
+    await Deno.remove(home, { recursive: true });
+  }
+});
