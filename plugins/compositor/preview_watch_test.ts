@@ -4,7 +4,8 @@
  * PNG; an edit of its draw is on the PNG again, without a restart (how soon
  * after the file's change is printed here and measured by `bench/watch.ts`);
  * an edit that makes it throw shows a red box in its slot while the rest of
- * the frame renders as before.
+ * the frame renders as before; an edit saved as the preview starts is on its
+ * PNG (the race with the first import: widget_reload_test.ts).
  */
 import { assert, assertEquals, assertMatch } from "../../core/testing.ts";
 import { decodePng, diffRatio } from "./tests/pixels.ts";
@@ -46,6 +47,19 @@ Deno.test("preview --watch: a widget's edit is on the PNG without a restart; a t
     const status = { x: 660, y: 60, width: 600, height: 260 };
     assertEquals(diffRatio(broken.rgba, edited.rgba, 1280, 720, 16, status), 0);
     assertMatch(output.seen.join("\n"), /wrote .*preview\.png \(start\)/);
+  } finally {
+    await stop();
+  }
+});
+
+Deno.test("preview --watch: an edit saved as the preview starts is on its PNG", async () => {
+  const { out, mod, output, stop } = await watchingAuthor();
+  try {
+    await Deno.writeTextFile(mod, drawMagenta(await Deno.readTextFile(mod)));
+    await output.until(/^watching/);
+    // Whether the save came before the import or after it, what is on the PNG is the file's code.
+    const png = await decodePng(await Deno.readFile(out));
+    assert(count(png, isMagenta) > 100, `the edit is on the PNG: ${output.seen.join("\n")}`);
   } finally {
     await stop();
   }
