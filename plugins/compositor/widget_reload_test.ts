@@ -1,23 +1,26 @@
 /**
- * Live reload as `preview --watch` wires it — the preview's studio (the sample
- * show, the author's widget loaded with "module") and the watcher on its
- * widgets — misses no edit: one made after the widget was imported but before
- * the watcher's first look, and one that leaves the file's size and mtime as
- * they were (a write in the same mtime tick); an old file nobody touched is not
- * reloaded. An edit that makes the widget read a bus event its plugin does not
+ * Live reload of an author's widget (scaffolded outside the repository, loaded
+ * with "module"). As `preview --watch` wires it — the preview's studio (the
+ * sample show) and the watcher on its widgets — it misses no edit: one made
+ * after the widget was imported but before the watcher's first look, and one
+ * that leaves the file's size and mtime as they were (a write in the same mtime
+ * tick); an old file nobody touched is not reloaded. In a running engine with
+ * the compositor's `reloadWidgets`, an edit is in the frames the loop renders —
+ * which the panel's preview and the stream show — without a restart. In both,
+ * an edit that makes the widget read a bus event its loaded plugin does not
  * listen to hears the next such event. (The child process: preview_watch_test.ts.)
  */
 import { assert, assertEquals, eventually } from "../../core/testing.ts";
+import { testEngine } from "../../tests/engine.ts";
+import type { Compositor } from "./mod.ts";
 import { sampleStudio } from "./preview.ts";
 import { watchWidgetFiles, type WidgetReload } from "./widget_reload.ts";
 import {
   authorFolder,
   countInBox,
   drawMagenta,
-  isCyan,
+  hearsNewEventType,
   isMagenta,
-  readRejections,
-  REJECTED,
 } from "./tests/watch_author.ts";
 
 /** A copy of the scaffolded widget in its own folder (a fresh module), its files' mtime `mtime`. */
@@ -113,16 +116,47 @@ Deno.test("live reload misses no edit, and reloaded code hears the events it now
       const watcher = p.watch();
       try {
         await watcher.ready;
-        await Deno.writeTextFile(mod, readRejections(await Deno.readTextFile(mod)));
-        await eventually(() => countInBox(p.frame(), isCyan) > 100, "the new code", 20_000, 50);
+        const emit = (type: string, payload: unknown) => p.studio.engine.bus.emit(type, payload);
+        const source = await Deno.readTextFile(mod);
+        await hearsNewEventType({ mod, source, frame: p.frame, emit });
         assertEquals(p.reloads.at(-1)?.warnings, [], "nothing left for a restart");
-        p.studio.engine.bus.emit("bid.rejected", REJECTED as never);
-        assert(countInBox(p.frame(), isMagenta) > 100, "the next frame shows the rejection");
       } finally {
         await watcher.stop();
         await p.studio.stop();
       }
     });
+
+    await t.step(
+      "an engine with reloadWidgets draws an edit, and the new event, no restart",
+      async () => {
+        const mod = await copyOfSparkle(home, "engine");
+        const engine = await testEngine({
+          plugins: {
+            compositor: {
+              run: false,
+              reloadWidgets: true,
+              scenesDir: `${home}/scenes`,
+              assetsDir: new URL("../../scenes/assets/", import.meta.url).pathname,
+              initialScene: "live",
+            },
+            [mod]: {},
+          },
+        });
+        try {
+          const compositor = engine.service<Compositor>("compositor");
+          let index = 0;
+          const frame = () => compositor.render(index++).rgba;
+          assertEquals(countInBox(frame(), isMagenta), 0);
+          const source = await Deno.readTextFile(mod);
+          await Deno.writeTextFile(mod, drawMagenta(source));
+          await eventually(() => countInBox(frame(), isMagenta) > 100, "the edit", 20_000, 50);
+          const emit = (type: string, payload: unknown) => engine.bus.emit(type, payload);
+          await hearsNewEventType({ mod, source, frame, emit });
+        } finally {
+          await engine.stop();
+        }
+      },
+    );
   } finally {
     await Deno.remove(home, { recursive: true });
   }

@@ -6,6 +6,7 @@
  * line, each wait bounded. The edits the tests make to the scaffold, and the
  * pixels of the widget's box they count.
  */
+import { assert, assertEquals, eventually } from "../../../core/testing.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
@@ -85,7 +86,7 @@ export const drawMagenta = (source: string) =>
  * The scaffold reading a bus event its plugin (as loaded) does not listen to: a rejected bid
  * lights the amount magenta; until one comes it is cyan (the new code is on).
  */
-export const readRejections = (source: string) =>
+const readRejections = (source: string) =>
   edit(
     source,
     ["init: () => ({ bids: 0,", "init: () => ({ lit: false, bids: 0,"],
@@ -97,7 +98,7 @@ export const readRejections = (source: string) =>
   );
 
 /** A `bid.rejected` payload as the auction emits it. */
-export const REJECTED = {
+const REJECTED = {
   auctionId: "lot-1",
   tweetId: "t-9",
   handle: "@late",
@@ -105,6 +106,23 @@ export const REJECTED = {
   message: "the auction has closed",
   at: "2026-11-25T19:30:00-05:00",
 } as const;
+
+/**
+ * Saves `readRejections` of the scaffold's `source` into the widget's `mod`, waits (bounded) for frames of the new code,
+ * emits a rejected bid, and checks the very next frame shows it heard it.
+ */
+export async function hearsNewEventType(o: {
+  mod: string;
+  source: string;
+  frame: () => Uint8Array;
+  emit: (type: "bid.rejected", payload: typeof REJECTED) => void;
+}): Promise<void> {
+  await Deno.writeTextFile(o.mod, readRejections(o.source));
+  await eventually(() => countInBox(o.frame(), isCyan) > 100, "the new code drawn", 20_000, 50);
+  assertEquals(countInBox(o.frame(), isMagenta), 0, "no rejection yet");
+  o.emit("bid.rejected", REJECTED);
+  assert(countInBox(o.frame(), isMagenta) > 100, "the next frame shows the rejection it heard");
+}
 
 /** The author's folder: `show.json`, `sparkle/` (scaffolded), `scenes/` (live.json shows sparkle). */
 export async function authorFolder(): Promise<{ home: string; config: string }> {
