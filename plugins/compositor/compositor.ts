@@ -35,6 +35,8 @@ export interface CompositorOptions {
   onStateError?: (kind: string, type: string, error: unknown) => void;
   /** Every bus event: reloaded widget code reading types its loaded plugin does not declare. */
   relay?: SubscribeAll;
+  /** Keep the last events of every type, so reloaded code reading a new type starts from them. */
+  reloadHistory?: boolean;
   /** Render budget of one widget kind in a frame, ms (default 2 at 720p, by pixel count). */
   widgetBudgetMs?: number;
   /** A widget kind over budget for 30 frames in a row: told once. */
@@ -97,6 +99,7 @@ export function createCompositor(options: CompositorOptions): Compositor {
     fps,
     onStateError: options.onStateError,
     relay: options.relay,
+    history: options.reloadHistory,
   });
   const stats = createWidgetStats({
     budgetMs: (options.widgetBudgetMs ?? 2) * (width * height) / (1280 * 720),

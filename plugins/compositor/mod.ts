@@ -83,6 +83,7 @@ export default definePlugin({
       initialScene: config.initialScene,
       widgetBudgetMs: config.widgetBudgetMs,
       relay: (handler) => bus.on("*", handler),
+      reloadHistory: config.reloadWidgets || config.reloadHistory,
       ...widgetLogs(log),
     });
     for (const w of builtinWidgets) compositor.widgets.define(w, { settings: {}, assets, use });

@@ -32,6 +32,8 @@ export interface PreviewOptions {
   /** Scene files' folder; default the project's. */
   scenesDir?: string;
   extra?: PluginEntry[];
+  /** Widget code will be reloaded: keep the show's events for code reading a new type. */
+  watch?: boolean;
 }
 
 /** A studio at the sample show's moment of `phase`, showing the scene. */
@@ -42,6 +44,7 @@ export async function sampleStudio(options: PreviewOptions): Promise<Studio> {
       width: options.width ?? 1280,
       height: options.height ?? 720,
       ...(options.scenesDir ? { scenesDir: options.scenesDir } : {}),
+      reloadHistory: options.watch ?? false,
     },
     start: "2026-11-25T19:00:00-05:00",
     extra: options.extra,
@@ -76,7 +79,7 @@ async function outsideWidgets(config: string): Promise<PluginEntry[]> {
 
 /** Renders on every widget or scene file change until SIGINT; each write is printed. */
 async function watch(options: PreviewOptions, out: string, print: (l: string) => void) {
-  const studio = await sampleStudio(options);
+  const studio = await sampleStudio({ ...options, watch: true });
   let index = 0;
   let writing = Promise.resolve();
   /** Renders and writes the PNG, after the write before it (one frame at a time on the file). */

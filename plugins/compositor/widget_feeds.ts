@@ -6,7 +6,9 @@
  * held only while some widget needs it. Invariants: a type is subscribed once per
  * widget; a type its code stopped reading is unsubscribed; at first mount an
  * undeclared type throws (the plugin must say what it hears), only a reload
- * falls back to the relay.
+ * falls back to the relay. Where reloads happen (`reloadWidgets`, the preview),
+ * the last events of every type are kept, so code that starts reading a type
+ * starts from the show so far, in the order the bus carried it.
  */
 import { type BusEvent, UndeclaredEventError } from "../../core/bus.ts";
 import type { WidgetFeed } from "./widgets.ts";
@@ -87,6 +89,36 @@ export function subscriptions(
       subs.clear();
       relayed.clear();
       relay.want(key, relayed, receive);
+    },
+  };
+}
+
+export interface History {
+  /** `journal` with the kept events of `types` put in, in bus order; the last `most`. */
+  with(journal: BusEvent[], types: readonly string[]): BusEvent[];
+}
+
+/** Keeps the last `per` events of each type (none without `subscribeAll`). */
+export function keepHistory(subscribeAll: SubscribeAll | undefined, per: number): History {
+  const byType = new Map<string, BusEvent[]>();
+  // The bus hands every handler the same event object: its place in the bus's order.
+  const order = new WeakMap<BusEvent, number>();
+  let carried = 0;
+  subscribeAll?.((event) => {
+    order.set(event, carried++);
+    let kept = byType.get(event.type);
+    if (!kept) byType.set(event.type, kept = []);
+    kept.push(event);
+    if (kept.length > per) kept.shift();
+  });
+  return {
+    with(journal, types) {
+      const more = types.flatMap((t) => byType.get(t) ?? []);
+      if (!more.length) return journal;
+      const all = [...new Set([...journal, ...more])]; // events fed by hand (tests) come first
+      const at = (e: BusEvent) => order.get(e) ?? -1;
+      return all.map((e, i) => ({ e, i })).sort((a, b) => at(a.e) - at(b.e) || a.i - b.i)
+        .map(({ e }) => e).slice(-per);
     },
   };
 }

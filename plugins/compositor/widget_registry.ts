@@ -15,6 +15,7 @@ import type { AnyWidget, WidgetEnv, WidgetFrame } from "./widget_kit.ts";
 import type { Box, DrawWidget, Widgets } from "./widgets.ts";
 import {
   createRelay,
+  keepHistory,
   type SubscribeAll,
   type Subscriptions,
   subscriptions,
@@ -59,10 +60,13 @@ export function createWidgetRegistry(o: {
   onStateError?: (kind: string, type: string, error: unknown) => void;
   /** Every bus event, for reloaded code reading types its loaded plugin does not declare. */
   relay?: SubscribeAll;
+  /** Keep the last events of every type (from the relay), for reloaded code reading a new type. */
+  history?: boolean;
 }): WidgetRegistry {
   const entries = new Map<string, WidgetEntry>();
   const live = new Map<string, Live>();
   const relay = createRelay(o.relay);
+  const history = keepHistory(o.history ? o.relay : undefined, JOURNAL);
   let version = 0;
 
   const apply = (widget: AnyWidget, state: unknown, event: BusEvent) => {
@@ -178,7 +182,13 @@ export function createWidgetRegistry(o: {
     reload(widget) {
       const l = live.get(widget.kind);
       if (!l) throw new Error(`no widget of kind ${widget.kind} is defined here`);
-      l.state = build(widget, l.env, l.journal);
+      // A type the old code did not read: its events so far, from the history, join the journal.
+      const journal = history.with(
+        l.journal,
+        widget.listens.filter((t) => !l.widget.listens.includes(t)),
+      );
+      l.state = build(widget, l.env, journal);
+      l.journal = journal;
       l.widget = widget;
       set(widget.kind, entries.get(widget.kind));
       return l.subs.follow(widget.listens, true).map((t) =>
