@@ -5,7 +5,8 @@
  * with a bad item is refused; a widget over its budget for 30 frames in a row
  * is told once, by name; a reload keeps the state the events built, and its
  * subscriptions follow the new code's event types (new ones heard, dropped ones
- * not), through the plugin's bus or the relay.
+ * not), through the plugin's bus or the relay, a newly read type's events so
+ * far (the history) put in the bus's order.
  */
 import { z } from "zod";
 import { assert, assertEquals, assertMatch, assertThrows } from "../../core/testing.ts";
@@ -36,7 +37,7 @@ function sceneOf(left: unknown[], right: unknown[] = []) {
 
 function studio(
   scene = sceneOf([]),
-  o: { width?: number; height?: number; relay?: SubscribeAll } = {},
+  o: { width?: number; height?: number; relay?: SubscribeAll; history?: boolean } = {},
 ) {
   const told: string[] = [];
   const slow: string[] = [];
@@ -51,6 +52,7 @@ function studio(
     onWidgetError: (kind, error) => told.push(`${kind}: ${(error as Error).message}`),
     onOverBudget: (kind) => slow.push(kind),
     relay: o.relay,
+    reloadHistory: o.history,
   });
   const env = { settings: {}, assets: c.widgets.assets, use: (() => undefined) as never };
   return { c, told, slow, env };
@@ -248,4 +250,36 @@ Deno.test("a reload subscribes the widget to the events its new code reads and d
   bare.c.widgets.define(version({ "bid.accepted": bump }), bare.env, pluginBus);
   const [warning] = bare.c.widgets.reload(version({ "bid.rejected": bump }));
   assertMatch(warning, /count now reads bid\.rejected.*restart/);
+});
+
+Deno.test("reloaded code reading a new type starts from its events so far, in the bus's order", () => {
+  const bus = createBus(
+    virtualClock("2026-11-25T15:00:00-05:00"),
+    createLog("t", { level: "error" }),
+  );
+  const { c, env } = studio(sceneOf([{ widget: "order" }]), {
+    relay: (handler) => bus.on("*", handler),
+    history: true,
+  });
+  const pluginBus = scopeBus(bus, "widget-order", { listens: ["bid.accepted"] });
+  const seen: string[][] = [];
+  const note = (tag: string) => (s: string[]) => void s.push(tag);
+  const version = (on: Record<string, (s: string[]) => void>) =>
+    defineWidget({
+      kind: "order",
+      config: z.object({}),
+      state: { init: () => [] as string[], on: on as never },
+      draw: (_g, _box, s: string[]) => void seen.push([...s]),
+    });
+  c.widgets.define(version({ "bid.accepted": note("a") }), env, pluginBus);
+  const accepted = { auctionId: "a", tweetId: "t", handle: "@ada", amountWei: 1n };
+  bus.emit("bid.accepted", accepted as never);
+  bus.emit("bid.rejected", { tweetId: "r" } as never);
+  bus.emit("bid.accepted", accepted as never);
+  c.widgets.reload(version({ "bid.accepted": note("a"), "bid.rejected": note("r") }));
+  c.render(0);
+  assertEquals(seen.at(-1), ["a", "r", "a"], "the rejection from before the save, in its place");
+  bus.emit("bid.rejected", { tweetId: "r2" } as never);
+  c.render(1);
+  assertEquals(seen.at(-1), ["a", "r", "a", "r"]);
 });
