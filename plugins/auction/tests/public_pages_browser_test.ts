@@ -160,8 +160,17 @@ Deno.test({
         log.$$eval("#log td[data-label=time]", (tds) => tds.map((td) => td.textContent));
       const live = await times();
       assert.match(live[0]!, /^\w{3}, \w{3} \d+, \d+:\d\d:\d\d [AP]M ET$/);
-      await log.reload();
-      assert.equal(await log.locator("#log tr").count(), receipts.bids.length);
+      // The page is rendered at most once a second: a reload within that second may be served the
+      // page as it was before the last decisions, so reload until the whole log is there.
+      await eventually(
+        async () => {
+          await log.reload();
+          return await log.locator("#log tr").count() === receipts.bids.length;
+        },
+        "the reloaded log's rows",
+        10_000,
+        300,
+      );
       assert.deepEqual(await times(), live);
 
       const bidder = await phone.newPage();
