@@ -9,6 +9,7 @@
  * ids and item names shown as text, no cookie and no third-party request.
  * Screenshots (phone and desktop) go to data/test-artifacts/public/.
  */
+import { eventually } from "../../../core/testing.ts";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
@@ -25,7 +26,6 @@ import {
   openAuction,
   panelEngine,
   tweetSeenAt,
-  waitFor,
   watchTweets,
 } from "../../../admin/tests/panel_kit.ts";
 
@@ -171,7 +171,7 @@ Deno.test({
       const delays: number[] = [];
       for (const [author, text] of tweets) {
         const tweet = x.fake.inject({ author, text });
-        await waitFor(() => decided.has(tweet.id), 15_000, `the decision of "${text}"`);
+        await eventually(() => decided.has(tweet.id), `the decision of "${text}"`, 15_000, 50);
         for (const p of [home, log]) {
           delays.push((await tweetSeenAt(p, tweet.id)) - decided.get(tweet.id)!);
         }
@@ -216,8 +216,17 @@ Deno.test({
         log.$$eval("#log td[data-label=time]", (tds) => tds.map((td) => td.textContent));
       const live = await times();
       assert.match(live[0]!, /^\w{3}, \w{3} \d+, \d+:\d\d:\d\d [AP]M ET$/);
-      await log.reload();
-      assert.equal(await log.locator("#log tr").count(), receipts.bids.length);
+      // The page is rendered at most once a second: a reload within that second may be served the
+      // page as it was before the last decisions, so reload until the whole log is there.
+      await eventually(
+        async () => {
+          await log.reload();
+          return await log.locator("#log tr").count() === receipts.bids.length;
+        },
+        "the reloaded log's rows",
+        10_000,
+        300,
+      );
       assert.deepEqual(await times(), live);
 
       const bidder = await phone.newPage();
