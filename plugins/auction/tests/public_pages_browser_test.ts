@@ -270,7 +270,7 @@ Deno.test({
         x.fake.inject({ author: "@bob", text: "@SothebAIs bid 9.01 ETH" }), // below the increment
       ];
       for (const tweet of missed) {
-        await waitFor(() => decided.has(tweet.id), 15_000, `the decision of ${tweet.text}`);
+        await eventually(() => decided.has(tweet.id), `the decision of ${tweet.text}`, 15_000, 50);
       }
       await engine.service<Auctions>("auctions").admin("lot-1", { action: "close" }, {
         actor: "test",
