@@ -363,7 +363,7 @@ Deno.test({
       // Every decision reaches the phone (the feed replays what a cut stream missed). The issue's
       // 1 s for each does not hold while other sessions load this machine: the whole show (720p
       // frames, the recording's encoder, the chain, Chromium) runs beside the test on 2 cores;
-      // two of three runs at load 9-18 had one decision of ~150 past 1 s (1.07 s, 1.4 s), the time
+      // two of four runs at load 7-18 had one decision of ~150 past 1 s (1.07 s, 1.4 s), the time
       // spent before its event reached the phone (the engine and Postgres, not the page); on a
       // quiet machine all 176 were within it (max 91 ms). So: 95 % within 1 s, none past 3 s;
       // the strict 1 s for each is public_pages_browser_test.ts's.
