@@ -11,7 +11,8 @@
  * it and saved — the running show's frames draw it; the host's character edited
  * and saved in Host — the running host speaks as it; the crowd's bids decided
  * and followed by a bidder on a phone on `/` (no horizontal scroll, every
- * decision on the page, 95 % within 1 s of the time the engine recorded it) to
+ * decision on the page, 95 % within 1 s of the time the engine recorded it
+ * and none past 3 s on this shared machine: see the bound's comment) to
  * the close; then the day's report in Reports agrees with the public bid log
  * and with what the phone shows.
  *
@@ -242,6 +243,26 @@ Deno.test({
         isMobile: true,
         hasTouch: true,
       });
+      // When each decision's event reaches the phone (before the page shows it): where time goes.
+      await phone.addInitScript(() => {
+        const w = globalThis as unknown as { arrived: Record<string, number> };
+        w.arrived = {};
+        const add = EventSource.prototype.addEventListener;
+        EventSource.prototype.addEventListener = function (
+          this: EventSource,
+          type: string,
+          listener: EventListenerOrEventListenerObject,
+        ) {
+          if (type === "decision" && typeof listener === "function") {
+            return add.call(this, type, (ev: Event) => {
+              const id = JSON.parse((ev as MessageEvent).data).tweetId;
+              w.arrived[id] ??= Date.now();
+              listener(ev);
+            });
+          }
+          return add.call(this, type, listener);
+        } as typeof add;
+      });
       const home = await phone.newPage();
       await home.goto(`${url}/`);
       await home.waitForFunction(() => document.getElementById("item")?.textContent === "Dawn #1");
@@ -257,15 +278,10 @@ Deno.test({
       );
       const log = (await getJson(`${url}/auctions/${lot}/bids?limit=1000`)).bids as Receipt[];
       // Each tweet's decision, once: an automatic raise of a maximum names the tweet that placed
-      // the maximum (on the page since that decision), so it is no new decision to time.
+      // the maximum (on the page since that decision), so it is no new decision to time. A
+      // leader's maximum changed is one (the stream tells that it changed, not its amount).
       const firsts = new Map<string, Receipt>();
-      // A leader's maximum changed (`bid.max-set`) is in the log but not on the live page (the
-      // public stream tells bids and rejections only), so it is not timed either.
-      for (const b of log) {
-        if (!b.proxy && b.action !== "max" && b.action !== "cancel-max" && !firsts.has(b.tweetId)) {
-          firsts.set(b.tweetId, b);
-        }
-      }
+      for (const b of log) if (!b.proxy && !firsts.has(b.tweetId)) firsts.set(b.tweetId, b);
       const followed = [...firsts.values()].filter((b) =>
         Date.parse(b.decidedAt) > watchedFrom + 200
       );
@@ -275,22 +291,34 @@ Deno.test({
           `${followed.length} of ${log.length}, the last at ${log.at(-1)?.decidedAt}`,
       );
       assert.ok(log.some((b) => b.decision === "accepted"), "the crowd's bids were accepted");
-      const seen = await home.evaluate(() =>
-        (globalThis as unknown as { seen: Record<string, number> }).seen
-      );
+      const { seen, arrived } = await home.evaluate(() => {
+        const w = globalThis as unknown as {
+          seen: Record<string, number>;
+          arrived: Record<string, number>;
+        };
+        return { seen: w.seen, arrived: w.arrived };
+      });
       const delays = followed.map((b) => {
         assert.ok(seen[b.tweetId], `decision ${b.tweetId} (${b.decision}) on the phone`);
         return seen[b.tweetId] - Date.parse(b.decidedAt);
       });
       const slow = followed.map((b, i) => [b, delays[i]] as const).filter(([, d]) => d >= 1000)
         .map(([b, d]) =>
-          `${d} ms: ${b.tweetId} ${b.decision} ${b.action ?? b.reason} ${b.decidedAt}`
+          `${d} ms (event on the phone after ${arrived[b.tweetId] - Date.parse(b.decidedAt)} ms; ` +
+          `${log.filter((x) => x.decidedAt === b.decidedAt).length} decided at that time): ` +
+          `${b.tweetId} ${b.decision} ${b.action ?? b.reason} ${b.decidedAt}`
         );
+      const toEvent = followed.map((b) => arrived[b.tweetId] - Date.parse(b.decidedAt))
+        .filter(Number.isFinite);
       console.log(
         `${delays.length} decisions, recorded → on the phone: median ${median(delays)} ms, ` +
           `95th percentile ${percentile(delays, 0.95)} ms, max ${
             Math.max(...delays)
-          } ms; ${slow.length} at 1 s or more:\n${slow.join("\n")}`,
+          } ms (its event on the phone: median ${median(toEvent)} ms, 95th percentile ${
+            percentile(toEvent, 0.95)
+          } ms, max ${Math.max(...toEvent)} ms); ${slow.length} at 1 s or more:\n${
+            slow.join("\n")
+          }`,
       );
       assert.ok(await noHorizontalScroll(home));
       await home.screenshot({ path: `${ARTIFACTS}studio-done-phone.png`, fullPage: true });
@@ -332,14 +360,17 @@ Deno.test({
       assert.equal(await page.textContent("#r-winner"), phoneShows.leader);
       assert.equal(await page.textContent("#r-price"), phoneShows.price);
       await page.screenshot({ path: `${ARTIFACTS}studio-done-report.png`, fullPage: true });
-      // On this shared machine the whole show (720p frames, the recording's encoder, the chain,
-      // Chromium) runs beside the test: a load spike can hold one update past 1 s. Every decision
-      // must reach the phone, 95 % within 1 s and none past 5 s (the strict 1 s for each is
-      // plugins/auction/tests/public_pages_browser_test.ts's, on a quieter engine).
+      // Every decision reaches the phone (the feed replays what a cut stream missed). The issue's
+      // 1 s for each does not hold while other sessions load this machine: the whole show (720p
+      // frames, the recording's encoder, the chain, Chromium) runs beside the test on 2 cores;
+      // two of four runs at load 7-18 had one decision of ~150 past 1 s (1.07 s, 1.4 s), the time
+      // spent before its event reached the phone (the engine and Postgres, not the page); on a
+      // quiet machine all 176 were within it (max 91 ms). So: 95 % within 1 s, none past 3 s;
+      // the strict 1 s for each is public_pages_browser_test.ts's.
       const p95 = percentile(delays, 0.95);
       assert.ok(p95 < 1000, `95 % of the decisions on the phone within 1 s: ${p95} ms`);
       const max = Math.max(...delays);
-      assert.ok(max < 5000, `each decision on the phone within 5 s: ${max} ms`);
+      assert.ok(max < 3000, `each decision on the phone within 3 s: ${max} ms`);
       await phone.close();
       await desk.close();
     } finally {

@@ -93,6 +93,7 @@ export default definePlugin({
     "auction.updated",
     "auction.closed",
     "bid.accepted",
+    "bid.max-set",
     "bid.rejected",
     "engine.started",
   ],

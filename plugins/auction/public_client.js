@@ -3,11 +3,15 @@
  * time left each second against the server's clock, and applies the live
  * events of `/auction/live` (SSE) to the page: the lot's figures, and each
  * decision at the top of the last bids (`/`) or the end of the log
- * (`/auctions/:id`). Text goes in through textContent only; EventSource
- * reconnects by itself and the page says whether it is live.
+ * (`/auctions/:id`), each entry once (its key). Text goes in through
+ * textContent only. The stream starts from the event the page was rendered at
+ * (`data-live-id`), so nothing between the render and the connection is lost;
+ * EventSource reconnects by itself with the last id it had and the feed sends
+ * what was missed, or a snapshot that sets the figures and the lists right
+ * again; a refused connection (503) is retried here, later each time.
  */
 
-import { ethText as eth, nyText } from "/public-format.js";
+import { decisionWhy, entryKey, ethText as eth, nyText } from "/public-format.js";
 
 /** @param {string} id */
 const $ = (id) => document.getElementById(id);
@@ -109,17 +113,23 @@ function cell(tr, label, ...content) {
   tr.append(td);
 }
 
-/** @param {any} d a decision (the fields of a receipt) */
-function applyDecision(d) {
+/** @param {string} key */
+const shown = (key) => document.querySelector(`[data-key="${CSS.escape(key)}"]`) !== null;
+
+/** @param {any} d a decision (the fields of a receipt) @param {boolean} [again] */
+function applyDecision(d, again = false) {
   if (d.auctionId !== auctionId) return;
+  const key = d.key ?? entryKey(d);
+  if (!again && shown(key)) return; // a catch-up may repeat what the page already has
   $("no-bids")?.remove();
-  const amount = d.amountWei !== null ? eth(d.amountWei) : "";
+  const amount = d.amountWei !== null ? eth(d.amountWei) : d.amountText ?? "";
   const who = link(`/bidders/${d.handle.replace(/^@/, "")}`, d.handle);
   const time = nyText(d.at);
   if (isLog) {
     const tr = document.createElement("tr");
     tr.className = d.decision;
     tr.dataset.tweet = d.tweetId;
+    tr.dataset.key = key;
     cell(tr, "tweet", link(d.link, d.tweetId), d.proxy ? " (maximum bid)" : "");
     cell(tr, "time", time);
     cell(tr, "handle", who);
@@ -132,6 +142,7 @@ function applyDecision(d) {
   const li = document.createElement("li");
   li.className = d.decision;
   li.dataset.tweet = d.tweetId;
+  li.dataset.key = key;
   const whoSpan = document.createElement("span");
   whoSpan.className = "who";
   whoSpan.append(who);
@@ -140,37 +151,85 @@ function applyDecision(d) {
   amt.textContent = amount;
   const why = document.createElement("span");
   why.className = "why";
-  const reason = d.decision === "accepted"
-    ? d.proxy ? "accepted: a maximum bid answered" : "accepted"
-    : `${d.decision}${d.reason ? `: ${d.reason.replaceAll("_", " ")}` : ""}`;
-  why.append(`${reason} · `, link(d.link, "tweet"), ` · ${time}`);
+  why.append(`${decisionWhy(d)} · `, link(d.link, "tweet"), ` · ${time}`);
   li.append(whoSpan, amt, why);
   const list = $("last-bids");
   list?.prepend(li);
   while (list && list.lastElementChild && list.children.length > 10) list.lastElementChild.remove();
 }
 
+/**
+ * A snapshot (the feed could not replay what this page missed): the lot's figures, and its
+ * lists as they are now (the last bids; the log page's rows, read again).
+ * @param {any} snap
+ */
+async function applyCatchUp(snap) {
+  for (const a of snap.auctions ?? []) applySnapshot(a);
+  if (!isLog) {
+    const last = snap.last?.[auctionId ?? ""];
+    const list = $("last-bids");
+    if (!last || !list) return;
+    list.replaceChildren();
+    for (const d of [...last].reverse()) applyDecision(d, true);
+    return;
+  }
+  // Decisions told while the log is read again are applied after it (each once).
+  held = [];
+  try {
+    const after = Number(lot?.dataset.after ?? 0);
+    const res = await fetch(
+      `/auctions/${encodeURIComponent(auctionId ?? "")}/bids?after=${after}&limit=500`,
+    );
+    if (!res.ok) return;
+    const rows = (await res.json()).bids ?? [];
+    $("log")?.replaceChildren();
+    for (const r of rows) applyDecision({ ...r, auctionId, at: r.tweetAt }, true);
+  } finally {
+    const waiting = held;
+    held = null;
+    for (const d of waiting) applyDecision(d);
+  }
+}
+
+/** @type {any[] | null} */
+let held = null;
+
+let lastId = $("live-line")?.dataset.liveId ?? "";
+let refusals = 0;
+
 function connect() {
-  const source = new EventSource("/auction/live");
+  const query = new URLSearchParams({ since: lastId, auction: auctionId ?? "" });
+  const source = new EventSource(`/auction/live?${query}`);
   /** @param {boolean} on */
   const live = (on) => {
     $("live-dot")?.classList.toggle("on", on);
     const label = $("live");
     if (label) label.textContent = on ? "live" : "reconnecting…";
   };
-  source.addEventListener("hello", (ev) => {
-    skew = JSON.parse(/** @type {MessageEvent} */ (ev).data).serverTime - Date.now();
+  /** @param {string} name @param {(data: any) => void} apply */
+  const on = (name, apply) =>
+    source.addEventListener(name, (ev) => {
+      const m = /** @type {MessageEvent} */ (ev);
+      if (m.lastEventId) lastId = m.lastEventId;
+      apply(JSON.parse(m.data));
+    });
+  on("hello", (data) => {
+    skew = data.serverTime - Date.now();
+    refusals = 0;
     live(true);
   });
-  source.addEventListener(
-    "auction",
-    (ev) => applySnapshot(JSON.parse(/** @type {MessageEvent} */ (ev).data)),
-  );
-  source.addEventListener(
-    "decision",
-    (ev) => applyDecision(JSON.parse(/** @type {MessageEvent} */ (ev).data)),
-  );
-  source.onerror = () => live(false);
+  on("auction", applySnapshot);
+  on("decision", (d) => held ? held.push(d) : applyDecision(d));
+  on("snapshot", (snap) => void applyCatchUp(snap));
+  on("dropped", () => live(false));
+  source.onerror = () => {
+    live(false);
+    // Closed for good (refused, e.g. too many listeners): come back later, from the last id.
+    if (source.readyState === EventSource.CLOSED) {
+      const wait = Math.min(60_000, 2000 * 2 ** refusals++) * (0.5 + Math.random());
+      setTimeout(connect, wait);
+    }
+  };
 }
 
 const art = /** @type {HTMLImageElement | null} */ ($("art"));

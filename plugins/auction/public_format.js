@@ -38,3 +38,31 @@ export function nyText(iso) {
   const ms = Date.parse(iso);
   return Number.isNaN(ms) ? iso : `${new Date(ms).toLocaleString("en-US", NY)} ET`;
 }
+
+/**
+ * One bid-log entry's key, the same for its receipt and its live event (a page shows each
+ * entry once): the tweet, or for an automatic raise the tweet that caused it.
+ * @param {{ tweetId: string, proxy: boolean, causedBy?: string | null }} d
+ * @returns {string}
+ */
+export function entryKey(d) {
+  return d.proxy ? `${d.causedBy ?? d.tweetId}:proxy` : d.tweetId;
+}
+
+/**
+ * What a decision says on the pages: accepted (a maximum answering, a maximum changed), or
+ * the refusal and its reason. A changed maximum never says its amount (secret until the close).
+ * @param {{ decision: string, reason?: string | null, proxy: boolean, action?: string | null,
+ *   amountWei?: unknown }} d
+ * @returns {string}
+ */
+export function decisionWhy(d) {
+  if (d.decision === "accepted") {
+    if (d.proxy) return "accepted: a maximum bid answered";
+    if (d.action === "cancel-max") return "accepted: maximum cancelled";
+    // A maximum that placed no bid: the leader's, raised or lowered (its amount untold).
+    if (d.action === "max" && d.amountWei === null) return "accepted: maximum changed";
+    return "accepted";
+  }
+  return `${d.decision}${d.reason ? `: ${d.reason.replaceAll("_", " ")}` : ""}`;
+}

@@ -5,16 +5,19 @@
  * log, a receipt anyone can check against X), kept live by `/auction/live`
  * (Server-Sent Events). They show only what bidders made public on X and what
  * the stream shows: no running maximum (the receipts hold it back), no reserve
- * secret (the reserve is announced), no report. Listeners are bounded and a
- * listener that does not read is dropped (its browser reconnects), so a slow
- * phone never grows the engine's memory. A page is rendered at most once a second for all
- * viewers, and an event's text made once for all listeners.
+ * secret (the reserve is announced), no report. The live feed (live_feed.ts)
+ * bounds its listeners and drops one that does not read; a page names the feed's
+ * event it was rendered at, and its script catches up from there (replay or
+ * snapshot), so a dropped phone is right again when it reconnects. A page is
+ * rendered at most once a second for all viewers.
  */
 import type { Hono } from "hono";
 import type { Bus } from "../../core/bus.ts";
 import type { Db } from "../../core/db.ts";
-import { type AuctionSnapshot, toJson } from "./snapshot.ts";
+import type { AuctionSnapshot } from "./snapshot.ts";
 import type { Receipt } from "./store.ts";
+import { liveFeed, receiptDecision } from "./live_feed.ts";
+import { decisionWhy, entryKey } from "./public_format.js";
 import {
   escapeHtml as e,
   ethText,
@@ -63,10 +66,8 @@ const statusText: Record<string, string> = {
 
 function decisionItem(r: Receipt): string {
   const amount = r.amountWei !== null ? ethText(r.amountWei) : r.amountText ?? "";
-  const why = r.decision === "accepted"
-    ? r.proxy ? "accepted: a maximum bid answered" : "accepted"
-    : `${r.decision}${r.reason ? `: ${r.reason.replaceAll("_", " ")}` : ""}`;
-  return `<li class="${e(r.decision)}" data-tweet="${e(r.tweetId)}">
+  const why = decisionWhy(r);
+  return `<li class="${e(r.decision)}" data-tweet="${e(r.tweetId)}" data-key="${e(entryKey(r))}">
 <span class="who"><a href="/bidders/${e(r.handle.replace(/^@/, ""))}">${e(r.handle)}</a></span>
 <span class="amt">${e(amount)}</span>
 <span class="why">${e(why)} · <a href="${e(r.link)}" rel="noreferrer">tweet</a> · ${
@@ -76,7 +77,7 @@ function decisionItem(r: Receipt): string {
 
 function logRow(r: Receipt): string {
   const amount = r.amountWei !== null ? ethText(r.amountWei) : r.amountText ?? "";
-  return `<tr class="${e(r.decision)}" data-tweet="${e(r.tweetId)}">
+  return `<tr class="${e(r.decision)}" data-tweet="${e(r.tweetId)}" data-key="${e(entryKey(r))}">
 <td data-label="tweet"><a href="${e(r.link)}" rel="noreferrer">${e(r.tweetId)}</a>${
     r.proxy ? " (maximum bid)" : ""
   }</td>
@@ -125,7 +126,12 @@ async function lastReceipts(d: PublicDeps, auctionId: string): Promise<Receipt[]
   return (await d.receipts(auctionId, row ? Number(row.seq) : 0, LAST_BIDS)).reverse();
 }
 
-async function homePage(d: PublicDeps): Promise<string> {
+/** The lot's live line; `liveId`: the feed's last event when the page's state was read. */
+const liveLine = (liveId: string) =>
+  `<span class="dim" id="live-line" data-live-id="${e(liveId)}">` +
+  `<span class="live-dot" id="live-dot"></span><span id="live">connecting…</span></span>`;
+
+async function homePage(d: PublicDeps, liveId: string): Promise<string> {
   const list = d.list();
   const a = currentAuction(list);
   const next = list.filter((x) => x.status === "scheduled" && x.auctionId !== a?.auctionId)
@@ -138,7 +144,7 @@ async function homePage(d: PublicDeps): Promise<string> {
     ? `<section class="card lot" id="lot" data-auction="${e(a.auctionId)}">
 <img id="art" alt="${e(a.item)}" src="/artwork/${encodeURIComponent(a.item)}">
 <div><span class="status ${e(a.status)}" id="status">${e(statusText[a.status] ?? a.status)}</span>
-<span class="dim"><span class="live-dot" id="live-dot"></span><span id="live">connecting…</span></span>
+${liveLine(liveId)}
 <h1 id="item">${e(a.item)}</h1>
 ${lotFigures(a)}
 <p class="dim">Lot <a href="/auctions/${e(a.auctionId)}">${e(a.auctionId)}</a>: every bid and
@@ -165,7 +171,12 @@ its decision.</p></div></section>`
   });
 }
 
-async function logPage(d: PublicDeps, a: AuctionSnapshot, after: number): Promise<string> {
+async function logPage(
+  d: PublicDeps,
+  a: AuctionSnapshot,
+  after: number,
+  liveId: string,
+): Promise<string> {
   const rows = await d.receipts(a.auctionId, after, PAGE_ROWS);
   const more = rows.length === PAGE_ROWS
     ? `<p><a href="/auctions/${e(a.auctionId)}?after=${rows.at(-1)!.seq}">Later bids</a></p>`
@@ -174,9 +185,11 @@ async function logPage(d: PublicDeps, a: AuctionSnapshot, after: number): Promis
     title: `${a.item}: bid log`,
     here: "bids",
     scripts: ["/public.js"],
-    body: `<section class="card lot" id="lot" data-auction="${e(a.auctionId)}" data-log="1"><div>
+    body: `<section class="card lot" id="lot" data-auction="${
+      e(a.auctionId)
+    }" data-log="1" data-after="${after}"><div>
 <span class="status ${e(a.status)}" id="status">${e(statusText[a.status] ?? a.status)}</span>
-<span class="dim"><span class="live-dot" id="live-dot"></span><span id="live">connecting…</span></span>
+${liveLine(liveId)}
 <h1 id="item">${e(a.item)}</h1>${lotFigures(a)}</div></section>
 <h2>Every bid (<a href="/auctions/${e(a.auctionId)}/bids">JSON</a>)</h2>
 <section class="card"><table class="log"><thead><tr><th>tweet</th><th>time (New York)</th>
@@ -185,23 +198,6 @@ async function logPage(d: PublicDeps, a: AuctionSnapshot, after: number): Promis
       rows.length ? "" : '<p class="dim" id="no-bids">No bid yet.</p>'
     }${more}</section>`,
   });
-}
-
-/** A decision as the live pages show it (the same fields as a receipt row). */
-function liveDecision(type: "accepted" | "rejected", p: Record<string, unknown>) {
-  const tweetId = String(p.tweetId);
-  return {
-    auctionId: p.auctionId ?? null,
-    tweetId,
-    link: `https://x.com/i/status/${tweetId}`,
-    handle: p.handle,
-    amountWei: type === "accepted" ? p.amountWei : null,
-    decision: type,
-    reason: type === "rejected" ? p.reason : null,
-    message: type === "rejected" ? p.message : null,
-    proxy: type === "accepted" ? p.proxy : false,
-    at: p.at,
-  };
 }
 
 /**
@@ -233,7 +229,23 @@ const FORMAT_JS = new URL("./public_format.js", import.meta.url);
 let formatJs: Promise<string> | null = null;
 
 export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClientJs) {
-  const listeners = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
+  const feed = liveFeed({
+    bus: d.bus,
+    list: d.list,
+    // What `/` may show: the lots open now and the one it shows.
+    shown: (list) => {
+      const current = currentAuction(list);
+      const live = list.filter((a) => a.status === "open" || a.status === "paused");
+      return current ? [current, ...live] : live;
+    },
+    lastDecisions: async (ids) =>
+      Object.fromEntries(
+        await Promise.all(ids.map(async (id) =>
+          [id, (await lastReceipts(d, id)).map((r) => receiptDecision(id, r))] as const
+        )),
+      ),
+    maxListeners: d.maxListeners,
+  });
   const page = renderedOnce(1000);
   http.get("/public.css", (c) => {
     publicHeaders(c);
@@ -258,7 +270,8 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
   });
   http.get("/", async (c) => {
     publicHeaders(c);
-    return c.html(await page("/", () => homePage(d)));
+    // The feed's id is read with the state, before the queries: a page catches up from there.
+    return c.html(await page("/", () => homePage(d, feed.lastId())));
   });
   http.get("/auctions/:id", async (c) => {
     publicHeaders(c);
@@ -272,73 +285,10 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
     }
     const after = Number(c.req.query("after") ?? 0);
     if (!Number.isSafeInteger(after) || after < 0) return c.text("after: a row number ≥ 0", 400);
-    return c.html(await page(`${a.auctionId}?${after}`, () => logPage(d, a, after)));
+    return c.html(await page(`${a.auctionId}?${after}`, () => logPage(d, a, after, feed.lastId())));
   });
 
-  const enc = new TextEncoder();
-  // Every listener gets the same event: its text is made once, not once per listener.
-  const texts = new WeakMap<object, string>();
-  const textOf = (ev: object, name: string, data: () => unknown) => {
-    let text = texts.get(ev);
-    if (text === undefined) texts.set(ev, text = `event: ${name}\ndata: ${toJson(data())}\n\n`);
-    return text;
-  };
-  http.get("/auction/live", (c) => {
-    if (listeners.size >= d.maxListeners) {
-      return c.text("too many listeners: try again in a minute", 503, { "retry-after": "60" });
-    }
-    let offs: Array<() => void> = [];
-    let ping: ReturnType<typeof setInterval> | undefined;
-    let me: ReadableStreamDefaultController<Uint8Array>;
-    const end = () => {
-      offs.forEach((off) => off());
-      offs = [];
-      clearInterval(ping);
-      listeners.delete(me);
-    };
-    const body = new ReadableStream<Uint8Array>({
-      start(controller) {
-        me = controller;
-        listeners.set(controller, end);
-        const send = (chunk: string) => {
-          // A listener that stopped reading is dropped, never buffered for.
-          if ((controller.desiredSize ?? 0) < -64) {
-            end();
-            return controller.close();
-          }
-          controller.enqueue(enc.encode(chunk));
-        };
-        send(`event: hello\ndata: ${toJson({ serverTime: Date.now() })}\n\n`);
-        offs = [
-          d.bus.on("auction.updated", (ev) => send(textOf(ev, "auction", () => ev.payload))),
-          d.bus.on(
-            "bid.accepted",
-            (ev) => send(textOf(ev, "decision", () => liveDecision("accepted", ev.payload))),
-          ),
-          d.bus.on(
-            "bid.rejected",
-            (ev) => send(textOf(ev, "decision", () => liveDecision("rejected", ev.payload))),
-          ),
-        ];
-        ping = setInterval(() => send(": ping\n\n"), 15_000);
-      },
-      cancel: end,
-    }, { highWaterMark: 16 });
-    return new Response(body, {
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-store",
-        "x-accel-buffering": "no",
-      },
-    });
-  });
+  http.get("/auction/live", (c) => feed.handle(c.req.raw));
 
-  return () => {
-    for (const [c, end] of [...listeners]) {
-      end();
-      try {
-        c.close();
-      } catch { /* already closed */ }
-    }
-  };
+  return () => feed.stop();
 }

@@ -34,10 +34,18 @@ export function standbyPages(
   let seen = { auctions: "", seq: -1 };
 
   const tell = (r: Receipt, auctionId: string) => {
-    // The fields the live pages read of a decision (public_pages.ts liveDecision).
-    const p = { auctionId, tweetId: r.tweetId, handle: r.handle, at: r.decidedAt };
-    if (r.decision === "accepted") {
-      bus.emit("bid.accepted", { ...p, amountWei: r.amountWei, proxy: r.proxy } as never);
+    // The fields the live pages read of a decision (live_feed.ts liveDecision).
+    const p = { auctionId, tweetId: r.tweetId, handle: r.handle, at: r.tweetAt };
+    if (r.decision === "accepted" && r.amountWei === null && r.action?.endsWith("max")) {
+      bus.emit("bid.max-set", { ...p, cancelled: r.action === "cancel-max" } as never);
+    } else if (r.decision === "accepted") {
+      bus.emit("bid.accepted", {
+        ...p,
+        amountWei: r.amountWei,
+        proxy: r.proxy,
+        causedBy: r.causedBy,
+        max: r.action === "max",
+      } as never);
     } else if (r.decision === "rejected") {
       bus.emit("bid.rejected", { ...p, reason: r.reason, message: r.message } as never);
     }

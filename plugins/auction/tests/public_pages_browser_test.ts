@@ -4,7 +4,8 @@
  * (a phone) with no horizontal scroll, updated within 1 s of each decision
  * (tweets through the fake X server, decided by the engine; page clock =
  * engine clock, one machine), a rejection shown with its reason, the bid log
- * matching the public receipts, `/bidders/:handle` in the same look, hostile
+ * matching the public receipts, a phone cut off (offline) before two decisions
+ * and the close shown all three once back, `/bidders/:handle` in the same look, hostile
  * ids and item names shown as text, no cookie and no third-party request.
  * Screenshots (phone and desktop) go to data/test-artifacts/public/.
  */
@@ -13,7 +14,9 @@ import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { ethText } from "../public_shell.ts";
+import { entryKey } from "../public_format.js";
 import type { FundsBook } from "../../funds-book/mod.ts";
+import type { Auctions } from "../mod.ts";
 import {
   chromiumReady,
   ETH,
@@ -29,6 +32,55 @@ import {
 const ready = await chromiumReady();
 const ARTIFACTS = new URL("../../../data/test-artifacts/public/", import.meta.url).pathname;
 const HOSTILE_ITEM = `<img src=x id=pwned onerror="alert(1)">`;
+
+/**
+ * A TCP proxy to the engine the test can cut: every connection through it closed at once, and
+ * new ones refused until it is restored (a phone losing its network, then finding it again).
+ */
+function cuttableProxy(to: string) {
+  const target = new URL(to);
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns = new Set<Deno.Conn>();
+  let down = false;
+  const close = (c: Deno.Conn) => {
+    conns.delete(c);
+    try {
+      c.close();
+    } catch { /* closed */ }
+  };
+  const accepting = (async () => {
+    for await (const phone of listener) {
+      if (down) {
+        close(phone);
+        continue;
+      }
+      const engine = await Deno.connect({ hostname: target.hostname, port: Number(target.port) })
+        .catch(() => null);
+      if (!engine) {
+        close(phone);
+        continue;
+      }
+      conns.add(phone).add(engine);
+      const end = () => [phone, engine].forEach(close);
+      phone.readable.pipeTo(engine.writable, { preventClose: true }).catch(() => {}).finally(end);
+      engine.readable.pipeTo(phone.writable, { preventClose: true }).catch(() => {}).finally(end);
+    }
+  })().catch(() => {});
+  return {
+    url: `http://127.0.0.1:${(listener.addr as Deno.NetAddr).port}`,
+    cut() {
+      down = true;
+      [...conns].forEach(close);
+    },
+    restore: () => void (down = false),
+    async stop() {
+      down = true;
+      [...conns].forEach(close);
+      listener.close();
+      await accepting;
+    },
+  };
+}
 
 const noHorizontalScroll = (page: Page) =>
   page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
@@ -150,8 +202,12 @@ Deno.test({
         await log.$$eval("#log tr", (rows) => rows.map((r) => (r as HTMLElement).dataset.tweet)),
         receipts.bids.map((b: { tweetId: string }) => b.tweetId),
       );
-      // The running maximum is not on the page (bob's 4 ETH) while the lot is open.
+      // The running maximum is not on the pages (bob's 4 ETH) while the lot is open.
       assert.ok(!(await log.textContent("#log"))!.includes("4 ETH"));
+      for (const path of ["/", "/auctions/lot-1", "/bidders/bob", "/auctions/lot-1/bids"]) {
+        const text = await (await fetch(`${engine.url}${path}`)).text();
+        assert.ok(!text.includes("4 ETH") && !text.includes(String(4n * ETH)), path);
+      }
       assert.ok(await noHorizontalScroll(home));
       assert.ok(await noHorizontalScroll(log));
       // A reload shows the same (server-rendered) log, each time written as the live rows wrote it
@@ -192,6 +248,57 @@ Deno.test({
         await p.goto(`${engine.url}${path}`);
         await p.screenshot({ path: `${ARTIFACTS}${name}-desktop.png`, fullPage: true });
       }
+
+      // Cut off: the phone loses its stream; two decisions and the close happen meanwhile; back
+      // online, its stream catches up from the last event it had and the page shows them all.
+      const proxy = cuttableProxy(engine.url);
+      const cutPages = [await phone.newPage(), await phone.newPage()];
+      await cutPages[0].goto(`${proxy.url}/`);
+      await cutPages[1].goto(`${proxy.url}/auctions/lot-1`);
+      for (const p of cutPages) {
+        await p.waitForFunction(() => document.getElementById("live")?.textContent === "live");
+        await watchTweets(p);
+      }
+      proxy.cut();
+      for (const p of cutPages) {
+        await p.waitForFunction(() =>
+          document.getElementById("live")?.textContent === "reconnecting…"
+        );
+      }
+      const missed = [
+        x.fake.inject({ author: "@alice", text: "@SothebAIs bid 9 ETH" }),
+        x.fake.inject({ author: "@bob", text: "@SothebAIs bid 9.01 ETH" }), // below the increment
+      ];
+      for (const tweet of missed) {
+        await eventually(() => decided.has(tweet.id), `the decision of ${tweet.text}`, 15_000, 50);
+      }
+      await engine.service<Auctions>("auctions").admin("lot-1", { action: "close" }, {
+        actor: "test",
+        reason: "the close a cut-off phone must not miss",
+      });
+      const back = Date.now();
+      proxy.restore();
+      const [cutHome, cutLog] = cutPages;
+      for (const p of cutPages) {
+        await p.waitForFunction(() => document.getElementById("status")?.textContent === "closed");
+        for (const tweet of missed) await tweetSeenAt(p, tweet.id);
+        assert.equal(await p.textContent("#price"), "9 ETH");
+        assert.equal(await p.textContent("#leader"), "@alice");
+      }
+      console.log(
+        `back online → the close and the missed decisions shown: ${Date.now() - back} ms`,
+      );
+      // Each entry of the bid log once, in order: what was missed, not repeated.
+      const now = await (await fetch(`${engine.url}/auctions/lot-1/bids`)).json();
+      assert.deepEqual(
+        await cutLog.$$eval("#log tr", (rows) => rows.map((r) => (r as HTMLElement).dataset.key)),
+        now.bids.map((b: { tweetId: string; proxy: boolean; causedBy: string | null }) =>
+          entryKey(b)
+        ),
+      );
+      assert.equal(await cutHome.locator("#last-bids li.rejected").count(), 2);
+      await cutHome.screenshot({ path: `${ARTIFACTS}home-phone-caught-up.png`, fullPage: true });
+      await proxy.stop();
 
       // Hostile paths.
       for (
