@@ -276,12 +276,14 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
   });
 
   const enc = new TextEncoder();
-  // Every listener gets the same event: its text is made once, not once per listener.
-  const texts = new WeakMap<object, string>();
+  // Every listener gets the same event: its bytes are made once, not once per listener.
+  const texts = new WeakMap<object, Uint8Array>();
   const textOf = (ev: object, name: string, data: () => unknown) => {
-    let text = texts.get(ev);
-    if (text === undefined) texts.set(ev, text = `event: ${name}\ndata: ${toJson(data())}\n\n`);
-    return text;
+    let bytes = texts.get(ev);
+    if (bytes === undefined) {
+      texts.set(ev, bytes = enc.encode(`event: ${name}\ndata: ${toJson(data())}\n\n`));
+    }
+    return bytes;
   };
   http.get("/auction/live", (c) => {
     if (listeners.size >= d.maxListeners) {
@@ -300,13 +302,14 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
       start(controller) {
         me = controller;
         listeners.set(controller, end);
-        const send = (chunk: string) => {
+        const send = (chunk: string | Uint8Array) => {
           // A listener that stopped reading is dropped, never buffered for.
           if ((controller.desiredSize ?? 0) < -64) {
             end();
             return controller.close();
           }
-          controller.enqueue(enc.encode(chunk));
+          // Shared bytes: the stream only reads them, never changes them.
+          controller.enqueue(typeof chunk === "string" ? enc.encode(chunk) : chunk);
         };
         send(`event: hello\ndata: ${toJson({ serverTime: Date.now() })}\n\n`);
         offs = [

@@ -147,6 +147,12 @@ export interface Outbox {
   enqueue(request: PostRequest, tx?: Queryable): Promise<boolean>;
   /** Sends what may be sent now; returns when to come back. */
   dispatch(): Promise<DispatchResult>;
+  /**
+   * Whether a fresh row of this priority could not be sent now anyway: the last round found
+   * its priority waiting (pace, full window) past now, and came back then. A fresh row needs
+   * no round of its own until that passes (ten acks a second cost no ten rounds).
+   */
+  waitsFor(priority: Priority): boolean;
   /** Posts used in each window now. */
   usage(): Promise<Array<{ limit: number; windowMs: number; used: number }>>;
   /** Whether X told us to wait (429 or an exhausted window), and until when. */
@@ -216,6 +222,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
     reconcileRetryMs: o.reconcileRetryMs ?? 5_000,
     noHeaderWaitMs: Math.min(15 * 60_000, ...o.windows.map((w) => w.windowMs)),
     spacingMs: Math.max(...o.windows.map((w) => w.windowMs / w.limit)),
+    waiting: new Map(),
     failures: 0,
     automatedTimes: 0,
     inDoubt: true,
@@ -229,6 +236,8 @@ export function createOutbox(o: OutboxOptions): Outbox {
       return (await insertRow(tx ?? o.db, r, now(), o.perHandle)).length > 0;
     },
     dispatch: () => dispatch(s),
+    waitsFor: (priority) =>
+      (s.waiting.get(PRIORITIES.indexOf(priority)) ?? 0) > now().epochMilliseconds,
     usage: () => windowUsage(s),
     blockedUntil: () => s.blocked,
     automatedUntil: () =>

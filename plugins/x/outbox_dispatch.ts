@@ -31,13 +31,16 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
     s.inDoubt = false;
   }
   // Too old to matter (its full age reached): the stream already showed it.
-  for (const [i, p] of PRIORITIES.entries()) {
+  // One statement for every priority: each row against its own priority's cutoff (none: kept).
+  const cutoffs = PRIORITIES.map((p) => {
     const age = s.policy[p].maxAgeMs;
-    if (!Number.isFinite(age)) continue;
+    return Number.isFinite(age) ? s.ago(age).toString() : null;
+  });
+  if (cutoffs.some((c) => c !== null)) {
     await s.o.db.query(
       `update x_outbox set status = 'dropped'
-        where status = 'pending' and priority = $1 and created_at <= $2`,
-      [i, s.ago(age)],
+        where status = 'pending' and created_at <= ($1::text[])[priority + 1]::timestamptz`,
+      [cutoffs],
     );
   }
   // Counted once per round, then kept up to date as posts go out.
@@ -61,6 +64,21 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
     }
     let choice: Row | undefined;
     let wakeAt: number | undefined;
+    s.waiting.clear();
+    const wait = (priority: number, at: number) => {
+      wakeAt = Math.min(wakeAt ?? Infinity, at);
+      s.waiting.set(priority, Math.min(s.waiting.get(priority) ?? Infinity, at));
+    };
+    // When the oldest post of the longest window ages out: asked once a round, not once a row.
+    let agesOut: Promise<number | undefined> | undefined;
+    const longest = Math.max(...s.o.windows.map((w) => w.windowMs));
+    const ageOut = async () => {
+      const [r] = await s.o.db.query<{ at: Date | null }>(
+        "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
+        [s.ago(longest)],
+      );
+      return r?.at ? Math.ceil(r.at.getTime() + longest + 1) : undefined;
+    };
     for (const row of pending) {
       const p = s.policy[PRIORITIES[row.priority]];
       const day = s.serverDay && s.serverDay.resetAt > t.epochMilliseconds
@@ -74,21 +92,14 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
         (!day || free({ limit: day.limit, windowMs: 86_400_000 }, day.remaining));
       if (!fits) {
         // Waits for the oldest post of the window to age out.
-        const free = await s.o.db.query<{ at: Date }>(
-          "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
-          [s.ago(Math.max(...s.o.windows.map((w) => w.windowMs)))],
-        );
-        const out = free[0]?.at?.getTime();
-        if (out !== undefined) {
-          const at = Math.ceil(out + Math.max(...s.o.windows.map((w) => w.windowMs)) + 1);
-          wakeAt = Math.min(wakeAt ?? Infinity, at);
-        }
+        const at = await (agesOut ??= ageOut());
+        if (at !== undefined) wait(row.priority, at);
         continue;
       }
       const lastAt = last.get(row.priority);
       const readyAt = lastAt === undefined ? 0 : Math.ceil(lastAt + p.pace * s.spacingMs);
       if (readyAt > t.epochMilliseconds) {
-        wakeAt = Math.min(wakeAt ?? Infinity, readyAt);
+        wait(row.priority, readyAt);
         continue;
       }
       choice = row;
