@@ -8,7 +8,8 @@
  * secret (the reserve is announced), no report. Listeners are bounded and a
  * listener that does not read is dropped (its browser reconnects), so a slow
  * phone never grows the engine's memory. A page is rendered at most once a second for all
- * viewers, and an event's text made once for all listeners.
+ * viewers, and the events of one turn of the event loop are encoded once, as one chunk, for all
+ * listeners (one bus subscription, whatever the number of listeners).
  */
 import type { Hono } from "hono";
 import type { Bus } from "../../core/bus.ts";
@@ -233,7 +234,10 @@ const FORMAT_JS = new URL("./public_format.js", import.meta.url);
 let formatJs: Promise<string> | null = null;
 
 export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClientJs) {
-  const listeners = new Map<ReadableStreamDefaultController<Uint8Array>, () => void>();
+  const listeners = new Map<
+    ReadableStreamDefaultController<Uint8Array>,
+    { end(): void; send(chunk: string | Uint8Array): void }
+  >();
   const page = renderedOnce(1000);
   http.get("/public.css", (c) => {
     publicHeaders(c);
@@ -276,32 +280,37 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
   });
 
   const enc = new TextEncoder();
-  // Every listener gets the same event: its bytes are made once, not once per listener.
-  const texts = new WeakMap<object, Uint8Array>();
-  const textOf = (ev: object, name: string, data: () => unknown) => {
-    let bytes = texts.get(ev);
-    if (bytes === undefined) {
-      texts.set(ev, bytes = enc.encode(`event: ${name}\ndata: ${toJson(data())}\n\n`));
-    }
-    return bytes;
+  // One subscription for every listener: the events of a turn of the event loop (a group of
+  // decisions told together) become one chunk, encoded once and handed to each listener.
+  let turn: string[] = [];
+  const broadcast = () => {
+    const bytes = enc.encode(turn.join(""));
+    turn = [];
+    for (const { send } of [...listeners.values()]) send(bytes);
   };
+  const live = (name: string, data: () => unknown) => {
+    if (!listeners.size) return;
+    if (!turn.length) setTimeout(broadcast, 0);
+    turn.push(`event: ${name}\ndata: ${toJson(data())}\n\n`);
+  };
+  const offBus = [
+    d.bus.on("auction.updated", (ev) => live("auction", () => ev.payload)),
+    d.bus.on("bid.accepted", (ev) => live("decision", () => liveDecision("accepted", ev.payload))),
+    d.bus.on("bid.rejected", (ev) => live("decision", () => liveDecision("rejected", ev.payload))),
+  ];
   http.get("/auction/live", (c) => {
     if (listeners.size >= d.maxListeners) {
       return c.text("too many listeners: try again in a minute", 503, { "retry-after": "60" });
     }
-    let offs: Array<() => void> = [];
     let ping: ReturnType<typeof setInterval> | undefined;
     let me: ReadableStreamDefaultController<Uint8Array>;
     const end = () => {
-      offs.forEach((off) => off());
-      offs = [];
       clearInterval(ping);
       listeners.delete(me);
     };
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
         me = controller;
-        listeners.set(controller, end);
         const send = (chunk: string | Uint8Array) => {
           // A listener that stopped reading is dropped, never buffered for.
           if ((controller.desiredSize ?? 0) < -64) {
@@ -311,18 +320,8 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
           // Shared bytes: the stream only reads them, never changes them.
           controller.enqueue(typeof chunk === "string" ? enc.encode(chunk) : chunk);
         };
+        listeners.set(controller, { end, send });
         send(`event: hello\ndata: ${toJson({ serverTime: Date.now() })}\n\n`);
-        offs = [
-          d.bus.on("auction.updated", (ev) => send(textOf(ev, "auction", () => ev.payload))),
-          d.bus.on(
-            "bid.accepted",
-            (ev) => send(textOf(ev, "decision", () => liveDecision("accepted", ev.payload))),
-          ),
-          d.bus.on(
-            "bid.rejected",
-            (ev) => send(textOf(ev, "decision", () => liveDecision("rejected", ev.payload))),
-          ),
-        ];
         ping = setInterval(() => send(": ping\n\n"), 15_000);
       },
       cancel: end,
@@ -337,7 +336,8 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
   });
 
   return () => {
-    for (const [c, end] of [...listeners]) {
+    offBus.forEach((off) => off());
+    for (const [c, { end }] of [...listeners]) {
       end();
       try {
         c.close();
