@@ -255,7 +255,9 @@ function batchedInsert(db: Queryable) {
       await insert(batch);
     } catch {
       for (const w of batch) {
-        await insert([w]).catch((error) => w.done(error instanceof Error ? error : new Error(error)));
+        await insert([w]).catch((error) =>
+          w.done(error instanceof Error ? error : new Error(error))
+        );
       }
     }
   };

@@ -19,6 +19,7 @@ export async function lastSentByPriority(s: OutboxState) {
 
 export async function dispatch(s: OutboxState): Promise<DispatchResult> {
   let sent = 0;
+  s.waiting.clear();
   if (s.blocked && Temporal.Instant.compare(s.blocked, s.now()) > 0) {
     return { nextAt: s.blocked, sent };
   }
@@ -47,6 +48,7 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
   const used = await windowUsage(s);
   const last = await lastSentByPriority(s);
   for (;;) {
+    s.waiting.clear(); // until this round says when it comes back
     const t = s.now();
     const pending = await s.o.db.query<Row>(
       `select * from x_outbox where status = 'pending' and (not_before is null or not_before <= $1)
@@ -64,10 +66,11 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
     }
     let choice: Row | undefined;
     let wakeAt: number | undefined;
-    s.waiting.clear();
+    // Kept only when this round returns to come back at `wakeAt` (every wait is at or after it).
+    const waiting = new Map<number, number>();
     const wait = (priority: number, at: number) => {
       wakeAt = Math.min(wakeAt ?? Infinity, at);
-      s.waiting.set(priority, Math.min(s.waiting.get(priority) ?? Infinity, at));
+      waiting.set(priority, Math.min(waiting.get(priority) ?? Infinity, at));
     };
     // When the oldest post of the longest window ages out: asked once a round, not once a row.
     let agesOut: Promise<number | undefined> | undefined;
@@ -106,6 +109,7 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
       break;
     }
     if (!choice) {
+      s.waiting = waiting;
       return {
         nextAt: wakeAt === undefined ? undefined : Temporal.Instant.fromEpochMilliseconds(wakeAt),
         sent,

@@ -89,7 +89,10 @@ Deno.test("a decision costs at most MAX_PER_DECISION statements, reading to repl
         spent.map(([k, v]) => `${k} ${v.toFixed(2)}`).join(", "),
     );
     ok(total > 1, "the decisions were counted at all");
-    ok(total <= MAX_PER_DECISION, `${total.toFixed(2)} statements a decision > ${MAX_PER_DECISION}`);
+    ok(
+      total <= MAX_PER_DECISION,
+      `${total.toFixed(2)} statements a decision > ${MAX_PER_DECISION}`,
+    );
   } finally {
     await engine.stop();
     await served.stop();
