@@ -14,8 +14,9 @@
  * Prints, and writes as JSON to OUT (data/load.json): decisions per second sustained; decision
  * latency (the engine's: received → decided; the bidder's: tweeted → decided, X's polling
  * included) p50 / p95 / p99; page HTTP p50 / p99 and errors; live events, errors and lag; the
- * stream's frames rendered, late and dropped; CPU of the engine, its ffmpeg and this process; a
- * sample every 30 s; and the invariants (each tweet decided once, amounts rising, no post
+ * stream's frames rendered, late and dropped; CPU of the engine, its ffmpeg and this process; the
+ * SQL statements the engine sent per decision, by kind, and their time (core/db.ts
+ * `countStatements`); a sample every 30 s; and the invariants (each tweet decided once, amounts rising, no post
  * twice). Sizes from the environment: BIDDERS (100), BIDS_PER_SECOND (10), SECONDS (60),
  * VIEWERS (200), PAGE_EVERY (30), LAG_VIEWERS (20), STREAM (1), PROFILE (720p30).
  */
