@@ -118,22 +118,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const metrics = createMetrics();
   const bus = createBus(clock, log.child("bus"));
   const { db: rawDb, lock } = await openDatabase(settings, log, { lock: true });
-  const dbLatency = metrics.summary("sothebais_db_query_seconds", "Database query latency");
-  const statements = metrics.counter(
-    "sothebais_db_statements_total",
-    "SQL statements sent, by verb and first table (a transaction counts once more)",
-  );
-  const statementTime = metrics.counter(
-    "sothebais_db_statement_seconds_total",
-    "Time to each SQL statement's answer, summed by kind (as sothebais_db_statements_total)",
-  );
-  const db = timed(
-    countStatements(rawDb, (statement, seconds) => {
-      statements.inc(1, { statement });
-      statementTime.inc(seconds, { statement });
-    }),
-    (s) => dbLatency.observe(s),
-  );
+  const db = measured(rawDb, metrics);
   const state = await openState({ url: settings.REDIS_URL, prefix: settings.STATE_PREFIX });
   const lease = settings.DATABASE_URL
     ? postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA })
@@ -515,6 +500,26 @@ async function waitForLease(
   onStandby?.(holder);
   await lease.acquired;
   log.info("took over the lease", { engine: lease.engine, previous: holder });
+}
+
+/** The store with its latency and its statements by kind in the metrics. */
+function measured(rawDb: Db, metrics: Metrics): Db {
+  const dbLatency = metrics.summary("sothebais_db_query_seconds", "Database query latency");
+  const statements = metrics.counter(
+    "sothebais_db_statements_total",
+    "SQL statements sent, by verb and first table (a transaction counts once more)",
+  );
+  const statementTime = metrics.counter(
+    "sothebais_db_statement_seconds_total",
+    "Time to each SQL statement's answer, summed by kind (as sothebais_db_statements_total)",
+  );
+  return timed(
+    countStatements(rawDb, (statement, seconds) => {
+      statements.inc(1, { statement });
+      statementTime.inc(seconds, { statement });
+    }),
+    (s) => dbLatency.observe(s),
+  );
 }
 
 function timed(db: Db, observe: (seconds: number) => void): Db {

@@ -17,6 +17,31 @@ export async function lastSentByPriority(s: OutboxState) {
   return new Map(rows.map((r) => [r.priority, r.at.getTime()]));
 }
 
+/** Too old to matter (its full age reached): the stream already showed it. One statement. */
+async function dropStale(s: OutboxState) {
+  // Each row against its own priority's cutoff (none: kept).
+  const cutoffs = PRIORITIES.map((p) => {
+    const age = s.policy[p].maxAgeMs;
+    return Number.isFinite(age) ? s.ago(age).toString() : null;
+  });
+  if (!cutoffs.some((c) => c !== null)) return;
+  await s.o.db.query(
+    `update x_outbox set status = 'dropped'
+      where status = 'pending' and created_at <= ($1::text[])[priority + 1]::timestamptz`,
+    [cutoffs],
+  );
+}
+
+/** When the oldest post of the longest window ages out (undefined: none sent in it). */
+async function ageOut(s: OutboxState) {
+  const longest = Math.max(...s.o.windows.map((w) => w.windowMs));
+  const [r] = await s.o.db.query<{ at: Date | null }>(
+    "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
+    [s.ago(longest)],
+  );
+  return r?.at ? Math.ceil(r.at.getTime() + longest + 1) : undefined;
+}
+
 export async function dispatch(s: OutboxState): Promise<DispatchResult> {
   let sent = 0;
   s.waiting.clear();
@@ -31,19 +56,7 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
     }
     s.inDoubt = false;
   }
-  // Too old to matter (its full age reached): the stream already showed it.
-  // One statement for every priority: each row against its own priority's cutoff (none: kept).
-  const cutoffs = PRIORITIES.map((p) => {
-    const age = s.policy[p].maxAgeMs;
-    return Number.isFinite(age) ? s.ago(age).toString() : null;
-  });
-  if (cutoffs.some((c) => c !== null)) {
-    await s.o.db.query(
-      `update x_outbox set status = 'dropped'
-        where status = 'pending' and created_at <= ($1::text[])[priority + 1]::timestamptz`,
-      [cutoffs],
-    );
-  }
+  await dropStale(s);
   // Counted once per round, then kept up to date as posts go out.
   const used = await windowUsage(s);
   const last = await lastSentByPriority(s);
@@ -74,14 +87,6 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
     };
     // When the oldest post of the longest window ages out: asked once a round, not once a row.
     let agesOut: Promise<number | undefined> | undefined;
-    const longest = Math.max(...s.o.windows.map((w) => w.windowMs));
-    const ageOut = async () => {
-      const [r] = await s.o.db.query<{ at: Date | null }>(
-        "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
-        [s.ago(longest)],
-      );
-      return r?.at ? Math.ceil(r.at.getTime() + longest + 1) : undefined;
-    };
     for (const row of pending) {
       const p = s.policy[PRIORITIES[row.priority]];
       const day = s.serverDay && s.serverDay.resetAt > t.epochMilliseconds
@@ -95,7 +100,7 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
         (!day || free({ limit: day.limit, windowMs: 86_400_000 }, day.remaining));
       if (!fits) {
         // Waits for the oldest post of the window to age out.
-        const at = await (agesOut ??= ageOut());
+        const at = await (agesOut ??= ageOut(s));
         if (at !== undefined) wait(row.priority, at);
         continue;
       }
