@@ -14,8 +14,9 @@
  * Prints, and writes as JSON to OUT (data/load.json): decisions per second sustained; decision
  * latency (the engine's: received → decided; the bidder's: tweeted → decided, X's polling
  * included) p50 / p95 / p99; page HTTP p50 / p99 and errors; live events, errors and lag; the
- * stream's frames rendered, late and dropped; CPU of the engine, its ffmpeg and this process; a
- * sample every 30 s; and the invariants (each tweet decided once, amounts rising, no post
+ * stream's frames rendered, late and dropped; CPU of the engine, its ffmpeg and this process; the
+ * SQL statements the engine sent per decision, by kind, and their time (core/db.ts
+ * `countStatements`); a sample every 30 s; and the invariants (each tweet decided once, amounts rising, no post
  * twice). Sizes from the environment: BIDDERS (100), BIDS_PER_SECOND (10), SECONDS (60),
  * VIEWERS (200), PAGE_EVERY (30), LAG_VIEWERS (20), STREAM (1), PROFILE (720p30).
  */
@@ -244,6 +245,25 @@ try {
     ? { decisions: rows.length, accepted: NaN, posts: NaN }
     : await show.verify();
   const wall = (cpu1.at - cpu0.at) / 1000;
+  // SQL statements sent while the bids ran, per decision, by kind (core/db.ts statementKey),
+  // and the time to their answers, summed by kind (seconds; several run at once).
+  const byKind = (m: Map<string, number>, series: string) =>
+    new Map(
+      [...m].flatMap(([k, v]) => {
+        const key = new RegExp(`^${series}\\{statement="(.*)"\\}$`).exec(k)?.[1];
+        return key ? [[key, v] as const] : [];
+      }),
+    );
+  const delta = (series: string, per: number) => {
+    const before = byKind(m0, series);
+    return [...byKind(m1, series)]
+      .map(([k, v]): [string, number] => [k, +((v - (before.get(k) ?? 0)) / per).toFixed(2)])
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1]);
+  };
+  const perDecision = delta("sothebais_db_statements_total", Math.max(1, counted.decisions));
+  const statementsPerDecision = +perDecision.reduce((n, [, v]) => n + v, 0).toFixed(2);
+  const statementSeconds = delta("sothebais_db_statement_seconds_total", 1);
   const result = {
     sizes: { BIDDERS, RATE, SECONDS, VIEWERS, PAGE_EVERY, LAG_VIEWERS, STREAM, PROFILE },
     decisions: counted.decisions,
@@ -264,6 +284,9 @@ try {
       bench: +((cpu1.bench - cpu0.bench) / wall).toFixed(2),
     },
     posts: counted.posts,
+    statementsPerDecision,
+    statementsByKind: Object.fromEntries(perDecision),
+    statementSeconds: Object.fromEntries(statementSeconds),
     loadavg: Deno.loadavg(),
     // Where the time goes, as the engine measures it (summaries: quantiles, sums, counts).
     engineMetrics: Object.fromEntries(
@@ -301,6 +324,16 @@ try {
       `this benchmark ${result.cpuCores.bench}; load average ${
         result.loadavg.map((l) => l.toFixed(1)).join(" ")
       }`,
+  );
+  console.log(
+    `SQL statements per decision (all the engine sent, pages and posting included): ${statementsPerDecision}: ${
+      perDecision.slice(0, 14).map(([k, v]) => `${k} ${v}`).join(", ")
+    }`,
+  );
+  console.log(
+    `SQL time to answers, summed (s): ${
+      statementSeconds.slice(0, 10).map(([k, v]) => `${k} ${v}`).join(", ")
+    }`,
   );
   for (const [k, v] of Object.entries(result.engineMetrics)) {
     if (/db_query|auction_decision/.test(k)) console.log(`engine metric ${k} ${v}`);

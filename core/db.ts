@@ -52,3 +52,43 @@ export function toParams(params: readonly unknown[] = []): unknown[] {
     return p;
   });
 }
+
+/**
+ * What a statement does, as a short bounded label: its verb and the first table it names
+ * (`insert:x_tweets`, `with:auction_bids`, `select:auction_bids`), for counting statements by
+ * kind. Never the parameters; text that names no table is its verb alone.
+ */
+export function statementKey(text: string): string {
+  const sql = text.slice(0, 2000).toLowerCase();
+  const verb = /^\s*([a-z]+)/.exec(sql)?.[1] ?? "other";
+  const table = /\b(?:from|into|update|join)\s+"?([a-z_][a-z0-9_]{0,62})/.exec(sql)?.[1];
+  return table ? `${verb.slice(0, 12)}:${table}` : verb.slice(0, 12);
+}
+
+/**
+ * The same store, telling `count` of every statement it runs and how long it took (seconds,
+ * to its answer or its error), those inside a transaction included (`transaction` for the
+ * transaction itself: its begin and commit, timed whole). Counting is how the cost of a
+ * decision is known (the load benchmark, the query-count test).
+ */
+export function countStatements(db: Db, count: (key: string, seconds: number) => void): Db {
+  const timed = async <T>(key: string, work: () => Promise<T>) => {
+    const t = performance.now();
+    try {
+      return await work();
+    } finally {
+      count(key, (performance.now() - t) / 1000);
+    }
+  };
+  const counted = (q: Queryable): Queryable => ({
+    query: (text, params) => timed(statementKey(text), () => q.query(text, params)),
+    exec: (script) => timed("script", () => q.exec(script)),
+  });
+  return {
+    ...db,
+    ...counted(db),
+    transaction: (fn) => timed("transaction", () => db.transaction((tx) => fn(counted(tx)))),
+    ping: () => timed("ping", () => db.ping()),
+    close: () => db.close(),
+  };
+}

@@ -1,6 +1,6 @@
 /** The Db contract, run against every backend: PGlite always, Postgres when DATABASE_URL is set. */
 import { assertEquals, assertRejects } from "./testing.ts";
-import { type Db, openDb } from "./db.ts";
+import { countStatements, type Db, openDb, statementKey } from "./db.ts";
 import { migrate } from "./migrate.ts";
 import { serviceAvailable, tempDir, uniqueName } from "../tests/services.ts";
 
@@ -104,6 +104,26 @@ for (const backend of backends) {
     assertEquals(n, 25);
   });
 
+  test("every statement is counted by kind, those inside a transaction too", async (raw) => {
+    const counts = new Map<string, number>();
+    const db = countStatements(raw, (k) => counts.set(k, (counts.get(k) ?? 0) + 1));
+    await db.exec("create table t (id int primary key)");
+    await db.query("insert into t values (1)");
+    await db.transaction(async (tx) => {
+      await tx.query("insert into t values ($1)", [2]);
+      await tx.query("update t set id = 3 where id = 2");
+    });
+    await db.query("select count(*) from t");
+    assertEquals(Object.fromEntries(counts), {
+      script: 1,
+      "insert:t": 2,
+      transaction: 1,
+      "update:t": 1,
+      "select:t": 1,
+    });
+    assertEquals(db.kind, raw.kind);
+  });
+
   test("migrations apply once each, in order, per owner", async (db) => {
     const files = [
       { id: "001_a.sql", sql: "create table a (x int); insert into a values (1);" },
@@ -130,3 +150,17 @@ for (const backend of backends) {
     );
   });
 }
+
+Deno.test("a statement's key is its verb and first table, bounded, never its values", () => {
+  assertEquals(statementKey("  INSERT INTO x_tweets (a) values ($1)"), "insert:x_tweets");
+  assertEquals(
+    statementKey("with bid as (insert into auction_bids values (1)) select 1"),
+    "with:auction_bids",
+  );
+  assertEquals(statementKey("select 1"), "select");
+  assertEquals(statementKey("update x_outbox set text = 'from secret'"), "update:x_outbox");
+  // Hostile or odd text: a short label, never the text.
+  assertEquals(statementKey(""), "other");
+  assertEquals(statementKey("select * from " + "a".repeat(500)).length <= 80, true);
+  assertEquals(statementKey("\u0000; drop table x"), "other");
+});

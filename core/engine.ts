@@ -15,7 +15,7 @@ import { type Bus, createBus, type EventsOf, scopeBus } from "./bus.ts";
 import { type Clock, systemClock } from "./clock.ts";
 import type { LoadedPlugin, Settings } from "./config.ts";
 import { acquireDataLock, type DataLock } from "./data_lock.ts";
-import { type Db, openDb } from "./db.ts";
+import { countStatements, type Db, openDb } from "./db.ts";
 import { createLog, type Log } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Lease, postgresLease, soleLease } from "./lease.ts";
@@ -118,8 +118,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const metrics = createMetrics();
   const bus = createBus(clock, log.child("bus"));
   const { db: rawDb, lock } = await openDatabase(settings, log, { lock: true });
-  const dbLatency = metrics.summary("sothebais_db_query_seconds", "Database query latency");
-  const db = timed(rawDb, (s) => dbLatency.observe(s));
+  const db = measured(rawDb, metrics);
   const state = await openState({ url: settings.REDIS_URL, prefix: settings.STATE_PREFIX });
   const lease = settings.DATABASE_URL
     ? postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA })
@@ -501,6 +500,26 @@ async function waitForLease(
   onStandby?.(holder);
   await lease.acquired;
   log.info("took over the lease", { engine: lease.engine, previous: holder });
+}
+
+/** The store with its latency and its statements by kind in the metrics. */
+function measured(rawDb: Db, metrics: Metrics): Db {
+  const dbLatency = metrics.summary("sothebais_db_query_seconds", "Database query latency");
+  const statements = metrics.counter(
+    "sothebais_db_statements_total",
+    "SQL statements sent, by verb and first table (a transaction counts once more)",
+  );
+  const statementTime = metrics.counter(
+    "sothebais_db_statement_seconds_total",
+    "Time to each SQL statement's answer, summed by kind (as sothebais_db_statements_total)",
+  );
+  return timed(
+    countStatements(rawDb, (statement, seconds) => {
+      statements.inc(1, { statement });
+      statementTime.inc(seconds, { statement });
+    }),
+    (s) => dbLatency.observe(s),
+  );
 }
 
 function timed(db: Db, observe: (seconds: number) => void): Db {

@@ -3,8 +3,8 @@
  *
  * Invariants:
  * - Every event told has an id `<epoch>.<seq>`: the epoch is this feed's start (another
- *   process, a restart or a standby never shares it), seq goes up by one an event. Its text
- *   and bytes are made once for every listener.
+ *   process, a restart or a standby never shares it), seq goes up by one an event. The events
+ *   of one turn of the event loop go out as one chunk, made once for every listener.
  * - The last `ring` events are kept. A listener that comes back with `Last-Event-ID` (the
  *   browser's EventSource sends it by itself) or `?since=` inside the ring is sent what it
  *   missed, in order, before anything new. Any other id (too old, another epoch, ahead of the
@@ -199,8 +199,10 @@ function listenerStream(
           if (heldBytes > o.queueBytes) drop("too slow: reconnect to catch up");
           return;
         }
-        // A listener that stopped reading is dropped, never buffered for without bound.
-        if ((controller.desiredSize ?? 0) - bytes.byteLength < 0) {
+        // A listener that stopped reading is dropped, never buffered for without bound; one
+        // that has read all it was sent takes a turn's chunk however large (a commit group's).
+        const free = controller.desiredSize ?? 0;
+        if (free < o.queueBytes && free - bytes.byteLength < 0) {
           return drop("too slow: reconnect to catch up");
         }
         controller.enqueue(bytes);
@@ -237,7 +239,17 @@ export function liveFeed(d: FeedDeps) {
   const stats = { told: 0, dropped: 0, replayed: 0, snapshots: 0, refused: 0 };
   let seq = 0;
 
+  // `sent`: the last event handed to the listeners. The events told in one turn of the event
+  // loop (a commit group's decisions) go out together, one chunk made once for every listener.
+  let sent = 0;
+  let turn: Told[] = [];
   const idOf = (n: number) => `${epoch}.${n}`;
+  const flush = () => {
+    const chunk = listeners.size ? joined(turn.map((t) => t.bytes))[0] : null;
+    sent = turn.at(-1)?.seq ?? sent;
+    turn = [];
+    if (chunk) { for (const l of [...listeners]) l.send(chunk); }
+  };
   const tell = (name: string, data: unknown) => {
     seq++;
     const told = {
@@ -247,7 +259,8 @@ export function liveFeed(d: FeedDeps) {
     ring.push(told);
     if (ring.length > ringSize) ring.shift();
     stats.told++;
-    for (const l of [...listeners]) l.send(told.bytes);
+    if (!turn.length) setTimeout(flush, 0);
+    turn.push(told);
   };
   const offs = [
     d.bus.on("auction.updated", (ev) => tell("auction", ev.payload)),
@@ -264,11 +277,12 @@ export function liveFeed(d: FeedDeps) {
     const m = id && id.length <= 40 ? EVENT_ID.exec(id) : null;
     if (!m || m[1] !== epoch) return null;
     const after = Number(m[2]);
-    if (after > seq) return null; // ahead of this feed: not an id it gave
-    if (after === seq) return [];
-    const first = ring[0]?.seq ?? seq + 1;
+    if (after > sent) return null; // ahead of this feed: not an id it gave
+    if (after === sent) return [];
+    const first = ring[0]?.seq ?? sent + 1;
     if (after < first - 1) return null; // older than the ring
-    const out = ring.filter((t) => t.seq > after).map((t) => t.bytes);
+    // What is told but not yet sent comes with the turn's chunk.
+    const out = ring.filter((t) => t.seq > after && t.seq <= sent).map((t) => t.bytes);
     const size = out.reduce((n, b) => n + b.byteLength, 0);
     return size <= replayBytes ? out : null;
   };
@@ -277,7 +291,7 @@ export function liveFeed(d: FeedDeps) {
   let lastSnap: { key: string; lists: Promise<Record<string, LiveDecision[]>> } | null = null;
   const snapshotOf = async (auctionId: string | null) => {
     const list = d.list();
-    const at = seq;
+    const at = sent;
     const asked = auctionId ? list.filter((a) => a.auctionId === auctionId) : [];
     const auctions = [...new Map([...asked, ...d.shown(list)].map((a) => [a.auctionId, a]))
       .values()].slice(0, SNAPSHOT_AUCTIONS);
@@ -295,6 +309,8 @@ export function liveFeed(d: FeedDeps) {
   };
 
   const handle = (req: Request): Response => {
+    // A turn under way goes out first: a listener joining now starts after it.
+    if (turn.length) flush();
     if (listeners.size >= d.maxListeners) {
       stats.refused++;
       return new Response("too many listeners: try again in a minute", {
@@ -309,7 +325,7 @@ export function liveFeed(d: FeedDeps) {
     const auctionId = auction && AUCTION_ID.test(auction) ? auction : null;
     const greet = (id: boolean) =>
       enc.encode(
-        `retry: ${retryMs}\n${id ? `id: ${idOf(seq)}\n` : ""}event: hello\ndata: ${
+        `retry: ${retryMs}\n${id ? `id: ${idOf(sent)}\n` : ""}event: hello\ndata: ${
           toJson({ serverTime: Date.now() })
         }\n\n`,
       );
@@ -343,11 +359,12 @@ export function liveFeed(d: FeedDeps) {
   return {
     handle,
     /** The id of the last event told: a page rendered now is current up to it. */
-    lastId: () => idOf(seq),
+    lastId: () => idOf(sent),
     listeners: () => listeners.size,
     stats: () => ({ ...stats }),
     stop() {
       offs.forEach((off) => off());
+      turn = [];
       for (const l of [...listeners]) l.end();
     },
   };

@@ -31,11 +31,12 @@ export const auctionConfig = z.object({
   fundsRetrySeconds: z.number().positive().default(5),
   /**
    * Most decisions of one batch (tweets that arrived together) committed in one
-   * transaction. 1 (the default): every decision is its own transaction. More: a burst
-   * shares one commit — far higher throughput, same guarantee that nothing is announced
-   * before it is durable; a crash keeps or loses the group whole.
+   * transaction. 1: every decision is its own transaction. More (default 50): a burst
+   * shares one commit and one lease check — far higher throughput when a backlog forms,
+   * same guarantee that nothing is announced before it is durable; a crash keeps or loses
+   * the group whole (a group lost was never announced: its tweets are decided again).
    */
-  commitGroup: z.number().int().min(1).max(1000).default(1),
+  commitGroup: z.number().int().min(1).max(1000).default(50),
   /** How often an auction held back by failed custody is checked again (with `chain`). */
   custodyRecheckSeconds: z.number().positive().default(30),
   /** The public pages (`/`, `/auctions/:id`): what they tell a bidder to tweet, and where to link. */

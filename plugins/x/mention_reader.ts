@@ -99,26 +99,40 @@ export interface MentionReader {
   };
 }
 
-/** Stores a tweet once (by id); false when it was stored before. */
-async function insertTweet(q: Queryable, t: XTweet, received: Temporal.Instant) {
-  const rows = await q.query(
-    `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at,
-       quotes, edit_history)
-     values ($1, $2::numeric, $3, $4, $5, $6, $7, $8, $9) on conflict (tweet_id) do nothing
-     returning tweet_id`,
-    [
-      t.id,
-      t.id,
-      t.authorId,
-      t.handle,
-      t.text,
-      t.createdAt,
-      received,
-      t.quotes ?? null,
-      t.editHistory?.join(",") ?? null,
-    ],
-  );
-  return rows.length === 1;
+/**
+ * Stores tweets once each (by id), a page in one statement; returns how many were new.
+ * Rows go in chunks far under the drivers' parameter limit.
+ */
+async function insertTweets(q: Queryable, tweets: XTweet[], received: Temporal.Instant) {
+  let fresh = 0;
+  for (let i = 0; i < tweets.length; i += 500) {
+    const chunk = tweets.slice(i, i + 500);
+    const rows = await q.query(
+      `insert into x_tweets (tweet_id, id_order, author_id, handle, text, created_at, received_at,
+         quotes, edit_history)
+       values ${
+        chunk.map((_, k) => {
+          const p = (n: number) => `$${k * 9 + n}`;
+          return `(${p(1)}, ${p(2)}::numeric, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${
+            p(8)
+          }, ${p(9)})`;
+        }).join(", ")
+      } on conflict (tweet_id) do nothing returning tweet_id`,
+      chunk.flatMap((t) => [
+        t.id,
+        t.id,
+        t.authorId,
+        t.handle,
+        t.text,
+        t.createdAt,
+        received,
+        t.quotes ?? null,
+        t.editHistory?.join(",") ?? null,
+      ]),
+    );
+    fresh += rows.length;
+  }
+  return fresh;
 }
 
 const byId = (a: XTweet, b: XTweet) => {
@@ -186,9 +200,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
     const newest = newestSeen ?? fresh.at(-1)?.id ?? pos.sinceId;
     const until = readThroughAt(startedAt, o.ingestLagMs, pos.readThrough);
     await o.db.transaction(async (tx) => {
-      for (const t of fresh) {
-        await insertTweet(tx, t, received);
-      }
+      await insertTweets(tx, fresh, received);
       await tx.query(
         `insert into x_read_position (account_id, since_id, read_through, updated_at)
          values ($1, $2, $3, $4)
@@ -238,7 +250,7 @@ export function createMentionReader(o: MentionReaderOptions): MentionReader {
   const ingest = (t: XTweet) =>
     serial.run(async () => {
       const received = o.clock.instant();
-      if (!(await insertTweet(o.db, t, received))) return;
+      if (!(await insertTweets(o.db, [t], received))) return;
       await drainUnhandled(o);
     });
 

@@ -1,12 +1,13 @@
 /**
  * What every notice handler shares: the options, the items seen per auction, the bidding history
- * (`x_bid_history`, written only through `record`), the tweets to reply to, and `on`, which runs a
+ * (`x_bid_history`, written only through `record`: `bid_history.ts`), the tweets to reply to, and `on`, which runs a
  * handler off the bus with the payload its owner declared and keeps its promise for `idle()`.
  * Built once by `startNotifications`.
  */
 import type { EventType, Payload } from "../../core/bus.ts";
 import type {} from "../auction/mod.ts";
 import type {} from "../chain/mod.ts";
+import { bidHistory } from "./bid_history.ts";
 import { clip } from "./outbox.ts";
 import type { NotifierOptions } from "./notifications.ts";
 import { etTime } from "./notifications.ts";
@@ -36,30 +37,8 @@ export function noticeContext(o: NotifierOptions) {
   const itemOf = (auctionId: string | null) =>
     (auctionId && (items.get(auctionId) ?? o.itemName?.(auctionId))) || "the auction";
 
-  const record = (row: {
-    tweetId: string;
-    kind: string;
-    handle: string;
-    auctionId?: string | null;
-    amountWei?: bigint | null;
-    reason?: string;
-    message?: string;
-    at: string;
-  }) =>
-    o.db.query(
-      `insert into x_bid_history (tweet_id, kind, handle, auction_id, amount_wei, reason, message, at)
-       values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing`,
-      [
-        row.tweetId,
-        row.kind,
-        at(row.handle),
-        row.auctionId ?? null,
-        row.amountWei ?? null,
-        row.reason ?? null,
-        row.message ?? null,
-        row.at,
-      ],
-    );
+  const history = bidHistory(o.db);
+  const record = history.record;
 
   /** The X user id of a tweet read (for the link page, which binds the wallet to it). */
   const authorOf = async (tweetId: string) => {
@@ -71,14 +50,7 @@ export function noticeContext(o: NotifierOptions) {
   };
 
   /** The tweet that made `handle` the leader of `auctionId`, to reply to when they are outbid. */
-  const leadingTweet = async (auctionId: string, handle: string) => {
-    const [r] = await o.db.query<{ tweet_id: string }>(
-      `select tweet_id from x_bid_history where kind = 'accepted' and auction_id = $1
-          and lower(handle) = $2 order by amount_wei desc limit 1`,
-      [auctionId, lower(at(handle))],
-    );
-    return r?.tweet_id;
-  };
+  const leadingTweet = history.leadingTweet;
 
   const inFlight = new Set<Promise<void>>();
   const on = <T extends EventType>(

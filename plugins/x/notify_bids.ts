@@ -28,25 +28,26 @@ export function bidNotices(c: NoticeContext): Array<() => void> {
       const outbidTweet = prev ? await c.leadingTweet(b.auctionId, prev.handle) : undefined;
       if (!b.proxy) await c.record({ ...b, kind: "accepted" });
       const entry = b.entryId ?? b.tweetId;
-      const ack = b.proxy
+      const said = b.proxy
         ? `${at(b.handle)} your maximum bid raised you to ${eth(b.amountWei)} on ${item}: you lead.`
         : b.max
         ? `${at(b.handle)} your maximum bid on ${item} is in: you lead at ${eth(b.amountWei)}. ` +
           `We raise it for you, by the minimum, whenever someone bids (your maximum stays unsaid).`
         : `${at(b.handle)} your bid of ${eth(b.amountWei)} on ${item} is in: you lead. ` +
           `Ends ${etTime(b.endsAt)} unless someone outbids you.`;
-      await c.o.enqueue({
+      // Queued together: the ack and the outbid reply go in one statement (the outbox batches).
+      const ack = c.o.enqueue({
         key: `accepted:${entry}`,
         kind: "ack",
         priority: "ack",
         coalesceKey: `lead:${b.auctionId}`,
         replyTo: b.tweetId,
-        text: c.withReceipt(ack, b.auctionId),
+        text: c.withReceipt(said, b.auctionId),
         payload: { handle: at(b.handle), amount: eth(b.amountWei), item },
       });
       if (prev) {
         const how = b.proxy ? "a maximum bid placed earlier answered yours: " : "";
-        await c.o.enqueue({
+        const outbid = c.o.enqueue({
           key: `outbid:${entry}:${lower(prev.handle)}`,
           kind: "outbid",
           priority: "outbid",
@@ -55,7 +56,8 @@ export function bidNotices(c: NoticeContext): Array<() => void> {
           text: `${at(prev.handle)} you've been outbid on ${item}: ${how}${at(b.handle)} leads ` +
             `with ${eth(b.amountWei)} (yours: ${eth(prev.amountWei)}). Bid again to take it back.`,
         });
-      }
+        await Promise.all([ack, outbid]);
+      } else await ack;
     }),
     c.on("bid.max-set", async (m) => {
       const item = c.itemOf(m.auctionId);

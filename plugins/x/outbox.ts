@@ -147,6 +147,12 @@ export interface Outbox {
   enqueue(request: PostRequest, tx?: Queryable): Promise<boolean>;
   /** Sends what may be sent now; returns when to come back. */
   dispatch(): Promise<DispatchResult>;
+  /**
+   * Whether a fresh row of this priority could not be sent now anyway: the last round found
+   * its priority waiting (pace, full window) past now, and came back then. A fresh row needs
+   * no round of its own until that passes (ten acks a second cost no ten rounds).
+   */
+  waitsFor(priority: Priority): boolean;
   /** Posts used in each window now. */
   usage(): Promise<Array<{ limit: number; windowMs: number; used: number }>>;
   /** Whether X told us to wait (429 or an exhausted window), and until when. */
@@ -206,6 +212,62 @@ function insertRow(db: Queryable, r: PostRequest, at: Temporal.Instant, share?: 
   );
 }
 
+const COLUMNS = 9;
+
+/**
+ * Requests without a per-handle share queued in the same turn of the event loop, stored in one
+ * statement (the acks and outbid replies of a group of decisions); each caller learns whether
+ * its key was new once the rows are written. A statement refused is retried row by row, so one
+ * bad row fails only its own caller. Rows keep their queue order (their ids).
+ */
+function batchedInsert(db: Queryable) {
+  type Waiting = { r: PostRequest; at: Temporal.Instant; done: (fresh: boolean | Error) => void };
+  let queued: Waiting[] = [];
+  const insert = async (batch: Waiting[]) => {
+    const rows = await db.query<{ key: string }>(
+      `insert into x_outbox (key, kind, priority, coalesce_key, text, reply_to, payload, created_at,
+         handle) values ${
+        batch.map((_, i) =>
+          `(${Array.from({ length: COLUMNS }, (_, k) => `$${i * COLUMNS + k + 1}`).join(", ")})`
+        ).join(", ")
+      } on conflict (key) do nothing returning key`,
+      batch.flatMap(({ r, at }) => [
+        r.key,
+        r.kind,
+        PRIORITIES.indexOf(r.priority),
+        r.coalesceKey ?? null,
+        clip(r.text),
+        r.replyTo ?? null,
+        JSON.stringify(r.payload ?? {}),
+        at,
+        r.handle ? r.handle.replace(/^@?/, "@").toLowerCase() : null,
+      ]),
+    );
+    const fresh = new Set(rows.map((row) => row.key));
+    // A key queued twice in one batch is new once: for its first caller.
+    for (const w of batch) w.done(fresh.delete(w.r.key));
+  };
+  const flush = async () => {
+    const batch = queued.slice(0, 200);
+    queued = queued.slice(200);
+    if (queued.length) setTimeout(flush, 0);
+    try {
+      await insert(batch);
+    } catch {
+      for (const w of batch) {
+        await insert([w]).catch((error) =>
+          w.done(error instanceof Error ? error : new Error(error))
+        );
+      }
+    }
+  };
+  return (r: PostRequest, at: Temporal.Instant) =>
+    new Promise<boolean>((resolve, reject) => {
+      queued.push({ r, at, done: (f) => (f instanceof Error ? reject(f) : resolve(f)) });
+      if (queued.length === 1) setTimeout(flush, 0);
+    });
+}
+
 export function createOutbox(o: OutboxOptions): Outbox {
   const now = () => o.clock.instant();
   const s: OutboxState = {
@@ -216,6 +278,7 @@ export function createOutbox(o: OutboxOptions): Outbox {
     reconcileRetryMs: o.reconcileRetryMs ?? 5_000,
     noHeaderWaitMs: Math.min(15 * 60_000, ...o.windows.map((w) => w.windowMs)),
     spacingMs: Math.max(...o.windows.map((w) => w.windowMs / w.limit)),
+    waiting: new Map(),
     failures: 0,
     automatedTimes: 0,
     inDoubt: true,
@@ -223,12 +286,19 @@ export function createOutbox(o: OutboxOptions): Outbox {
     ago: (ms) => now().subtract({ milliseconds: Math.round(ms) }),
   };
   const ago = s.ago;
+  const batched = batchedInsert(o.db);
 
   return {
     async enqueue(r, tx) {
-      return (await insertRow(tx ?? o.db, r, now(), o.perHandle)).length > 0;
+      const shared = r.handle && o.perHandle?.priorities.includes(r.priority);
+      // A row counted against its handle's share goes alone (the count and the insert in one
+      // snapshot); so does one inside the caller's transaction.
+      if (tx || shared) return (await insertRow(tx ?? o.db, r, now(), o.perHandle)).length > 0;
+      return await batched(r, now());
     },
     dispatch: () => dispatch(s),
+    waitsFor: (priority) =>
+      (s.waiting.get(PRIORITIES.indexOf(priority)) ?? 0) > now().epochMilliseconds,
     usage: () => windowUsage(s),
     blockedUntil: () => s.blocked,
     automatedUntil: () =>

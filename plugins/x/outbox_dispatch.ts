@@ -17,8 +17,34 @@ export async function lastSentByPriority(s: OutboxState) {
   return new Map(rows.map((r) => [r.priority, r.at.getTime()]));
 }
 
+/** Too old to matter (its full age reached): the stream already showed it. One statement. */
+async function dropStale(s: OutboxState) {
+  // Each row against its own priority's cutoff (none: kept).
+  const cutoffs = PRIORITIES.map((p) => {
+    const age = s.policy[p].maxAgeMs;
+    return Number.isFinite(age) ? s.ago(age).toString() : null;
+  });
+  if (!cutoffs.some((c) => c !== null)) return;
+  await s.o.db.query(
+    `update x_outbox set status = 'dropped'
+      where status = 'pending' and created_at <= ($1::text[])[priority + 1]::timestamptz`,
+    [cutoffs],
+  );
+}
+
+/** When the oldest post of the longest window ages out (undefined: none sent in it). */
+async function ageOut(s: OutboxState) {
+  const longest = Math.max(...s.o.windows.map((w) => w.windowMs));
+  const [r] = await s.o.db.query<{ at: Date | null }>(
+    "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
+    [s.ago(longest)],
+  );
+  return r?.at ? Math.ceil(r.at.getTime() + longest + 1) : undefined;
+}
+
 export async function dispatch(s: OutboxState): Promise<DispatchResult> {
   let sent = 0;
+  s.waiting.clear();
   if (s.blocked && Temporal.Instant.compare(s.blocked, s.now()) > 0) {
     return { nextAt: s.blocked, sent };
   }
@@ -30,20 +56,12 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
     }
     s.inDoubt = false;
   }
-  // Too old to matter (its full age reached): the stream already showed it.
-  for (const [i, p] of PRIORITIES.entries()) {
-    const age = s.policy[p].maxAgeMs;
-    if (!Number.isFinite(age)) continue;
-    await s.o.db.query(
-      `update x_outbox set status = 'dropped'
-        where status = 'pending' and priority = $1 and created_at <= $2`,
-      [i, s.ago(age)],
-    );
-  }
+  await dropStale(s);
   // Counted once per round, then kept up to date as posts go out.
   const used = await windowUsage(s);
   const last = await lastSentByPriority(s);
   for (;;) {
+    s.waiting.clear(); // until this round says when it comes back
     const t = s.now();
     const pending = await s.o.db.query<Row>(
       `select * from x_outbox where status = 'pending' and (not_before is null or not_before <= $1)
@@ -61,6 +79,14 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
     }
     let choice: Row | undefined;
     let wakeAt: number | undefined;
+    // Kept only when this round returns to come back at `wakeAt` (every wait is at or after it).
+    const waiting = new Map<number, number>();
+    const wait = (priority: number, at: number) => {
+      wakeAt = Math.min(wakeAt ?? Infinity, at);
+      waiting.set(priority, Math.min(waiting.get(priority) ?? Infinity, at));
+    };
+    // When the oldest post of the longest window ages out: asked once a round, not once a row.
+    let agesOut: Promise<number | undefined> | undefined;
     for (const row of pending) {
       const p = s.policy[PRIORITIES[row.priority]];
       const day = s.serverDay && s.serverDay.resetAt > t.epochMilliseconds
@@ -74,27 +100,21 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
         (!day || free({ limit: day.limit, windowMs: 86_400_000 }, day.remaining));
       if (!fits) {
         // Waits for the oldest post of the window to age out.
-        const free = await s.o.db.query<{ at: Date }>(
-          "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
-          [s.ago(Math.max(...s.o.windows.map((w) => w.windowMs)))],
-        );
-        const out = free[0]?.at?.getTime();
-        if (out !== undefined) {
-          const at = Math.ceil(out + Math.max(...s.o.windows.map((w) => w.windowMs)) + 1);
-          wakeAt = Math.min(wakeAt ?? Infinity, at);
-        }
+        const at = await (agesOut ??= ageOut(s));
+        if (at !== undefined) wait(row.priority, at);
         continue;
       }
       const lastAt = last.get(row.priority);
       const readyAt = lastAt === undefined ? 0 : Math.ceil(lastAt + p.pace * s.spacingMs);
       if (readyAt > t.epochMilliseconds) {
-        wakeAt = Math.min(wakeAt ?? Infinity, readyAt);
+        wait(row.priority, readyAt);
         continue;
       }
       choice = row;
       break;
     }
     if (!choice) {
+      s.waiting = waiting;
       return {
         nextAt: wakeAt === undefined ? undefined : Temporal.Instant.fromEpochMilliseconds(wakeAt),
         sent,

@@ -1,7 +1,8 @@
 /**
  * What the outbox keeps between dispatches besides its table, passed explicitly to its parts
  * (`outbox_send.ts`, `outbox_dispatch.ts`): when X told it to wait, the 226 pause, whether rows
- * may be left in flight, X's own 24-hour count. Everything else is in `x_outbox`.
+ * may be left in flight, X's own 24-hour count, until when a priority must wait. Everything else
+ * is in `x_outbox`.
  */
 import type { Outbox, OutboxOptions, Priority, PriorityPolicy, Summarize } from "./outbox.ts";
 
@@ -33,6 +34,11 @@ export interface OutboxState {
   /** The tier's average spacing: the tightest window's limit spread over its length. */
   spacingMs: number;
   blocked?: Temporal.Instant;
+  /**
+   * By priority: the last round found its rows must wait until then (its pace, or a full
+   * window's oldest post ageing out); a fresh row of it needs no round before (`waitsFor`).
+   */
+  waiting: Map<number, number>;
   /** Posting failures in a row (timeouts, 5xx): the back-off. */
   failures: number;
   automated?: Temporal.Instant;

@@ -1,7 +1,8 @@
 /**
  * The posting half: the outbox (`outbox.ts`, table `x_outbox`) over the tier's posting windows
  * (or the operator's `postLimits`), and the wake loop that dispatches it once the account is
- * known. `enqueue` wakes the loop for a fresh post; a refusal for good goes on the bus as
+ * known. `enqueue` wakes the loop for a fresh post (unless its priority waits past now: the
+ * loop comes back for it then); a refusal for good goes on the bus as
  * `x.post-failed` (the panel shows it).
  */
 import type { Bus } from "../../core/bus.ts";
@@ -76,7 +77,7 @@ export function startPosting(o: {
     outbox,
     async enqueue(request) {
       const fresh = await outbox.enqueue(request);
-      if (fresh) loop?.kick();
+      if (fresh && !outbox.waitsFor(request.priority)) loop?.kick();
       return fresh;
     },
     idle: async () => await loop?.idle(),

@@ -281,3 +281,45 @@ Deno.test("outbox: help and history answers go out at their own pace, never behi
     await t.stop();
   }
 });
+
+Deno.test("outbox: a fresh row whose priority must wait costs no round; it goes out at its pace", async () => {
+  const t = await setup();
+  const selects = () =>
+    Number(
+      /sothebais_db_statements_total\{statement="select:x_outbox"\} (\S+)/.exec(
+        t.engine.metrics.render(),
+      )?.[1] ?? 0,
+    );
+  try {
+    const ack = (key: string) =>
+      t.engine.x.post({ key, kind: "ack", priority: "ack", text: `Ack ${key}` });
+    await ack("a1");
+    await t.engine.x.idle();
+    await ack("a2"); // the round after it finds acks paced: they wait
+    await t.engine.x.idle();
+    const before = selects();
+    for (const key of ["a3", "a4", "a5"]) await ack(key);
+    await t.engine.x.idle();
+    deepStrictEqual(selects(), before, "no dispatch round for rows that could not go anyway");
+    // Another priority is not held by the acks' wait: it goes at once.
+    await t.engine.x.post({ key: "w", kind: "results", priority: "winner", text: "Winner" });
+    await t.engine.x.idle();
+    ok(selects() > before);
+    deepStrictEqual(t.served.fake.posts().map((p) => p.text), ["Ack a1", "Winner"]);
+    // The waiting acks go out by themselves at their pace, in order.
+    for (let i = 0; i < 40 && t.served.fake.posts().length < 6; i++) {
+      await t.clock.advance(10_000);
+      await t.engine.x.idle();
+    }
+    deepStrictEqual(t.served.fake.posts().map((p) => p.text), [
+      "Ack a1",
+      "Winner",
+      "Ack a2",
+      "Ack a3",
+      "Ack a4",
+      "Ack a5",
+    ]);
+  } finally {
+    await t.stop();
+  }
+});
