@@ -17,6 +17,45 @@ export async function lastSentByPriority(s: OutboxState) {
   return new Map(rows.map((r) => [r.priority, r.at.getTime()]));
 }
 
+type Room = (w: { limit: number; windowMs: number }, left: number) => boolean;
+
+/**
+ * When a row that does not fit now fits again: each full window gains room as its own oldest
+ * posts age out of it (the 15-minute window of Pro in 15 minutes, not when the day's window
+ * does — waiting by the longest window left Pro's last outbid notices unsent for a day), and X's
+ * own day count at its reset. The latest of those, or undefined when ageing alone never frees
+ * enough (the day's plan holds it: an enqueue or the plan's change wakes the loop).
+ */
+async function roomAgainAt(
+  s: OutboxState,
+  used: Array<{ limit: number; windowMs: number; used: number }>,
+  free: Room,
+  day: { limit: number; remaining: number; resetAt: number } | undefined,
+  now: number,
+): Promise<number | undefined> {
+  let at = now;
+  for (const w of used) {
+    if (free(w, w.limit - w.used)) continue;
+    // The fewest posts that must leave this window for the row to fit.
+    let need = 1;
+    while (need <= w.used && !free(w, w.limit - w.used + need)) need++;
+    if (need > w.used) return undefined;
+    const [oldest] = await s.o.db.query<{ at: Date }>(
+      `select coalesce(sent_at, attempted_at, created_at) as at from x_outbox
+        where (status = 'sent' and sent_at > $1)
+           or (status = 'sending' and coalesce(attempted_at, created_at) > $1)
+        order by 1 offset $2 limit 1`,
+      [s.ago(w.windowMs), need - 1],
+    );
+    if (!oldest) return undefined;
+    at = Math.max(at, Math.ceil(oldest.at.getTime() + w.windowMs + 1));
+  }
+  if (day && !free({ limit: day.limit, windowMs: 86_400_000 }, day.remaining)) {
+    at = Math.max(at, day.resetAt + 1);
+  }
+  return at;
+}
+
 export async function dispatch(s: OutboxState): Promise<DispatchResult> {
   let sent = 0;
   if (s.blocked && Temporal.Instant.compare(s.blocked, s.now()) > 0) {
@@ -61,6 +100,8 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
     }
     let choice: Row | undefined;
     let wakeAt: number | undefined;
+    // Per priority, this round: when its windows have room again (undefined: not by waiting).
+    const roomAt = new Map<number, number | undefined>();
     for (const row of pending) {
       const p = s.policy[PRIORITIES[row.priority]];
       const day = s.serverDay && s.serverDay.resetAt > t.epochMilliseconds
@@ -73,16 +114,12 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
       const fits = used.every((w) => free(w, w.limit - w.used)) &&
         (!day || free({ limit: day.limit, windowMs: 86_400_000 }, day.remaining));
       if (!fits) {
-        // Waits for the oldest post of the window to age out.
-        const free = await s.o.db.query<{ at: Date }>(
-          "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
-          [s.ago(Math.max(...s.o.windows.map((w) => w.windowMs)))],
-        );
-        const out = free[0]?.at?.getTime();
-        if (out !== undefined) {
-          const at = Math.ceil(out + Math.max(...s.o.windows.map((w) => w.windowMs)) + 1);
-          wakeAt = Math.min(wakeAt ?? Infinity, at);
+        // Waits until every full window has room for it again (each by its own length).
+        if (!roomAt.has(row.priority)) {
+          roomAt.set(row.priority, await roomAgainAt(s, used, free, day, t.epochMilliseconds));
         }
+        const at = roomAt.get(row.priority);
+        if (at !== undefined) wakeAt = Math.min(wakeAt ?? Infinity, at);
         continue;
       }
       const lastAt = last.get(row.priority);
