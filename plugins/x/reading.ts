@@ -86,6 +86,8 @@ export function startReading(o: ReadingOptions): Reading {
     reported: undefined as Temporal.Instant | undefined,
   };
   const windowOf = (s: PolledSource) => s === "mentions" ? tier.mentions : tier.search;
+  /** When each source's last complete read started (a phase change reads no sooner than due). */
+  const lastRead = new Map<PolledSource, number>();
   /** The planner's pause before `s` is read again; undefined: not in this phase. */
   const plan = (s: PolledSource, rateLimit?: RateLimit) => {
     const { phase, until } = phases.now();
@@ -160,17 +162,22 @@ export function startReading(o: ReadingOptions): Reading {
     if (!(await o.account.resolve())) return o.account.retryAt();
     const reader = readerFor(s);
     const rateLimit = windows.last(s) ?? reader.status().rateLimit;
+    const pace = plan(s, rateLimit);
     const held = holdBefore({
       source: s,
       primary: s === primary,
       now: clock.instant(),
       rateLimit,
-      pace: plan(s, rateLimit),
+      pace,
       phases,
       window: windowOf(s),
+      lastReadAt: lastRead.get(s),
     });
     if (held) return held;
+    const startedAt = clock.instant().epochMilliseconds;
     const result = await reader.poll();
+    if (result.outcome === "complete") lastRead.set(s, startedAt);
+    else lastRead.delete(s);
     if (s === primary) {
       const projection = await usage.project(config.expectedMentionsPerDay);
       state.projection = projection;
@@ -233,6 +240,8 @@ function holdBefore(o: {
   pace?: number;
   phases: AuctionPhases;
   window: Window;
+  /** When the last complete read started: a phase change (a kick) reads no sooner than due. */
+  lastReadAt?: number;
 }): Temporal.Instant | undefined {
   const { now, rateLimit, phases } = o;
   const nowMs = now.epochMilliseconds;
@@ -250,7 +259,12 @@ function holdBefore(o: {
       : now.add({ milliseconds: PHASE_RECHECK_MS });
   }
   const opens = rateLimit ? rateLimit.resetAt <= nowMs : !o.primary;
-  if (!opens) return undefined;
+  if (!opens) {
+    // Kicked by a phase change (pre → open): the read the new phase's pace says is due, no sooner
+    // (a read per phase change took a read from the open phase's window).
+    const due = o.lastReadAt === undefined ? nowMs : o.lastReadAt + o.pace;
+    return due > nowMs ? phases.orPhaseChange(at(due)) : undefined;
+  }
   const wait = alignDelay({
     now: nowMs,
     hot: phases.hot(),
