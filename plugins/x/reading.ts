@@ -85,9 +85,8 @@ export function startReading(o: ReadingOptions): Reading {
     readThrough: undefined as string | undefined,
     reported: undefined as Temporal.Instant | undefined,
   };
+  const lastRead = new Map<PolledSource, number | undefined>(); // complete reads' starts
   const windowOf = (s: PolledSource) => s === "mentions" ? tier.mentions : tier.search;
-  /** When each source's last complete read started (a phase change reads no sooner than due). */
-  const lastRead = new Map<PolledSource, number>();
   /** The planner's pause before `s` is read again; undefined: not in this phase. */
   const plan = (s: PolledSource, rateLimit?: RateLimit) => {
     const { phase, until } = phases.now();
@@ -162,13 +161,12 @@ export function startReading(o: ReadingOptions): Reading {
     if (!(await o.account.resolve())) return o.account.retryAt();
     const reader = readerFor(s);
     const rateLimit = windows.last(s) ?? reader.status().rateLimit;
-    const pace = plan(s, rateLimit);
     const held = holdBefore({
       source: s,
       primary: s === primary,
       now: clock.instant(),
       rateLimit,
-      pace,
+      pace: plan(s, rateLimit),
       phases,
       window: windowOf(s),
       lastReadAt: lastRead.get(s),
@@ -176,11 +174,9 @@ export function startReading(o: ReadingOptions): Reading {
     if (held) return held;
     const startedAt = clock.instant().epochMilliseconds;
     const result = await reader.poll();
-    if (result.outcome === "complete") lastRead.set(s, startedAt);
-    else lastRead.delete(s);
+    lastRead.set(s, result.outcome === "complete" ? startedAt : undefined);
     if (s === primary) {
-      const projection = await usage.project(config.expectedMentionsPerDay);
-      state.projection = projection;
+      const projection = state.projection = await usage.project(config.expectedMentionsPerDay);
       state.readThisMonth = projection.used;
       state.degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
       if (anyReader()) await stream.open();
