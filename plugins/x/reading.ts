@@ -110,7 +110,11 @@ export function startReading(o: ReadingOptions): Reading {
   const windows = trackWindows(o.api, () => clock.instant().epochMilliseconds, windowOf);
   const api = windows.api;
   const { sweep, offSweep } = closeSweepFor({ ...o, api }, ingest, () => windows.last("search"));
-  const stream = streamOpener(o, ingest, () => loops.get(primary)?.kick());
+  // A stream drop or reconnect reads the timeline at once (the backfill), whatever the pace says.
+  const stream = streamOpener(o, ingest, () => {
+    lastRead.delete(primary);
+    loops.get(primary)?.kick();
+  });
 
   const readerFor = (s: PolledSource) => {
     let reader = readers.get(s);
@@ -183,15 +187,7 @@ export function startReading(o: ReadingOptions): Reading {
     }
     return result.outcome === "complete" ? phases.orPhaseChange(result.nextAt) : result.nextAt;
   };
-  if (config.read) {
-    for (const s of polled) {
-      const loop = createWakeLoop(clock, o.log.child(`reader.${s}`), readStep(s), {
-        errorRetryMs: 30_000,
-      });
-      loops.set(s, loop);
-      loop.kick();
-    }
-  }
+  for (const s of config.read ? polled : []) loops.set(s, startLoop(o, s, readStep(s)));
 
   const idle = async () => {
     for (const loop of loops.values()) await loop.idle();
@@ -215,6 +211,17 @@ export function startReading(o: ReadingOptions): Reading {
       await idle();
     },
   };
+}
+
+/** A source's wake loop, started at once. */
+function startLoop(
+  o: ReadingOptions,
+  s: PolledSource,
+  step: () => Promise<Temporal.Instant | undefined>,
+) {
+  const loop = createWakeLoop(o.clock, o.log.child(`reader.${s}`), step, { errorRetryMs: 30_000 });
+  loop.kick();
+  return loop;
 }
 
 /** The polled sources, the primary first: the timeline and search beside it, or search alone. */
