@@ -23,8 +23,8 @@ type Room = (w: { limit: number; windowMs: number }, left: number) => boolean;
  * When a row that does not fit now fits again: each full window gains room as its own oldest
  * posts age out of it (the 15-minute window of Pro in 15 minutes, not when the day's window
  * does — waiting by the longest window left Pro's last outbid notices unsent for a day), and X's
- * own day count at its reset. The latest of those, or undefined when ageing alone never frees
- * enough (the day's plan holds it: an enqueue or the plan's change wakes the loop).
+ * own day count at its reset. The latest of those; undefined when the window holds none of
+ * ours (what fills it is in flight elsewhere: an enqueue wakes the loop).
  */
 async function roomAgainAt(
   s: OutboxState,
@@ -36,10 +36,10 @@ async function roomAgainAt(
   let at = now;
   for (const w of used) {
     if (free(w, w.limit - w.used)) continue;
-    // The fewest posts that must leave this window for the row to fit.
+    // The fewest posts that must leave this window for the row to fit (if even all of them
+    // would not do — the day's plan holds it —, look again once they have: the plan moves on).
     let need = 1;
-    while (need <= w.used && !free(w, w.limit - w.used + need)) need++;
-    if (need > w.used) return undefined;
+    while (need < w.used && !free(w, w.limit - w.used + need)) need++;
     const [oldest] = await s.o.db.query<{ at: Date }>(
       `select coalesce(sent_at, attempted_at, created_at) as at from x_outbox
         where (status = 'sent' and sent_at > $1)
