@@ -10,9 +10,10 @@
  * (pre-drawn frames), so the figures are the cost of the sink and the encoder;
  * `--compositor` renders the real scenes as well, in the same process.
  */
+import { eventually } from "../core/testing.ts";
 import { quantile } from "../core/metrics.ts";
 import { nginxRtmp } from "../plugins/stream/tests/nginx_rtmp.ts";
-import { streamEngine, waitFor } from "../plugins/stream/tests/stream_engine.ts";
+import { streamEngine } from "../plugins/stream/tests/stream_engine.ts";
 
 const seconds = Number(Deno.args.find((a) => /^\d+$/.test(a)) ?? 60);
 const frames = Deno.args.includes("--compositor") ? "compositor" : "synthetic";
@@ -60,7 +61,7 @@ const engine = await streamEngine(
   frames,
 );
 try {
-  await waitFor(() => engine.latest()?.status === "live", 15_000, "live");
+  await eventually(() => engine.latest()?.status === "live", "live", 15_000, 100);
   const [pid] = ffmpegPids();
   const first = engine.latest()!;
   const startIndex = engine.stats.length;

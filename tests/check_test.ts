@@ -136,6 +136,10 @@ Deno.test({
       said("chain", /^2 providers agree on block \d+ \(0x[0-9a-f]{64}\)$/);
       said("chain", new RegExp(`^escrow ${escrow.account.address}: 10000 ETH`));
       said("host", /^model gpt-4o-mini at 127\.0\.0\.1:\d+ answered "OK"/);
+      said(
+        "host",
+        /^character Marlowe \(\S+\/plugins\/host\/characters\/marlowe\.json\) is valid$/,
+      );
       said("stream", /^rtmp:\/\/127\.0\.0\.1:\d+ answers the RTMP handshake/);
       assertEquals(ok.lines.filter((l) => l.status === "problem"), []);
       for (const secret of Object.values(SECRETS)) assert(!ok.text.includes(secret), secret);

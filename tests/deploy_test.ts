@@ -6,9 +6,9 @@
  * second nginx-rtmp standing in for X's ingest — and refuses values that are
  * not one URL.
  */
-import { assert, assertEquals, assertMatch } from "../core/testing.ts";
+import { assert, assertEquals, assertMatch, eventually } from "../core/testing.ts";
 import { nginxRtmp, nginxRtmpAvailable } from "../plugins/stream/tests/nginx_rtmp.ts";
-import { ffprobe, waitFor } from "../plugins/stream/tests/stream_engine.ts";
+import { ffprobe } from "../plugins/stream/tests/stream_engine.ts";
 import { freePort, root } from "./cli.ts";
 import { commandWorks, serviceAvailable, tempDir } from "./services.ts";
 
@@ -71,7 +71,7 @@ Deno.test({
     }).spawn();
     const relayLog = new Response(relay.stderr).text();
     try {
-      await waitFor(
+      await eventually(
         async () => {
           try {
             (await Deno.connect({ hostname: "127.0.0.1", port })).close();
@@ -80,8 +80,9 @@ Deno.test({
             return false;
           }
         },
-        10_000,
         "the relay listening",
+        10_000,
+        100,
       );
       const publish = await new Deno.Command("ffmpeg", {
         args: [
@@ -94,7 +95,7 @@ Deno.test({
       }).output();
       assert(publish.success, new TextDecoder().decode(publish.stderr));
       let file = "";
-      await waitFor(
+      await eventually(
         () => {
           const found = [...Deno.readDirSync(ingest.recordDir)].find((e) =>
             e.name.startsWith("x-key-123") &&
@@ -103,8 +104,9 @@ Deno.test({
           file = found ? `${ingest.recordDir}/${found.name}` : "";
           return Boolean(found);
         },
-        10_000,
         "the program at X's ingest",
+        10_000,
+        100,
       );
       await new Promise((r) => setTimeout(r, 500)); // the ingest closes its recording
       const probe = await ffprobe(["-show_streams", file]);

@@ -5,10 +5,9 @@
  * deep, `__proto__`), a field removed, a key added, and the text itself cut, spliced, given
  * a BOM or replaced. Every outcome is the file accepted or the loader's own error, every
  * line of it naming the file or the field, with no stack trace and no other exception; an
- * invalid JSON names its line (the character file names only itself: its loader is the
- * host's, see the README); the same input always gives the same answer. A few go through
- * `main.ts check` / `rehearse` as a person would run them: exit 1, the problem on stderr, no
- * stack.
+ * invalid JSON names its line and column; the same input always gives the same answer. A few
+ * go through `main.ts check` / `rehearse` as a person would run them: exit 1, the problem
+ * named (a bad scene or character file by its path and field, or its line), no stack.
  */
 import { assert, assertEquals } from "../core/testing.ts";
 import { ConfigError, loadPlugins, pluginModule, readConfigFile } from "../core/config.ts";
@@ -16,7 +15,7 @@ import { seededRandom } from "../core/random.ts";
 import { loadScene, parseScene, SceneError } from "../scenes/load_scene.ts";
 import { CharacterError, loadCharacter, parseCharacter } from "../plugins/host/character.ts";
 import { scenarioProblems } from "../plugins/auction/rehearse.ts";
-import { cli } from "./cli.ts";
+import { cli, exited, freePort } from "./cli.ts";
 import { tempDir } from "./services.ts";
 
 const ROOT = new URL("../", import.meta.url);
@@ -146,9 +145,8 @@ async function fuzz(
     for (const line of lines) {
       assert(!STACK.test(line), `${what}: a stack trace in ${JSON.stringify(line)}`);
     }
-    // Each problem a line naming the file or the field (the character's JSON error goes on
-    // over more lines: V8's snippet of the text, which the host's loader passes on whole).
-    for (const line of expectLineFor ? lines : lines.slice(0, 1)) {
+    // Each problem a line naming the file or the field.
+    for (const line of lines) {
       assert(/^\S.*: \S/.test(line), `${what}: a line that names nothing: ${JSON.stringify(line)}`);
     }
     let parsedOk = true;
@@ -259,13 +257,16 @@ Deno.test(`fuzz: ${EACH} hostile character files, each loaded or refused naming 
       return refusal(error, [CharacterError]);
     }
   };
-  // Invalid JSON names the file, not its line: the host's loader (plugins/host/character.ts).
-  const first = await fuzz("character", inputs, load, false);
-  const again = await fuzz("character", inputs.slice(0, 200), load, false);
+  const first = await fuzz("character", inputs, load, true);
+  const again = await fuzz("character", inputs.slice(0, 200), load, true);
   assertEquals(again.answers, first.answers.slice(0, 200));
-  for (const a of first.answers.filter((a) => a !== "ok")) {
-    assert(a.startsWith("character"), a);
+  // Every line names the file; a field's line names the field after it.
+  for (const line of first.answers.filter((a) => a !== "ok").flatMap((a) => a.split("\n"))) {
+    assert(line.startsWith(`${dir.path}/character.json: `), line);
+    const rest = line.slice(`${dir.path}/character.json: `.length);
+    assert(/^(character(\.\S+)?|invalid JSON at line \d+, column \d+): \S/.test(rest), line);
   }
+  assert(first.refused > EACH / 2, `refused ${first.refused} of ${EACH}`);
   // A path out of the assets folder is refused by name, whatever else is right.
   const escape = structuredClone(base) as Record<string, Record<string, string>>;
   escape.avatar.idle = "../../../etc/passwd.png";
@@ -345,6 +346,87 @@ Deno.test({
     assertEquals(unreadable.code, 1);
     assert(/invalid JSON at line \d+, column \d+/.test(unreadable.stderr), unreadable.stderr);
     assert(!STACK.test(rehearsed.stderr + unreadable.stderr), rehearsed.stderr + unreadable.stderr);
+  },
+});
+
+Deno.test({
+  name:
+    "a character file through the CLI: check reads it as start does, naming the file and field, or the line of invalid JSON, no stack",
+  sanitizeResources: false,
+  async fn() {
+    const project = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+    const withCharacter = (name: string, character: string) => {
+      const copy = structuredClone(project);
+      for (const p of copy.sothebais.plugins) {
+        if (p.name === "host") p.config.character = file(name, character);
+        p.module = p.module ? new URL(p.module, ROOT).href : pluginModule(p.name, ROOT);
+        delete p.name;
+      }
+      return file(`config-${name}`, JSON.stringify(copy));
+    };
+    const run = async (args: string[], extra: Record<string, string> = {}) => {
+      const child = cli(args, { ...env, DATA_DIR: `${dir.path}/data-cli`, ...extra }).spawn();
+      const text = (s: ReadableStream<Uint8Array>) => new Response(s).text();
+      // Bounded: a command that hangs is killed, and the test fails on its code.
+      const [status, stdout, stderr] = await Promise.all([
+        exited(child, 120_000),
+        text(child.stdout),
+        text(child.stderr),
+      ]);
+      const said = stdout + stderr;
+      assert(!STACK.test(said), said);
+      return { code: status.code, said };
+    };
+    const check = (config: string) => run(["check", "--config", config, "--timeout", "2"]);
+    const marlowe = JSON.parse(
+      await Deno.readTextFile(new URL("plugins/host/characters/marlowe.json", ROOT)),
+    );
+    const hostLines = (said: string) => said.split("\n").filter((l) => /^host\s/.test(l));
+
+    // Friendly: a valid file of one's own is read and named.
+    const good = await check(withCharacter("good.json", JSON.stringify(marlowe, null, 2)));
+    const goodFile = `${dir.path}/good.json`;
+    assert(
+      hostLines(good.said).some((l) =>
+        l.includes(`ok       character Marlowe (${goodFile}) is valid`)
+      ),
+      good.said,
+    );
+
+    // A field out of bounds: the file and the field, and check fails.
+    const fast = { ...marlowe, voice: { ...marlowe.voice, speed: 9000 } };
+    const fastConfig = withCharacter("fast.json", JSON.stringify(fast, null, 2));
+    const bad = await check(fastConfig);
+    assertEquals(bad.code, 1, bad.said);
+    const problem = hostLines(bad.said).filter((l) => /\sproblem\s/.test(l));
+    assertEquals(problem.length, 1, bad.said);
+    assert(problem[0].includes(`${dir.path}/fast.json: character.voice.speed: `), problem[0]);
+
+    // Invalid JSON: the file, the line and the column.
+    const broken = await check(withCharacter("broken.json", '{"name": "Marlowe",\n  "bio": }'));
+    assertEquals(broken.code, 1, broken.said);
+    assert(
+      new RegExp(`${dir.path}/broken\\.json: invalid JSON at line 2, column \\d+`).test(
+        broken.said,
+      ),
+      broken.said,
+    );
+    // JSON that is no object, and a file that is not there: named, refused.
+    const array = await check(withCharacter("array.json", "[]"));
+    assertEquals(array.code, 1);
+    assert(array.said.includes(`${dir.path}/array.json: character: `), array.said);
+    const missingConfig = withCharacter("gone.json", "{}");
+    Deno.removeSync(`${dir.path}/gone.json`);
+    const missing = await check(missingConfig);
+    assertEquals(missing.code, 1);
+    assert(missing.said.includes(`${dir.path}/gone.json: cannot read: `), missing.said);
+
+    // `start` refuses the same file with the same line: one loader for both.
+    const started = await run(["start", "--config", fastConfig, "--log", "json"], {
+      PORT: String(freePort()),
+    });
+    assertEquals(started.code, 1, started.said);
+    assert(started.said.includes(`${dir.path}/fast.json: character.voice.speed: `), started.said);
   },
 });
 

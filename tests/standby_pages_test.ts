@@ -4,12 +4,14 @@
  * what the leader wrote (at most a poll behind), while it decides, reads and posts nothing
  * (its X plugin never starts: the fake X sees one reader), and answers 503 where only a
  * leader's plugin serves. When the leader is killed the standby takes over and its pages go
- * on, now the leader's own. Prints how far behind the standby's pages were.
+ * on, now the leader's own. The lot's image too: the leader mirrors it into the database and
+ * the standby serves those bytes (the file removed from the leader's folder meanwhile), hostile
+ * paths 404 on both. Prints how far behind the standby's pages were.
  */
 import { assert, assertEquals } from "../core/testing.ts";
 import { bidShow, healthOf, until } from "./bid_show.ts";
 import { exited, killQuietly } from "./cli.ts";
-import { serviceAvailable } from "./services.ts";
+import { serviceAvailable, tempDir } from "./services.ts";
 
 const url = Deno.env.get("DATABASE_URL");
 
@@ -53,7 +55,25 @@ Deno.test({
   sanitizeOps: false,
   sanitizeResources: false,
   async fn() {
-    const show = await bidShow({ url: url!, name: "standby", handles: ["@sb_alice", "@sb_bob"] });
+    // The lot's image in an assets folder of the test's own, with bytes no shipped file has.
+    const assets = tempDir();
+    Deno.mkdirSync(`${assets.path}/nft`);
+    const sample = await Deno.readFile(new URL("../scenes/assets/nft/sample.png", import.meta.url));
+    const image = new Uint8Array([...sample, ...crypto.getRandomValues(new Uint8Array(16))]);
+    const imageFile = `${assets.path}/nft/lot.png`;
+    Deno.writeFileSync(imageFile, image);
+    const show = await bidShow({
+      url: url!,
+      name: "standby",
+      handles: ["@sb_alice", "@sb_bob"],
+      more: [
+        {
+          name: "compositor",
+          config: { width: 320, height: 180, fps: 1, run: false, assetsDir: assets.path },
+        },
+        { name: "widget-artwork", config: { items: { "standby #1": { image: "nft/lot.png" } } } },
+      ],
+    });
     try {
       const a = await show.startLeader("a");
       const b = show.start("b");
@@ -92,6 +112,36 @@ Deno.test({
       // Only the leader's plugins serve the rest, and nothing is written through the standby.
       assertEquals((await get(b.port, "/bidders/sb_alice")).status, 503);
 
+      // The lot's image on the standby: the leader's mirror of it, byte for byte.
+      const lotImage = `/artwork/${encodeURIComponent("standby #1")}`;
+      const bytesOf = async (port: number, path: string) => {
+        const r = await get(port, path);
+        return { status: r.status, type: r.headers.get("content-type"), bytes: await r.bytes() };
+      };
+      const served = await until("the standby to serve the lot's image", async () => {
+        const r = await bytesOf(b.port, lotImage);
+        return r.status === 200 && r;
+      }, 15_000);
+      assertEquals(served.type, "image/png");
+      assertEquals(served.bytes, image);
+      // Gone from the leader's folder: the leader has none to serve, the standby its copy.
+      Deno.removeSync(imageFile);
+      assertEquals((await bytesOf(a.port, lotImage)).status, 404);
+      assertEquals((await bytesOf(b.port, lotImage)).bytes, image);
+      for (
+        const hostile of [
+          "/artwork/..%2F..%2F..%2Fetc%2Fpasswd",
+          "/artwork/..%2Fdeno.json",
+          "/artwork/nft%2F..%2F..%2Fsecret.png",
+          "/artwork/%2Fetc%2Fx.png",
+          "/artwork/No%20such%20lot",
+          `/artwork/${"x".repeat(5000)}.png`,
+        ]
+      ) {
+        assertEquals((await bytesOf(b.port, hostile)).status, 404, hostile);
+      }
+      Deno.writeFileSync(imageFile, image);
+
       // Live updates on the standby: a decision by the leader arrives as an event.
       let second = "";
       const events = await liveEvents(
@@ -125,6 +175,7 @@ Deno.test({
       assertEquals(after.status, 200);
       assert(after.text.includes(third), "the new leader's bid log has its own decision");
       assertEquals((await get(b.port, "/bidders/sb_alice")).status, 200);
+      assertEquals((await bytesOf(b.port, lotImage)).bytes, image, "the new leader's own file");
       await show.verify();
       console.log(
         `standby pages: the standby's lot agreed with the leader's ${
@@ -134,6 +185,7 @@ Deno.test({
       );
     } finally {
       await show.close();
+      assets.remove();
     }
   },
 });

@@ -5,11 +5,12 @@
  * public bid log shows them, and the panel's day report (a viewer) says the
  * same: bids, accepted, leader and price.
  */
+import { eventually } from "../../core/testing.ts";
 import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import { serveFakeX } from "../../stand-ins/fake-x/mod.ts";
 import type { FundsBook } from "../../plugins/funds-book/mod.ts";
-import { ETH, httpRequest, panelEngine, sessionHeaders, waitFor } from "./panel_kit.ts";
+import { ETH, httpRequest, panelEngine, sessionHeaders } from "./panel_kit.ts";
 
 Deno.test({
   name: "campaign show: saved in the panel, opened at once, bid on through the fake X, reported",
@@ -57,7 +58,12 @@ Deno.test({
         outcome: "created",
       }]);
       const id = `today-${today}`;
-      await waitFor(() => auctions.get(id)?.status === "open", 10_000, "the auction to open");
+      await eventually(
+        () => auctions.get(id)?.status === "open",
+        "the auction to open",
+        10_000,
+        50,
+      );
 
       const log = async () =>
         (await (await fetch(`${engine.url}/auctions/${id}/bids`)).json()).bids;
@@ -72,7 +78,7 @@ Deno.test({
         ]
       ) {
         tweets.push(x.fake.inject({ author, text }));
-        await waitFor(async () => (await log()).length === tweets.length, 20_000, text);
+        await eventually(async () => (await log()).length === tweets.length, text, 20_000, 50);
       }
       const bids = await log();
       assert.deepEqual(

@@ -7,6 +7,7 @@
  * day" runs `main.ts rehearse` on the day and shows its decisions; saving with
  * a reason creates both days' auctions and is audited; a viewer cannot save.
  */
+import { eventually } from "../../core/testing.ts";
 import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import {
@@ -17,7 +18,6 @@ import {
   panelEngine,
   sessionHeaders,
   signedInPage,
-  waitFor,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
@@ -112,7 +112,12 @@ Deno.test({
         await page.textContent("#campaign-notice"),
         "Saved spring: 2027-03-13 created, 2027-03-14 created.",
       );
-      await waitFor(() => auctions.get("spring-2027-03-14"), 5000, "the second day's auction");
+      await eventually(
+        () => auctions.get("spring-2027-03-14"),
+        "the second day's auction",
+        5000,
+        50,
+      );
       assert.deepEqual(
         ["spring-2027-03-13", "spring-2027-03-14"].map((id) => {
           const a = auctions.get(id)!;

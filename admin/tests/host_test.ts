@@ -12,6 +12,7 @@
  * bad JSON, a path for an avatar, an option for a voice) are refused with the
  * field named and change nothing.
  */
+import { eventually } from "../../core/testing.ts";
 import assert from "node:assert/strict";
 import { commandWorks, serviceAvailable } from "../../tests/services.ts";
 import { readWav, SAMPLE_RATE, speech } from "../../plugins/voice/speech.ts";
@@ -24,7 +25,6 @@ import {
   panelEngine,
   sessionHeaders,
   signedInPage,
-  waitFor,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
@@ -132,10 +132,11 @@ Deno.test({
       assert.deepEqual(stored.voice, { name: "en-gb", speed: 190, pitch: 70 });
       assert.equal(Deno.readTextFileSync(`${file}.previous`), original);
       const from = said.length;
-      await waitFor(
+      await eventually(
         () => said.slice(from).some((l) => l.text.includes("Zanzibar") && l.voice?.speed === 190),
-        15_000,
         "an idle line from the new character, in its voice",
+        15_000,
+        50,
       );
       const health = await (await fetch(`${engine.url}/healthz`)).json();
       assert.match(JSON.stringify(health), /Marlowe Junior/);
@@ -143,14 +144,15 @@ Deno.test({
       // The transcript: each line with the facts of its version (a line is stored just after
       // it is said, so the page is reloaded until the new one is there).
       const transcript = () => page.textContent("#host-transcript tbody");
-      await waitFor(
+      await eventually(
         async () => {
           await page.click("#host-transcript-reload");
           await page.waitForSelector("#host-transcript tr[data-outcome=said] td.grounds");
           return /Zanzibar/.test((await transcript()) ?? "");
         },
-        15_000,
         "the new character's line in the transcript",
+        15_000,
+        50,
       );
       assert.match((await transcript())!, /Zanzibar[\s\S]*v\d+: Genesis #1 open, no bids/);
       const ana = await engine.enrolled("ana", "admin");

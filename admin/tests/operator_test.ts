@@ -7,6 +7,7 @@
  * action in the audit log. Writes the README's screenshots with
  * UPDATE_SCREENSHOTS=1.
  */
+import { eventually } from "../../core/testing.ts";
 import assert from "node:assert/strict";
 import { anvilAvailable } from "../../plugins/chain/tests/chain_kit.ts";
 import { testStorage } from "../../tests/engine.ts";
@@ -19,7 +20,6 @@ import {
   launchChromium,
   type ShowProcess,
   startShow,
-  waitFor,
 } from "./panel_kit.ts";
 
 const ready = (await chromiumReady()) && (await anvilAvailable());
@@ -75,20 +75,27 @@ Deno.test({
 
       // 4. The show, live: preview frames keep coming, the demo's bids arrive.
       const index = async () => Number(await page.getAttribute("#program", "data-index") ?? 0);
-      await waitFor(async () => (await index()) > 0, 20_000, "a preview frame");
+      await eventually(async () => (await index()) > 0, "a preview frame", 20_000, 50);
       const first = await index();
-      await waitFor(async () => (await index()) > first + 10, 10_000, "more preview frames");
+      await eventually(async () => (await index()) > first + 10, "more preview frames", 10_000, 50);
       await page.click("#nav-auction");
-      await waitFor(
+      await eventually(
         async () => (await page.textContent("#glance-status").catch(() => null)) === "open",
-        90_000,
         "the demo's lot open",
-      );
-      await waitFor(async () => (await page.locator("#bid-rows tr").count()) > 0, 60_000, "a bid");
-      await waitFor(
-        async () => (await page.locator("#bid-rows td.status-accepted").count()) >= 2,
         90_000,
+        50,
+      );
+      await eventually(
+        async () => (await page.locator("#bid-rows tr").count()) > 0,
+        "a bid",
+        60_000,
+        50,
+      );
+      await eventually(
+        async () => (await page.locator("#bid-rows td.status-accepted").count()) >= 2,
         "accepted bids (once the demo's deposits are credited)",
+        90_000,
+        50,
       );
 
       // 5. Pause with a reason, the slate and back, resume. (The panel's slate is a hold of the
@@ -106,18 +113,29 @@ Deno.test({
       await page.click("#show-slate");
       await page.fill("#confirm-reason", "sponsor segment overran");
       await page.click("#confirm-go");
-      await waitFor(async () => (await page.textContent("#scene")) === "slate", 5000, "the slate");
+      await eventually(
+        async () => (await page.textContent("#scene")) === "slate",
+        "the slate",
+        5000,
+        50,
+      );
       await page.click("#leave-slate");
       await page.fill("#confirm-reason", "back on schedule");
       await page.click("#confirm-go");
       await page.waitForSelector(".modal", { state: "detached" });
-      await waitFor(async () => (await page.textContent("#scene")) !== "slate", 5000, "back");
+      await eventually(
+        async () => (await page.textContent("#scene")) !== "slate",
+        "back",
+        5000,
+        50,
+      );
       await override("#ov-resume", "deposit confirmed", "open");
       if (Deno.env.get("UPDATE_SCREENSHOTS") === "1") {
-        await waitFor(
+        await eventually(
           async () => (await page.locator("#bid-rows td.status-accepted").count()) >= 4,
-          60_000,
           "more bids for the picture",
+          60_000,
+          50,
         );
         await page.screenshot({ path: new URL("admin/screenshots/auction.png", ROOT).pathname });
         await page.click("#nav-live");

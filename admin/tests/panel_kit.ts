@@ -6,6 +6,7 @@
  * over HTTP with TOTP codes computed from the secret, a WebSocket client that
  * speaks the panel's protocol, and headless Chromium.
  */
+import { eventually } from "../../core/testing.ts";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
 import { Secret, TOTP } from "otpauth";
 import { loadPlugins, type PluginEntry, readSettings } from "../../core/config.ts";
@@ -253,16 +254,6 @@ export async function signedInPage(
   return { page, secret };
 }
 
-/** Polls until `check` is true, or throws after `ms`. */
-export async function waitFor(check: () => unknown | Promise<unknown>, ms: number, what: string) {
-  const until = performance.now() + ms;
-  while (performance.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-}
-
 /** Signs a browser page in through the form (the enrolment used this step's code: the next one). */
 export async function browserSignIn(
   page: import("playwright-core").Page,
@@ -412,7 +403,7 @@ export async function startShow(
   };
   const gone = child.status.then(() => true);
   try {
-    await waitFor(
+    await eventually(
       async () => {
         if (await Promise.race([gone, Promise.resolve(false)])) {
           throw new Error(`the show exited before it led: ${await stderr}`);
@@ -421,8 +412,9 @@ export async function startShow(
           .then((r) => r.json()).catch(() => null);
         return body?.checks?.lease?.role === "leader";
       },
-      ms,
       `the show on ${url}`,
+      ms,
+      50,
     );
   } catch (error) {
     await show.stop();

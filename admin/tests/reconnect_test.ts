@@ -4,6 +4,7 @@
  * engine is back (same session, from Postgres), reloads what it shows, and the
  * preview runs again. Nothing is left silently stale.
  */
+import { eventually } from "../../core/testing.ts";
 import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import { testStorage } from "../../tests/engine.ts";
@@ -15,7 +16,6 @@ import {
   panelEngine,
   showPlugins,
   signedInPage,
-  waitFor,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
@@ -70,7 +70,7 @@ Deno.test({
       assert.equal(await page.locator("main.stale").count(), 0);
       await page.click("#nav-live");
       const index = async () => Number(await page.getAttribute("#program", "data-index") ?? 0);
-      await waitFor(async () => (await index()) > 0, 10_000, "preview frames again");
+      await eventually(async () => (await index()) > 0, "preview frames again", 10_000, 50);
     } finally {
       await browser.close();
       await engine.stop();

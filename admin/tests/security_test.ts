@@ -5,6 +5,7 @@
  * cookie's attributes and the security headers; login throttling per account
  * and per address with a lockout that ends as configured.
  */
+import { eventually } from "../../core/testing.ts";
 import assert from "node:assert/strict";
 import type { Auctions } from "../../plugins/auction/mod.ts";
 import { Close } from "../protocol.ts";
@@ -16,7 +17,6 @@ import {
   PASSWORD,
   sessionHeaders,
   totpCode,
-  waitFor,
 } from "./panel_kit.ts";
 
 const auctionPlugins = () => ({
@@ -310,15 +310,16 @@ Deno.test({
       const cookie = busy.headers.get("set-cookie")!.split(";")[0];
       const began = Date.now();
       const statuses: number[] = [];
-      await waitFor(
+      await eventually(
         async () => {
           r = await httpRequest(engine.url, "Heartbeat", {}, { cookie, "x-csrf-token": csrf });
           statuses.push(r.status);
           await new Promise((res) => setTimeout(res, 500));
           return r.status === 401;
         },
-        10_000,
         "the absolute lifetime",
+        10_000,
+        50,
       );
       const lived = Date.now() - began;
       assert.ok(lived >= 4500, `ended after ${lived} ms though active`);

@@ -7,6 +7,7 @@
  * back, each confirmed, show in the audit log with before and after.
  * Screenshots of each page go to data/test-artifacts/admin/.
  */
+import { eventually } from "../../core/testing.ts";
 import assert from "node:assert/strict";
 import type { FrameSink } from "../../core/frame_loop.ts";
 import type {} from "../../plugins/auction/mod.ts";
@@ -23,7 +24,6 @@ import {
   panelEngine,
   showPlugins,
   signedInPage,
-  waitFor,
 } from "./panel_kit.ts";
 
 const ready = await chromiumReady();
@@ -105,7 +105,7 @@ Deno.test({
             author: i % 2 ? "@bob" : "@alice",
             text: `@SothebAIs bid ${2 + i} ETH`,
           });
-          await waitFor(() => decided.has(tweet.id), 10_000, `decision of bid ${i}`);
+          await eventually(() => decided.has(tweet.id), `decision of bid ${i}`, 10_000, 50);
           const d = decided.get(tweet.id)!;
           await auctionPage.waitForFunction(
             (id) => (globalThis as unknown as { seen: Record<string, number> }).seen[id],
@@ -179,18 +179,20 @@ Deno.test({
           assert.ok(await livePage.isDisabled("#confirm-go"), "the slate needs a reason");
           await livePage.fill("#confirm-reason", "encoder check");
           await livePage.click("#confirm-go");
-          await waitFor(
+          await eventually(
             async () => (await livePage.textContent("#scene")) === "slate",
-            5000,
             "slate",
+            5000,
+            50,
           );
           await livePage.click("#leave-slate");
           await livePage.fill("#confirm-reason", "all good");
           await livePage.click("#confirm-go");
-          await waitFor(
+          await eventually(
             async () => (await livePage.textContent("#scene")) === "live",
-            5000,
             "back",
+            5000,
+            50,
           );
 
           const system = await context.newPage();
@@ -207,13 +209,14 @@ Deno.test({
           assert.match(await row("show.slate"), /encoder check.*scene: live → slate/);
           assert.match(await row("show.leave-slate"), /scene: slate → live/);
           await system.fill("#audit-action", "show");
-          await waitFor(
+          await eventually(
             async () =>
               (await system.locator("#audit-rows tr").evaluateAll((rows) =>
                 rows.map((r) => (r as HTMLElement).dataset.action)
               )).every((a) => a!.startsWith("show.")),
-            5000,
             "the action filter",
+            5000,
+            50,
           );
           await system.waitForSelector("#chart-cpu canvas");
           await system.fill("#audit-action", "");

@@ -20,6 +20,7 @@
  * auction, which bids without a hashtag go to, and the one `/` shows), and the
  * crowd bids faster (as in the operator test).
  */
+import { eventually } from "../../core/testing.ts";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { createCanvas } from "@napi-rs/canvas";
@@ -37,7 +38,6 @@ import {
   launchChromium,
   median,
   startShow,
-  waitFor,
   watchTweets,
 } from "./panel_kit.ts";
 
@@ -249,10 +249,11 @@ Deno.test({
       assert.ok(await noHorizontalScroll(home), "no horizontal scroll at 390 px");
       await watchTweets(home);
       const watchedFrom = Date.now();
-      await waitFor(
+      await eventually(
         async () => (await home.textContent("#status")) === "closed",
-        (LOT_MINUTES + 3) * 60_000,
         "the lot's close on the phone",
+        (LOT_MINUTES + 3) * 60_000,
+        50,
       );
       const log = (await getJson(`${url}/auctions/${lot}/bids?limit=1000`)).bids as Receipt[];
       // Each tweet's decision, once: an automatic raise of a maximum names the tweet that placed
@@ -357,7 +358,7 @@ Deno.test({
  */
 async function frameDraws(url: string) {
   let last = "no frame";
-  await waitFor(
+  await eventually(
     async () => {
       const res = await fetch(`${url}/compositor/frame.png`, { signal: AbortSignal.timeout(5000) });
       const f = await decodePng(new Uint8Array(await res.arrayBuffer()));
@@ -375,8 +376,9 @@ async function frameDraws(url: string) {
       last = `corner ${px(1, 1)}, ${red} samples of the artwork`;
       return px(1, 1).join() === [0x10, 0x33, 0x1f].join() && red > 200;
     },
-    10_000,
     "the saved scene in the show's frames",
+    10_000,
+    50,
   ).catch((e) => {
     throw new Error(`${e.message} (last: ${last})`);
   });

@@ -17,6 +17,7 @@ import {
 import { createWidgetRegistry } from "./widget_registry.ts";
 import { createWidgetStats, type WidgetStat } from "./widget_stats.ts";
 import type { Widgets } from "./widgets.ts";
+import type { SubscribeAll } from "./widget_feeds.ts";
 
 export interface CompositorOptions {
   scenes: Map<string, Scene>;
@@ -32,6 +33,10 @@ export interface CompositorOptions {
   onWidgetError?: (kind: string, error: unknown) => void;
   /** A widget's state handler threw on an event (the event is dropped for it). */
   onStateError?: (kind: string, type: string, error: unknown) => void;
+  /** Every bus event: reloaded widget code reading types its loaded plugin does not declare. */
+  relay?: SubscribeAll;
+  /** Keep the last events of every type, so reloaded code reading a new type starts from them. */
+  reloadHistory?: boolean;
   /** Render budget of one widget kind in a frame, ms (default 2 at 720p, by pixel count). */
   widgetBudgetMs?: number;
   /** A widget kind over budget for 30 frames in a row: told once. */
@@ -89,7 +94,13 @@ interface Running {
 
 export function createCompositor(options: CompositorOptions): Compositor {
   const { width, height, fps, assets } = options;
-  const registry = createWidgetRegistry({ assets, fps, onStateError: options.onStateError });
+  const registry = createWidgetRegistry({
+    assets,
+    fps,
+    onStateError: options.onStateError,
+    relay: options.relay,
+    history: options.reloadHistory,
+  });
   const stats = createWidgetStats({
     budgetMs: (options.widgetBudgetMs ?? 2) * (width * height) / (1280 * 720),
     onOverBudget: options.onOverBudget,
@@ -157,9 +168,9 @@ export function createCompositor(options: CompositorOptions): Compositor {
         missing.delete(kind);
         return registry.register(kind, draw);
       },
-      define(widget, env) {
+      define(widget, env, feed) {
         missing.delete(widget.kind);
-        return registry.define(widget, env);
+        return registry.define(widget, env, feed);
       },
     },
     scenes: () => [...options.scenes.keys()].sort(),

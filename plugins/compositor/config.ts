@@ -39,6 +39,11 @@ export const compositorConfig = z.object({
    * kept), without a restart: for writing widgets against a running engine. Off on air.
    */
   reloadWidgets: z.boolean().default(false),
+  /**
+   * Keep the last 512 events of each type, so widget code reloaded to read a type it did not
+   * starts from the show so far (on with `reloadWidgets`; `preview --watch` sets it).
+   */
+  reloadHistory: z.boolean().default(false),
   /** Start the frame loop at setup (off for previews and tests that render frame by frame). */
   run: z.boolean().default(true),
 });

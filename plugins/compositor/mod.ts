@@ -59,7 +59,9 @@ export default definePlugin({
   name: "compositor",
   config: compositorConfig,
   events: compositorEvents,
-  listens: ["slate.changed", "campaign.phase", "auction.updated"],
+  // `*`: the relay of live-reloaded widget code to event types its loaded plugin does not declare
+  // (held only while such code is on; widget_feeds.ts). The compositor itself reads these three.
+  listens: ["slate.changed", "campaign.phase", "auction.updated", "*"],
   commands: { preview: previewCommand, new: newCommand },
   check: ({ config }) => checkScenes(config),
   provides: ["frames", "widgets", "compositor", "sceneFiles"],
@@ -80,6 +82,8 @@ export default definePlugin({
       now: () => clock.instant(),
       initialScene: config.initialScene,
       widgetBudgetMs: config.widgetBudgetMs,
+      relay: (handler) => bus.on("*", handler),
+      reloadHistory: config.reloadWidgets || config.reloadHistory,
       ...widgetLogs(log),
     });
     for (const w of builtinWidgets) compositor.widgets.define(w, { settings: {}, assets, use });

@@ -32,16 +32,19 @@ export interface PreviewOptions {
   /** Scene files' folder; default the project's. */
   scenesDir?: string;
   extra?: PluginEntry[];
+  /** Widget code will be reloaded: keep the show's events for code reading a new type. */
+  watch?: boolean;
 }
 
 /** A studio at the sample show's moment of `phase`, showing the scene. */
-async function sampleStudio(options: PreviewOptions): Promise<Studio> {
+export async function sampleStudio(options: PreviewOptions): Promise<Studio> {
   const phase = options.phase ?? "auction";
   const studio = await startStudio({
     config: {
       width: options.width ?? 1280,
       height: options.height ?? 720,
       ...(options.scenesDir ? { scenesDir: options.scenesDir } : {}),
+      reloadHistory: options.watch ?? false,
     },
     start: "2026-11-25T19:00:00-05:00",
     extra: options.extra,
@@ -76,29 +79,39 @@ async function outsideWidgets(config: string): Promise<PluginEntry[]> {
 
 /** Renders on every widget or scene file change until SIGINT; each write is printed. */
 async function watch(options: PreviewOptions, out: string, print: (l: string) => void) {
-  const studio = await sampleStudio(options);
+  const studio = await sampleStudio({ ...options, watch: true });
   let index = 0;
-  const write = async (why: string, since?: number) => {
-    const { rgba } = studio.compositor.render(++index);
-    await Deno.writeFile(
-      out,
-      encodePngFast(rgba, studio.compositor.width, studio.compositor.height),
-    );
-    const after = since === undefined
-      ? ""
-      : ` ${Math.round(Date.now() - since)} ms after the change`;
-    print(`wrote ${out} (${why})${after}`);
-  };
-  await write("start");
+  let writing = Promise.resolve();
+  /** Renders and writes the PNG, after the write before it (one frame at a time on the file). */
+  const write = (why: string, since?: number) =>
+    writing = writing.then(async () => {
+      const { rgba } = studio.compositor.render(++index);
+      await Deno.writeFile(
+        out,
+        encodePngFast(rgba, studio.compositor.width, studio.compositor.height),
+      );
+      const after = since === undefined
+        ? ""
+        : ` ${Math.round(Date.now() - since)} ms after the change`;
+      print(`wrote ${out} (${why})${after}`);
+    }).catch((error) => print(`${out}: not written: ${error}`));
+  let started = false;
+  // Watching from before the first PNG: its first look reloads a widget whose files may have
+  // changed since they were imported, so an edit made as the preview starts is on the first PNG.
   const widgets = watchWidgetFiles({
     widgets: studio.compositor.widgets,
     everyMs: 50,
     onReload: (r) => {
       if (r.error) print(`${r.file}: not reloaded, the old code stays: ${r.error}`);
       for (const w of r.warnings) print(w);
-      if (!r.error) void write(`${r.kinds.join(", ")} reloaded in ${r.ms} ms`, r.changed.at);
+      if (r.error) return;
+      if (started) void write(`${r.kinds.join(", ")} reloaded in ${r.ms} ms`, r.changed.at);
+      else print(`${r.kinds.join(", ")}: changed since it was loaded; the new code is drawn`);
     },
   });
+  await widgets.ready;
+  started = true;
+  await write("start");
   const sceneFiles = studio.engine.service<SceneFiles>("sceneFiles");
   const scenes = setInterval(async () => {
     for (const c of await sceneFiles.check()) {
@@ -118,6 +131,7 @@ async function watch(options: PreviewOptions, out: string, print: (l: string) =>
   });
   clearInterval(scenes);
   await widgets.stop();
+  await writing;
   await studio.stop();
 }
 

@@ -137,14 +137,9 @@ export function mountWidgets(
 ): () => void {
   const service = ctx.use("widgets") as Widgets;
   const env = { settings, assets: service.assets, use: ctx.use };
-  const mounted = widgets.map((w) => service.define(w, env));
-  const offs = widgetListens(...widgets).map((type) =>
-    ctx.bus.on(type, (event) => mounted.forEach((m) => m.receive(event)))
-  );
-  return () => {
-    offs.forEach((off) => off());
-    mounted.forEach((m) => m.remove());
-  };
+  // Each widget subscribed through the plugin's bus, kept to what its code reads across reloads.
+  const mounted = widgets.map((w) => service.define(w, env, ctx.bus));
+  return () => mounted.forEach((m) => m.remove());
 }
 
 /** A plugin that only draws: named `widget-<first kind>`, its config the widgets' settings. */

@@ -3,7 +3,10 @@
  * its widget's config is named (scene, item, field) and drawn as a red box; a
  * throwing draw is a red box with the rest of the frame drawn; a scene file
  * with a bad item is refused; a widget over its budget for 30 frames in a row
- * is told once, by name; a reload keeps the state the events built.
+ * is told once, by name; a reload keeps the state the events built, and its
+ * subscriptions follow the new code's event types (new ones heard, dropped ones
+ * not), through the plugin's bus or the relay, a newly read type's events so
+ * far (the history) put in the bus's order.
  */
 import { z } from "zod";
 import { assert, assertEquals, assertMatch, assertThrows } from "../../core/testing.ts";
@@ -11,7 +14,10 @@ import { parseScene } from "../../scenes/load_scene.ts";
 import { createAssets } from "./assets.ts";
 import { createCompositor } from "./compositor.ts";
 import { defineWidget } from "./widget_kit.ts";
-import type { BusEvent } from "../../core/bus.ts";
+import { type BusEvent, createBus, scopeBus, UndeclaredEventError } from "../../core/bus.ts";
+import { virtualClock } from "../../core/clock.ts";
+import { createLog } from "../../core/log.ts";
+import type { SubscribeAll } from "./widget_feeds.ts";
 import type {} from "../auction/mod.ts";
 
 const quadrant = (bounds: number[], items: unknown[] = []) => ({ bounds, padding: 0, items });
@@ -29,7 +35,10 @@ function sceneOf(left: unknown[], right: unknown[] = []) {
   }, "s.json");
 }
 
-function studio(scene = sceneOf([]), o: { width?: number; height?: number } = {}) {
+function studio(
+  scene = sceneOf([]),
+  o: { width?: number; height?: number; relay?: SubscribeAll; history?: boolean } = {},
+) {
   const told: string[] = [];
   const slow: string[] = [];
   const c = createCompositor({
@@ -42,6 +51,8 @@ function studio(scene = sceneOf([]), o: { width?: number; height?: number } = {}
     initialScene: "s",
     onWidgetError: (kind, error) => told.push(`${kind}: ${(error as Error).message}`),
     onOverBudget: (kind) => slow.push(kind),
+    relay: o.relay,
+    reloadHistory: o.history,
   });
   const env = { settings: {}, assets: c.widgets.assets, use: (() => undefined) as never };
   return { c, told, slow, env };
@@ -169,4 +180,106 @@ Deno.test("a reloaded widget draws its new code from the state its events built"
   mounted.receive(bid);
   assertEquals(pixel(c.render(2).rgba, 128, 10, 10), [255, 255, 255], "events go on reaching it");
   assertThrows(() => c.widgets.reload(fill("nobody", "#000")), Error, "no widget of kind nobody");
+});
+
+Deno.test("a reload subscribes the widget to the events its new code reads and drops the others", () => {
+  const bus = createBus(
+    virtualClock("2026-11-25T15:00:00-05:00"),
+    createLog("t", { level: "error" }),
+  );
+  let relaying = 0;
+  const relay: SubscribeAll = (handler) => {
+    relaying++;
+    const off = bus.on("*", handler);
+    return () => void (relaying--, off());
+  };
+  const { c, env } = studio(sceneOf([{ widget: "count" }]), { relay });
+  // What the widget's plugin declared when it was loaded: bid.accepted only.
+  const pluginBus = scopeBus(bus, "widget-count", { listens: ["bid.accepted"] });
+  const version = (on: Record<string, (s: { n: number }) => void>) =>
+    defineWidget({
+      kind: "count",
+      config: z.object({}),
+      state: { init: () => ({ n: 0 }), on: on as never },
+      draw(g, box, s: { n: number }) {
+        g.fillStyle = `rgb(${s.n * 40}, 0, 0)`;
+        g.fillRect(box.x, box.y, box.width, box.height);
+      },
+    });
+  const count = () => Math.round(pixel(c.render(0).rgba, 128, 10, 10)[0] / 40);
+  const accepted = { auctionId: "a", tweetId: "t", handle: "@ada", amountWei: 1n };
+  const rejected = {
+    auctionId: "a",
+    tweetId: "r",
+    handle: "@bo",
+    reason: "closed",
+    message: "closed",
+    at: "2026-11-25T15:00:00-05:00",
+  };
+  const bump = (s: { n: number }) => void s.n++;
+  c.widgets.define(version({ "bid.accepted": bump }), env, pluginBus);
+  bus.emit("bid.accepted", accepted as never);
+  bus.emit("bid.rejected", rejected as never);
+  assertEquals(count(), 1, "its plugin's bus brings bid.accepted");
+  assertEquals(relaying, 0);
+
+  // The edited code reads bid.rejected (not declared by the loaded plugin) instead.
+  assertEquals(c.widgets.reload(version({ "bid.rejected": bump })), []);
+  assertEquals(count(), 0, "rebuilt from its journal: no rejection was kept for it");
+  assertEquals(relaying, 1, "the relay carries what the plugin does not declare");
+  bus.emit("bid.rejected", rejected as never);
+  assertEquals(count(), 1, "the new event type reaches it");
+  bus.emit("bid.accepted", accepted as never);
+  assertEquals(count(), 1, "the dropped type no longer does");
+
+  // Back to the declared type: through the plugin's bus again, the relay released.
+  c.widgets.reload(version({ "bid.accepted": bump }));
+  assertEquals(relaying, 0);
+  assertEquals(count(), 1, "the journal's first bid");
+  bus.emit("bid.rejected", rejected as never);
+  bus.emit("bid.accepted", accepted as never);
+  assertEquals(count(), 2, "and the new one, the rejection unheard");
+
+  // At first mount an undeclared type is the plugin's mistake, not something to relay.
+  assertThrows(
+    () => c.widgets.define(version({ "bid.rejected": bump }), env, pluginBus),
+    UndeclaredEventError,
+  );
+  // Without a relay (a bare compositor), a new type is reported, not silently lost.
+  const bare = studio(sceneOf([{ widget: "count" }]));
+  bare.c.widgets.define(version({ "bid.accepted": bump }), bare.env, pluginBus);
+  const [warning] = bare.c.widgets.reload(version({ "bid.rejected": bump }));
+  assertMatch(warning, /count now reads bid\.rejected.*restart/);
+});
+
+Deno.test("reloaded code reading a new type starts from its events so far, in the bus's order", () => {
+  const bus = createBus(
+    virtualClock("2026-11-25T15:00:00-05:00"),
+    createLog("t", { level: "error" }),
+  );
+  const { c, env } = studio(sceneOf([{ widget: "order" }]), {
+    relay: (handler) => bus.on("*", handler),
+    history: true,
+  });
+  const pluginBus = scopeBus(bus, "widget-order", { listens: ["bid.accepted"] });
+  const seen: string[][] = [];
+  const note = (tag: string) => (s: string[]) => void s.push(tag);
+  const version = (on: Record<string, (s: string[]) => void>) =>
+    defineWidget({
+      kind: "order",
+      config: z.object({}),
+      state: { init: () => [] as string[], on: on as never },
+      draw: (_g, _box, s: string[]) => void seen.push([...s]),
+    });
+  c.widgets.define(version({ "bid.accepted": note("a") }), env, pluginBus);
+  const accepted = { auctionId: "a", tweetId: "t", handle: "@ada", amountWei: 1n };
+  bus.emit("bid.accepted", accepted as never);
+  bus.emit("bid.rejected", { tweetId: "r" } as never);
+  bus.emit("bid.accepted", accepted as never);
+  c.widgets.reload(version({ "bid.accepted": note("a"), "bid.rejected": note("r") }));
+  c.render(0);
+  assertEquals(seen.at(-1), ["a", "r", "a"], "the rejection from before the save, in its place");
+  bus.emit("bid.rejected", { tweetId: "r2" } as never);
+  c.render(1);
+  assertEquals(seen.at(-1), ["a", "r", "a", "r"]);
 });

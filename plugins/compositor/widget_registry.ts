@@ -1,16 +1,25 @@
 /**
  * The widget registry behind the `widgets` service: kind → entry (check an
  * item's props, draw an item). A defined widget keeps its state here, applied
- * from the events its plugin feeds it, and a journal of the last events, so a
- * reloaded version of its code starts from the same show. Invariants: `version`
- * bumps on every change of an entry (scenes re-check their items' configs); a
- * state handler that throws costs only that event.
+ * from the events its subscriptions bring (widget_feeds.ts), and a journal of
+ * the last events, so a reloaded version of its code starts from the same show
+ * and hears what the new code reads. Invariants: `version` bumps on every change
+ * of an entry (scenes re-check their items' configs); a state handler that
+ * throws costs only that event; only events of types its current code reads
+ * reach a widget's state and journal.
  */
 import type { SKRSContext2D } from "@napi-rs/canvas";
 import type { BusEvent } from "../../core/bus.ts";
 import type { Assets } from "./assets.ts";
 import type { AnyWidget, WidgetEnv, WidgetFrame } from "./widget_kit.ts";
 import type { Box, DrawWidget, Widgets } from "./widgets.ts";
+import {
+  createRelay,
+  keepHistory,
+  type SubscribeAll,
+  type Subscriptions,
+  subscriptions,
+} from "./widget_feeds.ts";
 
 /** What an item's draw gets from the compositor each frame. */
 export interface FrameClock {
@@ -35,11 +44,13 @@ export interface WidgetRegistry extends Widgets {
 /** Events kept per widget for a reload to replay. */
 const JOURNAL = 512;
 
+/** A defined widget, kept across reloads of its code. */
 interface Live {
   widget: AnyWidget;
   env: WidgetEnv;
   state: unknown;
   journal: BusEvent[];
+  subs: Subscriptions;
 }
 
 export function createWidgetRegistry(o: {
@@ -47,25 +58,36 @@ export function createWidgetRegistry(o: {
   fps: number;
   /** A state handler threw: the event is dropped for that widget. */
   onStateError?: (kind: string, type: string, error: unknown) => void;
+  /** Every bus event, for reloaded code reading types its loaded plugin does not declare. */
+  relay?: SubscribeAll;
+  /** Keep the last events of every type (from the relay), for reloaded code reading a new type. */
+  history?: boolean;
 }): WidgetRegistry {
   const entries = new Map<string, WidgetEntry>();
   const live = new Map<string, Live>();
+  const relay = createRelay(o.relay);
+  const history = keepHistory(o.history ? o.relay : undefined, JOURNAL);
   let version = 0;
 
-  const apply = (l: Live, event: BusEvent) => {
-    const handler = (l.widget.state.on as Record<string, unknown>)[event.type];
-    if (typeof handler !== "function") return;
+  const apply = (widget: AnyWidget, state: unknown, event: BusEvent) => {
+    const handler = (widget.state.on as Record<string, unknown>)[event.type];
+    if (typeof handler !== "function") return state;
     try {
-      const next = handler(l.state, event);
-      if (next !== undefined) l.state = next;
+      const next = handler(state, event); // mutated in place, or the next state
+      return next === undefined ? state : next;
     } catch (error) {
-      o.onStateError?.(l.widget.kind, event.type, error);
+      o.onStateError?.(widget.kind, event.type, error);
+      return state;
     }
   };
-  const fresh = (widget: AnyWidget, env: WidgetEnv, journal: BusEvent[]): Live => {
-    const l: Live = { widget, env, state: widget.state.init(env), journal };
-    for (const event of journal) apply(l, event);
-    return l;
+  /** The state `widget`'s code builds from `journal` (throws when its `init` does). */
+  const build = (widget: AnyWidget, env: WidgetEnv, journal: BusEvent[]) =>
+    journal.reduce((state, event) => apply(widget, state, event), widget.state.init(env));
+  const receive = (l: Live, event: BusEvent) => {
+    if (live.get(l.widget.kind) !== l || !l.widget.listens.includes(event.type)) return;
+    l.journal.push(event);
+    if (l.journal.length > JOURNAL) l.journal.shift();
+    l.state = apply(l.widget, l.state, event);
   };
   const entryOf = (kind: string): WidgetEntry => {
     const frame: WidgetFrame = {
@@ -128,41 +150,49 @@ export function createWidgetRegistry(o: {
             scene: c.scene,
           }),
       };
+      live.get(kind)?.subs.close();
       live.delete(kind);
       set(kind, entry);
       return () => {
         if (entries.get(kind) === entry) set(kind, undefined);
       };
     },
-    define(widget, env) {
-      const l = fresh(widget, env, []);
+    define(widget, env, feed) {
+      const l: Live = {
+        widget,
+        env,
+        state: build(widget, env, []),
+        journal: [],
+        subs: subscriptions(feed, relay, (event) => receive(l, event)),
+      };
+      l.subs.follow(widget.listens, false); // an undeclared type throws: the plugin must list it
+      live.get(widget.kind)?.subs.close();
       live.set(widget.kind, l);
-      const entry = entryOf(widget.kind);
-      set(widget.kind, entry);
+      set(widget.kind, entryOf(widget.kind));
       return {
-        receive(event) {
-          const now = live.get(widget.kind);
-          if (!now || now.journal !== l.journal) return;
-          l.journal.push(event);
-          if (l.journal.length > JOURNAL) l.journal.shift();
-          apply(now, event);
-        },
+        receive: (event) => receive(l, event),
         remove() {
-          if (live.get(widget.kind)?.journal !== l.journal) return;
+          l.subs.close();
+          if (live.get(widget.kind) !== l) return;
           live.delete(widget.kind);
           set(widget.kind, undefined);
         },
       };
     },
     reload(widget) {
-      const old = live.get(widget.kind);
-      if (!old) throw new Error(`no widget of kind ${widget.kind} is defined here`);
-      // The journal array is kept (the mounted handle feeds it); the state is rebuilt from it.
-      const next = fresh(widget, old.env, old.journal);
-      live.set(widget.kind, next);
+      const l = live.get(widget.kind);
+      if (!l) throw new Error(`no widget of kind ${widget.kind} is defined here`);
+      // A type the old code did not read: its events so far, from the history, join the journal.
+      const journal = history.with(
+        l.journal,
+        widget.listens.filter((t) => !l.widget.listens.includes(t)),
+      );
+      l.state = build(widget, l.env, journal);
+      l.journal = journal;
+      l.widget = widget;
       set(widget.kind, entries.get(widget.kind));
-      return widget.listens.filter((t) => !old.widget.listens.includes(t)).map((t) =>
-        `${widget.kind} now reads ${t}, which its plugin does not listen to: restart to add it`
+      return l.subs.follow(widget.listens, true).map((t) =>
+        `${widget.kind} now reads ${t}, which nothing here can subscribe it to: restart to add it`
       );
     },
   };

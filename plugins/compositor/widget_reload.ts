@@ -4,10 +4,15 @@
  * each widget module of that folder is bundled with esbuild — its own folder's
  * files fresh, everything outside it (the compositor's face, core, npm
  * packages) kept as the running process has it — imported, and its widgets
- * swapped in (`widgets.reload`: state rebuilt from the events already seen).
- * Invariants: a module that fails to build, import or define keeps the old
- * code on and is reported; checks run one at a time; bundles live in a temp
- * folder removed at stop.
+ * swapped in (`widgets.reload`: state rebuilt from the events already seen,
+ * subscribed to the events the new code reads).
+ * Invariants: no edit is missed — a file is compared by content (its hash), read
+ * again while its mtime is too recent to tell a later write in the same tick
+ * apart, and a folder's first look reloads it when a file may have changed
+ * after this process imported it (modified since shortly before the process
+ * started); a module that fails to build, import or define keeps the old code
+ * on and is reported; checks run one at a time; bundles live in a temp folder
+ * removed at stop.
  */
 import { dirname, resolve } from "node:path";
 import { isWidget } from "./widget_kit.ts";
@@ -27,6 +32,49 @@ export interface WidgetReload {
 }
 
 type Esbuild = typeof import("esbuild");
+
+/**
+ * Mtime granularity and clock slack, ms: a file modified less than this before it was read may
+ * be written again with the same mtime (read again until it is older); one modified less than
+ * this before the process started may have been changed after the process imported it.
+ */
+const RACY_MS = 2000;
+
+/** What a file held when it was last read, and when (epoch ms, taken before the read). */
+interface Stamp {
+  mtime: number;
+  size: number;
+  hash: string;
+  readAt: number;
+}
+
+async function stampOf(file: string): Promise<Stamp | undefined> {
+  try {
+    const readAt = Date.now();
+    const info = await Deno.stat(file);
+    const bytes = await Deno.readFile(file);
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    return {
+      mtime: info.mtime?.getTime() ?? 0,
+      size: info.size,
+      hash: Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join(""),
+      readAt,
+    };
+  } catch {
+    return undefined; // gone meanwhile: the next look sees it gone
+  }
+}
+
+/** The widget code files of a folder (tests are not widget code). */
+function codeFiles(folder: string): string[] {
+  try {
+    return [...Deno.readDirSync(folder)]
+      .filter((e) => e.isFile && e.name.endsWith(".ts") && !e.name.endsWith("_test.ts"))
+      .map((e) => `${folder}/${e.name}`).sort();
+  } catch {
+    return []; // the folder went: nothing to reload
+  }
+}
 
 /** Bundles `file` with the files of its own folder; returns the bundle's code. */
 async function bundle(esbuild: Esbuild, file: string): Promise<string> {
@@ -65,21 +113,10 @@ export function watchWidgetFiles(o: {
 }) {
   let esbuild: Esbuild | undefined;
   const out = Deno.makeTempDirSync({ prefix: "sothebais-widget-reload-" });
-  const seen = new Map<string, number>();
+  const seen = new Map<string, Stamp>();
+  const looked = new Set<string>();
   let built = 0;
   let running: Promise<WidgetReload[]> | undefined;
-
-  const stamps = (folder: string) => {
-    const found: [string, number][] = [];
-    try {
-      for (const e of Deno.readDirSync(folder)) {
-        if (!e.isFile || !e.name.endsWith(".ts") || e.name.endsWith("_test.ts")) continue;
-        const file = `${folder}/${e.name}`;
-        found.push([file, Deno.statSync(file).mtime?.getTime() ?? 0]);
-      }
-    } catch { /* the folder went: nothing to reload */ }
-    return found;
-  };
 
   const reload = async (file: string, kinds: string[], changed: WidgetReload["changed"]) => {
     const t = performance.now();
@@ -106,6 +143,33 @@ export function watchWidgetFiles(o: {
     }
   };
 
+  /** Whether a file of `folder` changed since its last look (its first: since it was imported). */
+  const changedIn = async (folder: string): Promise<WidgetReload["changed"] | undefined> => {
+    const first = !looked.has(folder);
+    looked.add(folder);
+    const files = codeFiles(folder);
+    let changed: WidgetReload["changed"] | undefined;
+    for (const file of files) {
+      const before = seen.get(file);
+      if (before) {
+        const info = await Deno.stat(file).catch(() => undefined);
+        const same = info?.mtime?.getTime() === before.mtime && info?.size === before.size;
+        if (same && before.readAt - before.mtime >= RACY_MS) continue;
+      }
+      const now = await stampOf(file);
+      if (!now) continue;
+      seen.set(file, now);
+      const imported = first && now.mtime < performance.timeOrigin - RACY_MS;
+      if (before ? before.hash !== now.hash : !imported) changed = { file, at: now.mtime };
+    }
+    for (const file of seen.keys()) {
+      if (dirname(file) !== folder || files.includes(file)) continue;
+      seen.delete(file);
+      changed = { file, at: Date.now() };
+    }
+    return changed;
+  };
+
   const look = async (): Promise<WidgetReload[]> => {
     const byFile = new Map<string, string[]>();
     for (const [kind, source] of Object.entries(o.widgets.sources())) {
@@ -115,12 +179,7 @@ export function watchWidgetFiles(o: {
     }
     const results: WidgetReload[] = [];
     for (const folder of new Set([...byFile.keys()].map(dirname))) {
-      let changed: WidgetReload["changed"] | undefined;
-      for (const [file, at] of stamps(folder)) {
-        const before = seen.get(file);
-        seen.set(file, at);
-        if (before !== undefined && before !== at) changed = { file, at };
-      }
+      const changed = await changedIn(folder);
       if (!changed) continue;
       for (const [file, kinds] of byFile) {
         if (dirname(file) !== folder) continue;
@@ -144,8 +203,10 @@ export function watchWidgetFiles(o: {
     esbuild ??= e;
     await e.transform("", {});
   }).catch(() => {});
-  void check();
+  const ready = check();
   return {
+    /** The first look: done, every widget drawn is the code its files hold now (or reported). */
+    ready: ready.then(() => {}, () => {}),
     check,
     async stop() {
       clearInterval(timer);

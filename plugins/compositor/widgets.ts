@@ -9,7 +9,7 @@
  * message, listed in the compositor's health); the rest of the frame is drawn.
  */
 import type { SKRSContext2D } from "@napi-rs/canvas";
-import type { BusEvent } from "../../core/bus.ts";
+import type { Bus, BusEvent } from "../../core/bus.ts";
 import type { Assets } from "./assets.ts";
 import type { AnyWidget, WidgetEnv } from "./widget_kit.ts";
 
@@ -45,15 +45,25 @@ export interface MountedWidget {
   remove(): void;
 }
 
+/** Where a widget's events come from: its plugin's bus (scoped to what the plugin declares). */
+export type WidgetFeed = Pick<Bus, "on">;
+
 export interface Widgets {
-  /** Defines a widget made with `defineWidget`; a later one of the same kind replaces it. */
-  define(widget: AnyWidget, env: WidgetEnv): MountedWidget;
+  /**
+   * Defines a widget made with `defineWidget`; a later one of the same kind replaces it. Given
+   * its plugin's bus, the widget's state is subscribed to the event types its `on` reads (each
+   * must be in the plugin's `listens`); without one, events reach it by `receive`.
+   */
+  define(widget: AnyWidget, env: WidgetEnv, feed?: WidgetFeed): MountedWidget;
   /** Registers a bare draw function for `kind` (props unchecked); returns the unregister. */
   register(kind: string, draw: DrawWidget): () => void;
   /**
-   * Swaps a defined widget's code for a new version of it (live reload): its state is
-   * rebuilt from the events the old one received. Returns warnings (events the loaded
-   * plugin does not listen to: a restart adds them); throws when no widget of its kind is defined.
+   * Swaps a defined widget's code for a new version of it (live reload): its state is rebuilt
+   * from the events the old one received, and its subscriptions follow the new code's `on` —
+   * types it no longer reads are unsubscribed, new ones subscribed through its plugin's bus, or,
+   * when the loaded plugin does not declare them, through the compositor's relay until a restart
+   * loads the new declaration. Returns warnings (types nothing could subscribe it to); throws
+   * when no widget of its kind is defined, or when the new code's `init` throws (the old stays).
    */
   reload(widget: AnyWidget): string[];
   /** Kinds registered so far. */

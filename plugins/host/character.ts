@@ -1,13 +1,15 @@
 /**
  * Character files: who the host is. A character is a JSON file validated with
  * zod; a bad file is refused with errors naming the field
- * (`character.voice.speed: …`). Invariants: every text in it is bounded,
- * avatar paths stay inside the scene assets folder (no `..`, no absolute
- * paths), and nothing in it is a fact — facts come from the fact sheet only,
- * so the character's lines are templates with `{placeholders}` filled from it.
+ * (`character.voice.speed: …`), a file read from disk naming itself first
+ * (`path: character.voice.speed: …`, `path: invalid JSON at line 3, column 7: …`).
+ * Invariants: the file is at most 1 MiB, every text in it is bounded, avatar
+ * paths stay inside the scene assets folder (no `..`, no absolute paths), and
+ * nothing in it is a fact — facts come from the fact sheet only, so the
+ * character's lines are templates with `{placeholders}` filled from it.
  */
 import { z } from "zod";
-import { describeIssues } from "../../core/config.ts";
+import { describeIssues, jsonProblem } from "../../core/config.ts";
 
 const line = z.string().trim().min(3).max(240);
 /** A character's own words hold no facts: numbers come from the fact sheet only. */
@@ -57,11 +59,15 @@ export class CharacterError extends Error {
   }
 }
 
-/** Parses a character; throws a CharacterError whose lines name each bad field. */
-export function parseCharacter(raw: unknown): Character {
+/**
+ * Parses a character; throws a CharacterError whose lines name each bad field, after the
+ * file it came from when `file` is given.
+ */
+export function parseCharacter(raw: unknown, file?: string): Character {
   const r = characterSchema.safeParse(raw);
-  if (!r.success) throw new CharacterError(describeIssues("character", r.error));
-  return r.data;
+  if (r.success) return r.data;
+  const lines = describeIssues("character", r.error);
+  throw new CharacterError(file ? lines.map((l) => `${file}: ${l}`) : lines);
 }
 
 /** The shipped characters by name, or a file path (JSON). */
@@ -74,15 +80,31 @@ export function characterUrl(nameOrPath: string): URL {
     : new URL(nameOrPath, `file://${Deno.cwd()}/`);
 }
 
+const MAX_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Reads and validates the character file `start` and `check` both read (the same function):
+ * a problem names the file, then the field or the line and column of invalid JSON.
+ */
 export async function loadCharacter(nameOrPath: string): Promise<Character> {
   const url = characterUrl(nameOrPath);
+  const file = decodeURIComponent(url.pathname);
+  let text = "";
   let raw: unknown;
   try {
-    raw = JSON.parse(await Deno.readTextFile(url));
+    const { size } = await Deno.stat(url);
+    // A character is a few KB: a huge file is a mistake, refused before it is read whole.
+    if (size > MAX_FILE_BYTES) {
+      throw new Error(`${size} bytes, over the ${MAX_FILE_BYTES} a character file may have`);
+    }
+    text = await Deno.readTextFile(url);
   } catch (error) {
-    throw new CharacterError([
-      `character: cannot read ${url.pathname}: ${(error as Error).message}`,
-    ]);
+    throw new CharacterError([`${file}: cannot read: ${(error as Error).message.split("\n")[0]}`]);
   }
-  return parseCharacter(raw);
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new CharacterError([`${file}: ${jsonProblem(text, error as Error)}`]);
+  }
+  return parseCharacter(raw, file);
 }

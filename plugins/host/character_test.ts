@@ -1,7 +1,8 @@
 /**
  * Character files: both shipped characters load and contrast; a bad file is
- * refused with errors naming each field; hostile values (paths out of the
- * assets folder, huge texts, a voice that is a shell word) are refused.
+ * refused with errors naming each field (and the file, read from disk; invalid
+ * JSON by its line and column); hostile values (paths out of the assets folder,
+ * huge texts, a voice that is a shell word, a file over 1 MiB) are refused.
  */
 import { assert, assertEquals, assertRejects } from "../../core/testing.ts";
 import { CharacterError, loadCharacter, parseCharacter } from "./character.ts";
@@ -49,4 +50,36 @@ Deno.test("character: a bad file is refused, each error naming its field", async
     }
   }
   await assertRejects(() => loadCharacter("./no/such/character.json"), CharacterError);
+});
+
+Deno.test("character: a file names itself in each problem; invalid JSON its line; a huge one is not read", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const problemsOf = async (text: string | Uint8Array) => {
+      const path = `${dir}/c.json`;
+      if (typeof text === "string") await Deno.writeTextFile(path, text);
+      else await Deno.writeFile(path, text);
+      try {
+        await loadCharacter(path);
+        return [];
+      } catch (error) {
+        assert(error instanceof CharacterError, String(error));
+        return error.problems;
+      }
+    };
+    const good = await Deno.readTextFile(new URL("./characters/pip.json", import.meta.url));
+    assertEquals(await problemsOf(good), []);
+    const slow = JSON.parse(good);
+    slow.voice.speed = 9000;
+    const field = await problemsOf(JSON.stringify(slow));
+    assertEquals(field.length, 1);
+    assert(field[0].startsWith(`${dir}/c.json: character.voice.speed: `), field[0]);
+    const broken = await problemsOf('{\n  "name": "Pip",\n  "bio": ,\n}');
+    assertEquals(broken, [`${dir}/c.json: invalid JSON at line 3, column 10: unexpected ','`]);
+    const huge = await problemsOf(new Uint8Array(1024 * 1024 + 1).fill(32));
+    assertEquals(huge.length, 1);
+    assert(/c\.json: cannot read: \d+ bytes, over the \d+/.test(huge[0]), huge[0]);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

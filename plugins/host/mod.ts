@@ -12,7 +12,7 @@ import { definePlugin } from "../../core/plugin.ts";
 import type {} from "../auction/mod.ts";
 import type {} from "../x/mod.ts";
 import { type Character, characterUrl, loadCharacter } from "./character.ts";
-import { checkModel } from "./check.ts";
+import { checkCharacter, checkModel } from "./check.ts";
 import { type LineRow, listLines } from "./memory.ts";
 import { createModelBrain, type ModelHealth } from "./model_brain.ts";
 import { startPosts } from "./posts.ts";
@@ -58,7 +58,10 @@ export default definePlugin({
   needs: ["auctions", "x?"],
   provides: ["host", "hostStudio"],
   migrations: new URL("./migrations/", import.meta.url),
-  check: ({ config, timeoutMs }) => checkModel(config.llm, timeoutMs),
+  check: async ({ config, timeoutMs }) => [
+    ...await checkCharacter(config.character),
+    ...await checkModel(config.llm, timeoutMs),
+  ],
   async setup({ bus, clock, config, db, log, use, provide, health, metrics }) {
     const character = await loadCharacter(config.character);
     const observe = hostMetrics(metrics);

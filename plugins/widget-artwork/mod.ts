@@ -2,43 +2,47 @@
  * widget-artwork: draws the lot's NFT image (from `auction.updated`'s item, or
  * the scene item's `src`/`title`/`artist` props) as the `artwork` widget, and
  * serves the lot's image to the public pages at `/artwork/<item>`: only an
- * image the catalogue (or the item itself) names, inside the assets folder.
+ * image the catalogue (or the item itself) names, inside the assets folder —
+ * on the leader from the file, on a standby from the leader's mirror of it in
+ * the database (images.ts).
  */
 import { definePlugin } from "../../core/plugin.ts";
 import { mountWidgets, widgetListens } from "../compositor/mod.ts";
 import { artwork, artworkSettings, resolveItem } from "./artwork.ts";
-import { publicHeaders } from "../auction/mod.ts";
-
-const IMAGE = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9_./-]{1,200}\.(png|jpe?g|webp)$/;
-const TYPES: Record<string, string> = {
-  png: "image/png",
-  jpg: "image/jpeg",
-  jpeg: "image/jpeg",
-  webp: "image/webp",
-};
+import { imageMirror, mirroredImages, mountImageRoute, readImage } from "./images.ts";
 
 export default definePlugin({
   name: "widget-artwork",
   listens: widgetListens(artwork),
   config: artworkSettings,
   needs: ["widgets"],
+  migrations: new URL("./migrations/", import.meta.url),
   setup(ctx) {
-    const { config, use, http } = ctx;
+    const { bus, config, db, log, use, http } = ctx;
     const widgets = use("widgets");
-    http.get("/artwork/:item", async (c) => {
-      const image = resolveItem(c.req.param("item").slice(0, 200), config.items)?.image;
-      if (!image || !IMAGE.test(image)) return c.text("no image for this lot", 404);
-      try {
-        const bytes = await Deno.readFile(`${widgets.assets.dir.replace(/\/$/, "")}/${image}`);
-        publicHeaders(c);
-        return c.body(bytes, 200, {
-          "content-type": TYPES[image.split(".").at(-1)!.toLowerCase()],
-          "cache-control": "public, max-age=300",
-        });
-      } catch {
-        return c.text("no image for this lot", 404);
-      }
+    const dir = () => widgets.assets.dir;
+    const { mirror, idle } = imageMirror(db, dir, log);
+    mountImageRoute(http, config.items, async (image) => {
+      const found = await readImage(dir(), image);
+      if (found) void mirror(image);
+      return found;
     });
-    return mountWidgets(ctx, config, artwork);
+    // What a standby may be asked for: the catalogue's images, and the lot on show.
+    for (const item of Object.values(config.items)) if (item.image) void mirror(item.image);
+    const off = bus.on("auction.updated", (e) => {
+      const image = resolveItem(e.payload.item, config.items)?.image;
+      // Not awaited by the bus: an announcement is not held up by a copy of the image.
+      if (image) void mirror(image);
+    });
+    const unmount = mountWidgets(ctx, config, artwork);
+    return async () => {
+      off();
+      unmount();
+      await idle();
+    };
+  },
+  // On a standby engine: the same route, from the database.
+  standby({ config, db, http }) {
+    mountImageRoute(http, config.items, mirroredImages(db));
   },
 });

@@ -8,6 +8,7 @@
  * ids and item names shown as text, no cookie and no third-party request.
  * Screenshots (phone and desktop) go to data/test-artifacts/public/.
  */
+import { eventually } from "../../../core/testing.ts";
 import assert from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
@@ -22,7 +23,6 @@ import {
   openAuction,
   panelEngine,
   tweetSeenAt,
-  waitFor,
   watchTweets,
 } from "../../../admin/tests/panel_kit.ts";
 
@@ -119,7 +119,7 @@ Deno.test({
       const delays: number[] = [];
       for (const [author, text] of tweets) {
         const tweet = x.fake.inject({ author, text });
-        await waitFor(() => decided.has(tweet.id), 15_000, `the decision of "${text}"`);
+        await eventually(() => decided.has(tweet.id), `the decision of "${text}"`, 15_000, 50);
         for (const p of [home, log]) {
           delays.push((await tweetSeenAt(p, tweet.id)) - decided.get(tweet.id)!);
         }

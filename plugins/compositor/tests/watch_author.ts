@@ -3,8 +3,10 @@
  * a folder outside the repository with a config file, a widget scaffolded by
  * `main.ts new widget sparkle`, the project's scenes with the widget in the live
  * scene's overlay, and the preview running on them; its stdout read line by
- * line, each wait bounded.
+ * line, each wait bounded. The edits the tests make to the scaffold, and the
+ * pixels of the widget's box they count.
  */
+import { assert, assertEquals, eventually } from "../../../core/testing.ts";
 
 const ROOT = new URL("../../../", import.meta.url).pathname;
 
@@ -50,6 +52,83 @@ export function lines(stream: ReadableStream<Uint8Array>) {
 
 /** The sparkle widget's box in the live scene (overlay item at [0.05, 0.2, 0.3, 0.25] of 1280x720). */
 export const BOX = { x: 64, y: 144, width: 384, height: 180 };
+
+type Rgb = number[];
+export const isMagenta = ([r, g, b]: Rgb) => r > 200 && g < 60 && b > 200;
+export const isCyan = ([r, g, b]: Rgb) => r < 60 && g > 200 && b > 200;
+
+/** Pixels of the sparkle's box in a frame (`width` wide, RGBA) that pass `test`. */
+export function countInBox(rgba: Uint8Array, test: (p: Rgb) => boolean, width = 1280): number {
+  let n = 0;
+  for (let y = BOX.y; y < BOX.y + BOX.height; y++) {
+    for (let x = BOX.x; x < BOX.x + BOX.width; x++) {
+      const i = (y * width + x) * 4;
+      if (test([rgba[i], rgba[i + 1], rgba[i + 2]])) n++;
+    }
+  }
+  return n;
+}
+
+/** `source` with `from` replaced by `to`; throws when the scaffold no longer has `from`. */
+function edit(source: string, ...pairs: [string, string][]): string {
+  for (const [from, to] of pairs) {
+    if (!source.includes(from)) throw new Error(`the scaffold has no "${from}" to edit`);
+    source = source.replace(from, to);
+  }
+  return source;
+}
+
+/** The scaffold's amount drawn magenta: the same length as the line it replaces. */
+export const drawMagenta = (source: string) =>
+  edit(source, ["g.fillStyle = theme.ink;", 'g.fillStyle = "#ff00ff";']);
+
+/**
+ * The scaffold reading a bus event its plugin (as loaded) does not listen to: a rejected bid
+ * lights the amount magenta; until one comes it is cyan (the new code is on).
+ */
+const readRejections = (source: string) =>
+  edit(
+    source,
+    ["init: () => ({ bids: 0,", "init: () => ({ lit: false, bids: 0,"],
+    [
+      '"bid.accepted": (s, e) => {',
+      '"bid.rejected": (s) => void (s.lit = true),\n      "bid.accepted": (s, e) => {',
+    ],
+    ["g.fillStyle = theme.ink;", 'g.fillStyle = s.lit ? "#ff00ff" : "#00ffff";'],
+  );
+
+/** A `bid.rejected` payload as the auction emits it. */
+const REJECTED = {
+  auctionId: "lot-1",
+  tweetId: "t-9",
+  handle: "@late",
+  reason: "closed",
+  message: "the auction has closed",
+  at: "2026-11-25T19:30:00-05:00",
+} as const;
+
+/**
+ * Saves `readRejections` of the scaffold's `source` into the widget's `mod`. With `emit`: waits
+ * (bounded) for frames of the new code, emits a rejected bid, and checks the very next frame shows
+ * it heard it. Without: a rejection went by before the save (the sample show has some), and the
+ * new code starts from it.
+ */
+export async function hearsNewEventType(o: {
+  mod: string;
+  source: string;
+  frame: () => Uint8Array;
+  emit?: (type: "bid.rejected", payload: typeof REJECTED) => void;
+}): Promise<void> {
+  await Deno.writeTextFile(o.mod, readRejections(o.source));
+  const lit = () => countInBox(o.frame(), isMagenta) > 100;
+  if (!o.emit) {
+    return void await eventually(lit, "the new code lit by an earlier rejection", 20_000);
+  }
+  await eventually(() => countInBox(o.frame(), isCyan) > 100, "the new code drawn", 20_000, 50);
+  assertEquals(countInBox(o.frame(), isMagenta), 0, "no rejection yet");
+  o.emit("bid.rejected", REJECTED);
+  assert(lit(), "the next frame shows the rejection it heard");
+}
 
 /** The author's folder: `show.json`, `sparkle/` (scaffolded), `scenes/` (live.json shows sparkle). */
 export async function authorFolder(): Promise<{ home: string; config: string }> {

@@ -12,6 +12,7 @@ import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 import { testEngine } from "../../../tests/engine.ts";
 import { SAMPLE_RATE, speech } from "../../voice/speech.ts";
 import { decodeAudio, loudStretches } from "./program.ts";
+import { askTwoQuestions } from "./questions.ts";
 // Types only: the events of the host and the voice.
 import type {} from "../mod.ts";
 import type {} from "../../voice/mod.ts";
@@ -82,23 +83,9 @@ Deno.test({
       );
       await eventually(() => stream.stats().status === "live", "the stream", 30_000);
       await new Promise((r) => setTimeout(r, 2000)); // silence before the first line
-      // Two viewers' questions, answered on stream by the host (as the x plugin hands them over).
-      for (
-        const [handle, text, tweetId] of [["@dan", "when does it open?", "7"], [
-          "@erin",
-          "how do I bid?",
-          "8",
-        ]]
-      ) {
-        engine.bus.emit("host.question", { handle, text, tweetId });
-        await eventually(
-          () => said.some((s) => s.text.startsWith(handle)),
-          `${handle}'s answer`,
-          15_000,
-        );
-        await eventually(allPlayed, `${handle}'s answer to be played`, 30_000);
-        await new Promise((r) => setTimeout(r, 2000)); // silence between and after
-      }
+      // Two viewers' questions, answered on stream by the host (as the x plugin hands them over);
+      // each waited for until every line said so far has played, then 2 s of silence.
+      await askTwoQuestions({ bus: engine.bus, said, played: allPlayed, pauseMs: 2000 });
       await stream.stop();
       const dir = `${engine.dataDir}/stream/recordings`;
       const [file] = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);

@@ -14,6 +14,7 @@ import { testEngine } from "../../../tests/engine.ts";
 import type {} from "../mod.ts";
 import type {} from "../../voice/mod.ts";
 import { decodeAudio, decodeFrames, loudStretches, type Stretch } from "./program.ts";
+import { askTwoQuestions } from "./questions.ts";
 
 const ready = await serviceAvailable("ffmpeg", () => commandWorks("ffmpeg")) &&
   await serviceAvailable("espeak-ng", () => commandWorks("espeak-ng", ["--version"]));
@@ -124,28 +125,13 @@ Deno.test({
       );
       await eventually(() => stream.stats().status === "live", "the stream", 30_000);
       await new Promise((r) => setTimeout(r, 2500)); // silence before the first line
-      for (
-        const [handle, text, tweetId] of [["@dan", "when does it open?", "7"], [
-          "@erin",
-          "how do I bid?",
-          "8",
-        ]]
-      ) {
-        engine.bus.emit("host.question", { handle, text, tweetId });
-        await eventually(
-          () => said.some((s) => s.text.startsWith(handle)),
-          `${handle}'s answer`,
-          15_000,
-        );
-        const { id } = said.find((s) => s.text.startsWith(handle))!;
-        // Played through: heard, then no level of it for 1.5 s.
-        await eventually(
-          () => performance.now() - (heardAt.get(id) ?? Infinity) > 1500,
-          `${handle}'s answer to be played`,
-          30_000,
-        );
-        await new Promise((r) => setTimeout(r, 1500)); // silence between and after
-      }
+      // Each answer played through (heard, then no level of it for 1.5 s), then 1.5 s of silence.
+      await askTwoQuestions({
+        bus: engine.bus,
+        said,
+        played: (id) => performance.now() - (heardAt.get(id) ?? Infinity) > 1500,
+        pauseMs: 1500,
+      });
       await stream.stop();
       const dir = `${engine.dataDir}/stream/recordings`;
       const [file] = [...Deno.readDirSync(dir)].map((e) => `${dir}/${e.name}`);

@@ -5,6 +5,7 @@
  * operator's hold keeps it whatever the data, and a phase change meanwhile is
  * where the show goes back to.
  */
+import { eventually } from "../../../core/testing.ts";
 import assert from "node:assert/strict";
 import { loadPlugins, readSettings } from "../../../core/config.ts";
 import { startEngine } from "../../../core/engine.ts";
@@ -12,7 +13,6 @@ import { createLog } from "../../../core/log.ts";
 import { definePlugin } from "../../../core/plugin.ts";
 import { tempDir } from "../../../tests/services.ts";
 import type { Compositor } from "../../compositor/mod.ts";
-import { waitFor } from "../../stream/tests/stream_engine.ts";
 import type { Slate } from "../mod.ts";
 
 const GOLD = [0xd8, 0xb4, 0x6a];
@@ -101,25 +101,25 @@ Deno.test({
       assert.equal(slate.state().on, false);
 
       // 1. The auction's state goes quiet past auctionStaleSeconds: the slate, by itself.
-      await waitFor(() => scene() === "slate", 10_000, "the slate for stale auction data");
+      await eventually(() => scene() === "slate", "the slate for stale auction data", 10_000, 100);
       assert.match(slate.state().reasons[0], /^auction data stale: Genesis #7 not updated in 2 s$/);
       assert.ok(goldInReasonBox(compositor, frame++) > 200, "the reason is drawn on the slate");
 
       // Fresh state again: back to the show after recoverSeconds.
       engine.bus.emit("auction.updated", auctionUpdated("open") as never);
-      await waitFor(() => scene() === "live", 10_000, "back to the live scene");
+      await eventually(() => scene() === "live", "back to the live scene", 10_000, 100);
       assert.deepEqual(slate.state().reasons, []);
 
       // 2. The tweet source's health goes down, then comes back.
       sourceUp = false;
       engine.bus.emit("auction.updated", auctionUpdated("open") as never);
-      await waitFor(() => scene() === "slate", 10_000, "the slate for the tweet source");
+      await eventually(() => scene() === "slate", "the slate for the tweet source", 10_000, 100);
       assert.deepEqual(slate.state().reasons, ["the tweet source is down"]);
       assert.ok(goldInReasonBox(compositor, frame++) > 200);
       assert.ok(logs.some((l) => l.includes("ECONNREFUSED")), "the check's detail is logged");
       sourceUp = true;
       engine.bus.emit("auction.updated", auctionUpdated("open") as never);
-      await waitFor(() => scene() === "live", 10_000, "back after the source recovers");
+      await eventually(() => scene() === "live", "back after the source recovers", 10_000, 100);
 
       // 3. An operator's hold: the slate with no reason line, whatever the data's health.
       slate.hold("olga", "sponsor segment overran");
@@ -135,12 +135,12 @@ Deno.test({
 
       // A release while the data is stale leaves the slate on air.
       sourceUp = false;
-      await waitFor(() => scene() === "slate", 10_000, "the slate again");
+      await eventually(() => scene() === "slate", "the slate again", 10_000, 100);
       slate.hold("olga", "hold through it");
       assert.equal(slate.release().on, true);
       assert.equal(scene(), "slate");
       sourceUp = true;
-      await waitFor(() => scene() === "post-auction", 10_000, "back once healthy");
+      await eventually(() => scene() === "post-auction", "back once healthy", 10_000, 100);
 
       // Every switch was told on the bus, in order (a hold on a standing slate, and its release, are two more "on").
       const switches = changes.filter((on, i) => on !== changes[i - 1]);

@@ -3,10 +3,11 @@
  * rendering, counts the restart, and the stream is readable again within 5 s
  * of the server's return.
  */
+import { eventually } from "../../../core/testing.ts";
 import assert from "node:assert/strict";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 import { nginxRtmp, nginxRtmpAvailable } from "./nginx_rtmp.ts";
-import { ffprobe, streamEngine, waitFor } from "./stream_engine.ts";
+import { ffprobe, streamEngine } from "./stream_engine.ts";
 
 const ready = await serviceAvailable("ffmpeg", () => commandWorks("ffmpeg")) &&
   await serviceAvailable("ffprobe", () => commandWorks("ffprobe")) &&
@@ -47,21 +48,26 @@ Deno.test({
       STREAM_KEY: "show",
     });
     try {
-      await waitFor(() => engine.latest()?.status === "live", 15_000, "live");
+      await eventually(() => engine.latest()?.status === "live", "live", 15_000, 100);
       assert(await readable(url), "not readable before the fault");
 
       await nginx.stop();
-      await waitFor(() => engine.latest()?.status === "reconnecting", 5_000, "reconnecting");
+      await eventually(
+        () => engine.latest()?.status === "reconnecting",
+        "reconnecting",
+        5_000,
+        100,
+      );
       const dropAt = engine.stats.length - 1;
 
       await nginx.start();
       const back = performance.now();
-      await waitFor(() => readable(url), 8_000, "the stream readable again");
+      await eventually(() => readable(url), "the stream readable again", 8_000, 100);
       const tookMs = performance.now() - back;
       console.log(`readable again ${Math.round(tookMs)} ms after nginx restarted`);
       assert(tookMs <= 5000, `readable again only after ${Math.round(tookMs)} ms`);
 
-      await waitFor(() => engine.latest()?.status === "live", 5_000, "live again");
+      await eventually(() => engine.latest()?.status === "live", "live again", 5_000, 100);
       const after = engine.latest()!;
       assert(after.restarts >= 1, `restarts ${after.restarts}`);
       // The frame loop kept running through the outage: a loop blocked on the dead

@@ -3,11 +3,12 @@
  * operator goes live; stop ends the stream cleanly (no restart follows) while
  * the frame loop goes on; going live again streams again.
  */
+import { eventually } from "../../../core/testing.ts";
 import assert from "node:assert/strict";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 import type { StreamControl } from "../mod.ts";
 import { nginxRtmp, nginxRtmpAvailable } from "./nginx_rtmp.ts";
-import { streamEngine, waitFor } from "./stream_engine.ts";
+import { streamEngine } from "./stream_engine.ts";
 
 const ready = await serviceAvailable("ffmpeg", () => commandWorks("ffmpeg")) &&
   await serviceAvailable("nginx-rtmp", nginxRtmpAvailable);
@@ -23,19 +24,19 @@ Deno.test({
     try {
       const stream = engine.service<StreamControl>("stream");
       assert.equal(stream.unavailable, null);
-      await waitFor(() => engine.stats.length >= 2, 5000, "stats");
+      await eventually(() => engine.stats.length >= 2, "stats", 5000, 100);
       assert.equal(engine.latest()!.status, "off");
       await Promise.all([stream.goLive(), stream.goLive()]); // twice at once: one ffmpeg
-      await waitFor(() => stream.stats().status === "live", 15_000, "live");
+      await eventually(() => stream.stats().status === "live", "live", 15_000, 100);
       await stream.stop();
       assert.equal(stream.stats().status, "off");
       const stoppedAt = engine.stats.length;
-      await waitFor(() => engine.stats.length >= stoppedAt + 3, 5000, "stats after stop");
+      await eventually(() => engine.stats.length >= stoppedAt + 3, "stats after stop", 5000, 100);
       const after = engine.stats.slice(stoppedAt);
       assert.ok(after.every((s) => s.status === "off" && s.restarts === 0), "no restart");
       assert.ok(after.every((s) => s.activeFps >= 28), "the loop goes on");
       await stream.goLive();
-      await waitFor(() => stream.stats().status === "live", 15_000, "live again");
+      await eventually(() => stream.stats().status === "live", "live again", 15_000, 100);
       const flvs = [...Deno.readDirSync(nginx.recordDir)].filter((e) => e.name.endsWith(".flv"));
       assert.equal(flvs.length, 2, "two publishes reached the ingest");
     } finally {

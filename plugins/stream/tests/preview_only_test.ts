@@ -2,8 +2,9 @@
  * Without ffmpeg the engine still runs: frames render, stats say
  * preview-only, and the log says so once.
  */
+import { eventually } from "../../../core/testing.ts";
 import assert from "node:assert/strict";
-import { streamEngine, waitFor } from "./stream_engine.ts";
+import { streamEngine } from "./stream_engine.ts";
 
 Deno.test({
   name: "stream: without ffmpeg the engine runs preview-only and says so once",
@@ -15,7 +16,7 @@ Deno.test({
       ffmpegPath: "/nonexistent/ffmpeg",
     });
     try {
-      await waitFor(() => engine.stats.length >= 3, 5000, "three stats");
+      await eventually(() => engine.stats.length >= 3, "three stats", 5000, 100);
       const s = engine.latest()!;
       assert.equal(s.status, "preview-only");
       assert.equal(s.encoder, null);

@@ -5,7 +5,6 @@
 import { loadPlugins, readSettings } from "../../../core/config.ts";
 import { type Engine, startEngine } from "../../../core/engine.ts";
 import { createLog } from "../../../core/log.ts";
-import { eventually } from "../../../core/testing.ts";
 import { tempDir } from "../../../tests/services.ts";
 import type { StreamStats } from "../mod.ts";
 
@@ -59,11 +58,6 @@ export async function streamEngine(
       dir.remove();
     },
   };
-}
-
-/** Polls `check` every 100 ms until it returns true or `ms` pass. */
-export async function waitFor(check: () => boolean | Promise<boolean>, ms: number, what: string) {
-  await eventually(check, what, ms, 100);
 }
 
 /** Runs ffprobe and parses its JSON. */

@@ -2,10 +2,11 @@
  * End to end: 10 s of 720p30 from the engine to a real nginx-rtmp on loopback,
  * read back with ffprobe.
  */
+import { eventually } from "../../../core/testing.ts";
 import assert from "node:assert/strict";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 import { nginxRtmp, nginxRtmpAvailable } from "./nginx_rtmp.ts";
-import { ffprobe, streamEngine, waitFor } from "./stream_engine.ts";
+import { ffprobe, streamEngine } from "./stream_engine.ts";
 
 const ready = await serviceAvailable("ffmpeg", () => commandWorks("ffmpeg")) &&
   await serviceAvailable("ffprobe", () => commandWorks("ffprobe")) &&
@@ -28,10 +29,10 @@ Deno.test({
       STREAM_KEY: key,
     });
     try {
-      await waitFor(() => engine.latest()?.status === "live", 15_000, "live");
+      await eventually(() => engine.latest()?.status === "live", "live", 15_000, 100);
       engine.bus.emit("host.said", { text: "Welcome to the auction.", utteranceId: "u1" });
       const liveAt = performance.now();
-      await waitFor(() => performance.now() - liveAt > 10_000, 11_000, "10 s of stream");
+      await eventually(() => performance.now() - liveAt > 10_000, "10 s of stream", 11_000, 100);
       const live = engine.latest()!;
       assert.deepEqual(live.status, "live");
       assert(["libx264", "h264_nvenc"].includes(live.encoder!), `encoder ${live.encoder}`);

@@ -7,6 +7,7 @@
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
+import type { BidRejected } from "../../auction/mod.ts";
 import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { startXEngine, xStorage } from "./x_engine.ts";
 
@@ -45,14 +46,15 @@ Deno.test("per handle: refusals past a handle's share are not posted; questions 
         const tweetId =
           served.fake.inject({ author: handle, text: `@SothebAIs bid 0.${i} ETH` }).id;
         ids.push(tweetId);
-        engine.bus.emit("bid.rejected" as never, {
+        const rejected: BidRejected = {
           auctionId: "lot-1",
           tweetId,
           handle,
           reason: "below_increment",
           message: `the next bid must be at least ${i + 2} ETH.`,
           at: clock.instant().toString(),
-        } as never);
+        };
+        engine.bus.emit("bid.rejected", rejected);
       }
       return ids;
     };
