@@ -32,14 +32,43 @@ async function dropStale(s: OutboxState) {
   );
 }
 
-/** When the oldest post of the longest window ages out (undefined: none sent in it). */
-async function ageOut(s: OutboxState) {
-  const longest = Math.max(...s.o.windows.map((w) => w.windowMs));
-  const [r] = await s.o.db.query<{ at: Date | null }>(
-    "select min(sent_at) as at from x_outbox where status = 'sent' and sent_at > $1",
-    [s.ago(longest)],
-  );
-  return r?.at ? Math.ceil(r.at.getTime() + longest + 1) : undefined;
+type Room = (w: { limit: number; windowMs: number }, left: number) => boolean;
+
+/**
+ * When a row that does not fit now fits again: each full window gains room as its own oldest
+ * posts age out of it (the 15-minute window of Pro in 15 minutes, not when the day's window
+ * does — waiting by the longest window left Pro's last outbid notices unsent for a day), and X's
+ * own day count at its reset. The latest of those; undefined when the window holds none of
+ * ours (what fills it is in flight elsewhere: an enqueue wakes the loop).
+ */
+async function roomAgainAt(
+  s: OutboxState,
+  used: Array<{ limit: number; windowMs: number; used: number }>,
+  free: Room,
+  day: { limit: number; remaining: number; resetAt: number } | undefined,
+  now: number,
+): Promise<number | undefined> {
+  let at = now;
+  for (const w of used) {
+    if (free(w, w.limit - w.used)) continue;
+    // The fewest posts that must leave this window for the row to fit (if even all of them
+    // would not do — the day's plan holds it —, look again once they have: the plan moves on).
+    let need = 1;
+    while (need < w.used && !free(w, w.limit - w.used + need)) need++;
+    const [oldest] = await s.o.db.query<{ at: Date }>(
+      `select coalesce(sent_at, attempted_at, created_at) as at from x_outbox
+        where (status = 'sent' and sent_at > $1)
+           or (status = 'sending' and coalesce(attempted_at, created_at) > $1)
+        order by 1 offset $2 limit 1`,
+      [s.ago(w.windowMs), need - 1],
+    );
+    if (!oldest) return undefined;
+    at = Math.max(at, Math.ceil(oldest.at.getTime() + w.windowMs + 1));
+  }
+  if (day && !free({ limit: day.limit, windowMs: 86_400_000 }, day.remaining)) {
+    at = Math.max(at, day.resetAt + 1);
+  }
+  return at;
 }
 
 export async function dispatch(s: OutboxState): Promise<DispatchResult> {
@@ -85,8 +114,8 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
       wakeAt = Math.min(wakeAt ?? Infinity, at);
       waiting.set(priority, Math.min(waiting.get(priority) ?? Infinity, at));
     };
-    // When the oldest post of the longest window ages out: asked once a round, not once a row.
-    let agesOut: Promise<number | undefined> | undefined;
+    // Per priority, this round: when its windows have room again (undefined: not by waiting).
+    const roomAt = new Map<number, number | undefined>();
     for (const row of pending) {
       const p = s.policy[PRIORITIES[row.priority]];
       const day = s.serverDay && s.serverDay.resetAt > t.epochMilliseconds
@@ -99,8 +128,11 @@ export async function dispatch(s: OutboxState): Promise<DispatchResult> {
       const fits = used.every((w) => free(w, w.limit - w.used)) &&
         (!day || free({ limit: day.limit, windowMs: 86_400_000 }, day.remaining));
       if (!fits) {
-        // Waits for the oldest post of the window to age out.
-        const at = await (agesOut ??= ageOut(s));
+        // Waits until every full window has room for it again (each by its own length).
+        if (!roomAt.has(row.priority)) {
+          roomAt.set(row.priority, await roomAgainAt(s, used, free, day, t.epochMilliseconds));
+        }
+        const at = roomAt.get(row.priority);
         if (at !== undefined) wait(row.priority, at);
         continue;
       }

@@ -85,6 +85,7 @@ export function startReading(o: ReadingOptions): Reading {
     readThrough: undefined as string | undefined,
     reported: undefined as Temporal.Instant | undefined,
   };
+  const lastRead = new Map<PolledSource, number | undefined>(); // complete reads' starts
   const windowOf = (s: PolledSource) => s === "mentions" ? tier.mentions : tier.search;
   /** The planner's pause before `s` is read again; undefined: not in this phase. */
   const plan = (s: PolledSource, rateLimit?: RateLimit) => {
@@ -109,7 +110,11 @@ export function startReading(o: ReadingOptions): Reading {
   const windows = trackWindows(o.api, () => clock.instant().epochMilliseconds, windowOf);
   const api = windows.api;
   const { sweep, offSweep } = closeSweepFor({ ...o, api }, ingest, () => windows.last("search"));
-  const stream = streamOpener(o, ingest, () => loops.get(primary)?.kick());
+  // A stream drop or reconnect reads the timeline at once (the backfill), whatever the pace says.
+  const stream = streamOpener(o, ingest, () => {
+    lastRead.delete(primary);
+    loops.get(primary)?.kick();
+  });
 
   const readerFor = (s: PolledSource) => {
     let reader = readers.get(s);
@@ -168,27 +173,21 @@ export function startReading(o: ReadingOptions): Reading {
       pace: plan(s, rateLimit),
       phases,
       window: windowOf(s),
+      lastReadAt: lastRead.get(s),
     });
     if (held) return held;
+    const startedAt = clock.instant().epochMilliseconds;
     const result = await reader.poll();
+    lastRead.set(s, result.outcome === "complete" ? startedAt : undefined);
     if (s === primary) {
-      const projection = await usage.project(config.expectedMentionsPerDay);
-      state.projection = projection;
+      const projection = state.projection = await usage.project(config.expectedMentionsPerDay);
       state.readThisMonth = projection.used;
       state.degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
       if (anyReader()) await stream.open();
     }
     return result.outcome === "complete" ? phases.orPhaseChange(result.nextAt) : result.nextAt;
   };
-  if (config.read) {
-    for (const s of polled) {
-      const loop = createWakeLoop(clock, o.log.child(`reader.${s}`), readStep(s), {
-        errorRetryMs: 30_000,
-      });
-      loops.set(s, loop);
-      loop.kick();
-    }
-  }
+  for (const s of config.read ? polled : []) loops.set(s, startLoop(o, s, readStep(s)));
 
   const idle = async () => {
     for (const loop of loops.values()) await loop.idle();
@@ -214,6 +213,17 @@ export function startReading(o: ReadingOptions): Reading {
   };
 }
 
+/** A source's wake loop, started at once. */
+function startLoop(
+  o: ReadingOptions,
+  s: PolledSource,
+  step: () => Promise<Temporal.Instant | undefined>,
+) {
+  const loop = createWakeLoop(o.clock, o.log.child(`reader.${s}`), step, { errorRetryMs: 30_000 });
+  loop.kick();
+  return loop;
+}
+
 /** The polled sources, the primary first: the timeline and search beside it, or search alone. */
 const polledSources = (config: XConfig): PolledSource[] =>
   config.source === "search" ? ["search"] : config.search ? ["mentions", "search"] : ["mentions"];
@@ -233,6 +243,8 @@ function holdBefore(o: {
   pace?: number;
   phases: AuctionPhases;
   window: Window;
+  /** When the last complete read started: a phase change (a kick) reads no sooner than due. */
+  lastReadAt?: number;
 }): Temporal.Instant | undefined {
   const { now, rateLimit, phases } = o;
   const nowMs = now.epochMilliseconds;
@@ -250,7 +262,12 @@ function holdBefore(o: {
       : now.add({ milliseconds: PHASE_RECHECK_MS });
   }
   const opens = rateLimit ? rateLimit.resetAt <= nowMs : !o.primary;
-  if (!opens) return undefined;
+  if (!opens) {
+    // Kicked by a phase change (pre → open): the read the new phase's pace says is due, no sooner
+    // (a read per phase change took a read from the open phase's window).
+    const due = o.lastReadAt === undefined ? nowMs : o.lastReadAt + o.pace;
+    return due > nowMs ? phases.orPhaseChange(at(due)) : undefined;
+  }
   const wait = alignDelay({
     now: nowMs,
     hot: phases.hot(),

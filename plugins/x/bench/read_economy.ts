@@ -169,6 +169,10 @@ async function campaign(tier: Tier, days = 30, perDay = 300) {
   const nextAt: Record<string, number> = { mentions: now, search: now };
   const seenByDay = new Map<string, Set<string>>();
   const daily: number[] = [];
+  /** Requests per day, per endpoint (the reads spent against each 15-minute window). */
+  const calls = { mentions: [] as number[], search: [] as number[] };
+  const requests = (k: string) => fake.stats().requests[k] ?? 0;
+  const M = "GET /2/users/:id/mentions", S = "GET /2/tweets/search/recent";
   let projectionOnDay7: number | undefined;
   let pending: number[] = [];
   let capped = false;
@@ -228,6 +232,7 @@ async function campaign(tier: Tier, days = 30, perDay = 300) {
     ].sort((a, b) => a - b);
     const dayEnd = dayStart + 86_400_000;
     const before = fake.stats().postsRead;
+    const callsBefore = { mentions: requests(M), search: requests(S) };
     while (now < dayEnd) {
       const at = Math.min(nextAt.mentions, nextAt.search, pending[0] ?? Infinity, dayEnd);
       now = at;
@@ -285,6 +290,8 @@ async function campaign(tier: Tier, days = 30, perDay = 300) {
     }
     now = dayEnd;
     daily.push(fake.stats().postsRead - before);
+    calls.mentions.push(requests(M) - callsBefore.mentions);
+    calls.search.push(requests(S) - callsBefore.search);
     if (d === 6) {
       // The plugin's projection: what it counted (per day, deduplicated) at the observed rate.
       const used = [...seenByDay.values()].reduce((s, x) => s + x.size, 0);
@@ -297,6 +304,8 @@ async function campaign(tier: Tier, days = 30, perDay = 300) {
     tier,
     cap: limits.monthlyReads,
     perDayMedian: q(daily, 0.5),
+    perDayMax: Math.max(...daily),
+    callsPerDay: { mentions: q(calls.mentions, 0.5), search: q(calls.search, 0.5) },
     month,
     capped: fake.stats().capped,
     rateLimited: fake.stats().rateLimited,
@@ -331,18 +340,20 @@ if (values.part === "all" || values.part === "1") {
 if (values.part === "all" || values.part === "2") {
   console.log("\n2. 30 days × 300 mentions: posts read (X's count) against the cap\n");
   console.log(
-    "| tier | cap | per day (median) | month | projection on day 7 | projection error | capped 429s | window 429s |",
+    "| tier | cap | posts read per day (median / max) | month | share of cap | projection on day 7 | projection error | requests per day (timeline / search) | capped 429s | window 429s |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const tier of TIERS) {
     const r = await campaign(tier);
     const err = r.projectionOnDay7 === undefined ? NaN : (r.projectionOnDay7 - r.month) / r.month;
     console.log(
-      `| ${tier} | ${r.cap.toLocaleString("en-US")} | ${r.perDayMedian} | ${
+      `| ${tier} | ${r.cap.toLocaleString("en-US")} | ${r.perDayMedian} / ${r.perDayMax} | ${
         r.month.toLocaleString("en-US")
-      } | ${r.projectionOnDay7?.toLocaleString("en-US")} | ${
+      } | ${(100 * r.month / r.cap).toFixed(1)} % | ${
+        r.projectionOnDay7?.toLocaleString("en-US")
+      } | ${
         (100 * err).toFixed(1)
-      } % | ${r.capped} | ${r.rateLimited} |`,
+      } % | ${r.callsPerDay.mentions} / ${r.callsPerDay.search} | ${r.capped} | ${r.rateLimited} |`,
     );
   }
 }

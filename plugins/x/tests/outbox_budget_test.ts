@@ -2,7 +2,9 @@
  * The posting budget under a burst of 500 bids on the Basic tier (100 posts /
  * 24 h): never exceeded (the fake X server never has to answer 429), the
  * winner still gets through, acks coalesce into "new leader" posts, and
- * priorities decide who posts first.
+ * priorities decide who posts first. On Pro (100 / 15 min beside 10k / day) a lot's last
+ * minutes fill the 15-minute window: when it rolls on, every outbid bidder is told (the wake is
+ * the window's own, not the day's).
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
@@ -112,6 +114,87 @@ Deno.test("budget: a 500-bid burst on Basic never exceeds 100 posts / 24 h; the 
     ok(outbids > acks.length, `outbids ${outbids} > acks ${acks.length}`);
     const usage = await engine.x.usage();
     deepStrictEqual(usage[0].used, posts.length);
+    await engine.stop();
+  } finally {
+    await served.stop();
+    await storage.remove();
+  }
+});
+
+Deno.test("budget: Pro's last minutes fill the 15-minute window; once it rolls on, every outbid bidder is told", async () => {
+  const clock = virtualClock(T0);
+  const served = serveFakeX({ now: () => clock.instant().epochMilliseconds, tier: "pro" });
+  const storage = xStorage();
+  try {
+    const engine = await startXEngine(storage, {
+      x: { baseUrl: served.url, tier: "pro", read: false },
+    }, clock);
+    const at = () => clock.instant().toString();
+    const endsAt = "2026-03-08T14:15:00-04:00";
+    engine.bus.emit("auction.opened", {
+      auctionId: "genesis-2",
+      item: "Genesis #2",
+      startsAt: T0,
+      endsAt,
+    });
+    // A bid every 5 s for 10 minutes, 12 bidders taking turns: each outbids the one before,
+    // more notices (acks + outbids) than Pro's 100 posts / 15 min hold.
+    let leader: { handle: string; amountWei: bigint; tweetId: string } | null = null;
+    const outbidHandles = new Set<string>();
+    for (let i = 1; i <= 120; i++) {
+      const handle = `@pro${i % 12}`;
+      const tweet = served.fake.inject({ author: handle, text: `@SothebAIs bid ${i}` });
+      const amountWei = BigInt(i) * ETH;
+      engine.bus.emit("bid.accepted", {
+        auctionId: "genesis-2",
+        tweetId: tweet.id,
+        entryId: tweet.id,
+        handle,
+        amountWei,
+        at: at(),
+        previousLeader: leader && { handle: leader.handle, amountWei: leader.amountWei },
+        endsAt,
+        proxy: false,
+        max: false,
+        leads: true,
+        causedBy: null,
+      });
+      if (leader) outbidHandles.add(leader.handle);
+      leader = { handle, amountWei, tweetId: tweet.id };
+      await clock.advance(5_000);
+      await engine.x.idle();
+    }
+    engine.bus.emit("auction.closed", {
+      auctionId: "genesis-2",
+      winner: { handle: leader!.handle, amountWei: leader!.amountWei, tweetId: leader!.tweetId },
+      runnerUp: { handle: "@pro11", amountWei: 119n * ETH },
+      at: at(),
+    });
+    await engine.x.idle();
+    // The window rolls on; nothing else wakes the outbox (no reads, no new notices).
+    for (let s = 0; s < 25 * 60; s += 10) {
+      await clock.advance(10_000);
+      await engine.x.idle();
+    }
+    const rows = await engine.db.query<{ kind: string; status: string; carrier: string | null }>(
+      `select r.kind, r.status, c.status as carrier from x_outbox r
+         left join x_outbox c on c.id = r.coalesced_into where r.priority <= 1`,
+    );
+    const told = (r: { status: string; carrier: string | null }) =>
+      r.status === "sent" || r.carrier === "sent";
+    const outbids = rows.filter((r) => r.kind === "outbid");
+    deepStrictEqual(outbids.length, 119);
+    deepStrictEqual(
+      outbids.filter((r) => !told(r)).map((r) => r.status),
+      [],
+      "every outbid notice sent or merged into one that was",
+    );
+    ok(rows.filter((r) => r.kind !== "outbid").every(told), "winner, results, runner-up told");
+    const texts = served.fake.posts().map((p) => p.text);
+    for (const h of outbidHandles) {
+      ok(texts.some((t) => t.startsWith(`${h} you've been outbid`)), `${h} told`);
+    }
+    deepStrictEqual(served.fake.stats().rateLimited, 0, "X never had to refuse a post");
     await engine.stop();
   } finally {
     await served.stop();
