@@ -178,8 +178,24 @@ export const clip = (text: string, max = MAX_CHARS) => {
  * same statement (the count and the insert see one snapshot: concurrent enqueues for one
  * handle may pass the share by as many as run at once; the engine enqueues them in turn).
  */
+/** A request's columns, in the order both inserts name them (key … handle). */
+function rowValues(r: PostRequest, at: Temporal.Instant) {
+  return [
+    r.key,
+    r.kind,
+    PRIORITIES.indexOf(r.priority),
+    r.coalesceKey ?? null,
+    clip(r.text),
+    r.replyTo ?? null,
+    JSON.stringify(r.payload ?? {}),
+    at,
+    r.handle ? r.handle.replace(/^@?/, "@").toLowerCase() : null,
+  ] as const;
+}
+
 function insertRow(db: Queryable, r: PostRequest, at: Temporal.Instant, share?: PerHandleShare) {
-  const handle = r.handle ? r.handle.replace(/^@?/, "@").toLowerCase() : null;
+  const values = rowValues(r, at);
+  const handle = values[8];
   const shared = handle && share && share.priorities.includes(r.priority) ? share : undefined;
   return db.query(
     `insert into x_outbox
@@ -193,15 +209,7 @@ function insertRow(db: Queryable, r: PostRequest, at: Temporal.Instant, share?: 
              then 'skipped' else 'pending' end as status) s
      on conflict (key) do nothing returning id, status`,
     [
-      r.key,
-      r.kind,
-      PRIORITIES.indexOf(r.priority),
-      r.coalesceKey ?? null,
-      clip(r.text),
-      r.replyTo ?? null,
-      JSON.stringify(r.payload ?? {}),
-      at,
-      handle,
+      ...values,
       shared ? shared.posts : null,
       shared ? shared.priorities.map((p) => PRIORITIES.indexOf(p)) : [],
       at.subtract({ milliseconds: shared?.windowMs ?? 0 }),
@@ -212,7 +220,7 @@ function insertRow(db: Queryable, r: PostRequest, at: Temporal.Instant, share?: 
   );
 }
 
-const COLUMNS = 9;
+const COLUMNS = 9; // rowValues' length
 
 /**
  * Requests without a per-handle share queued in the same turn of the event loop, stored in one
@@ -231,17 +239,7 @@ function batchedInsert(db: Queryable) {
           `(${Array.from({ length: COLUMNS }, (_, k) => `$${i * COLUMNS + k + 1}`).join(", ")})`
         ).join(", ")
       } on conflict (key) do nothing returning key`,
-      batch.flatMap(({ r, at }) => [
-        r.key,
-        r.kind,
-        PRIORITIES.indexOf(r.priority),
-        r.coalesceKey ?? null,
-        clip(r.text),
-        r.replyTo ?? null,
-        JSON.stringify(r.payload ?? {}),
-        at,
-        r.handle ? r.handle.replace(/^@?/, "@").toLowerCase() : null,
-      ]),
+      batch.flatMap(({ r, at }) => rowValues(r, at)),
     );
     const fresh = new Set(rows.map((row) => row.key));
     // A key queued twice in one batch is new once: for its first caller.
