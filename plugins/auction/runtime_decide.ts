@@ -155,6 +155,10 @@ async function decideInMemory(st: RuntimeState, items: Item[], now: Temporal.Ins
 async function decideGroup(st: RuntimeState, items: Item[], now0: Temporal.Instant) {
   const { log } = st.o;
   const { made, now, ...rest } = await decideInMemory(st, items, now0);
+  // Stamped when the group was decided, not when its batch was taken: the batch's earlier groups
+  // took time, and `decided_at − received_at` is the latency the operator reads.
+  const clockNow = st.o.clock.instant();
+  const decidedAt = cmp(clockNow, now) > 0 ? clockNow : now;
   let m = rest.market;
   const toRecord = made.filter((x): x is Made => "decision" in x);
   const rows = (list: Made[]): DecisionRecord[] =>
@@ -163,7 +167,7 @@ async function decideGroup(st: RuntimeState, items: Item[], now0: Temporal.Insta
       authorId: item.authorId,
       text: item.bid.text,
       receivedAt: item.receivedAt,
-      decidedAt: now,
+      decidedAt,
       auction,
     }));
   let written: boolean[] = [];
