@@ -8,9 +8,10 @@
  *
  * Invariants: a save writes only the one file the config names (no path comes
  * from a request); a refused character changes nothing; a stored file that is
- * not JSON (or too big) is a CharacterError naming it by its name and line; the live character is
- * one object every reader (brains, voice, health) reads at use, so a save
- * replaces its fields in place rather than handing out a new object. Grounds
+ * not JSON (or too big) is a CharacterError naming it by its name and line; the
+ * live character is one object every reader (brains, voice, health) reads at
+ * use, so a save replaces its fields in place rather than handing out a new
+ * object. Grounds
  * are kept per version as it begins (a bounded ring) and written to
  * `host_grounds` when a line with that version is said, refused or posted; a
  * failed write is logged, never thrown into the show. Versions restart at 0
