@@ -191,6 +191,7 @@ export function createHub(o: HubOptions) {
         send(c, { op: Op.Hello, d: { rpcVersion: RPC_VERSION, serverTime: Date.now() } });
       };
       socket.onmessage = (e) => {
+        if (socket.readyState !== WebSocket.OPEN) return; // closing: what comes after is dropped
         if (++waiting > MAX_WAITING) {
           return close(c, Close.TooManyWaiting, "too many messages waiting: send fewer at once");
         }
