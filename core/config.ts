@@ -3,6 +3,8 @@
  * from the `sothebais` section of `deno.json`. Plugin config may reference the
  * environment as `${VAR}` (required) or `${VAR:-default}`; secrets may only
  * come that way. Every problem is reported, one line each, naming the field.
+ * Every JSON file the engine reads is parsed here (`parseJson`, `readJsonFile`):
+ * invalid JSON names the file, the line and the column.
  */
 import { z } from "zod";
 import { SECRET_NAME } from "./log.ts";

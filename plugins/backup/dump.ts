@@ -179,7 +179,7 @@ async function* linesOf(path: string): AsyncGenerator<string> {
 function readHeader(first: string | undefined, path: string): BackupHeader {
   let header: BackupHeader | undefined;
   try {
-    header = first ? JSON.parse(first) : undefined;
+    header = first ? parseJson(first, path) as BackupHeader : undefined;
   } catch { /* named below */ }
   if (header?.format !== FORMAT) throw new BackupError(`${path} is not a ${FORMAT} file`);
   if (header.version !== VERSION) {
