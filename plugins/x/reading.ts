@@ -102,10 +102,15 @@ export function startReading(o: ReadingOptions): Reading {
       degrade: state.degrade,
     });
   };
-  const ingest = async (t: XTweet) => {
-    await usage.count([t.id]);
-    await anyReader()?.ingest(t);
-  };
+  // One at a time, in the order they came (the stream's, the sweep's): each is counted (a write)
+  // before it is stored, and writes finish in any order; a tweet counted late must not be
+  // stored, emitted and decided after a later one.
+  const arrivals = serialQueue();
+  const ingest = (t: XTweet) =>
+    arrivals.run(async () => {
+      await usage.count([t.id]);
+      await anyReader()?.ingest(t);
+    });
   // One view of each endpoint's window for every user of it (the search reader and the sweep).
   const windows = trackWindows(o.api, () => clock.instant().epochMilliseconds, windowOf);
   const api = windows.api;
