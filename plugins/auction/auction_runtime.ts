@@ -11,6 +11,7 @@
 import type { Bus } from "../../core/bus.ts";
 import type { BidSubmitted } from "./events.ts";
 import type { Clock } from "../../core/clock.ts";
+import { pauseAfterFailure } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import type { StateStore } from "../../core/state.ts";
 import { deliverAll } from "./announce.ts";
@@ -205,7 +206,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
             return;
           }
           log.warn("funds unavailable; re-checking leads later", { address, error });
-          await clock.sleep(o.fundsRetrySeconds * 1000);
+          await pauseAfterFailure(o.store, clock.sleep(o.fundsRetrySeconds * 1000));
           return attempt();
         });
       return attempt();

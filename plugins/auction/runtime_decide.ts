@@ -9,6 +9,7 @@
  * `fundsWaitSeconds` after its receipt.
  */
 import { type Clock, nyString } from "../../core/clock.ts";
+import { pauseAfterFailure } from "../../core/db.ts";
 import type { Submitted } from "./auction_runtime.ts";
 import { announceDecision } from "./announce.ts";
 import { readBid } from "./parse_bid.ts";
@@ -115,7 +116,7 @@ async function walletFor(
     } catch (error) {
       o.log.warn("funds unavailable; the bid waits", { handle, error });
       if (st.stopped || cmp(o.clock.instant(), deadline) >= 0) return null;
-      await o.clock.sleep(o.fundsRetrySeconds * 1000);
+      await pauseAfterFailure(o.store, o.clock.sleep(o.fundsRetrySeconds * 1000));
     }
   }
 }

@@ -224,7 +224,10 @@ function startLoop(
   s: PolledSource,
   step: () => Promise<Temporal.Instant | undefined>,
 ) {
-  const loop = createWakeLoop(o.clock, o.log.child(`reader.${s}`), step, { errorRetryMs: 30_000 });
+  const loop = createWakeLoop(o.clock, o.log.child(`reader.${s}`), step, {
+    errorRetryMs: 30_000,
+    resumeWhen: () => o.db.down(), // a read that failed for want of the database goes on with it
+  });
   loop.kick();
   return loop;
 }
