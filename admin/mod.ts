@@ -43,7 +43,7 @@ export default definePlugin({
   commands: { admin: adminCommand },
   // TOTP secrets and addresses, sealed at rest (admin/sealed.ts); the engine runs it at start.
   reseal: resealAdmin,
-  async setup(ctx) {
+  setup(ctx) {
     const { config, db, clock, http, secrets } = ctx;
     const now = () => clock.instant();
     const store = accounts({
