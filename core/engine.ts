@@ -205,11 +205,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     // Taken over: the standby's pages stop before the plugins start for real.
     await standby?.stop();
     front = waiting;
-    await migratePlugins(db, options.plugins);
-    await resealAtStart(db, secrets, options.plugins, log);
-    // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
-    const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
-    for (const [type, schema] of owned.flatMap(Object.entries)) bus.declare(type, schema);
+    await prepareStart(db, bus, secrets, options.plugins, log);
     const shared = { services, checks, pages, runChecks };
     const parts: EngineParts = {
       bus,
@@ -490,6 +486,23 @@ function pluginContext(plugin: Plugin, config: unknown, e: EngineParts): PluginC
       e.pages.set(label, pathOrUrl);
     },
   };
+}
+
+/**
+ * What comes before any plugin starts: the migrations, everything sealed under the current key,
+ * and every owned schema in place (so no emit goes unvalidated).
+ */
+async function prepareStart(
+  db: Db,
+  bus: Bus,
+  secrets: Secrets,
+  plugins: LoadedPlugin[],
+  log: Log,
+) {
+  await migratePlugins(db, plugins);
+  await resealAtStart(db, secrets, plugins, log);
+  const owned = [coreEvents, ...plugins.map((p) => p.plugin.events ?? {})];
+  for (const [type, schema] of owned.flatMap(Object.entries)) bus.declare(type, schema);
 }
 
 /** The plugins' passes over what they keep sealed (core/sealed_columns.ts), in start order. */
