@@ -450,6 +450,16 @@ Deno.test("secrets at rest: the production profile will not start without SECRET
     [],
   );
   assert.deepEqual(secretsProblems(readSettings({}), "demo"), []);
+  // A key that is not one is a config problem too (`check`, `start`), naming the variable only.
+  assert.deepEqual(
+    secretsProblems(
+      readSettings({ SECRETS_KEY: newSecretKey(), SECRETS_KEY_PREVIOUS: "c2hvcnQ=" }),
+      "demo",
+    ),
+    [
+      "env.SECRETS_KEY_PREVIOUS (key 1) must be 32 bytes of base64 (openssl rand -base64 32); it is 5 bytes",
+    ],
+  );
   // A key that is not one is refused at start, naming the variable (and never its value).
   await assert.rejects(
     () => secretsOf({ SECRETS_KEY: "c2hvcnQ=", DATA_DIR: "/nonexistent" }),

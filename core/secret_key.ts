@@ -18,31 +18,44 @@ export interface Secrets {
   source: "environment" | "data folder";
 }
 
-/** What the profile refuses: production without SECRETS_KEY (one line, naming the variable). */
+/**
+ * What the settings' keys get wrong, one line each naming the variable (never its value):
+ * production without SECRETS_KEY, a key or previous key that is not 32 bytes of base64.
+ */
 export function secretsProblems(
-  settings: Pick<Settings, "SECRETS_KEY">,
+  settings: Pick<Settings, "SECRETS_KEY" | "SECRETS_KEY_PREVIOUS">,
   profile: Profile,
 ): string[] {
-  return profile === "production" && !settings.SECRETS_KEY
-    ? [
+  if (profile === "production" && !settings.SECRETS_KEY) {
+    return [
       "env.SECRETS_KEY: the production profile requires it (base64 of 32 bytes: openssl rand -base64 32)",
-    ]
-    : [];
+    ];
+  }
+  try {
+    keysOf(settings);
+    return [];
+  } catch (error) {
+    return [`env.${(error as Error).message}`];
+  }
+}
+
+/** The current key (if set) and the previous ones, parsed. */
+function keysOf(settings: Pick<Settings, "SECRETS_KEY" | "SECRETS_KEY_PREVIOUS">) {
+  const previous = (settings.SECRETS_KEY_PREVIOUS ?? "").split(",").map((k) => k.trim())
+    .filter(Boolean)
+    .map((k, i) => parseSecretKey(k, `SECRETS_KEY_PREVIOUS (key ${i + 1})`));
+  const current = settings.SECRETS_KEY
+    ? parseSecretKey(settings.SECRETS_KEY, "SECRETS_KEY")
+    : undefined;
+  return { current, previous };
 }
 
 /** The box of the settings' key, or of the data folder's (made on first use). */
 export async function secretsOf(
   settings: Pick<Settings, "SECRETS_KEY" | "SECRETS_KEY_PREVIOUS" | "DATA_DIR">,
 ): Promise<Secrets> {
-  const previous = (settings.SECRETS_KEY_PREVIOUS ?? "").split(",").map((k) => k.trim())
-    .filter(Boolean)
-    .map((k, i) => parseSecretKey(k, `SECRETS_KEY_PREVIOUS (key ${i + 1})`));
-  if (settings.SECRETS_KEY) {
-    return {
-      box: await secretBox(parseSecretKey(settings.SECRETS_KEY, "SECRETS_KEY"), previous),
-      source: "environment",
-    };
-  }
+  const { current, previous } = keysOf(settings);
+  if (current) return { box: await secretBox(current, previous), source: "environment" };
   const dir = settings.DATA_DIR;
   const file = `${dir}/secrets.key`;
   const text = await readKeyFile(file) ?? await movedKeyFile(`${dir}/admin/secrets.key`, file) ??

@@ -27,6 +27,8 @@ const SECRETS = {
   LLM_API_KEY: "sk-check-llm-key-123456",
   STREAM_KEY: "check-stream-key-123456",
   ESCROW_PRIVATE_KEY: escrow.privateKey,
+  // The key for data at rest (base64 of 32 bytes), which the production profile requires.
+  SECRETS_KEY: "Y2hlY2stc2VjcmV0cy1rZXktMzItYnl0ZXMtbG9uZyE=",
 };
 
 /** The production plugins whose services `check` probes, and those they need. */
