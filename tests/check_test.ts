@@ -130,6 +130,7 @@ Deno.test({
         );
       said("profile", /^production \(.*\): 7 of 7 plugins load$/);
       said("storage", /^Postgres at postgres:\/\/127\.0\.0\.1:5432\/test answers/);
+      said("secrets", /^SECRETS_KEY set \(key [0-9a-f]{8}\) seals data at rest$/);
       said("state", /^Redis at redis:\/\/127\.0\.0\.1:6379 answers PING$/);
       said("x", /authenticated as @SothebAIs \(id \d+\)$/);
       said("x", /^tier basic: mentions reads: 10 per 15 min \(\d+ left\)$/);
