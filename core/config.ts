@@ -33,6 +33,13 @@ export const settingsSchema = z.object({
    * least the largest a route takes (the panel's artwork upload, 8 MiB); routes set tighter
    * limits of their own.
    */
+  /**
+   * The key for personal data and secrets at rest (core/secret_key.ts): base64 of 32 bytes.
+   * Unset (the demo only): a key kept in the data folder. Previous keys, comma-separated, only
+   * open (rotation re-seals with the current one).
+   */
+  SECRETS_KEY: z.string().optional(),
+  SECRETS_KEY_PREVIOUS: z.string().optional(),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).default(
     10 * 1024 * 1024,
   ),
