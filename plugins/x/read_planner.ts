@@ -22,8 +22,14 @@
  * order: 1 — idle reads every 15 minutes; 2 — search only in the hot phase;
  * 3 — open-phase timeline reads at half pace. The hot phase and the sweep are
  * never slowed: bids in the last minutes stay fast until the cap is spent.
+ * Two windows per endpoint when the app's Bearer token is there beside the user's tokens (X keeps
+ * one per authentication): the planner plans with their sum (`combineWindows`), and each read goes
+ * to the one with room (`pickAuth`). A source's windows are opened together (the read that opens
+ * one is followed at once by one opening the next; a reset window waits for the others when they
+ * reset within `ALIGN_WAIT_MS`), so they reset together and the alignment above holds for both.
  */
 import type { Window } from "./tier_limits.ts";
+import type { ReadAuth } from "./x_api.ts";
 
 export type Phase = "hot" | "open" | "pre" | "idle";
 export type PolledSource = "mentions" | "search";
@@ -247,4 +253,75 @@ export function degradeLevel(runsOutOnDay: number | undefined, days: number): nu
   if (runsOutOnDay === undefined || runsOutOnDay > days) return 0;
   const short = days - runsOutOnDay + 1;
   return short <= 3 ? 1 : short <= 7 ? 2 : 3;
+}
+
+/** One authentication's window of an endpoint, as last seen (`remaining`/`resetAt`: never opened). */
+export interface AuthWindow extends SourceWindow {
+  auth: ReadAuth;
+}
+
+/** How long a window that has reset waits for the source's other windows to reset too. */
+export const ALIGN_WAIT_MS = 60_000;
+
+const isOpen = (w: AuthWindow, now: number) =>
+  w.resetAt !== undefined && w.resetAt > now && w.remaining !== undefined;
+
+/**
+ * The windows (reset or never opened) a read may open now: after a read that opened one (`joining`:
+ * the rest of the source's windows open beside it), when none is open, or when the open ones reset
+ * more than `ALIGN_WAIT_MS` from now (or `anyFresh`: a read the open windows refused).
+ */
+function openable(windows: AuthWindow[], now: number, joining: boolean, anyFresh = false) {
+  const open = windows.filter((w) => isOpen(w, now));
+  const fresh = windows.filter((w) => !isOpen(w, now));
+  const resetsIn = open.length ? Math.min(...open.map((w) => w.resetAt!)) - now : 0;
+  return joining || anyFresh || !open.length || resetsIn > ALIGN_WAIT_MS ? fresh : [];
+}
+
+/**
+ * The sum of a source's windows, as the planner plans with it: what the open ones have left
+ * (and the ones about to open beside them), until the first of them resets. None open: the
+ * limits' sum, `resetAt` the last (past) reset, so the read that opens them is aligned.
+ */
+export function combineWindows(
+  windows: AuthWindow[],
+  now: number,
+  joining = false,
+): SourceWindow {
+  const limit = windows.reduce((n, w) => n + w.limit, 0);
+  const windowMs = Math.max(...windows.map((w) => w.windowMs));
+  const open = windows.filter((w) => isOpen(w, now));
+  if (!open.length) {
+    const past = windows.flatMap((w) => w.resetAt === undefined ? [] : [w.resetAt]);
+    return past.length
+      ? { limit, windowMs, remaining: limit, resetAt: Math.max(...past) }
+      : { limit, windowMs };
+  }
+  const extra = openable(windows, now, joining).reduce((n, w) => n + w.limit, 0);
+  return {
+    limit,
+    windowMs,
+    remaining: open.reduce((n, w) => n + Math.max(0, w.remaining!), 0) + extra,
+    resetAt: Math.min(...open.map((w) => w.resetAt!)),
+  };
+}
+
+/**
+ * Whom the next read of a source is made as: a window to open beside one just opened, else the
+ * open window with the most room (the first listed on a tie: the user's), else one that may be
+ * opened; undefined when none has room. `except`: windows that refused this read (a 429).
+ */
+export function pickAuth(
+  windows: AuthWindow[],
+  now: number,
+  o: { joining?: boolean; except?: ReadAuth[] } = {},
+): ReadAuth | undefined {
+  const left = windows.filter((w) => !o.except?.includes(w.auth));
+  const fresh = openable(left, now, o.joining ?? false, Boolean(o.except?.length));
+  if (o.joining && fresh.length) return fresh[0].auth;
+  const room = left.filter((w) => isOpen(w, now) && w.remaining! > 0);
+  if (room.length) {
+    return room.reduce((best, w) => w.remaining! > best.remaining! ? w : best).auth;
+  }
+  return fresh[0]?.auth;
 }
