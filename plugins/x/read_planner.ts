@@ -92,7 +92,12 @@ function hotEnd(a: AuctionTimes): number {
 export interface HotSpan {
   from: number;
   until: number;
+  /** Where the last minutes start at the latest end extensions may reach, when later than `from`. */
+  latestFrom?: number;
 }
+
+/** The spacing of the hot phase's searches: 12 s of search freshness + 3 s ≤ 15 s. */
+export const HOT_SPACING_MS = 3000;
 
 /** The hot phase under way, else the next one ahead (open, paused or scheduled auctions). */
 export function hotSpan(now: number, auctions: Iterable<AuctionTimes>): HotSpan | undefined {
@@ -102,7 +107,11 @@ export function hotSpan(now: number, auctions: Iterable<AuctionTimes>): HotSpan 
     const from = a.endsAt - a.extensionWindowSeconds * 1000;
     const end = hotEnd(a);
     const until = now >= from ? Math.max(end, now + HOT_TAIL_MS) : end;
-    if (!next || from < next.from) next = { from, until };
+    const latestFrom = Math.max(a.endsAt, a.maxEndsAt ?? a.endsAt) -
+      a.extensionWindowSeconds * 1000;
+    if (!next || from < next.from) {
+      next = { from, until, ...(latestFrom > from ? { latestFrom } : {}) };
+    }
   }
   return next;
 }
@@ -112,18 +121,25 @@ export function hotSpan(now: number, auctions: Iterable<AuctionTimes>): HotSpan 
  * so that the windows from then on reset in the middle of the next hot phase, if at most
  * `slackMs` (the primary source waits no longer than its own pace; the extra one up to a whole
  * window). 0: read now (no hot phase ahead, or it would start before the wait ends).
+ * `holds`: the reads one opening of the source's windows holds for the phase (with the app's
+ * beside the user's, Basic's search: 118). When they are enough for the hot phase at
+ * `HOT_SPACING_MS`, one opening serves it whole: the windows reset where it starts — for a lot
+ * that may be extended, where the last minutes start at its latest end (`latestFrom`), so a lot
+ * bid on to its cap has a whole opening for its final minutes.
  */
 export function alignDelay(o: {
   now: number;
   hot?: HotSpan;
   windowMs: number;
   slackMs: number;
+  holds?: number;
 }): number {
   const { now, hot, windowMs } = o;
   if (!hot || now >= hot.from) return 0;
-  const reset = (hot.from + hot.until) / 2;
+  const whole = o.holds !== undefined && o.holds * HOT_SPACING_MS >= hot.until - hot.from;
+  const reset = whole ? hot.latestFrom ?? hot.from : (hot.from + hot.until) / 2;
   const wait = (((reset - now) % windowMs) + windowMs) % windowMs;
-  if (now + wait >= hot.from || wait > o.slackMs) return 0;
+  if (now + wait > hot.from || (!whole && now + wait === hot.from) || wait > o.slackMs) return 0;
   return Math.ceil(wait);
 }
 

@@ -9,6 +9,7 @@ import {
   alignDelay,
   combineWindows,
   degradeLevel,
+  HOT_SPACING_MS,
   hotSpan,
   nextPhaseChange,
   nextReadDelay,
@@ -223,4 +224,23 @@ Deno.test("two windows (the user's, the app's): planned as their sum, opened tog
     pickAuth([{ ...userOpen, remaining: 0 }, appOpen], now, { except: ["app"] }),
     undefined,
   );
+});
+
+Deno.test("one opening that holds the hot phase: the windows reset where it starts (a lot that may be extended: where its latest last minutes start)", () => {
+  const W = 900_000;
+  const hot = hotSpan(END - 1_800_000, [auction])!;
+  const now = END - 1_500_000;
+  // 118 reads (Basic's search as the user and as the app) hold 330 s at one every 3 s.
+  ok(118 * HOT_SPACING_MS >= hot.until - hot.from);
+  deepStrictEqual(alignDelay({ now, hot, windowMs: W, slackMs: W, holds: 118 }), 300_000);
+  // 58 (the user's alone) do not: reset mid-way, two openings for the phase, as before.
+  deepStrictEqual(alignDelay({ now, hot, windowMs: W, slackMs: W, holds: 58 }), 465_000);
+  // Up to the phase's start itself, not past it.
+  const close = hot.from - 60_000;
+  deepStrictEqual(alignDelay({ now: close, hot, windowMs: W, slackMs: W, holds: 118 }), 60_000);
+  // A lot that may be extended (10 min): where its last 5 minutes start at the latest end.
+  const ext = hotSpan(END - 1_800_000, [{ ...auction, maxEndsAt: END + 600_000 }])!;
+  deepStrictEqual(ext.latestFrom, END + 300_000);
+  const at = END - 1_400_000;
+  deepStrictEqual(alignDelay({ now: at, hot: ext, windowMs: W, slackMs: W, holds: 118 }), 800_000);
 });

@@ -23,6 +23,7 @@ import {
   nextReadDelay,
   type Phase,
   type PolledSource,
+  SWEEP_RESERVE,
 } from "./read_planner.ts";
 import { createReadUsage, type Projection } from "./read_usage.ts";
 import { type ReadWindows, trackReadWindows } from "./read_windows.ts";
@@ -307,6 +308,7 @@ function holdBefore(o: {
     hot: phases.hot(),
     windowMs: o.window.windowMs,
     slackMs: o.primary ? o.pace : o.window.windowMs,
+    holds: o.window.limit - (o.source === "search" ? SWEEP_RESERVE : 0),
   });
   return wait > 0 ? phases.orPhaseChange(now.add({ milliseconds: wait })) : undefined;
 }

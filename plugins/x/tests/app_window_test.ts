@@ -156,6 +156,33 @@ Deno.test("both windows: the last minutes read as the user and as the app, once 
   }
 });
 
+Deno.test("the app's windows known (limits.app): one opening of both serves the last minutes whole", async () => {
+  const window = (limit: number) => ({ limit, windowSeconds: 900 });
+  const s = await basic({}, { limits: { app: { mentions: window(10), search: window(60) } } });
+  try {
+    await s.clock.advanceTo(I(T("14:00:05")));
+    await s.engine.x.idle();
+    await s.step(20 * 60_000, 10_000);
+    await s.clock.advanceTo(I(T("14:25:00")));
+    await s.engine.x.idle();
+    const injected = await s.mentionFor(60_000);
+    // 118 searches hold the 330 s at one every 3 s: both search windows were opened to reset
+    // where the last minutes start (14:25), so they last until 14:40.
+    const windows = (await s.source()).windows as Record<string, Array<{ resetAt?: string }>>;
+    for (const w of windows.search) {
+      deepStrictEqual(w.resetAt?.slice(0, 16), I(T("14:40:00")).toString().slice(0, 16));
+    }
+    injected.push(...await s.mentionFor(230_000));
+    await s.step(60_000);
+    s.onceEach(injected);
+    deepStrictEqual(s.stats().rateLimited, 0, "no window exceeded");
+    const late = s.seen.filter((t) => injected.includes(t.id)).map((t) => t.at - t.createdAt);
+    ok(p95(late) <= 15_000, `p95 ${p95(late)} ms`);
+  } finally {
+    await s.stop();
+  }
+});
+
 Deno.test("a 429 on the app's window does not stop the user's reads", async () => {
   const s = await basic();
   try {
