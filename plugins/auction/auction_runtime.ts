@@ -17,7 +17,7 @@ import type { StateStore } from "../../core/state.ts";
 import { deliverAll } from "./announce.ts";
 import type { Funds } from "./funds.ts";
 import type { AdminAction, AuctionRules, Market, RateLimit } from "./rules.ts";
-import { newAuction } from "./rules.ts";
+import { auctionById, newAuction } from "./rules.ts";
 import { type AuctionSnapshot, snapshot } from "./snapshot.ts";
 import type { AuctionStore } from "./store.ts";
 import { adminNow, planAdmin, voidUncovered } from "./runtime_admin.ts";
@@ -143,11 +143,14 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
 
   const runtime: AuctionRuntime = {
     list: () => Object.values(st.market.auctions).map(snapshot),
-    get: (id) => st.market.auctions[id] ? snapshot(st.market.auctions[id]) : null,
+    get: (id) => {
+      const s = auctionById(st.market, id);
+      return s ? snapshot(s) : null;
+    },
     create: (rules) =>
       serial(async () => {
         const now = clock.instant();
-        if (!st.market.auctions[rules.id]) {
+        if (!auctionById(st.market, rules.id)) {
           await o.store.createAuction(rules);
           const s = newAuction(rules);
           setAuction(st, s);
@@ -164,7 +167,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       }),
     settle: (auctionId) =>
       serial(async () => {
-        const s = st.market.auctions[auctionId];
+        const s = auctionById(st.market, auctionId);
         if (!s || s.settled) return;
         const next = { ...s, settled: true };
         await o.store.saveAuction(next);

@@ -7,7 +7,7 @@
  * the database runs again as soon as the database answers, not at the next timer.
  */
 import type { Cancel } from "../../core/clock.ts";
-import { type AuctionState, close, mayClose, open, withAuction } from "./rules.ts";
+import { auctionById, type AuctionState, close, mayClose, open, withAuction } from "./rules.ts";
 import { snapshot, toJson } from "./snapshot.ts";
 import { announceClose, type RuntimeState, updated } from "./runtime_state.ts";
 
@@ -39,7 +39,7 @@ export function arm(st: RuntimeState, s: AuctionState) {
 
 /** Puts an auction's new state in the market, re-arming its timers when its times moved. */
 export function setAuction(st: RuntimeState, s: AuctionState) {
-  const before = st.market.auctions[s.rules.id];
+  const before = auctionById(st.market, s.rules.id);
   st.market = withAuction(st.market, s);
   if (
     !before || before.status !== s.status || !before.endsAt.equals(s.endsAt) ||
