@@ -13,6 +13,10 @@
  * - Each listener's queue is bounded in bytes: past it the listener is sent a last `dropped`
  *   event saying why and is closed; its browser reconnects (`retry:`) and catches up.
  *   Listeners are bounded in number; the one more is told to come back (503, Retry-After).
+ * - Listeners are bounded per client address too (`maxPerAddress`), so that one client
+ *   opening connections cannot take every slot from the other viewers: the one more from that
+ *   address is a 429 with Retry-After. A listener's slot is freed when it ends, however it
+ *   ends (closed, cancelled, dropped, stopped); an address with none left is forgotten.
  * - Public only: bids and rejections as their receipts show them, and a changed maximum as
  *   the fact that it changed (`bid.max-set` carries no amount: the maximum is secret).
  */
@@ -49,6 +53,8 @@ export interface FeedDeps {
   /** The last decisions of these auctions, newest first (a snapshot's lists). */
   lastDecisions(auctionIds: string[]): Promise<Record<string, LiveDecision[]>>;
   maxListeners: number;
+  /** Most listeners from one client address at once (core/client_address.ts). */
+  maxPerAddress: number;
   /** Events kept for catching up (default 256). */
   ring?: number;
   /** Bytes a listener may have queued unread before it is dropped (default 64 KiB). */
@@ -236,7 +242,16 @@ export function liveFeed(d: FeedDeps) {
   const retryMs = d.retryMs ?? 1000;
   const ring: Told[] = [];
   const listeners = new Set<Listener>();
-  const stats = { told: 0, dropped: 0, replayed: 0, snapshots: 0, refused: 0 };
+  /** Open listeners by client address; an address at none is deleted. */
+  const perAddress = new Map<string, number>();
+  const stats = {
+    told: 0,
+    dropped: 0,
+    replayed: 0,
+    snapshots: 0,
+    refused: 0,
+    refusedPerAddress: 0,
+  };
   let seq = 0;
 
   // `sent`: the last event handed to the listeners. The events told in one turn of the event
@@ -308,9 +323,19 @@ export function liveFeed(d: FeedDeps) {
     );
   };
 
-  const handle = (req: Request): Response => {
+  const handle = (req: Request, address: string): Response => {
     // A turn under way goes out first: a listener joining now starts after it.
     if (turn.length) flush();
+    if ((perAddress.get(address) ?? 0) >= d.maxPerAddress) {
+      stats.refusedPerAddress++;
+      return new Response(
+        `too many live connections from your address (at most ${d.maxPerAddress}): close one or try again shortly`,
+        {
+          status: 429,
+          headers: { "retry-after": "10", "content-type": "text/plain; charset=utf-8" },
+        },
+      );
+    }
     if (listeners.size >= d.maxListeners) {
       stats.refused++;
       return new Response("too many listeners: try again in a minute", {
@@ -333,8 +358,16 @@ export function liveFeed(d: FeedDeps) {
     const wiring = {
       queueBytes,
       retryMs,
-      add: (l: Listener) => listeners.add(l),
-      remove: (l: Listener) => listeners.delete(l),
+      add: (l: Listener) => {
+        listeners.add(l);
+        perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
+      },
+      remove: (l: Listener) => {
+        if (!listeners.delete(l)) return;
+        const left = (perAddress.get(address) ?? 1) - 1;
+        if (left > 0) perAddress.set(address, left);
+        else perAddress.delete(address);
+      },
       dropped: () => stats.dropped++,
     };
     let body: ReadableStream<Uint8Array>;
@@ -361,6 +394,10 @@ export function liveFeed(d: FeedDeps) {
     /** The id of the last event told: a page rendered now is current up to it. */
     lastId: () => idOf(sent),
     listeners: () => listeners.size,
+    /** Open listeners from one client address. */
+    listenersFrom: (address: string) => perAddress.get(address) ?? 0,
+    /** Client addresses with a listener open. */
+    addresses: () => perAddress.size,
     stats: () => ({ ...stats }),
     stop() {
       offs.forEach((off) => off());

@@ -135,6 +135,7 @@ export default definePlugin({
       hostHandle: `@${config.public.hostHandle.replace(/^@/, "")}`,
       linkUrl: config.public.linkUrl ?? "/link",
       maxListeners: config.public.maxListeners,
+      maxListenersPerAddress: config.public.maxListenersPerAddress,
     });
 
     ctx.health("queue", queueHealth(runtime));

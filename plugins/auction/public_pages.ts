@@ -6,13 +6,14 @@
  * (Server-Sent Events). They show only what bidders made public on X and what
  * the stream shows: no running maximum (the receipts hold it back), no reserve
  * secret (the reserve is announced), no report. The live feed (live_feed.ts)
- * bounds its listeners and drops one that does not read; a page names the feed's
- * event it was rendered at, and its script catches up from there (replay or
- * snapshot), so a dropped phone is right again when it reconnects. A page is
- * rendered at most once a second for all viewers.
+ * bounds its listeners, in all and per client address, and drops one that does
+ * not read; a page names the feed's event it was rendered at, and its script
+ * catches up from there (replay or snapshot), so a dropped phone is right again
+ * when it reconnects. A page is rendered at most once a second for all viewers.
  */
 import type { Hono } from "hono";
 import type { Bus } from "../../core/bus.ts";
+import { clientAddress } from "../../core/client_address.ts";
 import type { Db } from "../../core/db.ts";
 import type { AuctionSnapshot } from "./snapshot.ts";
 import type { Receipt } from "./store.ts";
@@ -37,6 +38,8 @@ export interface PublicDeps {
   hostHandle: string;
   linkUrl: string;
   maxListeners: number;
+  /** Most live listeners from one client address (core/client_address.ts). */
+  maxListenersPerAddress: number;
 }
 
 const AUCTION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
@@ -245,6 +248,7 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
         )),
       ),
     maxListeners: d.maxListeners,
+    maxPerAddress: d.maxListenersPerAddress,
   });
   const page = renderedOnce(1000);
   http.get("/public.css", (c) => {
@@ -288,7 +292,7 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
     return c.html(await page(`${a.auctionId}?${after}`, () => logPage(d, a, after, feed.lastId())));
   });
 
-  http.get("/auction/live", (c) => feed.handle(c.req.raw));
+  http.get("/auction/live", (c) => feed.handle(c.req.raw, clientAddress(c)));
 
   return () => feed.stop();
 }

@@ -104,6 +104,7 @@ export function standbyPages(
     hostHandle: `@${config.public.hostHandle.replace(/^@/, "")}`,
     linkUrl: config.public.linkUrl ?? "/link",
     maxListeners: config.public.maxListeners,
+    maxListenersPerAddress: config.public.maxListenersPerAddress,
   }, publicClientJs);
 
   return async () => {
