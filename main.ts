@@ -15,8 +15,16 @@ import {
   type Settings,
 } from "./core/config.ts";
 import { catalogue, catalogueMarkdown, commandProblems, eventProblems } from "./core/catalogue.ts";
-import { coreEvents, migratePlugins, openDatabase, startEngine } from "./core/engine.ts";
+import {
+  coreEvents,
+  migratePlugins,
+  openDatabase,
+  resealPasses,
+  startEngine,
+} from "./core/engine.ts";
 import { verifyChains } from "./core/hash_chain.ts";
+import { describeResealed, resealAll } from "./core/sealed_columns.ts";
+import { secretsOf, secretsProblems } from "./core/secret_key.ts";
 import { createLog, logFormat } from "./core/log.ts";
 import { systemClock } from "./core/clock.ts";
 
@@ -76,8 +84,16 @@ async function readConfig(path: unknown) {
     (l) => problems.push(l),
   );
   const loaded = config && await attempt(() => loadPlugins(config.entries, env, config.profile));
-  if (!settings || !config || !loaded) throw new ConfigError(problems);
+  if (settings && config) problems.push(...secretsProblems(settings, config.profile));
+  if (!settings || !config || !loaded || problems.length) throw new ConfigError(problems);
+  for (const key of keysOf(settings)) loaded.secrets.add(key);
   return { settings, file, profile: config.profile, ...loaded };
+}
+
+/** The key values of the settings, to be hidden in the log like every secret. */
+function keysOf(settings: Settings): string[] {
+  return [settings.SECRETS_KEY ?? "", ...(settings.SECRETS_KEY_PREVIOUS ?? "").split(",")]
+    .map((k) => k.trim()).filter(Boolean);
 }
 
 /** Everything `check` says: config problems as lines, then each part's findings. */
@@ -96,6 +112,10 @@ async function checkAll(path: unknown, timeoutMs: number) {
     // Needs are worth checking once every plugin loads (else the broken one is the news).
     if (!each.problems.length) orderByNeeds(loaded, each.problems);
     each.problems.forEach(problem);
+    if (settings) {
+      secretsProblems(settings, config.profile).forEach(problem);
+      keysOf(settings).forEach((k) => secrets.add(k));
+    }
     lines.unshift({
       part: "profile",
       status: "ok",
@@ -188,6 +208,27 @@ const commands: Record<string, Command> = {
       return 0;
     },
   },
+  rekey: {
+    summary:
+      "seal every value the plugins keep sealed at rest with SECRETS_KEY, in one transaction (after a rotation: the old key in SECRETS_KEY_PREVIOUS); prints what it re-sealed",
+    usage: "rekey [--config FILE]",
+    options: configOption,
+    async run(values) {
+      const { settings, plugins } = await readConfig(values.config);
+      const secrets = await secretsOf(settings);
+      const { db, lock } = await openDatabase(settings);
+      try {
+        await migratePlugins(db, plugins);
+        const done = await resealAll(db, secrets.box, resealPasses(plugins));
+        console.log(`sealed with key ${secrets.box.keyId} (from the ${secrets.source}):`);
+        for (const line of describeResealed(done)) console.log(`  ${line}`);
+        return 0;
+      } finally {
+        await db.close();
+        lock?.release();
+      }
+    },
+  },
   events: {
     summary:
       "print the catalogue of events, services and commands (owner, fields, who emits, listens, provides, needs, adds), from the listed plugins' declarations; non-zero when they disagree",
@@ -265,10 +306,15 @@ async function pluginCommand(name: string, args: string[]): Promise<Command | un
         print: console.log,
       };
       if (command.alone) return await command.run(ctx, values, positionals);
+      const secrets = await secretsOf(settings);
       const { db, lock } = await openDatabase(settings);
       try {
         await migratePlugins(db, plugins);
-        return await command.run({ ...ctx, db }, values, positionals);
+        return await command.run(
+          { ...ctx, db, secrets: secrets.box, secretsSource: secrets.source },
+          values,
+          positionals,
+        );
       } finally {
         await db.close();
         lock?.release();

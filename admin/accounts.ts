@@ -5,7 +5,7 @@
  * A TOTP code is accepted once (its time step is remembered); a recovery code
  * is marked used in the same statement that accepts it. TOTP secrets are stored
  * sealed (core/secret_box.ts: AES-GCM, the key from the environment, the account's
- * id as additional data); `sealTotpSecrets` seals rows written before, in plain
+ * id as additional data); admin/sealed.ts seals rows written before, in plain
  * text, and re-seals those of a previous key (rotation).
  */
 import encodeQR from "qr";
@@ -21,6 +21,7 @@ import {
   sha256,
   verifyPassword,
 } from "./secrets.ts";
+import { totpContext } from "./sealed.ts";
 
 export const ROLES = ["viewer", "operator", "admin"] as const;
 export type Role = typeof ROLES[number];
@@ -75,41 +76,6 @@ interface Row {
   setup_expires_at: Date | null;
   created_at: Date;
   updated_at: Date;
-}
-
-/** What a TOTP secret is sealed with, besides the key: which account's it is. */
-const totpContext = (id: string) => `admin_accounts.totp:${id}`;
-
-/**
- * Seals every TOTP secret not sealed with the current key: plain ones (written before
- * encryption at rest) and those of a previous key. Each row changes only if it still holds
- * what was read. A value sealed with a key not given throws, naming the account.
- */
-export async function sealTotpSecrets(db: Db, box: SecretBox) {
-  const done = { sealed: 0, resealed: 0 };
-  const rows = await db.query<{ id: string; name: string; col: string; value: string }>(
-    `select id, name, 'totp_secret' as col, totp_secret as value from admin_accounts
-       where totp_secret is not null
-     union all
-     select id, name, 'totp_pending', totp_pending from admin_accounts
-       where totp_pending is not null`,
-  );
-  for (const r of rows) {
-    const by = box.sealedWith(r.value);
-    if (by === box.keyId) continue;
-    const context = totpContext(r.id);
-    const plain = by === null ? r.value : await box.open(r.value, context).catch((error) => {
-      throw new Error(`account ${r.name}'s TOTP secret: ${error.message}`);
-    });
-    const sealed = await box.seal(plain, context);
-    await db.query(`update admin_accounts set ${r.col} = $3 where id = $1 and ${r.col} = $2`, [
-      r.id,
-      r.value,
-      sealed,
-    ]);
-    done[by === null ? "sealed" : "resealed"]++;
-  }
-  return done;
 }
 
 const account = (r: Row): Account => ({ id: r.id, name: r.name, role: r.role, status: r.status });

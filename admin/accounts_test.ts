@@ -10,13 +10,15 @@ import { readSettings } from "../core/config.ts";
 import { openDatabase } from "../core/engine.ts";
 import { migrate, readMigrations } from "../core/migrate.ts";
 import { testStorage } from "../tests/engine.ts";
-import { loadPlugins } from "../core/config.ts";
+import { verifyChains } from "../core/hash_chain.ts";
+import { resealAll } from "../core/sealed_columns.ts";
 import { newSecretKey, parseSecretKey, type SecretBox, secretBox } from "../core/secret_box.ts";
-import { AccountError, accounts, sealTotpSecrets } from "./accounts.ts";
+import { secretsOf, secretsProblems } from "../core/secret_key.ts";
+import { AccountError, accounts } from "./accounts.ts";
 import { auditLog } from "./audit.ts";
 import { adminCommand } from "./cli.ts";
 import { adminConfig } from "./config.ts";
-import { panelKey } from "./secret_key.ts";
+import { resealAdmin } from "./sealed.ts";
 import { sessions } from "./sessions.ts";
 import { totpCode } from "./tests/panel_kit.ts";
 
@@ -40,6 +42,7 @@ async function setup() {
     clock,
     store,
     keyText,
+    box,
     /** A code at the store's time (its virtual clock), not the wall clock's. */
     code: (secret: string, steps = 0) => totpCode(secret, steps, clock.instant().epochMilliseconds),
     storeWith: (box: SecretBox) =>
@@ -131,6 +134,7 @@ Deno.test("accounts: disable and reset end sessions; hostile names and tokens ar
       now: () => t.clock.instant(),
       idleSeconds: 60,
       maxSeconds: 600,
+      box: t.box,
     });
     const { token } = await t.store.add("olga", "admin");
     const { secret } = await t.store.startSetup(token);
@@ -172,15 +176,14 @@ Deno.test("admin command: add prints the link, list, disable, reset; refusals ex
   const error = console.error;
   console.error = (line: string) => errors.push(line);
   try {
-    const config = adminConfig.parse({
-      publicUrl: "https://show.example/",
-      secretsKey: t.keyText,
-    });
+    const config = adminConfig.parse({ publicUrl: "https://show.example/" });
     const ctx = {
       config,
       db: t.db,
       clock: t.clock,
       dataDir: "/nonexistent",
+      secrets: t.box,
+      secretsSource: "environment" as const,
       print: (l: string) => lines.push(l),
     };
     assert.equal(await adminCommand.run(ctx, { role: "operator" }, ["add", "olga"]), 0);
@@ -198,7 +201,10 @@ Deno.test("admin command: add prints the link, list, disable, reset; refusals ex
     assert.equal(await adminCommand.run(ctx, {}, ["disable", "nobody"]), 1);
     assert.match(errors.at(-1)!, /no account named nobody/);
     assert.equal(await adminCommand.run(ctx, {}, ["frobnicate"]), 2);
-    const audit = await auditLog(t.db, () => t.clock.instant()).query({ actor: "cli", limit: 10 });
+    const audit = await auditLog(t.db, () => t.clock.instant(), t.box).query({
+      actor: "cli",
+      limit: 10,
+    });
     assert.deepEqual(audit.map((a) => [a.action, a.subject]).reverse(), [
       ["account.add", "olga"],
       ["account.disable", "olga"],
@@ -237,30 +243,40 @@ Deno.test("TOTP secrets at rest: sealed, plain rows sealed at start, a wrong key
 
     // A row from before encryption at rest: sealed by the start's pass, and it still signs in.
     await t.db.query("update admin_accounts set totp_secret = $1 where name = 'olga'", [secret]);
-    const key = await secretBox(parseSecretKey(t.keyText, "SECRETS_KEY"));
+    const key = t.box;
     // `main.ts admin rekey` does the same pass, and says only counts and the key's id.
     const lines: string[] = [];
     const ctx = {
-      config: adminConfig.parse({ secretsKey: t.keyText }),
+      config: adminConfig.parse({}),
       db: t.db,
       clock: t.clock,
       dataDir: "/nonexistent",
+      secrets: key,
+      secretsSource: "environment" as const,
       print: (l: string) => lines.push(l),
     };
     assert.equal(await adminCommand.run(ctx, {}, ["rekey"]), 0);
     assert.deepEqual(lines, [
-      `TOTP secrets sealed with key ${key.keyId} (from the environment): 1 were plain, 0 re-sealed from a previous key`,
+      `sealed with key ${key.keyId} (from the environment):`,
+      "  admin_accounts.totp_secret: 1 sealed from plain, 0 re-sealed",
+      "  admin_accounts.totp_pending: 0 sealed from plain, 0 re-sealed",
+      "  admin_sessions.ip: 0 sealed from plain, 0 re-sealed",
+      "  admin_audit_ip_keys.data_key: 0 sealed from plain, 0 re-sealed",
     ]);
-    assert.deepEqual(await sealTotpSecrets(t.db, key), { sealed: 0, resealed: 0 }, "once");
+    const once = await t.db.transaction((tx) => resealAdmin(tx, key));
+    assert.ok(once.every((d) => d.sealed === 0 && d.resealed === 0), "once");
     const sealed = (await stored()).totp_secret!;
     assert.equal(key.sealedWith(sealed), key.keyId);
     assert.equal((await t.store.verifyLogin("olga", PASSWORD, await freshCode())).ok, true);
 
-    // Another key: the start refuses, naming the account and both keys; nothing changes.
+    // Another key: the start refuses, naming the table, the account and both keys; nothing changes.
     const wrong = await secretBox(parseSecretKey(newSecretKey(), "SECRETS_KEY"));
+    const admin = [{ owner: "admin", reseal: resealAdmin }];
     await assert.rejects(
-      () => sealTotpSecrets(t.db, wrong),
-      new RegExp(`account olga's TOTP secret: .*sealed with key ${key.keyId}.*${wrong.keyId}`),
+      () => resealAll(t.db, wrong, admin),
+      new RegExp(
+        `^SecretBoxError: table admin_accounts.totp_secret, row \\d+: admin_accounts.totp:\\d+ was sealed with key ${key.keyId}, and the key given is ${wrong.keyId}`,
+      ),
     );
     await assert.rejects(() => t.storeWith(wrong).verifyLogin("olga", PASSWORD, t.code(secret)));
     assert.equal((await stored()).totp_secret, sealed);
@@ -269,7 +285,8 @@ Deno.test("TOTP secrets at rest: sealed, plain rows sealed at start, a wrong key
     const rotated = await secretBox(parseSecretKey(newSecretKey(), "SECRETS_KEY"), [
       parseSecretKey(t.keyText, "SECRETS_KEY_PREVIOUS"),
     ]);
-    assert.deepEqual(await sealTotpSecrets(t.db, rotated), { sealed: 0, resealed: 1 });
+    const done = await resealAll(t.db, rotated, admin);
+    assert.equal(done.find((d) => d.table === "admin_accounts.totp_secret")?.resealed, 1);
     assert.equal(rotated.sealedWith((await stored()).totp_secret!), rotated.keyId);
     const after = t.storeWith(rotated);
     assert.equal((await after.verifyLogin("olga", PASSWORD, await freshCode())).ok, true);
@@ -278,30 +295,174 @@ Deno.test("TOTP secrets at rest: sealed, plain rows sealed at start, a wrong key
   }
 });
 
-Deno.test("TOTP secrets at rest: the production profile will not start without SECRETS_KEY", async () => {
-  const prod = JSON.parse(
-    await Deno.readTextFile(new URL("../sothebais.prod.json", import.meta.url)),
-  );
-  const entry = prod.sothebais.plugins.find((p: { module?: string }) =>
-    p.module?.includes("admin")
-  );
-  const attempt = (env: Record<string, string>) =>
-    loadPlugins(
-      [{
-        label: "admin",
-        specifier: new URL("./mod.ts", import.meta.url).href,
-        config: entry.config,
-      }],
-      { PUBLIC_URL: "https://show.example", ...env },
-      "production",
+Deno.test("addresses at rest: sessions' and the audit's sealed, bound to their row, rotated with the chain intact", async () => {
+  const t = await setup();
+  const s = sessions({
+    db: t.db,
+    now: () => t.clock.instant(),
+    idleSeconds: 60,
+    maxSeconds: 600,
+    box: t.box,
+  });
+  const audit = auditLog(t.db, () => t.clock.instant(), t.box);
+  const admin = [{ owner: "admin", reseal: resealAdmin }];
+  try {
+    const { token } = await t.store.add("olga", "admin");
+    const { secret } = await t.store.startSetup(token);
+    await t.store.finishSetup(token, PASSWORD, t.code(secret));
+    const account = (await t.store.get("olga"))!;
+    await s.create(account, "203.0.113.7");
+    await s.create(account, "2001:db8::1");
+    await audit.write({ actor: "olga", action: "login", outcome: "ok", ip: "203.0.113.7" });
+    await audit.write({ actor: "olga", action: "go-live", outcome: "ok", ip: "198.51.100.9" });
+    await audit.write({ actor: "cli", action: "account.add", outcome: "ok" });
+
+    // Raw SQL shows no address: not in the sessions, not in the audit rows, not in the keys.
+    const raw = JSON.stringify([
+      await t.db.query("select * from admin_sessions"),
+      await t.db.query("select * from admin_audit"),
+      await t.db.query("select * from admin_audit_ip_keys"),
+    ]);
+    for (const ip of ["203.0.113.7", "2001:db8::1", "198.51.100.9", "203.0.113", "2001:db8"]) {
+      assert.ok(!raw.includes(ip), `${ip} is not stored in plain text`);
+    }
+    const ips = await t.db.query<{ ip: string }>("select ip from admin_sessions order by ip");
+    assert.ok(ips.every((r) => r.ip.startsWith(`enc:v1:${t.box.keyId}:`)));
+    // The panel's log reads them back.
+    const read = async (box = t.box) =>
+      (await auditLog(t.db, () => t.clock.instant(), box).query({ limit: 10 })).map((r) => r.ip);
+    assert.deepEqual(await read(), [null, "198.51.100.9", "203.0.113.7"]);
+
+    // An address written before sealing (the chained row keeps it: the chain pins it).
+    await t.db.query(
+      `insert into admin_audit (at, actor, action, outcome, ip) values (now(), 'old', 'login', 'ok', '192.0.2.1')`,
     );
-  await assert.rejects(
-    () => attempt({}),
-    /config\.secretsKey: environment variable SECRETS_KEY is not set/,
+    assert.equal((await read())[0], "192.0.2.1");
+
+    // Rotation: sessions' addresses and the audit's data keys re-sealed; the chain unchanged.
+    const chainBefore = await verifyChains(t.db);
+    const rotatedText = newSecretKey();
+    const rotated = await secretBox(parseSecretKey(rotatedText, "SECRETS_KEY"), [
+      parseSecretKey(t.keyText, "SECRETS_KEY_PREVIOUS"),
+    ]);
+    const done = await resealAll(t.db, rotated, admin);
+    assert.deepEqual(
+      done.filter((d) => d.resealed).map((d) => [d.table, d.resealed]),
+      [["admin_accounts.totp_secret", 1], ["admin_sessions.ip", 2], [
+        "admin_audit_ip_keys.data_key",
+        2,
+      ]],
+    );
+    assert.deepEqual(await verifyChains(t.db), chainBefore, "the audit chain is untouched");
+    assert.ok(chainBefore.find((c) => c.table === "admin_audit")?.broken === null);
+    assert.deepEqual(await read(rotated), ["192.0.2.1", null, "198.51.100.9", "203.0.113.7"]);
+    // The old key alone no longer opens the data keys.
+    assert.deepEqual(await read(), ["192.0.2.1", null, "(does not open)", "(does not open)"]);
+
+    // A data key copied to another row does not open there; the pass stops naming the table.
+    const keys = await t.db.query<{ audit_id: string; data_key: string }>(
+      "select audit_id::text, data_key from admin_audit_ip_keys order by audit_id",
+    );
+    await t.db.query("update admin_audit_ip_keys set data_key = $1 where audit_id = $2", [
+      keys[0].data_key,
+      keys[1].audit_id,
+    ]);
+    assert.deepEqual(await read(rotated), ["192.0.2.1", null, "(does not open)", "203.0.113.7"]);
+    const next = await secretBox(parseSecretKey(newSecretKey(), "SECRETS_KEY"), [
+      parseSecretKey(rotatedText, "SECRETS_KEY_PREVIOUS"),
+    ]);
+    await assert.rejects(
+      () => resealAll(t.db, next, admin),
+      new RegExp(
+        `table admin_audit_ip_keys\\.data_key, row ${
+          keys[1].audit_id
+        }: .*does not open \\(altered or moved\\)`,
+      ),
+    );
+    // Deleting a data key erases its address (the chain stays whole).
+    await t.db.query("delete from admin_audit_ip_keys where audit_id = $1", [keys[1].audit_id]);
+    assert.equal((await read(rotated))[2], "(erased)");
+    assert.ok((await verifyChains(t.db)).every((c) => c.broken === null));
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("addresses at rest: a session's address moved, cut short or garbage stops the pass, naming the table", async () => {
+  const t = await setup();
+  const s = sessions({
+    db: t.db,
+    now: () => t.clock.instant(),
+    idleSeconds: 60,
+    maxSeconds: 600,
+    box: t.box,
+  });
+  const admin = [{ owner: "admin", reseal: resealAdmin }];
+  const rotated = await secretBox(parseSecretKey(newSecretKey(), "SECRETS_KEY"), [
+    parseSecretKey(t.keyText, "SECRETS_KEY_PREVIOUS"),
+  ]);
+  try {
+    const { token } = await t.store.add("olga", "admin");
+    const { secret } = await t.store.startSetup(token);
+    await t.store.finishSetup(token, PASSWORD, t.code(secret));
+    const account = (await t.store.get("olga"))!;
+    await s.create(account, "203.0.113.7");
+    await s.create(account, "203.0.113.8");
+    const rows = await t.db.query<{ id_hash: string; ip: string }>(
+      "select id_hash, ip from admin_sessions order by id_hash",
+    );
+    const [a, b] = rows;
+    const put = (ip: string) =>
+      t.db.query("update admin_sessions set ip = $1 where id_hash = $2", [ip, b.id_hash]);
+    const bad = [
+      [a.ip, /does not open \(altered or moved\)/], // another row's value
+      [b.ip.slice(0, -6), /does not open/], // cut short
+      [`enc:v1:${t.box.keyId}:!!!`, /does not open/], // garbage
+      ["enc:v1:", /was sealed with key , and the key given/], // no key id
+      ["enc:v2:zz", /neither a sealed value nor a plain one/], // not our format
+      ["<script>", /neither a sealed value nor a plain one/], // not an address
+    ] as const;
+    for (const [value, why] of bad) {
+      await put(value);
+      const error = await resealAll(t.db, rotated, admin).then(() => null, (e) => e);
+      assert.ok(error instanceof Error, `${value} refused`);
+      assert.match(error.message, new RegExp(`^table admin_sessions\\.ip, row ${b.id_hash}: `));
+      assert.match(error.message, why);
+      assert.ok(!error.message.includes("\n    at "), "a message, never a stack");
+    }
+    // Nothing changed: one transaction.
+    const after = await t.db.query<{ ip: string }>(
+      "select ip from admin_sessions where id_hash = $1",
+      [a.id_hash],
+    );
+    assert.equal(after[0].ip, a.ip);
+  } finally {
+    await t.stop();
+  }
+});
+
+Deno.test("secrets at rest: the production profile will not start without SECRETS_KEY", async () => {
+  assert.deepEqual(secretsProblems(readSettings({}), "production"), [
+    "env.SECRETS_KEY: the production profile requires it (base64 of 32 bytes: openssl rand -base64 32)",
+  ]);
+  assert.deepEqual(
+    secretsProblems(readSettings({ SECRETS_KEY: newSecretKey() }), "production"),
+    [],
+  );
+  assert.deepEqual(secretsProblems(readSettings({}), "demo"), []);
+  // A key that is not one is a config problem too (`check`, `start`), naming the variable only.
+  assert.deepEqual(
+    secretsProblems(
+      readSettings({ SECRETS_KEY: newSecretKey(), SECRETS_KEY_PREVIOUS: "c2hvcnQ=" }),
+      "demo",
+    ),
+    [
+      "env.SECRETS_KEY_PREVIOUS (key 1) must be 32 bytes of base64 (openssl rand -base64 32); it is 5 bytes",
+    ],
   );
   // A key that is not one is refused at start, naming the variable (and never its value).
   await assert.rejects(
-    () => panelKey({ secretsKey: "c2hvcnQ=", dataDir: "/nonexistent" }),
+    () => secretsOf({ SECRETS_KEY: "c2hvcnQ=", DATA_DIR: "/nonexistent" }),
     /SECRETS_KEY must be 32 bytes of base64 \(openssl rand -base64 32\); it is 5 bytes/,
   );
 });

@@ -2,9 +2,13 @@
  * The audit log: one row per action (sign-in, failed sign-in, go live, slate,
  * account change, a refused request …) with who, when, what, the reason and
  * the state before and after. Read through the `audit_log` view, where the
- * auction's override rows join these: one log, one query.
+ * auction's override rows join these: one log, one query. The address of a row is sealed
+ * under a data key of its own (admin/sealed.ts): the row and its sealed data key are written
+ * in one transaction, and opened on reading.
  */
 import type { Db } from "../core/db.ts";
+import type { SecretBox } from "../core/secret_box.ts";
+import { openAuditIp, sealAuditIp, sealDataKey } from "./sealed.ts";
 
 export interface AuditEntry {
   actor: string;
@@ -37,26 +41,34 @@ const json = (v: unknown) =>
     ? null
     : JSON.stringify(v, (_k, x) => typeof x === "bigint" ? x.toString() : x);
 
-export function auditLog(db: Db, now: () => Temporal.Instant) {
+export function auditLog(db: Db, now: () => Temporal.Instant, box: SecretBox) {
   return {
     async write(e: AuditEntry): Promise<void> {
-      await db.query(
-        `insert into admin_audit (at, actor, action, subject, reason, params, before, after, outcome, ip)
+      const ip = e.ip ? await sealAuditIp(e.ip) : null;
+      await db.transaction(async (tx) => {
+        const [row] = await tx.query<{ id: string }>(
+          `insert into admin_audit (at, actor, action, subject, reason, params, before, after, outcome, ip)
          values ($1, $2, $3, $4, $5, coalesce($6::text::jsonb, '{}'), $7::text::jsonb,
-           $8::text::jsonb, $9, $10)`,
-        [
-          now(),
-          e.actor,
-          e.action,
-          e.subject ?? null,
-          e.reason ?? null,
-          json(e.params),
-          json(e.before),
-          json(e.after),
-          e.outcome,
-          e.ip ?? null,
-        ],
-      );
+           $8::text::jsonb, $9, $10) returning id::text as id`,
+          [
+            now(),
+            e.actor,
+            e.action,
+            e.subject ?? null,
+            e.reason ?? null,
+            json(e.params),
+            json(e.before),
+            json(e.after),
+            e.outcome,
+            ip?.sealedIp ?? null,
+          ],
+        );
+        if (!ip) return;
+        await tx.query("insert into admin_audit_ip_keys (audit_id, data_key) values ($1, $2)", [
+          row.id,
+          await sealDataKey(box, row.id, ip.dataKey),
+        ]);
+      });
     },
 
     /** Newest first. */
@@ -79,21 +91,25 @@ export function auditLog(db: Db, now: () => Temporal.Instant) {
       if (f.to) add("at <= ?", f.to);
       params.push(f.limit);
       const rows = await db.query<
-        Omit<AuditRow, "at"> & { at: Date }
+        Omit<AuditRow, "at"> & { at: Date; seq: string; data_key: string | null }
       >(
-        `select id, at, actor, action, subject, reason, params, before, after, outcome, ip
-         from audit_log ${where.length ? `where ${where.join(" and ")}` : ""}
-         order by at desc, seq desc limit $${params.length}`,
+        `select l.id, l.seq::text as seq, l.at, l.actor, l.action, l.subject, l.reason, l.params,
+           l.before, l.after, l.outcome, l.ip, k.data_key
+         from audit_log l
+         left join admin_audit_ip_keys k on l.id like 'admin:%' and k.audit_id = l.seq
+         ${where.length ? `where ${where.join(" and ")}` : ""}
+         order by l.at desc, l.seq desc limit $${params.length}`,
         params,
       );
       const parse = (v: unknown) => typeof v === "string" ? JSON.parse(v) : v;
-      return rows.map((r) => ({
+      return await Promise.all(rows.map(async ({ seq, data_key, ...r }) => ({
         ...r,
+        ip: await openAuditIp(box, seq, r.ip, data_key),
         at: r.at.toISOString(),
         params: parse(r.params),
         before: parse(r.before),
         after: parse(r.after),
-      }));
+      })));
     },
   };
 }

@@ -2,14 +2,17 @@
  * `main.ts admin add <name> --role <role> | list | disable <name> | reset <name> | rekey`:
  * accounts from the command line, each change audited (actor `cli`). `add` and
  * `reset` print the one-time setup link; nothing else ever shows a secret. `rekey`
- * seals every stored TOTP secret with SECRETS_KEY (after a rotation, with the old
- * key in SECRETS_KEY_PREVIOUS), and prints only counts and key ids.
+ * seals what the panel keeps sealed (TOTP secrets, addresses: admin/sealed.ts) with
+ * SECRETS_KEY (after a rotation, with the old key in SECRETS_KEY_PREVIOUS), in one
+ * transaction, audited, and prints only counts and key ids; `main.ts rekey` does every
+ * plugin's at once.
  */
 import type { PluginCommand } from "../core/plugin.ts";
-import { AccountError, accounts, ROLES, sealTotpSecrets } from "./accounts.ts";
+import { describeResealed } from "../core/sealed_columns.ts";
+import { AccountError, accounts, ROLES } from "./accounts.ts";
 import { auditLog } from "./audit.ts";
 import type { AdminConfig } from "./config.ts";
-import { panelKey } from "./secret_key.ts";
+import { resealAdmin } from "./sealed.ts";
 
 const USAGE = [
   "admin add <name> --role viewer|operator|admin",
@@ -25,15 +28,15 @@ export const adminCommand: PluginCommand<AdminConfig> = {
   options: { role: { type: "string", short: "r" } },
   async run(ctx, values, positionals) {
     const [verb, name, ...extra] = positionals;
-    const key = await panelKey({ ...ctx.config, dataDir: ctx.dataDir });
+    const box = ctx.secrets;
     const store = accounts({
-      box: key.box,
+      box,
       db: ctx.db,
       now: () => ctx.clock.instant(),
       setupMinutes: ctx.config.setupLinkMinutes,
       issuer: ctx.config.issuer,
     });
-    const audit = auditLog(ctx.db, () => ctx.clock.instant());
+    const audit = auditLog(ctx.db, () => ctx.clock.instant(), box);
     const link = (token: string, expiresAt: Temporal.Instant) => {
       ctx.print(`setup link (one use, expires ${
         expiresAt.toZonedDateTimeISO("America/New_York")
@@ -94,18 +97,16 @@ export const adminCommand: PluginCommand<AdminConfig> = {
           return 0;
         }
         case "rekey": {
-          const done = await sealTotpSecrets(ctx.db, key.box);
+          const done = await ctx.db.transaction((tx) => resealAdmin(tx, box));
           await audit.write({
             actor: "cli",
             action: "secrets.rekey",
-            subject: key.box.keyId,
+            subject: box.keyId,
             outcome: "ok",
-            after: done,
+            after: { tables: done },
           });
-          ctx.print(
-            `TOTP secrets sealed with key ${key.box.keyId} (from the ${key.source}): ` +
-              `${done.sealed} were plain, ${done.resealed} re-sealed from a previous key`,
-          );
+          ctx.print(`sealed with key ${box.keyId} (from the ${ctx.secretsSource}):`);
+          for (const line of describeResealed(done)) ctx.print(`  ${line}`);
           return 0;
         }
         case "list": {

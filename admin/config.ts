@@ -28,12 +28,6 @@ export const adminConfig = z.object({
   /** The compositor's scene files and assets (the scene editor); default the project's `scenes/`. */
   scenesDir: z.string().optional(),
   assetsDir: z.string().optional(),
-  /**
-   * Seals secrets at rest (TOTP): `${SECRETS_KEY}`, base64 of 32 bytes. Unset (the demo): a
-   * key made in the data folder. `previousSecretsKeys`: older keys, comma-separated, to re-seal.
-   */
-  secretsKey: z.string().optional(),
-  previousSecretsKeys: z.string().optional(),
   /** How often open sockets' sessions are checked (idle timeout, logout, a disabled account). */
   sweepSeconds: z.number().min(0.2).default(5),
 });

@@ -8,9 +8,9 @@
  */
 import { definePlugin } from "../core/plugin.ts";
 import type { Frames } from "../plugins/compositor/mod.ts";
-import { accounts, sealTotpSecrets } from "./accounts.ts";
+import { accounts } from "./accounts.ts";
 import { auditLog } from "./audit.ts";
-import { panelKey } from "./secret_key.ts";
+import { resealAdmin } from "./sealed.ts";
 import { bundler } from "./bundle.ts";
 import { adminCommand } from "./cli.ts";
 import { adminConfig } from "./config.ts";
@@ -41,33 +41,26 @@ export default definePlugin({
   ],
   migrations: new URL("./migrations/", import.meta.url),
   commands: { admin: adminCommand },
-  async setup(ctx) {
-    const { config, db, clock, http } = ctx;
+  // TOTP secrets and addresses, sealed at rest (admin/sealed.ts); the engine runs it at start.
+  reseal: resealAdmin,
+  setup(ctx) {
+    const { config, db, clock, http, secrets } = ctx;
     const now = () => clock.instant();
-    const key = await panelKey({ ...config, dataDir: ctx.dataDir });
-    const sealedNow = await sealTotpSecrets(db, key.box);
-    if (sealedNow.sealed || sealedNow.resealed) {
-      ctx.log.info("TOTP secrets sealed at rest", { ...sealedNow, key: key.box.keyId });
-    }
-    if (key.source !== "environment") {
-      ctx.log.warn(
-        "no SECRETS_KEY: the panel's secrets are sealed with a key kept in the data folder",
-      );
-    }
     const store = accounts({
       db,
       now,
       setupMinutes: config.setupLinkMinutes,
       issuer: config.issuer,
-      box: key.box,
+      box: secrets,
     });
     const sessions = createSessions({
       db,
       now,
       idleSeconds: config.session.idleSeconds,
       maxSeconds: config.session.maxSeconds,
+      box: secrets,
     });
-    const audit = auditLog(db, now);
+    const audit = auditLog(db, now, secrets);
     const compositor = ctx.use("compositor");
     let slate: SlateState | null = null;
     const deps: RequestDeps = {

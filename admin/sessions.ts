@@ -4,8 +4,11 @@
  * session ends at logout, after `idleSeconds` without the user's activity,
  * at `maxSeconds` after sign-in, or when its account is disabled or reset.
  * Each carries a CSRF token the page sends back with every state change.
+ * The address a session signed in from is stored sealed (admin/sealed.ts), bound to the session.
  */
 import type { Db } from "../core/db.ts";
+import type { SecretBox } from "../core/secret_box.ts";
+import { sessionIpContext } from "./sealed.ts";
 import type { Account, Role } from "./accounts.ts";
 import { randomToken, sha256 } from "./secrets.ts";
 
@@ -25,6 +28,8 @@ export interface SessionOptions {
   now: () => Temporal.Instant;
   idleSeconds: number;
   maxSeconds: number;
+  /** Seals the address a session signed in from. */
+  box: SecretBox;
 }
 
 export function sessions(o: SessionOptions) {
@@ -35,10 +40,12 @@ export function sessions(o: SessionOptions) {
       const id = randomToken();
       const csrf = randomToken();
       const now = o.now();
+      const idHash = await sha256(id);
+      const sealedIp = ip === null ? null : await o.box.seal(ip, sessionIpContext(idHash));
       await db.query(
         `insert into admin_sessions (id_hash, account_id, csrf_token, created_at, last_seen_at,
            expires_at, ip) values ($1, $2, $3, $4, $4, $5, $6)`,
-        [await sha256(id), account.id, csrf, now, now.add({ seconds: o.maxSeconds }), ip],
+        [idHash, account.id, csrf, now, now.add({ seconds: o.maxSeconds }), sealedIp],
       );
       return { id, csrf };
     },

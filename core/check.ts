@@ -4,6 +4,7 @@
  * `check`. A finding is one line; a `problem` makes the command fail. Probes
  * are bounded by a timeout, so a dead port is a problem line, not a hang.
  */
+import { secretsOf } from "./secret_key.ts";
 import type { LoadedPlugin, Settings } from "./config.ts";
 import type { Finding } from "./plugin.ts";
 
@@ -110,6 +111,26 @@ async function checkRedis(url: string, timeoutMs: number): Promise<Finding> {
 }
 
 /** Every finding, storage first, then each plugin's in list order. */
+/**
+ * Which key seals data at rest (its id, never the key). A key that does not parse is left to
+ * the settings' problems (`secretsProblems`), said once there.
+ */
+async function secretsFinding(settings: Settings): Promise<Finding | null> {
+  if (!settings.SECRETS_KEY) {
+    return {
+      status: "missing",
+      text:
+        `no SECRETS_KEY: data at rest is sealed with the demo's key in ${settings.DATA_DIR}/secrets.key`,
+    };
+  }
+  try {
+    const { box } = await secretsOf({ ...settings, DATA_DIR: "" });
+    return { status: "ok", text: `SECRETS_KEY set (key ${box.keyId}) seals data at rest` };
+  } catch {
+    return null;
+  }
+}
+
 export async function runChecks(
   settings: Settings,
   plugins: LoadedPlugin[],
@@ -127,6 +148,8 @@ export async function runChecks(
       text: "in memory (embedded; rebuilt from the database on start)",
     })).then((f) => ({ part: "state", ...f })),
   ];
+  const secrets = await secretsFinding(settings);
+  if (secrets) storage.push(Promise.resolve({ part: "secrets", ...secrets }));
   const own = plugins.filter(({ plugin }) => plugin.check).map(async ({ plugin, config }) => {
     try {
       const found = await within(

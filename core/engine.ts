@@ -6,7 +6,9 @@
  * engine that does not hold it is a standby: it serves `/healthz` (saying who
  * leads), `/metrics` and the read-only pages of plugins with a `standby` (core/standby.ts),
  * and starts no plugin — no migration, no decision, no post — until it takes the lease
- * over, then starts like a restart, from Postgres.
+ * over, then starts like a restart, from Postgres. Before any plugin starts, everything the
+ * plugins keep sealed is brought under the current key (core/sealed_columns.ts), or the start
+ * stops naming the value that does not open.
  */
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
@@ -20,6 +22,8 @@ import { createLog, type Log } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { type Lease, postgresLease, soleLease } from "./lease.ts";
 import { migrate, readMigrations } from "./migrate.ts";
+import { describeResealed, resealAll } from "./sealed_columns.ts";
+import { type Secrets, secretsOf } from "./secret_key.ts";
 import type { HealthStatus, Plugin, PluginContext, Teardown } from "./plugin.ts";
 import { type Standby, startStandby } from "./standby.ts";
 import { openState, type StateStore } from "./state.ts";
@@ -60,6 +64,8 @@ export interface Engine {
   http: Hono;
   log: Log;
   lease: Lease;
+  /** The box the plugins seal data at rest with (core/secret_key.ts). */
+  secrets: Secrets;
   /** Where HTTP is served, when listening. */
   url?: string;
   /** Loaded plugin names, in start order. */
@@ -117,6 +123,8 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
   const log = options.log ?? createLog("engine", { level: settings.LOG_LEVEL });
   const metrics = createMetrics();
   const bus = createBus(clock, log.child("bus"));
+  // The key first: a key that is not one stops the start before anything is opened.
+  const secrets = await secretsOf(settings);
   const { db: rawDb, lock } = await openDatabase(settings, log, { lock: true });
   const db = measured(rawDb, metrics);
   const state = await openState({ url: settings.REDIS_URL, prefix: settings.STATE_PREFIX });
@@ -197,10 +205,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     // Taken over: the standby's pages stop before the plugins start for real.
     await standby?.stop();
     front = waiting;
-    await migratePlugins(db, options.plugins);
-    // Every owned schema is in place before any plugin starts, so no emit goes unvalidated.
-    const owned = [coreEvents, ...options.plugins.map((p) => p.plugin.events ?? {})];
-    for (const [type, schema] of owned.flatMap(Object.entries)) bus.declare(type, schema);
+    await prepareStart(db, bus, secrets, options.plugins, log);
     const shared = { services, checks, pages, runChecks };
     const parts: EngineParts = {
       bus,
@@ -212,6 +217,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
       http,
       lease,
       settings,
+      secrets: secrets.box,
       ...shared,
     };
     await startPlugins(options.plugins, parts, teardowns);
@@ -249,6 +255,7 @@ export async function startEngine(options: EngineOptions): Promise<Engine> {
     http,
     log,
     lease,
+    secrets,
     url,
     plugins: names,
     pages: where,
@@ -409,9 +416,11 @@ function healthOf(checks: Map<string, () => Promise<HealthStatus> | HealthStatus
 }
 
 /** What a plugin's context is made of: the engine's parts, shared by every plugin. */
-interface EngineParts
-  extends
-    Pick<PluginContext, "bus" | "clock" | "log" | "db" | "state" | "metrics" | "http" | "lease"> {
+interface EngineParts extends
+  Pick<
+    PluginContext,
+    "bus" | "clock" | "log" | "db" | "state" | "metrics" | "http" | "lease" | "secrets"
+  > {
   settings: Settings;
   services: Map<string, unknown>;
   checks: Map<string, () => Promise<HealthStatus> | HealthStatus>;
@@ -454,6 +463,7 @@ function pluginContext(plugin: Plugin, config: unknown, e: EngineParts): PluginC
     http: e.http,
     lease: e.lease,
     dataDir: `${e.settings.DATA_DIR}/${plugin.name}`,
+    secrets: e.secrets,
     provide(service, impl) {
       if (!(plugin.provides ?? []).includes(service)) {
         throw new Error(`plugin ${plugin.name} provides ${service} without declaring it`);
@@ -476,6 +486,48 @@ function pluginContext(plugin: Plugin, config: unknown, e: EngineParts): PluginC
       e.pages.set(label, pathOrUrl);
     },
   };
+}
+
+/**
+ * What comes before any plugin starts: the migrations, everything sealed under the current key,
+ * and every owned schema in place (so no emit goes unvalidated).
+ */
+async function prepareStart(
+  db: Db,
+  bus: Bus,
+  secrets: Secrets,
+  plugins: LoadedPlugin[],
+  log: Log,
+) {
+  await migratePlugins(db, plugins);
+  await resealAtStart(db, secrets, plugins, log);
+  const owned = [coreEvents, ...plugins.map((p) => p.plugin.events ?? {})];
+  for (const [type, schema] of owned.flatMap(Object.entries)) bus.declare(type, schema);
+}
+
+/** The plugins' passes over what they keep sealed (core/sealed_columns.ts), in start order. */
+export function resealPasses(plugins: LoadedPlugin[]) {
+  return plugins.flatMap(({ plugin }) =>
+    plugin.reseal ? [{ owner: plugin.name, reseal: plugin.reseal }] : []
+  );
+}
+
+/**
+ * Before any plugin starts: everything sealed is under the current key (plain rows of before
+ * sealed, a previous key's re-sealed), or the start stops naming the value that does not open.
+ */
+async function resealAtStart(db: Db, secrets: Secrets, plugins: LoadedPlugin[], log: Log) {
+  const done = await resealAll(db, secrets.box, resealPasses(plugins));
+  const changed = done.filter((d) => d.sealed || d.resealed);
+  if (changed.length) {
+    log.info("data at rest sealed with the current key", {
+      key: secrets.box.keyId,
+      tables: describeResealed(changed),
+    });
+  }
+  if (secrets.source !== "environment") {
+    log.warn("no SECRETS_KEY: data at rest is sealed with a key kept in the data folder");
+  }
 }
 
 /** Returns at once when this engine leads; else says it waits, and waits. */

@@ -4,7 +4,8 @@
  * emits and listens to, the services it provides and needs, its migrations,
  * `setup(ctx)`, which may return a teardown, and the commands it adds to
  * `main.ts` (run with the database migrated, without starting the engine), and what
- * it serves read-only while its engine is a standby (`standby(ctx)`).
+ * it serves read-only while its engine is a standby (`standby(ctx)`), and how it brings
+ * what it keeps sealed at rest under the current key (`reseal`, core/sealed_columns.ts).
  * Every declaration is data the engine enforces and `main.ts events` prints.
  */
 import type { ParseArgsConfig } from "node:util";
@@ -16,6 +17,8 @@ import type { Db } from "./db.ts";
 import type { Lease } from "./lease.ts";
 import type { Log } from "./log.ts";
 import type { Metrics } from "./metrics.ts";
+import type { Reseal } from "./sealed_columns.ts";
+import type { SecretBox } from "./secret_box.ts";
 import type { StateStore } from "./state.ts";
 
 /**
@@ -58,6 +61,11 @@ export interface PluginContext<C = unknown> {
   http: Hono;
   /** A folder of the data directory for this plugin's files. */
   dataDir: string;
+  /**
+   * Seals personal data and secrets at rest (AES-GCM, the engine's key: core/secret_key.ts).
+   * What a plugin seals it declares in `reseal`, so rotation finds it.
+   */
+  secrets: SecretBox;
   /** Makes a declared service available to the plugins that need it. */
   provide<K extends string>(service: K, impl: ServiceOf<K>): void;
   /** A service this plugin declared in `needs`; `undefined` for an optional (`name?`) need no plugin provides. */
@@ -111,12 +119,16 @@ export interface CommandContext<C = unknown> {
   clock: Clock;
   /** The plugin's folder of the data directory, as its `setup` gets it (not created). */
   dataDir: string;
+  /** The engine's box for data at rest, as `setup` gets it. */
+  secrets: SecretBox;
+  /** Where the current key came from (a command may say so; never the key). */
+  secretsSource: "environment" | "data folder";
   /** Writes a line for the person at the terminal. */
   print(line: string): void;
 }
 
 /** What a command that runs alone gets: no database (it keeps its own storage, or none). */
-export type AloneContext<C = unknown> = Omit<CommandContext<C>, "db">;
+export type AloneContext<C = unknown> = Omit<CommandContext<C>, "db" | "secrets" | "secretsSource">;
 
 interface CommandText {
   summary: string;
@@ -183,6 +195,13 @@ export interface Plugin<S extends z.ZodType = z.ZodType<any>> {
    * teardown runs before `setup`, when this engine takes the lease over.
    */
   standby?(ctx: StandbyContext<z.output<S>>): void | Teardown | Promise<void | Teardown>;
+  /**
+   * Brings every value it keeps sealed (`ctx.secrets`) under the current key: plain rows from
+   * before sealing, rows of a previous key. Run by the engine before any plugin starts and by
+   * `main.ts rekey`, every plugin's in one transaction; throws naming the table on a value
+   * that does not open.
+   */
+  reseal?: Reseal;
   /** Commands for `main.ts`, by name. */
   commands?: Record<string, PluginCommand<z.output<S>>>;
 }

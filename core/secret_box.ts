@@ -6,7 +6,10 @@
  * open. The key id (the first 8 hex digits of the key's SHA-256, not secret) says
  * which key sealed a value: a wrong key is an error naming both ids, never garbage,
  * and rotation knows what to re-seal. Previous keys open values; only the current
- * one seals.
+ * one seals. `mac` gives a keyed lookup value (HMAC-SHA256 under a key derived from
+ * the current one by HKDF, one a purpose), so a table can find a row by a personal
+ * value without storing it: the same text gives the same mac under one key, and
+ * nothing about the text without the key. It changes with the key (rotation re-keys).
  */
 
 export const SEALED_PREFIX = "enc:v1:";
@@ -23,6 +26,10 @@ export interface SecretBox {
   open(stored: string, context: string): Promise<string>;
   /** The id of the key that sealed `stored`, or null when it is not sealed (plain text). */
   sealedWith(stored: string): string | null;
+  /** HMAC-SHA256 of `text` (base64url) under the current key, derived for `purpose`. */
+  mac(text: string, purpose: string): Promise<string>;
+  /** The same under each previous key (to find rows a rotation has not re-keyed yet). */
+  previousMacs(text: string, purpose: string): Promise<string[]>;
 }
 
 /** Base64url without padding. */
@@ -61,6 +68,8 @@ export function parseSecretKey(text: string, name: string): Uint8Array {
   return bytes;
 }
 
+const encoder = new TextEncoder();
+
 async function keyOf(bytes: Uint8Array) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
   const id = [...digest.slice(0, 4)].map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -68,10 +77,37 @@ async function keyOf(bytes: Uint8Array) {
     "encrypt",
     "decrypt",
   ]);
-  return { id, key };
+  const base = await crypto.subtle.importKey("raw", bytes as BufferSource, "HKDF", false, [
+    "deriveKey",
+  ]);
+  const macKeys = new Map<string, Promise<CryptoKey>>();
+  const macKey = (purpose: string) => {
+    let k = macKeys.get(purpose);
+    if (!k) {
+      k = crypto.subtle.deriveKey(
+        {
+          name: "HKDF",
+          hash: "SHA-256",
+          salt: new Uint8Array(0),
+          info: encoder.encode(`sothebais mac ${purpose}`),
+        },
+        base,
+        { name: "HMAC", hash: "SHA-256", length: 256 },
+        false,
+        ["sign"],
+      );
+      macKeys.set(purpose, k);
+    }
+    return k;
+  };
+  const mac = async (text: string, purpose: string) =>
+    encodeBase64Url(
+      new Uint8Array(
+        await crypto.subtle.sign("HMAC", await macKey(purpose), encoder.encode(text)),
+      ),
+    );
+  return { id, key, mac };
 }
-
-const encoder = new TextEncoder();
 
 /** The box for `current` (and `previous` keys, which only open). Keys as `parseSecretKey` gives them. */
 export async function secretBox(
@@ -79,7 +115,8 @@ export async function secretBox(
   previous: Uint8Array[] = [],
 ): Promise<SecretBox> {
   const now = await keyOf(current);
-  const keys = new Map([now, ...await Promise.all(previous.map(keyOf))].map((k) => [k.id, k.key]));
+  const older = (await Promise.all(previous.map(keyOf))).filter((k) => k.id !== now.id);
+  const keys = new Map([now, ...older].map((k) => [k.id, k.key]));
   const sealedWith = (stored: string) => {
     if (!stored.startsWith(SEALED_PREFIX)) return null;
     return stored.slice(SEALED_PREFIX.length).split(":")[0] ?? "";
@@ -87,6 +124,8 @@ export async function secretBox(
   return {
     keyId: now.id,
     sealedWith,
+    mac: (text, purpose) => now.mac(text, purpose),
+    previousMacs: (text, purpose) => Promise.all(older.map((k) => k.mac(text, purpose))),
     async seal(plain, context) {
       const iv = crypto.getRandomValues(new Uint8Array(12));
       const sealed = new Uint8Array(

@@ -48,3 +48,23 @@ Deno.test("secret box: a key that is not 32 bytes of base64 is refused, naming t
   }
   assertEquals(parseSecretKey(newSecretKey(), "K").length, 32);
 });
+
+Deno.test("secret box: a mac is the same for the same text, key and purpose, and nothing else", async () => {
+  const first = key();
+  const box = await secretBox(first);
+  const a = await box.mac("@bob", "x_reminders.handle");
+  assertEquals(await box.mac("@bob", "x_reminders.handle"), a, "a lookup finds the row");
+  assert(/^[\w-]{43}$/.test(a), a);
+  assert(!a.includes("bob"));
+  assert(a !== await box.mac("@bob2", "x_reminders.handle"));
+  assert(a !== await box.mac("@bob", "another.purpose"), "one key a purpose");
+  const other = await secretBox(key());
+  assert(a !== await other.mac("@bob", "x_reminders.handle"), "another key, another mac");
+  assertEquals(await box.previousMacs("@bob", "x_reminders.handle"), []);
+  // After a rotation: the current key's mac, and the previous key's to find rows not re-keyed.
+  const rotated = await secretBox(key(), [first]);
+  assertEquals(await rotated.previousMacs("@bob", "x_reminders.handle"), [a]);
+  assert(await rotated.mac("@bob", "x_reminders.handle") !== a);
+  // The current key listed as previous too (a slip in SECRETS_KEY_PREVIOUS) is not a previous key.
+  assertEquals(await (await secretBox(first, [first])).previousMacs("@bob", "p"), []);
+});

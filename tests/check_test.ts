@@ -27,6 +27,8 @@ const SECRETS = {
   LLM_API_KEY: "sk-check-llm-key-123456",
   STREAM_KEY: "check-stream-key-123456",
   ESCROW_PRIVATE_KEY: escrow.privateKey,
+  // The key for data at rest (base64 of 32 bytes), which the production profile requires.
+  SECRETS_KEY: "Y2hlY2stc2VjcmV0cy1rZXktMzItYnl0ZXMtbG9uZyE=",
 };
 
 /** The production plugins whose services `check` probes, and those they need. */
@@ -128,6 +130,7 @@ Deno.test({
         );
       said("profile", /^production \(.*\): 7 of 7 plugins load$/);
       said("storage", /^Postgres at postgres:\/\/127\.0\.0\.1:5432\/test answers/);
+      said("secrets", /^SECRETS_KEY set \(key [0-9a-f]{8}\) seals data at rest$/);
       said("state", /^Redis at redis:\/\/127\.0\.0\.1:6379 answers PING$/);
       said("x", /authenticated as @SothebAIs \(id \d+\)$/);
       said("x", /^tier basic: mentions reads: 10 per 15 min \(\d+ left\)$/);

@@ -93,6 +93,8 @@ export async function panelEngine(o: PanelOptions = {}): Promise<PanelEngine> {
         db: engine.db,
         clock: o.clock ?? systemClock(),
         dataDir: `${settings.DATA_DIR}/admin`,
+        secrets: engine.secrets.box,
+        secretsSource: engine.secrets.source,
         print: (l) => lines.push(l),
       },
       { role },

@@ -27,7 +27,7 @@ import { postWindows, startPosting } from "./posting.ts";
 import { planPosts } from "./post_plan.ts";
 import { startReading } from "./reading.ts";
 import { questionGate } from "./question_limit.ts";
-import { createReminders } from "./reminders.ts";
+import { createReminders, resealReminders } from "./reminders.ts";
 import { resolveLimits } from "./tier_limits.ts";
 
 export type { PostRequest, Priority } from "./outbox.ts";
@@ -71,7 +71,9 @@ export default definePlugin({
   needs: ["auctions?", "fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
   check: ({ config, timeoutMs }) => checkX(config, timeoutMs),
-  setup({ bus, clock, config, db, log, metrics, http, provide, health, use, state }) {
+  // Who asked to be reminded, sealed at rest (reminders.ts); the engine runs it at start.
+  reseal: resealReminders,
+  setup({ bus, clock, config, db, log, metrics, http, provide, health, use, state, secrets }) {
     const facts = factsOf(config);
     const { hostHandle } = facts;
     const { api, baseUrl, streamToken } = connectX(config, use("fake-x")?.url);
@@ -80,7 +82,7 @@ export default definePlugin({
 
     const account = hostAccount({ api, handle: hostHandle, clock, log });
     const links = linkTweets(db);
-    const reminders = createReminders(db, clock);
+    const reminders = createReminders(db, clock, secrets, log.child("reminders"));
     const plan = planPosts(bus, clock);
     const shared = { bus, db, api, clock, config, tier, account, links, reminders, plan };
     const posting = startPosting({ ...shared, log: log.child("outbox"), metrics });

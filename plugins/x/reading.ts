@@ -104,10 +104,15 @@ export function startReading(o: ReadingOptions): Reading {
     primary,
     degrade: () => state.degrade,
   });
-  const ingest = async (t: XTweet) => {
-    await usage.count([t.id]);
-    await anyReader()?.ingest(t);
-  };
+  // One at a time, in the order they came (the stream's, the sweep's): each is counted (a write)
+  // before it is stored, and writes finish in any order; a tweet counted late must not be
+  // stored, emitted and decided after a later one.
+  const arrivals = serialQueue();
+  const ingest = (t: XTweet) =>
+    arrivals.run(async () => {
+      await usage.count([t.id]);
+      await anyReader()?.ingest(t);
+    });
   const api = windows.api;
   const { sweep, offSweep } = closeSweepFor({ ...o, api }, ingest, () => windows.last("search"));
   // A stream drop or reconnect reads the timeline at once (the backfill), whatever the pace says.
@@ -254,7 +259,10 @@ function startLoop(
   s: PolledSource,
   step: () => Promise<Temporal.Instant | undefined>,
 ) {
-  const loop = createWakeLoop(o.clock, o.log.child(`reader.${s}`), step, { errorRetryMs: 30_000 });
+  const loop = createWakeLoop(o.clock, o.log.child(`reader.${s}`), step, {
+    errorRetryMs: 30_000,
+    resumeWhen: () => o.db.down(), // a read that failed for want of the database goes on with it
+  });
   loop.kick();
   return loop;
 }

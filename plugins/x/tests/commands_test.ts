@@ -75,6 +75,13 @@ Deno.test("commands: link, history, remind → a reminder before the auction, st
     ok(reminder, "reminder posted");
     ok(reminder.text.startsWith("@bob @carol "), reminder.text);
     ok(!reminder.text.includes("@dave"), "dave said stop");
+    // Sealed at rest: raw SQL on the table shows no handle and no account id.
+    const raw = JSON.stringify(await engine.db.query("select * from x_reminders"));
+    for (const who of ["@bob", "@carol", "@dave"]) {
+      ok(!raw.toLowerCase().includes(who.slice(1)), `${who} is not stored in plain text`);
+      ok(!raw.includes(served.fake.user(who).id), `${who}'s account id is not stored`);
+    }
+    deepStrictEqual((await engine.db.query("select handle_mac from x_reminders")).length, 3);
     await engine.stop();
   } finally {
     await served.stop();
