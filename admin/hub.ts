@@ -3,7 +3,10 @@
  * streams that run only while someone watches. The session is checked on
  * every request and every few seconds (logout, idle timeout, a disabled
  * account close the socket). A slow panel misses preview frames rather than
- * queueing them; the frame loop never waits for any of this.
+ * queueing them; the frame loop never waits for any of this. A socket's messages
+ * are handled one at a time, and a socket with more than MAX_WAITING of them
+ * waiting is closed (messages arrive with no back-pressure: held, they would
+ * grow without bound).
  */
 import type { Bus } from "../core/bus.ts";
 import type { FrameSink } from "../core/frame_loop.ts";
@@ -66,6 +69,8 @@ const AUCTION_EVENTS = [
 /** Every event the hub listens to (the admin plugin declares these). */
 export const HUB_EVENTS = [...AUCTION_EVENTS, "stream.stats", "host.speaking"];
 const MAX_MESSAGE = 64 * 1024;
+/** Messages of one socket waiting their turn; a page sends a few at once. */
+const MAX_WAITING = 64;
 /** A panel further behind than this misses frames instead of queueing them. */
 const MAX_BUFFERED = 512 * 1024;
 
@@ -137,7 +142,7 @@ export function createHub(o: HubOptions) {
   const onMessage = async (c: Client, raw: unknown) => {
     if (typeof raw !== "string") return close(c, Close.NotIdentified, "send JSON text");
     if (raw.length > MAX_MESSAGE) return close(c, Close.MessageTooBig, "message too big");
-    let message: { op?: number; d?: Record<string, unknown> };
+    let message: { op?: number; d?: Record<string, unknown> } | null;
     try {
       message = JSON.parse(raw);
     } catch {
@@ -158,11 +163,11 @@ export function createHub(o: HubOptions) {
     const session = await o.sessions.byHash(c.session.idHash);
     if (!session) return close(c, Close.SessionEnded, "session ended");
     c.session = session;
-    if (message.op === Op.Reidentify) {
+    if (message?.op === Op.Reidentify) {
       c.subscriptions = subscriptions(d.subscriptions);
       return retune();
     }
-    if (message.op !== Op.Request) return;
+    if (message?.op !== Op.Request) return;
     if (d.auto !== true) await o.sessions.touch(session);
     send(c, await answer(o.deps, d, { session, ip: c.ip }));
   };
@@ -178,16 +183,21 @@ export function createHub(o: HubOptions) {
     accept(socket: WebSocket, session: Session, ip: string | null) {
       const c: Client = { socket, session, ip, identified: false, subscriptions: new Set() };
       socket.binaryType = "arraybuffer";
-      // One message at a time per socket, in order.
+      // One message at a time per socket, in order; a bounded number waiting.
       let queue = Promise.resolve();
+      let waiting = 0;
       socket.onopen = () => {
         clients.add(c);
         send(c, { op: Op.Hello, d: { rpcVersion: RPC_VERSION, serverTime: Date.now() } });
       };
       socket.onmessage = (e) => {
+        if (socket.readyState !== WebSocket.OPEN) return; // closing: what comes after is dropped
+        if (++waiting > MAX_WAITING) {
+          return close(c, Close.TooManyWaiting, "too many messages waiting: send fewer at once");
+        }
         queue = queue.then(() => onMessage(c, e.data)).catch((error) =>
           o.log.warn("panel message failed", { error })
-        );
+        ).finally(() => waiting--);
       };
       socket.onclose = () => {
         clients.delete(c);
@@ -269,8 +279,10 @@ function previewMessage(header: PreviewHeader, bytes: Uint8Array): Uint8Array {
 
 /** A request's response message: dispatched by type for the caller, bounded ids echoed. */
 async function answer(deps: HubOptions["deps"], d: Record<string, unknown>, caller: Caller) {
-  const requestType = String(d.requestType ?? "").slice(0, 60);
-  const requestId = String(d.requestId ?? "").slice(0, 64);
+  // Text only: `String()` of a hostile object (`{"toString": 0}`) throws, and no answer would go.
+  const text = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
+  const requestType = text(d.requestType).slice(0, 60);
+  const requestId = text(d.requestId).slice(0, 64);
   const outcome = await dispatch(requestType, d.requestData, caller, deps);
   return {
     op: Op.RequestResponse,

@@ -53,6 +53,8 @@ export const Close = {
   /** Logged out, idle too long, expired, or the account was disabled. */
   SessionEnded: 4011,
   MessageTooBig: 4008,
+  /** More messages waiting their turn than a panel sends. */
+  TooManyWaiting: 4029,
 } as const;
 
 export interface PreviewHeader {

@@ -669,7 +669,7 @@ export const REQUESTS: Record<string, RequestDef> = {
     data: z.strictObject({}),
     run: async (_d, _c, deps) => {
       const host = need(deps.host, "the host plugin");
-      const { file, ...stored } = await host.readCharacter();
+      const { file, ...stored } = await characterCall(() => host.readCharacter());
       // The file's name only: where it sits on the server is no viewer's business.
       return {
         ...stored,

@@ -6,8 +6,10 @@
  * it so the last save can be undone. Only the scenes that exist can be edited
  * (names from the folder), so no path is ever taken from a request. Which
  * scenes use an asset is read from the files, so a delete is refused while any
- * scene names it.
+ * scene names it. A stored file that is not JSON is a SceneEditError naming it by its
+ * name in the folder (never where the folder is) and the line and column.
  */
+import { JsonFileError, readJsonFile } from "../core/config.ts";
 import { parseScene, SceneError } from "../scenes/load_scene.ts";
 
 export class SceneEditError extends Error {}
@@ -40,10 +42,25 @@ async function known(f: SceneFolder, name: string) {
   return `${f.dir}/${name}.json`;
 }
 
+/** A scene is a few KB: a huge file is a mistake, not sent to a panel. */
+const MAX_SCENE_BYTES = 1024 * 1024;
+
+/** A stored scene file's JSON (`file` in the folder). */
+async function stored(f: SceneFolder, file: string): Promise<unknown> {
+  try {
+    return await readJsonFile(file, file.slice(f.dir.length + 1), MAX_SCENE_BYTES);
+  } catch (error) {
+    if (error instanceof JsonFileError) {
+      throw new SceneEditError(error.message.replaceAll(`${f.dir}/`, ""));
+    }
+    throw error;
+  }
+}
+
 export async function readScene(f: SceneFolder, name: string) {
   const file = await known(f, name);
   return {
-    scene: JSON.parse(await Deno.readTextFile(file)),
+    scene: await stored(f, file),
     canUndo: await Deno.stat(`${file}.previous`).then(() => true, () => false),
   };
 }
@@ -106,7 +123,8 @@ export async function saveScene(f: SceneFolder, name: string, scene: unknown) {
   const file = await known(f, name);
   const problems = sceneProblems(scene);
   if (problems.length) throw new SceneEditError(problems.join("\n"));
-  const before = JSON.parse(await Deno.readTextFile(file));
+  // A file broken by hand is saved over (the panel is how it is mended): it had no scene before.
+  const before = await stored(f, file).catch(() => null);
   await Deno.copyFile(file, `${file}.previous`);
   const tmp = `${file}.${crypto.randomUUID()}.tmp`;
   await Deno.writeTextFile(tmp, JSON.stringify(scene, null, 2) + "\n");
@@ -118,12 +136,14 @@ export async function saveScene(f: SceneFolder, name: string, scene: unknown) {
 export async function undoScene(f: SceneFolder, name: string) {
   const file = await known(f, name);
   const previous = `${file}.previous`;
-  const restored = await Deno.readTextFile(previous).catch(() => {
+  if (!(await Deno.stat(previous).then(() => true, () => false))) {
     throw new SceneEditError(`nothing to undo for ${name}`);
-  });
-  const before = JSON.parse(await Deno.readTextFile(file));
+  }
+  // Read before it is put back: a previous file that is not JSON is refused, and stays aside.
+  const after = await stored(f, previous);
+  const before = await stored(f, file).catch(() => null);
   await Deno.rename(previous, file);
-  return { before, after: JSON.parse(restored) };
+  return { before, after };
 }
 
 /** Scene name → the asset paths it names (any string of the file: a background, a widget's prop). */
@@ -138,9 +158,8 @@ export async function assetUses(f: SceneFolder): Promise<Map<string, string[]>> 
     }
   };
   for (const name of await sceneNames(f)) {
-    const text = await Deno.readTextFile(`${f.dir}/${name}.json`).catch(() => "null");
     try {
-      walk(JSON.parse(text), name);
+      walk(await stored(f, `${f.dir}/${name}.json`), name);
     } catch { /* a file that is not JSON names nothing (the compositor says why it is kept out) */ }
   }
   return uses;

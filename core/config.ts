@@ -3,6 +3,8 @@
  * from the `sothebais` section of `deno.json`. Plugin config may reference the
  * environment as `${VAR}` (required) or `${VAR:-default}`; secrets may only
  * come that way. Every problem is reported, one line each, naming the field.
+ * Every JSON file the engine reads is parsed here (`parseJson`, `readJsonFile`):
+ * invalid JSON names the file, the line and the column.
  */
 import { z } from "zod";
 import { SECRET_NAME } from "./log.ts";
@@ -119,12 +121,11 @@ export function pluginModule(name: string, root: URL | string): string {
 /** Reads the `sothebais` section of a config file (`deno.json`, `sothebais.prod.json`). */
 export async function readConfigFile(path: string | URL): Promise<ConfigFile> {
   let raw;
-  let text = "";
   try {
-    text = await Deno.readTextFile(path);
-    raw = JSON.parse(text);
+    raw = await readJsonFile(path) as { sothebais?: unknown } | null;
   } catch (error) {
-    throw new ConfigError([`${path}: ${jsonProblem(text, error as Error)}`]);
+    if (error instanceof JsonFileError) throw new ConfigError([error.message]);
+    throw error;
   }
   // A file that is JSON but not an object (`null`, `[]`, a string) has no section to read.
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
@@ -141,8 +142,43 @@ export async function readConfigFile(path: string | URL): Promise<ConfigFile> {
   return { profile: parsed.data.profile, entries };
 }
 
+/** A file (or an upload) that cannot be read or is not JSON: `<source>: <why, with the line>`. */
+export class JsonFileError extends Error {}
+
+/**
+ * The one way a JSON file or upload is parsed: invalid JSON is a JsonFileError naming
+ * `source` and the line and column (`firstLine`: where `text` starts in its file).
+ */
+export function parseJson(text: string, source: string, firstLine = 1): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new JsonFileError(`${source}: ${jsonProblem(text, error as Error, firstLine)}`);
+  }
+}
+
+/**
+ * Reads and parses a JSON file; one unreadable, over `maxBytes` (refused before it is read
+ * whole) or invalid is a JsonFileError naming `source`.
+ */
+export async function readJsonFile(
+  path: string | URL,
+  source = String(path),
+  maxBytes = Infinity,
+): Promise<unknown> {
+  let text;
+  try {
+    const { size } = maxBytes < Infinity ? await Deno.stat(path) : { size: 0 };
+    if (size > maxBytes) throw new Error(`${size} bytes, over the ${maxBytes} it may have`);
+    text = await Deno.readTextFile(path);
+  } catch (error) {
+    throw new JsonFileError(`${source}: ${(error as Error).message.split("\n")[0]}`);
+  }
+  return parseJson(text, source);
+}
+
 /** A JSON parse error with the line and column it is on (V8 gives a position or a snippet). */
-export function jsonProblem(text: string, error: Error): string {
+export function jsonProblem(text: string, error: Error, firstLine = 1): string {
   if (!(error instanceof SyntaxError)) return error.message.split("\n")[0];
   const message = error.message;
   let position = text.length;
@@ -159,7 +195,8 @@ export function jsonProblem(text: string, error: Error): string {
     what = `unexpected '${token[1]}'`;
   }
   const before = text.slice(0, position).split("\n");
-  return `invalid JSON at line ${before.length}, column ${before.at(-1)!.length + 1}: ${what}`;
+  const line = before.length + firstLine - 1;
+  return `invalid JSON at line ${line}, column ${before.at(-1)!.length + 1}: ${what}`;
 }
 
 /**

@@ -3,10 +3,13 @@ import { assertEquals, assertMatch, assertRejects, assertThrows } from "./testin
 import {
   ConfigError,
   interpolate,
+  JsonFileError,
   loadPlugins,
   orderByNeeds,
+  parseJson,
   pluginModule,
   readConfigFile,
+  readJsonFile,
   readSettings,
 } from "./config.ts";
 import { definePlugin } from "./plugin.ts";
@@ -255,5 +258,32 @@ Deno.test("invalid JSON in a config file names the file and the line", async () 
     );
     assertEquals(error.problems[0].includes("\n"), false);
   }
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("parseJson / readJsonFile: the one JSON reader names the source, its line (offset), a size", async () => {
+  assertEquals(parseJson('{"a": [1, 2]}', "x.json"), { a: [1, 2] });
+  const bad = assertThrows(() => parseJson('{"a":\n  1,,\n}', "x.json"), JsonFileError);
+  assertMatch(bad.message, /^x\.json: invalid JSON at line 2, column \d+: /);
+  // A line of a bigger file (a backup's): the line counts from where the text starts.
+  const line = assertThrows(() => parseJson('{"end": tru', "b.gz", 41), JsonFileError);
+  assertMatch(line.message, /^b\.gz: invalid JSON at line 41, column \d+: /);
+  for (const text of ["\uFEFF{}", "{\u0000}", "", '{"a": 1'.slice(0, 5)]) {
+    const e = assertThrows(() => parseJson(text, "h.json"), JsonFileError);
+    assertMatch(e.message, /^h\.json: invalid JSON at line 1, column \d+: \S/);
+  }
+  const deep = "[".repeat(200) + "]".repeat(200);
+  assertEquals(Array.isArray(parseJson(deep, "d.json")), true);
+  const proto = parseJson('{"__proto__": {"polluted": true}}', "p.json") as object;
+  assertEquals(Object.hasOwn(proto, "__proto__"), true);
+  assertEquals(({} as Record<string, unknown>).polluted, undefined);
+
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${dir}/big.json`, `"${"x".repeat(2000)}"`);
+  assertEquals(await readJsonFile(`${dir}/big.json`, "big.json"), "x".repeat(2000));
+  const big = await assertRejects(() => readJsonFile(`${dir}/big.json`, "big.json", 1000));
+  assertMatch((big as Error).message, /^big\.json: 2002 bytes, over the 1000 it may have$/);
+  const gone = await assertRejects(() => readJsonFile(`${dir}/no.json`, "no.json"), JsonFileError);
+  assertMatch((gone as Error).message, /^no\.json: No such file/);
   Deno.removeSync(dir, { recursive: true });
 });

@@ -3,6 +3,10 @@
  * against that server; unset → embedded PGlite under the data folder. Both
  * speak the same SQL with `$1` parameters and return the same row shapes:
  * `numeric` and `int8` as strings (money is exact), `timestamptz` as `Date`.
+ * A database that stops answering (its connection refused, cut, or not yet
+ * accepted) is told by `down()` until a statement succeeds again; while down it
+ * is pinged every `PROBE_MS`, so the first answer is seen at once and every
+ * loop waiting on `down()` resumes then, not at the end of its own back-off.
  */
 import type { Log } from "./log.ts";
 
@@ -21,6 +25,12 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** A cheap round trip, for health and latency. */
   ping(): Promise<void>;
+  /**
+   * Undefined while the database answers; while statements fail for want of it, a promise
+   * resolved once one succeeds again (or the store closes). A loop waiting out a failure
+   * races it: its back-off stays bounded, and it resumes as soon as the database is back.
+   */
+  down(): Promise<void> | undefined;
   close(): Promise<void>;
 }
 
@@ -41,6 +51,77 @@ export async function openDb(options: DbOptions): Promise<Db> {
   }
   const { openPglite } = await import("./db_pglite.ts");
   return openPglite(options.dataDir);
+}
+
+/** While the database is down, how often it is asked again (its first answer wakes the waiters). */
+export const PROBE_MS = 250;
+
+/**
+ * `db` telling `down()`: a statement failing with an error `lost` calls the database's (no
+ * connection) marks it down; any answer, an error of the statement's own too, marks it back.
+ */
+export function watchAnswers(
+  db: Omit<Db, "down">,
+  lost: (error: unknown) => boolean,
+  probeMs = PROBE_MS,
+): Db {
+  let back: PromiseWithResolvers<void> | undefined;
+  let probe: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
+  const answered = () => {
+    clearTimeout(probe);
+    back?.resolve();
+    back = undefined;
+  };
+  const failed = (error: unknown) => {
+    if (!lost(error)) return answered();
+    if (back || closed) return;
+    back = Promise.withResolvers<void>();
+    const ask = () => {
+      const timer = setTimeout(
+        () => void watched(() => db.ping()).catch(() => back && ask()),
+        probeMs,
+      );
+      Deno.unrefTimer(timer); // the probe never keeps a process alive
+      probe = timer;
+    };
+    ask();
+  };
+  const watched = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      const result = await work();
+      answered();
+      return result;
+    } catch (error) {
+      failed(error);
+      throw error;
+    }
+  };
+  return {
+    ...db,
+    query: (text, params) => watched(() => db.query(text, params)),
+    exec: (script) => watched(() => db.exec(script)),
+    transaction: (fn) => watched(() => db.transaction(fn)),
+    ping: () => watched(() => db.ping()),
+    down: () => back?.promise,
+    close: () => {
+      closed = true;
+      answered();
+      return db.close();
+    },
+  };
+}
+
+/**
+ * Waits out `sleep` after a failed step, or less: if the database is down now, until it
+ * answers again. The sleep is the caller's (its clock), so it stays the bound.
+ */
+export function pauseAfterFailure(
+  db: Pick<Db, "down">,
+  sleep: Promise<void>,
+): Promise<void> {
+  const back = db.down();
+  return back ? Promise.race([sleep, back]) : sleep;
 }
 
 /** Converts parameters the drivers do not take as they are. */

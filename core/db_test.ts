@@ -1,6 +1,14 @@
 /** The Db contract, run against every backend: PGlite always, Postgres when DATABASE_URL is set. */
-import { assertEquals, assertRejects } from "./testing.ts";
-import { countStatements, type Db, openDb, statementKey } from "./db.ts";
+import { assertEquals, assertRejects, eventually } from "./testing.ts";
+import {
+  countStatements,
+  type Db,
+  openDb,
+  pauseAfterFailure,
+  statementKey,
+  watchAnswers,
+} from "./db.ts";
+import { lostConnection } from "./db_postgres.ts";
 import { migrate } from "./migrate.ts";
 import { serviceAvailable, tempDir, uniqueName } from "../tests/services.ts";
 
@@ -163,4 +171,125 @@ Deno.test("a statement's key is its verb and first table, bounded, never its val
   assertEquals(statementKey(""), "other");
   assertEquals(statementKey("select * from " + "a".repeat(500)).length <= 80, true);
   assertEquals(statementKey("\u0000; drop table x"), "other");
+});
+
+/** A store whose statements fail as `failure` says (undefined: they answer). */
+function flakyDb() {
+  const calls = { pings: 0 };
+  let failure: Error | undefined;
+  const run = () => failure ? Promise.reject(failure) : Promise.resolve();
+  const db = watchAnswers(
+    {
+      kind: "postgres",
+      query: async () => (await run(), []),
+      exec: run,
+      transaction: async (fn) => (await run(), fn({ query: () => Promise.resolve([]), exec: run })),
+      ping: () => (calls.pings++, run()),
+      close: () => Promise.resolve(),
+    },
+    lostConnection,
+    20,
+  );
+  const fail = (code?: string) =>
+    failure = code === undefined ? undefined : Object.assign(new Error(code), { code });
+  return { db, fail, calls };
+}
+
+Deno.test("the database refusing connections is down until one statement answers; the probe finds it", async () => {
+  const { db, fail, calls } = flakyDb();
+  assertEquals(db.down(), undefined);
+  fail("ECONNREFUSED");
+  await assertRejects(() => db.query("select 1"));
+  const back = db.down();
+  assertEquals(back instanceof Promise, true);
+  await new Promise((r) => setTimeout(r, 100));
+  assertEquals(db.down(), back, "still down: the probe keeps asking");
+  const asked = calls.pings;
+  assertEquals(asked >= 2, true, `pinged ${asked} times in 100 ms at 20 ms`);
+  fail(undefined);
+  await eventually(() => db.down() === undefined, "the probe to see the answer", 2000, 5);
+  await back; // resolved: every waiter goes on
+  await new Promise((r) => setTimeout(r, 60));
+  assertEquals(calls.pings, asked + 1, "no probe once the database answers");
+  await db.close();
+});
+
+Deno.test("a statement's own error is an answer: the database is not down", async () => {
+  const { db, fail } = flakyDb();
+  for (const code of ["23505", "42P01", "40001", "57014", ""]) {
+    fail(code);
+    await assertRejects(() => db.exec("select 1"));
+    assertEquals(db.down(), undefined, `code ${code}`);
+  }
+  fail("08006");
+  await assertRejects(() => db.exec("select 1"));
+  const back = db.down();
+  assertEquals(back instanceof Promise, true, "a connection failure is down");
+  fail("42601");
+  await assertRejects(() => db.query("select"));
+  assertEquals(db.down(), undefined, "a syntax error is an answer");
+  await back;
+  await db.close();
+});
+
+Deno.test("closing a store that is down wakes its waiters and stops the probe", async () => {
+  const { db, fail, calls } = flakyDb();
+  fail("CONNECTION_CLOSED");
+  await assertRejects(() => db.transaction(() => Promise.resolve(1)));
+  const back = db.down()!;
+  await db.close();
+  await back;
+  const pings = calls.pings;
+  await new Promise((r) => setTimeout(r, 60));
+  assertEquals([db.down(), calls.pings], [undefined, pings]);
+});
+
+Deno.test("which errors say the server is not there", () => {
+  const lost = [
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "CONNECTION_CLOSED",
+    "CONNECT_TIMEOUT",
+    "08006",
+    "57P01",
+    "57P03",
+  ];
+  const not = [
+    "23505",
+    "42601",
+    "57014",
+    "57P04",
+    "CONNECTION_ENDED",
+    "econnrefused",
+    "",
+    "0",
+    "E",
+  ];
+  for (const code of lost) assertEquals(lostConnection({ code }), true, code);
+  for (const code of not) assertEquals(lostConnection({ code }), false, code);
+  for (
+    const e of [null, undefined, "ECONNREFUSED", 42, {
+      code: { toString: () => "08006" },
+    }, {}]
+  ) {
+    assertEquals(lostConnection(e), false, String(e));
+  }
+});
+
+Deno.test("a pause after a failure is the caller's sleep, shorter only while the database is down", async () => {
+  const now: { back?: PromiseWithResolvers<void> } = {};
+  const db = { down: () => now.back?.promise };
+  const never = new Promise<void>(() => {});
+  const late = Symbol("late");
+  const settled = (p: Promise<void>) =>
+    Promise.race([p.then(() => "done"), new Promise((r) => setTimeout(() => r(late), 50))]);
+  assertEquals(await settled(pauseAfterFailure(db, never)), late, "up: the whole sleep");
+  now.back = Promise.withResolvers<void>();
+  const waiting = pauseAfterFailure(db, never);
+  now.back.resolve();
+  assertEquals(await settled(waiting), "done", "down: until it answers");
+  assertEquals(
+    await settled(pauseAfterFailure({ down: () => undefined }, Promise.resolve())),
+    "done",
+  );
 });

@@ -18,6 +18,7 @@
  */
 import postgres from "postgres";
 import type { Queryable } from "./db.ts";
+import { reconnectBackoff } from "./db_postgres.ts";
 import { withTimeout } from "./timeout.ts";
 
 export interface LeaseStatus {
@@ -98,6 +99,7 @@ const INT8_AS_TEXT = { int8: { to: 20, from: [20], serialize: String, parse: (x:
 function leaseConnections(o: PostgresLeaseOptions, engine: string) {
   const session = postgres(o.url, {
     max: 1,
+    backoff: reconnectBackoff, // the lock is taken again soon after the database is back
     idle_timeout: 0,
     max_lifetime: null,
     onnotice: () => {},
@@ -113,6 +115,7 @@ function leaseConnections(o: PostgresLeaseOptions, engine: string) {
   });
   const pool = postgres(o.url, {
     max: 1,
+    backoff: reconnectBackoff,
     onnotice: () => {},
     connection: o.schema ? { search_path: o.schema } : {},
     types: INT8_AS_TEXT,

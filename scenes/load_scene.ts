@@ -3,7 +3,7 @@
  * the field at fault, e.g. `scenes/live.json: quadrants.topLeft.bounds: …`, or the line and
  * column of invalid JSON.
  */
-import { jsonProblem } from "../core/config.ts";
+import { JsonFileError, readJsonFile } from "../core/config.ts";
 import { type Scene, sceneSchema } from "./scene.ts";
 
 export class SceneError extends Error {}
@@ -24,12 +24,11 @@ export function parseScene(data: unknown, source: string): Scene {
 export async function loadScene(path: string | URL): Promise<Scene> {
   const source = path instanceof URL ? path.pathname : path;
   let data: unknown;
-  let text = "";
   try {
-    text = await Deno.readTextFile(path);
-    data = JSON.parse(text);
+    data = await readJsonFile(path, source);
   } catch (error) {
-    throw new SceneError(`${source}: ${jsonProblem(text, error as Error)}`);
+    if (error instanceof JsonFileError) throw new SceneError(error.message);
+    throw error;
   }
   return parseScene(data, source);
 }

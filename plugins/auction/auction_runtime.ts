@@ -11,12 +11,13 @@
 import type { Bus } from "../../core/bus.ts";
 import type { BidSubmitted } from "./events.ts";
 import type { Clock } from "../../core/clock.ts";
+import { pauseAfterFailure } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import type { StateStore } from "../../core/state.ts";
 import { deliverAll } from "./announce.ts";
 import type { Funds } from "./funds.ts";
 import type { AdminAction, AuctionRules, Market, RateLimit } from "./rules.ts";
-import { newAuction } from "./rules.ts";
+import { auctionById, newAuction } from "./rules.ts";
 import { type AuctionSnapshot, snapshot } from "./snapshot.ts";
 import type { AuctionStore } from "./store.ts";
 import { adminNow, planAdmin, voidUncovered } from "./runtime_admin.ts";
@@ -142,11 +143,14 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
 
   const runtime: AuctionRuntime = {
     list: () => Object.values(st.market.auctions).map(snapshot),
-    get: (id) => st.market.auctions[id] ? snapshot(st.market.auctions[id]) : null,
+    get: (id) => {
+      const s = auctionById(st.market, id);
+      return s ? snapshot(s) : null;
+    },
     create: (rules) =>
       serial(async () => {
         const now = clock.instant();
-        if (!st.market.auctions[rules.id]) {
+        if (!auctionById(st.market, rules.id)) {
           await o.store.createAuction(rules);
           const s = newAuction(rules);
           setAuction(st, s);
@@ -163,7 +167,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
       }),
     settle: (auctionId) =>
       serial(async () => {
-        const s = st.market.auctions[auctionId];
+        const s = auctionById(st.market, auctionId);
         if (!s || s.settled) return;
         const next = { ...s, settled: true };
         await o.store.saveAuction(next);
@@ -202,7 +206,7 @@ export async function startAuctionRuntime(o: RuntimeOptions): Promise<AuctionRun
             return;
           }
           log.warn("funds unavailable; re-checking leads later", { address, error });
-          await clock.sleep(o.fundsRetrySeconds * 1000);
+          await pauseAfterFailure(o.store, clock.sleep(o.fundsRetrySeconds * 1000));
           return attempt();
         });
       return attempt();

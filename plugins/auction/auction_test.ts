@@ -415,3 +415,28 @@ Deno.test("an unpaid win still holds its account's escrow after a restart", asyn
     await storage.remove();
   }
 });
+
+Deno.test("an id from outside that names Object's own (toString, constructor…) is no auction; an auction may be named so", async () => {
+  const named = { ...genesis, id: "constructor", item: "Named constructor" };
+  const t = await setup({ auctions: [genesis, named] });
+  try {
+    for (const id of ["toString", "hasOwnProperty", "valueOf", "__proto__", "isPrototypeOf"]) {
+      assertEquals(t.engine.auctions.get(id), null, id);
+      for (const path of [`/auctions/${id}/bids`, `/auction/auctions/${id}`]) {
+        const res = await t.engine.http.request(path);
+        assertEquals(res.status, 404, `${path}: ${await res.text()}`);
+      }
+      await assertRejects(
+        () => t.engine.auctions.admin(id, { action: "pause" }, { actor: "ops", reason: "x" }),
+        new RegExp(`no auction ${id}`),
+      );
+    }
+    // `constructor` is a valid config id: created, shown and overridden like any other.
+    assertEquals(t.engine.auctions.get("constructor")?.item, "Named constructor");
+    const res = await t.engine.http.request("/auctions/constructor/bids");
+    assertEquals(res.status, 200);
+    assertEquals((await res.json()).auctionId, "constructor");
+  } finally {
+    await t.stop();
+  }
+});

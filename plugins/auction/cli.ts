@@ -4,7 +4,7 @@
  * and `report` (daily summary, campaign, ledger CSV, bidder history, read from
  * the engine's database).
  */
-import { jsonProblem } from "../../core/config.ts";
+import { JsonFileError, readJsonFile } from "../../core/config.ts";
 import type { PluginCommand } from "../../core/plugin.ts";
 import { rehearse, scenarioProblems } from "./rehearse.ts";
 import { bidderHistory, campaignPerformance, dailySummary, ledgerCsv } from "./reports.ts";
@@ -23,12 +23,11 @@ export const rehearseCommand: PluginCommand = {
       return 2;
     }
     let raw: unknown;
-    let text = "";
     try {
-      text = await Deno.readTextFile(path);
-      raw = JSON.parse(text);
+      raw = await readJsonFile(path);
     } catch (error) {
-      console.error(`rehearse: cannot read ${path}: ${jsonProblem(text, error as Error)}`);
+      if (!(error instanceof JsonFileError)) throw error;
+      console.error(`rehearse: cannot read ${error.message}`);
       return 1;
     }
     const problems = scenarioProblems(raw);

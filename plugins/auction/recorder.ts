@@ -5,9 +5,11 @@
  * queue behind it for ever: after `attempts` tries it fails with
  * `UnwritableError` and the caller rejects that one bid with the reason. A
  * database that does not answer at all is different: then every decision must
- * wait for it, without end, and `status()` says so (health shows it).
+ * wait for it, without end, and `status()` says so (health shows it); the wait
+ * between tries (at most 5 s) ends as soon as the database answers again.
  */
 import type { Clock } from "../../core/clock.ts";
+import { pauseAfterFailure } from "../../core/db.ts";
 import { LeaseLostError } from "../../core/lease.ts";
 import type { Log } from "../../core/log.ts";
 import type { AuctionStore, DecisionRecord } from "./store.ts";
@@ -74,7 +76,9 @@ export function createRecorder(
             }
             down ??= { since: o.clock.instant(), error: message };
           }
-          await new Promise((r) => setTimeout(r, delay));
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const sleep = new Promise<void>((r) => timer = setTimeout(r, delay));
+          await pauseAfterFailure(o.store, sleep).finally(() => clearTimeout(timer));
         }
       }
     },

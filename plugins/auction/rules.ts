@@ -484,6 +484,14 @@ export function decideBatch(
   return { decisions, market };
 }
 
+/**
+ * The auction with this id, own entries only: an id from outside (a URL, the panel) such as
+ * `constructor` or `toString` would otherwise find Object's, and an auction may be so named.
+ */
+export function auctionById(market: Market, id: string): AuctionState | undefined {
+  return Object.hasOwn(market.auctions, id) ? market.auctions[id] : undefined;
+}
+
 export function withAuction(market: Market, s: AuctionState): Market {
   return { ...market, auctions: { ...market.auctions, [s.rules.id]: s } };
 }

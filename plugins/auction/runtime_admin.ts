@@ -9,6 +9,7 @@ import {
   type AdminAction,
   AdminError,
   applyAdmin,
+  auctionById,
   type AuctionState,
   heldElsewhere,
   leaderOf,
@@ -21,7 +22,7 @@ import type { AdminBy } from "./auction_runtime.ts";
 /** The named auction, or the only one not closed. */
 function find(st: RuntimeState, auctionId: string | null): AuctionState {
   if (auctionId) {
-    const s = st.market.auctions[auctionId];
+    const s = auctionById(st.market, auctionId);
     if (!s) throw new AdminError(`no auction ${auctionId}`);
     return s;
   }

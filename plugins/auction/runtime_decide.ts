@@ -9,6 +9,7 @@
  * `fundsWaitSeconds` after its receipt.
  */
 import { type Clock, nyString } from "../../core/clock.ts";
+import { pauseAfterFailure } from "../../core/db.ts";
 import type { Submitted } from "./auction_runtime.ts";
 import { announceDecision } from "./announce.ts";
 import { readBid } from "./parse_bid.ts";
@@ -115,7 +116,7 @@ async function walletFor(
     } catch (error) {
       o.log.warn("funds unavailable; the bid waits", { handle, error });
       if (st.stopped || cmp(o.clock.instant(), deadline) >= 0) return null;
-      await o.clock.sleep(o.fundsRetrySeconds * 1000);
+      await pauseAfterFailure(o.store, o.clock.sleep(o.fundsRetrySeconds * 1000));
     }
   }
 }
@@ -154,6 +155,10 @@ async function decideInMemory(st: RuntimeState, items: Item[], now: Temporal.Ins
 async function decideGroup(st: RuntimeState, items: Item[], now0: Temporal.Instant) {
   const { log } = st.o;
   const { made, now, ...rest } = await decideInMemory(st, items, now0);
+  // Stamped when the group was decided, not when its batch was taken: the batch's earlier groups
+  // took time, and `decided_at − received_at` is the latency the operator reads.
+  const clockNow = st.o.clock.instant();
+  const decidedAt = cmp(clockNow, now) > 0 ? clockNow : now;
   let m = rest.market;
   const toRecord = made.filter((x): x is Made => "decision" in x);
   const rows = (list: Made[]): DecisionRecord[] =>
@@ -162,7 +167,7 @@ async function decideGroup(st: RuntimeState, items: Item[], now0: Temporal.Insta
       authorId: item.authorId,
       text: item.bid.text,
       receivedAt: item.receivedAt,
-      decidedAt: now,
+      decidedAt,
       auction,
     }));
   let written: boolean[] = [];

@@ -3,10 +3,11 @@
  * end + grace; each firing queues a check that opens what is due (behind the
  * custody gate when a chain is there) and closes what may close (the clock, or
  * the tweet source's read-through, as the watermark). Every change is saved
- * before it is announced.
+ * before it is announced. A check (or a custody read) that failed for want of
+ * the database runs again as soon as the database answers, not at the next timer.
  */
 import type { Cancel } from "../../core/clock.ts";
-import { type AuctionState, close, mayClose, open, withAuction } from "./rules.ts";
+import { auctionById, type AuctionState, close, mayClose, open, withAuction } from "./rules.ts";
 import { snapshot, toJson } from "./snapshot.ts";
 import { announceClose, type RuntimeState, updated } from "./runtime_state.ts";
 
@@ -15,7 +16,10 @@ const cmp = Temporal.Instant.compare;
 /** Queues a check as of `now` (nothing once stopped). */
 export function enqueueCheck(st: RuntimeState, now: Temporal.Instant) {
   if (st.stopped) return;
-  st.work.run(() => check(st, now)).catch((error) => st.o.log.error("check failed", { error }));
+  st.work.run(() => check(st, now)).catch((error) => {
+    st.o.log.error("check failed", { error });
+    void st.o.store.down()?.then(() => enqueueCheck(st, now));
+  });
 }
 
 export function arm(st: RuntimeState, s: AuctionState) {
@@ -35,7 +39,7 @@ export function arm(st: RuntimeState, s: AuctionState) {
 
 /** Puts an auction's new state in the market, re-arming its timers when its times moved. */
 export function setAuction(st: RuntimeState, s: AuctionState) {
-  const before = st.market.auctions[s.rules.id];
+  const before = auctionById(st.market, s.rules.id);
   st.market = withAuction(st.market, s);
   if (
     !before || before.status !== s.status || !before.endsAt.equals(s.endsAt) ||
@@ -91,17 +95,25 @@ async function custodyHolds(
   const held = st.blocked.get(id);
   if (held && cmp(now, held.recheckAt) < 0) return false;
   let reason: string | null;
+  let back: Promise<void> | undefined;
   try {
     const custody = await chain.checkAuctionCustody(id, s.rules.item);
     reason = !custody || custody.ok ? null : `custody: ${custody.reason}`;
   } catch (error) {
     reason = `custody could not be checked: ${(error as Error).message.split("\n")[0]}`;
+    back = o.store.down();
   }
   if (!reason) return true;
   const ms = (o.custodyRecheckSeconds ?? 30) * 1000;
   st.blocked.set(id, { reason, recheckAt: now.add({ milliseconds: ms }) });
   st.rechecks.get(id)?.();
   st.rechecks.set(id, o.clock.after(ms, () => enqueueCheck(st, o.clock.instant())));
+  void back?.then(() => {
+    const b = st.blocked.get(id);
+    if (b?.reason !== reason) return;
+    b.recheckAt = o.clock.instant();
+    enqueueCheck(st, b.recheckAt);
+  });
   if (held?.reason !== reason) {
     const snap = JSON.parse(toJson(snapshot(s)));
     await o.store.saveAuction(s, {

@@ -98,6 +98,8 @@ export interface AuctionStore {
   receipts(auctionId: string, afterSeq: number, limit: number): Promise<Receipt[]>;
   /** A cheap round trip: whether the database answers at all. */
   ping(): Promise<void>;
+  /** While the database does not answer, resolved once it does again (`Db.down`). */
+  down(): Promise<void> | undefined;
   /** Decisions recorded and not yet told to every listener (a crash came between), in order. */
   untold(): Promise<Array<{ tweetId: string; events: Announcement[]; decidedAt: Date }>>;
   /** These decisions have been told: their outbox rows go. */
@@ -275,6 +277,7 @@ export function auctionStore(db: Db, fence?: (tx: Queryable) => Promise<void>): 
     },
 
     ping: () => db.ping(),
+    down: () => db.down(),
 
     receipts: (auctionId, afterSeq, limit) => readReceipts(db, auctionId, afterSeq, limit),
 

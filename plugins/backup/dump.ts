@@ -18,6 +18,7 @@
  * stored rows as they are, parents before children; sequences are set as they were.
  */
 import { createHash } from "node:crypto";
+import { parseJson } from "../../core/config.ts";
 import type { Db, Queryable } from "../../core/db.ts";
 
 export const FORMAT = "sothebais-backup";
@@ -178,7 +179,7 @@ async function* linesOf(path: string): AsyncGenerator<string> {
 function readHeader(first: string | undefined, path: string): BackupHeader {
   let header: BackupHeader | undefined;
   try {
-    header = first ? JSON.parse(first) : undefined;
+    header = first ? parseJson(first, path) as BackupHeader : undefined;
   } catch { /* named below */ }
   if (header?.format !== FORMAT) throw new BackupError(`${path} is not a ${FORMAT} file`);
   if (header.version !== VERSION) {
@@ -186,6 +187,12 @@ function readHeader(first: string | undefined, path: string): BackupHeader {
       `${path}: format version ${header.version}, this engine reads ${VERSION}`,
     );
   }
+  const names = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === "string");
+  if (!names(header.migrations)) throw new BackupError(`${path}: header: migrations: not a list`);
+  if (
+    !Array.isArray(header.tables) ||
+    !header.tables.every((t) => typeof t?.name === "string" && names(t.columns) && t.columns.length)
+  ) throw new BackupError(`${path}: header: tables: not a list of tables and their columns`);
   return header;
 }
 
@@ -240,14 +247,16 @@ export async function restoreBackup(db: Db, path: string): Promise<BackupTrailer
       batch.rows = [];
     };
     let trailer: BackupTrailer | undefined;
+    let n = 1; // the header's line
     for await (const line of lines) {
+      n++;
       if (line.startsWith("{")) {
-        trailer = JSON.parse(line);
+        trailer = parseJson(line, path, n) as BackupTrailer;
         break;
       }
       hash.update(line + "\n");
       const tab = line.indexOf("\t");
-      const table = tab > 0 ? JSON.parse(line.slice(0, tab)) as string : "";
+      const table = tab > 0 ? String(parseJson(line.slice(0, tab), path, n)) : "";
       if (!columns.has(table)) throw new BackupError(`a row of an unknown table: ${table}`);
       if (batch.table !== table) {
         await flush();
@@ -261,6 +270,9 @@ export async function restoreBackup(db: Db, path: string): Promise<BackupTrailer
     if (!trailer?.end) throw new BackupError(`${path} is cut short: no trailer line`);
     if (trailer.sha256 !== hash.digest("hex")) {
       throw new BackupError(`${path} does not match its checksum: altered or damaged`);
+    }
+    if (!trailer.rows || typeof trailer.rows !== "object" || !Array.isArray(trailer.sequences)) {
+      throw new BackupError(`${path}: line ${n}: the trailer has no rows or sequences`);
     }
     for (const t of header.tables) {
       if ((rows[t.name] ?? 0) !== trailer.rows[t.name]) {

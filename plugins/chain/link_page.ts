@@ -136,6 +136,12 @@ async function objectBody(c: Context): Promise<Record<string, unknown> | null> {
   return body && typeof body === "object" && !Array.isArray(body) ? body : null;
 }
 
+/**
+ * A body field as text: a string or a number as it is, anything else empty (refused by the
+ * step as malformed). `String()` of a hostile object (`{"toString": 0}`) throws.
+ */
+const textOf = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
+
 /** The connecting address (Deno.serve's; behind a proxy, the proxy's). */
 function clientAddress(c: Context): string {
   const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
@@ -232,9 +238,9 @@ export function mountLinkPage(
       );
     }
     const result = await issueChallenge(deps(), {
-      address: String(body.address ?? ""),
-      handle: String(body.handle ?? ""),
-      xUserId: body.xUserId ? String(body.xUserId) : undefined,
+      address: textOf(body.address),
+      handle: textOf(body.handle),
+      xUserId: body.xUserId ? textOf(body.xUserId) : undefined,
       chainId: typeof body.chainId === "number" ? body.chainId : undefined,
     });
     return c.json(result, result.ok ? 200 : 400);
@@ -248,8 +254,8 @@ export function mountLinkPage(
       );
     }
     const result = await submitSignature(deps(), {
-      message: String(body.message ?? ""),
-      signature: String(body.signature ?? ""),
+      message: textOf(body.message),
+      signature: textOf(body.signature),
     });
     return c.json(result, result.ok ? 200 : 400);
   });

@@ -8,6 +8,7 @@
  * `*.json` files of the one folder are read; a check never throws into the
  * loop; checks run one at a time.
  */
+import { parseJson } from "../../core/config.ts";
 import { loadScene } from "../../scenes/load_scene.ts";
 import type { Scene } from "../../scenes/scene.ts";
 
@@ -52,10 +53,10 @@ export async function watchSceneFiles(
     seen.set(e.name, stamp(await Deno.stat(`${dir}/${e.name}`)));
   }
   for (const file of seen.keys()) {
+    // A file changed since the scenes were loaded may be anything: it owns no scene then.
     const name = await Deno.readTextFile(`${dir}/${file}`).then(
-      (t) => JSON.parse(t)?.name,
-      () => null,
-    );
+      (t) => (parseJson(t, file) as { name?: unknown } | null)?.name,
+    ).catch(() => null);
     if (typeof name === "string" && o.scenes.has(name)) owner.set(file, name);
   }
 

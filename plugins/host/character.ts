@@ -9,7 +9,7 @@
  * character's lines are templates with `{placeholders}` filled from it.
  */
 import { z } from "zod";
-import { describeIssues, jsonProblem } from "../../core/config.ts";
+import { describeIssues, JsonFileError, parseJson } from "../../core/config.ts";
 
 const line = z.string().trim().min(3).max(240);
 /** A character's own words hold no facts: numbers come from the fact sheet only. */
@@ -89,8 +89,15 @@ const MAX_FILE_BYTES = 1024 * 1024;
 export async function loadCharacter(nameOrPath: string): Promise<Character> {
   const url = characterUrl(nameOrPath);
   const file = decodeURIComponent(url.pathname);
-  let text = "";
-  let raw: unknown;
+  return parseCharacter(await readCharacterFile(url, file), file);
+}
+
+/**
+ * A character file's JSON, not yet checked (the studio shows even a bad one): a file too
+ * big, unreadable or not JSON is a CharacterError naming `source` (and the line and column).
+ */
+export async function readCharacterFile(url: URL | string, source: string): Promise<unknown> {
+  let text;
   try {
     const { size } = await Deno.stat(url);
     // A character is a few KB: a huge file is a mistake, refused before it is read whole.
@@ -99,12 +106,14 @@ export async function loadCharacter(nameOrPath: string): Promise<Character> {
     }
     text = await Deno.readTextFile(url);
   } catch (error) {
-    throw new CharacterError([`${file}: cannot read: ${(error as Error).message.split("\n")[0]}`]);
+    throw new CharacterError([
+      `${source}: cannot read: ${(error as Error).message.split("\n")[0]}`,
+    ]);
   }
   try {
-    raw = JSON.parse(text);
+    return parseJson(text, source);
   } catch (error) {
-    throw new CharacterError([`${file}: ${jsonProblem(text, error as Error)}`]);
+    if (error instanceof JsonFileError) throw new CharacterError([error.message]);
+    throw error;
   }
-  return parseCharacter(raw, file);
 }

@@ -7,9 +7,11 @@
  * the facts of the auction version it carries.
  *
  * Invariants: a save writes only the one file the config names (no path comes
- * from a request); a refused character changes nothing; the live character is
- * one object every reader (brains, voice, health) reads at use, so a save
- * replaces its fields in place rather than handing out a new object. Grounds
+ * from a request); a refused character changes nothing; a stored file that is
+ * not JSON (or too big) is a CharacterError naming it by its name and line; the
+ * live character is one object every reader (brains, voice, health) reads at
+ * use, so a save replaces its fields in place rather than handing out a new
+ * object. Grounds
  * are kept per version as it begins (a bounded ring) and written to
  * `host_grounds` when a line with that version is said, refused or posted; a
  * failed write is logged, never thrown into the show. Versions restart at 0
@@ -21,7 +23,7 @@ import type { Clock } from "../../core/clock.ts";
 import { nyString } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
-import { type Character, CharacterError, parseCharacter } from "./character.ts";
+import { type Character, CharacterError, parseCharacter, readCharacterFile } from "./character.ts";
 import type { FactSheet } from "./facts.ts";
 import { type LineRow, listLines } from "./memory.ts";
 
@@ -144,7 +146,13 @@ export function startHostStudio(d: StudioDeps): HostStudio {
       throw error;
     }
   };
-  const readStored = async () => JSON.parse(await Deno.readTextFile(path));
+  // Named by the file's name only, as the panel shows it: where it sits is no viewer's business.
+  const dir = path.slice(0, path.lastIndexOf("/") + 1);
+  const readStored = (file = path) =>
+    readCharacterFile(file, file.slice(dir.length)).catch((error) => {
+      if (!(error instanceof CharacterError)) throw error;
+      throw new CharacterError(error.problems.map((p) => p.replaceAll(dir, "")));
+    });
   const install = (c: Character) => {
     for (const key of Object.keys(d.live) as Array<keyof Character>) delete d.live[key];
     Object.assign(d.live, c);
@@ -173,10 +181,10 @@ export function startHostStudio(d: StudioDeps): HostStudio {
     },
     async undoCharacter() {
       const previous = `${path}.previous`;
-      const text = await Deno.readTextFile(previous).catch(() => {
+      if (!(await Deno.stat(previous).then(() => true, () => false))) {
         throw new CharacterError(["character: nothing to undo"]);
-      });
-      const character = parseCharacter(JSON.parse(text));
+      }
+      const character = parseCharacter(await readStored(previous));
       const before = await readStored().catch(() => null);
       await Deno.rename(previous, path);
       install(character);

@@ -6,7 +6,9 @@
  * And how long the month's posts-read cap lasts: from X's own count
  * (`GET /2/usage/tweets`, app-only bearer) at the observed daily rate, else
  * from the campaign's plan (`expectedMentionsPerDay`) — "Basic: 10,000 posts
- * read a month; at 420 mentions a day the cap runs out on day 24".
+ * read a month; at 420 mentions a day the cap runs out on day 24". And
+ * whether the app's own read window is in use (X_BEARER_TOKEN beside the user's
+ * tokens): one mentions read as the app gives its limit from X's headers.
  */
 import type { Finding } from "../../core/plugin.ts";
 import type { XConfig } from "./config.ts";
@@ -72,6 +74,50 @@ export async function checkMonthlyCap(
   };
 }
 
+/**
+ * The app's read window (`checkAppWindow`): with a bearer token beside the user's tokens, one
+ * mentions read (5 posts) as the app: its limit from X's headers, a window of its own beside the
+ * user's — or X refusing the token (reads then go as the user only).
+ */
+export async function checkAppWindow(
+  config: XConfig,
+  userId: string,
+  timeoutMs: number,
+): Promise<Finding> {
+  const tier = resolveLimits(config.tier, config.limits);
+  if (!config.bearerToken) {
+    return {
+      status: "missing",
+      text: "X_BEARER_TOKEN not set: reads use the user's windows only " +
+        "(the app's own per-app window, beside the user's, is not in use)",
+    };
+  }
+  const baseUrl = (config.baseUrl ?? "https://api.x.com").replace(/\/+$/, "");
+  const api = createXApi(baseUrl, config, { timeoutMs });
+  const documented = tier.app.mentions;
+  try {
+    const { rateLimit } = await api.mentions(userId, { maxResults: 5, auth: "app" });
+    const known = documented
+      ? `documented ${documented.limit}`
+      : `not in X's documentation for ${config.tier} (tier_limits.ts): learned`;
+    return {
+      status: "ok",
+      text: rateLimit
+        ? `app window in use (X_BEARER_TOKEN): mentions reads ${rateLimit.limit} per 15 min as the app ` +
+          `(${rateLimit.remaining} left; ${known}), beside the user's ${tier.mentions.limit}`
+        : "app window in use (X_BEARER_TOKEN), but X sent no x-rate-limit headers for it: " +
+          `planned at ${documented?.limit ?? 1} read(s) per window until it does`,
+    };
+  } catch (error) {
+    return {
+      status: "problem",
+      text: `app window not in use: X refused the app's bearer token for reads (${
+        (error as Error).message
+      }): reads go as the user only`,
+    };
+  }
+}
+
 export async function checkX(config: XConfig, timeoutMs: number): Promise<Finding[]> {
   const user = config.apiKey && config.apiSecret && config.accessToken && config.accessSecret;
   if (!user) {
@@ -131,6 +177,7 @@ export async function checkX(config: XConfig, timeoutMs: number): Promise<Findin
   } catch (error) {
     findings.push({ status: "problem", text: `mentions: ${(error as Error).message}` });
   }
+  findings.push(await checkAppWindow(config, account.id, timeoutMs));
   const posts = tier.posts.map((w) => perWindow(w.limit, w.windowMs)).join(", ");
   findings.push({
     status: "ok",

@@ -5,7 +5,7 @@
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import { serveFakeX } from "../../stand-ins/fake-x/mod.ts";
-import { checkMonthlyCap } from "./check.ts";
+import { checkAppWindow, checkMonthlyCap } from "./check.ts";
 import { xConfigSchema } from "./mod.ts";
 
 Deno.test("check: 420 mentions a day on Basic, counted by X, runs out on day 24", async () => {
@@ -70,4 +70,36 @@ Deno.test("check: without X's count, the campaign's plan; a plan that fits is ok
   const none = await checkMonthlyCap(xConfigSchema.parse({ tier: "pro" }), 1000, now);
   deepStrictEqual(none.status, "missing");
   ok(none.text.startsWith("1,000,000 posts read a month"), none.text);
+});
+
+Deno.test("check: the app's read window — in use with its limit from X's headers, refused, or off", async () => {
+  const creds = { apiKey: "k", apiSecret: "s", accessToken: "t", accessSecret: "a" };
+  const served = serveFakeX({ tier: "basic" });
+  const refusing = serveFakeX({ tier: "basic", refuseBearer: 403 });
+  try {
+    const config = (url: string, more = {}) =>
+      xConfigSchema.parse({ tier: "basic", baseUrl: url, ...creds, ...more });
+    const inUse = await checkAppWindow(
+      config(served.url, { bearerToken: "app-token" }),
+      served.fake.host.id,
+      5000,
+    );
+    deepStrictEqual(inUse.status, "ok");
+    // Basic's per-app number is not in X's documentation: learned (the fake's: the user's 10).
+    ok(inUse.text.startsWith("app window in use (X_BEARER_TOKEN): mentions reads 10 per 15 min"));
+    ok(inUse.text.includes("learned") && inUse.text.includes("beside the user's 10"), inUse.text);
+    const refused = await checkAppWindow(
+      config(refusing.url, { bearerToken: "app-token" }),
+      refusing.fake.host.id,
+      5000,
+    );
+    deepStrictEqual(refused.status, "problem");
+    ok(refused.text.includes("reads go as the user only"), refused.text);
+    const off = await checkAppWindow(config(served.url), served.fake.host.id, 5000);
+    deepStrictEqual(off.status, "missing");
+    ok(off.text.includes("not in use"), off.text);
+  } finally {
+    await served.stop();
+    await refusing.stop();
+  }
 });

@@ -1,6 +1,7 @@
 /**
  * What `/healthz` says of the plugin: `x.source` (the account, each reader, the stream, the
- * sweep before a close), `x.reads` (the month's cap and its projection, the degradation level) and
+ * sweep before a close, each read endpoint's windows — the user's and the app's, whether the app's
+ * is in use and its limit as learned from X's headers), `x.reads` (the month's cap and its projection, the degradation level) and
  * `x.outbox` (the posting windows, posts in flight, refusals). Read-only views of state kept
  * elsewhere; an outage is `ok: false`, something the operator should see is `warning: true`.
  */
@@ -19,13 +20,18 @@ export function sourceHealth(config: XConfig, account: HostAccount, reading: Rea
     const s = reading.primaryStatus();
     const paused = statuses.find((r) => r.pausedUntil);
     const ok = Boolean(account.get()) && statuses.every((r) => r.failures < 5) && !paused;
+    const windows = reading.windows();
+    const appWindow = (name: "mentions" | "search") =>
+      windows.windows[name].find((w) => w.auth === "app");
     const pausedWhy = paused &&
       (paused.pauseReason === "automated"
         ? `X refused reads as automated activity (error 226): ${paused.name} reads paused until ${paused.pausedUntil}`
         : `X's monthly cap on posts read is spent: ${paused.name} reads paused until ${paused.pausedUntil}`);
     return {
       ok: (config.read ? ok : true) && !reading.sweepPending()?.length,
-      detail: account.error() ?? pausedWhy ?? s?.lastError,
+      detail: account.error() ?? pausedWhy ?? s?.lastError ?? windows.appDetail,
+      // An app token X refused: reads go on as the user (half the windows), the operator is told.
+      warning: windows.app === "refused",
       account: account.get()?.handle,
       readThrough: reading.readThrough(),
       stream: reading.stream(),
@@ -37,6 +43,10 @@ export function sourceHealth(config: XConfig, account: HostAccount, reading: Rea
         failures: r.failures,
         ...(r.pausedUntil ? { pausedUntil: r.pausedUntil, pauseReason: r.pauseReason } : {}),
       }])),
+      // The app's own window beside the user's: "in use", "refused", "no app token", "app only".
+      app: windows.app,
+      appWindows: { mentions: appWindow("mentions"), search: appWindow("search") },
+      windows: windows.windows,
       // A close waits for its sweep while X cannot answer it (the next read tries again).
       sweepPending: reading.sweepPending(),
     };

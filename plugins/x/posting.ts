@@ -70,7 +70,7 @@ export function startPosting(o: {
     ? createWakeLoop(o.clock, o.log, async () => {
       if (!(await o.account.resolve())) return o.account.retryAt();
       return (await outbox.dispatch()).nextAt;
-    })
+    }, { resumeWhen: () => o.db.down() })
     : undefined;
   loop?.kick();
   return {

@@ -22,8 +22,14 @@
  * order: 1 — idle reads every 15 minutes; 2 — search only in the hot phase;
  * 3 — open-phase timeline reads at half pace. The hot phase and the sweep are
  * never slowed: bids in the last minutes stay fast until the cap is spent.
+ * Two windows per endpoint when the app's Bearer token is there beside the user's tokens (X keeps
+ * one per authentication): the planner plans with their sum (`combineWindows`), and each read goes
+ * to the one with room (`pickAuth`). A source's windows are opened together (the read that opens
+ * one is followed at once by one opening the next; a reset window waits for the others when they
+ * reset within `ALIGN_WAIT_MS`), so they reset together and the alignment above holds for both.
  */
 import type { Window } from "./tier_limits.ts";
+import type { ReadAuth } from "./x_api.ts";
 
 export type Phase = "hot" | "open" | "pre" | "idle";
 export type PolledSource = "mentions" | "search";
@@ -86,7 +92,12 @@ function hotEnd(a: AuctionTimes): number {
 export interface HotSpan {
   from: number;
   until: number;
+  /** Where the last minutes start at the latest end extensions may reach, when later than `from`. */
+  latestFrom?: number;
 }
+
+/** The spacing of the hot phase's searches: 12 s of search freshness + 3 s ≤ 15 s. */
+export const HOT_SPACING_MS = 3000;
 
 /** The hot phase under way, else the next one ahead (open, paused or scheduled auctions). */
 export function hotSpan(now: number, auctions: Iterable<AuctionTimes>): HotSpan | undefined {
@@ -96,7 +107,11 @@ export function hotSpan(now: number, auctions: Iterable<AuctionTimes>): HotSpan 
     const from = a.endsAt - a.extensionWindowSeconds * 1000;
     const end = hotEnd(a);
     const until = now >= from ? Math.max(end, now + HOT_TAIL_MS) : end;
-    if (!next || from < next.from) next = { from, until };
+    const latestFrom = Math.max(a.endsAt, a.maxEndsAt ?? a.endsAt) -
+      a.extensionWindowSeconds * 1000;
+    if (!next || from < next.from) {
+      next = { from, until, ...(latestFrom > from ? { latestFrom } : {}) };
+    }
   }
   return next;
 }
@@ -106,18 +121,25 @@ export function hotSpan(now: number, auctions: Iterable<AuctionTimes>): HotSpan 
  * so that the windows from then on reset in the middle of the next hot phase, if at most
  * `slackMs` (the primary source waits no longer than its own pace; the extra one up to a whole
  * window). 0: read now (no hot phase ahead, or it would start before the wait ends).
+ * `holds`: the reads one opening of the source's windows holds for the phase (with the app's
+ * beside the user's, Basic's search: 118). When they are enough for the hot phase at
+ * `HOT_SPACING_MS`, one opening serves it whole: the windows reset where it starts — for a lot
+ * that may be extended, where the last minutes start at its latest end (`latestFrom`), so a lot
+ * bid on to its cap has a whole opening for its final minutes.
  */
 export function alignDelay(o: {
   now: number;
   hot?: HotSpan;
   windowMs: number;
   slackMs: number;
+  holds?: number;
 }): number {
   const { now, hot, windowMs } = o;
   if (!hot || now >= hot.from) return 0;
-  const reset = (hot.from + hot.until) / 2;
+  const whole = o.holds !== undefined && o.holds * HOT_SPACING_MS >= hot.until - hot.from;
+  const reset = whole ? hot.latestFrom ?? hot.from : (hot.from + hot.until) / 2;
   const wait = (((reset - now) % windowMs) + windowMs) % windowMs;
-  if (now + wait >= hot.from || wait > o.slackMs) return 0;
+  if (now + wait > hot.from || (!whole && now + wait === hot.from) || wait > o.slackMs) return 0;
   return Math.ceil(wait);
 }
 
@@ -247,4 +269,75 @@ export function degradeLevel(runsOutOnDay: number | undefined, days: number): nu
   if (runsOutOnDay === undefined || runsOutOnDay > days) return 0;
   const short = days - runsOutOnDay + 1;
   return short <= 3 ? 1 : short <= 7 ? 2 : 3;
+}
+
+/** One authentication's window of an endpoint, as last seen (`remaining`/`resetAt`: never opened). */
+export interface AuthWindow extends SourceWindow {
+  auth: ReadAuth;
+}
+
+/** How long a window that has reset waits for the source's other windows to reset too. */
+export const ALIGN_WAIT_MS = 60_000;
+
+const isOpen = (w: AuthWindow, now: number) =>
+  w.resetAt !== undefined && w.resetAt > now && w.remaining !== undefined;
+
+/**
+ * The windows (reset or never opened) a read may open now: after a read that opened one (`joining`:
+ * the rest of the source's windows open beside it), when none is open, or when the open ones reset
+ * more than `ALIGN_WAIT_MS` from now (or `anyFresh`: a read the open windows refused).
+ */
+function openable(windows: AuthWindow[], now: number, joining: boolean, anyFresh = false) {
+  const open = windows.filter((w) => isOpen(w, now));
+  const fresh = windows.filter((w) => !isOpen(w, now));
+  const resetsIn = open.length ? Math.min(...open.map((w) => w.resetAt!)) - now : 0;
+  return joining || anyFresh || !open.length || resetsIn > ALIGN_WAIT_MS ? fresh : [];
+}
+
+/**
+ * The sum of a source's windows, as the planner plans with it: what the open ones have left
+ * (and the ones about to open beside them), until the first of them resets. None open: the
+ * limits' sum, `resetAt` the last (past) reset, so the read that opens them is aligned.
+ */
+export function combineWindows(
+  windows: AuthWindow[],
+  now: number,
+  joining = false,
+): SourceWindow {
+  const limit = windows.reduce((n, w) => n + w.limit, 0);
+  const windowMs = Math.max(...windows.map((w) => w.windowMs));
+  const open = windows.filter((w) => isOpen(w, now));
+  if (!open.length) {
+    const past = windows.flatMap((w) => w.resetAt === undefined ? [] : [w.resetAt]);
+    return past.length
+      ? { limit, windowMs, remaining: limit, resetAt: Math.max(...past) }
+      : { limit, windowMs };
+  }
+  const extra = openable(windows, now, joining).reduce((n, w) => n + w.limit, 0);
+  return {
+    limit,
+    windowMs,
+    remaining: open.reduce((n, w) => n + Math.max(0, w.remaining!), 0) + extra,
+    resetAt: Math.min(...open.map((w) => w.resetAt!)),
+  };
+}
+
+/**
+ * Whom the next read of a source is made as: a window to open beside one just opened, else the
+ * open window with the most room (the first listed on a tie: the user's), else one that may be
+ * opened; undefined when none has room. `except`: windows that refused this read (a 429).
+ */
+export function pickAuth(
+  windows: AuthWindow[],
+  now: number,
+  o: { joining?: boolean; except?: ReadAuth[] } = {},
+): ReadAuth | undefined {
+  const left = windows.filter((w) => !o.except?.includes(w.auth));
+  const fresh = openable(left, now, o.joining ?? false, Boolean(o.except?.length));
+  if (o.joining && fresh.length) return fresh[0].auth;
+  const room = left.filter((w) => isOpen(w, now) && w.remaining! > 0);
+  if (room.length) {
+    return room.reduce((best, w) => w.remaining! > best.remaining! ? w : best).auth;
+  }
+  return fresh[0]?.auth;
 }

@@ -5,12 +5,16 @@
  */
 import { deepStrictEqual, ok } from "node:assert/strict";
 import {
+  ALIGN_WAIT_MS,
   alignDelay,
+  combineWindows,
   degradeLevel,
+  HOT_SPACING_MS,
   hotSpan,
   nextPhaseChange,
   nextReadDelay,
   phaseAt,
+  pickAuth,
   SWEEP_RESERVE,
 } from "./read_planner.ts";
 import { TIER_LIMITS } from "./tier_limits.ts";
@@ -178,4 +182,65 @@ Deno.test("two windows for the hot phase: a window opened to reset mid-way, its 
     degrade: 0,
   })!;
   deepStrictEqual(timeline, Math.ceil(800_000 / 9));
+});
+
+Deno.test("two windows (the user's, the app's): planned as their sum, opened together", () => {
+  const now = END - 600_000;
+  const user = { auth: "user" as const, ...basic.search };
+  const app = { auth: "app" as const, ...basic.search };
+  // Neither opened: the first read opens the user's, the next the app's beside it.
+  deepStrictEqual(combineWindows([user, app], now), { limit: 120, windowMs: 900_000 });
+  deepStrictEqual(pickAuth([user, app], now), "user");
+  const userOpen = { ...user, remaining: 59, resetAt: now + 900_000 };
+  deepStrictEqual(pickAuth([userOpen, app], now + 15_000, { joining: true }), "app");
+  deepStrictEqual(combineWindows([userOpen, app], now, true).remaining, 59 + 60);
+  // Both open: the one with the most room; the sum until the first reset.
+  const appOpen = { ...app, remaining: 40, resetAt: now + 915_000 };
+  deepStrictEqual(pickAuth([userOpen, appOpen], now), "user");
+  deepStrictEqual(pickAuth([{ ...userOpen, remaining: 10 }, appOpen], now), "app");
+  deepStrictEqual(combineWindows([userOpen, appOpen], now), {
+    limit: 120,
+    windowMs: 900_000,
+    remaining: 99,
+    resetAt: now + 900_000,
+  });
+  // The user's reset, the app's not yet: the user's waits for it (they reset together) …
+  const later = now + 905_000;
+  const appSpent = { ...appOpen, remaining: 0 };
+  deepStrictEqual(pickAuth([userOpen, appSpent], later), undefined);
+  deepStrictEqual(combineWindows([userOpen, appSpent], later).remaining, 0);
+  // … once both are reset, the sum again, its reset in the past (the read that opens is aligned).
+  const both = combineWindows([userOpen, appSpent], now + 916_000);
+  deepStrictEqual([both.remaining, both.resetAt], [120, now + 915_000]);
+  // … but not for longer than ALIGN_WAIT_MS: a window resetting later is not waited for (its
+  // last reads first, then the reset one).
+  const far = { ...appSpent, remaining: 1, resetAt: later + ALIGN_WAIT_MS + 1000 };
+  deepStrictEqual(pickAuth([userOpen, far], later), "app");
+  deepStrictEqual(pickAuth([userOpen, { ...far, remaining: 0 }], later), "user");
+  deepStrictEqual(combineWindows([userOpen, far], later).remaining, 61);
+  // A window that refused the read (429): the other, opened at once if it must be.
+  deepStrictEqual(pickAuth([userOpen, appSpent], later, { except: ["app"] }), "user");
+  deepStrictEqual(
+    pickAuth([{ ...userOpen, remaining: 0 }, appOpen], now, { except: ["app"] }),
+    undefined,
+  );
+});
+
+Deno.test("one opening that holds the hot phase: the windows reset where it starts (a lot that may be extended: where its latest last minutes start)", () => {
+  const W = 900_000;
+  const hot = hotSpan(END - 1_800_000, [auction])!;
+  const now = END - 1_500_000;
+  // 118 reads (Basic's search as the user and as the app) hold 330 s at one every 3 s.
+  ok(118 * HOT_SPACING_MS >= hot.until - hot.from);
+  deepStrictEqual(alignDelay({ now, hot, windowMs: W, slackMs: W, holds: 118 }), 300_000);
+  // 58 (the user's alone) do not: reset mid-way, two openings for the phase, as before.
+  deepStrictEqual(alignDelay({ now, hot, windowMs: W, slackMs: W, holds: 58 }), 465_000);
+  // Up to the phase's start itself, not past it.
+  const close = hot.from - 60_000;
+  deepStrictEqual(alignDelay({ now: close, hot, windowMs: W, slackMs: W, holds: 118 }), 60_000);
+  // A lot that may be extended (10 min): where its last 5 minutes start at the latest end.
+  const ext = hotSpan(END - 1_800_000, [{ ...auction, maxEndsAt: END + 600_000 }])!;
+  deepStrictEqual(ext.latestFrom, END + 300_000);
+  const at = END - 1_400_000;
+  deepStrictEqual(alignDelay({ now: at, hot: ext, windowMs: W, slackMs: W, holds: 118 }), 800_000);
 });

@@ -23,8 +23,10 @@ import {
   nextReadDelay,
   type Phase,
   type PolledSource,
+  SWEEP_RESERVE,
 } from "./read_planner.ts";
 import { createReadUsage, type Projection } from "./read_usage.ts";
+import { type ReadWindows, trackReadWindows } from "./read_windows.ts";
 import { type TierLimits, type Window, windowIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
 import { type RateLimit, SEARCH_VOUCHES_MS, type XApi, type XTweet } from "./x_api.ts";
@@ -61,6 +63,8 @@ export interface Reading {
   sources(): Array<{ name: PolledSource } & ReturnType<MentionReader["status"]>>;
   primaryStatus(): ReturnType<MentionReader["status"]> | undefined;
   stream(): "connected" | "down" | "off";
+  /** Each read endpoint's windows, the user's and the app's, and whether the app's is in use. */
+  windows(): ReturnType<ReadWindows["status"]>;
   sweepPending(): Array<{ auctionId: string; error?: string }> | undefined;
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -86,28 +90,26 @@ export function startReading(o: ReadingOptions): Reading {
     reported: undefined as Temporal.Instant | undefined,
   };
   const lastRead = new Map<PolledSource, number | undefined>(); // complete reads' starts
-  const windowOf = (s: PolledSource) => s === "mentions" ? tier.mentions : tier.search;
-  /** The planner's pause before `s` is read again; undefined: not in this phase. */
-  const plan = (s: PolledSource, rateLimit?: RateLimit) => {
-    const { phase, until } = phases.now();
-    return nextReadDelay({
-      source: s,
-      extra: s !== primary,
-      now: clock.instant().epochMilliseconds,
-      phase,
-      hotUntil: until,
-      nextHot: phase === "hot" ? undefined : phases.hot(),
-      window: { ...windowOf(s), remaining: rateLimit?.remaining, resetAt: rateLimit?.resetAt },
-      minMs: config.minPollMs,
-      degrade: state.degrade,
+  // One view of each endpoint's windows (the user's, the app's) for every user of it (the search
+  // reader and the sweep); each read goes to the window with room.
+  const windows = trackReadWindows(o.api, tier, () => clock.instant().epochMilliseconds, o.log);
+  const plan = planner({
+    config,
+    clock,
+    phases,
+    windows,
+    primary,
+    degrade: () => state.degrade,
+  });
+  // One at a time, in the order they came (the stream's, the sweep's): each is counted (a write)
+  // before it is stored, and writes finish in any order; a tweet counted late must not be
+  // stored, emitted and decided after a later one.
+  const arrivals = serialQueue();
+  const ingest = (t: XTweet) =>
+    arrivals.run(async () => {
+      await usage.count([t.id]);
+      await anyReader()?.ingest(t);
     });
-  };
-  const ingest = async (t: XTweet) => {
-    await usage.count([t.id]);
-    await anyReader()?.ingest(t);
-  };
-  // One view of each endpoint's window for every user of it (the search reader and the sweep).
-  const windows = trackWindows(o.api, () => clock.instant().epochMilliseconds, windowOf);
   const api = windows.api;
   const { sweep, offSweep } = closeSweepFor({ ...o, api }, ingest, () => windows.last("search"));
   // A stream drop or reconnect reads the timeline at once (the backfill), whatever the pace says.
@@ -128,8 +130,12 @@ export function startReading(o: ReadingOptions): Reading {
       accountId,
       positionKey: s === primary ? accountId : `${accountId}:${s}`,
       serial,
-      windowMs: windowOf(s).windowMs,
-      pace: (rateLimit) => plan(s, windows.last(s) ?? rateLimit) ?? PHASE_RECHECK_MS,
+      windowMs: windows.windowOf(s).windowMs,
+      // A read that opened a window: the next opens the source's other window beside it, at once.
+      pace: (rateLimit) =>
+        windows.joining(s)
+          ? config.minPollMs
+          : plan(s, windows.last(s) ?? rateLimit) ?? PHASE_RECHECK_MS,
       onPage: async (items) => {
         await usage.count(items.map((t) => t.id));
         state.readThisMonth = await usage.used();
@@ -145,7 +151,7 @@ export function startReading(o: ReadingOptions): Reading {
       ingestLagMs: s === "search"
         ? Math.max(config.ingestLagMs, SEARCH_VOUCHES_MS)
         : config.ingestLagMs,
-      tierIntervalMs: windowIntervalMs(windowOf(s)),
+      tierIntervalMs: windowIntervalMs(windows.windowOf(s)),
       minIntervalMs: config.minPollMs,
       onTweet: o.onTweet,
       settled: o.settled,
@@ -172,8 +178,9 @@ export function startReading(o: ReadingOptions): Reading {
       rateLimit,
       pace: plan(s, rateLimit),
       phases,
-      window: windowOf(s),
+      window: windows.windowOf(s),
       lastReadAt: lastRead.get(s),
+      joining: windows.joining(s),
     });
     if (held) return held;
     const startedAt = clock.instant().epochMilliseconds;
@@ -200,6 +207,7 @@ export function startReading(o: ReadingOptions): Reading {
     sources: () => [...readers].map(([name, r]) => ({ name, ...r.status() })),
     primaryStatus: () => readers.get(primary)?.status(),
     stream: stream.state,
+    windows: windows.status,
     sweepPending: () => sweep?.pending(),
     idle,
     async stop() {
@@ -213,13 +221,45 @@ export function startReading(o: ReadingOptions): Reading {
   };
 }
 
+/** The planner's pause before `s` is read again; undefined: not in this phase. */
+function planner(o: {
+  config: XConfig;
+  clock: Clock;
+  phases: AuctionPhases;
+  windows: ReadWindows;
+  primary: PolledSource;
+  degrade: () => number;
+}) {
+  return (s: PolledSource, rateLimit?: RateLimit) => {
+    const { phase, until } = o.phases.now();
+    return nextReadDelay({
+      source: s,
+      extra: s !== o.primary,
+      now: o.clock.instant().epochMilliseconds,
+      phase,
+      hotUntil: until,
+      nextHot: phase === "hot" ? undefined : o.phases.hot(),
+      window: {
+        ...o.windows.windowOf(s),
+        remaining: rateLimit?.remaining,
+        resetAt: rateLimit?.resetAt,
+      },
+      minMs: o.config.minPollMs,
+      degrade: o.degrade(),
+    });
+  };
+}
+
 /** A source's wake loop, started at once. */
 function startLoop(
   o: ReadingOptions,
   s: PolledSource,
   step: () => Promise<Temporal.Instant | undefined>,
 ) {
-  const loop = createWakeLoop(o.clock, o.log.child(`reader.${s}`), step, { errorRetryMs: 30_000 });
+  const loop = createWakeLoop(o.clock, o.log.child(`reader.${s}`), step, {
+    errorRetryMs: 30_000,
+    resumeWhen: () => o.db.down(), // a read that failed for want of the database goes on with it
+  });
   loop.kick();
   return loop;
 }
@@ -245,6 +285,8 @@ function holdBefore(o: {
   window: Window;
   /** When the last complete read started: a phase change (a kick) reads no sooner than due. */
   lastReadAt?: number;
+  /** The last read opened one of the source's windows: this one opens the others beside it. */
+  joining?: boolean;
 }): Temporal.Instant | undefined {
   const { now, rateLimit, phases } = o;
   const nowMs = now.epochMilliseconds;
@@ -252,6 +294,7 @@ function holdBefore(o: {
   if (rateLimit && rateLimit.remaining <= 0 && rateLimit.resetAt > nowMs) {
     return at(rateLimit.resetAt);
   }
+  if (o.joining) return undefined;
   if (o.pace === undefined) {
     return phases.orPhaseChange(now.add({ milliseconds: PHASE_RECHECK_MS }));
   }
@@ -273,6 +316,7 @@ function holdBefore(o: {
     hot: phases.hot(),
     windowMs: o.window.windowMs,
     slackMs: o.primary ? o.pace : o.window.windowMs,
+    holds: o.window.limit - (o.source === "search" ? SWEEP_RESERVE : 0),
   });
   return wait > 0 ? phases.orPhaseChange(now.add({ milliseconds: wait })) : undefined;
 }
@@ -344,34 +388,4 @@ function streamOpener(o: ReadingOptions, ingest: (t: XTweet) => Promise<void>, o
       stream?.stop();
     },
   };
-}
-
-/**
- * The read endpoints' windows as the latest response (or 429) left them, whoever asked: the
- * search reader and the sweep share recent search's window, and each must see what the other
- * spent (or the second gets a 429).
- */
-function trackWindows(inner: XApi, nowMs: () => number, windowOf: (s: PolledSource) => Window) {
-  const seen = new Map<PolledSource, RateLimit>();
-  const watch = async <T extends { rateLimit?: RateLimit }>(s: PolledSource, call: Promise<T>) => {
-    try {
-      const page = await call;
-      if (page.rateLimit) seen.set(s, page.rateLimit);
-      return page;
-    } catch (error) {
-      const e = error as { kind?: string; resetAt?: number };
-      if (e.kind === "rate-limited") {
-        // Without X's reset header: the endpoint's whole window, as the reader waits.
-        const resetAt = e.resetAt ?? nowMs() + windowOf(s).windowMs;
-        seen.set(s, { limit: seen.get(s)?.limit ?? windowOf(s).limit, remaining: 0, resetAt });
-      }
-      throw error;
-    }
-  };
-  const api: XApi = {
-    ...inner,
-    mentions: (userId, page) => watch("mentions", inner.mentions(userId, page)),
-    search: (query, page) => watch("search", inner.search(query, page)),
-  };
-  return { api, last: (s: PolledSource) => seen.get(s) };
 }

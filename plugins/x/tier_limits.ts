@@ -1,7 +1,12 @@
 /**
  * What X lets the account spend per access tier, in one place with the date it
  * was read: per-endpoint request windows (per user, OAuth 1.0a; the filtered
- * stream per app), the posting windows, and the monthly cap on posts read.
+ * stream per app), the per-app windows of the read endpoints (app-only Bearer
+ * token: a window of its own, beside the user's), the posting windows, and the
+ * monthly cap on posts read (per project: both kinds of read count against it).
+ * Only numbers read in X's documentation are here; a per-app window X does not
+ * document for a tier is absent, and the plugin learns it from X's own headers
+ * (`x-rate-limit-limit` of one probe read, `read_windows.ts`).
  * Every number can be overridden in the x plugin's config (`limits`, validated
  * by `limitsOverrideSchema`, errors name the field); `resolveLimits` applies
  * the overrides. At run time the `x-rate-limit-*` headers of each response
@@ -18,6 +23,21 @@ export const LIMITS_SOURCE = {
   postCap: "https://docs.x.com/x-api/fundamentals/post-cap",
   streamReconnect:
     "https://docs.x.com/x-api/posts/filtered-stream/integrate/handling-disconnections",
+  /**
+   * The per-app windows (`app`), read 2026-12-02. Recent search: this rate-limits page, its "Per
+   * App" column, 450 / 15 min per app beside 300 per user. The user mention timeline: 450 / 15
+   * min "with OAuth 2.0 Bearer Token" (X's timelines migration guide, `appMentionsLimit`; the same
+   * row of this page, 450 per app beside 300 per user, was read here only as a third party's
+   * transcription). This page's table is X's current one, without tiers: used for Pro and
+   * pay-per-use, as its per-user column is. The older per-tier tables
+   * (developer.x.com/en/docs/twitter-api/rate-limits, "X API v2 rate limits - Basic") were not
+   * readable here for their per-app rows: Free's and Basic's per-app numbers are not documented
+   * in this file (a tweepy maintainer reports 15 mentions reads / 15 min per app on Basic, from
+   * the developer portal — not X's documentation, not used): learned from X's headers.
+   */
+  appLimits: "https://docs.x.com/x-api/fundamentals/rate-limits",
+  appMentionsLimit: "https://docs.x.com/x-api/posts/timelines/migrate/standard-to-twitter-api-v2",
+  appLimitsReadOn: "2026-12-02",
 } as const;
 
 export interface Window {
@@ -41,6 +61,11 @@ export interface TierLimits {
   posts: Window[];
   /** Posts read a month over every read endpoint (X dedupes a post returned twice in a day). */
   monthlyReads: number;
+  /**
+   * The read endpoints' per-app windows (requests with the app-only Bearer token), separate from
+   * the per-user ones; absent where X's documentation gives no number for the tier.
+   */
+  app: Partial<Record<"mentions" | "search", Window>>;
   /** @deprecated the mentions window (kept for callers that knew one read endpoint). */
   reads: Window;
 }
@@ -57,6 +82,7 @@ export const TIER_LIMITS: Record<Tier, TierLimits> = {
     ownTweets: { limit: 1, windowMs: M15 },
     posts: [{ limit: 17, windowMs: DAY }],
     monthlyReads: 100,
+    app: {}, // not documented: learned from X's headers
   }),
   basic: tier({
     mentions: { limit: 10, windowMs: M15 },
@@ -64,6 +90,7 @@ export const TIER_LIMITS: Record<Tier, TierLimits> = {
     ownTweets: { limit: 5, windowMs: M15 },
     posts: [{ limit: 100, windowMs: DAY }],
     monthlyReads: 10_000,
+    app: {}, // not documented (LIMITS_SOURCE.appLimits): learned from X's headers
   }),
   pro: tier({
     mentions: { limit: 300, windowMs: M15 },
@@ -72,6 +99,7 @@ export const TIER_LIMITS: Record<Tier, TierLimits> = {
     stream: { limit: 50, windowMs: M15 },
     posts: [{ limit: 100, windowMs: M15 }, { limit: 10_000, windowMs: DAY }],
     monthlyReads: 1_000_000,
+    app: { mentions: { limit: 450, windowMs: M15 }, search: { limit: 450, windowMs: M15 } },
   }),
   // Per-endpoint limits like Pro; each post read is paid, up to X's billing-cycle ceiling.
   "pay-per-use": tier({
@@ -80,6 +108,7 @@ export const TIER_LIMITS: Record<Tier, TierLimits> = {
     ownTweets: { limit: 900, windowMs: M15 },
     posts: [{ limit: 100, windowMs: M15 }],
     monthlyReads: 3_000_000,
+    app: { mentions: { limit: 450, windowMs: M15 }, search: { limit: 450, windowMs: M15 } },
   }),
 };
 
@@ -97,6 +126,9 @@ export const limitsOverrideSchema = z.object({
   stream: z.union([windowOverride, z.literal(false)]).optional(),
   posts: z.array(windowOverride).min(1).max(4).optional(),
   monthlyReads: z.number().int().positive().max(1e9).optional(),
+  /** The per-app windows (app-only Bearer token) of the read endpoints. */
+  app: z.object({ mentions: windowOverride.optional(), search: windowOverride.optional() })
+    .strict().optional(),
 }).strict();
 
 export type LimitsOverride = z.output<typeof limitsOverrideSchema>;
@@ -122,6 +154,11 @@ export function resolveLimits(name: Tier, override: LimitsOverride = {}): TierLi
       : base.stream,
     posts: override.posts ? override.posts.map(toWindow) : base.posts,
     monthlyReads: override.monthlyReads ?? base.monthlyReads,
+    app: {
+      ...base.app,
+      ...(override.app?.mentions ? { mentions: toWindow(override.app.mentions) } : {}),
+      ...(override.app?.search ? { search: toWindow(override.app.search) } : {}),
+    },
   };
 }
 

@@ -1,7 +1,9 @@
 /**
  * Runs an async step again and again: when the step says (the instant it
  * returns), or at once when kicked. Never two steps at a time. Waiting is
- * done on the engine's clock, so a virtual clock drives it in tests.
+ * done on the engine's clock, so a virtual clock drives it in tests. A step
+ * that throws is tried again after `errorRetryMs`, or as soon as `resumeWhen`
+ * (the database answering again, when it was down) resolves, if that is sooner.
  */
 import type { Clock } from "../../core/clock.ts";
 import type { Log } from "../../core/log.ts";
@@ -18,13 +20,18 @@ export function createWakeLoop(
   clock: Clock,
   log: Log,
   step: () => Promise<Temporal.Instant | undefined>,
-  { errorRetryMs = 5000 } = {},
+  { errorRetryMs = 5000, resumeWhen }: {
+    errorRetryMs?: number;
+    resumeWhen?: () => Promise<void> | undefined;
+  } = {},
 ): WakeLoop {
   let cancel: (() => void) | undefined;
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
   let immediate: ReturnType<typeof setTimeout> | undefined;
+  /** Set while the loop waits out a failed step: `resumeWhen` may end that wait, no other. */
+  let failedWait: object | undefined;
 
   const schedule = (next: Temporal.Instant | undefined) => {
     cancel?.();
@@ -40,19 +47,29 @@ export function createWakeLoop(
 
   const loop = async () => {
     let next: Temporal.Instant | undefined;
+    let failed = false;
     do {
       again = false;
+      failed = false;
       try {
         next = await step();
       } catch (error) {
         log.error("step failed", { error });
         next = clock.instant().add({ milliseconds: errorRetryMs });
+        failed = true;
       }
     } while (again && !stopped);
     schedule(next);
+    const early = failed ? resumeWhen?.() : undefined;
+    if (early) {
+      const wait = failedWait = {};
+      // After this step has ended (a kick while it runs would be lost), and only if no other came.
+      void early.then(() => setTimeout(() => failedWait === wait && run(), 0));
+    }
   };
 
   function run() {
+    failedWait = undefined;
     if (stopped) return;
     if (running) {
       again = true;

@@ -3,7 +3,10 @@
  * base-URL setting, so a small subclass sets the v2 client's `_prefix` to
  * `X_API_BASE_URL` + `/2/`; a plain-http base gets `http.Agent` (the library
  * calls `https.request`). Rate limits are read from each response, never from
- * the library's cache (which ignores a changed prefix).
+ * the library's cache (which ignores a changed prefix), and only when they are
+ * numbers (a header missing or garbled is no rate limit). A read can be made as
+ * the user (OAuth 1.0a) or as the app (the Bearer token): X keeps a window for
+ * each (`auth`); `readAuths` says which this client can use.
  */
 import http from "node:http";
 import {
@@ -45,6 +48,9 @@ export interface XTweet {
   editHistory?: string[];
 }
 
+/** Whom a read is made as: the user's OAuth 1.0a tokens, or the app's Bearer token. */
+export type ReadAuth = "user" | "app";
+
 export interface XPage<T> {
   items: T[];
   nextToken?: string;
@@ -82,7 +88,7 @@ export interface XApi {
   account(handle: string): Promise<{ id: string; handle: string }>;
   mentions(
     userId: string,
-    page: { sinceId?: string; paginationToken?: string; maxResults?: number },
+    page: { sinceId?: string; paginationToken?: string; maxResults?: number; auth?: ReadAuth },
   ): Promise<XPage<XTweet>>;
   /**
    * Recent search; `startTime` / `endTime` (ISO, whole seconds) bound it to the tweets created
@@ -96,6 +102,7 @@ export interface XApi {
       maxResults?: number;
       startTime?: string;
       endTime?: string;
+      auth?: ReadAuth;
     },
   ): Promise<XPage<XTweet>>;
   /** The account's own recent tweets (to reconcile a post whose answer was lost). */
@@ -103,6 +110,8 @@ export interface XApi {
   post(text: string, replyTo?: string): Promise<{ id: string; rateLimit?: RateLimit }>;
   /** Whether posting is possible (user-context credentials). */
   canPost: boolean;
+  /** Whom reads can be made as (the first is the default): the user, the app, or both. */
+  readAuths: ReadAuth[];
 }
 
 /**
@@ -149,21 +158,25 @@ type RawRateLimit = {
   userDay?: { limit: number; remaining: number; reset: number };
 };
 
+const whole = (n: unknown) => typeof n === "number" && Number.isFinite(n) && n >= 0;
+
 const toRateLimit = (r?: RawRateLimit): RateLimit | undefined =>
-  r && {
-    limit: r.limit,
-    remaining: r.remaining,
-    resetAt: r.reset * 1000,
-    ...(r.userDay
-      ? {
-        day: {
-          limit: r.userDay.limit,
-          remaining: r.userDay.remaining,
-          resetAt: r.userDay.reset * 1000,
-        },
-      }
-      : {}),
-  };
+  r && whole(r.limit) && whole(r.remaining) && whole(r.reset)
+    ? {
+      limit: r.limit,
+      remaining: r.remaining,
+      resetAt: r.reset * 1000,
+      ...(r.userDay
+        ? {
+          day: {
+            limit: r.userDay.limit,
+            remaining: r.userDay.remaining,
+            resetAt: r.userDay.reset * 1000,
+          },
+        }
+        : {}),
+    }
+    : undefined;
 
 function classify(error: unknown): XApiError {
   if (error instanceof XApiError) return error;
@@ -273,15 +286,23 @@ export function createXApi(
     }, settings)
     // Read-only with an app token; a local fake accepts any bearer.
     : new TwitterApi(credentials.bearerToken || "local-fake-x", settings);
-  const v2 = new PrefixedV2(root, `${baseUrl.replace(/\/+$/, "")}/2/`);
+  const prefix = `${baseUrl.replace(/\/+$/, "")}/2/`;
+  const v2 = new PrefixedV2(root, prefix);
+  // Beside the user's tokens, the app's: reads as the app count against the per-app window.
+  const appV2 = user && credentials.bearerToken
+    ? new PrefixedV2(new TwitterApi(credentials.bearerToken, settings), prefix)
+    : undefined;
+  const readAuths: ReadAuth[] = user ? (appV2 ? ["user", "app"] : ["user"]) : ["app"];
   const opts = { fullResponse: true as const, timeout: timeoutMs };
 
   const page = async (
     endpoint: string,
     query: Record<string, string | number>,
     params?: Record<string, string>,
+    auth?: ReadAuth,
   ): Promise<XPage<XTweet>> => {
-    const res = await guarded(() => v2.get<RawPage>(endpoint, query, { ...opts, params }));
+    const client = auth === "app" && appV2 ? appV2 : v2;
+    const res = await guarded(() => client.get<RawPage>(endpoint, query, { ...opts, params }));
     return {
       items: tweetsOf(res.data),
       nextToken: res.data.meta?.next_token,
@@ -299,6 +320,7 @@ export function createXApi(
 
   return {
     canPost: Boolean(user),
+    readAuths,
     async account(handle) {
       const name = handle.replace(/^@/, "");
       const res = await guarded(() =>
@@ -322,15 +344,21 @@ export function createXApi(
           ...(p.paginationToken ? { pagination_token: p.paginationToken } : {}),
         },
         { id: userId },
+        p.auth,
       ),
     search: (query, p) =>
-      page("tweets/search/recent", {
-        query,
-        ...timelineQuery(p),
-        ...(p.startTime ? { start_time: p.startTime } : {}),
-        ...(p.endTime ? { end_time: p.endTime } : {}),
-        ...(p.paginationToken ? { next_token: p.paginationToken } : {}),
-      }),
+      page(
+        "tweets/search/recent",
+        {
+          query,
+          ...timelineQuery(p),
+          ...(p.startTime ? { start_time: p.startTime } : {}),
+          ...(p.endTime ? { end_time: p.endTime } : {}),
+          ...(p.paginationToken ? { next_token: p.paginationToken } : {}),
+        },
+        undefined,
+        p.auth,
+      ),
     async ownTweets(userId, since) {
       const res = await guarded(() =>
         v2.get<RawPage>(

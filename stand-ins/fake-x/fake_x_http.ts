@@ -2,7 +2,9 @@
  * How the fake X answers, as X does: fields only when asked (`tweet.fields`, `user.fields`),
  * `includes.users` for `expansions=author_id`, `meta` with X's pagination, problem-JSON errors;
  * and `route`, the wrapper every API route goes through (counts the request, checks the kind of
- * authentication, serves forced faults and the monthly cap, then the endpoint's window).
+ * authentication, serves forced faults and the monthly cap, then the endpoint's window — the
+ * per-app one for a Bearer token where the endpoint has one, else the per-user one, each with its
+ * own `x-rate-limit-*` headers and 429s; the monthly cap counts both).
  * Stateless but for the `FakeXState` it is given.
  */
 import type { Context } from "hono";
@@ -15,6 +17,7 @@ import {
   overCap,
   take,
   type Window,
+  windowOf,
 } from "./fake_x_state.ts";
 
 /** The endpoints whose posts count against the monthly cap. */
@@ -229,6 +232,14 @@ async (c: Context) => {
   s.requests[key] = (s.requests[key] ?? 0) + 1;
   const auth = authOf(c);
   if (!auth) return c.json(problem(401, "Unauthorized", "Unauthorized"), 401);
+  if (auth === "app") s.appRequests[key] = (s.appRequests[key] ?? 0) + 1;
+  if (auth === "app" && s.options.refuseBearer) {
+    return s.options.refuseBearer === 401
+      ? c.json(problem(401, "Unauthorized", "Unauthorized"), 401)
+      : notEnrolled(c);
+  }
+  const { windowKey, spec: windowSpec, app } = windowOf(s, key, auth);
+  const headers = (w?: Window) => setLimitHeaders(c, w, app ? s.options.appHeaders : undefined);
   if (userOnly && auth !== "user") return unsupportedAuth(c);
   if (appOnly && auth !== "app") {
     return c.json(
@@ -242,7 +253,8 @@ async (c: Context) => {
     );
   }
   const i = s.faults.findIndex((f) =>
-    (!f.path || c.req.path.startsWith(f.path)) && (!f.method || f.method === c.req.method)
+    (!f.path || c.req.path.startsWith(f.path)) && (!f.method || f.method === c.req.method) &&
+    (!f.auth || f.auth === auth)
   );
   const f = i >= 0 ? s.faults[i] : undefined;
   if (READS.has(key) && overCap(s)) {
@@ -271,13 +283,15 @@ async (c: Context) => {
       });
     }
     if (f.status === 429) {
-      const spec = s.tier.endpoints[key] ?? { limit: 1, windowMs: 60_000 };
-      const w = s.windows.get(key) ??
-        { ...spec, remaining: 0, resetAt: s.now() + spec.windowMs };
+      const spec = windowSpec ?? { limit: 1, windowMs: 60_000 };
+      const open = s.windows.get(windowKey);
+      const w = open && s.now() < open.resetAt
+        ? open
+        : { ...spec, remaining: 0, resetAt: s.now() + spec.windowMs };
       w.remaining = 0;
-      s.windows.set(key, w);
-      countLimited(s, key);
-      if (!f.noReset) setLimitHeaders(c, w);
+      s.windows.set(windowKey, w);
+      countLimited(s, windowKey);
+      if (!f.noReset) headers(w);
       return tooManyRequests(c);
     }
     if (f.status === 187) return duplicateContent(c);
@@ -298,10 +312,10 @@ async (c: Context) => {
     const title = f.status === 503 ? "Service Unavailable" : "Internal Server Error";
     return c.json(problem(f.status, title, title), f.status as 500);
   }
-  const { ok, window } = take(s, key);
-  setLimitHeaders(c, window);
+  const { ok, window } = take(s, key, auth);
+  headers(window);
   if (!ok) {
-    countLimited(s, key);
+    countLimited(s, windowKey);
     return tooManyRequests(c);
   }
   return handler(c, window);
@@ -322,9 +336,13 @@ export const notEnrolled = (c: Context) =>
 export const tooManyRequests = (c: Context) =>
   c.json(problem(429, "Too Many Requests", "Too Many Requests"), 429);
 
-export const setLimitHeaders = (c: Context, w?: Window) => {
-  if (!w) return;
-  c.header("x-rate-limit-limit", String(w.limit));
-  c.header("x-rate-limit-remaining", String(Math.max(0, w.remaining)));
-  c.header("x-rate-limit-reset", String(Math.ceil(w.resetAt / 1000)));
+export const setLimitHeaders = (c: Context, w?: Window, kind?: "missing" | "lying") => {
+  if (!w || kind === "missing") return;
+  const lie = kind === "lying";
+  c.header("x-rate-limit-limit", String(w.limit * (lie ? 10 : 1)));
+  c.header(
+    "x-rate-limit-remaining",
+    String(Math.max(0, w.remaining) * (lie ? 10 : 1) + (lie ? 9 : 0)),
+  );
+  c.header("x-rate-limit-reset", String(Math.ceil((w.resetAt + (lie ? 86_400_000 : 0)) / 1000)));
 };

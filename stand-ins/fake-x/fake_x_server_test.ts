@@ -36,8 +36,9 @@ Deno.test("mentions: fields on request, includes, meta, pagination newest first,
   const r1 = await get(
     `${base}?max_results=5&expansions=author_id&tweet.fields=created_at,author_id`,
   );
-  deepStrictEqual(r1.headers.get("x-rate-limit-limit"), "300");
-  deepStrictEqual(r1.headers.get("x-rate-limit-remaining"), "298");
+  // A Bearer token: Pro's per-app window (450), not the per-user one (300).
+  deepStrictEqual(r1.headers.get("x-rate-limit-limit"), "450");
+  deepStrictEqual(r1.headers.get("x-rate-limit-remaining"), "448");
   const p1 = await r1.json();
   deepStrictEqual(p1.data.map((t: { id: string }) => t.id), ids.slice(7).reverse());
   deepStrictEqual(p1.meta.result_count, 5);
@@ -74,6 +75,46 @@ Deno.test("rate limits: headers count down, 429 when spent, reset after the wind
   const reset = Number(limited.headers.get("x-rate-limit-reset")) * 1000;
   tick(reset - Date.parse("2026-03-08T18:00:00Z"));
   deepStrictEqual((await get(base)).status, 200);
+});
+
+Deno.test("rate limits per user and per app: separate windows by the Authorization header's kind", async () => {
+  const { fake, get } = setup("basic");
+  const base = `/2/users/${fake.host.id}/mentions`;
+  // Basic: X documents no per-app number; the fake assumes the per-user one (10).
+  for (let i = 0; i < 10; i++) deepStrictEqual((await get(base, USER)).status, 200);
+  deepStrictEqual((await get(base, USER)).status, 429);
+  const app = await get(base, APP);
+  deepStrictEqual([app.status, app.headers.get("x-rate-limit-remaining")], [200, "9"]);
+  for (let i = 0; i < 9; i++) await get(base, APP);
+  deepStrictEqual((await get(base, APP)).status, 429);
+  const stats = fake.stats();
+  deepStrictEqual(stats.rateLimitedBy, {
+    "GET /2/users/:id/mentions": 1,
+    "GET /2/users/:id/mentions (app)": 1,
+  });
+  deepStrictEqual(stats.appRequests["GET /2/users/:id/mentions"], 11);
+  // Hostile options: an app window's headers missing or lying; the app's token refused.
+  const quiet = createFakeX({ tier: "basic", appHeaders: "missing" });
+  const q = await quiet.fetch(
+    new Request(`http://x${base.replace(fake.host.id, quiet.host.id)}`, {
+      headers: APP,
+    }),
+  );
+  deepStrictEqual([q.status, q.headers.get("x-rate-limit-limit")], [200, null]);
+  const liar = createFakeX({ tier: "basic", appHeaders: "lying" });
+  const l = await liar.fetch(
+    new Request(`http://x/2/users/${liar.host.id}/mentions`, {
+      headers: APP,
+    }),
+  );
+  deepStrictEqual(l.headers.get("x-rate-limit-limit"), "100");
+  const refusing = createFakeX({ tier: "basic", refuseBearer: 401 });
+  const r = await refusing.fetch(
+    new Request(`http://x/2/users/${refusing.host.id}/mentions`, {
+      headers: APP,
+    }),
+  );
+  deepStrictEqual(r.status, 401);
 });
 
 Deno.test("posting: user context only, 201 shape, duplicate refused, 24 h headers, replies", async () => {

@@ -54,6 +54,8 @@ export interface Fault {
   /** Applies to request paths starting with this (e.g. `/2/tweets`); all when absent. */
   path?: string;
   method?: string;
+  /** Applies only to requests made so: `user` (OAuth 1.0a) or `app` (a Bearer token). */
+  auth?: "user" | "app";
   /** Let this many matching requests through first. */
   after?: number;
   /** For POST /2/tweets: record the tweet, then fail (the client cannot tell it was posted). */
@@ -65,6 +67,15 @@ export interface FakeXOptions {
   tier?: Tier;
   /** Per-endpoint limits that replace the tier's, e.g. `{ "POST /2/tweets": { limit, windowMs } }`. */
   limits?: Record<string, { limit: number; windowMs: number }>;
+  /** Per-app windows (Bearer token) that replace the tier's, e.g. for recent search. */
+  appLimits?: Record<string, { limit: number; windowMs: number }>;
+  /**
+   * The per-app windows' `x-rate-limit-*` headers: `missing` (none sent), `lying` (a limit and a
+   * remaining ten times the window's, a reset a day ahead); the window is enforced all the same.
+   */
+  appHeaders?: "missing" | "lying";
+  /** Answer every Bearer-token request so (X refusing the app's token). */
+  refuseBearer?: 401 | 403;
   /** Replaces the tier's 24-hour posting cap. */
   postsPerDay?: number;
   /** Replaces the tier's monthly cap on posts read. */
@@ -112,6 +123,7 @@ export interface FakeX {
   /** Requests served, by `METHOD path-template`, 429s sent, posts read this month (X's count). */
   stats(): {
     requests: Record<string, number>;
+    appRequests: Record<string, number>;
     rateLimited: number;
     rateLimitedBy: Record<string, number>;
     faults: number;
@@ -128,6 +140,7 @@ export interface FakeXState {
   now: () => number;
   tier: {
     endpoints: Record<string, { limit: number; windowMs: number }>;
+    appEndpoints: Record<string, { limit: number; windowMs: number }>;
     postsPerDay: number;
     stream: boolean;
     monthlyReads: number;
@@ -141,6 +154,8 @@ export interface FakeXState {
   faults: Fault[];
   windows: Map<string, Window>;
   requests: Record<string, number>;
+  /** Of `requests`, those made with a Bearer token (the app's), by endpoint. */
+  appRequests: Record<string, number>;
   rateLimited: number;
   /** 429s by `METHOD path-template`, to say which limit a client ran into. */
   rateLimitedBy: Record<string, number>;
@@ -172,6 +187,7 @@ export function createFakeXState(options: FakeXOptions): FakeXState {
     now: options.now ?? (() => Date.now()),
     tier: {
       endpoints: { ...base.endpoints, ...options.limits },
+      appEndpoints: { ...base.appEndpoints, ...options.appLimits },
       postsPerDay: options.postsPerDay ?? base.postsPerDay,
       stream: base.stream,
       monthlyReads: options.monthlyReads ?? base.monthlyReads,
@@ -184,6 +200,7 @@ export function createFakeXState(options: FakeXOptions): FakeXState {
     faults: [],
     windows: new Map(),
     requests: {},
+    appRequests: {},
     rateLimited: 0,
     rateLimitedBy: {},
     faultsServed: 0,
@@ -283,14 +300,29 @@ export function storeTweet(
   return tweet;
 }
 
+/**
+ * The window a request counts against: the endpoint's per-app one for a Bearer token where the
+ * endpoint has one (`appEndpoints`), else the per-user one (`key` and `windowKey` name it).
+ */
+export function windowOf(s: FakeXState, key: string, auth: "user" | "app") {
+  const app = auth === "app" ? s.tier.appEndpoints[key] : undefined;
+  return app
+    ? { windowKey: `${key} (app)`, spec: app, app: true }
+    : { windowKey: key, spec: s.tier.endpoints[key], app: false };
+}
+
 /** Takes one request from the endpoint's window (fixed, from the first request); false when spent. */
-export function take(s: FakeXState, key: string): { ok: boolean; window?: Window } {
-  const spec = s.tier.endpoints[key];
+export function take(
+  s: FakeXState,
+  key: string,
+  auth: "user" | "app" = "user",
+): { ok: boolean; window?: Window } {
+  const { windowKey, spec } = windowOf(s, key, auth);
   if (!spec) return { ok: true };
-  let w = s.windows.get(key);
+  let w = s.windows.get(windowKey);
   if (!w || s.now() >= w.resetAt) {
     w = { ...spec, remaining: spec.limit, resetAt: s.now() + spec.windowMs };
-    s.windows.set(key, w);
+    s.windows.set(windowKey, w);
   }
   if (w.remaining <= 0) return { ok: false, window: w };
   w.remaining--;
@@ -319,6 +351,7 @@ export function stats(s: FakeXState) {
   countRead(s, []);
   return {
     requests: { ...s.requests },
+    appRequests: { ...s.appRequests },
     rateLimited: s.rateLimited,
     rateLimitedBy: { ...s.rateLimitedBy },
     faults: s.faultsServed,

@@ -3,7 +3,10 @@
  * with them (`plugins/x/tier_limits.ts`, one file, with the date they were read), so a number is
  * never written twice; here only the endpoints the plugin does not plan with (user lookups, the
  * stream's rules) and X's per-app daily cap on posting where the tier has no daily window.
- * Windows are 15 minutes unless noted.
+ * Windows are 15 minutes unless noted. The read endpoints' per-app windows (Bearer token) are the
+ * plugin's where its file documents them (Pro, pay-per-use); where it does not (Free, Basic), the
+ * fake ASSUMES the per-app window equals the per-user one (a stated assumption, not X's number:
+ * option `appLimits` replaces it).
  */
 import { type Tier, TIER_LIMITS, type TierLimits as PluginLimits } from "../../plugins/x/mod.ts";
 
@@ -11,6 +14,8 @@ export type { Tier };
 
 export interface TierLimits {
   endpoints: Record<string, { limit: number; windowMs: number }>;
+  /** The per-app windows (requests with a Bearer token), separate from `endpoints`' per-user ones. */
+  appEndpoints: Record<string, { limit: number; windowMs: number }>;
   /** POST /2/tweets per user per 24 h (`x-user-limit-24hour-*`). */
   postsPerDay: number;
   /** Filtered stream access (Pro and above). */
@@ -58,6 +63,11 @@ function fromPlugin(tier: Tier, t: PluginLimits): TierLimits {
       "GET /2/tweets/search/recent": t.search,
       "POST /2/tweets": posts[0],
       ...(t.stream ? { "GET /2/tweets/search/stream": t.stream } : {}),
+    },
+    appEndpoints: {
+      // Assumed equal to the per-user window where X's per-app number is not documented.
+      "GET /2/users/:id/mentions": t.app.mentions ?? t.mentions,
+      "GET /2/tweets/search/recent": t.app.search ?? t.search,
     },
     postsPerDay: daily?.limit ?? APP_POSTS_PER_DAY,
     stream: Boolean(t.stream),

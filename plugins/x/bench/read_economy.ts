@@ -18,7 +18,16 @@
  *    plugin: 30 days of a 1-second virtual clock would take hours here.)
  *
  *   deno run -A plugins/x/bench/read_economy.ts [--tiers basic,pro] [--part 1|2|all]
- *     [--extend no|yes|both]
+ *     [--extend no|yes|both] [--app no|yes|known|both|all]
+ *
+ * `--app yes`: part 1 with the app's Bearer token beside the user's tokens, so reads draw on the
+ * per-app windows too. The fake's per-app windows are the plugin's documented ones (Pro,
+ * pay-per-use: 450 / 15 min), and on Free and Basic, where X documents none, an ASSUMPTION: the
+ * same as the per-user ones (`stand-ins/fake-x/tiers.ts`). Part 2 reads as the user only (the
+ * month's posts read are the mentions themselves either way: X counts a post once a day).
+ * `--app known`: as `yes`, with the per-app windows also set in config (`limits.app`, the fake's
+ * numbers), so the planner knows them from the start instead of learning them from its first
+ * read as the app (`both`: no, yes; `all`: no, yes, known).
  *
  * Storage as in production: DATABASE_URL set → Postgres, else PGlite.
  */
@@ -28,6 +37,7 @@ import { virtualClock } from "../../../core/clock.ts";
 import type { Auctions } from "../../auction/mod.ts";
 import type { FundsBook } from "../../funds-book/mod.ts";
 import { createFakeX, serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
+import { createFakeXState } from "../../../stand-ins/fake-x/fake_x_state.ts";
 import { alignDelay, hotSpan, nextReadDelay, phaseAt } from "../read_planner.ts";
 import { projectMonth } from "../read_usage.ts";
 import { type Tier, TIER_LIMITS } from "../tier_limits.ts";
@@ -39,10 +49,33 @@ const { values } = parseArgs({
     part: { type: "string", default: "all" },
     /** Part 1's auctions: `no` (ends at 20 min), `yes` (extended to 35 min) or `both`. */
     extend: { type: "string", default: "both" },
+    /** Part 1 with the app's bearer token beside the user's (`yes`), without (`no`), or `both`. */
+    app: { type: "string", default: "no" },
   },
 });
 const TIERS = values.tiers!.split(",") as Tier[];
 const EXTEND = values.extend === "both" ? [false, true] : [values.extend === "yes"];
+type AppMode = "no" | "yes" | "known";
+const APP: AppMode[] = values.app === "both"
+  ? ["no", "yes"]
+  : values.app === "all"
+  ? ["no", "yes", "known"]
+  : [values.app as AppMode];
+/** The user's tokens and the app's, from the environment: the fake checks only each header's kind. */
+const BOTH = {
+  apiKey: "${X_API_KEY}",
+  apiSecret: "${X_API_SECRET}",
+  accessToken: "${X_ACCESS_TOKEN}",
+  accessSecret: "${X_ACCESS_SECRET}",
+  bearerToken: "${X_BEARER_TOKEN}",
+};
+const SECRETS = {
+  X_API_KEY: "k",
+  X_API_SECRET: "s",
+  X_ACCESS_TOKEN: "t",
+  X_ACCESS_SECRET: "a",
+  X_BEARER_TOKEN: "b",
+};
 const ETH = 10n ** 18n;
 
 const q = (xs: number[], p: number) => {
@@ -53,11 +86,13 @@ const q = (xs: number[], p: number) => {
 const sec = (ms: number) => Number.isNaN(ms) ? "–" : `${(ms / 1000).toFixed(1)} s`;
 
 /** `extend`: bids in the last 5 minutes extend the auction (up to 35 min); else it ends at 20. */
-async function latency(tier: Tier, extend: boolean) {
+async function latency(tier: Tier, extend: boolean, mode: AppMode) {
+  const app = mode !== "no";
   const start = "2026-03-09T18:59:00-04:00";
   const clock = virtualClock(start);
   const served = serveFakeX({ now: () => clock.instant().epochMilliseconds, tier });
   const storage = xStorage();
+  if (app) Object.assign(storage.env, SECRETS);
   const opens = Temporal.Instant.from(start).add({ minutes: 1 });
   const engine = await startXEngine(storage, {
     "funds-book": {},
@@ -73,7 +108,13 @@ async function latency(tier: Tier, extend: boolean) {
         extensionWindowSeconds: 300,
       }],
     },
-    x: { baseUrl: served.url, tier, publicUrl: "https://bench.example" },
+    x: {
+      baseUrl: served.url,
+      tier,
+      publicUrl: "https://bench.example",
+      ...(app ? BOTH : {}),
+      ...(mode === "known" ? { limits: { app: knownAppLimits(served.fake) } } : {}),
+    },
   }, clock);
   const book = engine.service<FundsBook>("funds-book");
   const auctions = engine.service<Auctions>("auctions");
@@ -155,7 +196,20 @@ async function latency(tier: Tier, extend: boolean) {
     won,
     outbid,
     rateLimited: stats.rateLimited,
+    appReads: (stats.appRequests["GET /2/users/:id/mentions"] ?? 0) +
+      (stats.appRequests["GET /2/tweets/search/recent"] ?? 0),
+    reads: (stats.requests["GET /2/users/:id/mentions"] ?? 0) +
+      (stats.requests["GET /2/tweets/search/recent"] ?? 0),
   };
+}
+
+/** The fake's per-app windows as config states them (`limits.app`). */
+function knownAppLimits(fake: ReturnType<typeof createFakeX>) {
+  const w = (key: string) => {
+    const spec = createFakeXState({ tier: fake.options.tier }).tier.appEndpoints[key];
+    return { limit: spec.limit, windowSeconds: spec.windowMs / 1000 };
+  };
+  return { mentions: w("GET /2/users/:id/mentions"), search: w("GET /2/tweets/search/recent") };
 }
 
 /** One day: mentions (80 % in the auction 19:00–19:30 ET, 20 % spread), read on the planner's schedule. */
@@ -319,23 +373,26 @@ if (values.part === "all" || values.part === "1") {
     "\n1. tweet → decision, posts per 100 bids, notices (20-min auction, virtual clock)\n",
   );
   console.log(
-    "| tier | auction | final 5 min p50 / p95 | extensions p50 / p95 | before p50 / p95 | bids | posts / 100 bids | winner told | outbid told | 429s |",
+    "| tier | app | auction | final 5 min p50 / p95 | extensions p50 / p95 | before p50 / p95 | bids | posts / 100 bids | winner told | outbid told | 429s | reads (as the app) |",
   );
-  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   const pair = (x: { p50: number; p95: number; n: number }) =>
     x.n ? `${sec(x.p50)} / ${sec(x.p95)} (n=${x.n})` : "–";
-  for (const extend of EXTEND) {
-    for (const tier of TIERS) {
-      const r = await latency(tier, extend);
-      console.log(
-        `| ${tier} | ${r.minutes} min${extend ? " (extended)" : ""} | ${pair(r.last5)} | ${
-          pair(r.extended)
-        } | ${
-          pair(r.before)
-        } | ${r.bids} (${r.decided} decided) | ${r.per100} | ${r.won.sent} / ${r.won.of} | ${r.outbid.sent} / ${r.outbid.of} | ${r.rateLimited} |`,
-      );
+  for (const app of APP) {
+    for (const extend of EXTEND) {
+      for (const tier of TIERS) {
+        const r = await latency(tier, extend, app);
+        console.log(
+          `| ${tier} | ${app} | ${r.minutes} min${extend ? " (extended)" : ""} | ${
+            pair(r.last5)
+          } | ${pair(r.extended)} | ${
+            pair(r.before)
+          } | ${r.bids} (${r.decided} decided) | ${r.per100} | ${r.won.sent} / ${r.won.of} | ${r.outbid.sent} / ${r.outbid.of} | ${r.rateLimited} | ${r.reads} (${r.appReads}) |`,
+        );
+      }
     }
   }
+  console.log(`\nload average: ${Deno.loadavg().map((n) => n.toFixed(2)).join(" ")}`);
 }
 if (values.part === "all" || values.part === "2") {
   console.log("\n2. 30 days × 300 mentions: posts read (X's count) against the cap\n");

@@ -3,16 +3,11 @@
  * tweet seen by both the stream and the poll is emitted once; tweets missed
  * while the stream is down are found by the poll.
  */
-import { deepStrictEqual, ok } from "node:assert/strict";
+import { deepStrictEqual } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
+import { eventually } from "../../../core/testing.ts";
 import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { startXEngine, xStorage } from "./x_engine.ts";
-
-const waitFor = async (cond: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
-  return cond();
-};
 
 Deno.test("stream: mentions arrive at once, each once, and the poll fills any gap", async () => {
   const clock = virtualClock("2026-03-08T14:00:00-04:00");
@@ -25,30 +20,26 @@ Deno.test("stream: mentions arrive at once, each once, and the poll fills any ga
     const seen: string[] = [];
     engine.bus.on("tweet.received", (e) => void seen.push(e.payload.text));
     await engine.x.idle();
-    ok(await waitFor(() => (served.fake.stats().requests["GET /2/tweets/search/stream"] ?? 0) > 0));
+    const connects = () => served.fake.stats().requests["GET /2/tweets/search/stream"] ?? 0;
+    await eventually(() => connects() > 0, "the stream connected", 5000);
     await new Promise((r) => setTimeout(r, 50));
 
     // No clock movement, so no poll: only the stream can deliver this.
     served.fake.inject({ author: "@alice", text: "@SothebAIs bid 1 ETH" });
-    ok(await waitFor(() => seen.length === 1), "delivered by the stream");
+    await eventually(() => seen.length === 1, "delivered by the stream", 5000);
 
     served.fake.disconnectStreams();
     served.fake.inject({ author: "@bob", text: "@SothebAIs bid 2 ETH" });
     served.fake.inject({ author: "@carol", text: "@SothebAIs bid 3 ETH" });
     await clock.advance(5_000); // the next poll
     await engine.x.idle();
-    ok(await waitFor(() => seen.length === 3), "the poll found what the stream missed");
+    await eventually(() => seen.length === 3, "the poll found what the stream missed", 5000);
 
     // The library reconnects by itself; then the stream delivers again.
-    ok(
-      await waitFor(
-        () => (served.fake.stats().requests["GET /2/tweets/search/stream"] ?? 0) >= 2,
-        15_000,
-      ),
-    );
+    await eventually(() => connects() >= 2, "the stream reconnected", 15_000);
     await new Promise((r) => setTimeout(r, 50));
     served.fake.inject({ author: "@dave", text: "@SothebAIs bid 4 ETH" });
-    ok(await waitFor(() => seen.length === 4), "delivered after the reconnect");
+    await eventually(() => seen.length === 4, "delivered after the reconnect", 5000);
     await clock.advance(5_000);
     await engine.x.idle();
     deepStrictEqual(seen, [

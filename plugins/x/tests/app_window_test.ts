@@ -1,0 +1,254 @@
+/**
+ * The app's own read windows beside the user's, end to end against the fake X server (which keeps
+ * a per-user and a per-app window per endpoint, by the Authorization header's kind) on a virtual
+ * clock, on Basic (whose per-app number X does not document: the fake assumes the per-user one,
+ * the plugin learns it from the headers of one probe): the last minutes read from both windows,
+ * every mention once, none lost, no 429; and the hostile cases — a 429 on the app's window does not
+ * stop the user's reads, a bearer token X refuses degrades to the user's windows and /healthz says
+ * so, an app window whose headers lie or are missing costs at most its own 429s.
+ */
+import { deepStrictEqual, ok } from "node:assert/strict";
+import { virtualClock } from "../../../core/clock.ts";
+import type { FakeXOptions } from "../../../stand-ins/fake-x/fake_x_state.ts";
+import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
+import { startXEngine, xStorage } from "./x_engine.ts";
+
+const T = (hhmmss: string) => `2026-03-08T${hhmmss}-04:00`;
+const I = (s: string) => Temporal.Instant.from(s);
+/** The user's tokens and the app's, from the environment (the fake checks only the header's kind). */
+const BOTH = {
+  apiKey: "${X_API_KEY}",
+  apiSecret: "${X_API_SECRET}",
+  accessToken: "${X_ACCESS_TOKEN}",
+  accessSecret: "${X_ACCESS_SECRET}",
+  bearerToken: "${X_BEARER_TOKEN}",
+};
+const SECRETS = {
+  X_API_KEY: "k",
+  X_API_SECRET: "s",
+  X_ACCESS_TOKEN: "t",
+  X_ACCESS_SECRET: "a",
+  X_BEARER_TOKEN: "app-token",
+};
+const SEARCH = "GET /2/tweets/search/recent";
+const MENTIONS = "GET /2/users/:id/mentions";
+
+async function basic(fake: Partial<FakeXOptions> = {}, x: Record<string, unknown> = {}) {
+  const clock = virtualClock(T("13:59:00"));
+  const served = serveFakeX({
+    now: () => clock.instant().epochMilliseconds,
+    tier: "basic",
+    ...fake,
+  });
+  const storage = xStorage();
+  Object.assign(storage.env, SECRETS);
+  const engine = await startXEngine(storage, {
+    "funds-book": {},
+    auction: {
+      auctions: [{
+        id: "lot-1",
+        item: "Lot #1",
+        startsAt: T("14:00:00"),
+        endsAt: T("14:30:00"),
+        reserve: "1 ETH",
+        ingestGraceSeconds: 30,
+        extensionWindowSeconds: 300,
+      }],
+    },
+    x: { baseUrl: served.url, tier: "basic", post: false, ...BOTH, ...x },
+  }, clock);
+  const seen: Array<{ id: string; at: number; createdAt: number }> = [];
+  engine.bus.on("tweet.received", (e) => {
+    seen.push({
+      id: e.payload.tweetId,
+      at: clock.instant().epochMilliseconds,
+      createdAt: Temporal.Instant.from(e.payload.createdAt).epochMilliseconds,
+    });
+  });
+  const step = async (ms: number, every = 1000, each?: (n: number) => void) => {
+    for (let n = 0; n * every < ms; n++) {
+      each?.(n);
+      await clock.advance(every);
+      await engine.x.idle();
+    }
+  };
+  const stats = () => served.fake.stats();
+  const source = async () => (await engine.health()).checks["x.source"];
+  /** A mention every `every` steps of 1 s for `ms`, one in five missing from the timeline. */
+  const mentionFor = async (ms: number, every = 6) => {
+    const injected: string[] = [];
+    await step(ms, 1000, (n) => {
+      if (n % every !== 0) return;
+      injected.push(
+        served.fake.inject({
+          author: `@fan${n % 11}`,
+          text: `@SothebAIs what a lot! #${n}`,
+          missingFromMentions: n % 5 === 0,
+        }).id,
+      );
+    });
+    return injected;
+  };
+  /**
+   * Into the last 5 minutes (where search is read: before them its window keeps its reads for
+   * them), through the open phase.
+   */
+  const intoLastMinutes = async () => {
+    await clock.advanceTo(I(T("14:00:05")));
+    await engine.x.idle();
+    await step(25 * 60_000, 10_000);
+  };
+  const onceEach = (injected: string[]) => {
+    const ids = seen.map((t) => t.id);
+    deepStrictEqual(new Set(ids).size, ids.length, "nothing read twice");
+    for (const id of injected) ok(ids.includes(id), `lost ${id}`);
+  };
+  return {
+    clock,
+    served,
+    engine,
+    seen,
+    step,
+    stats,
+    source,
+    mentionFor,
+    intoLastMinutes,
+    onceEach,
+    async stop() {
+      await engine.stop();
+      await served.stop();
+      await storage.remove();
+    },
+  };
+}
+
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1];
+
+Deno.test("both windows: the last minutes read as the user and as the app, once each, no 429", async () => {
+  const s = await basic();
+  try {
+    await s.clock.advanceTo(I(T("14:00:05")));
+    await s.engine.x.idle();
+    await s.step(20 * 60_000, 10_000);
+    await s.clock.advanceTo(I(T("14:25:00")));
+    await s.engine.x.idle();
+    const before = s.stats();
+    const injected = await s.mentionFor(290_000);
+    await s.step(60_000);
+    s.onceEach(injected);
+    const after = s.stats();
+    deepStrictEqual(after.rateLimited, 0, "no window exceeded");
+    const hot = (after.requests[SEARCH] ?? 0) - (before.requests[SEARCH] ?? 0);
+    const hotApp = (after.appRequests[SEARCH] ?? 0) - (before.appRequests[SEARCH] ?? 0);
+    // More searches than the user's two windows hold (2 × 60), about half of them as the app.
+    ok(hot > 120 && hotApp > 50 && hot - hotApp > 50, `${hot} searches, ${hotApp} as the app`);
+    ok((after.appRequests[MENTIONS] ?? 0) > 0, "the timeline read as the app too");
+    const late = s.seen.filter((t) => injected.includes(t.id)).map((t) => t.at - t.createdAt);
+    ok(p95(late) <= 15_000, `p95 ${p95(late)} ms`);
+    const health = await s.source();
+    deepStrictEqual(health.app, "in use");
+    const app = health.appWindows as Record<string, { limit: number; from: string }>;
+    // Learned from X's headers (the fake: Basic's per-app window assumed equal to the user's).
+    deepStrictEqual([app.search.limit, app.search.from], [60, "headers"]);
+    deepStrictEqual([app.mentions.limit, app.mentions.from], [10, "headers"]);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("the app's windows known (limits.app): one opening of both serves the last minutes whole", async () => {
+  const window = (limit: number) => ({ limit, windowSeconds: 900 });
+  const s = await basic({}, { limits: { app: { mentions: window(10), search: window(60) } } });
+  try {
+    await s.clock.advanceTo(I(T("14:00:05")));
+    await s.engine.x.idle();
+    await s.step(20 * 60_000, 10_000);
+    await s.clock.advanceTo(I(T("14:25:00")));
+    await s.engine.x.idle();
+    const injected = await s.mentionFor(60_000);
+    // 118 searches hold the 330 s at one every 3 s: both search windows were opened to reset
+    // where the last minutes start (14:25), so they last until 14:40.
+    const windows = (await s.source()).windows as Record<string, Array<{ resetAt?: string }>>;
+    for (const w of windows.search) {
+      deepStrictEqual(w.resetAt?.slice(0, 16), I(T("14:40:00")).toString().slice(0, 16));
+    }
+    injected.push(...await s.mentionFor(230_000));
+    await s.step(60_000);
+    s.onceEach(injected);
+    deepStrictEqual(s.stats().rateLimited, 0, "no window exceeded");
+    const late = s.seen.filter((t) => injected.includes(t.id)).map((t) => t.at - t.createdAt);
+    ok(p95(late) <= 15_000, `p95 ${p95(late)} ms`);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("a 429 on the app's window does not stop the user's reads", async () => {
+  const s = await basic();
+  try {
+    await s.intoLastMinutes();
+    // The app's search window refuses everything from now (a 429 with its reset, 10 times).
+    s.served.fake.fault({ status: 429, times: 10, path: "/2/tweets/search/recent", auth: "app" });
+    const userBefore = (s.stats().requests[SEARCH] ?? 0) - (s.stats().appRequests[SEARCH] ?? 0);
+    const injected = await s.mentionFor(3 * 60_000, 10);
+    await s.step(60_000);
+    s.onceEach(injected);
+    const stats = s.stats();
+    const user = (stats.requests[SEARCH] ?? 0) - (stats.appRequests[SEARCH] ?? 0) - userBefore;
+    ok(user >= 8, `${user} searches as the user after the app's 429`);
+    // One 429 per app window (it is not asked again before its reset): the window of the phase's
+    // first half, and the one opened at its reset mid-way.
+    const appLimited = stats.rateLimitedBy[`${SEARCH} (app)`];
+    ok(appLimited >= 1 && appLimited <= 2, JSON.stringify(stats.rateLimitedBy));
+    deepStrictEqual(stats.rateLimitedBy[SEARCH], undefined, "the user's window never exceeded");
+  } finally {
+    await s.stop();
+  }
+});
+
+for (const refuse of [401, 403] as const) {
+  Deno.test(`a bearer token X refuses (${refuse}): reads as the user only, /healthz says so`, async () => {
+    const s = await basic({ refuseBearer: refuse });
+    try {
+      await s.intoLastMinutes();
+      const injected = await s.mentionFor(3 * 60_000, 10);
+      await s.step(30_000);
+      s.onceEach(injected);
+      const health = await s.source();
+      deepStrictEqual([health.app, health.warning, health.ok], ["refused", true, true]);
+      ok(String(health.detail).includes("reads as the user only"), String(health.detail));
+      const stats = s.stats();
+      // Refused once per endpoint, then not asked again within the hour.
+      ok((stats.appRequests[SEARCH] ?? 0) <= 1 && (stats.appRequests[MENTIONS] ?? 0) <= 1);
+      deepStrictEqual(stats.rateLimited, 0);
+    } finally {
+      await s.stop();
+    }
+  });
+}
+
+for (const headers of ["missing", "lying"] as const) {
+  Deno.test(`an app window whose headers are ${headers}: every mention once, the user's never exceeded`, async () => {
+    const s = await basic({ appHeaders: headers });
+    try {
+      await s.intoLastMinutes();
+      const injected = await s.mentionFor(3 * 60_000, 10);
+      await s.step(30_000);
+      s.onceEach(injected);
+      const stats = s.stats();
+      deepStrictEqual(stats.rateLimitedBy[SEARCH], undefined, JSON.stringify(stats.rateLimitedBy));
+      deepStrictEqual(stats.rateLimitedBy[MENTIONS], undefined);
+      // Missing: one probe a window, no 429. Lying: at most one 429 per app window (then it waits a
+      // whole window: the reset a day ahead is not believed); two windows each in these 29 min.
+      const appLimited = (stats.rateLimitedBy[`${SEARCH} (app)`] ?? 0) +
+        (stats.rateLimitedBy[`${MENTIONS} (app)`] ?? 0);
+      ok(appLimited <= (headers === "missing" ? 0 : 4), JSON.stringify(stats.rateLimitedBy));
+      ok((stats.appRequests[SEARCH] ?? 0) >= 1, "the app's window was used");
+      const app = (await s.source()).appWindows as Record<string, { limit: number; from: string }>;
+      if (headers === "missing") deepStrictEqual([app.search.limit, app.search.from], [1, "probe"]);
+      else ok(app.search.limit <= 1_000_000);
+    } finally {
+      await s.stop();
+    }
+  });
+}
