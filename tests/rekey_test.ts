@@ -121,6 +121,9 @@ Deno.test({
           assert(
             /rekey: engine \S+ leads this database: stop the engines first/.test(refused.text),
           );
+          const panel = await run(["admin", "rekey", "--config", config], env(k3, k2));
+          assertEquals(panel.code, 1, panel.text);
+          assert(panel.text.includes("admin rekey: an engine leads this database"), panel.text);
           assertEquals(await stored(), underK2, "nothing changed");
         } finally {
           killQuietly(running.child, "SIGTERM");
