@@ -1,7 +1,9 @@
 /**
  * Where the plugin talks to X and as whom: `baseUrl` from config, else api.x.com with credentials,
  * else the listed `fake-x` plugin's server (the demo); neither is an error at start. Without
- * credentials the target is the local fake, which checks only the header's form.
+ * credentials the target is the local fake, which checks only the header's form. With
+ * `X_BEARER_TOKEN` beside the user's tokens, reads may go as the app too (its own per-app windows,
+ * `x_api.ts` `readAuths`; the reader picks, `read_windows.ts`).
  */
 import type { XConfig } from "./config.ts";
 import { createXApi, type XApi } from "./x_api.ts";

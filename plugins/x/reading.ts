@@ -3,7 +3,10 @@
  * search), each with its own `since_id` and wake loop, under one storing lock shared with the
  * filtered stream, so a tweet two sources return is stored and emitted once. The planner decides
  * each source's next read from the auctions' phase and the month's projection (`degrade`); the
- * sweep gates the read-through before a close. Every wait is on the engine's clock.
+ * sweep gates the read-through before a close. Every wait is on the engine's clock. Each read
+ * goes as the user or as the app (the Bearer token), to the window with room, through one shared
+ * view of each (endpoint, auth) window (`read_windows.ts`): the readers and the sweep see what the
+ * others spent, and the planner plans with both.
  */
 import type { Bus } from "../../core/bus.ts";
 import { type Clock, nyString } from "../../core/clock.ts";

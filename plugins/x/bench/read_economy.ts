@@ -38,7 +38,7 @@ import type { Auctions } from "../../auction/mod.ts";
 import type { FundsBook } from "../../funds-book/mod.ts";
 import { createFakeX, serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
 import { createFakeXState } from "../../../stand-ins/fake-x/fake_x_state.ts";
-import { alignDelay, hotSpan, nextReadDelay, phaseAt } from "../read_planner.ts";
+import { alignDelay, hotSpan, nextReadDelay, phaseAt, SWEEP_RESERVE } from "../read_planner.ts";
 import { projectMonth } from "../read_usage.ts";
 import { type Tier, TIER_LIMITS } from "../tier_limits.ts";
 import { startXEngine, xStorage } from "../tests/x_engine.ts";
@@ -328,6 +328,7 @@ async function campaign(tier: Tier, days = 30, perDay = 300) {
             hot,
             windowMs: limits[source].windowMs,
             slackMs: source === "mentions" ? delay : limits[source].windowMs,
+            holds: limits[source].limit - (source === "search" ? SWEEP_RESERVE : 0),
           });
           if (wait > 0) {
             nextAt[source] = now + wait;
