@@ -233,6 +233,31 @@ type Listener = {
   end(): void;
 };
 
+/** Listeners counted by client address; an address at none is forgotten (a flood leaves none). */
+function addressCount() {
+  const open = new Map<string, number>();
+  return {
+    of: (address: string) => open.get(address) ?? 0,
+    size: () => open.size,
+    add: (address: string) => void open.set(address, (open.get(address) ?? 0) + 1),
+    remove(address: string) {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    },
+  };
+}
+
+/** A refused listener: told why and when to come back, in plain text. */
+const refusal = (status: 429 | 503, text: string, retryAfterSeconds: number) =>
+  new Response(text, {
+    status,
+    headers: {
+      "retry-after": String(retryAfterSeconds),
+      "content-type": "text/plain; charset=utf-8",
+    },
+  });
+
 export function liveFeed(d: FeedDeps) {
   const ringSize = d.ring ?? 256;
   const queueBytes = d.queueBytes ?? 64 * 1024;
@@ -242,16 +267,8 @@ export function liveFeed(d: FeedDeps) {
   const retryMs = d.retryMs ?? 1000;
   const ring: Told[] = [];
   const listeners = new Set<Listener>();
-  /** Open listeners by client address; an address at none is deleted. */
-  const perAddress = new Map<string, number>();
-  const stats = {
-    told: 0,
-    dropped: 0,
-    replayed: 0,
-    snapshots: 0,
-    refused: 0,
-    refusedPerAddress: 0,
-  };
+  const perAddress = addressCount();
+  const stats = { told: 0, dropped: 0, replayed: 0, snapshots: 0, refused: 0, refusedAddress: 0 };
   let seq = 0;
 
   // `sent`: the last event handed to the listeners. The events told in one turn of the event
@@ -326,22 +343,14 @@ export function liveFeed(d: FeedDeps) {
   const handle = (req: Request, address: string): Response => {
     // A turn under way goes out first: a listener joining now starts after it.
     if (turn.length) flush();
-    if ((perAddress.get(address) ?? 0) >= d.maxPerAddress) {
-      stats.refusedPerAddress++;
-      return new Response(
-        `too many live connections from your address (at most ${d.maxPerAddress}): close one or try again shortly`,
-        {
-          status: 429,
-          headers: { "retry-after": "10", "content-type": "text/plain; charset=utf-8" },
-        },
-      );
+    if (perAddress.of(address) >= d.maxPerAddress) {
+      stats.refusedAddress++;
+      const most = `at most ${d.maxPerAddress}`;
+      return refusal(429, `too many live connections from your address (${most}): try again`, 10);
     }
     if (listeners.size >= d.maxListeners) {
       stats.refused++;
-      return new Response("too many listeners: try again in a minute", {
-        status: 503,
-        headers: { "retry-after": "60", "content-type": "text/plain; charset=utf-8" },
-      });
+      return refusal(503, "too many listeners: try again in a minute", 60);
     }
     const url = new URL(req.url);
     // EventSource sends the header when it reconnects; a page starts from `since`.
@@ -358,16 +367,8 @@ export function liveFeed(d: FeedDeps) {
     const wiring = {
       queueBytes,
       retryMs,
-      add: (l: Listener) => {
-        listeners.add(l);
-        perAddress.set(address, (perAddress.get(address) ?? 0) + 1);
-      },
-      remove: (l: Listener) => {
-        if (!listeners.delete(l)) return;
-        const left = (perAddress.get(address) ?? 1) - 1;
-        if (left > 0) perAddress.set(address, left);
-        else perAddress.delete(address);
-      },
+      add: (l: Listener) => (listeners.add(l), perAddress.add(address)),
+      remove: (l: Listener) => listeners.delete(l) && perAddress.remove(address),
       dropped: () => stats.dropped++,
     };
     let body: ReadableStream<Uint8Array>;
@@ -395,9 +396,9 @@ export function liveFeed(d: FeedDeps) {
     lastId: () => idOf(sent),
     listeners: () => listeners.size,
     /** Open listeners from one client address. */
-    listenersFrom: (address: string) => perAddress.get(address) ?? 0,
+    listenersFrom: perAddress.of,
     /** Client addresses with a listener open. */
-    addresses: () => perAddress.size,
+    addresses: perAddress.size,
     stats: () => ({ ...stats }),
     stop() {
       offs.forEach((off) => off());

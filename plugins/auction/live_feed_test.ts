@@ -319,7 +319,7 @@ Deno.test("one address is bounded on its own: one more from it is a 429, closing
     const refused = u.open({}, "", A);
     assertEquals([refused.status, refused.headers.get("retry-after")], [429, "10"]);
     assert(/too many live connections from your address \(at most 3\)/.test(await refused.text()));
-    assertEquals([u.feed.listenersFrom(A), u.feed.stats().refusedPerAddress], [3, 1]);
+    assertEquals([u.feed.listenersFrom(A), u.feed.stats().refusedAddress], [3, 1]);
     // Another address is not touched by the first one's flood.
     const other = u.open({}, "", B);
     assertEquals(other.status, 200);

@@ -15,6 +15,7 @@ import type { Hono } from "hono";
 import type { Bus } from "../../core/bus.ts";
 import { clientAddress } from "../../core/client_address.ts";
 import type { Db } from "../../core/db.ts";
+import type { AuctionConfig } from "./plugin_config.ts";
 import type { AuctionSnapshot } from "./snapshot.ts";
 import type { Receipt } from "./store.ts";
 import { liveFeed, receiptDecision } from "./live_feed.ts";
@@ -41,6 +42,14 @@ export interface PublicDeps {
   /** Most live listeners from one client address (core/client_address.ts). */
   maxListenersPerAddress: number;
 }
+
+/** The pages' settings from the plugin's `public` config (the leader's and a standby's alike). */
+export const publicSettings = (p: AuctionConfig["public"]) => ({
+  hostHandle: `@${p.hostHandle.replace(/^@/, "")}`,
+  linkUrl: p.linkUrl ?? "/link",
+  maxListeners: p.maxListeners,
+  maxListenersPerAddress: p.maxListenersPerAddress,
+});
 
 const AUCTION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 const LAST_BIDS = 10;
