@@ -4,7 +4,8 @@
  * security headers (a CSP with no inline script, frame-ancestors 'none',
  * nosniff, no referrer); every state change needs the same origin (Hono's
  * `csrf` plus an Origin / Sec-Fetch-Site check for JSON) and, once signed in,
- * the session's CSRF token.
+ * the session's CSRF token. A request's body that is not a JSON object is a
+ * 400 naming the problem, never read as an empty one.
  */
 import type { Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
@@ -190,7 +191,8 @@ export function mountPanel(http: Hono, p: PanelHttp) {
     const session = await authorised(c);
     if (session instanceof Response) return session;
     await p.sessions.touch(session);
-    const body = await json(c);
+    const body = await objectBody(c);
+    if (typeof body === "string") return fail(c, 400, body);
     const outcome = await dispatch(
       c.req.param("type"),
       body.requestData,
@@ -205,6 +207,28 @@ export function mountPanel(http: Hono, p: PanelHttp) {
       },
     );
   });
+}
+
+/**
+ * A request's body as a JSON object, or what is wrong with it (a 400's message): garbage, cut
+ * short, `null`, an array or a bare value is refused, never read as `{}` (which a request that
+ * needs no data would run on).
+ */
+async function objectBody(c: Context): Promise<Record<string, unknown> | string> {
+  const wanted = "send a JSON object { requestData }";
+  const text = await c.req.text();
+  if (!text.trim()) return `the body is empty: ${wanted}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `the body is not valid JSON (${messageOf(error).slice(0, 120)}): ${wanted}`;
+  }
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    return value as Record<string, unknown>;
+  }
+  const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
+  return `the body is ${kind}, not an object: ${wanted}`;
 }
 
 interface Helpers {

@@ -79,6 +79,8 @@ const show = await bidShow({
   handles,
   more: STREAM ? streamPlugins : [],
   env: { STREAM_KEY: "load" },
+  // Every simulated viewer connects from loopback: one client address.
+  auctionPublic: { maxListenersPerAddress: 100_000 },
 });
 try {
   const engine = await show.startLeader("a", { LOG_LEVEL: "warn" }, 180_000);

@@ -72,6 +72,7 @@ export async function bidShow(
     /** More plugins (folders under plugins/, or with a config: `tests/cli.ts` bidShowConfig). */
     more?: Parameters<typeof bidShowConfig>[1]["more"];
     rateLimit?: { bids: number; perSeconds: number };
+    auctionPublic?: Parameters<typeof bidShowConfig>[1]["auctionPublic"];
   },
 ): Promise<BidShow> {
   const schema = uniqueName(o.name);
@@ -86,6 +87,7 @@ export async function bidShow(
     minPollMs: 200,
     more: o.more,
     rateLimit: o.rateLimit,
+    auctionPublic: o.auctionPublic,
   });
   const env = (name: string, port: number) => ({
     DATABASE_URL: o.url,

@@ -155,6 +155,8 @@ export function bidShowConfig(
     more?: Array<string | { name: string; config: Record<string, unknown> }>;
     /** Bids a bidder may make in a window (default 1000 a minute: no limit in practice). */
     rateLimit?: { bids: number; perSeconds: number };
+    /** The auction's `public` settings (e.g. the live feed's caps), else its defaults. */
+    auctionPublic?: Record<string, unknown>;
   },
 ): string {
   const now = Temporal.Now.instant();
@@ -167,6 +169,7 @@ export function bidShowConfig(
           config: {
             watermark: "clock",
             rateLimit: o.rateLimit ?? { bids: 1000, perSeconds: 60 },
+            ...(o.auctionPublic ? { public: o.auctionPublic } : {}),
             auctions: [{
               id: o.auctionId,
               item: o.item,

@@ -3,7 +3,9 @@
  * a viewer's cookie, no or a wrong CSRF token, another origin, a cross-site
  * form, after logout, after the idle timeout and the absolute lifetime; the
  * cookie's attributes and the security headers; login throttling per account
- * and per address with a lockout that ends as configured.
+ * and per address with a lockout that ends as configured; a request body that
+ * is not a JSON object (garbage, cut short, null, an array, huge) refused with
+ * the problem named.
  */
 import { eventually } from "../../core/testing.ts";
 import assert from "node:assert/strict";
@@ -386,6 +388,65 @@ Deno.test({
         ["failed", 9],
         ["ok", 1],
       ]);
+    } finally {
+      await engine.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "security: a request body that is not a JSON object is a 400 naming the problem, never run",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const engine = await panelEngine({ plugins: auctionPlugins() });
+    try {
+      const olga = await engine.enrolled("olga", "operator");
+      const operator = await engine.signIn("olga", olga.secret);
+      const post = async (type: string, body: string) => {
+        const res = await fetch(`${engine.url}/admin/api/requests/${type}`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            origin: engine.url,
+            ...sessionHeaders(operator),
+          },
+          body,
+        });
+        return { status: res.status, json: await res.json().catch(() => null) };
+      };
+      // GetOverview needs no data: read as `{}`, each of these ran it (a 200).
+      const bad: Array<[string, string, RegExp]> = [
+        ["garbage", "garbage", /^the body is not valid JSON \(.+\): send a JSON object/],
+        ["truncated", '{"requestData": {', /^the body is not valid JSON \(.+\)/],
+        ["null", "null", /^the body is null, not an object/],
+        ["an array", "[]", /^the body is an array, not an object/],
+        ["an array of bodies", '[{"requestData":{}}]', /^the body is an array/],
+        ["a string", '"GetOverview"', /^the body is a string, not an object/],
+        ["a number", "42", /^the body is a number, not an object/],
+        ["empty", "", /^the body is empty/],
+        ["blank", " \n ", /^the body is empty/],
+        ["a huge body", `{"requestData":{"x":"${"x".repeat(2_000_000)}"}}`, /too big/],
+        ["huge garbage", "[".repeat(500_000), /too big/],
+      ];
+      for (const [what, body, message] of bad) {
+        const r = await post("GetOverview", body);
+        assert.equal(r.status, 400, `${what}: ${JSON.stringify(r.json)?.slice(0, 200)}`);
+        assert.equal(r.json?.ok, false, what);
+        assert.match(r.json?.message ?? "", message, what);
+      }
+      // A state change with a garbled body is refused before it is read, and nothing changes.
+      const auctions = engine.service<Auctions>("auctions");
+      const cut = JSON.stringify({ requestData: { ...pause, reason: "a real one" } }).slice(0, -2);
+      const r = await post("AuctionOverride", cut);
+      assert.equal(r.status, 400);
+      assert.match(r.json.message, /not valid JSON/);
+      assert.equal(auctions.get("lot-1")!.status, "open");
+      // The valid bodies still work: no data, and data.
+      assert.equal((await post("GetOverview", "{}")).status, 200);
+      const ok = await post("GetOverview", JSON.stringify({ requestData: {} }));
+      assert.equal(ok.status, 200);
+      assert.equal(ok.json.responseData.auctions[0].status, "open");
     } finally {
       await engine.stop();
     }

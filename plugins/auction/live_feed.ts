@@ -13,6 +13,10 @@
  * - Each listener's queue is bounded in bytes: past it the listener is sent a last `dropped`
  *   event saying why and is closed; its browser reconnects (`retry:`) and catches up.
  *   Listeners are bounded in number; the one more is told to come back (503, Retry-After).
+ * - Listeners are bounded per client address too (`maxPerAddress`), so that one client
+ *   opening connections cannot take every slot from the other viewers: the one more from that
+ *   address is a 429 with Retry-After. A listener's slot is freed when it ends, however it
+ *   ends (closed, cancelled, dropped, stopped); an address with none left is forgotten.
  * - Public only: bids and rejections as their receipts show them, and a changed maximum as
  *   the fact that it changed (`bid.max-set` carries no amount: the maximum is secret).
  */
@@ -49,6 +53,8 @@ export interface FeedDeps {
   /** The last decisions of these auctions, newest first (a snapshot's lists). */
   lastDecisions(auctionIds: string[]): Promise<Record<string, LiveDecision[]>>;
   maxListeners: number;
+  /** Most listeners from one client address at once (core/client_address.ts). */
+  maxPerAddress: number;
   /** Events kept for catching up (default 256). */
   ring?: number;
   /** Bytes a listener may have queued unread before it is dropped (default 64 KiB). */
@@ -227,6 +233,31 @@ type Listener = {
   end(): void;
 };
 
+/** Listeners counted by client address; an address at none is forgotten (a flood leaves none). */
+function addressCount() {
+  const open = new Map<string, number>();
+  return {
+    of: (address: string) => open.get(address) ?? 0,
+    size: () => open.size,
+    add: (address: string) => void open.set(address, (open.get(address) ?? 0) + 1),
+    remove(address: string) {
+      const left = (open.get(address) ?? 1) - 1;
+      if (left > 0) open.set(address, left);
+      else open.delete(address);
+    },
+  };
+}
+
+/** A refused listener: told why and when to come back, in plain text. */
+const refusal = (status: 429 | 503, text: string, retryAfterSeconds: number) =>
+  new Response(text, {
+    status,
+    headers: {
+      "retry-after": String(retryAfterSeconds),
+      "content-type": "text/plain; charset=utf-8",
+    },
+  });
+
 export function liveFeed(d: FeedDeps) {
   const ringSize = d.ring ?? 256;
   const queueBytes = d.queueBytes ?? 64 * 1024;
@@ -236,7 +267,8 @@ export function liveFeed(d: FeedDeps) {
   const retryMs = d.retryMs ?? 1000;
   const ring: Told[] = [];
   const listeners = new Set<Listener>();
-  const stats = { told: 0, dropped: 0, replayed: 0, snapshots: 0, refused: 0 };
+  const perAddress = addressCount();
+  const stats = { told: 0, dropped: 0, replayed: 0, snapshots: 0, refused: 0, refusedAddress: 0 };
   let seq = 0;
 
   // `sent`: the last event handed to the listeners. The events told in one turn of the event
@@ -308,15 +340,17 @@ export function liveFeed(d: FeedDeps) {
     );
   };
 
-  const handle = (req: Request): Response => {
+  const handle = (req: Request, address: string): Response => {
     // A turn under way goes out first: a listener joining now starts after it.
     if (turn.length) flush();
+    if (perAddress.of(address) >= d.maxPerAddress) {
+      stats.refusedAddress++;
+      const most = `at most ${d.maxPerAddress}`;
+      return refusal(429, `too many live connections from your address (${most}): try again`, 10);
+    }
     if (listeners.size >= d.maxListeners) {
       stats.refused++;
-      return new Response("too many listeners: try again in a minute", {
-        status: 503,
-        headers: { "retry-after": "60", "content-type": "text/plain; charset=utf-8" },
-      });
+      return refusal(503, "too many listeners: try again in a minute", 60);
     }
     const url = new URL(req.url);
     // EventSource sends the header when it reconnects; a page starts from `since`.
@@ -333,8 +367,8 @@ export function liveFeed(d: FeedDeps) {
     const wiring = {
       queueBytes,
       retryMs,
-      add: (l: Listener) => listeners.add(l),
-      remove: (l: Listener) => listeners.delete(l),
+      add: (l: Listener) => (listeners.add(l), perAddress.add(address)),
+      remove: (l: Listener) => listeners.delete(l) && perAddress.remove(address),
       dropped: () => stats.dropped++,
     };
     let body: ReadableStream<Uint8Array>;
@@ -361,6 +395,10 @@ export function liveFeed(d: FeedDeps) {
     /** The id of the last event told: a page rendered now is current up to it. */
     lastId: () => idOf(sent),
     listeners: () => listeners.size,
+    /** Open listeners from one client address. */
+    listenersFrom: perAddress.of,
+    /** Client addresses with a listener open. */
+    addresses: perAddress.size,
     stats: () => ({ ...stats }),
     stop() {
       offs.forEach((off) => off());

@@ -3,7 +3,8 @@
  * what it missed (in order, once), or a snapshot when that is older than the
  * ring or no id of this feed; hostile ids get a snapshot, never an error; a
  * listener that does not read is dropped with a reason at its byte bound;
- * listeners are bounded. Then on a real engine (Postgres or PGlite, the
+ * listeners are bounded, in all and per client address (a 429; closing frees a
+ * slot; a flood of opens and closes leaves none taken). Then on a real engine (Postgres or PGlite, the
  * in-process HTTP): a phone cut off before three decisions, a changed maximum
  * and the close gets them all when it reconnects with `Last-Event-ID`; and a
  * maximum's amount is on no public route and not on the stream while the lot runs.
@@ -79,7 +80,13 @@ const snap = (status: AuctionSnapshot["status"], priceWei: bigint | null): Aucti
 });
 
 function unitFeed(
-  options: { ring?: number; queueBytes?: number; maxListeners?: number; gate?: Promise<void> } = {},
+  options: {
+    ring?: number;
+    queueBytes?: number;
+    maxListeners?: number;
+    maxPerAddress?: number;
+    gate?: Promise<void>;
+  } = {},
 ) {
   const bus = createBus(
     virtualClock("2026-03-08T14:00:00-04:00"),
@@ -99,11 +106,12 @@ function unitFeed(
       return now;
     },
     maxListeners: options.maxListeners ?? 10,
+    maxPerAddress: options.maxPerAddress ?? 10,
     ring: options.ring,
     queueBytes: options.queueBytes,
   });
-  const open = (headers: Record<string, string> = {}, query = "") =>
-    feed.handle(new Request(`http://engine/auction/live${query}`, { headers }));
+  const open = (headers: Record<string, string> = {}, query = "", address = "198.51.100.1") =>
+    feed.handle(new Request(`http://engine/auction/live${query}`, { headers }), address);
   const decide = (tweetId: string, amount: bigint) => {
     bus.emit("bid.accepted", {
       auctionId: "lot-1",
@@ -297,6 +305,66 @@ Deno.test("listeners are bounded: one more is told to come back", async () => {
     await eventually(() => u.feed.listeners() === 1, "a cancelled listener to go");
     assertEquals(u.open().status, 200);
     await b.body!.cancel();
+  } finally {
+    u.feed.stop();
+  }
+});
+
+Deno.test("one address is bounded on its own: one more from it is a 429, closing frees its slot, others go on", async () => {
+  const u = unitFeed({ maxListeners: 100, maxPerAddress: 3 });
+  const A = "198.51.100.1", B = "2001:db8::7";
+  try {
+    const mine = [u.open({}, "", A), u.open({}, "", A), u.open({}, "", A)];
+    assertEquals(mine.map((r) => r.status), [200, 200, 200]);
+    const refused = u.open({}, "", A);
+    assertEquals([refused.status, refused.headers.get("retry-after")], [429, "10"]);
+    assert(/too many live connections from your address \(at most 3\)/.test(await refused.text()));
+    assertEquals([u.feed.listenersFrom(A), u.feed.stats().refusedAddress], [3, 1]);
+    // Another address is not touched by the first one's flood.
+    const other = u.open({}, "", B);
+    assertEquals(other.status, 200);
+    // Closing one frees its slot: the next from A gets in, and the one after is refused again.
+    await mine[0].body!.cancel();
+    await eventually(() => u.feed.listenersFrom(A) === 2, "the closed one's slot to be free");
+    const next = u.open({}, "", A);
+    assertEquals(next.status, 200);
+    const again = u.open({}, "", A);
+    assertEquals(again.status, 429);
+    await again.body?.cancel();
+    // A listener dropped for not reading frees its slot too.
+    for (let i = 1; i <= 200; i++) u.decide(String(i), BigInt(i) * ETH);
+    await eventually(() => u.feed.listeners() === 0, "the listeners that did not read to go");
+    assertEquals([u.feed.listenersFrom(A), u.feed.listenersFrom(B), u.feed.addresses()], [0, 0, 0]);
+    for (const r of [...mine.slice(1), next, other]) await r.body!.cancel();
+    assertEquals(u.open({}, "", A).status, 200);
+  } finally {
+    u.feed.stop();
+  }
+  assertEquals([u.feed.listeners(), u.feed.addresses()], [0, 0], "stop frees every slot");
+});
+
+Deno.test("a flood of opens and closes from many addresses leaves no slot taken", async () => {
+  const u = unitFeed({ maxListeners: 50, maxPerAddress: 4 });
+  try {
+    let accepted = 0, refused = 0;
+    const open: Response[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const r = u.open({}, "", `203.0.113.${i % 7}`);
+      if (r.status === 200) accepted++, open.push(r);
+      else refused++, await r.body?.cancel();
+      // Some close at once, some after reading their hello, some are left open a while.
+      if (i % 3 === 0 && open.length) await open.shift()!.body!.cancel();
+      if (i % 5 === 0 && open.length) await readEvents(open.shift()!, (e) => e.length >= 1);
+      if (i % 50 === 0) u.decide(String(i + 1), BigInt(i + 1) * ETH);
+      assert(u.feed.listeners() <= 28, `${u.feed.listeners()} listeners: 7 addresses × 4 at most`);
+    }
+    assert(accepted > 0 && refused > 0, `${accepted} accepted, ${refused} refused`);
+    for (const r of open.splice(0)) await r.body!.cancel();
+    await eventually(
+      () => u.feed.listeners() === 0 && u.feed.addresses() === 0,
+      "every slot to be free",
+    );
+    assertEquals(u.open({}, "", "203.0.113.0").status, 200);
   } finally {
     u.feed.stop();
   }

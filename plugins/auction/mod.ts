@@ -14,7 +14,7 @@ import { mountAuctionJson } from "./json_routes.ts";
 import { auctionConfig } from "./plugin_config.ts";
 import { listenToInputs, queueHealth, startPluginRuntime } from "./plugin_runtime.ts";
 import { auctionStore } from "./store.ts";
-import { mountPublicPages } from "./public_pages.ts";
+import { mountPublicPages, publicSettings } from "./public_pages.ts";
 import { standbyPages } from "./standby_pages.ts";
 
 export type { AdminBy, ChainGate } from "./auction_runtime.ts";
@@ -132,9 +132,7 @@ export default definePlugin({
       list: runtime.list,
       get: runtime.get,
       receipts: (id, after, limit) => store.receipts(id, after, limit),
-      hostHandle: `@${config.public.hostHandle.replace(/^@/, "")}`,
-      linkUrl: config.public.linkUrl ?? "/link",
-      maxListeners: config.public.maxListeners,
+      ...publicSettings(config.public),
     });
 
     ctx.health("queue", queueHealth(runtime));

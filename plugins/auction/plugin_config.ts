@@ -47,7 +47,13 @@ export const auctionConfig = z.object({
     linkUrl: z.string().url().optional(),
     /** Most live listeners (`/auction/live`) at once; more are told to come back. */
     maxListeners: z.number().int().min(1).max(100_000).default(2000),
-  }).default({ hostHandle: "SothebAIs", maxListeners: 2000 }),
+    /**
+     * Most live listeners from one client address at once (the connection's peer: behind a
+     * reverse proxy, the proxy's); more from it are a 429. Keeps one client from taking every
+     * slot above.
+     */
+    maxListenersPerAddress: z.number().int().min(1).max(100_000).default(8),
+  }).default({ hostHandle: "SothebAIs", maxListeners: 2000, maxListenersPerAddress: 8 }),
 });
 
 export type AuctionConfig = z.output<typeof auctionConfig>;

@@ -25,6 +25,7 @@ function pages() {
     hostHandle: "@SothebAIs",
     linkUrl: "/link",
     maxListeners: 10,
+    maxListenersPerAddress: 10,
   }, () => Promise.resolve(""));
   const listen = async () => {
     const r = await http.fetch(new Request("http://x/auction/live"));

@@ -6,14 +6,16 @@
  * (Server-Sent Events). They show only what bidders made public on X and what
  * the stream shows: no running maximum (the receipts hold it back), no reserve
  * secret (the reserve is announced), no report. The live feed (live_feed.ts)
- * bounds its listeners and drops one that does not read; a page names the feed's
- * event it was rendered at, and its script catches up from there (replay or
- * snapshot), so a dropped phone is right again when it reconnects. A page is
- * rendered at most once a second for all viewers.
+ * bounds its listeners, in all and per client address, and drops one that does
+ * not read; a page names the feed's event it was rendered at, and its script
+ * catches up from there (replay or snapshot), so a dropped phone is right again
+ * when it reconnects. A page is rendered at most once a second for all viewers.
  */
 import type { Hono } from "hono";
 import type { Bus } from "../../core/bus.ts";
+import { clientAddress } from "../../core/client_address.ts";
 import type { Db } from "../../core/db.ts";
+import type { AuctionConfig } from "./plugin_config.ts";
 import type { AuctionSnapshot } from "./snapshot.ts";
 import type { Receipt } from "./store.ts";
 import { liveFeed, receiptDecision } from "./live_feed.ts";
@@ -37,7 +39,17 @@ export interface PublicDeps {
   hostHandle: string;
   linkUrl: string;
   maxListeners: number;
+  /** Most live listeners from one client address (core/client_address.ts). */
+  maxListenersPerAddress: number;
 }
+
+/** The pages' settings from the plugin's `public` config (the leader's and a standby's alike). */
+export const publicSettings = (p: AuctionConfig["public"]) => ({
+  hostHandle: `@${p.hostHandle.replace(/^@/, "")}`,
+  linkUrl: p.linkUrl ?? "/link",
+  maxListeners: p.maxListeners,
+  maxListenersPerAddress: p.maxListenersPerAddress,
+});
 
 const AUCTION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 const LAST_BIDS = 10;
@@ -245,6 +257,7 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
         )),
       ),
     maxListeners: d.maxListeners,
+    maxPerAddress: d.maxListenersPerAddress,
   });
   const page = renderedOnce(1000);
   http.get("/public.css", (c) => {
@@ -288,7 +301,7 @@ export function mountPublicPages(http: Hono, d: PublicDeps, clientJs = readClien
     return c.html(await page(`${a.auctionId}?${after}`, () => logPage(d, a, after, feed.lastId())));
   });
 
-  http.get("/auction/live", (c) => feed.handle(c.req.raw));
+  http.get("/auction/live", (c) => feed.handle(c.req.raw, clientAddress(c)));
 
   return () => feed.stop();
 }

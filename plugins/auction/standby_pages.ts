@@ -12,7 +12,7 @@ import type { StandbyContext } from "../../core/plugin.ts";
 import type { AuctionRuntime } from "./auction_runtime.ts";
 import { mountAuctionJson } from "./json_routes.ts";
 import type { auctionConfig } from "./plugin_config.ts";
-import { mountPublicPages } from "./public_pages.ts";
+import { mountPublicPages, publicSettings } from "./public_pages.ts";
 import { type AuctionSnapshot, snapshot, toJson } from "./snapshot.ts";
 import { auctionStore, type Receipt } from "./store.ts";
 import type { z } from "zod";
@@ -101,9 +101,7 @@ export function standbyPages(
     list,
     get,
     receipts: (id, after, limit) => store.receipts(id, after, limit),
-    hostHandle: `@${config.public.hostHandle.replace(/^@/, "")}`,
-    linkUrl: config.public.linkUrl ?? "/link",
-    maxListeners: config.public.maxListeners,
+    ...publicSettings(config.public),
   }, publicClientJs);
 
   return async () => {

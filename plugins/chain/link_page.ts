@@ -12,6 +12,7 @@
  */
 import type { Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { clientAddress } from "../../core/client_address.ts";
 import { rateLimiter } from "./rate_limit.ts";
 import encodeQR from "qr";
 import { PUBLIC_CSS, publicHeaders, publicPage } from "../auction/mod.ts";
@@ -141,12 +142,6 @@ async function objectBody(c: Context): Promise<Record<string, unknown> | null> {
  * step as malformed). `String()` of a hostile object (`{"toString": 0}`) throws.
  */
 const textOf = (v: unknown) => (typeof v === "string" || typeof v === "number" ? String(v) : "");
-
-/** The connecting address (Deno.serve's; behind a proxy, the proxy's). */
-function clientAddress(c: Context): string {
-  const env = c.env as { remoteAddr?: { hostname?: string } } | undefined;
-  return env?.remoteAddr?.hostname ?? "unknown";
-}
 
 const LINK_BODY_BYTES = 16 * 1024;
 

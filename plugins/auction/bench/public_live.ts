@@ -27,7 +27,8 @@ async function run(listeners: number) {
       auction: {
         watermark: "clock",
         rateLimit: { bids: 1000, perSeconds: 1 },
-        public: { maxListeners: 100_000 },
+        // Every reader is on loopback: one address.
+        public: { maxListeners: 100_000, maxListenersPerAddress: 100_000 },
         auctions: [{
           id: "bench-1",
           item: "Bench #1",

@@ -247,6 +247,8 @@ Deno.test({
         const p = await desktop.newPage();
         await p.goto(`${engine.url}${path}`);
         await p.screenshot({ path: `${ARTIFACTS}${name}-desktop.png`, fullPage: true });
+        // Its live feed closed: every page here is one address (loopback), capped at 8 feeds.
+        await p.close();
       }
 
       // Cut off: the phone loses its stream; two decisions and the close happen meanwhile; back
