@@ -6,7 +6,10 @@
  * sweep gates the read-through before a close. Every wait is on the engine's clock. Each read
  * goes as the user or as the app (the Bearer token), to the window with room, through one shared
  * view of each (endpoint, auth) window (`read_windows.ts`): the readers and the sweep see what the
- * others spent, and the planner plans with both.
+ * others spent, and the planner plans with both. Where the tier file gives no per-app number, the
+ * one learned from X's header is kept (`app_limits.ts`) and planned with from the next start; none
+ * kept yet, the extra source (search) reads once as the app at start (the probe: counted and
+ * ingested like any read), so the planner knows both windows before it opens them for a lot.
  */
 import type { Bus } from "../../core/bus.ts";
 import { type Clock, nyString } from "../../core/clock.ts";
@@ -15,6 +18,7 @@ import { serialQueue } from "../../core/serial_queue.ts";
 import type { Log } from "../../core/log.ts";
 import type { HostAccount } from "./account.ts";
 import { type AuctionPhases, followAuctions } from "./auction_phases.ts";
+import { appLimitStore } from "./app_limits.ts";
 import { createCloseSweep } from "./close_sweep.ts";
 import type { XConfig } from "./config.ts";
 import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
@@ -95,7 +99,19 @@ export function startReading(o: ReadingOptions): Reading {
   const lastRead = new Map<PolledSource, number | undefined>(); // complete reads' starts
   // One view of each endpoint's windows (the user's, the app's) for every user of it (the search
   // reader and the sweep); each read goes to the window with room.
-  const windows = trackReadWindows(o.api, tier, () => clock.instant().epochMilliseconds, o.log);
+  const learned = learnedAppLimits(o);
+  const windows = trackReadWindows(
+    o.api,
+    tier,
+    () => clock.instant().epochMilliseconds,
+    o.log,
+    learned.save,
+  );
+  const loaded = learned.load(windows);
+  const probed = new Set<PolledSource>();
+  // Until the window the probe opened resets: outside the hot phase, the source is not read (the
+  // user's window beside it would open out of line with the lot's last minutes).
+  const probeWindow = new Map<PolledSource, number>();
   const plan = planner({
     config,
     clock,
@@ -172,9 +188,23 @@ export function startReading(o: ReadingOptions): Reading {
 
   const readStep = (s: PolledSource) => async () => {
     if (!(await o.account.resolve())) return o.account.retryAt();
+    await loaded;
     const reader = readerFor(s);
     const rateLimit = windows.last(s) ?? reader.status().rateLimit;
-    const held = holdBefore({
+    // The probe, once a run: the extra source's app window, unknown, read now (the primary's first
+    // read is never held, and the app's window opens beside it at once).
+    const probe = s !== primary && !probed.has(s) && windows.appUnknown(s);
+    if (probe) {
+      probed.add(s);
+      windows.probe(s);
+    }
+    const probeReset = probeWindow.get(s);
+    if (!probe && probeReset !== undefined && probeReset > clock.instant().epochMilliseconds) {
+      if (phases.now().phase !== "hot") {
+        return phases.orPhaseChange(Temporal.Instant.fromEpochMilliseconds(probeReset));
+      }
+    }
+    const held = probe ? undefined : holdBefore({
       source: s,
       primary: s === primary,
       now: clock.instant(),
@@ -189,6 +219,8 @@ export function startReading(o: ReadingOptions): Reading {
     const startedAt = clock.instant().epochMilliseconds;
     const result = await reader.poll();
     lastRead.set(s, result.outcome === "complete" ? startedAt : undefined);
+    const opened = probe ? windows.last(s)?.resetAt : undefined;
+    if (opened !== undefined) probeWindow.set(s, opened);
     if (s === primary) {
       const projection = state.projection = await usage.project(config.expectedMentionsPerDay);
       state.readThisMonth = projection.used;
@@ -220,7 +252,38 @@ export function startReading(o: ReadingOptions): Reading {
       for (const loop of loops.values()) loop.stop();
       // Let a read under way finish, so its row is written before storage closes.
       await idle();
+      await learned.saved();
     },
+  };
+}
+
+/**
+ * The per-app limits learned in earlier runs (loaded into `windows` before the first read) and
+ * each one X's headers state from now on, kept one write at a time (a failed write: a warning;
+ * the limit is still planned with in this run).
+ */
+function learnedAppLimits(o: ReadingOptions) {
+  const store = appLimitStore({ db: o.db, clock: o.clock, log: o.log.child("app-limits") });
+  let writes = Promise.resolve();
+  return {
+    load: (windows: ReadWindows) =>
+      store.load().then(
+        windows.useStored,
+        (error) =>
+          o.log.warn("stored per-app read limits unreadable: learned again", {
+            error: (error as Error).message,
+          }),
+      ),
+    save: (s: PolledSource, limit: number) => {
+      writes = writes.then(() => store.save(s, limit)).catch((error) =>
+        o.log.warn("a learned per-app read limit was not stored", {
+          source: s,
+          limit,
+          error: (error as Error).message,
+        })
+      );
+    },
+    saved: () => writes,
   };
 }
 
