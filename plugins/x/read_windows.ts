@@ -84,24 +84,17 @@ export function trackReadWindows(
   onLearned?: (s: PolledSource, limit: number) => void,
 ): ReadWindows {
   const seen = new Map<string, Seen>();
-  const stored: AppLimits = {};
   const probing = new Set<PolledSource>();
   const joining = new Map<PolledSource, boolean>();
   let refused: { until: number; reason: string } | undefined;
   const key = (s: PolledSource, a: ReadAuth) => `${s}:${a}`;
-  const documented = (s: PolledSource, a: ReadAuth): Window | undefined =>
-    a === "user" ? tier[s] : tier.app[s];
+  const limits = knownLimits(tier, inner.readAuths);
+  const { documented, windowMsOf } = limits;
   const auths = () =>
     inner.readAuths.filter((a) =>
       a !== "app" || inner.readAuths.length === 1 || !refused || refused.until <= nowMs()
     );
-  const limitOf = (s: PolledSource, a: ReadAuth) =>
-    seen.get(key(s, a))?.limit ?? documented(s, a)?.limit ??
-      (a === "app" ? stored[s] : undefined) ??
-      // Undocumented (and the app is the only way to read): one read a window, to learn it.
-      (inner.readAuths.length === 1 ? tier[s].limit : 1);
-  const windowMsOf = (s: PolledSource, a: ReadAuth) =>
-    documented(s, a)?.windowMs ?? tier[s].windowMs;
+  const limitOf = (s: PolledSource, a: ReadAuth) => seen.get(key(s, a))?.limit ?? limits.of(s, a);
   const windowsOf = (s: PolledSource): AuthWindow[] =>
     auths().map((auth) => {
       const w = seen.get(key(s, auth));
@@ -123,25 +116,21 @@ export function trackReadWindows(
 
   /** A response: X's headers, bounded; without them, counted here in the window it opened. */
   const answered = (s: PolledSource, a: ReadAuth, rl: RateLimit | undefined) => {
-    const known = a === "app" && !documented(s, a) ? limitOf(s, a) : undefined;
-    const after = afterAnswer(seen.get(key(s, a)), rl, {
-      now: nowMs(),
-      windowMs: windowMsOf(s, a),
-      limit: limitOf(s, a),
-    });
+    const before = limitOf(s, a);
+    const window = { now: nowMs(), windowMs: windowMsOf(s, a), limit: before };
+    const after = afterAnswer(seen.get(key(s, a)), rl, window);
     seen.set(key(s, a), after);
-    const learned = saneLimit(after.limit);
-    if (a === "app" && !documented(s, a) && rl && learned !== undefined && learned !== known) {
-      onLearned?.(s, learned);
+    // A per-app limit the tier file does not give, new or changed: the caller keeps it.
+    if (a === "app" && rl && !documented(s, a) && after.limit !== before) {
+      onLearned?.(s, after.limit ?? before);
     }
   };
   // Without X's reset header (or with one beyond a window): the window's whole length.
   const spent = (s: PolledSource, a: ReadAuth, resetAt?: number) => {
     const now = nowMs();
     const windowMs = windowMsOf(s, a);
-    const reset = resetAt !== undefined && resetAt > now && resetAt <= now + windowMs + 1000
-      ? resetAt
-      : now + windowMs;
+    const sane = resetAt !== undefined && resetAt > now && resetAt <= now + windowMs + 1000;
+    const reset = sane ? resetAt : now + windowMs;
     seen.set(key(s, a), { ...seen.get(key(s, a)), remaining: 0, resetAt: reset });
   };
 
@@ -168,11 +157,8 @@ export function trackReadWindows(
         const page = await call(auth);
         answered(s, auth, page.rateLimit);
         // A read that opened a window: the next opens the others beside it (they reset together).
-        const later = nowMs();
-        joining.set(
-          s,
-          !probe && opens && windowsOf(s).some((w) => !w.resetAt || w.resetAt <= later),
-        );
+        const fresh = windowsOf(s).some((w) => !w.resetAt || w.resetAt <= nowMs());
+        joining.set(s, !probe && opens && fresh);
         probing.delete(s);
         return { ...page, rateLimit: asRateLimit(s) };
       } catch (error) {
@@ -219,19 +205,9 @@ export function trackReadWindows(
       const w = windowsOf(s);
       return { limit: w.reduce((n, x) => n + x.limit, 0), windowMs: tier[s].windowMs };
     },
-    useStored: (limits) => {
-      for (const s of ["mentions", "search"] as const) {
-        const limit = saneLimit(limits[s]);
-        if (limit !== undefined) stored[s] = limit;
-      }
-    },
-    appUnknown: (s) =>
-      inner.readAuths.includes("app") && inner.readAuths.includes("user") &&
-      !documented(s, "app") && stored[s] === undefined &&
-      seen.get(key(s, "app"))?.limit === undefined,
-    probe: (s) => {
-      probing.add(s);
-    },
+    useStored: limits.useStored,
+    appUnknown: (s) => limits.appUnknown(s) && seen.get(key(s, "app"))?.limit === undefined,
+    probe: (s) => void probing.add(s),
     status: () =>
       describeWindows({
         readAuths: inner.readAuths,
@@ -242,13 +218,38 @@ export function trackReadWindows(
             ...w,
             from: seen.get(key(s, w.auth))?.limit !== undefined
               ? "headers"
-              : documented(s, w.auth)
-              ? "documented"
-              : w.auth === "app" && stored[s] !== undefined
-              ? "stored"
-              : "probe",
+              : limits.from(s, w.auth),
           })),
       }),
+  };
+}
+
+/**
+ * The limits known before X's headers: the tier file's (or config's), else for the app the one
+ * stored from an earlier run (sane ones only), else a guess — one read a window (the probe), or the
+ * user's number where the app is the only way to read.
+ */
+function knownLimits(tier: TierLimits, readAuths: ReadAuth[]) {
+  const stored: AppLimits = {};
+  const documented = (s: PolledSource, a: ReadAuth): Window | undefined =>
+    a === "user" ? tier[s] : tier.app[s];
+  return {
+    documented,
+    windowMsOf: (s: PolledSource, a: ReadAuth) => documented(s, a)?.windowMs ?? tier[s].windowMs,
+    of: (s: PolledSource, a: ReadAuth) =>
+      documented(s, a)?.limit ?? (a === "app" ? stored[s] : undefined) ??
+        (readAuths.length === 1 ? tier[s].limit : 1),
+    from: (s: PolledSource, a: ReadAuth): ReadWindowStatus["from"] =>
+      documented(s, a) ? "documented" : a === "app" && stored[s] !== undefined ? "stored" : "probe",
+    useStored(limits: AppLimits) {
+      for (const s of ["mentions", "search"] as const) {
+        const limit = saneLimit(limits[s]);
+        if (limit !== undefined) stored[s] = limit;
+      }
+    },
+    appUnknown: (s: PolledSource) =>
+      readAuths.includes("app") && readAuths.includes("user") && !documented(s, "app") &&
+      stored[s] === undefined,
   };
 }
 

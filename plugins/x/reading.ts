@@ -32,7 +32,7 @@ import {
   type PolledSource,
   SWEEP_RESERVE,
 } from "./read_planner.ts";
-import { createReadUsage, type Projection } from "./read_usage.ts";
+import { createReadUsage, type Projection, type ReadUsage } from "./read_usage.ts";
 import { type ReadWindows, trackReadWindows } from "./read_windows.ts";
 import { type TierLimits, type Window, windowIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
@@ -97,21 +97,9 @@ export function startReading(o: ReadingOptions): Reading {
     reported: undefined as Temporal.Instant | undefined,
   };
   const lastRead = new Map<PolledSource, number | undefined>(); // complete reads' starts
-  // One view of each endpoint's windows (the user's, the app's) for every user of it (the search
-  // reader and the sweep); each read goes to the window with room.
-  const learned = learnedAppLimits(o);
-  const windows = trackReadWindows(
-    o.api,
-    tier,
-    () => clock.instant().epochMilliseconds,
-    o.log,
-    learned.save,
-  );
-  const loaded = learned.load(windows);
-  const probed = new Set<PolledSource>();
-  // Until the window the probe opened resets: outside the hot phase, the source is not read (the
-  // user's window beside it would open out of line with the lot's last minutes).
-  const probeWindow = new Map<PolledSource, number>();
+  // One view of the windows (the user's, the app's) for the readers and the sweep: `learned`.
+  const { windows, ...learned } = learnedAppLimits(o);
+  const probes = probeAtStart(windows, primary, phases, clock);
   const plan = planner({
     config,
     clock,
@@ -188,23 +176,12 @@ export function startReading(o: ReadingOptions): Reading {
 
   const readStep = (s: PolledSource) => async () => {
     if (!(await o.account.resolve())) return o.account.retryAt();
-    await loaded;
+    await learned.loaded;
     const reader = readerFor(s);
     const rateLimit = windows.last(s) ?? reader.status().rateLimit;
-    // The probe, once a run: the extra source's app window, unknown, read now (the primary's first
-    // read is never held, and the app's window opens beside it at once).
-    const probe = s !== primary && !probed.has(s) && windows.appUnknown(s);
-    if (probe) {
-      probed.add(s);
-      windows.probe(s);
-    }
-    const probeReset = probeWindow.get(s);
-    if (!probe && probeReset !== undefined && probeReset > clock.instant().epochMilliseconds) {
-      if (phases.now().phase !== "hot") {
-        return phases.orPhaseChange(Temporal.Instant.fromEpochMilliseconds(probeReset));
-      }
-    }
-    const held = probe ? undefined : holdBefore({
+    const probe = probes.before(s);
+    if (probe.hold) return probe.hold;
+    const held = probe.now ? undefined : holdBefore({
       source: s,
       primary: s === primary,
       now: clock.instant(),
@@ -219,21 +196,15 @@ export function startReading(o: ReadingOptions): Reading {
     const startedAt = clock.instant().epochMilliseconds;
     const result = await reader.poll();
     lastRead.set(s, result.outcome === "complete" ? startedAt : undefined);
-    const opened = probe ? windows.last(s)?.resetAt : undefined;
-    if (opened !== undefined) probeWindow.set(s, opened);
+    probes.after(s, probe.now);
     if (s === primary) {
-      const projection = state.projection = await usage.project(config.expectedMentionsPerDay);
-      state.readThisMonth = projection.used;
-      state.degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
+      Object.assign(state, await projectMonth(usage, config.expectedMentionsPerDay));
       if (anyReader()) await stream.open();
     }
     return result.outcome === "complete" ? phases.orPhaseChange(result.nextAt) : result.nextAt;
   };
   for (const s of config.read ? polled : []) loops.set(s, startLoop(o, s, readStep(s)));
-
-  const idle = async () => {
-    for (const loop of loops.values()) await loop.idle();
-  };
+  const idle = () => Promise.all([...loops.values()].map((l) => l.idle())).then(() => {});
   return {
     readThrough: () => state.readThrough,
     phase: () => phases.now().phase,
@@ -257,6 +228,13 @@ export function startReading(o: ReadingOptions): Reading {
   };
 }
 
+/** The month's projection after a primary read, and the degradation it calls for. */
+async function projectMonth(usage: ReadUsage, expectedPerDay?: number) {
+  const projection = await usage.project(expectedPerDay);
+  const degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
+  return { projection, readThisMonth: projection.used, degrade };
+}
+
 /**
  * The per-app limits learned in earlier runs (loaded into `windows` before the first read) and
  * each one X's headers state from now on, kept one write at a time (a failed write: a warning;
@@ -265,25 +243,63 @@ export function startReading(o: ReadingOptions): Reading {
 function learnedAppLimits(o: ReadingOptions) {
   const store = appLimitStore({ db: o.db, clock: o.clock, log: o.log.child("app-limits") });
   let writes = Promise.resolve();
+  const save = (s: PolledSource, limit: number) => {
+    writes = writes.then(() => store.save(s, limit)).catch((error) =>
+      o.log.warn("a learned per-app read limit was not stored", {
+        source: s,
+        limit,
+        error: (error as Error).message,
+      })
+    );
+  };
+  const nowMs = () => o.clock.instant().epochMilliseconds;
+  const windows = trackReadWindows(o.api, o.tier, nowMs, o.log, save);
+  const loaded = store.load().then(
+    windows.useStored,
+    (error) =>
+      o.log.warn("stored per-app read limits unreadable: learned again", {
+        error: (error as Error).message,
+      }),
+  );
+  return { windows, loaded, saved: () => writes };
+}
+
+/**
+ * The probe at start, once a run: the extra source's app window, its limit unknown, read now as
+ * the app (the primary's first read is never held, and the app's window opens beside it at once).
+ * Until the window it opened resets, that source is not read outside the hot phase: the user's
+ * window beside it would open out of line with the lot's last minutes.
+ */
+function probeAtStart(
+  windows: ReadWindows,
+  primary: PolledSource,
+  phases: AuctionPhases,
+  clock: Clock,
+) {
+  const o = { windows, primary, phases, nowMs: () => clock.instant().epochMilliseconds };
+  const probed = new Set<PolledSource>();
+  const opened = new Map<PolledSource, number>();
   return {
-    load: (windows: ReadWindows) =>
-      store.load().then(
-        windows.useStored,
-        (error) =>
-          o.log.warn("stored per-app read limits unreadable: learned again", {
-            error: (error as Error).message,
-          }),
-      ),
-    save: (s: PolledSource, limit: number) => {
-      writes = writes.then(() => store.save(s, limit)).catch((error) =>
-        o.log.warn("a learned per-app read limit was not stored", {
-          source: s,
-          limit,
-          error: (error as Error).message,
-        })
-      );
+    /** `now`: this read is the probe; `hold`: wait until then (the probe's window is open). */
+    before(s: PolledSource): { now: boolean; hold?: Temporal.Instant } {
+      if (s !== o.primary && !probed.has(s) && o.windows.appUnknown(s)) {
+        probed.add(s);
+        o.windows.probe(s);
+        return { now: true };
+      }
+      const reset = opened.get(s);
+      if (reset === undefined || reset <= o.nowMs() || o.phases.now().phase === "hot") {
+        return { now: false };
+      }
+      return {
+        now: false,
+        hold: o.phases.orPhaseChange(Temporal.Instant.fromEpochMilliseconds(reset)),
+      };
     },
-    saved: () => writes,
+    after(s: PolledSource, probe: boolean) {
+      const reset = probe ? o.windows.last(s)?.resetAt : undefined;
+      if (reset !== undefined) opened.set(s, reset);
+    },
   };
 }
 
