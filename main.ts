@@ -23,6 +23,7 @@ import {
   startEngine,
 } from "./core/engine.ts";
 import { verifyChains } from "./core/hash_chain.ts";
+import { type Lease, postgresLease } from "./core/lease.ts";
 import { describeResealed, resealAll } from "./core/sealed_columns.ts";
 import { secretsOf, secretsProblems } from "./core/secret_key.ts";
 import { createLog, logFormat } from "./core/log.ts";
@@ -216,7 +217,20 @@ const commands: Record<string, Command> = {
     async run(values) {
       const { settings, plugins } = await readConfig(values.config);
       const secrets = await secretsOf(settings);
-      const { db, lock } = await openDatabase(settings);
+      // A running engine keeps the key it started with: it could not open what is re-sealed
+      // under it, so the re-seal holds the lease (PGlite: the data folder's lock) or refuses.
+      const lease = await leaseForRekey(settings);
+      if (typeof lease === "string") {
+        console.error(
+          `rekey: ${lease} leads this database: stop the engines first, or restart them with ` +
+            "the new key (a start re-seals the same way)",
+        );
+        return 1;
+      }
+      const { db, lock } = await openDatabase(settings).catch(async (error) => {
+        await lease?.close();
+        throw error;
+      });
       try {
         await migratePlugins(db, plugins);
         const done = await resealAll(db, secrets.box, resealPasses(plugins));
@@ -226,6 +240,7 @@ const commands: Record<string, Command> = {
       } finally {
         await db.close();
         lock?.release();
+        await lease?.close();
       }
     },
   },
@@ -275,6 +290,24 @@ const commands: Record<string, Command> = {
     },
   },
 };
+
+/**
+ * The engines' lease for `rekey` on Postgres, or the engine holding it (the command refuses);
+ * undefined on PGlite, where the data folder's lock keeps an engine out.
+ */
+async function leaseForRekey(settings: Settings): Promise<Lease | string | undefined> {
+  if (!settings.DATABASE_URL) return undefined;
+  const lease = postgresLease({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const held = await Promise.race([
+    lease.acquired.then(() => true),
+    new Promise<false>((r) => timer = setTimeout(() => r(false), 2000)),
+  ]).finally(() => clearTimeout(timer));
+  if (held) return lease;
+  const holder = (await lease.status().catch(() => null))?.holder ?? "another engine";
+  await lease.close();
+  return `engine ${holder}`;
+}
 
 /** main.ts's own commands, as the catalogue lists them. */
 export const ownCommands = () =>

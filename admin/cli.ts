@@ -8,6 +8,7 @@
  * plugin's at once.
  */
 import type { PluginCommand } from "../core/plugin.ts";
+import { engineLeads } from "../core/lease.ts";
 import { describeResealed } from "../core/sealed_columns.ts";
 import { AccountError, accounts, ROLES } from "./accounts.ts";
 import { auditLog } from "./audit.ts";
@@ -97,6 +98,12 @@ export const adminCommand: PluginCommand<AdminConfig> = {
           return 0;
         }
         case "rekey": {
+          // A running engine keeps the key it started with (as `main.ts rekey` refuses too).
+          if (await engineLeads(ctx.db)) {
+            throw new AccountError(
+              "an engine leads this database: stop the engines first, or restart them with the new key (a start re-seals the same way)",
+            );
+          }
           const done = await ctx.db.transaction((tx) => resealAdmin(tx, box));
           await audit.write({
             actor: "cli",

@@ -17,7 +17,7 @@
  * PGlite: one engine per data folder (the data lock), so the engine always holds.
  */
 import postgres from "postgres";
-import type { Queryable } from "./db.ts";
+import type { Db, Queryable } from "./db.ts";
 import { reconnectBackoff } from "./db_postgres.ts";
 import { withTimeout } from "./timeout.ts";
 
@@ -88,6 +88,22 @@ export interface PostgresLeaseOptions {
 }
 
 const LOCK_CLASS = 0x5017; // the advisory lock's first key: "ours"
+
+/**
+ * Whether an engine holds the engines' lease on this database now (its advisory lock is
+ * granted to a live session), for commands that must not run beside one (`rekey`). PGlite:
+ * false, as the data folder's lock already keeps an engine out while a command runs.
+ */
+export async function engineLeads(db: Db, name = "engine"): Promise<boolean> {
+  if (db.kind !== "postgres") return false;
+  const [row] = await db.query<{ n: number }>(
+    `select count(*)::int as n from pg_locks
+     where locktype = 'advisory' and granted and classid = $1
+       and objid = hashtext(current_schema() || '/' || $2)::oid and objsubid = 2`,
+    [LOCK_CLASS, name],
+  );
+  return (row?.n ?? 0) > 0;
+}
 
 /** Bigints as text, as the rest of the engine reads them. */
 const INT8_AS_TEXT = { int8: { to: 20, from: [20], serialize: String, parse: (x: string) => x } };

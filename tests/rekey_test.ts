@@ -3,13 +3,14 @@
  * before and names each table it did; after a rotation (the new key in SECRETS_KEY, the old in
  * SECRETS_KEY_PREVIOUS) it re-seals them; with a key that did not seal them, `rekey` and `start`
  * stop with a message naming the table and both key ids (never a stack), changing nothing.
+ * On Postgres, `rekey` refuses while an engine leads (it keeps the key it started with).
  * `main.ts admin rekey` still does the panel's part.
  */
 import { readSettings } from "../core/config.ts";
 import { openDatabase } from "../core/engine.ts";
 import { newSecretKey, parseSecretKey, secretBox } from "../core/secret_box.ts";
 import { assert, assertEquals } from "../core/testing.ts";
-import { cli, freePort, root } from "./cli.ts";
+import { cli, exited, freePort, killQuietly, root, startCli } from "./cli.ts";
 import { testStorage } from "./engine.ts";
 import { tempDir } from "./services.ts";
 
@@ -106,6 +107,29 @@ Deno.test({
         assert(!/\n\s+at /.test(refused.text), `a message, never a stack: ${refused.text}`);
       }
       assertEquals(await stored(), underK2, "nothing changed");
+
+      // On Postgres a running engine keeps the key it started with: rekey refuses while one leads.
+      if (storage.env.DATABASE_URL) {
+        const running = startCli(["--config", config, "--log", "json"], {
+          ...env(k2),
+          LOG_LEVEL: "info",
+        });
+        try {
+          await running.entry("engine started");
+          const refused = await run(["rekey", "--config", config], env(k3, k2));
+          assertEquals(refused.code, 1, refused.text);
+          assert(
+            /rekey: engine \S+ leads this database: stop the engines first/.test(refused.text),
+          );
+          const panel = await run(["admin", "rekey", "--config", config], env(k3, k2));
+          assertEquals(panel.code, 1, panel.text);
+          assert(panel.text.includes("admin rekey: an engine leads this database"), panel.text);
+          assertEquals(await stored(), underK2, "nothing changed");
+        } finally {
+          killQuietly(running.child, "SIGTERM");
+          await exited(running.child);
+        }
+      }
 
       // The panel's own command does its part.
       const admin = await run(["admin", "rekey", "--config", config], env(k2));
