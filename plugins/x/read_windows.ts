@@ -11,8 +11,14 @@
  * room (a spent app window never stops the user's reads); an app token X refuses (401/403) is set
  * aside for an hour, reads go on as the user, and `status()` says so. since_id is the reader's,
  * whoever reads: no mention is read twice or lost by switching.
+ * An undocumented per-app limit learned from X's header (`onLearned`) is kept by the caller
+ * (`app_limits.ts`) and handed back at the next start (`useStored`): planned with at once, below
+ * what X's headers say from then on. Until it is known, `probe(s)` makes the source's next read as
+ * the app (one read, like any other: the reader's, counted and ingested), without opening the
+ * user's window beside it: the planner still aligns that one.
  */
 import type { Log } from "../../core/log.ts";
+import { type AppLimits, MAX_APP_LIMIT, saneLimit } from "./app_limits.ts";
 import {
   type AuthWindow,
   combineWindows,
@@ -26,7 +32,7 @@ import { type RateLimit, type ReadAuth, type XApi, XApiError } from "./x_api.ts"
 /** How long an app token X refused is left aside before it is tried again. */
 export const APP_REFUSED_MS = 3600_000;
 /** The largest limit a header is believed for (the config overrides' bound). */
-const MAX_LIMIT = 1_000_000;
+const MAX_LIMIT = MAX_APP_LIMIT;
 
 interface Seen {
   remaining: number;
@@ -38,8 +44,11 @@ interface Seen {
 export interface ReadWindowStatus {
   auth: ReadAuth;
   limit: number;
-  /** Where the limit comes from: X's headers, the tier file (or config), or a guess (one probe). */
-  from: "headers" | "documented" | "probe";
+  /**
+   * Where the limit comes from: X's headers, the tier file (or config), X's headers of an earlier
+   * run (stored), or a guess (one probe).
+   */
+  from: "headers" | "documented" | "stored" | "probe";
   remaining?: number;
   resetAt?: string;
 }
@@ -52,6 +61,12 @@ export interface ReadWindows {
   joining(s: PolledSource): boolean;
   /** The planner's window of the source before any header: the sum of the limits. */
   windowOf(s: PolledSource): Window;
+  /** The app's limits learned in an earlier run (sane ones only); X's headers still win. */
+  useStored(limits: AppLimits): void;
+  /** Whether the app's window of `s` is in use and its limit unknown (documented, stored, seen). */
+  appUnknown(s: PolledSource): boolean;
+  /** The next read of `s` goes as the app (if in use), and opens no other window beside it. */
+  probe(s: PolledSource): void;
   /** Each authentication's window, and whether the app's is in use (for /healthz and logs). */
   status(): {
     app: "in use" | "no app token" | "refused" | "app only";
@@ -65,23 +80,21 @@ export function trackReadWindows(
   tier: TierLimits,
   nowMs: () => number,
   log?: Log,
+  /** X's header stated a per-app limit the tier file does not document (new or changed). */
+  onLearned?: (s: PolledSource, limit: number) => void,
 ): ReadWindows {
   const seen = new Map<string, Seen>();
+  const probing = new Set<PolledSource>();
   const joining = new Map<PolledSource, boolean>();
   let refused: { until: number; reason: string } | undefined;
   const key = (s: PolledSource, a: ReadAuth) => `${s}:${a}`;
-  const documented = (s: PolledSource, a: ReadAuth): Window | undefined =>
-    a === "user" ? tier[s] : tier.app[s];
+  const limits = knownLimits(tier, inner.readAuths);
+  const { documented, windowMsOf } = limits;
   const auths = () =>
     inner.readAuths.filter((a) =>
       a !== "app" || inner.readAuths.length === 1 || !refused || refused.until <= nowMs()
     );
-  const limitOf = (s: PolledSource, a: ReadAuth) =>
-    seen.get(key(s, a))?.limit ?? documented(s, a)?.limit ??
-      // Undocumented (and the app is the only way to read): one read a window, to learn it.
-      (inner.readAuths.length === 1 ? tier[s].limit : 1);
-  const windowMsOf = (s: PolledSource, a: ReadAuth) =>
-    documented(s, a)?.windowMs ?? tier[s].windowMs;
+  const limitOf = (s: PolledSource, a: ReadAuth) => seen.get(key(s, a))?.limit ?? limits.of(s, a);
   const windowsOf = (s: PolledSource): AuthWindow[] =>
     auths().map((auth) => {
       const w = seen.get(key(s, auth));
@@ -102,22 +115,22 @@ export function trackReadWindows(
   };
 
   /** A response: X's headers, bounded; without them, counted here in the window it opened. */
-  const answered = (s: PolledSource, a: ReadAuth, rl: RateLimit | undefined) =>
-    seen.set(
-      key(s, a),
-      afterAnswer(seen.get(key(s, a)), rl, {
-        now: nowMs(),
-        windowMs: windowMsOf(s, a),
-        limit: limitOf(s, a),
-      }),
-    );
+  const answered = (s: PolledSource, a: ReadAuth, rl: RateLimit | undefined) => {
+    const before = limitOf(s, a);
+    const window = { now: nowMs(), windowMs: windowMsOf(s, a), limit: before };
+    const after = afterAnswer(seen.get(key(s, a)), rl, window);
+    seen.set(key(s, a), after);
+    // A per-app limit the tier file does not give, new or changed: the caller keeps it.
+    if (a === "app" && rl && !documented(s, a) && after.limit !== before) {
+      onLearned?.(s, after.limit ?? before);
+    }
+  };
   // Without X's reset header (or with one beyond a window): the window's whole length.
   const spent = (s: PolledSource, a: ReadAuth, resetAt?: number) => {
     const now = nowMs();
     const windowMs = windowMsOf(s, a);
-    const reset = resetAt !== undefined && resetAt > now && resetAt <= now + windowMs + 1000
-      ? resetAt
-      : now + windowMs;
+    const sane = resetAt !== undefined && resetAt > now && resetAt <= now + windowMs + 1000;
+    const reset = sane ? resetAt : now + windowMs;
     seen.set(key(s, a), { ...seen.get(key(s, a)), remaining: 0, resetAt: reset });
   };
 
@@ -130,7 +143,9 @@ export function trackReadWindows(
     for (;;) {
       const now = nowMs();
       const windows = windowsOf(s);
-      const auth = pickAuth(windows, now, { joining: joining.get(s), except });
+      // The probe: as the app, whatever the pick (the app's window has never been opened).
+      const probe = probing.has(s) && !except.length && auths().includes("app");
+      const auth = probe ? "app" : pickAuth(windows, now, { joining: joining.get(s), except });
       if (!auth) {
         if (last) throw last;
         // No window has room: no request (a 429 by ourselves); the reset of the first to open.
@@ -142,8 +157,9 @@ export function trackReadWindows(
         const page = await call(auth);
         answered(s, auth, page.rateLimit);
         // A read that opened a window: the next opens the others beside it (they reset together).
-        const later = nowMs();
-        joining.set(s, opens && windowsOf(s).some((w) => !w.resetAt || w.resetAt <= later));
+        const fresh = windowsOf(s).some((w) => !w.resetAt || w.resetAt <= nowMs());
+        joining.set(s, !probe && opens && fresh);
+        probing.delete(s);
         return { ...page, rateLimit: asRateLimit(s) };
       } catch (error) {
         const e = error as XApiError;
@@ -168,6 +184,7 @@ export function trackReadWindows(
           except.push(auth);
           continue;
         }
+        probing.delete(s);
         throw error;
       }
     }
@@ -188,6 +205,9 @@ export function trackReadWindows(
       const w = windowsOf(s);
       return { limit: w.reduce((n, x) => n + x.limit, 0), windowMs: tier[s].windowMs };
     },
+    useStored: limits.useStored,
+    appUnknown: (s) => limits.appUnknown(s) && seen.get(key(s, "app"))?.limit === undefined,
+    probe: (s) => void probing.add(s),
     status: () =>
       describeWindows({
         readAuths: inner.readAuths,
@@ -198,11 +218,38 @@ export function trackReadWindows(
             ...w,
             from: seen.get(key(s, w.auth))?.limit !== undefined
               ? "headers"
-              : documented(s, w.auth)
-              ? "documented"
-              : "probe",
+              : limits.from(s, w.auth),
           })),
       }),
+  };
+}
+
+/**
+ * The limits known before X's headers: the tier file's (or config's), else for the app the one
+ * stored from an earlier run (sane ones only), else a guess — one read a window (the probe), or the
+ * user's number where the app is the only way to read.
+ */
+function knownLimits(tier: TierLimits, readAuths: ReadAuth[]) {
+  const stored: AppLimits = {};
+  const documented = (s: PolledSource, a: ReadAuth): Window | undefined =>
+    a === "user" ? tier[s] : tier.app[s];
+  return {
+    documented,
+    windowMsOf: (s: PolledSource, a: ReadAuth) => documented(s, a)?.windowMs ?? tier[s].windowMs,
+    of: (s: PolledSource, a: ReadAuth) =>
+      documented(s, a)?.limit ?? (a === "app" ? stored[s] : undefined) ??
+        (readAuths.length === 1 ? tier[s].limit : 1),
+    from: (s: PolledSource, a: ReadAuth): ReadWindowStatus["from"] =>
+      documented(s, a) ? "documented" : a === "app" && stored[s] !== undefined ? "stored" : "probe",
+    useStored(limits: AppLimits) {
+      for (const s of ["mentions", "search"] as const) {
+        const limit = saneLimit(limits[s]);
+        if (limit !== undefined) stored[s] = limit;
+      }
+    },
+    appUnknown: (s: PolledSource) =>
+      readAuths.includes("app") && readAuths.includes("user") && !documented(s, "app") &&
+      stored[s] === undefined,
   };
 }
 

@@ -120,3 +120,41 @@ Deno.test("windows: an app window without headers is counted here; a reset beyon
   const reset = Date.parse(l.status().windows.mentions[0].resetAt!);
   ok(reset <= now + M15 + 1000, new Date(reset).toISOString());
 });
+
+Deno.test("windows: a stored app limit is planned with at once, X's headers refine it; the probe goes as the app alone", async () => {
+  const now = Date.parse("2026-12-02T12:00:00Z");
+  let appLimit = 45;
+  const x = scripted((auth) => ({
+    limit: auth === "app" ? appLimit : 60,
+    remaining: 10,
+    resetAt: now + M15,
+  }));
+  const learned: Array<[string, number]> = [];
+  const w = trackReadWindows(
+    x.api,
+    resolveLimits("basic"),
+    () => now,
+    undefined,
+    (s, l) => learned.push([s, l]),
+  );
+  deepStrictEqual(w.appUnknown("search"), true);
+  // Hostile stored values are not believed: the limit stays unknown.
+  w.useStored({ search: -5, mentions: 1e12 });
+  w.useStored({ search: Number.NaN } as never);
+  deepStrictEqual([w.windowOf("search").limit, w.appUnknown("search")], [61, true]);
+  w.useStored({ search: 50 });
+  deepStrictEqual([w.windowOf("search").limit, w.appUnknown("search")], [110, false]);
+  deepStrictEqual(w.status().windows.search[1].from, "stored");
+  // The probe: as the app though the user's window is the first pick, and no read beside it.
+  w.probe("search");
+  await w.api.search("q", {});
+  deepStrictEqual(x.calls, ["app"]);
+  deepStrictEqual(w.joining("search"), false, "the user's window is not opened beside the probe");
+  // X's header refines the stored 50 (kept), and a lie beyond bounds is held to them.
+  deepStrictEqual(w.windowOf("search").limit, 105);
+  deepStrictEqual(learned, [["search", 45]]);
+  appLimit = 5e9;
+  await w.api.search("q", {});
+  deepStrictEqual(w.windowOf("search").limit, 60 + 1_000_000);
+  deepStrictEqual(learned.at(-1), ["search", 1_000_000]);
+});

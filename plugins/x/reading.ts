@@ -6,7 +6,10 @@
  * sweep gates the read-through before a close. Every wait is on the engine's clock. Each read
  * goes as the user or as the app (the Bearer token), to the window with room, through one shared
  * view of each (endpoint, auth) window (`read_windows.ts`): the readers and the sweep see what the
- * others spent, and the planner plans with both.
+ * others spent, and the planner plans with both. Where the tier file gives no per-app number, the
+ * one learned from X's header is kept (`app_limits.ts`) and planned with from the next start; none
+ * kept yet, the extra source (search) reads once as the app at start (the probe: counted and
+ * ingested like any read), so the planner knows both windows before it opens them for a lot.
  */
 import type { Bus } from "../../core/bus.ts";
 import { type Clock, nyString } from "../../core/clock.ts";
@@ -15,6 +18,7 @@ import { serialQueue } from "../../core/serial_queue.ts";
 import type { Log } from "../../core/log.ts";
 import type { HostAccount } from "./account.ts";
 import { type AuctionPhases, followAuctions } from "./auction_phases.ts";
+import { appLimitStore } from "./app_limits.ts";
 import { createCloseSweep } from "./close_sweep.ts";
 import type { XConfig } from "./config.ts";
 import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
@@ -28,7 +32,7 @@ import {
   type PolledSource,
   SWEEP_RESERVE,
 } from "./read_planner.ts";
-import { createReadUsage, type Projection } from "./read_usage.ts";
+import { createReadUsage, type Projection, type ReadUsage } from "./read_usage.ts";
 import { type ReadWindows, trackReadWindows } from "./read_windows.ts";
 import { type TierLimits, type Window, windowIntervalMs } from "./tier_limits.ts";
 import { createWakeLoop, type WakeLoop } from "./wake_loop.ts";
@@ -93,9 +97,9 @@ export function startReading(o: ReadingOptions): Reading {
     reported: undefined as Temporal.Instant | undefined,
   };
   const lastRead = new Map<PolledSource, number | undefined>(); // complete reads' starts
-  // One view of each endpoint's windows (the user's, the app's) for every user of it (the search
-  // reader and the sweep); each read goes to the window with room.
-  const windows = trackReadWindows(o.api, tier, () => clock.instant().epochMilliseconds, o.log);
+  // One view of the windows (the user's, the app's) for the readers and the sweep: `learned`.
+  const { windows, ...learned } = learnedAppLimits(o);
+  const probes = probeAtStart(windows, primary, phases, clock);
   const plan = planner({
     config,
     clock,
@@ -172,9 +176,12 @@ export function startReading(o: ReadingOptions): Reading {
 
   const readStep = (s: PolledSource) => async () => {
     if (!(await o.account.resolve())) return o.account.retryAt();
+    await learned.loaded;
     const reader = readerFor(s);
     const rateLimit = windows.last(s) ?? reader.status().rateLimit;
-    const held = holdBefore({
+    const probe = probes.before(s);
+    if (probe.hold) return probe.hold;
+    const held = probe.now ? undefined : holdBefore({
       source: s,
       primary: s === primary,
       now: clock.instant(),
@@ -189,19 +196,15 @@ export function startReading(o: ReadingOptions): Reading {
     const startedAt = clock.instant().epochMilliseconds;
     const result = await reader.poll();
     lastRead.set(s, result.outcome === "complete" ? startedAt : undefined);
+    probes.after(s, probe.now);
     if (s === primary) {
-      const projection = state.projection = await usage.project(config.expectedMentionsPerDay);
-      state.readThisMonth = projection.used;
-      state.degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
+      Object.assign(state, await projectMonth(usage, config.expectedMentionsPerDay));
       if (anyReader()) await stream.open();
     }
     return result.outcome === "complete" ? phases.orPhaseChange(result.nextAt) : result.nextAt;
   };
   for (const s of config.read ? polled : []) loops.set(s, startLoop(o, s, readStep(s)));
-
-  const idle = async () => {
-    for (const loop of loops.values()) await loop.idle();
-  };
+  const idle = () => Promise.all([...loops.values()].map((l) => l.idle())).then(() => {});
   return {
     readThrough: () => state.readThrough,
     phase: () => phases.now().phase,
@@ -220,6 +223,82 @@ export function startReading(o: ReadingOptions): Reading {
       for (const loop of loops.values()) loop.stop();
       // Let a read under way finish, so its row is written before storage closes.
       await idle();
+      await learned.saved();
+    },
+  };
+}
+
+/** The month's projection after a primary read, and the degradation it calls for. */
+async function projectMonth(usage: ReadUsage, expectedPerDay?: number) {
+  const projection = await usage.project(expectedPerDay);
+  const degrade = degradeLevel(projection.runsOutOnDay, projection.daysInMonth);
+  return { projection, readThisMonth: projection.used, degrade };
+}
+
+/**
+ * The per-app limits learned in earlier runs (loaded into `windows` before the first read) and
+ * each one X's headers state from now on, kept one write at a time (a failed write: a warning;
+ * the limit is still planned with in this run).
+ */
+function learnedAppLimits(o: ReadingOptions) {
+  const store = appLimitStore({ db: o.db, clock: o.clock, log: o.log.child("app-limits") });
+  let writes = Promise.resolve();
+  const save = (s: PolledSource, limit: number) => {
+    writes = writes.then(() => store.save(s, limit)).catch((error) =>
+      o.log.warn("a learned per-app read limit was not stored", {
+        source: s,
+        limit,
+        error: (error as Error).message,
+      })
+    );
+  };
+  const nowMs = () => o.clock.instant().epochMilliseconds;
+  const windows = trackReadWindows(o.api, o.tier, nowMs, o.log, save);
+  const loaded = store.load().then(
+    windows.useStored,
+    (error) =>
+      o.log.warn("stored per-app read limits unreadable: learned again", {
+        error: (error as Error).message,
+      }),
+  );
+  return { windows, loaded, saved: () => writes };
+}
+
+/**
+ * The probe at start, once a run: the extra source's app window, its limit unknown, read now as
+ * the app (the primary's first read is never held, and the app's window opens beside it at once).
+ * Until the window it opened resets, that source is not read outside the hot phase: the user's
+ * window beside it would open out of line with the lot's last minutes.
+ */
+function probeAtStart(
+  windows: ReadWindows,
+  primary: PolledSource,
+  phases: AuctionPhases,
+  clock: Clock,
+) {
+  const o = { windows, primary, phases, nowMs: () => clock.instant().epochMilliseconds };
+  const probed = new Set<PolledSource>();
+  const opened = new Map<PolledSource, number>();
+  return {
+    /** `now`: this read is the probe; `hold`: wait until then (the probe's window is open). */
+    before(s: PolledSource): { now: boolean; hold?: Temporal.Instant } {
+      if (s !== o.primary && !probed.has(s) && o.windows.appUnknown(s)) {
+        probed.add(s);
+        o.windows.probe(s);
+        return { now: true };
+      }
+      const reset = opened.get(s);
+      if (reset === undefined || reset <= o.nowMs() || o.phases.now().phase === "hot") {
+        return { now: false };
+      }
+      return {
+        now: false,
+        hold: o.phases.orPhaseChange(Temporal.Instant.fromEpochMilliseconds(reset)),
+      };
+    },
+    after(s: PolledSource, probe: boolean) {
+      const reset = probe ? o.windows.last(s)?.resetAt : undefined;
+      if (reset !== undefined) opened.set(s, reset);
     },
   };
 }

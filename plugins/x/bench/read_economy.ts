@@ -26,8 +26,8 @@
  * same as the per-user ones (`stand-ins/fake-x/tiers.ts`). Part 2 reads as the user only (the
  * month's posts read are the mentions themselves either way: X counts a post once a day).
  * `--app known`: as `yes`, with the per-app windows also set in config (`limits.app`, the fake's
- * numbers), so the planner knows them from the start instead of learning them from its first
- * read as the app (`both`: no, yes; `all`: no, yes, known).
+ * numbers), so the planner knows them from the start instead of learning them from X's headers
+ * (`yes`: a fresh database each run, so the probe at start; `both`: no, yes; `all`: no, yes, known).
  *
  * Storage as in production: DATABASE_URL set → Postgres, else PGlite.
  */

@@ -11,7 +11,7 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
 import type { FakeXOptions } from "../../../stand-ins/fake-x/fake_x_state.ts";
 import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
-import { startXEngine, xStorage } from "./x_engine.ts";
+import { startXEngine, type XStorage, xStorage } from "./x_engine.ts";
 
 const T = (hhmmss: string) => `2026-03-08T${hhmmss}-04:00`;
 const I = (s: string) => Temporal.Instant.from(s);
@@ -33,30 +33,43 @@ const SECRETS = {
 const SEARCH = "GET /2/tweets/search/recent";
 const MENTIONS = "GET /2/users/:id/mentions";
 
-async function basic(fake: Partial<FakeXOptions> = {}, x: Record<string, unknown> = {}) {
-  const clock = virtualClock(T("13:59:00"));
+async function basic(
+  fake: Partial<FakeXOptions> = {},
+  x: Record<string, unknown> = {},
+  /** A storage kept from an earlier run (a restart); the start (default 13:59, before the lot). */
+  run: { storage?: XStorage; start?: string } = {},
+) {
+  const T = (hhmmss: string) => `2026-03-08T${hhmmss}-04:00`;
+  const clock = virtualClock(T(run.start ?? "13:59:00"));
   const served = serveFakeX({
     now: () => clock.instant().epochMilliseconds,
     tier: "basic",
     ...fake,
   });
-  const storage = xStorage();
+  const storage = run.storage ?? xStorage();
   Object.assign(storage.env, SECRETS);
-  const engine = await startXEngine(storage, {
-    "funds-book": {},
-    auction: {
-      auctions: [{
-        id: "lot-1",
-        item: "Lot #1",
-        startsAt: T("14:00:00"),
-        endsAt: T("14:30:00"),
-        reserve: "1 ETH",
-        ingestGraceSeconds: 30,
-        extensionWindowSeconds: 300,
-      }],
+  const logs: string[] = [];
+  const engine = await startXEngine(
+    storage,
+    {
+      "funds-book": {},
+      auction: {
+        auctions: [{
+          id: "lot-1",
+          item: "Lot #1",
+          startsAt: T("14:00:00"),
+          endsAt: T("14:30:00"),
+          reserve: "1 ETH",
+          ingestGraceSeconds: 30,
+          extensionWindowSeconds: 300,
+        }],
+      },
+      x: { baseUrl: served.url, tier: "basic", post: false, ...BOTH, ...x },
     },
-    x: { baseUrl: served.url, tier: "basic", post: false, ...BOTH, ...x },
-  }, clock);
+    clock,
+    false,
+    (line) => logs.push(line),
+  );
   const seen: Array<{ id: string; at: number; createdAt: number }> = [];
   engine.bus.on("tweet.received", (e) => {
     seen.push({
@@ -104,7 +117,10 @@ async function basic(fake: Partial<FakeXOptions> = {}, x: Record<string, unknown
     for (const id of injected) ok(ids.includes(id), `lost ${id}`);
   };
   return {
+    T,
     clock,
+    storage,
+    logs,
     served,
     engine,
     seen,
@@ -114,6 +130,11 @@ async function basic(fake: Partial<FakeXOptions> = {}, x: Record<string, unknown
     mentionFor,
     intoLastMinutes,
     onceEach,
+    /** Stops the engine and the fake, keeping the storage for a restart. */
+    async stopKeeping() {
+      await engine.stop();
+      await served.stop();
+    },
     async stop() {
       await engine.stop();
       await served.stop();
@@ -140,8 +161,9 @@ Deno.test("both windows: the last minutes read as the user and as the app, once 
     deepStrictEqual(after.rateLimited, 0, "no window exceeded");
     const hot = (after.requests[SEARCH] ?? 0) - (before.requests[SEARCH] ?? 0);
     const hotApp = (after.appRequests[SEARCH] ?? 0) - (before.appRequests[SEARCH] ?? 0);
-    // More searches than the user's two windows hold (2 × 60), about half of them as the app.
-    ok(hot > 120 && hotApp > 50 && hot - hotApp > 50, `${hot} searches, ${hotApp} as the app`);
+    // More searches than the user's window holds (60), about half of them as the app: one opening
+    // of both (the app's limit probed at start, so the planner aligned both to the last minutes).
+    ok(hot > 100 && hotApp > 50 && hot - hotApp > 50, `${hot} searches, ${hotApp} as the app`);
     ok((after.appRequests[MENTIONS] ?? 0) > 0, "the timeline read as the app too");
     const late = s.seen.filter((t) => injected.includes(t.id)).map((t) => t.at - t.createdAt);
     ok(p95(late) <= 15_000, `p95 ${p95(late)} ms`);
@@ -247,6 +269,108 @@ for (const headers of ["missing", "lying"] as const) {
       const app = (await s.source()).appWindows as Record<string, { limit: number; from: string }>;
       if (headers === "missing") deepStrictEqual([app.search.limit, app.search.from], [1, "probe"]);
       else ok(app.search.limit <= 1_000_000);
+    } finally {
+      await s.stop();
+    }
+  });
+}
+
+/** At 14:25 (the last minutes' start): both search windows opened together, resetting at 14:40. */
+async function bothSearchWindowsServeTheLastMinutes(s: Awaited<ReturnType<typeof basic>>) {
+  await s.clock.advanceTo(I(s.T("14:00:05")));
+  await s.engine.x.idle();
+  await s.step(20 * 60_000, 10_000);
+  await s.clock.advanceTo(I(s.T("14:25:00")));
+  await s.engine.x.idle();
+  const injected = await s.mentionFor(60_000);
+  const windows = (await s.source()).windows as Record<
+    string,
+    Array<{ auth: string; resetAt?: string }>
+  >;
+  deepStrictEqual(windows.search.map((w) => w.auth), ["user", "app"]);
+  for (const w of windows.search) {
+    deepStrictEqual(w.resetAt?.slice(0, 16), I(s.T("14:40:00")).toString().slice(0, 16));
+  }
+  injected.push(...await s.mentionFor(230_000));
+  await s.step(60_000);
+  s.onceEach(injected);
+  deepStrictEqual(s.stats().rateLimited, 0, "no window exceeded");
+  const late = s.seen.filter((t) => injected.includes(t.id)).map((t) => t.at - t.createdAt);
+  ok(p95(late) <= 15_000, `p95 ${p95(late)} ms`);
+}
+
+const searches = (s: Awaited<ReturnType<typeof basic>>) => {
+  const stats = s.stats();
+  const app = stats.appRequests[SEARCH] ?? 0;
+  return { app, user: (stats.requests[SEARCH] ?? 0) - app };
+};
+
+const storedLimits = async (s: Awaited<ReturnType<typeof basic>>) =>
+  await s.engine.db.query<{ source: string; limit: string; endpoint: string; learned_at: Date }>(
+    "select source, limit_value::text as limit, endpoint, learned_at from x_app_limits order by source",
+  );
+
+Deno.test("a fresh database: the app's search window probed at start, its limit kept; the first lot planned with both", async () => {
+  const s = await basic();
+  try {
+    await s.step(10_000);
+    // One search at start, as the app; the user's search window is left for the planner to open.
+    deepStrictEqual(searches(s), { app: 1, user: 0 });
+    const app = (await s.source()).appWindows as Record<string, { limit: number; from: string }>;
+    deepStrictEqual([app.search.limit, app.search.from], [60, "headers"]);
+    const rows = await storedLimits(s);
+    const search = rows.find((r) => r.source === "search");
+    deepStrictEqual([search?.limit, search?.endpoint], ["60", SEARCH]);
+    const learnedAt = Temporal.Instant.from(new Date(search!.learned_at).toISOString());
+    ok(Temporal.Instant.compare(learnedAt, I(s.T("13:59:00"))) >= 0, String(learnedAt));
+    // The timeline's app window, learned at start too (its first read is followed by the app's).
+    deepStrictEqual(rows.find((r) => r.source === "mentions")?.limit, "10");
+    await bothSearchWindowsServeTheLastMinutes(s);
+  } finally {
+    await s.stop();
+  }
+});
+
+Deno.test("a restart with the learned limits stored: no probe, the first lot planned with both windows", async () => {
+  // The first run hours before (the lot still ahead), against a fake X of its own.
+  const first = await basic({}, {}, { start: "09:00:00" });
+  await first.step(10_000);
+  deepStrictEqual(searches(first).app, 1);
+  await first.stopKeeping();
+  const s = await basic({}, {}, { storage: first.storage });
+  try {
+    await s.step(1000);
+    // The planner's view before any search: the app's window at the stored limit.
+    const app = (await s.source()).appWindows as Record<string, { limit: number; from: string }>;
+    deepStrictEqual([app.search.limit, app.search.from], [60, "stored"]);
+    await s.step(10_000);
+    deepStrictEqual(searches(s), { app: 0, user: 0 }, "no probe: the limit is known");
+    await bothSearchWindowsServeTheLastMinutes(s);
+  } finally {
+    await s.stop();
+  }
+});
+
+for (const hostile of ["-5", "1000000000000", "NaN", "2.5"]) {
+  Deno.test(`a stored per-app limit of ${hostile}: ignored with a warning, probed again`, async () => {
+    const first = await basic({}, { read: false }, { start: "09:00:00" });
+    await first.engine.db.query(
+      `insert into x_app_limits (source, limit_value, endpoint, learned_at)
+       values ('search', $1::numeric, $2, now()), ('garbage', 60, 'GET /nowhere', now())`,
+      [hostile, SEARCH],
+    );
+    await first.stopKeeping();
+    const s = await basic({}, {}, { storage: first.storage });
+    try {
+      await s.step(10_000);
+      const warned = s.logs.filter((l) => l.includes("stored per-app read limit is not sane"));
+      deepStrictEqual(warned.length, 2, s.logs.join("\n"));
+      ok(warned.some((l) => l.includes(hostile)), warned.join("\n"));
+      // Not believed: probed once as the app, learned from X's header, the row replaced.
+      deepStrictEqual(searches(s), { app: 1, user: 0 });
+      const app = (await s.source()).appWindows as Record<string, { limit: number; from: string }>;
+      deepStrictEqual([app.search.limit, app.search.from], [60, "headers"]);
+      deepStrictEqual((await storedLimits(s)).find((r) => r.source === "search")?.limit, "60");
     } finally {
       await s.stop();
     }

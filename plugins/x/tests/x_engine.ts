@@ -20,6 +20,8 @@ export async function startXEngine(
   plugins: Record<string, Record<string, unknown>>,
   clock?: Clock,
   listen = false,
+  /** Every log line at warn and above (else the log as LOG_LEVEL says, to the console). */
+  logLine?: (line: string) => void,
 ): Promise<Engine & { x: XService }> {
   const settings = readSettings(storage.env);
   const entries = Object.entries(plugins).map(([name, config]) => ({
@@ -33,7 +35,10 @@ export async function startXEngine(
     plugins: loaded,
     clock,
     listen,
-    log: createLog("test", { level: settings.LOG_LEVEL }),
+    log: createLog(
+      "test",
+      logLine ? { level: "warn", write: logLine } : { level: settings.LOG_LEVEL },
+    ),
   });
   return { ...engine, x: engine.service<XService>("x") };
 }
