@@ -258,6 +258,47 @@ const refusal = (status: 429 | 503, text: string, retryAfterSeconds: number) =>
     },
   });
 
+/**
+ * What a listener that last saw `id` missed, or null when a snapshot must do: an id of another
+ * epoch, ahead of what was sent, older than the ring, or a catch-up over `replayBytes`.
+ */
+function missedSince(
+  id: string | null | undefined,
+  f: { epoch: string; sent: number; ring: Told[]; replayBytes: number },
+): Uint8Array[] | null {
+  const m = id && id.length <= 40 ? EVENT_ID.exec(id) : null;
+  if (!m || m[1] !== f.epoch) return null;
+  const after = Number(m[2]);
+  if (after > f.sent) return null; // ahead of this feed: not an id it gave
+  if (after === f.sent) return [];
+  const first = f.ring[0]?.seq ?? f.sent + 1;
+  if (after < first - 1) return null; // older than the ring
+  // What is told but not yet sent comes with the turn's chunk.
+  const out = f.ring.filter((t) => t.seq > after && t.seq <= f.sent).map((t) => t.bytes);
+  const size = out.reduce((n, b) => n + b.byteLength, 0);
+  return size <= f.replayBytes ? out : null;
+}
+
+/** Snapshots, one lists' read shared by every listener asking at the same point of the feed. */
+function snapshots(d: FeedDeps) {
+  let lastSnap: { key: string; lists: Promise<Record<string, LiveDecision[]>> } | null = null;
+  return async (auctionId: string | null, at: number, id: string) => {
+    const list = d.list();
+    const asked = auctionId ? list.filter((a) => a.auctionId === auctionId) : [];
+    const auctions = [...new Map([...asked, ...d.shown(list)].map((a) => [a.auctionId, a]))
+      .values()].slice(0, SNAPSHOT_AUCTIONS);
+    const ids = auctions.map((a) => a.auctionId);
+    const key = `${at}|${ids.join(",")}`;
+    if (lastSnap?.key !== key) {
+      const lists = d.lastDecisions(ids);
+      lastSnap = { key, lists };
+      lists.catch(() => lastSnap?.key === key && (lastSnap = null));
+    }
+    const last = await lastSnap.lists.catch(() => ({}));
+    return enc.encode(`id: ${id}\nevent: snapshot\ndata: ${toJson({ auctions, last })}\n\n`);
+  };
+}
+
 export function liveFeed(d: FeedDeps) {
   const ringSize = d.ring ?? 256;
   const queueBytes = d.queueBytes ?? 64 * 1024;
@@ -304,41 +345,10 @@ export function liveFeed(d: FeedDeps) {
     ),
   ];
 
-  /** What a listener that last saw `id` missed, or null when a snapshot must do. */
-  const missed = (id: string | null | undefined): Uint8Array[] | null => {
-    const m = id && id.length <= 40 ? EVENT_ID.exec(id) : null;
-    if (!m || m[1] !== epoch) return null;
-    const after = Number(m[2]);
-    if (after > sent) return null; // ahead of this feed: not an id it gave
-    if (after === sent) return [];
-    const first = ring[0]?.seq ?? sent + 1;
-    if (after < first - 1) return null; // older than the ring
-    // What is told but not yet sent comes with the turn's chunk.
-    const out = ring.filter((t) => t.seq > after && t.seq <= sent).map((t) => t.bytes);
-    const size = out.reduce((n, b) => n + b.byteLength, 0);
-    return size <= replayBytes ? out : null;
-  };
-
-  // One snapshot's lists for every listener asking at the same point of the feed.
-  let lastSnap: { key: string; lists: Promise<Record<string, LiveDecision[]>> } | null = null;
-  const snapshotOf = async (auctionId: string | null) => {
-    const list = d.list();
-    const at = sent;
-    const asked = auctionId ? list.filter((a) => a.auctionId === auctionId) : [];
-    const auctions = [...new Map([...asked, ...d.shown(list)].map((a) => [a.auctionId, a]))
-      .values()].slice(0, SNAPSHOT_AUCTIONS);
-    const ids = auctions.map((a) => a.auctionId);
-    const key = `${at}|${ids.join(",")}`;
-    if (lastSnap?.key !== key) {
-      const lists = d.lastDecisions(ids);
-      lastSnap = { key, lists };
-      lists.catch(() => lastSnap?.key === key && (lastSnap = null));
-    }
-    const last = await lastSnap.lists.catch(() => ({}));
-    return enc.encode(
-      `id: ${idOf(at)}\nevent: snapshot\ndata: ${toJson({ auctions, last })}\n\n`,
-    );
-  };
+  const missed = (id: string | null | undefined) =>
+    missedSince(id, { epoch, sent, ring, replayBytes });
+  const snapshot = snapshots(d);
+  const snapshotOf = (auctionId: string | null) => snapshot(auctionId, sent, idOf(sent));
 
   const handle = (req: Request, address: string): Response => {
     // A turn under way goes out first: a listener joining now starts after it.
