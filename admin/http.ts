@@ -12,6 +12,7 @@ import { getCookie, setCookie } from "hono/cookie";
 import { bodyLimit } from "hono/body-limit";
 import { csrf } from "hono/csrf";
 import { secureHeaders } from "hono/secure-headers";
+import { clientAddress } from "../core/client_address.ts";
 import { ACCOUNT_NAME, AccountError, type Accounts } from "./accounts.ts";
 import { AssetError, listAssets, MAX_ASSET_BYTES, readAsset, storeAsset } from "./assets.ts";
 import { may } from "./requests.ts";
@@ -72,8 +73,11 @@ const CSP = {
   frameAncestors: ["'none'"],
 };
 
-const ip = (c: Context) =>
-  (c.env as { remoteAddr?: { hostname?: string } } | undefined)?.remoteAddr?.hostname ?? null;
+/** The client's address for the audit and the throttles; none known is null (not "unknown"). */
+const ip = (c: Context) => {
+  const address = clientAddress(c);
+  return address === "unknown" ? null : address;
+};
 
 /** Bounded strings from a JSON body; anything else is "". */
 const text = (v: unknown, max: number) => typeof v === "string" ? v.slice(0, max) : "";
