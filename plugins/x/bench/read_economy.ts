@@ -41,7 +41,7 @@ import { createFakeXState } from "../../../stand-ins/fake-x/fake_x_state.ts";
 import { alignDelay, hotSpan, nextReadDelay, phaseAt, SWEEP_RESERVE } from "../read_planner.ts";
 import { projectMonth } from "../read_usage.ts";
 import { type Tier, TIER_LIMITS } from "../tier_limits.ts";
-import { startXEngine, xStorage } from "../tests/x_engine.ts";
+import { BOTH_CREDENTIALS, CREDENTIALS_ENV, startXEngine, xStorage } from "../tests/x_engine.ts";
 
 const { values } = parseArgs({
   options: {
@@ -61,21 +61,6 @@ const APP: AppMode[] = values.app === "both"
   : values.app === "all"
   ? ["no", "yes", "known"]
   : [values.app as AppMode];
-/** The user's tokens and the app's, from the environment: the fake checks only each header's kind. */
-const BOTH = {
-  apiKey: "${X_API_KEY}",
-  apiSecret: "${X_API_SECRET}",
-  accessToken: "${X_ACCESS_TOKEN}",
-  accessSecret: "${X_ACCESS_SECRET}",
-  bearerToken: "${X_BEARER_TOKEN}",
-};
-const SECRETS = {
-  X_API_KEY: "k",
-  X_API_SECRET: "s",
-  X_ACCESS_TOKEN: "t",
-  X_ACCESS_SECRET: "a",
-  X_BEARER_TOKEN: "b",
-};
 const ETH = 10n ** 18n;
 
 const q = (xs: number[], p: number) => {
@@ -92,7 +77,7 @@ async function latency(tier: Tier, extend: boolean, mode: AppMode) {
   const clock = virtualClock(start);
   const served = serveFakeX({ now: () => clock.instant().epochMilliseconds, tier });
   const storage = xStorage();
-  if (app) Object.assign(storage.env, SECRETS);
+  if (app) Object.assign(storage.env, CREDENTIALS_ENV);
   const opens = Temporal.Instant.from(start).add({ minutes: 1 });
   const engine = await startXEngine(storage, {
     "funds-book": {},
@@ -112,7 +97,7 @@ async function latency(tier: Tier, extend: boolean, mode: AppMode) {
       baseUrl: served.url,
       tier,
       publicUrl: "https://bench.example",
-      ...(app ? BOTH : {}),
+      ...(app ? BOTH_CREDENTIALS : {}),
       ...(mode === "known" ? { limits: { app: knownAppLimits(served.fake) } } : {}),
     },
   }, clock);

@@ -11,25 +11,16 @@ import { deepStrictEqual, ok } from "node:assert/strict";
 import { virtualClock } from "../../../core/clock.ts";
 import type { FakeXOptions } from "../../../stand-ins/fake-x/fake_x_state.ts";
 import { serveFakeX } from "../../../stand-ins/fake-x/mod.ts";
-import { startXEngine, type XStorage, xStorage } from "./x_engine.ts";
+import {
+  BOTH_CREDENTIALS,
+  CREDENTIALS_ENV,
+  startXEngine,
+  type XStorage,
+  xStorage,
+} from "./x_engine.ts";
 
 const T = (hhmmss: string) => `2026-03-08T${hhmmss}-04:00`;
 const I = (s: string) => Temporal.Instant.from(s);
-/** The user's tokens and the app's, from the environment (the fake checks only the header's kind). */
-const BOTH = {
-  apiKey: "${X_API_KEY}",
-  apiSecret: "${X_API_SECRET}",
-  accessToken: "${X_ACCESS_TOKEN}",
-  accessSecret: "${X_ACCESS_SECRET}",
-  bearerToken: "${X_BEARER_TOKEN}",
-};
-const SECRETS = {
-  X_API_KEY: "k",
-  X_API_SECRET: "s",
-  X_ACCESS_TOKEN: "t",
-  X_ACCESS_SECRET: "a",
-  X_BEARER_TOKEN: "app-token",
-};
 const SEARCH = "GET /2/tweets/search/recent";
 const MENTIONS = "GET /2/users/:id/mentions";
 
@@ -47,7 +38,7 @@ async function basic(
     ...fake,
   });
   const storage = run.storage ?? xStorage();
-  Object.assign(storage.env, SECRETS);
+  Object.assign(storage.env, CREDENTIALS_ENV);
   const logs: string[] = [];
   const engine = await startXEngine(
     storage,
@@ -64,7 +55,7 @@ async function basic(
           extensionWindowSeconds: 300,
         }],
       },
-      x: { baseUrl: served.url, tier: "basic", post: false, ...BOTH, ...x },
+      x: { baseUrl: served.url, tier: "basic", post: false, ...BOTH_CREDENTIALS, ...x },
     },
     clock,
     false,

@@ -15,6 +15,23 @@ export type XStorage = TestStorage;
 /** A schema (Postgres, when DATABASE_URL is set) or a data folder (PGlite) for one test. */
 export const xStorage = (): XStorage => testStorage();
 
+/** The user's tokens and the app's, from the environment (the fake checks only each header's kind). */
+export const BOTH_CREDENTIALS = {
+  apiKey: "${X_API_KEY}",
+  apiSecret: "${X_API_SECRET}",
+  accessToken: "${X_ACCESS_TOKEN}",
+  accessSecret: "${X_ACCESS_SECRET}",
+  bearerToken: "${X_BEARER_TOKEN}",
+};
+/** The environment `BOTH_CREDENTIALS` reads. */
+export const CREDENTIALS_ENV = {
+  X_API_KEY: "k",
+  X_API_SECRET: "s",
+  X_ACCESS_TOKEN: "t",
+  X_ACCESS_SECRET: "a",
+  X_BEARER_TOKEN: "app-token",
+};
+
 export async function startXEngine(
   storage: XStorage,
   plugins: Record<string, Record<string, unknown>>,
