@@ -5,7 +5,9 @@
  * nosniff, no referrer); every state change needs the same origin (Hono's
  * `csrf` plus an Origin / Sec-Fetch-Site check for JSON) and, once signed in,
  * the session's CSRF token. A request's body that is not a JSON object is a
- * 400 naming the problem, never read as an empty one.
+ * 400 naming the problem, never read as an empty one; sign-in and setup take
+ * exactly their string fields, each bounded and free of control characters (a
+ * 400 otherwise, before any throttle, hash or audit row).
  */
 import type { Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
@@ -78,9 +80,6 @@ const ip = (c: Context) => {
   const address = clientAddress(c);
   return address === "unknown" ? null : address;
 };
-
-/** Bounded strings from a JSON body; anything else is "". */
-const text = (v: unknown, max: number) => typeof v === "string" ? v.slice(0, max) : "";
 
 const jsonLimit = bodyLimit({
   maxSize: 16 * 1024,
@@ -171,11 +170,6 @@ export function mountPanel(http: Hono, p: PanelHttp) {
   http.get("/admin/app.js", asset("text/javascript", (b) => b.js));
   http.get("/admin/app.css", asset("text/css", (b) => b.css));
 
-  const json = async (c: Context): Promise<Record<string, unknown>> => {
-    const body = await c.req.json().catch(() => null);
-    return body && typeof body === "object" && !Array.isArray(body) ? body : {};
-  };
-
   /** The signed-in session with a matching CSRF token, or the response refusing it. */
   const authorised = async (c: Context): Promise<Session | Response> => {
     const session = await sessionOf(c);
@@ -185,7 +179,7 @@ export function mountPanel(http: Hono, p: PanelHttp) {
     return session;
   };
 
-  const h: Helpers = { fail, json, sessionOf, cookieOf, authorised };
+  const h: Helpers = { fail, sessionOf, cookieOf, authorised };
   mountSignIn(http, p, h);
 
   mountLedgerExport(http, p, h);
@@ -195,8 +189,10 @@ export function mountPanel(http: Hono, p: PanelHttp) {
     const session = await authorised(c);
     if (session instanceof Response) return session;
     await p.sessions.touch(session);
-    const body = await objectBody(c);
+    const body = await objectBody(c, "send a JSON object { requestData }");
     if (typeof body === "string") return fail(c, 400, body);
+    const extra = Object.keys(body).find((key) => key !== "requestData");
+    if (extra !== undefined) return fail(c, 400, unknownField(extra, ["requestData"]));
     const outcome = await dispatch(
       c.req.param("type"),
       body.requestData,
@@ -218,8 +214,7 @@ export function mountPanel(http: Hono, p: PanelHttp) {
  * short, `null`, an array or a bare value is refused, never read as `{}` (which a request that
  * needs no data would run on).
  */
-async function objectBody(c: Context): Promise<Record<string, unknown> | string> {
-  const wanted = "send a JSON object { requestData }";
+async function objectBody(c: Context, wanted: string): Promise<Record<string, unknown> | string> {
   const text = await c.req.text();
   if (!text.trim()) return `the body is empty: ${wanted}`;
   let value: unknown;
@@ -231,13 +226,55 @@ async function objectBody(c: Context): Promise<Record<string, unknown> | string>
   if (value && typeof value === "object" && !Array.isArray(value)) {
     return value as Record<string, unknown>;
   }
-  const kind = value === null ? "null" : Array.isArray(value) ? "an array" : `a ${typeof value}`;
-  return `the body is ${kind}, not an object: ${wanted}`;
+  return `the body is ${kindOf(value)}, not an object: ${wanted}`;
+}
+
+const kindOf = (v: unknown) =>
+  v === null
+    ? "null"
+    : Array.isArray(v)
+    ? "an array"
+    : typeof v === "object"
+    ? "an object"
+    : `a ${typeof v}`;
+
+/** Never in a name, a password, a code or a token (a browser's field cannot type them). */
+// deno-lint-ignore no-control-regex -- control characters are what it refuses
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+const unknownField = (key: string, wanted: string[]) =>
+  `unknown field ${JSON.stringify(key.slice(0, 40))}: send only ${wanted.join(", ")}`;
+
+/**
+ * A sign-in or setup body: a JSON object of exactly these string fields, each at most its
+ * bound, or what is wrong with it (a 400's message). A field missing or of another type, too
+ * long, holding a control character (NUL…), or a key not asked for is refused, never read as
+ * "" and then answered as a failed sign-in.
+ */
+async function stringFields<K extends string>(
+  c: Context,
+  bounds: Record<K, number>,
+): Promise<Record<K, string> | string> {
+  const keys = Object.keys(bounds) as K[];
+  const body = await objectBody(c, `send a JSON object { ${keys.join(", ")} }`);
+  if (typeof body === "string") return body;
+  const extra = Object.keys(body).find((key) => !keys.includes(key as K));
+  if (extra !== undefined) return unknownField(extra, keys);
+  const fields = {} as Record<K, string>;
+  for (const key of keys) {
+    const v = body[key];
+    if (typeof v !== "string") {
+      return `${key}: ${v === undefined ? "missing" : `${kindOf(v)}, not a string`}`;
+    }
+    if (v.length > bounds[key]) return `${key}: at most ${bounds[key]} characters`;
+    if (CONTROL.test(v)) return `${key}: control characters (NUL, newline…) are refused`;
+    fields[key] = v;
+  }
+  return fields;
 }
 
 interface Helpers {
   fail(c: Context, status: 400 | 401 | 403 | 404 | 409 | 429 | 500, message: string): Response;
-  json(c: Context): Promise<Record<string, unknown>>;
   sessionOf(c: Context): Promise<Session | null>;
   cookieOf(c: Context): { name: string; path: string; secure: boolean };
   authorised(c: Context): Promise<Session | Response>;
@@ -341,14 +378,20 @@ function mountAssets(http: Hono, p: PanelHttp, h: Helpers) {
   });
 }
 
+/** A setup token is 43 characters (32 bytes, base64url); a code 6 digits or a recovery code. */
+const TOKEN_MAX = 200;
+const CODE_MAX = 40;
+const LOGIN_FIELDS = { name: 64, password: MAX_PASSWORD, code: CODE_MAX };
+const SETUP_FIELDS = { token: TOKEN_MAX, password: MAX_PASSWORD, code: CODE_MAX };
+
 /** Sign-in (throttled, audited, a new session id), sign-out, who am I, and account setup. */
 function mountSignIn(http: Hono, p: PanelHttp, h: Helpers) {
-  const { fail, json, sessionOf, cookieOf, authorised } = h;
+  const { fail, sessionOf, cookieOf, authorised } = h;
   http.post("/admin/api/login", async (c) => {
-    const body = await json(c);
-    const name = text(body.name, 64).trim().toLowerCase();
-    const password = text(body.password, MAX_PASSWORD + 1);
-    const code = text(body.code, 40);
+    const body = await stringFields(c, LOGIN_FIELDS);
+    if (typeof body === "string") return fail(c, 400, body);
+    const name = body.name.trim().toLowerCase();
+    const { password, code } = body;
     const actor = ACCOUNT_NAME.test(name) ? name : "(not a name)";
     const from = ip(c);
     const lock = await p.throttle.lockedFor(name, from);
@@ -436,8 +479,10 @@ function mountSignIn(http: Hono, p: PanelHttp, h: Helpers) {
   });
 
   http.post("/admin/api/setup/start", async (c) => {
+    const body = await stringFields(c, { token: TOKEN_MAX });
+    if (typeof body === "string") return fail(c, 400, body);
     try {
-      const setup = await p.accounts.startSetup(text((await json(c)).token, 200));
+      const setup = await p.accounts.startSetup(body.token);
       return c.json({ ok: true, ...setup });
     } catch (error) {
       if (error instanceof AccountError) return fail(c, 400, error.message);
@@ -446,13 +491,10 @@ function mountSignIn(http: Hono, p: PanelHttp, h: Helpers) {
   });
 
   http.post("/admin/api/setup/finish", async (c) => {
-    const body = await json(c);
+    const body = await stringFields(c, SETUP_FIELDS);
+    if (typeof body === "string") return fail(c, 400, body);
     try {
-      const done = await p.accounts.finishSetup(
-        text(body.token, 200),
-        text(body.password, MAX_PASSWORD + 1),
-        text(body.code, 40),
-      );
+      const done = await p.accounts.finishSetup(body.token, body.password, body.code);
       await p.audit.write({
         actor: done.account.name,
         action: "account.setup",

@@ -6,7 +6,8 @@
  * queueing them; the frame loop never waits for any of this. A socket's messages
  * are handled one at a time, and a socket with more than MAX_WAITING of them
  * waiting is closed (messages arrive with no back-pressure: held, they would
- * grow without bound).
+ * grow without bound). A message over MAX_MESSAGE_BYTES closes its socket with
+ * 1009 as it arrives, before it waits its turn: no socket holds more than one.
  */
 import type { Bus } from "../core/bus.ts";
 import type { FrameSink } from "../core/frame_loop.ts";
@@ -15,6 +16,7 @@ import type { Compositor, Frame, Frames, WidgetStat } from "../plugins/composito
 import type { StreamStats } from "../plugins/stream/mod.ts";
 import {
   Close,
+  MAX_MESSAGE_BYTES,
   Op,
   type PreviewHeader,
   RPC_VERSION,
@@ -68,7 +70,6 @@ const AUCTION_EVENTS = [
 ];
 /** Every event the hub listens to (the admin plugin declares these). */
 export const HUB_EVENTS = [...AUCTION_EVENTS, "stream.stats", "host.speaking"];
-const MAX_MESSAGE = 64 * 1024;
 /** Messages of one socket waiting their turn; a page sends a few at once. */
 const MAX_WAITING = 64;
 /** A panel further behind than this misses frames instead of queueing them. */
@@ -141,7 +142,6 @@ export function createHub(o: HubOptions) {
 
   const onMessage = async (c: Client, raw: unknown) => {
     if (typeof raw !== "string") return close(c, Close.NotIdentified, "send JSON text");
-    if (raw.length > MAX_MESSAGE) return close(c, Close.MessageTooBig, "message too big");
     let message: { op?: number; d?: Record<string, unknown> } | null;
     try {
       message = JSON.parse(raw);
@@ -192,6 +192,13 @@ export function createHub(o: HubOptions) {
       };
       socket.onmessage = (e) => {
         if (socket.readyState !== WebSocket.OPEN) return; // closing: what comes after is dropped
+        if (tooBig(e.data)) {
+          return close(
+            c,
+            Close.MessageTooBig,
+            `message too big: at most ${MAX_MESSAGE_BYTES} bytes`,
+          );
+        }
         if (++waiting > MAX_WAITING) {
           return close(c, Close.TooManyWaiting, "too many messages waiting: send fewer at once");
         }
@@ -250,6 +257,18 @@ const subscriptions = (raw: unknown): Set<Subscription> =>
       SUBSCRIPTIONS.includes(s as Subscription)
     ),
   );
+
+/**
+ * Whether a message is over MAX_MESSAGE_BYTES as it came (UTF-8 for text). A string's UTF-8 is
+ * at least its length and at most three times it: only in between is it encoded to count.
+ */
+function tooBig(data: unknown): boolean {
+  if (data instanceof ArrayBuffer) return data.byteLength > MAX_MESSAGE_BYTES;
+  if (data instanceof Blob) return data.size > MAX_MESSAGE_BYTES;
+  if (typeof data !== "string" || data.length * 3 <= MAX_MESSAGE_BYTES) return false;
+  return data.length > MAX_MESSAGE_BYTES ||
+    new TextEncoder().encode(data).byteLength > MAX_MESSAGE_BYTES;
+}
 
 const close = (c: Client, code: number, why: string) => {
   try {

@@ -45,6 +45,13 @@ export const SUBSCRIPTIONS = [
 ] as const;
 export type Subscription = typeof SUBSCRIPTIONS[number];
 
+/**
+ * The largest message a panel may send, in bytes (UTF-8 for text): a campaign or a scene with
+ * room to spare (the same requests over HTTP take 16 KB). Deno reads a frame whole before the
+ * hub sees it (admin/README.md); the hub drops a bigger one at once and closes with 1009.
+ */
+export const MAX_MESSAGE_BYTES = 64 * 1024;
+
 export const Close = {
   /** A message before Identify, or not JSON. */
   NotIdentified: 4002,
@@ -52,7 +59,8 @@ export const Close = {
   AuthenticationFailed: 4009,
   /** Logged out, idle too long, expired, or the account was disabled. */
   SessionEnded: 4011,
-  MessageTooBig: 4008,
+  /** A message over MAX_MESSAGE_BYTES (RFC 6455's 1009, "message too big"). */
+  MessageTooBig: 1009,
   /** More messages waiting their turn than a panel sends. */
   TooManyWaiting: 4029,
 } as const;

@@ -1,8 +1,8 @@
 /**
  * The panel's WebSocket hub given hostile messages on a signed-in socket (the hub itself, on a
  * socket of the test's: no browser, no server): `null`, unknown ops, a request whose type or id
- * is an object that cannot become text, binary and huge frames, and a flood of requests sent
- * faster than they are answered. Each is answered, ignored or closes the socket with its code;
+ * is an object that cannot become text, binary and huge frames (over the bound in UTF-8 bytes:
+ * refused as they arrive, with 1009), and a flood of requests sent faster than they are answered. Each is answered, ignored or closes the socket with its code;
  * none throws inside the hub, and the messages waiting on one socket are bounded.
  */
 import { assert, assertEquals, eventually } from "../../core/testing.ts";
@@ -10,7 +10,7 @@ import { createBus } from "../../core/bus.ts";
 import { virtualClock } from "../../core/clock.ts";
 import { createLog } from "../../core/log.ts";
 import { createHub } from "../hub.ts";
-import { Close, Op } from "../protocol.ts";
+import { Close, MAX_MESSAGE_BYTES, Op } from "../protocol.ts";
 import type { RequestDeps } from "../requests.ts";
 import type { Session, Sessions } from "../sessions.ts";
 
@@ -107,6 +107,49 @@ Deno.test("panel socket: null, unknown ops and a type that is no text are answer
     await eventually(() => big.socket.closed !== null, "closed");
     assertEquals(big.socket.closed!.code, Close.MessageTooBig);
   } finally {
+    hub.stop();
+  }
+});
+
+Deno.test("panel socket: a message over the bound closes the socket with 1009 as it arrives, before it waits its turn", async () => {
+  let release = () => {};
+  let slow = false;
+  const { hub } = hubWith(() =>
+    slow ? new Promise((r) => (release = () => r(session))) : Promise.resolve(session)
+  );
+  try {
+    assertEquals(Close.MessageTooBig, 1009);
+    const request = (id: string, pad = "") =>
+      JSON.stringify({ op: Op.Request, d: { requestType: "NoSuchThing", requestId: id, pad } });
+    // At the bound in UTF-8 bytes (2-byte "é": under 64 Ki characters, over 64 KiB).
+    const fits = request("fits", "é".repeat((MAX_MESSAGE_BYTES - 100) / 2));
+    const over = request("over", "é".repeat(MAX_MESSAGE_BYTES / 2));
+    assert(new TextEncoder().encode(fits).length <= MAX_MESSAGE_BYTES);
+    assert(over.length < MAX_MESSAGE_BYTES, "fewer characters than the bound: bytes are counted");
+    const t = await identified(hub);
+    t.message(fits);
+    await eventually(
+      () => t.sent.some((m) => m.d.requestId === "fits"),
+      "the one that fits answered",
+    );
+    assertEquals(t.socket.closed, null);
+    // The queue held up: the oversized message is refused at once, not after the ones waiting.
+    slow = true;
+    t.message(request("waiting"));
+    t.message(over);
+    assertEquals(t.socket.closed, {
+      code: 1009,
+      reason: `message too big: at most ${MAX_MESSAGE_BYTES} bytes`,
+    });
+    slow = false;
+    for (const data of [new ArrayBuffer(MAX_MESSAGE_BYTES + 1), "x".repeat(20 << 20)]) {
+      const u = await identified(hub);
+      u.message(data);
+      assertEquals(u.socket.closed?.code, 1009);
+    }
+  } finally {
+    slow = false;
+    release();
     hub.stop();
   }
 });

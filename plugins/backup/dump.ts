@@ -16,16 +16,22 @@
  * target first, so "empty" is: no table holds a row). Triggers of the database's own
  * (append-only refusals, the chain link) are disabled for the load, which inserts the
  * stored rows as they are, parents before children; sequences are set as they were.
+ * Every line is bounded as it is read (lines.ts: the header, a row, the trailer), and so is
+ * every batch of rows sent to the database.
  */
 import { createHash } from "node:crypto";
 import { parseJson } from "../../core/config.ts";
 import type { Db, Queryable } from "../../core/db.ts";
+import { linesOf, MAX_HEADER_BYTES, MAX_ROW_BYTES, MAX_TRAILER_BYTES } from "./lines.ts";
 
 export const FORMAT = "sothebais-backup";
 export const VERSION = 1;
 /** Bookkeeping, not data: the migrations are compared, the lease is the live engines'. */
 const SKIPPED = new Set(["schema_migrations", "core_lease"]);
 const PAGE = 2000;
+/** Rows inserted by one statement: at most this many, and at most this much text. */
+const BATCH_ROWS = 500;
+const BATCH_CHARS = 16 * 1024 * 1024;
 
 export interface BackupHeader {
   format: typeof FORMAT;
@@ -159,23 +165,6 @@ export async function writeBackup(
   }
 }
 
-/** Lines of a gzip'd file, one at a time. */
-async function* linesOf(path: string): AsyncGenerator<string> {
-  const file = await Deno.open(path);
-  const text = file.readable.pipeThrough(new DecompressionStream("gzip"))
-    .pipeThrough(new TextDecoderStream());
-  let buffer = "";
-  for await (const chunk of text) {
-    buffer += chunk;
-    let i;
-    while ((i = buffer.indexOf("\n")) >= 0) {
-      yield buffer.slice(0, i);
-      buffer = buffer.slice(i + 1);
-    }
-  }
-  if (buffer) yield buffer;
-}
-
 function readHeader(first: string | undefined, path: string): BackupHeader {
   let header: BackupHeader | undefined;
   try {
@@ -221,75 +210,91 @@ async function checkTarget(tx: Queryable, header: BackupHeader) {
   }
 }
 
+/** The header, a row (`"table"<TAB>…`) or the trailer (`{…`): each line's bound in bytes. */
+const lineBound = (n: number, first: number) =>
+  n === 1 ? MAX_HEADER_BYTES : first === 0x7b ? MAX_TRAILER_BYTES : MAX_ROW_BYTES;
+
 /** Restores `path` into the (migrated, empty) database; returns the rows restored by table. */
 export async function restoreBackup(db: Db, path: string): Promise<BackupTrailer> {
-  const lines = linesOf(path);
-  const header = readHeader((await lines.next()).value as string | undefined, path);
-  return await db.transaction(async (tx) => {
-    await checkTarget(tx, header);
-    const columns = new Map(header.tables.map((t) => [t.name, t.columns]));
-    for (const t of header.tables) {
-      await tx.query(`alter table ${ident(t.name)} disable trigger user`);
+  const lines = linesOf(path, lineBound);
+  try {
+    const header = readHeader((await lines.next()).value as string | undefined, path);
+    return await db.transaction((tx) => restoreInto(tx, header, lines, path));
+  } finally {
+    await lines.return(undefined); // closes the file however the restore ended
+  }
+}
+
+/** The rows and the trailer of `lines` into `tx` (checked, migrated, empty). */
+async function restoreInto(
+  tx: Queryable,
+  header: BackupHeader,
+  lines: AsyncGenerator<string>,
+  path: string,
+): Promise<BackupTrailer> {
+  await checkTarget(tx, header);
+  const columns = new Map(header.tables.map((t) => [t.name, t.columns]));
+  for (const t of header.tables) {
+    await tx.query(`alter table ${ident(t.name)} disable trigger user`);
+  }
+  const hash = createHash("sha256");
+  const rows: Record<string, number> = {};
+  const batch = { table: "", rows: [] as string[], chars: 0 };
+  const flush = async () => {
+    if (!batch.rows.length) return;
+    const cols = columns.get(batch.table)!.map(ident).join(", ");
+    await tx.query(
+      `insert into ${ident(batch.table)} (${cols}) overriding system value
+       select ${cols} from jsonb_populate_recordset(null::${ident(batch.table)}, $1::text::jsonb)`,
+      [`[${batch.rows.join(",")}]`],
+    );
+    batch.rows = [];
+    batch.chars = 0;
+  };
+  let trailer: BackupTrailer | undefined;
+  let n = 1; // the header's line
+  for await (const line of lines) {
+    n++;
+    if (line.startsWith("{")) {
+      trailer = parseJson(line, path, n) as BackupTrailer;
+      break;
     }
-    const hash = createHash("sha256");
-    const rows: Record<string, number> = {};
-    const batch = { table: "", rows: [] as string[] };
-    const flush = async () => {
-      if (!batch.rows.length) return;
-      const cols = columns.get(batch.table)!.map(ident).join(", ");
-      await tx.query(
-        `insert into ${ident(batch.table)} (${cols}) overriding system value
-         select ${cols} from jsonb_populate_recordset(null::${
-          ident(batch.table)
-        }, $1::text::jsonb)`,
-        [`[${batch.rows.join(",")}]`],
+    hash.update(line + "\n");
+    const tab = line.indexOf("\t");
+    const table = tab > 0 ? String(parseJson(line.slice(0, tab), path, n)) : "";
+    if (!columns.has(table)) throw new BackupError(`a row of an unknown table: ${table}`);
+    if (batch.table !== table) {
+      await flush();
+      batch.table = table;
+    }
+    batch.rows.push(line.slice(tab + 1));
+    batch.chars += line.length - tab;
+    rows[table] = (rows[table] ?? 0) + 1;
+    if (batch.rows.length >= BATCH_ROWS || batch.chars >= BATCH_CHARS) await flush();
+  }
+  await flush();
+  if (!trailer?.end) throw new BackupError(`${path} is cut short: no trailer line`);
+  if (trailer.sha256 !== hash.digest("hex")) {
+    throw new BackupError(`${path} does not match its checksum: altered or damaged`);
+  }
+  if (!trailer.rows || typeof trailer.rows !== "object" || !Array.isArray(trailer.sequences)) {
+    throw new BackupError(`${path}: line ${n}: the trailer has no rows or sequences`);
+  }
+  for (const t of header.tables) {
+    if ((rows[t.name] ?? 0) !== trailer.rows[t.name]) {
+      throw new BackupError(
+        `${t.name}: ${rows[t.name] ?? 0} rows read, the trailer says ${trailer.rows[t.name]}`,
       );
-      batch.rows = [];
-    };
-    let trailer: BackupTrailer | undefined;
-    let n = 1; // the header's line
-    for await (const line of lines) {
-      n++;
-      if (line.startsWith("{")) {
-        trailer = parseJson(line, path, n) as BackupTrailer;
-        break;
-      }
-      hash.update(line + "\n");
-      const tab = line.indexOf("\t");
-      const table = tab > 0 ? String(parseJson(line.slice(0, tab), path, n)) : "";
-      if (!columns.has(table)) throw new BackupError(`a row of an unknown table: ${table}`);
-      if (batch.table !== table) {
-        await flush();
-        batch.table = table;
-      }
-      batch.rows.push(line.slice(tab + 1));
-      rows[table] = (rows[table] ?? 0) + 1;
-      if (batch.rows.length >= 500) await flush();
     }
-    await flush();
-    if (!trailer?.end) throw new BackupError(`${path} is cut short: no trailer line`);
-    if (trailer.sha256 !== hash.digest("hex")) {
-      throw new BackupError(`${path} does not match its checksum: altered or damaged`);
+    await tx.query(`alter table ${ident(t.name)} enable trigger user`);
+  }
+  for (const s of trailer.sequences) {
+    if (s.value !== null) {
+      await tx.query(
+        "select setval((quote_ident(current_schema()) || '.' || quote_ident($1))::regclass, $2::bigint)",
+        [s.name, s.value],
+      );
     }
-    if (!trailer.rows || typeof trailer.rows !== "object" || !Array.isArray(trailer.sequences)) {
-      throw new BackupError(`${path}: line ${n}: the trailer has no rows or sequences`);
-    }
-    for (const t of header.tables) {
-      if ((rows[t.name] ?? 0) !== trailer.rows[t.name]) {
-        throw new BackupError(
-          `${t.name}: ${rows[t.name] ?? 0} rows read, the trailer says ${trailer.rows[t.name]}`,
-        );
-      }
-      await tx.query(`alter table ${ident(t.name)} enable trigger user`);
-    }
-    for (const s of trailer.sequences) {
-      if (s.value !== null) {
-        await tx.query(
-          "select setval((quote_ident(current_schema()) || '.' || quote_ident($1))::regclass, $2::bigint)",
-          [s.name, s.value],
-        );
-      }
-    }
-    return trailer;
-  });
+  }
+  return trailer;
 }

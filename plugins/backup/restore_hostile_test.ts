@@ -3,16 +3,19 @@
  * table: a trailer or a row's table name that is not JSON names the file and its line; a
  * header whose tables or migrations are not lists, and a trailer (with the right checksum)
  * that has no row counts, are refused naming the part; a friendly file (with a BOM too)
- * restores. Every
- * refusal is a BackupError or the JSON error naming the file (one line, no stack), and
- * nothing is written.
+ * restores. Every refusal is a BackupError or the JSON error naming the file (one line, no
+ * stack), and nothing is written. A header, row or trailer line over its bound (lines.ts) is
+ * refused naming the file and the line; a 200 MB one without being read whole: a restore in a
+ * process of its own, whose peak memory is printed and compared with a friendly restore's.
  */
 import { createHash } from "node:crypto";
 import { JsonFileError } from "../../core/config.ts";
 import { openDb } from "../../core/db.ts";
 import { assert, assertEquals } from "../../core/testing.ts";
 import { tempDir } from "../../tests/services.ts";
+import { peakOf, writeBackupWithLongLine } from "./bench/restore_peak.ts";
 import { BackupError, FORMAT, restoreBackup, VERSION } from "./dump.ts";
+import { LineTooLong, MAX_HEADER_BYTES, MAX_ROW_BYTES, MAX_TRAILER_BYTES } from "./lines.ts";
 
 const gzipTo = async (path: string, text: string) =>
   await Deno.writeFile(
@@ -119,6 +122,72 @@ Deno.test({
       ]);
     } finally {
       await db.close();
+      dir.remove();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "restore: a line over its bound names the file and the line, nothing written; under it restores",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = tempDir();
+    const db = await openDb({ dataDir: `${dir.path}/db` });
+    try {
+      await db.query("create table schema_migrations (owner text, id text)");
+      await db.query("create table t (x int)");
+      const file = `${dir.path}/b.gz`;
+      for (
+        const [long, mb, line, bound] of [
+          ["header", 2, 1, MAX_HEADER_BYTES],
+          ["row", 9, 4, MAX_ROW_BYTES],
+          ["trailer", 2, 4, MAX_TRAILER_BYTES],
+        ] as const
+      ) {
+        await writeBackupWithLongLine(file, long, mb);
+        let refused: unknown;
+        await restoreBackup(db, file).catch((e) => (refused = e));
+        assert(refused instanceof LineTooLong, `${long}: ${refused}`);
+        assertEquals(refused.message, `${file}: line ${line} is longer than ${bound} bytes`);
+        assertEquals(await db.query("select x from t"), [], `${long}: nothing written`);
+      }
+      // A row of 7 MiB (under the bound) is a row like any other.
+      await writeBackupWithLongLine(file, "row", 7);
+      assertEquals((await restoreBackup(db, file)).rows, { t: 3 });
+      assertEquals((await db.query<{ x: number }>("select x from t order by x")).length, 3);
+    } finally {
+      await db.close();
+      dir.remove();
+    }
+  },
+});
+
+Deno.test({
+  name: "restore: a 200 MB line is refused without being read whole (the process's peak memory)",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const dir = tempDir();
+    try {
+      const friendly = `${dir.path}/friendly.gz`;
+      await writeBackupWithLongLine(friendly, "none");
+      const base = await peakOf(friendly);
+      assertEquals(base.outcome, "restored");
+      console.log(`a friendly restore: peak RSS ${base.peakMiB} MiB`);
+      for (const long of ["header", "row", "trailer"] as const) {
+        const file = `${dir.path}/${long}.gz`;
+        await writeBackupWithLongLine(file, long, 200);
+        const p = await peakOf(file);
+        console.log(`a 200 MB ${long} line: ${p.outcome} in ${p.ms} ms, peak RSS ${p.peakMiB} MiB`);
+        assertEquals(p.outcome, "refused");
+        assert(/^.+\.gz: line [14] is longer than \d+ bytes$/.test(p.message), p.message);
+        assert(p.message.startsWith(file), p.message);
+        // Read whole, the line alone is 200 MiB (1.1 to 3.3 GiB peak before the bound).
+        assert(p.peakMiB - base.peakMiB < 64, `${long}: ${p.peakMiB} MiB vs ${base.peakMiB}`);
+      }
+    } finally {
       dir.remove();
     }
   },

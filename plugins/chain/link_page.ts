@@ -7,7 +7,8 @@
  * their stage and confirmations. The status is read with the challenge's nonce,
  * which only the page that asked for it holds: nobody learns which X account a
  * wallet belongs to from this page (deposits to the escrow are public on chain).
- * A body that is not a JSON object is a 400 naming what is wanted; challenges
+ * A body that is not a JSON object of the step's own fields is a 400 naming what
+ * is wanted (a key not asked for, a chain id that is no number, too); challenges
  * are limited per client address (`linkRateLimit`), as each one is stored.
  */
 import type { Context, Hono } from "hono";
@@ -145,6 +146,15 @@ const textOf = (v: unknown) => (typeof v === "string" || typeof v === "number" ?
 
 const LINK_BODY_BYTES = 16 * 1024;
 
+/** A key of `body` not among `wanted` (a 400's message), or null: only the step's own fields. */
+function unknownKey(body: Record<string, unknown>, wanted: string[]): string | null {
+  const extra = Object.keys(body).find((key) => !wanted.includes(key));
+  if (extra === undefined) return null;
+  return `unknown field ${JSON.stringify(extra.slice(0, 40))}: send only ${wanted.join(", ")}`;
+}
+const CHALLENGE_FIELDS = ["address", "handle", "xUserId", "chainId"];
+const SIGNATURE_FIELDS = ["message", "signature"];
+
 /**
  * The parts of the link page that read nothing but config: the page, its script and style,
  * and the escrow's QR code. A standby serves these too (link_standby.ts).
@@ -209,10 +219,14 @@ export function mountLinkPage(
   };
   mountLinkShell(http, info);
   http.get("/link/status", async (c) => {
-    const nonce = c.req.query("nonce") ?? "";
+    const nonces = c.req.queries("nonce") ?? [];
+    const nonce = nonces.length === 1 ? nonces[0] : "";
     c.header("cache-control", "no-store");
     if (!/^[A-Za-z0-9]{8,128}$/.test(nonce)) {
-      return c.json({ ok: false, message: "nonce: the challenge's nonce" }, 400);
+      return c.json({
+        ok: false,
+        message: "nonce: the challenge's nonce, once (8 to 128 letters and digits)",
+      }, 400);
     }
     const status = await linkStatus(deps(), info(), nonce, head);
     if (!status) return c.json({ ok: false, message: "no signed challenge with this nonce" }, 404);
@@ -232,11 +246,17 @@ export function mountLinkPage(
         400,
       );
     }
+    const refused = unknownKey(body, CHALLENGE_FIELDS) ??
+      (body.chainId !== undefined && !Number.isSafeInteger(body.chainId)
+        ? "chainId: the wallet's chain id, a number"
+        : null);
+    if (refused) return c.json({ ok: false, error: refused }, 400);
     const result = await issueChallenge(deps(), {
       address: textOf(body.address),
       handle: textOf(body.handle),
-      xUserId: body.xUserId ? textOf(body.xUserId) : undefined,
-      chainId: typeof body.chainId === "number" ? body.chainId : undefined,
+      // Absent is no user id; anything else is checked as one (`null`, "" or false is refused).
+      xUserId: body.xUserId === undefined ? undefined : textOf(body.xUserId),
+      chainId: body.chainId as number | undefined,
     });
     return c.json(result, result.ok ? 200 : 400);
   });
@@ -248,6 +268,8 @@ export function mountLinkPage(
         400,
       );
     }
+    const refused = unknownKey(body, SIGNATURE_FIELDS);
+    if (refused) return c.json({ ok: false, error: refused }, 400);
     const result = await submitSignature(deps(), {
       message: textOf(body.message),
       signature: textOf(body.signature),
