@@ -8,6 +8,10 @@
  * degraded. When Redis is ready again the shadow is written back to it, so the hot
  * state is whole again even if Redis came back empty. Only the leader writes hot
  * state (standbys start no plugin), so its shadow is the latest value of every key.
+ * A connection that says it is ready yet answers nothing is dropped and made anew:
+ * node-redis 5.9 takes a connection reset during its handshake (a reconnect that
+ * reached a Redis being killed) for ready, and never reconnects it by itself.
+ * `ping` never waits for the write-back: `/healthz` answers within its bound.
  */
 import { createClient } from "redis";
 import type { SetOptions, StateCondition, StateStore } from "./state.ts";
@@ -85,7 +89,11 @@ export async function openRedisState(
 
   /** Writes every live shadowed key back, then says Redis is back. */
   const rewrite = async () => {
+    let answered = false;
     try {
+      // A connection "ready" yet silent (see above) shows in a second, not in the write's five.
+      await withTimeout(client.ping().finally(() => answered = true), COMMAND_TIMEOUT_MS);
+      answered = false;
       const multi = client.multi();
       for (const [key, entry] of shadow) {
         const left = entry.expires - now();
@@ -93,12 +101,20 @@ export async function openRedisState(
         else if (left > 0) multi.set(k(key), entry.value, { PX: Math.ceil(left) });
         else shadow.delete(key);
       }
-      await withTimeout(multi.exec(), COMMAND_TIMEOUT_MS * 5);
+      await withTimeout(multi.exec().finally(() => answered = true), COMMAND_TIMEOUT_MS * 5);
       down = null;
     } catch (error) {
       down = { since: down?.since ?? new Date(now()).toISOString(), error: message(error) };
+      if (!answered && client.isReady) reconnect();
     }
   };
+
+  /** Drops a connection that is "ready" but silent, and connects anew (its ready writes back). */
+  function reconnect() {
+    if (closed || !client.isOpen) return;
+    client.destroy();
+    client.connect().catch(markDown);
+  }
 
   client.on("error", (error) => markDown(error));
   client.on("end", () => markDown(new Error("connection closed")));
@@ -183,7 +199,7 @@ export async function openRedisState(
       };
     },
     async ping() {
-      await rewriting;
+      // Not waiting for a write-back under way (up to 5 s): until it is done, Redis is away.
       if (!(await remote(() => client.ping()))) {
         throw new Error(`Redis does not answer: ${down?.error ?? "not connected"}`);
       }
