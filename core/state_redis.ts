@@ -15,7 +15,7 @@
  */
 import { createClient } from "redis";
 import type { SetOptions, StateCondition, StateStore } from "./state.ts";
-import { expiringMap } from "./state_memory.ts";
+import { type Expiring, expiringMap } from "./state_memory.ts";
 import { withTimeout } from "./timeout.ts";
 
 /** A command slower than this counts as Redis not answering: the shadow answers instead. */
@@ -53,6 +53,34 @@ function connectedInTime(
 const quit = (c: { isOpen: boolean; close(): Promise<void>; destroy(): void }) =>
   c.isOpen ? withTimeout(c.close(), COMMAND_TIMEOUT_MS).catch(() => c.destroy()) : undefined;
 
+/**
+ * Writes every live shadowed key back (expired ones are dropped). `silent`: the connection
+ * answered nothing, not even PING: a "ready" yet dead one (see above) shows in a second.
+ */
+async function writeBack(
+  client: ReturnType<typeof redisClient>,
+  shadow: Map<string, Expiring>,
+  k: (key: string) => string,
+  now: () => number,
+): Promise<{ ok: true } | { ok: false; error: unknown; silent: boolean }> {
+  let answered = false;
+  try {
+    await withTimeout(client.ping().finally(() => answered = true), COMMAND_TIMEOUT_MS);
+    answered = false;
+    const multi = client.multi();
+    for (const [key, entry] of shadow) {
+      const left = entry.expires - now();
+      if (entry.expires === Infinity) multi.set(k(key), entry.value);
+      else if (left > 0) multi.set(k(key), entry.value, { PX: Math.ceil(left) });
+      else shadow.delete(key);
+    }
+    await withTimeout(multi.exec().finally(() => answered = true), COMMAND_TIMEOUT_MS * 5);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error, silent: !answered };
+  }
+}
+
 export async function openRedisState(
   url: string,
   prefix: string,
@@ -87,26 +115,12 @@ export async function openRedisState(
     }
   };
 
-  /** Writes every live shadowed key back, then says Redis is back. */
+  /** Writes the shadow back, then says Redis is back. */
   const rewrite = async () => {
-    let answered = false;
-    try {
-      // A connection "ready" yet silent (see above) shows in a second, not in the write's five.
-      await withTimeout(client.ping().finally(() => answered = true), COMMAND_TIMEOUT_MS);
-      answered = false;
-      const multi = client.multi();
-      for (const [key, entry] of shadow) {
-        const left = entry.expires - now();
-        if (entry.expires === Infinity) multi.set(k(key), entry.value);
-        else if (left > 0) multi.set(k(key), entry.value, { PX: Math.ceil(left) });
-        else shadow.delete(key);
-      }
-      await withTimeout(multi.exec().finally(() => answered = true), COMMAND_TIMEOUT_MS * 5);
-      down = null;
-    } catch (error) {
-      down = { since: down?.since ?? new Date(now()).toISOString(), error: message(error) };
-      if (!answered && client.isReady) reconnect();
-    }
+    const r = await writeBack(client, shadow, k, now);
+    if (r.ok) return void (down = null);
+    down = { since: down?.since ?? new Date(now()).toISOString(), error: message(r.error) };
+    if (r.silent && client.isReady) reconnect();
   };
 
   /** Drops a connection that is "ready" but silent, and connects anew (its ready writes back). */
