@@ -54,8 +54,9 @@ const quit = (c: { isOpen: boolean; close(): Promise<void>; destroy(): void }) =
   c.isOpen ? withTimeout(c.close(), COMMAND_TIMEOUT_MS).catch(() => c.destroy()) : undefined;
 
 /**
- * Writes every live shadowed key back (expired ones are dropped). `silent`: the connection
- * answered nothing, not even PING: a "ready" yet dead one (see above) shows in a second.
+ * Writes every live shadowed key back (expired ones are dropped). `silent`: a step got no
+ * answer at all, not even an error: a "ready" yet dead connection (see above), which the
+ * PING first shows in a second.
  */
 async function writeBack(
   client: ReturnType<typeof redisClient>,
