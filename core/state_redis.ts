@@ -8,10 +8,14 @@
  * degraded. When Redis is ready again the shadow is written back to it, so the hot
  * state is whole again even if Redis came back empty. Only the leader writes hot
  * state (standbys start no plugin), so its shadow is the latest value of every key.
+ * A connection that says it is ready yet answers nothing is dropped and made anew:
+ * node-redis 5.9 takes a connection reset during its handshake (a reconnect that
+ * reached a Redis being killed) for ready, and never reconnects it by itself.
+ * `ping` never waits for the write-back: `/healthz` answers within its bound.
  */
 import { createClient } from "redis";
 import type { SetOptions, StateCondition, StateStore } from "./state.ts";
-import { expiringMap } from "./state_memory.ts";
+import { type Expiring, expiringMap } from "./state_memory.ts";
 import { withTimeout } from "./timeout.ts";
 
 /** A command slower than this counts as Redis not answering: the shadow answers instead. */
@@ -49,6 +53,35 @@ function connectedInTime(
 const quit = (c: { isOpen: boolean; close(): Promise<void>; destroy(): void }) =>
   c.isOpen ? withTimeout(c.close(), COMMAND_TIMEOUT_MS).catch(() => c.destroy()) : undefined;
 
+/**
+ * Writes every live shadowed key back (expired ones are dropped). `silent`: a step got no
+ * answer at all, not even an error: a "ready" yet dead connection (see above), which the
+ * PING first shows in a second.
+ */
+async function writeBack(
+  client: ReturnType<typeof redisClient>,
+  shadow: Map<string, Expiring>,
+  k: (key: string) => string,
+  now: () => number,
+): Promise<{ ok: true } | { ok: false; error: unknown; silent: boolean }> {
+  let answered = false;
+  try {
+    await withTimeout(client.ping().finally(() => answered = true), COMMAND_TIMEOUT_MS);
+    answered = false;
+    const multi = client.multi();
+    for (const [key, entry] of shadow) {
+      const left = entry.expires - now();
+      if (entry.expires === Infinity) multi.set(k(key), entry.value);
+      else if (left > 0) multi.set(k(key), entry.value, { PX: Math.ceil(left) });
+      else shadow.delete(key);
+    }
+    await withTimeout(multi.exec().finally(() => answered = true), COMMAND_TIMEOUT_MS * 5);
+    return { ok: true };
+  } catch (error) {
+    return { ok: false, error, silent: !answered };
+  }
+}
+
 export async function openRedisState(
   url: string,
   prefix: string,
@@ -83,22 +116,20 @@ export async function openRedisState(
     }
   };
 
-  /** Writes every live shadowed key back, then says Redis is back. */
+  /** Writes the shadow back, then says Redis is back. */
   const rewrite = async () => {
-    try {
-      const multi = client.multi();
-      for (const [key, entry] of shadow) {
-        const left = entry.expires - now();
-        if (entry.expires === Infinity) multi.set(k(key), entry.value);
-        else if (left > 0) multi.set(k(key), entry.value, { PX: Math.ceil(left) });
-        else shadow.delete(key);
-      }
-      await withTimeout(multi.exec(), COMMAND_TIMEOUT_MS * 5);
-      down = null;
-    } catch (error) {
-      down = { since: down?.since ?? new Date(now()).toISOString(), error: message(error) };
-    }
+    const r = await writeBack(client, shadow, k, now);
+    if (r.ok) return void (down = null);
+    down = { since: down?.since ?? new Date(now()).toISOString(), error: message(r.error) };
+    if (r.silent && client.isReady) reconnect();
   };
+
+  /** Drops a connection that is "ready" but silent, and connects anew (its ready writes back). */
+  function reconnect() {
+    if (closed || !client.isOpen) return;
+    client.destroy();
+    client.connect().catch(markDown);
+  }
 
   client.on("error", (error) => markDown(error));
   client.on("end", () => markDown(new Error("connection closed")));
@@ -183,7 +214,7 @@ export async function openRedisState(
       };
     },
     async ping() {
-      await rewriting;
+      // Not waiting for a write-back under way (up to 5 s): until it is done, Redis is away.
       if (!(await remote(() => client.ping()))) {
         throw new Error(`Redis does not answer: ${down?.error ?? "not connected"}`);
       }

@@ -3,8 +3,12 @@
  * ffmpeg: the frames where the top-left corner turns white, the instants the
  * 1 kHz beep starts, both on the file's own timestamps (`-copyts`), paired
  * within half a second (or `pairWithinS`). The offset is audio − video: positive when the sound
- * comes after the picture. Bounded: only the corner is decoded for the video,
- * the audio is read as mono 48 kHz, and at most `maxSeconds` of either.
+ * comes after the picture. A signal is timed only from its rising edge with both tracks
+ * recording: a flash already white on the first frame, a beep already sounding in the first
+ * window, or either within a window of the other track's start, was cut by the recording's
+ * start (a run that began mid-signal) and is left out, never timed late. Bounded: only the
+ * corner is decoded for the video, the audio is read as mono 48 kHz, and at most `maxSeconds`
+ * of either.
  */
 import { BEEP_HZ } from "./test_signal.ts";
 
@@ -16,7 +20,7 @@ export interface AvSignal {
 
 export interface AvOffsets {
   signals: AvSignal[];
-  /** Flashes and beeps found, paired or not. */
+  /** Flashes and beeps found whole (not cut by the recording's start), paired or not. */
   flashes: number;
   beeps: number;
 }
@@ -35,10 +39,14 @@ export async function readAvOffsets(
   maxSeconds = 7200,
   pairWithinS = 0.5,
 ): Promise<AvOffsets> {
-  const [flashes, beeps] = await Promise.all([
+  const [video, audio] = await Promise.all([
     flashTimes(path, maxSeconds),
     beepTimes(path, maxSeconds),
   ]);
+  // A signal at the very start of one track may be cut on the other (a run that began
+  // mid-signal, behind the encoder's first silent audio): timed a window after both begin.
+  const flashes = video.times.filter((t) => t >= audio.startS + WINDOW / RATE);
+  const beeps = audio.times.filter((t) => t >= video.startS + WINDOW / RATE);
   const signals: AvSignal[] = [];
   for (const videoS of flashes) {
     const near = beeps.filter((a) => Math.abs(a - videoS) < pairWithinS);
@@ -66,8 +74,14 @@ async function ffmpeg(
   return { out: r.stdout, err };
 }
 
-/** Times (s) of the first white frame of each flash in the top-left corner. */
-async function flashTimes(path: string, maxSeconds: number): Promise<number[]> {
+/** What one track shows: when it starts (s), and the onsets (s) of whole signals in it. */
+interface Onsets {
+  startS: number;
+  times: number[];
+}
+
+/** Times (s) of the first white frame of each flash in the top-left corner, after a dark one. */
+async function flashTimes(path: string, maxSeconds: number): Promise<Onsets> {
   const { err } = await ffmpeg([
     "-copyts",
     "-t",
@@ -84,17 +98,21 @@ async function flashTimes(path: string, maxSeconds: number): Promise<number[]> {
     "-",
   ], maxSeconds * 1000 + 60_000);
   const times: number[] = [];
-  let bright = false;
+  let startS = NaN;
+  // Unknown before the first frame: a flash already on there began before the recording.
+  let bright: boolean | undefined;
   for (const m of err.matchAll(/pts_time:\s*([-\d.]+).*?mean:\[(\d+)/g)) {
     const white = Number(m[2]) > 200;
-    if (white && !bright) times.push(Number(m[1]));
+    if (bright === undefined) startS = Number(m[1]);
+    else if (white && !bright) times.push(Number(m[1]));
     bright = white;
   }
-  return times;
+  if (!Number.isFinite(startS)) throw new Error(`no video in ${path}`);
+  return { startS, times };
 }
 
-/** Times (s) each beep starts, after a second without one. */
-async function beepTimes(path: string, maxSeconds: number): Promise<number[]> {
+/** Times (s) each beep starts, after a second without one (or from a quiet start). */
+async function beepTimes(path: string, maxSeconds: number): Promise<Onsets> {
   const probe = await new Deno.Command("ffprobe", {
     args: [
       "-v",
@@ -135,15 +153,16 @@ async function beepTimes(path: string, maxSeconds: number): Promise<number[]> {
   let lastLoud = -Infinity;
   for (let w = 0; w + WINDOW <= samples.length; w += WINDOW) {
     if (goertzel(samples, w, WINDOW) < LOUD) continue;
-    // A beep starts after a quiet second: find where the window first covers half of it.
-    if (w - lastLoud >= RATE) {
+    // A beep starts after a quiet second (or quiet from the start): find where the window
+    // first covers half of it. One sounding in the first window began before the recording.
+    if (w > 0 && w - lastLoud >= RATE) {
       let p = Math.max(0, w - WINDOW);
       while (p < w && goertzel(samples, p, WINDOW) < LOUD) p += STEP;
       times.push(start + (p + WINDOW / 2) / RATE);
     }
     lastLoud = w;
   }
-  return times;
+  return { startS: start, times };
 }
 
 /** Amplitude of the BEEP_HZ component of `n` samples from `at`. */
