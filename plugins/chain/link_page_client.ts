@@ -10,6 +10,7 @@
  */
 import { type ComponentChildren, h, render } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import { refusalText } from "./link_refusal.ts";
 
 interface Eip1193 {
   request(args: { method: string; params?: unknown[] }): Promise<unknown>;
@@ -44,8 +45,8 @@ async function post(path: string, body: unknown) {
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
   });
-  const json = await res.json();
-  if (!json.ok) throw new Error(json.message ?? json.reason ?? "refused");
+  const json = await res.json().catch(() => null);
+  if (json?.ok !== true) throw new Error(refusalText(res.status, json));
   return json;
 }
 
