@@ -249,17 +249,38 @@ Deno.test({
           assertEquals(await funds.walletOf("@alice"), carol.address);
           const audit = await engine.db.query<
             {
+              audit_id: string;
               outcome: string;
               address: string | null;
               previous_address: string | null;
               reason: string | null;
             }
           >(
-            "select outcome, address, previous_address, reason from chain_link_audit where handle = '@alice' order by id",
+            "select id::text as audit_id, outcome, address, previous_address, reason from chain_link_audit where handle = '@alice' order by id",
           );
           assertEquals(audit.map((a) => a.outcome), ["refused", "linked", "refused", "relinked"]);
-          assertEquals(audit.at(-1)!.previous_address, alice.address);
-          assertEquals(audit.at(-1)!.address, carol.address);
+          // Sealed at rest, each bound to its row and column (pairing.ts).
+          const box = engine.secrets.box;
+          const last = audit.at(-1)!;
+          assertEquals(
+            await box.open(
+              last.previous_address!,
+              `chain_link_audit.previous_address:${last.audit_id}`,
+            ),
+            alice.address,
+          );
+          assertEquals(
+            await box.open(last.address!, `chain_link_audit.address:${last.audit_id}`),
+            carol.address,
+          );
+          const raw = JSON.stringify(
+            await engine.db.query(
+              "select * from chain_link_audit, chain_links, chain_wallets, chain_challenges",
+            ),
+          ).toLowerCase();
+          for (const b of [alice, bob, carol]) {
+            assert(!raw.includes(b.address.slice(2).toLowerCase()), "no plain address at rest");
+          }
           assert(refused.some((r) => r.reason === "wrong-account"));
         });
 
