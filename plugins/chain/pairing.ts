@@ -100,16 +100,18 @@ async function resealMacSealed(tx: Queryable, box: SecretBox, t: MacSealed): Pro
         throw sealedValueError(done.table, old, "a sealed value without its mac");
       }
       plain = await openAddress(box, r.address, {
-        table: t.table,
+        table: done.table,
         row: old,
         context: t.context(old),
       });
     }
     const mac = await walletMac(box, plain);
     const sealed = await box.seal(plain, t.context(t.row({ xUserId: r.x_user_id, mac })));
+    // This row only (a value copied into another row is that row's to refuse).
     await tx.query(
-      `update ${t.table} set address = $2, address_mac = $3 where address = $1`,
-      [r.address, sealed, mac],
+      `update ${t.table} set address = $2, address_mac = $3
+       where x_user_id = $4 and address = $1 and address_mac is not distinct from $5`,
+      [r.address, sealed, mac, r.x_user_id, r.address_mac],
     );
     done[by === null ? "sealed" : "resealed"]++;
   }
