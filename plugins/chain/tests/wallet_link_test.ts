@@ -11,6 +11,7 @@ import {
   postJson,
   withAnvil,
 } from "./chain_kit.ts";
+import { forgetChallenges } from "../wallet_link.ts";
 
 const ready = await anvilAvailable();
 
@@ -314,6 +315,20 @@ Deno.test({
             assertEquals(await funds.walletOf("@alice", "1001"), carol.address); // untouched
           },
         );
+
+        await t.step("challenges, used or not, are forgotten once expired", async () => {
+          const count = async () =>
+            (await engine.db.query<{ n: string }>(
+              "select count(*)::text as n from chain_challenges where used_at is not null",
+            ))[0].n;
+          assert(Number(await count()) > 0, "used challenges are kept until they expire");
+          await forgetChallenges(engine.db, clock.instant().subtract({ hours: 1 }));
+          assert(Number(await count()) > 0, "not before they expire");
+          await forgetChallenges(engine.db, clock.instant().add({ hours: 24 }));
+          assertEquals(await engine.db.query("select nonce from chain_challenges"), []);
+          // The links stand: a challenge is needed only until it is used or expires.
+          assertEquals(await funds.walletOf("@alice", "1001"), carol.address);
+        });
 
         await t.step("the link page and its Preact bundle are served", async () => {
           const page = await engine.http.fetch(new Request("http://local/link?handle=@alice"));
