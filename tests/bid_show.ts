@@ -6,6 +6,7 @@
  * decided once, the accepted amounts rising strictly (one market), each
  * decision counted once, no post twice.
  */
+import { newSecretKey } from "../core/secret_box.ts";
 import postgres from "postgres";
 import { assert, assertEquals, eventually } from "../core/testing.ts";
 import { withTimeout } from "../core/timeout.ts";
@@ -89,7 +90,10 @@ export async function bidShow(
     rateLimit: o.rateLimit,
     auctionPublic: o.auctionPublic,
   });
+  // Engines sharing one Postgres share SECRETS_KEY (what one seals, the next leader opens).
+  const secretsKey = newSecretKey();
   const env = (name: string, port: number) => ({
+    SECRETS_KEY: secretsKey,
     DATABASE_URL: o.url,
     DATABASE_SCHEMA: schema,
     DATA_DIR: `${dir.path}/${name}`,

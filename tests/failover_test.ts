@@ -8,6 +8,7 @@
  * tweet is decided once, the accepted amounts rise strictly (one market, never
  * two), and no reply was posted twice. Prints the fail-over times.
  */
+import { newSecretKey } from "../core/secret_box.ts";
 import { assert, assertEquals } from "../core/testing.ts";
 import postgres from "postgres";
 import { serveFakeX } from "../stand-ins/fake-x/serve_fake_x.ts";
@@ -45,7 +46,10 @@ Deno.test({
       item: "Fail-over #1",
       minPollMs: 200,
     });
+    // Engines sharing one Postgres share SECRETS_KEY (what one seals, the next leader opens).
+    const secretsKey = newSecretKey();
     const env = (name: string, port: number) => ({
+      SECRETS_KEY: secretsKey,
       DATABASE_URL: url!,
       DATABASE_SCHEMA: schema,
       DATA_DIR: `${dir.path}/${name}`,

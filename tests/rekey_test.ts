@@ -55,6 +55,7 @@ Deno.test({
         return JSON.stringify([
           await db.query("select totp_secret from admin_accounts"),
           await db.query("select ip from admin_sessions"),
+          await db.query("select address from funds_book_wallets"),
         ]);
       } finally {
         await db.close();
@@ -74,6 +75,11 @@ Deno.test({
           `insert into admin_sessions (id_hash, account_id, csrf_token, created_at, last_seen_at,
              expires_at, ip) values ('h1', 1, 'c', now(), now(), now(), '203.0.113.7')`,
         );
+        // A wallet ↔ account pairing of before (the funds book's).
+        await db.query(
+          "insert into funds_book_wallets (handle, address) values ('@olga', $1)",
+          [`0x${"a7".repeat(20)}`],
+        );
         await db.close();
         lock?.release();
       }
@@ -82,21 +88,28 @@ Deno.test({
       assert(first.text.includes(`sealed with key ${await idOf(k1)} (from the environment):`));
       assert(first.text.includes("admin_accounts.totp_secret: 1 sealed from plain, 0 re-sealed"));
       assert(first.text.includes("admin_sessions.ip: 1 sealed from plain, 0 re-sealed"));
+      assert(
+        first.text.includes("funds_book_wallets.address: 1 sealed from plain, 0 re-sealed"),
+        first.text,
+      );
       assert(!first.text.includes(k1), "the key is never printed");
       const plainGone = await stored();
       assert(!plainGone.includes("JBSWY3DPEHPK3PXP") && !plainGone.includes("203.0.113.7"));
+      assert(!plainGone.includes("a7".repeat(20)), "the wallet is sealed");
 
       // A rotation: the new key, the old one as previous.
       const second = await run(["rekey", "--config", config], env(k2, k1));
       assertEquals(second.code, 0, second.text);
       assert(second.text.includes("admin_accounts.totp_secret: 0 sealed from plain, 1 re-sealed"));
       assert(second.text.includes("admin_sessions.ip: 0 sealed from plain, 1 re-sealed"));
+      assert(second.text.includes("funds_book_wallets.address: 0 sealed from plain, 1 re-sealed"));
       const underK2 = await stored();
       assert(underK2.includes(`enc:v1:${await idOf(k2)}:`));
 
       // A key that did not seal them: refused, naming the table and both keys; nothing changes.
+      // (The funds book is listed first: its pass is the first to meet a value it cannot open.)
       const why = new RegExp(
-        `table admin_accounts\\.totp_secret, row 1: admin_accounts\\.totp:1 was sealed with key ${await idOf(
+        `table funds_book_wallets\\.address, row @olga: funds_book_wallets\\.address:@olga was sealed with key ${await idOf(
           k2,
         )}, and the key given is ${await idOf(k3)}`,
       );

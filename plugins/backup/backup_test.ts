@@ -3,11 +3,13 @@
  * processes): an embedded (PGlite) show with decisions, an admin override and
  * chained logs is backed up, restored into a fresh data folder, and the restored
  * engine holds the same auction (leader, price, bids) with every chain verifying;
- * the same backup restores into Postgres (the embedded show moved to a server).
+ * the same backup restores into Postgres (the embedded show moved to a server), all with the
+ * show's SECRETS_KEY (what is sealed travels sealed: plugins/backup/sealed_test.ts).
  * Refused, with the reason and nothing written: a second restore into a database
  * that is no longer empty, a file altered by one byte, a file cut short.
  */
 import { virtualClock } from "../../core/clock.ts";
+import { newSecretKey } from "../../core/secret_box.ts";
 import { assert, assertEquals } from "../../core/testing.ts";
 import { cli, writeShowConfig } from "../../tests/cli.ts";
 import { serviceAvailable, tempDir } from "../../tests/services.ts";
@@ -78,6 +80,9 @@ Deno.test({
     const target = testStorage(true);
     const pgUrl = Deno.env.get("DATABASE_URL");
     const server = (await serviceAvailable("postgres", () => pgUrl)) ? testStorage() : null;
+    // One SECRETS_KEY for the show wherever it is restored (the wallet links are sealed with it).
+    const key = newSecretKey();
+    for (const s of [source, target, server]) if (s) s.env.SECRETS_KEY = key;
     try {
       const clock = virtualClock(T("14:10:00"));
       const e = await auctionEngine(source, auctionConfig, clock);
@@ -130,6 +135,7 @@ Deno.test({
       await gzipTo(cut, text.split("\n").slice(0, -3).join("\n"));
       for (const [path, why] of [[altered, "does not match its checksum"], [cut, "cut short"]]) {
         const fresh = testStorage(true);
+        fresh.env.SECRETS_KEY = key;
         try {
           const refused = await run(["restore", path, "--config", config], fresh.env);
           assertEquals(refused.code, 1, refused.text);

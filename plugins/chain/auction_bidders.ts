@@ -6,7 +6,7 @@
  * leader by tweet, so a leader is found through the tweets recorded here; only a
  * bidder with no user id is found by the link made last under its handle.
  */
-import { handleKey, isAccountId, linkOf, type Q } from "./accounts.ts";
+import { handleKey, isAccountId, linkedAccount, type Q } from "./accounts.ts";
 
 export interface AcceptedBid {
   auctionId: string;
@@ -17,7 +17,7 @@ export interface AcceptedBid {
 
 /** Records a bid's account, and the handle the account was seen as (a display attribute). */
 export async function recordBid(q: Q, bid: AcceptedBid): Promise<void> {
-  const link = await linkOf(q, bid.handle, bid.bidderId);
+  const link = await linkedAccount(q, bid.handle, bid.bidderId);
   if (!link) return; // no link, no escrow: nothing to refund
   await q.query(
     `insert into chain_auction_bids (auction_id, tweet_id, x_user_id, handle) values ($1, $2, $3, $4)
@@ -47,7 +47,7 @@ export async function bidderAccount(
     );
     if (row) return row.x_user_id;
   }
-  return (await linkOf(q, bid.handle, bid.bidderId))?.xUserId ?? null;
+  return (await linkedAccount(q, bid.handle, bid.bidderId))?.xUserId ?? null;
 }
 
 export interface AuctionUpdate {

@@ -8,11 +8,12 @@
  * quorum, it throws FundsUnavailableError: the bid waits instead of being rejected.
  */
 import type { Db } from "../../core/db.ts";
+import type { SecretBox } from "../../core/secret_box.ts";
 import type { Clock } from "../../core/clock.ts";
 import { type Funds, FundsUnavailableError } from "../auction/mod.ts";
 import type { DepositScanner } from "./deposits.ts";
 import type { Rpc } from "./rpc.ts";
-import { linkOf, total, walletsOf } from "./accounts.ts";
+import { accountOf, balancesOf, total } from "./accounts.ts";
 import { walletOf } from "./wallet_link.ts";
 
 export interface ChainFundsOptions {
@@ -20,6 +21,8 @@ export interface ChainFundsOptions {
   rpc: Rpc;
   clock: Clock;
   scanner: DepositScanner;
+  /** Opens the pairing (accounts.ts). */
+  box: SecretBox;
   /** How long the head block number is reused before asking again. */
   headCacheMs: number;
 }
@@ -32,7 +35,7 @@ export interface ChainFunds extends Funds {
 }
 
 export function createChainFunds(options: ChainFundsOptions): ChainFunds {
-  const { db, rpc, clock, scanner } = options;
+  const { db, rpc, clock, scanner, box } = options;
   let cachedHead: { value: bigint; at: number } | null = null;
 
   const head = async () => {
@@ -80,14 +83,14 @@ export function createChainFunds(options: ChainFundsOptions): ChainFunds {
   return {
     head,
     balanceOfAddress,
-    walletOf: (handle, xUserId) => walletOf(db, handle, xUserId),
+    walletOf: (handle, xUserId) => walletOf(db, box, handle, xUserId),
     async balanceOf(handle, xUserId) {
-      const link = await linkOf(db, handle, xUserId);
-      if (!link) return 0n;
+      // Two statements: the link with its wallets, then (scanned up to the head) their balances.
+      const account = await accountOf(db, box, handle, xUserId);
+      if (!account) return 0n;
       await synced();
-      const wallets = await walletsOf(db, link.xUserId);
-      noneWaiting(wallets.map((w) => w.address));
-      return total(wallets);
+      noneWaiting(account.wallets);
+      return total(await balancesOf(db, account.wallets));
     },
   };
 }

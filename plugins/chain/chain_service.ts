@@ -73,7 +73,7 @@ export function chainService(parts: ChainServiceParts): ChainService {
     checkAuctionCustody: (auctionId, item) => lots.checkAuctionCustody(auctionId, item),
     setLot: (auctionId, lot) => lots.set(auctionId, lot),
     verifyDepositTx: (handle, txHash, minWei, xUserId) =>
-      verifyDepositTx(db, scanner, { handle, txHash, minWei, xUserId }),
+      verifyDepositTx(db, parts.linkDeps.box, scanner, { handle, txHash, minWei, xUserId }),
     sync: () => scanner.sync(),
     link: (request) => completeLink(parts.linkDeps, request),
     settle: (auctionId) => settlement.run(auctionId),

@@ -6,8 +6,9 @@
  */
 import { getAddress, type Hash } from "viem";
 import type { Db } from "../../core/db.ts";
+import type { SecretBox } from "../../core/secret_box.ts";
 import { FundsUnavailableError } from "../auction/mod.ts";
-import { linkOf, walletsOf } from "./accounts.ts";
+import { accountOf } from "./accounts.ts";
 import type { DepositScanner } from "./deposits.ts";
 
 export type DepositTxCheck =
@@ -26,15 +27,16 @@ export type DepositTxCheck =
 
 export async function verifyDepositTx(
   db: Db,
+  box: SecretBox,
   scanner: DepositScanner,
   bid: { handle: string; txHash: string; minWei: bigint; xUserId?: string },
 ): Promise<DepositTxCheck> {
   const { handle, txHash, minWei } = bid;
-  const link = await linkOf(db, handle, bid.xUserId);
-  if (!link) {
+  const account = await accountOf(db, box, handle, bid.xUserId);
+  if (!account) {
     return { ok: false, reason: "not-linked", message: `${handle} has no linked wallet` };
   }
-  const wallets = (await walletsOf(db, link.xUserId)).map((w) => w.address);
+  const { wallets } = account;
   if (!/^0x[0-9a-fA-F]{64}$/.test(txHash)) {
     return { ok: false, reason: "not-found", message: "not a transaction hash" };
   }

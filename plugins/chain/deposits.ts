@@ -16,7 +16,9 @@ import type { Bus } from "../../core/bus.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
+import type { SecretBox } from "../../core/secret_box.ts";
 import { ownerOf } from "./accounts.ts";
+import { walletMac } from "./pairing.ts";
 import { isDisagreement, rootMessage, type Rpc } from "./rpc.ts";
 
 export interface DepositScannerOptions {
@@ -25,6 +27,8 @@ export interface DepositScannerOptions {
   bus: Bus;
   clock: Clock;
   log: Log;
+  /** Finds a wallet's account by its mac (the pairing is sealed: pairing.ts). */
+  box: SecretBox;
   escrow: Address;
   confirmations: number;
   /** First block to scan when nothing was scanned yet (default: 1000 blocks back). */
@@ -328,11 +332,7 @@ async function reconcile(
     return after;
   }
   // Find the blocks where it happened, and the linked wallet involved in each.
-  const linked = new Set(
-    (await db.query<{ address: string }>("select address from chain_wallets")).map((r) =>
-      getAddress(r.address)
-    ),
-  );
+  const linked = await linkedAmong(c, blocks.flatMap((b) => b.txs.flatMap((t) => [t.from, t.to])));
   const balances: bigint[] = [];
   for (const b of blocks) {
     const balance = await balanceAt(c, b.number);
@@ -392,6 +392,20 @@ async function reconcile(
   return after;
 }
 
+/** Which of `addresses` are linked wallets: one statement by their macs, no row opened. */
+async function linkedAmong(c: ScanContext, addresses: (Address | null)[]): Promise<Set<string>> {
+  const all = [...new Set(addresses.filter((a) => a !== null).map((a) => getAddress(a)))];
+  if (all.length === 0) return new Set();
+  const macs = new Map(
+    await Promise.all(all.map(async (a) => [await walletMac(c.box, a), a] as const)),
+  );
+  const rows = await c.db.query<{ address_mac: string }>(
+    "select address_mac from chain_wallets where address_mac = any($1)",
+    [[...macs.keys()]],
+  );
+  return new Set(rows.map((r) => macs.get(r.address_mac)!));
+}
+
 async function unattributed(c: ScanContext, block: bigint, hash: Hash, amountWei: bigint) {
   const { db, log, now } = c;
   await db.query(
@@ -407,7 +421,7 @@ async function advanceStages(
   head: bigint,
   finalized: bigint,
 ): Promise<Set<string>> {
-  const { db, rpc, log, bus, now, confirmations: needed } = c;
+  const { db, rpc, log, bus, box, now, confirmations: needed } = c;
   const stuck = new Set<string>();
   const open = await db.query<DepositRow>(
     "select * from chain_deposits where stage in ('seen', 'pending') order by block_number",
@@ -431,7 +445,7 @@ async function advanceStages(
         bus.emit("deposit.reversed", {
           txHash: d.tx_hash,
           address: d.address,
-          xUserId: (await ownerOf(db, d.address))?.xUserId ?? null,
+          xUserId: (await ownerOf(db, box, d.address))?.xUserId ?? null,
           amountWei,
         });
       }
@@ -449,7 +463,7 @@ async function advanceStages(
     const depth = head - blockNumber + 1n;
     if (depth < BigInt(needed)) continue;
     // Credited to the account whose wallet sent it (none yet: whoever links the wallet).
-    const owner = await ownerOf(db, d.address);
+    const owner = await ownerOf(db, box, d.address);
     const credit = async (stage: "pending" | "final") => {
       await db.query(
         `update chain_deposits set stage = '${stage}', ${stage}_at = $2 where tx_hash = $1`,

@@ -7,14 +7,14 @@
 import type { Bus } from "../../core/bus.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
-import { linkOf } from "./accounts.ts";
+import { linkedAccount } from "./accounts.ts";
 
 export async function keepFunds(
   db: Db,
   clock: Clock,
   request: { handle: string; keep: boolean; xUserId?: string },
 ): Promise<void> {
-  const link = await linkOf(db, request.handle, request.xUserId);
+  const link = await linkedAccount(db, request.handle, request.xUserId);
   if (!link) throw new Error(`${request.handle} has no linked wallet`);
   await db.query(
     `insert into chain_account_keep (x_user_id, keep, at) values ($1, $2, $3)

@@ -17,6 +17,7 @@ import { clientAddress } from "../../core/client_address.ts";
 import { rateLimiter } from "./rate_limit.ts";
 import encodeQR from "qr";
 import { PUBLIC_CSS, publicHeaders, publicPage } from "../auction/mod.ts";
+import { challengeContext, openAddress } from "./pairing.ts";
 import { issueChallenge, submitSignature, type WalletLinkDeps } from "./wallet_link.ts";
 
 export interface LinkPageInfo {
@@ -103,6 +104,12 @@ async function linkStatus(
     [nonce],
   );
   if (!c || !c.verified_at) return null;
+  // Sealed at rest (pairing.ts); shown only to the page holding the nonce, which signed it.
+  const address = await openAddress(deps.box, c.address, {
+    table: "chain_challenges",
+    row: nonce,
+    context: challengeContext("address", nonce),
+  });
   const rows = await deps.db.query<{
     tx_hash: string;
     amount_wei: string;
@@ -111,12 +118,12 @@ async function linkStatus(
   }>(
     `select tx_hash, amount_wei, block_number, stage from chain_deposits
       where lower(address) = lower($1) order by block_number desc, tx_hash limit 20`,
-    [c.address],
+    [address],
   );
   const top = await head();
   return {
     ok: true,
-    address: c.address,
+    address,
     handle: c.handle,
     linked: c.used_at !== null,
     escrow: info.escrow,

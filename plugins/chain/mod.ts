@@ -20,6 +20,7 @@ import { chainEvents } from "./events.ts";
 import { createLots, lotsByItem } from "./lots.ts";
 import { mountLinkPage } from "./link_page.ts";
 import { linkStandby } from "./link_standby.ts";
+import { resealPairing } from "./pairing.ts";
 import { startPollLoop } from "./poll_loop.ts";
 import { createSettlement } from "./settlement.ts";
 import { tokenTransfers } from "./token_transfers.ts";
@@ -67,6 +68,8 @@ export default definePlugin({
   ],
   provides: ["funds", "chain"],
   migrations: new URL("./migrations/", import.meta.url),
+  // The wallet ↔ account pairing, sealed at rest (pairing.ts).
+  reseal: resealPairing,
   check: ({ config, timeoutMs }) => checkChain(config, timeoutMs),
   // On a standby engine: the link page's read-only shell (link_standby.ts).
   standby: linkStandby,
@@ -85,7 +88,7 @@ function wire(ctx: PluginContext<ChainConfig>, connection: ChainConnection) {
   const { config: cfg, bus, clock, log, db } = ctx;
   const { embedded, rpc, account, chainId } = connection;
   const escrow = account.address;
-  const base = { db, rpc, bus, clock, log };
+  const base = { db, rpc, bus, clock, log, box: ctx.secrets };
   const linkDeps: WalletLinkDeps = {
     ...base,
     chainId,

@@ -14,7 +14,7 @@ import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
 import type { DepositScanner } from "./deposits.ts";
 import type { Settlement } from "./settlement.ts";
-import { forgetUnfinishedChallenges } from "./wallet_link.ts";
+import { forgetChallenges } from "./wallet_link.ts";
 
 export interface PollLoopDeps {
   clock: Clock;
@@ -43,8 +43,8 @@ export function startPollLoop(deps: PollLoopDeps): () => Promise<void> {
   };
   const afterDeposits = async () => {
     settling ??= resume();
-    // Challenges nobody finished are of no use a day later.
-    await forgetUnfinishedChallenges(db, clock.instant().subtract({ hours: 24 }))
+    // Challenges, finished or not, are of no use a day after they expired.
+    await forgetChallenges(db, clock.instant().subtract({ hours: 24 }))
       .catch((error) => stopped || log.warn("challenge cleanup failed", { error }));
     if (!stopped) cancel = clock.after(deps.pollMs, tick);
   };

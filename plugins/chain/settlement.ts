@@ -25,6 +25,7 @@ import type { Bus } from "../../core/bus.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
+import type { SecretBox } from "../../core/secret_box.ts";
 import { type ClosedAuction, planSettlement } from "./settlement_plan.ts";
 import { createPayments, type PayoutRow, SettlementStopped } from "./settlement_payments.ts";
 import {
@@ -47,6 +48,8 @@ export interface SettlementOptions {
   bus: Bus;
   clock: Clock;
   log: Log;
+  /** Opens the winner's wallets (the pairing is sealed: pairing.ts). */
+  box: SecretBox;
   /** How often a payment's receipt is polled. */
   pollMs: number;
   /** Give up waiting for one receipt after this long (the step resumes on the next run). */
@@ -104,7 +107,7 @@ export function createSettlement(options: SettlementOptions): Settlement {
   }
 
   return {
-    plan: (closed) => planSettlement(db, clock, closed),
+    plan: (closed) => planSettlement(db, options.box, clock, closed),
     run,
     async resumeAll() {
       const open = await db.query<{ auction_id: string }>(

@@ -9,6 +9,7 @@
  * own deposits, to its own address.
  */
 import { getAddress } from "viem";
+import type { SecretBox } from "../../core/secret_box.ts";
 import { type Q, takeInOrder, total, walletsOf } from "./accounts.ts";
 
 export interface SettlementParties {
@@ -20,15 +21,20 @@ export interface SettlementParties {
 }
 
 /** The winning account's escrow, over all of its wallets. */
-export async function winnerBalance(q: Q, s: SettlementParties): Promise<bigint> {
-  return s.winner_id ? total(await walletsOf(q, s.winner_id)) : 0n;
+export async function winnerBalance(q: Q, box: SecretBox, s: SettlementParties): Promise<bigint> {
+  return s.winner_id ? total(await walletsOf(q, box, s.winner_id)) : 0n;
 }
 
 /** Debits the price from the winner's wallets, oldest first (what they lack: its current one). */
-export async function debitWinner(q: Q, s: SettlementParties, at: Date): Promise<void> {
+export async function debitWinner(
+  q: Q,
+  box: SecretBox,
+  s: SettlementParties,
+  at: Date,
+): Promise<void> {
   if (!s.winner_id || !s.winner_address || !s.price_wei) return;
   const price = BigInt(s.price_wei);
-  const parts = takeInOrder(await walletsOf(q, s.winner_id), price);
+  const parts = takeInOrder(await walletsOf(q, box, s.winner_id), price);
   const short = price - [...parts.values()].reduce((sum, wei) => sum + wei, 0n);
   const current = getAddress(s.winner_address);
   if (short > 0n) parts.set(current, (parts.get(current) ?? 0n) + short);
@@ -48,7 +54,12 @@ export async function debitWinner(q: Q, s: SettlementParties, at: Date): Promise
 const UNDEBITED = "('planned', 'nft-sent', 'nft-confirmed', 'failed')";
 
 /** Plans the refund of every bidding account (and the winner) that did not ask to keep it. */
-export async function planRefunds(q: Q, s: SettlementParties, at: Date): Promise<void> {
+export async function planRefunds(
+  q: Q,
+  box: SecretBox,
+  s: SettlementParties,
+  at: Date,
+): Promise<void> {
   const accounts = await q.query<{ x_user_id: string }>(
     `select b.x_user_id from (
        select x_user_id from chain_auction_bids where auction_id = $1
@@ -69,7 +80,7 @@ export async function planRefunds(q: Q, s: SettlementParties, at: Date): Promise
            or (s.winner_handle is not null and s.state in ${UNDEBITED}))))`,
       [s.auction_id, x_user_id],
     );
-    const wallets = await walletsOf(q, x_user_id);
+    const wallets = await walletsOf(q, box, x_user_id);
     const holds = takeInOrder(wallets, BigInt(held?.wei ?? "0"));
     for (const w of wallets) {
       const wei = w.wei - (holds.get(w.address) ?? 0n);

@@ -6,7 +6,9 @@
  */
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
+import type { SecretBox } from "../../core/secret_box.ts";
 import { bidderAccount } from "./auction_bidders.ts";
+import { openLink } from "./pairing.ts";
 import { lotOfAuction } from "./lots.ts";
 
 export interface ClosedAuction {
@@ -15,7 +17,12 @@ export interface ClosedAuction {
   winner: { handle: string; amountWei: bigint; tweetId?: string; bidderId?: string } | null;
 }
 
-export async function planSettlement(db: Db, clock: Clock, closed: ClosedAuction): Promise<void> {
+export async function planSettlement(
+  db: Db,
+  box: SecretBox,
+  clock: Clock,
+  closed: ClosedAuction,
+): Promise<void> {
   const now = new Date(clock.instant().epochMilliseconds);
   await db.transaction(async (tx) => {
     const exists = await tx.query("select 1 from chain_settlements where auction_id = $1", [
@@ -32,7 +39,8 @@ export async function planSettlement(db: Db, clock: Clock, closed: ClosedAuction
         [winnerId],
       )
       : [];
-    const winnerAddress = link?.address ?? null;
+    // Plain in chain_settlements and chain_payouts: the NFT goes on chain to it (README).
+    const winnerAddress = link && winnerId ? await openLink(box, winnerId, link.address) : null;
     let state = "planned";
     let error: string | null = null;
     if (closed.winner && !winnerAddress) {

@@ -9,6 +9,7 @@
  * through `Payments` (signed and stored before broadcast), so running a step
  * again after a crash repeats nothing that was done.
  */
+import type { SecretBox } from "../../core/secret_box.ts";
 import { encodeFunctionData, getAddress, type PublicClient } from "viem";
 import type { Bus } from "../../core/bus.ts";
 import type { Clock } from "../../core/clock.ts";
@@ -35,6 +36,7 @@ export interface StepDeps {
   bus: Bus;
   clock: Clock;
   log: Log;
+  box: SecretBox;
   payments: Payments;
 }
 
@@ -87,7 +89,7 @@ export async function transferNft(d: StepDeps, s: SettlementRow): Promise<string
   );
   if (!nft.raw_tx) {
     // Never hand over the token unpaid (e.g. a deposit reversed by a reorg after the bid).
-    const balance = await winnerBalance(d.db, s);
+    const balance = await winnerBalance(d.db, d.box, s);
     if (balance < BigInt(s.price_wei ?? "0")) {
       return await fail(
         `the winner's credited balance ${balance} wei is below the price ${s.price_wei} wei`,
@@ -119,14 +121,14 @@ export async function transferNft(d: StepDeps, s: SettlementRow): Promise<string
 export async function debitAndPlanRefunds(d: StepDeps, s: SettlementRow, state: string) {
   if (state === "nft-confirmed") {
     await d.db.transaction(async (tx) => {
-      await debitWinner(tx, s, now(d.clock));
+      await debitWinner(tx, d.box, s, now(d.clock));
       await setState(tx, d.clock, s.auction_id, "debited");
     });
     state = "debited";
   }
   if (state === "debited") {
     await d.db.transaction(async (tx) => {
-      await planRefunds(tx, s, now(d.clock));
+      await planRefunds(tx, d.box, s, now(d.clock));
       await setState(tx, d.clock, s.auction_id, "refunding");
     });
     state = "refunding";

@@ -12,6 +12,9 @@
  * A link is the X account's (user id), whatever its handle: a relink replaces
  * that account's current wallet only, and a wallet once linked stays with its
  * account (accounts.ts), so its deposits have one owner.
+ * What pairs a wallet with an account is sealed at rest (pairing.ts): a challenge's address,
+ * message and signature, a link's and a wallet's address (found by its mac), the audit's
+ * addresses. The log names the account, never the wallet.
  */
 import { getAddress, type Hex, isAddress, recoverMessageAddress } from "viem";
 import { createSiweMessage, generateSiweNonce, parseSiweMessage } from "viem/siwe";
@@ -19,7 +22,10 @@ import type { Bus } from "../../core/bus.ts";
 import type { Clock } from "../../core/clock.ts";
 import type { Db } from "../../core/db.ts";
 import type { Log } from "../../core/log.ts";
+import type { SecretBox } from "../../core/secret_box.ts";
 import { handleKey, isAccountId, linkOf } from "./accounts.ts";
+import { auditContext, challengeContext, linkContext, openAddress, sealWallet } from "./pairing.ts";
+import { openSealed } from "../../core/sealed_columns.ts";
 import type { Rpc } from "./rpc.ts";
 
 export { handleKey };
@@ -30,6 +36,8 @@ export interface WalletLinkDeps {
   clock: Clock;
   bus: Bus;
   log: Log;
+  /** Seals the pairing at rest (ctx.secrets). */
+  box: SecretBox;
   chainId: number;
   /** The host serving the link page, e.g. `auction.example.com` (the SIWE domain). */
   domain: string;
@@ -121,16 +129,39 @@ export async function issueChallenge(
      values ($1, $2, $3, $4, $5, $6, $7, $8)`,
     [
       nonce,
-      address,
+      await deps.box.seal(address, challengeContext("address", nonce)),
       handle,
       request.xUserId ?? null,
       deps.chainId,
-      message,
+      await deps.box.seal(message, challengeContext("message", nonce)),
       issuedAt,
       expirationTime,
     ],
   );
   return { ok: true, nonce, message, expiresAt: expirationTime.toISOString() };
+}
+
+/** The challenge `column` = `value` names (nonce or code), its address and message opened. */
+async function challengeWhere(
+  deps: WalletLinkDeps,
+  column: "nonce" | "code",
+  value: string,
+): Promise<ChallengeRow | null> {
+  const [row] = await deps.db.query<ChallengeRow>(
+    `select * from chain_challenges where ${column} = $1`,
+    [value],
+  );
+  if (!row) return null;
+  const where = (c: "address" | "message") => ({
+    table: "chain_challenges",
+    row: row.nonce,
+    context: challengeContext(c, row.nonce),
+  });
+  return {
+    ...row,
+    address: await openAddress(deps.box, row.address, where("address")),
+    message: await openSealed(deps.box, row.message, where("message")),
+  };
 }
 
 /** Checks a signed message against its challenge; does not consume it. */
@@ -147,10 +178,7 @@ async function checkSigned(
     return refuse("malformed", "not a Sign-In with Ethereum message");
   }
   if (!parsed.nonce || !parsed.address) return refuse("malformed", "the message has no nonce");
-  const [challenge] = await deps.db.query<ChallengeRow>(
-    "select * from chain_challenges where nonce = $1",
-    [parsed.nonce],
-  );
+  const challenge = await challengeWhere(deps, "nonce", parsed.nonce);
   if (!challenge) return refuse("unknown-nonce", "this proof was not issued here");
   if (challenge.used_at || challenge.verified_at) {
     return refuse("replayed", "this proof was already used");
@@ -202,7 +230,12 @@ export async function submitSignature(
       const rows = await deps.db.query(
         `update chain_challenges set verified_at = $2, code = $3, signature = $4
          where nonce = $1 and verified_at is null and used_at is null returning nonce`,
-        [challenge.nonce, new Date(deps.clock.instant().epochMilliseconds), code, proof.signature],
+        [
+          challenge.nonce,
+          new Date(deps.clock.instant().epochMilliseconds),
+          code,
+          await deps.box.seal(proof.signature, challengeContext("signature", challenge.nonce)),
+        ],
       );
       if (rows.length === 0) return refuse("replayed", "this proof was already used");
       return {
@@ -253,10 +286,10 @@ export async function completeLink(
     address: result.address,
     tweetId: request.tweetId,
   });
+  // The account, never the wallet: the log must not pair them.
   deps.log.info("wallet linked", {
     handle: request.handle,
     xUserId: request.authorId,
-    address: result.address,
     relinked: result.previousAddress !== null,
   });
   return result;
@@ -272,19 +305,13 @@ async function decide(
   const code = text.match(/^[A-Za-z0-9]{6}$/);
   let challenge: ChallengeRow;
   if (full) {
-    const [row] = await deps.db.query<ChallengeRow>(
-      "select * from chain_challenges where nonce = $1",
-      [full[1]],
-    );
+    const row = await challengeWhere(deps, "nonce", full[1]);
     if (!row) return refuse("unknown-nonce", "this proof was not issued here");
     const checked = await checkSigned(deps, row.message, full[2]);
     if (!checked.ok) return checked;
     challenge = checked.challenge;
   } else if (code) {
-    const [row] = await deps.db.query<ChallengeRow>(
-      "select * from chain_challenges where code = $1",
-      [text.toUpperCase()],
-    );
+    const row = await challengeWhere(deps, "code", text.toUpperCase());
     if (!row) return refuse("unknown-code", "no wallet signature is waiting under this code");
     if (row.used_at) return refuse("replayed", "this code was already used");
     if (deps.clock.instant().epochMilliseconds >= row.expires_at.getTime()) {
@@ -303,47 +330,63 @@ async function decide(
   const at = new Date(deps.clock.instant().epochMilliseconds);
   const account = request.authorId;
   const key = handleKey(request.handle);
+  const { box } = deps;
+  const wallet = await sealWallet(box, challenge.address);
+  const [{ id: auditId }] = await deps.db.query<{ id: string }>(
+    "select nextval(pg_get_serial_sequence('chain_link_audit', 'id'))::text as id",
+  );
   return await deps.db.transaction(async (tx) => {
     // A wallet stays with the account that linked it: two accounts on one balance could each
     // bid it in full, and its deposits must have one owner.
-    const [owner] = await tx.query<{ x_user_id: string; handle: string | null }>(
-      `select w.x_user_id, l.handle from chain_wallets w left join chain_links l using (x_user_id)
-       where lower(w.address) = lower($1)`,
-      [challenge.address],
+    // The refusal is posted on X: it names no account (that would pair it with this wallet).
+    const [owner] = await tx.query<{ x_user_id: string }>(
+      "select x_user_id from chain_wallets where address_mac = $1",
+      [wallet.mac],
     );
     if (owner && owner.x_user_id !== account) {
-      return refuse(
-        "wallet-in-use",
-        `this wallet is linked to another X account${owner.handle ? ` (${owner.handle})` : ""}`,
-      );
+      return refuse("wallet-in-use", "this wallet is linked to another X account");
     }
     const used = await tx.query(
       "update chain_challenges set used_at = $2 where nonce = $1 and used_at is null returning nonce",
       [challenge.nonce, at],
     );
     if (used.length === 0) return refuse("replayed", "this proof was already used");
-    const previousAddress = (await linkOf(tx, key, account))?.address ?? null;
+    const previousAddress = (await linkOf(tx, box, key, account))?.address ?? null;
     await tx.query(
-      `insert into chain_links (handle_key, handle, x_user_id, address, linked_at, tweet_id, nonce)
-       values ($1, $2, $3, $4, $5, $6, $7)
+      `insert into chain_links (handle_key, handle, x_user_id, address, address_mac, linked_at,
+         tweet_id, nonce)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)
        on conflict (x_user_id) do update set handle_key = $1, handle = $2, address = $4,
-         linked_at = $5, tweet_id = $6, nonce = $7`,
-      [key, request.handle, account, challenge.address, at, request.tweetId, challenge.nonce],
-    );
-    await tx.query(
-      `insert into chain_wallets (address, x_user_id, linked_at) values ($1, $2, $3)
-       on conflict (address) do update set linked_at = $3`,
-      [challenge.address, account, at],
-    );
-    await tx.query(
-      `insert into chain_link_audit (at, handle, x_user_id, address, previous_address, outcome, tweet_id)
-       values ($1, $2, $3, $4, $5, $6, $7)`,
+         address_mac = $5, linked_at = $6, tweet_id = $7, nonce = $8`,
       [
+        key,
+        request.handle,
+        account,
+        await box.seal(challenge.address, linkContext(account)),
+        wallet.mac,
+        at,
+        request.tweetId,
+        challenge.nonce,
+      ],
+    );
+    await tx.query(
+      `insert into chain_wallets (address_mac, address, x_user_id, linked_at) values ($1, $2, $3, $4)
+       on conflict (address_mac) do update set linked_at = $4`,
+      [wallet.mac, wallet.sealed, account, at],
+    );
+    const sealAudit = (column: "address" | "previous_address", v: string | null) =>
+      v === null ? null : box.seal(v, auditContext(column, auditId));
+    await tx.query(
+      `insert into chain_link_audit (id, at, handle, x_user_id, address, previous_address, outcome,
+         tweet_id)
+       values ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        auditId,
         at,
         key,
         account,
-        challenge.address,
-        previousAddress,
+        await sealAudit("address", challenge.address),
+        await sealAudit("previous_address", previousAddress),
         previousAddress && previousAddress !== challenge.address ? "relinked" : "linked",
         request.tweetId,
       ],
@@ -358,15 +401,20 @@ async function decide(
  */
 export async function walletOf(
   db: Pick<Db, "query">,
+  box: SecretBox,
   handle: string,
   xUserId?: string,
 ): Promise<string | null> {
-  return (await linkOf(db, handle, xUserId))?.address ?? null;
+  return (await linkOf(db, box, handle, xUserId))?.address ?? null;
 }
 
-/** Forgets challenges nobody finished that expired before `before`. */
-export async function forgetUnfinishedChallenges(db: Db, before: Temporal.Instant): Promise<void> {
-  await db.query("delete from chain_challenges where used_at is null and expires_at < $1", [
+/**
+ * Forgets challenges that expired before `before`, finished or not: a used one is worth
+ * nothing once its page stopped asking (the link and the audit keep what was linked), and
+ * each one kept is a pairing at rest (sealed, but one fewer is better).
+ */
+export async function forgetChallenges(db: Db, before: Temporal.Instant): Promise<void> {
+  await db.query("delete from chain_challenges where expires_at < $1", [
     new Date(before.epochMilliseconds),
   ]);
 }

@@ -7,9 +7,18 @@
  * A link belongs to one X account (user id): given when linked, or bound by the
  * first bid that uses the handle. Another account under the same handle (a
  * handle that changed owner) finds no link and so no escrow.
+ *
+ * The address is sealed at rest (core/secret_box.ts, the engine's key), bound to its row
+ * (`funds_book_wallets.address:<handle>`): the book pairs a wallet with an account, which is
+ * not public. Nothing finds a row by address, so no mac is kept (it would only be a join key).
+ * A plain address (rows of before, or one entered by hand in SQL) is sealed in place by the
+ * start's `reseal`, or when the book loads it; rotation re-seals (`resealBook`).
  */
 import { z } from "zod";
+import type { Queryable } from "../../core/db.ts";
 import { definePlugin } from "../../core/plugin.ts";
+import { openSealed, resealColumn, type Resealed } from "../../core/sealed_columns.ts";
+import type { SecretBox } from "../../core/secret_box.ts";
 // The services' interfaces are the auction's (it needs them); this plugin implements them.
 import type { EntryKind, FundsBook } from "../auction/mod.ts";
 
@@ -17,20 +26,60 @@ export type { EntryKind, FundsBook };
 
 const key = (handle: string) => (handle.startsWith("@") ? handle : `@${handle}`).toLowerCase();
 
+const TABLE = "funds_book_wallets";
+const PLAIN_ADDRESS = /^0x[0-9a-fA-F]{40}$/;
+const addressContext = (handle: string) => `${TABLE}.address:${handle}`;
+
+/** The book's `reseal`: every address sealed under the current key. */
+export async function resealBook(tx: Queryable, box: SecretBox): Promise<Resealed[]> {
+  return [
+    await resealColumn(tx, box, {
+      table: TABLE,
+      column: "address",
+      row: "handle",
+      context: addressContext,
+      plain: (v) => PLAIN_ADDRESS.test(v),
+    }),
+  ];
+}
+
+/** A row's address: opened, or (plain, entered by hand since the start) sealed in place. */
+async function addressOf(db: Queryable, box: SecretBox, handle: string, stored: string) {
+  if (box.sealedWith(stored) === null && PLAIN_ADDRESS.test(stored)) {
+    await db.query(`update ${TABLE} set address = $2 where handle = $1 and address = $3`, [
+      handle,
+      await box.seal(stored, addressContext(handle)),
+      stored,
+    ]);
+    return stored;
+  }
+  return await openSealed(box, stored, {
+    table: TABLE,
+    row: handle,
+    context: addressContext(handle),
+  });
+}
+
 export default definePlugin({
   name: "funds-book",
   config: z.object({}).default({}),
   provides: ["funds", "funds-book"],
   migrations: new URL("./migrations/", import.meta.url),
+  reseal: resealBook,
   standIn: { for: "escrow on chain", replacedBy: ["RPC_URLS"] },
-  async setup({ db, provide, clock }) {
+  async setup({ db, provide, clock, secrets: box }) {
     const wallets = new Map<string, { address: string; xUserId: string | null }>();
     const balances = new Map<string, bigint>();
     for (
       const r of await db.query<{ handle: string; address: string; x_user_id: string | null }>(
         "select handle, address, x_user_id from funds_book_wallets",
       )
-    ) wallets.set(r.handle, { address: r.address, xUserId: r.x_user_id });
+    ) {
+      wallets.set(r.handle, {
+        address: await addressOf(db, box, r.handle, r.address),
+        xUserId: r.x_user_id,
+      });
+    }
 
     /** The link of `handle` if it is `xUserId`'s (binding an unbound link to it). */
     const linkOf = async (handle: string, xUserId?: string) => {
@@ -63,7 +112,12 @@ export default definePlugin({
            values ($1, $2, $3, $4)
            on conflict (handle) do update set address = excluded.address,
              linked_at = excluded.linked_at, x_user_id = excluded.x_user_id`,
-          [key(handle), address, clock.instant(), xUserId ?? null],
+          [
+            key(handle),
+            await box.seal(address, addressContext(key(handle))),
+            clock.instant(),
+            xUserId ?? null,
+          ],
         );
         wallets.set(key(handle), { address, xUserId: xUserId ?? null });
       },

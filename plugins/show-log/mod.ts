@@ -3,7 +3,8 @@
  * terminal: each phase change, each lot opened, extended and closed, each
  * decision (who, how much, or why not), each credited deposit. The line's
  * message is the sentence a person reads; the event itself rides along as one
- * nested field for machines (JSON lines), which the terminal form leaves out.
+ * nested field for machines (JSON lines), which the terminal form leaves out; less what must
+ * not be logged (`WITHHELD`: never a wallet beside its account).
  * It only listens: everything it says is also in Postgres, written by the owners.
  */
 import { formatEther } from "viem";
@@ -50,6 +51,14 @@ export const sentences = {
     `deposit of ${ethText(p.amountWei)} credited to ${p.handle ?? "an unlinked wallet"}`,
 } as const;
 
+/**
+ * Fields of an event left out of its log line: a credited deposit names the account, so not the
+ * wallet too (which wallet an account holds is not public: plugins/chain/pairing.ts).
+ */
+const WITHHELD: Partial<Record<keyof typeof sentences, string[]>> = {
+  "deposit.credited": ["address"],
+};
+
 export default definePlugin({
   name: "show-log",
   config: z.object({
@@ -64,7 +73,12 @@ export default definePlugin({
     ) =>
       bus.on(type, (event) => {
         if (!worthTelling(event.payload)) return;
-        log.info((sentences[type] as (p: Payload<T>) => string)(event.payload), { event });
+        const payload = Object.fromEntries(
+          Object.entries(event.payload).filter(([k]) => !WITHHELD[type]?.includes(k)),
+        );
+        log.info((sentences[type] as (p: Payload<T>) => string)(event.payload), {
+          event: { ...event, payload },
+        });
       });
     const offs = (Object.keys(sentences) as (keyof typeof sentences)[])
       .filter((type) => config.rejections || type !== "bid.rejected")

@@ -3,7 +3,7 @@ import { createBus } from "../../core/bus.ts";
 import { virtualClock } from "../../core/clock.ts";
 import { createLog } from "../../core/log.ts";
 import type { PluginContext } from "../../core/plugin.ts";
-import { assertEquals, assertMatch } from "../../core/testing.ts";
+import { assert, assertEquals, assertMatch } from "../../core/testing.ts";
 import { auctionEvents } from "../auction/events.ts";
 import showLog from "./mod.ts";
 
@@ -102,4 +102,23 @@ Deno.test("show-log: JSON lines carry the event for machines; rejections can be 
   assertEquals([entry.component, entry.msg], ["engine.show-log", "demo-2 closed: no sale"]);
   assertEquals(entry.event.type, "auction.closed");
   assertMatch(entry.event.at, /^2026-11-25T19:04:31/);
+});
+
+Deno.test("show-log: a credited deposit's line names the account, never the wallet beside it", () => {
+  const { bus, lines } = setup("json");
+  const address = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+  bus.emit("deposit.credited", {
+    handle: "@alice",
+    xUserId: "1001",
+    address,
+    amountWei: parseEther("2"),
+    txHash: "0x1",
+    stage: "pending",
+  });
+  assertEquals(lines.length, 1);
+  const entry = JSON.parse(lines[0]);
+  assertEquals(entry.msg, "deposit of 2 ETH credited to @alice");
+  assertEquals(entry.event.payload.handle, "@alice");
+  assertEquals(entry.event.payload.amountWei, "2000000000000000000");
+  assert(!lines[0].toLowerCase().includes(address.slice(2).toLowerCase()), lines[0]);
 });

@@ -2,6 +2,7 @@
  * The chain's answers, one reply per link tweet (key `link:<tweet>`, so a re-read tweet that the
  * chain now refuses as replayed does not contradict the confirmation already posted): a refused
  * link with the page to sign on, a linked wallet (to the handle's latest link tweet), keep/refund.
+ * A reply never names the wallet linked (the pairing is not public: plugins/chain/pairing.ts).
  */
 import { linkPageFor } from "./help.ts";
 import type { NoticeContext } from "./notice_context.ts";
@@ -39,14 +40,14 @@ export function chainNotices(c: NoticeContext): Array<() => void> {
     }),
     c.on("wallet.linked", async (w) => {
       const tweetId = w.tweetId ?? (await c.o.links.latestOf(w.handle))?.tweetId;
+      // Neither the reply (public) nor its key (kept in x_outbox) names the wallet: which wallet
+      // an account holds is not public. The link page shows the signer which one it linked.
       await c.o.enqueue({
-        key: tweetId ? `link:${tweetId}` : `linked:${lower(w.handle)}:${w.address.toLowerCase()}`,
+        key: tweetId ? `link:${tweetId}` : `linked:${lower(w.handle)}:${w.xUserId}`,
         kind: "linked",
         priority: "ack",
         replyTo: tweetId,
-        text: `${at(w.handle)} wallet ${w.address.slice(0, 6)}…${
-          w.address.slice(-4)
-        } is linked to your account. Deposit to escrow, then bid.`,
+        text: `${at(w.handle)} your wallet is linked to your account. Deposit to escrow, then bid.`,
       });
     }),
   ];

@@ -193,7 +193,7 @@ export function restartableEngines(options: {
 }) {
   const dir = Deno.makeTempDirSync({ prefix: "sothebais-chain-" });
   const schema = `t_chain_${crypto.randomUUID().slice(0, 8)}`;
-  const env = {
+  const env: Record<string, string> = {
     DATABASE_URL: Deno.env.get("DATABASE_URL") ?? "",
     DATA_DIR: dir,
     DATABASE_SCHEMA: schema,

@@ -1,4 +1,5 @@
 import { type Hex, parseEther } from "viem";
+import { linkContext, sealWallet } from "../pairing.ts";
 import { FundsUnavailableError } from "../../auction/funds.ts";
 import type { Funds } from "../../auction/funds.ts";
 import { assert, assertEquals, assertRejects } from "../../../core/testing.ts";
@@ -128,14 +129,18 @@ Deno.test({
     try {
       await assertRejects(() => chain.sync(), Error);
       // A linked wallet's balance cannot be told now: the bid must wait, not be rejected.
+      // Written as a link writes it: sealed (pairing.ts).
+      const box = engine.secrets.box;
+      const wallet = await sealWallet(box, bidders[0].address);
       await engine.db.query(
-        `insert into chain_links (handle_key, handle, x_user_id, address, linked_at, nonce)
-         values ('@alice', '@alice', '1001', $1, now(), 'n')`,
-        [bidders[0].address],
+        `insert into chain_links (handle_key, handle, x_user_id, address, address_mac, linked_at, nonce)
+         values ('@alice', '@alice', '1001', $1, $2, now(), 'n')`,
+        [await box.seal(bidders[0].address, linkContext("1001")), wallet.mac],
       );
       await engine.db.query(
-        "insert into chain_wallets (address, x_user_id, linked_at) values ($1, '1001', now())",
-        [bidders[0].address],
+        `insert into chain_wallets (address_mac, address, x_user_id, linked_at)
+         values ($1, $2, '1001', now())`,
+        [wallet.mac, wallet.sealed],
       );
       await assertRejects(
         () => engine.service<Funds>("funds").balanceOf("@alice"),

@@ -11,6 +11,7 @@ import {
   postJson,
   withAnvil,
 } from "./chain_kit.ts";
+import { forgetChallenges } from "../wallet_link.ts";
 
 const ready = await anvilAvailable();
 
@@ -249,17 +250,38 @@ Deno.test({
           assertEquals(await funds.walletOf("@alice"), carol.address);
           const audit = await engine.db.query<
             {
+              audit_id: string;
               outcome: string;
               address: string | null;
               previous_address: string | null;
               reason: string | null;
             }
           >(
-            "select outcome, address, previous_address, reason from chain_link_audit where handle = '@alice' order by id",
+            "select id::text as audit_id, outcome, address, previous_address, reason from chain_link_audit where handle = '@alice' order by id",
           );
           assertEquals(audit.map((a) => a.outcome), ["refused", "linked", "refused", "relinked"]);
-          assertEquals(audit.at(-1)!.previous_address, alice.address);
-          assertEquals(audit.at(-1)!.address, carol.address);
+          // Sealed at rest, each bound to its row and column (pairing.ts).
+          const box = engine.secrets.box;
+          const last = audit.at(-1)!;
+          assertEquals(
+            await box.open(
+              last.previous_address!,
+              `chain_link_audit.previous_address:${last.audit_id}`,
+            ),
+            alice.address,
+          );
+          assertEquals(
+            await box.open(last.address!, `chain_link_audit.address:${last.audit_id}`),
+            carol.address,
+          );
+          const raw = JSON.stringify(
+            await engine.db.query(
+              "select * from chain_link_audit, chain_links, chain_wallets, chain_challenges",
+            ),
+          ).toLowerCase();
+          for (const b of [alice, bob, carol]) {
+            assert(!raw.includes(b.address.slice(2).toLowerCase()), "no plain address at rest");
+          }
           assert(refused.some((r) => r.reason === "wrong-account"));
         });
 
@@ -293,6 +315,20 @@ Deno.test({
             assertEquals(await funds.walletOf("@alice", "1001"), carol.address); // untouched
           },
         );
+
+        await t.step("challenges, used or not, are forgotten once expired", async () => {
+          const count = async () =>
+            (await engine.db.query<{ n: string }>(
+              "select count(*)::text as n from chain_challenges where used_at is not null",
+            ))[0].n;
+          assert(Number(await count()) > 0, "used challenges are kept until they expire");
+          await forgetChallenges(engine.db, clock.instant().subtract({ hours: 1 }));
+          assert(Number(await count()) > 0, "not before they expire");
+          await forgetChallenges(engine.db, clock.instant().add({ hours: 24 }));
+          assertEquals(await engine.db.query("select nonce from chain_challenges"), []);
+          // The links stand: a challenge is needed only until it is used or expires.
+          assertEquals(await funds.walletOf("@alice", "1001"), carol.address);
+        });
 
         await t.step("the link page and its Preact bundle are served", async () => {
           const page = await engine.http.fetch(new Request("http://local/link?handle=@alice"));

@@ -69,15 +69,19 @@ Deno.test("chain replies: link refused, linked, settled with and without a winne
     engine.bus.emit("wallet.linked", { handle: "@Alice", xUserId: alice, address });
     await step(5_000);
     deepStrictEqual(replies(accepted), [
-      "@Alice wallet 0x1111…2222 is linked to your account. Deposit to escrow, then bid.",
+      "@Alice your wallet is linked to your account. Deposit to escrow, then bid.",
     ]);
     deepStrictEqual(replies(refused).length, 1, "older link tweets get nothing more");
 
     // A handle with no link tweet read here: a mention, not a reply.
     engine.bus.emit("wallet.linked", { handle: "@bob", xUserId: "42", address });
     await step(5_000);
-    const mention = posts().find((p) => p.text.startsWith("@bob wallet 0x1111…2222 is linked"));
+    const mention = posts().find((p) => p.text.startsWith("@bob your wallet is linked"));
     ok(mention && !mention.referenced_tweets, "a mention for bob");
+    // Nothing posted or kept names the wallet (the outbox's keys and texts).
+    ok(!posts().some((p) => p.text.includes("0x1111")), "no post names the wallet");
+    const outbox = JSON.stringify(await engine.db.query("select * from x_outbox")).toLowerCase();
+    ok(!outbox.includes(address.slice(2).toLowerCase()), "the outbox keeps no address");
 
     // Settlement: the chain sends nulls when there is no winner or no NFT transfer.
     engine.bus.emit("auction.opened", {
