@@ -3,9 +3,18 @@
  * token and the subscriptions the open page needs) → requests with ids and
  * events. It reconnects by itself (1 s, ×1.5, up to 10 s) and says so: the
  * status is what the banner shows, and pages reload their data on every new
- * `identified`, so nothing shown is silently stale.
+ * `identified`, so nothing shown is silently stale. A request over the server's
+ * MAX_MESSAGE_BYTES is refused here, unsent, with its size and the bound: sent,
+ * the server would close the socket (1009) and it would fail as "connection lost".
  */
-import { Close, Op, type PreviewHeader, RPC_VERSION, type Subscription } from "../protocol.ts";
+import {
+  Close,
+  MAX_MESSAGE_BYTES,
+  Op,
+  type PreviewHeader,
+  RPC_VERSION,
+  type Subscription,
+} from "../protocol.ts";
 
 export type Status =
   | { kind: "connecting"; attempt: number; since: number }
@@ -51,8 +60,9 @@ export function connect(csrf: string): Connection {
     for (const fn of statusListeners) fn(s);
   };
   const subscriptions = () => [...wanted.keys()];
-  const send = (message: unknown) => {
-    if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  const send = (message: unknown) => sendText(JSON.stringify(message));
+  const sendText = (text: string) => {
+    if (socket?.readyState === WebSocket.OPEN) socket.send(text);
   };
   const failPending = (why: string) => {
     for (const p of pending.values()) p.reject(new RequestFailed(0, why));
@@ -156,9 +166,15 @@ export function connect(csrf: string): Connection {
         return Promise.reject(new RequestFailed(0, "not connected to the engine"));
       }
       const requestId = String(nextId++);
+      const text = JSON.stringify({
+        op: Op.Request,
+        d: { requestType: type, requestId, requestData: data ?? {}, auto },
+      });
+      const refused = tooBig(text);
+      if (refused) return Promise.reject(new RequestFailed(0, refused));
       const { promise, resolve, reject } = Promise.withResolvers<unknown>();
       pending.set(requestId, { resolve, reject });
-      send({ op: Op.Request, d: { requestType: type, requestId, requestData: data ?? {}, auto } });
+      sendText(text);
       return promise as never;
     },
     clockOffset: () => offset,
@@ -167,4 +183,13 @@ export function connect(csrf: string): Connection {
       socket?.close();
     },
   };
+}
+
+/** Why a message is too big to send (UTF-8 bytes, as the server counts them), or null. */
+export function tooBig(text: string): string | null {
+  // At most 3 UTF-8 bytes a UTF-16 unit: most messages need no encoding to be known small.
+  if (text.length * 3 <= MAX_MESSAGE_BYTES) return null;
+  const bytes = new TextEncoder().encode(text).byteLength;
+  if (bytes <= MAX_MESSAGE_BYTES) return null;
+  return `too big to send: this request is ${bytes} bytes, the engine takes at most ${MAX_MESSAGE_BYTES} bytes a message`;
 }

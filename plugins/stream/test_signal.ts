@@ -2,7 +2,8 @@
  * The A/V sync test signal: every `everySeconds` of one wall clock
  * (`performance.now()`), a white square in the top-left corner for 100 ms and
  * a 1 kHz beep for the same 100 ms, both starting at the same instant: the
- * slot time of the first frame at or after the mark. Video follows the frame
+ * slot time of the first frame at or after the mark (none if that frame would
+ * come before the loop's first: never a signal cut short). Video follows the frame
  * loop's slots (their origin is estimated from arrivals: a frame never
  * arrives before its slot), audio the pump's samples; so a recording read back
  * (`av_offset.ts`) shows how far the two clocks drifted apart on the way.
@@ -34,9 +35,10 @@ export function testSignal(
   /** Start of the signal around wall time `t`: the first slot at or after its mark. */
   const startNear = (t: number): number | null => {
     const mark = Math.floor(t / period) * period;
-    const start = origin + Math.ceil((mark - origin) / frameMs - 1e-9) * frameMs;
-    // A mark from before the loop's first slot has no signal.
-    return start - mark < frameMs ? start : null;
+    const slot = Math.ceil((mark - origin) / frameMs - 1e-9);
+    // A mark whose first slot would come before the loop's first has no signal: its start is
+    // not a slot of the loop, and drawn from slot 0 on it would be cut.
+    return slot >= 0 ? origin + slot * frameMs : null;
   };
   return {
     frame(index, arrivedMs) {

@@ -27,6 +27,25 @@ Deno.test("testSignal: three frames flash after each 2 s mark, despite late arri
   assert.deepEqual(flashed, want);
 });
 
+Deno.test("testSignal: a loop that starts inside a signal draws and beeps none of it", () => {
+  // The mark at 10 000 ms is 50 ms before the first slot: its first slot at or after it would be
+  // slot -1, so neither its flash nor its beep is cut to what falls after the first slot.
+  const origin = 10_050;
+  const rate = 48_000;
+  for (const s of [testSignal(2, FPS), testSignal(2, FPS, (i) => origin + i * FRAME_MS)]) {
+    const flashed = [...Array(20).keys()].filter((i) => s.frame(i, origin + i * FRAME_MS + 0.4));
+    assert.deepEqual(flashed, []);
+    const audio = new Int16Array(rate * 0.2);
+    s.mix(audio, origin, rate);
+    assert.equal(audio.findIndex((v) => v !== 0), -1, "no beep");
+  }
+  // The next mark's signal is whole: three frames and the beep from the first slot after it.
+  const s = testSignal(2, FPS);
+  const slots = [...Array(80).keys()].filter((i) => s.frame(i, origin + i * FRAME_MS));
+  const first = Math.ceil((12_000 - origin) / FRAME_MS);
+  assert.deepEqual(slots, [first, first + 1, first + 2]);
+});
+
 Deno.test("testSignal: the beep starts at the flash's slot instant, split over chunks", () => {
   const s = testSignal(2, FPS);
   for (let i = 0; i < 10; i++) s.frame(i, ORIGIN + i * FRAME_MS);

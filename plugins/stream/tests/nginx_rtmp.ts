@@ -2,6 +2,8 @@
  * A real RTMP server for tests: nginx with Debian's RTMP module, on a free
  * loopback port, with its own temporary prefix and config, recording what it
  * receives. `stop()` and `start()` may be called again to simulate an outage.
+ * Each publish is its own recording (`record_unique`): a test of one run asks
+ * for `theRecording`, which fails naming them all when there is not exactly one.
  */
 import { freePort } from "../../../tests/cli.ts";
 
@@ -94,4 +96,21 @@ ${
       await Deno.remove(prefix, { recursive: true });
     },
   };
+}
+
+/**
+ * The one recording in `recordDir`; zero or several (the stream restarted: each publish is a
+ * file) is an error naming them with their sizes, and `context` (e.g. the restarts counted).
+ */
+export function theRecording(recordDir: string, context = ""): string {
+  const files = [...Deno.readDirSync(recordDir)]
+    .filter((e) => e.isFile && e.name.endsWith(".flv"))
+    .map((e) => e.name)
+    .sort();
+  if (files.length === 1) return `${recordDir}/${files[0]}`;
+  const sizes = files.map((f) => `${f} (${Deno.statSync(`${recordDir}/${f}`).size} bytes)`);
+  throw new Error(
+    `expected one recording (one publish), found ${files.length}` +
+      (files.length ? `: ${sizes.join(", ")}` : "") + (context ? `; ${context}` : ""),
+  );
 }
