@@ -15,10 +15,13 @@
  * (`app_limits.ts`) and handed back at the next start (`useStored`): planned with at once, below
  * what X's headers say from then on. Until it is known, `probe(s)` makes the source's next read as
  * the app (one read, like any other: the reader's, counted and ingested), without opening the
- * user's window beside it: the planner still aligns that one.
+ * user's window beside it: the planner still aligns that one. An app window's
+ * `x-rate-limit-limit` beyond `appLimitBound` (a lying or broken proxy) is refused with a warning
+ * (once per source and value): that answer is counted as one without headers, at the limit known
+ * before it, so nothing is learned, stored or planned from it.
  */
 import type { Log } from "../../core/log.ts";
-import { type AppLimits, MAX_APP_LIMIT, saneLimit } from "./app_limits.ts";
+import { appLimitBound, type AppLimits, MAX_APP_LIMIT, saneLimit } from "./app_limits.ts";
 import {
   type AuthWindow,
   combineWindows,
@@ -114,8 +117,26 @@ export function trackReadWindows(
       : { limit: w.limit, remaining: w.remaining, resetAt: w.resetAt };
   };
 
+  const refusedHeaders = new Set<string>();
+  /** An app window's header limit beyond the tier's bound: not believed (warned once a value). */
+  const believed = (s: PolledSource, a: ReadAuth, rl: RateLimit | undefined) => {
+    const bound = appLimitBound(tier, s);
+    if (a !== "app" || !rl || !(rl.limit > bound)) return rl;
+    const value = String(rl.limit).slice(0, 20);
+    if (!refusedHeaders.has(`${s}:${value}`) && refusedHeaders.size < 100) {
+      refusedHeaders.add(`${s}:${value}`);
+      log?.warn("X's header for the app's read window is beyond the tier's bound: not believed", {
+        header: "x-rate-limit-limit",
+        value,
+        source: s,
+        bound,
+      });
+    }
+    return undefined;
+  };
   /** A response: X's headers, bounded; without them, counted here in the window it opened. */
-  const answered = (s: PolledSource, a: ReadAuth, rl: RateLimit | undefined) => {
+  const answered = (s: PolledSource, a: ReadAuth, stated: RateLimit | undefined) => {
+    const rl = believed(s, a, stated);
     const before = limitOf(s, a);
     const window = { now: nowMs(), windowMs: windowMsOf(s, a), limit: before };
     const after = afterAnswer(seen.get(key(s, a)), rl, window);
@@ -244,7 +265,7 @@ function knownLimits(tier: TierLimits, readAuths: ReadAuth[]) {
     useStored(limits: AppLimits) {
       for (const s of ["mentions", "search"] as const) {
         const limit = saneLimit(limits[s]);
-        if (limit !== undefined) stored[s] = limit;
+        if (limit !== undefined && limit <= appLimitBound(tier, s)) stored[s] = limit;
       }
     },
     appUnknown: (s: PolledSource) =>

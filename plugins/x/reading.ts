@@ -241,7 +241,8 @@ async function projectMonth(usage: ReadUsage, expectedPerDay?: number) {
  * the limit is still planned with in this run).
  */
 function learnedAppLimits(o: ReadingOptions) {
-  const store = appLimitStore({ db: o.db, clock: o.clock, log: o.log.child("app-limits") });
+  const log = o.log.child("app-limits");
+  const store = appLimitStore({ db: o.db, clock: o.clock, log, tier: o.tier });
   let writes = Promise.resolve();
   const save = (s: PolledSource, limit: number) => {
     writes = writes.then(() => store.save(s, limit)).catch((error) =>

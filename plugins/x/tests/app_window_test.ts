@@ -134,6 +134,11 @@ async function basic(
   };
 }
 
+const storedLimits = async (s: Awaited<ReturnType<typeof basic>>) =>
+  await s.engine.db.query<{ source: string; limit: string; endpoint: string; learned_at: Date }>(
+    "select source, limit_value::text as limit, endpoint, learned_at from x_app_limits order by source",
+  );
+
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1];
 
 Deno.test("both windows: the last minutes read as the user and as the app, once each, no 429", async () => {
@@ -258,8 +263,16 @@ for (const headers of ["missing", "lying"] as const) {
       ok(appLimited <= (headers === "missing" ? 0 : 4), JSON.stringify(stats.rateLimitedBy));
       ok((stats.appRequests[SEARCH] ?? 0) >= 1, "the app's window was used");
       const app = (await s.source()).appWindows as Record<string, { limit: number; from: string }>;
-      if (headers === "missing") deepStrictEqual([app.search.limit, app.search.from], [1, "probe"]);
-      else ok(app.search.limit <= 1_000_000);
+      // Lying (600 on Basic, beyond twice the user's 60): refused with a warning, never stored.
+      deepStrictEqual([app.search.limit, app.search.from], [1, "probe"]);
+      const refused = s.logs.filter((l) => l.includes("beyond the tier's bound: not believed"));
+      if (headers === "lying") {
+        ok(
+          refused.some((l) => l.includes("x-rate-limit-limit") && l.includes("600")),
+          s.logs.join("\n"),
+        );
+      } else deepStrictEqual(refused, []);
+      deepStrictEqual(await storedLimits(s), [], "nothing learned, nothing stored");
     } finally {
       await s.stop();
     }
@@ -295,11 +308,6 @@ const searches = (s: Awaited<ReturnType<typeof basic>>) => {
   const app = stats.appRequests[SEARCH] ?? 0;
   return { app, user: (stats.requests[SEARCH] ?? 0) - app };
 };
-
-const storedLimits = async (s: Awaited<ReturnType<typeof basic>>) =>
-  await s.engine.db.query<{ source: string; limit: string; endpoint: string; learned_at: Date }>(
-    "select source, limit_value::text as limit, endpoint, learned_at from x_app_limits order by source",
-  );
 
 Deno.test("a fresh database: the app's search window probed at start, its limit kept; the first lot planned with both", async () => {
   const s = await basic();
