@@ -68,8 +68,13 @@ export interface ReadWindows {
   useStored(limits: AppLimits): void;
   /** Whether the app's window of `s` is in use and its limit unknown (documented, stored, seen). */
   appUnknown(s: PolledSource): boolean;
-  /** The next read of `s` goes as the app (if in use), and opens no other window beside it. */
+  /**
+   * The next read of `s` goes as the app (if in use), and opens no other window beside it; a 429
+   * on it is the read's (no read as the user in its place).
+   */
   probe(s: PolledSource): void;
+  /** When the app's window of `s` has room again, if it has none now (spent or counted out). */
+  appSpentUntil(s: PolledSource): number | undefined;
   /** Each authentication's window, and whether the app's is in use (for /healthz and logs). */
   status(): {
     app: "in use" | "no app token" | "refused" | "app only";
@@ -186,6 +191,11 @@ export function trackReadWindows(
         const e = error as XApiError;
         if (e.kind === "rate-limited") {
           spent(s, auth, e.resetAt);
+          if (probe) {
+            // The probe is the app's read alone: no user's read opened out of line in its place.
+            probing.delete(s);
+            throw new XApiError(e.message, "rate-limited", 429, seen.get(key(s, auth))?.resetAt);
+          }
           except.push(auth);
           // The error the reader sees, if no other window has room: the first reset of them all.
           const w = combined(s);
@@ -229,6 +239,10 @@ export function trackReadWindows(
     useStored: limits.useStored,
     appUnknown: (s) => limits.appUnknown(s) && seen.get(key(s, "app"))?.limit === undefined,
     probe: (s) => void probing.add(s),
+    appSpentUntil: (s) => {
+      const w = seen.get(key(s, "app"));
+      return w && w.remaining <= 0 && w.resetAt > nowMs() ? w.resetAt : undefined;
+    },
     status: () =>
       describeWindows({
         readAuths: inner.readAuths,

@@ -375,3 +375,75 @@ for (const hostile of ["-5", "1000000000000", "NaN", "2.5"]) {
     }
   });
 }
+
+const probeOf = async (s: Awaited<ReturnType<typeof basic>>) => {
+  const health = await s.source();
+  const probe = (health.appProbe as Record<string, { state: string; tries: number }> | undefined)
+    ?.search;
+  const app = health.appWindows as Record<string, { limit: number; from: string }>;
+  return { probe, warning: health.warning, search: [app.search.limit, app.search.from] };
+};
+
+for (const fault of [500, 0, 429] as const) {
+  Deno.test(`a probe at start that fails (${fault || "a cut connection"}): retried, backed off, /healthz says so meanwhile`, async () => {
+    const s = await basic();
+    s.served.fake.fault({ status: fault, times: 1, path: "/2/tweets/search/recent", auth: "app" });
+    try {
+      await s.step(10_000);
+      deepStrictEqual(
+        searches(s),
+        { app: 1, user: 0 },
+        "the probe, and no read as the user for it",
+      );
+      const failed = await probeOf(s);
+      deepStrictEqual([failed.probe?.state, failed.probe?.tries, failed.warning], [
+        "retrying",
+        1,
+        true,
+      ]);
+      deepStrictEqual(failed.search, [1, "probe"]);
+      // A 429 waits for its window's reset (15 min); the others a 30 s back-off.
+      const wait = fault === 429 ? 15 * 60_000 : 30_000;
+      await s.step(wait - 15_000, 5000);
+      deepStrictEqual(searches(s).app, 1, "not retried before its time");
+      await s.step(30_000, 5000);
+      deepStrictEqual(searches(s).app, 2, "retried once");
+      const learned = await probeOf(s);
+      deepStrictEqual([learned.probe, learned.warning, learned.search], [
+        undefined,
+        false,
+        [60, "headers"],
+      ]);
+      deepStrictEqual((await storedLimits(s)).find((r) => r.source === "search")?.limit, "60");
+      deepStrictEqual(s.stats().rateLimitedBy[`${SEARCH} (app)`], fault === 429 ? 1 : undefined);
+      if (fault !== 429) await bothSearchWindowsServeTheLastMinutes(s);
+    } finally {
+      await s.stop();
+    }
+  });
+}
+
+Deno.test("an app window that never sends headers: probed at most once a window, given up after the bound", async () => {
+  const s = await basic({ appHeaders: "missing" }, {}, { start: "08:00:00" });
+  try {
+    const at: number[] = [];
+    let last = 0;
+    await s.step(3 * 3600_000, 10_000, () => {
+      const n = searches(s).app;
+      if (n > last) at.push(s.clock.instant().epochMilliseconds);
+      last = n;
+    });
+    deepStrictEqual(searches(s), { app: 5, user: 0 }, "PROBE_TRIES reads, none as the user");
+    for (let i = 1; i < at.length; i++) ok(at[i] - at[i - 1] >= 15 * 60_000, "one read a window");
+    deepStrictEqual(s.stats().rateLimited, 0);
+    const gaveUp = await probeOf(s);
+    deepStrictEqual([gaveUp.probe?.state, gaveUp.probe?.tries, gaveUp.warning], [
+      "given up",
+      5,
+      true,
+    ]);
+    deepStrictEqual(await storedLimits(s), []);
+  } finally {
+    await s.stop();
+  }
+});
