@@ -24,7 +24,9 @@ export function sourceHealth(config: XConfig, account: HostAccount, reading: Rea
     const probes = reading.appProbes();
     const unknown = Object.entries(probes).map(([name, p]) =>
       `the app's ${name} window is unknown (probe ${p.state}, ${p.tries} tried` +
-      `${p.nextAt ? `, next at ${p.nextAt}` : ""}: ${p.lastError}): planned with the user's window`
+      `${
+        p.nextAt ? `, next at ${p.nextAt}` : ""
+      }: ${p.lastError}): planned with the user's window and one read a window as the app`
     );
     const appWindow = (name: "mentions" | "search") =>
       windows.windows[name].find((w) => w.auth === "app");
