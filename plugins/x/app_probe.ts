@@ -12,6 +12,7 @@
  * hot phase reads go on as planned (which open the app's window anyway). `status()` says, for
  * `/healthz`, while the limit is unknown after a probe: the tries, the next, the last failure.
  */
+import type { Clock } from "../../core/clock.ts";
 import type { Log } from "../../core/log.ts";
 import type { AuctionPhases } from "./auction_phases.ts";
 import type { PolledSource } from "./read_planner.ts";
@@ -35,13 +36,14 @@ interface Probe {
   lastError?: string;
 }
 
-export function probeAppWindows(o: {
-  windows: ReadWindows;
-  primary: PolledSource;
-  phases: AuctionPhases;
-  nowMs: () => number;
-  log: Log;
-}) {
+export function probeAppWindows(
+  windows: ReadWindows,
+  primary: PolledSource,
+  phases: AuctionPhases,
+  clock: Clock,
+  log: Log,
+) {
+  const o = { windows, primary, phases, log, nowMs: () => clock.instant().epochMilliseconds };
   const probes = new Map<PolledSource, Probe>();
   const opened = new Map<PolledSource, number>();
   const at = (ms: number) => Temporal.Instant.fromEpochMilliseconds(ms);
@@ -63,9 +65,10 @@ export function probeAppWindows(o: {
       if (reset === undefined || reset <= o.nowMs() || hot()) return { now: false };
       return { now: false, hold: o.phases.orPhaseChange(at(reset)) };
     },
-    /** After a read: a probe that learned nothing is due again (`failure`: the read's error). */
-    after(s: PolledSource, probe: boolean, failure?: string) {
+    /** After a read: a probe that learned nothing is due again (`lastError`: the read's, if any). */
+    after(s: PolledSource, probe: boolean, outcome: string, lastError?: string) {
       if (!probe) return;
+      const failure = outcome === "complete" ? undefined : lastError ?? outcome;
       const reset = o.windows.last(s)?.resetAt;
       if (reset !== undefined) opened.set(s, reset);
       const p = probes.get(s);

@@ -115,30 +115,9 @@ export function trackReadWindows(
     });
   const combined = (s: PolledSource): SourceWindow =>
     combineWindows(windowsOf(s), nowMs(), joining.get(s));
-  const asRateLimit = (s: PolledSource): RateLimit | undefined => {
-    const w = combined(s);
-    return w.remaining === undefined || w.resetAt === undefined
-      ? undefined
-      : { limit: w.limit, remaining: w.remaining, resetAt: w.resetAt };
-  };
+  const asRateLimit = (s: PolledSource) => toRateLimit(combined(s));
 
-  const refusedHeaders = new Set<string>();
-  /** An app window's header limit beyond the tier's bound: not believed (warned once a value). */
-  const believed = (s: PolledSource, a: ReadAuth, rl: RateLimit | undefined) => {
-    const bound = appLimitBound(tier, s);
-    if (a !== "app" || !rl || !(rl.limit > bound)) return rl;
-    const value = String(rl.limit).slice(0, 20);
-    if (!refusedHeaders.has(`${s}:${value}`) && refusedHeaders.size < 100) {
-      refusedHeaders.add(`${s}:${value}`);
-      log?.warn("X's header for the app's read window is beyond the tier's bound: not believed", {
-        header: "x-rate-limit-limit",
-        value,
-        source: s,
-        bound,
-      });
-    }
-    return undefined;
-  };
+  const believed = appHeaderBound(tier, log);
   /** A response: X's headers, bounded; without them, counted here in the window it opened. */
   const answered = (s: PolledSource, a: ReadAuth, stated: RateLimit | undefined) => {
     const rl = believed(s, a, stated);
@@ -152,13 +131,8 @@ export function trackReadWindows(
     }
   };
   // Without X's reset header (or with one beyond a window): the window's whole length.
-  const spent = (s: PolledSource, a: ReadAuth, resetAt?: number) => {
-    const now = nowMs();
-    const windowMs = windowMsOf(s, a);
-    const sane = resetAt !== undefined && resetAt > now && resetAt <= now + windowMs + 1000;
-    const reset = sane ? resetAt : now + windowMs;
-    seen.set(key(s, a), { ...seen.get(key(s, a)), remaining: 0, resetAt: reset });
-  };
+  const spent = (s: PolledSource, a: ReadAuth, resetAt?: number) =>
+    seen.set(key(s, a), spentWindow(seen.get(key(s, a)), nowMs(), windowMsOf(s, a), resetAt));
 
   const read = async <T extends { rateLimit?: RateLimit }>(
     s: PolledSource,
@@ -239,10 +213,7 @@ export function trackReadWindows(
     useStored: limits.useStored,
     appUnknown: (s) => limits.appUnknown(s) && seen.get(key(s, "app"))?.limit === undefined,
     probe: (s) => void probing.add(s),
-    appSpentUntil: (s) => {
-      const w = seen.get(key(s, "app"));
-      return w && w.remaining <= 0 && w.resetAt > nowMs() ? w.resetAt : undefined;
-    },
+    appSpentUntil: (s) => spentUntil(seen.get(key(s, "app")), nowMs()),
     status: () =>
       describeWindows({
         readAuths: inner.readAuths,
@@ -256,6 +227,45 @@ export function trackReadWindows(
               : limits.from(s, w.auth),
           })),
       }),
+  };
+}
+
+/** The sum of windows as a rate limit; undefined: none seen. */
+const toRateLimit = (w: SourceWindow): RateLimit | undefined =>
+  w.remaining === undefined || w.resetAt === undefined
+    ? undefined
+    : { limit: w.limit, remaining: w.remaining, resetAt: w.resetAt };
+
+/** A window after a 429: without X's reset header (or one beyond a window), its whole length. */
+function spentWindow(w: Seen | undefined, now: number, windowMs: number, resetAt?: number): Seen {
+  const sane = resetAt !== undefined && resetAt > now && resetAt <= now + windowMs + 1000;
+  return { ...w, remaining: 0, resetAt: sane ? resetAt : now + windowMs };
+}
+
+/** When a window with no room has room again; undefined: it has room (or was never seen). */
+const spentUntil = (w: Seen | undefined, now: number) =>
+  w && w.remaining <= 0 && w.resetAt > now ? w.resetAt : undefined;
+
+/**
+ * An app window's `x-rate-limit-limit` beyond the tier's bound (`appLimitBound`): not believed,
+ * the whole answer taken as one without headers; warned once per source and value (100 at most).
+ */
+function appHeaderBound(tier: TierLimits, log?: Log) {
+  const refusedHeaders = new Set<string>();
+  return (s: PolledSource, a: ReadAuth, rl: RateLimit | undefined) => {
+    const bound = appLimitBound(tier, s);
+    if (a !== "app" || !rl || !(rl.limit > bound)) return rl;
+    const value = String(rl.limit).slice(0, 20);
+    if (!refusedHeaders.has(`${s}:${value}`) && refusedHeaders.size < 100) {
+      refusedHeaders.add(`${s}:${value}`);
+      log?.warn("X's header for the app's read window is beyond the tier's bound: not believed", {
+        header: "x-rate-limit-limit",
+        value,
+        source: s,
+        bound,
+      });
+    }
+    return undefined;
   };
 }
 

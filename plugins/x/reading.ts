@@ -103,21 +103,8 @@ export function startReading(o: ReadingOptions): Reading {
   const lastRead = new Map<PolledSource, number | undefined>(); // complete reads' starts
   // One view of the windows (the user's, the app's) for the readers and the sweep: `learned`.
   const { windows, ...learned } = learnedAppLimits(o);
-  const probes = probeAppWindows({
-    windows,
-    primary,
-    phases,
-    nowMs: () => clock.instant().epochMilliseconds,
-    log: o.log.child("app-probe"),
-  });
-  const plan = planner({
-    config,
-    clock,
-    phases,
-    windows,
-    primary,
-    degrade: () => state.degrade,
-  });
+  const probes = probeAppWindows(windows, primary, phases, clock, o.log.child("app-probe"));
+  const plan = planner({ config, clock, phases, windows, primary, degrade: () => state.degrade });
   // One at a time, in the order they came (the stream's, the sweep's): each is counted (a write)
   // before it is stored, and writes finish in any order; a tweet counted late must not be
   // stored, emitted and decided after a later one.
@@ -206,11 +193,7 @@ export function startReading(o: ReadingOptions): Reading {
     const startedAt = clock.instant().epochMilliseconds;
     const result = await reader.poll();
     lastRead.set(s, result.outcome === "complete" ? startedAt : undefined);
-    probes.after(
-      s,
-      probe.now,
-      result.outcome === "complete" ? undefined : reader.status().lastError ?? result.outcome,
-    );
+    probes.after(s, probe.now, result.outcome, reader.status().lastError);
     if (s === primary) {
       Object.assign(state, await projectMonth(usage, config.expectedMentionsPerDay));
       if (anyReader()) await stream.open();
