@@ -1,7 +1,7 @@
 /**
  * What `/healthz` says of the plugin: `x.source` (the account, each reader, the stream, the
  * sweep before a close, each read endpoint's windows — the user's and the app's, whether the app's
- * is in use and its limit as learned from X's headers), `x.reads` (the month's cap and its projection, the degradation level) and
+ * is in use and its limit as learned from X's headers, a probe still retrying), `x.reads` (the month's cap and its projection, the degradation level) and
  * `x.outbox` (the posting windows, posts in flight, refusals). Read-only views of state kept
  * elsewhere; an outage is `ok: false`, something the operator should see is `warning: true`.
  */
