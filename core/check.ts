@@ -110,7 +110,29 @@ async function checkRedis(url: string, timeoutMs: number): Promise<Finding> {
   }
 }
 
-/** Every finding, storage first, then each plugin's in list order. */
+/**
+ * The configured Postgres for the plugins' checks, read-only: its session's transactions refuse
+ * writes (`default_transaction_read_only`), so a check can read state but never change it.
+ */
+async function readOnlyPostgres(url: string, schema: string | undefined, timeoutMs: number) {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(url, {
+    max: 1,
+    connect_timeout: timeoutMs / 1000,
+    onnotice: () => {},
+    connection: {
+      default_transaction_read_only: "on",
+      ...(schema ? { search_path: schema } : {}),
+    } as Record<string, string>,
+  });
+  return {
+    query: <T>(text: string, params: readonly unknown[] = []) =>
+      // deno-lint-ignore no-explicit-any
+      within(timeoutMs, "Postgres", sql.unsafe(text, [...params] as any[])) as Promise<T[]>,
+    close: () => sql.end({ timeout: 1 }).catch(() => {}),
+  };
+}
+
 /**
  * Which key seals data at rest (its id, never the key). A key that does not parse is left to
  * the settings' problems (`secretsProblems`), said once there.
@@ -150,17 +172,24 @@ export async function runChecks(
   ];
   const secrets = await secretsFinding(settings);
   if (secrets) storage.push(Promise.resolve({ part: "secrets", ...secrets }));
+  const db = settings.DATABASE_URL
+    ? await readOnlyPostgres(settings.DATABASE_URL, settings.DATABASE_SCHEMA, timeoutMs)
+    : undefined;
   const own = plugins.filter(({ plugin }) => plugin.check).map(async ({ plugin, config }) => {
     try {
       const found = await within(
         timeoutMs * 3,
         plugin.name,
-        Promise.resolve(plugin.check!({ config, timeoutMs })),
+        Promise.resolve(plugin.check!({ config, timeoutMs, query: db?.query })),
       );
       return found.map((f) => ({ part: plugin.name, ...f }));
     } catch (error) {
       return [{ part: plugin.name, status: "problem" as const, text: message(error) }];
     }
   });
-  return [...await Promise.all(storage), ...(await Promise.all(own)).flat()];
+  try {
+    return [...await Promise.all(storage), ...(await Promise.all(own)).flat()];
+  } finally {
+    await db?.close();
+  }
 }

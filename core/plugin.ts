@@ -102,6 +102,11 @@ export interface CheckContext<C = unknown> {
   config: C;
   /** How long one probe may wait for an answer. */
   timeoutMs: number;
+  /**
+   * The configured Postgres (`DATABASE_URL`), read-only (every transaction refuses writes), each
+   * statement bounded by `timeoutMs`; undefined without one (PGlite is not opened by a check).
+   */
+  query?<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<T[]>;
 }
 
 /** A plugin that stands in for an outside service (the demo's fakes), never run for real. */

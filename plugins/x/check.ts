@@ -8,13 +8,18 @@
  * from the campaign's plan (`expectedMentionsPerDay`) — "Basic: 10,000 posts
  * read a month; at 420 mentions a day the cap runs out on day 24". And
  * whether the app's own read window is in use (X_BEARER_TOKEN beside the user's
- * tokens): one mentions read as the app gives its limit from X's headers.
+ * tokens): one mentions read as the app gives its limit from X's headers, and, with a database
+ * configured, the per-app limits stored from earlier runs as the planner will start with them
+ * (read-only: a check never writes).
  */
-import type { Finding } from "../../core/plugin.ts";
+import { systemClock } from "../../core/clock.ts";
+import { createLog } from "../../core/log.ts";
+import type { CheckContext, Finding } from "../../core/plugin.ts";
+import { appLimitStore } from "./app_limits.ts";
 import type { XConfig } from "./config.ts";
 import { checkPlan } from "./post_plan.ts";
 import { postWindows } from "./posting.ts";
-import { resolveLimits, showUnfit } from "./tier_limits.ts";
+import { resolveLimits, showUnfit, type TierLimits } from "./tier_limits.ts";
 import { createAppClient, createXApi } from "./x_api.ts";
 import { describeProjection, projectMonth } from "./read_usage.ts";
 import { DEGRADE_ORDER } from "./read_planner.ts";
@@ -83,6 +88,7 @@ export async function checkAppWindow(
   config: XConfig,
   userId: string,
   timeoutMs: number,
+  query?: CheckContext["query"],
 ): Promise<Finding> {
   const tier = resolveLimits(config.tier, config.limits);
   if (!config.bearerToken) {
@@ -99,7 +105,10 @@ export async function checkAppWindow(
     const { rateLimit } = await api.mentions(userId, { maxResults: 5, auth: "app" });
     const known = documented
       ? `documented ${documented.limit}`
-      : `not in X's documentation for ${config.tier} (tier_limits.ts): learned`;
+      : `not in X's documentation for ${config.tier} (tier_limits.ts): learned; ${await storedAppLimits(
+        tier,
+        query,
+      )}`;
     return {
       status: "ok",
       text: rateLimit
@@ -118,7 +127,37 @@ export async function checkAppWindow(
   }
 }
 
-export async function checkX(config: XConfig, timeoutMs: number): Promise<Finding[]> {
+/**
+ * What the planner starts with for the undocumented per-app windows, read (never written) from
+ * `x_app_limits` as a start loads it: sane rows within the tier's bound (`appLimitBound`).
+ */
+export async function storedAppLimits(
+  tier: TierLimits,
+  query?: CheckContext["query"],
+): Promise<string> {
+  if (!query) return "no database configured: none stored (each probed at start)";
+  let refused = 0;
+  const log = createLog("x.check", { level: "warn", write: () => void refused++ });
+  const store = appLimitStore({ db: { query }, clock: systemClock(), log, tier });
+  try {
+    const limits = await store.load();
+    const each = (["mentions", "search"] as const).filter((s) => !tier.app[s]).map((s) =>
+      limits[s] !== undefined
+        ? `${s} ${limits[s]} per 15 min stored (x_app_limits), planned with at start`
+        : `${s} none stored (probed at start)`
+    );
+    const ignored = refused ? `; ${refused} stored row(s) not believed (ignored at start)` : "";
+    return each.join(", ") + ignored;
+  } catch (error) {
+    return `none read from x_app_limits (${(error as Error).message.split("\n")[0]})`;
+  }
+}
+
+export async function checkX(
+  config: XConfig,
+  timeoutMs: number,
+  query?: CheckContext["query"],
+): Promise<Finding[]> {
   const user = config.apiKey && config.apiSecret && config.accessToken && config.accessSecret;
   if (!user) {
     return [
@@ -177,7 +216,7 @@ export async function checkX(config: XConfig, timeoutMs: number): Promise<Findin
   } catch (error) {
     findings.push({ status: "problem", text: `mentions: ${(error as Error).message}` });
   }
-  findings.push(await checkAppWindow(config, account.id, timeoutMs));
+  findings.push(await checkAppWindow(config, account.id, timeoutMs, query));
   const posts = tier.posts.map((w) => perWindow(w.limit, w.windowMs)).join(", ");
   findings.push({
     status: "ok",

@@ -1,10 +1,15 @@
 /**
  * `main.ts check` on the month's cap: X's own count (`usage/tweets`, from the
  * fake X server that counts as X does) at the observed daily rate, or the
- * campaign's plan, says on which day the cap runs out — a problem line.
+ * campaign's plan, says on which day the cap runs out — a problem line. And the app's window:
+ * X's header, and (with Postgres configured) the per-app limits stored from earlier runs as the
+ * planner starts with them, read through a session that refuses writes.
  */
-import { deepStrictEqual, ok } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects } from "node:assert/strict";
+import { runChecks } from "../../core/check.ts";
+import { loadPlugins, readSettings } from "../../core/config.ts";
 import { serveFakeX } from "../../stand-ins/fake-x/mod.ts";
+import { serviceAvailable, uniqueName } from "../../tests/services.ts";
 import { checkAppWindow, checkMonthlyCap } from "./check.ts";
 import { xConfigSchema } from "./mod.ts";
 
@@ -102,4 +107,89 @@ Deno.test("check: the app's read window — in use with its limit from X's heade
     await served.stop();
     await refusing.stop();
   }
+});
+
+const postgresUrl = Deno.env.get("DATABASE_URL");
+Deno.test({
+  name: "check: the stored per-app limits as the planner starts with them, read-only (Postgres)",
+  ignore: !(await serviceAvailable("postgres", () => postgresUrl)),
+  async fn() {
+    const served = serveFakeX({ tier: "basic" });
+    const schema = uniqueName("xcheck");
+    const { default: postgres } = await import("postgres");
+    const sql = postgres(postgresUrl!, { onnotice: () => {} });
+    try {
+      await sql.unsafe(`create schema "${schema}"`);
+      const migration = await Deno.readTextFile(
+        new URL("./migrations/009_app_limits.sql", import.meta.url),
+      );
+      await sql.unsafe(`set search_path to "${schema}"; ${migration}`);
+      // search: learned 60; mentions: 500, beyond Basic's bound (twice the user's 10): not believed.
+      await sql.unsafe(
+        `insert into "${schema}".x_app_limits values
+           ('search', 60, 'GET /2/tweets/search/recent', now()),
+           ('mentions', 500, 'GET /2/users/:id/mentions', now())`,
+      );
+      const env = {
+        DATABASE_URL: postgresUrl!,
+        DATABASE_SCHEMA: schema,
+        X_API_KEY: "k",
+        X_API_SECRET: "s",
+        X_ACCESS_TOKEN: "t",
+        X_ACCESS_SECRET: "a",
+        X_BEARER_TOKEN: "app-token",
+      };
+      const entries = [{
+        label: "x",
+        specifier: new URL("./mod.ts", import.meta.url).href,
+        config: {
+          tier: "basic",
+          baseUrl: served.url,
+          apiKey: "${X_API_KEY}",
+          apiSecret: "${X_API_SECRET}",
+          accessToken: "${X_ACCESS_TOKEN}",
+          accessSecret: "${X_ACCESS_SECRET}",
+          bearerToken: "${X_BEARER_TOKEN}",
+        },
+      }];
+      const { plugins } = await loadPlugins(entries, env);
+      const findings = await runChecks(readSettings(env), plugins, 5000);
+      const app = findings.find((f) => f.part === "x" && f.text.startsWith("app window"));
+      ok(app?.text.includes("search 60 per 15 min stored (x_app_limits)"), app?.text);
+      ok(app?.text.includes("mentions none stored"), app?.text);
+      ok(app?.text.includes("1 stored row(s) not believed"), app?.text);
+      const rows = await sql.unsafe(`select count(*)::int as n from "${schema}".x_app_limits`);
+      deepStrictEqual(rows[0].n, 2, "check wrote nothing");
+      // The plugins' view refuses writes: a check cannot change state.
+      let query: ((text: string) => Promise<unknown>) | undefined;
+      const spy = [{
+        label: "spy",
+        config: {},
+        plugin: {
+          name: "spy",
+          check: (ctx: { query?: (text: string) => Promise<unknown> }) => {
+            query = ctx.query;
+            return ctx.query!("delete from x_app_limits").then(
+              () => [{ status: "problem" as const, text: "wrote" }],
+              (e: Error) => [{ status: "ok" as const, text: e.message }],
+            );
+          },
+        },
+      }] as never;
+      const refused = await runChecks(readSettings(env), spy, 5000);
+      const line = refused.find((f) => f.part === "spy");
+      deepStrictEqual(line?.status, "ok", line?.text);
+      ok(line?.text.includes("read-only"), line?.text);
+      ok(query, "a query was given");
+      await rejects(() => query!("select 1"), "closed once the checks are done");
+      deepStrictEqual(
+        (await sql.unsafe(`select count(*)::int as n from "${schema}".x_app_limits`))[0].n,
+        2,
+      );
+    } finally {
+      await sql.unsafe(`drop schema if exists "${schema}" cascade`);
+      await sql.end();
+      await served.stop();
+    }
+  },
 });

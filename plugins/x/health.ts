@@ -1,7 +1,7 @@
 /**
  * What `/healthz` says of the plugin: `x.source` (the account, each reader, the stream, the
  * sweep before a close, each read endpoint's windows — the user's and the app's, whether the app's
- * is in use and its limit as learned from X's headers), `x.reads` (the month's cap and its projection, the degradation level) and
+ * is in use and its limit as learned from X's headers, a probe still retrying), `x.reads` (the month's cap and its projection, the degradation level) and
  * `x.outbox` (the posting windows, posts in flight, refusals). Read-only views of state kept
  * elsewhere; an outage is `ok: false`, something the operator should see is `warning: true`.
  */
@@ -21,6 +21,13 @@ export function sourceHealth(config: XConfig, account: HostAccount, reading: Rea
     const paused = statuses.find((r) => r.pausedUntil);
     const ok = Boolean(account.get()) && statuses.every((r) => r.failures < 5) && !paused;
     const windows = reading.windows();
+    const probes = reading.appProbes();
+    const unknown = Object.entries(probes).map(([name, p]) =>
+      `the app's ${name} window is unknown (probe ${p.state}, ${p.tries} tried` +
+      `${
+        p.nextAt ? `, next at ${p.nextAt}` : ""
+      }: ${p.lastError}): planned with the user's window and one read a window as the app`
+    );
     const appWindow = (name: "mentions" | "search") =>
       windows.windows[name].find((w) => w.auth === "app");
     const pausedWhy = paused &&
@@ -29,9 +36,11 @@ export function sourceHealth(config: XConfig, account: HostAccount, reading: Rea
         : `X's monthly cap on posts read is spent: ${paused.name} reads paused until ${paused.pausedUntil}`);
     return {
       ok: (config.read ? ok : true) && !reading.sweepPending()?.length,
-      detail: account.error() ?? pausedWhy ?? s?.lastError ?? windows.appDetail,
-      // An app token X refused: reads go on as the user (half the windows), the operator is told.
-      warning: windows.app === "refused",
+      detail: account.error() ?? pausedWhy ?? s?.lastError ?? windows.appDetail ??
+        (unknown.join("; ") || undefined),
+      // An app token X refused, or an app window a probe could not learn: reads go on as the user
+      // (half the windows), the operator is told.
+      warning: windows.app === "refused" || unknown.length > 0,
       account: account.get()?.handle,
       readThrough: reading.readThrough(),
       stream: reading.stream(),
@@ -46,6 +55,8 @@ export function sourceHealth(config: XConfig, account: HostAccount, reading: Rea
       // The app's own window beside the user's: "in use", "refused", "no app token", "app only".
       app: windows.app,
       appWindows: { mentions: appWindow("mentions"), search: appWindow("search") },
+      // An app window whose probe learned nothing yet: retried (bounded), or given up this run.
+      appProbe: Object.keys(probes).length ? probes : undefined,
       windows: windows.windows,
       // A close waits for its sweep while X cannot answer it (the next read tries again).
       sweepPending: reading.sweepPending(),

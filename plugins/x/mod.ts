@@ -70,7 +70,7 @@ export default definePlugin({
   // Tweets are marked handled once the auction (when listed) has decided them.
   needs: ["auctions?", "fake-x?"],
   migrations: new URL("./migrations/", import.meta.url),
-  check: ({ config, timeoutMs }) => checkX(config, timeoutMs),
+  check: ({ config, timeoutMs, query }) => checkX(config, timeoutMs, query),
   // Who asked to be reminded, sealed at rest (reminders.ts); the engine runs it at start.
   reseal: resealReminders,
   setup({ bus, clock, config, db, log, metrics, http, provide, health, use, state, secrets }) {

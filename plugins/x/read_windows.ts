@@ -15,10 +15,13 @@
  * (`app_limits.ts`) and handed back at the next start (`useStored`): planned with at once, below
  * what X's headers say from then on. Until it is known, `probe(s)` makes the source's next read as
  * the app (one read, like any other: the reader's, counted and ingested), without opening the
- * user's window beside it: the planner still aligns that one.
+ * user's window beside it: the planner still aligns that one. An app window's
+ * `x-rate-limit-limit` beyond `appLimitBound` (a lying or broken proxy) is refused with a warning
+ * (once per source and value): that answer is counted as one without headers, at the limit known
+ * before it, so nothing is learned, stored or planned from it.
  */
 import type { Log } from "../../core/log.ts";
-import { type AppLimits, MAX_APP_LIMIT, saneLimit } from "./app_limits.ts";
+import { appLimitBound, type AppLimits, MAX_APP_LIMIT, saneLimit } from "./app_limits.ts";
 import {
   type AuthWindow,
   combineWindows,
@@ -65,8 +68,13 @@ export interface ReadWindows {
   useStored(limits: AppLimits): void;
   /** Whether the app's window of `s` is in use and its limit unknown (documented, stored, seen). */
   appUnknown(s: PolledSource): boolean;
-  /** The next read of `s` goes as the app (if in use), and opens no other window beside it. */
+  /**
+   * The next read of `s` goes as the app (if in use), and opens no other window beside it; a 429
+   * on it is the read's (no read as the user in its place).
+   */
   probe(s: PolledSource): void;
+  /** When the app's window of `s` has room again, if it has none now (spent or counted out). */
+  appSpentUntil(s: PolledSource): number | undefined;
   /** Each authentication's window, and whether the app's is in use (for /healthz and logs). */
   status(): {
     app: "in use" | "no app token" | "refused" | "app only";
@@ -107,15 +115,12 @@ export function trackReadWindows(
     });
   const combined = (s: PolledSource): SourceWindow =>
     combineWindows(windowsOf(s), nowMs(), joining.get(s));
-  const asRateLimit = (s: PolledSource): RateLimit | undefined => {
-    const w = combined(s);
-    return w.remaining === undefined || w.resetAt === undefined
-      ? undefined
-      : { limit: w.limit, remaining: w.remaining, resetAt: w.resetAt };
-  };
+  const asRateLimit = (s: PolledSource) => toRateLimit(combined(s));
 
+  const believed = appHeaderBound(tier, log);
   /** A response: X's headers, bounded; without them, counted here in the window it opened. */
-  const answered = (s: PolledSource, a: ReadAuth, rl: RateLimit | undefined) => {
+  const answered = (s: PolledSource, a: ReadAuth, stated: RateLimit | undefined) => {
+    const rl = believed(s, a, stated);
     const before = limitOf(s, a);
     const window = { now: nowMs(), windowMs: windowMsOf(s, a), limit: before };
     const after = afterAnswer(seen.get(key(s, a)), rl, window);
@@ -126,13 +131,8 @@ export function trackReadWindows(
     }
   };
   // Without X's reset header (or with one beyond a window): the window's whole length.
-  const spent = (s: PolledSource, a: ReadAuth, resetAt?: number) => {
-    const now = nowMs();
-    const windowMs = windowMsOf(s, a);
-    const sane = resetAt !== undefined && resetAt > now && resetAt <= now + windowMs + 1000;
-    const reset = sane ? resetAt : now + windowMs;
-    seen.set(key(s, a), { ...seen.get(key(s, a)), remaining: 0, resetAt: reset });
-  };
+  const spent = (s: PolledSource, a: ReadAuth, resetAt?: number) =>
+    seen.set(key(s, a), spentWindow(seen.get(key(s, a)), nowMs(), windowMsOf(s, a), resetAt));
 
   const read = async <T extends { rateLimit?: RateLimit }>(
     s: PolledSource,
@@ -165,6 +165,11 @@ export function trackReadWindows(
         const e = error as XApiError;
         if (e.kind === "rate-limited") {
           spent(s, auth, e.resetAt);
+          if (probe) {
+            // The probe is the app's read alone: no user's read opened out of line in its place.
+            probing.delete(s);
+            throw new XApiError(e.message, "rate-limited", 429, seen.get(key(s, auth))?.resetAt);
+          }
           except.push(auth);
           // The error the reader sees, if no other window has room: the first reset of them all.
           const w = combined(s);
@@ -208,6 +213,7 @@ export function trackReadWindows(
     useStored: limits.useStored,
     appUnknown: (s) => limits.appUnknown(s) && seen.get(key(s, "app"))?.limit === undefined,
     probe: (s) => void probing.add(s),
+    appSpentUntil: (s) => spentUntil(seen.get(key(s, "app")), nowMs()),
     status: () =>
       describeWindows({
         readAuths: inner.readAuths,
@@ -221,6 +227,45 @@ export function trackReadWindows(
               : limits.from(s, w.auth),
           })),
       }),
+  };
+}
+
+/** The sum of windows as a rate limit; undefined: none seen. */
+const toRateLimit = (w: SourceWindow): RateLimit | undefined =>
+  w.remaining === undefined || w.resetAt === undefined
+    ? undefined
+    : { limit: w.limit, remaining: w.remaining, resetAt: w.resetAt };
+
+/** A window after a 429: without X's reset header (or one beyond a window), its whole length. */
+function spentWindow(w: Seen | undefined, now: number, windowMs: number, resetAt?: number): Seen {
+  const sane = resetAt !== undefined && resetAt > now && resetAt <= now + windowMs + 1000;
+  return { ...w, remaining: 0, resetAt: sane ? resetAt : now + windowMs };
+}
+
+/** When a window with no room has room again; undefined: it has room (or was never seen). */
+const spentUntil = (w: Seen | undefined, now: number) =>
+  w && w.remaining <= 0 && w.resetAt > now ? w.resetAt : undefined;
+
+/**
+ * An app window's `x-rate-limit-limit` beyond the tier's bound (`appLimitBound`): not believed,
+ * the whole answer taken as one without headers; warned once per source and value (100 at most).
+ */
+function appHeaderBound(tier: TierLimits, log?: Log) {
+  const refusedHeaders = new Set<string>();
+  return (s: PolledSource, a: ReadAuth, rl: RateLimit | undefined) => {
+    const bound = appLimitBound(tier, s);
+    if (a !== "app" || !rl || !(rl.limit > bound)) return rl;
+    const value = String(rl.limit).slice(0, 20);
+    if (!refusedHeaders.has(`${s}:${value}`) && refusedHeaders.size < 100) {
+      refusedHeaders.add(`${s}:${value}`);
+      log?.warn("X's header for the app's read window is beyond the tier's bound: not believed", {
+        header: "x-rate-limit-limit",
+        value,
+        source: s,
+        bound,
+      });
+    }
+    return undefined;
   };
 }
 
@@ -244,7 +289,7 @@ function knownLimits(tier: TierLimits, readAuths: ReadAuth[]) {
     useStored(limits: AppLimits) {
       for (const s of ["mentions", "search"] as const) {
         const limit = saneLimit(limits[s]);
-        if (limit !== undefined) stored[s] = limit;
+        if (limit !== undefined && limit <= appLimitBound(tier, s)) stored[s] = limit;
       }
     },
     appUnknown: (s: PolledSource) =>

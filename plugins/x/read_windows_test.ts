@@ -141,6 +141,8 @@ Deno.test("windows: a stored app limit is planned with at once, X's headers refi
   // Hostile stored values are not believed: the limit stays unknown.
   w.useStored({ search: -5, mentions: 1e12 });
   w.useStored({ search: Number.NaN } as never);
+  w.useStored({ search: 121 }); // beyond the bound: twice Basic's documented 60 for the user
+
   deepStrictEqual([w.windowOf("search").limit, w.appUnknown("search")], [61, true]);
   w.useStored({ search: 50 });
   deepStrictEqual([w.windowOf("search").limit, w.appUnknown("search")], [110, false]);
@@ -150,11 +152,59 @@ Deno.test("windows: a stored app limit is planned with at once, X's headers refi
   await w.api.search("q", {});
   deepStrictEqual(x.calls, ["app"]);
   deepStrictEqual(w.joining("search"), false, "the user's window is not opened beside the probe");
-  // X's header refines the stored 50 (kept), and a lie beyond bounds is held to them.
+  // X's header refines the stored 50 (kept); one beyond the bound is not believed (nor kept).
   deepStrictEqual(w.windowOf("search").limit, 105);
   deepStrictEqual(learned, [["search", 45]]);
   appLimit = 5e9;
   await w.api.search("q", {});
-  deepStrictEqual(w.windowOf("search").limit, 60 + 1_000_000);
-  deepStrictEqual(learned.at(-1), ["search", 1_000_000]);
+  deepStrictEqual(w.windowOf("search").limit, 105);
+  deepStrictEqual(learned, [["search", 45]]);
+  appLimit = 120; // the bound itself: believed
+  await w.api.search("q", {});
+  deepStrictEqual([w.windowOf("search").limit, learned.at(-1)], [180, ["search", 120]]);
+});
+
+Deno.test("windows: an app header beyond the tier's bound is refused with a warning, planned as before", async () => {
+  let now = Date.parse("2026-12-02T12:00:00Z");
+  const lines: string[] = [];
+  const log = { warn: (m: string, f?: unknown) => lines.push(`${m} ${JSON.stringify(f)}`) };
+  // Basic: no per-app figure; a proxy says 1,000,000 (twice the user's 10 is the bound).
+  const liar = scripted((auth) => ({
+    limit: auth === "app" ? 1_000_000 : 10,
+    remaining: 999,
+    resetAt: now + M15,
+  }));
+  const learned: number[] = [];
+  const w = trackReadWindows(
+    liar.api,
+    resolveLimits("basic"),
+    () => now,
+    log as never,
+    (_s, l) => learned.push(l),
+  );
+  w.probe("mentions");
+  await w.api.mentions("1", {});
+  await w.api.mentions("1", {});
+  const app = w.status().windows.mentions.find((s) => s.auth === "app")!;
+  deepStrictEqual([app.limit, app.from, app.remaining], [1, "probe", 0], "still one read a window");
+  deepStrictEqual([w.appUnknown("mentions"), learned], [true, []]);
+  deepStrictEqual(liar.calls.filter((c) => c === "app").length, 1);
+  deepStrictEqual(lines.length, 1, "warned once for the value");
+  ok(lines[0].includes("x-rate-limit-limit") && lines[0].includes("1000000"), lines[0]);
+  // Pro documents 450 per app: a header above it is refused (planned at 450), one below believed.
+  let proLimit = 900;
+  const pro = scripted((auth) => ({
+    limit: auth === "app" ? proLimit : 300,
+    remaining: 100,
+    resetAt: now + M15,
+  }));
+  const p = trackReadWindows(pro.api, resolveLimits("pro"), () => now, log as never);
+  p.probe("search");
+  await p.api.search("q", {});
+  deepStrictEqual(p.status().windows.search.find((s) => s.auth === "app")?.limit, 450);
+  proLimit = 400;
+  now += 1000;
+  p.probe("search");
+  await p.api.search("q", {});
+  deepStrictEqual(p.status().windows.search.find((s) => s.auth === "app")?.limit, 400);
 });

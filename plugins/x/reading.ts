@@ -8,8 +8,9 @@
  * view of each (endpoint, auth) window (`read_windows.ts`): the readers and the sweep see what the
  * others spent, and the planner plans with both. Where the tier file gives no per-app number, the
  * one learned from X's header is kept (`app_limits.ts`) and planned with from the next start; none
- * kept yet, the extra source (search) reads once as the app at start (the probe: counted and
- * ingested like any read), so the planner knows both windows before it opens them for a lot.
+ * kept yet, the extra source (search) reads once as the app at start (the probe, `app_probe.ts`:
+ * counted and ingested like any read; one that learns nothing is tried again, bounded and backed
+ * off), so the planner knows both windows before it opens them for a lot.
  */
 import type { Bus } from "../../core/bus.ts";
 import { type Clock, nyString } from "../../core/clock.ts";
@@ -19,6 +20,7 @@ import type { Log } from "../../core/log.ts";
 import type { HostAccount } from "./account.ts";
 import { type AuctionPhases, followAuctions } from "./auction_phases.ts";
 import { appLimitStore } from "./app_limits.ts";
+import { probeAppWindows, type ProbeStatus } from "./app_probe.ts";
 import { createCloseSweep } from "./close_sweep.ts";
 import type { XConfig } from "./config.ts";
 import { createMentionReader, type MentionReader, type StoredTweet } from "./mention_reader.ts";
@@ -72,6 +74,8 @@ export interface Reading {
   stream(): "connected" | "down" | "off";
   /** Each read endpoint's windows, the user's and the app's, and whether the app's is in use. */
   windows(): ReturnType<ReadWindows["status"]>;
+  /** Each source whose app window a probe has not learned yet (tries, next, last failure). */
+  appProbes(): Partial<Record<PolledSource, ProbeStatus>>;
   sweepPending(): Array<{ auctionId: string; error?: string }> | undefined;
   idle(): Promise<void>;
   stop(): Promise<void>;
@@ -99,15 +103,8 @@ export function startReading(o: ReadingOptions): Reading {
   const lastRead = new Map<PolledSource, number | undefined>(); // complete reads' starts
   // One view of the windows (the user's, the app's) for the readers and the sweep: `learned`.
   const { windows, ...learned } = learnedAppLimits(o);
-  const probes = probeAtStart(windows, primary, phases, clock);
-  const plan = planner({
-    config,
-    clock,
-    phases,
-    windows,
-    primary,
-    degrade: () => state.degrade,
-  });
+  const probes = probeAppWindows(windows, primary, phases, clock, o.log.child("app-probe"));
+  const plan = planner({ config, clock, phases, windows, primary, degrade: () => state.degrade });
   // One at a time, in the order they came (the stream's, the sweep's): each is counted (a write)
   // before it is stored, and writes finish in any order; a tweet counted late must not be
   // stored, emitted and decided after a later one.
@@ -196,7 +193,7 @@ export function startReading(o: ReadingOptions): Reading {
     const startedAt = clock.instant().epochMilliseconds;
     const result = await reader.poll();
     lastRead.set(s, result.outcome === "complete" ? startedAt : undefined);
-    probes.after(s, probe.now);
+    probes.after(s, probe.now, result.outcome, reader.status().lastError);
     if (s === primary) {
       Object.assign(state, await projectMonth(usage, config.expectedMentionsPerDay));
       if (anyReader()) await stream.open();
@@ -214,6 +211,7 @@ export function startReading(o: ReadingOptions): Reading {
     primaryStatus: () => readers.get(primary)?.status(),
     stream: stream.state,
     windows: windows.status,
+    appProbes: probes.status,
     sweepPending: () => sweep?.pending(),
     idle,
     async stop() {
@@ -241,7 +239,8 @@ async function projectMonth(usage: ReadUsage, expectedPerDay?: number) {
  * the limit is still planned with in this run).
  */
 function learnedAppLimits(o: ReadingOptions) {
-  const store = appLimitStore({ db: o.db, clock: o.clock, log: o.log.child("app-limits") });
+  const log = o.log.child("app-limits");
+  const store = appLimitStore({ db: o.db, clock: o.clock, log, tier: o.tier });
   let writes = Promise.resolve();
   const save = (s: PolledSource, limit: number) => {
     writes = writes.then(() => store.save(s, limit)).catch((error) =>
@@ -262,45 +261,6 @@ function learnedAppLimits(o: ReadingOptions) {
       }),
   );
   return { windows, loaded, saved: () => writes };
-}
-
-/**
- * The probe at start, once a run: the extra source's app window, its limit unknown, read now as
- * the app (the primary's first read is never held, and the app's window opens beside it at once).
- * Until the window it opened resets, that source is not read outside the hot phase: the user's
- * window beside it would open out of line with the lot's last minutes.
- */
-function probeAtStart(
-  windows: ReadWindows,
-  primary: PolledSource,
-  phases: AuctionPhases,
-  clock: Clock,
-) {
-  const o = { windows, primary, phases, nowMs: () => clock.instant().epochMilliseconds };
-  const probed = new Set<PolledSource>();
-  const opened = new Map<PolledSource, number>();
-  return {
-    /** `now`: this read is the probe; `hold`: wait until then (the probe's window is open). */
-    before(s: PolledSource): { now: boolean; hold?: Temporal.Instant } {
-      if (s !== o.primary && !probed.has(s) && o.windows.appUnknown(s)) {
-        probed.add(s);
-        o.windows.probe(s);
-        return { now: true };
-      }
-      const reset = opened.get(s);
-      if (reset === undefined || reset <= o.nowMs() || o.phases.now().phase === "hot") {
-        return { now: false };
-      }
-      return {
-        now: false,
-        hold: o.phases.orPhaseChange(Temporal.Instant.fromEpochMilliseconds(reset)),
-      };
-    },
-    after(s: PolledSource, probe: boolean) {
-      const reset = probe ? o.windows.last(s)?.resetAt : undefined;
-      if (reset !== undefined) opened.set(s, reset);
-    },
-  };
 }
 
 /** The planner's pause before `s` is read again; undefined: not in this phase. */

@@ -134,6 +134,11 @@ async function basic(
   };
 }
 
+const storedLimits = async (s: Awaited<ReturnType<typeof basic>>) =>
+  await s.engine.db.query<{ source: string; limit: string; endpoint: string; learned_at: Date }>(
+    "select source, limit_value::text as limit, endpoint, learned_at from x_app_limits order by source",
+  );
+
 const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.ceil(xs.length * 0.95) - 1];
 
 Deno.test("both windows: the last minutes read as the user and as the app, once each, no 429", async () => {
@@ -258,8 +263,16 @@ for (const headers of ["missing", "lying"] as const) {
       ok(appLimited <= (headers === "missing" ? 0 : 4), JSON.stringify(stats.rateLimitedBy));
       ok((stats.appRequests[SEARCH] ?? 0) >= 1, "the app's window was used");
       const app = (await s.source()).appWindows as Record<string, { limit: number; from: string }>;
-      if (headers === "missing") deepStrictEqual([app.search.limit, app.search.from], [1, "probe"]);
-      else ok(app.search.limit <= 1_000_000);
+      // Lying (600 on Basic, beyond twice the user's 60): refused with a warning, never stored.
+      deepStrictEqual([app.search.limit, app.search.from], [1, "probe"]);
+      const refused = s.logs.filter((l) => l.includes("beyond the tier's bound: not believed"));
+      if (headers === "lying") {
+        ok(
+          refused.some((l) => l.includes("x-rate-limit-limit") && l.includes("600")),
+          s.logs.join("\n"),
+        );
+      } else deepStrictEqual(refused, []);
+      deepStrictEqual(await storedLimits(s), [], "nothing learned, nothing stored");
     } finally {
       await s.stop();
     }
@@ -295,11 +308,6 @@ const searches = (s: Awaited<ReturnType<typeof basic>>) => {
   const app = stats.appRequests[SEARCH] ?? 0;
   return { app, user: (stats.requests[SEARCH] ?? 0) - app };
 };
-
-const storedLimits = async (s: Awaited<ReturnType<typeof basic>>) =>
-  await s.engine.db.query<{ source: string; limit: string; endpoint: string; learned_at: Date }>(
-    "select source, limit_value::text as limit, endpoint, learned_at from x_app_limits order by source",
-  );
 
 Deno.test("a fresh database: the app's search window probed at start, its limit kept; the first lot planned with both", async () => {
   const s = await basic();
@@ -342,7 +350,8 @@ Deno.test("a restart with the learned limits stored: no probe, the first lot pla
   }
 });
 
-for (const hostile of ["-5", "1000000000000", "NaN", "2.5"]) {
+// 121: sane, but beyond Basic's bound for search (twice the user's documented 60).
+for (const hostile of ["-5", "1000000000000", "NaN", "2.5", "121"]) {
   Deno.test(`a stored per-app limit of ${hostile}: ignored with a warning, probed again`, async () => {
     const first = await basic({}, { read: false }, { start: "09:00:00" });
     await first.engine.db.query(
@@ -354,7 +363,7 @@ for (const hostile of ["-5", "1000000000000", "NaN", "2.5"]) {
     const s = await basic({}, {}, { storage: first.storage });
     try {
       await s.step(10_000);
-      const warned = s.logs.filter((l) => l.includes("stored per-app read limit is not sane"));
+      const warned = s.logs.filter((l) => l.includes("stored per-app read limit is"));
       deepStrictEqual(warned.length, 2, s.logs.join("\n"));
       ok(warned.some((l) => l.includes(hostile)), warned.join("\n"));
       // Not believed: probed once as the app, learned from X's header, the row replaced.
@@ -367,3 +376,75 @@ for (const hostile of ["-5", "1000000000000", "NaN", "2.5"]) {
     }
   });
 }
+
+const probeOf = async (s: Awaited<ReturnType<typeof basic>>) => {
+  const health = await s.source();
+  const probe = (health.appProbe as Record<string, { state: string; tries: number }> | undefined)
+    ?.search;
+  const app = health.appWindows as Record<string, { limit: number; from: string }>;
+  return { probe, warning: health.warning, search: [app.search.limit, app.search.from] };
+};
+
+for (const fault of [500, 0, 429] as const) {
+  Deno.test(`a probe at start that fails (${fault || "a cut connection"}): retried, backed off, /healthz says so meanwhile`, async () => {
+    const s = await basic();
+    s.served.fake.fault({ status: fault, times: 1, path: "/2/tweets/search/recent", auth: "app" });
+    try {
+      await s.step(10_000);
+      deepStrictEqual(
+        searches(s),
+        { app: 1, user: 0 },
+        "the probe, and no read as the user for it",
+      );
+      const failed = await probeOf(s);
+      deepStrictEqual([failed.probe?.state, failed.probe?.tries, failed.warning], [
+        "retrying",
+        1,
+        true,
+      ]);
+      deepStrictEqual(failed.search, [1, "probe"]);
+      // A 429 waits for its window's reset (15 min); the others a 30 s back-off.
+      const wait = fault === 429 ? 15 * 60_000 : 30_000;
+      await s.step(wait - 15_000, 5000);
+      deepStrictEqual(searches(s).app, 1, "not retried before its time");
+      await s.step(30_000, 5000);
+      deepStrictEqual(searches(s).app, 2, "retried once");
+      const learned = await probeOf(s);
+      deepStrictEqual([learned.probe, learned.warning, learned.search], [
+        undefined,
+        false,
+        [60, "headers"],
+      ]);
+      deepStrictEqual((await storedLimits(s)).find((r) => r.source === "search")?.limit, "60");
+      deepStrictEqual(s.stats().rateLimitedBy[`${SEARCH} (app)`], fault === 429 ? 1 : undefined);
+      if (fault !== 429) await bothSearchWindowsServeTheLastMinutes(s);
+    } finally {
+      await s.stop();
+    }
+  });
+}
+
+Deno.test("an app window that never sends headers: probed at most once a window, given up after the bound", async () => {
+  const s = await basic({ appHeaders: "missing" }, {}, { start: "08:00:00" });
+  try {
+    const at: number[] = [];
+    let last = 0;
+    await s.step(3 * 3600_000, 10_000, () => {
+      const n = searches(s).app;
+      if (n > last) at.push(s.clock.instant().epochMilliseconds);
+      last = n;
+    });
+    deepStrictEqual(searches(s), { app: 5, user: 0 }, "PROBE_TRIES reads, none as the user");
+    for (let i = 1; i < at.length; i++) ok(at[i] - at[i - 1] >= 15 * 60_000, "one read a window");
+    deepStrictEqual(s.stats().rateLimited, 0);
+    const gaveUp = await probeOf(s);
+    deepStrictEqual([gaveUp.probe?.state, gaveUp.probe?.tries, gaveUp.warning], [
+      "given up",
+      5,
+      true,
+    ]);
+    deepStrictEqual(await storedLimits(s), []);
+  } finally {
+    await s.stop();
+  }
+});
