@@ -21,6 +21,7 @@ import {
   clientsFor,
   escrow,
   eventually,
+  eventuallyAsTimePasses,
   linkWallet,
   restartableEngines,
   withAnvil,
@@ -195,7 +196,7 @@ Deno.test({
         engine.bus.on("auction.settled", (e) => void settled.push(e.payload));
         await clock.advanceTo(Temporal.Instant.from(T("20:40")));
         await idle();
-        await eventually(() => settled.length > 0, "auction.settled");
+        await eventuallyAsTimePasses(clock, () => settled.length > 0, "auction.settled");
         assertEquals(settled[0].winner, "@alice");
 
         // B won: the token goes to B's wallet, the price comes out of B's escrow alone.

@@ -16,7 +16,7 @@ import {
   walletActions,
 } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
-import type { Clock } from "../../../core/clock.ts";
+import type { Clock, VirtualClock } from "../../../core/clock.ts";
 import { anvilBinary, type AnvilNode, startAnvil } from "../anvil.ts";
 import { devAccount } from "../embedded_chain.ts";
 import { chainOf } from "../rpc.ts";
@@ -24,7 +24,7 @@ import demoWallet from "../contracts/demo_wallet.json" with { type: "json" };
 import type { ChainService } from "../mod.ts";
 import { testEngine } from "../../../tests/engine.ts";
 import type { Engine } from "../../../core/engine.ts";
-import { startTestEngine } from "../../../core/testing.ts";
+import { eventually, startTestEngine } from "../../../core/testing.ts";
 import { commandWorks, serviceAvailable } from "../../../tests/services.ts";
 
 export const CHAIN_ID = 31337;
@@ -238,4 +238,22 @@ export function restartableEngines(options: {
   };
 }
 
-export { eventually } from "../../../core/testing.ts";
+export { eventually };
+
+/**
+ * Waits for `probe` while a virtual clock moves on `stepMs` a look. Settlement
+ * waits for a receipt on the engine's clock (settlement_payments.ts), and a node
+ * may mine a transaction after its send returns: a test that stops its clock
+ * once the auction closed stops that wait for good.
+ */
+export function eventuallyAsTimePasses<T>(
+  clock: VirtualClock,
+  probe: () => T | Promise<T>,
+  what: string,
+  stepMs = 100,
+) {
+  return eventually(async () => {
+    await clock.advance(stepMs);
+    return await probe();
+  }, what);
+}

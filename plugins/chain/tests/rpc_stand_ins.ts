@@ -2,7 +2,9 @@
  * Stand-in RPC providers for fault tests, each a local HTTP server speaking
  * JSON-RPC as a real provider does, chosen by listing its URL in `rpcUrls`:
  * one that answers every request with HTTP 500 (a provider down), and one that
- * proxies a real node but lies in chosen answers (a balance, block hashes).
+ * proxies a real node but lies in chosen answers (a balance, block hashes),
+ * and one that proxies a node that mines each transaction just after it is
+ * first looked for.
  * Batches are proxied too; nothing here is known to the plugin.
  */
 import { keccak256, toHex } from "viem";
@@ -92,4 +94,44 @@ export function lyingRpc(upstream: string, lies: Lies): StandIn {
     });
     return Response.json(Array.isArray(answer) ? altered : altered[0]);
   });
+}
+
+export interface LateMiner extends StandIn {
+  /** Transactions whose first look found them unmined. */
+  late: string[];
+}
+
+/**
+ * A provider that proxies `upstream` but answers as a node that mines a sent
+ * transaction only after it was first looked for (as anvil may, mining after
+ * the send returns): the first receipt asked for after a send is not found, and
+ * the next count of mined transactions leaves it out. Later answers are true.
+ */
+export function lateMinerRpc(upstream: string): LateMiner {
+  let unmined: string | null = null;
+  const late: string[] = [];
+  const proxied = serve(async (body) => {
+    const answer = await (await fetch(upstream, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    })).json();
+    if (Array.isArray(body)) return Response.json(answer);
+    const { method, params = [] } = body as RpcRequest;
+    const { result } = answer as { result?: unknown };
+    if (method === "eth_sendRawTransaction" && typeof result === "string") unmined = result;
+    if (method === "eth_getTransactionReceipt" && unmined && params[0] === unmined) {
+      late.push(unmined);
+      return Response.json({ ...answer, result: null });
+    }
+    if (
+      method === "eth_getTransactionCount" && params[1] === "latest" && unmined &&
+      late.at(-1) === unmined
+    ) {
+      unmined = null;
+      return Response.json({ ...answer, result: toHex(BigInt(result as string) - 1n) });
+    }
+    return Response.json(answer);
+  });
+  return { ...proxied, late };
 }
