@@ -54,18 +54,15 @@ export function shownUrl(url: string): string {
 const message = (error: unknown) =>
   (error instanceof Error ? error.message : String(error)).split("\n")[0];
 
-async function checkPostgres(url: string, timeoutMs: number): Promise<Finding> {
-  const { default: postgres } = await import("postgres");
-  const sql = postgres(url, { max: 1, connect_timeout: timeoutMs / 1000, onnotice: () => {} });
+/** `select 1` through the check's own read-only session (the one the plugins' checks read by). */
+async function checkPostgres(url: string, db: ReadOnlyPostgres): Promise<Finding> {
   const t = performance.now();
   try {
-    await within(timeoutMs, "Postgres", sql`select 1`);
+    await db.query("select 1");
     const ms = Math.round(performance.now() - t);
     return { status: "ok", text: `Postgres at ${shownUrl(url)} answers (${ms} ms)` };
   } catch (error) {
     return { status: "problem", text: `Postgres at ${shownUrl(url)}: ${message(error)}` };
-  } finally {
-    await sql.end({ timeout: 1 }).catch(() => {});
   }
 }
 
@@ -133,6 +130,8 @@ async function readOnlyPostgres(url: string, schema: string | undefined, timeout
   };
 }
 
+type ReadOnlyPostgres = Awaited<ReturnType<typeof readOnlyPostgres>>;
+
 /**
  * Which key seals data at rest (its id, never the key). A key that does not parse is left to
  * the settings' problems (`secretsProblems`), said once there.
@@ -158,9 +157,12 @@ export async function runChecks(
   plugins: LoadedPlugin[],
   timeoutMs = 5000,
 ): Promise<PartFinding[]> {
+  const db = settings.DATABASE_URL
+    ? await readOnlyPostgres(settings.DATABASE_URL, settings.DATABASE_SCHEMA, timeoutMs)
+    : undefined;
   const storage: Promise<PartFinding>[] = [
-    (settings.DATABASE_URL
-      ? checkPostgres(settings.DATABASE_URL, timeoutMs)
+    (settings.DATABASE_URL && db
+      ? checkPostgres(settings.DATABASE_URL, db)
       : Promise.resolve<Finding>({
         status: "ok",
         text: `PGlite under ${settings.DATA_DIR}/pglite (embedded; not opened here)`,
@@ -172,9 +174,6 @@ export async function runChecks(
   ];
   const secrets = await secretsFinding(settings);
   if (secrets) storage.push(Promise.resolve({ part: "secrets", ...secrets }));
-  const db = settings.DATABASE_URL
-    ? await readOnlyPostgres(settings.DATABASE_URL, settings.DATABASE_SCHEMA, timeoutMs)
-    : undefined;
   const own = plugins.filter(({ plugin }) => plugin.check).map(async ({ plugin, config }) => {
     try {
       const found = await within(
