@@ -10,11 +10,16 @@
  */
 import { createHash } from "node:crypto";
 import { JsonFileError } from "../../core/config.ts";
-import { openDb } from "../../core/db.ts";
 import { assert, assertEquals } from "../../core/testing.ts";
 import { tempDir } from "../../tests/services.ts";
-import { peakOf, writeBackupWithLongLine } from "./bench/restore_peak.ts";
-import { BackupError, FORMAT, restoreBackup, VERSION } from "./dump.ts";
+import {
+  header,
+  oneTableDb,
+  peakOf,
+  ROWS as rows,
+  writeBackupWithLongLine,
+} from "./bench/restore_peak.ts";
+import { BackupError, restoreBackup } from "./dump.ts";
 import { LineTooLong, MAX_HEADER_BYTES, MAX_ROW_BYTES, MAX_TRAILER_BYTES } from "./lines.ts";
 
 const gzipTo = async (path: string, text: string) =>
@@ -26,17 +31,6 @@ const gzipTo = async (path: string, text: string) =>
     ),
   );
 
-const header = (over: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    format: FORMAT,
-    version: VERSION,
-    createdAt: "2026-03-08T14:00:00-04:00",
-    source: { kind: "pglite", schema: "public" },
-    migrations: [],
-    tables: [{ name: "t", columns: ["x"] }],
-    ...over,
-  });
-const rows = ['"t"\t{"x":1}', '"t"\t{"x":2}'];
 const sha = (lines: string[]) =>
   createHash("sha256").update(lines.map((l) => l + "\n").join("")).digest("hex");
 const trailer = (over: Record<string, unknown> = {}) =>
@@ -49,10 +43,8 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = tempDir();
-    const db = await openDb({ dataDir: `${dir.path}/db` });
+    const db = await oneTableDb(`${dir.path}/db`);
     try {
-      await db.query("create table schema_migrations (owner text, id text)");
-      await db.query("create table t (x int)");
       const file = `${dir.path}/b.gz`;
       const cases: Array<[string, string[], RegExp]> = [
         [
@@ -134,10 +126,8 @@ Deno.test({
   sanitizeOps: false,
   async fn() {
     const dir = tempDir();
-    const db = await openDb({ dataDir: `${dir.path}/db` });
+    const db = await oneTableDb(`${dir.path}/db`);
     try {
-      await db.query("create table schema_migrations (owner text, id text)");
-      await db.query("create table t (x int)");
       const file = `${dir.path}/b.gz`;
       for (
         const [long, mb, line, bound] of [

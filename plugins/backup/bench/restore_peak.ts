@@ -22,7 +22,8 @@ export interface Peak {
   ms: number;
 }
 
-const header = () =>
+/** A hand-made backup's header for the one table `t (x int)`, with fields replaced or added. */
+export const header = (over: Record<string, unknown> = {}) =>
   JSON.stringify({
     format: FORMAT,
     version: VERSION,
@@ -30,8 +31,18 @@ const header = () =>
     source: { kind: "pglite", schema: "public" },
     migrations: [],
     tables: [{ name: "t", columns: ["x"] }],
+    ...over,
   });
-const ROWS = ['"t"\t{"x":1}', '"t"\t{"x":2}'];
+/** Its two rows, as lines. */
+export const ROWS = ['"t"\t{"x":1}', '"t"\t{"x":2}'];
+
+/** An embedded database with what such a backup restores into: no migrations, the table `t`. */
+export async function oneTableDb(dataDir: string) {
+  const db = await openDb({ dataDir });
+  await db.query("create table schema_migrations (owner text, id text)");
+  await db.query("create table t (x int)");
+  return db;
+}
 
 /**
  * Writes a gzip'd backup to `path`; `long` makes one line `mb` MB: the header's (a JSON string
@@ -93,10 +104,8 @@ function peakMiB(): number {
 
 async function restoreOne(file: string): Promise<Peak> {
   const dir = tempDir("sothebais-restore-peak-");
-  const db = await openDb({ dataDir: `${dir.path}/db` });
+  const db = await oneTableDb(`${dir.path}/db`);
   try {
-    await db.query("create table schema_migrations (owner text, id text)");
-    await db.query("create table t (x int)");
     const t = performance.now();
     const outcome = await restoreBackup(db, file).then(
       (done) => ({ outcome: "restored" as const, message: JSON.stringify(done.rows) }),
