@@ -49,6 +49,14 @@ async function assertNoPlainPairing(engine: Started, addresses: string[]) {
     }
   }
 }
+/** The engines' database at the chain's migrations before `id`: what an older engine left. */
+async function databaseBefore(engines: ReturnType<typeof restartableEngines>, id: string) {
+  const { db } = await openDatabase(readSettings(engines.env), undefined, { lock: false });
+  const all = await readMigrations(new URL("../migrations/", import.meta.url));
+  await migrate(db, "chain", all.filter((m) => m.id < id));
+  return { db, q: (sql: string, params: unknown[] = []) => db.query(sql, params) };
+}
+
 const [a1, b1, c1, d1, d2] = bidders.map((b) => b.address);
 const at = (minute: number) => new Date(Date.UTC(2026, 10, 25, 20, minute));
 
@@ -62,10 +70,7 @@ Deno.test({
     await withAnvil([], async (node) => {
       const engines = restartableEngines({ urls: [node.url] });
       try {
-        const { db } = await openDatabase(readSettings(engines.env), undefined, { lock: false });
-        const all = await readMigrations(new URL("../migrations/", import.meta.url));
-        await migrate(db, "chain", all.filter((m) => m.id < "005"));
-        const q = (sql: string, params: unknown[] = []) => db.query(sql, params);
+        const { db, q } = await databaseBefore(engines, "005");
         // Account 1 linked a1 as @alice; account 2 took the handle and overwrote that row.
         // Account 4 linked d1 as @dave, renamed itself @dave2 and linked d2: two rows.
         for (
@@ -184,10 +189,7 @@ Deno.test({
       const [k1, k2, k3, wrong] = [1, 2, 3, 4].map(() => newSecretKey());
       const idOf = async (k: string) => (await secretBox(parseSecretKey(k, "k"))).keyId;
       try {
-        const { db } = await openDatabase(readSettings(engines.env), undefined, { lock: false });
-        const all = await readMigrations(new URL("../migrations/", import.meta.url));
-        await migrate(db, "chain", all.filter((m) => m.id < "006"));
-        const q = (sql: string, params: unknown[] = []) => db.query(sql, params);
+        const { db, q } = await databaseBefore(engines, "006");
         // What the code of before wrote: two accounts, account 2 with two wallets.
         for (
           const [minute, handle, id, address, current] of [
