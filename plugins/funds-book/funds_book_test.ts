@@ -42,7 +42,7 @@ Deno.test("funds-book at rest: addresses sealed to their row; plain rows sealed;
   try {
     await engine.book.link("@Alice", ADDR, "1001");
     await engine.book.link("@bob", OTHER);
-    // Rows of before (or entered by hand): plain, sealed when the book loads or the start passes.
+    // Rows of before (or entered by hand): plain, sealed by the next start's reseal.
     await engine.db.query(
       "insert into funds_book_wallets (handle, address) values ('@carol', $1)",
       [

@@ -11,8 +11,8 @@
  * The address is sealed at rest (core/secret_box.ts, the engine's key), bound to its row
  * (`funds_book_wallets.address:<handle>`): the book pairs a wallet with an account, which is
  * not public. Nothing finds a row by address, so no mac is kept (it would only be a join key).
- * A plain address (rows of before, or one entered by hand in SQL) is sealed in place by the
- * start's `reseal`, or when the book loads it; rotation re-seals (`resealBook`).
+ * A plain address (rows of before, or one entered by hand in SQL) is sealed by the start's
+ * `reseal` (`resealBook`), before the book loads; rotation re-seals the same way.
  */
 import { z } from "zod";
 import type { Queryable } from "../../core/db.ts";
@@ -43,22 +43,9 @@ export async function resealBook(tx: Queryable, box: SecretBox): Promise<Reseale
   ];
 }
 
-/** A row's address: opened, or (plain, entered by hand since the start) sealed in place. */
-async function addressOf(db: Queryable, box: SecretBox, handle: string, stored: string) {
-  if (box.sealedWith(stored) === null && PLAIN_ADDRESS.test(stored)) {
-    await db.query(`update ${TABLE} set address = $2 where handle = $1 and address = $3`, [
-      handle,
-      await box.seal(stored, addressContext(handle)),
-      stored,
-    ]);
-    return stored;
-  }
-  return await openSealed(box, stored, {
-    table: TABLE,
-    row: handle,
-    context: addressContext(handle),
-  });
-}
+/** A row's address opened (the start's `reseal` has sealed every plain one before this loads). */
+const addressOf = (box: SecretBox, handle: string, stored: string) =>
+  openSealed(box, stored, { table: TABLE, row: handle, context: addressContext(handle) });
 
 export default definePlugin({
   name: "funds-book",
@@ -76,7 +63,7 @@ export default definePlugin({
       )
     ) {
       wallets.set(r.handle, {
-        address: await addressOf(db, box, r.handle, r.address),
+        address: await addressOf(box, r.handle, r.address),
         xUserId: r.x_user_id,
       });
     }
